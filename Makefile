@@ -1,0 +1,58 @@
+# pggit: `make install` then `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LEVEL ?= head
+PROFILE ?= ci
+
+.PHONY: install server-binaries install-db dev-db-stop test test-level test-all-levels bench lint new-level snapshot clean
+
+install: server-binaries $(VENV)/.installed ## create .venv, install pggit-sql editable with its test extra
+
+# PostgreSQL server binaries: installed from Debian when we are root with apt-get, else one line saying what to do.
+server-binaries:
+	@if [ -x "$$(pg_config --bindir 2>/dev/null)/pg_ctl" ] || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's postgresql server packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib libpq-dev >/dev/null; \
+	else \
+	  echo "PostgreSQL server binaries not found: install them (Debian/Ubuntu: sudo apt-get install postgresql libpq-dev)"; exit 1; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install-db: install ## migrate $$DATABASE_URL to head, or a local development cluster under .pggit/
+	$(BIN)/python -m pggit_sql.install_db
+
+dev-db-stop: ## stop the local development cluster
+	$(BIN)/pggit-sql dev-db stop
+
+test: install ## the whole suite at head (hypothesis profile ci)
+	$(BIN)/pytest --hypothesis-profile=$(PROFILE) -q
+
+test-level: install ## the suite at one level: make test-level LEVEL=1 (or head, all)
+	$(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=$(LEVEL) -q
+
+test-all-levels: install
+	$(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=all -q
+
+bench: install ## benchmarks: ratios against plain PostgreSQL, medians
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check pggit_sql tests bench
+
+new-level: install ## make new-level NAME=my_change
+	$(BIN)/pggit-sql new-level $(NAME)
+
+snapshot: install ## regenerate sql/catalog/*.json (catalog snapshot per level, used by verify)
+	$(BIN)/pggit-sql snapshot
+
+clean:
+	rm -rf $(VENV) build *.egg-info .hypothesis

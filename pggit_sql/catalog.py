@@ -1,0 +1,270 @@
+"""A canonical fingerprint of a database's catalog, for comparing two databases.
+
+:func:`fingerprint` maps one key per catalog object (``"function pggit.f(text)"``,
+``"column pggit.commits.hash"``, ...) to a canonical text of its definition, read from
+``pg_catalog`` only.  Two databases built the same way have equal fingerprints whatever
+their OIDs, their owner's name or the values in their sequences; any difference in a
+function body, volatility, security, ``proconfig``, grant, column, constraint, index,
+trigger, event trigger, sequence option, type or comment shows as a differing key.
+
+Used by the level tests (up, down, up again), by ``pggit-sql verify`` (live catalog
+against the snapshot of the level the database claims) and by the SQL-first guard
+(``sql/functions`` against the head level).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import psycopg
+
+BOOKKEEPING_SCHEMA = "pggit_meta"
+
+# Grants with the owner's name replaced, so that databases owned by different roles compare equal.
+_ACL = """
+coalesce((
+    SELECT string_agg(
+        format('%s=%s%s by %s',
+            CASE a.grantee WHEN 0 THEN 'PUBLIC' WHEN {owner} THEN '<owner>'
+                 ELSE pg_catalog.pg_get_userbyid(a.grantee) END,
+            a.privilege_type,
+            CASE WHEN a.is_grantable THEN '*' ELSE '' END,
+            CASE a.grantor WHEN {owner} THEN '<owner>' ELSE pg_catalog.pg_get_userbyid(a.grantor) END),
+        ', ' ORDER BY 1)
+    FROM pg_catalog.aclexplode({acl}) AS a), 'default')
+"""
+
+
+def _acl(acl: str, owner: str) -> str:
+    return _ACL.format(acl=acl, owner=owner)
+
+
+_SCHEMAS = """
+SELECT 'schema ' || n.nspname,
+       concat_ws(E'\\n', 'comment=' || coalesce(pg_catalog.obj_description(n.oid, 'pg_namespace'), ''),
+                 'acl=' || {acl})
+FROM pg_catalog.pg_namespace n WHERE {ns}
+""".format(acl=_acl("n.nspacl", "n.nspowner"), ns="{ns}")
+
+_RELATIONS = """
+SELECT CASE c.relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'table ' WHEN 'v' THEN 'view '
+                      WHEN 'm' THEN 'materialized view ' WHEN 'S' THEN 'sequence '
+                      WHEN 'f' THEN 'foreign table ' WHEN 'c' THEN 'composite type ' END
+       || n.nspname || '.' || c.relname,
+       concat_ws(E'\\n',
+           'kind=' || c.relkind::text, 'persistence=' || c.relpersistence::text,
+           'options=' || coalesce(c.reloptions::text, ''),
+           'rls=' || c.relrowsecurity || '/' || c.relforcerowsecurity,
+           'partition key=' || coalesce(pg_catalog.pg_get_partkeydef(c.oid), ''),
+           'partition bound=' || coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid), ''),
+           'inherits=' || coalesce((SELECT string_agg(i.inhparent::regclass::text, ',' ORDER BY i.inhseqno)
+                                    FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid), ''),
+           'view=' || CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END,
+           'comment=' || coalesce(pg_catalog.obj_description(c.oid, 'pg_class'), ''),
+           'acl=' || {acl})
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND {ns}
+""".format(acl=_acl("c.relacl", "c.relowner"), ns="{ns}")
+
+# Columns are keyed by name and carry their position among live columns, so a column
+# dropped and re-added compares by what it is now, not by its attnum.
+_COLUMNS = """
+SELECT 'column ' || n.nspname || '.' || c.relname || '.' || a.attname,
+       concat_ws(E'\\n',
+           'position=' || row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum),
+           'type=' || pg_catalog.format_type(a.atttypid, a.atttypmod),
+           'not null=' || a.attnotnull,
+           'default=' || coalesce(pg_catalog.pg_get_expr(d.adbin, d.adrelid), ''),
+           'identity=' || a.attidentity::text, 'generated=' || a.attgenerated::text,
+           'collation=' || coalesce((SELECT co.collname FROM pg_catalog.pg_collation co
+                                     WHERE co.oid = a.attcollation
+                                       AND a.attcollation <> t.typcollation), ''),
+           'storage=' || a.attstorage::text, 'options=' || coalesce(a.attoptions::text, ''),
+           'comment=' || coalesce(pg_catalog.col_description(c.oid, a.attnum), ''),
+           'acl=' || {acl})
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') AND {ns}
+""".format(acl=_acl("a.attacl", "c.relowner"), ns="{ns}")
+
+_SEQUENCES = """
+SELECT 'sequence options ' || n.nspname || '.' || c.relname,
+       concat_ws(' ', pg_catalog.format_type(s.seqtypid, NULL), 'start', s.seqstart, 'increment',
+                 s.seqincrement, 'min', s.seqmin, 'max', s.seqmax, 'cache', s.seqcache, 'cycle', s.seqcycle,
+                 'owned by', coalesce((SELECT dc.relname || '.' || da.attname
+                                       FROM pg_catalog.pg_depend dp
+                                       JOIN pg_catalog.pg_class dc ON dc.oid = dp.refobjid
+                                       JOIN pg_catalog.pg_attribute da
+                                         ON da.attrelid = dp.refobjid AND da.attnum = dp.refobjsubid
+                                       WHERE dp.classid = 'pg_catalog.pg_class'::regclass
+                                         AND dp.objid = c.oid AND dp.deptype IN ('a', 'i')
+                                         AND dp.refclassid = 'pg_catalog.pg_class'::regclass), '-'))
+FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {ns}
+"""
+
+_CONSTRAINTS = """
+SELECT 'constraint ' || n.nspname || '.'
+       || coalesce(c.relname, t.typname) || '.' || k.conname,
+       concat_ws(E'\\n', 'type=' || k.contype::text, pg_catalog.pg_get_constraintdef(k.oid),
+                 'deferrable=' || k.condeferrable || '/' || k.condeferred, 'valid=' || k.convalidated,
+                 'comment=' || coalesce(pg_catalog.obj_description(k.oid, 'pg_constraint'), ''))
+FROM pg_catalog.pg_constraint k
+JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace
+LEFT JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+LEFT JOIN pg_catalog.pg_type t ON t.oid = k.contypid
+WHERE {ns}
+"""
+
+_INDEXES = """
+SELECT 'index ' || n.nspname || '.' || c.relname,
+       concat_ws(E'\\n', pg_catalog.pg_get_indexdef(c.oid),
+                 'comment=' || coalesce(pg_catalog.obj_description(c.oid, 'pg_class'), ''))
+FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {ns}
+"""
+
+_TRIGGERS = """
+SELECT 'trigger ' || n.nspname || '.' || c.relname || '.' || g.tgname,
+       concat_ws(E'\\n', pg_catalog.pg_get_triggerdef(g.oid), 'enabled=' || g.tgenabled::text)
+FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT g.tgisinternal AND {ns}
+"""
+
+_FUNCTIONS = """
+SELECT CASE p.prokind WHEN 'p' THEN 'procedure ' WHEN 'a' THEN 'aggregate ' ELSE 'function ' END
+       || n.nspname || '.' || p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
+       concat_ws(E'\\n',
+           CASE WHEN p.prokind = 'a' THEN 'aggregate returning '
+                     || pg_catalog.format_type(p.prorettype, NULL)
+                ELSE pg_catalog.pg_get_functiondef(p.oid) END,
+           'volatility=' || p.provolatile::text, 'security definer=' || p.prosecdef,
+           'strict=' || p.proisstrict, 'leakproof=' || p.proleakproof, 'parallel=' || p.proparallel::text,
+           'config=' || coalesce(p.proconfig::text, ''),
+           'comment=' || coalesce(pg_catalog.obj_description(p.oid, 'pg_proc'), ''),
+           'acl=' || {acl})
+FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE {ns}
+""".format(acl=_acl("p.proacl", "p.proowner"), ns="{ns}")
+
+_TYPES = """
+SELECT 'type ' || n.nspname || '.' || t.typname,
+       concat_ws(E'\\n', 'typtype=' || t.typtype::text,
+           'labels=' || coalesce((SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
+                                   FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid), ''),
+           'base=' || CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod)
+                           ELSE '' END,
+           'not null=' || t.typnotnull, 'default=' || coalesce(t.typdefault, ''),
+           'range subtype=' || coalesce((SELECT pg_catalog.format_type(r.rngsubtype, NULL)
+                                          FROM pg_catalog.pg_range r WHERE r.rngtypid = t.oid), ''),
+           'comment=' || coalesce(pg_catalog.obj_description(t.oid, 'pg_type'), ''),
+           'acl=' || {acl})
+FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype IN ('e', 'd', 'r', 'm') AND {ns}
+""".format(acl=_acl("t.typacl", "t.typowner"), ns="{ns}")
+
+_POLICIES = """
+SELECT 'policy ' || n.nspname || '.' || c.relname || '.' || p.polname,
+       concat_ws(E'\\n', 'cmd=' || p.polcmd::text, 'permissive=' || p.polpermissive,
+                 'roles=' || (SELECT string_agg(CASE r WHEN 0 THEN 'PUBLIC'
+                                                     ELSE pg_catalog.pg_get_userbyid(r) END, ',' ORDER BY 1)
+                              FROM unnest(p.polroles) AS r),
+                 'using=' || coalesce(pg_catalog.pg_get_expr(p.polqual, p.polrelid), ''),
+                 'check=' || coalesce(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), ''))
+FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {ns}
+"""
+
+_RULES = """
+SELECT 'rule ' || r.schemaname || '.' || r.tablename || '.' || r.rulename, r.definition
+FROM pg_catalog.pg_rules r JOIN pg_catalog.pg_namespace n ON n.nspname = r.schemaname WHERE {ns}
+"""
+
+# Event triggers belong to the database, not to a schema: all of them are listed, with the
+# schema of the function they call, so that a schema filter still sees pggit's own.
+_EVENT_TRIGGERS = """
+SELECT 'event trigger ' || e.evtname,
+       concat_ws(E'\\n', 'event=' || e.evtevent, 'function=' || e.evtfoid::regprocedure::text,
+                 'enabled=' || e.evtenabled::text, 'tags=' || coalesce(e.evttags::text, ''),
+                 'comment=' || coalesce(pg_catalog.obj_description(e.oid, 'pg_event_trigger'), ''))
+FROM pg_catalog.pg_event_trigger e
+JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+WHERE {ns_or_all}
+"""
+
+_EXTENSIONS = """
+SELECT 'extension ' || x.extname, 'version=' || x.extversion || E'\\nschema=' || n.nspname
+FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
+WHERE x.extname <> 'plpgsql' AND {ns}
+"""
+
+_QUERIES = (_SCHEMAS, _RELATIONS, _COLUMNS, _SEQUENCES, _CONSTRAINTS, _INDEXES, _TRIGGERS, _FUNCTIONS,
+            _TYPES, _POLICIES, _RULES, _EXTENSIONS)
+
+_USER_SCHEMAS = (
+    "n.nspname NOT IN ('pg_catalog', 'information_schema', %(bookkeeping)s) "
+    "AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'"
+)
+
+
+def _namespace_filter(schemas: Sequence[str] | None) -> str:
+    if schemas is None:
+        return _USER_SCHEMAS
+    return "n.nspname = ANY(%(schemas)s) AND n.nspname <> %(bookkeeping)s"
+
+
+def fingerprint(conn: psycopg.Connection, schemas: Sequence[str] | None = None) -> dict[str, str]:
+    """Canonical definitions of every catalog object in ``schemas``, keyed by object.
+
+    ``schemas=None`` means every non-system schema.  The bookkeeping schema
+    ``pggit_meta`` (yoyo's records, checksums) is never included: it describes how a
+    database got to its level, not the level itself.  Event triggers are included when
+    their function lives in one of the schemas (all of them when ``schemas`` is None).
+    """
+    ns = _namespace_filter(schemas)
+    params = {"schemas": list(schemas) if schemas is not None else None, "bookkeeping": BOOKKEEPING_SCHEMA}
+    result: dict[str, str] = {}
+    event_triggers = _EVENT_TRIGGERS.replace("{ns_or_all}", "{ns}" if schemas is not None else "true")
+    with conn.cursor() as cur:
+        for query in (*_QUERIES, event_triggers):
+            # literal % in the queries (format() patterns) must not be taken for placeholders
+            cur.execute(query.replace("%", "%%").format(ns=ns).encode(), params)
+            result.update((key, value) for key, value in cur.fetchall())
+    return dict(sorted(result.items()))
+
+
+def pggit_schemas(conn: psycopg.Connection) -> list[str]:
+    """pggit's own schemas in this database: ``pggit`` and ``pggit_*`` except the bookkeeping one."""
+    rows = conn.execute(
+        "SELECT nspname FROM pg_catalog.pg_namespace WHERE (nspname = 'pggit' OR nspname LIKE 'pggit\\_%%')"
+        " AND nspname <> %s ORDER BY 1",
+        (BOOKKEEPING_SCHEMA,),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def only(prefixes: Sequence[str], fp: dict[str, str]) -> dict[str, str]:
+    """The entries of ``fp`` whose key starts with one of ``prefixes`` (e.g. ``("function ",)``)."""
+    return {key: value for key, value in fp.items() if key.startswith(tuple(prefixes))}
+
+
+def diff(expected: dict[str, str], actual: dict[str, str]) -> list[str]:
+    """Human-readable differences between two fingerprints; empty when they are equal."""
+    lines: list[str] = []
+    for key in sorted(expected.keys() | actual.keys()):
+        if key not in actual:
+            lines.append(f"missing: {key}")
+        elif key not in expected:
+            lines.append(f"unexpected: {key}")
+        elif expected[key] != actual[key]:
+            want = expected[key].splitlines()
+            got = actual[key].splitlines()
+            changed = [f"    - {w}\n    + {g}" for w, g in zip(want, got, strict=False) if w != g]
+            if len(want) != len(got):
+                changed.append(f"    ({len(want)} lines expected, {len(got)} found)")
+            lines.append(f"changed: {key}\n" + "\n".join(changed))
+    return lines

@@ -1,0 +1,91 @@
+"""Discover pggit levels: the yoyo migrations ``NNNN_name.sql`` with their rollbacks.
+
+A level is one migration file numbered from 0001 upwards without gaps, with a
+``NNNN_name.rollback.sql`` beside it that returns the database to the previous level.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pggit_sql.errors import LevelError
+
+MIGRATIONS_DIR_ENV = "PGGIT_MIGRATIONS_DIR"
+_LEVEL_FILE = re.compile(r"^(?P<number>\d{4})_(?P<slug>[a-z0-9_]+)\.sql$")
+
+
+def project_root() -> Path:
+    """The repository folder holding ``sql/`` (the package is installed editable from it)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def default_migrations_dir() -> Path:
+    """``$PGGIT_MIGRATIONS_DIR`` if set, else the project's ``sql/migrations``."""
+    override = os.environ.get(MIGRATIONS_DIR_ENV)
+    return Path(override) if override else project_root() / "sql" / "migrations"
+
+
+def functions_dir() -> Path:
+    return project_root() / "sql" / "functions"
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Level:
+    """One migration level."""
+
+    number: int
+    name: str  # the yoyo migration id, e.g. "0001_core"
+    path: Path
+    rollback_path: Path
+
+    @property
+    def checksum(self) -> str:
+        return sha256_file(self.path)
+
+    @property
+    def rollback_checksum(self) -> str:
+        return sha256_file(self.rollback_path)
+
+
+def discover(directory: Path | None = None) -> list[Level]:
+    """All levels in ``directory`` in order; LevelError on gaps, duplicates or missing rollbacks."""
+    directory = directory or default_migrations_dir()
+    if not directory.is_dir():
+        raise LevelError(f"migrations folder {directory} does not exist")
+    levels: list[Level] = []
+    for path in sorted(directory.iterdir()):
+        if path.name.endswith(".rollback.sql"):
+            continue
+        match = _LEVEL_FILE.match(path.name)
+        if match is None:
+            continue
+        rollback = path.with_name(path.stem + ".rollback.sql")
+        if not rollback.is_file():
+            raise LevelError(f"level file {path.name} has no rollback file {rollback.name}")
+        levels.append(Level(int(match["number"]), path.stem, path, rollback))
+    for expected, level in enumerate(levels, start=1):
+        if level.number != expected:
+            raise LevelError(
+                f"levels must be numbered 1, 2, 3, ... without gaps: expected {expected:04d}, "
+                f"found {level.path.name}"
+            )
+    return levels
+
+
+def head(levels: list[Level]) -> int:
+    return levels[-1].number if levels else 0
+
+
+def check_target(levels: list[Level], target: int) -> int:
+    """``target`` if it is a known level (0 allowed), else LevelError naming the range."""
+    if not 0 <= target <= head(levels):
+        raise LevelError(f"unknown level {target}: this package knows levels 0 to {head(levels)}")
+    return target
