@@ -1,0 +1,48 @@
+"""Hypothesis strategies for PostgreSQL objects and pggit values.
+
+- :func:`identifiers`: identifiers valid when quoted (at most 63 bytes, no NUL, no
+  reserved key word), plain, mixed case or unicode;
+- :func:`table_definitions`: valid CREATE TABLE statements with what the catalog shows;
+- :func:`valid_branch_names`, :func:`invalid_branch_names`: names ``pggit`` accepts or
+  refuses as branch names (git's ref-name rules, at most 255 bytes).
+"""
+
+from pggit_sql.testing.strategies.branches import INJECTIONS, invalid_branch_names, valid_branch_names
+from pggit_sql.testing.strategies.identifiers import (
+    MAX_IDENTIFIER_BYTES,
+    RESERVED_KEYWORDS,
+    IdentifierStyle,
+    identifiers,
+    is_reserved,
+    quote_ident,
+    utf8_prefix,
+)
+from pggit_sql.testing.strategies.tables import (
+    COLUMN_TYPES,
+    SYSTEM_COLUMNS,
+    ColumnDefinition,
+    ColumnType,
+    TableDefinition,
+    column_names,
+    table_definitions,
+)
+
+__all__ = [
+    "COLUMN_TYPES",
+    "INJECTIONS",
+    "MAX_IDENTIFIER_BYTES",
+    "RESERVED_KEYWORDS",
+    "SYSTEM_COLUMNS",
+    "ColumnDefinition",
+    "ColumnType",
+    "IdentifierStyle",
+    "TableDefinition",
+    "column_names",
+    "identifiers",
+    "invalid_branch_names",
+    "is_reserved",
+    "quote_ident",
+    "table_definitions",
+    "utf8_prefix",
+    "valid_branch_names",
+]
