@@ -1,0 +1,286 @@
+"""``pggit-sql``: install, migrate, inspect and verify pggit levels from the command line.
+
+Commands: ``levels``, ``status``, ``migrate [--to N] [--dry-run]``, ``rollback --to N
+[--dry-run]``, ``verify``, ``new-level NAME``, ``dev-db [start|stop|status]``,
+``snapshot``.  Global options (before or after the command): ``--dsn`` (else
+``$DATABASE_URL``), ``--json`` (machine-readable output for every command),
+``--migrations DIR``.
+
+Promises: human-readable output by default; with ``--json`` one JSON document on
+stdout.  Every error is exactly one line ``pggit-sql: error: ...`` on stderr (and
+``{"error": ...}`` on stdout with ``--json``), exit status 2 for usage errors and 1 for
+everything else (including verify differences); never a traceback, unless
+``PGGIT_DEBUG`` is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import psycopg
+from yoyo import exceptions as yoyo_exceptions
+from yoyo.connections import BadConnectionURI
+
+from pggit_sql import devdb, snapshots
+from pggit_sql import dsn as dsnlib
+from pggit_sql.errors import PggitError
+from pggit_sql.levels import default_migrations_dir, discover, head
+from pggit_sql.migrate import Migrator, display_path, first_line
+
+PROG = "pggit-sql"
+DEBUG_ENV = "PGGIT_DEBUG"
+
+
+class UsageError(Exception):
+    """Bad command line (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+class _Output:
+    """Collects what a command reports; prints text or one JSON document."""
+
+    def __init__(self, as_json: bool):
+        self.as_json = as_json
+
+    def emit(self, data: dict[str, Any], text: str) -> None:
+        if self.as_json:
+            print(json.dumps(data, indent=2, default=str))
+        else:
+            print(text)
+
+
+# --------------------------------------------------------------------------- the parser
+
+
+def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--dsn", default=default,
+                        help="database URL or libpq string (default: $DATABASE_URL)")
+    parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS if suppress else False,
+                        help="machine-readable output")
+    parser.add_argument("--migrations", type=Path, default=default, metavar="DIR",
+                        help="migrations folder (default: sql/migrations)")
+
+
+def _level(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"level must be a number, not {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="git-like version control for PostgreSQL: manage pggit levels")
+    _global_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _global_options(p, suppress=True)
+        return p
+
+    command("levels", "list the levels this package knows")
+    command("status", "the database's level, records and checksums")
+    p = command("migrate", "apply levels up to head (or --to N)")
+    p.add_argument("--to", type=_level, metavar="N")
+    p.add_argument("--dry-run", action="store_true", help="print the SQL that would run, change nothing")
+    p.add_argument("--lock-timeout", type=float, metavar="SECONDS",
+                   help="give up when another applier holds the lock longer")
+    p = command("rollback", "roll back to level N (0 removes pggit)")
+    p.add_argument("--to", type=_level, metavar="N", required=True)
+    p.add_argument("--dry-run", action="store_true", help="print the SQL that would run, change nothing")
+    p.add_argument("--lock-timeout", type=float, metavar="SECONDS")
+    command("verify", "check the live catalog, checksums and records against the claimed level")
+    p = command("new-level", "write the next level from the changes in sql/functions")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--functions", type=Path, metavar="DIR", help="functions folder (default: sql/functions)")
+    p = command("dev-db", "the local development cluster under .pggit/")
+    p.add_argument("action", nargs="?", choices=("start", "stop", "status"), default="status")
+    command("snapshot", "write sql/catalog/*.json from scratch databases (on --dsn's server or the dev cluster)")
+    return parser
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _migrator(args: argparse.Namespace) -> Migrator:
+    return Migrator(dsnlib.resolve(args.dsn), args.migrations, getattr(args, "lock_timeout", None))
+
+
+def cmd_levels(args: argparse.Namespace, out: _Output) -> int:
+    levels = discover(args.migrations or default_migrations_dir())
+    rows = [{"number": lv.number, "name": lv.name, "path": display_path(lv.path),
+             "rollback_path": display_path(lv.rollback_path), "sha256": lv.checksum,
+             "rollback_sha256": lv.rollback_checksum} for lv in levels]
+    text = "\n".join(f"{lv.number:>4}  {lv.name}" for lv in levels) or "no levels"
+    out.emit({"head": head(levels), "levels": rows}, f"{text}\nhead: level {head(levels)}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, out: _Output) -> int:
+    st = _migrator(args).status()
+    lines = [st.database, f"catalog level: {st.catalog_level} (head: {st.head})"]
+    lines.append(f"{'level':>5}  {'name':<28} {'applied':<8} {'recorded':<9} {'applied at (UTC)':<27} checksum")
+    for lv in st.levels:
+        lines.append(f"{lv.number:>5}  {lv.name:<28} {'yes' if lv.applied else 'no':<8} "
+                     f"{'yes' if lv.recorded else 'no':<9} {lv.applied_at or '-':<27} {lv.checksum}")
+    lines.append("pending: " + (", ".join(map(str, st.pending)) or "none"))
+    lines += [f"problem: {p}" for p in st.problems]
+    out.emit(st.to_dict(), "\n".join(lines))
+    return 0
+
+
+def _dry_run(migrator: Migrator, to: int | None, out: _Output) -> int:
+    steps = migrator.plan(to)
+    text = migrator.dry_run_sql(to)
+    plan = [{"direction": d, "level": lv.number, "name": lv.name} for d, lv in steps]
+    human = text if steps else "-- nothing to do"
+    out.emit({"dry_run": True, "database": dsnlib.describe(migrator.dsn), "plan": plan, "sql": text}, human)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, out: _Output) -> int:
+    migrator = _migrator(args)
+    if args.dry_run:
+        return _dry_run(migrator, args.to, out)
+    applied = migrator.migrate(args.to)
+    level = migrator.status().catalog_level
+    where = dsnlib.describe(migrator.dsn)
+    lines = [f"applied level {lv.number} ({lv.name})" for lv in applied]
+    lines.append(f"{where} is now at level {level}" if applied
+                 else f"nothing to do: {where} is already at level {level}")
+    out.emit({"database": where, "applied": [lv.name for lv in applied], "level": level,
+              "nothing_to_do": not applied}, "\n".join(lines))
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace, out: _Output) -> int:
+    migrator = _migrator(args)
+    if args.dry_run:
+        return _dry_run(migrator, args.to, out)
+    undone = migrator.rollback(args.to)
+    level = migrator.status().catalog_level
+    where = dsnlib.describe(migrator.dsn)
+    lines = [f"rolled back level {lv.number} ({lv.name})" for lv in undone]
+    if args.to == 0:
+        lines.append(f"pggit removed from {where}")
+    else:
+        lines.append(f"{where} is now at level {level}" if undone
+                     else f"nothing to do: {where} is already at level {level}")
+    out.emit({"database": where, "rolled_back": [lv.name for lv in undone], "level": level,
+              "nothing_to_do": not undone}, "\n".join(lines))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, out: _Output) -> int:
+    report = _migrator(args).verify()
+    if report.ok:
+        text = f"ok: {report.database} matches level {report.catalog_level}" + (
+            f" ({report.snapshot})" if report.snapshot else "")
+    else:
+        text = "\n".join([f"{report.database} (level {report.catalog_level}) differs from what it claims:",
+                          *(f"- {d}" for d in report.differences)])
+    out.emit(report.to_dict(), text)
+    return 0 if report.ok else 1
+
+
+def _server(args: argparse.Namespace) -> str:
+    """The server for scratch databases: --dsn if given (never $DATABASE_URL), else the dev cluster."""
+    return dsnlib.resolve(args.dsn) if args.dsn else devdb.start()
+
+
+def cmd_new_level(args: argparse.Namespace, out: _Output) -> int:
+    from pggit_sql.newlevel import NAME, new_level
+
+    if not NAME.match(args.name):
+        raise PggitError(f"invalid level name {args.name!r}: use lowercase letters, digits and _ only")
+    result = new_level(args.name, _server(args), args.migrations, args.functions)
+    lines = [f"wrote {display_path(result.migration)}", f"wrote {display_path(result.rollback)}"]
+    if result.changes:
+        lines += [f"  {c.kind}: {c.key}" for c in result.changes]
+    else:
+        lines.append("sql/functions matches the head level: wrote the skeleton only")
+    lines.append("add table changes in the marked section, then run pggit-sql snapshot")
+    out.emit(result.to_dict(), "\n".join(lines))
+    return 0
+
+
+def cmd_dev_db(args: argparse.Namespace, out: _Output) -> int:
+    if args.action == "start":
+        devdb.start()
+    elif args.action == "stop":
+        devdb.stop()
+    st = devdb.status()
+    text = (f"development cluster {st.root}: running\nconnect with: {st.psql}" if st.running
+            else f"development cluster {st.root}: {'stopped' if st.initialised else 'not created'}")
+    out.emit(st.to_dict(), text)
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace, out: _Output) -> int:
+    written = snapshots.write_snapshots(_server(args), args.migrations)
+    paths = [display_path(p) for p in written]
+    out.emit({"written": paths}, "\n".join(f"wrote {p}" for p in paths) or "no levels: nothing written")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, _Output], int]] = {
+    "levels": cmd_levels, "status": cmd_status, "migrate": cmd_migrate, "rollback": cmd_rollback,
+    "verify": cmd_verify, "new-level": cmd_new_level, "dev-db": cmd_dev_db, "snapshot": cmd_snapshot,
+}
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _fail(message: str, as_json: bool, status: int) -> int:
+    line = " ".join(message.split("\n")[0].split()) or "unknown error"
+    if as_json:
+        print(json.dumps({"error": line}))
+    print(f"{PROG}: error: {line}", file=sys.stderr)
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    as_json = "--json" in argv
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        return _fail(str(exc), as_json, 2)
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    as_json = bool(args.json)
+    try:
+        return COMMANDS[args.command](args, _Output(as_json))
+    except PggitError as exc:
+        return _fail(str(exc), as_json, 1)
+    except psycopg.Error as exc:
+        return _fail(f"database error: {first_line(exc)}", as_json, 1)
+    except (yoyo_exceptions.BadMigration, yoyo_exceptions.MigrationConflict,
+            yoyo_exceptions.LockTimeout, BadConnectionURI) as exc:
+        return _fail(f"{type(exc).__name__}: {first_line(exc)}", as_json, 1)
+    except OSError as exc:
+        return _fail(str(exc), as_json, 1)
+    except KeyboardInterrupt:
+        return _fail("interrupted", as_json, 130)
+    except Exception as exc:  # never a traceback for users; PGGIT_DEBUG=1 shows it
+        if os.environ.get(DEBUG_ENV):
+            raise
+        return _fail(f"internal error ({type(exc).__name__}): {first_line(exc)}", as_json, 1)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,594 @@
+"""The migration manager: apply, roll back, inspect and verify pggit levels on a database.
+
+Built on yoyo's API (``read_migrations``, ``get_backend``, ``to_apply``, ``to_rollback``,
+``apply_migrations_only``, ``rollback_migrations``, ``mark_migrations``,
+``unmark_migrations``).  What this module adds to yoyo, and promises:
+
+- **Bookkeeping out of the way**: yoyo's tables and pggit's checksum table live in the
+  schema ``pggit_meta``, created before yoyo connects; never in ``public``.
+- **One applier at a time**: ``migrate`` and ``rollback`` hold a session-level advisory
+  lock (:data:`LOCK_KEY`) on a dedicated connection for the whole run.  A second applier
+  waits (or gives up after ``lock_timeout`` seconds with a clear error), then plans from
+  what the first one left.  A killed applier's lock dies with its connection; yoyo's own
+  row lock (``yoyo_lock``) is cleared under the advisory lock so it can never block.
+- **Applied files are immutable**: the sha256 of every applied level's migration and
+  rollback file is recorded in ``pggit_meta.level_checksums``; a file changed since is
+  refused (:class:`ChecksumMismatch`) before anything runs.
+- **The catalog is the truth**: every level ends with
+  ``COMMENT ON SCHEMA pggit IS 'pggit-sql level N'``.  yoyo records a level on another
+  connection after the level committed, so a crash in between leaves it unrecorded;
+  under the lock, yoyo's records are reconciled to the level the catalog claims.
+- **Refusals** (one-line :class:`PggitError` subclasses): unknown target level, a
+  ``pggit`` schema this package did not create, a database at a level newer than this
+  package knows, unreachable databases (named without their password).
+- Every connection opened here is closed before returning, so databases can be cloned
+  as templates right after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import psycopg
+from yoyo import get_backend, read_migrations
+from yoyo.backends.base import DatabaseBackend
+from yoyo.migrations import MigrationList
+
+from pggit_sql import dsn as dsnlib
+from pggit_sql.errors import ChecksumMismatch, ConnectionFailed, ForeignSchema, LevelError, PggitError
+from pggit_sql.levels import Level, check_target, default_migrations_dir, discover, head, project_root
+
+META = dsnlib.BOOKKEEPING_SCHEMA
+#: Key of the session-level advisory lock held by an applier ("pggitsql" as a big-endian int64).
+LOCK_KEY = int.from_bytes(b"pggitsql", "big")
+CLAIM = re.compile(r"^pggit-sql level (\d+)$")
+YOYO_TABLES = ("_yoyo_migration", "_yoyo_log", "_yoyo_version", "yoyo_lock")
+CHECKSUM_TABLE = "level_checksums"
+
+Direction = Literal["apply", "rollback"]
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class LevelState:
+    """One known level as seen in a database."""
+
+    number: int
+    name: str
+    applied: bool  # the catalog claims this level (number <= catalog level)
+    recorded: bool  # yoyo has a record of it
+    applied_at: str | None  # when yoyo recorded it (UTC, ISO 8601)
+    checksum: str  # "ok", "changed", "unrecorded" (applied, no checksum yet) or "-" (not applied)
+
+
+@dataclass(frozen=True)
+class Status:
+    """What a database claims and records, against the levels this package knows."""
+
+    database: str
+    catalog_level: int  # from the comment on schema pggit; 0 when there is no pggit schema
+    recorded_levels: list[int]  # levels yoyo has records of
+    head: int
+    pending: list[int]  # levels above the catalog level
+    levels: list[LevelState]
+    problems: list[str] = field(default_factory=list)  # disagreements, changed files
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """The result of :meth:`Migrator.verify`: every difference found, empty when all agree."""
+
+    database: str
+    catalog_level: int
+    snapshot: str | None  # the snapshot file compared against
+    differences: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(asdict(self), ok=self.ok)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the project (``sql/migrations/0001_core.sql``) or cwd when inside them."""
+    resolved = path.resolve()
+    for base in (project_root(), Path.cwd().resolve()):
+        with contextlib.suppress(ValueError):
+            return str(resolved.relative_to(base))
+    return str(path)
+
+
+def first_line(exc: BaseException) -> str:
+    """The first non-empty line of an exception's message."""
+    for line in str(exc).splitlines():
+        if line.strip():
+            return line.strip()
+    return type(exc).__name__
+
+
+def connect(dsn: str, autocommit: bool = True) -> psycopg.Connection:
+    """A psycopg connection to ``dsn``; ConnectionFailed naming the database (never the password)."""
+    params = dsnlib.parse(dsn)
+    try:
+        return psycopg.connect(autocommit=autocommit, **params)  # type: ignore[arg-type]
+    except psycopg.Error as exc:
+        raise ConnectionFailed(f"cannot connect to {dsnlib.describe(dsn)}: {first_line(exc)}") from None
+
+
+@contextlib.contextmanager
+def db_errors(action: str) -> Iterator[None]:
+    """Turn a database error inside the block into a one-line PggitError."""
+    try:
+        yield
+    except psycopg.OperationalError as exc:
+        raise ConnectionFailed(f"{action}: {first_line(exc)}") from None
+    except psycopg.Error as exc:
+        raise PggitError(f"{action}: {first_line(exc)}") from None
+
+
+def claimed_level(conn: psycopg.Connection) -> int:
+    """The level the catalog claims: the comment on schema pggit; 0 without a pggit schema."""
+    row = conn.execute(
+        "SELECT pg_catalog.obj_description(oid, 'pg_namespace') FROM pg_catalog.pg_namespace"
+        " WHERE nspname = 'pggit'"
+    ).fetchone()
+    if row is None:
+        return 0
+    match = CLAIM.match(row[0] or "")
+    if match is None:
+        found = f"its comment is {row[0]!r}" if row[0] else "it has no comment"
+        raise ForeignSchema(
+            f"schema pggit exists but was not created by pggit-sql ({found}, expected "
+            "'pggit-sql level N'); refusing to touch it"
+        )
+    return int(match[1])
+
+
+def _table_exists(conn: psycopg.Connection, table: str) -> bool:
+    row = conn.execute("SELECT pg_catalog.to_regclass(%s) IS NOT NULL", (f"{META}.{table}",)).fetchone()
+    return bool(row and row[0])
+
+
+def recorded_migrations(conn: psycopg.Connection) -> dict[str, datetime | None]:
+    """yoyo's records in pggit_meta: migration id → applied_at (UTC); empty when none."""
+    if not _table_exists(conn, "_yoyo_migration"):
+        return {}
+    rows = conn.execute(
+        f"SELECT migration_id, applied_at_utc FROM {META}._yoyo_migration ORDER BY applied_at_utc"
+    ).fetchall()
+    return {row[0]: row[1] for row in rows}
+
+
+def recorded_checksums(conn: psycopg.Connection) -> dict[str, tuple[str, str | None]]:
+    """pggit's checksum records: migration id → (sha256, rollback sha256); empty when none."""
+    if not _table_exists(conn, CHECKSUM_TABLE):
+        return {}
+    rows = conn.execute(f"SELECT migration_id, sha256, rollback_sha256 FROM {META}.{CHECKSUM_TABLE}").fetchall()
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def checksum_problems(
+    levels: list[Level], checksums: dict[str, tuple[str, str | None]], claim: int
+) -> list[tuple[Level, str]]:
+    """(level, message) per file of an applied level (up to ``claim``) changed since it was recorded."""
+    problems: list[tuple[Level, str]] = []
+    for level in levels:
+        if level.number > claim or level.name not in checksums:
+            continue
+        recorded, recorded_rollback = checksums[level.name]
+        pairs = [(level.path, recorded, level.checksum)]
+        if recorded_rollback is not None:
+            pairs.append((level.rollback_path, recorded_rollback, level.rollback_checksum))
+        for path, was, now in pairs:
+            if was != now:
+                problems.append((level,
+                    f"{display_path(path)} changed since it was applied to this database "
+                    f"(recorded sha256 {was[:12]}…, now {now[:12]}…)"
+                ))
+    return problems
+
+
+def _level_number(migration_id: str) -> int | None:
+    match = re.match(r"^(\d{4})_", migration_id)
+    return int(match[1]) if match else None
+
+
+def check_known(levels: list[Level], claim: int, recorded: Iterator[str] | list[str]) -> None:
+    """LevelError when the database claims or records levels this package does not know."""
+    known = {level.name for level in levels}
+    newest = claim
+    for migration_id in recorded:
+        number = _level_number(migration_id)
+        if migration_id in known:
+            continue
+        if number is not None and number > head(levels):
+            newest = max(newest, number)
+        elif number is not None:
+            raise LevelError(
+                f"the database records level {migration_id}, but this pggit-sql's level {number} is "
+                f"{levels[number - 1].name}; it was migrated by a different pggit-sql"
+            )
+        else:
+            raise LevelError(f"the database records migration {migration_id!r}, which is not a pggit level")
+    if newest > head(levels):
+        raise LevelError(
+            f"database is at level {newest} but this pggit-sql knows levels up to {head(levels)}; "
+            "upgrade pggit-sql"
+        )
+
+
+# --------------------------------------------------------------------------- the applier session
+
+
+class _Session:
+    """An applier's run: the advisory-lock connection plus, on demand, a yoyo backend."""
+
+    def __init__(self, dsn: str, levels: list[Level], migrations_dir: Path):
+        self.dsn = dsn
+        self.levels = levels
+        self.by_name = {level.name: level for level in levels}
+        self.migrations_dir = migrations_dir
+        self.conn: psycopg.Connection = connect(dsn)
+        self.backend: DatabaseBackend | None = None
+
+    def close(self) -> None:
+        if self.backend is not None:
+            with contextlib.suppress(Exception):
+                self.backend.connection.close()
+            self.backend = None
+        self.conn.close()  # ends the session: releases the advisory lock
+
+    def lock(self, timeout: float | None) -> None:
+        """Take the applier lock, waiting at most ``timeout`` seconds (forever when None)."""
+        with db_errors("cannot take the migration lock"):
+            if timeout is not None:  # 0 would mean "wait forever" to PostgreSQL: wait at least 1 ms
+                self.conn.execute(f"SET lock_timeout = {max(1, int(timeout * 1000))}")
+            try:
+                self.conn.execute("SELECT pg_catalog.pg_advisory_lock(%s)", (LOCK_KEY,))
+            except psycopg.errors.LockNotAvailable:
+                raise PggitError(
+                    f"another pggit-sql is migrating {dsnlib.describe(self.dsn)}; "
+                    f"gave up waiting after {timeout:g} s"
+                ) from None
+            self.conn.execute("SET lock_timeout = 0")
+
+    def prepare_bookkeeping(self) -> None:
+        """Create pggit_meta and the checksum table (under the lock, before yoyo connects)."""
+        with db_errors("cannot create the bookkeeping schema"):
+            self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {META}")
+            self.conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {META}.{CHECKSUM_TABLE} ("
+                " migration_id text PRIMARY KEY, level int NOT NULL, sha256 text NOT NULL,"
+                " rollback_sha256 text, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+
+    def open_backend(self) -> DatabaseBackend:
+        if self.backend is None:
+            try:
+                self.backend = get_backend(dsnlib.to_yoyo_uri(self.dsn))
+            except psycopg.Error as exc:
+                raise ConnectionFailed(f"cannot connect to {dsnlib.describe(self.dsn)}: {first_line(exc)}") from None
+            self.backend.break_lock()  # we hold the advisory lock: any yoyo_lock row is stale
+        return self.backend
+
+    def migrations(self, keep: Callable[[Level], bool]) -> MigrationList:
+        """yoyo's migration list restricted to known levels for which ``keep`` is true (post-apply kept)."""
+        every = read_migrations(str(self.migrations_dir))
+        return every.filter(lambda m: m.id in self.by_name and keep(self.by_name[m.id]))
+
+    def claim(self) -> int:
+        return claimed_level(self.conn)
+
+    def record_checksum(self, level: Level, sums: tuple[str, str] | None = None) -> None:
+        """Record ``level``'s file checksums (``sums``: as read before applying, else read now)."""
+        sha, rollback_sha = sums or (level.checksum, level.rollback_checksum)
+        self.conn.execute(
+            f"INSERT INTO {META}.{CHECKSUM_TABLE} (migration_id, level, sha256, rollback_sha256)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT (migration_id) DO UPDATE"
+            " SET level = excluded.level, sha256 = excluded.sha256,"
+            " rollback_sha256 = excluded.rollback_sha256, applied_at = excluded.applied_at",
+            (level.name, level.number, sha, rollback_sha),
+        )
+
+    def forget_checksum(self, level: Level) -> None:
+        self.conn.execute(f"DELETE FROM {META}.{CHECKSUM_TABLE} WHERE migration_id = %s", (level.name,))
+
+    def check(self) -> int:
+        """Refuse foreign schemas, newer databases and changed files; return the claimed level."""
+        claim = self.claim()
+        check_known(self.levels, claim, list(recorded_migrations(self.conn)))
+        problems = [message for _, message in checksum_problems(self.levels, recorded_checksums(self.conn), claim)]
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise ChecksumMismatch(problems[0] + more)
+        return claim
+
+    def reconcile(self, claim: int) -> None:
+        """Make yoyo's records and the checksum table agree with the level the catalog claims."""
+        backend = self.open_backend()
+        backend.ensure_internal_schema_updated()
+        recorded = set(recorded_migrations(self.conn))
+        want = {level.name for level in self.levels if level.number <= claim}
+        missing = self.migrations(lambda lv: lv.name in want - recorded)
+        extra = self.migrations(lambda lv: lv.name in recorded - want)
+        if missing:
+            backend.mark_migrations(missing)
+        if extra:
+            backend.unmark_migrations(extra)
+        checksums = recorded_checksums(self.conn)
+        for level in self.levels:
+            if level.number <= claim and level.name not in checksums:
+                self.record_checksum(level)
+            elif level.number > claim and level.name in checksums:
+                self.forget_checksum(level)
+
+    def expect_claim(self, level_number: int, after: str) -> None:
+        claim = self.claim()
+        if claim != level_number:
+            raise PggitError(
+                f"after {after} the database claims level {claim}, expected {level_number}: every level "
+                f"must end with COMMENT ON SCHEMA pggit IS 'pggit-sql level N' (and its rollback with N-1)"
+            )
+
+    def drop_bookkeeping(self) -> None:
+        if self.backend is not None:
+            self.backend.connection.close()
+            self.backend = None
+        self.conn.execute(f"DROP SCHEMA IF EXISTS {META} CASCADE")
+
+
+# --------------------------------------------------------------------------- the manager
+
+
+class Migrator:
+    """Migrate one database (``dsn``: URL or libpq string) with the levels in ``migrations_dir``."""
+
+    def __init__(self, dsn: str, migrations_dir: Path | None = None, lock_timeout: float | None = None):
+        self.dsn = dsnlib.to_conninfo(dsn)
+        self.migrations_dir = Path(migrations_dir) if migrations_dir else default_migrations_dir()
+        self.lock_timeout = lock_timeout
+
+    # ----- inspection (read only: takes no lock, creates nothing)
+
+    def levels(self) -> list[Level]:
+        return discover(self.migrations_dir)
+
+    def status(self, strict: bool = True) -> Status:
+        """The database's level, records and checksum state.
+
+        Refuses foreign schemas and newer databases; with ``strict`` also changed files
+        (ChecksumMismatch), otherwise they are listed in ``problems``.
+        """
+        levels = self.levels()
+        conn = connect(self.dsn)
+        try:
+            with db_errors(f"cannot read the status of {dsnlib.describe(self.dsn)}"):
+                claim = claimed_level(conn)
+                recorded = recorded_migrations(conn)
+                checksums = recorded_checksums(conn)
+        finally:
+            conn.close()
+        check_known(levels, claim, list(recorded))
+        mismatches = checksum_problems(levels, checksums, claim)
+        changed = [message for _, message in mismatches]
+        if strict and changed:
+            raise ChecksumMismatch(changed[0])
+        changed_names = {level.name for level, _ in mismatches}
+        states: list[LevelState] = []
+        for level in levels:
+            applied = level.number <= claim
+            when = recorded.get(level.name)
+            if level.name in changed_names:
+                state = "changed"
+            elif applied and level.name in checksums:
+                state = "ok"
+            else:
+                state = "unrecorded" if applied else "-"
+            states.append(LevelState(level.number, level.name, applied, level.name in recorded,
+                                     when.isoformat() if when else None, state))
+        problems = list(changed)
+        for st in states:
+            if st.applied and not st.recorded:
+                problems.append(f"level {st.name} is applied but yoyo has no record of it "
+                                "(reconciled by the next migrate)")
+            if st.recorded and not st.applied:
+                problems.append(f"yoyo records level {st.name} but the catalog claims level {claim} "
+                                "(reconciled by the next migrate)")
+        return Status(
+            database=dsnlib.describe(self.dsn),
+            catalog_level=claim,
+            recorded_levels=sorted(lv.number for lv in levels if lv.name in recorded),
+            head=head(levels),
+            pending=[lv.number for lv in levels if lv.number > claim],
+            levels=states,
+            problems=problems,
+        )
+
+    def plan(self, to: int | None = None) -> list[tuple[Direction, Level]]:
+        """The steps from the database's current level to ``to`` (head when None), in order."""
+        levels = self.levels()
+        target = check_target(levels, head(levels) if to is None else to)
+        claim = self.status().catalog_level
+        if target >= claim:
+            return [("apply", lv) for lv in levels if claim < lv.number <= target]
+        return [("rollback", lv) for lv in reversed(levels) if target < lv.number <= claim]
+
+    def dry_run_sql(self, to: int | None = None) -> str:
+        """The SQL :meth:`migrate` / :meth:`rollback` would run to reach ``to``, file by file."""
+        steps = self.plan(to)
+        parts: list[str] = []
+        for direction, level in steps:
+            path = level.path if direction == "apply" else level.rollback_path
+            parts.append(f"-- pggit-sql: {direction} level {level.number} ({level.name}) from {display_path(path)}\n")
+            text = path.read_text(encoding="utf-8")
+            parts.append(text if text.endswith("\n") else text + "\n")
+        if to == 0:
+            parts.append(f"-- pggit-sql: then drop the bookkeeping schema\nDROP SCHEMA IF EXISTS {META} CASCADE;\n")
+        return "\n".join(parts)
+
+    # ----- changes (under the advisory lock)
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[tuple[_Session, int]]:
+        levels = self.levels()
+        session = _Session(self.dsn, levels, self.migrations_dir)
+        try:
+            session.lock(self.lock_timeout)
+            claim = session.check()
+            session.prepare_bookkeeping()
+            yield session, claim
+        finally:
+            session.close()
+
+    def migrate(self, to: int | None = None) -> list[Level]:
+        """Apply levels up to ``to`` (head when None); returns the levels applied (empty: nothing to do)."""
+        levels = self.levels()
+        target = check_target(levels, head(levels) if to is None else to)
+        applied: list[Level] = []
+        with self._session() as (session, claim):
+            if target < claim:
+                raise LevelError(
+                    f"database is at level {claim}, above {target}: use rollback --to {target} to go down"
+                )
+            session.reconcile(claim)
+            backend = session.open_backend()
+            todo = backend.to_apply(session.migrations(lambda lv: lv.number <= target))  # loads the files
+            sums = {m.id: (session.by_name[m.id].checksum, session.by_name[m.id].rollback_checksum)
+                    for m in todo}
+            for migration in todo:
+                level = session.by_name[migration.id]
+                with _quiet(), _step_errors(f"applying level {level.name} failed"):
+                    backend.apply_migrations_only(todo.replace([migration]))
+                session.expect_claim(level.number, f"applying {level.name}")
+                session.record_checksum(level, sums[level.name])
+                applied.append(level)
+            if applied:
+                with _quiet(), _step_errors("post-apply hook failed"):
+                    backend.run_post_apply(todo)
+        return applied
+
+    def rollback(self, to: int) -> list[Level]:
+        """Roll back to level ``to`` (0 removes pggit and its bookkeeping); returns the levels undone."""
+        levels = self.levels()
+        target = check_target(levels, to)
+        undone: list[Level] = []
+        with self._session() as (session, claim):
+            if target > claim:
+                raise LevelError(f"database is at level {claim}, below {target}: use migrate --to {target}")
+            session.reconcile(claim)
+            backend = session.open_backend()
+            todo = backend.to_rollback(session.migrations(lambda lv: lv.number > target))
+            for migration in todo:
+                level = session.by_name[migration.id]
+                with _quiet(), _step_errors(f"rolling back level {level.name} failed"):
+                    backend.rollback_migrations(todo.replace([migration]))
+                session.expect_claim(level.number - 1, f"rolling back {level.name}")
+                session.forget_checksum(level)
+                undone.append(level)
+            if target == 0:
+                session.drop_bookkeeping()
+        return undone
+
+    # ----- verification
+
+    def verify(self, catalog_dir: Path | None = None) -> VerifyReport:
+        """Compare the live catalog, checksums and yoyo's records with the claimed level's snapshot."""
+        from pggit_sql import catalog, snapshots
+
+        status = self.status(strict=False)
+        differences = list(status.problems)
+        levels = self.levels()
+        catalog_dir = catalog_dir or snapshots.default_catalog_dir(self.migrations_dir)
+        snapshot_path: Path | None = None
+        if status.catalog_level == 0:
+            expected: dict[str, str] = {}
+        else:
+            snapshot_path = snapshots.snapshot_path(catalog_dir, levels[status.catalog_level - 1])
+            try:
+                expected = json.loads(snapshot_path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                expected = {}
+                differences.append(f"no catalog snapshot {display_path(snapshot_path)} for level "
+                                   f"{status.catalog_level}: run pggit-sql snapshot")
+                snapshot_path = None
+            except (OSError, ValueError) as exc:
+                raise PggitError(f"cannot read {display_path(snapshot_path)}: {first_line(exc)}") from None
+        conn = connect(self.dsn)
+        try:
+            with db_errors(f"cannot read the catalog of {dsnlib.describe(self.dsn)}"):
+                actual = catalog.fingerprint(conn, catalog.pggit_schemas(conn))
+                differences.extend(stray_bookkeeping_objects(conn))
+        finally:
+            conn.close()
+        if status.catalog_level == 0 or snapshot_path is not None:
+            differences.extend(catalog.diff(expected, actual))
+        return VerifyReport(
+            database=status.database,
+            catalog_level=status.catalog_level,
+            snapshot=display_path(snapshot_path) if snapshot_path else None,
+            differences=differences,
+        )
+
+
+def stray_bookkeeping_objects(conn: psycopg.Connection) -> list[str]:
+    """Objects in pggit_meta other than the bookkeeping tables (e.g. unqualified names in a level)."""
+    allowed = [*YOYO_TABLES, CHECKSUM_TABLE]
+    rows = conn.execute(
+        "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND c.relname <> ALL(%s)"
+        " UNION ALL SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s ORDER BY 1",
+        (META, allowed, META),
+    ).fetchall()
+    return [f"unexpected object in bookkeeping schema {META}: {row[0]} (a level created it unqualified?)"
+            for row in rows]
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Swallow what yoyo prints (rows returned by a level's statements) so stdout stays ours."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+@contextlib.contextmanager
+def _step_errors(action: str) -> Iterator[None]:
+    try:
+        yield
+    except psycopg.OperationalError as exc:
+        raise ConnectionFailed(f"{action}: {first_line(exc)}") from None
+    except psycopg.Error as exc:
+        raise PggitError(f"{action} (its transaction was rolled back): {first_line(exc)}") from None
+
+
+# --------------------------------------------------------------------------- convenience
+
+
+def migrate(dsn: str, to: int | None = None, migrations_dir: Path | None = None,
+            lock_timeout: float | None = None) -> list[Level]:
+    """Apply pggit levels to ``dsn`` up to ``to`` (head when None); returns the levels applied."""
+    return Migrator(dsn, migrations_dir, lock_timeout).migrate(to)
+
+
+def rollback(dsn: str, to: int, migrations_dir: Path | None = None,
+             lock_timeout: float | None = None) -> list[Level]:
+    """Roll ``dsn`` back to level ``to``; 0 removes pggit completely."""
+    return Migrator(dsn, migrations_dir, lock_timeout).rollback(to)

@@ -1,0 +1,97 @@
+"""Two ``pggit-sql migrate`` processes at once: one applies, the other waits and finds nothing to do."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pggit_sql.levels import default_migrations_dir, discover, head
+from pggit_sql.migrate import LOCK_KEY, Migrator
+
+REAL_HEAD = head(discover(default_migrations_dir()))
+
+SLOW_LEVEL = (
+    "CREATE SCHEMA pggit;\n"
+    "CREATE TABLE pggit.applied_once (id int PRIMARY KEY);\n"
+    "INSERT INTO pggit.applied_once VALUES (1);\n"
+    "SELECT pg_sleep(2);\n"
+    "COMMENT ON SCHEMA pggit IS 'pggit-sql level 1';\n"
+)
+
+
+def console_script() -> str:
+    script = Path(sys.executable).parent / "pggit-sql"
+    return str(script) if script.exists() else shutil.which("pggit-sql") or "pggit-sql"
+
+
+def start_migrate(dsn: str, migrations: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return subprocess.Popen([console_script(), "--json", "--dsn", dsn, "--migrations", str(migrations), "migrate"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def advisory_waiters(conn: psycopg.Connection) -> int:
+    row = conn.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND ((classid::bigint << 32) | objid::bigint) = %s", (LOCK_KEY,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def run_two(dsn: str, migrations: Path, watch_for_waiter: bool) -> list[dict[str, object]]:
+    first, second = start_migrate(dsn, migrations), start_migrate(dsn, migrations)
+    saw_waiter = False
+    with psycopg.connect(dsn, autocommit=True) as watcher:
+        while first.poll() is None or second.poll() is None:
+            saw_waiter = saw_waiter or advisory_waiters(watcher) > 0
+            time.sleep(0.05)
+    results = []
+    for proc in (first, second):
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err
+        results.append(json.loads(out))
+    if watch_for_waiter:
+        assert saw_waiter, "the second applier never waited for the advisory lock"
+    return results
+
+
+@pytest.mark.timeout(180)
+def test_two_appliers_on_a_fresh_database(pggit_new_database: Callable[[int], str], tmp_path: Path) -> None:
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_core.sql").write_text(SLOW_LEVEL)
+    (migrations / "0001_core.rollback.sql").write_text("DROP SCHEMA pggit CASCADE;\n")
+    dsn = pggit_new_database(0)
+
+    results = run_two(dsn, migrations, watch_for_waiter=True)
+
+    assert sorted(r["nothing_to_do"] for r in results) == [False, True]
+    assert sorted(len(r["applied"]) for r in results) == [0, 1]  # type: ignore[arg-type]
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM pggit.applied_once").fetchone() == (1,)
+        applies = conn.execute("SELECT count(*) FROM pggit_meta._yoyo_log WHERE operation = 'apply'"
+                               " AND migration_id = '0001_core'").fetchone()
+        assert applies == (1,)
+        assert conn.execute("SELECT count(*) FROM pggit_meta.yoyo_lock").fetchone() == (0,)
+    assert Migrator(dsn, migrations).status().catalog_level == 1
+
+
+@pytest.mark.skipif(REAL_HEAD == 0, reason="sql/migrations has no level yet")
+@pytest.mark.timeout(300)
+def test_two_appliers_with_the_real_levels(pggit_new_database: Callable[[int], str]) -> None:
+    dsn = pggit_new_database(0)
+    results = run_two(dsn, default_migrations_dir(), watch_for_waiter=False)
+    assert sorted(r["nothing_to_do"] for r in results) == [False, True]
+    applied = [r["applied"] for r in results if not r["nothing_to_do"]][0]
+    assert len(applied) == REAL_HEAD  # type: ignore[arg-type]
+    status = Migrator(dsn).status()
+    assert status.catalog_level == REAL_HEAD and status.recorded_levels == list(range(1, REAL_HEAD + 1))

@@ -1,0 +1,127 @@
+"""A SIGKILLed ``pggit-sql migrate`` leaves no stale lock and no half level behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pggit_sql.migrate import LOCK_KEY, Migrator
+
+LEVEL_1 = (
+    "CREATE SCHEMA pggit;\n"
+    "CREATE TABLE pggit.items (id int PRIMARY KEY);\n"
+    "SELECT pg_sleep({sleep});\n"
+    "COMMENT ON SCHEMA pggit IS 'pggit-sql level 1';\n"
+)
+LEVEL_2 = "CREATE TABLE pggit.more (id int);\nCOMMENT ON SCHEMA pggit IS 'pggit-sql level 2';\n"
+
+
+def migrations(folder: Path, sleep: float) -> Path:
+    folder.mkdir()
+    (folder / "0001_core.sql").write_text(LEVEL_1.format(sleep=sleep))
+    (folder / "0001_core.rollback.sql").write_text("DROP SCHEMA pggit CASCADE;\n")
+    (folder / "0002_more.sql").write_text(LEVEL_2)
+    (folder / "0002_more.rollback.sql").write_text(
+        "DROP TABLE pggit.more;\nCOMMENT ON SCHEMA pggit IS 'pggit-sql level 1';\n")
+    return folder
+
+
+def console_script() -> str:
+    script = Path(sys.executable).parent / "pggit-sql"
+    return str(script) if script.exists() else shutil.which("pggit-sql") or "pggit-sql"
+
+
+def _argv(dsn: str, folder: Path) -> list[str]:
+    return [console_script(), "--dsn", dsn, "--migrations", str(folder), "migrate"]
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+
+
+def start_migrate(dsn: str, folder: Path) -> subprocess.Popen[bytes]:
+    """A migrate process in the background (to be killed: its output is not kept)."""
+    return subprocess.Popen(_argv(dsn, folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env())
+
+
+def run_migrate(dsn: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(_argv(dsn, folder), capture_output=True, text=True, env=_env(), timeout=120)
+
+
+def wait_for(conn: psycopg.Connection, query: str, params: tuple[object, ...] = (), timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not conn.execute(query, params).fetchone()[0]:  # type: ignore[index]
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for: {query}")
+        time.sleep(0.05)
+
+
+def assert_clean_at(dsn: str, folder: Path, level: int) -> None:
+    status = Migrator(dsn, folder).status()
+    assert status.catalog_level == level
+    assert status.recorded_levels == list(range(1, level + 1))
+    assert status.problems == []
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM pggit_meta.yoyo_lock").fetchone() == (0,)
+        held = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                            " AND ((classid::bigint << 32) | objid::bigint) = %s", (LOCK_KEY,)).fetchone()
+        assert held == (0,)
+
+
+@pytest.mark.timeout(120)
+def test_killed_while_waiting_for_the_lock(pggit_new_database: Callable[[int], str], tmp_path: Path) -> None:
+    dsn = pggit_new_database(0)
+    folder = migrations(tmp_path / "m", sleep=0)
+    with psycopg.connect(dsn, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        proc = start_migrate(dsn, folder)
+        wait_for(holder, "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        holder.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+    result = run_migrate(dsn, folder)
+    assert result.returncode == 0, result.stderr
+    assert_clean_at(dsn, folder, 2)
+
+
+@pytest.mark.timeout(120)
+def test_killed_in_the_middle_of_a_level(pggit_new_database: Callable[[int], str], tmp_path: Path) -> None:
+    dsn = pggit_new_database(0)
+    folder = migrations(tmp_path / "m", sleep=3)
+    proc = start_migrate(dsn, folder)
+    with psycopg.connect(dsn, autocommit=True) as watcher:
+        wait_for(watcher, "SELECT count(*) > 0 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%'"
+                          " AND state = 'active'")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        # the half level was never committed: nothing of it is visible
+        assert watcher.execute("SELECT to_regnamespace('pggit')").fetchone() == (None,)
+    result = run_migrate(dsn, folder)  # waits for the orphaned transaction to end, then applies cleanly
+    assert result.returncode == 0, result.stderr
+    assert "applied level 1" in result.stdout and "applied level 2" in result.stdout
+    assert_clean_at(dsn, folder, 2)
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM pggit_meta._yoyo_log WHERE operation = 'apply'").fetchone() == (2,)
+
+
+@pytest.mark.timeout(120)
+def test_stale_yoyo_lock_row_does_not_block(pggit_new_database: Callable[[int], str], tmp_path: Path) -> None:
+    """A yoyo_lock row left by a killed yoyo holder is cleared under the advisory lock."""
+    dsn = pggit_new_database(0)
+    folder = migrations(tmp_path / "m", sleep=0)
+    Migrator(dsn, folder).migrate(to=1)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO pggit_meta.yoyo_lock (locked, ctime, pid) VALUES (1, now(), 999999)")
+    started = time.monotonic()
+    assert [lv.number for lv in Migrator(dsn, folder).migrate()] == [2]
+    assert time.monotonic() - started < 5  # yoyo's own lock would have waited 10 s and failed
+    assert_clean_at(dsn, folder, 2)
