@@ -31,12 +31,14 @@ coalesce((
             CASE WHEN a.is_grantable THEN '*' ELSE '' END,
             CASE a.grantor WHEN {owner} THEN '<owner>' ELSE pg_catalog.pg_get_userbyid(a.grantor) END),
         ', ' ORDER BY 1)
-    FROM pg_catalog.aclexplode({acl}) AS a), 'default')
+    FROM pg_catalog.aclexplode(coalesce({acl}, pg_catalog.acldefault({kind}, {owner}))) AS a), 'none')
 """
 
 
-def _acl(acl: str, owner: str) -> str:
-    return _ACL.format(acl=acl, owner=owner)
+def _acl(acl: str, owner: str, kind: str) -> str:
+    """Grants of an ACL column; a NULL ACL (the default) is spelled out as its explicit
+    equivalent, so a rollback that re-creates the same grants explicitly compares equal."""
+    return _ACL.format(acl=acl, owner=owner, kind=kind)
 
 
 _SCHEMAS = """
@@ -44,7 +46,7 @@ SELECT 'schema ' || n.nspname,
        concat_ws(E'\\n', 'comment=' || coalesce(pg_catalog.obj_description(n.oid, 'pg_namespace'), ''),
                  'acl=' || {acl})
 FROM pg_catalog.pg_namespace n WHERE {ns}
-""".format(acl=_acl("n.nspacl", "n.nspowner"), ns="{ns}")
+""".format(acl=_acl("n.nspacl", "n.nspowner", "'n'"), ns="{ns}")
 
 _RELATIONS = """
 SELECT CASE c.relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'table ' WHEN 'v' THEN 'view '
@@ -64,7 +66,7 @@ SELECT CASE c.relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'table ' WHEN 'v' THE
            'acl=' || {acl})
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND {ns}
-""".format(acl=_acl("c.relacl", "c.relowner"), ns="{ns}")
+""".format(acl=_acl("c.relacl", "c.relowner", "CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\""), ns="{ns}")
 
 # Columns are keyed by name and carry their position among live columns, so a column
 # dropped and re-added compares by what it is now, not by its attnum.
@@ -88,7 +90,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') AND {ns}
-""".format(acl=_acl("a.attacl", "c.relowner"), ns="{ns}")
+""".format(acl=_acl("a.attacl", "c.relowner", "'c'"), ns="{ns}")
 
 _SEQUENCES = """
 SELECT 'sequence options ' || n.nspname || '.' || c.relname,
@@ -148,7 +150,7 @@ SELECT CASE p.prokind WHEN 'p' THEN 'procedure ' WHEN 'a' THEN 'aggregate ' ELSE
            'comment=' || coalesce(pg_catalog.obj_description(p.oid, 'pg_proc'), ''),
            'acl=' || {acl})
 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE {ns}
-""".format(acl=_acl("p.proacl", "p.proowner"), ns="{ns}")
+""".format(acl=_acl("p.proacl", "p.proowner", "'f'"), ns="{ns}")
 
 _TYPES = """
 SELECT 'type ' || n.nspname || '.' || t.typname,
@@ -164,7 +166,7 @@ SELECT 'type ' || n.nspname || '.' || t.typname,
            'acl=' || {acl})
 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype IN ('e', 'd', 'r', 'm') AND {ns}
-""".format(acl=_acl("t.typacl", "t.typowner"), ns="{ns}")
+""".format(acl=_acl("t.typacl", "t.typowner", "'T'"), ns="{ns}")
 
 _POLICIES = """
 SELECT 'policy ' || n.nspname || '.' || c.relname || '.' || p.polname,

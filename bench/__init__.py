@@ -1,0 +1,1 @@
+"""pggit benchmarks: each case measures pggit against plain PostgreSQL in the same run."""

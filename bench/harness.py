@@ -1,0 +1,86 @@
+"""Benchmark harness: a throw-away server, repeated timings, medians and a ratio table."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from pggit_sql.pgserver import Cluster
+
+# Durable writes (fsync on) but asynchronous commit: measures pggit's work, not the disk's
+# flush latency, which on a shared virtual disk varies by an order of magnitude run to run.
+SERVER_SETTINGS = ("-c synchronous_commit=off -c max_connections=100 -c shared_buffers=256MB")
+
+
+@dataclass
+class Result:
+    """One benchmark row: pggit's figure, plain PostgreSQL's, and the target."""
+
+    name: str
+    unit: str
+    pggit: float
+    baseline: float | None
+    baseline_name: str
+    target: str
+    ok: bool | None
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.baseline in (None, 0):
+            return None
+        return self.pggit / self.baseline
+
+
+def median_of(runs: int, measure: Callable[[], float]) -> tuple[float, list[float]]:
+    samples = [measure() for _ in range(runs)]
+    return statistics.median(samples), samples
+
+
+@contextmanager
+def stopwatch() -> Iterator[Callable[[], float]]:
+    start = time.perf_counter()
+    elapsed: list[float] = []
+    yield lambda: elapsed[0] if elapsed else time.perf_counter() - start
+    elapsed.append(time.perf_counter() - start)
+
+
+@contextmanager
+def bench_server() -> Iterator[Cluster]:
+    """A fresh cluster in a temporary folder, started with SERVER_SETTINGS, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="pggit-bench-") as tmp:
+        root = Path(tmp)
+        root.chmod(0o755)
+        cluster = Cluster(root)
+        cluster.init()
+        with (cluster.datadir / "postgresql.conf").open("a") as conf:
+            for setting in SERVER_SETTINGS.split("-c "):
+                if setting.strip():
+                    conf.write(setting.strip() + "\n")
+        cluster.start()
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
+
+
+def connect(conninfo: str) -> psycopg.Connection:
+    return psycopg.connect(conninfo, autocommit=True)
+
+
+def format_table(results: list[Result]) -> str:
+    head = "| figure | pggit | plain PostgreSQL | ratio | target | met |\n|---|---|---|---|---|---|\n"
+    rows = []
+    for r in results:
+        base = f"{r.baseline:,.4g} {r.unit} ({r.baseline_name})" if r.baseline is not None else "-"
+        ratio = f"{r.ratio:.2f}x" if r.ratio is not None else "-"
+        met = {True: "yes", False: "NO", None: "-"}[r.ok]
+        rows.append(f"| {r.name} | {r.pggit:,.4g} {r.unit} | {base} | {ratio} | {r.target} | {met} |")
+    return head + "\n".join(rows)
