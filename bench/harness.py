@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import psycopg
 
-from pggit_sql.pgserver import Cluster
+from pggit_sql.testing.server import PggitServer
 
 # Durable writes (fsync on) but asynchronous commit: measures pggit's work, not the disk's
 # flush latency, which on a shared virtual disk varies by an order of magnitude run to run.
@@ -53,34 +51,32 @@ def stopwatch() -> Iterator[Callable[[], float]]:
 
 
 @contextmanager
-def bench_server() -> Iterator[Cluster]:
-    """A fresh cluster in a temporary folder, started with SERVER_SETTINGS, removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="pggit-bench-") as tmp:
-        root = Path(tmp)
-        root.chmod(0o755)
-        cluster = Cluster(root)
-        cluster.init()
-        with (cluster.datadir / "postgresql.conf").open("a") as conf:
-            for setting in SERVER_SETTINGS.split("-c "):
-                if setting.strip():
-                    conf.write(setting.strip() + "\n")
-        cluster.start()
-        try:
-            yield cluster
-        finally:
-            cluster.stop()
+def bench_server() -> Iterator[PggitServer]:
+    """A fresh server of the test layer's kind (same storage), with SERVER_SETTINGS, removed afterwards."""
+    server = PggitServer(postgres_options=SERVER_SETTINGS).start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def connect(conninfo: str) -> psycopg.Connection:
     return psycopg.connect(conninfo, autocommit=True)
 
 
+def _num(value: float) -> str:
+    """Three significant digits, thousands separated: 278,800 / 303 / 0.0459."""
+    if value >= 1000:
+        return f"{round(value, -len(str(int(value))) + 3):,.0f}"
+    return f"{value:.3g}"
+
+
 def format_table(results: list[Result]) -> str:
     head = "| figure | pggit | plain PostgreSQL | ratio | target | met |\n|---|---|---|---|---|---|\n"
     rows = []
     for r in results:
-        base = f"{r.baseline:,.4g} {r.unit} ({r.baseline_name})" if r.baseline is not None else "-"
+        base = f"{_num(r.baseline)} {r.unit} ({r.baseline_name})" if r.baseline is not None else "-"
         ratio = f"{r.ratio:.2f}x" if r.ratio is not None else "-"
         met = {True: "yes", False: "NO", None: "-"}[r.ok]
-        rows.append(f"| {r.name} | {r.pggit:,.4g} {r.unit} | {base} | {ratio} | {r.target} | {met} |")
+        rows.append(f"| {r.name} | {_num(r.pggit)} {r.unit} | {base} | {ratio} | {r.target} | {met} |")
     return head + "\n".join(rows)

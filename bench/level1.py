@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable
 
 import psycopg
-from pggit_sql.migrate import Migrator
 
 from bench.harness import Result, connect, median_of
+from pggit_sql.migrate import Migrator
+from pggit_sql.testing.server import PggitServer
 
-RUNS = 5
+RUNS = 7
 
 
 def _create_db(admin: str, name: str, template: str | None = None) -> None:
@@ -168,7 +169,7 @@ def clone_vs_migrate(admin: str, conninfo_for: Callable[[str], str]) -> tuple[Re
     )
 
 
-def run(cluster) -> list[Result]:
+def run(cluster: PggitServer) -> list[Result]:
     admin = cluster.conninfo("postgres")
     _create_db(admin, "bench_l1")
     Migrator(cluster.conninfo("bench_l1")).migrate()

@@ -11,7 +11,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pggit_sql.testing.plugin import PggitServer, server_account_uid
+from pggit_sql.testing.plugin import server_account_uid
+from pggit_sql.testing.server import PggitServer
 from pggit_sql.testing.templates import TEMPLATE_PREFIX, TemplateChain, template_name
 
 CLAIM = re.compile(r"^pggit-sql level (\d+)")
