@@ -19,6 +19,11 @@ from collections.abc import Sequence
 import psycopg
 
 BOOKKEEPING_SCHEMA = "pggit_meta"
+# Every bookkeeping schema, as a regular expression on the schema name: pggit's own
+# ``pggit_meta`` and the ``pggit_meta_<folder>`` that pggit_sql.migrate uses for a user's
+# own migrations folder (see migrate.bookkeeping_schema).  None of them is ever part of a
+# level's catalog.
+BOOKKEEPING_PATTERN = "^pggit_meta(_.*)?$"
 
 # Grants with the owner's name replaced, so that databases owned by different roles compare equal.
 _ACL = """
@@ -208,7 +213,7 @@ _QUERIES = (_SCHEMAS, _RELATIONS, _COLUMNS, _SEQUENCES, _CONSTRAINTS, _INDEXES, 
             _TYPES, _POLICIES, _RULES, _EXTENSIONS)
 
 _USER_SCHEMAS = (
-    "n.nspname NOT IN ('pg_catalog', 'information_schema', %(bookkeeping)s) "
+    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ %(bookkeeping)s "
     "AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'"
 )
 
@@ -216,19 +221,20 @@ _USER_SCHEMAS = (
 def _namespace_filter(schemas: Sequence[str] | None) -> str:
     if schemas is None:
         return _USER_SCHEMAS
-    return "n.nspname = ANY(%(schemas)s) AND n.nspname <> %(bookkeeping)s"
+    return "n.nspname = ANY(%(schemas)s) AND n.nspname !~ %(bookkeeping)s"
 
 
 def fingerprint(conn: psycopg.Connection, schemas: Sequence[str] | None = None) -> dict[str, str]:
     """Canonical definitions of every catalog object in ``schemas``, keyed by object.
 
-    ``schemas=None`` means every non-system schema.  The bookkeeping schema
-    ``pggit_meta`` (yoyo's records, checksums) is never included: it describes how a
-    database got to its level, not the level itself.  Event triggers are included when
-    their function lives in one of the schemas (all of them when ``schemas`` is None).
+    ``schemas=None`` means every non-system schema.  The bookkeeping schemas
+    ``pggit_meta`` and ``pggit_meta_*`` (yoyo's records, checksums) are never included:
+    they describe how a database got to its level, not the level itself.  Event triggers
+    are included when their function lives in one of the schemas (all of them when
+    ``schemas`` is None).
     """
     ns = _namespace_filter(schemas)
-    params = {"schemas": list(schemas) if schemas is not None else None, "bookkeeping": BOOKKEEPING_SCHEMA}
+    params = {"schemas": list(schemas) if schemas is not None else None, "bookkeeping": BOOKKEEPING_PATTERN}
     result: dict[str, str] = {}
     event_triggers = _EVENT_TRIGGERS.replace("{ns_or_all}", "{ns}" if schemas is not None else "true")
     with conn.cursor() as cur:
@@ -240,11 +246,11 @@ def fingerprint(conn: psycopg.Connection, schemas: Sequence[str] | None = None) 
 
 
 def pggit_schemas(conn: psycopg.Connection) -> list[str]:
-    """pggit's own schemas in this database: ``pggit`` and ``pggit_*`` except the bookkeeping one."""
+    """pggit's own schemas in this database: ``pggit`` and ``pggit_*`` except the bookkeeping ones."""
     rows = conn.execute(
         "SELECT nspname FROM pg_catalog.pg_namespace WHERE (nspname = 'pggit' OR nspname LIKE 'pggit\\_%%')"
-        " AND nspname <> %s ORDER BY 1",
-        (BOOKKEEPING_SCHEMA,),
+        " AND nspname !~ %s ORDER BY 1",
+        (BOOKKEEPING_PATTERN,),
     ).fetchall()
     return [row[0] for row in rows]
 

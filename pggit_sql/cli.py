@@ -130,7 +130,8 @@ def cmd_levels(args: argparse.Namespace, out: _Output) -> int:
 
 def cmd_status(args: argparse.Namespace, out: _Output) -> int:
     st = _migrator(args).status()
-    lines = [st.database, f"catalog level: {st.catalog_level} (head: {st.head})"]
+    claimed = "catalog level" if st.claim_source == "catalog" else f"level recorded in {st.bookkeeping_schema}"
+    lines = [st.database, f"{claimed}: {st.catalog_level} (head: {st.head})"]
     lines.append(f"{'level':>5}  {'name':<28} {'applied':<8} {'recorded':<9} {'applied at (UTC)':<27} checksum")
     for lv in st.levels:
         lines.append(f"{lv.number:>5}  {lv.name:<28} {'yes' if lv.applied else 'no':<8} "
@@ -174,7 +175,7 @@ def cmd_rollback(args: argparse.Namespace, out: _Output) -> int:
     where = dsnlib.describe(migrator.dsn)
     lines = [f"rolled back level {lv.number} ({lv.name})" for lv in undone]
     if args.to == 0:
-        lines.append(f"pggit removed from {where}")
+        lines.append(f"{'pggit' if migrator.claim_source == 'catalog' else 'every level'} removed from {where}")
     else:
         lines.append(f"{where} is now at level {level}" if undone
                      else f"nothing to do: {where} is already at level {level}")

@@ -1,26 +1,46 @@
-"""The migration manager: apply, roll back, inspect and verify pggit levels on a database.
+"""The migration manager: apply, roll back, inspect and verify levels on a database.
 
 Built on yoyo's API (``read_migrations``, ``get_backend``, ``to_apply``, ``to_rollback``,
 ``apply_migrations_only``, ``rollback_migrations``, ``mark_migrations``,
-``unmark_migrations``).  What this module adds to yoyo, and promises:
+``unmark_migrations``).  It migrates pggit's own levels (``sql/migrations``) and, with
+the same promises where they apply, any other folder of levels, such as a project's
+own migrations tested with the pytest plugin's ``--pggit-migrations``.
 
-- **Bookkeeping out of the way**: yoyo's tables and pggit's checksum table live in the
-  schema ``pggit_meta``, created before yoyo connects; never in ``public``.
+**Where the claimed level comes from** (:func:`claim_source`): a folder holds *pggit's
+levels* when its level-1 file contains the statement
+``COMMENT ON SCHEMA pggit IS 'pggit-sql level 1'`` (outside ``--`` comments), as the
+package's ``sql/migrations`` and every copy of it does.  Then the catalog is the truth:
+the level is the comment on schema ``pggit``.  Any other folder (a user's own
+migrations, which never touch schema ``pggit``) claims the highest level yoyo has
+recorded in its bookkeeping schema.  The rule looks at the files, not at the folder's
+path, so a copy of ``sql/migrations`` elsewhere is still pggit's.
+
+What this module adds to yoyo, and promises:
+
+- **Bookkeeping out of the way**: yoyo's tables and pggit's checksum table live in a
+  bookkeeping schema created before yoyo connects, never in ``public``: ``pggit_meta``
+  for pggit's levels, ``pggit_meta_<folder name>`` for any other folder
+  (:func:`bookkeeping_schema`), so a project and pggit itself can both be installed in
+  one database without mixing their records.
 - **One applier at a time**: ``migrate`` and ``rollback`` hold a session-level advisory
   lock (:data:`LOCK_KEY`) on a dedicated connection for the whole run.  A second applier
   waits (or gives up after ``lock_timeout`` seconds with a clear error), then plans from
   what the first one left.  A killed applier's lock dies with its connection; yoyo's own
   row lock (``yoyo_lock``) is cleared under the advisory lock so it can never block.
 - **Applied files are immutable**: the sha256 of every applied level's migration and
-  rollback file is recorded in ``pggit_meta.level_checksums``; a file changed since is
-  refused (:class:`ChecksumMismatch`) before anything runs.
-- **The catalog is the truth**: every level ends with
-  ``COMMENT ON SCHEMA pggit IS 'pggit-sql level N'``.  yoyo records a level on another
-  connection after the level committed, so a crash in between leaves it unrecorded;
-  under the lock, yoyo's records are reconciled to the level the catalog claims.
+  rollback file is recorded in the bookkeeping schema's ``level_checksums``; a file
+  changed since is refused (:class:`ChecksumMismatch`) before anything runs.
+- **For pggit's levels, the catalog is the truth**: every level ends with
+  ``COMMENT ON SCHEMA pggit IS 'pggit-sql level N'`` (checked after each level and each
+  rollback).  yoyo records a level on another connection after the level committed, so
+  a crash in between leaves it unrecorded; under the lock, yoyo's records are reconciled
+  to the level the catalog claims.  For other folders the records are the claim, so
+  there is nothing to reconcile (and a crash in that window leaves the level applied but
+  unrecorded: the next migrate runs it again).
 - **Refusals** (one-line :class:`PggitError` subclasses): unknown target level, a
-  ``pggit`` schema this package did not create, a database at a level newer than this
-  package knows, unreachable databases (named without their password).
+  ``pggit`` schema this package did not create (pggit's levels only), a database at a
+  level newer than the folder knows (recorded levels missing from it), unreachable
+  databases (named without their password).
 - Every connection opened here is closed before returning, so databases can be cloned
   as templates right after.
 """
@@ -46,14 +66,20 @@ from pggit_sql import dsn as dsnlib
 from pggit_sql.errors import ChecksumMismatch, ConnectionFailed, ForeignSchema, LevelError, PggitError
 from pggit_sql.levels import Level, check_target, default_migrations_dir, discover, head, project_root
 
-META = dsnlib.BOOKKEEPING_SCHEMA
+META = dsnlib.BOOKKEEPING_SCHEMA  # pggit's own levels; other folders use META + "_<folder name>"
 #: Key of the session-level advisory lock held by an applier ("pggitsql" as a big-endian int64).
 LOCK_KEY = int.from_bytes(b"pggitsql", "big")
 CLAIM = re.compile(r"^pggit-sql level (\d+)$")
 YOYO_TABLES = ("_yoyo_migration", "_yoyo_log", "_yoyo_version", "yoyo_lock")
 CHECKSUM_TABLE = "level_checksums"
+#: The statement whose presence in a folder's level-1 file makes the folder pggit's levels.
+PGGIT_LEVEL_1 = re.compile(r"\bCOMMENT\s+ON\s+SCHEMA\s+pggit\s+IS\s+'pggit-sql level 1'", re.IGNORECASE)
+_MAX_IDENTIFIER = 63
 
 Direction = Literal["apply", "rollback"]
+#: Where the level a database is at comes from: the comment on schema pggit ("catalog",
+#: pggit's own levels) or the highest level yoyo recorded in the bookkeeping schema ("records").
+ClaimSource = Literal["catalog", "records"]
 
 
 # --------------------------------------------------------------------------- results
@@ -76,12 +102,14 @@ class Status:
     """What a database claims and records, against the levels this package knows."""
 
     database: str
-    catalog_level: int  # from the comment on schema pggit; 0 when there is no pggit schema
+    catalog_level: int  # the claimed level (see claim_source); 0 when nothing is installed
     recorded_levels: list[int]  # levels yoyo has records of
     head: int
     pending: list[int]  # levels above the catalog level
     levels: list[LevelState]
     problems: list[str] = field(default_factory=list)  # disagreements, changed files
+    claim_source: ClaimSource = "catalog"  # "catalog": schema pggit's comment; "records": yoyo's records
+    bookkeeping_schema: str = META
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -144,6 +172,38 @@ def db_errors(action: str) -> Iterator[None]:
         raise PggitError(f"{action}: {first_line(exc)}") from None
 
 
+def claim_source(levels: list[Level]) -> ClaimSource:
+    """"catalog" when ``levels`` are pggit's own, else "records".
+
+    pggit's levels are recognised by their level-1 file, which contains the statement
+    ``COMMENT ON SCHEMA pggit IS 'pggit-sql level 1'`` (line comments aside).  The files
+    decide, not the folder's path, so copies of ``sql/migrations`` and toy pggit levels
+    elsewhere are pggit's too.  An empty folder is not.
+    """
+    if not levels:
+        return "records"
+    text = re.sub(r"--[^\n]*", "", levels[0].path.read_text(encoding="utf-8"))
+    return "catalog" if PGGIT_LEVEL_1.search(text) else "records"
+
+
+def bookkeeping_schema(migrations_dir: Path, source: ClaimSource) -> str:
+    """``pggit_meta`` for pggit's levels, ``pggit_meta_<folder name>`` for any other folder.
+
+    The folder's own name (lower-cased, runs of characters other than ``[a-z0-9_]`` made
+    ``_``, cut to PostgreSQL's 63 bytes) keeps the schema the same on every checkout.
+    """
+    if source == "catalog":
+        return META
+    slug = re.sub(r"[^a-z0-9_]+", "_", migrations_dir.resolve().name.lower()).strip("_") or "migrations"
+    return f"{META}_{slug}"[:_MAX_IDENTIFIER]
+
+
+def recorded_level(recorded: dict[str, datetime | None] | list[str]) -> int:
+    """The claim of a folder that is not pggit's: the highest level yoyo records (0 when none)."""
+    numbers = [_level_number(migration_id) for migration_id in recorded]
+    return max((number for number in numbers if number is not None), default=0)
+
+
 def claimed_level(conn: psycopg.Connection) -> int:
     """The level the catalog claims: the comment on schema pggit; 0 without a pggit schema."""
     row = conn.execute(
@@ -162,26 +222,26 @@ def claimed_level(conn: psycopg.Connection) -> int:
     return int(match[1])
 
 
-def _table_exists(conn: psycopg.Connection, table: str) -> bool:
-    row = conn.execute("SELECT pg_catalog.to_regclass(%s) IS NOT NULL", (f"{META}.{table}",)).fetchone()
+def _table_exists(conn: psycopg.Connection, schema: str, table: str) -> bool:
+    row = conn.execute("SELECT pg_catalog.to_regclass(%s) IS NOT NULL", (f"{schema}.{table}",)).fetchone()
     return bool(row and row[0])
 
 
-def recorded_migrations(conn: psycopg.Connection) -> dict[str, datetime | None]:
-    """yoyo's records in pggit_meta: migration id → applied_at (UTC); empty when none."""
-    if not _table_exists(conn, "_yoyo_migration"):
+def recorded_migrations(conn: psycopg.Connection, schema: str = META) -> dict[str, datetime | None]:
+    """yoyo's records in ``schema``: migration id → applied_at (UTC); empty when none."""
+    if not _table_exists(conn, schema, "_yoyo_migration"):
         return {}
     rows = conn.execute(
-        f"SELECT migration_id, applied_at_utc FROM {META}._yoyo_migration ORDER BY applied_at_utc"
+        f"SELECT migration_id, applied_at_utc FROM {schema}._yoyo_migration ORDER BY applied_at_utc"
     ).fetchall()
     return {row[0]: row[1] for row in rows}
 
 
-def recorded_checksums(conn: psycopg.Connection) -> dict[str, tuple[str, str | None]]:
-    """pggit's checksum records: migration id → (sha256, rollback sha256); empty when none."""
-    if not _table_exists(conn, CHECKSUM_TABLE):
+def recorded_checksums(conn: psycopg.Connection, schema: str = META) -> dict[str, tuple[str, str | None]]:
+    """The checksum records in ``schema``: migration id → (sha256, rollback sha256); empty when none."""
+    if not _table_exists(conn, schema, CHECKSUM_TABLE):
         return {}
-    rows = conn.execute(f"SELECT migration_id, sha256, rollback_sha256 FROM {META}.{CHECKSUM_TABLE}").fetchall()
+    rows = conn.execute(f"SELECT migration_id, sha256, rollback_sha256 FROM {schema}.{CHECKSUM_TABLE}").fetchall()
     return {row[0]: (row[1], row[2]) for row in rows}
 
 
@@ -211,9 +271,14 @@ def _level_number(migration_id: str) -> int | None:
     return int(match[1]) if match else None
 
 
-def check_known(levels: list[Level], claim: int, recorded: Iterator[str] | list[str]) -> None:
-    """LevelError when the database claims or records levels this package does not know."""
+def check_known(levels: list[Level], claim: int, recorded: Iterator[str] | list[str],
+                folder: str | None = None) -> None:
+    """LevelError when the database claims or records levels this package does not know.
+
+    ``folder``: None for pggit's levels, else how to name the (user's) migrations folder.
+    """
     known = {level.name for level in levels}
+    knower = "this pggit-sql" if folder is None else folder
     newest = claim
     for migration_id in recorded:
         number = _level_number(migration_id)
@@ -223,15 +288,17 @@ def check_known(levels: list[Level], claim: int, recorded: Iterator[str] | list[
             newest = max(newest, number)
         elif number is not None:
             raise LevelError(
-                f"the database records level {migration_id}, but this pggit-sql's level {number} is "
-                f"{levels[number - 1].name}; it was migrated by a different pggit-sql"
+                f"the database records level {migration_id}, but {knower}'s level {number} is "
+                f"{levels[number - 1].name}; it was migrated by a different "
+                + ("pggit-sql" if folder is None else "migrations folder")
             )
         else:
-            raise LevelError(f"the database records migration {migration_id!r}, which is not a pggit level")
+            what = "a pggit level" if folder is None else f"a level of {folder}"
+            raise LevelError(f"the database records migration {migration_id!r}, which is not {what}")
     if newest > head(levels):
         raise LevelError(
-            f"database is at level {newest} but this pggit-sql knows levels up to {head(levels)}; "
-            "upgrade pggit-sql"
+            f"database is at level {newest} but {knower} knows levels up to {head(levels)}; "
+            + ("upgrade pggit-sql" if folder is None else "it was migrated by a newer version of that folder")
         )
 
 
@@ -246,6 +313,9 @@ class _Session:
         self.levels = levels
         self.by_name = {level.name: level for level in levels}
         self.migrations_dir = migrations_dir
+        self.source = claim_source(levels)
+        self.meta = bookkeeping_schema(migrations_dir, self.source)
+        self.folder = None if self.source == "catalog" else display_path(migrations_dir)
         self.conn: psycopg.Connection = connect(dsn)
         self.backend: DatabaseBackend | None = None
 
@@ -271,11 +341,11 @@ class _Session:
             self.conn.execute("SET lock_timeout = 0")
 
     def prepare_bookkeeping(self) -> None:
-        """Create pggit_meta and the checksum table (under the lock, before yoyo connects)."""
+        """Create the bookkeeping schema and its checksum table (under the lock, before yoyo connects)."""
         with db_errors("cannot create the bookkeeping schema"):
-            self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {META}")
+            self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.meta}")
             self.conn.execute(
-                f"CREATE TABLE IF NOT EXISTS {META}.{CHECKSUM_TABLE} ("
+                f"CREATE TABLE IF NOT EXISTS {self.meta}.{CHECKSUM_TABLE} ("
                 " migration_id text PRIMARY KEY, level int NOT NULL, sha256 text NOT NULL,"
                 " rollback_sha256 text, applied_at timestamptz NOT NULL DEFAULT now())"
             )
@@ -283,7 +353,7 @@ class _Session:
     def open_backend(self) -> DatabaseBackend:
         if self.backend is None:
             try:
-                self.backend = get_backend(dsnlib.to_yoyo_uri(self.dsn))
+                self.backend = get_backend(dsnlib.to_yoyo_uri(self.dsn, self.meta))
             except psycopg.Error as exc:
                 raise ConnectionFailed(f"cannot connect to {dsnlib.describe(self.dsn)}: {first_line(exc)}") from None
             self.backend.break_lock()  # we hold the advisory lock: any yoyo_lock row is stale
@@ -295,13 +365,16 @@ class _Session:
         return every.filter(lambda m: m.id in self.by_name and keep(self.by_name[m.id]))
 
     def claim(self) -> int:
-        return claimed_level(self.conn)
+        """The level the database is at: the catalog's claim for pggit's levels, else yoyo's records."""
+        if self.source == "catalog":
+            return claimed_level(self.conn)
+        return recorded_level(recorded_migrations(self.conn, self.meta))
 
     def record_checksum(self, level: Level, sums: tuple[str, str] | None = None) -> None:
         """Record ``level``'s file checksums (``sums``: as read before applying, else read now)."""
         sha, rollback_sha = sums or (level.checksum, level.rollback_checksum)
         self.conn.execute(
-            f"INSERT INTO {META}.{CHECKSUM_TABLE} (migration_id, level, sha256, rollback_sha256)"
+            f"INSERT INTO {self.meta}.{CHECKSUM_TABLE} (migration_id, level, sha256, rollback_sha256)"
             " VALUES (%s, %s, %s, %s) ON CONFLICT (migration_id) DO UPDATE"
             " SET level = excluded.level, sha256 = excluded.sha256,"
             " rollback_sha256 = excluded.rollback_sha256, applied_at = excluded.applied_at",
@@ -309,23 +382,29 @@ class _Session:
         )
 
     def forget_checksum(self, level: Level) -> None:
-        self.conn.execute(f"DELETE FROM {META}.{CHECKSUM_TABLE} WHERE migration_id = %s", (level.name,))
+        self.conn.execute(f"DELETE FROM {self.meta}.{CHECKSUM_TABLE} WHERE migration_id = %s", (level.name,))
 
     def check(self) -> int:
         """Refuse foreign schemas, newer databases and changed files; return the claimed level."""
         claim = self.claim()
-        check_known(self.levels, claim, list(recorded_migrations(self.conn)))
-        problems = [message for _, message in checksum_problems(self.levels, recorded_checksums(self.conn), claim)]
+        check_known(self.levels, claim, list(recorded_migrations(self.conn, self.meta)), self.folder)
+        checksums = recorded_checksums(self.conn, self.meta)
+        problems = [message for _, message in checksum_problems(self.levels, checksums, claim)]
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise ChecksumMismatch(problems[0] + more)
         return claim
 
     def reconcile(self, claim: int) -> None:
-        """Make yoyo's records and the checksum table agree with the level the catalog claims."""
+        """Make yoyo's records and the checksum table agree with the level the catalog claims.
+
+        Nothing to do for a folder that is not pggit's: yoyo's records are its claim.
+        """
+        if self.source != "catalog":
+            return
         backend = self.open_backend()
         backend.ensure_internal_schema_updated()
-        recorded = set(recorded_migrations(self.conn))
+        recorded = set(recorded_migrations(self.conn, self.meta))
         want = {level.name for level in self.levels if level.number <= claim}
         missing = self.migrations(lambda lv: lv.name in want - recorded)
         extra = self.migrations(lambda lv: lv.name in recorded - want)
@@ -333,7 +412,7 @@ class _Session:
             backend.mark_migrations(missing)
         if extra:
             backend.unmark_migrations(extra)
-        checksums = recorded_checksums(self.conn)
+        checksums = recorded_checksums(self.conn, self.meta)
         for level in self.levels:
             if level.number <= claim and level.name not in checksums:
                 self.record_checksum(level)
@@ -341,6 +420,9 @@ class _Session:
                 self.forget_checksum(level)
 
     def expect_claim(self, level_number: int, after: str) -> None:
+        """After each step of pggit's levels the catalog must claim ``level_number``."""
+        if self.source != "catalog":
+            return  # yoyo's records are the claim, and yoyo has just written them
         claim = self.claim()
         if claim != level_number:
             raise PggitError(
@@ -352,14 +434,18 @@ class _Session:
         if self.backend is not None:
             self.backend.connection.close()
             self.backend = None
-        self.conn.execute(f"DROP SCHEMA IF EXISTS {META} CASCADE")
+        self.conn.execute(f"DROP SCHEMA IF EXISTS {self.meta} CASCADE")
 
 
 # --------------------------------------------------------------------------- the manager
 
 
 class Migrator:
-    """Migrate one database (``dsn``: URL or libpq string) with the levels in ``migrations_dir``."""
+    """Migrate one database (``dsn``: URL or libpq string) with the levels in ``migrations_dir``.
+
+    ``migrations_dir`` defaults to pggit's own levels; any other folder of levels works too,
+    its claim then coming from yoyo's records (see :func:`claim_source`).
+    """
 
     def __init__(self, dsn: str, migrations_dir: Path | None = None, lock_timeout: float | None = None):
         self.dsn = dsnlib.to_conninfo(dsn)
@@ -371,6 +457,16 @@ class Migrator:
     def levels(self) -> list[Level]:
         return discover(self.migrations_dir)
 
+    @property
+    def claim_source(self) -> ClaimSource:
+        """"catalog" for pggit's own levels (schema pggit's comment), else "records" (yoyo's)."""
+        return claim_source(self.levels())
+
+    @property
+    def bookkeeping_schema(self) -> str:
+        """Where yoyo's records and the checksums live: pggit_meta, or pggit_meta_<folder name>."""
+        return bookkeeping_schema(self.migrations_dir, self.claim_source)
+
     def status(self, strict: bool = True) -> Status:
         """The database's level, records and checksum state.
 
@@ -378,15 +474,17 @@ class Migrator:
         (ChecksumMismatch), otherwise they are listed in ``problems``.
         """
         levels = self.levels()
+        source = claim_source(levels)
+        meta = bookkeeping_schema(self.migrations_dir, source)
         conn = connect(self.dsn)
         try:
             with db_errors(f"cannot read the status of {dsnlib.describe(self.dsn)}"):
-                claim = claimed_level(conn)
-                recorded = recorded_migrations(conn)
-                checksums = recorded_checksums(conn)
+                recorded = recorded_migrations(conn, meta)
+                checksums = recorded_checksums(conn, meta)
+                claim = claimed_level(conn) if source == "catalog" else recorded_level(recorded)
         finally:
             conn.close()
-        check_known(levels, claim, list(recorded))
+        check_known(levels, claim, list(recorded), None if source == "catalog" else display_path(self.migrations_dir))
         mismatches = checksum_problems(levels, checksums, claim)
         changed = [message for _, message in mismatches]
         if strict and changed:
@@ -406,7 +504,10 @@ class Migrator:
                                      when.isoformat() if when else None, state))
         problems = list(changed)
         for st in states:
-            if st.applied and not st.recorded:
+            if st.applied and not st.recorded and source == "records":
+                problems.append(f"yoyo records level {claim} but has no record of level {st.name} "
+                                "(the next migrate applies it again)")
+            elif st.applied and not st.recorded:
                 problems.append(f"level {st.name} is applied but yoyo has no record of it "
                                 "(reconciled by the next migrate)")
             if st.recorded and not st.applied:
@@ -420,6 +521,8 @@ class Migrator:
             pending=[lv.number for lv in levels if lv.number > claim],
             levels=states,
             problems=problems,
+            claim_source=source,
+            bookkeeping_schema=meta,
         )
 
     def plan(self, to: int | None = None) -> list[tuple[Direction, Level]]:
@@ -441,7 +544,8 @@ class Migrator:
             text = path.read_text(encoding="utf-8")
             parts.append(text if text.endswith("\n") else text + "\n")
         if to == 0:
-            parts.append(f"-- pggit-sql: then drop the bookkeeping schema\nDROP SCHEMA IF EXISTS {META} CASCADE;\n")
+            parts.append(f"-- pggit-sql: then drop the bookkeeping schema\n"
+                         f"DROP SCHEMA IF EXISTS {self.bookkeeping_schema} CASCADE;\n")
         return "\n".join(parts)
 
     # ----- changes (under the advisory lock)
@@ -486,7 +590,7 @@ class Migrator:
         return applied
 
     def rollback(self, to: int) -> list[Level]:
-        """Roll back to level ``to`` (0 removes pggit and its bookkeeping); returns the levels undone."""
+        """Roll back to level ``to`` (0 removes every level and the bookkeeping); returns the levels undone."""
         levels = self.levels()
         target = check_target(levels, to)
         undone: list[Level] = []
@@ -510,35 +614,42 @@ class Migrator:
     # ----- verification
 
     def verify(self, catalog_dir: Path | None = None) -> VerifyReport:
-        """Compare the live catalog, checksums and yoyo's records with the claimed level's snapshot."""
+        """Compare the live catalog, checksums and yoyo's records with the claimed level's snapshot.
+
+        For pggit's levels the snapshot ``../catalog/NNNN_name.json`` of the claimed level is
+        required (and at level 0 no pggit object may be left).  For any other folder only
+        checksums and records are checked, plus the catalog against that snapshot when the
+        file exists (written by ``pggit-sql snapshot --migrations DIR``).
+        """
         from pggit_sql import catalog, snapshots
 
         status = self.status(strict=False)
         differences = list(status.problems)
         levels = self.levels()
+        ours = status.claim_source == "catalog"
         catalog_dir = catalog_dir or snapshots.default_catalog_dir(self.migrations_dir)
         snapshot_path: Path | None = None
-        if status.catalog_level == 0:
-            expected: dict[str, str] = {}
-        else:
-            snapshot_path = snapshots.snapshot_path(catalog_dir, levels[status.catalog_level - 1])
+        expected: dict[str, str] = {}
+        compare = ours and status.catalog_level == 0  # pggit at level 0: no pggit object at all
+        if status.catalog_level > 0:
+            path = snapshots.snapshot_path(catalog_dir, levels[status.catalog_level - 1])
             try:
-                expected = json.loads(snapshot_path.read_text(encoding="utf-8"))
+                expected = json.loads(path.read_text(encoding="utf-8"))
+                snapshot_path, compare = path, True
             except FileNotFoundError:
-                expected = {}
-                differences.append(f"no catalog snapshot {display_path(snapshot_path)} for level "
-                                   f"{status.catalog_level}: run pggit-sql snapshot")
-                snapshot_path = None
+                if ours:
+                    differences.append(f"no catalog snapshot {display_path(path)} for level "
+                                       f"{status.catalog_level}: run pggit-sql snapshot")
             except (OSError, ValueError) as exc:
-                raise PggitError(f"cannot read {display_path(snapshot_path)}: {first_line(exc)}") from None
+                raise PggitError(f"cannot read {display_path(path)}: {first_line(exc)}") from None
         conn = connect(self.dsn)
         try:
             with db_errors(f"cannot read the catalog of {dsnlib.describe(self.dsn)}"):
-                actual = catalog.fingerprint(conn, catalog.pggit_schemas(conn))
-                differences.extend(stray_bookkeeping_objects(conn))
+                actual = snapshots.level_fingerprint(conn, pggit_levels=ours) if compare else {}
+                differences.extend(stray_bookkeeping_objects(conn, status.bookkeeping_schema))
         finally:
             conn.close()
-        if status.catalog_level == 0 or snapshot_path is not None:
+        if compare:
             differences.extend(catalog.diff(expected, actual))
         return VerifyReport(
             database=status.database,
@@ -548,17 +659,17 @@ class Migrator:
         )
 
 
-def stray_bookkeeping_objects(conn: psycopg.Connection) -> list[str]:
-    """Objects in pggit_meta other than the bookkeeping tables (e.g. unqualified names in a level)."""
+def stray_bookkeeping_objects(conn: psycopg.Connection, schema: str = META) -> list[str]:
+    """Objects in the bookkeeping ``schema`` other than its tables (e.g. unqualified names in a level)."""
     allowed = [*YOYO_TABLES, CHECKSUM_TABLE]
     rows = conn.execute(
         "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
         " WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND c.relname <> ALL(%s)"
         " UNION ALL SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p"
         " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s ORDER BY 1",
-        (META, allowed, META),
+        (schema, allowed, schema),
     ).fetchall()
-    return [f"unexpected object in bookkeeping schema {META}: {row[0]} (a level created it unqualified?)"
+    return [f"unexpected object in bookkeeping schema {schema}: {row[0]} (a level created it unqualified?)"
             for row in rows]
 
 

@@ -2,7 +2,9 @@
 
 ``sql/catalog/NNNN_name.json`` holds :func:`pggit_sql.catalog.fingerprint` of pggit's
 schemas (``pggit`` and ``pggit_*`` except the bookkeeping ``pggit_meta``) in a database
-migrated to that level.  :func:`write_snapshots` builds one scratch database on a
+migrated to that level.  For a folder of levels that is not pggit's (see
+:func:`pggit_sql.migrate.claim_source`) it holds every schema except pggit's and the
+bookkeeping ones, in ``catalog/`` beside that folder.  :func:`write_snapshots` builds one scratch database on a
 server (the development cluster by default), migrates it up level by level, writes each
 level's json, and drops the scratch database again.
 
@@ -63,11 +65,22 @@ def scratch_database(server_dsn: str, prefix: str) -> Iterator[str]:
         admin.close()
 
 
-def level_fingerprint(conn: psycopg.Connection) -> dict[str, str]:
-    """The fingerprint verify compares: pggit's schemas plus the event triggers calling into them."""
+def level_fingerprint(conn: psycopg.Connection, pggit_levels: bool = True) -> dict[str, str]:
+    """The fingerprint verify compares: pggit's schemas plus the event triggers calling into them.
+
+    For a folder of levels that is not pggit's (``pggit_levels=False``): every schema except
+    pggit's own, so that pggit installed in the same database does not count.  Bookkeeping
+    schemas are never fingerprinted.
+    """
     from pggit_sql import catalog
 
-    return catalog.fingerprint(conn, catalog.pggit_schemas(conn))
+    pggit = catalog.pggit_schemas(conn)
+    if pggit_levels:
+        return catalog.fingerprint(conn, pggit)
+    rows = conn.execute(
+        "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'"
+    ).fetchall()
+    return catalog.fingerprint(conn, [name for (name,) in rows if name not in pggit])
 
 
 def write_snapshots(server_dsn: str, migrations_dir: Path | None = None,
@@ -86,7 +99,7 @@ def write_snapshots(server_dsn: str, migrations_dir: Path | None = None,
             migrator.migrate(to=level.number)
             conn = connect(scratch)
             try:
-                text = dump(level_fingerprint(conn))
+                text = dump(level_fingerprint(conn, pggit_levels=migrator.claim_source == "catalog"))
             finally:
                 conn.close()
             path = snapshot_path(catalog_dir, level)

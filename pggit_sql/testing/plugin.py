@@ -21,7 +21,13 @@ Options
     that use ``pggit_level`` at head, at level N, or at every level 1..head.
     ``--pggit-migrations=DIR`` (ini ``pggit_migrations``): the levels to use; default
     :func:`pggit_sql.levels.default_migrations_dir`, so other projects can test their
-    own migrations.
+    own migrations.  Templates are migrated by :class:`pggit_sql.migrate.Migrator`, which
+    decides where a database's level comes from by the folder's level-1 file: if it
+    contains ``COMMENT ON SCHEMA pggit IS 'pggit-sql level 1'`` the levels are pggit's
+    and the comment on schema ``pggit`` is the claim (checked after every level);
+    otherwise (a project's own migrations) the claim is the highest level yoyo recorded,
+    kept in the bookkeeping schema ``pggit_meta_<folder name>``, the only thing named
+    pggit the test databases then contain.
     Marker ``pggit_level(min=N, max=M)``: the test exists from level N (up to M).  With
     ``all`` it is generated only for those levels; with a single level outside the range
     it is deselected, and the count is reported after collection.
