@@ -33,8 +33,8 @@ install-db: install ## migrate $$DATABASE_URL to head, or a local development cl
 dev-db-stop: ## stop the local development cluster
 	$(BIN)/pggit-sql dev-db stop
 
-test: install ## the whole suite at head (hypothesis profile ci)
-	$(BIN)/pytest --hypothesis-profile=$(PROFILE) -q
+test: install ## the whole suite at every level it applies to (hypothesis profile ci)
+	$(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=all -q
 
 test-level: install ## the suite at one level: make test-level LEVEL=1 (or head, all)
 	$(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=$(LEVEL) -q

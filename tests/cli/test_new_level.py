@@ -51,7 +51,6 @@ def check_generated_level(sql_dir: Path, old_head: int, new_db: Callable[[int], 
     assert differences == [], "\n".join(differences)
 
 
-@pytest.mark.skipif(REAL_HEAD == 0, reason="sql/migrations has no level yet")
 def test_new_level_from_a_changed_function(
     tmp_path: Path, pggit_server, pggit_new_database: Callable[[int], str],
     capsys: pytest.CaptureFixture[str],

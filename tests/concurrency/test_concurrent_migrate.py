@@ -85,7 +85,6 @@ def test_two_appliers_on_a_fresh_database(pggit_new_database: Callable[[int], st
     assert Migrator(dsn, migrations).status().catalog_level == 1
 
 
-@pytest.mark.skipif(REAL_HEAD == 0, reason="sql/migrations has no level yet")
 @pytest.mark.timeout(300)
 def test_two_appliers_with_the_real_levels(pggit_new_database: Callable[[int], str]) -> None:
     dsn = pggit_new_database(0)

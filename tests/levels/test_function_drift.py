@@ -23,15 +23,13 @@ from pggit_sql.migrate import Migrator
 @pytest.fixture
 def functions_dir(pggit_migrations_dir: Path) -> Path:
     folder = pggit_migrations_dir.parent / "functions"
-    if not folder.is_dir() or not function_files(folder):
-        pytest.skip(f"{folder} has no function files")
+    assert folder.is_dir() and function_files(folder), f"{folder} has no function files"
     return folder
 
 
 @pytest.fixture
 def head_conn(pggit_head: int, pggit_new_database: Callable[[int], str]) -> psycopg.Connection:
-    if pggit_head == 0:
-        pytest.skip("no level yet")
+    assert pggit_head > 0, "sql/migrations has no level"
     conn = psycopg.connect(pggit_new_database(pggit_head), autocommit=True)
     yield conn
     conn.close()
@@ -45,8 +43,7 @@ def some_function(conn: psycopg.Connection, volatility: str | None = None) -> tu
         " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
         " WHERE n.nspname = 'pggit' AND p.prokind = 'f' AND (%s::text IS NULL OR p.provolatile = %s)"
         " ORDER BY p.proname LIMIT 1", (volatility, volatility)).fetchone()
-    if row is None:
-        pytest.skip("no suitable pggit function")
+    assert row is not None, f"pggit has no plain function (volatility {volatility})"
     return row[0], row[1], row[2]
 
 
