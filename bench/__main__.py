@@ -1,24 +1,43 @@
-"""``make bench``: run every benchmark on a throw-away server and print the ratio table."""
+"""``make bench``: run the benchmarks of every level up to head on a throw-away server.
+
+``python -m bench [level1] [level2]`` runs only the named groups.  Prints the ratio table
+(medians) and exits non-zero when a target is missed.
+"""
 
 from __future__ import annotations
 
+import importlib
 import platform
 import sys
 from datetime import UTC, datetime
 
-from bench import level1
-from bench.harness import SERVER_SETTINGS, bench_server, format_table
+from bench.harness import SERVER_SETTINGS, Result, bench_server, format_table
+from pggit_sql.levels import discover, head
+
+# group name -> (the level it needs, its module); a group runs only when head reaches its level
+GROUPS = {"level1": (1, "bench.level1"), "level2": (2, "bench.level2")}
 
 
-def main() -> int:
-    with bench_server() as cluster:
-        results = level1.run(cluster)
-    table = format_table(results)
-    print(f"pggit benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
-          f"medians of {level1.RUNS} runs; server: {SERVER_SETTINGS}")
-    print(table)
+def main(argv: list[str]) -> int:
+    known = head(discover())
+    chosen = argv or [name for name, (level, _) in GROUPS.items() if level <= known]
+    unknown = [name for name in chosen if name not in GROUPS]
+    if unknown:
+        print(f"unknown benchmark group(s) {', '.join(unknown)}; known: {', '.join(GROUPS)}", file=sys.stderr)
+        return 2
+    too_high = [name for name in chosen if GROUPS[name][0] > known]
+    if too_high:
+        print(f"{', '.join(too_high)} need(s) a level above head ({known})", file=sys.stderr)
+        return 2
+    results: list[Result] = []
+    with bench_server() as server:
+        for name in chosen:
+            results.extend(importlib.import_module(GROUPS[name][1]).run(server))
+    print(f"pggit benchmarks (make bench), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}, "
+          f"{platform.machine()}, medians; server: {SERVER_SETTINGS}")
+    print(format_table(results))
     return 0 if all(r.ok is not False for r in results) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
