@@ -42,6 +42,21 @@ def median_of(runs: int, measure: Callable[[], float]) -> tuple[float, list[floa
     return statistics.median(samples), samples
 
 
+def server_rate(conn: psycopg.Connection, sql: str, n: int) -> Callable[[], float]:
+    """A measurement: ``sql`` (taking ``n`` as its one parameter) does ``n`` calls server side; calls/s."""
+    def run() -> float:
+        start = time.perf_counter()
+        conn.execute(sql, (n,))
+        return n / (time.perf_counter() - start)
+    return run
+
+
+def server_ms_per_call(conn: psycopg.Connection, sql: str, n: int) -> Callable[[], float]:
+    """Like :func:`server_rate`, as milliseconds per call."""
+    rate = server_rate(conn, sql, n)
+    return lambda: 1e3 / rate()
+
+
 @contextmanager
 def stopwatch() -> Iterator[Callable[[], float]]:
     start = time.perf_counter()

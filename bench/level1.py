@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from bench.harness import Result, connect, median_of
+from bench.harness import Result, connect, median_of, server_rate
 from pggit_sql.migrate import Migrator
 from pggit_sql.testing.server import PggitServer
 
@@ -28,16 +28,9 @@ def trinity_rate(db: str) -> Result:
     n = 1_000_000
     with connect(db) as conn:
         conn.execute("SELECT count(pggit.generate_trinity_id()) FROM generate_series(1, 1000)")
-
-        def timed(sql: str) -> Callable[[], float]:
-            def run() -> float:
-                start = time.perf_counter()
-                conn.execute(sql, (n,))
-                return n / (time.perf_counter() - start)
-            return run
-
-        ours, samples = median_of(RUNS, timed("SELECT count(pggit.generate_trinity_id()) FROM generate_series(1, %s)"))
-        plain, _ = median_of(RUNS, timed("SELECT count(gen_random_uuid()) FROM generate_series(1, %s)"))
+        ours, samples = median_of(RUNS, server_rate(
+            conn, "SELECT count(pggit.generate_trinity_id()) FROM generate_series(1, %s)", n))
+        plain, _ = median_of(RUNS, server_rate(conn, "SELECT count(gen_random_uuid()) FROM generate_series(1, %s)", n))
     return Result("generate_trinity_id, server side", "IDs/s", ours, plain, "gen_random_uuid()",
                   ">= 200,000 IDs/s", ours >= 200_000, samples)
 

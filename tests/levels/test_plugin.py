@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -11,24 +10,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from pggit_sql.migrate import claimed_level
 from pggit_sql.testing.plugin import server_account_uid
 from pggit_sql.testing.server import PggitServer
 from pggit_sql.testing.templates import TEMPLATE_PREFIX, TemplateChain, template_name
-
-CLAIM = re.compile(r"^pggit-sql level (\d+)")
-
-
-def claimed_level(conn: psycopg.Connection) -> int:
-    """The level the database claims; 0 when there is no pggit schema."""
-    row = conn.execute(
-        "SELECT pg_catalog.obj_description(oid, 'pg_namespace') FROM pg_catalog.pg_namespace"
-        " WHERE nspname = 'pggit'"
-    ).fetchone()
-    if row is None:
-        return 0
-    match = CLAIM.match(row[0] or "")
-    assert match, f"schema pggit has comment {row[0]!r}"
-    return int(match[1])
 
 
 def test_database_is_a_clone_of_its_level_template(
