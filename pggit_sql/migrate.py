@@ -72,6 +72,7 @@ LOCK_KEY = int.from_bytes(b"pggitsql", "big")
 CLAIM = re.compile(r"^pggit-sql level (\d+)$")
 YOYO_TABLES = ("_yoyo_migration", "_yoyo_log", "_yoyo_version", "yoyo_lock")
 CHECKSUM_TABLE = "level_checksums"
+ROLLED_BACK = "its transaction was rolled back"
 #: The statement whose presence in a folder's level-1 file makes the folder pggit's levels.
 PGGIT_LEVEL_1 = re.compile(r"\bCOMMENT\s+ON\s+SCHEMA\s+pggit\s+IS\s+'pggit-sql level 1'", re.IGNORECASE)
 _MAX_IDENTIFIER = 63
@@ -162,14 +163,19 @@ def connect(dsn: str, autocommit: bool = True) -> psycopg.Connection:
 
 
 @contextlib.contextmanager
-def db_errors(action: str) -> Iterator[None]:
-    """Turn a database error inside the block into a one-line PggitError."""
+def db_errors(action: str, consequence: str = "") -> Iterator[None]:
+    """Turn a database error inside the block into a one-line PggitError.
+
+    ``consequence`` (e.g. "its transaction was rolled back") is added in parentheses to
+    errors the database raised; lost connections become ConnectionFailed as they are.
+    """
     try:
         yield
     except psycopg.OperationalError as exc:
         raise ConnectionFailed(f"{action}: {first_line(exc)}") from None
     except psycopg.Error as exc:
-        raise PggitError(f"{action}: {first_line(exc)}") from None
+        note = f" ({consequence})" if consequence else ""
+        raise PggitError(f"{action}{note}: {first_line(exc)}") from None
 
 
 def claim_source(levels: list[Level]) -> ClaimSource:
@@ -579,13 +585,13 @@ class Migrator:
                     for m in todo}
             for migration in todo:
                 level = session.by_name[migration.id]
-                with _quiet(), _step_errors(f"applying level {level.name} failed"):
+                with _quiet(), db_errors(f"applying level {level.name} failed", ROLLED_BACK):
                     backend.apply_migrations_only(todo.replace([migration]))
                 session.expect_claim(level.number, f"applying {level.name}")
                 session.record_checksum(level, sums[level.name])
                 applied.append(level)
             if applied:
-                with _quiet(), _step_errors("post-apply hook failed"):
+                with _quiet(), db_errors("post-apply hook failed", ROLLED_BACK):
                     backend.run_post_apply(todo)
         return applied
 
@@ -602,7 +608,7 @@ class Migrator:
             todo = backend.to_rollback(session.migrations(lambda lv: lv.number > target))
             for migration in todo:
                 level = session.by_name[migration.id]
-                with _quiet(), _step_errors(f"rolling back level {level.name} failed"):
+                with _quiet(), db_errors(f"rolling back level {level.name} failed", ROLLED_BACK):
                     backend.rollback_migrations(todo.replace([migration]))
                 session.expect_claim(level.number - 1, f"rolling back {level.name}")
                 session.forget_checksum(level)
@@ -678,16 +684,6 @@ def _quiet() -> Iterator[None]:
     """Swallow what yoyo prints (rows returned by a level's statements) so stdout stays ours."""
     with contextlib.redirect_stdout(io.StringIO()):
         yield
-
-
-@contextlib.contextmanager
-def _step_errors(action: str) -> Iterator[None]:
-    try:
-        yield
-    except psycopg.OperationalError as exc:
-        raise ConnectionFailed(f"{action}: {first_line(exc)}") from None
-    except psycopg.Error as exc:
-        raise PggitError(f"{action} (its transaction was rolled back): {first_line(exc)}") from None
 
 
 # --------------------------------------------------------------------------- convenience
