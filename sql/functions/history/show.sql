@@ -1,0 +1,73 @@
+-- pggit.show(commit text) -> jsonb
+--
+-- Promises: one jsonb document describing a commit (usable from psql with
+-- jsonb_pretty, and as a dict from Python):
+--   {"commit":  {"hash", "parent_hash", "branch", "message", "author",
+--                "committed_at", "schema_hash"},
+--    "changes": [{"id", "object_id", "object_kind", "object_identity",
+--                 "old_identity", "subobject_identity", "command_tag", "change",
+--                 "statement", "old_version", "new_version", "old_hash", "new_hash",
+--                 "role", "txid", "changed_at", "branch"}, ...]   (oldest first),
+--    "tree":    [{"object_kind", "object_identity", "blob_hash"}, ...] (as
+--                pggit.commit_tree orders them), or null for a commit made before
+--                level 2}
+-- "branch" in "commit" is the name of the branch the commit was made on; txid is
+-- text (an xid8); times are timestamptz rendered by jsonb (ISO 8601 with offset).
+-- Errors:
+--   22004 null_value_not_allowed   commit is NULL: 'commit must not be NULL'
+--   42704 undefined_object         'commit "<commit>" does not exist'
+-- STABLE, SECURITY INVOKER, callable by everyone. Cost: O(changes + tree size).
+CREATE OR REPLACE FUNCTION pggit.show(commit text)
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_commit jsonb;
+    v_has_tree boolean;
+    v_changes jsonb;
+    v_tree jsonb;
+BEGIN
+    IF show.commit IS NULL THEN
+        RAISE EXCEPTION 'commit must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT pg_catalog.jsonb_build_object(
+               'hash', c.hash, 'parent_hash', c.parent_hash, 'branch', b.name,
+               'message', c.message, 'author', c.author, 'committed_at', c.committed_at,
+               'schema_hash', c.schema_hash),
+           c.schema_hash IS NOT NULL
+      INTO v_commit, v_has_tree
+      FROM pggit.commits AS c
+      JOIN pggit.branches AS b ON b.id = c.branch_id
+     WHERE c.hash = show.commit;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'commit "%" does not exist', show.commit
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'id', h.id, 'object_id', h.object_id, 'object_kind', h.object_kind,
+               'object_identity', h.object_identity, 'old_identity', h.old_identity,
+               'subobject_identity', h.subobject_identity, 'command_tag', h.command_tag,
+               'change', h.change, 'statement', h.statement, 'old_version', h.old_version,
+               'new_version', h.new_version, 'old_hash', h.old_hash, 'new_hash', h.new_hash,
+               'role', h.role, 'txid', h.txid::text, 'changed_at', h.changed_at,
+               'branch', h.branch) ORDER BY h.id), '[]'::jsonb)
+      INTO v_changes
+      FROM pggit.history AS h
+     WHERE h.commit_hash = show.commit;
+    IF v_has_tree THEN
+        SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'object_kind', t.object_kind, 'object_identity', t.object_identity,
+                   'blob_hash', t.blob_hash) ORDER BY t.n), '[]'::jsonb)
+          INTO v_tree
+          FROM pggit.commit_tree(show.commit) WITH ORDINALITY AS t (object_kind, object_identity, blob_hash, n);
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('commit', v_commit, 'changes', v_changes, 'tree', v_tree);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.show(text) IS
+    'A commit as jsonb: {"commit": {...}, "changes": [history rows], "tree": [(object_kind, object_identity, blob_hash)] or null}.';

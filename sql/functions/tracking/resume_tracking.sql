@@ -1,0 +1,39 @@
+-- pggit.resume_tracking() -> integer
+--
+-- Promises: resumes DDL tracking for the session: sets the GUC pggit.tracking to 'on'
+-- at session level, writes one history row with change 'resume' and command tag
+-- 'PGGIT RESUME', then brings the registry up to date with whatever happened while
+-- tracking was paused (pggit.reconcile('PGGIT RESUME')): objects changed meanwhile
+-- get their version bump and a history row, objects dropped meanwhile are marked
+-- dropped, objects created meanwhile are registered at 1.0.0 ('register'). Returns
+-- the number of objects whose registry row changed. Works whether or not tracking
+-- was paused. Cost: one describe per object of the database. Errors: none of its
+-- own. SECURITY DEFINER with a pinned search_path; EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.resume_tracking()
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $function$
+BEGIN
+    PERFORM set_config('pggit.tracking', 'on', false);
+    INSERT INTO pggit.history (command_tag, change, statement, role, branch)
+    VALUES ('PGGIT RESUME', 'resume', current_query(),
+            CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+            pggit.current_branch());
+    RETURN pggit.reconcile('PGGIT RESUME');
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.resume_tracking() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.resume_tracking() TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.resume_tracking() IS
+    'Resumes DDL tracking for this session, records it, and catches the registry up with changes made meanwhile.';

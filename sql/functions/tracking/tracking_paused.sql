@@ -1,0 +1,25 @@
+-- pggit.tracking_paused() -> boolean
+--
+-- Promises: true when the GUC pggit.tracking is set to off (also false, no, 0, f, n;
+-- any letter case, surrounding blanks ignored) in this session or transaction, false
+-- otherwise (unset, empty, on, or any other value). Never raises. STABLE,
+-- PARALLEL SAFE, callable by everyone.
+--
+-- While it is true, pggit's event triggers write one cheap 'untracked' history row per
+-- DDL statement instead of tracking it. Set it with pggit.pause_tracking() /
+-- pggit.resume_tracking() (which record the pause and bring the registry up to date
+-- again), or directly: SET pggit.tracking = off.
+--
+-- A single SQL expression without SET or STRICT, so the planner inlines it.
+CREATE OR REPLACE FUNCTION pggit.tracking_paused()
+RETURNS boolean
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $function$
+SELECT coalesce(pg_catalog.lower(pg_catalog.btrim(pg_catalog.current_setting('pggit.tracking', true)))
+                IN ('off', 'false', 'no', '0', 'f', 'n'), false)
+$function$;
+
+COMMENT ON FUNCTION pggit.tracking_paused() IS
+    'True when GUC pggit.tracking is off in this session: DDL is then recorded only as untracked.';
