@@ -1,10 +1,11 @@
 """``pggit-sql``: install, migrate, inspect and verify pggit levels from the command line.
 
-Commands: ``levels``, ``status``, ``migrate [--to N] [--dry-run]``, ``rollback --to N
-[--dry-run]``, ``verify``, ``new-level NAME``, ``dev-db [start|stop|status]``,
-``snapshot``.  Global options (before or after the command): ``--dsn`` (else
-``$DATABASE_URL``), ``--json`` (machine-readable output for every command),
-``--migrations DIR``.
+Commands: ``levels``, ``status [--branch B]``, ``log [--branch B] [-n N]``, ``migrate
+[--to N] [--dry-run]``, ``rollback --to N [--dry-run]``, ``verify``, ``new-level NAME``,
+``dev-db [start|stop|status]``, ``snapshot``.  ``status`` appends, from level 2 on, the
+tracked changes not yet committed on the session's branch (or ``--branch``).  Global
+options (before or after the command): ``--dsn`` (else ``$DATABASE_URL``), ``--json``
+(machine-readable output for every command), ``--migrations DIR``.
 
 Promises: human-readable output by default; with ``--json`` one JSON document on
 stdout.  Every error is exactly one line ``pggit-sql: error: ...`` on stderr (and
@@ -20,6 +21,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -29,9 +31,10 @@ from yoyo.connections import BadConnectionURI
 
 from pggit_sql import devdb, snapshots
 from pggit_sql import dsn as dsnlib
+from pggit_sql import history as historylib
 from pggit_sql.errors import PggitError
 from pggit_sql.levels import default_migrations_dir, discover, head
-from pggit_sql.migrate import Migrator, display_path, first_line
+from pggit_sql.migrate import Migrator, connect, display_path, first_line
 
 PROG = "pggit-sql"
 DEBUG_ENV = "PGGIT_DEBUG"
@@ -79,6 +82,16 @@ def _level(text: str) -> int:
         raise argparse.ArgumentTypeError(f"level must be a number, not {text!r}") from None
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"count must be a number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"count must not be negative, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="git-like version control for PostgreSQL: manage pggit levels")
     _global_options(parser, suppress=False)
@@ -91,7 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     command("levels", "list the levels this package knows")
-    command("status", "the database's level, records and checksums")
+    p = command("status", "the database's level, records and checksums; from level 2 the uncommitted changes")
+    p.add_argument("--branch", metavar="B", help="whose uncommitted changes (default: the session's branch, main)")
+    p = command("log", "the commits of a branch, newest first (level 2)")
+    p.add_argument("--branch", metavar="B", default=historylib.DEFAULT_BRANCH, help="default: main")
+    p.add_argument("-n", "--max-count", type=_count, metavar="N", default=historylib.DEFAULT_MAX_COUNT,
+                   help=f"at most N commits (default {historylib.DEFAULT_MAX_COUNT})")
     p = command("migrate", "apply levels up to head (or --to N)")
     p.add_argument("--to", type=_level, metavar="N")
     p.add_argument("--dry-run", action="store_true", help="print the SQL that would run, change nothing")
@@ -138,7 +156,28 @@ def cmd_status(args: argparse.Namespace, out: _Output) -> int:
                      f"{'yes' if lv.recorded else 'no':<9} {lv.applied_at or '-':<27} {lv.checksum}")
     lines.append("pending: " + (", ".join(map(str, st.pending)) or "none"))
     lines += [f"problem: {p}" for p in st.problems]
-    out.emit(st.to_dict(), "\n".join(lines))
+    data = st.to_dict()
+    if st.claim_source == "catalog" and st.catalog_level >= 2:
+        with connect(dsnlib.resolve(args.dsn)) as conn:
+            if historylib.has_tracking(conn):
+                branch = args.branch or historylib.session_branch(conn)
+                changes = historylib.pending_changes(conn, branch)
+                data.update(pending_branch=branch, pending_changes=[c.to_dict() for c in changes])
+                lines.append(f"uncommitted changes on branch {branch}: {len(changes) or 'none'}")
+                lines += [f"  #{c.id:<6} {c.changed_at:%Y-%m-%d %H:%M:%S}  {c.change:<8} {c.command_tag:<22} "
+                          f"{c.target}" + (f"  {c.new_version}" if c.new_version else "") for c in changes]
+    out.emit(data, "\n".join(lines))
+    return 0
+
+
+def cmd_log(args: argparse.Namespace, out: _Output) -> int:
+    with connect(dsnlib.resolve(args.dsn)) as conn:
+        commits = historylib.log(conn, args.branch, args.max_count)
+    lines = [f"{c.hash}  {c.committed_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z  {c.author}  "
+             + (f"[{c.branch}] " if c.branch != args.branch else "")
+             + f"{c.subject}  ({c.changes} change{'' if c.changes == 1 else 's'})" for c in commits]
+    out.emit({"branch": args.branch, "commits": [c.to_dict() for c in commits]},
+             "\n".join(lines) or f"no commits on branch {args.branch}")
     return 0
 
 
@@ -237,7 +276,7 @@ def cmd_snapshot(args: argparse.Namespace, out: _Output) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, _Output], int]] = {
-    "levels": cmd_levels, "status": cmd_status, "migrate": cmd_migrate, "rollback": cmd_rollback,
+    "levels": cmd_levels, "status": cmd_status, "log": cmd_log, "migrate": cmd_migrate, "rollback": cmd_rollback,
     "verify": cmd_verify, "new-level": cmd_new_level, "dev-db": cmd_dev_db, "snapshot": cmd_snapshot,
 }
 
