@@ -24,6 +24,10 @@ BOOKKEEPING_SCHEMA = "pggit_meta"
 # own migrations folder (see migrate.bookkeeping_schema).  None of them is ever part of a
 # level's catalog.
 BOOKKEEPING_PATTERN = "^pggit_meta(_.*)?$"
+# Level 3 keeps the storage of data branches (tables and generated trigger functions,
+# created and dropped at run time) in this schema: its contents are user data, not
+# part of a level's catalog, so pggit_schemas() leaves it out.
+DATA_SCHEMA = "pggit_data"
 
 # Grants with the owner's name replaced, so that databases owned by different roles compare equal.
 _ACL = """
@@ -246,11 +250,12 @@ def fingerprint(conn: psycopg.Connection, schemas: Sequence[str] | None = None) 
 
 
 def pggit_schemas(conn: psycopg.Connection) -> list[str]:
-    """pggit's own schemas in this database: ``pggit`` and ``pggit_*`` except the bookkeeping ones."""
+    """pggit's own schemas in this database: ``pggit`` and ``pggit_*`` except the bookkeeping ones
+    and :data:`DATA_SCHEMA` (data branch storage)."""
     rows = conn.execute(
         "SELECT nspname FROM pg_catalog.pg_namespace WHERE (nspname = 'pggit' OR nspname LIKE 'pggit\\_%%')"
-        " AND nspname !~ %s ORDER BY 1",
-        (BOOKKEEPING_PATTERN,),
+        " AND nspname !~ %s AND nspname <> %s ORDER BY 1",
+        (BOOKKEEPING_PATTERN, DATA_SCHEMA),
     ).fetchall()
     return [row[0] for row in rows]
 

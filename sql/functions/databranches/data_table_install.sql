@@ -1,0 +1,131 @@
+-- pggit.data_table_install(relid oid) -> void
+--
+-- Promises: makes the pre-image capture on branched table `relid` match its live
+-- data branches (pggit.data_branches), so that main keeps exactly the pre-images some
+-- branch still needs:
+--   * with no data branch left: drops the capture triggers and function (the table
+--     is then exactly as before its first branch: no trigger, no overhead) and its
+--     pggit.data_tables row;
+--   * otherwise (re)writes pggit_data.c<relid>(), a statement-level trigger function
+--     with one block of static SQL per branch (plans cached per session), and creates
+--     the triggers if missing:
+--       AFTER INSERT  (NEW TABLE pggit_new)                  absent markers
+--       AFTER UPDATE  (OLD TABLE pggit_old, NEW TABLE pggit_new)  pre-images (+ markers
+--                                                               for keys new to main)
+--       AFTER DELETE  (OLD TABLE pggit_old)                  pre-images
+--       BEFORE TRUNCATE                                      every row as pre-image
+--     For each branch, a pre-image goes to the branch's delta table as state c
+--     (INSERT ... ON CONFLICT DO NOTHING: only the first change of a key after the
+--     branch point is kept, and nothing when the branch already wrote the key); when
+--     the branch had written the key (states w, d) the pre-image is its merge base
+--     and goes to the base table instead (first one kept). A key new to main gets an
+--     absent marker (state a) so the branch keeps not seeing it.
+--   The function's text names the live branches, and PostgreSQL looks a trigger's
+--   function up in the catalog on every call, so a writer sees a branch created after
+--   its snapshot was taken: the capture never misses a branch. Callers hold SHARE ROW
+--   EXCLUSIVE on the table, so no write is in flight while the branch set changes.
+-- Internal; EXECUTE not granted.
+CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    dt record;
+    v_table text;
+    v_function text := pg_catalog.format('pggit_data.%I', 'c' || relid);
+    v_old text := '';
+    v_new text := '';
+    v_truncate text := '';
+    v_delta text;
+    v_base text;
+    v_body text;
+    v_id bigint;
+BEGIN
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_table
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_table_install.relid;
+
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_branches AS db WHERE db.relid = data_table_install.relid) THEN
+        IF v_table IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_insert ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_update ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_delete ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_truncate ON %s', v_table);
+        END IF;
+        EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s()', v_function);
+        DELETE FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+        RETURN;
+    END IF;
+
+    FOR v_id IN SELECT db.id FROM pggit.data_branches AS db
+                 WHERE db.relid = data_table_install.relid ORDER BY db.id LOOP
+        v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
+        v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
+        v_old := v_old || pg_catalog.format($sql$
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM pggit_old AS o ON CONFLICT DO NOTHING;
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM pggit_old AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'));
+        v_new := v_new || pg_catalog.format($sql$
+            INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n ON CONFLICT DO NOTHING;
+            INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n
+              JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
+            pggit.data_key_match(dt.key_columns, 'd', 'n'));
+        v_truncate := v_truncate || pg_catalog.format($sql$
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM %6$s AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM %6$s AS o ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'), v_table);
+    END LOOP;
+
+    v_body := pg_catalog.format($body$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN%3$s
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN%1$s
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT 1 FROM pggit_new AS n
+                        WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %4$s)) THEN
+            RETURN NULL;
+        END IF;
+    END IF;%2$s
+    RETURN NULL;
+END
+$body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n'));
+
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS g
+                    WHERE g.tgrelid = data_table_install.relid AND g.tgname = 'pggit_data_capture_update') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_insert AFTER INSERT ON %s'
+            ' REFERENCING NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_update AFTER UPDATE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+            v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_delete AFTER DELETE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_truncate BEFORE TRUNCATE ON %s'
+            ' FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+    END IF;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_table_install(oid) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_table_install(oid) IS
+    'Internal: (re)writes a branched table''s pre-image capture for its live data branches, or removes it.';
