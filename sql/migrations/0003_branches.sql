@@ -196,13 +196,17 @@ BEGIN
 
     INSERT INTO pggit.branches AS b (name, head_commit_hash, parent_branch_id)
     VALUES (create_branch.name, v_from_head, v_from_id)
-    ON CONFLICT (name) DO NOTHING;
+    ON CONFLICT ON CONSTRAINT branches_name_key DO NOTHING;
     IF NOT FOUND THEN
         SELECT b.status INTO v_status FROM pggit.branches AS b WHERE b.name = create_branch.name;
+        IF v_status = 'deleted' THEN
+            RAISE EXCEPTION 'branch "%" already exists', create_branch.name
+                USING ERRCODE = 'unique_violation',
+                      DETAIL = 'It was deleted; the names of deleted branches stay taken.',
+                      CONSTRAINT = 'branches_name_key', TABLE = 'branches', SCHEMA = 'pggit';
+        END IF;
         RAISE EXCEPTION 'branch "%" already exists', create_branch.name
             USING ERRCODE = 'unique_violation',
-                  DETAIL = CASE WHEN v_status = 'deleted'
-                                THEN 'It was deleted; the names of deleted branches stay taken.' END,
                   CONSTRAINT = 'branches_name_key', TABLE = 'branches', SCHEMA = 'pggit';
     END IF;
     RETURN create_branch.name;
@@ -1437,6 +1441,7 @@ DECLARE
     v_table text;
     v_reason text;
     v_branches text;
+    v_storage text;
     r record;
     b record;
 BEGIN
@@ -1485,14 +1490,11 @@ BEGIN
               WHERE c.name <> ALL (dt.columns)
               ORDER BY c.attnum LOOP
         FOR b IN SELECT db.id FROM pggit.data_branches AS db WHERE db.relid = data_table_sync.relid LOOP
-            EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ADD COLUMN %I %s%s, ALTER COLUMN %I DROP DEFAULT',
-                'd' || b.id, r.name, r.type_sql,
-                CASE WHEN r.default_sql IS NOT NULL AND r.identity = '' THEN ' DEFAULT ' || r.default_sql ELSE '' END,
-                r.name);
-            EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ADD COLUMN %I %s%s, ALTER COLUMN %I DROP DEFAULT',
-                'b' || b.id, r.name, r.type_sql,
-                CASE WHEN r.default_sql IS NOT NULL AND r.identity = '' THEN ' DEFAULT ' || r.default_sql ELSE '' END,
-                r.name);
+            FOREACH v_storage IN ARRAY ARRAY['d' || b.id, 'b' || b.id] LOOP
+                EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ADD COLUMN %I %s%s', v_storage, r.name, r.type_sql,
+                    CASE WHEN r.default_sql IS NOT NULL AND r.identity = '' THEN ' DEFAULT ' || r.default_sql ELSE '' END);
+                EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ALTER COLUMN %I DROP DEFAULT', v_storage, r.name);
+            END LOOP;
         END LOOP;
     END LOOP;
     UPDATE pggit.data_tables AS t SET columns = v_names, column_types = v_types WHERE t.relid = data_table_sync.relid;
@@ -1580,8 +1582,8 @@ BEGIN
         END IF;
     END IF;
 
-    FOR r IN SELECT db.relid, db.id FROM pggit.data_branches AS db WHERE db.branch_id = v_id ORDER BY db.id LOOP
-        PERFORM pggit.data_branch_drop(r.relid, r.id);
+    FOR r IN SELECT db.relid FROM pggit.data_branches AS db WHERE db.branch_id = v_id ORDER BY db.id LOOP
+        PERFORM pggit.data_branch_drop(r.relid, delete_branch.name);
     END LOOP;
 
     UPDATE pggit.branches AS b SET status = 'deleted' WHERE b.id = v_id;

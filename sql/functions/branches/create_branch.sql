@@ -52,13 +52,17 @@ BEGIN
 
     INSERT INTO pggit.branches AS b (name, head_commit_hash, parent_branch_id)
     VALUES (create_branch.name, v_from_head, v_from_id)
-    ON CONFLICT (name) DO NOTHING;
+    ON CONFLICT ON CONSTRAINT branches_name_key DO NOTHING;
     IF NOT FOUND THEN
         SELECT b.status INTO v_status FROM pggit.branches AS b WHERE b.name = create_branch.name;
+        IF v_status = 'deleted' THEN
+            RAISE EXCEPTION 'branch "%" already exists', create_branch.name
+                USING ERRCODE = 'unique_violation',
+                      DETAIL = 'It was deleted; the names of deleted branches stay taken.',
+                      CONSTRAINT = 'branches_name_key', TABLE = 'branches', SCHEMA = 'pggit';
+        END IF;
         RAISE EXCEPTION 'branch "%" already exists', create_branch.name
             USING ERRCODE = 'unique_violation',
-                  DETAIL = CASE WHEN v_status = 'deleted'
-                                THEN 'It was deleted; the names of deleted branches stay taken.' END,
                   CONSTRAINT = 'branches_name_key', TABLE = 'branches', SCHEMA = 'pggit';
     END IF;
     RETURN create_branch.name;

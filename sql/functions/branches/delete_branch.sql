@@ -69,8 +69,8 @@ BEGIN
         END IF;
     END IF;
 
-    FOR r IN SELECT db.relid, db.id FROM pggit.data_branches AS db WHERE db.branch_id = v_id ORDER BY db.id LOOP
-        PERFORM pggit.data_branch_drop(r.relid, r.id);
+    FOR r IN SELECT db.relid FROM pggit.data_branches AS db WHERE db.branch_id = v_id ORDER BY db.id LOOP
+        PERFORM pggit.data_branch_drop(r.relid, delete_branch.name);
     END LOOP;
 
     UPDATE pggit.branches AS b SET status = 'deleted' WHERE b.id = v_id;

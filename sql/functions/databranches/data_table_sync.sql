@@ -29,6 +29,7 @@ DECLARE
     v_table text;
     v_reason text;
     v_branches text;
+    v_storage text;
     r record;
     b record;
 BEGIN
@@ -77,14 +78,11 @@ BEGIN
               WHERE c.name <> ALL (dt.columns)
               ORDER BY c.attnum LOOP
         FOR b IN SELECT db.id FROM pggit.data_branches AS db WHERE db.relid = data_table_sync.relid LOOP
-            EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ADD COLUMN %I %s%s, ALTER COLUMN %I DROP DEFAULT',
-                'd' || b.id, r.name, r.type_sql,
-                CASE WHEN r.default_sql IS NOT NULL AND r.identity = '' THEN ' DEFAULT ' || r.default_sql ELSE '' END,
-                r.name);
-            EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ADD COLUMN %I %s%s, ALTER COLUMN %I DROP DEFAULT',
-                'b' || b.id, r.name, r.type_sql,
-                CASE WHEN r.default_sql IS NOT NULL AND r.identity = '' THEN ' DEFAULT ' || r.default_sql ELSE '' END,
-                r.name);
+            FOREACH v_storage IN ARRAY ARRAY['d' || b.id, 'b' || b.id] LOOP
+                EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ADD COLUMN %I %s%s', v_storage, r.name, r.type_sql,
+                    CASE WHEN r.default_sql IS NOT NULL AND r.identity = '' THEN ' DEFAULT ' || r.default_sql ELSE '' END);
+                EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ALTER COLUMN %I DROP DEFAULT', v_storage, r.name);
+            END LOOP;
         END LOOP;
     END LOOP;
     UPDATE pggit.data_tables AS t SET columns = v_names, column_types = v_types WHERE t.relid = data_table_sync.relid;
