@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
 
 import psycopg
 
@@ -31,6 +32,8 @@ UPDATES = 1000
 BIG = 1_000_000
 SMALL = 100_000
 MERGE_ROWS = 10_000
+
+_BRANCH_NUMBERS = iter(range(10**9))
 
 COLUMNS = ("id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,2),"
            " created timestamptz DEFAULT now(), flag boolean")
@@ -60,9 +63,8 @@ def create_costs(conn: psycopg.Connection) -> list[Result]:
     for rows in (SMALL, BIG):
         table = f"bench_create_{rows}"
         _make_table(conn, table, rows)
-        counter = iter(range(10**6))
 
-        def create(table: str = table) -> float:
+        def create(table: str = table, counter: Iterator[int] = _BRANCH_NUMBERS) -> float:
             branch = f"bench/create-{next(counter)}"
             took = _timed(conn, f"SELECT pggit.create_data_branch('{table}', 'main', '{branch}')")
             conn.execute(f"SELECT pggit.drop_data_branch('{table}', '{branch}')")
