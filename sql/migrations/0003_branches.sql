@@ -705,7 +705,7 @@ BEGIN
     END LOOP;
 
     SELECT coalesce(pg_catalog.string_agg(pg_catalog.format(
-               'IF NEW.%1$I IS NULL THEN RAISE EXCEPTION %2$L USING ERRCODE = ''not_null_violation''; END IF;',
+               'IF NEW.%1$I IS NULL THEN RAISE EXCEPTION ''%%'', %2$L USING ERRCODE = ''not_null_violation''; END IF;',
                c.name, pg_catalog.format('null value in column "%s" of data branch %s violates not-null constraint',
                                          c.name, v_view)), E'\n        ' ORDER BY c.attnum), '')
       INTO v_notnull
