@@ -220,3 +220,22 @@ def test_merge_is_recorded_as_a_commit_and_conflicts_resolve(pggit_conn: psycopg
                                          (commit,)).fetchone()
     assert branch == "main" and 'merge data branch "f" of public.t' in message
     assert pggit_conn.execute("SELECT resolution FROM pggit.data_conflicts").fetchall() == [("ours",)]
+
+
+def test_columns_named_like_pggit_aliases(pggit_conn: psycopg.Connection) -> None:
+    """Generated SQL never confuses a user column with its own aliases or result columns."""
+    columns = ["d", "t", "b", "o", "n", "p", "x", "cur", "theirs", "ours", "base", "verdict", "new", "old"]
+    pggit_conn.execute("CREATE TABLE kv (key text PRIMARY KEY, " + ", ".join(f'"{c}" int' for c in columns) + ")")
+    pggit_conn.execute("INSERT INTO kv (key, d) VALUES ('a', 1), ('b', 2)")
+    pggit_conn.execute("SELECT pggit.create_data_branch('kv', 'main', 'f')")
+    pggit_conn.execute('UPDATE kv__f SET "t" = 5, "cur" = 6 WHERE key = \'a\'')
+    pggit_conn.execute("INSERT INTO kv__f (key, \"verdict\") VALUES ('c', 7)")
+    pggit_conn.execute("DELETE FROM kv__f WHERE key = 'b'")
+    pggit_conn.execute("UPDATE kv SET \"b\" = 9 WHERE key = 'a'")
+    changes = pggit_conn.execute("SELECT key->>'key', change FROM pggit.diff_data_branch('kv', 'f') ORDER BY 1")
+    assert changes.fetchall() == [("a", "update"), ("b", "delete"), ("c", "insert")]
+    merged = pggit_conn.execute("SELECT inserted, updated, deleted, conflicts"
+                                " FROM pggit.merge_data_branch('kv', 'f', strategy => 'theirs')").fetchone()
+    assert merged == (1, 1, 1, 1)
+    assert pggit_conn.execute('SELECT key, "t", "cur", "b", "verdict" FROM kv ORDER BY key').fetchall() == [
+        ("a", 5, 6, None, None), ("c", None, None, None, 7)]

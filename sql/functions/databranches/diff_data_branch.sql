@@ -64,10 +64,10 @@ BEGIN
                CASE WHEN x.base IS NULL THEN 'insert' WHEN x.theirs IS NULL THEN 'delete' ELSE 'update' END,
                x.base, x.theirs
           FROM (SELECT pg_catalog.jsonb_build_object(%1$s) AS key,
-                       CASE WHEN d._pggit_state = 'w' THEN pg_catalog.to_jsonb(d) - '_pggit_state' END AS theirs,
+                       CASE WHEN d._pggit_state = 'w' THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END AS theirs,
                        CASE WHEN b._pggit_state IS NULL
-                            THEN (SELECT pg_catalog.to_jsonb(t) FROM %4$s AS t WHERE %5$s)
-                            WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b) - '_pggit_state' END AS base,
+                            THEN (SELECT pg_catalog.to_jsonb(t.*) FROM %4$s AS t WHERE %5$s)
+                            WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END AS base,
                        %6$s AS ord
                   FROM %2$s AS d LEFT JOIN %3$s AS b ON %7$s
                  WHERE d._pggit_state IN ('w', 'd')) AS x

@@ -128,14 +128,14 @@ BEGIN
     END IF;
     EXECUTE pg_catalog.format($sql$
         CREATE TEMPORARY TABLE pggit_merge_plan ON COMMIT DROP AS
-        SELECT x.*, CASE WHEN x.theirs IS NOT DISTINCT FROM x.base OR x.theirs IS NOT DISTINCT FROM x.ours THEN 'skip'
-                         WHEN x.ours IS NOT DISTINCT FROM x.base THEN 'apply'
-                         ELSE 'conflict' END AS verdict
-          FROM (SELECT %1$s, pg_catalog.jsonb_build_object(%2$s) AS key,
-                       CASE WHEN d._pggit_state = 'w' THEN pg_catalog.to_jsonb(d) - '_pggit_state' END AS theirs,
-                       CASE WHEN t.%3$I IS NULL THEN NULL ELSE pg_catalog.to_jsonb(t) END AS ours,
-                       CASE WHEN b._pggit_state IS NULL THEN (CASE WHEN t.%3$I IS NULL THEN NULL ELSE pg_catalog.to_jsonb(t) END)
-                            WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b) - '_pggit_state' END AS base
+        SELECT x.*, CASE WHEN x._pggit_theirs IS NOT DISTINCT FROM x._pggit_base OR x._pggit_theirs IS NOT DISTINCT FROM x._pggit_ours THEN 'skip'
+                         WHEN x._pggit_ours IS NOT DISTINCT FROM x._pggit_base THEN 'apply'
+                         ELSE 'conflict' END AS _pggit_verdict
+          FROM (SELECT %1$s, pg_catalog.jsonb_build_object(%2$s) AS _pggit_key,
+                       CASE WHEN d._pggit_state = 'w' THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END AS _pggit_theirs,
+                       CASE WHEN t.%3$I IS NULL THEN NULL ELSE pg_catalog.to_jsonb(t.*) END AS _pggit_ours,
+                       CASE WHEN b._pggit_state IS NULL THEN (CASE WHEN t.%3$I IS NULL THEN NULL ELSE pg_catalog.to_jsonb(t.*) END)
+                            WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END AS _pggit_base
                   FROM %4$s AS d
                   LEFT JOIN %5$s AS b ON %6$s
                   LEFT JOIN %7$s AS t ON %8$s
@@ -146,27 +146,27 @@ BEGIN
         dt.key_columns[1], v_delta, v_base, pggit.data_key_match(dt.key_columns, 'b', 'd'),
         v_table, pggit.data_key_match(dt.key_columns, 't', 'd'));
 
-    SELECT pg_catalog.count(*) INTO v_conflicts FROM pg_temp.pggit_merge_plan AS p WHERE p.verdict = 'conflict';
+    SELECT pg_catalog.count(*) INTO v_conflicts FROM pg_temp.pggit_merge_plan AS p WHERE p._pggit_verdict = 'conflict';
     INSERT INTO pggit.data_conflicts (table_schema, table_name, branch, into_branch, strategy, resolution,
                                       key, base, ours, theirs)
     SELECT (SELECT n.nspname FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
              WHERE c.oid = db.relid),
            (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = db.relid),
            branch, "into", v_strategy, CASE v_strategy WHEN 'fail' THEN NULL ELSE v_strategy END,
-           p.key, p.base, p.ours, p.theirs
+           p._pggit_key, p._pggit_base, p._pggit_ours, p._pggit_theirs
       FROM pg_temp.pggit_merge_plan AS p
-     WHERE p.verdict = 'conflict'
-     ORDER BY p.key;
+     WHERE p._pggit_verdict = 'conflict'
+     ORDER BY p._pggit_key;
 
     IF v_strategy = 'fail' AND v_conflicts > 0 THEN
         RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, v_conflicts, NULL::text;
         RETURN;
     END IF;
 
-    v_apply := CASE WHEN v_strategy = 'theirs' THEN '(p.verdict = ''apply'' OR p.verdict = ''conflict'')'
-                    ELSE 'p.verdict = ''apply''' END;
+    v_apply := CASE WHEN v_strategy = 'theirs' THEN '(p._pggit_verdict = ''apply'' OR p._pggit_verdict = ''conflict'')'
+                    ELSE 'p._pggit_verdict = ''apply''' END;
     EXECUTE pg_catalog.format(
-        'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND p.theirs IS NULL',
+        'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND p._pggit_theirs IS NULL',
         v_table, pggit.data_key_match(dt.key_columns, 't', 'p'), v_apply);
     GET DIAGNOSTICS v_deleted = ROW_COUNT;
     SELECT pg_catalog.string_agg(pg_catalog.format('%I = d.%I', c, c), ', ' ORDER BY o) INTO v_set
@@ -175,14 +175,14 @@ BEGIN
     IF v_set IS NOT NULL THEN
         EXECUTE pg_catalog.format(
             'UPDATE %s AS t SET %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p ON %s'
-            ' WHERE %s AND %s AND p.theirs IS NOT NULL AND p.ours IS NOT NULL',
+            ' WHERE %s AND %s AND p._pggit_theirs IS NOT NULL AND p._pggit_ours IS NOT NULL',
             v_table, v_set, v_delta, pggit.data_key_match(dt.key_columns, 'p', 'd'),
             pggit.data_key_match(dt.key_columns, 't', 'd'), v_apply);
         GET DIAGNOSTICS v_updated = ROW_COUNT;
     END IF;
     EXECUTE pg_catalog.format(
         'INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p'
-        ' ON %s WHERE %s AND p.theirs IS NOT NULL AND p.ours IS NULL',
+        ' ON %s WHERE %s AND p._pggit_theirs IS NOT NULL AND p._pggit_ours IS NULL',
         v_table, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'), v_delta,
         pggit.data_key_match(dt.key_columns, 'p', 'd'), v_apply);
     GET DIAGNOSTICS v_inserted = ROW_COUNT;
@@ -191,7 +191,7 @@ BEGIN
     -- (w -> c, d -> a); rows equal to the table's now are not needed any more.
     EXECUTE pg_catalog.format(
         'DELETE FROM %1$s AS d WHERE CASE WHEN d._pggit_state IN (''w'', ''c'')'
-        ' THEN EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s AND pg_catalog.to_jsonb(t) = pg_catalog.to_jsonb(d) - ''_pggit_state'')'
+        ' THEN EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s AND pg_catalog.to_jsonb(t.*) = pg_catalog.to_jsonb(d.*) - ''_pggit_state'')'
         ' ELSE NOT EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s) END',
         v_delta, v_table, pggit.data_key_match(dt.key_columns, 't', 'd'));
     EXECUTE pg_catalog.format(
