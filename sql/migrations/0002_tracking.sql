@@ -314,8 +314,9 @@ COMMENT ON FUNCTION pggit.tracking_paused() IS
 --                                           (range constructors): none
 --   schema                                  itself (pg_namespace)
 --   constraint                              its table's owner, or its domain
---   column default (pg_attrdef), trigger,   the owner of its relation
---   rule (pg_rewrite), policy
+--   column default (pg_attrdef), trigger,   the owner of its relation (none for pggit's
+--   rule (pg_rewrite), policy                own triggers, whose functions live in
+--                                           pggit's schemas)
 --   anything else (toast tables, row and    none
 --     array types, casts, operators, ...)
 CREATE OR REPLACE FUNCTION pggit.tracked_owner(
@@ -371,7 +372,12 @@ BEGIN
     ELSIF classid = 'pg_attrdef'::regclass THEN
         SELECT d.adrelid INTO relid FROM pg_attrdef AS d WHERE d.oid = objid;
     ELSIF classid = 'pg_trigger'::regclass THEN
-        SELECT t.tgrelid INTO relid FROM pg_trigger AS t WHERE t.oid = objid;
+        -- pggit's own triggers (functions in pggit's schemas) belong to no tracked object
+        SELECT t.tgrelid INTO relid
+          FROM pg_trigger AS t
+          JOIN pg_proc AS tp ON tp.oid = t.tgfoid
+          JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
+         WHERE t.oid = objid AND tn.nspname <> 'pggit' AND NOT starts_with(tn.nspname, 'pggit_');
     ELSIF classid = 'pg_rewrite'::regclass THEN
         SELECT r.ev_class INTO relid FROM pg_rewrite AS r WHERE r.oid = objid;
     ELSIF classid = 'pg_policy'::regclass THEN
@@ -431,6 +437,8 @@ COMMENT ON FUNCTION pggit.tracked_owner(oid, oid) IS
 --   CONSTRAINT <pg_get_constraintdef> [COMMENT '..']      sorted
 --   INDEX [UNIQUE ]<method> (<keys>) [INCLUDE ..] [WITH (..)] [WHERE ..] [COMMENT '..']  sorted
 --   TRIGGER <pg_get_triggerdef, own table as <self>> [DISABLED|ENABLE REPLICA|ENABLE ALWAYS]  sorted
+--          (not pggit's own triggers, whose functions live in pggit's schemas: a data
+--          branch's capture triggers do not change the table's version or hash)
 --   POLICY <name> AS <PERMISSIVE|RESTRICTIVE> FOR <cmd> TO <roles> [USING (..)] [WITH CHECK (..)]  sorted
 --   RULE <pg_get_ruledef, own table as <self>>            sorted
 --   PARTITION BY <key> | PARTITION OF <parent> <bound> | INHERITS <parents in order>
@@ -638,7 +646,12 @@ BEGIN
                   FROM pg_trigger AS tg
                   LEFT JOIN pg_description AS ds
                          ON ds.objoid = tg.oid AND ds.classoid = 'pg_trigger'::regclass AND ds.objsubid = 0
-                 WHERE tg.tgrelid = relid AND NOT tg.tgisinternal) AS g;
+                 WHERE tg.tgrelid = relid AND NOT tg.tgisinternal
+                   -- pggit's own triggers (a data branch's capture and write triggers,
+                   -- whose functions live in pggit's schemas) are not the user's structure
+                   AND NOT EXISTS (SELECT FROM pg_proc AS tp JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
+                                    WHERE tp.oid = tg.tgfoid
+                                      AND (tn.nspname = 'pggit' OR starts_with(tn.nspname, 'pggit_')))) AS g;
     END IF;
 
     IF rel.haspolicy THEN
@@ -842,7 +855,12 @@ BEGIN
                                WHERE ds.objoid = tg.oid AND ds.classoid = 'pg_trigger'::regclass
                                  AND ds.objsubid = 0)), '') AS line
                   FROM pg_trigger AS tg
-                 WHERE tg.tgrelid = relid AND NOT tg.tgisinternal) AS g;
+                 WHERE tg.tgrelid = relid AND NOT tg.tgisinternal
+                   -- pggit's own triggers (a data branch's capture and write triggers,
+                   -- whose functions live in pggit's schemas) are not the user's structure
+                   AND NOT EXISTS (SELECT FROM pg_proc AS tp JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
+                                    WHERE tp.oid = tg.tgfoid
+                                      AND (tn.nspname = 'pggit' OR starts_with(tn.nspname, 'pggit_')))) AS g;
     END IF;
 
     IF rel.relhasrules THEN
@@ -1736,7 +1754,8 @@ COMMENT ON FUNCTION pggit.reconcile(text) IS
 --     constraint, index, trigger, rule or policy of a table or view, a domain's
 --     constraint, a composite type's attribute — is handed to the ddl_command_end
 --     trigger (transaction-local GUC pggit.dropped_parts, a jsonb list), which
---     versions the owner once for the whole statement. The dropped_objects row of an
+--     versions the owner once for the whole statement (not a dropped trigger that the
+--     owner's registered definition does not show: one of pggit's own). The dropped_objects row of an
 --     index does not name its table: the owner is found through pggit.object_indexes
 --     (index OID -> registry row, kept by pggit.track_object), else by the index
 --     name among the index names stored in the structures of the live tables and
@@ -1852,6 +1871,17 @@ BEGIN
                     SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
                       FROM pggit.tracked_owner('pg_class'::regclass, v_relid) AS w;
                 END IF;
+            END IF;
+            -- a dropped trigger the owner's registered definition does not show was one of
+            -- pggit's own (descriptions leave those out): nothing changed for the user
+            IF v_owner_objid IS NOT NULL AND r.classid = 'pg_trigger'::regclass
+               AND EXISTS (SELECT FROM pggit.objects AS o
+                            WHERE o.objid = v_owner_objid AND o.classid = v_owner_classid AND o.dropped_at IS NULL
+                              AND strpos(o.definition, E'\nTRIGGER CREATE TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0
+                              AND strpos(o.definition, E'\nTRIGGER CREATE CONSTRAINT TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0) THEN
+                v_owner_objid := NULL;
             END IF;
             IF v_owner_objid IS NOT NULL THEN
                 v_parts := v_parts || jsonb_build_object('c', v_owner_classid, 'o', v_owner_objid,

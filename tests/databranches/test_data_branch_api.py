@@ -239,3 +239,37 @@ def test_columns_named_like_pggit_aliases(pggit_conn: psycopg.Connection) -> Non
     assert merged == (1, 1, 1, 1)
     assert pggit_conn.execute('SELECT key, "t", "cur", "b", "verdict" FROM kv ORDER BY key').fetchall() == [
         ("a", 5, 6, None, None), ("c", None, None, None, 7)]
+
+
+def test_branching_data_is_no_schema_change_of_the_table(pggit_conn: psycopg.Connection) -> None:
+    """Creating, writing, merging and dropping a data branch leave the table's version, hash and history alone.
+
+    pggit's capture triggers on the table are its own (their functions live in pggit's
+    schemas): level 2 leaves them out of the table's description and records nothing.
+    """
+    conn = pggit_conn
+    conn.execute("SET pggit.strict = on")
+    conn.execute("CREATE TABLE public.orders (id int PRIMARY KEY, qty int)")
+    conn.execute("CREATE TRIGGER user_trigger BEFORE UPDATE ON public.orders"
+                 " FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()")
+    conn.execute("INSERT INTO public.orders VALUES (1, 1), (2, 2)")
+
+    def table_state() -> tuple:
+        return conn.execute(
+            "SELECT v.version, v.hash, pggit.calculate_schema_hash('public.orders'),"
+            " (SELECT count(*) FROM pggit.history h WHERE h.object_identity = 'public.orders')"
+            " FROM pggit.get_version('public.orders') v").fetchone()
+
+    before = table_state()
+    assert before[1] == before[2]
+    conn.execute("SELECT pggit.create_data_branch('public.orders', 'main', 'feature/q')")
+    conn.execute('UPDATE public."orders__feature/q" SET qty = 10 WHERE id = 1')
+    conn.execute("UPDATE public.orders SET qty = 20 WHERE id = 2")
+    assert table_state() == before
+    conn.execute("SELECT * FROM pggit.merge_data_branch('public.orders', 'feature/q')")
+    conn.execute("SELECT pggit.drop_data_branch('public.orders', 'feature/q')")
+    assert table_state() == before
+    # the user's own trigger still counts: dropping it is a change of the table
+    conn.execute("DROP TRIGGER user_trigger ON public.orders")
+    after = table_state()
+    assert after[0] == "1.0.2" and after[1] == after[2] != before[1] and after[3] == before[3] + 1

@@ -18,6 +18,8 @@
 --   CONSTRAINT <pg_get_constraintdef> [COMMENT '..']      sorted
 --   INDEX [UNIQUE ]<method> (<keys>) [INCLUDE ..] [WITH (..)] [WHERE ..] [COMMENT '..']  sorted
 --   TRIGGER <pg_get_triggerdef, own table as <self>> [DISABLED|ENABLE REPLICA|ENABLE ALWAYS]  sorted
+--          (not pggit's own triggers, whose functions live in pggit's schemas: a data
+--          branch's capture triggers do not change the table's version or hash)
 --   POLICY <name> AS <PERMISSIVE|RESTRICTIVE> FOR <cmd> TO <roles> [USING (..)] [WITH CHECK (..)]  sorted
 --   RULE <pg_get_ruledef, own table as <self>>            sorted
 --   PARTITION BY <key> | PARTITION OF <parent> <bound> | INHERITS <parents in order>
@@ -225,7 +227,12 @@ BEGIN
                   FROM pg_trigger AS tg
                   LEFT JOIN pg_description AS ds
                          ON ds.objoid = tg.oid AND ds.classoid = 'pg_trigger'::regclass AND ds.objsubid = 0
-                 WHERE tg.tgrelid = relid AND NOT tg.tgisinternal) AS g;
+                 WHERE tg.tgrelid = relid AND NOT tg.tgisinternal
+                   -- pggit's own triggers (a data branch's capture and write triggers,
+                   -- whose functions live in pggit's schemas) are not the user's structure
+                   AND NOT EXISTS (SELECT FROM pg_proc AS tp JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
+                                    WHERE tp.oid = tg.tgfoid
+                                      AND (tn.nspname = 'pggit' OR starts_with(tn.nspname, 'pggit_')))) AS g;
     END IF;
 
     IF rel.haspolicy THEN

@@ -105,7 +105,12 @@ BEGIN
                                WHERE ds.objoid = tg.oid AND ds.classoid = 'pg_trigger'::regclass
                                  AND ds.objsubid = 0)), '') AS line
                   FROM pg_trigger AS tg
-                 WHERE tg.tgrelid = relid AND NOT tg.tgisinternal) AS g;
+                 WHERE tg.tgrelid = relid AND NOT tg.tgisinternal
+                   -- pggit's own triggers (a data branch's capture and write triggers,
+                   -- whose functions live in pggit's schemas) are not the user's structure
+                   AND NOT EXISTS (SELECT FROM pg_proc AS tp JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
+                                    WHERE tp.oid = tg.tgfoid
+                                      AND (tn.nspname = 'pggit' OR starts_with(tn.nspname, 'pggit_')))) AS g;
     END IF;
 
     IF rel.relhasrules THEN

@@ -12,7 +12,8 @@
 --     constraint, index, trigger, rule or policy of a table or view, a domain's
 --     constraint, a composite type's attribute — is handed to the ddl_command_end
 --     trigger (transaction-local GUC pggit.dropped_parts, a jsonb list), which
---     versions the owner once for the whole statement. The dropped_objects row of an
+--     versions the owner once for the whole statement (not a dropped trigger that the
+--     owner's registered definition does not show: one of pggit's own). The dropped_objects row of an
 --     index does not name its table: the owner is found through pggit.object_indexes
 --     (index OID -> registry row, kept by pggit.track_object), else by the index
 --     name among the index names stored in the structures of the live tables and
@@ -128,6 +129,17 @@ BEGIN
                     SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
                       FROM pggit.tracked_owner('pg_class'::regclass, v_relid) AS w;
                 END IF;
+            END IF;
+            -- a dropped trigger the owner's registered definition does not show was one of
+            -- pggit's own (descriptions leave those out): nothing changed for the user
+            IF v_owner_objid IS NOT NULL AND r.classid = 'pg_trigger'::regclass
+               AND EXISTS (SELECT FROM pggit.objects AS o
+                            WHERE o.objid = v_owner_objid AND o.classid = v_owner_classid AND o.dropped_at IS NULL
+                              AND strpos(o.definition, E'\nTRIGGER CREATE TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0
+                              AND strpos(o.definition, E'\nTRIGGER CREATE CONSTRAINT TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0) THEN
+                v_owner_objid := NULL;
             END IF;
             IF v_owner_objid IS NOT NULL THEN
                 v_parts := v_parts || jsonb_build_object('c', v_owner_classid, 'o', v_owner_objid,

@@ -18,8 +18,9 @@
 --                                           (range constructors): none
 --   schema                                  itself (pg_namespace)
 --   constraint                              its table's owner, or its domain
---   column default (pg_attrdef), trigger,   the owner of its relation
---   rule (pg_rewrite), policy
+--   column default (pg_attrdef), trigger,   the owner of its relation (none for pggit's
+--   rule (pg_rewrite), policy                own triggers, whose functions live in
+--                                           pggit's schemas)
 --   anything else (toast tables, row and    none
 --     array types, casts, operators, ...)
 CREATE OR REPLACE FUNCTION pggit.tracked_owner(
@@ -75,7 +76,12 @@ BEGIN
     ELSIF classid = 'pg_attrdef'::regclass THEN
         SELECT d.adrelid INTO relid FROM pg_attrdef AS d WHERE d.oid = objid;
     ELSIF classid = 'pg_trigger'::regclass THEN
-        SELECT t.tgrelid INTO relid FROM pg_trigger AS t WHERE t.oid = objid;
+        -- pggit's own triggers (functions in pggit's schemas) belong to no tracked object
+        SELECT t.tgrelid INTO relid
+          FROM pg_trigger AS t
+          JOIN pg_proc AS tp ON tp.oid = t.tgfoid
+          JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
+         WHERE t.oid = objid AND tn.nspname <> 'pggit' AND NOT starts_with(tn.nspname, 'pggit_');
     ELSIF classid = 'pg_rewrite'::regclass THEN
         SELECT r.ev_class INTO relid FROM pg_rewrite AS r WHERE r.oid = objid;
     ELSIF classid = 'pg_policy'::regclass THEN
