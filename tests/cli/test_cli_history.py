@@ -147,11 +147,11 @@ def test_log_unreachable_database(run: Run) -> None:
 
 
 def test_status_appends_the_sessions_pending_changes(
-    run: Run, pggit_dsn: str, pggit_conn: psycopg.Connection, monkeypatch: pytest.MonkeyPatch
+    run: Run, pggit_dsn: str, pggit_conn: psycopg.Connection, pggit_level: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     commit(pggit_conn)  # install's registrations
     status, out, _ = run("--dsn", pggit_dsn, "status")
-    assert status == 0 and "catalog level: 2" in out
+    assert status == 0 and f"catalog level: {pggit_level}" in out
     assert out.splitlines()[-1] == "uncommitted changes on branch main: none"
 
     a = change(pggit_conn, 'public."A table"')
@@ -159,7 +159,7 @@ def test_status_appends_the_sessions_pending_changes(
     f = change(pggit_conn, "public.f", branch="feature/x")
     status, out, _ = run("--dsn", pggit_dsn, "status")
     lines = out.splitlines()
-    assert status == 0 and "pending: none" in lines  # the migration status is still there
+    assert status == 0 and any(line.startswith("pending: ") for line in lines)  # the migration status is still there
     at = lines.index("uncommitted changes on branch main: 2")
     assert lines[at + 1].startswith(f"  #{a}") and 'table public."A table"' in lines[at + 1]
     assert "create" in lines[at + 1] and "CREATE TABLE" in lines[at + 1] and "1.0.0" in lines[at + 1]
@@ -167,7 +167,7 @@ def test_status_appends_the_sessions_pending_changes(
 
     status, out, _ = run("--dsn", pggit_dsn, "--json", "status")
     data = json.loads(out)
-    assert data["catalog_level"] == 2 and data["pending_branch"] == "main"
+    assert data["catalog_level"] == pggit_level and data["pending_branch"] == "main"
     assert [c["id"] for c in data["pending_changes"]] == [a, b]
     assert data["pending_changes"][0]["object_identity"] == 'public."A table"'
     assert data["pending_changes"][0]["change"] == "create" and "changed_at" in data["pending_changes"][0]
