@@ -273,3 +273,19 @@ def test_branching_data_is_no_schema_change_of_the_table(pggit_conn: psycopg.Con
     conn.execute("DROP TRIGGER user_trigger ON public.orders")
     after = table_state()
     assert after[0] == "1.0.2" and after[1] == after[2] != before[1] and after[3] == before[3] + 1
+
+
+def test_a_new_to_branch_starts_from_main_whatever_the_from_branch(pggit_conn: psycopg.Connection) -> None:
+    """As commit_changes does: a missing branch is created from main's head (the rows come from from_branch)."""
+    conn = pggit_conn
+    conn.execute("CREATE TABLE t (id int PRIMARY KEY, v int)")
+    conn.execute("INSERT INTO t VALUES (1, 1)")
+    main_head = conn.execute("SELECT pggit.commit_changes('main', 'base')").fetchone()[0]
+    conn.execute("SELECT pggit.create_branch('dev')")
+    dev_head = conn.execute("SELECT pggit.commit_changes('dev', 'dev work')").fetchone()[0]
+    assert dev_head != main_head
+    conn.execute("SELECT pggit.create_data_branch('t', 'dev', 'from-dev')")
+    assert conn.execute("SELECT p.name, b.head_commit_hash FROM pggit.branches b"
+                        " JOIN pggit.branches p ON p.id = b.parent_branch_id"
+                        " WHERE b.name = 'from-dev'").fetchone() == ("main", main_head)
+    assert conn.execute('SELECT id, v FROM "t__from-dev"').fetchall() == [(1, 1)]

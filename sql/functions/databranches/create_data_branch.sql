@@ -13,8 +13,8 @@
 --     waits for writes in flight and holds new ones until the creating transaction
 --     ends. From then on the branch sees the table as it was then plus its own writes;
 --     main never sees branch writes; the branch never sees main's later writes.
---   * `to_branch` is created (parent `from_branch`, at its head) when it does not
---     exist, like commit_changes creates a branch.
+--   * `to_branch` is created from main (parent main, at main's head) when it does
+--     not exist, as commit_changes creates a branch.
 --   * `from_branch` must be a live branch whose rows of the table are the table
 --     itself (main, or a branch without a data branch of this table): data branches
 --     of data branches are not supported.
@@ -155,8 +155,9 @@ BEGIN
                   HINT = 'Branch from main, or merge that data branch first.';
     END IF;
 
+    -- a new to_branch starts from main's head, as commit_changes creates a branch
     INSERT INTO pggit.branches AS b (name, head_commit_hash, parent_branch_id)
-    VALUES (to_branch, v_from_head, v_from_id)
+    SELECT to_branch, m.head_commit_hash, m.id FROM pggit.branches AS m WHERE m.name = 'main'
     ON CONFLICT (name) DO NOTHING;
     SELECT b.id, b.status INTO v_to_id, v_to_status FROM pggit.branches AS b WHERE b.name = to_branch FOR KEY SHARE;
     IF v_to_status = 'deleted' THEN
