@@ -206,6 +206,7 @@ DROP FUNCTION pggit.describe_object(oid, oid);
 DROP FUNCTION pggit.describe_type(oid);
 DROP FUNCTION pggit.describe_view(oid);
 DROP FUNCTION pggit.describe_table(oid);
+DROP FUNCTION pggit.describe_triggers(oid, text);
 DROP FUNCTION pggit.tracked_owner(oid, oid);
 DROP FUNCTION pggit.tracking_paused();
 DROP FUNCTION pggit.current_branch();

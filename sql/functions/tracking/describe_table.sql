@@ -18,8 +18,7 @@
 --   CONSTRAINT <pg_get_constraintdef> [COMMENT '..']      sorted
 --   INDEX [UNIQUE ]<method> (<keys>) [INCLUDE ..] [WITH (..)] [WHERE ..] [COMMENT '..']  sorted
 --   TRIGGER <pg_get_triggerdef, own table as <self>> [DISABLED|ENABLE REPLICA|ENABLE ALWAYS]  sorted
---          (not pggit's own triggers, whose functions live in pggit's schemas: a data
---          branch's capture triggers do not change the table's version or hash)
+--          (pggit.describe_triggers: not pggit's own triggers)
 --   POLICY <name> AS <PERMISSIVE|RESTRICTIVE> FOR <cmd> TO <roles> [USING (..)] [WITH CHECK (..)]  sorted
 --   RULE <pg_get_ruledef, own table as <self>>            sorted
 --   PARTITION BY <key> | PARTITION OF <parent> <bound> | INHERITS <parents in order>
@@ -218,21 +217,7 @@ BEGIN
     END IF;
 
     IF rel.relhastriggers THEN
-        SELECT string_agg(g.line, E'\n' ORDER BY g.line COLLATE "C")
-          INTO trg_lines
-          FROM (SELECT 'TRIGGER ' || replace(pg_get_triggerdef(tg.oid), ' ON ' || self || ' ', ' ON <self> ')
-                       || CASE tg.tgenabled WHEN 'D' THEN ' DISABLED' WHEN 'R' THEN ' ENABLE REPLICA'
-                                            WHEN 'A' THEN ' ENABLE ALWAYS' ELSE '' END
-                       || coalesce(' COMMENT ' || quote_literal(ds.description), '') AS line
-                  FROM pg_trigger AS tg
-                  LEFT JOIN pg_description AS ds
-                         ON ds.objoid = tg.oid AND ds.classoid = 'pg_trigger'::regclass AND ds.objsubid = 0
-                 WHERE tg.tgrelid = relid AND NOT tg.tgisinternal
-                   -- pggit's own triggers (a data branch's capture and write triggers,
-                   -- whose functions live in pggit's schemas) are not the user's structure
-                   AND NOT EXISTS (SELECT FROM pg_proc AS tp JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
-                                    WHERE tp.oid = tg.tgfoid
-                                      AND (tn.nspname = 'pggit' OR starts_with(tn.nspname, 'pggit_')))) AS g;
+        trg_lines := pggit.describe_triggers(relid, self);
     END IF;
 
     IF rel.haspolicy THEN

@@ -95,22 +95,7 @@ BEGIN
     END IF;
 
     IF rel.relhastriggers THEN
-        SELECT string_agg(g.line, E'\n' ORDER BY g.line COLLATE "C")
-          INTO trg_lines
-          FROM (SELECT 'TRIGGER ' || replace(pg_get_triggerdef(tg.oid), ' ON ' || self || ' ', ' ON <self> ')
-                       || CASE tg.tgenabled WHEN 'D' THEN ' DISABLED' WHEN 'R' THEN ' ENABLE REPLICA'
-                                            WHEN 'A' THEN ' ENABLE ALWAYS' ELSE '' END
-                       || coalesce(' COMMENT ' || quote_literal((
-                              SELECT ds.description FROM pg_description AS ds
-                               WHERE ds.objoid = tg.oid AND ds.classoid = 'pg_trigger'::regclass
-                                 AND ds.objsubid = 0)), '') AS line
-                  FROM pg_trigger AS tg
-                 WHERE tg.tgrelid = relid AND NOT tg.tgisinternal
-                   -- pggit's own triggers (a data branch's capture and write triggers,
-                   -- whose functions live in pggit's schemas) are not the user's structure
-                   AND NOT EXISTS (SELECT FROM pg_proc AS tp JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
-                                    WHERE tp.oid = tg.tgfoid
-                                      AND (tn.nspname = 'pggit' OR starts_with(tn.nspname, 'pggit_')))) AS g;
+        trg_lines := pggit.describe_triggers(relid, self);
     END IF;
 
     IF rel.relhasrules THEN
