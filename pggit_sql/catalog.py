@@ -14,6 +14,8 @@ against the snapshot of the level the database claims) and by the SQL-first guar
 
 from __future__ import annotations
 
+import difflib
+
 from collections.abc import Sequence
 
 import psycopg
@@ -274,10 +276,8 @@ def diff(expected: dict[str, str], actual: dict[str, str]) -> list[str]:
         elif key not in expected:
             lines.append(f"unexpected: {key}")
         elif expected[key] != actual[key]:
-            want = expected[key].splitlines()
-            got = actual[key].splitlines()
-            changed = [f"    - {w}\n    + {g}" for w, g in zip(want, got, strict=False) if w != g]
-            if len(want) != len(got):
-                changed.append(f"    ({len(want)} lines expected, {len(got)} found)")
+            # a unified diff (one line of context), without its ---/+++ header
+            hunks = difflib.unified_diff(expected[key].splitlines(), actual[key].splitlines(), n=1, lineterm="")
+            changed = [f"    {line}" for line in hunks if not line.startswith(("---", "+++"))]
             lines.append(f"changed: {key}\n" + "\n".join(changed))
     return lines
