@@ -15,7 +15,6 @@ against the snapshot of the level the database claims) and by the SQL-first guar
 from __future__ import annotations
 
 import difflib
-
 from collections.abc import Sequence
 
 import psycopg
@@ -276,8 +275,8 @@ def diff(expected: dict[str, str], actual: dict[str, str]) -> list[str]:
         elif key not in expected:
             lines.append(f"unexpected: {key}")
         elif expected[key] != actual[key]:
-            # a unified diff (one line of context), without its ---/+++ header
-            hunks = difflib.unified_diff(expected[key].splitlines(), actual[key].splitlines(), n=1, lineterm="")
-            changed = [f"    {line}" for line in hunks if not line.startswith(("---", "+++"))]
+            # a unified diff (one line of context) without its two header lines (---, +++)
+            hunks = list(difflib.unified_diff(expected[key].splitlines(), actual[key].splitlines(), n=1, lineterm=""))
+            changed = [f"    {line}" for line in hunks[2:]]
             lines.append(f"changed: {key}\n" + "\n".join(changed))
     return lines
