@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 LEVEL ?= head
 PROFILE ?= ci
 
-.PHONY: install server-binaries install-db dev-db-stop test test-level test-all-levels bench lint new-level snapshot clean
+.PHONY: install server-binaries plpgsql-check install-db dev-db-stop test test-level test-all-levels bench lint new-level snapshot clean
 
-install: server-binaries $(VENV)/.installed ## create .venv, install pggit-sql editable with its test extra
+install: server-binaries plpgsql-check $(VENV)/.installed ## create .venv, install pggit-sql editable with its test extra
 
 # PostgreSQL server binaries: installed from Debian when we are root with apt-get, else one line saying what to do.
 server-binaries:
@@ -19,6 +19,22 @@ server-binaries:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib libpq-dev >/dev/null; \
 	else \
 	  echo "PostgreSQL server binaries not found: install them (Debian/Ubuntu: sudo apt-get install postgresql libpq-dev)"; exit 1; \
+	fi
+
+# plpgsql_check for `make lint` (and `make test`, which runs its test when the extension is there):
+# Debian's package where we are root with apt-get; else one line saying what is missing.
+PG_MAJOR = $$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
+plpgsql-check: server-binaries
+	@major=$(PG_MAJOR); \
+	if [ -z "$$major" ] || [ -f /usr/share/postgresql/$$major/extension/plpgsql_check.control ]; then \
+	  exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing postgresql-$$major-plpgsql-check"; \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-$$major-plpgsql-check >/dev/null 2>&1 || \
+	   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-$$major-plpgsql-check >/dev/null)) || \
+	  echo "postgresql-$$major-plpgsql-check could not be installed: make lint will fail, make test skips its check"; \
+	else \
+	  echo "plpgsql_check not installed (Debian/Ubuntu: sudo apt-get install postgresql-$$major-plpgsql-check): make lint needs it"; \
 	fi
 
 $(VENV)/.installed: pyproject.toml
@@ -45,8 +61,9 @@ test-all-levels: install
 bench: install ## benchmarks: ratios against plain PostgreSQL, medians
 	$(BIN)/python -m bench
 
-lint: install
-	$(BIN)/ruff check pggit_sql tests bench
+lint: install ## ruff, then plpgsql_check over every PL/pgSQL function at every level (zero errors)
+	$(BIN)/ruff check pggit_sql tests bench tools
+	PGGIT_REQUIRE_PLPGSQL_CHECK=1 $(BIN)/pytest --pggit-level=all -q tests/static
 
 new-level: install ## make new-level NAME=my_change
 	$(BIN)/pggit-sql new-level $(NAME)

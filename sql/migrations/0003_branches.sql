@@ -1007,6 +1007,8 @@ BEGIN
     IF pg_catalog.to_regclass('pg_temp.pggit_merge_plan') IS NOT NULL THEN
         DROP TABLE pg_temp.pggit_merge_plan;
     END IF;
+    -- For plpgsql_check (a no-op at run time): the plan's static columns; the key columns vary.
+    PERFORM 'PRAGMA:TABLE: pg_temp.pggit_merge_plan (_pggit_key jsonb, _pggit_theirs jsonb, _pggit_ours jsonb, _pggit_base jsonb, _pggit_verdict text)';
     EXECUTE pg_catalog.format($sql$
         CREATE TEMPORARY TABLE pggit_merge_plan ON COMMIT DROP AS
         SELECT x.*, CASE WHEN x._pggit_theirs IS NOT DISTINCT FROM x._pggit_base OR x._pggit_theirs IS NOT DISTINCT FROM x._pggit_ours THEN 'skip'
