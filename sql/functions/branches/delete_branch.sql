@@ -3,7 +3,8 @@
 -- Promises: marks branch `name` deleted (status 'deleted'; its commits and name stay)
 -- and drops its data branches (pggit.drop_data_branch: view, storage and the
 -- pre-image keeping no other branch needs).
---   * The branch row is locked FOR UPDATE first. commit_changes locks the same row FOR
+--   * The tables of its data branches are locked first (SHARE ROW EXCLUSIVE, OID
+--     order), then the branch row FOR UPDATE. commit_changes locks the same row FOR
 --     NO KEY UPDATE and refuses a deleted branch, so a commit racing a delete either
 --     lands before it (the delete waits for it) or fails with 55000 after it; never
 --     both succeed.
@@ -40,6 +41,19 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'main is the trunk every branch and data branch starts from.';
     END IF;
+
+    -- Lock order (docs/RELIABILITY.md): the tables of the branch's data branches first
+    -- (SHARE ROW EXCLUSIVE, in OID order), then the branch row, as create_data_branch
+    -- and data_branch_drop do; locking the row first deadlocked against a concurrent
+    -- create_data_branch onto this branch.
+    FOR r IN SELECT DISTINCT db.relid
+               FROM pggit.data_branches AS db JOIN pggit.branches AS b ON b.id = db.branch_id
+              WHERE b.name = delete_branch.name
+              ORDER BY db.relid LOOP
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c WHERE c.oid = r.relid) THEN
+            EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.relid::pg_catalog.regclass);
+        END IF;
+    END LOOP;
 
     SELECT b.id, b.status INTO v_id, v_status
       FROM pggit.branches AS b
