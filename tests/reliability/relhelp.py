@@ -32,3 +32,10 @@ def run_together(jobs: list[Callable[[], T]], timeout: float = 240) -> list[T]:
     if failures:
         raise failures[0]
     return results  # type: ignore[return-value]
+
+
+def scale() -> int:
+    """``$PGGIT_RELIABILITY_SCALE`` (default 1): multiplies the load of the crash and mix tests."""
+    import os
+
+    return max(1, int(os.environ.get("PGGIT_RELIABILITY_SCALE", "1")))
