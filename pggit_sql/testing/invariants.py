@@ -9,7 +9,8 @@ check is one query over pggit's tables and the catalog, so it works at any level
   branch, and only those, before leaving the branch);
 - a branch's first commit's parent is a commit of another branch or NULL (no fork:
   the UNIQUE (branch_id, parent_hash) constraint backs this up);
-- history rows point at existing commits (level 2);
+- history rows point at existing commits, and every commit's schema tree is stored
+  (level 2): no commit is half recorded;
 - every data branch has its view, its delta and base tables and its write trigger
   function, and pggit_data holds no storage without a data branch (level 3);
 - every data table has at least one data branch (level 3).
@@ -43,6 +44,11 @@ SELECT b.name, b.head_commit_hash FROM pggit.branches AS b
 _HISTORY = """
 SELECT h.id, h.commit_hash FROM pggit.history AS h
  WHERE h.commit_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pggit.commits AS c WHERE c.hash = h.commit_hash)
+"""
+
+_TREES = """
+SELECT c.hash, c.schema_hash FROM pggit.commits AS c
+ WHERE c.schema_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pggit.trees AS t WHERE t.hash = c.schema_hash)
 """
 
 _DATA_BRANCH_STORAGE = """
@@ -82,6 +88,9 @@ def problems(conn: psycopg.Connection) -> list[str]:
     if _exists(conn, "pggit.history"):
         for hid, commit in conn.execute(_HISTORY).fetchall():
             found.append(f"history row {hid}: commit {commit} does not exist")
+    if _exists(conn, "pggit.trees"):
+        for commit, tree in conn.execute(_TREES).fetchall():
+            found.append(f"commit {commit}: its schema tree {tree} is not stored")
     if _exists(conn, "pggit.data_branches"):
         for row in conn.execute(_DATA_BRANCH_STORAGE).fetchall():
             missing = [label for label, flag in zip(
