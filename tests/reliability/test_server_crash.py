@@ -61,7 +61,8 @@ def client(dsn: str, index: int, seen: Seen, stop: threading.Event, acked: Calla
             while not stop.is_set():
                 kind = rng.choice(["commit", "commit_main", "branch", "write", "write"])
                 if kind == "commit":
-                    row = conn.execute("SELECT pggit.commit_changes(%s, %s)", (f"c{index}", f"client {index}")).fetchone()
+                    row = conn.execute("SELECT pggit.commit_changes(%s, %s)",
+                                       (f"c{index}", f"client {index}")).fetchone()
                     seen.commits.append(row[0])  # type: ignore[index]
                 elif kind == "commit_main":
                     row = conn.execute("SELECT pggit.commit_changes('main', %s)", (f"client {index}",)).fetchone()
