@@ -125,3 +125,37 @@ def test_stale_yoyo_lock_row_does_not_block(pggit_new_database: Callable[[int], 
     assert [lv.number for lv in Migrator(dsn, folder).migrate()] == [2]
     assert time.monotonic() - started < 5  # yoyo's own lock would have waited 10 s and failed
     assert_clean_at(dsn, folder, 2)
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.pggit_level(min=3)
+def test_killed_in_the_middle_of_a_real_level(pggit_new_database: Callable[[int], str], pggit_level: int) -> None:
+    """pggit's own levels: the applier is SIGKILLed while level ``pggit_level`` waits for a lock mid-way.
+
+    A session holds ROW EXCLUSIVE on pggit.commits, so the level's first foreign key to
+    commits waits after the level's earlier statements ran (uncommitted); the applier is
+    killed there. The next migrate applies the level cleanly and verify finds nothing.
+    """
+    from pggit_sql.levels import default_migrations_dir
+
+    folder = default_migrations_dir()
+    dsn = pggit_new_database(pggit_level - 1)
+    with psycopg.connect(dsn, autocommit=True) as holder:
+        holder.execute("BEGIN")
+        holder.execute("LOCK TABLE pggit.commits IN ROW EXCLUSIVE MODE")
+        proc = start_migrate(dsn, folder)
+        with psycopg.connect(dsn, autocommit=True) as watcher:
+            wait_for(watcher, "SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                              " WHERE NOT l.granted AND l.relation = 'pggit.commits'::regclass")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        holder.execute("ROLLBACK")
+    result = run_migrate(dsn, folder)
+    assert result.returncode == 0, result.stderr
+    assert f"applied level {pggit_level}" in result.stdout
+    migrator = Migrator(dsn, folder)
+    status = migrator.status()
+    assert status.catalog_level == pggit_level and status.problems == []
+    assert migrator.verify().differences == []
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM pggit_meta.yoyo_lock").fetchone() == (0,)
