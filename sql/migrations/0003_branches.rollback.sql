@@ -49,6 +49,7 @@ DROP FUNCTION pggit.create_branch(name text, from_branch text);
 
 -- new in level 3: function pggit.create_data_branch("table" text, from_branch text, to_branch text)
 DROP FUNCTION pggit.create_data_branch("table" text, from_branch text, to_branch text);
+DROP FUNCTION pggit.data_table_oid("table" text);
 
 -- new in level 3: function pggit.data_branch_create(relid oid, from_branch text, to_branch text)
 DROP FUNCTION pggit.data_branch_create(relid oid, from_branch text, to_branch text);

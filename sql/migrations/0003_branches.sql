@@ -219,6 +219,46 @@ GRANT EXECUTE ON FUNCTION pggit.create_branch(text, text) TO PUBLIC;
 COMMENT ON FUNCTION pggit.create_branch(text, text) IS
     'Creates branch name at from_branch''s head (default main); an existing name is an error (23505).';
 
+-- from sql/functions/databranches/data_table_oid.sql (new: function pggit.data_table_oid("table" text))
+-- pggit.data_table_oid("table" text) -> oid
+--
+-- Promises: the OID of the relation `table` names, resolved the way PostgreSQL resolves
+-- a relation name (the caller's search_path, quoting, case folding; through
+-- pggit.resolve_object, which never raises for malformed text). The public data-branch
+-- functions (create_data_branch, diff_data_branch, merge_data_branch,
+-- drop_data_branch) resolve their first argument with it; whether the relation is a
+-- table they may branch is theirs to check.
+-- Errors:
+--   22004 null_value_not_allowed  `table` is NULL: 'table must not be NULL'
+--   42P01 undefined_table         nothing of that name, or a name that is no valid
+--                                 relation name (too many dots, unterminated quotes,
+--                                 a routine signature): 'relation "<table>" does not exist'
+-- STABLE; runs with the caller's rights and search_path (no SET search_path: the name
+-- is the caller's), everything it calls pg_catalog- or pggit-qualified; EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.data_table_oid("table" text)
+RETURNS oid
+LANGUAGE plpgsql
+STABLE
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    IF data_table_oid."table" IS NULL THEN
+        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT r.objid INTO v_rel
+      FROM pggit.resolve_object(data_table_oid."table") AS r
+     WHERE r.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass;
+    IF v_rel IS NULL THEN
+        RAISE EXCEPTION 'relation "%" does not exist', data_table_oid."table" USING ERRCODE = 'undefined_table';
+    END IF;
+    RETURN v_rel;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.data_table_oid(text) IS
+    'OID of the relation a name resolves to (caller''s search_path); 42P01 when none, never a syntax error.';
+
 -- from sql/functions/databranches/create_data_branch.sql (new: function pggit.create_data_branch("table" text, from_branch text, to_branch text), new: function pggit.data_branch_create(relid oid, from_branch text, to_branch text))
 -- pggit.create_data_branch("table" text, from_branch text, to_branch text) -> text
 -- pggit.data_branch_create(relid oid, from_branch text, to_branch text) -> text
@@ -263,13 +303,7 @@ AS $function$
 DECLARE
     v_rel oid;
 BEGIN
-    IF create_data_branch."table" IS NULL THEN
-        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    v_rel := pg_catalog.to_regclass(create_data_branch."table");
-    IF v_rel IS NULL THEN
-        RAISE EXCEPTION 'relation "%" does not exist', create_data_branch."table" USING ERRCODE = 'undefined_table';
-    END IF;
+    v_rel := pggit.data_table_oid(create_data_branch."table");
     RETURN pggit.data_branch_create(v_rel, create_data_branch.from_branch, create_data_branch.to_branch);
 END
 $function$;
@@ -481,13 +515,7 @@ AS $function$
 DECLARE
     v_rel oid;
 BEGIN
-    IF diff_data_branch."table" IS NULL THEN
-        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    v_rel := pg_catalog.to_regclass(diff_data_branch."table");
-    IF v_rel IS NULL THEN
-        RAISE EXCEPTION 'relation "%" does not exist', diff_data_branch."table" USING ERRCODE = 'undefined_table';
-    END IF;
+    v_rel := pggit.data_table_oid(diff_data_branch."table");
     RETURN QUERY SELECT * FROM pggit.data_branch_diff(v_rel, diff_data_branch.branch);
 END
 $function$;
@@ -568,13 +596,7 @@ AS $function$
 DECLARE
     v_rel oid;
 BEGIN
-    IF drop_data_branch."table" IS NULL THEN
-        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    v_rel := pg_catalog.to_regclass(drop_data_branch."table");
-    IF v_rel IS NULL THEN
-        RAISE EXCEPTION 'relation "%" does not exist', drop_data_branch."table" USING ERRCODE = 'undefined_table';
-    END IF;
+    v_rel := pggit.data_table_oid(drop_data_branch."table");
     PERFORM pggit.data_branch_drop(v_rel, drop_data_branch.branch);
 END
 $function$;
@@ -926,13 +948,7 @@ AS $function$
 DECLARE
     v_rel oid;
 BEGIN
-    IF merge_data_branch."table" IS NULL THEN
-        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    v_rel := pg_catalog.to_regclass(merge_data_branch."table");
-    IF v_rel IS NULL THEN
-        RAISE EXCEPTION 'relation "%" does not exist', merge_data_branch."table" USING ERRCODE = 'undefined_table';
-    END IF;
+    v_rel := pggit.data_table_oid(merge_data_branch."table");
     RETURN QUERY SELECT * FROM pggit.data_branch_merge(v_rel, merge_data_branch.branch, merge_data_branch."into",
                                                        merge_data_branch.strategy);
 END

@@ -289,3 +289,21 @@ def test_a_new_to_branch_starts_from_main_whatever_the_from_branch(pggit_conn: p
                         " JOIN pggit.branches p ON p.id = b.parent_branch_id"
                         " WHERE b.name = 'from-dev'").fetchone() == ("main", main_head)
     assert conn.execute('SELECT id, v FROM "t__from-dev"').fetchall() == [(1, 1)]
+
+
+@pytest.mark.parametrize("name", ["a.b.c.d", '"unterminated', "", "public.f(integer)", "no_such_table", ".", "x..y"])
+def test_malformed_or_unknown_table_names_are_42P01_never_a_syntax_error(
+    pggit_conn: psycopg.Connection, name: str
+) -> None:
+    """Every public data-branch function resolves its table the same way (pggit.data_table_oid)."""
+    calls = [
+        ("SELECT pggit.create_data_branch(%s, 'main', 'x')", (name,)),
+        ("SELECT * FROM pggit.diff_data_branch(%s, 'x')", (name,)),
+        ("SELECT * FROM pggit.merge_data_branch(%s, 'x')", (name,)),
+        ("SELECT pggit.drop_data_branch(%s, 'x')", (name,)),
+    ]
+    for query, args in calls:
+        with pytest.raises(errors.UndefinedTable, match="does not exist"), pggit_conn.transaction():
+            pggit_conn.execute(query, args)
+    with pytest.raises(errors.NullValueNotAllowed), pggit_conn.transaction():
+        pggit_conn.execute("SELECT pggit.create_data_branch(NULL, 'main', 'x')")

@@ -72,6 +72,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.branch_divergence(bigint)": VALUE,
     "pggit.create_branch(text,text)": VALUE | STATE,
     "pggit.create_data_branch(text,text,text)": VALUE | RESOLVE | STATE,
+    "pggit.data_table_oid(text)": VALUE | RESOLVE,
     "pggit.data_branch_create(oid,text,text)": VALUE | STATE | {"42P01"},
     "pggit.data_branch_diff(oid,text)": VALUE | STATE | {"42P01"},
     "pggit.data_branch_drop(oid,text)": VALUE | STATE | {"42P01"},

@@ -41,13 +41,7 @@ AS $function$
 DECLARE
     v_rel oid;
 BEGIN
-    IF create_data_branch."table" IS NULL THEN
-        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    v_rel := pg_catalog.to_regclass(create_data_branch."table");
-    IF v_rel IS NULL THEN
-        RAISE EXCEPTION 'relation "%" does not exist', create_data_branch."table" USING ERRCODE = 'undefined_table';
-    END IF;
+    v_rel := pggit.data_table_oid(create_data_branch."table");
     RETURN pggit.data_branch_create(v_rel, create_data_branch.from_branch, create_data_branch.to_branch);
 END
 $function$;

@@ -24,13 +24,7 @@ AS $function$
 DECLARE
     v_rel oid;
 BEGIN
-    IF diff_data_branch."table" IS NULL THEN
-        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    v_rel := pg_catalog.to_regclass(diff_data_branch."table");
-    IF v_rel IS NULL THEN
-        RAISE EXCEPTION 'relation "%" does not exist', diff_data_branch."table" USING ERRCODE = 'undefined_table';
-    END IF;
+    v_rel := pggit.data_table_oid(diff_data_branch."table");
     RETURN QUERY SELECT * FROM pggit.data_branch_diff(v_rel, diff_data_branch.branch);
 END
 $function$;

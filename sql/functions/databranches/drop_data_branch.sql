@@ -20,13 +20,7 @@ AS $function$
 DECLARE
     v_rel oid;
 BEGIN
-    IF drop_data_branch."table" IS NULL THEN
-        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    v_rel := pg_catalog.to_regclass(drop_data_branch."table");
-    IF v_rel IS NULL THEN
-        RAISE EXCEPTION 'relation "%" does not exist', drop_data_branch."table" USING ERRCODE = 'undefined_table';
-    END IF;
+    v_rel := pggit.data_table_oid(drop_data_branch."table");
     PERFORM pggit.data_branch_drop(v_rel, drop_data_branch.branch);
 END
 $function$;

@@ -45,13 +45,7 @@ AS $function$
 DECLARE
     v_rel oid;
 BEGIN
-    IF merge_data_branch."table" IS NULL THEN
-        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    v_rel := pg_catalog.to_regclass(merge_data_branch."table");
-    IF v_rel IS NULL THEN
-        RAISE EXCEPTION 'relation "%" does not exist', merge_data_branch."table" USING ERRCODE = 'undefined_table';
-    END IF;
+    v_rel := pggit.data_table_oid(merge_data_branch."table");
     RETURN QUERY SELECT * FROM pggit.data_branch_merge(v_rel, merge_data_branch.branch, merge_data_branch."into",
                                                        merge_data_branch.strategy);
 END
