@@ -51,6 +51,8 @@ ODD: tuple[str, ...] = (
     "\U0001F600", "ǅ", "ß", "İ", "\u200b", "\ufeffmain", "main\u200d",
     "a" * 63, "a" * 64, "é" * 31 + "a", "é" * 32, "b" * 255, "b" * 256,
     "null", "NULL", "select", "table", "user", "current_user", "default",
+    # names PostgreSQL's own parsers reject (to_regclass raises 42601 / 42602 on them)
+    "a.b.c.d", "public.hostile_t.x.y", '"unterminated', "x..y", ".hostile_t", "public.", "f(", "f(integer",
 )
 
 _MEGABYTE = 1 << 20
