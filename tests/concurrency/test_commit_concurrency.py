@@ -5,11 +5,13 @@ Every worker is a thread with its own connection; a barrier starts them together
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Callable
 
 import psycopg
 import pytest
+
+from pggit_sql.testing.together import run_together
 
 pytestmark = pytest.mark.pggit_level(min=1)
 
@@ -28,27 +30,7 @@ def run_workers(
     """
     conns = connect[:workers] if isinstance(connect, list) else [connect() for _ in range(workers)]
     assert len(conns) == workers
-    barrier = threading.Barrier(workers)
-    results: list[list[str]] = [[] for _ in range(workers)]
-    errors: list[BaseException] = []
-
-    def run(worker: int) -> None:
-        try:
-            barrier.wait(timeout=60)
-            results[worker] = work(worker, conns[worker])
-        except BaseException as exc:  # reported in the test's thread
-            errors.append(exc)
-            barrier.abort()
-
-    threads = [threading.Thread(target=run, args=(w,), name=f"committer-{w}") for w in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=240)
-    assert not any(thread.is_alive() for thread in threads), "a committer is stuck"
-    if errors:
-        raise errors[0]
-    return results
+    return run_together([functools.partial(work, w, conns[w]) for w in range(workers)], name="committer")
 
 
 def committer(branch: str | Callable[[int], str], commits: int) -> Callable[[int, psycopg.Connection], list[str]]:

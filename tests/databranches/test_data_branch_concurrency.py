@@ -11,6 +11,8 @@ import psycopg
 import pytest
 from psycopg import errors
 
+from pggit_sql.testing.together import run_together
+
 pytestmark = pytest.mark.pggit_level(min=3)
 
 Connect = Callable[[], psycopg.Connection]
@@ -19,25 +21,7 @@ WRITES = 150
 
 
 def run_threads(work: list[Callable[[], None]]) -> None:
-    barrier = threading.Barrier(len(work))
-    failures: list[BaseException] = []
-
-    def run(job: Callable[[], None]) -> None:
-        try:
-            barrier.wait(timeout=60)
-            job()
-        except BaseException as exc:  # reported in the test's thread
-            failures.append(exc)
-            barrier.abort()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in work]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=240)
-    assert not any(t.is_alive() for t in threads), "a worker is stuck"
-    if failures:
-        raise failures[0]
+    run_together(work)
 
 
 def retrying(conn: psycopg.Connection, statement: str, params: tuple[object, ...]) -> int:

@@ -6,12 +6,15 @@ them together.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 
 import psycopg
 import pytest
 from trackhelp import strict
+
+from pggit_sql.testing.together import run_together
 
 pytestmark = pytest.mark.pggit_level(min=2)
 
@@ -20,27 +23,7 @@ Connect = Callable[[], psycopg.Connection]
 
 def run_workers(connect: Connect, workers: int, work: Callable[[int, psycopg.Connection], object]) -> list[object]:
     conns = [strict(connect()) for _ in range(workers)]
-    barrier = threading.Barrier(workers)
-    results: list[object] = [None] * workers
-    errors: list[BaseException] = []
-
-    def run(worker: int) -> None:
-        try:
-            barrier.wait(timeout=60)
-            results[worker] = work(worker, conns[worker])
-        except BaseException as exc:  # reported in the test's thread
-            errors.append(exc)
-            barrier.abort()
-
-    threads = [threading.Thread(target=run, args=(w,), name=f"ddl-{w}") for w in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=240)
-    assert not any(thread.is_alive() for thread in threads), "a worker is stuck"
-    if errors:
-        raise errors[0]
-    return results
+    return run_together([functools.partial(work, w, conns[w]) for w in range(workers)], name="ddl")
 
 
 def test_ten_sessions_on_their_own_tables_while_committing(pggit_conn: psycopg.Connection,

@@ -9,12 +9,14 @@ its attached changes applied (replayed by the Python model).
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Callable
 
 import psycopg
 import pytest
 from treemodel import FakeCapture, check_commit, commit, live_registry
+
+from pggit_sql.testing.together import run_together
 
 pytestmark = pytest.mark.pggit_level(min=2)
 
@@ -24,25 +26,7 @@ ROUNDS = 8
 
 def run_sessions(connect: Callable[[], psycopg.Connection], work: Callable[[int, psycopg.Connection], None]) -> None:
     conns = [connect() for _ in range(SESSIONS)]
-    barrier = threading.Barrier(SESSIONS)
-    errors: list[BaseException] = []
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait(timeout=60)
-            work(n, conns[n])
-        except BaseException as exc:  # reported in the test's thread
-            errors.append(exc)
-            barrier.abort()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(SESSIONS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=240)
-    assert not any(t.is_alive() for t in threads), "a session is stuck"
-    if errors:
-        raise errors[0]
+    run_together([functools.partial(work, n, conns[n]) for n in range(SESSIONS)], name="session")
 
 
 def apply(parent: dict[tuple[str, str], str], rows: list[tuple]) -> dict[tuple[str, str], str]:
