@@ -6,6 +6,7 @@ while the other runs into the lock, then the first commits.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -13,6 +14,8 @@ from collections.abc import Callable
 import psycopg
 import pytest
 from psycopg import errors
+
+from pggit_sql.testing.together import run_together
 
 pytestmark = pytest.mark.pggit_level(min=3)
 
@@ -116,23 +119,16 @@ def test_branch_list_ahead_and_behind(pggit_conn: psycopg.Connection) -> None:
 def test_concurrent_create_branch_exactly_one_wins(pggit_connect: Connect) -> None:
     workers = 10
     conns = [pggit_connect() for _ in range(workers)]
-    barrier = threading.Barrier(workers)
-    outcomes: list[str] = []
 
-    def run(conn: psycopg.Connection) -> None:
-        barrier.wait(timeout=30)
+    def create(conn: psycopg.Connection) -> str:
         try:
             conn.execute("SELECT pggit.create_branch('contested')")
-            outcomes.append("ok")
+            return "ok"
         except errors.UniqueViolation as exc:
             assert 'branch "contested" already exists' in str(exc)
-            outcomes.append("exists")
+            return "exists"
 
-    threads = [threading.Thread(target=run, args=(c,)) for c in conns]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    outcomes = run_together([functools.partial(create, c) for c in conns])
     assert sorted(outcomes) == ["exists"] * (workers - 1) + ["ok"]
     assert conns[0].execute("SELECT count(*) FROM pggit.branches WHERE name = 'contested'").fetchone()[0] == 1
 

@@ -68,7 +68,7 @@ def test_mix_runs_deadlock_free_or_retries_to_success(pggit_connect: Connect) ->
                     outcomes[i][f"{kind} {exc.sqlstate}"] += 1
         return run
 
-    run_together([job(i) for i in range(workers)], timeout=540)
+    run_together([job(i) for i in range(workers)], join_timeout=540)
     total = sum(outcomes, Counter())
     retried = Counter(state for s in stats for state in (s.retried or []))
     print(f"mix outcomes: {dict(sorted(total.items()))}; retried: {dict(retried)}")
