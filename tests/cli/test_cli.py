@@ -20,9 +20,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pggit_sql import catalog, cli, devdb, install_db
+from pggit_sql import catalog, devdb, install_db
 from pggit_sql.levels import default_migrations_dir, discover, head
 from pggit_sql.migrate import LOCK_KEY, Migrator
+
+Run = Callable[..., tuple[int, str, str]]  # the `run` fixture of tests/cli/conftest.py
 
 REAL_HEAD = head(discover(default_migrations_dir()))
 
@@ -56,22 +58,6 @@ def toy_migrations(folder: Path, levels: int = 2, sleep: float = 0) -> Path:
     return migrations
 
 
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    """``run(*argv) -> (exit status, stdout, stderr)`` of the CLI in-process."""
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("PGGIT_DEBUG", raising=False)
-
-    def invoke(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return invoke
 
 
 @pytest.fixture

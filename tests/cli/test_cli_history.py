@@ -12,27 +12,10 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from pggit_sql import cli
+Run = Callable[..., tuple[int, str, str]]  # the `run` fixture of tests/cli/conftest.py
 
 pytestmark = pytest.mark.pggit_level(min=2)
 
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    """``run(*argv) -> (exit status, stdout, stderr)`` of the CLI in-process."""
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("PGGIT_DEBUG", raising=False)
-    monkeypatch.delenv("PGOPTIONS", raising=False)
-
-    def invoke(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return invoke
 
 
 def one_error_line(err: str) -> str:
