@@ -207,6 +207,7 @@ DROP FUNCTION pggit.describe_type(oid);
 DROP FUNCTION pggit.describe_view(oid);
 DROP FUNCTION pggit.describe_table(oid);
 DROP FUNCTION pggit.describe_triggers(oid, text);
+DROP FUNCTION pggit.describe_rules(oid, text);
 DROP FUNCTION pggit.tracked_owner(oid, oid);
 DROP FUNCTION pggit.tracking_paused();
 DROP FUNCTION pggit.current_branch();

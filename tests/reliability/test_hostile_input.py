@@ -53,6 +53,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.current_branch()": set(),
     "pggit.describe_object(oid,oid)": VALUE,
     "pggit.describe_table(oid)": VALUE,
+    "pggit.describe_rules(oid,text)": VALUE,
     "pggit.describe_triggers(oid,text)": VALUE,
     "pggit.describe_type(oid)": VALUE,
     "pggit.describe_view(oid)": VALUE,

@@ -238,13 +238,7 @@ BEGIN
     END IF;
 
     IF rel.relhasrules THEN
-        SELECT string_agg(r.line, E'\n' ORDER BY r.line COLLATE "C")
-          INTO rule_lines
-          FROM (SELECT 'RULE ' || replace(pg_get_ruledef(rw.oid), ' TO ' || self || ' ', ' TO <self> ')
-                       || CASE rw.ev_enabled WHEN 'D' THEN ' DISABLED' WHEN 'R' THEN ' ENABLE REPLICA'
-                                             WHEN 'A' THEN ' ENABLE ALWAYS' ELSE '' END AS line
-                  FROM pg_rewrite AS rw
-                 WHERE rw.ev_class = relid AND rw.rulename <> '_RETURN') AS r;
+        rule_lines := pggit.describe_rules(relid, self);
     END IF;
 
     IF rel.relispartition THEN
