@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from treemodel import check_all_nodes, check_commit, commit, commit_row, live_registry
+from treemodel import assert_capture_installed, check_all_nodes, check_commit, commit, commit_row, live_registry
 
 from pggit_sql.testing.strategies.identifiers import quote_ident
 
@@ -26,11 +26,7 @@ NAMES = st.sampled_from(["t1", "t2", "Mixed Case", "ñandú", "x" * 63, "tab\the
 
 @pytest.fixture
 def tracked(pggit_conn: psycopg.Connection) -> psycopg.Connection:
-    (triggers,) = pggit_conn.execute(
-        "SELECT count(*) FROM pg_catalog.pg_event_trigger e JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid"
-        " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'pggit'").fetchone()
-    if not triggers:
-        pytest.skip("level 2's event triggers (capture) are not installed yet")
+    assert_capture_installed(pggit_conn)
     commit(pggit_conn, message="install's registrations")
     return pggit_conn
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import psycopg
 import pytest
-from treemodel import FakeCapture, check_commit, commit, live_registry
+from treemodel import FakeCapture, assert_capture_installed, check_commit, commit, live_registry
 
 from pggit_sql.testing.together import run_together
 
@@ -121,11 +121,7 @@ def test_ten_sessions_committing_to_main(pggit_conn: psycopg.Connection, pggit_c
 
 def test_ten_sessions_doing_ddl_on_their_own_branches(pggit_conn: psycopg.Connection, pggit_connect) -> None:
     """The same through real DDL (level 2's event triggers), each session on its own branch."""
-    (triggers,) = pggit_conn.execute(
-        "SELECT count(*) FROM pg_catalog.pg_event_trigger e JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid"
-        " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'pggit'").fetchone()
-    if not triggers:
-        pytest.skip("level 2's event triggers (capture) are not installed yet")
+    assert_capture_installed(pggit_conn)
     commit(pggit_conn, message="base")
 
     def work(n: int, conn: psycopg.Connection) -> None:

@@ -73,6 +73,15 @@ def commit_row(conn: psycopg.Connection, commit: str) -> tuple[list[str] | None,
     return row[0], row[1]
 
 
+def assert_capture_installed(conn: psycopg.Connection) -> None:
+    """Level 2's event triggers (capture) exist: the DDL these tests run is recorded."""
+    (triggers,) = conn.execute(
+        "SELECT count(*) FROM pg_catalog.pg_event_trigger e JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+        " WHERE n.nspname = 'pggit' AND e.evtname IN ('pggit_ddl_command_end', 'pggit_sql_drop')").fetchone()
+    assert triggers == 2, "level 2's event triggers pggit_ddl_command_end and pggit_sql_drop are missing"
+
+
 def live_registry(conn: psycopg.Connection) -> dict[Key, str]:
     rows = conn.execute("SELECT kind, identity, hash FROM pggit.objects WHERE dropped_at IS NULL").fetchall()
     return {(kind, identity): blob for kind, identity, blob in rows}
