@@ -1,10 +1,6 @@
-"""Helpers of the reliability tests: the shared thread runner, and the load scale."""
+"""Helpers of the reliability tests: the load scale."""
 
 from __future__ import annotations
-
-from pggit_sql.testing.together import run_together
-
-__all__ = ["run_together", "scale"]
 
 
 def scale() -> int:

@@ -14,10 +14,11 @@ from collections.abc import Callable
 
 import psycopg
 import pytest
-from relhelp import run_together, scale
+from relhelp import scale
 
 from pggit_sql.retry import RetryStats, run_transaction
 from pggit_sql.testing import invariants
+from pggit_sql.testing.together import run_together
 
 pytestmark = [pytest.mark.pggit_level(min=3), pytest.mark.timeout(600)]
 

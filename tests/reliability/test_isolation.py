@@ -18,10 +18,10 @@ from collections.abc import Callable
 import psycopg
 import pytest
 from psycopg import errors
-from relhelp import run_together
 
 from pggit_sql.retry import RETRYABLE_SQLSTATES, RetryStats, run_transaction
 from pggit_sql.testing import invariants
+from pggit_sql.testing.together import run_together
 
 Connect = Callable[[], psycopg.Connection]
 ISOLATIONS = ["read committed", "repeatable read", "serializable"]
