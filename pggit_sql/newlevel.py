@@ -129,6 +129,9 @@ def compute_drift(conn: psycopg.Connection, functions_dir: Path | None = None) -
     with functions_sync.rolled_back(conn):
         from pggit_sql import catalog
 
+        # A new LANGUAGE sql function may use a table or column that the new level's own
+        # table section adds: the scratch database (at head) does not have it yet.
+        conn.execute("SET LOCAL check_function_bodies = off")
         schemas = catalog.pggit_schemas(conn)
         if not schemas:
             raise PggitError("the scratch database has no pggit schema")

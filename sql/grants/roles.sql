@@ -11,7 +11,7 @@
 --                 read-only functions (log, show, status, get_version, ...) stay
 --                 executable by PUBLIC and need only SELECT on pggit's tables.
 --   pggit_writer  pggit_reader, plus EXECUTE on the functions that append history:
---                 commit_changes, create_branch, delete_branch, checkout,
+--                 commit_changes, create_branch, delete_branch, checkout, tag (level 4),
 --                 generate_trinity_id, and create/merge/drop_data_branch (these also
 --                 require owning the table).
 --   pggit_admin   pggit_writer, plus pause_tracking / resume_tracking.
@@ -62,7 +62,7 @@ BEGIN
                     ELSE 'pggit_writer' END AS grantee
           FROM pg_catalog.pg_proc AS p
          WHERE p.pronamespace = 'pggit'::pg_catalog.regnamespace
-           AND p.proname IN ('commit_changes', 'create_branch', 'delete_branch', 'checkout',
+           AND p.proname IN ('commit_changes', 'create_branch', 'delete_branch', 'checkout', 'tag',
                              'create_data_branch', 'data_branch_create', 'diff_data_branch',
                              'data_branch_diff', 'merge_data_branch', 'data_branch_merge',
                              'drop_data_branch', 'data_branch_drop', 'generate_trinity_id',

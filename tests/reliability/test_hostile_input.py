@@ -35,6 +35,8 @@ VALUE = {"22004", "22023", "22001", "22003", "22P02", "22021", "22P05", "22026",
 RESOLVE = {"42P01", "42602", "3F000", "42704", "42939", "42622"}
 # Refusals of state: missing, existing, deleted, not allowed, not supported.
 STATE = {"42704", "23505", "55000", "42501", "0A000", "42809", "2BP01", "42710", "42P07", "42701", "P0002"}
+# Refs (level 4): unknown, ambiguous, deleted branch or branch without commits.
+REF = {"42704", "42P09", "55000"}
 
 SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.assert_valid_branch_name(text)": VALUE,
@@ -88,6 +90,15 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.diff_data_branch(text,text)": VALUE | RESOLVE | STATE,
     "pggit.drop_data_branch(text,text)": VALUE | RESOLVE | STATE,
     "pggit.merge_data_branch(text,text,text,text)": VALUE | RESOLVE | STATE,
+}, 4: {
+    "pggit.dag_merge_base(text,text)": set(),
+    "pggit.dag_path(text,text)": set(),
+    "pggit.dag_walk(text,text,bigint)": set(),
+    "pggit.diff(text,text)": VALUE | REF,
+    "pggit.merge_base(text,text)": VALUE | REF,
+    "pggit.resolve_ref(text)": VALUE | REF,
+    "pggit.schema_at(text)": VALUE | REF,
+    "pggit.tag(text,text)": VALUE | REF | {"23505"},
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}
