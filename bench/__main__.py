@@ -15,7 +15,8 @@ from bench.harness import SERVER_SETTINGS, Result, bench_server, format_table
 from pggit_sql.levels import discover, head
 
 # group name -> (the level it needs, its module); a group runs only when head reaches its level
-GROUPS = {"level1": (1, "bench.level1"), "level2": (2, "bench.level2"), "level3": (3, "bench.level3")}
+GROUPS = {"level1": (1, "bench.level1"), "level2": (2, "bench.level2"), "level3": (3, "bench.level3"),
+          "level4": (4, "bench.level4")}
 
 
 def main(argv: list[str]) -> int:
