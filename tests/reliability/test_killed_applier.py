@@ -48,13 +48,15 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
 
 
-def start_migrate(dsn: str, folder: Path) -> subprocess.Popen[bytes]:
+def start_migrate(dsn: str, folder: Path, to: int | None = None) -> subprocess.Popen[bytes]:
     """A migrate process in the background (to be killed: its output is not kept)."""
-    return subprocess.Popen(_argv(dsn, folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env())
+    argv = _argv(dsn, folder) + ([] if to is None else ["--to", str(to)])
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env())
 
 
-def run_migrate(dsn: str, folder: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_argv(dsn, folder), capture_output=True, text=True, env=_env(), timeout=120)
+def run_migrate(dsn: str, folder: Path, to: int | None = None) -> subprocess.CompletedProcess[str]:
+    argv = _argv(dsn, folder) + ([] if to is None else ["--to", str(to)])
+    return subprocess.run(argv, capture_output=True, text=True, env=_env(), timeout=120)
 
 
 def wait_for(conn: psycopg.Connection, query: str, params: tuple[object, ...] = (), timeout: float = 30) -> None:
@@ -143,14 +145,14 @@ def test_killed_in_the_middle_of_a_real_level(pggit_new_database: Callable[[int]
     with psycopg.connect(dsn, autocommit=True) as holder:
         holder.execute("BEGIN")
         holder.execute("LOCK TABLE pggit.commits IN ROW EXCLUSIVE MODE")
-        proc = start_migrate(dsn, folder)
+        proc = start_migrate(dsn, folder, to=pggit_level)  # this level only, whatever head is
         with psycopg.connect(dsn, autocommit=True) as watcher:
             wait_for(watcher, "SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
                               " WHERE NOT l.granted AND l.relation = 'pggit.commits'::regclass")
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         holder.execute("ROLLBACK")
-    result = run_migrate(dsn, folder)
+    result = run_migrate(dsn, folder, to=pggit_level)
     assert result.returncode == 0, result.stderr
     assert f"applied level {pggit_level}" in result.stdout
     migrator = Migrator(dsn, folder)
