@@ -11,6 +11,10 @@
 
 DROP TRIGGER commits_generation ON pggit.commits;
 
+DROP TRIGGER objects_record_details ON pggit.objects;
+
+DROP TABLE pggit.object_details;
+
 DROP TABLE pggit.tags;
 
 DROP INDEX pggit.commits_merge_parent_hash_idx;
@@ -37,6 +41,15 @@ DROP FUNCTION pggit.dag_walk(a text, b text, low bigint);
 
 -- new in level 4: function pggit.diff(from_ref text, to_ref text)
 DROP FUNCTION pggit.diff(from_ref text, to_ref text);
+
+-- new in level 4: function pggit.generate_migration(from_ref text, to_ref text)
+DROP FUNCTION pggit.generate_migration(from_ref text, to_ref text);
+
+-- new in level 4: function pggit.record_object_details()
+DROP FUNCTION pggit.record_object_details();
+
+-- new in level 4: function pggit.table_details(relid oid)
+DROP FUNCTION pggit.table_details(relid oid);
 
 -- new in level 4: function pggit.merge_base(a text, b text)
 DROP FUNCTION pggit.merge_base(a text, b text);

@@ -78,6 +78,24 @@ COMMENT ON TABLE pggit.tags IS
 REVOKE ALL ON TABLE pggit.tags FROM PUBLIC;
 GRANT SELECT ON TABLE pggit.tags TO PUBLIC;
 
+-- Names a DDL generator needs and canonical definitions leave out (constraint and index
+-- names, column details): pggit.table_details of every tracked table state, keyed by
+-- (identity, blob hash), written by the trigger objects_record_details below. Outside
+-- every tree: tree and blob hashes stay as levels 2 and 3 made them.
+CREATE TABLE pggit.object_details (
+    identity text COLLATE "C" NOT NULL,
+    blob_hash text COLLATE "C" NOT NULL,
+    details jsonb NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    CONSTRAINT object_details_pkey PRIMARY KEY (identity, blob_hash)
+);
+
+COMMENT ON TABLE pggit.object_details IS
+    'pggit.table_details of each tracked table state by (identity, blob hash): names for generate_migration; not hashed.';
+
+REVOKE ALL ON TABLE pggit.object_details FROM PUBLIC;
+GRANT SELECT ON TABLE pggit.object_details TO PUBLIC;
+
 -- ---- functions (generated) ----
 -- from sql/functions/dag/commit_generation.sql (new: function pggit.commit_generation())
 -- pggit.commit_generation() -> trigger
@@ -767,6 +785,576 @@ GRANT EXECUTE ON FUNCTION pggit.tag(text, text) TO PUBLIC;
 COMMENT ON FUNCTION pggit.tag(text, text) IS
     'Creates an immutable tag on the commit a ref names; returns the commit id.';
 
+-- from sql/functions/migration/generate_migration.sql (new: function pggit.generate_migration(from_ref text, to_ref text))
+-- pggit.generate_migration(from_ref text, to_ref text)
+--     -> TABLE(step integer, statement text, warning text)
+--
+-- Promises: the ordered DDL script that turns the schema at from_ref into the schema at
+-- to_ref (refs as pggit.resolve_ref takes them; WORKING = the live schema), one
+-- statement per row, numbered from 1, each ending with ';'. The script is the
+-- statements in step order; `warning` is NULL for a plain step and says what is wrong
+-- otherwise. A step that would lose data is never run by accident: its statement is
+-- written commented out ('-- ' before it) and it carries a warning (dropped table,
+-- dropped column, narrowing type change, a dropped sequence, an enum that loses or
+-- reorders labels). A step that may fail on existing rows (a NOT NULL column added
+-- without a default) is written as is, with a warning. What the generator cannot do
+-- yet is one commented row with a warning, never silence.
+--
+-- Order: drops in reverse dependency order (functions, views, indexes, constraints,
+-- columns, tables, sequences, types, schemas), then renames (schemas first, then
+-- tables, sequences, types, as pggit.diff reports them), then creations in dependency
+-- order (schemas, types, sequences, tables and their columns, constraints (foreign
+-- keys last), indexes, sequence ownership, views (those a view's text names first),
+-- functions). Tables are changed in place with ALTER TABLE (ADD / DROP COLUMN, ALTER
+-- COLUMN TYPE .. USING, SET / DROP NOT NULL, SET / DROP DEFAULT, ADD / DROP CONSTRAINT,
+-- CREATE / DROP INDEX); a table is never dropped and re-created. Views and functions
+-- hold no data: a changed one is dropped and created again, and so is every unchanged
+-- view whose text names a changed table or a re-created view.
+--
+-- Names: a table's canonical definition leaves out the names of its constraints and
+-- indexes; they come from pggit.object_details (recorded by level 4 for every tracked
+-- table state under its identity and blob hash) or, for WORKING, from the live
+-- catalog. A table state without details (committed before level 4 was installed)
+-- gives a warning row instead of its changes.
+-- Not generated yet (warning rows): composite, range and domain types; changes of
+-- identity or generation of a column; partitioned and foreign tables; comments of
+-- tables and columns; triggers, policies and rules of tables; table options.
+-- Errors: those of pggit.diff (22004, 42704, 42P09, 55000). STABLE: it only reads.
+-- Cost: pggit.diff, plus O(schema) once when views may depend on a changed object.
+CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text)
+RETURNS TABLE(step integer, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_from_working boolean;
+    v_to_working boolean;
+    r record;
+    c record;
+    ph integer[] := '{}';
+    ks text[] := '{}';
+    sts text[] := '{}';
+    wns text[] := '{}';
+    v_schema_map jsonb := '{}';
+    v_old text[];
+    v_new text[];
+    v_cur text;
+    v_fd jsonb;
+    v_td jsonb;
+    v_fc jsonb;
+    v_tc jsonb;
+    v_tbl text;
+    v_obj text;
+    v_txt text;
+    v_alter text;
+    v_old_labels text[];
+    v_new_labels text[];
+    v_prev text;
+    i integer;
+    v_changed_tables text[] := '{}';
+    v_views jsonb := '[]';
+    v_drop_views jsonb := '{}';
+    v_create_views jsonb := '{}';
+    v_level jsonb := '{}';
+    v_grew boolean;
+    v_diff jsonb;
+BEGIN
+    IF from_ref IS NULL OR to_ref IS NULL THEN
+        RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
+                        coalesce(quote_literal(from_ref), 'NULL'), coalesce(quote_literal(to_ref), 'NULL')
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_from_working := pggit.resolve_ref(from_ref) IS NULL;
+    v_to_working := pggit.resolve_ref(to_ref) IS NULL;
+
+    SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') INTO v_diff FROM pggit.diff(from_ref, to_ref) AS d;
+
+    -- schemas
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind = 'schema' ORDER BY d.object_identity COLLATE "C" LOOP
+        IF r.change = 'added' THEN
+            ph := ph || 100; ks := ks || r.object_identity; sts := sts || format('CREATE SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+        ELSIF r.change = 'removed' THEN
+            ph := ph || 80; ks := ks || r.object_identity; sts := sts || format('DROP SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+        ELSIF r.change = 'renamed' THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_schema_map := v_schema_map || jsonb_build_object(v_old[1], v_new[1]);
+            ph := ph || 90; ks := ks || r.old_identity;
+            sts := sts || format('ALTER SCHEMA %s RENAME TO %s;', r.old_identity, r.object_identity);
+            wns := wns || NULL::text;
+        END IF;
+        IF r.change <> 'removed' AND r.new_definition IS DISTINCT FROM r.old_definition THEN
+            ph := ph || 100; ks := ks || r.object_identity || ' comment';
+            sts := sts || format('COMMENT ON SCHEMA %s IS %s;', r.object_identity,
+                                 coalesce(substring(r.new_definition FROM E'\nCOMMENT (''.*'')$'), 'NULL'));
+            wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind <> 'schema'
+              ORDER BY d.object_identity COLLATE "C" LOOP
+        v_obj := CASE r.object_kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(r.object_kind) END;
+        -- renames of relations and types happen in place (after the drops, before the creations)
+        IF r.change = 'renamed' AND r.object_kind IN ('table', 'sequence', 'type', 'domain') THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_cur := coalesce(v_schema_map ->> v_old[1], v_old[1]);
+            IF v_old[2] <> v_new[2] THEN
+                ph := ph || 91; ks := ks || r.old_identity;
+                sts := sts || format('ALTER %s %I.%I RENAME TO %I;', v_obj, v_cur, v_old[2], v_new[2]);
+                wns := wns || NULL::text;
+            END IF;
+            IF v_cur <> v_new[1] THEN
+                ph := ph || 92; ks := ks || r.old_identity;
+                sts := sts || format('ALTER %s %I.%I SET SCHEMA %I;', v_obj, v_cur, v_new[2], v_new[1]);
+                wns := wns || NULL::text;
+            END IF;
+        END IF;
+
+        IF r.object_kind IN ('function', 'procedure') THEN
+            IF r.change <> 'added' THEN
+                ph := ph || 10; ks := ks || r.old_identity;
+                sts := sts || format('DROP %s %s;', v_obj, r.old_identity); wns := wns || NULL::text;
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_txt := regexp_replace(r.new_definition, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
+                ph := ph || 180; ks := ks || r.object_identity;
+                sts := sts || (rtrim(v_txt, E' \n') || ';'); wns := wns || NULL::text;
+                IF v_txt <> r.new_definition THEN
+                    ph := ph || 180; ks := ks || r.object_identity || ' comment';
+                    sts := sts || format('COMMENT ON %s %s IS %s;', v_obj, r.object_identity,
+                                         substring(r.new_definition FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+
+        ELSIF r.object_kind IN ('view', 'materialized view') THEN
+            IF r.change <> 'added' THEN
+                v_drop_views := v_drop_views || jsonb_build_object(r.old_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.old_definition));
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_create_views := v_create_views || jsonb_build_object(r.object_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.new_definition));
+            END IF;
+
+        ELSIF r.object_kind = 'sequence' THEN
+            IF r.change = 'removed' THEN
+                ph := ph || 60; ks := ks || r.old_identity;
+                sts := sts || format('-- DROP SEQUENCE IF EXISTS %s;', r.old_identity);
+                wns := wns || format('sequence %s is dropped: its current value is lost', r.old_identity);
+            ELSE
+                v_txt := split_part(r.new_definition, E'\n', 1);
+                IF r.change = 'added' THEN
+                    ph := ph || 120; ks := ks || r.object_identity;
+                    sts := sts || format('CREATE %sSEQUENCE %s %s;',
+                                         CASE WHEN starts_with(v_txt, 'UNLOGGED ') THEN 'UNLOGGED ' ELSE '' END,
+                                         r.object_identity, regexp_replace(v_txt, '^(UNLOGGED )?SEQUENCE ', ''));
+                    wns := wns || NULL::text;
+                ELSIF v_txt <> split_part(r.old_definition, E'\n', 1) THEN
+                    ph := ph || 120; ks := ks || r.object_identity;
+                    sts := sts || format('ALTER SEQUENCE %s %s%s;', r.object_identity,
+                                         regexp_replace(v_txt, '^(UNLOGGED )?SEQUENCE ', ''),
+                                         CASE WHEN v_txt ~ ' CYCLE$' THEN '' ELSE ' NO CYCLE' END);
+                    wns := wns || NULL::text;
+                END IF;
+                IF substring(r.new_definition FROM E'\nOWNED BY ([^\n]*)')
+                   IS DISTINCT FROM substring(coalesce(r.old_definition, '') FROM E'\nOWNED BY ([^\n]*)') THEN
+                    ph := ph || 165; ks := ks || r.object_identity;
+                    sts := sts || format('ALTER SEQUENCE %s OWNED BY %s;', r.object_identity,
+                                         coalesce(substring(r.new_definition FROM E'\nOWNED BY ([^\n]*)'), 'NONE'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+
+        ELSIF r.object_kind IN ('type', 'domain') THEN
+            IF r.change = 'removed' THEN
+                ph := ph || 70; ks := ks || r.old_identity;
+                sts := sts || format('DROP %s %s;', v_obj, r.old_identity); wns := wns || NULL::text;
+            ELSIF NOT starts_with(r.new_definition, 'ENUM (') THEN
+                IF r.change = 'added' OR split_part(r.new_definition, E'\nCOMMENT ', 1)
+                                         <> split_part(r.old_definition, E'\nCOMMENT ', 1) THEN
+                    ph := ph || 110; ks := ks || r.object_identity;
+                    sts := sts || format('-- %s %s: not generated yet', v_obj, r.object_identity);
+                    wns := wns || format('%s %s is %s: generating DDL for composite, range and domain types is not '
+                                         'supported yet', lower(v_obj), r.object_identity, r.change);
+                END IF;
+            ELSIF r.change = 'added' THEN
+                ph := ph || 110; ks := ks || r.object_identity;
+                sts := sts || format('CREATE TYPE %s AS %s;', r.object_identity, split_part(r.new_definition, E'\n', 1));
+                wns := wns || NULL::text;
+            ELSE
+                v_old_labels := ARRAY(SELECT replace(m[1], '''''', '''')
+                                        FROM regexp_matches(split_part(r.old_definition, E'\n', 1),
+                                                            '''((?:[^'']|'''')*)''', 'g') AS m);
+                v_new_labels := ARRAY(SELECT replace(m[1], '''''', '''')
+                                        FROM regexp_matches(split_part(r.new_definition, E'\n', 1),
+                                                            '''((?:[^'']|'''')*)''', 'g') AS m);
+                IF v_old_labels <@ v_new_labels
+                   AND v_old_labels = ARRAY(SELECT l FROM unnest(v_new_labels) AS l WHERE l = ANY (v_old_labels)) THEN
+                    v_prev := NULL;
+                    FOR i IN 1 .. coalesce(array_length(v_new_labels, 1), 0) LOOP
+                        IF NOT v_new_labels[i] = ANY (v_old_labels) THEN
+                            ph := ph || 110; ks := ks || r.object_identity;
+                            sts := sts || format('ALTER TYPE %s ADD VALUE %L %s;', r.object_identity, v_new_labels[i],
+                                CASE WHEN v_prev IS NOT NULL THEN format('AFTER %L', v_prev)
+                                     WHEN array_length(v_old_labels, 1) > 0 THEN format('BEFORE %L', v_old_labels[1])
+                                     ELSE '' END);
+                            wns := wns || NULL::text;
+                        END IF;
+                        v_prev := v_new_labels[i];
+                    END LOOP;
+                ELSE
+                    ph := ph || 110; ks := ks || r.object_identity;
+                    sts := sts || format('-- DROP TYPE %s; CREATE TYPE %s AS %s;', r.old_identity, r.object_identity,
+                                         split_part(r.new_definition, E'\n', 1));
+                    wns := wns || format('enum %s loses or reorders labels: values of its columns may be lost',
+                                         r.object_identity);
+                END IF;
+            END IF;
+
+        ELSIF r.object_kind = 'table' THEN
+            IF r.change = 'removed' THEN
+                ph := ph || 50; ks := ks || r.old_identity;
+                sts := sts || format('-- DROP TABLE %s;', r.old_identity);
+                wns := wns || format('table %s is dropped with its rows', r.old_identity);
+                v_changed_tables := v_changed_tables || r.old_identity;
+                CONTINUE;
+            END IF;
+            IF r.change <> 'added' THEN
+                v_changed_tables := v_changed_tables || r.old_identity;
+            END IF;
+            IF split_part(r.new_definition, E'\n', 1) NOT IN ('TABLE', 'UNLOGGED TABLE') THEN
+                ph := ph || 130; ks := ks || r.object_identity;
+                sts := sts || format('-- %s %s: not generated yet', split_part(r.new_definition, E'\n', 1),
+                                     r.object_identity);
+                wns := wns || format('table %s is %s: partitioned and foreign tables are not generated yet',
+                                     r.object_identity, r.change);
+                CONTINUE;
+            END IF;
+            v_td := coalesce((SELECT od.details FROM pggit.object_details AS od
+                               WHERE od.identity = r.object_identity
+                                 AND od.blob_hash = encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')),
+                             CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.object_identity)) END);
+            v_fd := CASE WHEN r.change = 'added' THEN '{"cols": [], "cons": [], "idx": []}'::jsonb
+                    ELSE coalesce((SELECT od.details FROM pggit.object_details AS od
+                                    WHERE od.identity = r.old_identity
+                                      AND od.blob_hash = encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex')),
+                                  CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END)
+                    END;
+            IF v_td IS NULL OR v_fd IS NULL THEN
+                ph := ph || 140; ks := ks || r.object_identity;
+                sts := sts || format('-- table %s: changes not generated', r.object_identity);
+                wns := wns || format('table %s at %s has no recorded details (names of constraints and indexes): '
+                                     'it was committed before level 4', r.object_identity,
+                                     CASE WHEN v_td IS NULL THEN to_ref ELSE from_ref END);
+                CONTINUE;
+            END IF;
+            v_tbl := r.object_identity;
+            IF r.change = 'added' THEN
+                ph := ph || 130; ks := ks || v_tbl;
+                sts := sts || format('CREATE %sTABLE %s ();',
+                                     CASE WHEN starts_with(r.new_definition, 'UNLOGGED') THEN 'UNLOGGED ' ELSE '' END, v_tbl);
+                wns := wns || NULL::text;
+            END IF;
+            -- constraints and indexes that go or change: dropped first (foreign keys before
+            -- the keys they use), on the table's old name
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
+                      WHERE NOT (v_td -> 'cons') @> jsonb_build_array(f.value)
+                      ORDER BY f.value ->> 't' <> 'f', f.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || CASE WHEN c.f ->> 't' = 'f' THEN 39 ELSE 40 END; ks := ks || r.old_identity;
+                sts := sts || format('ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.f ->> 'n');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'idx') AS f
+                      WHERE NOT (v_td -> 'idx') @> jsonb_build_array(f.value) ORDER BY f.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || 30; ks := ks || r.old_identity;
+                sts := sts || format('DROP INDEX %I.%I;', (parse_ident(r.old_identity))[1], c.f ->> 'n');
+                wns := wns || NULL::text;
+            END LOOP;
+            -- columns, matched by name
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                      WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                         WHERE t.value ->> 'n' = f.value ->> 'n') LOOP
+                ph := ph || 45; ks := ks || r.old_identity;
+                sts := sts || format('-- ALTER TABLE %s DROP COLUMN %I;', r.old_identity, c.f ->> 'n');
+                wns := wns || format('column %I of table %s is dropped with its data', c.f ->> 'n', r.old_identity);
+            END LOOP;
+            FOR c IN SELECT t.value AS t, f.value AS f
+                       FROM jsonb_array_elements(v_td -> 'cols') WITH ORDINALITY AS t
+                       LEFT JOIN jsonb_array_elements(v_fd -> 'cols') AS f ON f.value ->> 'n' = t.value ->> 'n'
+                      ORDER BY t.ordinality LOOP
+                v_tc := c.t;
+                v_fc := c.f;
+                v_alter := format('ALTER TABLE %s ', v_tbl);
+                IF v_fc IS NULL THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || (v_alter || concat_ws(' ', 'ADD COLUMN', quote_ident(v_tc ->> 'n'), v_tc ->> 't',
+                        'COLLATE ' || (v_tc ->> 'c'),
+                        'DEFAULT ' || (v_tc ->> 'd'),
+                        'GENERATED ALWAYS AS (' || (v_tc ->> 'g') || ') STORED',
+                        CASE v_tc ->> 'i' WHEN 'a' THEN 'GENERATED ALWAYS AS IDENTITY'
+                                          WHEN 'd' THEN 'GENERATED BY DEFAULT AS IDENTITY' END,
+                        CASE WHEN (v_tc ->> 'nn')::boolean THEN 'NOT NULL' END) || ';');
+                    wns := wns || CASE WHEN r.change <> 'added' AND (v_tc ->> 'nn')::boolean AND v_tc ->> 'd' IS NULL
+                                            AND v_tc ->> 'g' IS NULL AND v_tc ->> 'i' IS NULL
+                                       THEN format('column %I of table %s is NOT NULL without a default: fails if the '
+                                                   'table has rows', v_tc ->> 'n', v_tbl) END;
+                    CONTINUE;
+                END IF;
+                IF (v_tc ->> 'g') IS DISTINCT FROM (v_fc ->> 'g') OR (v_tc ->> 'i') IS DISTINCT FROM (v_fc ->> 'i') THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('-- column %I of table %s: identity or generation change not generated',
+                                         v_tc ->> 'n', v_tbl);
+                    wns := wns || format('column %I of table %s changes identity or generation expression: not '
+                                         'generated yet', v_tc ->> 'n', v_tbl);
+                    CONTINUE;
+                END IF;
+                IF (v_tc ->> 'd') IS DISTINCT FROM (v_fc ->> 'd') AND v_fc ->> 'd' IS NOT NULL THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I DROP DEFAULT;', v_alter, v_tc ->> 'n');
+                    wns := wns || NULL::text;
+                END IF;
+                IF (v_tc ->> 't') <> (v_fc ->> 't') OR (v_tc ->> 'c') IS DISTINCT FROM (v_fc ->> 'c') THEN
+                    v_txt := format('%sALTER COLUMN %I TYPE %s%s USING %I::%s;', v_alter, v_tc ->> 'n', v_tc ->> 't',
+                                    coalesce(' COLLATE ' || (v_tc ->> 'c'), ''), v_tc ->> 'n', v_tc ->> 't');
+                    ph := ph || 140; ks := ks || v_tbl;
+                    IF (v_tc ->> 't') = (v_fc ->> 't')
+                       OR (v_tc ->> 't') = 'text' AND (v_fc ->> 't') ~ '^(character varying|character|text)'
+                       OR (v_tc ->> 't') = 'character varying' AND (v_fc ->> 't') ~ '^character varying'
+                       OR (v_tc ->> 't') = 'numeric' AND (v_fc ->> 't') ~ '^(smallint|integer|bigint|numeric)'
+                       OR (v_tc ->> 't') = 'bigint' AND (v_fc ->> 't') IN ('smallint', 'integer')
+                       OR (v_tc ->> 't') = 'integer' AND (v_fc ->> 't') = 'smallint'
+                       OR (v_tc ->> 't') = 'double precision' AND (v_fc ->> 't') IN ('real', 'smallint', 'integer')
+                       OR ((v_tc ->> 't') ~ '^character varying\(\d+\)$' AND (v_fc ->> 't') ~ '^character varying\(\d+\)$'
+                           AND substring(v_tc ->> 't' FROM '\d+')::integer >= substring(v_fc ->> 't' FROM '\d+')::integer)
+                    THEN
+                        sts := sts || v_txt; wns := wns || NULL::text;
+                    ELSE
+                        sts := sts || ('-- ' || v_txt);
+                        wns := wns || format('column %I of table %s changes type from %s to %s: values may be lost or '
+                                             'the cast may fail', v_tc ->> 'n', v_tbl, v_fc ->> 't', v_tc ->> 't');
+                    END IF;
+                END IF;
+                IF (v_tc ->> 'd') IS DISTINCT FROM (v_fc ->> 'd') AND v_tc ->> 'd' IS NOT NULL THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I SET DEFAULT %s;', v_alter, v_tc ->> 'n', v_tc ->> 'd');
+                    wns := wns || NULL::text;
+                END IF;
+                IF (v_tc ->> 'nn') <> (v_fc ->> 'nn') THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I %s NOT NULL;', v_alter, v_tc ->> 'n',
+                                         CASE WHEN (v_tc ->> 'nn')::boolean THEN 'SET' ELSE 'DROP' END);
+                    wns := wns || NULL::text;
+                END IF;
+            END LOOP;
+            FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'cons') AS t
+                      WHERE NOT (v_fd -> 'cons') @> jsonb_build_array(t.value)
+                      ORDER BY position(t.value ->> 't' IN 'pucxtf'), t.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || CASE WHEN c.t ->> 't' = 'f' THEN 155 ELSE 150 END; ks := ks || v_tbl;
+                sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'idx') AS t
+                      WHERE NOT (v_fd -> 'idx') @> jsonb_build_array(t.value) ORDER BY t.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || 160; ks := ks || v_tbl;
+                sts := sts || format('CREATE %sINDEX %I ON %s USING %s;',
+                                     CASE WHEN (c.t ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END, c.t ->> 'n', v_tbl,
+                                     c.t ->> 'd');
+                wns := wns || NULL::text;
+            END LOOP;
+        END IF;
+    END LOOP;
+
+    -- Views: those that change go and come back; so does every unchanged view whose
+    -- text names a changed table or a view that goes (closure over views of views).
+    IF v_changed_tables <> '{}' OR v_drop_views <> '{}' THEN
+        SELECT coalesce(jsonb_agg(jsonb_build_array(s.object_identity, s.object_kind, s.definition)), '[]')
+          INTO v_views
+          FROM pggit.schema_at(to_ref) AS s
+         WHERE s.object_kind IN ('view', 'materialized view')
+           AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                            WHERE d.value ->> 'object_identity' = s.object_identity
+                              AND d.value ->> 'object_kind' = s.object_kind);
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.value ->> 0 AS ident, v.value ->> 1 AS kind, v.value ->> 2 AS def
+                       FROM jsonb_array_elements(v_views) AS v
+                      WHERE NOT v_drop_views ? (v.value ->> 0)
+                        AND (EXISTS (SELECT FROM unnest(v_changed_tables) AS t
+                                      WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0)
+                             OR EXISTS (SELECT FROM jsonb_object_keys(v_drop_views) AS t
+                                         WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0))
+            LOOP
+                v_obj := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END;
+                v_drop_views := v_drop_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_create_views := v_create_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_grew := true;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+    END IF;
+    -- dependency levels by the names in a view's text: level = 1 + the greatest level of
+    -- the other views of the same side it names
+    FOR i IN 1 .. 2 LOOP
+        v_level := '{}';
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.key AS ident,
+                            1 + coalesce((SELECT max((v_level ->> o.key)::integer)
+                                            FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS o
+                                           WHERE o.key <> v.key
+                                             AND strpos(substr(v.value ->> 'd', strpos(v.value ->> 'd', E'\nAS ')),
+                                                        o.key) > 0), 0) AS lvl
+                       FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+                IF (v_level ->> c.ident) IS NULL OR ((v_level ->> c.ident)::integer < c.lvl AND c.lvl < 1000) THEN
+                    v_level := v_level || jsonb_build_object(c.ident, c.lvl);
+                    v_grew := true;
+                END IF;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+        FOR c IN SELECT v.key AS ident, v.value ->> 'k' AS kind, v.value ->> 'd' AS def,
+                        (v_level ->> v.key)::integer AS lvl
+                   FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+            IF i = 1 THEN
+                ph := ph || 20; ks := ks || (lpad((1000 - c.lvl)::text, 4, '0') || c.ident);
+                sts := sts || format('DROP %s %s;', c.kind, c.ident); wns := wns || NULL::text;
+            ELSE
+                v_txt := substr(c.def, strpos(c.def, E'\nAS ') + 4);
+                v_txt := regexp_replace(v_txt, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
+                ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident);
+                sts := sts || format('CREATE %s %s AS %s', c.kind, c.ident, rtrim(v_txt, E' \n;') || ';');
+                wns := wns || NULL::text;
+                IF c.def ~ E'\nCOMMENT ''(?:[^'']|'''')*''$' THEN
+                    ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident || ' comment');
+                    sts := sts || format('COMMENT ON %s %s IS %s;', c.kind, c.ident,
+                                         substring(c.def FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+        END LOOP;
+    END LOOP;
+
+    RETURN QUERY
+        SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer, u.s, u.w
+          FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)
+         ORDER BY 1;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.generate_migration(text, text) IS
+    'Ordered DDL steps turning the schema at from_ref into the schema at to_ref; lossy steps commented out with a warning.';
+
+-- from sql/functions/migration/record_object_details.sql (new: function pggit.record_object_details())
+-- pggit.record_object_details() -> trigger
+--
+-- Promises: the AFTER INSERT OR UPDATE trigger objects_record_details of
+-- pggit.objects (level 4) stores, for every live table row, pggit.table_details of
+-- the table under the row's (identity, hash) in pggit.object_details, replacing what
+-- was stored under that key (a constraint or index renamed without any other change
+-- keeps the blob and takes the new names). Tree hashes do not change: the details
+-- live beside the trees, not in them. Rows of other kinds and dropped rows are left
+-- alone. Cost: one pggit.table_details and one upsert per tracked table statement.
+CREATE OR REPLACE FUNCTION pggit.record_object_details()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_details jsonb;
+BEGIN
+    IF NEW.kind <> 'table' OR NEW.objid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    v_details := pggit.table_details(NEW.objid);
+    IF v_details IS NOT NULL THEN
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (NEW.identity, NEW.hash, v_details)
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details IS DISTINCT FROM EXCLUDED.details;
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.record_object_details() IS
+    'Trigger of pggit.objects: stores pggit.table_details of a live table under (identity, blob hash) in pggit.object_details.';
+
+-- from sql/functions/migration/table_details.sql (new: function pggit.table_details(relid oid))
+-- pggit.table_details(relid oid) -> jsonb
+--
+-- Promises: for a table (pg_class.relkind r, p, f) what pggit.describe_table leaves
+-- out and a DDL generator needs, as jsonb; NULL for anything else (NULL, missing, not
+-- a table). Never raises for a missing object. Sees the calling transaction's DDL.
+--   {"cols": [{"n": name, "t": format_type, "nn": not null, "d": default expression or
+--              null, "g": generation expression or null, "i": identity 'a'/'d' or null,
+--              "c": collation (schema-qualified) or null}, ...]   in column order,
+--    "cons": [{"n": constraint name, "t": contype, "d": pg_get_constraintdef}, ...]
+--              sorted by name (NOT NULL is no constraint in PostgreSQL 15),
+--    "idx": [{"n": index name, "u": unique, "d": the text after "USING " of
+--              pg_get_indexdef}, ...]   indexes that no constraint owns, sorted by name}
+-- Expressions are deparsed under the pinned search_path (other objects, and a serial
+-- column's sequence, schema-qualified). Kept by level 4's trigger
+-- objects_record_details in pggit.object_details, out of every tree hash.
+-- STABLE, callable by everyone (reads pg_catalog only). Cost: three index scans.
+CREATE OR REPLACE FUNCTION pggit.table_details(relid oid)
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+SELECT jsonb_build_object(
+    'cols', coalesce((
+        SELECT jsonb_agg(jsonb_build_object(
+                   'n', a.attname, 't', format_type(a.atttypid, a.atttypmod), 'nn', a.attnotnull,
+                   'd', CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
+                   'g', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
+                   'i', nullif(a.attidentity::text, ''),
+                   'c', (SELECT format('%I.%I', cn.nspname, co.collname)
+                           FROM pg_collation AS co JOIN pg_namespace AS cn ON cn.oid = co.collnamespace
+                          WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation))
+                 ORDER BY a.attnum)
+          FROM pg_attribute AS a
+          JOIN pg_type AS t ON t.oid = a.atttypid
+          LEFT JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'::jsonb),
+    'cons', coalesce((
+        SELECT jsonb_agg(jsonb_build_object('n', k.conname, 't', k.contype, 'd', pg_get_constraintdef(k.oid))
+                         ORDER BY k.conname COLLATE "C")
+          FROM pg_constraint AS k
+         WHERE k.conrelid = c.oid), '[]'::jsonb),
+    'idx', coalesce((
+        -- pg_get_indexdef: CREATE [UNIQUE ]INDEX <name> ON [ONLY ]<table> USING <rest>: keep <rest>
+        SELECT jsonb_agg(jsonb_build_object('n', f.name, 'u', f.uniq,
+                                            'd', CASE WHEN strpos(f.def, f.tail) > 0
+                                                 THEN substr(f.def, strpos(f.def, f.tail) + length(f.tail))
+                                                 ELSE substr(f.def, strpos(f.def, f.only_tail) + length(f.only_tail))
+                                            END)
+                         ORDER BY f.name COLLATE "C")
+          FROM (SELECT ic.relname AS name, x.indisunique AS uniq, pg_get_indexdef(x.indexrelid) AS def,
+                       format(' ON %s USING ', format('%I.%I', n.nspname, c.relname)) AS tail,
+                       format(' ON ONLY %s USING ', format('%I.%I', n.nspname, c.relname)) AS only_tail
+                  FROM pg_index AS x
+                  JOIN pg_class AS ic ON ic.oid = x.indexrelid
+                 WHERE x.indrelid = c.oid
+                   AND NOT EXISTS (SELECT FROM pg_constraint AS k
+                                    WHERE k.conindid = x.indexrelid AND k.conrelid = c.oid
+                                      AND k.contype IN ('p', 'u', 'x'))) AS f), '[]'::jsonb))
+  FROM pg_class AS c
+  JOIN pg_namespace AS n ON n.oid = c.relnamespace
+ WHERE c.oid = relid AND c.relkind IN ('r', 'p', 'f')
+$function$;
+
+COMMENT ON FUNCTION pggit.table_details(oid) IS
+    'Names and DDL pieces of a table that its canonical definition leaves out (columns, named constraints and indexes), as jsonb.';
+
 -- ====================================================================
 -- objects that need the functions above
 -- ====================================================================
@@ -774,5 +1362,17 @@ COMMENT ON FUNCTION pggit.tag(text, text) IS
 CREATE TRIGGER commits_generation
     BEFORE INSERT OR UPDATE ON pggit.commits
     FOR EACH ROW EXECUTE FUNCTION pggit.commit_generation();
+
+CREATE TRIGGER objects_record_details
+    AFTER INSERT OR UPDATE ON pggit.objects
+    FOR EACH ROW WHEN (NEW.kind = 'table' AND NEW.objid IS NOT NULL)
+    EXECUTE FUNCTION pggit.record_object_details();
+
+-- the live tables' details as of now (their registry rows' blobs)
+INSERT INTO pggit.object_details (identity, blob_hash, details)
+SELECT DISTINCT ON (o.identity, o.hash) o.identity, o.hash, pggit.table_details(o.objid)
+  FROM pggit.objects AS o
+ WHERE o.kind = 'table' AND o.objid IS NOT NULL AND pggit.table_details(o.objid) IS NOT NULL
+ ORDER BY o.identity, o.hash, o.id DESC;
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 4';

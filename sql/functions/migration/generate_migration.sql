@@ -1,0 +1,464 @@
+-- pggit.generate_migration(from_ref text, to_ref text)
+--     -> TABLE(step integer, statement text, warning text)
+--
+-- Promises: the ordered DDL script that turns the schema at from_ref into the schema at
+-- to_ref (refs as pggit.resolve_ref takes them; WORKING = the live schema), one
+-- statement per row, numbered from 1, each ending with ';'. The script is the
+-- statements in step order; `warning` is NULL for a plain step and says what is wrong
+-- otherwise. A step that would lose data is never run by accident: its statement is
+-- written commented out ('-- ' before it) and it carries a warning (dropped table,
+-- dropped column, narrowing type change, a dropped sequence, an enum that loses or
+-- reorders labels). A step that may fail on existing rows (a NOT NULL column added
+-- without a default) is written as is, with a warning. What the generator cannot do
+-- yet is one commented row with a warning, never silence.
+--
+-- Order: drops in reverse dependency order (functions, views, indexes, constraints,
+-- columns, tables, sequences, types, schemas), then renames (schemas first, then
+-- tables, sequences, types, as pggit.diff reports them), then creations in dependency
+-- order (schemas, types, sequences, tables and their columns, constraints (foreign
+-- keys last), indexes, sequence ownership, views (those a view's text names first),
+-- functions). Tables are changed in place with ALTER TABLE (ADD / DROP COLUMN, ALTER
+-- COLUMN TYPE .. USING, SET / DROP NOT NULL, SET / DROP DEFAULT, ADD / DROP CONSTRAINT,
+-- CREATE / DROP INDEX); a table is never dropped and re-created. Views and functions
+-- hold no data: a changed one is dropped and created again, and so is every unchanged
+-- view whose text names a changed table or a re-created view.
+--
+-- Names: a table's canonical definition leaves out the names of its constraints and
+-- indexes; they come from pggit.object_details (recorded by level 4 for every tracked
+-- table state under its identity and blob hash) or, for WORKING, from the live
+-- catalog. A table state without details (committed before level 4 was installed)
+-- gives a warning row instead of its changes.
+-- Not generated yet (warning rows): composite, range and domain types; changes of
+-- identity or generation of a column; partitioned and foreign tables; comments of
+-- tables and columns; triggers, policies and rules of tables; table options.
+-- Errors: those of pggit.diff (22004, 42704, 42P09, 55000). STABLE: it only reads.
+-- Cost: pggit.diff, plus O(schema) once when views may depend on a changed object.
+CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text)
+RETURNS TABLE(step integer, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_from_working boolean;
+    v_to_working boolean;
+    r record;
+    c record;
+    ph integer[] := '{}';
+    ks text[] := '{}';
+    sts text[] := '{}';
+    wns text[] := '{}';
+    v_schema_map jsonb := '{}';
+    v_old text[];
+    v_new text[];
+    v_cur text;
+    v_fd jsonb;
+    v_td jsonb;
+    v_fc jsonb;
+    v_tc jsonb;
+    v_tbl text;
+    v_obj text;
+    v_txt text;
+    v_alter text;
+    v_old_labels text[];
+    v_new_labels text[];
+    v_prev text;
+    i integer;
+    v_changed_tables text[] := '{}';
+    v_views jsonb := '[]';
+    v_drop_views jsonb := '{}';
+    v_create_views jsonb := '{}';
+    v_level jsonb := '{}';
+    v_grew boolean;
+    v_diff jsonb;
+BEGIN
+    IF from_ref IS NULL OR to_ref IS NULL THEN
+        RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
+                        coalesce(quote_literal(from_ref), 'NULL'), coalesce(quote_literal(to_ref), 'NULL')
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_from_working := pggit.resolve_ref(from_ref) IS NULL;
+    v_to_working := pggit.resolve_ref(to_ref) IS NULL;
+
+    SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') INTO v_diff FROM pggit.diff(from_ref, to_ref) AS d;
+
+    -- schemas
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind = 'schema' ORDER BY d.object_identity COLLATE "C" LOOP
+        IF r.change = 'added' THEN
+            ph := ph || 100; ks := ks || r.object_identity; sts := sts || format('CREATE SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+        ELSIF r.change = 'removed' THEN
+            ph := ph || 80; ks := ks || r.object_identity; sts := sts || format('DROP SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+        ELSIF r.change = 'renamed' THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_schema_map := v_schema_map || jsonb_build_object(v_old[1], v_new[1]);
+            ph := ph || 90; ks := ks || r.old_identity;
+            sts := sts || format('ALTER SCHEMA %s RENAME TO %s;', r.old_identity, r.object_identity);
+            wns := wns || NULL::text;
+        END IF;
+        IF r.change <> 'removed' AND r.new_definition IS DISTINCT FROM r.old_definition THEN
+            ph := ph || 100; ks := ks || r.object_identity || ' comment';
+            sts := sts || format('COMMENT ON SCHEMA %s IS %s;', r.object_identity,
+                                 coalesce(substring(r.new_definition FROM E'\nCOMMENT (''.*'')$'), 'NULL'));
+            wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind <> 'schema'
+              ORDER BY d.object_identity COLLATE "C" LOOP
+        v_obj := CASE r.object_kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(r.object_kind) END;
+        -- renames of relations and types happen in place (after the drops, before the creations)
+        IF r.change = 'renamed' AND r.object_kind IN ('table', 'sequence', 'type', 'domain') THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_cur := coalesce(v_schema_map ->> v_old[1], v_old[1]);
+            IF v_old[2] <> v_new[2] THEN
+                ph := ph || 91; ks := ks || r.old_identity;
+                sts := sts || format('ALTER %s %I.%I RENAME TO %I;', v_obj, v_cur, v_old[2], v_new[2]);
+                wns := wns || NULL::text;
+            END IF;
+            IF v_cur <> v_new[1] THEN
+                ph := ph || 92; ks := ks || r.old_identity;
+                sts := sts || format('ALTER %s %I.%I SET SCHEMA %I;', v_obj, v_cur, v_new[2], v_new[1]);
+                wns := wns || NULL::text;
+            END IF;
+        END IF;
+
+        IF r.object_kind IN ('function', 'procedure') THEN
+            IF r.change <> 'added' THEN
+                ph := ph || 10; ks := ks || r.old_identity;
+                sts := sts || format('DROP %s %s;', v_obj, r.old_identity); wns := wns || NULL::text;
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_txt := regexp_replace(r.new_definition, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
+                ph := ph || 180; ks := ks || r.object_identity;
+                sts := sts || (rtrim(v_txt, E' \n') || ';'); wns := wns || NULL::text;
+                IF v_txt <> r.new_definition THEN
+                    ph := ph || 180; ks := ks || r.object_identity || ' comment';
+                    sts := sts || format('COMMENT ON %s %s IS %s;', v_obj, r.object_identity,
+                                         substring(r.new_definition FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+
+        ELSIF r.object_kind IN ('view', 'materialized view') THEN
+            IF r.change <> 'added' THEN
+                v_drop_views := v_drop_views || jsonb_build_object(r.old_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.old_definition));
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_create_views := v_create_views || jsonb_build_object(r.object_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.new_definition));
+            END IF;
+
+        ELSIF r.object_kind = 'sequence' THEN
+            IF r.change = 'removed' THEN
+                ph := ph || 60; ks := ks || r.old_identity;
+                sts := sts || format('-- DROP SEQUENCE IF EXISTS %s;', r.old_identity);
+                wns := wns || format('sequence %s is dropped: its current value is lost', r.old_identity);
+            ELSE
+                v_txt := split_part(r.new_definition, E'\n', 1);
+                IF r.change = 'added' THEN
+                    ph := ph || 120; ks := ks || r.object_identity;
+                    sts := sts || format('CREATE %sSEQUENCE %s %s;',
+                                         CASE WHEN starts_with(v_txt, 'UNLOGGED ') THEN 'UNLOGGED ' ELSE '' END,
+                                         r.object_identity, regexp_replace(v_txt, '^(UNLOGGED )?SEQUENCE ', ''));
+                    wns := wns || NULL::text;
+                ELSIF v_txt <> split_part(r.old_definition, E'\n', 1) THEN
+                    ph := ph || 120; ks := ks || r.object_identity;
+                    sts := sts || format('ALTER SEQUENCE %s %s%s;', r.object_identity,
+                                         regexp_replace(v_txt, '^(UNLOGGED )?SEQUENCE ', ''),
+                                         CASE WHEN v_txt ~ ' CYCLE$' THEN '' ELSE ' NO CYCLE' END);
+                    wns := wns || NULL::text;
+                END IF;
+                IF substring(r.new_definition FROM E'\nOWNED BY ([^\n]*)')
+                   IS DISTINCT FROM substring(coalesce(r.old_definition, '') FROM E'\nOWNED BY ([^\n]*)') THEN
+                    ph := ph || 165; ks := ks || r.object_identity;
+                    sts := sts || format('ALTER SEQUENCE %s OWNED BY %s;', r.object_identity,
+                                         coalesce(substring(r.new_definition FROM E'\nOWNED BY ([^\n]*)'), 'NONE'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+
+        ELSIF r.object_kind IN ('type', 'domain') THEN
+            IF r.change = 'removed' THEN
+                ph := ph || 70; ks := ks || r.old_identity;
+                sts := sts || format('DROP %s %s;', v_obj, r.old_identity); wns := wns || NULL::text;
+            ELSIF NOT starts_with(r.new_definition, 'ENUM (') THEN
+                IF r.change = 'added' OR split_part(r.new_definition, E'\nCOMMENT ', 1)
+                                         <> split_part(r.old_definition, E'\nCOMMENT ', 1) THEN
+                    ph := ph || 110; ks := ks || r.object_identity;
+                    sts := sts || format('-- %s %s: not generated yet', v_obj, r.object_identity);
+                    wns := wns || format('%s %s is %s: generating DDL for composite, range and domain types is not '
+                                         'supported yet', lower(v_obj), r.object_identity, r.change);
+                END IF;
+            ELSIF r.change = 'added' THEN
+                ph := ph || 110; ks := ks || r.object_identity;
+                sts := sts || format('CREATE TYPE %s AS %s;', r.object_identity, split_part(r.new_definition, E'\n', 1));
+                wns := wns || NULL::text;
+            ELSE
+                v_old_labels := ARRAY(SELECT replace(m[1], '''''', '''')
+                                        FROM regexp_matches(split_part(r.old_definition, E'\n', 1),
+                                                            '''((?:[^'']|'''')*)''', 'g') AS m);
+                v_new_labels := ARRAY(SELECT replace(m[1], '''''', '''')
+                                        FROM regexp_matches(split_part(r.new_definition, E'\n', 1),
+                                                            '''((?:[^'']|'''')*)''', 'g') AS m);
+                IF v_old_labels <@ v_new_labels
+                   AND v_old_labels = ARRAY(SELECT l FROM unnest(v_new_labels) AS l WHERE l = ANY (v_old_labels)) THEN
+                    v_prev := NULL;
+                    FOR i IN 1 .. coalesce(array_length(v_new_labels, 1), 0) LOOP
+                        IF NOT v_new_labels[i] = ANY (v_old_labels) THEN
+                            ph := ph || 110; ks := ks || r.object_identity;
+                            sts := sts || format('ALTER TYPE %s ADD VALUE %L %s;', r.object_identity, v_new_labels[i],
+                                CASE WHEN v_prev IS NOT NULL THEN format('AFTER %L', v_prev)
+                                     WHEN array_length(v_old_labels, 1) > 0 THEN format('BEFORE %L', v_old_labels[1])
+                                     ELSE '' END);
+                            wns := wns || NULL::text;
+                        END IF;
+                        v_prev := v_new_labels[i];
+                    END LOOP;
+                ELSE
+                    ph := ph || 110; ks := ks || r.object_identity;
+                    sts := sts || format('-- DROP TYPE %s; CREATE TYPE %s AS %s;', r.old_identity, r.object_identity,
+                                         split_part(r.new_definition, E'\n', 1));
+                    wns := wns || format('enum %s loses or reorders labels: values of its columns may be lost',
+                                         r.object_identity);
+                END IF;
+            END IF;
+
+        ELSIF r.object_kind = 'table' THEN
+            IF r.change = 'removed' THEN
+                ph := ph || 50; ks := ks || r.old_identity;
+                sts := sts || format('-- DROP TABLE %s;', r.old_identity);
+                wns := wns || format('table %s is dropped with its rows', r.old_identity);
+                v_changed_tables := v_changed_tables || r.old_identity;
+                CONTINUE;
+            END IF;
+            IF r.change <> 'added' THEN
+                v_changed_tables := v_changed_tables || r.old_identity;
+            END IF;
+            IF split_part(r.new_definition, E'\n', 1) NOT IN ('TABLE', 'UNLOGGED TABLE') THEN
+                ph := ph || 130; ks := ks || r.object_identity;
+                sts := sts || format('-- %s %s: not generated yet', split_part(r.new_definition, E'\n', 1),
+                                     r.object_identity);
+                wns := wns || format('table %s is %s: partitioned and foreign tables are not generated yet',
+                                     r.object_identity, r.change);
+                CONTINUE;
+            END IF;
+            v_td := coalesce((SELECT od.details FROM pggit.object_details AS od
+                               WHERE od.identity = r.object_identity
+                                 AND od.blob_hash = encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')),
+                             CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.object_identity)) END);
+            v_fd := CASE WHEN r.change = 'added' THEN '{"cols": [], "cons": [], "idx": []}'::jsonb
+                    ELSE coalesce((SELECT od.details FROM pggit.object_details AS od
+                                    WHERE od.identity = r.old_identity
+                                      AND od.blob_hash = encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex')),
+                                  CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END)
+                    END;
+            IF v_td IS NULL OR v_fd IS NULL THEN
+                ph := ph || 140; ks := ks || r.object_identity;
+                sts := sts || format('-- table %s: changes not generated', r.object_identity);
+                wns := wns || format('table %s at %s has no recorded details (names of constraints and indexes): '
+                                     'it was committed before level 4', r.object_identity,
+                                     CASE WHEN v_td IS NULL THEN to_ref ELSE from_ref END);
+                CONTINUE;
+            END IF;
+            v_tbl := r.object_identity;
+            IF r.change = 'added' THEN
+                ph := ph || 130; ks := ks || v_tbl;
+                sts := sts || format('CREATE %sTABLE %s ();',
+                                     CASE WHEN starts_with(r.new_definition, 'UNLOGGED') THEN 'UNLOGGED ' ELSE '' END, v_tbl);
+                wns := wns || NULL::text;
+            END IF;
+            -- constraints and indexes that go or change: dropped first (foreign keys before
+            -- the keys they use), on the table's old name
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
+                      WHERE NOT (v_td -> 'cons') @> jsonb_build_array(f.value)
+                      ORDER BY f.value ->> 't' <> 'f', f.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || CASE WHEN c.f ->> 't' = 'f' THEN 39 ELSE 40 END; ks := ks || r.old_identity;
+                sts := sts || format('ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.f ->> 'n');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'idx') AS f
+                      WHERE NOT (v_td -> 'idx') @> jsonb_build_array(f.value) ORDER BY f.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || 30; ks := ks || r.old_identity;
+                sts := sts || format('DROP INDEX %I.%I;', (parse_ident(r.old_identity))[1], c.f ->> 'n');
+                wns := wns || NULL::text;
+            END LOOP;
+            -- columns, matched by name
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                      WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                         WHERE t.value ->> 'n' = f.value ->> 'n') LOOP
+                ph := ph || 45; ks := ks || r.old_identity;
+                sts := sts || format('-- ALTER TABLE %s DROP COLUMN %I;', r.old_identity, c.f ->> 'n');
+                wns := wns || format('column %I of table %s is dropped with its data', c.f ->> 'n', r.old_identity);
+            END LOOP;
+            FOR c IN SELECT t.value AS t, f.value AS f
+                       FROM jsonb_array_elements(v_td -> 'cols') WITH ORDINALITY AS t
+                       LEFT JOIN jsonb_array_elements(v_fd -> 'cols') AS f ON f.value ->> 'n' = t.value ->> 'n'
+                      ORDER BY t.ordinality LOOP
+                v_tc := c.t;
+                v_fc := c.f;
+                v_alter := format('ALTER TABLE %s ', v_tbl);
+                IF v_fc IS NULL THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || (v_alter || concat_ws(' ', 'ADD COLUMN', quote_ident(v_tc ->> 'n'), v_tc ->> 't',
+                        'COLLATE ' || (v_tc ->> 'c'),
+                        'DEFAULT ' || (v_tc ->> 'd'),
+                        'GENERATED ALWAYS AS (' || (v_tc ->> 'g') || ') STORED',
+                        CASE v_tc ->> 'i' WHEN 'a' THEN 'GENERATED ALWAYS AS IDENTITY'
+                                          WHEN 'd' THEN 'GENERATED BY DEFAULT AS IDENTITY' END,
+                        CASE WHEN (v_tc ->> 'nn')::boolean THEN 'NOT NULL' END) || ';');
+                    wns := wns || CASE WHEN r.change <> 'added' AND (v_tc ->> 'nn')::boolean AND v_tc ->> 'd' IS NULL
+                                            AND v_tc ->> 'g' IS NULL AND v_tc ->> 'i' IS NULL
+                                       THEN format('column %I of table %s is NOT NULL without a default: fails if the '
+                                                   'table has rows', v_tc ->> 'n', v_tbl) END;
+                    CONTINUE;
+                END IF;
+                IF (v_tc ->> 'g') IS DISTINCT FROM (v_fc ->> 'g') OR (v_tc ->> 'i') IS DISTINCT FROM (v_fc ->> 'i') THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('-- column %I of table %s: identity or generation change not generated',
+                                         v_tc ->> 'n', v_tbl);
+                    wns := wns || format('column %I of table %s changes identity or generation expression: not '
+                                         'generated yet', v_tc ->> 'n', v_tbl);
+                    CONTINUE;
+                END IF;
+                IF (v_tc ->> 'd') IS DISTINCT FROM (v_fc ->> 'd') AND v_fc ->> 'd' IS NOT NULL THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I DROP DEFAULT;', v_alter, v_tc ->> 'n');
+                    wns := wns || NULL::text;
+                END IF;
+                IF (v_tc ->> 't') <> (v_fc ->> 't') OR (v_tc ->> 'c') IS DISTINCT FROM (v_fc ->> 'c') THEN
+                    v_txt := format('%sALTER COLUMN %I TYPE %s%s USING %I::%s;', v_alter, v_tc ->> 'n', v_tc ->> 't',
+                                    coalesce(' COLLATE ' || (v_tc ->> 'c'), ''), v_tc ->> 'n', v_tc ->> 't');
+                    ph := ph || 140; ks := ks || v_tbl;
+                    IF (v_tc ->> 't') = (v_fc ->> 't')
+                       OR (v_tc ->> 't') = 'text' AND (v_fc ->> 't') ~ '^(character varying|character|text)'
+                       OR (v_tc ->> 't') = 'character varying' AND (v_fc ->> 't') ~ '^character varying'
+                       OR (v_tc ->> 't') = 'numeric' AND (v_fc ->> 't') ~ '^(smallint|integer|bigint|numeric)'
+                       OR (v_tc ->> 't') = 'bigint' AND (v_fc ->> 't') IN ('smallint', 'integer')
+                       OR (v_tc ->> 't') = 'integer' AND (v_fc ->> 't') = 'smallint'
+                       OR (v_tc ->> 't') = 'double precision' AND (v_fc ->> 't') IN ('real', 'smallint', 'integer')
+                       OR ((v_tc ->> 't') ~ '^character varying\(\d+\)$' AND (v_fc ->> 't') ~ '^character varying\(\d+\)$'
+                           AND substring(v_tc ->> 't' FROM '\d+')::integer >= substring(v_fc ->> 't' FROM '\d+')::integer)
+                    THEN
+                        sts := sts || v_txt; wns := wns || NULL::text;
+                    ELSE
+                        sts := sts || ('-- ' || v_txt);
+                        wns := wns || format('column %I of table %s changes type from %s to %s: values may be lost or '
+                                             'the cast may fail', v_tc ->> 'n', v_tbl, v_fc ->> 't', v_tc ->> 't');
+                    END IF;
+                END IF;
+                IF (v_tc ->> 'd') IS DISTINCT FROM (v_fc ->> 'd') AND v_tc ->> 'd' IS NOT NULL THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I SET DEFAULT %s;', v_alter, v_tc ->> 'n', v_tc ->> 'd');
+                    wns := wns || NULL::text;
+                END IF;
+                IF (v_tc ->> 'nn') <> (v_fc ->> 'nn') THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I %s NOT NULL;', v_alter, v_tc ->> 'n',
+                                         CASE WHEN (v_tc ->> 'nn')::boolean THEN 'SET' ELSE 'DROP' END);
+                    wns := wns || NULL::text;
+                END IF;
+            END LOOP;
+            FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'cons') AS t
+                      WHERE NOT (v_fd -> 'cons') @> jsonb_build_array(t.value)
+                      ORDER BY position(t.value ->> 't' IN 'pucxtf'), t.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || CASE WHEN c.t ->> 't' = 'f' THEN 155 ELSE 150 END; ks := ks || v_tbl;
+                sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'idx') AS t
+                      WHERE NOT (v_fd -> 'idx') @> jsonb_build_array(t.value) ORDER BY t.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || 160; ks := ks || v_tbl;
+                sts := sts || format('CREATE %sINDEX %I ON %s USING %s;',
+                                     CASE WHEN (c.t ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END, c.t ->> 'n', v_tbl,
+                                     c.t ->> 'd');
+                wns := wns || NULL::text;
+            END LOOP;
+        END IF;
+    END LOOP;
+
+    -- Views: those that change go and come back; so does every unchanged view whose
+    -- text names a changed table or a view that goes (closure over views of views).
+    IF v_changed_tables <> '{}' OR v_drop_views <> '{}' THEN
+        SELECT coalesce(jsonb_agg(jsonb_build_array(s.object_identity, s.object_kind, s.definition)), '[]')
+          INTO v_views
+          FROM pggit.schema_at(to_ref) AS s
+         WHERE s.object_kind IN ('view', 'materialized view')
+           AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                            WHERE d.value ->> 'object_identity' = s.object_identity
+                              AND d.value ->> 'object_kind' = s.object_kind);
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.value ->> 0 AS ident, v.value ->> 1 AS kind, v.value ->> 2 AS def
+                       FROM jsonb_array_elements(v_views) AS v
+                      WHERE NOT v_drop_views ? (v.value ->> 0)
+                        AND (EXISTS (SELECT FROM unnest(v_changed_tables) AS t
+                                      WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0)
+                             OR EXISTS (SELECT FROM jsonb_object_keys(v_drop_views) AS t
+                                         WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0))
+            LOOP
+                v_obj := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END;
+                v_drop_views := v_drop_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_create_views := v_create_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_grew := true;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+    END IF;
+    -- dependency levels by the names in a view's text: level = 1 + the greatest level of
+    -- the other views of the same side it names
+    FOR i IN 1 .. 2 LOOP
+        v_level := '{}';
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.key AS ident,
+                            1 + coalesce((SELECT max((v_level ->> o.key)::integer)
+                                            FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS o
+                                           WHERE o.key <> v.key
+                                             AND strpos(substr(v.value ->> 'd', strpos(v.value ->> 'd', E'\nAS ')),
+                                                        o.key) > 0), 0) AS lvl
+                       FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+                IF (v_level ->> c.ident) IS NULL OR ((v_level ->> c.ident)::integer < c.lvl AND c.lvl < 1000) THEN
+                    v_level := v_level || jsonb_build_object(c.ident, c.lvl);
+                    v_grew := true;
+                END IF;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+        FOR c IN SELECT v.key AS ident, v.value ->> 'k' AS kind, v.value ->> 'd' AS def,
+                        (v_level ->> v.key)::integer AS lvl
+                   FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+            IF i = 1 THEN
+                ph := ph || 20; ks := ks || (lpad((1000 - c.lvl)::text, 4, '0') || c.ident);
+                sts := sts || format('DROP %s %s;', c.kind, c.ident); wns := wns || NULL::text;
+            ELSE
+                v_txt := substr(c.def, strpos(c.def, E'\nAS ') + 4);
+                v_txt := regexp_replace(v_txt, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
+                ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident);
+                sts := sts || format('CREATE %s %s AS %s', c.kind, c.ident, rtrim(v_txt, E' \n;') || ';');
+                wns := wns || NULL::text;
+                IF c.def ~ E'\nCOMMENT ''(?:[^'']|'''')*''$' THEN
+                    ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident || ' comment');
+                    sts := sts || format('COMMENT ON %s %s IS %s;', c.kind, c.ident,
+                                         substring(c.def FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+        END LOOP;
+    END LOOP;
+
+    RETURN QUERY
+        SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer, u.s, u.w
+          FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)
+         ORDER BY 1;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.generate_migration(text, text) IS
+    'Ordered DDL steps turning the schema at from_ref into the schema at to_ref; lossy steps commented out with a warning.';
