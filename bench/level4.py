@@ -7,6 +7,9 @@
   information, the worst case: the base is main's first commit (the whole history).
 - ``diff`` between two commits of 1,000 tables differing in 100 of them (ADD COLUMN);
   baseline: both trees in full (``pggit.commit_tree``) joined on (kind, identity).
+- ``generate_migration`` between the same two commits (100 changed tables: each an
+  ALTER TABLE .. ADD COLUMN, names from pggit.object_details); baseline: ``diff`` alone
+  (what the generator adds on top of it).
 """
 
 from __future__ import annotations
@@ -88,7 +91,7 @@ def merge_base_costs(conn: psycopg.Connection) -> list[Result]:
     return results
 
 
-def diff_costs(conn: psycopg.Connection) -> Result:
+def diff_costs(conn: psycopg.Connection) -> list[Result]:
     conn.execute(f"DO $$ BEGIN FOR i IN 1..{TABLES} LOOP"
                  " EXECUTE format('CREATE TABLE public.%I (id bigint PRIMARY KEY, name text, amount numeric)',"
                  " 'bench_t' || i); END LOOP; END $$")
@@ -102,8 +105,14 @@ def diff_costs(conn: psycopg.Connection) -> Result:
     assert rows == CHANGED, rows
     ours, samples = median_of(RUNS, lambda: _ms(conn, "SELECT * FROM pggit.diff(%(a)s, %(b)s)", params))
     plain, _ = median_of(5, lambda: _ms(conn, _BASELINE_DIFF, params))
-    return Result(f"diff, {TABLES:,} tables, {CHANGED} changed", "ms", ours, plain,
-                  "full join of both commit_trees (no definitions)", "<= 100 ms", ours <= 100, samples)
+    diff_result = Result(f"diff, {TABLES:,} tables, {CHANGED} changed", "ms", ours, plain,
+                         "full join of both commit_trees (no definitions)", "<= 100 ms", ours <= 100, samples)
+    steps = conn.execute("SELECT * FROM pggit.generate_migration(%(a)s, %(b)s)", params).fetchall()
+    assert len(steps) == CHANGED and all(w is None and "ADD COLUMN note text" in s for _, s, w in steps), steps[:3]
+    gen, samples = median_of(RUNS, lambda: _ms(conn, "SELECT * FROM pggit.generate_migration(%(a)s, %(b)s)", params))
+    gen_result = Result(f"generate_migration, {TABLES:,} tables, {CHANGED} changed", "ms", gen, ours,
+                        "pggit.diff alone", "<= 200 ms", gen <= 200, samples)
+    return [diff_result, gen_result]
 
 
 def run(server: PggitServer) -> list[Result]:
@@ -116,5 +125,5 @@ def run(server: PggitServer) -> list[Result]:
     _fresh_db(admin, "bench_l4_diff")
     Migrator(server.conninfo("bench_l4_diff")).migrate()
     with connect(server.conninfo("bench_l4_diff")) as conn:
-        results.append(diff_costs(conn))
+        results.extend(diff_costs(conn))
     return results

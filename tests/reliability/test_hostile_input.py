@@ -95,10 +95,12 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.dag_path(text,text)": set(),
     "pggit.dag_walk(text,text,bigint)": set(),
     "pggit.diff(text,text)": VALUE | REF,
+    "pggit.generate_migration(text,text)": VALUE | REF,
     "pggit.merge_base(text,text)": VALUE | REF,
     "pggit.resolve_ref(text)": VALUE | REF,
     "pggit.schema_at(text)": VALUE | REF,
     "pggit.tag(text,text)": VALUE | REF | {"23505"},
+    "pggit.table_details(oid)": set(),
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}

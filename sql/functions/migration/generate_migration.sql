@@ -100,7 +100,7 @@ BEGIN
             wns := wns || NULL::text;
         END IF;
         IF r.change <> 'removed' AND r.new_definition IS DISTINCT FROM r.old_definition THEN
-            ph := ph || 100; ks := ks || r.object_identity || ' comment';
+            ph := ph || 100; ks := ks || (r.object_identity || ' comment');
             sts := sts || format('COMMENT ON SCHEMA %s IS %s;', r.object_identity,
                                  coalesce(substring(r.new_definition FROM E'\nCOMMENT (''.*'')$'), 'NULL'));
             wns := wns || NULL::text;
@@ -138,7 +138,7 @@ BEGIN
                 ph := ph || 180; ks := ks || r.object_identity;
                 sts := sts || (rtrim(v_txt, E' \n') || ';'); wns := wns || NULL::text;
                 IF v_txt <> r.new_definition THEN
-                    ph := ph || 180; ks := ks || r.object_identity || ' comment';
+                    ph := ph || 180; ks := ks || (r.object_identity || ' comment');
                     sts := sts || format('COMMENT ON %s %s IS %s;', v_obj, r.object_identity,
                                          substring(r.new_definition FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
                     wns := wns || NULL::text;
