@@ -1,7 +1,8 @@
 """``pggit-sql``: install, migrate, inspect and verify pggit levels from the command line.
 
-Commands: ``levels``, ``status [--branch B]``, ``log [--branch B] [-n N]``, ``migrate
-[--to N] [--dry-run]``, ``rollback --to N [--dry-run]``, ``verify``, ``new-level NAME``,
+Commands: ``levels``, ``status [--branch B]``, ``log [--branch B] [-n N] [--graph
+[--all]]``, ``diff A B [--color=auto|always|never]``, ``show REF``, ``migration A B``
+(level 4), ``migrate [--to N] [--dry-run]``, ``rollback --to N [--dry-run]``, ``verify``, ``new-level NAME``,
 ``dev-db [start|stop|status]``, ``snapshot``.  ``status`` appends, from level 2 on, the
 tracked changes not yet committed on the session's branch (or ``--branch``).  Global
 options (before or after the command): ``--dsn`` (else ``$DATABASE_URL``), ``--json``
@@ -29,9 +30,11 @@ import psycopg
 from yoyo import exceptions as yoyo_exceptions
 from yoyo.connections import BadConnectionURI
 
-from pggit_sql import devdb, snapshots
+from pggit_sql import devdb, level4, snapshots
 from pggit_sql import dsn as dsnlib
+from pggit_sql import graph as graphlib
 from pggit_sql import history as historylib
+from pggit_sql import render as renderlib
 from pggit_sql.errors import PggitError
 from pggit_sql.levels import default_migrations_dir, discover, head
 from pggit_sql.migrate import Migrator, connect, display_path, first_line
@@ -110,6 +113,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--branch", metavar="B", default=historylib.DEFAULT_BRANCH, help="default: main")
     p.add_argument("-n", "--max-count", type=_count, metavar="N", default=historylib.DEFAULT_MAX_COUNT,
                    help=f"at most N commits (default {historylib.DEFAULT_MAX_COUNT})")
+    p.add_argument("--graph", action="store_true",
+                   help="draw the commit graph over both parents of merges (level 4)")
+    p.add_argument("--all", action="store_true", help="with --graph: every commit of every branch")
+    p = command("diff", "the schema changes from ref A to ref B (commit, branch, tag or WORKING; level 4)")
+    p.add_argument("from_ref", metavar="A")
+    p.add_argument("to_ref", metavar="B")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="ANSI colours: auto (only on a terminal; default), always, never")
+    p = command("show", "a commit (its parents, merge parent, schema hash) and its changes (level 4)")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    p = command("migration", "the DDL script from the schema at A to the schema at B, on stdout (level 4)")
+    p.add_argument("from_ref", metavar="A")
+    p.add_argument("to_ref", metavar="B")
     p = command("migrate", "apply levels up to head (or --to N)")
     p.add_argument("--to", type=_level, metavar="N")
     p.add_argument("--dry-run", action="store_true", help="print the SQL that would run, change nothing")
@@ -171,6 +188,10 @@ def cmd_status(args: argparse.Namespace, out: _Output) -> int:
 
 
 def cmd_log(args: argparse.Namespace, out: _Output) -> int:
+    if args.all and not args.graph:
+        raise UsageError("--all needs --graph")
+    if args.graph:
+        return _log_graph(args, out)
     with connect(dsnlib.resolve(args.dsn)) as conn:
         commits = historylib.log(conn, args.branch, args.max_count)
     lines = [f"{c.hash}  {c.committed_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z  {c.author}  "
@@ -178,6 +199,71 @@ def cmd_log(args: argparse.Namespace, out: _Output) -> int:
              + f"{c.subject}  ({c.changes} change{'' if c.changes == 1 else 's'})" for c in commits]
     out.emit({"branch": args.branch, "commits": [c.to_dict() for c in commits]},
              "\n".join(lines) or f"no commits on branch {args.branch}")
+    return 0
+
+
+def _log_graph(args: argparse.Namespace, out: _Output) -> int:
+    with connect(dsnlib.resolve(args.dsn)) as conn:
+        commits = level4.graph_commits(conn, None if args.all else args.branch, args.max_count)
+    by_hash = {c.hash: c for c in commits}
+    rows = graphlib.layout([c.node() for c in commits])
+    lanes = {r.node.id: r.lane for r in rows if r.node is not None}
+
+    def label(node: graphlib.Node) -> str:
+        c = by_hash[node.id]
+        return (f"{c.hash}  {c.committed_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z  {c.author}  [{c.branch}]"
+                + (" (merge)" if c.merge_parent_hash else "") + f"  {c.subject}")
+
+    where = "all branches" if args.all else f"branch {args.branch}"
+    out.emit({"branch": None if args.all else args.branch, "all": args.all,
+              "nodes": [dict(c.to_dict(), lane=lanes[c.hash]) for c in commits],
+              "graph": graphlib.render(rows, lambda n: n.id)},
+             "\n".join(graphlib.render(rows, label)) or f"no commits on {where}")
+    return 0
+
+
+def _color(args: argparse.Namespace) -> bool:
+    if args.color == "always":
+        return True
+    if args.color == "never":
+        return False
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def cmd_diff(args: argparse.Namespace, out: _Output) -> int:
+    with connect(dsnlib.resolve(args.dsn)) as conn:
+        level4.require_level4(conn, "diff")
+        commits = (level4.resolve(conn, args.from_ref), level4.resolve(conn, args.to_ref))
+        changes = level4.diff(conn, args.from_ref, args.to_ref)
+    out.emit(renderlib.diff_json(changes, args.from_ref, args.to_ref, commits),
+             renderlib.diff_text(changes, args.from_ref, args.to_ref, _color(args)))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, out: _Output) -> int:
+    with connect(dsnlib.resolve(args.dsn)) as conn:
+        data = level4.show(conn, args.ref)
+    out.emit(data, renderlib.show_text(data, _color(args)))
+    return 0
+
+
+def cmd_migration(args: argparse.Namespace, out: _Output) -> int:
+    with connect(dsnlib.resolve(args.dsn)) as conn:
+        level4.require_level4(conn, "migration")
+        commits = [level4.resolve(conn, ref) or level4.WORKING for ref in (args.from_ref, args.to_ref)]
+        steps = level4.migration(conn, args.from_ref, args.to_ref)
+    header = [f"pggit migration from {args.from_ref} ({commits[0]}) to {args.to_ref} ({commits[1]})",
+              f"{len(steps)} step{'' if len(steps) == 1 else 's'}, "
+              f"{sum(1 for s in steps if s.warning)} with a warning; commented steps lose data: "
+              "review them before running this script"]
+    for s in steps:
+        if s.warning:
+            print(f"{PROG}: warning: step {s.step}: {' '.join(s.warning.split())}", file=sys.stderr)
+    if out.as_json:
+        out.emit({"from": args.from_ref, "to": args.to_ref, "from_commit": commits[0], "to_commit": commits[1],
+                  "steps": [s.to_dict() for s in steps]}, "")
+    else:
+        sys.stdout.write(renderlib.migration_script(steps, header))
     return 0
 
 
@@ -276,7 +362,8 @@ def cmd_snapshot(args: argparse.Namespace, out: _Output) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, _Output], int]] = {
-    "levels": cmd_levels, "status": cmd_status, "log": cmd_log, "migrate": cmd_migrate, "rollback": cmd_rollback,
+    "levels": cmd_levels, "status": cmd_status, "log": cmd_log, "diff": cmd_diff, "show": cmd_show,
+    "migration": cmd_migration, "migrate": cmd_migrate, "rollback": cmd_rollback,
     "verify": cmd_verify, "new-level": cmd_new_level, "dev-db": cmd_dev_db, "snapshot": cmd_snapshot,
 }
 
@@ -305,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     as_json = bool(args.json)
     try:
         return COMMANDS[args.command](args, _Output(as_json))
+    except UsageError as exc:
+        return _fail(str(exc), as_json, 2)
     except PggitError as exc:
         return _fail(str(exc), as_json, 1)
     except psycopg.Error as exc:
