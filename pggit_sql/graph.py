@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -37,30 +38,34 @@ class Row:
     lane: int | None = None
 
 
-def topo_order(nodes: Sequence[Node], key: Callable[[Node], object] | None = None) -> list[Node]:
-    """The nodes with every child before its parents; among ready nodes the greatest ``key`` first.
+def topo_order(nodes: Sequence[Node], key: Callable[[Node], Any] | None = None) -> list[Node]:
+    """The nodes with every child before its parents, one line of history at a time (as ``git log --topo-order``).
 
-    ``key`` defaults to the given order (earlier first).  Parents not among the nodes are ignored.
+    After a node its first parent comes next when all its children are out; otherwise the
+    ready node with the greatest ``key`` (default: the earliest in the given order).
+    Parents not among the nodes are ignored; a cycle raises ``ValueError``.
     """
     index = {n.id: i for i, n in enumerate(nodes)}
-    rank = key or (lambda n: -index[n.id])
-    children: dict[str, int] = {n.id: 0 for n in nodes}
+    rank: Callable[[Node], Any] = key or (lambda n: -index[n.id])
+    by_id = {n.id: n for n in nodes}
+    children: dict[str, int] = dict.fromkeys(by_id, 0)
     for n in nodes:
         for p in set(n.parents):
             if p in children:
                 children[p] += 1
     ready = [n for n in nodes if children[n.id] == 0]
     out: list[Node] = []
-    by_id = {n.id: n for n in nodes}
+    follow: str | None = None
     while ready:
-        ready.sort(key=rank)  # type: ignore[arg-type]
-        n = ready.pop()
-        out.append(n)
-        for p in set(n.parents):
+        pick = next((n for n in ready if n.id == follow), None) or max(ready, key=rank)
+        ready.remove(pick)
+        out.append(pick)
+        for p in set(pick.parents):
             if p in children:
                 children[p] -= 1
                 if children[p] == 0:
                     ready.append(by_id[p])
+        follow = pick.parents[0] if pick.parents else None
     if len(out) != len(nodes):
         raise ValueError("the commits contain a cycle")
     return out

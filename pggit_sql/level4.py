@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 
 from pggit_sql.errors import PggitError
-from pggit_sql.graph import Node
+from pggit_sql.graph import Node, topo_order
 
 WORKING = "WORKING"
 CHANGE_KINDS = ("added", "removed", "modified", "renamed")
@@ -108,26 +108,31 @@ class GraphCommit:
 
 _COMMIT_COLUMNS = ("c.hash, c.parent_hash, c.merge_parent_hash, b.name, c.generation, c.message, c.author,"
                    " c.committed_at")
-_ORDER = " ORDER BY c.generation DESC, c.committed_at DESC, c.hash DESC LIMIT %s"
 
 
 def graph_commits(conn: psycopg.Connection, ref: str | None, max_count: int) -> list[GraphCommit]:
-    """The newest ``max_count`` commits reachable from ``ref`` over both parents (every commit for None).
+    """The first ``max_count`` commits reachable from ``ref`` over both parents (every commit for None).
 
-    Ordered by generation, newest first: every commit comes before its parents.
+    In :func:`~pggit_sql.graph.topo_order`: every commit before its parents, a line of
+    history kept together (first parents), else the newest (generation, time, id) first.
+    Reads every reachable commit (O(history)), then cuts.
     """
     require_level4(conn, "log --graph")
     if ref is None:
-        query = (f"SELECT {_COMMIT_COLUMNS} FROM pggit.commits AS c JOIN pggit.branches AS b ON b.id = c.branch_id"
-                 + _ORDER)
-        return [GraphCommit(*r) for r in _rows(conn, query, (max_count,))]
-    head = resolve_commit(conn, ref, "log --graph")
-    query = ("WITH RECURSIVE reach (hash) AS (SELECT %s::text COLLATE \"C\""
-             " UNION SELECT p.hash FROM reach JOIN pggit.commits AS k ON k.hash = reach.hash"
-             " JOIN pggit.commits AS p ON p.hash IN (k.parent_hash, k.merge_parent_hash))"
-             f" SELECT {_COMMIT_COLUMNS} FROM reach JOIN pggit.commits AS c ON c.hash = reach.hash"
-             " JOIN pggit.branches AS b ON b.id = c.branch_id" + _ORDER)
-    return [GraphCommit(*r) for r in _rows(conn, query, (head, max_count))]
+        query = f"SELECT {_COMMIT_COLUMNS} FROM pggit.commits AS c JOIN pggit.branches AS b ON b.id = c.branch_id"
+        rows = _rows(conn, query, ())
+    else:
+        head = resolve_commit(conn, ref, "log --graph")
+        query = ("WITH RECURSIVE reach (hash) AS (SELECT %s::text COLLATE \"C\""
+                 " UNION SELECT p.hash FROM reach JOIN pggit.commits AS k ON k.hash = reach.hash"
+                 " JOIN pggit.commits AS p ON p.hash IN (k.parent_hash, k.merge_parent_hash))"
+                 f" SELECT {_COMMIT_COLUMNS} FROM reach JOIN pggit.commits AS c ON c.hash = reach.hash"
+                 " JOIN pggit.branches AS b ON b.id = c.branch_id")
+        rows = _rows(conn, query, (head,))
+    commits = {c.hash: c for c in (GraphCommit(*r) for r in rows)}
+    order = topo_order([c.node() for c in commits.values()],
+                       key=lambda n: (commits[n.id].generation, commits[n.id].committed_at, n.id))
+    return [commits[n.id] for n in order[:max_count]]
 
 
 # --------------------------------------------------------------------------- diff, show, migration

@@ -10,6 +10,7 @@ level-4 function makes them yet).
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections.abc import Callable
 
@@ -115,11 +116,17 @@ def test_layout_unrelated_roots_and_refusals() -> None:
         layout([Node("a"), Node("a")])
 
 
-def test_topo_order_puts_children_first() -> None:
-    nodes = [Node("a"), Node("b", ("a",)), Node("m", ("b", "x")), Node("x", ("a",))]
-    order = [n.id for n in topo_order(nodes, key=lambda n: n.id)]
-    assert order == ["m", "x", "b", "a"]
-    layout(topo_order(nodes))  # never raises
+def test_topo_order_keeps_a_line_of_history_together() -> None:
+    """main a-b-c-d and x a-x1-x2-x3 merged by m: main's line first, then x's, as git --topo-order."""
+    gens = {"a": 1, "b": 2, "x1": 2, "c": 3, "x2": 3, "d": 4, "x3": 4, "m": 5}
+    nodes = [Node("a"), Node("b", ("a",)), Node("x1", ("a",)), Node("c", ("b",)), Node("x2", ("x1",)),
+             Node("d", ("c",)), Node("x3", ("x2",)), Node("m", ("d", "x3"))]
+    order = [n.id for n in topo_order(nodes, key=lambda n: (gens[n.id], n.id))]
+    assert order == ["m", "d", "c", "b", "x3", "x2", "x1", "a"]
+    assert graph(topo_order(nodes, key=lambda n: (gens[n.id], n.id))) == [
+        "*  m", "|\\", "* |  d", "* |  c", "* |  b", "| *  x3", "| *  x2", "| *  x1", "|/", "*  a"]
+    with pytest.raises(ValueError, match="cycle"):
+        topo_order([Node("p", ("q",)), Node("q", ("p",))])
 
 
 @st.composite
@@ -134,8 +141,13 @@ def dags(draw: st.DrawFn) -> list[Node]:
     return list(reversed(nodes))
 
 
-@given(dags())
-def test_layout_laws_on_random_dags(nodes: list[Node]) -> None:
+@given(dags(), st.randoms())
+def test_layout_laws_on_random_dags(nodes: list[Node], rnd: random.Random) -> None:
+    shuffled = list(nodes)
+    rnd.shuffle(shuffled)
+    ordered = topo_order(shuffled)
+    assert sorted(n.id for n in ordered) == sorted(n.id for n in nodes)
+    layout(ordered)  # children before parents: never raises
     rows = layout(nodes)
     assert [r.node for r in rows if r.node] == nodes  # one commit row per node, in order
     for r in rows:
