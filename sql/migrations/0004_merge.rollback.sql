@@ -9,6 +9,19 @@
 -- (CREATE/ALTER TABLE, types, data changes; schema-qualify every name)
 -- ====================================================================
 
+DROP FUNCTION pggit.merge_continue(bigint);
+DROP FUNCTION pggit.resolve_conflict(bigint, text);
+DROP FUNCTION pggit.merge(text, text, text);
+DROP FUNCTION pggit.merge_record(bigint, text);
+DROP FUNCTION pggit.merge_migration(text, text);
+DROP FUNCTION pggit.merge_three_way(text, text, text);
+DROP FUNCTION pggit.commit_merge(text, text, text, text[], text);
+DROP FUNCTION pggit.tree_set(text[], text[], text[], text[]);
+
+DROP TABLE pggit.merge_conflicts;
+
+DROP TABLE pggit.merges;
+
 DROP TRIGGER commits_generation ON pggit.commits;
 
 DROP TRIGGER objects_record_details ON pggit.objects;

@@ -96,6 +96,68 @@ COMMENT ON TABLE pggit.object_details IS
 REVOKE ALL ON TABLE pggit.object_details FROM PUBLIC;
 GRANT SELECT ON TABLE pggit.object_details TO PUBLIC;
 
+-- Schema merges (pggit.merge): one row per three-way merge (fast-forwards and
+-- up-to-date merges write nothing). status 'conflicts': waiting for
+-- pggit.resolve_conflict and pggit.merge_continue; 'merged': commit_hash is the merge
+-- commit. Written only by pggit's SECURITY DEFINER functions; readable by everyone.
+CREATE TABLE pggit.merges (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source text NOT NULL,
+    target text NOT NULL,
+    base_hash text COLLATE "C" NOT NULL REFERENCES pggit.commits (hash),
+    ours_hash text COLLATE "C" NOT NULL REFERENCES pggit.commits (hash),
+    theirs_hash text COLLATE "C" NOT NULL REFERENCES pggit.commits (hash),
+    strategy text NOT NULL,
+    status text NOT NULL,
+    commit_hash text COLLATE "C" REFERENCES pggit.commits (hash),
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    created_by text NOT NULL DEFAULT SESSION_USER,
+    merged_at timestamptz,
+    CONSTRAINT merges_strategy_check CHECK (strategy IN ('fail', 'ours', 'theirs')),
+    CONSTRAINT merges_status_check CHECK (status IN ('conflicts', 'merged')),
+    CONSTRAINT merges_commit_check CHECK ((status = 'merged') = (commit_hash IS NOT NULL))
+);
+
+COMMENT ON TABLE pggit.merges IS
+    'Three-way schema merges: source, target, base/ours/theirs commits, strategy, status (conflicts, merged), merge commit.';
+
+REVOKE ALL ON TABLE pggit.merges FROM PUBLIC;
+GRANT SELECT ON TABLE pggit.merges TO PUBLIC;
+
+-- The conflicts of a merge, one per object: kind both_changed (changed differently on
+-- both sides, or added twice differently), modify_delete, dependency (a view or
+-- function one side changed that names a column the other side dropped: a textual
+-- heuristic, see merge_three_way). Blobs and definitions of base, ours and theirs
+-- (NULL: absent on that side); resolution ours / theirs / custom with resolved_blob
+-- (NULL: the object is removed) once resolved.
+CREATE TABLE pggit.merge_conflicts (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    merge_id bigint NOT NULL REFERENCES pggit.merges (id),
+    object_kind text NOT NULL,
+    object_identity text COLLATE "C" NOT NULL,
+    kind text NOT NULL,
+    detail text,
+    base_blob text COLLATE "C",
+    ours_blob text COLLATE "C",
+    theirs_blob text COLLATE "C",
+    base_definition text,
+    ours_definition text,
+    theirs_definition text,
+    resolution text,
+    resolved_blob text COLLATE "C",
+    resolved_at timestamptz,
+    resolved_by text,
+    CONSTRAINT merge_conflicts_object_key UNIQUE (merge_id, object_kind, object_identity),
+    CONSTRAINT merge_conflicts_kind_check CHECK (kind IN ('both_changed', 'modify_delete', 'dependency')),
+    CONSTRAINT merge_conflicts_resolution_check CHECK (resolution IN ('ours', 'theirs', 'custom'))
+);
+
+COMMENT ON TABLE pggit.merge_conflicts IS
+    'Conflicts of pggit.merge: object, kind, base/ours/theirs definitions, resolution (ours, theirs, custom).';
+
+REVOKE ALL ON TABLE pggit.merge_conflicts FROM PUBLIC;
+GRANT SELECT ON TABLE pggit.merge_conflicts TO PUBLIC;
+
 -- ---- functions (generated) ----
 -- from sql/functions/dag/commit_generation.sql (new: function pggit.commit_generation())
 -- pggit.commit_generation() -> trigger
@@ -1354,6 +1416,784 @@ $function$;
 
 COMMENT ON FUNCTION pggit.table_details(oid) IS
     'Names and DDL pieces of a table that its canonical definition leaves out (columns, named constraints and indexes), as jsonb.';
+
+-- from sql/functions/trees/tree_set.sql (new)
+-- pggit.tree_set(parent_tree text[], kinds text[], identities text[], blobs text[]) -> text[]
+--
+-- Promises: the commit tree (256 bucket-node hashes, bucket 1 first, the format of
+-- sql/functions/trees/tree_apply.sql) obtained from `parent_tree` by setting each
+-- (kinds[i], identities[i]) to blobs[i], or removing it when blobs[i] is NULL, with
+-- every node it needs stored in pggit.tree_nodes. The three arrays are parallel; a
+-- (kind, identity) given twice takes its last value. Only the buckets these keys fall
+-- in are read and rewritten; the others keep the parent's node hash.
+-- Internal: called by pggit.merge and pggit.merge_continue to store a merged tree.
+-- Errors: 22004 when an argument is NULL; 22023 when parent_tree is not 256 hashes,
+-- the arrays differ in length, a kind or identity is NULL, or a touched bucket's node
+-- is missing.
+-- VOLATILE (writes pggit.tree_nodes); no EXECUTE for PUBLIC.
+-- Cost: O(keys set + entries of the touched buckets).
+CREATE OR REPLACE FUNCTION pggit.tree_set(parent_tree text[], kinds text[], identities text[], blobs text[])
+RETURNS text[]
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_tree text[];
+    v_missing integer;
+BEGIN
+    IF tree_set.parent_tree IS NULL OR tree_set.kinds IS NULL OR tree_set.identities IS NULL
+       OR tree_set.blobs IS NULL THEN
+        RAISE EXCEPTION 'tree_set: no argument may be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF pg_catalog.cardinality(tree_set.parent_tree) <> 256
+       OR pg_catalog.array_position(tree_set.parent_tree, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid commit tree: expected 256 bucket hashes, got %',
+                pg_catalog.cardinality(tree_set.parent_tree)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF pg_catalog.cardinality(tree_set.kinds) <> pg_catalog.cardinality(tree_set.identities)
+       OR pg_catalog.cardinality(tree_set.kinds) <> pg_catalog.cardinality(tree_set.blobs)
+       OR pg_catalog.array_position(tree_set.kinds, NULL) IS NOT NULL
+       OR pg_catalog.array_position(tree_set.identities, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'tree_set: kinds, identities and blobs must be parallel arrays without NULL keys'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    WITH parent AS (
+        SELECT p.hash, p.bucket::integer AS bucket
+          FROM pg_catalog.unnest(tree_set.parent_tree) WITH ORDINALITY AS p (hash, bucket)
+    ), setting AS (
+        SELECT DISTINCT ON (s.kind, s.identity) s.kind, s.identity, s.blob
+          FROM ROWS FROM (pg_catalog.unnest(tree_set.kinds), pg_catalog.unnest(tree_set.identities),
+                          pg_catalog.unnest(tree_set.blobs))
+               WITH ORDINALITY AS s (kind, identity, blob, n)
+         ORDER BY s.kind, s.identity, s.n DESC
+    ), touched AS (
+        SELECT DISTINCT pggit.tree_bucket(s.identity) AS bucket FROM setting AS s
+    ), base AS (
+        SELECT t.bucket, e.v ->> 0 AS kind, e.v ->> 1 AS identity, e.v ->> 2 AS blob
+          FROM touched AS t
+          JOIN parent AS p ON p.bucket = t.bucket
+          JOIN pggit.tree_nodes AS n ON n.hash = p.hash
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
+    ), entries AS (
+        SELECT b.bucket, b.kind, b.identity, b.blob
+          FROM base AS b
+         WHERE NOT EXISTS (SELECT FROM setting AS s WHERE s.kind = b.kind AND s.identity = b.identity)
+        UNION ALL
+        SELECT pggit.tree_bucket(s.identity), s.kind, s.identity, s.blob
+          FROM setting AS s
+         WHERE s.blob IS NOT NULL
+    ), nodes AS (
+        SELECT t.bucket,
+               pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(coalesce(
+                   pg_catalog.string_agg(pggit.tree_entry_line(e.kind, e.identity, e.blob), ''
+                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8')),
+                   ''), 'UTF8')), 'hex') AS hash,
+               coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(e.kind, e.identity, e.blob)
+                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8'))
+                   FILTER (WHERE e.kind IS NOT NULL), '[]'::jsonb) AS entries
+          FROM touched AS t
+          LEFT JOIN entries AS e ON e.bucket = t.bucket
+         GROUP BY t.bucket
+    ), stored AS (
+        INSERT INTO pggit.tree_nodes AS tn (hash, entries)
+        SELECT DISTINCT ON (n.hash) n.hash, n.entries
+          FROM nodes AS n
+         ORDER BY n.hash
+        ON CONFLICT (hash) DO NOTHING
+    )
+    SELECT pg_catalog.array_agg(coalesce(n.hash, p.hash) ORDER BY g.bucket),
+           (SELECT pg_catalog.count(*)::integer
+              FROM touched AS t
+              JOIN parent AS tp ON tp.bucket = t.bucket
+             WHERE NOT EXISTS (SELECT FROM pggit.tree_nodes AS tn WHERE tn.hash = tp.hash))
+      INTO v_tree, v_missing
+      FROM pg_catalog.generate_series(1, 256) AS g (bucket)
+      LEFT JOIN parent AS p ON p.bucket = g.bucket
+      LEFT JOIN nodes AS n ON n.bucket = g.bucket;
+
+    IF v_missing > 0 THEN
+        RAISE EXCEPTION 'invalid commit tree: % bucket node(s) missing from pggit.tree_nodes', v_missing
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN v_tree;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.tree_set(text[], text[], text[], text[]) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.tree_set(text[], text[], text[], text[]) IS
+    'Internal: the commit tree after setting (or removing, blob NULL) entries of parent_tree; stores new nodes.';
+
+-- from sql/functions/merge/commit_merge.sql (new)
+-- pggit.commit_merge(target text, merge_parent text, message text, merged_tree text[],
+--                    expected_head text) -> text
+--
+-- Promises: records a merge commit on branch `target` and returns its Trinity ID: the
+-- sibling of pggit.commit_changes for merges (commit_changes stays as level 1
+-- promised). Internal (no EXECUTE for PUBLIC): pggit.merge and pggit.merge_continue
+-- call it with the merged tree they computed.
+--   * Same branch lock as commit_changes: the target's branches row is read
+--     SELECT ... FOR NO KEY UPDATE, so merges and ordinary commits to one branch queue
+--     on one lock and the branch stays one linear chain.
+--   * The head read under that lock must be `expected_head` (the head the merge was
+--     computed against), else 55000: a merge is never recorded over a head it did not
+--     see.
+--   * parent_hash = that head, merge_parent_hash = `merge_parent` (the merged commit;
+--     it must exist and differ from the head).
+--   * Like commit_changes, the target's pending history rows (branch = target,
+--     commit_hash IS NULL) are attached to the merge commit and applied on top of
+--     `merged_tree` (pggit.tree_apply): they are the target's live changes, newer than
+--     both sides.
+--   * The tree (256 bucket hashes) is stored in pggit.trees; its root is the commit's
+--     schema_hash. author = session_user, committed_at = clock_timestamp().
+-- Errors: 22004 NULL argument; 42704 unknown branch or merge_parent commit; 55000 the
+-- branch is deleted, has no commit, or its head is not expected_head; 22023
+-- merge_parent equal to the head, or a malformed tree (tree_apply's checks).
+CREATE OR REPLACE FUNCTION pggit.commit_merge(
+    target text,
+    merge_parent text,
+    message text,
+    merged_tree text[],
+    expected_head text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_branch_id bigint;
+    v_head text;
+    v_status text;
+    v_pending bigint[];
+    v_tree text[];
+    v_root text;
+    v_id text;
+BEGIN
+    IF commit_merge.target IS NULL OR commit_merge.merge_parent IS NULL OR commit_merge.message IS NULL
+       OR commit_merge.merged_tree IS NULL OR commit_merge.expected_head IS NULL THEN
+        RAISE EXCEPTION 'commit_merge: no argument may be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT b.id, b.head_commit_hash, b.status
+      INTO v_branch_id, v_head, v_status
+      FROM pggit.branches AS b
+     WHERE b.name = commit_merge.target
+       FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', commit_merge.target
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot commit to deleted branch "%"', commit_merge.target
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF v_head IS DISTINCT FROM commit_merge.expected_head THEN
+        RAISE EXCEPTION 'branch "%" moved from % to % since the merge was computed',
+                commit_merge.target, commit_merge.expected_head, coalesce(v_head, 'no commit')
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Merge again.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pggit.commits AS c WHERE c.hash = commit_merge.merge_parent) THEN
+        RAISE EXCEPTION 'commit "%" does not exist', commit_merge.merge_parent
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF commit_merge.merge_parent = v_head THEN
+        RAISE EXCEPTION 'a merge commit needs two different parents (both are %)', v_head
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT pg_catalog.array_agg(h.id ORDER BY h.id)
+      INTO v_pending
+      FROM pggit.history AS h
+     WHERE h.branch = commit_merge.target
+       AND h.commit_hash IS NULL;
+    IF v_pending IS NULL THEN
+        v_tree := commit_merge.merged_tree;
+        IF pg_catalog.cardinality(v_tree) <> 256 OR pg_catalog.array_position(v_tree, NULL) IS NOT NULL THEN
+            RAISE EXCEPTION 'invalid commit tree: expected 256 bucket hashes, got %', pg_catalog.cardinality(v_tree)
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    ELSE
+        v_tree := pggit.tree_apply(commit_merge.merged_tree, v_pending);
+    END IF;
+    v_root := pg_catalog.encode(
+        pg_catalog.sha256(pg_catalog.convert_to(pg_catalog.array_to_string(v_tree, ''), 'UTF8')), 'hex');
+    INSERT INTO pggit.trees (hash, buckets)
+    VALUES (v_root, v_tree)
+    ON CONFLICT (hash) DO NOTHING;
+
+    v_id := pggit.generate_trinity_id();
+    INSERT INTO pggit.commits (hash, branch_id, parent_hash, merge_parent_hash, message, schema_hash)
+    VALUES (v_id, v_branch_id, v_head, commit_merge.merge_parent, commit_merge.message, v_root);
+
+    IF v_pending IS NOT NULL THEN
+        UPDATE pggit.history AS h
+           SET commit_hash = v_id
+         WHERE h.id = ANY (v_pending);
+    END IF;
+
+    UPDATE pggit.branches AS b
+       SET head_commit_hash = v_id
+     WHERE b.id = v_branch_id;
+
+    RETURN v_id;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.commit_merge(text, text, text, text[], text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.commit_merge(text, text, text, text[], text) IS
+    'Internal: records a merge commit (two parents) on target with the merged tree and target''s pending changes.';
+
+-- from sql/functions/merge/merge_three_way.sql (new)
+-- pggit.merge_three_way(base text, ours text, theirs text)
+--   -> TABLE(object_kind text, object_identity text, base_blob text, ours_blob text,
+--            theirs_blob text, merged_blob text, conflict text, detail text)
+--
+-- Promises: the three-way merge of the schema trees of three commits, per object
+-- (kind, identity), by blob hash (the canonical definition). One row per object whose
+-- blob is not the same in all three trees (objects equal everywhere are left out):
+--   * ours = theirs (both sides made the same change, or neither): merged = ours;
+--   * ours = base: merged = theirs (only theirs changed it); theirs = base: merged = ours;
+--   * else a conflict, merged = ours (a placeholder: the caller resolves):
+--     'modify_delete' when one side removed it, else 'both_changed' (also two different
+--     additions of one identity).
+--   * 'dependency' (a heuristic, on definitions' text): a view, materialized view,
+--     function or procedure that one side added or changed and whose definition names,
+--     as whole words, both a table and a column of it that the other side dropped
+--     (the column is in the base's object_details of the table and not in that side's,
+--     or the side dropped the table). A textual match: a false match only asks the user
+--     more; a dependency through another name (a synonym-like view, dynamic SQL) is not
+--     seen. Tables whose base or side state has no object_details (recorded before
+--     level 4) are not checked. detail names the table, column and side.
+--   Renames are not followed: a renamed object is a removal and an addition (so a
+--   rename on one side of an object the other side modified is a modify_delete).
+-- Only buckets whose node differs between ours and theirs are read (a bucket equal on
+-- both sides merges to itself), so the cost is O(entries of the differing buckets).
+-- Internal (no EXECUTE for PUBLIC). Errors: 22004 NULL; commit_tree's 42704 / 55000.
+CREATE OR REPLACE FUNCTION pggit.merge_three_way(base text, ours text, theirs text)
+RETURNS TABLE(object_kind text, object_identity text, base_blob text, ours_blob text, theirs_blob text,
+              merged_blob text, conflict text, detail text)
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_base text[];
+    v_ours text[];
+    v_theirs text[];
+    v_ref text;
+    v_tree text[];
+BEGIN
+    IF merge_three_way.base IS NULL OR merge_three_way.ours IS NULL OR merge_three_way.theirs IS NULL THEN
+        RAISE EXCEPTION 'merge_three_way: no argument may be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOREACH v_ref IN ARRAY ARRAY[merge_three_way.base, merge_three_way.ours, merge_three_way.theirs] LOOP
+        SELECT t.buckets INTO v_tree
+          FROM pggit.commits AS c
+          LEFT JOIN pggit.trees AS t ON t.hash = c.schema_hash
+         WHERE c.hash = v_ref;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'commit "%" does not exist', v_ref
+                USING ERRCODE = 'undefined_object';
+        END IF;
+        IF v_tree IS NULL THEN
+            RAISE EXCEPTION 'commit "%" has no tree: it was made before level 2 (tracking) was installed', v_ref
+                USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        IF v_base IS NULL THEN
+            v_base := v_tree;
+        ELSIF v_ours IS NULL THEN
+            v_ours := v_tree;
+        ELSE
+            v_theirs := v_tree;
+        END IF;
+    END LOOP;
+
+    RETURN QUERY
+    WITH trees AS (
+        SELECT 'b'::text AS side, s.hash, s.bucket::integer AS bucket
+          FROM pg_catalog.unnest(v_base) WITH ORDINALITY AS s (hash, bucket)
+        UNION ALL
+        SELECT 'o', s.hash, s.bucket::integer FROM pg_catalog.unnest(v_ours) WITH ORDINALITY AS s (hash, bucket)
+        UNION ALL
+        SELECT 't', s.hash, s.bucket::integer FROM pg_catalog.unnest(v_theirs) WITH ORDINALITY AS s (hash, bucket)
+    ), differing AS (
+        SELECT o.bucket
+          FROM trees AS o
+          JOIN trees AS t ON t.bucket = o.bucket AND t.side = 't'
+         WHERE o.side = 'o' AND o.hash <> t.hash
+    ), entries AS (
+        SELECT s.side, e.v ->> 0 AS kind, e.v ->> 1 AS identity, e.v ->> 2 AS blob
+          FROM differing AS d
+          JOIN trees AS s ON s.bucket = d.bucket
+          JOIN pggit.tree_nodes AS n ON n.hash = s.hash
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
+    ), three AS (
+        SELECT e.kind, e.identity,
+               pg_catalog.max(e.blob) FILTER (WHERE e.side = 'b') AS b,
+               pg_catalog.max(e.blob) FILTER (WHERE e.side = 'o') AS o,
+               pg_catalog.max(e.blob) FILTER (WHERE e.side = 't') AS t
+          FROM entries AS e
+         GROUP BY e.kind, e.identity
+    ), changed AS (
+        SELECT x.kind, x.identity, x.b, x.o, x.t,
+               CASE WHEN x.o IS NOT DISTINCT FROM x.t THEN x.o
+                    WHEN x.o IS NOT DISTINCT FROM x.b THEN x.t
+                    ELSE x.o END AS merged,
+               CASE WHEN x.o IS NOT DISTINCT FROM x.t OR x.o IS NOT DISTINCT FROM x.b
+                         OR x.t IS NOT DISTINCT FROM x.b THEN NULL
+                    WHEN x.o IS NULL OR x.t IS NULL THEN 'modify_delete'
+                    ELSE 'both_changed' END AS conflict
+          FROM three AS x
+         WHERE NOT (x.o IS NOT DISTINCT FROM x.b AND x.t IS NOT DISTINCT FROM x.b)
+    ), side_tables AS (
+        SELECT 'ours'::text AS side, c.identity, c.b, c.o AS blob FROM changed AS c
+         WHERE c.kind = 'table' AND c.b IS NOT NULL AND c.o IS DISTINCT FROM c.b
+        UNION ALL
+        SELECT 'theirs', c.identity, c.b, c.t FROM changed AS c
+         WHERE c.kind = 'table' AND c.b IS NOT NULL AND c.t IS DISTINCT FROM c.b
+    ), dropped AS (
+        SELECT st.side, st.identity AS tbl, bc.v ->> 'n' AS col,
+               pg_catalog.regexp_replace(
+                   pg_catalog.regexp_replace(st.identity, '^("([^"]|"")*"|[^."]*)\.', ''),
+                   '^"(.*)"$', '\1') AS tbl_name
+          FROM side_tables AS st
+          JOIN pggit.object_details AS bd ON bd.identity = st.identity AND bd.blob_hash = st.b
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(bd.details -> 'cols') AS bc (v)
+         WHERE (st.blob IS NULL
+                OR EXISTS (SELECT FROM pggit.object_details AS sd
+                            WHERE sd.identity = st.identity AND sd.blob_hash = st.blob))
+           AND NOT EXISTS (SELECT FROM pggit.object_details AS sd
+                           CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(sd.details -> 'cols') AS sc (v)
+                            WHERE sd.identity = st.identity AND sd.blob_hash = st.blob
+                              AND sc.v ->> 'n' = bc.v ->> 'n')
+    ), users AS (
+        SELECT 'theirs'::text AS side, c.kind, c.identity, c.t AS blob FROM changed AS c
+         WHERE c.kind IN ('view', 'materialized view', 'function', 'procedure')
+           AND c.t IS NOT NULL AND c.t IS DISTINCT FROM c.b
+        UNION ALL
+        SELECT 'ours', c.kind, c.identity, c.o FROM changed AS c
+         WHERE c.kind IN ('view', 'materialized view', 'function', 'procedure')
+           AND c.o IS NOT NULL AND c.o IS DISTINCT FROM c.b
+    ), dependency AS (
+        SELECT DISTINCT ON (u.kind, u.identity) u.kind, u.identity,
+               pg_catalog.format('uses column %s of %s, dropped on %s', d.col, d.tbl, d.side) AS detail
+          FROM users AS u
+          JOIN pggit.blobs AS bl ON bl.hash = u.blob
+          JOIN dropped AS d ON d.side <> u.side
+         WHERE bl.definition ~* ('\m' || pg_catalog.regexp_replace(d.tbl_name, '([^[:alnum:]_])', '\\\1', 'g') || '\M')
+           AND bl.definition ~* ('\m' || pg_catalog.regexp_replace(d.col, '([^[:alnum:]_])', '\\\1', 'g') || '\M')
+         ORDER BY u.kind, u.identity, d.tbl, d.col
+    )
+    SELECT c.kind, c.identity, c.b, c.o, c.t, c.merged,
+           coalesce(c.conflict, CASE WHEN dp.identity IS NOT NULL THEN 'dependency' END),
+           CASE WHEN c.conflict IS NULL THEN dp.detail END
+      FROM changed AS c
+      LEFT JOIN dependency AS dp ON dp.kind = c.kind AND dp.identity = c.identity
+     ORDER BY pg_catalog.convert_to(c.identity, 'UTF8'), pg_catalog.convert_to(c.kind, 'UTF8');
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.merge_three_way(text, text, text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.merge_three_way(text, text, text) IS
+    'Internal: per-object three-way merge of three commits'' trees (changed objects only), with conflict kinds.';
+
+-- from sql/functions/merge/merge_migration.sql (new)
+-- pggit.merge_migration(from_commit text, to_commit text) -> text
+--
+-- Promises: pggit.generate_migration(from_commit, to_commit) as one script: the
+-- statements in step order, one per line, each warning written on the line before its
+-- statement as `-- WARNING: <warning>`; '' when there is nothing to do. Internal:
+-- the `migration` column of pggit.merge and pggit.merge_continue. Errors: diff's.
+CREATE OR REPLACE FUNCTION pggit.merge_migration(from_commit text, to_commit text)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    -- plpgsql, not sql: the body is not resolved when the file is loaded (before migration/).
+    RETURN (SELECT coalesce(pg_catalog.string_agg(
+                       CASE WHEN g.warning IS NOT NULL THEN '-- WARNING: ' || g.warning || E'\n' ELSE '' END
+                       || g.statement, E'\n' ORDER BY g.step), '')
+              FROM pggit.generate_migration(merge_migration.from_commit, merge_migration.to_commit) AS g);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.merge_migration(text, text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.merge_migration(text, text) IS
+    'Internal: generate_migration(from, to) as one script, warnings as comment lines before their statements.';
+
+-- from sql/functions/merge/merge_record.sql (new)
+-- pggit.merge_record(merge_id bigint, message text) -> text
+--
+-- Promises: completes the three-way merge pggit.merges row `merge_id` describes: the
+-- merged tree is ours' tree (pggit.tree_set) with every object set to its merged blob
+-- (pggit.merge_three_way), a conflict's object to its recorded resolved_blob (NULL:
+-- removed); the merge commit is recorded by pggit.commit_merge on the merge's target
+-- with parent = ours_hash (the head must still be it) and merge parent = theirs_hash;
+-- the merges row becomes status 'merged' with its commit_hash. Returns the commit id.
+-- Internal (no EXECUTE for PUBLIC): called by pggit.merge and pggit.merge_continue,
+-- which lock and check the merge first.
+-- Errors: 42704 unknown merge; 55000 unresolved conflicts, or commit_merge's.
+CREATE OR REPLACE FUNCTION pggit.merge_record(merge_id bigint, message text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_merge pggit.merges%ROWTYPE;
+    v_unresolved bigint;
+    v_kinds text[];
+    v_identities text[];
+    v_blobs text[];
+    v_tree text[];
+    v_commit text;
+BEGIN
+    SELECT m.* INTO v_merge FROM pggit.merges AS m WHERE m.id = merge_record.merge_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'merge % does not exist', merge_record.merge_id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT pg_catalog.count(*) INTO v_unresolved
+      FROM pggit.merge_conflicts AS mc
+     WHERE mc.merge_id = merge_record.merge_id AND mc.resolution IS NULL;
+    IF v_unresolved > 0 THEN
+        RAISE EXCEPTION 'merge % has % unresolved conflict(s)', merge_record.merge_id, v_unresolved
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Resolve each with pggit.resolve_conflict(id, ''ours'' | ''theirs'' | definition).';
+    END IF;
+
+    SELECT coalesce(pg_catalog.array_agg(r.kind), '{}'), coalesce(pg_catalog.array_agg(r.identity), '{}'),
+           coalesce(pg_catalog.array_agg(r.blob), '{}')
+      INTO v_kinds, v_identities, v_blobs
+      FROM (SELECT w.object_kind AS kind, w.object_identity AS identity,
+                   CASE WHEN mc.id IS NOT NULL THEN mc.resolved_blob ELSE w.merged_blob END AS blob,
+                   w.ours_blob
+              FROM pggit.merge_three_way(v_merge.base_hash, v_merge.ours_hash, v_merge.theirs_hash) AS w
+              LEFT JOIN pggit.merge_conflicts AS mc
+                ON mc.merge_id = merge_record.merge_id
+               AND mc.object_kind = w.object_kind
+               AND mc.object_identity = w.object_identity) AS r
+     WHERE r.blob IS DISTINCT FROM r.ours_blob;
+
+    SELECT t.buckets INTO v_tree
+      FROM pggit.commits AS c
+      JOIN pggit.trees AS t ON t.hash = c.schema_hash
+     WHERE c.hash = v_merge.ours_hash;
+    v_tree := pggit.tree_set(v_tree, v_kinds, v_identities, v_blobs);
+    v_commit := pggit.commit_merge(v_merge.target, v_merge.theirs_hash, merge_record.message, v_tree,
+                                   v_merge.ours_hash);
+    UPDATE pggit.merges AS m
+       SET status = 'merged', commit_hash = v_commit, merged_at = pg_catalog.clock_timestamp()
+     WHERE m.id = merge_record.merge_id;
+    RETURN v_commit;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.merge_record(bigint, text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.merge_record(bigint, text) IS
+    'Internal: builds the merged tree of a recorded merge (with its resolutions) and records the merge commit.';
+
+-- from sql/functions/merge/merge.sql (new)
+-- pggit.merge(source text, target text DEFAULT 'main', strategy text DEFAULT 'fail')
+--   -> TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+--            theirs_hash text, changes integer, conflicts integer, migration text)
+--
+-- Promises: merges the ref `source` (a commit id, branch, tag; not WORKING) into the
+-- branch `target`, three-way against their merge base (pggit.merge_base). One row:
+--   * The target's branch row is locked first (SELECT ... FOR NO KEY UPDATE, the lock
+--     commit_changes takes), and everything is computed against the head read under
+--     it: concurrent merges and commits into one branch are serial, none is lost.
+--   * 'up-to-date': source is the target's head or an ancestor of it: nothing changes,
+--     commit_hash = the head, merge_id NULL, migration ''.
+--   * 'fast-forward': the base is the target's head: the head moves to source's commit
+--     (no new commit, no pggit.merges row); migration = generate_migration(old head,
+--     source). The target's pending history rows stay pending.
+--   * else a three-way merge per object (pggit.merge_three_way: base, ours = target
+--     head, theirs = source) is recorded in pggit.merges (merge_id) and its conflicts
+--     in pggit.merge_conflicts (kinds both_changed, modify_delete, dependency);
+--     changes = objects whose merged definition differs from ours, conflicts = the
+--     conflict rows.
+--     - strategy 'fail' with conflicts: status 'conflicts', no commit, no head move,
+--       nothing else changes; the conflict rows stay for pggit.resolve_conflict and
+--       pggit.merge_continue. commit_hash and migration NULL.
+--     - no conflicts, or strategy 'ours' / 'theirs' (every conflict resolved to that
+--       side, recorded as its resolution): status 'merged': a merge commit on target
+--       (pggit.commit_merge: parents = old head and source's commit; the target's
+--       pending history rows attached and applied on top), message 'Merge <source>
+--       into <target>'.
+--     migration = generate_migration(old head, merge commit) as one script
+--     (pggit.merge_migration: statements in order, warnings as `-- WARNING:` lines):
+--     the DDL that turns a database at the target's old head into the merged schema.
+--     It does not know the live database: changes pending on the target (already
+--     live) are in it too.
+--   base_hash, ours_hash (the target's head before), theirs_hash (source's commit).
+-- Errors: 22004 NULL argument; 22023 strategy not fail/ours/theirs, WORKING as source
+-- or target; 42704 unknown target branch, and resolve_ref's errors for source (42704,
+-- 42P09, 55000); 55000 deleted target, target without commits, no common ancestor, a
+-- side without a tree (made before level 2).
+-- SECURITY DEFINER (writes pggit's tables) with a pinned search_path; EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.merge(source text, target text DEFAULT 'main', strategy text DEFAULT 'fail')
+RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+              theirs_hash text, changes integer, conflicts integer, migration text)
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_head text;
+    v_status text;
+    v_theirs text;
+    v_base text;
+    v_merge bigint;
+    v_changes integer;
+    v_conflicts integer;
+    v_commit text;
+BEGIN
+    IF merge.source IS NULL OR merge.target IS NULL OR merge.strategy IS NULL THEN
+        RAISE EXCEPTION 'merge: source, target and strategy must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF merge.strategy NOT IN ('fail', 'ours', 'theirs') THEN
+        RAISE EXCEPTION 'invalid merge strategy "%": expected fail, ours or theirs', merge.strategy
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF merge.source = 'WORKING' OR merge.target = 'WORKING' THEN
+        RAISE EXCEPTION 'WORKING cannot be merged or merged into: commit it first'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_theirs := pggit.resolve_ref(merge.source);
+
+    SELECT b.head_commit_hash, b.status INTO v_head, v_status
+      FROM pggit.branches AS b
+     WHERE b.name = merge.target
+       FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', merge.target
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot merge into deleted branch "%"', merge.target
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF v_head IS NULL THEN
+        RAISE EXCEPTION 'branch "%" has no commit to merge into', merge.target
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    v_base := pggit.dag_merge_base(v_theirs, v_head);
+    IF v_base IS NULL THEN
+        RAISE EXCEPTION 'commits % and % have no common ancestor', v_theirs, v_head
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    IF v_base = v_theirs THEN
+        RETURN QUERY SELECT NULL::bigint, 'up-to-date'::text, v_head, v_base, v_head, v_theirs, 0, 0, ''::text;
+        RETURN;
+    END IF;
+    IF v_base = v_head THEN
+        UPDATE pggit.branches AS b SET head_commit_hash = v_theirs WHERE b.name = merge.target;
+        RETURN QUERY
+            SELECT NULL::bigint, 'fast-forward'::text, v_theirs, v_base, v_head, v_theirs,
+                   (SELECT pg_catalog.count(*)::integer FROM pggit.diff(v_head, v_theirs)), 0,
+                   pggit.merge_migration(v_head, v_theirs);
+        RETURN;
+    END IF;
+
+    INSERT INTO pggit.merges AS m (source, target, base_hash, ours_hash, theirs_hash, strategy, status)
+    VALUES (merge.source, merge.target, v_base, v_head, v_theirs, merge.strategy, 'conflicts')
+    RETURNING m.id INTO v_merge;
+
+    WITH w AS (
+        SELECT * FROM pggit.merge_three_way(v_base, v_head, v_theirs)
+    ), ins AS (
+        INSERT INTO pggit.merge_conflicts AS mc
+               (merge_id, object_kind, object_identity, kind, detail, base_blob, ours_blob, theirs_blob,
+                base_definition, ours_definition, theirs_definition, resolution, resolved_blob, resolved_at, resolved_by)
+        SELECT v_merge, w.object_kind, w.object_identity, w.conflict, w.detail, w.base_blob, w.ours_blob, w.theirs_blob,
+               (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.base_blob),
+               (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.ours_blob),
+               (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.theirs_blob),
+               nullif(merge.strategy, 'fail'),
+               CASE merge.strategy WHEN 'ours' THEN w.ours_blob WHEN 'theirs' THEN w.theirs_blob END,
+               CASE WHEN merge.strategy <> 'fail' THEN pg_catalog.clock_timestamp() END,
+               CASE WHEN merge.strategy <> 'fail' THEN SESSION_USER END
+          FROM w
+         WHERE w.conflict IS NOT NULL
+        RETURNING 1
+    )
+    SELECT (SELECT pg_catalog.count(*)::integer FROM ins),
+           (SELECT pg_catalog.count(*)::integer FROM w
+             WHERE (CASE WHEN w.conflict IS NULL THEN w.merged_blob
+                         WHEN merge.strategy = 'theirs' THEN w.theirs_blob
+                         ELSE w.ours_blob END) IS DISTINCT FROM w.ours_blob)
+      INTO v_conflicts, v_changes;
+
+    IF v_conflicts > 0 AND merge.strategy = 'fail' THEN
+        RETURN QUERY SELECT v_merge, 'conflicts'::text, NULL::text, v_base, v_head, v_theirs, v_changes, v_conflicts,
+                            NULL::text;
+        RETURN;
+    END IF;
+    v_commit := pggit.merge_record(v_merge, pg_catalog.format('Merge %s into %s', merge.source, merge.target));
+    RETURN QUERY SELECT v_merge, 'merged'::text, v_commit, v_base, v_head, v_theirs, v_changes, v_conflicts,
+                        pggit.merge_migration(v_head, v_commit);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.merge(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge(text, text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.merge(text, text, text) IS
+    'Three-way schema merge of source into target against their merge base: up-to-date, fast-forward, merged or conflicts.';
+
+-- from sql/functions/merge/resolve_conflict.sql (new)
+-- pggit.resolve_conflict(conflict_id bigint, resolution text) -> text
+--
+-- Promises: records how one conflict of a merge with status 'conflicts' is resolved
+-- and returns the resolution kind stored: 'ours' (the object as the target has it;
+-- absent if the target removed it), 'theirs' (as the source has it), or any other
+-- text is the object's new canonical definition ('custom': stored as a blob under its
+-- sha256, like tracked definitions). Resolving again replaces the earlier choice.
+-- pggit.merge_continue(id) then records the merge.
+-- Errors: 22004 NULL; 22023 an empty or blank custom definition; 42704 unknown
+-- conflict; 55000 its merge is already merged.
+-- SECURITY DEFINER with a pinned search_path; EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.resolve_conflict(conflict_id bigint, resolution text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_merge bigint;
+    v_status text;
+    v_ours text;
+    v_theirs text;
+    v_kind text;
+    v_blob text;
+BEGIN
+    IF resolve_conflict.conflict_id IS NULL OR resolve_conflict.resolution IS NULL THEN
+        RAISE EXCEPTION 'resolve_conflict: conflict_id and resolution must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT mc.merge_id, mc.ours_blob, mc.theirs_blob INTO v_merge, v_ours, v_theirs
+      FROM pggit.merge_conflicts AS mc
+     WHERE mc.id = resolve_conflict.conflict_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'merge conflict % does not exist', resolve_conflict.conflict_id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT m.status INTO v_status FROM pggit.merges AS m WHERE m.id = v_merge FOR UPDATE;
+    IF v_status <> 'conflicts' THEN
+        RAISE EXCEPTION 'merge % is already %: its conflicts cannot change', v_merge, v_status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF resolve_conflict.resolution = 'ours' THEN
+        v_kind := 'ours';
+        v_blob := v_ours;
+    ELSIF resolve_conflict.resolution = 'theirs' THEN
+        v_kind := 'theirs';
+        v_blob := v_theirs;
+    ELSE
+        IF pg_catalog.btrim(resolve_conflict.resolution, E' \t\r\n') = '' THEN
+            RAISE EXCEPTION 'a custom resolution must be a definition, not blank: use ''ours'', ''theirs'' or the definition'
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        v_kind := 'custom';
+        v_blob := pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(resolve_conflict.resolution, 'UTF8')), 'hex');
+        INSERT INTO pggit.blobs (hash, definition) VALUES (v_blob, resolve_conflict.resolution)
+        ON CONFLICT (hash) DO NOTHING;
+    END IF;
+    UPDATE pggit.merge_conflicts AS mc
+       SET resolution = v_kind, resolved_blob = v_blob,
+           resolved_at = pg_catalog.clock_timestamp(), resolved_by = SESSION_USER
+     WHERE mc.id = resolve_conflict.conflict_id;
+    RETURN v_kind;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.resolve_conflict(bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.resolve_conflict(bigint, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.resolve_conflict(bigint, text) IS
+    'Resolves one merge conflict: ''ours'', ''theirs'' or a custom canonical definition; returns the kind stored.';
+
+-- from sql/functions/merge/merge_continue.sql (new)
+-- pggit.merge_continue(id bigint)
+--   -> TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+--            theirs_hash text, changes integer, conflicts integer, migration text)
+--
+-- Promises: completes a merge that pggit.merge left with status 'conflicts' once every
+-- conflict is resolved (pggit.resolve_conflict): the merge commit is recorded as
+-- pggit.merge does (pggit.merge_record, under the target's branch lock) and the same
+-- row shape is returned, status 'merged', changes = objects whose merged definition
+-- (rows of pggit.diff(ours, merge commit)), migration = generate_migration(ours,
+-- merge commit) as one script.
+-- Errors: 22004 NULL; 42704 unknown merge; 55000 already merged, unresolved conflicts,
+-- or the target's head moved since the merge was computed (merge again).
+-- SECURITY DEFINER with a pinned search_path; EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.merge_continue(id bigint)
+RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+              theirs_hash text, changes integer, conflicts integer, migration text)
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_merge pggit.merges%ROWTYPE;
+    v_commit text;
+    v_conflicts integer;
+    v_changes integer;
+BEGIN
+    IF merge_continue.id IS NULL THEN
+        RAISE EXCEPTION 'merge_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT m.* INTO v_merge FROM pggit.merges AS m WHERE m.id = merge_continue.id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'merge % does not exist', merge_continue.id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_merge.status <> 'conflicts' THEN
+        RAISE EXCEPTION 'merge % is already %', merge_continue.id, v_merge.status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    v_commit := pggit.merge_record(merge_continue.id,
+                                   pg_catalog.format('Merge %s into %s', v_merge.source, v_merge.target));
+    SELECT pg_catalog.count(*)::integer INTO v_conflicts
+      FROM pggit.merge_conflicts AS mc WHERE mc.merge_id = merge_continue.id;
+    SELECT pg_catalog.count(*)::integer INTO v_changes FROM pggit.diff(v_merge.ours_hash, v_commit) AS d;
+    RETURN QUERY SELECT merge_continue.id, 'merged'::text, v_commit, v_merge.base_hash, v_merge.ours_hash,
+                        v_merge.theirs_hash, v_changes, v_conflicts, pggit.merge_migration(v_merge.ours_hash, v_commit);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.merge_continue(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge_continue(bigint) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.merge_continue(bigint) IS
+    'Completes a merge left with conflicts once all are resolved: records the merge commit.';
 
 -- ====================================================================
 -- objects that need the functions above

@@ -1,0 +1,56 @@
+-- pggit.merge_continue(id bigint)
+--   -> TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+--            theirs_hash text, changes integer, conflicts integer, migration text)
+--
+-- Promises: completes a merge that pggit.merge left with status 'conflicts' once every
+-- conflict is resolved (pggit.resolve_conflict): the merge commit is recorded as
+-- pggit.merge does (pggit.merge_record, under the target's branch lock) and the same
+-- row shape is returned, status 'merged', changes = objects whose merged definition
+-- (rows of pggit.diff(ours, merge commit)), migration = generate_migration(ours,
+-- merge commit) as one script.
+-- Errors: 22004 NULL; 42704 unknown merge; 55000 already merged, unresolved conflicts,
+-- or the target's head moved since the merge was computed (merge again).
+-- SECURITY DEFINER with a pinned search_path; EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.merge_continue(id bigint)
+RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+              theirs_hash text, changes integer, conflicts integer, migration text)
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_merge pggit.merges%ROWTYPE;
+    v_commit text;
+    v_conflicts integer;
+    v_changes integer;
+BEGIN
+    IF merge_continue.id IS NULL THEN
+        RAISE EXCEPTION 'merge_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT m.* INTO v_merge FROM pggit.merges AS m WHERE m.id = merge_continue.id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'merge % does not exist', merge_continue.id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_merge.status <> 'conflicts' THEN
+        RAISE EXCEPTION 'merge % is already %', merge_continue.id, v_merge.status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    v_commit := pggit.merge_record(merge_continue.id,
+                                   pg_catalog.format('Merge %s into %s', v_merge.source, v_merge.target));
+    SELECT pg_catalog.count(*)::integer INTO v_conflicts
+      FROM pggit.merge_conflicts AS mc WHERE mc.merge_id = merge_continue.id;
+    SELECT pg_catalog.count(*)::integer INTO v_changes FROM pggit.diff(v_merge.ours_hash, v_commit) AS d;
+    RETURN QUERY SELECT merge_continue.id, 'merged'::text, v_commit, v_merge.base_hash, v_merge.ours_hash,
+                        v_merge.theirs_hash, v_changes, v_conflicts, pggit.merge_migration(v_merge.ours_hash, v_commit);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.merge_continue(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge_continue(bigint) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.merge_continue(bigint) IS
+    'Completes a merge left with conflicts once all are resolved: records the merge commit.';

@@ -1,0 +1,26 @@
+-- pggit.merge_migration(from_commit text, to_commit text) -> text
+--
+-- Promises: pggit.generate_migration(from_commit, to_commit) as one script: the
+-- statements in step order, one per line, each warning written on the line before its
+-- statement as `-- WARNING: <warning>`; '' when there is nothing to do. Internal:
+-- the `migration` column of pggit.merge and pggit.merge_continue. Errors: diff's.
+CREATE OR REPLACE FUNCTION pggit.merge_migration(from_commit text, to_commit text)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    -- plpgsql, not sql: the body is not resolved when the file is loaded (before migration/).
+    RETURN (SELECT coalesce(pg_catalog.string_agg(
+                       CASE WHEN g.warning IS NOT NULL THEN '-- WARNING: ' || g.warning || E'\n' ELSE '' END
+                       || g.statement, E'\n' ORDER BY g.step), '')
+              FROM pggit.generate_migration(merge_migration.from_commit, merge_migration.to_commit) AS g);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.merge_migration(text, text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.merge_migration(text, text) IS
+    'Internal: generate_migration(from, to) as one script, warnings as comment lines before their statements.';
