@@ -10,6 +10,11 @@
 - ``generate_migration`` between the same two commits (100 changed tables: each an
   ALTER TABLE .. ADD COLUMN, names from pggit.object_details); baseline: ``diff`` alone
   (what the generator adds on top of it).
+- ``merge`` of two branches over a 1,000-table schema: each branch changed 50 tables of
+  its own (ADD COLUMN); the whole merge (three-way, merged tree, merge commit, and the
+  migration script of 50 steps), rolled back after each run; baseline: the naive
+  per-object three-way of the three full trees (``pggit.commit_tree`` x 3, joined),
+  which writes nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ COMMITS = 10_000
 FORK_BACK = 100
 TABLES = 1_000
 CHANGED = 100
+MERGE_CHANGED = 50
 
 _BASELINE_BASE = """
 WITH RECURSIVE a (h) AS (
@@ -115,6 +121,56 @@ def diff_costs(conn: psycopg.Connection) -> list[Result]:
     return [diff_result, gen_result]
 
 
+_BASELINE_MERGE = """
+SELECT k, i, CASE WHEN o IS NOT DISTINCT FROM t OR o IS NOT DISTINCT FROM b THEN t ELSE o END,
+       NOT (o IS NOT DISTINCT FROM t OR o IS NOT DISTINCT FROM b OR t IS NOT DISTINCT FROM b)
+  FROM (SELECT coalesce(b.object_kind, o.object_kind, t.object_kind) AS k,
+               coalesce(b.object_identity, o.object_identity, t.object_identity) AS i,
+               b.blob_hash AS b, o.blob_hash AS o, t.blob_hash AS t
+          FROM pggit.commit_tree(%(base)s) AS b
+          FULL JOIN pggit.commit_tree(%(ours)s) AS o USING (object_kind, object_identity)
+          FULL JOIN pggit.commit_tree(%(theirs)s) AS t
+            ON t.object_kind = coalesce(b.object_kind, o.object_kind)
+           AND t.object_identity = coalesce(b.object_identity, o.object_identity)) AS x
+ WHERE b IS DISTINCT FROM o OR b IS DISTINCT FROM t
+"""
+
+
+def _timed_merge(conn: psycopg.Connection) -> float:
+    conn.execute("BEGIN")
+    try:
+        return _ms(conn, "SELECT * FROM pggit.merge('bench/y', 'bench/x')", {})
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def merge_costs(conn: psycopg.Connection) -> list[Result]:
+    conn.execute(f"DO $$ BEGIN FOR i IN 1..{TABLES} LOOP"
+                 " EXECUTE format('CREATE TABLE public.%I (id bigint PRIMARY KEY, name text, amount numeric)',"
+                 " 'bench_t' || i); END LOOP; END $$")
+    base = conn.execute("SELECT pggit.commit_changes('main', 'tables')").fetchone()[0]
+    for branch, offset in (("bench/x", 0), ("bench/y", 1)):
+        conn.execute("SELECT pggit.create_branch(%s)", (branch,))
+        conn.execute("SELECT pggit.checkout(%s)", (branch,))
+        conn.execute(f"DO $$ BEGIN FOR i IN 1..{MERGE_CHANGED} LOOP"
+                     f" EXECUTE format('ALTER TABLE public.%I ADD COLUMN note text', 'bench_t' || (i * 10 + {offset}));"
+                     " END LOOP; END $$")
+        conn.execute("SELECT pggit.commit_changes(%s, 'changed')", (branch,))
+    conn.execute("SELECT pggit.checkout('main')")
+    conn.execute("VACUUM ANALYZE")
+    conn.execute("BEGIN")
+    row = conn.execute("SELECT status, changes, conflicts, migration FROM pggit.merge('bench/y', 'bench/x')").fetchone()
+    conn.execute("ROLLBACK")
+    assert row[:3] == ("merged", MERGE_CHANGED, 0), row[:3]
+    assert row[3].count("ADD COLUMN note text") == MERGE_CHANGED, row[3][:200]
+    ours, samples = median_of(RUNS, lambda: _timed_merge(conn))
+    params = {"base": base, "ours": conn.execute("SELECT pggit.resolve_ref('bench/x')").fetchone()[0],
+              "theirs": conn.execute("SELECT pggit.resolve_ref('bench/y')").fetchone()[0]}
+    plain, _ = median_of(5, lambda: _ms(conn, _BASELINE_MERGE, params))
+    return [Result(f"merge of two branches, {TABLES:,} tables, {MERGE_CHANGED} changed on each side", "ms", ours,
+                   plain, "three full commit_trees joined (no writes)", "<= 200 ms", ours <= 200, samples)]
+
+
 def run(server: PggitServer) -> list[Result]:
     admin = server.conninfo("postgres")
     results: list[Result] = []
@@ -126,4 +182,8 @@ def run(server: PggitServer) -> list[Result]:
     Migrator(server.conninfo("bench_l4_diff")).migrate()
     with connect(server.conninfo("bench_l4_diff")) as conn:
         results.extend(diff_costs(conn))
+    _fresh_db(admin, "bench_l4_merge")
+    Migrator(server.conninfo("bench_l4_merge")).migrate()
+    with connect(server.conninfo("bench_l4_merge")) as conn:
+        results.extend(merge_costs(conn))
     return results
