@@ -9,6 +9,9 @@
 -- (CREATE/ALTER TABLE, types, data changes; schema-qualify every name)
 -- ====================================================================
 
+DROP FUNCTION pggit.revert(text, boolean);
+DROP FUNCTION pggit.checkout(text, boolean, boolean);
+DROP FUNCTION pggit.apply_migration(text, boolean);
 DROP FUNCTION pggit.merge_continue(bigint);
 DROP FUNCTION pggit.resolve_conflict(bigint, text);
 DROP FUNCTION pggit.merge(text, text, text);

@@ -2195,6 +2195,269 @@ GRANT EXECUTE ON FUNCTION pggit.merge_continue(bigint) TO PUBLIC;
 COMMENT ON FUNCTION pggit.merge_continue(bigint) IS
     'Completes a merge left with conflicts once all are resolved: records the merge commit.';
 
+-- from sql/functions/migration/apply_migration.sql (new)
+-- pggit.apply_migration(to_ref text, force boolean) -> integer
+--
+-- Promises: brings the live schema to the schema at `to_ref` by executing the steps of
+-- pggit.generate_migration('WORKING', to_ref) in step order, with the caller's rights,
+-- in the caller's transaction, and returns the number of statements executed. Every
+-- step is checked before the first one runs:
+--   - a plain step runs;
+--   - a commented-out `-- DROP TABLE t;` or `-- ALTER TABLE t DROP COLUMN c;` runs
+--     (without its `-- `) when the table has no row / the column no non-NULL value;
+--     when it holds data it runs only with `force`;
+--   - any other commented-out statement (a narrowing type change, a dropped sequence,
+--     an enum losing or reordering labels) runs only with `force`;
+--   - a commented note the generator could not turn into DDL ("not generated") is
+--     never run: it is refused even with `force`.
+-- The DDL is tracked as usual (history rows on the session's branch).
+-- Errors: 22004 NULL; generate_migration's (resolve_ref's) errors; 0A000 a step that
+-- is not generated (DETAIL: the steps); 55000 steps that lose data without `force`
+-- (DETAIL: the steps and their warnings; HINT: force => true); whatever a statement
+-- raises. An internal building block of checkout(branch, apply) and revert;
+-- SECURITY INVOKER, EXECUTE: PUBLIC (it runs only DDL the caller may run).
+CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    r record;
+    v_sql text;
+    v_m text[];
+    v_rel regclass;
+    v_col name;
+    v_has boolean;
+    v_steps text[] := '{}';
+    v_lossy text[] := '{}';
+    v_notes text[] := '{}';
+BEGIN
+    IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL THEN
+        RAISE EXCEPTION 'to_ref and force must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR r IN SELECT g.step, g.statement, g.warning
+               FROM pggit.generate_migration('WORKING', apply_migration.to_ref) AS g
+              ORDER BY g.step
+    LOOP
+        IF left(r.statement, 3) <> '-- ' THEN
+            v_steps := v_steps || r.statement;
+            CONTINUE;
+        END IF;
+        IF right(r.statement, 1) <> ';' THEN
+            v_notes := v_notes || format('step %s: %s (%s)', r.step, r.statement, r.warning);
+            CONTINUE;
+        END IF;
+        v_sql := substr(r.statement, 4);
+        v_has := NULL;
+        v_m := regexp_match(v_sql, '^DROP TABLE (.+);$');
+        IF v_m IS NOT NULL THEN
+            v_rel := to_regclass(v_m[1]);
+            IF v_rel IS NOT NULL THEN
+                EXECUTE format('SELECT EXISTS (SELECT FROM %s)', v_rel) INTO v_has;
+            END IF;
+        ELSE
+            v_m := regexp_match(v_sql, '^ALTER TABLE (.+) DROP COLUMN (.+);$');
+            IF v_m IS NOT NULL THEN
+                v_rel := to_regclass(v_m[1]);
+                SELECT a.attname INTO v_col
+                  FROM pg_attribute AS a
+                 WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
+                   AND quote_ident(a.attname) = v_m[2];
+                IF v_col IS NOT NULL THEN
+                    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I IS NOT NULL)', v_rel, v_col) INTO v_has;
+                END IF;
+            END IF;
+        END IF;
+        IF v_has IS FALSE OR apply_migration.force THEN
+            v_steps := v_steps || v_sql;
+        ELSE
+            v_lossy := v_lossy || format('step %s: %s (%s)', r.step, v_sql,
+                                         coalesce(r.warning, 'loses data'));
+        END IF;
+    END LOOP;
+    IF cardinality(v_notes) > 0 THEN
+        RAISE EXCEPTION 'cannot bring the live schema to "%": % step(s) cannot be generated',
+                apply_migration.to_ref, cardinality(v_notes)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = array_to_string(v_notes, E'\n');
+    END IF;
+    IF cardinality(v_lossy) > 0 THEN
+        RAISE EXCEPTION 'bringing the live schema to "%" loses data in % step(s)',
+                apply_migration.to_ref, cardinality(v_lossy)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = array_to_string(v_lossy, E'\n'),
+                  HINT = 'Pass force => true to run them.';
+    END IF;
+    FOREACH v_sql IN ARRAY v_steps LOOP
+        EXECUTE v_sql;
+    END LOOP;
+    RETURN cardinality(v_steps);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.apply_migration(text, boolean) IS
+    'Executes generate_migration(WORKING, to_ref); data-losing steps only when empty or with force.';
+
+-- from sql/functions/tracking/checkout_apply.sql (new)
+-- pggit.checkout(branch text, apply boolean, force boolean DEFAULT false) -> text
+--
+-- Promises: level 2's pggit.checkout(branch) (an overload beside it: `apply` has no
+-- default, so pggit.checkout('x') still resolves to level 2's function). With `apply`
+-- false it is exactly pggit.checkout(branch). With `apply` true it also brings the
+-- live schema to the branch's head: it refuses while the session's current branch
+-- (pggit.current_branch()) or `branch` has uncommitted tracked changes
+-- (pggit.status()), makes `branch` the session's branch, then runs
+-- pggit.apply_migration(branch, force) (generate_migration('WORKING', branch); a dropped
+-- table with rows or column with non-NULL values, and every other data-losing step,
+-- only with `force`; steps that cannot be generated never). Everything happens in the
+-- caller's transaction: an error leaves neither DDL nor the branch switch. The DDL is
+-- tracked as usual: its history rows carry `branch` and stay pending on it (its next
+-- commit records them; their net effect on the branch's tree is nil), so a later
+-- checkout with apply from `branch` needs that commit first. Returns `branch`.
+-- Errors: level 2's checkout errors first; 22004 apply or force NULL; 55000 uncommitted
+-- tracked changes (message names the branch, DETAIL the objects), 55000 a branch
+-- without commits (resolve_ref), and apply_migration's errors (0A000, 55000 data loss).
+-- VOLATILE; SECURITY INVOKER (the DDL runs with the caller's rights); EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.checkout(branch text, apply boolean, force boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_branch text;
+    v_current text;
+    v_count bigint;
+    v_objects text;
+BEGIN
+    IF checkout.apply IS NULL OR checkout.force IS NULL THEN
+        PERFORM pggit.checkout(checkout.branch);
+        RAISE EXCEPTION 'apply and force must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT checkout.apply THEN
+        RETURN pggit.checkout(checkout.branch);
+    END IF;
+    v_current := pggit.current_branch();
+    PERFORM pggit.checkout(checkout.branch);  -- level 2's checks, and the switch
+    FOREACH v_branch IN ARRAY ARRAY[v_current, checkout.branch] LOOP
+        SELECT count(*), string_agg(DISTINCT coalesce(s.object_identity, s.command_tag), ', ')
+          INTO v_count, v_objects
+          FROM pggit.status(v_branch) AS s;
+        IF v_count > 0 THEN
+            RAISE EXCEPTION 'cannot check out "%" with apply: branch "%" has % uncommitted tracked change(s)',
+                    checkout.branch, v_branch, v_count
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed: %s', v_objects),
+                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', v_branch);
+        END IF;
+    END LOOP;
+    PERFORM pggit.apply_migration(checkout.branch, checkout.force);
+    RETURN checkout.branch;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.checkout(text, boolean, boolean) IS
+    'checkout(branch) and, with apply, the live schema brought to the branch head (refuses pending changes and data loss without force).';
+
+-- from sql/functions/migration/revert.sql (new)
+-- pggit.revert(commit text, force boolean DEFAULT false) -> text
+--
+-- Promises: records the inverse of a commit: the live schema is brought from the
+-- commit's schema back to its parent's (pggit.apply_migration(parent, force): the
+-- steps of generate_migration('WORKING', parent), with checkout's data-loss rule), and
+-- a commit with message 'Revert "<message>"' is recorded on the commit's branch
+-- (pggit.commit_changes); returns the new commit's id. `commit` is any ref
+-- (resolve_ref). The branch is the session's branch when its head is the commit, else
+-- the commit's own branch when its head is the commit; only a head can be reverted: an
+-- older commit is refused (a later commit may build on what it changed, and an inverse
+-- applied on top of the head is not checked to be sound yet). The live schema must be
+-- the commit's schema (diff(commit, 'WORKING') empty) and neither that branch nor the
+-- session's branch may have uncommitted tracked changes. The DDL's history rows are
+-- recorded on that branch (the setting pggit.branch is set for the transaction while
+-- the DDL runs, then restored) and become the revert commit's changes. A merge commit
+-- is reverted to its first parent (the previous head of its branch). All in the
+-- caller's transaction.
+-- Errors: 22004 NULL; 22023 `WORKING`; resolve_ref's errors (42704 unknown commit);
+-- 55000 a root commit (no parent), a commit that is no branch head, uncommitted
+-- changes, a live schema that differs from the commit (HINT: checkout with apply), a
+-- commit or parent without a tree; apply_migration's errors (55000 data loss without
+-- force, 0A000).
+-- VOLATILE; SECURITY INVOKER (the DDL runs with the caller's rights); EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.revert(commit text, force boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_hash text;
+    v_parent text;
+    v_message text;
+    v_branch text;
+    v_current text := pggit.current_branch();
+    v_saved text := coalesce(current_setting('pggit.branch', true), '');
+    v_name text;
+    v_count bigint;
+BEGIN
+    IF revert.commit IS NULL OR revert.force IS NULL THEN
+        RAISE EXCEPTION 'commit and force must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_hash := pggit.resolve_ref(revert.commit);
+    IF v_hash IS NULL THEN
+        RAISE EXCEPTION 'cannot revert "WORKING": name a commit'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT c.parent_hash, c.message,
+           CASE WHEN EXISTS (SELECT FROM pggit.branches AS b
+                              WHERE b.name = v_current AND b.head_commit_hash = c.hash
+                                AND b.status IS DISTINCT FROM 'deleted') THEN v_current
+                ELSE (SELECT b.name FROM pggit.branches AS b
+                       WHERE b.id = c.branch_id AND b.head_commit_hash = c.hash
+                         AND b.status IS DISTINCT FROM 'deleted') END
+      INTO v_parent, v_message, v_branch
+      FROM pggit.commits AS c
+     WHERE c.hash = v_hash;
+    IF v_parent IS NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: it is a root commit (no parent)', v_hash
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF v_branch IS NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: it is not the head of its branch or of the session''s branch "%"',
+                v_hash, v_current
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Only a branch head can be reverted.';
+    END IF;
+    FOREACH v_name IN ARRAY ARRAY[v_current, v_branch] LOOP
+        SELECT count(*) INTO v_count FROM pggit.status(v_name) AS s;
+        IF v_count > 0 THEN
+            RAISE EXCEPTION 'cannot revert commit %: branch "%" has % uncommitted tracked change(s)',
+                    v_hash, v_name, v_count
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', v_name);
+        END IF;
+    END LOOP;
+    IF EXISTS (SELECT FROM pggit.diff(v_hash, 'WORKING')) THEN
+        RAISE EXCEPTION 'cannot revert commit %: the live schema differs from it', v_hash
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = format('Bring it there first: pggit.checkout(%L, apply => true).', v_branch);
+    END IF;
+    PERFORM set_config('pggit.branch', v_branch, true);
+    PERFORM pggit.apply_migration(v_parent, revert.force);
+    PERFORM set_config('pggit.branch', v_saved, true);
+    RETURN pggit.commit_changes(v_branch, format('Revert "%s"', v_message));
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.revert(text, boolean) IS
+    'Reverts a branch head: applies the migration back to its parent and commits it as Revert "<message>".';
+
 -- ====================================================================
 -- objects that need the functions above
 -- ====================================================================

@@ -1,0 +1,104 @@
+-- pggit.apply_migration(to_ref text, force boolean) -> integer
+--
+-- Promises: brings the live schema to the schema at `to_ref` by executing the steps of
+-- pggit.generate_migration('WORKING', to_ref) in step order, with the caller's rights,
+-- in the caller's transaction, and returns the number of statements executed. Every
+-- step is checked before the first one runs:
+--   - a plain step runs;
+--   - a commented-out `-- DROP TABLE t;` or `-- ALTER TABLE t DROP COLUMN c;` runs
+--     (without its `-- `) when the table has no row / the column no non-NULL value;
+--     when it holds data it runs only with `force`;
+--   - any other commented-out statement (a narrowing type change, a dropped sequence,
+--     an enum losing or reordering labels) runs only with `force`;
+--   - a commented note the generator could not turn into DDL ("not generated") is
+--     never run: it is refused even with `force`.
+-- The DDL is tracked as usual (history rows on the session's branch).
+-- Errors: 22004 NULL; generate_migration's (resolve_ref's) errors; 0A000 a step that
+-- is not generated (DETAIL: the steps); 55000 steps that lose data without `force`
+-- (DETAIL: the steps and their warnings; HINT: force => true); whatever a statement
+-- raises. An internal building block of checkout(branch, apply) and revert;
+-- SECURITY INVOKER, EXECUTE: PUBLIC (it runs only DDL the caller may run).
+CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    r record;
+    v_sql text;
+    v_m text[];
+    v_rel regclass;
+    v_col name;
+    v_has boolean;
+    v_steps text[] := '{}';
+    v_lossy text[] := '{}';
+    v_notes text[] := '{}';
+BEGIN
+    IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL THEN
+        RAISE EXCEPTION 'to_ref and force must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR r IN SELECT g.step, g.statement, g.warning
+               FROM pggit.generate_migration('WORKING', apply_migration.to_ref) AS g
+              ORDER BY g.step
+    LOOP
+        IF left(r.statement, 3) <> '-- ' THEN
+            v_steps := v_steps || r.statement;
+            CONTINUE;
+        END IF;
+        IF right(r.statement, 1) <> ';' THEN
+            v_notes := v_notes || format('step %s: %s (%s)', r.step, r.statement, r.warning);
+            CONTINUE;
+        END IF;
+        v_sql := substr(r.statement, 4);
+        v_has := NULL;
+        v_m := regexp_match(v_sql, '^DROP TABLE (.+);$');
+        IF v_m IS NOT NULL THEN
+            v_rel := to_regclass(v_m[1]);
+            IF v_rel IS NOT NULL THEN
+                EXECUTE format('SELECT EXISTS (SELECT FROM %s)', v_rel) INTO v_has;
+            END IF;
+        ELSE
+            v_m := regexp_match(v_sql, '^ALTER TABLE (.+) DROP COLUMN (.+);$');
+            IF v_m IS NOT NULL THEN
+                v_rel := to_regclass(v_m[1]);
+                SELECT a.attname INTO v_col
+                  FROM pg_attribute AS a
+                 WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
+                   AND quote_ident(a.attname) = v_m[2];
+                IF v_col IS NOT NULL THEN
+                    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I IS NOT NULL)', v_rel, v_col) INTO v_has;
+                END IF;
+            END IF;
+        END IF;
+        IF v_has IS FALSE OR apply_migration.force THEN
+            v_steps := v_steps || v_sql;
+        ELSE
+            v_lossy := v_lossy || format('step %s: %s (%s)', r.step, v_sql,
+                                         coalesce(r.warning, 'loses data'));
+        END IF;
+    END LOOP;
+    IF cardinality(v_notes) > 0 THEN
+        RAISE EXCEPTION 'cannot bring the live schema to "%": % step(s) cannot be generated',
+                apply_migration.to_ref, cardinality(v_notes)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = array_to_string(v_notes, E'\n');
+    END IF;
+    IF cardinality(v_lossy) > 0 THEN
+        RAISE EXCEPTION 'bringing the live schema to "%" loses data in % step(s)',
+                apply_migration.to_ref, cardinality(v_lossy)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = array_to_string(v_lossy, E'\n'),
+                  HINT = 'Pass force => true to run them.';
+    END IF;
+    FOREACH v_sql IN ARRAY v_steps LOOP
+        EXECUTE v_sql;
+    END LOOP;
+    RETURN cardinality(v_steps);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.apply_migration(text, boolean) IS
+    'Executes generate_migration(WORKING, to_ref); data-losing steps only when empty or with force.';
