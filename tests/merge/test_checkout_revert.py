@@ -186,3 +186,25 @@ def test_revert_refusals(pggit_conn: psycopg.Connection) -> None:
     assert diff(conn, first, "WORKING") == []
     conn.execute("SELECT pggit.revert('main')")  # reverting the revert re-creates app.x: nothing lost
     assert diff(conn, second, "WORKING") == []
+
+
+def test_checkout_apply_other_lossy_steps_need_force(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+    conn.execute("CREATE SCHEMA app")
+    conn.execute("CREATE TYPE app.e AS ENUM ('a', 'b', 'c')")
+    conn.execute("CREATE TABLE app.t (id int PRIMARY KEY, n bigint)")
+    commit(conn, "main", "base")
+    conn.execute("SELECT pggit.create_branch('narrow')")
+    conn.execute("SELECT pggit.checkout('narrow')")
+    conn.execute("ALTER TABLE app.t ALTER COLUMN n TYPE integer")
+    conn.execute("DROP TYPE app.e")
+    conn.execute("CREATE TYPE app.e AS ENUM ('a', 'b')")
+    commit(conn, "narrow", "narrow")
+    conn.execute("SELECT pggit.checkout('main', apply => true)")  # widening and new labels: nothing lost
+    assert diff(conn, "WORKING", "main") == []
+    commit(conn, "main")
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="loses data") as err:
+        conn.execute("SELECT pggit.checkout('narrow', apply => true)")  # empty table, but a narrowing and an enum
+    assert "app.t" in err.value.diag.message_detail and "app.e" in err.value.diag.message_detail
+    conn.execute("SELECT pggit.checkout('narrow', apply => true, force => true)")
+    assert diff(conn, "WORKING", "narrow") == []
