@@ -57,6 +57,45 @@ def test_resolve_errors(pggit_conn: psycopg.Connection, ref: str | None, sqlstat
         assert resolve(pggit_conn, "refs/heads/twin") == resolve(pggit_conn, "refs/tags/twin") == c
 
 
+def test_ancestry_suffixes(pggit_conn: psycopg.Connection) -> None:
+    c1 = commit(pggit_conn)
+    c2 = commit(pggit_conn)
+    pggit_conn.execute("SELECT pggit.create_branch('feature')")
+    f1 = commit(pggit_conn, "feature")
+    c3 = commit(pggit_conn)
+    row = pggit_conn.execute("SELECT status, commit_hash FROM pggit.merge('feature', 'main')").fetchone()
+    assert row[0] == "merged"
+    m = row[1]
+    pggit_conn.execute("SELECT pggit.tag('v1', %s)", (c2,))
+    expected = {
+        "main": m, "main^0": m, "main~0": m,
+        "main^": c3, "main^1": c3, "main~": c3, "main~1": c3,
+        "main^2": f1, "main^2~1": c2, "main^2^": c2,
+        "main~2": c2, "main~3": c1, "main^^^": c1, "main~1~1^1": c1,
+        "v1~1": c1, "refs/tags/v1^": c1, "refs/heads/feature~1": c2,
+        f"{c3}~2": c1, f"{m}^2": f1,
+    }
+    assert {ref: resolve(pggit_conn, ref) for ref in expected} == expected
+
+
+@pytest.mark.parametrize(("ref", "sqlstate", "message"), [
+    ("main~3", "42704", 'ref "main~3" does not exist: .* has no parent'),
+    ("main^2", "42704", 'ref "main\\^2" does not exist: .* has no second parent'),
+    ("main^3", "22023", "a commit has at most two"),
+    ("main~99999999999", "22023", "too large"),
+    ("WORKING~1", "22023", "WORKING .* has no ancestors"),
+    ("nope~1", "42704", 'ref "nope" does not exist'),
+    ("~1", "42704", 'ref "~1" does not exist'),
+])
+def test_ancestry_errors(pggit_conn: psycopg.Connection, ref: str, sqlstate: str, message: str) -> None:
+    commit(pggit_conn)
+    commit(pggit_conn)
+    commit(pggit_conn)
+    with pytest.raises(psycopg.Error, match=message) as caught:
+        resolve(pggit_conn, ref)
+    assert caught.value.sqlstate == sqlstate
+
+
 def test_commit_id_that_is_also_a_branch_name_is_ambiguous(pggit_conn: psycopg.Connection) -> None:
     c = commit(pggit_conn)
     pggit_conn.execute("SELECT pggit.create_branch(%s)", (c,))

@@ -9,18 +9,29 @@
 --   refs/tags/<t>     the commit of tag <t> only
 --   anything else     a full commit id, a live branch (its head) or a tag, by exact
 --                     match; it must name exactly one of them.
+--   <ref>~N, <ref>^N  ancestry suffixes as git reads them, any number, left to right:
+--                     ~N the N-th first-parent ancestor (~ alone = ~1), ^ / ^1 the
+--                     first parent, ^2 the merge parent (second parent of a merge
+--                     commit), ^0 the commit itself. Branch and tag names cannot
+--                     contain ~ or ^ (branch-name rules), so the suffix is never part
+--                     of a name. WORKING has no ancestors.
 -- Deleted branches are not refs (their commits stay reachable by id and by tags).
 -- Errors:
 --   22004 null_value_not_allowed     'ref must not be NULL'
 --   42704 undefined_object           'ref "<ref>" does not exist: no commit, branch or
---                                    tag of that name'
+--                                    tag of that name'; for a suffix that walks past a
+--                                    root or asks ^2 of a commit that is no merge:
+--                                    'ref "<ref>" does not exist: <commit> has no
+--                                    parent' / 'has no second parent'
+--   22023 invalid_parameter_value    a suffix on WORKING; ^N with N > 2 (a commit has
+--                                    at most two parents)
 --   42P09 ambiguous_alias            'ref "<ref>" is ambiguous: it names a commit, a
 --                                    branch and a tag' (those it names; HINT: use
 --                                    refs/heads/<ref> or refs/tags/<ref>)
 --   55000 object_not_in_prerequisite_state  'branch "<b>" is deleted' (and nothing else
 --                                    has that name); 'branch "<b>" has no commits yet'
 -- STABLE, SECURITY INVOKER (pggit's tables are readable by everyone), callable by
--- everyone. Cost: three primary-key or unique-index lookups.
+-- everyone. Cost: three primary-key or unique-index lookups, plus one per ancestry step.
 CREATE OR REPLACE FUNCTION pggit.resolve_ref(ref text)
 RETURNS text
 LANGUAGE plpgsql
@@ -37,6 +48,10 @@ DECLARE
     v_branch_status text;
     v_tag text;
     v_kinds text[] := '{}';
+    v_suffix text[];
+    v_step text[];
+    v_count integer;
+    v_parent text;
 BEGIN
     IF resolve_ref.ref IS NULL THEN
         RAISE EXCEPTION 'ref must not be NULL'
@@ -44,6 +59,52 @@ BEGIN
     END IF;
     IF resolve_ref.ref = 'WORKING' THEN
         RETURN NULL;
+    END IF;
+    -- Ancestry suffixes: resolve what is left of them, then walk the parents.
+    v_suffix := pg_catalog.regexp_match(resolve_ref.ref, '^(.+?)((?:[~^][0-9]*)+)$');
+    IF v_suffix IS NOT NULL THEN
+        IF v_suffix[1] = 'WORKING' THEN
+            RAISE EXCEPTION 'ref "%" is invalid: WORKING (the live schema) has no ancestors', resolve_ref.ref
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        v_commit := pggit.resolve_ref(v_suffix[1]);
+        FOR v_step IN SELECT m FROM pg_catalog.regexp_matches(v_suffix[2], '([~^])([0-9]*)', 'g') AS m LOOP
+            IF pg_catalog.length(v_step[2]) > 9 THEN
+                RAISE EXCEPTION 'ref "%" is invalid: % is too large', resolve_ref.ref, v_step[2]
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            v_count := coalesce(nullif(v_step[2], '')::integer, 1);
+            IF v_step[1] = '^' THEN
+                IF v_count > 2 THEN
+                    RAISE EXCEPTION 'ref "%" is invalid: ^% asks for parent %, a commit has at most two',
+                                    resolve_ref.ref, v_count, v_count
+                        USING ERRCODE = 'invalid_parameter_value';
+                END IF;
+                IF v_count = 0 THEN
+                    CONTINUE;
+                END IF;
+                SELECT CASE v_count WHEN 1 THEN c.parent_hash ELSE c.merge_parent_hash END
+                  INTO v_parent
+                  FROM pggit.commits AS c
+                 WHERE c.hash = v_commit;
+                IF v_parent IS NULL THEN
+                    RAISE EXCEPTION 'ref "%" does not exist: % has no %', resolve_ref.ref, v_commit,
+                                    CASE v_count WHEN 1 THEN 'parent' ELSE 'second parent' END
+                        USING ERRCODE = 'undefined_object';
+                END IF;
+                v_commit := v_parent;
+            ELSE
+                FOR i IN 1 .. v_count LOOP
+                    SELECT c.parent_hash INTO v_parent FROM pggit.commits AS c WHERE c.hash = v_commit;
+                    IF v_parent IS NULL THEN
+                        RAISE EXCEPTION 'ref "%" does not exist: % has no parent', resolve_ref.ref, v_commit
+                            USING ERRCODE = 'undefined_object';
+                    END IF;
+                    v_commit := v_parent;
+                END LOOP;
+            END IF;
+        END LOOP;
+        RETURN v_commit;
     END IF;
     IF pg_catalog.starts_with(resolve_ref.ref, 'refs/heads/') THEN
         v_scope := 'branch';
