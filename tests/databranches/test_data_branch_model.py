@@ -52,7 +52,7 @@ def make_machine(conn: psycopg.Connection) -> type[RuleBasedStateMachine]:
             self.create(BRANCHES[0])
 
         def teardown(self) -> None:
-            if not hasattr(self, "table"):
+            if not hasattr(self, "branches"):  # setup failed before the model existed: its error is the report
                 return
             for name in list(self.branches):
                 conn.execute("SELECT pggit.drop_data_branch(%s, %s)", (self.t.as_string(conn), name))
