@@ -287,17 +287,17 @@ def test_settling_never_hides_a_change(pggit_conn: psycopg.Connection, pggit_dsn
         # a change of the live schema cannot be settled: error, the row stays pending, no checkout row
         with user.transaction():
             user.execute("CREATE TABLE app.hidden (id int)")
-            with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="differs from its head") as err:
-                with user.transaction():
-                    user.execute("SELECT pggit.settle_checkout()")
+            with (pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="differs from its head") as err,
+                  user.transaction()):
+                user.execute("SELECT pggit.settle_checkout()")
             assert "app.hidden" in err.value.diag.message_detail
         assert pending(conn, "main") == ["app.hidden"]
         # nor the DDL of an earlier transaction undone in this one: refused, both rows stay pending
         with user.transaction():
             user.execute("DROP TABLE app.hidden")
-            with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="other transactions") as err:
-                with user.transaction():
-                    user.execute("SELECT pggit.settle_checkout()")
+            with (pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="other transactions") as err,
+                  user.transaction()):
+                user.execute("SELECT pggit.settle_checkout()")
             assert "app.hidden" in err.value.diag.message_detail
         assert pending(conn, "main") == ["app.hidden", "app.hidden"]
         commit(conn, "main", "hidden and gone")
@@ -416,3 +416,49 @@ def test_revert_of_an_older_commit_refusals(pggit_conn: psycopg.Connection) -> N
                         " WHERE c.hash = %s", (new,)).fetchone() == ("side",)
     assert conn.execute("SELECT to_regclass('app.n'), to_regclass('app.s2') IS NOT NULL").fetchone() == (None, True)
     assert conn.execute("SELECT id, a FROM app.t ORDER BY id").fetchall() == [(1, "x"), (2, "y")]
+
+
+def test_revert_of_a_merge_commit_is_against_its_first_parent(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+    conn.execute("CREATE SCHEMA app")
+    conn.execute("CREATE TABLE app.t (id int)")
+    commit(conn, "main", "base")
+    conn.execute("SELECT pggit.create_branch('f')")
+    conn.execute("SELECT pggit.checkout('f')")
+    conn.execute("CREATE TABLE app.f (id int)")
+    commit(conn, "f", "f")
+    conn.execute("SELECT pggit.checkout('main', apply => true)")
+    conn.execute("CREATE TABLE app.m (id int)")
+    before = commit(conn, "main", "m")
+    status, merged = conn.execute("SELECT status, commit_hash FROM pggit.merge('f')").fetchone()
+    assert status == "merged"
+    steps = steps_to(conn, "main")
+    assert any("CREATE TABLE app.f" in s for s in steps)
+    assert conn.execute("SELECT pggit.checkout('main', apply => true)").fetchone() == (len(steps),)
+    new = conn.execute("SELECT pggit.revert(%s)", (merged,)).fetchone()[0]
+    assert diff(conn, before, new) == [] and diff(conn, new, "WORKING") == []
+    assert conn.execute("SELECT to_regclass('app.f'), to_regclass('app.m') IS NOT NULL").fetchone() == (None, True)
+    assert conn.execute("SELECT parent_hash, merge_parent_hash FROM pggit.commits WHERE hash = %s",
+                        (new,)).fetchone() == (merged, None)
+
+
+def test_revert_never_undoes_a_later_change_of_a_dependent_view(pggit_conn: psycopg.Connection) -> None:
+    """The inverse of c1 re-creates the views over app.t from c1's parent: a view a later
+    commit changed would silently go back, so the result check refuses it."""
+    conn = pggit_conn
+    conn.execute("CREATE SCHEMA app")
+    conn.execute("CREATE TABLE app.t (id int, a int)")
+    conn.execute("CREATE VIEW app.v AS SELECT id FROM app.t")
+    base = commit(conn, "main", "base")
+    conn.execute("ALTER TABLE app.t ADD COLUMN b int")
+    c1 = commit(conn, "main", "b")
+    conn.execute("CREATE OR REPLACE VIEW app.v AS SELECT id, a FROM app.t")
+    head = commit(conn, "main", "v shows a")
+    script = " ".join(r[0] for r in conn.execute("SELECT statement FROM pggit.generate_migration(%s, %s)",
+                                                 (c1, base)))
+    assert "CREATE VIEW app.v" in script  # the inverse re-creates the view, from c1's parent
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="expected schema") as err:
+        conn.execute("SELECT pggit.revert(%s)", (c1,))
+    assert "app.v" in (err.value.diag.message_detail or "")
+    assert diff(conn, head, "WORKING") == []
+    assert conn.execute("SELECT count(*) FROM pggit.status('main')").fetchone() == (0,)
