@@ -22,6 +22,9 @@ DROP FUNCTION pggit.merge_three_way(text, text, text);
 DROP FUNCTION pggit.commit_merge(text, text, text, text[], text);
 DROP FUNCTION pggit.tree_set(text[], text[], text[], text[]);
 
+-- History rows settled by a checkout keep branch '<branch>@{checkout}' (no branch can
+-- have that name, so level 3's status and commit_changes never see them) and object_id
+-- NULL (its old value is in note); only the link to pggit.checkouts goes.
 ALTER TABLE pggit.history DROP COLUMN checkout_id;
 
 DROP TABLE pggit.checkouts;
