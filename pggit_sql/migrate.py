@@ -467,8 +467,11 @@ def reapply_roles(conn: psycopg.Connection, script: Path) -> bool:
     otherwise be incomplete.
     """
     row = conn.execute(_ROLES_APPLIED).fetchone()
-    if not (row and row[0]) or not script.is_file():
+    if not (row and row[0]):
         return False
+    if not script.is_file():
+        raise PggitError(f"sql/grants/roles.sql ran in this database but {script} is missing: "
+                         "run it again by hand (the new level's functions are executable by PUBLIC)")
     with conn.transaction():
         conn.execute(script.read_text(encoding="utf-8"))
     return True
@@ -583,7 +586,20 @@ class Migrator:
         if to == 0:
             parts.append(f"-- pggit-sql: then drop the bookkeeping schema\n"
                          f"DROP SCHEMA IF EXISTS {self.bookkeeping_schema} CASCADE;\n")
+        elif steps and self.claim_source == "catalog" and self._roles_applied():
+            script = roles_script(self.migrations_dir)
+            parts.append(f"-- pggit-sql: then {display_path(script)} again (it ran in this database)\n")
+            parts.append(script.read_text(encoding="utf-8"))
         return "\n".join(parts)
+
+    def _roles_applied(self) -> bool:
+        conn = connect(self.dsn)
+        try:
+            with db_errors(f"cannot read the grants of {dsnlib.describe(self.dsn)}"):
+                row = conn.execute(_ROLES_APPLIED).fetchone()
+        finally:
+            conn.close()
+        return bool(row and row[0])
 
     # ----- changes (under the advisory lock)
 

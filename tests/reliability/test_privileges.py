@@ -328,6 +328,7 @@ def test_migrate_and_rollback_keep_the_roles(pggit_new_database, pggit_migration
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(ROLES_SQL.read_text())
         assert grant_problems(conn) == []
+    assert "roles.sql again (it ran in this database)" in Migrator(dsn, pggit_migrations_dir).dry_run_sql()
     Migrator(dsn, pggit_migrations_dir).migrate()
     with psycopg.connect(dsn, autocommit=True) as conn:
         assert conn.execute("SELECT obj_description('pggit'::regnamespace)").fetchone() == (
@@ -339,6 +340,7 @@ def test_migrate_and_rollback_keep_the_roles(pggit_new_database, pggit_migration
         assert grant_problems(conn) == []
     # a database without the roles script keeps level 1's contract (EXECUTE for PUBLIC)
     plain = pggit_new_database(3)
+    assert "roles.sql again" not in Migrator(plain, pggit_migrations_dir).dry_run_sql()
     Migrator(plain, pggit_migrations_dir).migrate()
     with psycopg.connect(plain, autocommit=True) as conn:
         assert conn.execute("SELECT has_function_privilege('public', 'pggit.merge(text,text,text)', 'EXECUTE'),"
