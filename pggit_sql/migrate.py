@@ -443,6 +443,40 @@ class _Session:
         self.conn.execute(f"DROP SCHEMA IF EXISTS {self.meta} CASCADE")
 
 
+# --------------------------------------------------------------------------- roles.sql again
+
+# roles.sql grants USAGE on schema pggit to pggit_reader: that marks a database it ran in.
+_ROLES_APPLIED = """
+SELECT EXISTS (SELECT FROM pg_catalog.pg_namespace AS n, pg_catalog.aclexplode(n.nspacl) AS a
+                WHERE n.nspname = 'pggit' AND a.privilege_type = 'USAGE'
+                  AND a.grantee = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = 'pggit_reader'))
+"""
+
+
+def roles_script(migrations_dir: Path) -> Path:
+    """``sql/grants/roles.sql`` beside the levels' folder, else the project's."""
+    beside = migrations_dir.parent / "grants" / "roles.sql"
+    return beside if beside.is_file() else project_root() / "sql" / "grants" / "roles.sql"
+
+
+def reapply_roles(conn: psycopg.Connection, script: Path) -> bool:
+    """Run roles.sql again when it ran in this database before; True when it did.
+
+    A level creates its new functions executable by PUBLIC, and re-creating a function
+    from its file re-grants PUBLIC: after a migration or rollback the roles' grants would
+    otherwise be incomplete.
+    """
+    row = conn.execute(_ROLES_APPLIED).fetchone()
+    if not (row and row[0]):
+        return False
+    if not script.is_file():
+        raise PggitError(f"sql/grants/roles.sql ran in this database but {script} is missing: "
+                         "run it again by hand (the new level's functions are executable by PUBLIC)")
+    with conn.transaction():
+        conn.execute(script.read_text(encoding="utf-8"))
+    return True
+
+
 # --------------------------------------------------------------------------- the manager
 
 
@@ -552,7 +586,20 @@ class Migrator:
         if to == 0:
             parts.append(f"-- pggit-sql: then drop the bookkeeping schema\n"
                          f"DROP SCHEMA IF EXISTS {self.bookkeeping_schema} CASCADE;\n")
+        elif steps and self.claim_source == "catalog" and self._roles_applied():
+            script = roles_script(self.migrations_dir)
+            parts.append(f"-- pggit-sql: then {display_path(script)} again (it ran in this database)\n")
+            parts.append(script.read_text(encoding="utf-8"))
         return "\n".join(parts)
+
+    def _roles_applied(self) -> bool:
+        conn = connect(self.dsn)
+        try:
+            with db_errors(f"cannot read the grants of {dsnlib.describe(self.dsn)}"):
+                row = conn.execute(_ROLES_APPLIED).fetchone()
+        finally:
+            conn.close()
+        return bool(row and row[0])
 
     # ----- changes (under the advisory lock)
 
@@ -593,6 +640,9 @@ class Migrator:
             if applied:
                 with _quiet(), db_errors("post-apply hook failed", ROLLED_BACK):
                     backend.run_post_apply(todo)
+                if session.source == "catalog":
+                    with db_errors("re-running sql/grants/roles.sql failed", ROLLED_BACK):
+                        reapply_roles(session.conn, roles_script(self.migrations_dir))
         return applied
 
     def rollback(self, to: int) -> list[Level]:
@@ -615,6 +665,9 @@ class Migrator:
                 undone.append(level)
             if target == 0:
                 session.drop_bookkeeping()
+            elif undone and session.source == "catalog":
+                with db_errors("re-running sql/grants/roles.sql failed", ROLLED_BACK):
+                    reapply_roles(session.conn, roles_script(self.migrations_dir))
         return undone
 
     # ----- verification

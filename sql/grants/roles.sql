@@ -3,17 +3,25 @@
 -- Run it once per database, as a superuser (or a role with CREATEROLE that owns pggit's
 -- objects), after `pggit-sql migrate`:
 --     psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f sql/grants/roles.sql
--- It is idempotent. Roles are cluster-wide: they are created only when missing.
+-- It is idempotent and works at every level: a function the database's level does not
+-- have is skipped. Roles are cluster-wide: they are created only when missing.
+-- A level's migration creates its new functions executable by PUBLIC (and a level that
+-- re-creates a function from its file re-grants PUBLIC), so `pggit-sql migrate` and
+-- `pggit-sql rollback` run this script again, right after, in every database where it
+-- was run (pggit_reader holds USAGE on schema pggit). Running it by hand after a
+-- migration made some other way is the same.
 --
 -- What it does
 --   pggit_reader  SELECT on every table and view of schema pggit; EXECUTE on
 --                 diff_data_branch (which also needs SELECT on the table). The other
 --                 read-only functions (log, show, status, get_version, ...) stay
 --                 executable by PUBLIC and need only SELECT on pggit's tables.
---   pggit_writer  pggit_reader, plus EXECUTE on the functions that append history:
---                 commit_changes, create_branch, delete_branch, checkout, tag (level 4),
---                 generate_trinity_id, and create/merge/drop_data_branch (these also
---                 require owning the table).
+--   pggit_writer  pggit_reader, plus EXECUTE on the functions that append history or
+--                 change the schema for pggit: commit_changes, create_branch,
+--                 delete_branch, checkout (level 2's and level 4's overload),
+--                 generate_trinity_id, create/merge/drop_data_branch (these also require
+--                 owning the table); level 4: tag, merge, resolve_conflict,
+--                 merge_continue, merge_abort, apply_migration, revert, settle_checkout.
 --   pggit_admin   pggit_writer, plus pause_tracking / resume_tracking.
 --   PUBLIC        loses EXECUTE on the writing and admin functions (at install, PUBLIC
 --                 has it: level 1's contract lets every role commit); SELECT on
@@ -66,7 +74,10 @@ BEGIN
                              'create_data_branch', 'data_branch_create', 'diff_data_branch',
                              'data_branch_diff', 'merge_data_branch', 'data_branch_merge',
                              'drop_data_branch', 'data_branch_drop', 'generate_trinity_id',
-                             'pause_tracking', 'resume_tracking')
+                             'pause_tracking', 'resume_tracking',
+                             -- level 4
+                             'merge', 'resolve_conflict', 'merge_continue', 'merge_abort',
+                             'apply_migration', 'revert', 'settle_checkout')
     LOOP
         EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f.fn);
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %I', f.fn, f.grantee);

@@ -9,9 +9,10 @@
 -- (CREATE/ALTER TABLE, types, data changes; schema-qualify every name)
 -- ====================================================================
 
+DROP FUNCTION pggit.settle_checkout(text[]);
 DROP FUNCTION pggit.revert(text, boolean);
 DROP FUNCTION pggit.checkout(text, boolean, boolean);
-DROP FUNCTION pggit.apply_migration(text, boolean);
+DROP FUNCTION pggit.apply_migration(text, boolean, text);
 DROP FUNCTION pggit.merge_continue(bigint);
 DROP FUNCTION pggit.resolve_conflict(bigint, text);
 DROP FUNCTION pggit.merge(text, text, text);
@@ -20,6 +21,13 @@ DROP FUNCTION pggit.merge_migration(text, text);
 DROP FUNCTION pggit.merge_three_way(text, text, text);
 DROP FUNCTION pggit.commit_merge(text, text, text, text[], text);
 DROP FUNCTION pggit.tree_set(text[], text[], text[], text[]);
+
+-- History rows settled by a checkout keep branch '<branch>@{checkout}' (no branch can
+-- have that name, so level 3's status and commit_changes never see them) and object_id
+-- NULL (its old value is in note); only the link to pggit.checkouts goes.
+ALTER TABLE pggit.history DROP COLUMN checkout_id;
+
+DROP TABLE pggit.checkouts;
 
 DROP TABLE pggit.merge_conflicts;
 

@@ -158,6 +158,37 @@ COMMENT ON TABLE pggit.merge_conflicts IS
 REVOKE ALL ON TABLE pggit.merge_conflicts FROM PUBLIC;
 GRANT SELECT ON TABLE pggit.merge_conflicts TO PUBLIC;
 
+-- Checkouts with apply (pggit.checkout(branch, apply => true), via
+-- pggit.settle_checkout()): one row per checkout whose DDL was settled. The history
+-- rows of that DDL stay in pggit.history (statement, role, time, txid, object kind and
+-- identities, versions and hashes) with checkout_id set; settling detaches them from
+-- the pending changes of their branch (branch becomes '<branch>@{checkout}', object_id
+-- NULL, kept in note), so no commit takes them and diff does not replay them. Settled
+-- only when the live schema equals the branch head: they are no net change.
+CREATE TABLE pggit.checkouts (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    branch text NOT NULL,
+    commit_hash text COLLATE "C" NOT NULL REFERENCES pggit.commits (hash),
+    settled_rows integer NOT NULL,
+    statements text[] NOT NULL,
+    role text NOT NULL,
+    txid xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+    checked_out_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    CONSTRAINT checkouts_settled_rows_check CHECK (settled_rows >= 0)
+);
+
+COMMENT ON TABLE pggit.checkouts IS
+    'Checkouts with apply: branch, the head commit the live schema was brought to, history rows settled, the DDL run, role, transaction, time.';
+
+REVOKE ALL ON TABLE pggit.checkouts FROM PUBLIC;
+GRANT SELECT ON TABLE pggit.checkouts TO PUBLIC;
+
+ALTER TABLE pggit.history
+    ADD COLUMN checkout_id bigint REFERENCES pggit.checkouts (id);
+
+COMMENT ON COLUMN pggit.history.checkout_id IS
+    'The checkout with apply that ran and settled this row (pggit.checkouts); NULL for every other row.';
+
 -- ---- functions (generated) ----
 -- from sql/functions/dag/commit_generation.sql (new: function pggit.commit_generation())
 -- pggit.commit_generation() -> trigger
@@ -2257,11 +2288,11 @@ COMMENT ON FUNCTION pggit.merge_continue(bigint) IS
     'Completes a merge left with conflicts once all are resolved: records the merge commit.';
 
 -- from sql/functions/migration/apply_migration.sql (new)
--- pggit.apply_migration(to_ref text, force boolean) -> integer
+-- pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING') -> text[]
 --
 -- Promises: brings the live schema to the schema at `to_ref` by executing the steps of
--- pggit.generate_migration('WORKING', to_ref) in step order, with the caller's rights,
--- in the caller's transaction, and returns the number of statements executed. Every
+-- pggit.generate_migration(from_ref, to_ref) in step order, with the caller's rights,
+-- in the caller's transaction, and returns the statements executed, in order. Every
 -- step is checked before the first one runs:
 --   - a plain step runs;
 --   - a commented-out `-- DROP TABLE t;` or `-- ALTER TABLE t DROP COLUMN c;` runs
@@ -2271,14 +2302,17 @@ COMMENT ON FUNCTION pggit.merge_continue(bigint) IS
 --     an enum losing or reordering labels) runs only with `force`;
 --   - a commented note the generator could not turn into DDL ("not generated") is
 --     never run: it is refused even with `force`.
+-- `from_ref` is 'WORKING' (the live schema) but for pggit.revert, which passes a commit
+-- whose objects the script touches are, as revert has checked, as they are live (the
+-- inverse of one older commit, applied on top of the head).
 -- The DDL is tracked as usual (history rows on the session's branch).
 -- Errors: 22004 NULL; generate_migration's (resolve_ref's) errors; 0A000 a step that
 -- is not generated (DETAIL: the steps); 55000 steps that lose data without `force`
 -- (DETAIL: the steps and their warnings; HINT: force => true); whatever a statement
 -- raises. An internal building block of checkout(branch, apply) and revert;
 -- SECURITY INVOKER, EXECUTE: PUBLIC (it runs only DDL the caller may run).
-CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean)
-RETURNS integer
+CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING')
+RETURNS text[]
 LANGUAGE plpgsql
 VOLATILE
 PARALLEL UNSAFE
@@ -2295,12 +2329,12 @@ DECLARE
     v_lossy text[] := '{}';
     v_notes text[] := '{}';
 BEGIN
-    IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL THEN
-        RAISE EXCEPTION 'to_ref and force must not be NULL'
+    IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL OR apply_migration.from_ref IS NULL THEN
+        RAISE EXCEPTION 'to_ref, force and from_ref must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     FOR r IN SELECT g.step, g.statement, g.warning
-               FROM pggit.generate_migration('WORKING', apply_migration.to_ref) AS g
+               FROM pggit.generate_migration(apply_migration.from_ref, apply_migration.to_ref) AS g
               ORDER BY g.step
     LOOP
         IF left(r.statement, 3) <> '-- ' THEN
@@ -2355,35 +2389,41 @@ BEGIN
     FOREACH v_sql IN ARRAY v_steps LOOP
         EXECUTE v_sql;
     END LOOP;
-    RETURN cardinality(v_steps);
+    RETURN v_steps;
 END
 $function$;
 
-COMMENT ON FUNCTION pggit.apply_migration(text, boolean) IS
-    'Executes generate_migration(WORKING, to_ref); data-losing steps only when empty or with force.';
+COMMENT ON FUNCTION pggit.apply_migration(text, boolean, text) IS
+    'Executes generate_migration(from_ref (default WORKING), to_ref) on the live schema; data-losing steps only when empty or with force; returns the statements run.';
 
 -- from sql/functions/tracking/checkout_apply.sql (new)
--- pggit.checkout(branch text, apply boolean, force boolean DEFAULT false) -> text
+-- pggit.checkout(branch text, apply boolean, force boolean DEFAULT false) -> integer
 --
 -- Promises: level 2's pggit.checkout(branch) (an overload beside it: `apply` has no
--- default, so pggit.checkout('x') still resolves to level 2's function). With `apply`
--- false it is exactly pggit.checkout(branch). With `apply` true it also brings the
--- live schema to the branch's head: it refuses while the session's current branch
--- (pggit.current_branch()) or `branch` has uncommitted tracked changes
+-- default, so pggit.checkout('x') still resolves to level 2's function, which returns
+-- the branch name). Returns the number of DDL statements applied: 0 with `apply`
+-- false, which is exactly pggit.checkout(branch) otherwise. With `apply` true it also
+-- brings the live schema to the branch's head: it refuses while the session's current
+-- branch (pggit.current_branch()) or `branch` has uncommitted tracked changes
 -- (pggit.status()), makes `branch` the session's branch, then runs
 -- pggit.apply_migration(branch, force) (generate_migration('WORKING', branch); a dropped
 -- table with rows or column with non-NULL values, and every other data-losing step,
--- only with `force`; steps that cannot be generated never). Everything happens in the
--- caller's transaction: an error leaves neither DDL nor the branch switch. The DDL is
--- tracked as usual: its history rows carry `branch` and stay pending on it (its next
--- commit records them; their net effect on the branch's tree is nil), so a later
--- checkout with apply from `branch` needs that commit first. Returns `branch`.
+-- only with `force`; steps that cannot be generated never), then
+-- pggit.settle_checkout(): the history rows of that DDL (on `branch`) are recorded as
+-- settled by a new pggit.checkouts row instead of staying pending, so pggit.status()
+-- shows nothing pending for `branch` afterwards (the checkouts row keeps the statements
+-- run; the history rows their role, time, objects and versions) and a further checkout with apply
+-- (back, or elsewhere) needs no commit in between. Settling checks that the live
+-- schema now equals the head (diff empty); should the migration not have reached it,
+-- the checkout fails (55000) and leaves nothing. Everything happens in the caller's
+-- transaction: an error leaves neither DDL nor the branch switch nor a checkouts row.
 -- Errors: level 2's checkout errors first; 22004 apply or force NULL; 55000 uncommitted
 -- tracked changes (message names the branch, DETAIL the objects), 55000 a branch
--- without commits (resolve_ref), and apply_migration's errors (0A000, 55000 data loss).
+-- without commits (resolve_ref), apply_migration's errors (0A000, 55000 data loss),
+-- settle_checkout's (55000 tracking paused, live schema not at the head).
 -- VOLATILE; SECURITY INVOKER (the DDL runs with the caller's rights); EXECUTE: PUBLIC.
 CREATE OR REPLACE FUNCTION pggit.checkout(branch text, apply boolean, force boolean DEFAULT false)
-RETURNS text
+RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
 PARALLEL UNSAFE
@@ -2394,6 +2434,7 @@ DECLARE
     v_current text;
     v_count bigint;
     v_objects text;
+    v_applied text[];
 BEGIN
     IF checkout.apply IS NULL OR checkout.force IS NULL THEN
         PERFORM pggit.checkout(checkout.branch);
@@ -2401,7 +2442,8 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF NOT checkout.apply THEN
-        RETURN pggit.checkout(checkout.branch);
+        PERFORM pggit.checkout(checkout.branch);
+        RETURN 0;
     END IF;
     v_current := pggit.current_branch();
     PERFORM pggit.checkout(checkout.branch);  -- level 2's checks, and the switch
@@ -2417,38 +2459,51 @@ BEGIN
                       HINT = format('Commit them first: pggit.commit_changes(%L, message).', v_branch);
         END IF;
     END LOOP;
-    PERFORM pggit.apply_migration(checkout.branch, checkout.force);
-    RETURN checkout.branch;
+    v_applied := pggit.apply_migration(checkout.branch, checkout.force);
+    PERFORM pggit.settle_checkout(v_applied);
+    RETURN cardinality(v_applied);
 END
 $function$;
 
 COMMENT ON FUNCTION pggit.checkout(text, boolean, boolean) IS
-    'checkout(branch) and, with apply, the live schema brought to the branch head (refuses pending changes and data loss without force).';
+    'checkout(branch) and, with apply, the live schema brought to the branch head and its DDL settled (refuses pending changes and data loss without force); returns the number of statements applied.';
 
 -- from sql/functions/migration/revert.sql (new)
 -- pggit.revert(commit text, force boolean DEFAULT false) -> text
 --
--- Promises: records the inverse of a commit: the live schema is brought from the
--- commit's schema back to its parent's (pggit.apply_migration(parent, force): the
--- steps of generate_migration('WORKING', parent), with checkout's data-loss rule), and
--- a commit with message 'Revert "<message>"' is recorded on the commit's branch
--- (pggit.commit_changes); returns the new commit's id. `commit` is any ref
--- (resolve_ref). The branch is the session's branch when its head is the commit, else
--- the commit's own branch when its head is the commit; only a head can be reverted: an
--- older commit is refused (a later commit may build on what it changed, and an inverse
--- applied on top of the head is not checked to be sound yet). The live schema must be
--- the commit's schema (diff(commit, 'WORKING') empty) and neither that branch nor the
--- session's branch may have uncommitted tracked changes. The DDL's history rows are
--- recorded on that branch (the setting pggit.branch is set for the transaction while
--- the DDL runs, then restored) and become the revert commit's changes. A merge commit
--- is reverted to its first parent (the previous head of its branch). All in the
--- caller's transaction.
+-- Promises: records the inverse of a commit C as a new commit on top of a branch head
+-- and returns the new commit's id. `commit` is any ref (resolve_ref).
+--   * Branch: the session's branch (pggit.current_branch()) when C is its head or an
+--     ancestor of its head (pggit.dag_merge_base(C, head) = C, over both parents);
+--     else C's own branch when its head is C; else refused.
+--   * P = C's parent; a merge commit is reverted against its FIRST parent (the previous
+--     head of its own branch), so the revert undoes what the merge brought in.
+--   * The objects C touched: the rows of diff(P, C) (for a rename both identities).
+--     Refused when one of them is different at the head than at C (diff(C, head):
+--     a later commit changed, renamed, dropped or re-created it; DETAIL names them):
+--     the inverse would then overwrite later work. Nothing else of the head matters.
+--   * Refused while the session's branch or the revert's branch has uncommitted
+--     tracked changes (pggit.status; DETAIL names the objects) or the live schema
+--     differs from the head (diff(head, 'WORKING'); DETAIL names the objects, HINT
+--     checkout with apply).
+--   * Then the steps of generate_migration(C, P) run on the live schema
+--     (pggit.apply_migration(P, force, C): checkout's data-loss rule, `force` for a
+--     dropped table or column holding data and for every other lossy step), with the
+--     setting pggit.branch set to the revert's branch for the transaction (restored
+--     afterwards), so their history rows are pending on it. The live schema must then
+--     be the head's with exactly the touched objects as at P (checked against
+--     schema_at('WORKING'); else 55000 naming the objects, nothing kept), and
+--     commit_changes(branch, 'Revert "<C's message>"') records them. Tables the revert
+--     does not drop keep their rows.
+--   * All in the caller's transaction: an error leaves nothing.
 -- Errors: 22004 NULL; 22023 `WORKING`; resolve_ref's errors (42704 unknown commit);
--- 55000 a root commit (no parent), a commit that is no branch head, uncommitted
--- changes, a live schema that differs from the commit (HINT: checkout with apply), a
--- commit or parent without a tree; apply_migration's errors (55000 data loss without
--- force, 0A000).
--- VOLATILE; SECURITY INVOKER (the DDL runs with the caller's rights); EXECUTE: PUBLIC.
+-- 55000 a root commit (no parent), a commit on neither the session's branch nor the
+-- head of its own branch, a touched object changed later, uncommitted changes, a live
+-- schema that differs from the head, a commit without a tree, a result that is not
+-- the expected schema; apply_migration's errors (55000 data loss without force,
+-- 0A000 steps that cannot be generated).
+-- VOLATILE; SECURITY INVOKER (the DDL runs with the caller's rights); EXECUTE: PUBLIC
+-- (sql/grants/roles.sql moves it to pggit_writer).
 CREATE OR REPLACE FUNCTION pggit.revert(commit text, force boolean DEFAULT false)
 RETURNS text
 LANGUAGE plpgsql
@@ -2461,10 +2516,15 @@ DECLARE
     v_parent text;
     v_message text;
     v_branch text;
+    v_head text;
     v_current text := pggit.current_branch();
+    v_current_head text;
     v_saved text := coalesce(current_setting('pggit.branch', true), '');
     v_name text;
     v_count bigint;
+    v_objects text;
+    v_kinds text[];
+    v_identities text[];
 BEGIN
     IF revert.commit IS NULL OR revert.force IS NULL THEN
         RAISE EXCEPTION 'commit and force must not be NULL'
@@ -2475,49 +2535,239 @@ BEGIN
         RAISE EXCEPTION 'cannot revert "WORKING": name a commit'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT c.parent_hash, c.message,
-           CASE WHEN EXISTS (SELECT FROM pggit.branches AS b
-                              WHERE b.name = v_current AND b.head_commit_hash = c.hash
-                                AND b.status IS DISTINCT FROM 'deleted') THEN v_current
-                ELSE (SELECT b.name FROM pggit.branches AS b
-                       WHERE b.id = c.branch_id AND b.head_commit_hash = c.hash
-                         AND b.status IS DISTINCT FROM 'deleted') END
-      INTO v_parent, v_message, v_branch
+    SELECT c.parent_hash, c.message INTO v_parent, v_message
       FROM pggit.commits AS c
      WHERE c.hash = v_hash;
     IF v_parent IS NULL THEN
         RAISE EXCEPTION 'cannot revert commit %: it is a root commit (no parent)', v_hash
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
+
+    SELECT b.head_commit_hash INTO v_current_head
+      FROM pggit.branches AS b
+     WHERE b.name = v_current AND b.status IS DISTINCT FROM 'deleted';
+    IF v_current_head = v_hash OR pggit.dag_merge_base(v_hash, v_current_head) = v_hash THEN
+        v_branch := v_current;
+        v_head := v_current_head;
+    ELSE
+        SELECT b.name, b.head_commit_hash INTO v_branch, v_head
+          FROM pggit.commits AS c
+          JOIN pggit.branches AS b ON b.id = c.branch_id
+         WHERE c.hash = v_hash AND b.head_commit_hash = c.hash
+           AND b.status IS DISTINCT FROM 'deleted';
+    END IF;
     IF v_branch IS NULL THEN
-        RAISE EXCEPTION 'cannot revert commit %: it is not the head of its branch or of the session''s branch "%"',
+        RAISE EXCEPTION 'cannot revert commit %: it is not on the session''s branch "%" nor the head of its own branch',
                 v_hash, v_current
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Only a branch head can be reverted.';
+                  HINT = 'Check out the branch the commit belongs to first.';
     END IF;
+
     FOREACH v_name IN ARRAY ARRAY[v_current, v_branch] LOOP
-        SELECT count(*) INTO v_count FROM pggit.status(v_name) AS s;
+        SELECT count(*), string_agg(DISTINCT coalesce(s.object_identity, s.command_tag), ', ')
+          INTO v_count, v_objects
+          FROM pggit.status(v_name) AS s;
         IF v_count > 0 THEN
             RAISE EXCEPTION 'cannot revert commit %: branch "%" has % uncommitted tracked change(s)',
                     v_hash, v_name, v_count
                 USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed: %s', v_objects),
                       HINT = format('Commit them first: pggit.commit_changes(%L, message).', v_name);
         END IF;
     END LOOP;
-    IF EXISTS (SELECT FROM pggit.diff(v_hash, 'WORKING')) THEN
-        RAISE EXCEPTION 'cannot revert commit %: the live schema differs from it', v_hash
+    SELECT string_agg(format('%s %s (%s)', d.object_kind, d.object_identity, d.change), ', '
+                      ORDER BY d.object_identity, d.object_kind)
+      INTO v_objects
+      FROM pggit.diff(v_head, 'WORKING') AS d;
+    IF v_objects IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: the live schema differs from the head of "%"', v_hash, v_branch
             USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('WORKING against the head: %s', v_objects),
                   HINT = format('Bring it there first: pggit.checkout(%L, apply => true).', v_branch);
     END IF;
+
+    -- the objects the commit touched (a rename: both identities), as (kind, identity)
+    SELECT coalesce(array_agg(k.kind ORDER BY k.identity, k.kind), '{}'),
+           coalesce(array_agg(k.identity ORDER BY k.identity, k.kind), '{}')
+      INTO v_kinds, v_identities
+      FROM (SELECT DISTINCT d.object_kind AS kind, i.identity
+              FROM pggit.diff(v_parent, v_hash) AS d
+             CROSS JOIN LATERAL (VALUES (d.object_identity), (d.old_identity)) AS i (identity)
+             WHERE i.identity IS NOT NULL) AS k;
+
+    IF v_head <> v_hash THEN
+        SELECT string_agg(format('%s %s (%s%s)', d.object_kind, d.object_identity, d.change,
+                                 CASE WHEN d.change = 'renamed' THEN ' from ' || d.old_identity ELSE '' END),
+                          ', ' ORDER BY d.object_identity, d.object_kind)
+          INTO v_objects
+          FROM pggit.diff(v_hash, v_head) AS d
+         WHERE EXISTS (SELECT FROM unnest(v_kinds, v_identities) AS t (kind, identity)
+                        WHERE t.kind = d.object_kind
+                          AND t.identity IN (d.object_identity, d.old_identity));
+        IF v_objects IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot revert commit %: a later commit of "%" changed what it changed', v_hash, v_branch
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed since: %s', v_objects),
+                      HINT = 'Revert the later commits first, or change the objects by hand and commit.';
+        END IF;
+    END IF;
+
     PERFORM set_config('pggit.branch', v_branch, true);
-    PERFORM pggit.apply_migration(v_parent, revert.force);
+    PERFORM pggit.apply_migration(v_parent, revert.force, v_hash);
     PERFORM set_config('pggit.branch', v_saved, true);
+
+    -- the live schema must be the head's with the touched objects as at the parent
+    WITH touched AS (
+        SELECT t.kind, t.identity FROM unnest(v_kinds, v_identities) AS t (kind, identity)
+    ), expected AS (
+        SELECT s.object_kind AS kind, s.object_identity AS identity, s.blob_hash AS blob
+          FROM pggit.schema_at(v_head) AS s
+         WHERE NOT EXISTS (SELECT FROM touched AS t
+                            WHERE t.kind = s.object_kind AND t.identity = s.object_identity)
+        UNION ALL
+        SELECT s.object_kind, s.object_identity, s.blob_hash
+          FROM pggit.schema_at(v_parent) AS s
+         WHERE EXISTS (SELECT FROM touched AS t
+                        WHERE t.kind = s.object_kind AND t.identity = s.object_identity)
+    ), live AS (
+        SELECT s.object_kind AS kind, s.object_identity AS identity, s.blob_hash AS blob
+          FROM pggit.schema_at('WORKING') AS s
+    )
+    SELECT string_agg(format('%s %s', coalesce(e.kind, l.kind), coalesce(e.identity, l.identity)), ', '
+                      ORDER BY coalesce(e.identity, l.identity))
+      INTO v_objects
+      FROM expected AS e
+      FULL JOIN live AS l ON l.kind = e.kind AND l.identity = e.identity
+     WHERE e.blob IS DISTINCT FROM l.blob;
+    IF v_objects IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: the generated inverse does not give the expected schema', v_hash
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('differs from the head with the commit undone: %s', v_objects);
+    END IF;
     RETURN pggit.commit_changes(v_branch, format('Revert "%s"', v_message));
 END
 $function$;
 
 COMMENT ON FUNCTION pggit.revert(text, boolean) IS
-    'Reverts a branch head: applies the migration back to its parent and commits it as Revert "<message>".';
+    'Reverts a commit of the session''s branch (or a branch head) on top of the head: the inverse of what it changed, committed as Revert "<message>".';
+
+-- from sql/functions/tracking/settle_checkout.sql (new)
+-- pggit.settle_checkout(statements text[] DEFAULT '{}') -> bigint
+--
+-- Promises: settles the DDL a checkout with apply ran, so that it is not left pending
+-- on the branch it brought the live schema to. Internal step of
+-- pggit.checkout(branch, apply => true), callable on its own. Settling needs the live
+-- schema to be the head of the session's branch (pggit.current_branch()):
+-- pggit.diff('refs/heads/<branch>', 'WORKING') must be empty, and every pending row of
+-- that branch must be the calling transaction's (none of an earlier or other
+-- transaction: settling part of a net-nil set could leave a net change pending), else
+-- 55000 and nothing changes. Then it records one row in pggit.checkouts (branch, head
+-- commit, role, txid, time, number of rows settled, and `statements`: the DDL the
+-- caller says it ran, as pggit.checkout passes it; informational, the history rows are
+-- what pggit recorded) and settles, in pggit.history, exactly the rows that
+--   * are pending on the session's branch (branch = it, commit_hash IS NULL),
+--   * were written by the calling transaction (txid = pg_current_xact_id()),
+--   * record a change of a tracked object (object_id set; not a pause, resume or
+--     untracked row): the rows that can describe a change of the registry.
+-- A settled row keeps its id, statement, role, txid, time, object kind and identities,
+-- versions and hashes; it gets checkout_id (the new pggit.checkouts row), branch
+-- '<branch>@{checkout}' (no branch can have that name: "@{" is not allowed), and
+-- object_id NULL (the old value is kept in note as 'object_id <n>'): pggit.status,
+-- commit_changes, merges and diff (which replay pending rows by object) no longer see
+-- it. Every other row stays as it was: other branches', and the transaction's rows
+-- that change no tree (pause, resume, untracked, failed-tracking rows: still pending
+-- and visible in pggit.status).
+-- Why this hides nothing: settling happens only when the live registry equals the
+-- branch head and every pending row of the branch is being settled, so committing the
+-- settled rows would give the head's tree again (they are no net change); rows of
+-- earlier transactions or other sessions are never touched; and with tracking paused (pggit.tracking = off, the registry may not follow
+-- the catalog) it refuses. Returns the pggit.checkouts id.
+-- Errors: 22004 statements NULL; 55000 tracking paused; 55000 pending rows of other
+-- transactions (DETAIL: the objects); 55000 the live schema differs from the head
+-- (DETAIL: the objects and how); resolve_ref's errors for the session's branch (42704 unknown
+-- branch, 55000 deleted or without commits); 22023 an invalid session branch name.
+-- Cost: one diff against WORKING (O(schema)), one index scan of the branch's pending
+-- rows. VOLATILE; SECURITY DEFINER (it writes pggit's tables) with a pinned
+-- search_path; EXECUTE: PUBLIC (sql/grants/roles.sql moves it to pggit_writer).
+CREATE OR REPLACE FUNCTION pggit.settle_checkout(statements text[] DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_branch text := pggit.current_branch();
+    v_head text;
+    v_differs text;
+    v_id bigint;
+    v_rows integer;
+BEGIN
+    IF settle_checkout.statements IS NULL THEN
+        RAISE EXCEPTION 'statements must not be NULL (use ''{}'')'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(v_branch);
+    IF pggit.tracking_paused() THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": tracking is paused', v_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Resume it first: pggit.resume_tracking().';
+    END IF;
+    v_head := pggit.resolve_ref('refs/heads/' || v_branch);
+    SELECT pg_catalog.string_agg(DISTINCT coalesce(h.object_identity, h.command_tag), ', ')
+      INTO v_differs
+      FROM pggit.history AS h
+     WHERE h.branch = v_branch
+       AND h.commit_hash IS NULL
+       AND h.txid <> pg_catalog.pg_current_xact_id();
+    IF v_differs IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": it has uncommitted tracked changes of other transactions',
+                v_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('changed: %s', v_differs),
+                  HINT = pg_catalog.format('Commit them first: pggit.commit_changes(%L, message).', v_branch);
+    END IF;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s (%s)', d.object_kind, d.object_identity, d.change),
+                                 ', ' ORDER BY d.object_identity, d.object_kind)
+      INTO v_differs
+      FROM pggit.diff(v_head, 'WORKING') AS d;
+    IF v_differs IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": the live schema differs from its head %',
+                v_branch, v_head
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('WORKING against the head: %s', v_differs),
+                  HINT = 'Only DDL that leaves the live schema at the branch head is settled; commit other changes.';
+    END IF;
+
+    INSERT INTO pggit.checkouts (branch, commit_hash, settled_rows, statements, role)
+    VALUES (v_branch, v_head, 0, settle_checkout.statements,
+            CASE pg_catalog.current_setting('role') WHEN 'none' THEN SESSION_USER::text
+                 ELSE pg_catalog.current_setting('role') END)
+    RETURNING id INTO v_id;
+
+    UPDATE pggit.history AS h
+       SET checkout_id = v_id,
+           branch = h.branch || '@{checkout}',
+           note = pg_catalog.concat_ws('; ', h.note, 'object_id ' || h.object_id::text),
+           object_id = NULL
+     WHERE h.branch = v_branch
+       AND h.commit_hash IS NULL
+       AND h.txid = pg_catalog.pg_current_xact_id()
+       AND h.object_id IS NOT NULL
+       AND h.change NOT IN ('pause', 'resume', 'untracked');
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+
+    UPDATE pggit.checkouts AS c SET settled_rows = v_rows WHERE c.id = v_id;
+    RETURN v_id;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.settle_checkout(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.settle_checkout(text[]) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.settle_checkout(text[]) IS
+    'Settles the calling transaction''s pending DDL rows of the session''s branch into a pggit.checkouts row, only when the live schema equals the branch head.';
 
 -- ====================================================================
 -- objects that need the functions above

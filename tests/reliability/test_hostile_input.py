@@ -91,7 +91,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.drop_data_branch(text,text)": VALUE | RESOLVE | STATE,
     "pggit.merge_data_branch(text,text,text,text)": VALUE | RESOLVE | STATE,
 }, 4: {
-    "pggit.apply_migration(text,boolean)": VALUE | REF | STATE,
+    "pggit.apply_migration(text,boolean,text)": VALUE | REF | STATE,
     "pggit.checkout(text,boolean,boolean)": VALUE | REF | STATE,
     "pggit.dag_merge_base(text,text)": set(),
     "pggit.dag_path(text,text)": set(),
@@ -105,6 +105,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.resolve_ref(text)": VALUE | REF,
     "pggit.revert(text,boolean)": VALUE | REF | STATE,
     "pggit.schema_at(text)": VALUE | REF,
+    "pggit.settle_checkout(text[])": VALUE | REF | STATE,
     "pggit.tag(text,text)": VALUE | REF | {"23505"},
     "pggit.table_details(oid)": set(),
 }}

@@ -9,7 +9,11 @@
   pg_catalog put last on the caller's search_path, are never called by the API;
 - before sql/grants/roles.sql every role may commit and read (level 1's contract);
   after it, a role without pggit roles can only read, pggit_writer can commit and
-  branch but not pause tracking, pggit_admin can.
+  branch but not pause tracking, pggit_admin can; at every level no VOLATILE function
+  of pggit (trigger functions aside) is left executable by PUBLIC, and each writing
+  function of the level is executable by its role;
+- a database where roles.sql ran at level 3, migrated to head by `pggit-sql migrate`
+  (which runs roles.sql again) and rolled back to 3, keeps those grants.
 """
 
 from __future__ import annotations
@@ -125,6 +129,7 @@ def test_unprivileged_role_before_and_after_the_roles_script(pggit_conn: psycopg
         assert conn.execute("SELECT count(*) FROM pggit.commits").fetchone() == (2,)
     pggit_conn.execute(ROLES_SQL.read_text())
     pggit_conn.execute(ROLES_SQL.read_text())  # idempotent
+    assert grant_problems(pggit_conn) == []
     ensure_role(pggit_conn, WRITER, "pggit_writer")
     ensure_role(pggit_conn, ADMIN, "pggit_admin")
     has_tracking = pggit_conn.execute("SELECT to_regprocedure('pggit.pause_tracking(text)')").fetchone() != (None,)
@@ -152,6 +157,37 @@ def test_unprivileged_role_before_and_after_the_roles_script(pggit_conn: psycopg
             assert sqlstate_of(conn, "SELECT pggit.resume_tracking()") is None
     assert pggit_conn.execute("SELECT count(*) FROM pggit.commits WHERE message = 'refused'").fetchone() == (0,)
     assert invariants.problems(pggit_conn) == []
+
+
+# What roles.sql promises, function name -> role (functions a level lacks are skipped).
+WRITING = {name: "pggit_writer" for name in (
+    "commit_changes", "create_branch", "delete_branch", "checkout", "generate_trinity_id",
+    "create_data_branch", "data_branch_create", "merge_data_branch", "data_branch_merge",
+    "drop_data_branch", "data_branch_drop",
+    "tag", "merge", "resolve_conflict", "merge_continue", "merge_abort", "apply_migration", "revert",
+    "settle_checkout")} | {"pause_tracking": "pggit_admin", "resume_tracking": "pggit_admin",
+                           "diff_data_branch": "pggit_reader", "data_branch_diff": "pggit_reader"}
+
+
+def grant_problems(conn: psycopg.Connection) -> list[str]:
+    """Differences from roles.sql's promise in this database, as readable lines."""
+    problems = []
+    for fn, name, volatile, trigger in conn.execute("""
+            SELECT p.oid::regprocedure::text, p.proname, p.provolatile = 'v',
+                   p.prorettype IN ('trigger'::regtype, 'event_trigger'::regtype)
+              FROM pg_proc AS p WHERE p.pronamespace = 'pggit'::regnamespace"""):
+        public = conn.execute("SELECT has_function_privilege('public', %s::regprocedure, 'EXECUTE')",
+                              (fn,)).fetchone()[0]
+        if name in WRITING:
+            direct = conn.execute("""
+                SELECT EXISTS (SELECT FROM pg_proc AS p, aclexplode(p.proacl) AS a
+                                WHERE p.oid = %s::regprocedure AND a.privilege_type = 'EXECUTE'
+                                  AND a.grantee = %s::regrole)""", (fn, WRITING[name])).fetchone()[0]
+            if public or not direct:
+                problems.append(f"{fn}: PUBLIC {public}, {WRITING[name]} {direct}")
+        elif volatile and not trigger and public:
+            problems.append(f"{fn}: VOLATILE, executable by PUBLIC, not in roles.sql")
+    return problems
 
 
 def role_exists(conn: psycopg.Connection, role: str) -> bool:
@@ -250,3 +286,63 @@ def test_planted_look_alikes_are_never_called(pggit_conn: psycopg.Connection, pg
         user.execute("SET search_path = usr, public, pg_catalog")
         user.execute("SELECT lower('X'::text), 'a'::text = 'b'::text")
     assert {r[0] for r in conn.execute("SELECT what FROM public.planted_calls")} == {"usr.lower", "usr operator = text"}
+
+
+# --------------------------------------------------------------------------- level 4 and migrations
+
+LEVEL4_CALLS = ["SELECT pggit.tag('t1', 'main')", "SELECT * FROM pggit.merge('main', 'main')",
+                "SELECT pggit.resolve_conflict(1, 'ours')", "SELECT * FROM pggit.merge_continue(1)",
+                "SELECT pggit.checkout('main', apply => true)", "SELECT pggit.settle_checkout()",
+                "SELECT pggit.apply_migration('main', false)", "SELECT pggit.revert('main')"]
+
+
+@pytest.mark.pggit_level(min=4)
+def test_level_4_writing_functions_need_pggit_writer(pggit_conn: psycopg.Connection, pggit_dsn: str) -> None:
+    pggit_conn.execute("CREATE TABLE priv_r (id int)")
+    pggit_conn.execute("SELECT pggit.commit_changes('main', 'base')")
+    pggit_conn.execute(ROLES_SQL.read_text())
+    ensure_role(pggit_conn, PLAIN)
+    ensure_role(pggit_conn, WRITER, "pggit_writer")
+    pggit_conn.execute("CREATE TABLE priv_s (id int)")
+    pggit_conn.execute(f"ALTER TABLE priv_s OWNER TO {WRITER}")
+    pggit_conn.execute("SELECT pggit.commit_changes('main', 'owner')")
+    with as_role(pggit_dsn, PLAIN) as conn:
+        for call in LEVEL4_CALLS:
+            assert sqlstate_of(conn, call) == "42501", call
+    with as_role(pggit_dsn, WRITER) as conn:
+        assert sqlstate_of(conn, "SELECT pggit.tag('t1', 'main')") is None
+        assert sqlstate_of(conn, "SELECT * FROM pggit.merge('main', 'main')") is None
+        assert sqlstate_of(conn, "SELECT pggit.checkout('main', apply => true)") is None
+        assert sqlstate_of(conn, "SELECT pggit.resolve_conflict(1, 'ours')") == "42704"  # allowed; no such conflict
+        assert sqlstate_of(conn, "SELECT pggit.revert('main')") is None  # drops priv_s, which it owns
+    assert pggit_conn.execute("SELECT to_regclass('priv_s')").fetchone() == (None,)
+    assert pggit_conn.execute("SELECT count(*) FROM pggit.tags").fetchone() == (1,)
+    assert invariants.problems(pggit_conn) == []
+
+
+@pytest.mark.pggit_level(min=4)
+def test_migrate_and_rollback_keep_the_roles(pggit_new_database, pggit_migrations_dir, pggit_head: int) -> None:
+    from pggit_sql.migrate import Migrator
+
+    dsn = pggit_new_database(3)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(ROLES_SQL.read_text())
+        assert grant_problems(conn) == []
+    assert "roles.sql again (it ran in this database)" in Migrator(dsn, pggit_migrations_dir).dry_run_sql()
+    Migrator(dsn, pggit_migrations_dir).migrate()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT obj_description('pggit'::regnamespace)").fetchone() == (
+            f"pggit-sql level {pggit_head}",)
+        assert conn.execute("SELECT to_regprocedure('pggit.merge(text,text,text)') IS NOT NULL").fetchone() == (True,)
+        assert grant_problems(conn) == []
+    Migrator(dsn, pggit_migrations_dir).rollback(to=3)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert grant_problems(conn) == []
+    # a database without the roles script keeps level 1's contract (EXECUTE for PUBLIC)
+    plain = pggit_new_database(3)
+    assert "roles.sql again" not in Migrator(plain, pggit_migrations_dir).dry_run_sql()
+    Migrator(plain, pggit_migrations_dir).migrate()
+    with psycopg.connect(plain, autocommit=True) as conn:
+        assert conn.execute("SELECT has_function_privilege('public', 'pggit.merge(text,text,text)', 'EXECUTE'),"
+                            " has_function_privilege('public', 'pggit.commit_changes(text,text,text)', 'EXECUTE')"
+                            ).fetchone() == (True, True)

@@ -1,8 +1,8 @@
--- pggit.apply_migration(to_ref text, force boolean) -> integer
+-- pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING') -> text[]
 --
 -- Promises: brings the live schema to the schema at `to_ref` by executing the steps of
--- pggit.generate_migration('WORKING', to_ref) in step order, with the caller's rights,
--- in the caller's transaction, and returns the number of statements executed. Every
+-- pggit.generate_migration(from_ref, to_ref) in step order, with the caller's rights,
+-- in the caller's transaction, and returns the statements executed, in order. Every
 -- step is checked before the first one runs:
 --   - a plain step runs;
 --   - a commented-out `-- DROP TABLE t;` or `-- ALTER TABLE t DROP COLUMN c;` runs
@@ -12,14 +12,17 @@
 --     an enum losing or reordering labels) runs only with `force`;
 --   - a commented note the generator could not turn into DDL ("not generated") is
 --     never run: it is refused even with `force`.
+-- `from_ref` is 'WORKING' (the live schema) but for pggit.revert, which passes a commit
+-- whose objects the script touches are, as revert has checked, as they are live (the
+-- inverse of one older commit, applied on top of the head).
 -- The DDL is tracked as usual (history rows on the session's branch).
 -- Errors: 22004 NULL; generate_migration's (resolve_ref's) errors; 0A000 a step that
 -- is not generated (DETAIL: the steps); 55000 steps that lose data without `force`
 -- (DETAIL: the steps and their warnings; HINT: force => true); whatever a statement
 -- raises. An internal building block of checkout(branch, apply) and revert;
 -- SECURITY INVOKER, EXECUTE: PUBLIC (it runs only DDL the caller may run).
-CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean)
-RETURNS integer
+CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING')
+RETURNS text[]
 LANGUAGE plpgsql
 VOLATILE
 PARALLEL UNSAFE
@@ -36,12 +39,12 @@ DECLARE
     v_lossy text[] := '{}';
     v_notes text[] := '{}';
 BEGIN
-    IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL THEN
-        RAISE EXCEPTION 'to_ref and force must not be NULL'
+    IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL OR apply_migration.from_ref IS NULL THEN
+        RAISE EXCEPTION 'to_ref, force and from_ref must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     FOR r IN SELECT g.step, g.statement, g.warning
-               FROM pggit.generate_migration('WORKING', apply_migration.to_ref) AS g
+               FROM pggit.generate_migration(apply_migration.from_ref, apply_migration.to_ref) AS g
               ORDER BY g.step
     LOOP
         IF left(r.statement, 3) <> '-- ' THEN
@@ -96,9 +99,9 @@ BEGIN
     FOREACH v_sql IN ARRAY v_steps LOOP
         EXECUTE v_sql;
     END LOOP;
-    RETURN cardinality(v_steps);
+    RETURN v_steps;
 END
 $function$;
 
-COMMENT ON FUNCTION pggit.apply_migration(text, boolean) IS
-    'Executes generate_migration(WORKING, to_ref); data-losing steps only when empty or with force.';
+COMMENT ON FUNCTION pggit.apply_migration(text, boolean, text) IS
+    'Executes generate_migration(from_ref (default WORKING), to_ref) on the live schema; data-losing steps only when empty or with force; returns the statements run.';

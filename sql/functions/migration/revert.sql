@@ -1,26 +1,38 @@
 -- pggit.revert(commit text, force boolean DEFAULT false) -> text
 --
--- Promises: records the inverse of a commit: the live schema is brought from the
--- commit's schema back to its parent's (pggit.apply_migration(parent, force): the
--- steps of generate_migration('WORKING', parent), with checkout's data-loss rule), and
--- a commit with message 'Revert "<message>"' is recorded on the commit's branch
--- (pggit.commit_changes); returns the new commit's id. `commit` is any ref
--- (resolve_ref). The branch is the session's branch when its head is the commit, else
--- the commit's own branch when its head is the commit; only a head can be reverted: an
--- older commit is refused (a later commit may build on what it changed, and an inverse
--- applied on top of the head is not checked to be sound yet). The live schema must be
--- the commit's schema (diff(commit, 'WORKING') empty) and neither that branch nor the
--- session's branch may have uncommitted tracked changes. The DDL's history rows are
--- recorded on that branch (the setting pggit.branch is set for the transaction while
--- the DDL runs, then restored) and become the revert commit's changes. A merge commit
--- is reverted to its first parent (the previous head of its branch). All in the
--- caller's transaction.
+-- Promises: records the inverse of a commit C as a new commit on top of a branch head
+-- and returns the new commit's id. `commit` is any ref (resolve_ref).
+--   * Branch: the session's branch (pggit.current_branch()) when C is its head or an
+--     ancestor of its head (pggit.dag_merge_base(C, head) = C, over both parents);
+--     else C's own branch when its head is C; else refused.
+--   * P = C's parent; a merge commit is reverted against its FIRST parent (the previous
+--     head of its own branch), so the revert undoes what the merge brought in.
+--   * The objects C touched: the rows of diff(P, C) (for a rename both identities).
+--     Refused when one of them is different at the head than at C (diff(C, head):
+--     a later commit changed, renamed, dropped or re-created it; DETAIL names them):
+--     the inverse would then overwrite later work. Nothing else of the head matters.
+--   * Refused while the session's branch or the revert's branch has uncommitted
+--     tracked changes (pggit.status; DETAIL names the objects) or the live schema
+--     differs from the head (diff(head, 'WORKING'); DETAIL names the objects, HINT
+--     checkout with apply).
+--   * Then the steps of generate_migration(C, P) run on the live schema
+--     (pggit.apply_migration(P, force, C): checkout's data-loss rule, `force` for a
+--     dropped table or column holding data and for every other lossy step), with the
+--     setting pggit.branch set to the revert's branch for the transaction (restored
+--     afterwards), so their history rows are pending on it. The live schema must then
+--     be the head's with exactly the touched objects as at P (checked against
+--     schema_at('WORKING'); else 55000 naming the objects, nothing kept), and
+--     commit_changes(branch, 'Revert "<C's message>"') records them. Tables the revert
+--     does not drop keep their rows.
+--   * All in the caller's transaction: an error leaves nothing.
 -- Errors: 22004 NULL; 22023 `WORKING`; resolve_ref's errors (42704 unknown commit);
--- 55000 a root commit (no parent), a commit that is no branch head, uncommitted
--- changes, a live schema that differs from the commit (HINT: checkout with apply), a
--- commit or parent without a tree; apply_migration's errors (55000 data loss without
--- force, 0A000).
--- VOLATILE; SECURITY INVOKER (the DDL runs with the caller's rights); EXECUTE: PUBLIC.
+-- 55000 a root commit (no parent), a commit on neither the session's branch nor the
+-- head of its own branch, a touched object changed later, uncommitted changes, a live
+-- schema that differs from the head, a commit without a tree, a result that is not
+-- the expected schema; apply_migration's errors (55000 data loss without force,
+-- 0A000 steps that cannot be generated).
+-- VOLATILE; SECURITY INVOKER (the DDL runs with the caller's rights); EXECUTE: PUBLIC
+-- (sql/grants/roles.sql moves it to pggit_writer).
 CREATE OR REPLACE FUNCTION pggit.revert(commit text, force boolean DEFAULT false)
 RETURNS text
 LANGUAGE plpgsql
@@ -33,10 +45,15 @@ DECLARE
     v_parent text;
     v_message text;
     v_branch text;
+    v_head text;
     v_current text := pggit.current_branch();
+    v_current_head text;
     v_saved text := coalesce(current_setting('pggit.branch', true), '');
     v_name text;
     v_count bigint;
+    v_objects text;
+    v_kinds text[];
+    v_identities text[];
 BEGIN
     IF revert.commit IS NULL OR revert.force IS NULL THEN
         RAISE EXCEPTION 'commit and force must not be NULL'
@@ -47,46 +64,118 @@ BEGIN
         RAISE EXCEPTION 'cannot revert "WORKING": name a commit'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT c.parent_hash, c.message,
-           CASE WHEN EXISTS (SELECT FROM pggit.branches AS b
-                              WHERE b.name = v_current AND b.head_commit_hash = c.hash
-                                AND b.status IS DISTINCT FROM 'deleted') THEN v_current
-                ELSE (SELECT b.name FROM pggit.branches AS b
-                       WHERE b.id = c.branch_id AND b.head_commit_hash = c.hash
-                         AND b.status IS DISTINCT FROM 'deleted') END
-      INTO v_parent, v_message, v_branch
+    SELECT c.parent_hash, c.message INTO v_parent, v_message
       FROM pggit.commits AS c
      WHERE c.hash = v_hash;
     IF v_parent IS NULL THEN
         RAISE EXCEPTION 'cannot revert commit %: it is a root commit (no parent)', v_hash
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
+
+    SELECT b.head_commit_hash INTO v_current_head
+      FROM pggit.branches AS b
+     WHERE b.name = v_current AND b.status IS DISTINCT FROM 'deleted';
+    IF v_current_head = v_hash OR pggit.dag_merge_base(v_hash, v_current_head) = v_hash THEN
+        v_branch := v_current;
+        v_head := v_current_head;
+    ELSE
+        SELECT b.name, b.head_commit_hash INTO v_branch, v_head
+          FROM pggit.commits AS c
+          JOIN pggit.branches AS b ON b.id = c.branch_id
+         WHERE c.hash = v_hash AND b.head_commit_hash = c.hash
+           AND b.status IS DISTINCT FROM 'deleted';
+    END IF;
     IF v_branch IS NULL THEN
-        RAISE EXCEPTION 'cannot revert commit %: it is not the head of its branch or of the session''s branch "%"',
+        RAISE EXCEPTION 'cannot revert commit %: it is not on the session''s branch "%" nor the head of its own branch',
                 v_hash, v_current
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Only a branch head can be reverted.';
+                  HINT = 'Check out the branch the commit belongs to first.';
     END IF;
+
     FOREACH v_name IN ARRAY ARRAY[v_current, v_branch] LOOP
-        SELECT count(*) INTO v_count FROM pggit.status(v_name) AS s;
+        SELECT count(*), string_agg(DISTINCT coalesce(s.object_identity, s.command_tag), ', ')
+          INTO v_count, v_objects
+          FROM pggit.status(v_name) AS s;
         IF v_count > 0 THEN
             RAISE EXCEPTION 'cannot revert commit %: branch "%" has % uncommitted tracked change(s)',
                     v_hash, v_name, v_count
                 USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed: %s', v_objects),
                       HINT = format('Commit them first: pggit.commit_changes(%L, message).', v_name);
         END IF;
     END LOOP;
-    IF EXISTS (SELECT FROM pggit.diff(v_hash, 'WORKING')) THEN
-        RAISE EXCEPTION 'cannot revert commit %: the live schema differs from it', v_hash
+    SELECT string_agg(format('%s %s (%s)', d.object_kind, d.object_identity, d.change), ', '
+                      ORDER BY d.object_identity, d.object_kind)
+      INTO v_objects
+      FROM pggit.diff(v_head, 'WORKING') AS d;
+    IF v_objects IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: the live schema differs from the head of "%"', v_hash, v_branch
             USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('WORKING against the head: %s', v_objects),
                   HINT = format('Bring it there first: pggit.checkout(%L, apply => true).', v_branch);
     END IF;
+
+    -- the objects the commit touched (a rename: both identities), as (kind, identity)
+    SELECT coalesce(array_agg(k.kind ORDER BY k.identity, k.kind), '{}'),
+           coalesce(array_agg(k.identity ORDER BY k.identity, k.kind), '{}')
+      INTO v_kinds, v_identities
+      FROM (SELECT DISTINCT d.object_kind AS kind, i.identity
+              FROM pggit.diff(v_parent, v_hash) AS d
+             CROSS JOIN LATERAL (VALUES (d.object_identity), (d.old_identity)) AS i (identity)
+             WHERE i.identity IS NOT NULL) AS k;
+
+    IF v_head <> v_hash THEN
+        SELECT string_agg(format('%s %s (%s%s)', d.object_kind, d.object_identity, d.change,
+                                 CASE WHEN d.change = 'renamed' THEN ' from ' || d.old_identity ELSE '' END),
+                          ', ' ORDER BY d.object_identity, d.object_kind)
+          INTO v_objects
+          FROM pggit.diff(v_hash, v_head) AS d
+         WHERE EXISTS (SELECT FROM unnest(v_kinds, v_identities) AS t (kind, identity)
+                        WHERE t.kind = d.object_kind
+                          AND t.identity IN (d.object_identity, d.old_identity));
+        IF v_objects IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot revert commit %: a later commit of "%" changed what it changed', v_hash, v_branch
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed since: %s', v_objects),
+                      HINT = 'Revert the later commits first, or change the objects by hand and commit.';
+        END IF;
+    END IF;
+
     PERFORM set_config('pggit.branch', v_branch, true);
-    PERFORM pggit.apply_migration(v_parent, revert.force);
+    PERFORM pggit.apply_migration(v_parent, revert.force, v_hash);
     PERFORM set_config('pggit.branch', v_saved, true);
+
+    -- the live schema must be the head's with the touched objects as at the parent
+    WITH touched AS (
+        SELECT t.kind, t.identity FROM unnest(v_kinds, v_identities) AS t (kind, identity)
+    ), expected AS (
+        SELECT s.object_kind AS kind, s.object_identity AS identity, s.blob_hash AS blob
+          FROM pggit.schema_at(v_head) AS s
+         WHERE NOT EXISTS (SELECT FROM touched AS t
+                            WHERE t.kind = s.object_kind AND t.identity = s.object_identity)
+        UNION ALL
+        SELECT s.object_kind, s.object_identity, s.blob_hash
+          FROM pggit.schema_at(v_parent) AS s
+         WHERE EXISTS (SELECT FROM touched AS t
+                        WHERE t.kind = s.object_kind AND t.identity = s.object_identity)
+    ), live AS (
+        SELECT s.object_kind AS kind, s.object_identity AS identity, s.blob_hash AS blob
+          FROM pggit.schema_at('WORKING') AS s
+    )
+    SELECT string_agg(format('%s %s', coalesce(e.kind, l.kind), coalesce(e.identity, l.identity)), ', '
+                      ORDER BY coalesce(e.identity, l.identity))
+      INTO v_objects
+      FROM expected AS e
+      FULL JOIN live AS l ON l.kind = e.kind AND l.identity = e.identity
+     WHERE e.blob IS DISTINCT FROM l.blob;
+    IF v_objects IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: the generated inverse does not give the expected schema', v_hash
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('differs from the head with the commit undone: %s', v_objects);
+    END IF;
     RETURN pggit.commit_changes(v_branch, format('Revert "%s"', v_message));
 END
 $function$;
 
 COMMENT ON FUNCTION pggit.revert(text, boolean) IS
-    'Reverts a branch head: applies the migration back to its parent and commits it as Revert "<message>".';
+    'Reverts a commit of the session''s branch (or a branch head) on top of the head: the inverse of what it changed, committed as Revert "<message>".';

@@ -1,24 +1,30 @@
--- pggit.checkout(branch text, apply boolean, force boolean DEFAULT false) -> text
+-- pggit.checkout(branch text, apply boolean, force boolean DEFAULT false) -> integer
 --
 -- Promises: level 2's pggit.checkout(branch) (an overload beside it: `apply` has no
--- default, so pggit.checkout('x') still resolves to level 2's function). With `apply`
--- false it is exactly pggit.checkout(branch). With `apply` true it also brings the
--- live schema to the branch's head: it refuses while the session's current branch
--- (pggit.current_branch()) or `branch` has uncommitted tracked changes
+-- default, so pggit.checkout('x') still resolves to level 2's function, which returns
+-- the branch name). Returns the number of DDL statements applied: 0 with `apply`
+-- false, which is exactly pggit.checkout(branch) otherwise. With `apply` true it also
+-- brings the live schema to the branch's head: it refuses while the session's current
+-- branch (pggit.current_branch()) or `branch` has uncommitted tracked changes
 -- (pggit.status()), makes `branch` the session's branch, then runs
 -- pggit.apply_migration(branch, force) (generate_migration('WORKING', branch); a dropped
 -- table with rows or column with non-NULL values, and every other data-losing step,
--- only with `force`; steps that cannot be generated never). Everything happens in the
--- caller's transaction: an error leaves neither DDL nor the branch switch. The DDL is
--- tracked as usual: its history rows carry `branch` and stay pending on it (its next
--- commit records them; their net effect on the branch's tree is nil), so a later
--- checkout with apply from `branch` needs that commit first. Returns `branch`.
+-- only with `force`; steps that cannot be generated never), then
+-- pggit.settle_checkout(): the history rows of that DDL (on `branch`) are recorded as
+-- settled by a new pggit.checkouts row instead of staying pending, so pggit.status()
+-- shows nothing pending for `branch` afterwards (the checkouts row keeps the statements
+-- run; the history rows their role, time, objects and versions) and a further checkout with apply
+-- (back, or elsewhere) needs no commit in between. Settling checks that the live
+-- schema now equals the head (diff empty); should the migration not have reached it,
+-- the checkout fails (55000) and leaves nothing. Everything happens in the caller's
+-- transaction: an error leaves neither DDL nor the branch switch nor a checkouts row.
 -- Errors: level 2's checkout errors first; 22004 apply or force NULL; 55000 uncommitted
 -- tracked changes (message names the branch, DETAIL the objects), 55000 a branch
--- without commits (resolve_ref), and apply_migration's errors (0A000, 55000 data loss).
+-- without commits (resolve_ref), apply_migration's errors (0A000, 55000 data loss),
+-- settle_checkout's (55000 tracking paused, live schema not at the head).
 -- VOLATILE; SECURITY INVOKER (the DDL runs with the caller's rights); EXECUTE: PUBLIC.
 CREATE OR REPLACE FUNCTION pggit.checkout(branch text, apply boolean, force boolean DEFAULT false)
-RETURNS text
+RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
 PARALLEL UNSAFE
@@ -29,6 +35,7 @@ DECLARE
     v_current text;
     v_count bigint;
     v_objects text;
+    v_applied text[];
 BEGIN
     IF checkout.apply IS NULL OR checkout.force IS NULL THEN
         PERFORM pggit.checkout(checkout.branch);
@@ -36,7 +43,8 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF NOT checkout.apply THEN
-        RETURN pggit.checkout(checkout.branch);
+        PERFORM pggit.checkout(checkout.branch);
+        RETURN 0;
     END IF;
     v_current := pggit.current_branch();
     PERFORM pggit.checkout(checkout.branch);  -- level 2's checks, and the switch
@@ -52,10 +60,11 @@ BEGIN
                       HINT = format('Commit them first: pggit.commit_changes(%L, message).', v_branch);
         END IF;
     END LOOP;
-    PERFORM pggit.apply_migration(checkout.branch, checkout.force);
-    RETURN checkout.branch;
+    v_applied := pggit.apply_migration(checkout.branch, checkout.force);
+    PERFORM pggit.settle_checkout(v_applied);
+    RETURN cardinality(v_applied);
 END
 $function$;
 
 COMMENT ON FUNCTION pggit.checkout(text, boolean, boolean) IS
-    'checkout(branch) and, with apply, the live schema brought to the branch head (refuses pending changes and data loss without force).';
+    'checkout(branch) and, with apply, the live schema brought to the branch head and its DDL settled (refuses pending changes and data loss without force); returns the number of statements applied.';
