@@ -138,6 +138,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "it is generated only for those levels and deselected at others",
     )
     _load_hypothesis_profile(config)
+    _scale_timeout(config)
     mode = str(config.getoption("pggit_level") or config.getini("pggit_level") or "head").strip().lower()
     if not _LEVEL_OPTION.match(mode):
         raise pytest.UsageError(f"--pggit-level must be a level number, head or all, not {mode!r}")
@@ -149,6 +150,25 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         settings.check()
     config.stash[_SETTINGS] = settings
+
+
+def _scale_timeout(config: pytest.Config) -> None:
+    """Stretch pytest-timeout's ini value (sized for ``ci``) by the heavier profile's example ratio.
+
+    An explicit ``--timeout`` or ``$PYTEST_TIMEOUT`` wins. Runs before pytest-timeout reads
+    its settings (this hook is ``tryfirst``); without the plugin it does nothing.
+    """
+    if not config.pluginmanager.hasplugin("timeout") or config.getoption("timeout", None) is not None:
+        return
+    if os.environ.get("PYTEST_TIMEOUT"):
+        return
+    try:
+        configured = float(config.getini("timeout") or 0)
+    except (TypeError, ValueError):
+        return
+    factor = profiles.timeout_factor(profiles.chosen(config.getoption("hypothesis_profile", None)))
+    if configured > 0 and factor > 1:
+        config.option.timeout = configured * factor
 
 
 def _load_hypothesis_profile(config: pytest.Config) -> None:

@@ -27,6 +27,12 @@ PROFILES: dict[str, dict[str, object]] = {
 }
 
 
+def timeout_factor(name: str) -> float:
+    """How much longer than under ``ci`` a test may run under profile ``name`` (its examples / ci's)."""
+    examples = PROFILES.get(name, PROFILES[DEFAULT_PROFILE])["max_examples"]
+    return max(1.0, float(examples) / float(PROFILES[DEFAULT_PROFILE]["max_examples"]))  # type: ignore[arg-type]
+
+
 def register() -> None:
     """Register the profiles with hypothesis (idempotent)."""
     for name, options in PROFILES.items():

@@ -248,3 +248,27 @@ def test_hypothesis_profile_selection(
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "timeout"),
+    [(None, (), 300.0), ("dev", (), 1200.0), ("dev", ("--hypothesis-profile=thorough",), 24000.0),
+     ("thorough", ("--timeout=7",), 7.0)],
+    ids=["ci-as-configured", "dev-4x", "thorough-80x", "explicit-timeout-wins"],
+)
+def test_timeout_scales_with_the_hypothesis_profile(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, env: str | None, args: tuple[str, ...], timeout: float
+) -> None:
+    """pytest-timeout's ini value is sized for ci; a heavier profile must not be cut off by it."""
+    monkeypatch.delenv("PYTEST_TIMEOUT", raising=False)
+    if env is None:
+        monkeypatch.delenv("PGGIT_HYPOTHESIS_PROFILE", raising=False)
+    else:
+        monkeypatch.setenv("PGGIT_HYPOTHESIS_PROFILE", env)
+    pytester.makeini("[pytest]\ntimeout = 300\n")
+    pytester.makepyfile(test_timeout=f"""
+        def test_timeout(pytestconfig):
+            assert pytestconfig._env_timeout == {timeout}
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    result.assert_outcomes(passed=1)
