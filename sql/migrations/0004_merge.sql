@@ -1694,18 +1694,23 @@ COMMENT ON FUNCTION pggit.commit_merge(text, text, text, text[], text) IS
 --   object counts), e.g. a rename on one side onto a name the other side added; detail
 --   `another object is named Y after the merge`.
 --   'dependency' (an object merged without conflict otherwise): a view, materialized
---   view, function or procedure one side added or changed that uses a column of a table
---   the other side dropped (the column is in the base's object_details of the table and
---   not in that side's), or uses a table the other side dropped. For views whose
---   dependencies were recorded (pggit.record_view_dependencies, from pg_depend at
---   tracking time: the exact table columns the view's rules reference) the check is
---   exact, through renames of the view's side; for functions and procedures (no
---   dependency records) and views without records it is textual: the definition names,
---   as whole words (case-insensitive), both the table (by its base name or its name on
---   the user's side) and the dropped column. A textual false match only asks the user
---   more. Tables whose states have no object_details (recorded before level 4) are only
---   checked for being dropped. detail `uses column c of app.w, dropped on ours` (or
---   `uses app.w, dropped on ours`).
+--   view, function or procedure one side added or changed that uses what the other side
+--   took away from a base table: a column it dropped (or renamed: the name is gone; the
+--   column is in the base's object_details of the table and not in that side's), the
+--   table (dropped), or the table's name (the other side renamed the table, to a name
+--   other than the one the user's side gives it). For views whose dependencies were
+--   recorded (pggit.record_view_dependencies, from pg_depend when the view was live on
+--   its side: the exact columns of the relations its rules reference) the check is exact
+--   and follows the renames of the view's side, so a view naming a same-named column of
+--   another table is no conflict. Functions and procedures have no dependency records
+--   (PL/pgSQL bodies are text), nor do views recorded before level 4: for them it is
+--   textual, whole words, case-insensitive: the definition names the dropped column and
+--   the table (its base name or its name on the user's side), or, for a renamed table,
+--   its base name. A textual false match only asks the user more; a dependency through
+--   another name (dynamic SQL, a view of a view) is not seen. Column checks need the
+--   tables' object_details (recorded from level 4 on). detail `uses column c of app.w,
+--   dropped on ours`, `uses app.w, dropped on theirs`, `uses app.w, renamed to app.x on
+--   ours`.
 -- Only buckets whose node differs between ours and theirs, and the buckets of renamed
 -- identities, are read, so the cost is O(entries of those buckets) plus the two diffs'
 -- rename look-ups (which read history only when a side removed and added one kind).
@@ -1860,9 +1865,10 @@ BEGIN
                     THEN pg_catalog.format('another object is named %s after the merge', cl.identity) END AS detail
           FROM merged AS m
           LEFT JOIN clash AS cl ON cl.kind = m.kind AND cl.key = m.key AND cl.from_base = m.from_base
-    ), dropped AS (
-        -- per side: columns of a base table that side dropped (col NULL: the table itself)
-        SELECT s.side, c.key AS tbl, bc.v ->> 'n' AS col
+    ), gone AS (
+        -- per side, what of a base table that side took away: a column (col; renamed_to
+        -- NULL), the table itself (col and renamed_to NULL), or its name (renamed_to)
+        SELECT s.side, c.key AS tbl, bc.v ->> 'n' AS col, NULL::text AS renamed_to
           FROM changed AS c
          CROSS JOIN LATERAL (VALUES ('ours'::text, c.oi, c.o), ('theirs', c.ti, c.t)) AS s (side, sid, sblob)
           JOIN pggit.object_details AS bd ON bd.identity = c.key AND bd.blob_hash = c.b
@@ -1876,62 +1882,77 @@ BEGIN
                             WHERE sd.identity = s.sid AND sd.blob_hash = s.sblob
                               AND sc.v ->> 'n' = bc.v ->> 'n')
         UNION ALL
-        SELECT s.side, c.key, NULL
+        SELECT s.side, c.key, NULL, s.sid
           FROM changed AS c
-         CROSS JOIN LATERAL (VALUES ('ours'::text, c.o), ('theirs', c.t)) AS s (side, sblob)
-         WHERE c.kind = 'table' AND c.from_base AND s.sblob IS NULL
+         CROSS JOIN LATERAL (VALUES ('ours'::text, c.oi, c.o), ('theirs', c.ti, c.t)) AS s (side, sid, sblob)
+         WHERE c.kind = 'table' AND c.from_base AND (s.sblob IS NULL OR s.sid <> c.key)
     ), users AS (
         SELECT s.side, c.kind, c.key, c.from_base, s.sid, s.sblob
           FROM changed AS c
-         CROSS JOIN LATERAL (VALUES ('ours'::text, 'o'::text, c.oi, c.o), ('theirs', 't', c.ti, c.t))
-                AS s (side, sk, sid, sblob)
+         CROSS JOIN LATERAL (VALUES ('ours'::text, c.oi, c.o), ('theirs', c.ti, c.t)) AS s (side, sid, sblob)
          WHERE c.kind IN ('view', 'materialized view', 'function', 'procedure') AND c.conflict IS NULL
            AND s.sblob IS NOT NULL AND s.sblob IS DISTINCT FROM c.b
-           AND EXISTS (SELECT FROM dropped AS d WHERE d.side <> s.side)
+           AND EXISTS (SELECT FROM gone AS g WHERE g.side <> s.side)
     ), recorded AS (
         SELECT u.side, u.kind, u.key, u.from_base, od.details -> 'deps' AS deps
           FROM users AS u
           JOIN pggit.object_details AS od ON od.identity = u.sid AND od.blob_hash = u.sblob
          WHERE u.kind IN ('view', 'materialized view') AND od.details ? 'deps'
+    ), textual AS (
+        -- users without records, with the tables the other side took something of
+        SELECT u.kind, u.key, u.from_base, bl.definition, g.tbl, g.col, g.renamed_to, g.side, n.own,
+               -- whole-word patterns (\m \M) of the column and of the table's names without schema
+               '\m' || pg_catalog.regexp_replace(g.col, '([^[:alnum:]_])', '\\\1', 'g') || '\M' AS col_re,
+               '\m' || pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace(
+                   g.tbl, '^("([^"]|"")*"|[^."]*)\.', ''), '^"(.*)"$', '\1'), '([^[:alnum:]_])', '\\\1', 'g')
+               || '\M' AS tbl_re,
+               '\m' || pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace(
+                   n.own, '^("([^"]|"")*"|[^."]*)\.', ''), '^"(.*)"$', '\1'), '([^[:alnum:]_])', '\\\1', 'g')
+               || '\M' AS own_re
+          FROM users AS u
+          JOIN pggit.blobs AS bl ON bl.hash = u.sblob
+          JOIN gone AS g ON g.side <> u.side
+         CROSS JOIN LATERAL (
+             SELECT coalesce((SELECT rn.new FROM ren AS rn
+                               WHERE rn.side = left(u.side, 1) AND rn.kind = 'table' AND rn.old = g.tbl),
+                             g.tbl) AS own) AS n
+         WHERE NOT EXISTS (SELECT FROM recorded AS r
+                            WHERE r.side = u.side AND r.kind = u.kind AND r.key = u.key
+                              AND r.from_base = u.from_base)
     ), dependency AS (
         SELECT DISTINCT ON (x.kind, x.key, x.from_base) x.kind, x.key, x.from_base, x.detail
           FROM (
             -- recorded dependencies: exact, through the renames of the user's side
-            SELECT r.kind, r.key, r.from_base, d.tbl, d.col,
-                   CASE WHEN d.col IS NULL THEN pg_catalog.format('uses %s, dropped on %s', d.tbl, d.side)
-                        ELSE pg_catalog.format('uses column %s of %s, dropped on %s', d.col, d.tbl, d.side)
+            SELECT r.kind, r.key, r.from_base, g.tbl, g.col,
+                   CASE WHEN g.col IS NOT NULL
+                        THEN pg_catalog.format('uses column %s of %s, dropped on %s', g.col, g.tbl, g.side)
+                        WHEN g.renamed_to IS NULL THEN pg_catalog.format('uses %s, dropped on %s', g.tbl, g.side)
+                        ELSE pg_catalog.format('uses %s, renamed to %s on %s', g.tbl, g.renamed_to, g.side)
                    END AS detail
               FROM recorded AS r
              CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(r.deps) AS dp (v)
-              JOIN dropped AS d
-                ON d.side <> r.side
-               AND d.tbl = coalesce((SELECT rn.old FROM ren AS rn
+              JOIN gone AS g
+                ON g.side <> r.side
+               AND g.tbl = coalesce((SELECT rn.old FROM ren AS rn
                                       WHERE rn.side = left(r.side, 1) AND rn.kind = 'table'
                                         AND rn.new = dp.v ->> 0), dp.v ->> 0)
-               AND (d.col IS NULL OR d.col = dp.v ->> 1)
+               AND (g.col = dp.v ->> 1
+                    OR g.col IS NULL AND g.renamed_to IS NULL
+                    OR g.renamed_to <> dp.v ->> 0)
             UNION ALL
-            -- no records: the definition names the table and the column as whole words
-            SELECT u.kind, u.key, u.from_base, d.tbl, d.col,
-                   pg_catalog.format('uses column %s of %s, dropped on %s', d.col, d.tbl, d.side)
-              FROM users AS u
-              JOIN pggit.blobs AS bl ON bl.hash = u.sblob
-              JOIN dropped AS d ON d.side <> u.side AND d.col IS NOT NULL
-             WHERE NOT EXISTS (SELECT FROM recorded AS r
-                                WHERE r.side = u.side AND r.kind = u.kind AND r.key = u.key
-                                  AND r.from_base = u.from_base)
-               AND bl.definition ~* ('\m' || pg_catalog.regexp_replace(d.col, '([^[:alnum:]_])', '\\\1', 'g')
-                                     || '\M')
-               AND EXISTS (
-                   SELECT FROM (VALUES (d.tbl),
-                                       ((SELECT rn.new FROM ren AS rn
-                                          WHERE rn.side = left(u.side, 1) AND rn.kind = 'table'
-                                            AND rn.old = d.tbl))) AS n (identity)
-                    WHERE n.identity IS NOT NULL
-                      AND bl.definition ~* ('\m' || pg_catalog.regexp_replace(
-                              pg_catalog.regexp_replace(
-                                  pg_catalog.regexp_replace(n.identity, '^("([^"]|"")*"|[^."]*)\.', ''),
-                                  '^"(.*)"$', '\1'),
-                              '([^[:alnum:]_])', '\\\1', 'g') || '\M'))
+            -- no records: the definition names, as whole words, the table (by its base name
+            -- or its name on the user's side) and the dropped column; or the table by the
+            -- name the other side gave up
+            SELECT x.kind, x.key, x.from_base, x.tbl, x.col,
+                   CASE WHEN x.col IS NOT NULL
+                        THEN pg_catalog.format('uses column %s of %s, dropped on %s', x.col, x.tbl, x.side)
+                        ELSE pg_catalog.format('uses %s, renamed to %s on %s', x.tbl, x.renamed_to, x.side)
+                   END
+              FROM textual AS x
+             WHERE CASE WHEN x.col IS NOT NULL
+                        THEN x.definition ~* x.col_re AND (x.definition ~* x.tbl_re OR x.definition ~* x.own_re)
+                        ELSE x.renamed_to IS NOT NULL AND x.renamed_to <> x.own AND x.definition ~* x.tbl_re
+                   END
           ) AS x
          ORDER BY x.kind, x.key, x.from_base, pg_catalog.convert_to(x.tbl, 'UTF8'),
                   pg_catalog.convert_to(coalesce(x.col, ''), 'UTF8')
