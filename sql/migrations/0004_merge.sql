@@ -1714,8 +1714,9 @@ COMMENT ON FUNCTION pggit.commit_merge(text, text, text, text[], text) IS
 -- Only buckets whose node differs between ours and theirs, and the buckets of renamed
 -- identities, are read, so the cost is O(entries of those buckets) plus the two diffs'
 -- rename look-ups (which read history only when a side removed and added one kind).
--- Internal (no EXECUTE for PUBLIC). Errors: 22004 NULL; 42704 an unknown commit; 55000
--- a commit without a tree.
+-- jit is off: the planner's estimates of this one statement are far above its work, and
+-- compiling it took seconds. Internal (no EXECUTE for PUBLIC). Errors: 22004 NULL; 42704
+-- an unknown commit; 55000 a commit without a tree.
 CREATE OR REPLACE FUNCTION pggit.merge_three_way(base text, ours text, theirs text)
 RETURNS TABLE(object_kind text, object_identity text, ours_identity text, theirs_identity text,
               merged_identity text, base_blob text, ours_blob text, theirs_blob text,
@@ -1724,6 +1725,7 @@ LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
 SET search_path = pg_catalog, pggit, pg_temp
+SET jit = off
 AS $function$
 DECLARE
     v_base text[];
