@@ -63,15 +63,20 @@ def state(conn: psycopg.Connection) -> tuple:
     )
 
 
+BASE = (
+    "CREATE SCHEMA app",
+    "CREATE TABLE app.t (id int PRIMARY KEY, a text)",
+    "CREATE TABLE app.u (id int PRIMARY KEY, b int)",
+    "CREATE TABLE app.w (id int PRIMARY KEY, c int, d int)",
+    "CREATE VIEW app.v0 AS SELECT id, d FROM app.w",
+)
+
+
 @pytest.fixture
 def base(pggit_conn: psycopg.Connection) -> str:
-    conn = pggit_conn
-    conn.execute("CREATE SCHEMA app")
-    conn.execute("CREATE TABLE app.t (id int PRIMARY KEY, a text)")
-    conn.execute("CREATE TABLE app.u (id int PRIMARY KEY, b int)")
-    conn.execute("CREATE TABLE app.w (id int PRIMARY KEY, c int, d int)")
-    conn.execute("CREATE VIEW app.v0 AS SELECT id, d FROM app.w")
-    return commit(conn)
+    for statement in BASE:
+        pggit_conn.execute(statement)
+    return commit(pggit_conn)
 
 
 def test_merge_x_x_is_a_no_op(pggit_conn: psycopg.Connection, base: str) -> None:
@@ -310,18 +315,21 @@ def test_two_sessions_merging_into_main_are_serial(
 # ---- renames (followed through pggit.diff's history-based renames) ----------------------
 
 
-def reset(conn: psycopg.Connection, ref: str = "main") -> None:
-    """Bring the one live schema back to `ref` without history on any real branch.
+def reset(conn: psycopg.Connection, ddl: tuple[str, ...] = BASE) -> None:
+    """Rebuild the one live schema as `ddl` (main's head) without history on any real branch.
 
     The DDL runs with the session on the branch `scratch` (its rows stay pending there),
-    so that the next side's changes start from `ref` as they would in their own database.
+    so that the next side's changes start from main's head as they would in their own
+    database.
     """
     if conn.execute("SELECT count(*) FROM pggit.branches WHERE name = 'scratch'").fetchone() == (0,):
         conn.execute("SELECT pggit.create_branch('scratch')")
     conn.execute("SELECT pggit.checkout('scratch')")
-    conn.execute("SELECT pggit.apply_migration(%s, true)", (ref,))
+    conn.execute("DROP SCHEMA app CASCADE")
+    for statement in ddl:
+        conn.execute(statement)
     conn.execute("SELECT pggit.checkout('main')")
-    assert conn.execute("SELECT count(*) FROM pggit.diff('WORKING', %s)", (ref,)).fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM pggit.diff('WORKING', 'main')").fetchone() == (0,)
 
 
 def test_rename_on_one_side_and_change_on_the_other_merge(pggit_conn: psycopg.Connection, base: str) -> None:
@@ -420,9 +428,10 @@ def test_rename_onto_a_name_the_other_side_added_is_a_conflict(pggit_conn: psyco
 def test_view_dependencies_are_exact(pggit_conn: psycopg.Connection) -> None:
     """A view naming a same-named column of another table is no conflict; one using the column is."""
     conn = pggit_conn
-    conn.execute("CREATE SCHEMA app")
-    conn.execute("CREATE TABLE app.t (id int PRIMARY KEY, c int)")
-    conn.execute("CREATE TABLE app.w (id int PRIMARY KEY, c int)")
+    ddl = ("CREATE SCHEMA app", "CREATE TABLE app.t (id int PRIMARY KEY, c int)",
+           "CREATE TABLE app.w (id int PRIMARY KEY, c int)")
+    for statement in ddl:
+        conn.execute(statement)
     commit(conn)
     conn.execute("SELECT pggit.create_branch('f')")
     on(conn, "f",
@@ -434,7 +443,7 @@ def test_view_dependencies_are_exact(pggit_conn: psycopg.Connection) -> None:
         "SELECT d.details -> 'deps' FROM pggit.object_details AS d JOIN pggit.objects AS o "
         "ON o.identity = d.identity AND o.hash = d.blob_hash WHERE o.identity = 'app.other'").fetchone()
     assert deps == ([["app.t", "id"], ["app.w", "c"], ["app.w", "id"]],)
-    reset(conn)
+    reset(conn, ddl)
     on(conn, "main", "ALTER TABLE app.t DROP COLUMN c")
     row = merge(conn, "f")
     assert set(conn.execute(
