@@ -13,10 +13,11 @@ DROP FUNCTION pggit.settle_checkout(text[]);
 DROP FUNCTION pggit.revert(text, boolean);
 DROP FUNCTION pggit.checkout(text, boolean, boolean);
 DROP FUNCTION pggit.apply_migration(text, boolean, text);
+DROP FUNCTION pggit.merge_abort(bigint);
 DROP FUNCTION pggit.merge_continue(bigint);
 DROP FUNCTION pggit.resolve_conflict(bigint, text);
 DROP FUNCTION pggit.merge(text, text, text);
-DROP FUNCTION pggit.merge_record(bigint, text);
+DROP FUNCTION pggit.merge_record(bigint, text, text[], text[], text[], text[]);
 DROP FUNCTION pggit.merge_migration(text, text);
 DROP FUNCTION pggit.merge_three_way(text, text, text);
 DROP FUNCTION pggit.commit_merge(text, text, text, text[], text);
@@ -34,6 +35,10 @@ DROP TABLE pggit.merge_conflicts;
 DROP TABLE pggit.merges;
 
 DROP TRIGGER commits_generation ON pggit.commits;
+
+DROP TRIGGER objects_record_view_dependencies ON pggit.objects;
+DROP FUNCTION pggit.record_view_dependencies();
+DROP FUNCTION pggit.view_dependencies(oid);
 
 DROP TRIGGER objects_record_details ON pggit.objects;
 

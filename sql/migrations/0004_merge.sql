@@ -99,7 +99,8 @@ GRANT SELECT ON TABLE pggit.object_details TO PUBLIC;
 -- Schema merges (pggit.merge): one row per three-way merge (fast-forwards and
 -- up-to-date merges write nothing). status 'conflicts': waiting for
 -- pggit.resolve_conflict and pggit.merge_continue; 'merged': commit_hash is the merge
--- commit. Written only by pggit's SECURITY DEFINER functions; readable by everyone.
+-- commit; 'aborted': pggit.merge_abort gave it up (its rows stay, as history).
+-- Written only by pggit's SECURITY DEFINER functions; readable by everyone.
 CREATE TABLE pggit.merges (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     source text NOT NULL,
@@ -113,28 +114,35 @@ CREATE TABLE pggit.merges (
     created_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     created_by text NOT NULL DEFAULT SESSION_USER,
     merged_at timestamptz,
+    aborted_at timestamptz,
     CONSTRAINT merges_strategy_check CHECK (strategy IN ('fail', 'ours', 'theirs')),
-    CONSTRAINT merges_status_check CHECK (status IN ('conflicts', 'merged')),
+    CONSTRAINT merges_status_check CHECK (status IN ('conflicts', 'merged', 'aborted')),
+    CONSTRAINT merges_aborted_check CHECK ((status = 'aborted') = (aborted_at IS NOT NULL)),
     CONSTRAINT merges_commit_check CHECK ((status = 'merged') = (commit_hash IS NOT NULL))
 );
 
 COMMENT ON TABLE pggit.merges IS
-    'Three-way schema merges: source, target, base/ours/theirs commits, strategy, status (conflicts, merged), merge commit.';
+    'Three-way schema merges: source, target, base/ours/theirs commits, strategy, status (conflicts, merged, aborted), merge commit.';
 
 REVOKE ALL ON TABLE pggit.merges FROM PUBLIC;
 GRANT SELECT ON TABLE pggit.merges TO PUBLIC;
 
 -- The conflicts of a merge, one per object: kind both_changed (changed differently on
--- both sides, or added twice differently), modify_delete, dependency (a view or
--- function one side changed that names a column the other side dropped: a textual
--- heuristic, see merge_three_way). Blobs and definitions of base, ours and theirs
--- (NULL: absent on that side); resolution ours / theirs / custom with resolved_blob
--- (NULL: the object is removed) once resolved.
+-- both sides, renamed to different names, added twice differently, or two objects
+-- ending at one name), modify_delete, dependency (a view or function one side changed
+-- that uses a column or table the other side dropped; see merge_three_way).
+-- object_identity: the base identity (the addition's for an object not in the base);
+-- ours_identity / theirs_identity: its identity on each side (renames followed). Blobs
+-- and definitions of base, ours and theirs (NULL: absent on that side); resolution ours
+-- / theirs / custom with resolved_identity and resolved_blob (NULL: the object is
+-- removed) once resolved.
 CREATE TABLE pggit.merge_conflicts (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     merge_id bigint NOT NULL REFERENCES pggit.merges (id),
     object_kind text NOT NULL,
     object_identity text COLLATE "C" NOT NULL,
+    ours_identity text COLLATE "C",
+    theirs_identity text COLLATE "C",
     kind text NOT NULL,
     detail text,
     base_blob text COLLATE "C",
@@ -144,12 +152,15 @@ CREATE TABLE pggit.merge_conflicts (
     ours_definition text,
     theirs_definition text,
     resolution text,
+    resolved_identity text COLLATE "C",
     resolved_blob text COLLATE "C",
     resolved_at timestamptz,
     resolved_by text,
-    CONSTRAINT merge_conflicts_object_key UNIQUE (merge_id, object_kind, object_identity),
+    CONSTRAINT merge_conflicts_object_key
+        UNIQUE NULLS NOT DISTINCT (merge_id, object_kind, object_identity, ours_identity, theirs_identity),
     CONSTRAINT merge_conflicts_kind_check CHECK (kind IN ('both_changed', 'modify_delete', 'dependency')),
-    CONSTRAINT merge_conflicts_resolution_check CHECK (resolution IN ('ours', 'theirs', 'custom'))
+    CONSTRAINT merge_conflicts_resolution_check CHECK (resolution IN ('ours', 'theirs', 'custom')),
+    CONSTRAINT merge_conflicts_resolved_check CHECK ((resolved_identity IS NULL) = (resolved_blob IS NULL))
 );
 
 COMMENT ON TABLE pggit.merge_conflicts IS
@@ -1745,37 +1756,68 @@ COMMENT ON FUNCTION pggit.commit_merge(text, text, text, text[], text) IS
 
 -- from sql/functions/merge/merge_three_way.sql (new)
 -- pggit.merge_three_way(base text, ours text, theirs text)
---   -> TABLE(object_kind text, object_identity text, base_blob text, ours_blob text,
---            theirs_blob text, merged_blob text, conflict text, detail text)
+--   -> TABLE(object_kind text, object_identity text, ours_identity text, theirs_identity text,
+--            merged_identity text, base_blob text, ours_blob text, theirs_blob text,
+--            merged_blob text, conflict text, detail text)
 --
--- Promises: the three-way merge of the schema trees of three commits, per object
--- (kind, identity), by blob hash (the canonical definition). One row per object whose
--- blob is not the same in all three trees (objects equal everywhere are left out):
---   * ours = theirs (both sides made the same change, or neither): merged = ours;
---   * ours = base: merged = theirs (only theirs changed it); theirs = base: merged = ours;
---   * else a conflict, merged = ours (a placeholder: the caller resolves):
---     'modify_delete' when one side removed it, else 'both_changed' (also two different
---     additions of one identity).
---   * 'dependency' (a heuristic, on definitions' text): a view, materialized view,
---     function or procedure that one side added or changed and whose definition names,
---     as whole words, both a table and a column of it that the other side dropped
---     (the column is in the base's object_details of the table and not in that side's,
---     or the side dropped the table). A textual match: a false match only asks the user
---     more; a dependency through another name (a synonym-like view, dynamic SQL) is not
---     seen. Tables whose base or side state has no object_details (recorded before
---     level 4) are not checked. detail names the table, column and side.
---   Renames are not followed: a renamed object is a removal and an addition (so a
---   rename on one side of an object the other side modified is a modify_delete).
--- Only buckets whose node differs between ours and theirs are read (a bucket equal on
--- both sides merges to itself), so the cost is O(entries of the differing buckets).
--- Internal (no EXECUTE for PUBLIC). Errors: 22004 NULL; commit_tree's 42704 / 55000.
+-- Promises: the three-way merge of the schema trees of three commits, per object. One
+-- row per object whose state is not the same in all three trees (objects equal
+-- everywhere are left out). An object's state on a side is (identity, blob) or absent.
+--   Identity of an object across the sides (renames followed). The renames come from
+--   pggit.diff(base, ours) and pggit.diff(base, theirs) (history-based: rows with change
+--   'renamed'; rows of kind 'column' are ignored): an object of a side at identity Y
+--   renamed there from X is the base's object X. An entry of a side at an identity X
+--   that the same side renamed away is a new object (it is not the base's X). A side's
+--   object that is neither a rename target nor in the base is an addition; additions of
+--   one kind and identity on both sides are one object.
+--   object_identity: the base identity of an object of the base, else the identity of the
+--   addition. ours_identity / theirs_identity: its identity on that side (NULL: absent).
+--   merged_identity / merged_blob: the merged state (NULL: removed).
+--   Rule, per object, on states: ours = theirs -> ours; ours = base -> theirs; theirs =
+--   base -> ours; else, when one side removed it (a rename is no removal):
+--   'modify_delete'; else identity and blob are merged each by the same rule (so a rename
+--   on one side and a change on the other give the renamed, changed object) and if
+--   either is changed differently on both sides: 'both_changed' (a rename on both sides
+--   to different names, detail `renamed to Y on ours, to Z on theirs`; two different
+--   additions of one identity). A conflict's merged state is ours (a placeholder: the
+--   caller resolves).
+--   'both_changed' also marks an object that would end at the same (kind, identity) as
+--   another object of the merge (each identity either side could give a conflicting
+--   object counts), e.g. a rename on one side onto a name the other side added; detail
+--   `another object is named Y after the merge`.
+--   'dependency' (an object merged without conflict otherwise): a view, materialized
+--   view, function or procedure one side added or changed that uses what the other side
+--   took away from a base table: a column it dropped (or renamed: the name is gone; the
+--   column is in the base's object_details of the table and not in that side's), the
+--   table (dropped), or the table's name (the other side renamed the table, to a name
+--   other than the one the user's side gives it). For views whose dependencies were
+--   recorded (pggit.record_view_dependencies, from pg_depend when the view was live on
+--   its side: the exact columns of the relations its rules reference) the check is exact
+--   and follows the renames of the view's side, so a view naming a same-named column of
+--   another table is no conflict. Functions and procedures have no dependency records
+--   (PL/pgSQL bodies are text), nor do views recorded before level 4: for them it is
+--   textual, whole words, case-insensitive: the definition names the dropped column and
+--   the table (its base name or its name on the user's side), or, for a renamed table,
+--   its base name. A textual false match only asks the user more; a dependency through
+--   another name (dynamic SQL, a view of a view) is not seen. Column checks need the
+--   tables' object_details (recorded from level 4 on). detail `uses column c of app.w,
+--   dropped on ours`, `uses app.w, dropped on theirs`, `uses app.w, renamed to app.x on
+--   ours`.
+-- Only buckets whose node differs between ours and theirs, and the buckets of renamed
+-- identities, are read, so the cost is O(entries of those buckets) plus the two diffs'
+-- rename look-ups (which read history only when a side removed and added one kind).
+-- jit is off: the planner's estimates of this one statement are far above its work, and
+-- compiling it took seconds. Internal (no EXECUTE for PUBLIC). Errors: 22004 NULL; 42704
+-- an unknown commit; 55000 a commit without a tree.
 CREATE OR REPLACE FUNCTION pggit.merge_three_way(base text, ours text, theirs text)
-RETURNS TABLE(object_kind text, object_identity text, base_blob text, ours_blob text, theirs_blob text,
+RETURNS TABLE(object_kind text, object_identity text, ours_identity text, theirs_identity text,
+              merged_identity text, base_blob text, ours_blob text, theirs_blob text,
               merged_blob text, conflict text, detail text)
 LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
 SET search_path = pg_catalog, pggit, pg_temp
+SET jit = off
 AS $function$
 DECLARE
     v_base text[];
@@ -1783,6 +1825,7 @@ DECLARE
     v_theirs text[];
     v_ref text;
     v_tree text[];
+    v_ren jsonb;
 BEGIN
     IF merge_three_way.base IS NULL OR merge_three_way.ours IS NULL OR merge_three_way.theirs IS NULL THEN
         RAISE EXCEPTION 'merge_three_way: no argument may be NULL'
@@ -1810,8 +1853,19 @@ BEGIN
         END IF;
     END LOOP;
 
+    -- renames of each side since the base: [side, kind, old identity, new identity]
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(s.side, d.object_kind, d.old_identity,
+                                                             d.object_identity))
+      INTO v_ren
+      FROM (VALUES ('o', merge_three_way.ours), ('t', merge_three_way.theirs)) AS s (side, ref)
+     CROSS JOIN LATERAL pggit.diff(merge_three_way.base, s.ref) AS d
+     WHERE s.ref <> merge_three_way.base AND d.change = 'renamed' AND d.object_kind <> 'column';
+
     RETURN QUERY
-    WITH trees AS (
+    WITH ren AS (
+        SELECT r.v ->> 0 AS side, r.v ->> 1 AS kind, r.v ->> 2 AS old, r.v ->> 3 AS new
+          FROM pg_catalog.jsonb_array_elements(coalesce(v_ren, '[]'::jsonb)) AS r (v)
+    ), trees AS (
         SELECT 'b'::text AS side, s.hash, s.bucket::integer AS bucket
           FROM pg_catalog.unnest(v_base) WITH ORDINALITY AS s (hash, bucket)
         UNION ALL
@@ -1823,82 +1877,193 @@ BEGIN
           FROM trees AS o
           JOIN trees AS t ON t.bucket = o.bucket AND t.side = 't'
          WHERE o.side = 'o' AND o.hash <> t.hash
-    ), entries AS (
+        UNION
+        SELECT pggit.tree_bucket(x.identity)
+          FROM ren AS r
+         CROSS JOIN LATERAL (VALUES (r.old), (r.new)) AS x (identity)
+    ), entries AS MATERIALIZED (
         SELECT s.side, e.v ->> 0 AS kind, e.v ->> 1 AS identity, e.v ->> 2 AS blob
           FROM differing AS d
           JOIN trees AS s ON s.bucket = d.bucket
           JOIN pggit.tree_nodes AS n ON n.hash = s.hash
          CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
-    ), three AS (
-        SELECT e.kind, e.identity,
-               pg_catalog.max(e.blob) FILTER (WHERE e.side = 'b') AS b,
-               pg_catalog.max(e.blob) FILTER (WHERE e.side = 'o') AS o,
-               pg_catalog.max(e.blob) FILTER (WHERE e.side = 't') AS t
+    ), keyed AS (
+        -- key: the base identity of a base object, else the identity; from_base tells which
+        SELECT e.side, e.kind, e.identity, e.blob,
+               coalesce(r.old, e.identity) AS key,
+               (e.side = 'b' OR r.old IS NOT NULL
+                OR (NOT EXISTS (SELECT FROM ren AS a
+                                 WHERE a.side = e.side AND a.kind = e.kind AND a.old = e.identity)
+                    AND EXISTS (SELECT FROM entries AS b
+                                 WHERE b.side = 'b' AND b.kind = e.kind AND b.identity = e.identity))) AS from_base
           FROM entries AS e
-         GROUP BY e.kind, e.identity
-    ), changed AS (
-        SELECT x.kind, x.identity, x.b, x.o, x.t,
-               CASE WHEN x.o IS NOT DISTINCT FROM x.t THEN x.o
-                    WHEN x.o IS NOT DISTINCT FROM x.b THEN x.t
-                    ELSE x.o END AS merged,
-               CASE WHEN x.o IS NOT DISTINCT FROM x.t OR x.o IS NOT DISTINCT FROM x.b
-                         OR x.t IS NOT DISTINCT FROM x.b THEN NULL
-                    WHEN x.o IS NULL OR x.t IS NULL THEN 'modify_delete'
-                    ELSE 'both_changed' END AS conflict
+          LEFT JOIN ren AS r ON e.side <> 'b' AND r.side = e.side AND r.kind = e.kind AND r.new = e.identity
+    ), three AS (
+        SELECT k.kind, k.key, k.from_base,
+               pg_catalog.max(k.blob) FILTER (WHERE k.side = 'b') AS b,
+               pg_catalog.max(k.identity) FILTER (WHERE k.side = 'o') AS oi,
+               pg_catalog.max(k.blob) FILTER (WHERE k.side = 'o') AS o,
+               pg_catalog.max(k.identity) FILTER (WHERE k.side = 't') AS ti,
+               pg_catalog.max(k.blob) FILTER (WHERE k.side = 't') AS t
+          FROM keyed AS k
+         GROUP BY k.kind, k.key, k.from_base
+    ), states AS (
+        SELECT x.*,
+               CASE WHEN x.o IS NULL THEN x.t IS NULL
+                    ELSE x.t IS NOT NULL AND x.oi = x.ti AND x.o = x.t END AS ot,
+               CASE WHEN x.o IS NULL THEN x.b IS NULL
+                    ELSE x.b IS NOT NULL AND x.oi = x.key AND x.o = x.b END AS ob,
+               CASE WHEN x.t IS NULL THEN x.b IS NULL
+                    ELSE x.b IS NOT NULL AND x.ti = x.key AND x.t = x.b END AS tb,
+               CASE WHEN x.oi = x.ti THEN x.oi
+                    WHEN x.b IS NOT NULL AND x.oi = x.key THEN x.ti
+                    WHEN x.b IS NOT NULL AND x.ti = x.key THEN x.oi END AS mi,
+               CASE WHEN x.o = x.t THEN x.o WHEN x.o = x.b THEN x.t WHEN x.t = x.b THEN x.o END AS mb
           FROM three AS x
-         WHERE NOT (x.o IS NOT DISTINCT FROM x.b AND x.t IS NOT DISTINCT FROM x.b)
-    ), side_tables AS (
-        SELECT 'ours'::text AS side, c.identity, c.b, c.o AS blob FROM changed AS c
-         WHERE c.kind = 'table' AND c.b IS NOT NULL AND c.o IS DISTINCT FROM c.b
-        UNION ALL
-        SELECT 'theirs', c.identity, c.b, c.t FROM changed AS c
-         WHERE c.kind = 'table' AND c.b IS NOT NULL AND c.t IS DISTINCT FROM c.b
-    ), dropped AS (
-        SELECT st.side, st.identity AS tbl, bc.v ->> 'n' AS col,
-               pg_catalog.regexp_replace(
-                   pg_catalog.regexp_replace(st.identity, '^("([^"]|"")*"|[^."]*)\.', ''),
-                   '^"(.*)"$', '\1') AS tbl_name
-          FROM side_tables AS st
-          JOIN pggit.object_details AS bd ON bd.identity = st.identity AND bd.blob_hash = st.b
+    ), merged AS (
+        SELECT s.kind, s.key, s.from_base, s.b, s.oi, s.o, s.ti, s.t,
+               CASE WHEN s.ot OR s.tb THEN s.oi WHEN s.ob THEN s.ti
+                    WHEN s.o IS NULL OR s.t IS NULL OR s.mi IS NULL OR s.mb IS NULL THEN s.oi
+                    ELSE s.mi END AS mi,
+               CASE WHEN s.ot OR s.tb THEN s.o WHEN s.ob THEN s.t
+                    WHEN s.o IS NULL OR s.t IS NULL OR s.mi IS NULL OR s.mb IS NULL THEN s.o
+                    ELSE s.mb END AS mb,
+               CASE WHEN s.ot OR s.ob OR s.tb THEN NULL
+                    WHEN s.o IS NULL OR s.t IS NULL THEN 'modify_delete'
+                    WHEN s.mi IS NULL OR s.mb IS NULL THEN 'both_changed' END AS conflict,
+               CASE WHEN s.ot OR s.ob OR s.tb OR s.o IS NULL OR s.t IS NULL THEN NULL
+                    WHEN s.mi IS NULL THEN pg_catalog.format('renamed to %s on ours, to %s on theirs', s.oi, s.ti)
+               END AS detail
+          FROM states AS s
+         WHERE NOT (s.ob AND s.tb)
+    ), claims AS (
+        -- the identities each object may end at: its merged one, or either side's if in conflict
+        SELECT m.kind, m.key, m.from_base, x.identity
+          FROM merged AS m
+         CROSS JOIN LATERAL (VALUES (CASE WHEN m.conflict IS NULL THEN m.mi END),
+                                    (CASE WHEN m.conflict IS NOT NULL THEN m.oi END),
+                                    (CASE WHEN m.conflict IS NOT NULL THEN m.ti END)) AS x (identity)
+         WHERE x.identity IS NOT NULL
+    ), clash AS (
+        SELECT DISTINCT ON (c.kind, c.key, c.from_base) c.kind, c.key, c.from_base, c.identity
+          FROM claims AS c
+         WHERE EXISTS (SELECT FROM claims AS d
+                        WHERE d.kind = c.kind AND d.identity = c.identity
+                          AND (d.key <> c.key OR d.from_base <> c.from_base))
+         ORDER BY c.kind, c.key, c.from_base, pg_catalog.convert_to(c.identity, 'UTF8')
+    ), changed AS (
+        SELECT m.kind, m.key, m.from_base, m.b, m.oi, m.o, m.ti, m.t, m.mi, m.mb,
+               coalesce(m.conflict, CASE WHEN cl.key IS NOT NULL THEN 'both_changed' END) AS conflict,
+               CASE WHEN m.conflict IS NOT NULL THEN m.detail
+                    WHEN cl.key IS NOT NULL
+                    THEN pg_catalog.format('another object is named %s after the merge', cl.identity) END AS detail
+          FROM merged AS m
+          LEFT JOIN clash AS cl ON cl.kind = m.kind AND cl.key = m.key AND cl.from_base = m.from_base
+    ), gone AS (
+        -- per side, what of a base table that side took away: a column (col; renamed_to
+        -- NULL), the table itself (col and renamed_to NULL), or its name (renamed_to)
+        SELECT s.side, c.key AS tbl, bc.v ->> 'n' AS col, NULL::text AS renamed_to
+          FROM changed AS c
+         CROSS JOIN LATERAL (VALUES ('ours'::text, c.oi, c.o), ('theirs', c.ti, c.t)) AS s (side, sid, sblob)
+          JOIN pggit.object_details AS bd ON bd.identity = c.key AND bd.blob_hash = c.b
          CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(bd.details -> 'cols') AS bc (v)
-         WHERE (st.blob IS NULL
+         WHERE c.kind = 'table' AND c.from_base AND s.sblob IS DISTINCT FROM c.b
+           AND (s.sblob IS NULL
                 OR EXISTS (SELECT FROM pggit.object_details AS sd
-                            WHERE sd.identity = st.identity AND sd.blob_hash = st.blob))
+                            WHERE sd.identity = s.sid AND sd.blob_hash = s.sblob))
            AND NOT EXISTS (SELECT FROM pggit.object_details AS sd
                            CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(sd.details -> 'cols') AS sc (v)
-                            WHERE sd.identity = st.identity AND sd.blob_hash = st.blob
+                            WHERE sd.identity = s.sid AND sd.blob_hash = s.sblob
                               AND sc.v ->> 'n' = bc.v ->> 'n')
-    ), users AS (
-        SELECT 'theirs'::text AS side, c.kind, c.identity, c.t AS blob FROM changed AS c
-         WHERE c.kind IN ('view', 'materialized view', 'function', 'procedure')
-           AND c.t IS NOT NULL AND c.t IS DISTINCT FROM c.b
         UNION ALL
-        SELECT 'ours', c.kind, c.identity, c.o FROM changed AS c
-         WHERE c.kind IN ('view', 'materialized view', 'function', 'procedure')
-           AND c.o IS NOT NULL AND c.o IS DISTINCT FROM c.b
-    ), dependency AS (
-        SELECT DISTINCT ON (u.kind, u.identity) u.kind, u.identity,
-               pg_catalog.format('uses column %s of %s, dropped on %s', d.col, d.tbl, d.side) AS detail
+        SELECT s.side, c.key, NULL, s.sid
+          FROM changed AS c
+         CROSS JOIN LATERAL (VALUES ('ours'::text, c.oi, c.o), ('theirs', c.ti, c.t)) AS s (side, sid, sblob)
+         WHERE c.kind = 'table' AND c.from_base AND (s.sblob IS NULL OR s.sid <> c.key)
+    ), users AS (
+        SELECT s.side, c.kind, c.key, c.from_base, s.sid, s.sblob
+          FROM changed AS c
+         CROSS JOIN LATERAL (VALUES ('ours'::text, c.oi, c.o), ('theirs', c.ti, c.t)) AS s (side, sid, sblob)
+         WHERE c.kind IN ('view', 'materialized view', 'function', 'procedure') AND c.conflict IS NULL
+           AND s.sblob IS NOT NULL AND s.sblob IS DISTINCT FROM c.b
+           AND EXISTS (SELECT FROM gone AS g WHERE g.side <> s.side)
+    ), recorded AS (
+        SELECT u.side, u.kind, u.key, u.from_base, od.details -> 'deps' AS deps
           FROM users AS u
-          JOIN pggit.blobs AS bl ON bl.hash = u.blob
-          JOIN dropped AS d ON d.side <> u.side
-         WHERE bl.definition ~* ('\m' || pg_catalog.regexp_replace(d.tbl_name, '([^[:alnum:]_])', '\\\1', 'g') || '\M')
-           AND bl.definition ~* ('\m' || pg_catalog.regexp_replace(d.col, '([^[:alnum:]_])', '\\\1', 'g') || '\M')
-         ORDER BY u.kind, u.identity, d.tbl, d.col
+          JOIN pggit.object_details AS od ON od.identity = u.sid AND od.blob_hash = u.sblob
+         WHERE u.kind IN ('view', 'materialized view') AND od.details ? 'deps'
+    ), textual AS (
+        -- users without records, with the tables the other side took something of
+        SELECT u.kind, u.key, u.from_base, bl.definition, g.tbl, g.col, g.renamed_to, g.side, n.own,
+               -- whole-word patterns (\m \M) of the column and of the table's names without schema
+               '\m' || pg_catalog.regexp_replace(g.col, '([^[:alnum:]_])', '\\\1', 'g') || '\M' AS col_re,
+               '\m' || pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace(
+                   g.tbl, '^("([^"]|"")*"|[^."]*)\.', ''), '^"(.*)"$', '\1'), '([^[:alnum:]_])', '\\\1', 'g')
+               || '\M' AS tbl_re,
+               '\m' || pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace(
+                   n.own, '^("([^"]|"")*"|[^."]*)\.', ''), '^"(.*)"$', '\1'), '([^[:alnum:]_])', '\\\1', 'g')
+               || '\M' AS own_re
+          FROM users AS u
+          JOIN pggit.blobs AS bl ON bl.hash = u.sblob
+          JOIN gone AS g ON g.side <> u.side
+         CROSS JOIN LATERAL (
+             SELECT coalesce((SELECT rn.new FROM ren AS rn
+                               WHERE rn.side = left(u.side, 1) AND rn.kind = 'table' AND rn.old = g.tbl),
+                             g.tbl) AS own) AS n
+         WHERE NOT EXISTS (SELECT FROM recorded AS r
+                            WHERE r.side = u.side AND r.kind = u.kind AND r.key = u.key
+                              AND r.from_base = u.from_base)
+    ), dependency AS (
+        SELECT DISTINCT ON (x.kind, x.key, x.from_base) x.kind, x.key, x.from_base, x.detail
+          FROM (
+            -- recorded dependencies: exact, through the renames of the user's side
+            SELECT r.kind, r.key, r.from_base, g.tbl, g.col,
+                   CASE WHEN g.col IS NOT NULL
+                        THEN pg_catalog.format('uses column %s of %s, dropped on %s', g.col, g.tbl, g.side)
+                        WHEN g.renamed_to IS NULL THEN pg_catalog.format('uses %s, dropped on %s', g.tbl, g.side)
+                        ELSE pg_catalog.format('uses %s, renamed to %s on %s', g.tbl, g.renamed_to, g.side)
+                   END AS detail
+              FROM recorded AS r
+             CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(r.deps) AS dp (v)
+              JOIN gone AS g
+                ON g.side <> r.side
+               AND g.tbl = coalesce((SELECT rn.old FROM ren AS rn
+                                      WHERE rn.side = left(r.side, 1) AND rn.kind = 'table'
+                                        AND rn.new = dp.v ->> 0), dp.v ->> 0)
+               AND (g.col = dp.v ->> 1
+                    OR g.col IS NULL AND g.renamed_to IS NULL
+                    OR g.renamed_to <> dp.v ->> 0)
+            UNION ALL
+            -- no records: the definition names, as whole words, the table (by its base name
+            -- or its name on the user's side) and the dropped column; or the table by the
+            -- name the other side gave up
+            SELECT x.kind, x.key, x.from_base, x.tbl, x.col,
+                   CASE WHEN x.col IS NOT NULL
+                        THEN pg_catalog.format('uses column %s of %s, dropped on %s', x.col, x.tbl, x.side)
+                        ELSE pg_catalog.format('uses %s, renamed to %s on %s', x.tbl, x.renamed_to, x.side)
+                   END
+              FROM textual AS x
+             WHERE CASE WHEN x.col IS NOT NULL
+                        THEN x.definition ~* x.col_re AND (x.definition ~* x.tbl_re OR x.definition ~* x.own_re)
+                        ELSE x.renamed_to IS NOT NULL AND x.renamed_to <> x.own AND x.definition ~* x.tbl_re
+                   END
+          ) AS x
+         ORDER BY x.kind, x.key, x.from_base, pg_catalog.convert_to(x.tbl, 'UTF8'),
+                  pg_catalog.convert_to(coalesce(x.col, ''), 'UTF8')
     )
-    SELECT c.kind, c.identity, c.b, c.o, c.t, c.merged,
-           coalesce(c.conflict, CASE WHEN dp.identity IS NOT NULL THEN 'dependency' END),
-           CASE WHEN c.conflict IS NULL THEN dp.detail END
+    SELECT c.kind, c.key, c.oi, c.ti, c.mi, c.b, c.o, c.t, c.mb,
+           coalesce(c.conflict, CASE WHEN dp.key IS NOT NULL THEN 'dependency' END),
+           CASE WHEN c.conflict IS NULL THEN dp.detail ELSE c.detail END
       FROM changed AS c
-      LEFT JOIN dependency AS dp ON dp.kind = c.kind AND dp.identity = c.identity
-     ORDER BY pg_catalog.convert_to(c.identity, 'UTF8'), pg_catalog.convert_to(c.kind, 'UTF8');
+      LEFT JOIN dependency AS dp ON dp.kind = c.kind AND dp.key = c.key AND dp.from_base = c.from_base
+     ORDER BY pg_catalog.convert_to(c.key, 'UTF8'), pg_catalog.convert_to(c.kind, 'UTF8'), c.from_base DESC;
 END
 $function$;
 
 REVOKE ALL ON FUNCTION pggit.merge_three_way(text, text, text) FROM PUBLIC;
 
 COMMENT ON FUNCTION pggit.merge_three_way(text, text, text) IS
-    'Internal: per-object three-way merge of three commits'' trees (changed objects only), with conflict kinds.';
+    'Internal: per-object three-way merge of three commits'' trees (renames followed, changed objects only), with conflict kinds.';
 
 -- from sql/functions/merge/merge_migration.sql (new)
 -- pggit.merge_migration(from_commit text, to_commit text) -> text
@@ -1929,18 +2094,29 @@ COMMENT ON FUNCTION pggit.merge_migration(text, text) IS
     'Internal: generate_migration(from, to) as one script, warnings as comment lines before their statements.';
 
 -- from sql/functions/merge/merge_record.sql (new)
--- pggit.merge_record(merge_id bigint, message text) -> text
+-- pggit.merge_record(merge_id bigint, message text, kinds text[], old_identities text[],
+--                    identities text[], blobs text[]) -> text
 --
--- Promises: completes the three-way merge pggit.merges row `merge_id` describes: the
--- merged tree is ours' tree (pggit.tree_set) with every object set to its merged blob
--- (pggit.merge_three_way), a conflict's object to its recorded resolved_blob (NULL:
--- removed); the merge commit is recorded by pggit.commit_merge on the merge's target
--- with parent = ours_hash (the head must still be it) and merge parent = theirs_hash;
--- the merges row becomes status 'merged' with its commit_hash. Returns the commit id.
+-- Promises: completes the three-way merge pggit.merges row `merge_id` describes. The
+-- merged tree is ours' tree (pggit.tree_set) changed by
+--   * the settings of the objects merged without conflict, as the caller computed them
+--     with pggit.merge_three_way (computed once per merge): parallel arrays, per object
+--     its kind, its identity in ours (old_identities[i], NULL: absent in ours), its merged
+--     identity and blob (identities[i], blobs[i]; NULL: removed); the entry at the ours
+--     identity is removed and the merged one set;
+--   * every conflict of the merge (pggit.merge_conflicts) as resolved: its entry at
+--     ours_identity removed, resolved_identity set to resolved_blob (NULL: removed).
+--   Removals are applied before settings, so a name one object leaves and another takes
+--   ends with the other. The merge commit is recorded by pggit.commit_merge on the
+--   merge's target with parent = ours_hash (the head must still be it) and merge parent
+--   = theirs_hash; the merges row becomes status 'merged' with its commit_hash. Returns
+--   the commit id.
 -- Internal (no EXECUTE for PUBLIC): called by pggit.merge and pggit.merge_continue,
 -- which lock and check the merge first.
--- Errors: 42704 unknown merge; 55000 unresolved conflicts, or commit_merge's.
-CREATE OR REPLACE FUNCTION pggit.merge_record(merge_id bigint, message text)
+-- Errors: 22004 NULL argument; 22023 arrays of different lengths; 42704 unknown merge;
+-- 55000 unresolved conflicts, or commit_merge's.
+CREATE OR REPLACE FUNCTION pggit.merge_record(merge_id bigint, message text, kinds text[],
+                                              old_identities text[], identities text[], blobs text[])
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
@@ -1956,6 +2132,17 @@ DECLARE
     v_tree text[];
     v_commit text;
 BEGIN
+    IF merge_record.merge_id IS NULL OR merge_record.message IS NULL OR merge_record.kinds IS NULL
+       OR merge_record.old_identities IS NULL OR merge_record.identities IS NULL OR merge_record.blobs IS NULL THEN
+        RAISE EXCEPTION 'merge_record: no argument may be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF pg_catalog.cardinality(merge_record.kinds) <> pg_catalog.cardinality(merge_record.old_identities)
+       OR pg_catalog.cardinality(merge_record.kinds) <> pg_catalog.cardinality(merge_record.identities)
+       OR pg_catalog.cardinality(merge_record.kinds) <> pg_catalog.cardinality(merge_record.blobs) THEN
+        RAISE EXCEPTION 'merge_record: kinds, old_identities, identities and blobs must be parallel arrays'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     SELECT m.* INTO v_merge FROM pggit.merges AS m WHERE m.id = merge_record.merge_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'merge % does not exist', merge_record.merge_id
@@ -1970,18 +2157,29 @@ BEGIN
                   HINT = 'Resolve each with pggit.resolve_conflict(id, ''ours'' | ''theirs'' | definition).';
     END IF;
 
-    SELECT coalesce(pg_catalog.array_agg(r.kind), '{}'), coalesce(pg_catalog.array_agg(r.identity), '{}'),
-           coalesce(pg_catalog.array_agg(r.blob), '{}')
+    WITH objects AS (
+        SELECT s.kind, s.old_identity, s.identity, s.blob
+          FROM ROWS FROM (pg_catalog.unnest(merge_record.kinds), pg_catalog.unnest(merge_record.old_identities),
+                          pg_catalog.unnest(merge_record.identities), pg_catalog.unnest(merge_record.blobs))
+               AS s (kind, old_identity, identity, blob)
+        UNION ALL
+        SELECT mc.object_kind, mc.ours_identity, mc.resolved_identity, mc.resolved_blob
+          FROM pggit.merge_conflicts AS mc
+         WHERE mc.merge_id = merge_record.merge_id
+    ), steps AS (
+        SELECT 1 AS phase, o.kind, o.old_identity AS identity, NULL::text AS blob
+          FROM objects AS o
+         WHERE o.old_identity IS NOT NULL
+        UNION ALL
+        SELECT 2, o.kind, o.identity, o.blob
+          FROM objects AS o
+         WHERE o.identity IS NOT NULL AND o.blob IS NOT NULL
+    )
+    SELECT coalesce(pg_catalog.array_agg(st.kind ORDER BY st.phase, st.kind, st.identity, st.blob), '{}'),
+           coalesce(pg_catalog.array_agg(st.identity ORDER BY st.phase, st.kind, st.identity, st.blob), '{}'),
+           coalesce(pg_catalog.array_agg(st.blob ORDER BY st.phase, st.kind, st.identity, st.blob), '{}')
       INTO v_kinds, v_identities, v_blobs
-      FROM (SELECT w.object_kind AS kind, w.object_identity AS identity,
-                   CASE WHEN mc.id IS NOT NULL THEN mc.resolved_blob ELSE w.merged_blob END AS blob,
-                   w.ours_blob
-              FROM pggit.merge_three_way(v_merge.base_hash, v_merge.ours_hash, v_merge.theirs_hash) AS w
-              LEFT JOIN pggit.merge_conflicts AS mc
-                ON mc.merge_id = merge_record.merge_id
-               AND mc.object_kind = w.object_kind
-               AND mc.object_identity = w.object_identity) AS r
-     WHERE r.blob IS DISTINCT FROM r.ours_blob;
+      FROM steps AS st;
 
     SELECT t.buckets INTO v_tree
       FROM pggit.commits AS c
@@ -1997,10 +2195,10 @@ BEGIN
 END
 $function$;
 
-REVOKE ALL ON FUNCTION pggit.merge_record(bigint, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pggit.merge_record(bigint, text, text[], text[], text[], text[]) FROM PUBLIC;
 
-COMMENT ON FUNCTION pggit.merge_record(bigint, text) IS
-    'Internal: builds the merged tree of a recorded merge (with its resolutions) and records the merge commit.';
+COMMENT ON FUNCTION pggit.merge_record(bigint, text, text[], text[], text[], text[]) IS
+    'Internal: builds the merged tree of a recorded merge (object settings and resolutions) and records the merge commit.';
 
 -- from sql/functions/merge/merge.sql (new)
 -- pggit.merge(source text, target text DEFAULT 'main', strategy text DEFAULT 'fail')
@@ -2018,13 +2216,14 @@ COMMENT ON FUNCTION pggit.merge_record(bigint, text) IS
 --     (no new commit, no pggit.merges row); migration = generate_migration(old head,
 --     source). The target's pending history rows stay pending.
 --   * else a three-way merge per object (pggit.merge_three_way: base, ours = target
---     head, theirs = source) is recorded in pggit.merges (merge_id) and its conflicts
---     in pggit.merge_conflicts (kinds both_changed, modify_delete, dependency);
---     changes = objects whose merged definition differs from ours, conflicts = the
---     conflict rows.
+--     head, theirs = source; renames followed), computed once, is recorded in
+--     pggit.merges (merge_id) and its conflicts in pggit.merge_conflicts (kinds
+--     both_changed, modify_delete, dependency; with each side's identity); changes =
+--     objects whose merged state (identity and definition) differs from ours,
+--     conflicts = the conflict rows.
 --     - strategy 'fail' with conflicts: status 'conflicts', no commit, no head move,
 --       nothing else changes; the conflict rows stay for pggit.resolve_conflict and
---       pggit.merge_continue. commit_hash and migration NULL.
+--       pggit.merge_continue (or pggit.merge_abort). commit_hash and migration NULL.
 --     - no conflicts, or strategy 'ours' / 'theirs' (every conflict resolved to that
 --       side, recorded as its resolution): status 'merged': a merge commit on target
 --       (pggit.commit_merge: parents = old head and source's commit; the target's
@@ -2059,6 +2258,10 @@ DECLARE
     v_changes integer;
     v_conflicts integer;
     v_commit text;
+    v_kinds text[];
+    v_old text[];
+    v_identities text[];
+    v_blobs text[];
 BEGIN
     IF merge.source IS NULL OR merge.target IS NULL OR merge.strategy IS NULL THEN
         RAISE EXCEPTION 'merge: source, target and strategy must not be NULL'
@@ -2113,37 +2316,53 @@ BEGIN
     VALUES (merge.source, merge.target, v_base, v_head, v_theirs, merge.strategy, 'conflicts')
     RETURNING m.id INTO v_merge;
 
+    -- the three-way merge, computed once: conflict rows stored, the rest kept as tree settings
     WITH w AS (
         SELECT * FROM pggit.merge_three_way(v_base, v_head, v_theirs)
     ), ins AS (
         INSERT INTO pggit.merge_conflicts AS mc
-               (merge_id, object_kind, object_identity, kind, detail, base_blob, ours_blob, theirs_blob,
-                base_definition, ours_definition, theirs_definition, resolution, resolved_blob, resolved_at, resolved_by)
-        SELECT v_merge, w.object_kind, w.object_identity, w.conflict, w.detail, w.base_blob, w.ours_blob, w.theirs_blob,
+               (merge_id, object_kind, object_identity, ours_identity, theirs_identity, kind, detail,
+                base_blob, ours_blob, theirs_blob, base_definition, ours_definition, theirs_definition,
+                resolution, resolved_identity, resolved_blob, resolved_at, resolved_by)
+        SELECT v_merge, w.object_kind, w.object_identity, w.ours_identity, w.theirs_identity, w.conflict, w.detail,
+               w.base_blob, w.ours_blob, w.theirs_blob,
                (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.base_blob),
                (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.ours_blob),
                (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.theirs_blob),
                nullif(merge.strategy, 'fail'),
+               CASE merge.strategy WHEN 'ours' THEN w.ours_identity WHEN 'theirs' THEN w.theirs_identity END,
                CASE merge.strategy WHEN 'ours' THEN w.ours_blob WHEN 'theirs' THEN w.theirs_blob END,
                CASE WHEN merge.strategy <> 'fail' THEN pg_catalog.clock_timestamp() END,
                CASE WHEN merge.strategy <> 'fail' THEN SESSION_USER END
           FROM w
          WHERE w.conflict IS NOT NULL
         RETURNING 1
+    ), settings AS (
+        SELECT w.object_kind AS kind, w.ours_identity AS old_identity, w.merged_identity AS identity,
+               w.merged_blob AS blob
+          FROM w
+         WHERE w.conflict IS NULL
+           AND (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
     )
     SELECT (SELECT pg_catalog.count(*)::integer FROM ins),
            (SELECT pg_catalog.count(*)::integer FROM w
-             WHERE (CASE WHEN w.conflict IS NULL THEN w.merged_blob
-                         WHEN merge.strategy = 'theirs' THEN w.theirs_blob
-                         ELSE w.ours_blob END) IS DISTINCT FROM w.ours_blob)
-      INTO v_conflicts, v_changes;
+             WHERE CASE WHEN w.conflict IS NULL
+                        THEN (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+                        ELSE merge.strategy = 'theirs'
+                             AND (w.theirs_identity, w.theirs_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+                   END),
+           coalesce(pg_catalog.array_agg(st.kind), '{}'), coalesce(pg_catalog.array_agg(st.old_identity), '{}'),
+           coalesce(pg_catalog.array_agg(st.identity), '{}'), coalesce(pg_catalog.array_agg(st.blob), '{}')
+      INTO v_conflicts, v_changes, v_kinds, v_old, v_identities, v_blobs
+      FROM settings AS st;
 
     IF v_conflicts > 0 AND merge.strategy = 'fail' THEN
         RETURN QUERY SELECT v_merge, 'conflicts'::text, NULL::text, v_base, v_head, v_theirs, v_changes, v_conflicts,
                             NULL::text;
         RETURN;
     END IF;
-    v_commit := pggit.merge_record(v_merge, pg_catalog.format('Merge %s into %s', merge.source, merge.target));
+    v_commit := pggit.merge_record(v_merge, pg_catalog.format('Merge %s into %s', merge.source, merge.target),
+                                   v_kinds, v_old, v_identities, v_blobs);
     RETURN QUERY SELECT v_merge, 'merged'::text, v_commit, v_base, v_head, v_theirs, v_changes, v_conflicts,
                         pggit.merge_migration(v_head, v_commit);
 END
@@ -2159,13 +2378,15 @@ COMMENT ON FUNCTION pggit.merge(text, text, text) IS
 -- pggit.resolve_conflict(conflict_id bigint, resolution text) -> text
 --
 -- Promises: records how one conflict of a merge with status 'conflicts' is resolved
--- and returns the resolution kind stored: 'ours' (the object as the target has it;
--- absent if the target removed it), 'theirs' (as the source has it), or any other
--- text is the object's new canonical definition ('custom': stored as a blob under its
--- sha256, like tracked definitions). Resolving again replaces the earlier choice.
+-- and returns the resolution kind stored: 'ours' (the object as the target has it,
+-- under its name there; absent if the target removed it), 'theirs' (as the source has
+-- it, under its name there), or any other text is the object's new canonical
+-- definition ('custom': stored as a blob under its sha256, like tracked definitions;
+-- under the object's name in the target, else in the source, else object_identity).
+-- Resolving again replaces the earlier choice.
 -- pggit.merge_continue(id) then records the merge.
 -- Errors: 22004 NULL; 22023 an empty or blank custom definition; 42704 unknown
--- conflict; 55000 its merge is already merged.
+-- conflict; 55000 its merge is already merged or aborted.
 -- SECURITY DEFINER with a pinned search_path; EXECUTE: PUBLIC.
 CREATE OR REPLACE FUNCTION pggit.resolve_conflict(conflict_id bigint, resolution text)
 RETURNS text
@@ -2182,12 +2403,17 @@ DECLARE
     v_theirs text;
     v_kind text;
     v_blob text;
+    v_identity text;
+    v_ours_identity text;
+    v_theirs_identity text;
+    v_object_identity text;
 BEGIN
     IF resolve_conflict.conflict_id IS NULL OR resolve_conflict.resolution IS NULL THEN
         RAISE EXCEPTION 'resolve_conflict: conflict_id and resolution must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    SELECT mc.merge_id, mc.ours_blob, mc.theirs_blob INTO v_merge, v_ours, v_theirs
+    SELECT mc.merge_id, mc.ours_blob, mc.theirs_blob, mc.ours_identity, mc.theirs_identity, mc.object_identity
+      INTO v_merge, v_ours, v_theirs, v_ours_identity, v_theirs_identity, v_object_identity
       FROM pggit.merge_conflicts AS mc
      WHERE mc.id = resolve_conflict.conflict_id;
     IF NOT FOUND THEN
@@ -2202,21 +2428,24 @@ BEGIN
     IF resolve_conflict.resolution = 'ours' THEN
         v_kind := 'ours';
         v_blob := v_ours;
+        v_identity := v_ours_identity;
     ELSIF resolve_conflict.resolution = 'theirs' THEN
         v_kind := 'theirs';
         v_blob := v_theirs;
+        v_identity := v_theirs_identity;
     ELSE
         IF pg_catalog.btrim(resolve_conflict.resolution, E' \t\r\n') = '' THEN
             RAISE EXCEPTION 'a custom resolution must be a definition, not blank: use ''ours'', ''theirs'' or the definition'
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
         v_kind := 'custom';
+        v_identity := coalesce(v_ours_identity, v_theirs_identity, v_object_identity);
         v_blob := pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(resolve_conflict.resolution, 'UTF8')), 'hex');
         INSERT INTO pggit.blobs (hash, definition) VALUES (v_blob, resolve_conflict.resolution)
         ON CONFLICT (hash) DO NOTHING;
     END IF;
     UPDATE pggit.merge_conflicts AS mc
-       SET resolution = v_kind, resolved_blob = v_blob,
+       SET resolution = v_kind, resolved_identity = v_identity, resolved_blob = v_blob,
            resolved_at = pg_catalog.clock_timestamp(), resolved_by = SESSION_USER
      WHERE mc.id = resolve_conflict.conflict_id;
     RETURN v_kind;
@@ -2240,8 +2469,8 @@ COMMENT ON FUNCTION pggit.resolve_conflict(bigint, text) IS
 -- row shape is returned, status 'merged', changes = objects whose merged definition
 -- (rows of pggit.diff(ours, merge commit)), migration = generate_migration(ours,
 -- merge commit) as one script.
--- Errors: 22004 NULL; 42704 unknown merge; 55000 already merged, unresolved conflicts,
--- or the target's head moved since the merge was computed (merge again).
+-- Errors: 22004 NULL; 42704 unknown merge; 55000 already merged or aborted, unresolved
+-- conflicts, or the target's head moved since the merge was computed (merge again).
 -- SECURITY DEFINER with a pinned search_path; EXECUTE: PUBLIC.
 CREATE OR REPLACE FUNCTION pggit.merge_continue(id bigint)
 RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
@@ -2257,6 +2486,10 @@ DECLARE
     v_commit text;
     v_conflicts integer;
     v_changes integer;
+    v_kinds text[];
+    v_old text[];
+    v_identities text[];
+    v_blobs text[];
 BEGIN
     IF merge_continue.id IS NULL THEN
         RAISE EXCEPTION 'merge_id must not be NULL'
@@ -2271,8 +2504,22 @@ BEGIN
         RAISE EXCEPTION 'merge % is already %', merge_continue.id, v_merge.status
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
+    -- the objects merged without conflict (the three-way merge is deterministic: commits
+    -- and their blobs do not change), as tree settings for merge_record
+    SELECT coalesce(pg_catalog.array_agg(w.object_kind), '{}'), coalesce(pg_catalog.array_agg(w.ours_identity), '{}'),
+           coalesce(pg_catalog.array_agg(w.merged_identity), '{}'), coalesce(pg_catalog.array_agg(w.merged_blob), '{}')
+      INTO v_kinds, v_old, v_identities, v_blobs
+      FROM pggit.merge_three_way(v_merge.base_hash, v_merge.ours_hash, v_merge.theirs_hash) AS w
+     WHERE w.conflict IS NULL
+       AND (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+       AND NOT EXISTS (SELECT FROM pggit.merge_conflicts AS mc
+                        WHERE mc.merge_id = merge_continue.id AND mc.object_kind = w.object_kind
+                          AND mc.object_identity = w.object_identity
+                          AND mc.ours_identity IS NOT DISTINCT FROM w.ours_identity
+                          AND mc.theirs_identity IS NOT DISTINCT FROM w.theirs_identity);
     v_commit := pggit.merge_record(merge_continue.id,
-                                   pg_catalog.format('Merge %s into %s', v_merge.source, v_merge.target));
+                                   pg_catalog.format('Merge %s into %s', v_merge.source, v_merge.target),
+                                   v_kinds, v_old, v_identities, v_blobs);
     SELECT pg_catalog.count(*)::integer INTO v_conflicts
       FROM pggit.merge_conflicts AS mc WHERE mc.merge_id = merge_continue.id;
     SELECT pg_catalog.count(*)::integer INTO v_changes FROM pggit.diff(v_merge.ours_hash, v_commit) AS d;
@@ -2286,6 +2533,137 @@ GRANT EXECUTE ON FUNCTION pggit.merge_continue(bigint) TO PUBLIC;
 
 COMMENT ON FUNCTION pggit.merge_continue(bigint) IS
     'Completes a merge left with conflicts once all are resolved: records the merge commit.';
+
+-- from sql/functions/merge/merge_abort.sql (new)
+-- pggit.merge_abort(id bigint) -> text
+--
+-- Promises: gives up a merge that pggit.merge left with status 'conflicts': its
+-- pggit.merges row becomes status 'aborted' (aborted_at set) and 'aborted' is
+-- returned. Nothing of history is deleted or changed: the merges row and its
+-- merge_conflicts rows (with any resolutions made) stay as a record; no branch, commit
+-- or history row is touched (a 'conflicts' merge never moved anything). An aborted
+-- merge can no longer be resolved (pggit.resolve_conflict) nor continued
+-- (pggit.merge_continue): merge again to start over. The merges row is locked (FOR
+-- UPDATE), so an abort and a concurrent merge_continue of one merge are serial: one
+-- wins, the other gets 55000.
+-- Errors: 22004 NULL; 42704 unknown merge; 55000 the merge is already merged or aborted.
+-- SECURITY DEFINER with a pinned search_path; EXECUTE: PUBLIC (like merge_continue).
+CREATE OR REPLACE FUNCTION pggit.merge_abort(id bigint)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_status text;
+BEGIN
+    IF merge_abort.id IS NULL THEN
+        RAISE EXCEPTION 'merge_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT m.status INTO v_status FROM pggit.merges AS m WHERE m.id = merge_abort.id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'merge % does not exist', merge_abort.id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_status <> 'conflicts' THEN
+        RAISE EXCEPTION 'merge % is already %', merge_abort.id, v_status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    UPDATE pggit.merges AS m
+       SET status = 'aborted', aborted_at = pg_catalog.clock_timestamp()
+     WHERE m.id = merge_abort.id;
+    RETURN 'aborted';
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.merge_abort(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge_abort(bigint) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.merge_abort(bigint) IS
+    'Gives up a merge left with conflicts: status aborted; its rows stay as history.';
+
+-- from sql/functions/merge/view_dependencies.sql (new)
+-- pggit.view_dependencies(relid oid) -> jsonb
+--
+-- Promises: for a live view or materialized view, the relations and columns its rules
+-- depend on, from pg_depend (pg_rewrite -> pg_class, refobjsubid): a jsonb array of
+-- [relation identity (format('%I.%I', schema, name), as pggit.objects has it),
+-- column name or null (the relation as a whole)], sorted, without duplicates and
+-- without the view itself; '[]' for a view that depends on no relation. NULL for
+-- anything else (NULL, missing, not a view). Never raises. Sees the calling
+-- transaction's uncommitted DDL. The dependency check of pggit.merge_three_way reads it
+-- (recorded per view state by pggit.record_view_dependencies) instead of matching the
+-- view's text.
+-- STABLE, PARALLEL SAFE, callable by everyone. Cost: one index scan of pg_rewrite and
+-- of pg_depend per rule.
+CREATE OR REPLACE FUNCTION pggit.view_dependencies(relid oid)
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT CASE WHEN v.oid IS NULL THEN NULL
+                ELSE coalesce((
+                    SELECT jsonb_agg(jsonb_build_array(x.rel, x.col)
+                                     ORDER BY convert_to(x.rel, 'UTF8'), convert_to(coalesce(x.col, ''), 'UTF8'))
+                      FROM (SELECT DISTINCT format('%I.%I', n.nspname, c.relname) AS rel, a.attname::text AS col
+                              FROM pg_rewrite AS r
+                              JOIN pg_depend AS d
+                                ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+                               AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class
+                              JOIN pg_class AS c ON c.oid = d.refobjid
+                              JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                              LEFT JOIN pg_attribute AS a
+                                ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
+                             WHERE r.ev_class = v.oid
+                               AND (d.refobjsubid = 0 OR a.attnum IS NOT NULL)) AS x), '[]'::jsonb)
+           END
+      FROM (SELECT max(c.oid) AS oid FROM pg_class AS c WHERE c.oid = relid AND c.relkind IN ('v', 'm')) AS v
+$function$;
+
+COMMENT ON FUNCTION pggit.view_dependencies(oid) IS
+    'The relations and columns a view''s rules depend on (pg_depend): [[identity, column or null], ...]; NULL if not a view.';
+
+-- from sql/functions/merge/record_view_dependencies.sql (new)
+-- pggit.record_view_dependencies() -> trigger
+--
+-- Promises: the AFTER INSERT OR UPDATE trigger objects_record_view_dependencies of
+-- pggit.objects (level 4, rows of kind view or materialized view with an objid) stores
+-- pggit.view_dependencies of the view as the key "deps" of pggit.object_details under
+-- the row's (identity, hash), keeping any other key stored there (the same key again
+-- replaces "deps"). Every tracked view state thus carries the columns it used when it
+-- was live, which pggit.merge_three_way's dependency check reads: the other side's view
+-- is not live at merge time. Tree and blob hashes do not change.
+-- Cost: one pggit.view_dependencies and one upsert per tracked view statement.
+CREATE OR REPLACE FUNCTION pggit.record_view_dependencies()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_deps jsonb;
+BEGIN
+    IF NEW.kind NOT IN ('view', 'materialized view') OR NEW.objid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    v_deps := pggit.view_dependencies(NEW.objid);
+    IF v_deps IS NOT NULL THEN
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (NEW.identity, NEW.hash, pg_catalog.jsonb_build_object('deps', v_deps))
+        ON CONFLICT (identity, blob_hash) DO UPDATE
+           SET details = od.details || EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details -> 'deps' IS DISTINCT FROM EXCLUDED.details -> 'deps';
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.record_view_dependencies() IS
+    'Trigger of pggit.objects: stores pggit.view_dependencies of a live view as "deps" in pggit.object_details.';
 
 -- from sql/functions/migration/apply_migration.sql (new)
 -- pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING') -> text[]
@@ -2781,6 +3159,21 @@ CREATE TRIGGER objects_record_details
     AFTER INSERT OR UPDATE ON pggit.objects
     FOR EACH ROW WHEN (NEW.kind = 'table' AND NEW.objid IS NOT NULL)
     EXECUTE FUNCTION pggit.record_object_details();
+
+CREATE TRIGGER objects_record_view_dependencies
+    AFTER INSERT OR UPDATE ON pggit.objects
+    FOR EACH ROW WHEN (NEW.kind IN ('view', 'materialized view') AND NEW.objid IS NOT NULL)
+    EXECUTE FUNCTION pggit.record_view_dependencies();
+
+-- the live views' dependencies as of now (their registry rows' blobs)
+INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+SELECT DISTINCT ON (o.identity, o.hash) o.identity, o.hash,
+       pg_catalog.jsonb_build_object('deps', pggit.view_dependencies(o.objid))
+  FROM pggit.objects AS o
+ WHERE o.kind IN ('view', 'materialized view') AND o.objid IS NOT NULL
+   AND pggit.view_dependencies(o.objid) IS NOT NULL
+ ORDER BY o.identity, o.hash, o.id DESC
+    ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details;
 
 -- the live tables' details as of now (their registry rows' blobs)
 INSERT INTO pggit.object_details (identity, blob_hash, details)

@@ -63,15 +63,20 @@ def state(conn: psycopg.Connection) -> tuple:
     )
 
 
+BASE = (
+    "CREATE SCHEMA app",
+    "CREATE TABLE app.t (id int PRIMARY KEY, a text)",
+    "CREATE TABLE app.u (id int PRIMARY KEY, b int)",
+    "CREATE TABLE app.w (id int PRIMARY KEY, c int, d int)",
+    "CREATE VIEW app.v0 AS SELECT id, d FROM app.w",
+)
+
+
 @pytest.fixture
 def base(pggit_conn: psycopg.Connection) -> str:
-    conn = pggit_conn
-    conn.execute("CREATE SCHEMA app")
-    conn.execute("CREATE TABLE app.t (id int PRIMARY KEY, a text)")
-    conn.execute("CREATE TABLE app.u (id int PRIMARY KEY, b int)")
-    conn.execute("CREATE TABLE app.w (id int PRIMARY KEY, c int, d int)")
-    conn.execute("CREATE VIEW app.v0 AS SELECT id, d FROM app.w")
-    return commit(conn)
+    for statement in BASE:
+        pggit_conn.execute(statement)
+    return commit(pggit_conn)
 
 
 def test_merge_x_x_is_a_no_op(pggit_conn: psycopg.Connection, base: str) -> None:
@@ -305,3 +310,220 @@ def test_two_sessions_merging_into_main_are_serial(
         assert conn.execute("SELECT pggit.merge_base('main', %s)", (h,)).fetchone() == (h,)
     for c in conns:
         c.close()
+
+
+# ---- renames (followed through pggit.diff's history-based renames) ----------------------
+
+
+def reset(conn: psycopg.Connection, ddl: tuple[str, ...] = BASE) -> None:
+    """Rebuild the one live schema as `ddl` (main's head) without history on any real branch.
+
+    The DDL runs with the session on the branch `scratch` (its rows stay pending there),
+    so that the next side's changes start from main's head as they would in their own
+    database.
+    """
+    if conn.execute("SELECT count(*) FROM pggit.branches WHERE name = 'scratch'").fetchone() == (0,):
+        conn.execute("SELECT pggit.create_branch('scratch')")
+    conn.execute("SELECT pggit.checkout('scratch')")
+    conn.execute("DROP SCHEMA app CASCADE")
+    for statement in ddl:
+        conn.execute(statement)
+    conn.execute("SELECT pggit.checkout('main')")
+    assert conn.execute("SELECT count(*) FROM pggit.diff('WORKING', 'main')").fetchone() == (0,)
+
+
+def test_rename_on_one_side_and_change_on_the_other_merge(pggit_conn: psycopg.Connection, base: str) -> None:
+    conn = pggit_conn
+    conn.execute("SELECT pggit.create_branch('f')")
+    on(conn, "f", "ALTER TABLE app.t RENAME TO t2", "ALTER TABLE app.u RENAME TO u2")
+    reset(conn)
+    on(conn, "main", "ALTER TABLE app.t ADD COLUMN note text")
+    theirs, ours = schema_at(conn, "f"), schema_at(conn, "main")
+    row = merge(conn, "f")
+    assert row["status"] == "merged" and row["conflicts"] == 0
+    merged = schema_at(conn, "main")
+    # renamed and changed: the new name with ours' definition; renamed only: the blob under the new name
+    assert ("table", "app.t") not in merged and ("table", "app.u") not in merged
+    assert merged[("table", "app.t2")] == ours[("table", "app.t")]
+    assert merged[("table", "app.u2")] == theirs[("table", "app.u2")] == ours[("table", "app.u")]
+    assert row["changes"] == 2
+    assert "RENAME TO t2" in row["migration"] and "RENAME TO u2" in row["migration"]
+    assert "DROP TABLE" not in row["migration"]
+    assert {r[0] for r in conn.execute("SELECT change FROM pggit.diff(%s, 'main')", (row["ours_hash"],))} == {
+        "renamed"}
+
+
+def test_rename_on_ours_and_a_schema_rename(pggit_conn: psycopg.Connection, base: str) -> None:
+    """Renamed on ours (the target: its schema) and changed on theirs: the change lands under the new name."""
+    conn = pggit_conn
+    conn.execute("SELECT pggit.create_branch('f')")
+    on(conn, "f", "ALTER TABLE app.u ADD COLUMN extra int")
+    reset(conn)
+    on(conn, "main", "ALTER SCHEMA app RENAME TO app2")
+    theirs, ours = schema_at(conn, "f"), schema_at(conn, "main")
+    row = merge(conn, "f")
+    assert row["status"] == "merged" and row["conflicts"] == 0 and row["changes"] == 1
+    merged = schema_at(conn, "main")
+    assert merged[("table", "app2.u")] == theirs[("table", "app.u")]
+    assert {key for key in merged if key[1].startswith("app.") or key[1] == "app"} == set()
+    assert merged.keys() == ours.keys()
+
+
+def test_renamed_on_both_sides_to_different_names_is_both_changed(pggit_conn: psycopg.Connection, base: str) -> None:
+    conn = pggit_conn
+    conn.execute("SELECT pggit.create_branch('f')")
+    on(conn, "f", "ALTER TABLE app.t RENAME TO theirs_t")
+    reset(conn)
+    on(conn, "main", "ALTER TABLE app.t RENAME TO ours_t")
+    row = merge(conn, "f")
+    assert row["status"] == "conflicts"
+    got = conn.execute(
+        "SELECT id, object_kind, object_identity, ours_identity, theirs_identity, kind, detail, "
+        "base_definition = ours_definition AND ours_definition = theirs_definition "
+        "FROM pggit.merge_conflicts WHERE merge_id = %s", (row["merge_id"],)).fetchall()
+    assert [r[1:] for r in got] == [("table", "app.t", "app.ours_t", "app.theirs_t", "both_changed",
+                                     "renamed to app.ours_t on ours, to app.theirs_t on theirs", True)]
+    conn.execute("SELECT pggit.resolve_conflict(%s, 'theirs')", (got[0][0],))
+    conn.execute("SELECT * FROM pggit.merge_continue(%s)", (row["merge_id"],))
+    merged = schema_at(conn, "main")
+    assert ("table", "app.theirs_t") in merged and ("table", "app.ours_t") not in merged
+    assert ("table", "app.t") not in merged
+
+
+def test_renamed_on_one_side_dropped_on_the_other_is_modify_delete(pggit_conn: psycopg.Connection, base: str) -> None:
+    conn = pggit_conn
+    conn.execute("SELECT pggit.create_branch('f')")
+    on(conn, "f", "ALTER TABLE app.u RENAME TO u2")
+    reset(conn)
+    on(conn, "main", "DROP TABLE app.u")
+    row = merge(conn, "f")
+    assert conn.execute(
+        "SELECT object_identity, ours_identity, theirs_identity, kind FROM pggit.merge_conflicts "
+        "WHERE merge_id = %s", (row["merge_id"],)).fetchall() == [("app.u", None, "app.u2", "modify_delete")]
+    conn.execute("SELECT pggit.merge_abort(%s)", (row["merge_id"],))
+    row = merge(conn, "f", strategy="theirs")
+    assert row["status"] == "merged"
+    merged = schema_at(conn, "main")
+    assert ("table", "app.u2") in merged and ("table", "app.u") not in merged
+
+
+def test_rename_onto_a_name_the_other_side_added_is_a_conflict(pggit_conn: psycopg.Connection, base: str) -> None:
+    conn = pggit_conn
+    conn.execute("SELECT pggit.create_branch('f')")
+    on(conn, "f", "ALTER TABLE app.t RENAME TO taken")
+    reset(conn)
+    on(conn, "main", "CREATE TABLE app.taken (other int)")
+    row = merge(conn, "f")
+    got = set(conn.execute(
+        "SELECT object_identity, ours_identity, theirs_identity, kind, detail FROM pggit.merge_conflicts "
+        "WHERE merge_id = %s", (row["merge_id"],)).fetchall())
+    clash = "another object is named app.taken after the merge"
+    assert got == {("app.t", "app.t", "app.taken", "both_changed", clash),
+                   ("app.taken", "app.taken", None, "both_changed", clash)}
+
+
+# ---- dependencies recorded from pg_depend (views) and the textual check (functions) ------
+
+
+def test_view_dependencies_are_exact(pggit_conn: psycopg.Connection) -> None:
+    """A view naming a same-named column of another table is no conflict; one using the column is."""
+    conn = pggit_conn
+    ddl = ("CREATE SCHEMA app", "CREATE TABLE app.t (id int PRIMARY KEY, c int)",
+           "CREATE TABLE app.w (id int PRIMARY KEY, c int)")
+    for statement in ddl:
+        conn.execute(statement)
+    commit(conn)
+    conn.execute("SELECT pggit.create_branch('f')")
+    on(conn, "f",
+       "CREATE VIEW app.other AS SELECT t.id, w.c FROM app.t JOIN app.w ON w.id = t.id",  # names t and c
+       "CREATE VIEW app.uses AS SELECT t.id, t.c FROM app.t",
+       "CREATE FUNCTION app.fn() RETURNS int LANGUAGE sql AS 'SELECT max(c) FROM app.t'",
+       "CREATE FUNCTION app.fn_other() RETURNS int LANGUAGE sql AS 'SELECT max(id) FROM app.t'")
+    deps = conn.execute(
+        "SELECT d.details -> 'deps' FROM pggit.object_details AS d JOIN pggit.objects AS o "
+        "ON o.identity = d.identity AND o.hash = d.blob_hash WHERE o.identity = 'app.other'").fetchone()
+    assert deps == ([["app.t", "id"], ["app.w", "c"], ["app.w", "id"]],)
+    reset(conn, ddl)
+    on(conn, "main", "ALTER TABLE app.t DROP COLUMN c")
+    row = merge(conn, "f")
+    assert set(conn.execute(
+        "SELECT object_identity, kind, detail FROM pggit.merge_conflicts WHERE merge_id = %s",
+        (row["merge_id"],)).fetchall()) == {
+        ("app.uses", "dependency", "uses column c of app.t, dropped on ours"),
+        ("app.fn()", "dependency", "uses column c of app.t, dropped on ours"),
+    }
+
+
+def test_view_on_a_table_dropped_on_the_other_side(pggit_conn: psycopg.Connection, base: str) -> None:
+    conn = pggit_conn
+    conn.execute("SELECT pggit.create_branch('f')")
+    on(conn, "f", "CREATE VIEW app.cnt AS SELECT count(*) AS n FROM app.u")
+    reset(conn)
+    on(conn, "main", "DROP TABLE app.u")
+    row = merge(conn, "f")
+    assert conn.execute(
+        "SELECT object_identity, kind, detail FROM pggit.merge_conflicts WHERE merge_id = %s",
+        (row["merge_id"],)).fetchall() == [("app.cnt", "dependency", "uses app.u, dropped on ours")]
+
+
+def test_view_through_a_rename_of_its_side(pggit_conn: psycopg.Connection, base: str) -> None:
+    """Theirs renamed w and made views over w2; ours dropped w.c: the dependency is followed through the rename."""
+    conn = pggit_conn
+    conn.execute("SELECT pggit.create_branch('f')")
+    on(conn, "f", "ALTER TABLE app.w RENAME TO w2", "CREATE VIEW app.vc AS SELECT id, c FROM app.w2",
+       "CREATE VIEW app.vd AS SELECT id, d FROM app.w2")
+    reset(conn)
+    on(conn, "main", "ALTER TABLE app.w DROP COLUMN c")
+    row = merge(conn, "f")
+    got = conn.execute("SELECT object_identity, kind, detail FROM pggit.merge_conflicts WHERE merge_id = %s",
+                       (row["merge_id"],)).fetchall()
+    assert got == [("app.vc", "dependency", "uses column c of app.w, dropped on ours")]
+
+
+def test_view_dependencies_function(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+    conn.execute('CREATE TABLE public."T x" (id int, "Col" int)')
+    conn.execute('CREATE VIEW public.v1 AS SELECT "Col" FROM public."T x"')
+    conn.execute("CREATE VIEW public.v2 AS SELECT 1 AS one")
+    conn.execute('CREATE MATERIALIZED VIEW public.m AS SELECT v1."Col" FROM public.v1')
+    got = dict(conn.execute(
+        "SELECT x, pggit.view_dependencies(x::regclass) FROM unnest(ARRAY['public.v1', 'public.v2', 'public.m', "
+        "'public.\"T x\"']) AS x").fetchall())
+    assert got == {"public.v1": [['public."T x"', "Col"]], "public.v2": [], "public.m": [["public.v1", "Col"]],
+                   'public."T x"': None}
+    assert conn.execute("SELECT pggit.view_dependencies(NULL), pggit.view_dependencies(0)").fetchone() == (None, None)
+
+
+# ---- merge_abort ---------------------------------------------------------------------------
+
+
+def test_merge_abort(pggit_conn: psycopg.Connection, base: str) -> None:
+    conn = pggit_conn
+    make_conflicts(conn)
+    row = merge(conn, "f")
+    cid = conn.execute("SELECT min(id) FROM pggit.merge_conflicts WHERE merge_id = %s", (row["merge_id"],)).fetchone()
+    conn.execute("SELECT pggit.resolve_conflict(%s, 'ours')", cid)
+    before = state(conn)
+    conflict_rows = conn.execute("SELECT * FROM pggit.merge_conflicts ORDER BY id").fetchall()
+    assert conn.execute("SELECT pggit.merge_abort(%s)", (row["merge_id"],)).fetchone() == ("aborted",)
+    assert state(conn) == before
+    assert conn.execute("SELECT * FROM pggit.merge_conflicts ORDER BY id").fetchall() == conflict_rows
+    status, aborted_at, commit_hash = conn.execute(
+        "SELECT status, aborted_at, commit_hash FROM pggit.merges WHERE id = %s", (row["merge_id"],)).fetchone()
+    assert status == "aborted" and aborted_at is not None and commit_hash is None
+    for sql, args in (("SELECT pggit.merge_abort(%s)", (row["merge_id"],)),
+                      ("SELECT * FROM pggit.merge_continue(%s)", (row["merge_id"],)),
+                      ("SELECT pggit.resolve_conflict(%s, 'theirs')", cid)):
+        with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="already aborted"), conn.transaction():
+            conn.execute(sql, args)
+    # merging again starts over
+    again = merge(conn, "f")
+    assert again["status"] == "conflicts" and again["merge_id"] != row["merge_id"]
+    merged = merge(conn, "f", strategy="ours")
+    assert merged["status"] == "merged"
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="already merged"), conn.transaction():
+        conn.execute("SELECT pggit.merge_abort(%s)", (merged["merge_id"],))
+    for value, code in ((None, "22004"), (-1, "42704")):
+        with pytest.raises(psycopg.Error) as err, conn.transaction():
+            conn.execute("SELECT pggit.merge_abort(%s)", (value,))
+        assert err.value.sqlstate == code

@@ -99,6 +99,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.diff(text,text)": VALUE | REF,
     "pggit.generate_migration(text,text)": VALUE | REF,
     "pggit.merge(text,text,text)": VALUE | REF,
+    "pggit.merge_abort(bigint)": VALUE | {"42704", "55000"},
     "pggit.merge_base(text,text)": VALUE | REF,
     "pggit.merge_continue(bigint)": VALUE | {"42704", "55000"},
     "pggit.resolve_conflict(bigint,text)": VALUE | {"42704", "55000"},
@@ -108,6 +109,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.settle_checkout(text[])": VALUE | REF | STATE,
     "pggit.tag(text,text)": VALUE | REF | {"23505"},
     "pggit.table_details(oid)": set(),
+    "pggit.view_dependencies(oid)": set(),
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}

@@ -13,13 +13,14 @@
 --     (no new commit, no pggit.merges row); migration = generate_migration(old head,
 --     source). The target's pending history rows stay pending.
 --   * else a three-way merge per object (pggit.merge_three_way: base, ours = target
---     head, theirs = source) is recorded in pggit.merges (merge_id) and its conflicts
---     in pggit.merge_conflicts (kinds both_changed, modify_delete, dependency);
---     changes = objects whose merged definition differs from ours, conflicts = the
---     conflict rows.
+--     head, theirs = source; renames followed), computed once, is recorded in
+--     pggit.merges (merge_id) and its conflicts in pggit.merge_conflicts (kinds
+--     both_changed, modify_delete, dependency; with each side's identity); changes =
+--     objects whose merged state (identity and definition) differs from ours,
+--     conflicts = the conflict rows.
 --     - strategy 'fail' with conflicts: status 'conflicts', no commit, no head move,
 --       nothing else changes; the conflict rows stay for pggit.resolve_conflict and
---       pggit.merge_continue. commit_hash and migration NULL.
+--       pggit.merge_continue (or pggit.merge_abort). commit_hash and migration NULL.
 --     - no conflicts, or strategy 'ours' / 'theirs' (every conflict resolved to that
 --       side, recorded as its resolution): status 'merged': a merge commit on target
 --       (pggit.commit_merge: parents = old head and source's commit; the target's
@@ -54,6 +55,10 @@ DECLARE
     v_changes integer;
     v_conflicts integer;
     v_commit text;
+    v_kinds text[];
+    v_old text[];
+    v_identities text[];
+    v_blobs text[];
 BEGIN
     IF merge.source IS NULL OR merge.target IS NULL OR merge.strategy IS NULL THEN
         RAISE EXCEPTION 'merge: source, target and strategy must not be NULL'
@@ -108,37 +113,53 @@ BEGIN
     VALUES (merge.source, merge.target, v_base, v_head, v_theirs, merge.strategy, 'conflicts')
     RETURNING m.id INTO v_merge;
 
+    -- the three-way merge, computed once: conflict rows stored, the rest kept as tree settings
     WITH w AS (
         SELECT * FROM pggit.merge_three_way(v_base, v_head, v_theirs)
     ), ins AS (
         INSERT INTO pggit.merge_conflicts AS mc
-               (merge_id, object_kind, object_identity, kind, detail, base_blob, ours_blob, theirs_blob,
-                base_definition, ours_definition, theirs_definition, resolution, resolved_blob, resolved_at, resolved_by)
-        SELECT v_merge, w.object_kind, w.object_identity, w.conflict, w.detail, w.base_blob, w.ours_blob, w.theirs_blob,
+               (merge_id, object_kind, object_identity, ours_identity, theirs_identity, kind, detail,
+                base_blob, ours_blob, theirs_blob, base_definition, ours_definition, theirs_definition,
+                resolution, resolved_identity, resolved_blob, resolved_at, resolved_by)
+        SELECT v_merge, w.object_kind, w.object_identity, w.ours_identity, w.theirs_identity, w.conflict, w.detail,
+               w.base_blob, w.ours_blob, w.theirs_blob,
                (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.base_blob),
                (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.ours_blob),
                (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.theirs_blob),
                nullif(merge.strategy, 'fail'),
+               CASE merge.strategy WHEN 'ours' THEN w.ours_identity WHEN 'theirs' THEN w.theirs_identity END,
                CASE merge.strategy WHEN 'ours' THEN w.ours_blob WHEN 'theirs' THEN w.theirs_blob END,
                CASE WHEN merge.strategy <> 'fail' THEN pg_catalog.clock_timestamp() END,
                CASE WHEN merge.strategy <> 'fail' THEN SESSION_USER END
           FROM w
          WHERE w.conflict IS NOT NULL
         RETURNING 1
+    ), settings AS (
+        SELECT w.object_kind AS kind, w.ours_identity AS old_identity, w.merged_identity AS identity,
+               w.merged_blob AS blob
+          FROM w
+         WHERE w.conflict IS NULL
+           AND (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
     )
     SELECT (SELECT pg_catalog.count(*)::integer FROM ins),
            (SELECT pg_catalog.count(*)::integer FROM w
-             WHERE (CASE WHEN w.conflict IS NULL THEN w.merged_blob
-                         WHEN merge.strategy = 'theirs' THEN w.theirs_blob
-                         ELSE w.ours_blob END) IS DISTINCT FROM w.ours_blob)
-      INTO v_conflicts, v_changes;
+             WHERE CASE WHEN w.conflict IS NULL
+                        THEN (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+                        ELSE merge.strategy = 'theirs'
+                             AND (w.theirs_identity, w.theirs_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+                   END),
+           coalesce(pg_catalog.array_agg(st.kind), '{}'), coalesce(pg_catalog.array_agg(st.old_identity), '{}'),
+           coalesce(pg_catalog.array_agg(st.identity), '{}'), coalesce(pg_catalog.array_agg(st.blob), '{}')
+      INTO v_conflicts, v_changes, v_kinds, v_old, v_identities, v_blobs
+      FROM settings AS st;
 
     IF v_conflicts > 0 AND merge.strategy = 'fail' THEN
         RETURN QUERY SELECT v_merge, 'conflicts'::text, NULL::text, v_base, v_head, v_theirs, v_changes, v_conflicts,
                             NULL::text;
         RETURN;
     END IF;
-    v_commit := pggit.merge_record(v_merge, pg_catalog.format('Merge %s into %s', merge.source, merge.target));
+    v_commit := pggit.merge_record(v_merge, pg_catalog.format('Merge %s into %s', merge.source, merge.target),
+                                   v_kinds, v_old, v_identities, v_blobs);
     RETURN QUERY SELECT v_merge, 'merged'::text, v_commit, v_base, v_head, v_theirs, v_changes, v_conflicts,
                         pggit.merge_migration(v_head, v_commit);
 END

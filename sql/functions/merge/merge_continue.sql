@@ -8,8 +8,8 @@
 -- row shape is returned, status 'merged', changes = objects whose merged definition
 -- (rows of pggit.diff(ours, merge commit)), migration = generate_migration(ours,
 -- merge commit) as one script.
--- Errors: 22004 NULL; 42704 unknown merge; 55000 already merged, unresolved conflicts,
--- or the target's head moved since the merge was computed (merge again).
+-- Errors: 22004 NULL; 42704 unknown merge; 55000 already merged or aborted, unresolved
+-- conflicts, or the target's head moved since the merge was computed (merge again).
 -- SECURITY DEFINER with a pinned search_path; EXECUTE: PUBLIC.
 CREATE OR REPLACE FUNCTION pggit.merge_continue(id bigint)
 RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
@@ -25,6 +25,10 @@ DECLARE
     v_commit text;
     v_conflicts integer;
     v_changes integer;
+    v_kinds text[];
+    v_old text[];
+    v_identities text[];
+    v_blobs text[];
 BEGIN
     IF merge_continue.id IS NULL THEN
         RAISE EXCEPTION 'merge_id must not be NULL'
@@ -39,8 +43,22 @@ BEGIN
         RAISE EXCEPTION 'merge % is already %', merge_continue.id, v_merge.status
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
+    -- the objects merged without conflict (the three-way merge is deterministic: commits
+    -- and their blobs do not change), as tree settings for merge_record
+    SELECT coalesce(pg_catalog.array_agg(w.object_kind), '{}'), coalesce(pg_catalog.array_agg(w.ours_identity), '{}'),
+           coalesce(pg_catalog.array_agg(w.merged_identity), '{}'), coalesce(pg_catalog.array_agg(w.merged_blob), '{}')
+      INTO v_kinds, v_old, v_identities, v_blobs
+      FROM pggit.merge_three_way(v_merge.base_hash, v_merge.ours_hash, v_merge.theirs_hash) AS w
+     WHERE w.conflict IS NULL
+       AND (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+       AND NOT EXISTS (SELECT FROM pggit.merge_conflicts AS mc
+                        WHERE mc.merge_id = merge_continue.id AND mc.object_kind = w.object_kind
+                          AND mc.object_identity = w.object_identity
+                          AND mc.ours_identity IS NOT DISTINCT FROM w.ours_identity
+                          AND mc.theirs_identity IS NOT DISTINCT FROM w.theirs_identity);
     v_commit := pggit.merge_record(merge_continue.id,
-                                   pg_catalog.format('Merge %s into %s', v_merge.source, v_merge.target));
+                                   pg_catalog.format('Merge %s into %s', v_merge.source, v_merge.target),
+                                   v_kinds, v_old, v_identities, v_blobs);
     SELECT pg_catalog.count(*)::integer INTO v_conflicts
       FROM pggit.merge_conflicts AS mc WHERE mc.merge_id = merge_continue.id;
     SELECT pg_catalog.count(*)::integer INTO v_changes FROM pggit.diff(v_merge.ours_hash, v_commit) AS d;
