@@ -262,8 +262,11 @@ def mutations(draw: st.DrawFn, a: Model) -> Model:
         b.ranges[name] = draw(st.sampled_from(sorted(RANGE_SUBTYPES)))
 
     # tables: a column whose type B drops is dropped or becomes text
+    dropped = {name for name in a.tables if draw(st.integers(0, 4)) == 0}
+    if dropped == set(a.tables):
+        dropped.discard(next(iter(a.tables)))
     for name, cols in a.tables.items():
-        if len(a.tables) > 1 and draw(st.integers(0, 4)) == 0:
+        if name in dropped:
             continue
         new = []
         for c, t in cols:
