@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from test_generate_migration import apply, commit, migration, reuse_db
 
 from pggit_sql import catalog
-from pggit_sql.testing.strategies import identifiers, is_reserved, quote_ident, utf8_prefix
+from pggit_sql.testing.strategies import SYSTEM_COLUMNS, identifiers, is_reserved, quote_ident, utf8_prefix
 
 pytestmark = pytest.mark.pggit_level(min=4)
 
@@ -92,7 +92,8 @@ class Model:
         if t in self.enums:
             return lit(self.enums[t][0])
         if t in self.domains:
-            return DOMAIN_BASES[self.domains[t].base][2]
+            base = self.domains[t].base
+            return self.value(base) if base in self.enums else DOMAIN_BASES[base][2]
         if t in self.composites:
             attrs = ", ".join(self.value(a) for _, a in self.composites[t])
             return f"ROW({attrs})::{q(t)}"
@@ -104,6 +105,7 @@ class Model:
         """The user types something of this model uses (a table column or another type)."""
         used = {t for cols in self.tables.values() for _, t in cols}
         used |= {t for attrs in self.composites.values() for _, t in attrs}
+        used |= {d.base for d in self.domains.values()}
         return used & self.user_types()
 
     def build(self, conn: psycopg.Connection) -> None:
@@ -111,7 +113,7 @@ class Model:
         for name, labels in self.enums.items():
             conn.execute(f"CREATE TYPE {q(name)} AS ENUM ({', '.join(map(lit, labels))})")
         for name, d in self.domains.items():
-            parts = [f"CREATE DOMAIN {q(name)} AS {d.base}"]
+            parts = [f"CREATE DOMAIN {q(name)} AS {self.type_sql(d.base)}"]
             if d.default is not None:
                 parts.append(f"DEFAULT {d.default}")
             if d.not_null:
@@ -170,7 +172,7 @@ def _names(draw: st.DrawFn, n: int, taken: set[str]) -> list[str]:
 def _table_columns(draw: st.DrawFn, model: Model, taken: set[str], lo: int, hi: int) -> list[tuple[str, str]]:
     choices = sorted(model.user_types()) + ["integer", "text"]
     cols = []
-    for c in _names(draw, draw(st.integers(lo, hi)), set(taken) | {"id"}):
+    for c in _names(draw, draw(st.integers(lo, hi)), set(taken) | {"id"} | set(SYSTEM_COLUMNS)):
         cols.append((c, draw(st.sampled_from(choices))))
     return cols
 
@@ -254,10 +256,13 @@ def mutations(draw: st.DrawFn, a: Model) -> Model:
     for name in _names(draw, draw(st.integers(0, 1)), taken):
         b.enums[name] = ("n", "o")
     for name in _names(draw, draw(st.integers(0, 1)), taken):
-        b.domains[name] = Domain("text", None, False, ("short",), None)
+        if b.enums and draw(st.booleans()):
+            b.domains[name] = Domain(draw(st.sampled_from(sorted(b.enums))), None, False, (), None)  # over an enum
+        else:
+            b.domains[name] = Domain("text", None, False, ("short",), None)
     for name in _names(draw, draw(st.integers(0, 1)), taken):
-        b.composites[name] = tuple((a, draw(st.sampled_from(sorted(ATTRIBUTE_TYPES) + sorted(b.enums))))
-                                   for a in _names(draw, draw(st.integers(1, 2)), set()))
+        kinds = sorted(ATTRIBUTE_TYPES) + sorted(b.enums) + sorted(b.domains)
+        b.composites[name] = tuple((a, draw(st.sampled_from(kinds))) for a in _names(draw, draw(st.integers(1, 3)), set()))
     for name in _names(draw, draw(st.integers(0, 1)), taken):
         b.ranges[name] = draw(st.sampled_from(sorted(RANGE_SUBTYPES)))
 

@@ -107,6 +107,8 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.schema_at(text)": VALUE | REF,
     "pggit.tag(text,text)": VALUE | REF | {"23505"},
     "pggit.table_details(oid)": set(),
+    "pggit.type_details(oid)": set(),
+    "pggit.type_steps(jsonb,text,text)": VALUE | REF,
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}
