@@ -262,7 +262,8 @@ def mutations(draw: st.DrawFn, a: Model) -> Model:
             b.domains[name] = Domain("text", None, False, ("short",), None)
     for name in _names(draw, draw(st.integers(0, 1)), taken):
         kinds = sorted(ATTRIBUTE_TYPES) + sorted(b.enums) + sorted(b.domains)
-        b.composites[name] = tuple((a, draw(st.sampled_from(kinds))) for a in _names(draw, draw(st.integers(1, 3)), set()))
+        attrs = _names(draw, draw(st.integers(1, 3)), set())
+        b.composites[name] = tuple((a, draw(st.sampled_from(kinds))) for a in attrs)
     for name in _names(draw, draw(st.integers(0, 1)), taken):
         b.ranges[name] = draw(st.sampled_from(sorted(RANGE_SUBTYPES)))
 
