@@ -576,3 +576,29 @@ def test_type_steps_errors(pggit_conn: psycopg.Connection) -> None:
         pggit_conn.execute("SELECT * FROM pggit.type_steps(NULL, 'WORKING', 'WORKING')")
     with pytest.raises(psycopg.errors.InvalidParameterValue):
         pggit_conn.execute("SELECT * FROM pggit.type_steps('{}', 'WORKING', 'WORKING')")
+
+
+def test_early_drops_when_a_name_is_taken_again_or_the_schema_goes(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+    ca, steps = _steps_between(conn, [
+        "CREATE SCHEMA app",
+        "CREATE TYPE app.x AS (a int)",
+        "CREATE SCHEMA app2",
+        "CREATE TYPE app2.e AS ENUM ('a')",
+        "CREATE SEQUENCE app2.s",
+    ], [
+        "DROP SCHEMA app2 CASCADE",
+        "DROP TYPE app.x",
+        "CREATE DOMAIN app.x AS int",  # another kind of type under the same name
+    ])
+    assert steps == [
+        ("-- DROP SEQUENCE IF EXISTS app2.s;", "sequence app2.s is dropped: its current value is lost"),
+        ("DROP TYPE app.x;", None),
+        ("DROP TYPE app2.e;", None),
+        ("DROP SCHEMA app2;", None),
+        ("CREATE DOMAIN app.x AS integer;", None),
+    ]
+    want = catalog.fingerprint(conn, ["app", "app2"])
+    conn.execute("SELECT pggit.apply_migration(%s, true)", (ca,))
+    apply(conn, [(0, s, w) for s, w in steps])
+    assert catalog.diff(want, catalog.fingerprint(conn, ["app", "app2"])) == []
