@@ -1444,8 +1444,9 @@ COMMENT ON FUNCTION pggit.record_type_details() IS
 --              warning when something uses the type: their values are lost).
 --              COMMENT ON COLUMN for attribute comments.
 --   range      CREATE TYPE .. AS RANGE (SUBTYPE, SUBTYPE_OPCLASS, COLLATION, CANONICAL,
---              SUBTYPE_DIFF, MULTIRANGE_TYPE_NAME); a changed range: commented DROP
---              TYPE; CREATE TYPE with a warning.
+--              SUBTYPE_DIFF, MULTIRANGE_TYPE_NAME); a range renamed or moved: its
+--              multirange renamed or moved after it (PostgreSQL leaves it); any other
+--              change: commented DROP TYPE; CREATE TYPE with a warning.
 --   domain     CREATE DOMAIN .. AS base [COLLATE] [DEFAULT] [NOT NULL] [CONSTRAINT n
 --              CHECK ..]; changes by ALTER DOMAIN SET/DROP DEFAULT, SET/DROP NOT NULL,
 --              DROP/ADD CONSTRAINT by name, COMMENT ON CONSTRAINT; a changed base type
@@ -1492,6 +1493,7 @@ DECLARE
     v_grew boolean;
     v_iter integer;
     v_gone_schemas text[];
+    v_schema_map jsonb;
     v_key text;
     v_obj text;
     v_ob text;
@@ -1539,6 +1541,12 @@ BEGIN
     IF v_rows = '[]' THEN
         RETURN;
     END IF;
+    SELECT coalesce(jsonb_object_agg((parse_ident(d.value ->> 'old_identity'))[1],
+                                     (parse_ident(d.value ->> 'object_identity'))[1]), '{}')
+      INTO v_schema_map
+      FROM jsonb_array_elements(diff) AS d
+     WHERE d.value ->> 'object_kind' = 'schema' AND d.value ->> 'change' = 'renamed'
+       AND d.value ->> 'old_identity' IS NOT NULL AND d.value ->> 'object_identity' IS NOT NULL;
     v_gone_schemas := ARRAY(SELECT (parse_ident(d.value ->> 'object_identity'))[1]
                               FROM jsonb_array_elements(diff) AS d
                              WHERE d.value ->> 'object_kind' = 'schema' AND d.value ->> 'change' = 'removed');
@@ -1868,6 +1876,23 @@ BEGIN
                                   r.object_identity);
                 RETURN NEXT;
                 v_redone := true;
+            END IF;
+        ELSIF starts_with(v_nb, 'RANGE ')
+              AND regexp_replace(v_nb, ' MULTIRANGE_TYPE_NAME .*$', '') = regexp_replace(v_ob, ' MULTIRANGE_TYPE_NAME .*$', '')
+              AND cardinality(parse_ident(substring(v_ob FROM ' MULTIRANGE_TYPE_NAME (.*)$'))) = 2
+              AND cardinality(parse_ident(substring(v_nb FROM ' MULTIRANGE_TYPE_NAME (.*)$'))) = 2 THEN
+            -- only the multirange's name differs: the range was renamed or moved, and
+            -- PostgreSQL renames or moves a range's array type with it, not its multirange
+            v_old_labels := parse_ident(substring(v_ob FROM ' MULTIRANGE_TYPE_NAME (.*)$'));
+            v_new_labels := parse_ident(substring(v_nb FROM ' MULTIRANGE_TYPE_NAME (.*)$'));
+            v_old_labels[1] := coalesce(v_schema_map ->> v_old_labels[1], v_old_labels[1]);
+            IF v_old_labels[2] <> v_new_labels[2] THEN
+                statement := format('ALTER TYPE %I.%I RENAME TO %I;', v_old_labels[1], v_old_labels[2], v_new_labels[2]);
+                RETURN NEXT;
+            END IF;
+            IF v_old_labels[1] <> v_new_labels[1] THEN
+                statement := format('ALTER TYPE %I.%I SET SCHEMA %I;', v_old_labels[1], v_new_labels[2], v_new_labels[1]);
+                RETURN NEXT;
             END IF;
         ELSIF starts_with(v_nb, 'RANGE ') THEN
             statement := format('-- DROP TYPE %s; %s', r.object_identity, v_create);

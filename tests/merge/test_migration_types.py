@@ -602,3 +602,34 @@ def test_early_drops_when_a_name_is_taken_again_or_the_schema_goes(pggit_conn: p
     conn.execute("SELECT pggit.apply_migration(%s, true)", (ca,))
     apply(conn, [(0, s, w) for s, w in steps])
     assert catalog.diff(want, catalog.fingerprint(conn, ["app", "app2"])) == []
+
+
+def test_renamed_range_renames_its_multirange(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+    ca, steps = _steps_between(conn, [
+        "CREATE SCHEMA app",
+        "CREATE SCHEMA s9",
+        "CREATE TYPE app.r AS RANGE (SUBTYPE = int8)",
+        "CREATE TYPE s9.q AS RANGE (SUBTYPE = int4)",
+    ], [
+        "ALTER TYPE app.r RENAME TO r2",
+        "ALTER TYPE app.r_multirange RENAME TO r2_multirange",
+        "COMMENT ON TYPE app.r2 IS 'two'",  # tracked again: its definition names the new multirange
+        "ALTER SCHEMA s9 RENAME TO s8",
+        "ALTER TYPE s8.q SET SCHEMA app",
+        "ALTER TYPE s8.q_multirange SET SCHEMA app",
+        "COMMENT ON TYPE app.q IS 'q'",
+    ])
+    assert steps == [
+        ("ALTER SCHEMA s9 RENAME TO s8;", None),
+        ("ALTER TYPE app.r RENAME TO r2;", None),
+        ("ALTER TYPE s8.q SET SCHEMA app;", None),
+        ("ALTER TYPE s8.q_multirange SET SCHEMA app;", None),
+        ("COMMENT ON TYPE app.q IS 'q';", None),
+        ("ALTER TYPE app.r_multirange RENAME TO r2_multirange;", None),
+        ("COMMENT ON TYPE app.r2 IS 'two';", None),
+    ]
+    want = catalog.fingerprint(conn, ["app", "s8"])
+    conn.execute("SELECT pggit.apply_migration(%s, false)", (ca,))
+    apply(conn, [(0, s, w) for s, w in steps])
+    assert catalog.diff(want, catalog.fingerprint(conn, ["app", "s8"])) == []
