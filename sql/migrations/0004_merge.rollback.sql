@@ -42,6 +42,8 @@ DROP FUNCTION pggit.view_dependencies(oid);
 
 DROP TRIGGER objects_record_details ON pggit.objects;
 
+DROP TRIGGER objects_record_type_details ON pggit.objects;
+
 DROP TABLE pggit.object_details;
 
 DROP TABLE pggit.tags;
@@ -56,6 +58,15 @@ ALTER TABLE pggit.commits
     DROP COLUMN merge_parent_hash;
 
 -- ---- functions (generated) ----
+-- new in level 4: function pggit.type_steps(diff jsonb, from_ref text, to_ref text)
+DROP FUNCTION pggit.type_steps(diff jsonb, from_ref text, to_ref text);
+
+-- new in level 4: function pggit.record_type_details()
+DROP FUNCTION pggit.record_type_details();
+
+-- new in level 4: function pggit.type_details(typid oid)
+DROP FUNCTION pggit.type_details(typid oid);
+
 -- new in level 4: function pggit.commit_generation()
 DROP FUNCTION pggit.commit_generation();
 

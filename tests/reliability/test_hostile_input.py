@@ -109,6 +109,8 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.settle_checkout(text[])": VALUE | REF | STATE,
     "pggit.tag(text,text)": VALUE | REF | {"23505"},
     "pggit.table_details(oid)": set(),
+    "pggit.type_details(oid)": set(),
+    "pggit.type_steps(jsonb,text,text)": VALUE | REF,
     "pggit.view_dependencies(oid)": set(),
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}

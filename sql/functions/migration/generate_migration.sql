@@ -28,9 +28,10 @@
 -- table state under its identity and blob hash) or, for WORKING, from the live
 -- catalog. A table state without details (committed before level 4 was installed)
 -- gives a warning row instead of its changes.
--- Not generated yet (warning rows): composite, range and domain types; changes of
--- identity or generation of a column; partitioned and foreign tables; comments of
--- tables and columns; triggers, policies and rules of tables; table options.
+-- Types, domains and sequences (create, alter, drop): pggit.type_steps.
+-- Not generated yet (warning rows): changes of identity or generation of a column;
+-- partitioned and foreign tables; comments of tables and columns; triggers, policies
+-- and rules of tables; table options.
 -- Errors: those of pggit.diff (22004, 42704, 42P09, 55000). STABLE: it only reads.
 -- Cost: pggit.diff, plus O(schema) once when views may depend on a changed object.
 CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text)
@@ -60,9 +61,6 @@ DECLARE
     v_obj text;
     v_txt text;
     v_alter text;
-    v_old_labels text[];
-    v_new_labels text[];
-    v_prev text;
     i integer;
     v_changed_tables text[] := '{}';
     v_views jsonb := '[]';
@@ -153,81 +151,6 @@ BEGIN
             IF r.change <> 'removed' THEN
                 v_create_views := v_create_views || jsonb_build_object(r.object_identity,
                     jsonb_build_object('k', v_obj, 'd', r.new_definition));
-            END IF;
-
-        ELSIF r.object_kind = 'sequence' THEN
-            IF r.change = 'removed' THEN
-                ph := ph || 60; ks := ks || r.old_identity;
-                sts := sts || format('-- DROP SEQUENCE IF EXISTS %s;', r.old_identity);
-                wns := wns || format('sequence %s is dropped: its current value is lost', r.old_identity);
-            ELSE
-                v_txt := split_part(r.new_definition, E'\n', 1);
-                IF r.change = 'added' THEN
-                    ph := ph || 120; ks := ks || r.object_identity;
-                    sts := sts || format('CREATE %sSEQUENCE %s %s;',
-                                         CASE WHEN starts_with(v_txt, 'UNLOGGED ') THEN 'UNLOGGED ' ELSE '' END,
-                                         r.object_identity, regexp_replace(v_txt, '^(UNLOGGED )?SEQUENCE ', ''));
-                    wns := wns || NULL::text;
-                ELSIF v_txt <> split_part(r.old_definition, E'\n', 1) THEN
-                    ph := ph || 120; ks := ks || r.object_identity;
-                    sts := sts || format('ALTER SEQUENCE %s %s%s;', r.object_identity,
-                                         regexp_replace(v_txt, '^(UNLOGGED )?SEQUENCE ', ''),
-                                         CASE WHEN v_txt ~ ' CYCLE$' THEN '' ELSE ' NO CYCLE' END);
-                    wns := wns || NULL::text;
-                END IF;
-                IF substring(r.new_definition FROM E'\nOWNED BY ([^\n]*)')
-                   IS DISTINCT FROM substring(coalesce(r.old_definition, '') FROM E'\nOWNED BY ([^\n]*)') THEN
-                    ph := ph || 165; ks := ks || r.object_identity;
-                    sts := sts || format('ALTER SEQUENCE %s OWNED BY %s;', r.object_identity,
-                                         coalesce(substring(r.new_definition FROM E'\nOWNED BY ([^\n]*)'), 'NONE'));
-                    wns := wns || NULL::text;
-                END IF;
-            END IF;
-
-        ELSIF r.object_kind IN ('type', 'domain') THEN
-            IF r.change = 'removed' THEN
-                ph := ph || 70; ks := ks || r.old_identity;
-                sts := sts || format('DROP %s %s;', v_obj, r.old_identity); wns := wns || NULL::text;
-            ELSIF NOT starts_with(r.new_definition, 'ENUM (') THEN
-                IF r.change = 'added' OR split_part(r.new_definition, E'\nCOMMENT ', 1)
-                                         <> split_part(r.old_definition, E'\nCOMMENT ', 1) THEN
-                    ph := ph || 110; ks := ks || r.object_identity;
-                    sts := sts || format('-- %s %s: not generated yet', v_obj, r.object_identity);
-                    wns := wns || format('%s %s is %s: generating DDL for composite, range and domain types is not '
-                                         'supported yet', lower(v_obj), r.object_identity, r.change);
-                END IF;
-            ELSIF r.change = 'added' THEN
-                ph := ph || 110; ks := ks || r.object_identity;
-                sts := sts || format('CREATE TYPE %s AS %s;', r.object_identity, split_part(r.new_definition, E'\n', 1));
-                wns := wns || NULL::text;
-            ELSE
-                v_old_labels := ARRAY(SELECT replace(m[1], '''''', '''')
-                                        FROM regexp_matches(split_part(r.old_definition, E'\n', 1),
-                                                            '''((?:[^'']|'''')*)''', 'g') AS m);
-                v_new_labels := ARRAY(SELECT replace(m[1], '''''', '''')
-                                        FROM regexp_matches(split_part(r.new_definition, E'\n', 1),
-                                                            '''((?:[^'']|'''')*)''', 'g') AS m);
-                IF v_old_labels <@ v_new_labels
-                   AND v_old_labels = ARRAY(SELECT l FROM unnest(v_new_labels) AS l WHERE l = ANY (v_old_labels)) THEN
-                    v_prev := NULL;
-                    FOR i IN 1 .. coalesce(array_length(v_new_labels, 1), 0) LOOP
-                        IF NOT v_new_labels[i] = ANY (v_old_labels) THEN
-                            ph := ph || 110; ks := ks || r.object_identity;
-                            sts := sts || format('ALTER TYPE %s ADD VALUE %L %s;', r.object_identity, v_new_labels[i],
-                                CASE WHEN v_prev IS NOT NULL THEN format('AFTER %L', v_prev)
-                                     WHEN array_length(v_old_labels, 1) > 0 THEN format('BEFORE %L', v_old_labels[1])
-                                     ELSE '' END);
-                            wns := wns || NULL::text;
-                        END IF;
-                        v_prev := v_new_labels[i];
-                    END LOOP;
-                ELSE
-                    ph := ph || 110; ks := ks || r.object_identity;
-                    sts := sts || format('-- DROP TYPE %s; CREATE TYPE %s AS %s;', r.old_identity, r.object_identity,
-                                         split_part(r.new_definition, E'\n', 1));
-                    wns := wns || format('enum %s loses or reorders labels: values of its columns may be lost',
-                                         r.object_identity);
-                END IF;
             END IF;
 
         ELSIF r.object_kind = 'table' THEN
@@ -381,6 +304,11 @@ BEGIN
                 wns := wns || NULL::text;
             END LOOP;
         END IF;
+    END LOOP;
+
+    -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
+    FOR c IN SELECT * FROM pggit.type_steps(v_diff, from_ref, to_ref) LOOP
+        ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
     END LOOP;
 
     -- Views: those that change go and come back; so does every unchanged view whose
