@@ -437,7 +437,7 @@ def test_lossy_type_changes_are_commented_with_a_warning(pggit_conn: psycopg.Con
         conn.execute("SELECT pggit.apply_migration(%s, false)", (ca,))
     # (back from B to A: the three type changes are lossy again, the sequence is created)
     assert "loses data in 3 step(s)" in str(exc.value)
-    assert conn.execute("SELECT pggit.apply_migration(%s, true)", (ca,)).fetchone() == (4,)
+    assert conn.execute("SELECT cardinality(pggit.apply_migration(%s, true))", (ca,)).fetchone() == (4,)
     assert migration(conn, ca, "WORKING") == []
 
 
