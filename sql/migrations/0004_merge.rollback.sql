@@ -29,6 +29,8 @@ DROP TRIGGER commits_generation ON pggit.commits;
 
 DROP TRIGGER objects_record_details ON pggit.objects;
 
+DROP TABLE pggit.column_changes;
+
 DROP TABLE pggit.object_details;
 
 DROP TABLE pggit.tags;

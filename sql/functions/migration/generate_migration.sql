@@ -17,7 +17,11 @@
 -- tables, sequences, types, as pggit.diff reports them), then creations in dependency
 -- order (schemas, types, sequences, tables and their columns, constraints (foreign
 -- keys last), indexes, sequence ownership, views (those a view's text names first),
--- functions). Tables are changed in place with ALTER TABLE (ADD / DROP COLUMN, ALTER
+-- functions). Columns diff reports renamed are renamed in place (ALTER TABLE .. RENAME
+-- COLUMN, on the table's new name, after the drops and before the other column steps;
+-- through temporary names pggit_rename_<n> when the renames of a table form a chain or
+-- a swap), so their data stays and a type change applies to the new name.
+-- Tables are changed in place with ALTER TABLE (ADD / DROP COLUMN, ALTER
 -- COLUMN TYPE .. USING, SET / DROP NOT NULL, SET / DROP DEFAULT, ADD / DROP CONSTRAINT,
 -- CREATE / DROP INDEX); a table is never dropped and re-created. Views and functions
 -- hold no data: a changed one is dropped and created again, and so is every unchanged
@@ -71,6 +75,11 @@ DECLARE
     v_level jsonb := '{}';
     v_grew boolean;
     v_diff jsonb;
+    v_col_renames jsonb := '{}';
+    v_ren jsonb;
+    v_sources text[];
+    v_tmp text;
+    v_k integer;
 BEGIN
     IF from_ref IS NULL OR to_ref IS NULL THEN
         RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
@@ -81,6 +90,16 @@ BEGIN
     v_to_working := pggit.resolve_ref(to_ref) IS NULL;
 
     SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') INTO v_diff FROM pggit.diff(from_ref, to_ref) AS d;
+
+    -- column renames (diff's 'column' rows), per table at to_ref: {new name: old name}
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_identity text)
+              WHERE d.object_kind = 'column' AND d.change = 'renamed' LOOP
+        v_new := parse_ident(r.object_identity);
+        v_old := parse_ident(r.old_identity);
+        v_tbl := format('%I.%I', v_new[1], v_new[2]);
+        v_col_renames := jsonb_set(v_col_renames, ARRAY[v_tbl],
+                                   coalesce(v_col_renames -> v_tbl, '{}') || jsonb_build_object(v_new[3], v_old[3]));
+    END LOOP;
 
     -- schemas
     FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
@@ -289,17 +308,56 @@ BEGIN
                 sts := sts || format('DROP INDEX %I.%I;', (parse_ident(r.old_identity))[1], c.f ->> 'n');
                 wns := wns || NULL::text;
             END LOOP;
-            -- columns, matched by name
+            -- columns, matched by name, or by the renames diff reported ({new name: old name}):
+            -- a column is kept when it is renamed, or when its name is still there and not
+            -- the new name of another column
+            v_ren := CASE WHEN r.change = 'added' THEN '{}' ELSE coalesce(v_col_renames -> r.object_identity, '{}') END;
+            v_sources := ARRAY(SELECT e.value FROM jsonb_each_text(v_ren) AS e);
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cols') AS f
-                      WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
-                                         WHERE t.value ->> 'n' = f.value ->> 'n') LOOP
+                      WHERE NOT (f.value ->> 'n') = ANY (v_sources)
+                        AND (v_ren ? (f.value ->> 'n')
+                             OR NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                             WHERE t.value ->> 'n' = f.value ->> 'n')) LOOP
                 ph := ph || 45; ks := ks || r.old_identity;
                 sts := sts || format('-- ALTER TABLE %s DROP COLUMN %I;', r.old_identity, c.f ->> 'n');
                 wns := wns || format('column %I of table %s is dropped with its data', c.f ->> 'n', r.old_identity);
             END LOOP;
+            -- renames, on the table's new name, after the drops and the table's own rename;
+            -- when a new name is the old name of another renamed column (a chain or a swap),
+            -- every rename of the table goes through a temporary name
+            IF v_ren <> '{}' THEN
+                v_grew := EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k WHERE k = ANY (v_sources));
+                v_k := 0;
+                FOR c IN SELECT e.key AS new_name, e.value AS old_name FROM jsonb_each_text(v_ren) AS e
+                          ORDER BY e.key COLLATE "C" LOOP
+                    IF v_grew THEN
+                        LOOP
+                            v_k := v_k + 1;
+                            v_tmp := format('pggit_rename_%s', v_k);
+                            EXIT WHEN NOT EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                                   WHERE f.value ->> 'n' = v_tmp)
+                                  AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                   WHERE t.value ->> 'n' = v_tmp);
+                        END LOOP;
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, v_tmp);
+                        wns := wns || NULL::text;
+                        ph := ph || 94; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, v_tmp, c.new_name);
+                        wns := wns || NULL::text;
+                    ELSE
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, c.new_name);
+                        wns := wns || NULL::text;
+                    END IF;
+                END LOOP;
+            END IF;
             FOR c IN SELECT t.value AS t, f.value AS f
                        FROM jsonb_array_elements(v_td -> 'cols') WITH ORDINALITY AS t
-                       LEFT JOIN jsonb_array_elements(v_fd -> 'cols') AS f ON f.value ->> 'n' = t.value ->> 'n'
+                       LEFT JOIN jsonb_array_elements(v_fd -> 'cols') AS f
+                              ON f.value ->> 'n' = CASE WHEN v_ren ? (t.value ->> 'n') THEN v_ren ->> (t.value ->> 'n')
+                                                        WHEN (t.value ->> 'n') = ANY (v_sources) THEN NULL
+                                                        ELSE t.value ->> 'n' END
                       ORDER BY t.ordinality LOOP
                 v_tc := c.t;
                 v_fc := c.f;
