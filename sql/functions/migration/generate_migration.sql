@@ -78,6 +78,7 @@ DECLARE
     v_col_renames jsonb := '{}';
     v_ren jsonb;
     v_sources text[];
+    v_dropped text[];
     v_tmp text;
     v_k integer;
 BEGIN
@@ -293,6 +294,41 @@ BEGIN
                                      CASE WHEN starts_with(r.new_definition, 'UNLOGGED') THEN 'UNLOGGED ' ELSE '' END, v_tbl);
                 wns := wns || NULL::text;
             END IF;
+            -- columns, matched by name, or by the renames diff reported ({new name: old name}):
+            -- a column is kept when it is renamed, or when its name is still there and not
+            -- the new name of another column; the others are dropped
+            v_ren := CASE WHEN r.change = 'added' THEN '{}' ELSE coalesce(v_col_renames -> r.object_identity, '{}') END;
+            v_sources := ARRAY(SELECT e.value FROM jsonb_each_text(v_ren) AS e);
+            v_dropped := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                WHERE NOT (f.value ->> 'n') = ANY (v_sources)
+                                  AND (v_ren ? (f.value ->> 'n')
+                                       OR NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                       WHERE t.value ->> 'n' = f.value ->> 'n')));
+            IF v_ren <> '{}' OR v_dropped <> '{}' THEN
+                -- the old constraints and indexes as PostgreSQL prints them once the columns
+                -- are renamed (they follow their columns: names in their text are replaced,
+                -- token by token, string literals and quoted names kept whole); one that
+                -- names a dropped column goes with it, so it never matches and is made again
+                SELECT jsonb_build_object(
+                           'cols', v_fd -> 'cols',
+                           'cons', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'cons'), '[]'),
+                           'idx', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'idx'), '[]'))
+                  INTO v_fd
+                  FROM (SELECT p.part, f.o,
+                               CASE WHEN tk.toks && ARRAY(SELECT quote_ident(d) FROM unnest(v_dropped) AS d)
+                                    THEN f.value || '{"dropped": true}'
+                                    ELSE jsonb_set(f.value, '{d}', to_jsonb(array_to_string(ARRAY(
+                                        SELECT coalesce((SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                          WHERE quote_ident(e.value) = u.tok), u.tok)
+                                          FROM unnest(tk.toks) WITH ORDINALITY AS u (tok, o) ORDER BY u.o), '')))
+                               END AS v
+                          FROM (VALUES ('cons'), ('idx')) AS p (part)
+                         CROSS JOIN LATERAL jsonb_array_elements(v_fd -> p.part) WITH ORDINALITY AS f (value, o)
+                         CROSS JOIN LATERAL (SELECT ARRAY(
+                                 SELECT g.m[1] FROM regexp_matches(f.value ->> 'd',
+                                     '(''(?:[^'']|'''')*''|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|[^''"A-Za-z_]+|.)', 'g')
+                                     WITH ORDINALITY AS g (m, o) ORDER BY g.o) AS toks) AS tk) AS x;
+            END IF;
             -- constraints and indexes that go or change: dropped first (foreign keys before
             -- the keys they use), on the table's old name
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
@@ -308,16 +344,8 @@ BEGIN
                 sts := sts || format('DROP INDEX %I.%I;', (parse_ident(r.old_identity))[1], c.f ->> 'n');
                 wns := wns || NULL::text;
             END LOOP;
-            -- columns, matched by name, or by the renames diff reported ({new name: old name}):
-            -- a column is kept when it is renamed, or when its name is still there and not
-            -- the new name of another column
-            v_ren := CASE WHEN r.change = 'added' THEN '{}' ELSE coalesce(v_col_renames -> r.object_identity, '{}') END;
-            v_sources := ARRAY(SELECT e.value FROM jsonb_each_text(v_ren) AS e);
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cols') AS f
-                      WHERE NOT (f.value ->> 'n') = ANY (v_sources)
-                        AND (v_ren ? (f.value ->> 'n')
-                             OR NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
-                                             WHERE t.value ->> 'n' = f.value ->> 'n')) LOOP
+                      WHERE (f.value ->> 'n') = ANY (v_dropped) LOOP
                 ph := ph || 45; ks := ks || r.old_identity;
                 sts := sts || format('-- ALTER TABLE %s DROP COLUMN %I;', r.old_identity, c.f ->> 'n');
                 wns := wns || format('column %I of table %s is dropped with its data', c.f ->> 'n', r.old_identity);
