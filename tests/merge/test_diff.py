@@ -18,7 +18,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-
 pytestmark = pytest.mark.pggit_level(min=4)
 
 reuse_db = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

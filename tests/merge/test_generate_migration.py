@@ -298,8 +298,8 @@ def mutations(draw: st.DrawFn, a: Model) -> Model:
         new_names = {c.name: c.name for c in t.columns}
         for c in t.columns:
             if draw(st.integers(0, 4)) == 0:
-                new_names[c.name] = draw(identifiers().filter(
-                    lambda x: x not in new_names and x not in new_names.values()))
+                used = set(new_names) | set(new_names.values())
+                new_names[c.name] = draw(identifiers().filter(lambda x, used=used: x not in used))
         if len(t.columns) > 1 and draw(st.integers(0, 3)) == 0:
             x, y = draw(st.lists(st.sampled_from(t.columns), min_size=2, max_size=2, unique=True))
             if x.type.sql != y.type.sql:  # (two of one type swapped leave the definition as it was)
