@@ -460,8 +460,9 @@ COMMENT ON FUNCTION pggit.dag_walk(text, text, bigint) IS
 -- not the schema; equal roots return at once. With WORKING on a side: O(schema) (the
 -- registry has no buckets). Renames are looked for only when an added and a removed
 -- object share a kind, column renames only when a table differs on both sides and
--- pggit.column_changes holds a rename at all; then the path's history rows are read
--- (O(commits between the refs and their rows)).
+-- pggit.column_changes holds a rename of a table object that had one of their
+-- identities (O(history rows of the objects that ever renamed a column)); then the
+-- path's history rows are read (O(commits between the refs and their rows)).
 -- Errors: those of pggit.resolve_ref (22004, 42704, 42P09, 55000) for either ref, and
 --   55000 object_not_in_prerequisite_state  a commit without a tree (made before level 2)
 -- STABLE, SECURITY INVOKER, callable by everyone.
@@ -565,10 +566,34 @@ BEGIN
                    pg_catalog.bool_or(r.v -> 2 <> 'null'::jsonb AND r.v -> 3 <> 'null'::jsonb) AS modified
               FROM pg_catalog.jsonb_array_elements(v_raw) AS r (v)
              GROUP BY r.v ->> 0) AS k;
-    v_columns := v_columns AND EXISTS (SELECT FROM pggit.column_changes AS cc
-                                        WHERE cc.old_name IS NOT NULL AND cc.new_name IS NOT NULL);
+    -- column renames only when some table object renamed a column at some time and is
+    -- one of the tables here (every identity an object had is some history row's
+    -- object_identity); with renamed objects the path is read anyway
+    v_columns := v_columns AND (v_renames OR EXISTS (
+        SELECT FROM pggit.column_changes AS cc
+          JOIN pggit.history AS h ON h.id = cc.history_id
+          JOIN pggit.history AS h2 ON h2.object_id = h.object_id
+         WHERE cc.old_name IS NOT NULL AND cc.new_name IS NOT NULL
+           AND h2.object_identity IN (SELECT r.v ->> 1 FROM pg_catalog.jsonb_array_elements(v_raw) AS r (v)
+                                       WHERE r.v ->> 0 = 'table' AND r.v -> 2 <> 'null'::jsonb
+                                         AND r.v -> 3 <> 'null'::jsonb)));
 
-    IF (v_renames OR v_columns) AND (v_from IS NULL OR v_to IS NULL) THEN
+    IF NOT (v_renames OR v_columns) THEN
+        -- no rename to look for: the differing entries as they are
+        RETURN QUERY
+        SELECT r.v ->> 1, r.v ->> 0,
+               CASE WHEN r.v -> 2 = 'null'::jsonb THEN 'added' WHEN r.v -> 3 = 'null'::jsonb THEN 'removed'
+                    ELSE 'modified' END,
+               ob.definition, nb.definition,
+               CASE WHEN r.v -> 2 = 'null'::jsonb THEN NULL ELSE r.v ->> 1 END
+          FROM pg_catalog.jsonb_array_elements(v_raw) AS r (v)
+          LEFT JOIN pggit.blobs AS ob ON ob.hash = r.v ->> 2
+          LEFT JOIN pggit.blobs AS nb ON nb.hash = r.v ->> 3
+         ORDER BY pg_catalog.convert_to(r.v ->> 1, 'UTF8'), pg_catalog.convert_to(r.v ->> 0, 'UTF8');
+        RETURN;
+    END IF;
+
+    IF v_from IS NULL OR v_to IS NULL THEN
         SELECT b.head_commit_hash INTO v_head FROM pggit.branches AS b WHERE b.name = pggit.current_branch();
         v_pending_side := CASE WHEN v_from IS NULL THEN 1 ELSE 2 END;
     END IF;
