@@ -134,6 +134,20 @@ def test_table_rename_with_column_renames_keeps_rows(pggit_conn: psycopg.Connect
     assert not any("DROP COLUMN a" in s or "DROP COLUMN id" in s or "DROP TABLE" in s for s in statements)
 
 
+def test_a_column_takes_the_name_of_a_dropped_one(pggit_conn: psycopg.Connection) -> None:
+    """The old column's unique key has the same text as the new one's: it goes with the
+    dropped column, so it is dropped first and made again after the rename."""
+    steps = round_trip(
+        pggit_conn,
+        "CREATE TABLE app.t (x int, a int UNIQUE); INSERT INTO app.t VALUES (1, 2), (3, 4)",
+        "ALTER TABLE app.t RENAME COLUMN a TO old; ALTER TABLE app.t DROP COLUMN old;"
+        " ALTER TABLE app.t RENAME COLUMN x TO a; ALTER TABLE app.t ADD CONSTRAINT t_a_key UNIQUE (a)",
+        "SELECT a FROM app.t ORDER BY a")
+    assert [s for _, s, _ in steps] == [
+        "ALTER TABLE app.t DROP CONSTRAINT t_a_key;", "-- ALTER TABLE app.t DROP COLUMN a;",
+        "ALTER TABLE app.t RENAME COLUMN x TO a;", "ALTER TABLE app.t ADD CONSTRAINT t_a_key UNIQUE (a);"]
+
+
 def test_swapped_and_chained_column_renames(pggit_conn: psycopg.Connection) -> None:
     steps = round_trip(
         pggit_conn,

@@ -316,7 +316,7 @@ BEGIN
                   INTO v_fd
                   FROM (SELECT p.part, f.o,
                                CASE WHEN tk.toks && ARRAY(SELECT quote_ident(d) FROM unnest(v_dropped) AS d)
-                                    THEN f.value || '{"dropped": true}'
+                                    THEN jsonb_set(f.value, '{d}', 'null')  -- matches nothing
                                     ELSE jsonb_set(f.value, '{d}', to_jsonb(array_to_string(ARRAY(
                                         SELECT coalesce((SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
                                                           WHERE quote_ident(e.value) = u.tok), u.tok)
