@@ -1591,7 +1591,8 @@ COMMENT ON FUNCTION pggit.generate_migration(text, text) IS
 -- writes both in one statement). An update without such a history row records none.
 -- Cost: one pggit.table_details and one upsert per tracked table statement; the
 -- column comparison only when the columns' part of the structure changed, the
--- history lookup only when a column was added, dropped or renamed.
+-- history lookup (index scans: the object's rows or the branch's pending rows) only
+-- when a column was added, dropped or renamed.
 CREATE OR REPLACE FUNCTION pggit.record_object_details()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -1626,6 +1627,8 @@ BEGIN
               FROM pggit.objects AS o
               JOIN pggit.history AS h ON h.object_id = o.id AND h.xmin = o.xmin AND h.cmin = o.cmin
              WHERE o.id = NEW.id
+               -- (true of the row just written: lets the pending rows' index serve too)
+               AND h.commit_hash IS NULL AND h.branch = pggit.current_branch()
              ORDER BY h.id DESC
              LIMIT 1;
             IF v_history IS NOT NULL THEN
