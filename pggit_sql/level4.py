@@ -140,7 +140,12 @@ def graph_commits(conn: psycopg.Connection, ref: str | None, max_count: int) -> 
 
 @dataclass(frozen=True)
 class Change:
-    """One row of ``pggit.diff``."""
+    """One row of ``pggit.diff``.
+
+    ``object_kind`` is an object's kind, or ``column`` for a column the history renamed
+    (``change`` ``renamed``, identities ``schema.table.column``, definitions its
+    ``COLUMN`` line); its table has a row of its own.
+    """
 
     object_identity: str
     object_kind: str

@@ -4,8 +4,10 @@ Promises: plain text unless ``color`` is true, then ANSI SGR codes only (bold he
 red ``-`` lines, green ``+`` lines, cyan ``@@`` hunks); a diff's changes are grouped in
 the order added, removed, modified, renamed, each object with a unified diff
 (:mod:`difflib`) of its old and new definitions (an added object from nothing, a
-removed one to nothing).  A migration script is the statements in step order, each
-warning written as ``-- WARNING: ...`` lines just above its statement.
+removed one to nothing); a renamed column (``object_kind`` ``column``, listed with
+the renamed objects as ``column <old> -> <new>``) shows its definition line as one
+``-`` and one ``+`` line, without file headers.  A migration script is the statements
+in step order, each warning written as ``-- WARNING: ...`` lines just above its statement.
 """
 
 from __future__ import annotations
@@ -75,6 +77,12 @@ def diff_text(changes: Sequence[Change], from_label: str, to_label: str, color: 
             name = (f"{c.old_identity} -> {c.object_identity}" if c.change == "renamed"
                     else c.object_identity)
             out.append(f"  {c.object_kind} {name}")
+            if c.object_kind == "column":
+                # a renamed column: its definition line before and after, no file headers
+                out += [f"    {_color_line(line, color)}"
+                        for line in ([f"-{x}" for x in _lines(c.old_definition)]
+                                     + [f"+{x}" for x in _lines(c.new_definition)])]
+                continue
             out += [f"    {_color_line(line, color)}" for line in unified(c, from_label, to_label)]
     return "\n".join(out)
 

@@ -43,6 +43,7 @@ DROP FUNCTION pggit.view_dependencies(oid);
 DROP TRIGGER objects_record_details ON pggit.objects;
 
 DROP TRIGGER objects_record_type_details ON pggit.objects;
+DROP TABLE pggit.column_changes;
 
 DROP TABLE pggit.object_details;
 

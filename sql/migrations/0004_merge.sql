@@ -96,6 +96,30 @@ COMMENT ON TABLE pggit.object_details IS
 REVOKE ALL ON TABLE pggit.object_details FROM PUBLIC;
 GRANT SELECT ON TABLE pggit.object_details TO PUBLIC;
 
+-- Column renames as the history saw them: for every tracked statement that renamed,
+-- dropped or added columns of a table, one row per column (matched by attribute
+-- number, which PostgreSQL never reuses within a table): old_name NULL = added,
+-- new_name NULL = dropped, both = renamed. history_id is the pggit.history row of that
+-- statement, so the rows belong to the commit that row belongs to. Written by the
+-- trigger objects_record_details (pggit.record_object_details) from the registry's
+-- structure before and after the statement; pggit.diff follows them along the commits
+-- between two refs to report column renames. Statements recorded before level 4 have
+-- none: no column rename is claimed for them.
+CREATE TABLE pggit.column_changes (
+    history_id bigint NOT NULL,
+    attnum smallint NOT NULL,
+    old_name text,
+    new_name text,
+    CONSTRAINT column_changes_pkey PRIMARY KEY (history_id, attnum),
+    CONSTRAINT column_changes_name_check CHECK (old_name IS NOT NULL OR new_name IS NOT NULL)
+);
+
+COMMENT ON TABLE pggit.column_changes IS
+    'Columns added, dropped or renamed by a tracked statement (its pggit.history row), by attribute number.';
+
+REVOKE ALL ON TABLE pggit.column_changes FROM PUBLIC;
+GRANT SELECT ON TABLE pggit.column_changes TO PUBLIC;
+
 -- Schema merges (pggit.merge): one row per three-way merge (fast-forwards and
 -- up-to-date merges write nothing). status 'conflicts': waiting for
 -- pggit.resolve_conflict and pggit.merge_continue; 'merged': commit_hash is the merge
@@ -455,14 +479,32 @@ COMMENT ON FUNCTION pggit.dag_walk(text, text, bigint) IS
 -- both sides of a fork are followed. For WORKING the side's commit is the head of the
 -- session's branch (pggit.current_branch()) and the pending (uncommitted) history rows
 -- count on WORKING's side. A pairing that is not one to one (two objects claiming X or
--- Y) is not reported as a rename. Renames of columns show as a 'modified' table.
+-- Y) is not reported as a rename.
+--
+-- Column renames. A table reported 'modified' or 'renamed' also gets one row per column
+-- the history renamed between the two refs: object_kind 'column', change 'renamed',
+-- object_identity <table at to_ref>.<new column name>, old_identity <table at
+-- from_ref>.<old column name> (each part quoted as pg_identify_object quotes it),
+-- old_definition / new_definition the column's COLUMN line of the table's canonical
+-- definition on each side. The evidence is pggit.column_changes (level 4): the columns
+-- each tracked statement added, dropped or renamed, by attribute number (never reused
+-- within a table), followed per table object and attribute number along the same
+-- history rows as table renames (forward on the to-side, backward on the from-side).
+-- A column dropped and another added is never a rename (two attribute numbers); a
+-- column is reported only when its old name is a column of the table at from_ref and
+-- its new name one at to_ref, one to one per table. Statements recorded before level 4
+-- left no column changes: no column rename is claimed across them. A rename that
+-- leaves the table's definition unchanged (a swap of two columns of one type) changes
+-- nothing diff compares and is not reported.
 --
 -- Cost. Two commits: the two trees' 256 bucket hashes are compared and only the
 -- nodes of buckets whose hash differs are read, so the work follows the difference,
 -- not the schema; equal roots return at once. With WORKING on a side: O(schema) (the
 -- registry has no buckets). Renames are looked for only when an added and a removed
--- object share a kind; then the path's history rows are read (O(commits between the
--- refs and their rows)).
+-- object share a kind, column renames only when a table differs on both sides and
+-- pggit.column_changes holds a rename of a table object that had one of their
+-- identities (O(history rows of the objects that ever renamed a column)); then the
+-- path's history rows are read (O(commits between the refs and their rows)).
 -- Errors: those of pggit.resolve_ref (22004, 42704, 42P09, 55000) for either ref, and
 --   55000 object_not_in_prerequisite_state  a commit without a tree (made before level 2)
 -- STABLE, SECURITY INVOKER, callable by everyone.
@@ -483,6 +525,7 @@ DECLARE
     v_to_tree text[];
     v_raw jsonb;
     v_renames boolean;
+    v_columns boolean;
     v_head text;
     v_pending_side integer;
 BEGIN
@@ -556,14 +599,43 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT coalesce(pg_catalog.bool_or(k.removed AND k.added), false) INTO v_renames
+    SELECT coalesce(pg_catalog.bool_or(k.removed AND k.added), false),
+           coalesce(pg_catalog.bool_or(k.kind = 'table' AND (k.modified OR k.removed AND k.added)), false)
+      INTO v_renames, v_columns
       FROM (SELECT r.v ->> 0 AS kind,
                    pg_catalog.bool_or(r.v -> 3 = 'null'::jsonb) AS removed,
-                   pg_catalog.bool_or(r.v -> 2 = 'null'::jsonb) AS added
+                   pg_catalog.bool_or(r.v -> 2 = 'null'::jsonb) AS added,
+                   pg_catalog.bool_or(r.v -> 2 <> 'null'::jsonb AND r.v -> 3 <> 'null'::jsonb) AS modified
               FROM pg_catalog.jsonb_array_elements(v_raw) AS r (v)
              GROUP BY r.v ->> 0) AS k;
+    -- column renames only when some table object renamed a column at some time and is
+    -- one of the tables here (every identity an object had is some history row's
+    -- object_identity); with renamed objects the path is read anyway
+    v_columns := v_columns AND (v_renames OR EXISTS (
+        SELECT FROM pggit.column_changes AS cc
+          JOIN pggit.history AS h ON h.id = cc.history_id
+          JOIN pggit.history AS h2 ON h2.object_id = h.object_id
+         WHERE cc.old_name IS NOT NULL AND cc.new_name IS NOT NULL
+           AND h2.object_identity IN (SELECT r.v ->> 1 FROM pg_catalog.jsonb_array_elements(v_raw) AS r (v)
+                                       WHERE r.v ->> 0 = 'table' AND r.v -> 2 <> 'null'::jsonb
+                                         AND r.v -> 3 <> 'null'::jsonb)));
 
-    IF v_renames AND (v_from IS NULL OR v_to IS NULL) THEN
+    IF NOT (v_renames OR v_columns) THEN
+        -- no rename to look for: the differing entries as they are
+        RETURN QUERY
+        SELECT r.v ->> 1, r.v ->> 0,
+               CASE WHEN r.v -> 2 = 'null'::jsonb THEN 'added' WHEN r.v -> 3 = 'null'::jsonb THEN 'removed'
+                    ELSE 'modified' END,
+               ob.definition, nb.definition,
+               CASE WHEN r.v -> 2 = 'null'::jsonb THEN NULL ELSE r.v ->> 1 END
+          FROM pg_catalog.jsonb_array_elements(v_raw) AS r (v)
+          LEFT JOIN pggit.blobs AS ob ON ob.hash = r.v ->> 2
+          LEFT JOIN pggit.blobs AS nb ON nb.hash = r.v ->> 3
+         ORDER BY pg_catalog.convert_to(r.v ->> 1, 'UTF8'), pg_catalog.convert_to(r.v ->> 0, 'UTF8');
+        RETURN;
+    END IF;
+
+    IF v_from IS NULL OR v_to IS NULL THEN
         SELECT b.head_commit_hash INTO v_head FROM pggit.branches AS b WHERE b.name = pggit.current_branch();
         v_pending_side := CASE WHEN v_from IS NULL THEN 1 ELSE 2 END;
     END IF;
@@ -575,7 +647,7 @@ BEGIN
     ), path AS (
         SELECT p.hash, p.side
           FROM pggit.dag_path(coalesce(v_from, v_head), coalesce(v_to, v_head)) AS p
-         WHERE v_renames
+         WHERE v_renames OR v_columns
     ), steps AS (
         -- history rows between the refs: side 1 = from's side (replayed backward), 2 = to's
         SELECT h.id, h.object_id, h.object_kind, h.object_identity, h.old_identity, h.change, p.side
@@ -585,9 +657,10 @@ BEGIN
         UNION ALL
         SELECT h.id, h.object_id, h.object_kind, h.object_identity, h.old_identity, h.change, v_pending_side
           FROM pggit.history AS h
-         WHERE v_renames AND v_pending_side IS NOT NULL AND h.commit_hash IS NULL AND h.object_id IS NOT NULL
+         WHERE (v_renames OR v_columns) AND v_pending_side IS NOT NULL AND h.commit_hash IS NULL
+           AND h.object_id IS NOT NULL
     ), moved AS (
-        SELECT DISTINCT s.object_id FROM steps AS s WHERE s.old_identity <> s.object_identity
+        SELECT DISTINCT s.object_id FROM steps AS s WHERE v_renames AND s.old_identity <> s.object_identity
     ), per_side AS (
         -- per object and side: identity before its first row and after its last row
         SELECT DISTINCT s.object_id, s.side, s.object_kind,
@@ -631,12 +704,81 @@ BEGIN
          WHERE NOT EXISTS (SELECT FROM pairs AS p
                             WHERE p.kind = r.kind AND (p.at_from = r.identity AND r.new_blob IS NULL
                                                        OR p.at_to = r.identity AND r.old_blob IS NULL))
+    ), objects_out AS (
+        SELECT o.identity, o.kind, o.change, ob.definition AS old_def, nb.definition AS new_def, o.old_identity
+          FROM rows_out AS o
+          LEFT JOIN pggit.blobs AS ob ON ob.hash = o.old_blob
+          LEFT JOIN pggit.blobs AS nb ON nb.hash = o.new_blob
+    ), col_steps AS (
+        -- the column changes of the path's rows, for tables with at least one rename
+        SELECT s.id, s.object_id, s.side, cc.attnum, cc.old_name, cc.new_name
+          FROM steps AS s
+          JOIN pggit.column_changes AS cc ON cc.history_id = s.id
+         WHERE v_columns
+           AND s.object_id IN (SELECT s2.object_id FROM steps AS s2
+                                 JOIN pggit.column_changes AS c2 ON c2.history_id = s2.id
+                                WHERE c2.old_name IS NOT NULL AND c2.new_name IS NOT NULL)
+    ), col_side AS (
+        -- per table object, column and side: name before the first change, after the last
+        SELECT DISTINCT c.object_id, c.attnum, c.side,
+               pg_catalog.first_value(c.old_name) OVER w AS before,
+               pg_catalog.last_value(c.new_name) OVER w AS after
+          FROM col_steps AS c
+        WINDOW w AS (PARTITION BY c.object_id, c.attnum, c.side ORDER BY c.id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ), col_moved AS (
+        SELECT o.object_id,
+               CASE WHEN bs.attnum IS NOT NULL THEN bs.after ELSE fs.before END AS at_from,
+               CASE WHEN fs.attnum IS NOT NULL THEN fs.after ELSE bs.before END AS at_to
+          FROM (SELECT DISTINCT cs.object_id, cs.attnum FROM col_side AS cs) AS o
+          LEFT JOIN col_side AS bs ON bs.object_id = o.object_id AND bs.attnum = o.attnum AND bs.side = 1
+          LEFT JOIN col_side AS fs ON fs.object_id = o.object_id AND fs.attnum = o.attnum AND fs.side = 2
+    ), tbl_side AS (
+        -- the identity of those tables before and after each side's rows (NULL: absent)
+        SELECT DISTINCT s.object_id, s.side,
+               pg_catalog.first_value(s.old_identity) OVER w AS before,
+               pg_catalog.last_value(CASE WHEN s.change = 'drop' THEN NULL ELSE s.object_identity END) OVER w AS after
+          FROM steps AS s
+         WHERE s.object_id IN (SELECT c.object_id FROM col_steps AS c)
+        WINDOW w AS (PARTITION BY s.object_id, s.side ORDER BY s.id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ), col_candidates AS (
+        SELECT t.old_identity AS tbl_from, t.identity AS tbl_to, m.at_from, m.at_to, t.old_def, t.new_def
+          FROM col_moved AS m
+          JOIN (SELECT DISTINCT ts.object_id FROM tbl_side AS ts) AS o ON o.object_id = m.object_id
+          LEFT JOIN tbl_side AS bs ON bs.object_id = o.object_id AND bs.side = 1
+          LEFT JOIN tbl_side AS fs ON fs.object_id = o.object_id AND fs.side = 2
+          JOIN objects_out AS t
+            ON t.kind = 'table' AND t.change IN ('modified', 'renamed')
+           AND t.old_identity = CASE WHEN bs.object_id IS NOT NULL THEN bs.after ELSE fs.before END
+           AND t.identity = CASE WHEN fs.object_id IS NOT NULL THEN fs.after ELSE bs.before END
+         WHERE m.at_from <> m.at_to
+           -- the old name is a column at from_ref, the new name one at to_ref
+           AND pg_catalog.strpos(E'\n' || t.old_def, E'\nCOLUMN ' || pg_catalog.quote_ident(m.at_from) || ' ') > 0
+           AND pg_catalog.strpos(E'\n' || t.new_def, E'\nCOLUMN ' || pg_catalog.quote_ident(m.at_to) || ' ') > 0
+    ), col_pairs AS (
+        SELECT c.*
+          FROM col_candidates AS c
+         WHERE (SELECT pg_catalog.count(*) FROM col_candidates AS x
+                 WHERE x.tbl_from = c.tbl_from AND x.tbl_to = c.tbl_to AND x.at_from = c.at_from) = 1
+           AND (SELECT pg_catalog.count(*) FROM col_candidates AS x
+                 WHERE x.tbl_from = c.tbl_from AND x.tbl_to = c.tbl_to AND x.at_to = c.at_to) = 1
+    ), all_out AS (
+        SELECT o.identity, o.kind, o.change, o.old_def, o.new_def, o.old_identity FROM objects_out AS o
+        UNION ALL
+        SELECT c.tbl_to || '.' || pg_catalog.quote_ident(c.at_to), 'column', 'renamed',
+               pg_catalog.split_part(pg_catalog.substr(E'\n' || c.old_def,
+                   pg_catalog.strpos(E'\n' || c.old_def, E'\nCOLUMN ' || pg_catalog.quote_ident(c.at_from) || ' ') + 1),
+                   E'\n', 1),
+               pg_catalog.split_part(pg_catalog.substr(E'\n' || c.new_def,
+                   pg_catalog.strpos(E'\n' || c.new_def, E'\nCOLUMN ' || pg_catalog.quote_ident(c.at_to) || ' ') + 1),
+                   E'\n', 1),
+               c.tbl_from || '.' || pg_catalog.quote_ident(c.at_from)
+          FROM col_pairs AS c
     )
-    SELECT o.identity, o.kind, o.change, ob.definition, nb.definition, o.old_identity
-      FROM rows_out AS o
-      LEFT JOIN pggit.blobs AS ob ON ob.hash = o.old_blob
-      LEFT JOIN pggit.blobs AS nb ON nb.hash = o.new_blob
-     ORDER BY pg_catalog.convert_to(o.identity, 'UTF8'), pg_catalog.convert_to(o.kind, 'UTF8');
+    SELECT a.identity, a.kind, a.change, a.old_def, a.new_def, a.old_identity
+      FROM all_out AS a
+     ORDER BY pg_catalog.convert_to(a.identity, 'UTF8'), pg_catalog.convert_to(a.kind, 'UTF8');
 END
 $function$;
 
@@ -970,7 +1112,11 @@ COMMENT ON FUNCTION pggit.tag(text, text) IS
 -- tables, sequences, types, as pggit.diff reports them), then creations in dependency
 -- order (schemas, types, sequences, tables and their columns, constraints (foreign
 -- keys last), indexes, sequence ownership, views (those a view's text names first),
--- functions). Tables are changed in place with ALTER TABLE (ADD / DROP COLUMN, ALTER
+-- functions). Columns diff reports renamed are renamed in place (ALTER TABLE .. RENAME
+-- COLUMN, on the table's new name, after the drops and before the other column steps;
+-- through temporary names pggit_rename_<n> when the renames of a table form a chain or
+-- a swap), so their data stays and a type change applies to the new name.
+-- Tables are changed in place with ALTER TABLE (ADD / DROP COLUMN, ALTER
 -- COLUMN TYPE .. USING, SET / DROP NOT NULL, SET / DROP DEFAULT, ADD / DROP CONSTRAINT,
 -- CREATE / DROP INDEX); a table is never dropped and re-created. Views and functions
 -- hold no data: a changed one is dropped and created again, and so is every unchanged
@@ -1022,6 +1168,12 @@ DECLARE
     v_level jsonb := '{}';
     v_grew boolean;
     v_diff jsonb;
+    v_col_renames jsonb := '{}';
+    v_ren jsonb;
+    v_sources text[];
+    v_dropped text[];
+    v_tmp text;
+    v_k integer;
 BEGIN
     IF from_ref IS NULL OR to_ref IS NULL THEN
         RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
@@ -1032,6 +1184,16 @@ BEGIN
     v_to_working := pggit.resolve_ref(to_ref) IS NULL;
 
     SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') INTO v_diff FROM pggit.diff(from_ref, to_ref) AS d;
+
+    -- column renames (diff's 'column' rows), per table at to_ref: {new name: old name}
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_identity text)
+              WHERE d.object_kind = 'column' AND d.change = 'renamed' LOOP
+        v_new := parse_ident(r.object_identity);
+        v_old := parse_ident(r.old_identity);
+        v_tbl := format('%I.%I', v_new[1], v_new[2]);
+        v_col_renames := jsonb_set(v_col_renames, ARRAY[v_tbl],
+                                   coalesce(v_col_renames -> v_tbl, '{}') || jsonb_build_object(v_new[3], v_old[3]));
+    END LOOP;
 
     -- schemas
     FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
@@ -1150,6 +1312,41 @@ BEGIN
                                      CASE WHEN starts_with(r.new_definition, 'UNLOGGED') THEN 'UNLOGGED ' ELSE '' END, v_tbl);
                 wns := wns || NULL::text;
             END IF;
+            -- columns, matched by name, or by the renames diff reported ({new name: old name}):
+            -- a column is kept when it is renamed, or when its name is still there and not
+            -- the new name of another column; the others are dropped
+            v_ren := CASE WHEN r.change = 'added' THEN '{}' ELSE coalesce(v_col_renames -> r.object_identity, '{}') END;
+            v_sources := ARRAY(SELECT e.value FROM jsonb_each_text(v_ren) AS e);
+            v_dropped := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                WHERE NOT (f.value ->> 'n') = ANY (v_sources)
+                                  AND (v_ren ? (f.value ->> 'n')
+                                       OR NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                       WHERE t.value ->> 'n' = f.value ->> 'n')));
+            IF v_ren <> '{}' OR v_dropped <> '{}' THEN
+                -- the old constraints and indexes as PostgreSQL prints them once the columns
+                -- are renamed (they follow their columns: names in their text are replaced,
+                -- token by token, string literals and quoted names kept whole); one that
+                -- names a dropped column goes with it, so it never matches and is made again
+                SELECT jsonb_build_object(
+                           'cols', v_fd -> 'cols',
+                           'cons', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'cons'), '[]'),
+                           'idx', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'idx'), '[]'))
+                  INTO v_fd
+                  FROM (SELECT p.part, f.o,
+                               CASE WHEN tk.toks && ARRAY(SELECT quote_ident(d) FROM unnest(v_dropped) AS d)
+                                    THEN jsonb_set(f.value, '{d}', 'null')  -- matches nothing
+                                    ELSE jsonb_set(f.value, '{d}', to_jsonb(array_to_string(ARRAY(
+                                        SELECT coalesce((SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                          WHERE quote_ident(e.value) = u.tok), u.tok)
+                                          FROM unnest(tk.toks) WITH ORDINALITY AS u (tok, o) ORDER BY u.o), '')))
+                               END AS v
+                          FROM (VALUES ('cons'), ('idx')) AS p (part)
+                         CROSS JOIN LATERAL jsonb_array_elements(v_fd -> p.part) WITH ORDINALITY AS f (value, o)
+                         CROSS JOIN LATERAL (SELECT ARRAY(
+                                 SELECT g.m[1] FROM regexp_matches(f.value ->> 'd',
+                                     '(''(?:[^'']|'''')*''|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|[^''"A-Za-z_]+|.)', 'g')
+                                     WITH ORDINALITY AS g (m, o) ORDER BY g.o) AS toks) AS tk) AS x;
+            END IF;
             -- constraints and indexes that go or change: dropped first (foreign keys before
             -- the keys they use), on the table's old name
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
@@ -1165,17 +1362,81 @@ BEGIN
                 sts := sts || format('DROP INDEX %I.%I;', (parse_ident(r.old_identity))[1], c.f ->> 'n');
                 wns := wns || NULL::text;
             END LOOP;
-            -- columns, matched by name
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cols') AS f
-                      WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
-                                         WHERE t.value ->> 'n' = f.value ->> 'n') LOOP
+                      WHERE (f.value ->> 'n') = ANY (v_dropped) LOOP
                 ph := ph || 45; ks := ks || r.old_identity;
                 sts := sts || format('-- ALTER TABLE %s DROP COLUMN %I;', r.old_identity, c.f ->> 'n');
                 wns := wns || format('column %I of table %s is dropped with its data', c.f ->> 'n', r.old_identity);
             END LOOP;
+            -- renames, on the table's new name, after the drops and the table's own rename;
+            -- when a new name is the old name of another renamed column (a chain or a swap),
+            -- every rename of the table goes through a temporary name
+            -- a foreign key of another table follows the referenced columns, not their names:
+            -- when a new name is one the table had (a swap, a chain, a dropped column's name),
+            -- one whose text stays the same may end on another column. Not generated: a note
+            -- (apply_migration refuses it) for each table with a foreign key that references
+            -- it and whose text is still found at to_ref.
+            IF EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k
+                        WHERE EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f WHERE f.value ->> 'n' = k)) THEN
+                FOR c IN SELECT s.object_identity AS ident
+                           FROM pggit.schema_at(from_ref) AS s
+                          WHERE s.object_kind = 'table' AND s.object_identity <> r.old_identity
+                            AND strpos(s.definition, format(' REFERENCES %s(', r.old_identity)) > 0
+                            -- a foreign key whose text changes is dropped and made again by its table
+                            AND EXISTS (SELECT FROM regexp_split_to_table(s.definition, E'\n') AS l (line)
+                                         WHERE strpos(l.line, format(' REFERENCES %s(', r.old_identity)) > 0
+                                           -- it references a renamed column, or one named as one is now
+                                           AND string_to_array(split_part(substr(l.line,
+                                                   strpos(l.line, format(' REFERENCES %s(', r.old_identity))
+                                                   + length(format(' REFERENCES %s(', r.old_identity))), ')', 1), ', ')
+                                               && ARRAY(SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                        UNION ALL
+                                                        SELECT quote_ident(e.value) FROM jsonb_each_text(v_ren) AS e)
+                                           AND EXISTS (SELECT FROM pggit.schema_at(to_ref) AS s2
+                                                        WHERE s2.object_kind = 'table'
+                                                          AND strpos(s2.definition, replace(l.line,
+                                                                  format(' REFERENCES %s(', r.old_identity),
+                                                                  format(' REFERENCES %s(', v_tbl))) > 0))
+                          ORDER BY s.object_identity COLLATE "C" LOOP
+                    ph := ph || 156; ks := ks || v_tbl;
+                    sts := sts || format('-- foreign keys of %s referencing %s: not generated', c.ident, v_tbl);
+                    wns := wns || format('columns of table %s take names other columns of it had: foreign keys of %s '
+                                         'that reference them are not checked (re-create them by hand)', v_tbl, c.ident);
+                END LOOP;
+            END IF;
+            IF v_ren <> '{}' THEN
+                v_grew := EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k WHERE k = ANY (v_sources));
+                v_k := 0;
+                FOR c IN SELECT e.key AS new_name, e.value AS old_name FROM jsonb_each_text(v_ren) AS e
+                          ORDER BY e.key COLLATE "C" LOOP
+                    IF v_grew THEN
+                        LOOP
+                            v_k := v_k + 1;
+                            v_tmp := format('pggit_rename_%s', v_k);
+                            EXIT WHEN NOT EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                                   WHERE f.value ->> 'n' = v_tmp)
+                                  AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                   WHERE t.value ->> 'n' = v_tmp);
+                        END LOOP;
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, v_tmp);
+                        wns := wns || NULL::text;
+                        ph := ph || 94; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, v_tmp, c.new_name);
+                        wns := wns || NULL::text;
+                    ELSE
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, c.new_name);
+                        wns := wns || NULL::text;
+                    END IF;
+                END LOOP;
+            END IF;
             FOR c IN SELECT t.value AS t, f.value AS f
                        FROM jsonb_array_elements(v_td -> 'cols') WITH ORDINALITY AS t
-                       LEFT JOIN jsonb_array_elements(v_fd -> 'cols') AS f ON f.value ->> 'n' = t.value ->> 'n'
+                       LEFT JOIN jsonb_array_elements(v_fd -> 'cols') AS f
+                              ON f.value ->> 'n' = CASE WHEN v_ren ? (t.value ->> 'n') THEN v_ren ->> (t.value ->> 'n')
+                                                        WHEN (t.value ->> 'n') = ANY (v_sources) THEN NULL
+                                                        ELSE t.value ->> 'n' END
                       ORDER BY t.ordinality LOOP
                 v_tc := c.t;
                 v_fc := c.f;
@@ -1353,7 +1614,16 @@ COMMENT ON FUNCTION pggit.generate_migration(text, text) IS
 -- was stored under that key (a constraint or index renamed without any other change
 -- keeps the blob and takes the new names). Tree hashes do not change: the details
 -- live beside the trees, not in them. Rows of other kinds and dropped rows are left
--- alone. Cost: one pggit.table_details and one upsert per tracked table statement.
+-- alone.
+-- Column changes: on an UPDATE whose stored structure ("c": [attnum, name, ...]) adds,
+-- drops or renames columns (matched by attribute number, never reused within a
+-- table), one pggit.column_changes row per such column under the pggit.history row
+-- the same statement wrote (same xmin and cmin as the registry row: track_object
+-- writes both in one statement). An update without such a history row records none.
+-- Cost: one pggit.table_details and one upsert per tracked table statement; the
+-- column comparison only when the columns' part of the structure changed, the
+-- history lookup (index scans: the object's rows or the branch's pending rows) only
+-- when a column was added, dropped or renamed.
 CREATE OR REPLACE FUNCTION pggit.record_object_details()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -1361,6 +1631,8 @@ SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
     v_details jsonb;
+    v_changes jsonb;
+    v_history bigint;
 BEGIN
     IF NEW.kind <> 'table' OR NEW.objid IS NULL THEN
         RETURN NULL;
@@ -1372,12 +1644,38 @@ BEGIN
         ON CONFLICT (identity, blob_hash) DO UPDATE SET details = EXCLUDED.details, recorded_at = DEFAULT
          WHERE od.details IS DISTINCT FROM EXCLUDED.details;
     END IF;
+    IF TG_OP = 'UPDATE' AND OLD.kind = 'table'
+       AND (OLD.structure -> 'c')::text IS DISTINCT FROM (NEW.structure -> 'c')::text THEN
+        SELECT jsonb_agg(jsonb_build_array(coalesce(oc.n, nc.n), oc.name, nc.name))
+          INTO v_changes
+          FROM (SELECT (e ->> 0)::smallint AS n, e ->> 1 AS name
+                  FROM json_array_elements(OLD.structure -> 'c') AS e) AS oc
+          FULL JOIN (SELECT (e ->> 0)::smallint AS n, e ->> 1 AS name
+                       FROM json_array_elements(NEW.structure -> 'c') AS e) AS nc ON nc.n = oc.n
+         WHERE oc.name IS DISTINCT FROM nc.name;
+        IF v_changes IS NOT NULL THEN
+            SELECT h.id INTO v_history
+              FROM pggit.objects AS o
+              JOIN pggit.history AS h ON h.object_id = o.id AND h.xmin = o.xmin AND h.cmin = o.cmin
+             WHERE o.id = NEW.id
+               -- (true of the row just written: lets the pending rows' index serve too)
+               AND h.commit_hash IS NULL AND h.branch = pggit.current_branch()
+             ORDER BY h.id DESC
+             LIMIT 1;
+            IF v_history IS NOT NULL THEN
+                INSERT INTO pggit.column_changes (history_id, attnum, old_name, new_name)
+                SELECT v_history, (c.v ->> 0)::smallint, c.v ->> 1, c.v ->> 2
+                  FROM jsonb_array_elements(v_changes) AS c (v)
+                    ON CONFLICT (history_id, attnum) DO NOTHING;
+            END IF;
+        END IF;
+    END IF;
     RETURN NULL;
 END
 $function$;
 
 COMMENT ON FUNCTION pggit.record_object_details() IS
-    'Trigger of pggit.objects: stores pggit.table_details of a live table under (identity, blob hash) in pggit.object_details.';
+    'Trigger of pggit.objects: stores pggit.table_details of a live table under (identity, blob hash) in pggit.object_details, and its column changes in pggit.column_changes.';
 
 -- from sql/functions/migration/table_details.sql (new: function pggit.table_details(relid oid))
 -- pggit.table_details(relid oid) -> jsonb
@@ -2883,7 +3181,8 @@ BEGIN
         UPDATE pggit.branches AS b SET head_commit_hash = v_theirs WHERE b.name = merge.target;
         RETURN QUERY
             SELECT NULL::bigint, 'fast-forward'::text, v_theirs, v_base, v_head, v_theirs,
-                   (SELECT pg_catalog.count(*)::integer FROM pggit.diff(v_head, v_theirs)), 0,
+                   (SELECT pg_catalog.count(*)::integer FROM pggit.diff(v_head, v_theirs) AS d
+                     WHERE d.object_kind <> 'column'), 0,  -- objects, not the rows of renamed columns
                    pggit.merge_migration(v_head, v_theirs);
         RETURN;
     END IF;
@@ -3098,7 +3397,8 @@ BEGIN
                                    v_kinds, v_old, v_identities, v_blobs);
     SELECT pg_catalog.count(*)::integer INTO v_conflicts
       FROM pggit.merge_conflicts AS mc WHERE mc.merge_id = merge_continue.id;
-    SELECT pg_catalog.count(*)::integer INTO v_changes FROM pggit.diff(v_merge.ours_hash, v_commit) AS d;
+    SELECT pg_catalog.count(*)::integer INTO v_changes FROM pggit.diff(v_merge.ours_hash, v_commit) AS d
+     WHERE d.object_kind <> 'column';  -- objects, not diff's extra rows for renamed columns
     RETURN QUERY SELECT merge_continue.id, 'merged'::text, v_commit, v_merge.base_hash, v_merge.ours_hash,
                         v_merge.theirs_hash, v_changes, v_conflicts, pggit.merge_migration(v_merge.ours_hash, v_commit);
 END

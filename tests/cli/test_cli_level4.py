@@ -184,6 +184,18 @@ def test_diff_text_groups_and_colours() -> None:
     assert diff_text([], "a", "b", color=True) == "no differences between a and b"
 
 
+def test_diff_text_shows_a_renamed_column_as_one_line_each_side() -> None:
+    changes = [Change("s.t", "table", "modified", "TABLE\nCOLUMN a integer", "TABLE\nCOLUMN b integer", "s.t"),
+               Change("s.t.b", "column", "renamed", "COLUMN a integer", "COLUMN b integer", "s.t.a")]
+    plain = diff_text(changes, "v1", "main", color=False)
+    lines = plain.splitlines()
+    i = lines.index("  column s.t.a -> s.t.b")
+    assert lines[i - 1] == "renamed (1)" and lines[i + 1:] == ["    -COLUMN a integer", "    +COLUMN b integer"]
+    assert "    --- v1:s.t" in plain  # the table keeps its unified diff
+    coloured = diff_text(changes, "v1", "main", color=True)
+    assert "\x1b[31m-COLUMN a integer\x1b[0m" in coloured and ANSI.sub("", coloured) == plain
+
+
 def test_migration_script_puts_warnings_beside_their_statement() -> None:
     script = migration_script([Step(1, "-- ALTER TABLE s.t DROP COLUMN c;", "column c is dropped\nwith its data"),
                                Step(2, "ALTER TABLE s.t ADD COLUMN d int;", None)], ["header"])
@@ -286,6 +298,25 @@ def test_diff_human_json_and_colour(run: Run, pggit_dsn: str, history: dict[str,
     renamed = next(c for c in data["changes"] if c["change"] == "renamed")
     assert renamed["old_identity"] == "s.old" and renamed["object_identity"] == "s.new"
     assert "\x1b" not in out
+
+
+@db
+def test_diff_reports_a_column_rename(run: Run, pggit_dsn: str, pggit_conn: psycopg.Connection) -> None:
+    pggit_conn.execute("CREATE SCHEMA s; CREATE TABLE s.t (id int, a int)")
+    commit(pggit_conn, message="base")
+    pggit_conn.execute("SELECT pggit.tag('v1', 'main')")
+    pggit_conn.execute("ALTER TABLE s.t RENAME COLUMN a TO b")
+    status, out, _ = run("--dsn", pggit_dsn, "diff", "v1", "WORKING")
+    assert status == 0
+    assert [line for line in out.splitlines() if not line.startswith(" ")] == ["modified (1)", "renamed (1)"]
+    assert "  column s.t.a -> s.t.b\n    -COLUMN a integer\n    +COLUMN b integer" in out
+    status, out, _ = run("--dsn", pggit_dsn, "--json", "diff", "v1", "WORKING")
+    data = json.loads(out)
+    assert data["counts"]["renamed"] == 1
+    [column] = [c for c in data["changes"] if c["object_kind"] == "column"]
+    assert (column["old_identity"], column["object_identity"], column["change"]) == ("s.t.a", "s.t.b", "renamed")
+    status, out, _ = run("--dsn", pggit_dsn, "migration", "v1", "WORKING")
+    assert status == 0 and "ALTER TABLE s.t RENAME COLUMN a TO b;" in out and "DROP COLUMN" not in out
 
 
 @db

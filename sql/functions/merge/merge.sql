@@ -104,7 +104,8 @@ BEGIN
         UPDATE pggit.branches AS b SET head_commit_hash = v_theirs WHERE b.name = merge.target;
         RETURN QUERY
             SELECT NULL::bigint, 'fast-forward'::text, v_theirs, v_base, v_head, v_theirs,
-                   (SELECT pg_catalog.count(*)::integer FROM pggit.diff(v_head, v_theirs)), 0,
+                   (SELECT pg_catalog.count(*)::integer FROM pggit.diff(v_head, v_theirs) AS d
+                     WHERE d.object_kind <> 'column'), 0,  -- objects, not the rows of renamed columns
                    pggit.merge_migration(v_head, v_theirs);
         RETURN;
     END IF;

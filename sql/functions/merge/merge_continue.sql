@@ -61,7 +61,8 @@ BEGIN
                                    v_kinds, v_old, v_identities, v_blobs);
     SELECT pg_catalog.count(*)::integer INTO v_conflicts
       FROM pggit.merge_conflicts AS mc WHERE mc.merge_id = merge_continue.id;
-    SELECT pg_catalog.count(*)::integer INTO v_changes FROM pggit.diff(v_merge.ours_hash, v_commit) AS d;
+    SELECT pg_catalog.count(*)::integer INTO v_changes FROM pggit.diff(v_merge.ours_hash, v_commit) AS d
+     WHERE d.object_kind <> 'column';  -- objects, not diff's extra rows for renamed columns
     RETURN QUERY SELECT merge_continue.id, 'merged'::text, v_commit, v_merge.base_hash, v_merge.ours_hash,
                         v_merge.theirs_hash, v_changes, v_conflicts, pggit.merge_migration(v_merge.ours_hash, v_commit);
 END

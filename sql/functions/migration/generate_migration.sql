@@ -17,7 +17,11 @@
 -- tables, sequences, types, as pggit.diff reports them), then creations in dependency
 -- order (schemas, types, sequences, tables and their columns, constraints (foreign
 -- keys last), indexes, sequence ownership, views (those a view's text names first),
--- functions). Tables are changed in place with ALTER TABLE (ADD / DROP COLUMN, ALTER
+-- functions). Columns diff reports renamed are renamed in place (ALTER TABLE .. RENAME
+-- COLUMN, on the table's new name, after the drops and before the other column steps;
+-- through temporary names pggit_rename_<n> when the renames of a table form a chain or
+-- a swap), so their data stays and a type change applies to the new name.
+-- Tables are changed in place with ALTER TABLE (ADD / DROP COLUMN, ALTER
 -- COLUMN TYPE .. USING, SET / DROP NOT NULL, SET / DROP DEFAULT, ADD / DROP CONSTRAINT,
 -- CREATE / DROP INDEX); a table is never dropped and re-created. Views and functions
 -- hold no data: a changed one is dropped and created again, and so is every unchanged
@@ -69,6 +73,12 @@ DECLARE
     v_level jsonb := '{}';
     v_grew boolean;
     v_diff jsonb;
+    v_col_renames jsonb := '{}';
+    v_ren jsonb;
+    v_sources text[];
+    v_dropped text[];
+    v_tmp text;
+    v_k integer;
 BEGIN
     IF from_ref IS NULL OR to_ref IS NULL THEN
         RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
@@ -79,6 +89,16 @@ BEGIN
     v_to_working := pggit.resolve_ref(to_ref) IS NULL;
 
     SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') INTO v_diff FROM pggit.diff(from_ref, to_ref) AS d;
+
+    -- column renames (diff's 'column' rows), per table at to_ref: {new name: old name}
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_identity text)
+              WHERE d.object_kind = 'column' AND d.change = 'renamed' LOOP
+        v_new := parse_ident(r.object_identity);
+        v_old := parse_ident(r.old_identity);
+        v_tbl := format('%I.%I', v_new[1], v_new[2]);
+        v_col_renames := jsonb_set(v_col_renames, ARRAY[v_tbl],
+                                   coalesce(v_col_renames -> v_tbl, '{}') || jsonb_build_object(v_new[3], v_old[3]));
+    END LOOP;
 
     -- schemas
     FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
@@ -197,6 +217,41 @@ BEGIN
                                      CASE WHEN starts_with(r.new_definition, 'UNLOGGED') THEN 'UNLOGGED ' ELSE '' END, v_tbl);
                 wns := wns || NULL::text;
             END IF;
+            -- columns, matched by name, or by the renames diff reported ({new name: old name}):
+            -- a column is kept when it is renamed, or when its name is still there and not
+            -- the new name of another column; the others are dropped
+            v_ren := CASE WHEN r.change = 'added' THEN '{}' ELSE coalesce(v_col_renames -> r.object_identity, '{}') END;
+            v_sources := ARRAY(SELECT e.value FROM jsonb_each_text(v_ren) AS e);
+            v_dropped := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                WHERE NOT (f.value ->> 'n') = ANY (v_sources)
+                                  AND (v_ren ? (f.value ->> 'n')
+                                       OR NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                       WHERE t.value ->> 'n' = f.value ->> 'n')));
+            IF v_ren <> '{}' OR v_dropped <> '{}' THEN
+                -- the old constraints and indexes as PostgreSQL prints them once the columns
+                -- are renamed (they follow their columns: names in their text are replaced,
+                -- token by token, string literals and quoted names kept whole); one that
+                -- names a dropped column goes with it, so it never matches and is made again
+                SELECT jsonb_build_object(
+                           'cols', v_fd -> 'cols',
+                           'cons', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'cons'), '[]'),
+                           'idx', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'idx'), '[]'))
+                  INTO v_fd
+                  FROM (SELECT p.part, f.o,
+                               CASE WHEN tk.toks && ARRAY(SELECT quote_ident(d) FROM unnest(v_dropped) AS d)
+                                    THEN jsonb_set(f.value, '{d}', 'null')  -- matches nothing
+                                    ELSE jsonb_set(f.value, '{d}', to_jsonb(array_to_string(ARRAY(
+                                        SELECT coalesce((SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                          WHERE quote_ident(e.value) = u.tok), u.tok)
+                                          FROM unnest(tk.toks) WITH ORDINALITY AS u (tok, o) ORDER BY u.o), '')))
+                               END AS v
+                          FROM (VALUES ('cons'), ('idx')) AS p (part)
+                         CROSS JOIN LATERAL jsonb_array_elements(v_fd -> p.part) WITH ORDINALITY AS f (value, o)
+                         CROSS JOIN LATERAL (SELECT ARRAY(
+                                 SELECT g.m[1] FROM regexp_matches(f.value ->> 'd',
+                                     '(''(?:[^'']|'''')*''|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|[^''"A-Za-z_]+|.)', 'g')
+                                     WITH ORDINALITY AS g (m, o) ORDER BY g.o) AS toks) AS tk) AS x;
+            END IF;
             -- constraints and indexes that go or change: dropped first (foreign keys before
             -- the keys they use), on the table's old name
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
@@ -212,17 +267,81 @@ BEGIN
                 sts := sts || format('DROP INDEX %I.%I;', (parse_ident(r.old_identity))[1], c.f ->> 'n');
                 wns := wns || NULL::text;
             END LOOP;
-            -- columns, matched by name
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cols') AS f
-                      WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
-                                         WHERE t.value ->> 'n' = f.value ->> 'n') LOOP
+                      WHERE (f.value ->> 'n') = ANY (v_dropped) LOOP
                 ph := ph || 45; ks := ks || r.old_identity;
                 sts := sts || format('-- ALTER TABLE %s DROP COLUMN %I;', r.old_identity, c.f ->> 'n');
                 wns := wns || format('column %I of table %s is dropped with its data', c.f ->> 'n', r.old_identity);
             END LOOP;
+            -- renames, on the table's new name, after the drops and the table's own rename;
+            -- when a new name is the old name of another renamed column (a chain or a swap),
+            -- every rename of the table goes through a temporary name
+            -- a foreign key of another table follows the referenced columns, not their names:
+            -- when a new name is one the table had (a swap, a chain, a dropped column's name),
+            -- one whose text stays the same may end on another column. Not generated: a note
+            -- (apply_migration refuses it) for each table with a foreign key that references
+            -- it and whose text is still found at to_ref.
+            IF EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k
+                        WHERE EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f WHERE f.value ->> 'n' = k)) THEN
+                FOR c IN SELECT s.object_identity AS ident
+                           FROM pggit.schema_at(from_ref) AS s
+                          WHERE s.object_kind = 'table' AND s.object_identity <> r.old_identity
+                            AND strpos(s.definition, format(' REFERENCES %s(', r.old_identity)) > 0
+                            -- a foreign key whose text changes is dropped and made again by its table
+                            AND EXISTS (SELECT FROM regexp_split_to_table(s.definition, E'\n') AS l (line)
+                                         WHERE strpos(l.line, format(' REFERENCES %s(', r.old_identity)) > 0
+                                           -- it references a renamed column, or one named as one is now
+                                           AND string_to_array(split_part(substr(l.line,
+                                                   strpos(l.line, format(' REFERENCES %s(', r.old_identity))
+                                                   + length(format(' REFERENCES %s(', r.old_identity))), ')', 1), ', ')
+                                               && ARRAY(SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                        UNION ALL
+                                                        SELECT quote_ident(e.value) FROM jsonb_each_text(v_ren) AS e)
+                                           AND EXISTS (SELECT FROM pggit.schema_at(to_ref) AS s2
+                                                        WHERE s2.object_kind = 'table'
+                                                          AND strpos(s2.definition, replace(l.line,
+                                                                  format(' REFERENCES %s(', r.old_identity),
+                                                                  format(' REFERENCES %s(', v_tbl))) > 0))
+                          ORDER BY s.object_identity COLLATE "C" LOOP
+                    ph := ph || 156; ks := ks || v_tbl;
+                    sts := sts || format('-- foreign keys of %s referencing %s: not generated', c.ident, v_tbl);
+                    wns := wns || format('columns of table %s take names other columns of it had: foreign keys of %s '
+                                         'that reference them are not checked (re-create them by hand)', v_tbl, c.ident);
+                END LOOP;
+            END IF;
+            IF v_ren <> '{}' THEN
+                v_grew := EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k WHERE k = ANY (v_sources));
+                v_k := 0;
+                FOR c IN SELECT e.key AS new_name, e.value AS old_name FROM jsonb_each_text(v_ren) AS e
+                          ORDER BY e.key COLLATE "C" LOOP
+                    IF v_grew THEN
+                        LOOP
+                            v_k := v_k + 1;
+                            v_tmp := format('pggit_rename_%s', v_k);
+                            EXIT WHEN NOT EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                                   WHERE f.value ->> 'n' = v_tmp)
+                                  AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                   WHERE t.value ->> 'n' = v_tmp);
+                        END LOOP;
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, v_tmp);
+                        wns := wns || NULL::text;
+                        ph := ph || 94; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, v_tmp, c.new_name);
+                        wns := wns || NULL::text;
+                    ELSE
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, c.new_name);
+                        wns := wns || NULL::text;
+                    END IF;
+                END LOOP;
+            END IF;
             FOR c IN SELECT t.value AS t, f.value AS f
                        FROM jsonb_array_elements(v_td -> 'cols') WITH ORDINALITY AS t
-                       LEFT JOIN jsonb_array_elements(v_fd -> 'cols') AS f ON f.value ->> 'n' = t.value ->> 'n'
+                       LEFT JOIN jsonb_array_elements(v_fd -> 'cols') AS f
+                              ON f.value ->> 'n' = CASE WHEN v_ren ? (t.value ->> 'n') THEN v_ren ->> (t.value ->> 'n')
+                                                        WHEN (t.value ->> 'n') = ANY (v_sources) THEN NULL
+                                                        ELSE t.value ->> 'n' END
                       ORDER BY t.ordinality LOOP
                 v_tc := c.t;
                 v_fc := c.f;

@@ -6,7 +6,16 @@
 -- was stored under that key (a constraint or index renamed without any other change
 -- keeps the blob and takes the new names). Tree hashes do not change: the details
 -- live beside the trees, not in them. Rows of other kinds and dropped rows are left
--- alone. Cost: one pggit.table_details and one upsert per tracked table statement.
+-- alone.
+-- Column changes: on an UPDATE whose stored structure ("c": [attnum, name, ...]) adds,
+-- drops or renames columns (matched by attribute number, never reused within a
+-- table), one pggit.column_changes row per such column under the pggit.history row
+-- the same statement wrote (same xmin and cmin as the registry row: track_object
+-- writes both in one statement). An update without such a history row records none.
+-- Cost: one pggit.table_details and one upsert per tracked table statement; the
+-- column comparison only when the columns' part of the structure changed, the
+-- history lookup (index scans: the object's rows or the branch's pending rows) only
+-- when a column was added, dropped or renamed.
 CREATE OR REPLACE FUNCTION pggit.record_object_details()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -14,6 +23,8 @@ SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
     v_details jsonb;
+    v_changes jsonb;
+    v_history bigint;
 BEGIN
     IF NEW.kind <> 'table' OR NEW.objid IS NULL THEN
         RETURN NULL;
@@ -25,9 +36,35 @@ BEGIN
         ON CONFLICT (identity, blob_hash) DO UPDATE SET details = EXCLUDED.details, recorded_at = DEFAULT
          WHERE od.details IS DISTINCT FROM EXCLUDED.details;
     END IF;
+    IF TG_OP = 'UPDATE' AND OLD.kind = 'table'
+       AND (OLD.structure -> 'c')::text IS DISTINCT FROM (NEW.structure -> 'c')::text THEN
+        SELECT jsonb_agg(jsonb_build_array(coalesce(oc.n, nc.n), oc.name, nc.name))
+          INTO v_changes
+          FROM (SELECT (e ->> 0)::smallint AS n, e ->> 1 AS name
+                  FROM json_array_elements(OLD.structure -> 'c') AS e) AS oc
+          FULL JOIN (SELECT (e ->> 0)::smallint AS n, e ->> 1 AS name
+                       FROM json_array_elements(NEW.structure -> 'c') AS e) AS nc ON nc.n = oc.n
+         WHERE oc.name IS DISTINCT FROM nc.name;
+        IF v_changes IS NOT NULL THEN
+            SELECT h.id INTO v_history
+              FROM pggit.objects AS o
+              JOIN pggit.history AS h ON h.object_id = o.id AND h.xmin = o.xmin AND h.cmin = o.cmin
+             WHERE o.id = NEW.id
+               -- (true of the row just written: lets the pending rows' index serve too)
+               AND h.commit_hash IS NULL AND h.branch = pggit.current_branch()
+             ORDER BY h.id DESC
+             LIMIT 1;
+            IF v_history IS NOT NULL THEN
+                INSERT INTO pggit.column_changes (history_id, attnum, old_name, new_name)
+                SELECT v_history, (c.v ->> 0)::smallint, c.v ->> 1, c.v ->> 2
+                  FROM jsonb_array_elements(v_changes) AS c (v)
+                    ON CONFLICT (history_id, attnum) DO NOTHING;
+            END IF;
+        END IF;
+    END IF;
     RETURN NULL;
 END
 $function$;
 
 COMMENT ON FUNCTION pggit.record_object_details() IS
-    'Trigger of pggit.objects: stores pggit.table_details of a live table under (identity, blob hash) in pggit.object_details.';
+    'Trigger of pggit.objects: stores pggit.table_details of a live table under (identity, blob hash) in pggit.object_details, and its column changes in pggit.column_changes.';
