@@ -106,6 +106,18 @@ def test_fast_forward(pggit_conn: psycopg.Connection, base: str) -> None:
     assert merge(conn, "f")["status"] == "up-to-date"
 
 
+def test_changes_count_objects_not_renamed_columns(pggit_conn: psycopg.Connection, base: str) -> None:
+    """diff adds a row of kind column per renamed column; a merge's changes count objects."""
+    conn = pggit_conn
+    conn.execute("SELECT pggit.create_branch('f')")
+    on(conn, "f", "ALTER TABLE app.u RENAME COLUMN b TO bb")
+    kinds = sorted(r[0] for r in conn.execute("SELECT object_kind FROM pggit.diff('main', 'f')"))
+    assert kinds == ["column", "table"]
+    row = merge(conn, "f")
+    assert (row["status"], row["changes"]) == ("fast-forward", 1)
+    assert "RENAME COLUMN b TO bb" in row["migration"]
+
+
 def test_disjoint_changes_merge_to_the_same_schema_in_either_order(pggit_conn: psycopg.Connection, base: str) -> None:
     conn = pggit_conn
     conn.execute("SELECT pggit.create_branch('x')")
