@@ -1696,12 +1696,15 @@ COMMENT ON FUNCTION pggit.record_object_details() IS
 -- STABLE, callable by everyone (reads pg_catalog only). Cost: three index scans.
 CREATE OR REPLACE FUNCTION pggit.table_details(relid oid)
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
-SELECT jsonb_build_object(
+BEGIN
+    -- PL/pgSQL, not SQL: a SQL function with SET is planned again at every call (in the
+    -- trigger, once per tracked statement); PL/pgSQL keeps the plan for the session.
+    RETURN (SELECT jsonb_build_object(
     'cols', coalesce((
         SELECT jsonb_agg(jsonb_build_object(
                    'n', a.attname, 't', format_type(a.atttypid, a.atttypmod), 'nn', a.attnotnull,
@@ -1740,7 +1743,8 @@ SELECT jsonb_build_object(
                                       AND k.contype IN ('p', 'u', 'x'))) AS f), '[]'::jsonb))
   FROM pg_class AS c
   JOIN pg_namespace AS n ON n.oid = c.relnamespace
- WHERE c.oid = relid AND c.relkind IN ('r', 'p', 'f')
+ WHERE c.oid = table_details.relid AND c.relkind IN ('r', 'p', 'f'));
+END
 $function$;
 
 COMMENT ON FUNCTION pggit.table_details(oid) IS
@@ -1762,12 +1766,15 @@ COMMENT ON FUNCTION pggit.table_details(oid) IS
 -- Cost: two index scans.
 CREATE OR REPLACE FUNCTION pggit.type_details(typid oid)
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
-SELECT jsonb_build_object(
+BEGIN
+    -- PL/pgSQL, not SQL: a SQL function with SET is planned again at every call (in the
+    -- trigger, once per tracked statement); PL/pgSQL keeps the plan for the session.
+    RETURN (SELECT jsonb_build_object(
     'cons', coalesce((
         SELECT jsonb_agg(jsonb_build_object(
                    'n', k.conname, 'd', pg_get_constraintdef(k.oid),
@@ -1777,7 +1784,8 @@ SELECT jsonb_build_object(
           FROM pg_constraint AS k
          WHERE k.contypid = t.oid), '[]'::jsonb))
   FROM pg_type AS t
- WHERE t.oid = typid AND t.typtype = 'd'
+ WHERE t.oid = type_details.typid AND t.typtype = 'd');
+END
 $function$;
 
 COMMENT ON FUNCTION pggit.type_details(oid) IS
@@ -2043,8 +2051,11 @@ BEGIN
                 statement := format('COMMENT ON SEQUENCE %s IS %s;', r.object_identity, coalesce(v_ncm, 'NULL'));
                 RETURN NEXT;
             END IF;
-            v_txt := substring(r.new_definition FROM E'\nOWNED BY ([^\n]*)');
-            v_prev := substring(r.old_definition FROM E'\nOWNED BY ([^\n]*)');
+            -- the owner column's identity: quoted parts may hold newlines, so not "to the end of line"
+            v_txt := substring(r.new_definition
+                               FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)');
+            v_prev := substring(r.old_definition
+                                FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)');
             IF v_txt IS DISTINCT FROM v_prev THEN
                 IF v_prev IS NOT NULL THEN
                     -- before any column or table goes: dropping the owner would drop the sequence
@@ -3477,12 +3488,15 @@ COMMENT ON FUNCTION pggit.merge_abort(bigint) IS
 -- of pg_depend per rule.
 CREATE OR REPLACE FUNCTION pggit.view_dependencies(relid oid)
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT CASE WHEN v.oid IS NULL THEN NULL
+BEGIN
+    -- PL/pgSQL, not SQL: a SQL function with SET is planned again at every call (in the
+    -- trigger, once per tracked statement); PL/pgSQL keeps the plan for the session.
+    RETURN (SELECT CASE WHEN v.oid IS NULL THEN NULL
                 ELSE coalesce((
                     SELECT jsonb_agg(jsonb_build_array(x.rel, x.col)
                                      ORDER BY convert_to(x.rel, 'UTF8'), convert_to(coalesce(x.col, ''), 'UTF8'))
@@ -3498,7 +3512,9 @@ AS $function$
                              WHERE r.ev_class = v.oid
                                AND (d.refobjsubid = 0 OR a.attnum IS NOT NULL)) AS x), '[]'::jsonb)
            END
-      FROM (SELECT max(c.oid) AS oid FROM pg_class AS c WHERE c.oid = relid AND c.relkind IN ('v', 'm')) AS v
+      FROM (SELECT max(c.oid) AS oid FROM pg_class AS c
+             WHERE c.oid = view_dependencies.relid AND c.relkind IN ('v', 'm')) AS v);
+END
 $function$;
 
 COMMENT ON FUNCTION pggit.view_dependencies(oid) IS

@@ -532,6 +532,21 @@ def test_sequences(pggit_conn: psycopg.Connection) -> None:
     assert catalog.diff(want, catalog.fingerprint(conn, ["app"])) == []
 
 
+def test_sequence_owned_by_a_column_whose_names_hold_newlines_and_quotes(pggit_conn: psycopg.Connection) -> None:
+    """The owner is read from the definition as an identity, not up to the end of a line (found by the oracle)."""
+    conn = pggit_conn
+    ca, steps = _steps_between(conn, ["CREATE SCHEMA app"], [
+        'CREATE TABLE app."0\n" ("a""\nb" int)',
+        'CREATE SEQUENCE app.s OWNED BY app."0\n"."a""\nb"',
+    ])
+    assert steps[-1] == ('ALTER SEQUENCE app.s OWNED BY app."0\n"."a""\nb";', None)
+    want = catalog.fingerprint(conn, ["app"])
+    cb = commit(conn)
+    conn.execute("SELECT pggit.apply_migration(%s, true)", (ca,))
+    conn.execute("SELECT pggit.apply_migration(%s, true)", (cb,))
+    assert catalog.diff(want, catalog.fingerprint(conn, ["app"])) == []
+
+
 def test_type_dependency_order(pggit_conn: psycopg.Connection) -> None:
     conn = pggit_conn
     ca, steps = _steps_between(conn, [

@@ -13,12 +13,15 @@
 -- of pg_depend per rule.
 CREATE OR REPLACE FUNCTION pggit.view_dependencies(relid oid)
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT CASE WHEN v.oid IS NULL THEN NULL
+BEGIN
+    -- PL/pgSQL, not SQL: a SQL function with SET is planned again at every call (in the
+    -- trigger, once per tracked statement); PL/pgSQL keeps the plan for the session.
+    RETURN (SELECT CASE WHEN v.oid IS NULL THEN NULL
                 ELSE coalesce((
                     SELECT jsonb_agg(jsonb_build_array(x.rel, x.col)
                                      ORDER BY convert_to(x.rel, 'UTF8'), convert_to(coalesce(x.col, ''), 'UTF8'))
@@ -34,7 +37,9 @@ AS $function$
                              WHERE r.ev_class = v.oid
                                AND (d.refobjsubid = 0 OR a.attnum IS NOT NULL)) AS x), '[]'::jsonb)
            END
-      FROM (SELECT max(c.oid) AS oid FROM pg_class AS c WHERE c.oid = relid AND c.relkind IN ('v', 'm')) AS v
+      FROM (SELECT max(c.oid) AS oid FROM pg_class AS c
+             WHERE c.oid = view_dependencies.relid AND c.relkind IN ('v', 'm')) AS v);
+END
 $function$;
 
 COMMENT ON FUNCTION pggit.view_dependencies(oid) IS

@@ -16,12 +16,15 @@
 -- STABLE, callable by everyone (reads pg_catalog only). Cost: three index scans.
 CREATE OR REPLACE FUNCTION pggit.table_details(relid oid)
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
-SELECT jsonb_build_object(
+BEGIN
+    -- PL/pgSQL, not SQL: a SQL function with SET is planned again at every call (in the
+    -- trigger, once per tracked statement); PL/pgSQL keeps the plan for the session.
+    RETURN (SELECT jsonb_build_object(
     'cols', coalesce((
         SELECT jsonb_agg(jsonb_build_object(
                    'n', a.attname, 't', format_type(a.atttypid, a.atttypmod), 'nn', a.attnotnull,
@@ -60,7 +63,8 @@ SELECT jsonb_build_object(
                                       AND k.contype IN ('p', 'u', 'x'))) AS f), '[]'::jsonb))
   FROM pg_class AS c
   JOIN pg_namespace AS n ON n.oid = c.relnamespace
- WHERE c.oid = relid AND c.relkind IN ('r', 'p', 'f')
+ WHERE c.oid = table_details.relid AND c.relkind IN ('r', 'p', 'f'));
+END
 $function$;
 
 COMMENT ON FUNCTION pggit.table_details(oid) IS

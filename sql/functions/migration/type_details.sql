@@ -13,12 +13,15 @@
 -- Cost: two index scans.
 CREATE OR REPLACE FUNCTION pggit.type_details(typid oid)
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
-SELECT jsonb_build_object(
+BEGIN
+    -- PL/pgSQL, not SQL: a SQL function with SET is planned again at every call (in the
+    -- trigger, once per tracked statement); PL/pgSQL keeps the plan for the session.
+    RETURN (SELECT jsonb_build_object(
     'cons', coalesce((
         SELECT jsonb_agg(jsonb_build_object(
                    'n', k.conname, 'd', pg_get_constraintdef(k.oid),
@@ -28,7 +31,8 @@ SELECT jsonb_build_object(
           FROM pg_constraint AS k
          WHERE k.contypid = t.oid), '[]'::jsonb))
   FROM pg_type AS t
- WHERE t.oid = typid AND t.typtype = 'd'
+ WHERE t.oid = type_details.typid AND t.typtype = 'd');
+END
 $function$;
 
 COMMENT ON FUNCTION pggit.type_details(oid) IS

@@ -221,8 +221,11 @@ BEGIN
                 statement := format('COMMENT ON SEQUENCE %s IS %s;', r.object_identity, coalesce(v_ncm, 'NULL'));
                 RETURN NEXT;
             END IF;
-            v_txt := substring(r.new_definition FROM E'\nOWNED BY ([^\n]*)');
-            v_prev := substring(r.old_definition FROM E'\nOWNED BY ([^\n]*)');
+            -- the owner column's identity: quoted parts may hold newlines, so not "to the end of line"
+            v_txt := substring(r.new_definition
+                               FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)');
+            v_prev := substring(r.old_definition
+                                FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)');
             IF v_txt IS DISTINCT FROM v_prev THEN
                 IF v_prev IS NOT NULL THEN
                     -- before any column or table goes: dropping the owner would drop the sequence
