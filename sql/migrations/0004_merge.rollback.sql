@@ -14,6 +14,7 @@ DROP FUNCTION pggit.revert(text, boolean);
 DROP FUNCTION pggit.checkout(text, boolean, boolean);
 DROP FUNCTION pggit.apply_migration(text, boolean, text);
 DROP FUNCTION pggit.merge_abort(bigint);
+DROP FUNCTION pggit.commit_buckets(text);
 DROP FUNCTION pggit.merge_continue(bigint);
 DROP FUNCTION pggit.resolve_conflict(bigint, text);
 DROP FUNCTION pggit.merge(text, text, text);

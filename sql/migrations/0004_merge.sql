@@ -519,8 +519,6 @@ AS $function$
 DECLARE
     v_from text := pggit.resolve_ref(diff.from_ref);
     v_to text := pggit.resolve_ref(diff.to_ref);
-    v_from_root text;
-    v_to_root text;
     v_from_tree text[];
     v_to_tree text[];
     v_raw jsonb;
@@ -533,24 +531,12 @@ BEGIN
         RETURN;
     END IF;
     IF v_from IS NOT NULL THEN
-        SELECT c.schema_hash, t.buckets INTO v_from_root, v_from_tree
-          FROM pggit.commits AS c LEFT JOIN pggit.trees AS t ON t.hash = c.schema_hash
-         WHERE c.hash = v_from;
-        IF v_from_tree IS NULL THEN
-            RAISE EXCEPTION 'commit "%" has no tree: it was made before level 2 (tracking) was installed', v_from
-                USING ERRCODE = 'object_not_in_prerequisite_state';
-        END IF;
+        v_from_tree := pggit.commit_buckets(v_from);
     END IF;
     IF v_to IS NOT NULL THEN
-        SELECT c.schema_hash, t.buckets INTO v_to_root, v_to_tree
-          FROM pggit.commits AS c LEFT JOIN pggit.trees AS t ON t.hash = c.schema_hash
-         WHERE c.hash = v_to;
-        IF v_to_tree IS NULL THEN
-            RAISE EXCEPTION 'commit "%" has no tree: it was made before level 2 (tracking) was installed', v_to
-                USING ERRCODE = 'object_not_in_prerequisite_state';
-        END IF;
+        v_to_tree := pggit.commit_buckets(v_to);
     END IF;
-    IF v_from_root = v_to_root THEN
+    IF v_from_tree = v_to_tree THEN
         RETURN;  -- same tree, same objects: nothing to report, whatever the history
     END IF;
 
@@ -996,14 +982,7 @@ BEGIN
              ORDER BY pg_catalog.convert_to(l.identity, 'UTF8'), pg_catalog.convert_to(l.kind, 'UTF8');
         RETURN;
     END IF;
-    SELECT t.buckets INTO v_tree
-      FROM pggit.commits AS c
-      LEFT JOIN pggit.trees AS t ON t.hash = c.schema_hash
-     WHERE c.hash = v_commit;
-    IF v_tree IS NULL THEN
-        RAISE EXCEPTION 'commit "%" has no tree: it was made before level 2 (tracking) was installed', v_commit
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
+    v_tree := pggit.commit_buckets(v_commit);
     RETURN QUERY
         SELECT e.v ->> 0, e.v ->> 1, bl.definition, e.v ->> 2
           FROM pg_catalog.unnest(v_tree) AS t (hash)
@@ -2405,6 +2384,54 @@ $function$;
 COMMENT ON FUNCTION pggit.type_steps(jsonb, text, text) IS
     'DDL steps (phase, sort key, statement, warning) for the types, domains and sequences of a pggit.diff, for generate_migration.';
 
+-- from sql/functions/trees/commit_buckets.sql (new)
+-- pggit.commit_buckets(commit text) -> text[]
+--
+-- Promises: the 256 bucket-node hashes of a commit's schema tree (pggit.trees.buckets
+-- of its schema_hash, bucket 1 first: the format of tree_apply), the one lookup behind
+-- diff, schema_at, merge_three_way and merge_record. Two commits have the same tree
+-- exactly when their arrays are equal (the root is the hash of the array).
+-- Errors:
+--   22004 null_value_not_allowed            'commit must not be NULL'
+--   42704 undefined_object                  'commit "<id>" does not exist'
+--   55000 object_not_in_prerequisite_state  'commit "<id>" has no tree: it was made
+--                                           before level 2 (tracking) was installed'
+-- STABLE, SECURITY INVOKER (pggit's tables are readable by everyone), callable by
+-- everyone. Cost: two primary-key lookups.
+CREATE OR REPLACE FUNCTION pggit.commit_buckets(commit text)
+RETURNS text[]
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_tree text[];
+BEGIN
+    IF commit_buckets.commit IS NULL THEN
+        RAISE EXCEPTION 'commit must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT t.buckets INTO v_tree
+      FROM pggit.commits AS c
+      LEFT JOIN pggit.trees AS t ON t.hash = c.schema_hash
+     WHERE c.hash = commit_buckets.commit;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'commit "%" does not exist', commit_buckets.commit
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_tree IS NULL THEN
+        RAISE EXCEPTION 'commit "%" has no tree: it was made before level 2 (tracking) was installed',
+                commit_buckets.commit
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    RETURN v_tree;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.commit_buckets(text) IS
+    'The 256 bucket-node hashes of a commit''s schema tree; 42704 unknown commit, 55000 a commit without a tree.';
+
 -- from sql/functions/trees/tree_set.sql (new)
 -- pggit.tree_set(parent_tree text[], kinds text[], identities text[], blobs text[]) -> text[]
 --
@@ -2708,35 +2735,15 @@ DECLARE
     v_base text[];
     v_ours text[];
     v_theirs text[];
-    v_ref text;
-    v_tree text[];
     v_ren jsonb;
 BEGIN
     IF merge_three_way.base IS NULL OR merge_three_way.ours IS NULL OR merge_three_way.theirs IS NULL THEN
         RAISE EXCEPTION 'merge_three_way: no argument may be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    FOREACH v_ref IN ARRAY ARRAY[merge_three_way.base, merge_three_way.ours, merge_three_way.theirs] LOOP
-        SELECT t.buckets INTO v_tree
-          FROM pggit.commits AS c
-          LEFT JOIN pggit.trees AS t ON t.hash = c.schema_hash
-         WHERE c.hash = v_ref;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'commit "%" does not exist', v_ref
-                USING ERRCODE = 'undefined_object';
-        END IF;
-        IF v_tree IS NULL THEN
-            RAISE EXCEPTION 'commit "%" has no tree: it was made before level 2 (tracking) was installed', v_ref
-                USING ERRCODE = 'object_not_in_prerequisite_state';
-        END IF;
-        IF v_base IS NULL THEN
-            v_base := v_tree;
-        ELSIF v_ours IS NULL THEN
-            v_ours := v_tree;
-        ELSE
-            v_theirs := v_tree;
-        END IF;
-    END LOOP;
+    v_base := pggit.commit_buckets(merge_three_way.base);
+    v_ours := pggit.commit_buckets(merge_three_way.ours);
+    v_theirs := pggit.commit_buckets(merge_three_way.theirs);
 
     -- renames of each side since the base: [side, kind, old identity, new identity]
     SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(s.side, d.object_kind, d.old_identity,
@@ -3066,11 +3073,7 @@ BEGIN
       INTO v_kinds, v_identities, v_blobs
       FROM steps AS st;
 
-    SELECT t.buckets INTO v_tree
-      FROM pggit.commits AS c
-      JOIN pggit.trees AS t ON t.hash = c.schema_hash
-     WHERE c.hash = v_merge.ours_hash;
-    v_tree := pggit.tree_set(v_tree, v_kinds, v_identities, v_blobs);
+    v_tree := pggit.tree_set(pggit.commit_buckets(v_merge.ours_hash), v_kinds, v_identities, v_blobs);
     v_commit := pggit.commit_merge(v_merge.target, v_merge.theirs_hash, merge_record.message, v_tree,
                                    v_merge.ours_hash);
     UPDATE pggit.merges AS m

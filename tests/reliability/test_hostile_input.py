@@ -96,6 +96,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.dag_merge_base(text,text)": set(),
     "pggit.dag_path(text,text)": set(),
     "pggit.dag_walk(text,text,bigint)": set(),
+    "pggit.commit_buckets(text)": VALUE | {"42704", "55000"},
     "pggit.diff(text,text)": VALUE | REF,
     "pggit.generate_migration(text,text)": VALUE | REF,
     "pggit.merge(text,text,text)": VALUE | REF,

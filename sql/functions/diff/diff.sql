@@ -67,8 +67,6 @@ AS $function$
 DECLARE
     v_from text := pggit.resolve_ref(diff.from_ref);
     v_to text := pggit.resolve_ref(diff.to_ref);
-    v_from_root text;
-    v_to_root text;
     v_from_tree text[];
     v_to_tree text[];
     v_raw jsonb;
@@ -81,24 +79,12 @@ BEGIN
         RETURN;
     END IF;
     IF v_from IS NOT NULL THEN
-        SELECT c.schema_hash, t.buckets INTO v_from_root, v_from_tree
-          FROM pggit.commits AS c LEFT JOIN pggit.trees AS t ON t.hash = c.schema_hash
-         WHERE c.hash = v_from;
-        IF v_from_tree IS NULL THEN
-            RAISE EXCEPTION 'commit "%" has no tree: it was made before level 2 (tracking) was installed', v_from
-                USING ERRCODE = 'object_not_in_prerequisite_state';
-        END IF;
+        v_from_tree := pggit.commit_buckets(v_from);
     END IF;
     IF v_to IS NOT NULL THEN
-        SELECT c.schema_hash, t.buckets INTO v_to_root, v_to_tree
-          FROM pggit.commits AS c LEFT JOIN pggit.trees AS t ON t.hash = c.schema_hash
-         WHERE c.hash = v_to;
-        IF v_to_tree IS NULL THEN
-            RAISE EXCEPTION 'commit "%" has no tree: it was made before level 2 (tracking) was installed', v_to
-                USING ERRCODE = 'object_not_in_prerequisite_state';
-        END IF;
+        v_to_tree := pggit.commit_buckets(v_to);
     END IF;
-    IF v_from_root = v_to_root THEN
+    IF v_from_tree = v_to_tree THEN
         RETURN;  -- same tree, same objects: nothing to report, whatever the history
     END IF;
 

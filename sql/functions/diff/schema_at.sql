@@ -35,14 +35,7 @@ BEGIN
              ORDER BY pg_catalog.convert_to(l.identity, 'UTF8'), pg_catalog.convert_to(l.kind, 'UTF8');
         RETURN;
     END IF;
-    SELECT t.buckets INTO v_tree
-      FROM pggit.commits AS c
-      LEFT JOIN pggit.trees AS t ON t.hash = c.schema_hash
-     WHERE c.hash = v_commit;
-    IF v_tree IS NULL THEN
-        RAISE EXCEPTION 'commit "%" has no tree: it was made before level 2 (tracking) was installed', v_commit
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
+    v_tree := pggit.commit_buckets(v_commit);
     RETURN QUERY
         SELECT e.v ->> 0, e.v ->> 1, bl.definition, e.v ->> 2
           FROM pg_catalog.unnest(v_tree) AS t (hash)

@@ -85,11 +85,7 @@ BEGIN
       INTO v_kinds, v_identities, v_blobs
       FROM steps AS st;
 
-    SELECT t.buckets INTO v_tree
-      FROM pggit.commits AS c
-      JOIN pggit.trees AS t ON t.hash = c.schema_hash
-     WHERE c.hash = v_merge.ours_hash;
-    v_tree := pggit.tree_set(v_tree, v_kinds, v_identities, v_blobs);
+    v_tree := pggit.tree_set(pggit.commit_buckets(v_merge.ours_hash), v_kinds, v_identities, v_blobs);
     v_commit := pggit.commit_merge(v_merge.target, v_merge.theirs_hash, merge_record.message, v_tree,
                                    v_merge.ours_hash);
     UPDATE pggit.merges AS m

@@ -66,35 +66,15 @@ DECLARE
     v_base text[];
     v_ours text[];
     v_theirs text[];
-    v_ref text;
-    v_tree text[];
     v_ren jsonb;
 BEGIN
     IF merge_three_way.base IS NULL OR merge_three_way.ours IS NULL OR merge_three_way.theirs IS NULL THEN
         RAISE EXCEPTION 'merge_three_way: no argument may be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    FOREACH v_ref IN ARRAY ARRAY[merge_three_way.base, merge_three_way.ours, merge_three_way.theirs] LOOP
-        SELECT t.buckets INTO v_tree
-          FROM pggit.commits AS c
-          LEFT JOIN pggit.trees AS t ON t.hash = c.schema_hash
-         WHERE c.hash = v_ref;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'commit "%" does not exist', v_ref
-                USING ERRCODE = 'undefined_object';
-        END IF;
-        IF v_tree IS NULL THEN
-            RAISE EXCEPTION 'commit "%" has no tree: it was made before level 2 (tracking) was installed', v_ref
-                USING ERRCODE = 'object_not_in_prerequisite_state';
-        END IF;
-        IF v_base IS NULL THEN
-            v_base := v_tree;
-        ELSIF v_ours IS NULL THEN
-            v_ours := v_tree;
-        ELSE
-            v_theirs := v_tree;
-        END IF;
-    END LOOP;
+    v_base := pggit.commit_buckets(merge_three_way.base);
+    v_ours := pggit.commit_buckets(merge_three_way.ours);
+    v_theirs := pggit.commit_buckets(merge_three_way.theirs);
 
     -- renames of each side since the base: [side, kind, old identity, new identity]
     SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(s.side, d.object_kind, d.old_identity,
