@@ -547,6 +547,23 @@ def test_sequence_owned_by_a_column_whose_names_hold_newlines_and_quotes(pggit_c
     assert catalog.diff(want, catalog.fingerprint(conn, ["app"])) == []
 
 
+def test_domain_over_a_type_whose_name_holds_a_newline(pggit_conn: psycopg.Connection) -> None:
+    """A domain's first line is read up to a newline outside quoted names and literals (found by the oracle)."""
+    conn = pggit_conn
+    ca, steps = _steps_between(conn, ["CREATE SCHEMA app"], [
+        "CREATE TYPE app.\"0\n\" AS ENUM ('n', 'o')",
+        "CREATE DOMAIN app.d AS app.\"0\n\" DEFAULT 'n' CONSTRAINT d_o CHECK (VALUE <> 'o')",
+    ])
+    enum = 'app."0\n"'
+    assert (f"CREATE DOMAIN app.d AS {enum} DEFAULT 'n'::{enum} CONSTRAINT d_o CHECK ((VALUE <> 'o'::{enum}));",
+            None) in steps
+    want = catalog.fingerprint(conn, ["app"])
+    cb = commit(conn)
+    conn.execute("SELECT pggit.apply_migration(%s, true)", (ca,))
+    conn.execute("SELECT pggit.apply_migration(%s, true)", (cb,))
+    assert catalog.diff(want, catalog.fingerprint(conn, ["app"])) == []
+
+
 def test_type_dependency_order(pggit_conn: psycopg.Connection) -> None:
     conn = pggit_conn
     ca, steps = _steps_between(conn, [

@@ -62,6 +62,9 @@ DECLARE
     -- a schema-qualified name as format_type and pg_identify_object print it
     c_name CONSTANT text := '((?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))';
     c_comment CONSTANT text := E'\nCOMMENT (''(?:[^'']|'''')*'')$';
+    -- the first line of a definition: up to the first newline outside "quoted names" and
+    -- 'literals' (a quoted name may hold a newline)
+    c_first_line CONSTANT text := '^(?:[^\n"'']|"(?:[^"]|"")*"|''(?:[^'']|'''')*'')*';
     r record;
     c record;
     v_rows jsonb;
@@ -281,7 +284,7 @@ BEGIN
                                 AS base,
                             substr(s.body, length(l.line) + 1) AS cons
                        FROM (VALUES (1, v_ob), (2, v_nb)) AS s (s, body)
-                      CROSS JOIN LATERAL (SELECT split_part(s.body, E'\n', 1) AS line) AS l
+                      CROSS JOIN LATERAL (SELECT substring(s.body FROM c_first_line) AS line) AS l
                       CROSS JOIN LATERAL (
                             SELECT CASE WHEN strpos(l.line, ' DEFAULT ') > 0
                                         THEN substr(l.line, strpos(l.line, ' DEFAULT ') + 9) END AS dflt,
