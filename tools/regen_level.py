@@ -1,0 +1,59 @@
+"""Regenerate the unreleased head level from sql/functions, keeping its hand-written parts.
+
+Usage: python tools/regen_level.py [--no-snapshot]
+
+The head level's migration and rollback are each split at the line
+``-- ---- functions (generated) ----``: everything above it (the header comment and the
+table section) is kept as written; everything below it is generated again by
+``pggit-sql new-level`` from the drift between ``sql/functions`` and the level before.
+Then ``pggit-sql snapshot`` rewrites ``sql/catalog`` (unless ``--no-snapshot``).
+Both run on the development cluster (``pggit-sql dev-db``), started when needed.
+Only for a level that has not been released: a released level never changes.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pggit_sql import devdb, newlevel, snapshots
+from pggit_sql.levels import default_migrations_dir, discover
+
+MARK = "-- ---- functions (generated) ----"
+
+
+def split(text: str, path: Path) -> tuple[str, str]:
+    head, sep, tail = text.partition(MARK)
+    if not sep:
+        raise SystemExit(f"{path}: no line {MARK!r}")
+    return head, tail
+
+
+def main(argv: list[str]) -> int:
+    migrations = default_migrations_dir()
+    level = discover(migrations)[-1]
+    kept = {}
+    for path in (level.path, level.rollback_path):
+        kept[path] = split(path.read_text(encoding="utf-8"), path)[0]
+        path.unlink()
+    name = level.name[5:]
+    server = devdb.start()
+    try:
+        result = newlevel.new_level(name, server, migrations)
+    except BaseException:
+        for path, head in kept.items():  # put the old files back
+            path.write_text(head + MARK + "\n-- regeneration failed: run tools/regen_level.py again\n")
+        raise
+    for path in (result.migration, result.rollback):
+        _, tail = split(path.read_text(encoding="utf-8"), path)
+        path.write_text(kept[path] + MARK + tail, encoding="utf-8")
+    for change in result.changes:
+        print(f"{change.kind:8} {change.key}")
+    if "--no-snapshot" not in argv:
+        for written in snapshots.write_snapshots(server, migrations):
+            print(f"wrote {written}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
