@@ -16,6 +16,7 @@
 -- (end of tracking, history and install)
 
 -- ---- functions (generated) ----
--- no function changes
+-- new in level 5: function pggit.split_statements(sql text)
+DROP FUNCTION pggit.split_statements(sql text);
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 4';
