@@ -16,8 +16,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pggit_sql import devdb, newlevel, snapshots
-from pggit_sql.levels import default_migrations_dir, discover
+# this checkout's pggit_sql (and so its sql/), even when the venv's editable install points elsewhere
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pggit_sql import devdb, newlevel, snapshots  # noqa: E402
+from pggit_sql.levels import default_migrations_dir, discover  # noqa: E402
 
 MARK = "-- ---- functions (generated) ----"
 
