@@ -7,6 +7,61 @@
 -- ====================================================================
 
 -- ---- data branches ----
+-- Back to level 4: branch objects owned by pggit's owner, plain views with the grants
+-- copied from the table, storage private; no ddl_command_start lock.
+DROP EVENT TRIGGER IF EXISTS pggit_data_branch_ddl_start;
+
+DO $migrate$
+DECLARE
+    r record;
+    g record;
+    v_pggit text := (SELECT pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(n.nspowner))
+                       FROM pg_catalog.pg_namespace AS n WHERE n.nspname = 'pggit');
+    v_view text;
+    v_table text;
+    v_storage text;
+BEGIN
+    FOR r IN SELECT db.id, db.relid, db.relation_schema, db.relation_name, dt.columns, dt.key_columns, c.relowner, c.relacl
+               FROM pggit.data_branches AS db
+               JOIN pggit.data_tables AS dt ON dt.relid = db.relid
+               JOIN pg_catalog.pg_class AS c ON c.oid = db.relid
+              ORDER BY db.id LOOP
+        v_view := pg_catalog.format('%I.%I', r.relation_schema, r.relation_name);
+        v_table := r.relid::pg_catalog.regclass::text;
+        EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_branch_check ON %s', v_view);
+        EXECUTE pg_catalog.format('ALTER VIEW %s OWNER TO %s', v_view, v_pggit);
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE VIEW %s AS'
+            ' SELECT %s FROM pggit_data.%I AS d WHERE d._pggit_state IN (''w'', ''c'')'
+            ' UNION ALL'
+            ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM pggit_data.%I AS d WHERE %s)',
+            v_view, pggit.data_list(r.columns, 'd'), 'd' || r.id,
+            pggit.data_list(r.columns, 't'), v_table, 'd' || r.id, pggit.data_key_match(r.key_columns, 'd', 't'));
+        EXECUTE pg_catalog.format('ALTER VIEW %s RESET (security_invoker)', v_view);
+        EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC', v_view);
+        EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %s', v_view,
+            CASE WHEN r.relowner = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.relowner)) END);
+        FOR g IN SELECT a.grantee, a.privilege_type FROM pg_catalog.aclexplode(r.relacl) AS a
+                  WHERE a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE') AND a.grantee <> r.relowner LOOP
+            EXECUTE pg_catalog.format('GRANT %s ON %s TO %s', g.privilege_type, v_view,
+                CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END);
+        END LOOP;
+        EXECUTE pg_catalog.format('ALTER FUNCTION pggit_data.%I() OWNER TO %s', 'w' || r.id, v_pggit);
+        FOREACH v_storage IN ARRAY ARRAY['d' || r.id, 'b' || r.id] LOOP
+            EXECUTE pg_catalog.format('DROP POLICY IF EXISTS pggit_table_readers ON pggit_data.%I', v_storage);
+            EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I DISABLE ROW LEVEL SECURITY', v_storage);
+            EXECUTE pg_catalog.format('REVOKE ALL ON pggit_data.%I FROM PUBLIC', v_storage);
+            EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I OWNER TO %s', v_storage, v_pggit);
+        END LOOP;
+    END LOOP;
+    FOR r IN SELECT dt.relid FROM pggit.data_tables AS dt
+              WHERE pg_catalog.to_regprocedure(pg_catalog.format('pggit_data.%I()', 'c' || dt.relid)) IS NOT NULL LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION pggit_data.%I() OWNER TO %s', 'c' || r.relid, v_pggit);
+    END LOOP;
+END
+$migrate$;
+
+REVOKE USAGE ON SCHEMA pggit_data FROM PUBLIC;
 -- (end of data branches)
 
 -- ---- generated sql and merge ----
@@ -16,6 +71,815 @@
 -- (end of tracking, history and install)
 
 -- ---- functions (generated) ----
--- no function changes
+-- new in level 5: function pggit.data_act_as_owner(relid oid)
+DROP FUNCTION pggit.data_act_as_owner(relid oid);
+
+-- new in level 5: function pggit.data_branch_merge_begin(relid oid, branch text, "into" text)
+DROP FUNCTION pggit.data_branch_merge_begin(relid oid, branch text, "into" text);
+
+-- new in level 5: function pggit.data_branch_merge_record(data_branch_id bigint, "into" text, strategy text, records jsonb, inserted bigint, updated bigint, deleted bigint, merged boolean)
+DROP FUNCTION pggit.data_branch_merge_record(data_branch_id bigint, "into" text, strategy text, records jsonb, inserted bigint, updated bigint, deleted bigint, merged boolean);
+
+-- new in level 5: function pggit.data_branch_write_check()
+DROP FUNCTION pggit.data_branch_write_check();
+
+-- new in level 5: function pggit.data_equal(relid oid, columns name[], a text, b text)
+DROP FUNCTION pggit.data_equal(relid oid, columns name[], a text, b text);
+
+-- new in level 5: function pggit.data_table_added_columns(relid oid)
+DROP FUNCTION pggit.data_table_added_columns(relid oid);
+
+-- new in level 5: function pggit.on_data_ddl_command_start()
+DROP FUNCTION pggit.on_data_ddl_command_start();
+
+-- as of level 4: function pggit.data_branch_create(relid oid, from_branch text, to_branch text)
+CREATE OR REPLACE FUNCTION pggit.data_branch_create(relid oid, from_branch text, to_branch text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_schema name;
+    v_relname name;
+    v_kind "char";
+    v_persistence "char";
+    v_owner oid;
+    v_table text;
+    v_keys name[];
+    v_from_id bigint;
+    v_from_head text;
+    v_from_status text;
+    v_to_id bigint;
+    v_to_status text;
+    v_relation text;
+    v_id bigint;
+    v_column_defs text;
+    v_key_def text;
+    r record;
+BEGIN
+    IF from_branch IS NULL OR to_branch IS NULL THEN
+        RAISE EXCEPTION 'from_branch and to_branch must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(to_branch);
+    IF to_branch = 'main' THEN
+        RAISE EXCEPTION 'cannot create a data branch on branch "main": main''s rows are the table itself'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF to_branch = from_branch THEN
+        RAISE EXCEPTION 'cannot branch "%" from itself', to_branch USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relowner
+      INTO v_schema, v_relname, v_kind, v_persistence, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_branch_create.relid;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', relid USING ERRCODE = 'undefined_table';
+    END IF;
+    v_table := pg_catalog.format('%I.%I', v_schema, v_relname);
+    IF v_kind = 'p' OR EXISTS (SELECT 1 FROM pg_catalog.pg_inherits AS i
+                                WHERE i.inhrelid = data_branch_create.relid OR i.inhparent = data_branch_create.relid) THEN
+        RAISE EXCEPTION 'cannot branch %: data branches of partitioned and inheritance tables are not supported', v_table
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF v_kind <> 'r' THEN
+        RAISE EXCEPTION 'cannot branch %: it is not a table', v_table USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF v_persistence = 't' OR v_schema IN ('pg_catalog', 'information_schema') OR v_schema = 'pggit'
+       OR v_schema LIKE 'pggit\_%' THEN
+        RAISE EXCEPTION 'cannot branch %: temporary, system and pggit tables cannot be branched', v_table
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to branch it', v_table USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    v_keys := pggit.data_primary_key(relid);
+    IF v_keys IS NULL THEN
+        RAISE EXCEPTION 'cannot branch %: it has no primary key', v_table
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'A data branch finds rows by primary key: to keep the pre-images the branch needs, '
+                           'to diff and to merge it.',
+                  HINT = 'Add a primary key to the table.';
+    END IF;
+    SELECT c.name INTO r FROM pggit.data_columns(relid) AS c WHERE c.generated <> '' LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot branch %: generated column "%" is not supported', v_table, r.name
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pggit.data_columns(relid) AS c WHERE c.name = '_pggit_state') THEN
+        RAISE EXCEPTION 'cannot branch %: its column "_pggit_state" clashes with pggit''s row-state column', v_table
+            USING ERRCODE = 'duplicate_column';
+    END IF;
+
+    -- The branch point: no write to the table is in flight from here to our commit.
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', v_table);
+
+    SELECT b.id, b.head_commit_hash, b.status INTO v_from_id, v_from_head, v_from_status
+      FROM pggit.branches AS b WHERE b.name = from_branch FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', from_branch USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_from_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot branch from deleted branch "%"', from_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pggit.data_branches AS db
+                WHERE db.relid = data_branch_create.relid AND db.branch_id = v_from_id) THEN
+        RAISE EXCEPTION 'cannot branch % from branch "%": it has its own data branch of the table', v_table, from_branch
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Data branches of data branches are not supported.',
+                  HINT = 'Branch from main, or merge that data branch first.';
+    END IF;
+
+    -- a new to_branch starts from main's head, as commit_changes creates a branch
+    INSERT INTO pggit.branches AS b (name, head_commit_hash, parent_branch_id)
+    SELECT to_branch, m.head_commit_hash, m.id FROM pggit.branches AS m WHERE m.name = 'main'
+    ON CONFLICT (name) DO NOTHING;
+    SELECT b.id, b.status INTO v_to_id, v_to_status FROM pggit.branches AS b WHERE b.name = to_branch FOR KEY SHARE;
+    IF v_to_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot create a data branch on deleted branch "%"', to_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    INSERT INTO pggit.data_tables (relid, key_columns, columns, column_types)
+    SELECT data_branch_create.relid, v_keys, pg_catalog.array_agg(c.name ORDER BY c.attnum),
+           pg_catalog.array_agg(c.type_sql ORDER BY c.attnum)
+      FROM pggit.data_columns(relid) AS c
+    ON CONFLICT ON CONSTRAINT data_tables_pkey DO NOTHING;
+
+    IF EXISTS (SELECT 1 FROM pggit.data_branches AS db
+                WHERE db.relid = data_branch_create.relid AND db.branch_id = v_to_id) THEN
+        RAISE EXCEPTION 'table % already has a data branch on branch "%"', v_table, to_branch
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+
+    v_relation := pggit.data_relation_name(v_relname, to_branch);
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c
+                WHERE c.relname = v_relation AND c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace AS n
+                                                                  WHERE n.nspname = v_schema)) THEN
+        RAISE EXCEPTION 'relation %.% already exists', pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_relation)
+            USING ERRCODE = 'duplicate_table',
+                  DETAIL = pg_catalog.format('It is the name of data branch "%s" of %s.', to_branch, v_table);
+    END IF;
+
+    INSERT INTO pggit.data_branches (relid, branch_id, from_branch_id, relation_schema, relation_name, base_commit)
+    VALUES (relid, v_to_id, v_from_id, v_schema, v_relation, v_from_head)
+    RETURNING id INTO v_id;
+
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.name, c.type_sql), ', ' ORDER BY c.o)
+      INTO v_column_defs
+      FROM pggit.data_tables AS dt
+     CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(dt.columns), pg_catalog.unnest(dt.column_types)) WITH ORDINALITY AS c(name, type_sql, o)
+     WHERE dt.relid = data_branch_create.relid;
+    v_key_def := pggit.data_list(v_keys);
+    EXECUTE pg_catalog.format('CREATE TABLE pggit_data.%I (%s, _pggit_state "char" NOT NULL, PRIMARY KEY (%s))',
+                              'd' || v_id, v_column_defs, v_key_def);
+    EXECUTE pg_catalog.format('CREATE TABLE pggit_data.%I (%s, _pggit_state "char" NOT NULL, PRIMARY KEY (%s))',
+                              'b' || v_id, v_column_defs, v_key_def);
+    EXECUTE pg_catalog.format('COMMENT ON TABLE pggit_data.%I IS %L', 'd' || v_id,
+        pg_catalog.format('pggit: rows of data branch "%s" of %s that differ from the table: w written, d deleted '
+                          'on the branch; c pre-image of a row main changed; a key main added', to_branch, v_table));
+    EXECUTE pg_catalog.format('COMMENT ON TABLE pggit_data.%I IS %L', 'b' || v_id,
+        pg_catalog.format('pggit: merge base of rows both data branch "%s" and main changed: v value, a absent',
+                          to_branch));
+
+    PERFORM pggit.data_branch_install(v_id);
+    PERFORM pggit.data_table_install(relid);
+
+    -- Who may use the table may use its branch: the owner, and the table's grants.
+    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I.%I TO %s', v_schema, v_relation,
+        CASE WHEN v_owner = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(v_owner)) END);
+    FOR r IN SELECT a.grantee, a.privilege_type
+               FROM pg_catalog.pg_class AS c CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) AS a
+              WHERE c.oid = data_branch_create.relid
+                AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE')
+                AND a.grantee <> v_owner LOOP
+        EXECUTE pg_catalog.format('GRANT %s ON %I.%I TO %s', r.privilege_type, v_schema, v_relation,
+            CASE WHEN r.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.grantee)) END);
+    END LOOP;
+
+    RETURN v_relation;
+END
+$function$;
+
+-- as of level 4: function pggit.data_branch_diff(relid oid, branch text)
+CREATE OR REPLACE FUNCTION pggit.data_branch_diff(relid oid, branch text)
+ RETURNS TABLE(key jsonb, change text, before jsonb, after jsonb)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    db record;
+    dt record;
+    v_table text;
+BEGIN
+    SELECT * INTO db FROM pggit.data_branches AS o WHERE o.id = pggit.data_branch_lookup(data_branch_diff.relid, data_branch_diff.branch);
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = db.relid;
+    v_table := pg_catalog.format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class AS c
+                                             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                                            WHERE c.oid = db.relid),
+                                 (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = db.relid));
+    IF NOT pg_catalog.has_table_privilege(session_user, db.relid, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied for table %', v_table USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($sql$
+        SELECT x.key,
+               CASE WHEN x.base IS NULL THEN 'insert' WHEN x.theirs IS NULL THEN 'delete' ELSE 'update' END,
+               x.base, x.theirs
+          FROM (SELECT pg_catalog.jsonb_build_object(%1$s) AS key,
+                       CASE WHEN d._pggit_state = 'w' THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END AS theirs,
+                       CASE WHEN b._pggit_state IS NULL
+                            THEN (SELECT pg_catalog.to_jsonb(t.*) FROM %4$s AS t WHERE %5$s)
+                            WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END AS base,
+                       %6$s AS ord
+                  FROM %2$s AS d LEFT JOIN %3$s AS b ON %7$s
+                 WHERE d._pggit_state IN ('w', 'd')) AS x
+         WHERE x.theirs IS DISTINCT FROM x.base
+         ORDER BY x.ord$sql$,
+        (SELECT pg_catalog.string_agg(pg_catalog.format('%L, d.%I', k, k), ', ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)),
+        pg_catalog.format('pggit_data.%I', 'd' || db.id), pg_catalog.format('pggit_data.%I', 'b' || db.id),
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        'ROW(' || pggit.data_list(dt.key_columns, 'd') || ')',
+        pggit.data_key_match(dt.key_columns, 'b', 'd'));
+END
+$function$;
+COMMENT ON FUNCTION pggit.data_branch_diff(relid oid, branch text) IS 'Does the work of pggit.diff_data_branch for a resolved table (requires SELECT on it).';
+
+-- as of level 4: function pggit.data_branch_install(data_branch_id bigint)
+CREATE OR REPLACE FUNCTION pggit.data_branch_install(data_branch_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    db record;
+    dt record;
+    v_table text;
+    v_view text;
+    v_delta text;
+    v_base text;
+    v_function text;
+    v_notnull text;
+    v_body text;
+    v_set text;
+    r record;
+BEGIN
+    SELECT * INTO db FROM pggit.data_branches AS b WHERE b.id = data_branch_id;
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = db.relid;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_table
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = db.relid;
+    v_view := pg_catalog.format('%I.%I', db.relation_schema, db.relation_name);
+    v_delta := pg_catalog.format('pggit_data.%I', 'd' || db.id);
+    v_base := pg_catalog.format('pggit_data.%I', 'b' || db.id);
+    v_function := pg_catalog.format('pggit_data.%I', 'w' || db.id);
+
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE VIEW %s AS'
+        ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
+        ' UNION ALL'
+        ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE %s)',
+        v_view, pggit.data_list(dt.columns, 'd'), v_delta,
+        pggit.data_list(dt.columns, 't'), v_table, v_delta, pggit.data_key_match(dt.key_columns, 'd', 't'));
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_view,
+        pg_catalog.format('pggit data branch "%s" of %s: write and read it like the table; '
+                          'pggit.diff_data_branch / merge_data_branch / drop_data_branch manage it.',
+                          (SELECT b.name FROM pggit.branches AS b WHERE b.id = db.branch_id), v_table));
+
+    FOR r IN SELECT c.name, c.default_sql FROM pggit.data_columns(db.relid) AS c
+              WHERE c.default_sql IS NOT NULL AND c.name = ANY (dt.columns) LOOP
+        EXECUTE pg_catalog.format('ALTER VIEW %s ALTER COLUMN %I SET DEFAULT %s', v_view, r.name, r.default_sql);
+    END LOOP;
+
+    SELECT coalesce(pg_catalog.string_agg(pg_catalog.format(
+               'IF NEW.%1$I IS NULL THEN RAISE EXCEPTION ''%%'', %2$L USING ERRCODE = ''not_null_violation''; END IF;',
+               c.name, pg_catalog.format('null value in column "%s" of data branch %s violates not-null constraint',
+                                         c.name, v_view)), E'\n        ' ORDER BY c.attnum), '')
+      INTO v_notnull
+      FROM pggit.data_columns(db.relid) AS c
+     WHERE c.not_null AND c.name = ANY (dt.columns);
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = NEW.%I', n, n), ', ' ORDER BY o)
+      INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(n, o);
+
+    v_body := $body$
+DECLARE
+    cur @D@%ROWTYPE;
+    v_done boolean;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        @NOTNULL@
+        @INSERT@
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        @DELETE@
+        IF v_done THEN RETURN OLD; END IF;
+        RETURN NULL;
+    END IF;
+    -- UPDATE
+    @NOTNULL@
+    IF @KEYSAME@ THEN
+        LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_OLD@ FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@NEWVALS@, 'w') ON CONFLICT DO NOTHING;
+                EXIT WHEN FOUND;
+            ELSIF cur._pggit_state NOT IN ('w', 'c') THEN
+                RETURN NULL;  -- deleted since this statement read it
+            ELSE
+                IF ROW(@CURVALS@)::text IS DISTINCT FROM ROW(@OLDVALS@)::text THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update of data branch %', @REL@
+                        USING ERRCODE = 'serialization_failure';
+                END IF;
+                IF cur._pggit_state = 'c' THEN
+                    INSERT INTO @B@ AS b (@COLS@, _pggit_state) VALUES (@CURVALS@, 'v') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET @SET@, _pggit_state = 'w' WHERE @KEY_D_OLD@;
+                EXIT;
+            END IF;
+        END LOOP;
+        RETURN NEW;
+    END IF;
+    -- UPDATE that changes the key: delete the old key, insert the new one
+    @DELETE@
+    IF NOT v_done THEN RETURN NULL; END IF;
+    @INSERT@
+    RETURN NEW;
+END
+$body$;
+    v_body := pg_catalog.replace(v_body, '@INSERT@', $ins$LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_NEW@ FOR UPDATE;
+            IF NOT FOUND THEN
+                IF EXISTS (SELECT 1 FROM @T@ AS t WHERE @KEY_T_NEW@
+                              AND NOT EXISTS (SELECT 1 FROM @D@ AS d WHERE @KEY_D_T@)) THEN
+                    RAISE EXCEPTION 'duplicate key value violates primary key of data branch %', @REL@
+                        USING ERRCODE = 'unique_violation',
+                              DETAIL = pg_catalog.format('Key (%s)=(%s) already exists.', @KEYNAMES@, @KEYTEXT@);
+                END IF;
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@NEWVALS@, 'w') ON CONFLICT DO NOTHING;
+                EXIT WHEN FOUND;
+            ELSIF cur._pggit_state IN ('w', 'c') THEN
+                RAISE EXCEPTION 'duplicate key value violates primary key of data branch %', @REL@
+                    USING ERRCODE = 'unique_violation',
+                          DETAIL = pg_catalog.format('Key (%s)=(%s) already exists.', @KEYNAMES@, @KEYTEXT@);
+            ELSE
+                IF cur._pggit_state = 'a' THEN
+                    INSERT INTO @B@ AS b (@KEYS@, _pggit_state) VALUES (@NEWKEYS@, 'a') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET @SET@, _pggit_state = 'w' WHERE @KEY_D_NEW@;
+                EXIT;
+            END IF;
+        END LOOP;$ins$);
+    v_body := pg_catalog.replace(v_body, '@DELETE@', $del$v_done := false;
+        LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_OLD@ FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@OLDVALS@, 'd') ON CONFLICT DO NOTHING;
+                IF FOUND THEN v_done := true; EXIT; END IF;
+            ELSIF cur._pggit_state NOT IN ('w', 'c') THEN
+                EXIT;  -- deleted since this statement read it
+            ELSE
+                IF ROW(@CURVALS@)::text IS DISTINCT FROM ROW(@OLDVALS@)::text THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update of data branch %', @REL@
+                        USING ERRCODE = 'serialization_failure';
+                END IF;
+                IF cur._pggit_state = 'c' THEN
+                    INSERT INTO @B@ AS b (@COLS@, _pggit_state) VALUES (@CURVALS@, 'v') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET _pggit_state = 'd' WHERE @KEY_D_OLD@;
+                v_done := true;
+                EXIT;
+            END IF;
+        END LOOP;$del$);
+    v_body := pg_catalog.replace(v_body, '@NOTNULL@', v_notnull);
+    v_body := pg_catalog.replace(v_body, '@KEYSAME@',
+        (SELECT pg_catalog.string_agg(pg_catalog.format('NEW.%I IS NOT DISTINCT FROM OLD.%I', k, k), ' AND ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_OLD@', pggit.data_key_match(dt.key_columns, 'd', 'OLD'));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_NEW@', pggit.data_key_match(dt.key_columns, 'd', 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@KEY_T_NEW@', pggit.data_key_match(dt.key_columns, 't', 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_T@', pggit.data_key_match(dt.key_columns, 'd', 't'));
+    v_body := pg_catalog.replace(v_body, '@KEYNAMES@', pg_catalog.quote_literal(pggit.data_list(dt.key_columns)));
+    v_body := pg_catalog.replace(v_body, '@KEYTEXT@',
+        'pg_catalog.concat_ws('', '', ' || pggit.data_list(dt.key_columns, 'NEW') || ')');
+    v_body := pg_catalog.replace(v_body, '@KEYS@', pggit.data_list(dt.key_columns));
+    v_body := pg_catalog.replace(v_body, '@NEWKEYS@', pggit.data_list(dt.key_columns, 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@COLS@', pggit.data_list(dt.columns));
+    v_body := pg_catalog.replace(v_body, '@NEWVALS@', pggit.data_list(dt.columns, 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@OLDVALS@', pggit.data_list(dt.columns, 'OLD'));
+    v_body := pg_catalog.replace(v_body, '@CURVALS@', pggit.data_list(dt.columns, 'cur'));
+    v_body := pg_catalog.replace(v_body, '@SET@', v_set);
+    v_body := pg_catalog.replace(v_body, '@REL@', pg_catalog.quote_literal(v_view));
+    v_body := pg_catalog.replace(v_body, '@T@', v_table);
+    v_body := pg_catalog.replace(v_body, '@D@', v_delta);
+    v_body := pg_catalog.replace(v_body, '@B@', v_base);
+
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE TRIGGER pggit_data_branch_write INSTEAD OF INSERT OR UPDATE OR DELETE ON %s'
+        ' FOR EACH ROW EXECUTE FUNCTION %s()', v_view, v_function);
+END
+$function$;
+
+-- as of level 4: function pggit.data_branch_lookup(relid oid, branch text)
+CREATE OR REPLACE FUNCTION pggit.data_branch_lookup(relid oid, branch text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_id bigint;
+BEGIN
+    IF branch IS NULL THEN
+        RAISE EXCEPTION 'branch must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT db1.id INTO v_id
+      FROM pggit.data_branches AS db1 JOIN pggit.branches AS b ON b.id = db1.branch_id
+     WHERE db1.relid = data_branch_lookup.relid AND b.name = data_branch_lookup.branch;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % has no data branch "%"', relid::regclass, branch USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN v_id;
+END
+$function$;
+REVOKE ALL ON FUNCTION pggit.data_branch_lookup(relid oid, branch text) FROM CURRENT_USER;
+REVOKE ALL ON FUNCTION pggit.data_branch_lookup(relid oid, branch text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_lookup(relid oid, branch text) TO CURRENT_USER;
+
+-- as of level 4: function pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text)
+CREATE OR REPLACE FUNCTION pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text)
+ RETURNS TABLE(inserted bigint, updated bigint, deleted bigint, conflicts bigint, commit_hash text)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    db record;
+    dt record;
+    v_strategy text := pg_catalog.lower(strategy);
+    v_table text;
+    v_owner oid;
+    v_delta text;
+    v_base text;
+    v_into_id bigint;
+    v_into_status text;
+    v_apply text;
+    v_set text;
+    v_inserted bigint := 0;
+    v_updated bigint := 0;
+    v_deleted bigint := 0;
+    v_conflicts bigint;
+    v_commit text;
+BEGIN
+    IF "into" IS NULL OR strategy IS NULL THEN
+        RAISE EXCEPTION 'into and strategy must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF v_strategy NOT IN ('fail', 'ours', 'theirs') THEN
+        RAISE EXCEPTION 'invalid merge strategy "%"', strategy
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use fail, ours or theirs.';
+    END IF;
+    SELECT * INTO db FROM pggit.data_branches AS o WHERE o.id = pggit.data_branch_lookup(data_branch_merge.relid, data_branch_merge.branch);
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = db.relid;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner INTO v_table, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = db.relid;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to merge its data branches', v_table
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF "into" = branch THEN
+        RAISE EXCEPTION 'cannot merge data branch "%" into itself', branch USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT b.id, b.status INTO v_into_id, v_into_status FROM pggit.branches AS b WHERE b.name = "into" FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', "into" USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_into_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot merge into deleted branch "%"', "into" USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pggit.data_branches AS o WHERE o.relid = db.relid AND o.branch_id = v_into_id) THEN
+        RAISE EXCEPTION 'cannot merge into branch "%": it has its own data branch of %', "into", v_table
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'A data branch merges into the table itself (main, or a branch that shares its rows).';
+    END IF;
+
+    v_delta := pg_catalog.format('pggit_data.%I', 'd' || db.id);
+    v_base := pg_catalog.format('pggit_data.%I', 'b' || db.id);
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', v_table);
+    EXECUTE pg_catalog.format('LOCK TABLE %s, %s IN EXCLUSIVE MODE', v_delta, v_base);
+
+    -- The plan: one row per key written on the branch, with base, ours, theirs and a verdict.
+    IF pg_catalog.to_regclass('pg_temp.pggit_merge_plan') IS NOT NULL THEN
+        DROP TABLE pg_temp.pggit_merge_plan;
+    END IF;
+    -- For plpgsql_check (a no-op at run time): the plan's static columns; the key columns vary.
+    PERFORM 'PRAGMA:TABLE: pg_temp.pggit_merge_plan (_pggit_key jsonb, _pggit_theirs jsonb, _pggit_ours jsonb, _pggit_base jsonb, _pggit_verdict text)';
+    EXECUTE pg_catalog.format($sql$
+        CREATE TEMPORARY TABLE pggit_merge_plan ON COMMIT DROP AS
+        SELECT x.*, CASE WHEN x._pggit_theirs IS NOT DISTINCT FROM x._pggit_base OR x._pggit_theirs IS NOT DISTINCT FROM x._pggit_ours THEN 'skip'
+                         WHEN x._pggit_ours IS NOT DISTINCT FROM x._pggit_base THEN 'apply'
+                         ELSE 'conflict' END AS _pggit_verdict
+          FROM (SELECT %1$s, pg_catalog.jsonb_build_object(%2$s) AS _pggit_key,
+                       CASE WHEN d._pggit_state = 'w' THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END AS _pggit_theirs,
+                       CASE WHEN t.%3$I IS NULL THEN NULL ELSE pg_catalog.to_jsonb(t.*) END AS _pggit_ours,
+                       CASE WHEN b._pggit_state IS NULL THEN (CASE WHEN t.%3$I IS NULL THEN NULL ELSE pg_catalog.to_jsonb(t.*) END)
+                            WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END AS _pggit_base
+                  FROM %4$s AS d
+                  LEFT JOIN %5$s AS b ON %6$s
+                  LEFT JOIN %7$s AS t ON %8$s
+                 WHERE d._pggit_state IN ('w', 'd')) AS x$sql$,
+        pggit.data_list(dt.key_columns, 'd'),
+        (SELECT pg_catalog.string_agg(pg_catalog.format('%L, d.%I', k, k), ', ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)),
+        dt.key_columns[1], v_delta, v_base, pggit.data_key_match(dt.key_columns, 'b', 'd'),
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'd'));
+
+    SELECT pg_catalog.count(*) INTO v_conflicts FROM pg_temp.pggit_merge_plan AS p WHERE p._pggit_verdict = 'conflict';
+    INSERT INTO pggit.data_conflicts (table_schema, table_name, branch, into_branch, strategy, resolution,
+                                      key, base, ours, theirs)
+    SELECT (SELECT n.nspname FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+             WHERE c.oid = db.relid),
+           (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = db.relid),
+           branch, "into", v_strategy, CASE v_strategy WHEN 'fail' THEN NULL ELSE v_strategy END,
+           p._pggit_key, p._pggit_base, p._pggit_ours, p._pggit_theirs
+      FROM pg_temp.pggit_merge_plan AS p
+     WHERE p._pggit_verdict = 'conflict'
+     ORDER BY p._pggit_key;
+
+    IF v_strategy = 'fail' AND v_conflicts > 0 THEN
+        RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, v_conflicts, NULL::text;
+        RETURN;
+    END IF;
+
+    v_apply := CASE WHEN v_strategy = 'theirs' THEN '(p._pggit_verdict = ''apply'' OR p._pggit_verdict = ''conflict'')'
+                    ELSE 'p._pggit_verdict = ''apply''' END;
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND p._pggit_theirs IS NULL',
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'p'), v_apply);
+    GET DIAGNOSTICS v_deleted = ROW_COUNT;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = d.%I', c, c), ', ' ORDER BY o) INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(c, o)
+     WHERE c <> ALL (dt.key_columns);
+    IF v_set IS NOT NULL THEN
+        EXECUTE pg_catalog.format(
+            'UPDATE %s AS t SET %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p ON %s'
+            ' WHERE %s AND %s AND p._pggit_theirs IS NOT NULL AND p._pggit_ours IS NOT NULL',
+            v_table, v_set, v_delta, pggit.data_key_match(dt.key_columns, 'p', 'd'),
+            pggit.data_key_match(dt.key_columns, 't', 'd'), v_apply);
+        GET DIAGNOSTICS v_updated = ROW_COUNT;
+    END IF;
+    EXECUTE pg_catalog.format(
+        'INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p'
+        ' ON %s WHERE %s AND p._pggit_theirs IS NOT NULL AND p._pggit_ours IS NULL',
+        v_table, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'), v_delta,
+        pggit.data_key_match(dt.key_columns, 'p', 'd'), v_apply);
+    GET DIAGNOSTICS v_inserted = ROW_COUNT;
+
+    -- Move the branch point to the merge: what the branch wrote becomes its base
+    -- (w -> c, d -> a); rows equal to the table's now are not needed any more.
+    -- (rows compared by their text form: identical text is an identical row, and the
+    -- text of a row costs a fraction of building and comparing two jsonb values)
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %1$s AS d WHERE CASE WHEN d._pggit_state IN (''w'', ''c'')'
+        ' THEN EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s AND ROW(%4$s)::text = ROW(%5$s)::text)'
+        ' ELSE NOT EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s) END',
+        v_delta, v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        pggit.data_list(dt.columns, 't'), pggit.data_list(dt.columns, 'd'));
+    EXECUTE pg_catalog.format(
+        'UPDATE %s AS d SET _pggit_state = CASE d._pggit_state WHEN ''w'' THEN ''c'' ELSE ''a'' END'
+        ' WHERE d._pggit_state IN (''w'', ''d'')', v_delta);
+    EXECUTE pg_catalog.format('DELETE FROM %s', v_base);
+
+    IF v_inserted + v_updated + v_deleted + v_conflicts > 0 THEN
+        v_commit := pggit.commit_changes("into", pg_catalog.format(
+            'merge data branch "%s" of %s into "%s" (strategy %s): %s inserted, %s updated, %s deleted, %s conflicts',
+            branch, v_table, "into", v_strategy, v_inserted, v_updated, v_deleted, v_conflicts));
+    END IF;
+    UPDATE pggit.data_branches AS o
+       SET merged_at = pg_catalog.clock_timestamp(), merged_commit = v_commit
+     WHERE o.id = db.id;
+    DROP TABLE pg_temp.pggit_merge_plan;
+
+    RETURN QUERY SELECT v_inserted, v_updated, v_deleted, v_conflicts, v_commit;
+END
+$function$;
+COMMENT ON FUNCTION pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text) IS 'Does the work of pggit.merge_data_branch for a resolved table (checks that the session user owns it).';
+
+-- as of level 4: function pggit.data_table_install(relid oid)
+CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    dt record;
+    v_table text;
+    v_function text := pg_catalog.format('pggit_data.%I', 'c' || relid);
+    v_old text := '';
+    v_new text := '';
+    v_truncate text := '';
+    v_delta text;
+    v_base text;
+    v_body text;
+    v_id bigint;
+BEGIN
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_table
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_table_install.relid;
+
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_branches AS db WHERE db.relid = data_table_install.relid) THEN
+        IF v_table IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_insert ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_update ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_delete ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_truncate ON %s', v_table);
+        END IF;
+        EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s()', v_function);
+        DELETE FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+        RETURN;
+    END IF;
+
+    FOR v_id IN SELECT db.id FROM pggit.data_branches AS db
+                 WHERE db.relid = data_table_install.relid ORDER BY db.id LOOP
+        v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
+        v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
+        v_old := v_old || pg_catalog.format($sql$
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM pggit_old AS o ON CONFLICT DO NOTHING;
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM pggit_old AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'));
+        v_new := v_new || pg_catalog.format($sql$
+            INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n ON CONFLICT DO NOTHING;
+            INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n
+              JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
+            pggit.data_key_match(dt.key_columns, 'd', 'n'));
+        v_truncate := v_truncate || pg_catalog.format($sql$
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM %6$s AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM %6$s AS o ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'), v_table);
+    END LOOP;
+
+    v_body := pg_catalog.format($body$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN%3$s
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN%1$s
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT 1 FROM pggit_new AS n
+                        WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %4$s)) THEN
+            RETURN NULL;
+        END IF;
+    END IF;%2$s
+    RETURN NULL;
+END
+$body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n'));
+
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS g
+                    WHERE g.tgrelid = data_table_install.relid AND g.tgname = 'pggit_data_capture_update') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_insert AFTER INSERT ON %s'
+            ' REFERENCING NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_update AFTER UPDATE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+            v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_delete AFTER DELETE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_truncate BEFORE TRUNCATE ON %s'
+            ' FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+    END IF;
+END
+$function$;
+
+-- as of level 4: function pggit.data_table_sync(relid oid)
+CREATE OR REPLACE FUNCTION pggit.data_table_sync(relid oid)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    dt record;
+    v_names name[];
+    v_types text[];
+    v_keys name[];
+    v_n integer;
+    v_table text;
+    v_reason text;
+    v_branches text;
+    v_storage text;
+    r record;
+    b record;
+BEGIN
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_sync.relid FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    SELECT pg_catalog.array_agg(c.name ORDER BY c.attnum), pg_catalog.array_agg(c.type_sql ORDER BY c.attnum)
+      INTO v_names, v_types
+      FROM pggit.data_columns(relid) AS c;
+    v_keys := pggit.data_primary_key(relid);
+    IF v_names = dt.columns AND v_types = dt.column_types AND v_keys IS NOT DISTINCT FROM dt.key_columns THEN
+        RETURN;
+    END IF;
+    v_table := relid::regclass::text;
+    v_n := pg_catalog.cardinality(dt.columns);
+
+    IF v_keys IS DISTINCT FROM dt.key_columns THEN
+        v_reason := pg_catalog.format('the primary key (%s) changed', pggit.data_list(dt.key_columns));
+    ELSIF pg_catalog.cardinality(v_names) < v_n OR v_names[1:v_n] <> dt.columns THEN
+        SELECT pg_catalog.format('column "%s" was dropped or renamed', o.name) INTO v_reason
+          FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS o(name, i)
+         WHERE o.name IS DISTINCT FROM v_names[o.i] ORDER BY o.i LIMIT 1;
+    ELSIF v_types[1:v_n] <> dt.column_types THEN
+        SELECT pg_catalog.format('column "%s" changed type from %s to %s', o.name, o.type_sql, v_types[o.i])
+          INTO v_reason
+          FROM ROWS FROM (pg_catalog.unnest(dt.columns), pg_catalog.unnest(dt.column_types)) WITH ORDINALITY AS o(name, type_sql, i)
+         WHERE o.type_sql IS DISTINCT FROM v_types[o.i] ORDER BY o.i LIMIT 1;
+    END IF;
+    IF v_reason IS NOT NULL THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('"%s" (%I.%I)', br.name, db.relation_schema, db.relation_name),
+                                     ', ' ORDER BY db.id)
+          INTO v_branches
+          FROM pggit.data_branches AS db JOIN pggit.branches AS br ON br.id = db.branch_id
+         WHERE db.relid = data_table_sync.relid;
+        RAISE EXCEPTION 'cannot alter table %: its data branches % cannot carry this change (%)',
+                v_table, v_branches, v_reason
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'Data branches carry ADD COLUMN only. Merge or drop them (pggit.merge_data_branch, '
+                         'pggit.drop_data_branch) first.';
+    END IF;
+
+    -- Columns added at the end: carry them over.
+    FOR r IN SELECT c.name, c.type_sql, c.default_sql, c.identity
+               FROM pggit.data_columns(relid) AS c
+              WHERE c.name <> ALL (dt.columns)
+              ORDER BY c.attnum LOOP
+        FOR b IN SELECT db.id FROM pggit.data_branches AS db WHERE db.relid = data_table_sync.relid LOOP
+            FOREACH v_storage IN ARRAY ARRAY['d' || b.id, 'b' || b.id] LOOP
+                EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ADD COLUMN %I %s%s', v_storage, r.name, r.type_sql,
+                    CASE WHEN r.default_sql IS NOT NULL AND r.identity = '' THEN ' DEFAULT ' || r.default_sql ELSE '' END);
+                EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ALTER COLUMN %I DROP DEFAULT', v_storage, r.name);
+            END LOOP;
+        END LOOP;
+    END LOOP;
+    UPDATE pggit.data_tables AS t SET columns = v_names, column_types = v_types WHERE t.relid = data_table_sync.relid;
+    FOR b IN SELECT db.id FROM pggit.data_branches AS db WHERE db.relid = data_table_sync.relid ORDER BY db.id LOOP
+        PERFORM pggit.data_branch_install(b.id);
+    END LOOP;
+    PERFORM pggit.data_table_install(relid);
+END
+$function$;
+COMMENT ON FUNCTION pggit.data_table_sync(relid oid) IS 'Internal: carries ADD COLUMN of a branched table to its data branches; refuses other column or key changes (2BP01).';
+REVOKE ALL ON FUNCTION pggit.data_table_sync(relid oid) FROM CURRENT_USER;
+REVOKE ALL ON FUNCTION pggit.data_table_sync(relid oid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_table_sync(relid oid) TO CURRENT_USER;
+
+-- as of level 4: function pggit.on_data_ddl_command_end()
+CREATE OR REPLACE FUNCTION pggit.on_data_ddl_command_end()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_relid oid;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_tables) THEN
+        RETURN;
+    END IF;
+    FOR v_relid IN SELECT DISTINCT c.objid
+                     FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+                     JOIN pggit.data_tables AS t ON t.relid = c.objid
+                    WHERE c.classid = 'pg_catalog.pg_class'::regclass
+                    ORDER BY 1 LOOP
+        PERFORM pggit.data_table_sync(v_relid);
+    END LOOP;
+END
+$function$;
+COMMENT ON FUNCTION pggit.on_data_ddl_command_end() IS 'Event trigger pggit_data_branch_ddl: carries ADD COLUMN to data branches, refuses changes they cannot carry.';
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 4';

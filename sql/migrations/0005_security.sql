@@ -10,6 +10,79 @@
 -- ====================================================================
 
 -- ---- data branches ----
+-- Level 5 (docs/security/data-branches.md): the objects of a data branch belong to its
+-- table's owner; branch views are security_invoker and checked live against the table;
+-- storage is readable only by roles that may SELECT the table; ALTER TABLE locks branch
+-- views before the table. Existing data branches are migrated here; the functions
+-- below (generated) create new ones this way.
+GRANT USAGE ON SCHEMA pggit_data TO PUBLIC;
+
+-- Stubs so that triggers can name them now; the generated part below defines them.
+CREATE OR REPLACE FUNCTION pggit.data_branch_write_check() RETURNS trigger LANGUAGE plpgsql
+    AS $stub$BEGIN RAISE EXCEPTION 'pggit level 5 is being installed'; END$stub$;
+CREATE OR REPLACE FUNCTION pggit.on_data_ddl_command_start() RETURNS event_trigger LANGUAGE plpgsql
+    AS $stub$BEGIN RETURN; END$stub$;
+
+CREATE EVENT TRIGGER pggit_data_branch_ddl_start ON ddl_command_start
+    WHEN TAG IN ('ALTER TABLE')
+    EXECUTE FUNCTION pggit.on_data_ddl_command_start();
+COMMENT ON EVENT TRIGGER pggit_data_branch_ddl_start IS
+    'pggit: locks the branch views of a table an ALTER TABLE names before the table (lock order).';
+
+DO $migrate$
+DECLARE
+    r record;
+    g record;
+    v_owner text;
+    v_view text;
+    v_table text;
+    v_storage text;
+BEGIN
+    FOR r IN SELECT db.id, db.relid, db.relation_schema, db.relation_name, dt.columns, dt.key_columns, c.relowner
+               FROM pggit.data_branches AS db
+               JOIN pggit.data_tables AS dt ON dt.relid = db.relid
+               JOIN pg_catalog.pg_class AS c ON c.oid = db.relid
+              ORDER BY db.id LOOP
+        v_owner := pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.relowner));
+        v_view := pg_catalog.format('%I.%I', r.relation_schema, r.relation_name);
+        v_table := r.relid::pg_catalog.regclass::text;
+        FOREACH v_storage IN ARRAY ARRAY['d' || r.id, 'b' || r.id] LOOP
+            EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I OWNER TO %s', v_storage, v_owner);
+            EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ENABLE ROW LEVEL SECURITY', v_storage);
+            EXECUTE pg_catalog.format(
+                'CREATE POLICY pggit_table_readers ON pggit_data.%I FOR SELECT TO PUBLIC'
+                ' USING (pg_catalog.has_table_privilege(%s::pg_catalog.oid, ''SELECT''))', v_storage, r.relid);
+            EXECUTE pg_catalog.format('GRANT SELECT ON pggit_data.%I TO PUBLIC', v_storage);
+        END LOOP;
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE VIEW %s WITH (security_invoker = true) AS'
+            ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM pggit_data.%I AS d WHERE %s)'
+            ' UNION ALL'
+            ' SELECT %s FROM pggit_data.%I AS d WHERE d._pggit_state IN (''w'', ''c'')'
+            ' AND (NOT pg_catalog.row_security_active(%s::pg_catalog.oid)'
+            ' OR EXISTS (SELECT 1 FROM %s AS r WHERE %s))',
+            v_view, pggit.data_list(r.columns, 't'), v_table, 'd' || r.id, pggit.data_key_match(r.key_columns, 'd', 't'),
+            pggit.data_list(r.columns, 'd'), 'd' || r.id, r.relid, v_table, pggit.data_key_match(r.key_columns, 'r', 'd'));
+        EXECUTE pg_catalog.format(
+            'CREATE TRIGGER pggit_data_branch_check BEFORE INSERT OR UPDATE OR DELETE ON %s'
+            ' FOR EACH STATEMENT EXECUTE FUNCTION pggit.data_branch_write_check(%L)', v_view, r.relid);
+        EXECUTE pg_catalog.format('ALTER VIEW %s OWNER TO %s', v_view, v_owner);
+        FOR g IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_class AS v
+                  CROSS JOIN LATERAL pg_catalog.aclexplode(v.relacl) AS a
+                  WHERE v.oid = v_view::pg_catalog.regclass AND a.grantee <> v.relowner LOOP
+            EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM %s', v_view,
+                CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END);
+        END LOOP;
+        EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', v_view);
+        EXECUTE pg_catalog.format('ALTER FUNCTION pggit_data.%I() OWNER TO %s', 'w' || r.id, v_owner);
+    END LOOP;
+    FOR r IN SELECT dt.relid, c.relowner FROM pggit.data_tables AS dt JOIN pg_catalog.pg_class AS c ON c.oid = dt.relid
+              WHERE pg_catalog.to_regprocedure(pg_catalog.format('pggit_data.%I()', 'c' || dt.relid)) IS NOT NULL LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION pggit_data.%I() OWNER TO %I', 'c' || r.relid,
+                                  pg_catalog.pg_get_userbyid(r.relowner));
+    END LOOP;
+END
+$migrate$;
 -- (end of data branches)
 
 -- ---- generated sql and merge ----
@@ -19,6 +92,1526 @@
 -- (end of tracking, history and install)
 
 -- ---- functions (generated) ----
--- sql/functions matches the previous level: no function changes
+-- from sql/functions/databranches/data_act_as_owner.sql (new: function pggit.data_act_as_owner(relid oid))
+-- pggit.data_act_as_owner(relid oid) -> text
+--
+-- Promises: makes the rest of the calling transaction's statements run as the owner of
+-- table `relid` (SET LOCAL ROLE) when the current role is not that owner, and returns
+-- the previous setting of `role` to hand back to pg_catalog.set_config('role', x, true)
+-- afterwards; returns NULL when nothing was switched. pggit's data-branch work on a
+-- user's table (merge, carrying ADD COLUMN over to the storage) thus runs with the
+-- table owner's rights, never more: a privileged caller does not lend its rights to the
+-- triggers, defaults, checks and index expressions the owner put on the table (as
+-- PostgreSQL's VACUUM, ANALYZE and CREATE INDEX do since CVE-2022-1552).
+-- Errors: 42501 the current role is neither the owner nor a member of the owner role.
+-- SECURITY INVOKER (SET ROLE is refused in SECURITY DEFINER functions); when the caller
+-- runs inside one, the role cannot change and the work goes on as the current role,
+-- which then already has the owner's rights (it passed the membership check).
+CREATE OR REPLACE FUNCTION pggit.data_act_as_owner(relid oid)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_owner oid;
+    v_previous text := pg_catalog.current_setting('role');
+BEGIN
+    SELECT c.relowner INTO v_owner FROM pg_catalog.pg_class AS c WHERE c.oid = data_act_as_owner.relid;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', relid USING ERRCODE = 'undefined_table';
+    END IF;
+    IF v_owner = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user) THEN
+        RETURN NULL;
+    END IF;
+    IF NOT pg_catalog.pg_has_role(current_user, v_owner, 'MEMBER') THEN
+        RAISE EXCEPTION 'must be owner of table %', relid::pg_catalog.regclass USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    BEGIN
+        PERFORM pg_catalog.set_config('role', pg_catalog.pg_get_userbyid(v_owner), true);
+    EXCEPTION WHEN insufficient_privilege THEN
+        RETURN NULL;  -- inside a SECURITY DEFINER function: stays the current role
+    END;
+    RETURN v_previous;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.data_act_as_owner(oid) IS
+    'Internal: SET LOCAL ROLE to a table''s owner for pggit''s work on the table; returns the role to restore.';
+
+-- from sql/functions/databranches/create_data_branch.sql (changed: function pggit.data_branch_create(relid oid, from_branch text, to_branch text))
+-- pggit.create_data_branch("table" text, from_branch text, to_branch text) -> text
+-- pggit.data_branch_create(relid oid, from_branch text, to_branch text) -> text
+--
+-- Promises: branches the rows of `table` copy-on-write for branch `to_branch` and
+-- returns the name of the branch's relation, a view in the table's schema named
+-- pggit.data_relation_name(<table>, <to_branch>): '<table>__<to_branch>', shortened
+-- deterministically when that is not an identifier of at most 63 bytes.
+--   * No row is copied: the branch gets an empty delta table d<id> and base table
+--     b<id> in schema pggit_data, its view and write trigger
+--     (pggit.data_branch_install), and the table's capture trigger learns the branch
+--     (pggit.data_table_install). Time does not depend on the table's size.
+--   * The branch point is the moment of creation: SHARE ROW EXCLUSIVE on the table
+--     waits for writes in flight and holds new ones until the creating transaction
+--     ends. From then on the branch sees the table as it was then plus its own writes;
+--     main never sees branch writes; the branch never sees main's later writes.
+--   * `to_branch` is created from main (parent main, at main's head) when it does
+--     not exist, as commit_changes creates a branch.
+--   * `from_branch` must be a live branch whose rows of the table are the table
+--     itself (main, or a branch without a data branch of this table): data branches
+--     of data branches are not supported.
+-- "table" is resolved with the caller's search_path (create_data_branch is SECURITY
+-- INVOKER and only resolves it); data_branch_create, SECURITY DEFINER with a pinned
+-- search_path, does the work and checks that the session user may (owns the table
+-- or is a member of its owner role).
+-- Rights (level 5): data_branch_create is SECURITY DEFINER because it creates objects
+-- in pggit_data and writes pggit's bookkeeping; it evaluates nothing a user wrote (it
+-- locks the table and creates bare storage tables, a view, functions and triggers). Every
+-- object it creates is then owned by the table's owner; the view is security_invoker
+-- and PUBLIC may use it (the table's own privileges are checked live, see
+-- pggit.data_branch_install); the storage is readable by roles that may SELECT the table.
+-- Errors:
+--   22004 a NULL argument; 22023 invalid branch name, to_branch = from_branch or main
+--   42P01 no such relation; 42809 not an ordinary table; 0A000 partitioned, inherited,
+--         temporary or system table, a generated column, from_branch has its own data
+--         branch of the table
+--   55000 the table has no primary key (rows are found by key to diff, merge and keep
+--         pre-images); from_branch or to_branch is deleted
+--   42701 a column named _pggit_state (pggit's row-state column)
+--   42704 from_branch does not exist; 42501 not the table's owner
+--   42710 the table already has a data branch on to_branch
+--   42P07 a relation of the branch relation's name already exists
+CREATE OR REPLACE FUNCTION pggit.create_data_branch("table" text, from_branch text, to_branch text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    v_rel := pggit.data_table_oid(create_data_branch."table");
+    RETURN pggit.data_branch_create(v_rel, create_data_branch.from_branch, create_data_branch.to_branch);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.create_data_branch(text, text, text) IS
+    'Branches a table''s rows copy-on-write onto to_branch; returns the branch relation''s name (<table>__<branch>).';
+
+CREATE OR REPLACE FUNCTION pggit.data_branch_create(relid oid, from_branch text, to_branch text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_schema name;
+    v_relname name;
+    v_kind "char";
+    v_persistence "char";
+    v_owner oid;
+    v_table text;
+    v_keys name[];
+    v_from_id bigint;
+    v_from_head text;
+    v_from_status text;
+    v_to_id bigint;
+    v_to_status text;
+    v_relation text;
+    v_id bigint;
+    v_column_defs text;
+    v_key_def text;
+    v_storage text;
+    r record;
+BEGIN
+    IF from_branch IS NULL OR to_branch IS NULL THEN
+        RAISE EXCEPTION 'from_branch and to_branch must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(to_branch);
+    IF to_branch = 'main' THEN
+        RAISE EXCEPTION 'cannot create a data branch on branch "main": main''s rows are the table itself'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF to_branch = from_branch THEN
+        RAISE EXCEPTION 'cannot branch "%" from itself', to_branch USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relowner
+      INTO v_schema, v_relname, v_kind, v_persistence, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_branch_create.relid;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', relid USING ERRCODE = 'undefined_table';
+    END IF;
+    v_table := pg_catalog.format('%I.%I', v_schema, v_relname);
+    IF v_kind = 'p' OR EXISTS (SELECT 1 FROM pg_catalog.pg_inherits AS i
+                                WHERE i.inhrelid = data_branch_create.relid OR i.inhparent = data_branch_create.relid) THEN
+        RAISE EXCEPTION 'cannot branch %: data branches of partitioned and inheritance tables are not supported', v_table
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF v_kind <> 'r' THEN
+        RAISE EXCEPTION 'cannot branch %: it is not a table', v_table USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF v_persistence = 't' OR v_schema IN ('pg_catalog', 'information_schema') OR v_schema = 'pggit'
+       OR v_schema LIKE 'pggit\_%' THEN
+        RAISE EXCEPTION 'cannot branch %: temporary, system and pggit tables cannot be branched', v_table
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to branch it', v_table USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    v_keys := pggit.data_primary_key(relid);
+    IF v_keys IS NULL THEN
+        RAISE EXCEPTION 'cannot branch %: it has no primary key', v_table
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'A data branch finds rows by primary key: to keep the pre-images the branch needs, '
+                           'to diff and to merge it.',
+                  HINT = 'Add a primary key to the table.';
+    END IF;
+    SELECT c.name INTO r FROM pggit.data_columns(relid) AS c WHERE c.generated <> '' LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot branch %: generated column "%" is not supported', v_table, r.name
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pggit.data_columns(relid) AS c WHERE c.name = '_pggit_state') THEN
+        RAISE EXCEPTION 'cannot branch %: its column "_pggit_state" clashes with pggit''s row-state column', v_table
+            USING ERRCODE = 'duplicate_column';
+    END IF;
+
+    -- The branch point: no write to the table is in flight from here to our commit.
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', v_table);
+
+    SELECT b.id, b.head_commit_hash, b.status INTO v_from_id, v_from_head, v_from_status
+      FROM pggit.branches AS b WHERE b.name = from_branch FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', from_branch USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_from_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot branch from deleted branch "%"', from_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pggit.data_branches AS db
+                WHERE db.relid = data_branch_create.relid AND db.branch_id = v_from_id) THEN
+        RAISE EXCEPTION 'cannot branch % from branch "%": it has its own data branch of the table', v_table, from_branch
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Data branches of data branches are not supported.',
+                  HINT = 'Branch from main, or merge that data branch first.';
+    END IF;
+
+    -- a new to_branch starts from main's head, as commit_changes creates a branch
+    INSERT INTO pggit.branches AS b (name, head_commit_hash, parent_branch_id)
+    SELECT to_branch, m.head_commit_hash, m.id FROM pggit.branches AS m WHERE m.name = 'main'
+    ON CONFLICT (name) DO NOTHING;
+    SELECT b.id, b.status INTO v_to_id, v_to_status FROM pggit.branches AS b WHERE b.name = to_branch FOR KEY SHARE;
+    IF v_to_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot create a data branch on deleted branch "%"', to_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    INSERT INTO pggit.data_tables (relid, key_columns, columns, column_types)
+    SELECT data_branch_create.relid, v_keys, pg_catalog.array_agg(c.name ORDER BY c.attnum),
+           pg_catalog.array_agg(c.type_sql ORDER BY c.attnum)
+      FROM pggit.data_columns(relid) AS c
+    ON CONFLICT ON CONSTRAINT data_tables_pkey DO NOTHING;
+
+    IF EXISTS (SELECT 1 FROM pggit.data_branches AS db
+                WHERE db.relid = data_branch_create.relid AND db.branch_id = v_to_id) THEN
+        RAISE EXCEPTION 'table % already has a data branch on branch "%"', v_table, to_branch
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+
+    v_relation := pggit.data_relation_name(v_relname, to_branch);
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c
+                WHERE c.relname = v_relation AND c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace AS n
+                                                                  WHERE n.nspname = v_schema)) THEN
+        RAISE EXCEPTION 'relation %.% already exists', pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_relation)
+            USING ERRCODE = 'duplicate_table',
+                  DETAIL = pg_catalog.format('It is the name of data branch "%s" of %s.', to_branch, v_table);
+    END IF;
+
+    INSERT INTO pggit.data_branches (relid, branch_id, from_branch_id, relation_schema, relation_name, base_commit)
+    VALUES (relid, v_to_id, v_from_id, v_schema, v_relation, v_from_head)
+    RETURNING id INTO v_id;
+
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.name, c.type_sql), ', ' ORDER BY c.o)
+      INTO v_column_defs
+      FROM pggit.data_tables AS dt
+     CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(dt.columns), pg_catalog.unnest(dt.column_types)) WITH ORDINALITY AS c(name, type_sql, o)
+     WHERE dt.relid = data_branch_create.relid;
+    v_key_def := pggit.data_list(v_keys);
+    EXECUTE pg_catalog.format('CREATE TABLE pggit_data.%I (%s, _pggit_state "char" NOT NULL, PRIMARY KEY (%s))',
+                              'd' || v_id, v_column_defs, v_key_def);
+    EXECUTE pg_catalog.format('CREATE TABLE pggit_data.%I (%s, _pggit_state "char" NOT NULL, PRIMARY KEY (%s))',
+                              'b' || v_id, v_column_defs, v_key_def);
+    EXECUTE pg_catalog.format('COMMENT ON TABLE pggit_data.%I IS %L', 'd' || v_id,
+        pg_catalog.format('pggit: rows of data branch "%s" of %s that differ from the table: w written, d deleted '
+                          'on the branch; c pre-image of a row main changed; a key main added', to_branch, v_table));
+    EXECUTE pg_catalog.format('COMMENT ON TABLE pggit_data.%I IS %L', 'b' || v_id,
+        pg_catalog.format('pggit: merge base of rows both data branch "%s" and main changed: v value, a absent',
+                          to_branch));
+
+    -- The storage belongs to the table's owner, like the table's own data. Other roles
+    -- read it (through the security_invoker view, and in diff) only while they may
+    -- SELECT the table: a row-level security policy checks that at every read.
+    FOREACH v_storage IN ARRAY ARRAY['d' || v_id, 'b' || v_id] LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I OWNER TO %I', v_storage, pg_catalog.pg_get_userbyid(v_owner));
+        EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ENABLE ROW LEVEL SECURITY', v_storage);
+        EXECUTE pg_catalog.format(
+            'CREATE POLICY pggit_table_readers ON pggit_data.%I FOR SELECT TO PUBLIC'
+            ' USING (pg_catalog.has_table_privilege(%s::pg_catalog.oid, ''SELECT''))', v_storage, relid);
+        EXECUTE pg_catalog.format('GRANT SELECT ON pggit_data.%I TO PUBLIC', v_storage);
+    END LOOP;
+
+    PERFORM pggit.data_branch_install(v_id);
+    PERFORM pggit.data_table_install(relid);
+
+    RETURN v_relation;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_create(oid, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_create(oid, text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_create(oid, text, text) IS
+    'Does the work of pggit.create_data_branch for a resolved table (checks that the session user owns it).';
+
+-- from sql/functions/databranches/diff_data_branch.sql (changed: function pggit.data_branch_diff(relid oid, branch text))
+-- pggit.diff_data_branch("table" text, branch text)
+--     -> TABLE(key jsonb, change text, before jsonb, after jsonb)
+-- pggit.data_branch_diff(relid oid, branch text) -> same
+--
+-- Promises: one row per primary key whose row on data branch `branch` differs from
+-- the branch point (the table as it was when the branch was created or last merged):
+--   change 'insert'  before NULL, after the branch's row
+--   change 'update'  before the branch-point row, after the branch's row
+--   change 'delete'  before the branch-point row, after NULL
+-- key is a jsonb object of the primary-key columns, before/after are to_jsonb of the
+-- rows (every column). A key written on the branch back to its branch-point value is
+-- not a change. Main's later writes are not part of the diff. Ordered by key. Cost:
+-- O(rows written on the branch) (index lookups into the table and the base table).
+-- A key whose values on the branch equal the branch point's by each type's equality
+-- (pggit.data_equal: numeric 1.0 = 1.000) is no change.
+-- "table" is resolved with the caller's search_path (diff_data_branch is SECURITY
+-- INVOKER); data_branch_diff (SECURITY INVOKER too, pinned search_path) reads the table
+-- and the storage with the caller's rights: SELECT on the table (checked live; the
+-- storage lets exactly those roles read it), and the table's row-level security: when it
+-- applies to the caller, only keys whose row in the table the caller sees are shown
+-- (a key the branch inserted, or main deleted, has no such row and is left out).
+-- Errors: 22004 NULL argument; 42P01 no such relation; 42704 no such data branch;
+-- 42501 no SELECT privilege on the table.
+CREATE OR REPLACE FUNCTION pggit.diff_data_branch("table" text, branch text)
+RETURNS TABLE(key jsonb, change text, before jsonb, after jsonb)
+LANGUAGE plpgsql
+STABLE
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    v_rel := pggit.data_table_oid(diff_data_branch."table");
+    RETURN QUERY SELECT * FROM pggit.data_branch_diff(v_rel, diff_data_branch.branch);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.diff_data_branch(text, text) IS
+    'Row-level diff of a data branch against its branch point: key, change (insert/update/delete), before, after.';
+
+CREATE OR REPLACE FUNCTION pggit.data_branch_diff(relid oid, branch text)
+RETURNS TABLE(key jsonb, change text, before jsonb, after jsonb)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_id bigint;
+    dt record;
+    v_table text;
+BEGIN
+    v_id := pggit.data_branch_lookup(relid, branch);
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_branch_diff.relid;
+    v_table := pg_catalog.format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class AS c
+                                             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                                            WHERE c.oid = data_branch_diff.relid),
+                                 (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = data_branch_diff.relid));
+    IF NOT pg_catalog.has_table_privilege(relid, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied for table %', v_table USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- The table is named first, so it is locked before the storage (docs/RELIABILITY.md).
+    RETURN QUERY EXECUTE pg_catalog.format($sql$
+        SELECT pg_catalog.jsonb_build_object(%1$s),
+               CASE WHEN NOT x.base_p THEN 'insert' WHEN NOT x.theirs_p THEN 'delete' ELSE 'update' END,
+               CASE WHEN NOT x.base_p THEN NULL WHEN b._pggit_state IS NULL THEN pg_catalog.to_jsonb(t.*)
+                    ELSE pg_catalog.to_jsonb(b.*) - '_pggit_state' END,
+               CASE WHEN x.theirs_p THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END
+          FROM %4$s AS t
+         RIGHT JOIN (%2$s AS d LEFT JOIN %3$s AS b ON %7$s) ON %5$s
+         CROSS JOIN LATERAL (
+               SELECT d._pggit_state = 'w' AS theirs_p,
+                      CASE WHEN b._pggit_state IS NULL THEN t.%8$I IS NOT NULL ELSE b._pggit_state = 'v' END AS base_p,
+                      CASE WHEN b._pggit_state IS NULL THEN %9$s ELSE %10$s END AS same) AS x
+         WHERE d._pggit_state IN ('w', 'd')%11$s
+           AND (x.theirs_p IS DISTINCT FROM x.base_p OR (x.theirs_p AND NOT x.same))
+         ORDER BY %6$s$sql$,
+        (SELECT pg_catalog.string_agg(pg_catalog.format('%L, d.%I', k, k), ', ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)),
+        pg_catalog.format('pggit_data.%I', 'd' || v_id), pg_catalog.format('pggit_data.%I', 'b' || v_id),
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        'ROW(' || pggit.data_list(dt.key_columns, 'd') || ')',
+        pggit.data_key_match(dt.key_columns, 'b', 'd'), dt.key_columns[1],
+        pggit.data_equal(relid, dt.columns, 'd', 't'), pggit.data_equal(relid, dt.columns, 'd', 'b'),
+        CASE WHEN pg_catalog.row_security_active(relid) THEN ' AND t.' || pg_catalog.quote_ident(dt.key_columns[1])
+                                                            || ' IS NOT NULL' ELSE '' END);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_diff(oid, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_diff(oid, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_diff(oid, text) IS
+    'Does the work of pggit.diff_data_branch for a resolved table, with the caller''s rights (SELECT, row-level security).';
+
+-- from sql/functions/databranches/data_branch_install.sql (changed: function pggit.data_branch_install(data_branch_id bigint))
+-- pggit.data_branch_install(data_branch_id bigint) -> void
+--
+-- Promises: (re)creates the parts of data branch `data_branch_id` that depend on the
+-- table's columns, from pggit.data_tables.columns and the branch's storage:
+--   * the branch relation, a view <schema>.<relation_name> (CREATE OR REPLACE, so
+--     columns added to the table appear at its end):
+--         rows of the delta table in state w (written on the branch) or c (main's
+--         pre-image)  UNION ALL  rows of the table whose key has no delta row.
+--     A primary-key lookup is an index probe of the delta table plus an index probe
+--     of the table with an anti-join probe of the delta table; a full scan is a scan
+--     of the table hash-anti-joined to the (small) delta table.
+--   * the view's column defaults (the table's, identity columns: nextval of their
+--     sequence), so INSERT on the branch fills them like INSERT on the table;
+--   * the write function pggit_data.w<id>() and the INSTEAD OF row trigger
+--     pggit_data_branch_write on the view: INSERT, UPDATE and DELETE (RETURNING
+--     included) write only the delta table (states w and d) and move a pre-image
+--     the branch overwrites to the base table b<id> (the merge base). Every write
+--     takes a row lock on the key's delta row (or creates it with INSERT ... ON
+--     CONFLICT DO NOTHING and retries), which orders it against main's capture
+--     trigger and other branch writers. A branch row changed by another transaction
+--     since this statement read it raises 40001 (retry); one deleted since is skipped
+--     (0 rows), as PostgreSQL does for a table. A key already visible on the branch
+--     raises 23505; a NULL in a NOT NULL column of the table raises 23502.
+-- Rights (level 5): the view is security_invoker (the reader's rights on the table and
+-- its row-level security apply: a delta row is shown only when RLS is off for the reader
+-- or the reader sees the table's row of that key), owned by the table's owner and usable
+-- by PUBLIC; a statement-level trigger (pggit.data_branch_write_check) checks the
+-- writer's INSERT/UPDATE/DELETE privilege on the table at every write statement; the
+-- write function is SECURITY DEFINER owned by the table's owner (who owns the storage).
+-- This function (SECURITY DEFINER) only creates these objects: it evaluates nothing a
+-- user wrote (defaults are stored, not evaluated).
+-- Internal: called by create_data_branch and after ADD COLUMN; EXECUTE not granted.
+CREATE OR REPLACE FUNCTION pggit.data_branch_install(data_branch_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    db record;
+    dt record;
+    v_table text;
+    v_view text;
+    v_delta text;
+    v_base text;
+    v_function text;
+    v_notnull text;
+    v_body text;
+    v_set text;
+    v_owner oid;
+    r record;
+BEGIN
+    SELECT * INTO db FROM pggit.data_branches AS b WHERE b.id = data_branch_id;
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = db.relid;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner INTO v_table, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = db.relid;
+    v_view := pg_catalog.format('%I.%I', db.relation_schema, db.relation_name);
+    v_delta := pg_catalog.format('pggit_data.%I', 'd' || db.id);
+    v_base := pg_catalog.format('pggit_data.%I', 'b' || db.id);
+    v_function := pg_catalog.format('pggit_data.%I', 'w' || db.id);
+
+    -- The table's arm first: readers and writers of the view lock the table before the
+    -- storage (docs/RELIABILITY.md, lock order). security_invoker: the querying role's
+    -- rights on the table are checked at every read, and its row-level security applies
+    -- (the delta arm shows a key only when the role sees the table's row of that key).
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE VIEW %s WITH (security_invoker = true) AS'
+        ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE %s)'
+        ' UNION ALL'
+        ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
+        ' AND (NOT pg_catalog.row_security_active(%s::pg_catalog.oid)'
+        ' OR EXISTS (SELECT 1 FROM %s AS r WHERE %s))',
+        v_view, pggit.data_list(dt.columns, 't'), v_table, v_delta, pggit.data_key_match(dt.key_columns, 'd', 't'),
+        pggit.data_list(dt.columns, 'd'), v_delta, db.relid, v_table, pggit.data_key_match(dt.key_columns, 'r', 'd'));
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_view,
+        pg_catalog.format('pggit data branch "%s" of %s: write and read it like the table; '
+                          'pggit.diff_data_branch / merge_data_branch / drop_data_branch manage it.',
+                          (SELECT b.name FROM pggit.branches AS b WHERE b.id = db.branch_id), v_table));
+
+    FOR r IN SELECT c.name, c.default_sql FROM pggit.data_columns(db.relid) AS c
+              WHERE c.default_sql IS NOT NULL AND c.name = ANY (dt.columns) LOOP
+        EXECUTE pg_catalog.format('ALTER VIEW %s ALTER COLUMN %I SET DEFAULT %s', v_view, r.name, r.default_sql);
+    END LOOP;
+
+    SELECT coalesce(pg_catalog.string_agg(pg_catalog.format(
+               'IF NEW.%1$I IS NULL THEN RAISE EXCEPTION ''%%'', %2$L USING ERRCODE = ''not_null_violation''; END IF;',
+               c.name, pg_catalog.format('null value in column "%s" of data branch %s violates not-null constraint',
+                                         c.name, v_view)), E'\n        ' ORDER BY c.attnum), '')
+      INTO v_notnull
+      FROM pggit.data_columns(db.relid) AS c
+     WHERE c.not_null AND c.name = ANY (dt.columns);
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = NEW.%I', n, n), ', ' ORDER BY o)
+      INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(n, o);
+
+    v_body := $body$
+DECLARE
+    cur @D@%ROWTYPE;
+    v_done boolean;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        @NOTNULL@
+        @INSERT@
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        @DELETE@
+        IF v_done THEN RETURN OLD; END IF;
+        RETURN NULL;
+    END IF;
+    -- UPDATE
+    @NOTNULL@
+    IF @KEYSAME@ THEN
+        LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_OLD@ FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@NEWVALS@, 'w') ON CONFLICT DO NOTHING;
+                EXIT WHEN FOUND;
+            ELSIF cur._pggit_state NOT IN ('w', 'c') THEN
+                RETURN NULL;  -- deleted since this statement read it
+            ELSE
+                IF ROW(@CURVALS@)::text IS DISTINCT FROM ROW(@OLDVALS@)::text THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update of data branch %', @REL@
+                        USING ERRCODE = 'serialization_failure';
+                END IF;
+                IF cur._pggit_state = 'c' THEN
+                    INSERT INTO @B@ AS b (@COLS@, _pggit_state) VALUES (@CURVALS@, 'v') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET @SET@, _pggit_state = 'w' WHERE @KEY_D_OLD@;
+                EXIT;
+            END IF;
+        END LOOP;
+        RETURN NEW;
+    END IF;
+    -- UPDATE that changes the key: delete the old key, insert the new one
+    @DELETE@
+    IF NOT v_done THEN RETURN NULL; END IF;
+    @INSERT@
+    RETURN NEW;
+END
+$body$;
+    v_body := pg_catalog.replace(v_body, '@INSERT@', $ins$LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_NEW@ FOR UPDATE;
+            IF NOT FOUND THEN
+                IF EXISTS (SELECT 1 FROM @T@ AS t WHERE @KEY_T_NEW@
+                              AND NOT EXISTS (SELECT 1 FROM @D@ AS d WHERE @KEY_D_T@)) THEN
+                    RAISE EXCEPTION 'duplicate key value violates primary key of data branch %', @REL@
+                        USING ERRCODE = 'unique_violation',
+                              DETAIL = pg_catalog.format('Key (%s)=(%s) already exists.', @KEYNAMES@, @KEYTEXT@);
+                END IF;
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@NEWVALS@, 'w') ON CONFLICT DO NOTHING;
+                EXIT WHEN FOUND;
+            ELSIF cur._pggit_state IN ('w', 'c') THEN
+                RAISE EXCEPTION 'duplicate key value violates primary key of data branch %', @REL@
+                    USING ERRCODE = 'unique_violation',
+                          DETAIL = pg_catalog.format('Key (%s)=(%s) already exists.', @KEYNAMES@, @KEYTEXT@);
+            ELSE
+                IF cur._pggit_state = 'a' THEN
+                    INSERT INTO @B@ AS b (@KEYS@, _pggit_state) VALUES (@NEWKEYS@, 'a') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET @SET@, _pggit_state = 'w' WHERE @KEY_D_NEW@;
+                EXIT;
+            END IF;
+        END LOOP;$ins$);
+    v_body := pg_catalog.replace(v_body, '@DELETE@', $del$v_done := false;
+        LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_OLD@ FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@OLDVALS@, 'd') ON CONFLICT DO NOTHING;
+                IF FOUND THEN v_done := true; EXIT; END IF;
+            ELSIF cur._pggit_state NOT IN ('w', 'c') THEN
+                EXIT;  -- deleted since this statement read it
+            ELSE
+                IF ROW(@CURVALS@)::text IS DISTINCT FROM ROW(@OLDVALS@)::text THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update of data branch %', @REL@
+                        USING ERRCODE = 'serialization_failure';
+                END IF;
+                IF cur._pggit_state = 'c' THEN
+                    INSERT INTO @B@ AS b (@COLS@, _pggit_state) VALUES (@CURVALS@, 'v') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET _pggit_state = 'd' WHERE @KEY_D_OLD@;
+                v_done := true;
+                EXIT;
+            END IF;
+        END LOOP;$del$);
+    v_body := pg_catalog.replace(v_body, '@NOTNULL@', v_notnull);
+    v_body := pg_catalog.replace(v_body, '@KEYSAME@',
+        (SELECT pg_catalog.string_agg(pg_catalog.format('NEW.%I IS NOT DISTINCT FROM OLD.%I', k, k), ' AND ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_OLD@', pggit.data_key_match(dt.key_columns, 'd', 'OLD'));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_NEW@', pggit.data_key_match(dt.key_columns, 'd', 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@KEY_T_NEW@', pggit.data_key_match(dt.key_columns, 't', 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_T@', pggit.data_key_match(dt.key_columns, 'd', 't'));
+    v_body := pg_catalog.replace(v_body, '@KEYNAMES@', pg_catalog.quote_literal(pggit.data_list(dt.key_columns)));
+    v_body := pg_catalog.replace(v_body, '@KEYTEXT@',
+        'pg_catalog.concat_ws('', '', ' || pggit.data_list(dt.key_columns, 'NEW') || ')');
+    v_body := pg_catalog.replace(v_body, '@KEYS@', pggit.data_list(dt.key_columns));
+    v_body := pg_catalog.replace(v_body, '@NEWKEYS@', pggit.data_list(dt.key_columns, 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@COLS@', pggit.data_list(dt.columns));
+    v_body := pg_catalog.replace(v_body, '@NEWVALS@', pggit.data_list(dt.columns, 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@OLDVALS@', pggit.data_list(dt.columns, 'OLD'));
+    v_body := pg_catalog.replace(v_body, '@CURVALS@', pggit.data_list(dt.columns, 'cur'));
+    v_body := pg_catalog.replace(v_body, '@SET@', v_set);
+    v_body := pg_catalog.replace(v_body, '@REL@', pg_catalog.quote_literal(v_view));
+    v_body := pg_catalog.replace(v_body, '@T@', v_table);
+    v_body := pg_catalog.replace(v_body, '@D@', v_delta);
+    v_body := pg_catalog.replace(v_body, '@B@', v_base);
+
+    -- The write function runs as the table's owner (it owns the storage); the caller's
+    -- rights on the table are checked first, per statement, by pggit.data_branch_write_check.
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE TRIGGER pggit_data_branch_write INSTEAD OF INSERT OR UPDATE OR DELETE ON %s'
+        ' FOR EACH ROW EXECUTE FUNCTION %s()', v_view, v_function);
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE TRIGGER pggit_data_branch_check BEFORE INSERT OR UPDATE OR DELETE ON %s'
+        ' FOR EACH STATEMENT EXECUTE FUNCTION pggit.data_branch_write_check(%L)', v_view, db.relid);
+    -- Owned by the table's owner; PUBLIC may use the view, the table's rights decide.
+    EXECUTE pg_catalog.format('ALTER VIEW %s OWNER TO %I', v_view, pg_catalog.pg_get_userbyid(v_owner));
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function, pg_catalog.pg_get_userbyid(v_owner));
+    EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC', v_view);
+    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', v_view);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_install(bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_install(bigint) IS
+    'Internal: (re)creates a data branch''s view, its column defaults and its INSTEAD OF write trigger.';
+
+-- from sql/functions/databranches/data_branch_lookup.sql (changed: function pggit.data_branch_lookup(relid oid, branch text))
+-- pggit.data_branch_lookup(relid oid, branch text) -> bigint
+--
+-- Promises: the id (pggit.data_branches.id) of data branch `branch` of table `relid`.
+-- Errors: 22004 branch is NULL; 42704 'table <t> has no data branch "<branch>"'.
+-- Reads only pggit's tables. Internal (used by diff and merge, which run as the caller):
+-- EXECUTE granted to PUBLIC; it tells no more than pggit.data_branches, which PUBLIC reads.
+CREATE OR REPLACE FUNCTION pggit.data_branch_lookup(relid oid, branch text)
+RETURNS bigint
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_id bigint;
+BEGIN
+    IF branch IS NULL THEN
+        RAISE EXCEPTION 'branch must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT db1.id INTO v_id
+      FROM pggit.data_branches AS db1 JOIN pggit.branches AS b ON b.id = db1.branch_id
+     WHERE db1.relid = data_branch_lookup.relid AND b.name = data_branch_lookup.branch;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % has no data branch "%"', relid::regclass, branch USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN v_id;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_lookup(oid, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_lookup(oid, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_lookup(oid, text) IS
+    'Internal: the pggit.data_branches id of a table''s data branch; 42704 when there is none.';
+
+-- from sql/functions/databranches/merge_data_branch.sql (changed: function pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text))
+-- pggit.merge_data_branch("table" text, branch text, "into" text DEFAULT 'main',
+--                         strategy text DEFAULT 'fail')
+--     -> TABLE(inserted bigint, updated bigint, deleted bigint, conflicts bigint, commit_hash text)
+-- pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text) -> same
+--
+-- Promises: a three-way merge, by primary key, of data branch `branch` of `table` into
+-- the table (the rows of branch `into`, main by default), against the branch point.
+-- For each key written on the branch (the only keys the branch can contribute):
+--   base   = the row at the branch point (NULL when absent)
+--   ours   = the table's row now (NULL when absent)
+--   theirs = the branch's row now (NULL when deleted)
+--   theirs = base or theirs = ours  -> nothing to do
+--   ours = base                     -> theirs is applied (insert, update or delete)
+--   otherwise                       -> a conflict: both sides changed it, differently
+-- Rows are compared column by column with each type's equality (pggit.data_equal:
+-- numeric 1.0 = 1.000, float -0 = 0; the text form for types without one).
+-- Every conflict is recorded in pggit.data_conflicts (key, base, ours, theirs, the
+-- strategy and its resolution). strategy (case-insensitive):
+--   'fail'    with conflicts: nothing is applied, the branch is untouched, the result
+--             is (0, 0, 0, <conflicts>, NULL) and the conflicts stay recorded
+--             (resolution NULL). Without conflicts it merges like the others.
+--   'ours'    conflicts keep the table's row;  'theirs'  conflicts take the branch's.
+-- A successful merge applies its rows to the table in one go (the table's own
+-- constraints and triggers apply; other data branches keep their pre-images), is
+-- recorded as a commit on `into` (pggit.commit_changes; commit_hash, NULL when nothing
+-- was applied or resolved), and moves the branch point to the merge, like git: the
+-- branch's rows do not change, and what it had written now counts as its base, so
+-- diff_data_branch is empty and a second merge applies nothing. Rows of the branch
+-- that equal the table's afterwards are dropped from its storage.
+-- Locks: SHARE ROW EXCLUSIVE on the table (writers wait), EXCLUSIVE on the branch's
+-- storage (branch writers wait; readers of both go on). Cost: O(rows written on the
+-- branch + pre-images it holds).
+-- "table" is resolved with the caller's search_path (merge_data_branch is SECURITY
+-- INVOKER); data_branch_merge (SECURITY INVOKER, pinned search_path) does the work.
+-- Rights (level 5): every statement on the table and its storage runs as the table's
+-- owner (pggit.data_act_as_owner: the caller must be the owner or a member of its role),
+-- so the table's triggers, defaults, checks and index expressions never run with more
+-- rights than the owner's, whoever merges. Only pggit's bookkeeping runs as pggit's
+-- owner: data_branch_merge_begin (checks, locks the into-branch row) and
+-- data_branch_merge_record (data_conflicts rows, the commit, merged_at).
+-- A merge never shows a row the merging role cannot see: when row-level security applies
+-- to the owner (FORCE ROW LEVEL SECURITY), the merge is refused (42501).
+-- Errors: 22004 NULL argument; 22023 unknown strategy, into = branch; 42P01 no such
+-- relation; 42704 no such data branch or into branch; 55000 into is deleted; 0A000
+-- into has its own data branch of the table; 42501 not the table's owner; the table's
+-- constraint violations (e.g. 23505) abort the merge with nothing applied; 42501 row-level
+-- security applies to the table's owner.
+CREATE OR REPLACE FUNCTION pggit.merge_data_branch("table" text, branch text, "into" text DEFAULT 'main',
+                                                   strategy text DEFAULT 'fail')
+RETURNS TABLE(inserted bigint, updated bigint, deleted bigint, conflicts bigint, commit_hash text)
+LANGUAGE plpgsql
+VOLATILE
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    v_rel := pggit.data_table_oid(merge_data_branch."table");
+    RETURN QUERY SELECT * FROM pggit.data_branch_merge(v_rel, merge_data_branch.branch, merge_data_branch."into",
+                                                       merge_data_branch.strategy);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.merge_data_branch(text, text, text, text) IS
+    'Three-way merge of a data branch into the table by primary key (strategy fail/ours/theirs); counts and commit.';
+
+CREATE OR REPLACE FUNCTION pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text)
+RETURNS TABLE(inserted bigint, updated bigint, deleted bigint, conflicts bigint, commit_hash text)
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_id bigint;
+    dt record;
+    v_strategy text := pg_catalog.lower(strategy);
+    v_table text;
+    v_delta text;
+    v_base text;
+    v_apply text;
+    v_set text;
+    v_role text;
+    v_inserted bigint := 0;
+    v_updated bigint := 0;
+    v_deleted bigint := 0;
+    v_conflicts bigint;
+    v_records jsonb;
+    v_commit text;
+BEGIN
+    IF "into" IS NULL OR strategy IS NULL THEN
+        RAISE EXCEPTION 'into and strategy must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF v_strategy NOT IN ('fail', 'ours', 'theirs') THEN
+        RAISE EXCEPTION 'invalid merge strategy "%"', strategy
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use fail, ours or theirs.';
+    END IF;
+    -- bookkeeping checks and the into-branch row lock (FOR KEY SHARE), as pggit's owner
+    v_id := pggit.data_branch_merge_begin(relid, branch, "into");
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_branch_merge.relid;
+    v_table := pg_catalog.format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class AS c
+                                             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                                            WHERE c.oid = data_branch_merge.relid),
+                                 (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = data_branch_merge.relid));
+    v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
+    v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
+
+    -- From here to the bookkeeping: as the table's owner.
+    v_role := pggit.data_act_as_owner(relid);
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', v_table);
+    EXECUTE pg_catalog.format('LOCK TABLE %s, %s IN EXCLUSIVE MODE', v_delta, v_base);
+    IF pg_catalog.row_security_active(relid) THEN
+        RAISE EXCEPTION 'cannot merge data branch "%" of %: row-level security applies to %', branch, v_table, current_user
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A merge compares every row the branch wrote with the table''s; it would not see rows the policies hide.',
+                  HINT = 'Merge as a role that bypasses row-level security, or disable FORCE ROW LEVEL SECURITY.';
+    END IF;
+
+    -- The plan: one row per key written on the branch, with presence of base, ours and
+    -- theirs, and a verdict from each type's equality; the rows as jsonb for conflicts.
+    IF pg_catalog.to_regclass('pg_temp.pggit_merge_plan') IS NOT NULL THEN
+        DROP TABLE pg_temp.pggit_merge_plan;
+    END IF;
+    -- For plpgsql_check (a no-op at run time): the plan's static columns; the key columns vary.
+    PERFORM 'PRAGMA:TABLE: pg_temp.pggit_merge_plan (_pggit_key jsonb, _pggit_theirs_p boolean, _pggit_ours_p boolean, _pggit_verdict text, _pggit_record jsonb)';
+    EXECUTE pg_catalog.format($sql$
+        CREATE TEMPORARY TABLE pggit_merge_plan ON COMMIT DROP AS
+        SELECT %1$s, x._pggit_key, x._pggit_theirs_p, x._pggit_ours_p, x._pggit_verdict,
+               CASE WHEN x._pggit_verdict = 'conflict' THEN pg_catalog.jsonb_build_object(
+                   'key', x._pggit_key,
+                   'theirs', CASE WHEN x._pggit_theirs_p THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END,
+                   'ours', CASE WHEN x._pggit_ours_p THEN pg_catalog.to_jsonb(t.*) END,
+                   'base', CASE WHEN b._pggit_state IS NULL THEN (CASE WHEN x._pggit_ours_p THEN pg_catalog.to_jsonb(t.*) END)
+                                WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END) END
+                 AS _pggit_record
+          FROM (SELECT y.*,
+                       CASE WHEN (y._pggit_theirs_p = y._pggit_base_p AND (NOT y._pggit_theirs_p OR y._pggit_tb))
+                              OR (y._pggit_theirs_p = y._pggit_ours_p AND (NOT y._pggit_theirs_p OR y._pggit_to))
+                            THEN 'skip'
+                            WHEN y._pggit_ours_p = y._pggit_base_p AND (NOT y._pggit_ours_p OR y._pggit_ob)
+                            THEN 'apply'
+                            ELSE 'conflict' END AS _pggit_verdict
+                  FROM (SELECT %13$s, pg_catalog.jsonb_build_object(%2$s) AS _pggit_key,
+                               d._pggit_state = 'w' AS _pggit_theirs_p,
+                               t.%3$I IS NOT NULL AS _pggit_ours_p,
+                               CASE WHEN b._pggit_state IS NULL THEN t.%3$I IS NOT NULL ELSE b._pggit_state = 'v' END
+                                 AS _pggit_base_p,
+                               CASE WHEN b._pggit_state IS NULL THEN %9$s ELSE %10$s END AS _pggit_tb,
+                               %9$s AS _pggit_to,
+                               CASE WHEN b._pggit_state IS NULL THEN true ELSE %11$s END AS _pggit_ob
+                          FROM %4$s AS d
+                          LEFT JOIN %5$s AS b ON %6$s
+                          LEFT JOIN %7$s AS t ON %8$s
+                         WHERE d._pggit_state IN ('w', 'd')) AS y) AS x
+          JOIN %4$s AS d ON %12$s
+          LEFT JOIN %5$s AS b ON %6$s
+          LEFT JOIN %7$s AS t ON %8$s$sql$,
+        pggit.data_list(dt.key_columns, 'x'),
+        (SELECT pg_catalog.string_agg(pg_catalog.format('%L, d.%I', k, k), ', ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)),
+        dt.key_columns[1], v_delta, v_base, pggit.data_key_match(dt.key_columns, 'b', 'd'),
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        pggit.data_equal(relid, dt.columns, 'd', 't'), pggit.data_equal(relid, dt.columns, 'd', 'b'),
+        pggit.data_equal(relid, dt.columns, 't', 'b'), pggit.data_key_match(dt.key_columns, 'd', 'x'),
+        pggit.data_list(dt.key_columns, 'd'));
+
+    SELECT pg_catalog.count(*), pg_catalog.jsonb_agg(p._pggit_record ORDER BY p._pggit_key)
+      INTO v_conflicts, v_records
+      FROM pg_temp.pggit_merge_plan AS p WHERE p._pggit_verdict = 'conflict';
+
+    IF v_strategy = 'fail' AND v_conflicts > 0 THEN
+        DROP TABLE pg_temp.pggit_merge_plan;
+        IF v_role IS NOT NULL THEN
+            PERFORM pg_catalog.set_config('role', v_role, true);
+        END IF;
+        PERFORM pggit.data_branch_merge_record(v_id, "into", v_strategy, v_records, 0, 0, 0, false);
+        RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, v_conflicts, NULL::text;
+        RETURN;
+    END IF;
+
+    v_apply := CASE WHEN v_strategy = 'theirs' THEN '(p._pggit_verdict = ''apply'' OR p._pggit_verdict = ''conflict'')'
+                    ELSE 'p._pggit_verdict = ''apply''' END;
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND NOT p._pggit_theirs_p',
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'p'), v_apply);
+    GET DIAGNOSTICS v_deleted = ROW_COUNT;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = d.%I', c, c), ', ' ORDER BY o) INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(c, o)
+     WHERE c <> ALL (dt.key_columns);
+    IF v_set IS NOT NULL THEN
+        EXECUTE pg_catalog.format(
+            'UPDATE %s AS t SET %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p ON %s'
+            ' WHERE %s AND %s AND p._pggit_theirs_p AND p._pggit_ours_p',
+            v_table, v_set, v_delta, pggit.data_key_match(dt.key_columns, 'p', 'd'),
+            pggit.data_key_match(dt.key_columns, 't', 'd'), v_apply);
+        GET DIAGNOSTICS v_updated = ROW_COUNT;
+    END IF;
+    EXECUTE pg_catalog.format(
+        'INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p'
+        ' ON %s WHERE %s AND p._pggit_theirs_p AND NOT p._pggit_ours_p',
+        v_table, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'), v_delta,
+        pggit.data_key_match(dt.key_columns, 'p', 'd'), v_apply);
+    GET DIAGNOSTICS v_inserted = ROW_COUNT;
+
+    -- Move the branch point to the merge: what the branch wrote becomes its base
+    -- (w -> c, d -> a); rows equal (each type's equality) to the table's now are not
+    -- needed any more, so the branch reads the table's own values for them.
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %1$s AS d WHERE CASE WHEN d._pggit_state IN (''w'', ''c'')'
+        ' THEN EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s AND %4$s)'
+        ' ELSE NOT EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s) END',
+        v_delta, v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        pggit.data_equal(relid, dt.columns, 't', 'd'));
+    EXECUTE pg_catalog.format(
+        'UPDATE %s AS d SET _pggit_state = CASE d._pggit_state WHEN ''w'' THEN ''c'' ELSE ''a'' END'
+        ' WHERE d._pggit_state IN (''w'', ''d'')', v_delta);
+    EXECUTE pg_catalog.format('DELETE FROM %s', v_base);
+    DROP TABLE pg_temp.pggit_merge_plan;
+    IF v_role IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('role', v_role, true);
+    END IF;
+
+    v_commit := pggit.data_branch_merge_record(v_id, "into", v_strategy, v_records, v_inserted, v_updated,
+                                               v_deleted, true);
+    RETURN QUERY SELECT v_inserted, v_updated, v_deleted, v_conflicts, v_commit;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_merge(oid, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_merge(oid, text, text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_merge(oid, text, text, text) IS
+    'Does the work of pggit.merge_data_branch for a resolved table, as the table''s owner.';
+
+-- from sql/functions/databranches/data_branch_merge_record.sql (new: function pggit.data_branch_merge_begin(relid oid, branch text, "into" text), new: function pggit.data_branch_merge_record(data_branch_id bigint, "into" text, strategy text, records jsonb, inserted bigint, updated bigint, deleted bigint, merged boolean))
+-- pggit.data_branch_merge_begin(relid oid, branch text, "into" text) -> bigint
+-- pggit.data_branch_merge_record(data_branch_id bigint, "into" text, strategy text,
+--     records jsonb, inserted bigint, updated bigint, deleted bigint, merged boolean) -> text
+--
+-- The bookkeeping halves of pggit.data_branch_merge (which does the row work as the
+-- table's owner). SECURITY DEFINER with a pinned search_path; they read and write only
+-- pggit's tables, never the user's table or the branch's storage, and evaluate nothing
+-- a user wrote. Both check that the session user owns the table (or is a member of the
+-- owner role): 42501 otherwise.
+-- data_branch_merge_begin: returns the id of data branch `branch` of table `relid`
+--   (42704 none), checks `into` (22004 NULL; 22023 into = branch; 42704 unknown;
+--   55000 deleted; 0A000 it has its own data branch of the table) and locks its branch
+--   row FOR KEY SHARE (before the table, the exception docs/RELIABILITY.md describes).
+-- data_branch_merge_record: records each conflict of `records` (a jsonb array of
+--   {key, base, ours, theirs}) in pggit.data_conflicts with the strategy (and as
+--   resolution unless 'fail'); when `merged`, commits on `into` if anything was applied
+--   or resolved (pggit.commit_changes; returns the commit hash, else NULL) and stamps
+--   the data branch merged_at / merged_commit.
+CREATE OR REPLACE FUNCTION pggit.data_branch_merge_begin(relid oid, branch text, "into" text)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_id bigint;
+    v_owner oid;
+    v_table text;
+    v_into_id bigint;
+    v_into_status text;
+BEGIN
+    IF "into" IS NULL THEN
+        RAISE EXCEPTION 'into and strategy must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_id := pggit.data_branch_lookup(relid, branch);
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner INTO v_table, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_branch_merge_begin.relid;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to merge its data branches', v_table
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF "into" = branch THEN
+        RAISE EXCEPTION 'cannot merge data branch "%" into itself', branch USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT b.id, b.status INTO v_into_id, v_into_status FROM pggit.branches AS b WHERE b.name = "into" FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', "into" USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_into_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot merge into deleted branch "%"', "into" USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pggit.data_branches AS o WHERE o.relid = data_branch_merge_begin.relid
+                                                        AND o.branch_id = v_into_id) THEN
+        RAISE EXCEPTION 'cannot merge into branch "%": it has its own data branch of %', "into", v_table
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'A data branch merges into the table itself (main, or a branch that shares its rows).';
+    END IF;
+    RETURN v_id;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_merge_begin(oid, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_merge_begin(oid, text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_merge_begin(oid, text, text) IS
+    'Internal: checks of a data-branch merge and the into-branch row lock (bookkeeping only).';
+
+CREATE OR REPLACE FUNCTION pggit.data_branch_merge_record(data_branch_id bigint, "into" text, strategy text,
+                                                          records jsonb, inserted bigint, updated bigint,
+                                                          deleted bigint, merged boolean)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    db record;
+    v_schema name;
+    v_relname name;
+    v_owner oid;
+    v_branch text;
+    v_conflicts bigint := coalesce(pg_catalog.jsonb_array_length(records), 0);
+    v_commit text;
+BEGIN
+    SELECT * INTO db FROM pggit.data_branches AS o WHERE o.id = data_branch_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'data branch % does not exist', data_branch_id USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT n.nspname, c.relname, c.relowner INTO v_schema, v_relname, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = db.relid;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table %.% to merge its data branches',
+                pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_relname)
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT b.name INTO v_branch FROM pggit.branches AS b WHERE b.id = db.branch_id;
+    INSERT INTO pggit.data_conflicts (table_schema, table_name, branch, into_branch, strategy, resolution,
+                                      key, base, ours, theirs)
+    SELECT v_schema, v_relname, v_branch, "into", strategy, CASE strategy WHEN 'fail' THEN NULL ELSE strategy END,
+           r.value -> 'key', r.value -> 'base', r.value -> 'ours', r.value -> 'theirs'
+      FROM pg_catalog.jsonb_array_elements(coalesce(records, '[]')) WITH ORDINALITY AS r(value, o)
+     ORDER BY r.o;
+    IF NOT merged THEN
+        RETURN NULL;
+    END IF;
+    IF inserted + updated + deleted + v_conflicts > 0 THEN
+        v_commit := pggit.commit_changes("into", pg_catalog.format(
+            'merge data branch "%s" of %s into "%s" (strategy %s): %s inserted, %s updated, %s deleted, %s conflicts',
+            v_branch, pg_catalog.format('%I.%I', v_schema, v_relname), "into", strategy, inserted, updated, deleted,
+            v_conflicts));
+    END IF;
+    UPDATE pggit.data_branches AS o
+       SET merged_at = pg_catalog.clock_timestamp(), merged_commit = v_commit
+     WHERE o.id = db.id;
+    RETURN v_commit;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_merge_record(bigint, text, text, jsonb, bigint, bigint, bigint, boolean)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_merge_record(bigint, text, text, jsonb, bigint, bigint, bigint, boolean)
+    TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_merge_record(bigint, text, text, jsonb, bigint, bigint, bigint, boolean) IS
+    'Internal: bookkeeping of a data-branch merge (conflicts, commit, merged_at); writes pggit''s tables only.';
+
+-- from sql/functions/databranches/data_branch_write_check.sql (new: function pggit.data_branch_write_check())
+-- pggit.data_branch_write_check() -> trigger
+--
+-- The function of the statement-level trigger pggit_data_branch_check (BEFORE INSERT OR
+-- UPDATE OR DELETE ... FOR EACH STATEMENT) of every data branch's view. TG_ARGV[0] is
+-- the OID of the branched table. Promises: a write statement on a data branch goes on
+-- only when the writing role holds, at that moment, the same privilege (INSERT, UPDATE
+-- or DELETE) on the table itself; otherwise it fails with
+-- 42501 'permission denied for table <table>' before any row is written. So a REVOKE
+-- on the table takes effect on its branches at once, and a GRANT does too.
+-- SECURITY INVOKER (the check is about the caller), pinned search_path, reads nothing
+-- but the privilege catalog. One call per statement, not per row.
+CREATE OR REPLACE FUNCTION pggit.data_branch_write_check()
+RETURNS trigger
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_rel oid := TG_ARGV[0]::oid;
+BEGIN
+    IF NOT pg_catalog.has_table_privilege(v_rel, TG_OP) THEN
+        RAISE EXCEPTION 'permission denied for table %', v_rel::pg_catalog.regclass
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('Writing data branch %s.%s needs %s on the table.',
+                                             pg_catalog.quote_ident(TG_TABLE_SCHEMA),
+                                             pg_catalog.quote_ident(TG_TABLE_NAME), TG_OP);
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.data_branch_write_check() IS
+    'Trigger of data-branch views: a write statement needs the same privilege on the branched table, checked live (42501).';
+
+-- from sql/functions/databranches/data_equal.sql (new: function pggit.data_equal(relid oid, columns name[], a text, b text))
+-- pggit.data_equal(relid oid, columns name[], a text, b text) -> text
+--
+-- Promises: the SQL condition "the rows a and b hold equal values in `columns`" for
+-- the columns of table `relid`, for the SQL data branches generate (diff, merge):
+--   a."c" IS NOT DISTINCT FROM b."c" AND ...
+-- comparing by the type's own equality: the `=` of the default btree operator class
+-- of the column's type (of its base type for a domain; enums and ranges; arrays whose
+-- element type has one), when that class is pg_catalog's, so numeric 1.0 equals 1.000,
+-- float -0 equals 0 and char(3) 'a' equals 'a  '. A type without such an equality
+-- (json, xml, geometric types, composites, types of other schemas) compares by its
+-- text form: a."c"::text IS NOT DISTINCT FROM b."c"::text. An empty array gives 'true'.
+-- Reads pg_catalog only; the condition it returns resolves only pg_catalog operators
+-- when run with a search_path of pg_catalog first (diff and merge pin theirs).
+CREATE OR REPLACE FUNCTION pggit.data_equal(relid oid, columns name[], a text, b text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+WITH RECURSIVE cols AS (
+    SELECT u.o, u.n, at.atttypid AS typ
+      FROM pg_catalog.unnest(columns) WITH ORDINALITY AS u(n, o)
+      JOIN pg_catalog.pg_attribute AS at ON at.attrelid = data_equal.relid AND at.attname = u.n
+), base AS (  -- domains down to their base type
+    SELECT c.o, c.typ FROM cols AS c
+    UNION ALL
+    SELECT b.o, t.typbasetype FROM base AS b JOIN pg_catalog.pg_type AS t ON t.oid = b.typ WHERE t.typtype = 'd'
+), resolved AS (
+    SELECT b.o, t.oid AS typ, t.typtype, t.typelem, t.typsubscript
+      FROM base AS b JOIN pg_catalog.pg_type AS t ON t.oid = b.typ WHERE t.typtype <> 'd'
+), verdict AS (
+    SELECT r.o,
+           CASE WHEN r.typtype IN ('e', 'r', 'm') THEN true
+                WHEN r.typtype = 'c' THEN false
+                ELSE EXISTS (
+                    SELECT 1 FROM pg_catalog.pg_opclass AS oc
+                      JOIN pg_catalog.pg_am AS am ON am.oid = oc.opcmethod
+                     WHERE am.amname = 'btree' AND oc.opcdefault
+                       AND oc.opcnamespace = 'pg_catalog'::pg_catalog.regnamespace
+                       AND (oc.opcintype = x.typ
+                            OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast AS k
+                                        WHERE k.castsource = x.typ AND k.casttarget = oc.opcintype
+                                          AND k.castmethod = 'b')))
+           END AS typed
+      FROM resolved AS r
+     CROSS JOIN LATERAL (SELECT CASE WHEN r.typsubscript = 'pg_catalog.array_subscript_handler'::pg_catalog.regproc
+                                     THEN r.typelem ELSE r.typ END AS typ) AS x
+)
+SELECT coalesce(pg_catalog.string_agg(
+           CASE WHEN v.typed THEN pg_catalog.format('%s.%I IS NOT DISTINCT FROM %s.%I', a, c.n, b, c.n)
+                ELSE pg_catalog.format('%s.%I::text IS NOT DISTINCT FROM %s.%I::text', a, c.n, b, c.n) END,
+           ' AND ' ORDER BY c.o), 'true')
+  FROM cols AS c JOIN verdict AS v ON v.o = c.o
+$function$;
+
+COMMENT ON FUNCTION pggit.data_equal(oid, name[], text, text) IS
+    'SQL condition: rows a and b are equal in the given columns by each type''s equality (text form without one).';
+
+-- from sql/functions/databranches/data_table_sync.sql (new: function pggit.data_table_added_columns(relid oid), changed: function pggit.data_table_sync(relid oid))
+-- pggit.data_table_added_columns(relid oid) -> TABLE(name name, type_sql text, default_sql text, identity "char")
+-- pggit.data_table_sync(relid oid) -> void
+--
+-- Promises: together (called by the event trigger pggit_data_branch_ddl, see
+-- pggit.on_data_ddl_command_end) they bring the data branches of branched table `relid`
+-- up to date with its columns after an ALTER TABLE, or refuse the change:
+--   * columns and primary key unchanged (indexes, constraints, defaults, comments,
+--     storage...): nothing to do;
+--   * only columns added at the end (ADD COLUMN): data_table_added_columns lists them
+--     (name, type, the table's default, identity); the event trigger adds each to every
+--     branch's delta and base tables with the table's default, so their rows get the
+--     value the table's rows got, then drops the default there, AS THE TABLE'S OWNER
+--     (the default, a domain's checks: code the owner put on the table never runs with
+--     more rights than the owner's); then data_table_sync records the new columns and
+--     regenerates views, write functions and the capture function.
+--   * anything else (a column dropped, renamed or retyped, the primary key changed):
+--     data_table_added_columns raises 2BP01 dependent_objects_still_exist naming the
+--     blocking data branches, so the statement is rolled back: pggit never lets a branch
+--     silently diverge from its table's shape.
+-- data_table_added_columns: SECURITY INVOKER, reads pg_catalog and pggit.data_tables.
+-- data_table_sync: SECURITY DEFINER (writes pggit.data_tables, creates objects through
+-- data_branch_install and data_table_install; evaluates nothing a user wrote); checks
+-- that the session user owns the table (42501) and that every branch's storage has the
+-- table's columns (55000 otherwise).
+CREATE OR REPLACE FUNCTION pggit.data_table_added_columns(relid oid)
+RETURNS TABLE(name name, type_sql text, default_sql text, identity "char")
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    dt record;
+    v_names name[];
+    v_types text[];
+    v_keys name[];
+    v_n integer;
+    v_reason text;
+    v_branches text;
+BEGIN
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_added_columns.relid;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    SELECT pg_catalog.array_agg(c.name ORDER BY c.attnum), pg_catalog.array_agg(c.type_sql ORDER BY c.attnum)
+      INTO v_names, v_types
+      FROM pggit.data_columns(relid) AS c;
+    v_keys := pggit.data_primary_key(relid);
+    IF v_names = dt.columns AND v_types = dt.column_types AND v_keys IS NOT DISTINCT FROM dt.key_columns THEN
+        RETURN;
+    END IF;
+    v_n := pg_catalog.cardinality(dt.columns);
+
+    IF v_keys IS DISTINCT FROM dt.key_columns THEN
+        v_reason := pg_catalog.format('the primary key (%s) changed', pggit.data_list(dt.key_columns));
+    ELSIF pg_catalog.cardinality(v_names) < v_n OR v_names[1:v_n] <> dt.columns THEN
+        SELECT pg_catalog.format('column "%s" was dropped or renamed', o.name) INTO v_reason
+          FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS o(name, i)
+         WHERE o.name IS DISTINCT FROM v_names[o.i] ORDER BY o.i LIMIT 1;
+    ELSIF v_types[1:v_n] <> dt.column_types THEN
+        SELECT pg_catalog.format('column "%s" changed type from %s to %s', o.name, o.type_sql, v_types[o.i])
+          INTO v_reason
+          FROM ROWS FROM (pg_catalog.unnest(dt.columns), pg_catalog.unnest(dt.column_types)) WITH ORDINALITY AS o(name, type_sql, i)
+         WHERE o.type_sql IS DISTINCT FROM v_types[o.i] ORDER BY o.i LIMIT 1;
+    END IF;
+    IF v_reason IS NOT NULL THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('"%s" (%I.%I)', br.name, db.relation_schema, db.relation_name),
+                                     ', ' ORDER BY db.id)
+          INTO v_branches
+          FROM pggit.data_branches AS db JOIN pggit.branches AS br ON br.id = db.branch_id
+         WHERE db.relid = data_table_added_columns.relid;
+        RAISE EXCEPTION 'cannot alter table %: its data branches % cannot carry this change (%)',
+                relid::pg_catalog.regclass, v_branches, v_reason
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'Data branches carry ADD COLUMN only. Merge or drop them (pggit.merge_data_branch, '
+                         'pggit.drop_data_branch) first.';
+    END IF;
+    RETURN QUERY SELECT c.name, c.type_sql, c.default_sql, c.identity
+                   FROM pggit.data_columns(relid) AS c
+                  WHERE c.name <> ALL (dt.columns)
+                  ORDER BY c.attnum;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.data_table_added_columns(oid) IS
+    'Internal: columns added to a branched table since its data branches last synced; 2BP01 for changes they cannot carry.';
+
+CREATE OR REPLACE FUNCTION pggit.data_table_sync(relid oid)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    dt record;
+    v_names name[];
+    v_types text[];
+    v_missing text;
+    b record;
+BEGIN
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_sync.relid FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF NOT pg_catalog.pg_has_role(session_user, (SELECT c.relowner FROM pg_catalog.pg_class AS c
+                                                  WHERE c.oid = data_table_sync.relid), 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table %', relid::pg_catalog.regclass USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM pggit.data_table_added_columns(relid);  -- raises 2BP01 for a change branches cannot carry
+    SELECT pg_catalog.array_agg(c.name ORDER BY c.attnum), pg_catalog.array_agg(c.type_sql ORDER BY c.attnum)
+      INTO v_names, v_types
+      FROM pggit.data_columns(relid) AS c;
+    IF v_names = dt.columns AND v_types = dt.column_types THEN
+        RETURN;
+    END IF;
+    SELECT pg_catalog.format('%s.%s', s.storage, pg_catalog.quote_ident(n.name)) INTO v_missing
+      FROM pggit.data_branches AS db
+     CROSS JOIN LATERAL pg_catalog.unnest(ARRAY['d' || db.id, 'b' || db.id]) AS s(storage)
+     CROSS JOIN LATERAL pg_catalog.unnest(v_names) AS n(name)
+     WHERE db.relid = data_table_sync.relid
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
+                        WHERE a.attrelid = pg_catalog.to_regclass('pggit_data.' || s.storage)
+                          AND a.attname = n.name AND NOT a.attisdropped)
+     LIMIT 1;
+    IF v_missing IS NOT NULL THEN
+        RAISE EXCEPTION 'data branch storage pggit_data.% lacks a column of %', v_missing, relid::pg_catalog.regclass
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    UPDATE pggit.data_tables AS t SET columns = v_names, column_types = v_types WHERE t.relid = data_table_sync.relid;
+    FOR b IN SELECT db.id FROM pggit.data_branches AS db WHERE db.relid = data_table_sync.relid ORDER BY db.id LOOP
+        PERFORM pggit.data_branch_install(b.id);
+    END LOOP;
+    PERFORM pggit.data_table_install(relid);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_table_sync(oid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_table_sync(oid) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_table_sync(oid) IS
+    'Internal: records columns added to a branched table (its storage already carries them) and regenerates its data branches.';
+
+-- from sql/functions/databranches/data_table_install.sql (changed: function pggit.data_table_install(relid oid))
+-- pggit.data_table_install(relid oid) -> void
+--
+-- Promises: makes the pre-image capture on branched table `relid` match its live
+-- data branches (pggit.data_branches), so that main keeps exactly the pre-images some
+-- branch still needs:
+--   * with no data branch left: drops the capture triggers and function (the table
+--     is then exactly as before its first branch: no trigger, no overhead) and its
+--     pggit.data_tables row;
+--   * otherwise (re)writes pggit_data.c<relid>(), a statement-level trigger function
+--     with one block of static SQL per branch (plans cached per session), and creates
+--     the triggers if missing:
+--       AFTER INSERT  (NEW TABLE pggit_new)                  absent markers
+--       AFTER UPDATE  (OLD TABLE pggit_old, NEW TABLE pggit_new)  pre-images (+ markers
+--                                                               for keys new to main)
+--       AFTER DELETE  (OLD TABLE pggit_old)                  pre-images
+--       BEFORE TRUNCATE                                      every row as pre-image
+--     For each branch, a pre-image goes to the branch's delta table as state c
+--     (INSERT ... ON CONFLICT DO NOTHING: only the first change of a key after the
+--     branch point is kept, and nothing when the branch already wrote the key); when
+--     the branch had written the key (states w, d) the pre-image is its merge base
+--     and goes to the base table instead (first one kept). A key new to main gets an
+--     absent marker (state a) so the branch keeps not seeing it.
+--   The function's text names the live branches, and PostgreSQL looks a trigger's
+--   function up in the catalog on every call, so a writer sees a branch created after
+--   its snapshot was taken: the capture never misses a branch. Callers hold SHARE ROW
+--   EXCLUSIVE on the table, so no write is in flight while the branch set changes.
+-- Rights (level 5): the capture function is SECURITY DEFINER owned by the table's
+-- owner (it writes the owner's storage whoever writes the table, as the owner's own
+-- trigger would); this function (SECURITY DEFINER) only creates and drops it and the
+-- triggers, evaluating nothing a user wrote.
+-- Internal; EXECUTE not granted.
+CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    dt record;
+    v_table text;
+    v_function text := pg_catalog.format('pggit_data.%I', 'c' || relid);
+    v_old text := '';
+    v_new text := '';
+    v_truncate text := '';
+    v_delta text;
+    v_base text;
+    v_body text;
+    v_id bigint;
+BEGIN
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_table
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_table_install.relid;
+
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_branches AS db WHERE db.relid = data_table_install.relid) THEN
+        IF v_table IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_insert ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_update ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_delete ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_truncate ON %s', v_table);
+        END IF;
+        EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s()', v_function);
+        DELETE FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+        RETURN;
+    END IF;
+
+    FOR v_id IN SELECT db.id FROM pggit.data_branches AS db
+                 WHERE db.relid = data_table_install.relid ORDER BY db.id LOOP
+        v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
+        v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
+        v_old := v_old || pg_catalog.format($sql$
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM pggit_old AS o ON CONFLICT DO NOTHING;
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM pggit_old AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'));
+        v_new := v_new || pg_catalog.format($sql$
+            INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n ON CONFLICT DO NOTHING;
+            INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n
+              JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
+            pggit.data_key_match(dt.key_columns, 'd', 'n'));
+        v_truncate := v_truncate || pg_catalog.format($sql$
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM %6$s AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM %6$s AS o ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'), v_table);
+    END LOOP;
+
+    v_body := pg_catalog.format($body$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN%3$s
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN%1$s
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT 1 FROM pggit_new AS n
+                        WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %4$s)) THEN
+            RETURN NULL;
+        END IF;
+    END IF;%2$s
+    RETURN NULL;
+END
+$body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n'));
+
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+    -- Runs as the table's owner (who owns the storage it writes), never as pggit's owner.
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function,
+        (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class AS c
+          WHERE c.oid = data_table_install.relid));
+
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS g
+                    WHERE g.tgrelid = data_table_install.relid AND g.tgname = 'pggit_data_capture_update') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_insert AFTER INSERT ON %s'
+            ' REFERENCING NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_update AFTER UPDATE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+            v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_delete AFTER DELETE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_truncate BEFORE TRUNCATE ON %s'
+            ' FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+    END IF;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_table_install(oid) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_table_install(oid) IS
+    'Internal: (re)writes a branched table''s pre-image capture for its live data branches, or removes it.';
+
+-- from sql/functions/databranches/on_data_ddl_command_end.sql (changed: function pggit.on_data_ddl_command_end())
+-- pggit.on_data_ddl_command_end() -> event_trigger
+--
+-- The function of event trigger pggit_data_branch_ddl (ON ddl_command_end WHEN TAG IN
+-- ('ALTER TABLE')). Promises: after every ALTER TABLE statement, each branched table
+-- it touched is brought up to date (see pggit.data_table_sync): columns added to the
+-- table are added to every branch's storage, with the table's default so existing
+-- branch rows get it, and a change branches cannot carry is refused (2BP01, naming the
+-- branches; the statement rolls back). Costs one EXISTS on an empty pggit.data_tables
+-- when nothing is branched.
+-- Rights (level 5): SECURITY INVOKER, so it runs as the role that ran the ALTER TABLE;
+-- the storage's ADD COLUMN, which evaluates the column's default and its domain's
+-- checks on the branch's rows, runs as the table's owner (pggit.data_act_as_owner),
+-- never with more rights than the role that ran the DDL. Only the bookkeeping
+-- (pggit.data_table_sync) runs as pggit's owner. Internal; EXECUTE not granted.
+CREATE OR REPLACE FUNCTION pggit.on_data_ddl_command_end()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_relid oid;
+    v_role text;
+    v_switched boolean;
+    r record;
+    b record;
+    v_storage text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_tables) THEN
+        RETURN;
+    END IF;
+    FOR v_relid IN SELECT DISTINCT c.objid
+                     FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+                     JOIN pggit.data_tables AS t ON t.relid = c.objid
+                    WHERE c.classid = 'pg_catalog.pg_class'::regclass
+                    ORDER BY 1 LOOP
+        v_switched := false;
+        v_role := NULL;
+        FOR r IN SELECT * FROM pggit.data_table_added_columns(v_relid) LOOP
+            IF NOT v_switched THEN
+                v_role := pggit.data_act_as_owner(v_relid);
+                v_switched := true;
+            END IF;
+            FOR b IN SELECT db.id FROM pggit.data_branches AS db WHERE db.relid = v_relid ORDER BY db.id LOOP
+                FOREACH v_storage IN ARRAY ARRAY['d' || b.id, 'b' || b.id] LOOP
+                    EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ADD COLUMN %I %s%s', v_storage, r.name,
+                        r.type_sql,
+                        CASE WHEN r.default_sql IS NOT NULL AND r.identity = '' THEN ' DEFAULT ' || r.default_sql
+                             ELSE '' END);
+                    EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ALTER COLUMN %I DROP DEFAULT', v_storage,
+                                              r.name);
+                END LOOP;
+            END LOOP;
+        END LOOP;
+        IF v_role IS NOT NULL THEN
+            PERFORM pg_catalog.set_config('role', v_role, true);
+        END IF;
+        PERFORM pggit.data_table_sync(v_relid);
+    END LOOP;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.on_data_ddl_command_end() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.on_data_ddl_command_end() IS
+    'Event trigger pggit_data_branch_ddl: carries ADD COLUMN to data branches (as the table''s owner), refuses changes they cannot carry.';
+
+-- from sql/functions/databranches/on_data_ddl_command_start.sql (new: function pggit.on_data_ddl_command_start())
+-- pggit.on_data_ddl_command_start() -> event_trigger
+--
+-- The function of event trigger pggit_data_branch_ddl_start (ON ddl_command_start WHEN
+-- TAG IN ('ALTER TABLE')). Promises: before an ALTER TABLE locks its table, the views of
+-- the data branches of every branched table whose name the statement's text mentions
+-- are locked ACCESS EXCLUSIVE (in table OID, then data branch order). Readers and
+-- writers of a branch view lock the view before the table; the ALTER TABLE locks the
+-- table and then, carrying ADD COLUMN over (pggit.on_data_ddl_command_end), the view:
+-- without this the two orders deadlock (40P01, detected only after deadlock_timeout).
+-- So the view comes first for both (docs/RELIABILITY.md, lock order). A statement that
+-- does not name the table (dynamic SQL in a function) gets no early lock and relies on
+-- deadlock detection as before. Costs one EXISTS on an empty pggit.data_tables when
+-- nothing is branched. Views the role may not lock (no USAGE on their schema, no
+-- UPDATE on them) are skipped.
+-- SECURITY INVOKER (runs as the role that runs the DDL; PUBLIC may lock a branch view,
+-- it holds the table's privileges checked live). Internal; EXECUTE not granted.
+CREATE OR REPLACE FUNCTION pggit.on_data_ddl_command_start()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_query text;
+    r record;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_tables) THEN
+        RETURN;
+    END IF;
+    v_query := pg_catalog.lower(pg_catalog.current_query());
+    FOR r IN SELECT db.relation_schema, db.relation_name
+               FROM pggit.data_branches AS db
+               JOIN pg_catalog.pg_class AS c ON c.oid = db.relid
+              WHERE pg_catalog.strpos(v_query, pg_catalog.lower(c.relname::text)) > 0
+                AND pg_catalog.has_schema_privilege(db.relation_schema, 'USAGE')
+                AND EXISTS (SELECT 1 FROM pg_catalog.pg_class AS v
+                             JOIN pg_catalog.pg_namespace AS n ON n.oid = v.relnamespace
+                            WHERE n.nspname = db.relation_schema AND v.relname = db.relation_name
+                              AND pg_catalog.has_table_privilege(v.oid, 'UPDATE'))
+              ORDER BY db.relid, db.id LOOP
+        EXECUTE pg_catalog.format('LOCK TABLE %I.%I IN ACCESS EXCLUSIVE MODE', r.relation_schema, r.relation_name);
+    END LOOP;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.on_data_ddl_command_start() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.on_data_ddl_command_start() IS
+    'Event trigger pggit_data_branch_ddl_start: locks the branch views of a table an ALTER TABLE names before the table (lock order).';
+
+-- function pggit.data_branch_lookup(relid oid, branch text): comment and grants as sql/functions defines them
+REVOKE ALL ON FUNCTION pggit.data_branch_lookup(relid oid, branch text) FROM CURRENT_USER;
+REVOKE ALL ON FUNCTION pggit.data_branch_lookup(relid oid, branch text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_lookup(relid oid, branch text) TO CURRENT_USER;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_lookup(relid oid, branch text) TO PUBLIC;
+
+-- function pggit.data_table_sync(relid oid): comment and grants as sql/functions defines them
+REVOKE ALL ON FUNCTION pggit.data_table_sync(relid oid) FROM CURRENT_USER;
+REVOKE ALL ON FUNCTION pggit.data_table_sync(relid oid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_table_sync(relid oid) TO CURRENT_USER;
+GRANT EXECUTE ON FUNCTION pggit.data_table_sync(relid oid) TO PUBLIC;
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 5';
