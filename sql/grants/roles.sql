@@ -21,7 +21,10 @@
 --                 delete_branch, checkout (level 2's and level 4's overload),
 --                 generate_trinity_id, create/merge/drop_data_branch (these also require
 --                 owning the table); level 4: tag, merge, resolve_conflict,
---                 merge_continue, merge_abort, apply_migration, revert, settle_checkout.
+--                 merge_continue, merge_abort, apply_migration, revert, settle_checkout;
+--                 level 5: data_act_as_owner, data_branch_merge_begin/record and
+--                 data_table_sync (so ALTER TABLE of a table that has data branches needs
+--                 pggit_writer too, like creating them).
 --   pggit_admin   pggit_writer, plus pause_tracking / resume_tracking.
 --   PUBLIC        loses EXECUTE on the writing and admin functions (at install, PUBLIC
 --                 has it: level 1's contract lets every role commit); SELECT on
@@ -77,7 +80,11 @@ BEGIN
                              'pause_tracking', 'resume_tracking',
                              -- level 4
                              'merge', 'resolve_conflict', 'merge_continue', 'merge_abort',
-                             'apply_migration', 'revert', 'settle_checkout')
+                             'apply_migration', 'revert', 'settle_checkout',
+                             -- level 5: helpers merge_data_branch and ALTER TABLE of a
+                             -- branched table call with the caller's rights
+                             'data_act_as_owner', 'data_branch_merge_begin',
+                             'data_branch_merge_record', 'data_table_sync')
     LOOP
         EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f.fn);
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %I', f.fn, f.grantee);

@@ -7,16 +7,92 @@
 -- ====================================================================
 
 -- ---- data branches ----
+-- Back to level 4: branch objects owned by pggit's owner, plain views with the grants
+-- copied from the table, storage private; no ddl_command_start lock.
+DROP EVENT TRIGGER IF EXISTS pggit_data_branch_ddl_start;
+
+DO $migrate$
+DECLARE
+    r record;
+    g record;
+    v_pggit text := (SELECT pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(n.nspowner))
+                       FROM pg_catalog.pg_namespace AS n WHERE n.nspname = 'pggit');
+    v_view text;
+    v_table text;
+    v_storage text;
+BEGIN
+    FOR r IN SELECT db.id, db.relid, db.relation_schema, db.relation_name, dt.columns, dt.key_columns, c.relowner, c.relacl
+               FROM pggit.data_branches AS db
+               JOIN pggit.data_tables AS dt ON dt.relid = db.relid
+               JOIN pg_catalog.pg_class AS c ON c.oid = db.relid
+              ORDER BY db.id LOOP
+        v_view := pg_catalog.format('%I.%I', r.relation_schema, r.relation_name);
+        v_table := r.relid::pg_catalog.regclass::text;
+        EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_branch_check ON %s', v_view);
+        EXECUTE pg_catalog.format('ALTER VIEW %s OWNER TO %s', v_view, v_pggit);
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE VIEW %s AS'
+            ' SELECT %s FROM pggit_data.%I AS d WHERE d._pggit_state IN (''w'', ''c'')'
+            ' UNION ALL'
+            ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM pggit_data.%I AS d WHERE %s)',
+            v_view, pggit.data_list(r.columns, 'd'), 'd' || r.id,
+            pggit.data_list(r.columns, 't'), v_table, 'd' || r.id, pggit.data_key_match(r.key_columns, 'd', 't'));
+        EXECUTE pg_catalog.format('ALTER VIEW %s RESET (security_invoker)', v_view);
+        EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC', v_view);
+        EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %s', v_view,
+            CASE WHEN r.relowner = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.relowner)) END);
+        FOR g IN SELECT a.grantee, a.privilege_type FROM pg_catalog.aclexplode(r.relacl) AS a
+                  WHERE a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE') AND a.grantee <> r.relowner LOOP
+            EXECUTE pg_catalog.format('GRANT %s ON %s TO %s', g.privilege_type, v_view,
+                CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END);
+        END LOOP;
+        EXECUTE pg_catalog.format('ALTER FUNCTION pggit_data.%I() OWNER TO %s', 'w' || r.id, v_pggit);
+        FOREACH v_storage IN ARRAY ARRAY['d' || r.id, 'b' || r.id] LOOP
+            EXECUTE pg_catalog.format('DROP POLICY IF EXISTS pggit_table_readers ON pggit_data.%I', v_storage);
+            EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I DISABLE ROW LEVEL SECURITY', v_storage);
+            EXECUTE pg_catalog.format('REVOKE ALL ON pggit_data.%I FROM PUBLIC', v_storage);
+            EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I OWNER TO %s', v_storage, v_pggit);
+        END LOOP;
+    END LOOP;
+    FOR r IN SELECT dt.relid FROM pggit.data_tables AS dt
+              WHERE pg_catalog.to_regprocedure(pg_catalog.format('pggit_data.%I()', 'c' || dt.relid)) IS NOT NULL LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION pggit_data.%I() OWNER TO %s', 'c' || r.relid, v_pggit);
+    END LOOP;
+END
+$migrate$;
+
+REVOKE USAGE ON SCHEMA pggit_data FROM PUBLIC;
 -- (end of data branches)
 
 -- ---- generated sql and merge ----
+DROP TRIGGER objects_record_details ON pggit.objects;
+CREATE TRIGGER objects_record_details
+    AFTER INSERT OR UPDATE ON pggit.objects
+    FOR EACH ROW WHEN (NEW.kind = 'table' AND NEW.objid IS NOT NULL)
+    EXECUTE FUNCTION pggit.record_object_details();
+UPDATE pggit.object_details SET details = details - 'own' WHERE details ? 'own';
+DELETE FROM pggit.object_details WHERE details = '{}'::jsonb;  -- level 4 has no such row
+DROP EVENT TRIGGER pggit_record_owners;
+DROP TRIGGER refs_name_guard ON pggit.tags;
+DROP TRIGGER refs_name_guard ON pggit.branches;
+-- the tags level 5 renamed at upgrade get their names back (level 4 allowed them)
+UPDATE pggit.tags AS g SET name = r.old_name
+  FROM pggit.renamed_tags AS r
+ WHERE g.name = r.new_name AND g.commit_hash = r.commit_hash
+   AND NOT EXISTS (SELECT FROM pggit.tags AS o WHERE o.name = r.old_name);
+DROP TABLE pggit.renamed_tags;
 -- (end of generated sql and merge)
 
 -- ---- tracking, history and install ----
+-- Level 4's grants: SELECT to PUBLIC on every table again. REVOKE of a table privilege
+-- also revokes the column privileges level 5 gave. pggit_reader's grants go (a database
+-- where sql/grants/roles.sql ran gets them back: pggit-sql rollback runs it again);
+-- the roles themselves stay (cluster-wide).
+REVOKE SELECT ON TABLE pggit.history, pggit.objects, pggit.blobs, pggit.object_details, pggit.merge_conflicts,
+    pggit.data_conflicts, pggit.checkouts FROM PUBLIC, pggit_reader;
+GRANT SELECT ON TABLE pggit.history, pggit.objects, pggit.blobs, pggit.object_details, pggit.merge_conflicts,
+    pggit.data_conflicts, pggit.checkouts TO PUBLIC;
 -- (end of tracking, history and install)
 
 -- ---- functions (generated) ----
--- new in level 5: function pggit.split_statements(sql text)
-DROP FUNCTION pggit.split_statements(sql text);
-
-COMMENT ON SCHEMA pggit IS 'pggit-sql level 4';
+-- (regenerate: tools/regen_level.py)

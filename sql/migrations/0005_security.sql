@@ -10,182 +10,239 @@
 -- ====================================================================
 
 -- ---- data branches ----
+-- Level 5 (docs/security/data-branches.md): the objects of a data branch belong to its
+-- table's owner; branch views are security_invoker and checked live against the table;
+-- storage is readable only by roles that may SELECT the table; ALTER TABLE locks branch
+-- views before the table. Existing data branches are migrated here; the functions
+-- below (generated) create new ones this way.
+GRANT USAGE ON SCHEMA pggit_data TO PUBLIC;
+
+-- Stubs so that triggers can name them now; the generated part below defines them.
+CREATE OR REPLACE FUNCTION pggit.data_branch_write_check() RETURNS trigger LANGUAGE plpgsql
+    AS $stub$BEGIN RAISE EXCEPTION 'pggit level 5 is being installed'; END$stub$;
+CREATE OR REPLACE FUNCTION pggit.on_data_ddl_command_start() RETURNS event_trigger LANGUAGE plpgsql
+    AS $stub$BEGIN RETURN; END$stub$;
+
+CREATE EVENT TRIGGER pggit_data_branch_ddl_start ON ddl_command_start
+    WHEN TAG IN ('ALTER TABLE')
+    EXECUTE FUNCTION pggit.on_data_ddl_command_start();
+COMMENT ON EVENT TRIGGER pggit_data_branch_ddl_start IS
+    'pggit: locks the branch views of a table an ALTER TABLE names before the table (lock order).';
+
+DO $migrate$
+DECLARE
+    r record;
+    g record;
+    v_owner text;
+    v_view text;
+    v_table text;
+    v_storage text;
+BEGIN
+    FOR r IN SELECT db.id, db.relid, db.relation_schema, db.relation_name, dt.columns, dt.key_columns, c.relowner
+               FROM pggit.data_branches AS db
+               JOIN pggit.data_tables AS dt ON dt.relid = db.relid
+               JOIN pg_catalog.pg_class AS c ON c.oid = db.relid
+              ORDER BY db.id LOOP
+        v_owner := pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.relowner));
+        v_view := pg_catalog.format('%I.%I', r.relation_schema, r.relation_name);
+        v_table := r.relid::pg_catalog.regclass::text;
+        FOREACH v_storage IN ARRAY ARRAY['d' || r.id, 'b' || r.id] LOOP
+            EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I OWNER TO %s', v_storage, v_owner);
+            EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ENABLE ROW LEVEL SECURITY', v_storage);
+            EXECUTE pg_catalog.format(
+                'CREATE POLICY pggit_table_readers ON pggit_data.%I FOR SELECT TO PUBLIC'
+                ' USING (pg_catalog.has_table_privilege(%s::pg_catalog.oid, ''SELECT''))', v_storage, r.relid);
+            EXECUTE pg_catalog.format('GRANT SELECT ON pggit_data.%I TO PUBLIC', v_storage);
+        END LOOP;
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE VIEW %s WITH (security_invoker = true) AS'
+            ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM pggit_data.%I AS d WHERE %s)'
+            ' UNION ALL'
+            ' SELECT %s FROM pggit_data.%I AS d WHERE d._pggit_state IN (''w'', ''c'')'
+            ' AND NOT pg_catalog.row_security_active(%s::pg_catalog.oid)'
+            ' UNION ALL'
+            ' SELECT %s FROM pggit_data.%I AS d WHERE d._pggit_state IN (''w'', ''c'')'
+            ' AND pg_catalog.row_security_active(%s::pg_catalog.oid)'
+            ' AND EXISTS (SELECT 1 FROM %s AS r WHERE %s)',
+            v_view, pggit.data_list(r.columns, 't'), v_table, 'd' || r.id, pggit.data_key_match(r.key_columns, 'd', 't'),
+            pggit.data_list(r.columns, 'd'), 'd' || r.id, r.relid,
+            pggit.data_list(r.columns, 'd'), 'd' || r.id, r.relid, v_table, pggit.data_key_match(r.key_columns, 'r', 'd'));
+        EXECUTE pg_catalog.format(
+            'CREATE TRIGGER pggit_data_branch_check BEFORE INSERT OR UPDATE OR DELETE ON %s'
+            ' FOR EACH STATEMENT EXECUTE FUNCTION pggit.data_branch_write_check(%L)', v_view, r.relid);
+        EXECUTE pg_catalog.format('ALTER VIEW %s OWNER TO %s', v_view, v_owner);
+        FOR g IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_class AS v
+                  CROSS JOIN LATERAL pg_catalog.aclexplode(v.relacl) AS a
+                  WHERE v.oid = v_view::pg_catalog.regclass AND a.grantee <> v.relowner LOOP
+            EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM %s', v_view,
+                CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END);
+        END LOOP;
+        EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', v_view);
+        EXECUTE pg_catalog.format('ALTER FUNCTION pggit_data.%I() OWNER TO %s', 'w' || r.id, v_owner);
+    END LOOP;
+    FOR r IN SELECT dt.relid, c.relowner FROM pggit.data_tables AS dt JOIN pg_catalog.pg_class AS c ON c.oid = dt.relid
+              WHERE pg_catalog.to_regprocedure(pg_catalog.format('pggit_data.%I()', 'c' || dt.relid)) IS NOT NULL LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION pggit_data.%I() OWNER TO %I', 'c' || r.relid,
+                                  pg_catalog.pg_get_userbyid(r.relowner));
+    END LOOP;
+END
+$migrate$;
 -- (end of data branches)
 
 -- ---- generated sql and merge ----
+-- Owners (issue 11 item 5): objects_record_details now records, for every tracked
+-- kind generate_migration can create, the owner and privileges by role name (the key
+-- "own" of pggit.object_details, pggit.owner_details); tables keep their details beside it.
+DROP TRIGGER objects_record_details ON pggit.objects;
+CREATE TRIGGER objects_record_details
+    AFTER INSERT OR UPDATE ON pggit.objects
+    FOR EACH ROW WHEN (NEW.objid IS NOT NULL
+                       AND NEW.kind IN ('table', 'view', 'materialized view', 'sequence', 'function', 'procedure',
+                                        'type', 'domain', 'schema'))
+    EXECUTE FUNCTION pggit.record_object_details();
+-- the owners and privileges of the objects live at upgrade, under their registry rows'
+-- (identity, hash) (pggit.owner_details is defined below, with the functions: this is
+-- its query, once)
+WITH live AS (
+    SELECT DISTINCT ON (o.identity, o.hash) o.identity, o.hash, x.owner, x.acl
+      FROM pggit.objects AS o
+      CROSS JOIN LATERAL (
+          SELECT c.relowner AS owner, c.relacl AS acl FROM pg_catalog.pg_class AS c
+           WHERE o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = o.objid
+          UNION ALL
+          SELECT p.proowner, p.proacl FROM pg_catalog.pg_proc AS p
+           WHERE o.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid = o.objid
+          UNION ALL
+          SELECT t.typowner, t.typacl FROM pg_catalog.pg_type AS t
+           WHERE o.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND t.oid = o.objid
+          UNION ALL
+          SELECT n.nspowner, n.nspacl FROM pg_catalog.pg_namespace AS n
+           WHERE o.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND n.oid = o.objid) AS x
+     WHERE o.objid IS NOT NULL AND o.dropped_at IS NULL
+       AND o.kind IN ('table', 'view', 'materialized view', 'sequence', 'function', 'procedure', 'type', 'domain',
+                      'schema')
+     ORDER BY o.identity, o.hash, o.id DESC
+)
+INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+SELECT l.identity, l.hash, pg_catalog.jsonb_build_object('own', pg_catalog.jsonb_build_object(
+           'o', pg_catalog.pg_get_userbyid(l.owner),
+           'a', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(g.grantee, g.privs, coalesce(g.gprivs, ''))
+                                             ORDER BY g.grantee COLLATE pg_catalog."C")
+                   FROM (SELECT CASE WHEN e.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(e.grantee)::text END
+                                    AS grantee,
+                                pg_catalog.string_agg(e.privilege_type, ',' ORDER BY e.privilege_type COLLATE pg_catalog."C")
+                                    AS privs,
+                                pg_catalog.string_agg(e.privilege_type, ',' ORDER BY e.privilege_type COLLATE pg_catalog."C")
+                                    FILTER (WHERE e.is_grantable) AS gprivs
+                           FROM pg_catalog.aclexplode(l.acl) AS e
+                          GROUP BY e.grantee) AS g)))
+  FROM live AS l
+ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details;
+-- GRANT, REVOKE and ALTER .. OWNER TO record the owner and privileges again (tracking
+-- updates no registry row for a statement that changes no definition).
+-- The functions of the triggers below are new at this level and come with the others
+-- (CREATE OR REPLACE keeps the OID the triggers name): each is made here as a stub
+-- first, because this section runs before the functions.
+CREATE FUNCTION pggit.record_owners() RETURNS event_trigger LANGUAGE plpgsql AS 'BEGIN END';
+CREATE EVENT TRIGGER pggit_record_owners ON ddl_command_end
+    WHEN TAG IN ('GRANT', 'REVOKE', 'ALTER TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER SEQUENCE',
+                 'ALTER FUNCTION', 'ALTER PROCEDURE', 'ALTER ROUTINE', 'ALTER TYPE', 'ALTER DOMAIN', 'ALTER SCHEMA')
+    EXECUTE FUNCTION pggit.record_owners();
+COMMENT ON EVENT TRIGGER pggit_record_owners IS
+    'pggit: records the owner and privileges of tracked objects again after GRANT, REVOKE, ALTER (pggit.object_details).';
+
+-- Tags and branches share one name space (issue 11 item 10). Tags made before this
+-- level that have the name of a branch are renamed (they made the plain name
+-- ambiguous for everyone): to <name>-tag, or <name>-tag-<n> when that is taken, or
+-- renamed-tag-<n> past 255 bytes; each rename is kept in pggit.renamed_tags (the
+-- rollback renames them back) and reported by a NOTICE. refs/tags/<new name> reaches
+-- the commit; the branch keeps the plain name.
+CREATE TABLE pggit.renamed_tags (
+    old_name text NOT NULL,
+    new_name text NOT NULL,
+    commit_hash text COLLATE "C" NOT NULL,
+    renamed_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    CONSTRAINT renamed_tags_pkey PRIMARY KEY (old_name),
+    CONSTRAINT renamed_tags_new_name_key UNIQUE (new_name)
+);
+COMMENT ON TABLE pggit.renamed_tags IS
+    'Tags that level 5 renamed at upgrade because a branch had their name (old name, new name, commit).';
+REVOKE ALL ON TABLE pggit.renamed_tags FROM PUBLIC;
+GRANT SELECT ON TABLE pggit.renamed_tags TO PUBLIC;
+DO $renames$
+DECLARE
+    t record;
+    v_new text;
+    n integer;
+BEGIN
+    FOR t IN SELECT g.name, g.commit_hash FROM pggit.tags AS g
+              WHERE EXISTS (SELECT FROM pggit.branches AS b WHERE b.name = g.name)
+              ORDER BY g.name COLLATE "C" LOOP
+        n := 1;
+        LOOP
+            v_new := t.name || '-tag' || CASE WHEN n = 1 THEN '' ELSE '-' || n::text END;
+            IF pg_catalog.octet_length(v_new) > 255 THEN
+                v_new := 'renamed-tag-' || n::text;
+            END IF;
+            EXIT WHEN NOT EXISTS (SELECT FROM pggit.tags AS g WHERE g.name = v_new)
+                  AND NOT EXISTS (SELECT FROM pggit.branches AS b WHERE b.name = v_new);
+            n := n + 1;
+        END LOOP;
+        UPDATE pggit.tags AS g SET name = v_new WHERE g.name = t.name;
+        INSERT INTO pggit.renamed_tags (old_name, new_name, commit_hash) VALUES (t.name, v_new, t.commit_hash);
+        RAISE NOTICE 'pggit: tag "%" had the name of a branch: renamed to "%" (commit %)', t.name, v_new, t.commit_hash;
+    END LOOP;
+END
+$renames$;
+CREATE FUNCTION pggit.ref_name_guard() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+CREATE TRIGGER refs_name_guard
+    BEFORE INSERT OR UPDATE OF name ON pggit.tags
+    FOR EACH ROW EXECUTE FUNCTION pggit.ref_name_guard();
+CREATE TRIGGER refs_name_guard
+    BEFORE INSERT OR UPDATE OF name ON pggit.branches
+    FOR EACH ROW EXECUTE FUNCTION pggit.ref_name_guard();
 -- (end of generated sql and merge)
 
 -- ---- tracking, history and install ----
+-- Secrets (issue 11, item 6): statement text, definitions and row values in pggit's
+-- tables are readable only by pggit_reader members (and the owner), no longer by PUBLIC.
+-- Metadata stays readable by everyone: commits, branches, tags, trees, merges, data
+-- branches, and the non-secret columns of history, objects and checkouts (column
+-- privileges), so log, get_version and table_versions keep working for every role;
+-- status, show, schema_at, diff and generate_migration read secret columns and fail
+-- with 42501 for a role without pggit_reader. Roles are cluster-wide: created when
+-- missing (as sql/grants/roles.sql does), left in place by the rollback.
+DO $roles$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'pggit_reader') THEN
+        CREATE ROLE pggit_reader NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'pggit_writer') THEN
+        CREATE ROLE pggit_writer NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'pggit_admin') THEN
+        CREATE ROLE pggit_admin NOLOGIN;
+    END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;  -- another database of the cluster created them at the same moment
+END
+$roles$;
+GRANT pggit_reader TO pggit_writer;
+GRANT pggit_writer TO pggit_admin;
+
+REVOKE SELECT ON TABLE pggit.history, pggit.objects, pggit.blobs, pggit.object_details, pggit.merge_conflicts,
+    pggit.data_conflicts, pggit.checkouts FROM PUBLIC;
+GRANT SELECT ON TABLE pggit.history, pggit.objects, pggit.blobs, pggit.object_details, pggit.merge_conflicts,
+    pggit.data_conflicts, pggit.checkouts TO pggit_reader;
+GRANT SELECT (id, object_id, object_kind, object_identity, old_identity, subobject_identity, command_tag, change,
+              old_version, new_version, old_hash, new_hash, role, txid, changed_at, branch, commit_hash,
+              checkout_id)
+    ON TABLE pggit.history TO PUBLIC;
+GRANT SELECT (id, kind, schema_name, object_name, identity, classid, objid, major, minor, patch, hash,
+              partition_parent, created_at, updated_at, dropped_at)
+    ON TABLE pggit.objects TO PUBLIC;
+GRANT SELECT (id, branch, commit_hash, settled_rows, role, txid, checked_out_at) ON TABLE pggit.checkouts TO PUBLIC;
 -- (end of tracking, history and install)
 
 -- ---- functions (generated) ----
--- from sql/functions/sqltext/split_statements.sql (new: function pggit.split_statements(sql text))
--- pggit.split_statements(sql text) -> TABLE(ordinal int, statement text, unterminated boolean)
---
--- Promises: splits `sql` into its top-level statements the way PostgreSQL's lexer (and
--- psql) would, one row per statement in order (ordinal 1, 2, ...). A statement is the
--- text between two top-level semicolons, without the semicolon, with surrounding
--- whitespace trimmed; comments inside it are kept. Pieces holding only whitespace and
--- comments are not statements and give no row. NULL or '' gives no row.
---
--- Recognised, so that a `;` inside them never splits: 'string' ('' inside), E'string'
--- (backslash escapes), "identifier" ("" inside), $tag$ dollar quotes $tag$ (a `$` right
--- after an identifier character is part of the identifier, as in PostgreSQL), -- line
--- comments, /* nested /* block */ comments */, and the BEGIN ATOMIC ... END body of a
--- CREATE FUNCTION / PROCEDURE (BEGIN and CASE open, END closes, as psql counts them).
--- Assumes standard_conforming_strings = on (the default since 9.1): in a plain
--- 'string' a backslash is an ordinary character.
---
--- `unterminated` is true only on the last row, when the text ends inside a string,
--- quoted identifier, dollar quote, block comment or BEGIN ATOMIC body: a caller that
--- needs complete statements refuses it. Never raises. IMMUTABLE; pinned search_path.
---
--- Cost: two regular-expression passes over the text (split and delimiters) and a loop
--- over the delimiters (quotes, dollar tags, comment marks, newlines, semicolons,
--- backslashes); linear in the text's length, plus one more pass over the rest of the
--- text after each dollar-quoted body (a function body usually comes once per statement).
-CREATE OR REPLACE FUNCTION pggit.split_statements(sql text)
-RETURNS TABLE (ordinal integer, statement text, unterminated boolean)
-LANGUAGE plpgsql
-IMMUTABLE
-PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-DECLARE
-    delim_re constant text :=
-        '''|"|\$(?:[A-Za-z_\u0080-\uFFFF][A-Za-z_0-9\u0080-\uFFFF]*)?\$|--|/\*|\*/|\n|;|\\';
-    pieces text[];
-    delims text[];
-    n integer;
-    i integer;
-    piece text;
-    d text;
-    state text := 'code';    -- code, squote, equote, dquote, dollar, line, block
-    rest text;               -- the text still to split
-    pos integer;              -- characters of rest consumed so far
-    close integer;
-    depth integer := 0;       -- block comment nesting
-    esc boolean := false;     -- a backslash seen in an E'' string
-    buf text[] := '{}';       -- pieces of the current statement
-    code text := '';          -- the current statement's code outside quotes and comments (its start)
-    routine boolean := false; -- the current statement is CREATE FUNCTION / PROCEDURE
-    atomic integer := 0;      -- BEGIN/CASE ... END nesting inside a routine statement
-    word text;
-    k integer := 0;
-    s text;
-BEGIN
-    IF sql IS NULL OR sql = '' THEN
-        RETURN;
-    END IF;
-    rest := sql;
-    <<texts>>
-    WHILE rest <> '' LOOP
-        pieces := regexp_split_to_array(rest, delim_re);
-        SELECT coalesce(array_agg(m[1] ORDER BY o), '{}') INTO delims
-          FROM regexp_matches(rest, '(' || delim_re || ')', 'g') WITH ORDINALITY AS x (m, o);
-        n := cardinality(pieces);
-        pos := 0;
-        FOR i IN 1 .. n LOOP
-            piece := pieces[i];
-            pos := pos + length(piece);
-            IF state = 'equote' AND esc THEN
-                esc := false;
-                IF piece = '' AND i < n THEN        -- the backslash escapes the delimiter itself
-                    buf := buf || delims[i];
-                    pos := pos + length(delims[i]);
-                    CONTINUE;
-                END IF;
-            END IF;
-            buf := buf || piece;
-            IF state = 'code' AND piece <> '' THEN
-                IF NOT routine AND length(code) < 400 THEN
-                    code := code || ' ' || piece;
-                    routine := code ~* '^\s*create\s+(or\s+replace\s+)?(function|procedure)\M';
-                END IF;
-                IF routine THEN
-                    FOR word IN SELECT lower(w[1]) FROM regexp_matches(piece, '\m(begin|case|end)\M', 'gi') AS w LOOP
-                        atomic := greatest(atomic + CASE WHEN word = 'end' THEN -1 ELSE 1 END, 0);
-                    END LOOP;
-                END IF;
-            END IF;
-            EXIT WHEN i = n;
-            d := delims[i];
-            pos := pos + length(d);
-            CASE state
-            WHEN 'code' THEN
-                IF d = ';' AND atomic = 0 THEN
-                    s := btrim(array_to_string(buf, ''), E' \t\r\n\f\v');
-                    IF code ~ '\S' THEN
-                        k := k + 1;
-                        ordinal := k; statement := s; unterminated := false;
-                        RETURN NEXT;
-                    END IF;
-                    buf := '{}'; code := ''; routine := false; atomic := 0;
-                    CONTINUE;
-                ELSIF d = '''' THEN
-                    state := CASE WHEN piece ~ '(^|[^A-Za-z_0-9$\u0080-\uFFFF])[eE]$' THEN 'equote' ELSE 'squote' END;
-                    code := code || 'x';
-                ELSIF d = '"' THEN
-                    state := 'dquote';
-                    code := code || 'x';
-                ELSIF d ~ '^\$' AND piece !~ '[A-Za-z_0-9$\u0080-\uFFFF]$' THEN
-                    -- a dollar quote: its body ends at the first repetition of the tag, which
-                    -- may overlap a false delimiter the split found inside the body, so look
-                    -- for it in the text itself and split what follows it anew
-                    code := code || 'x';
-                    buf := buf || d;
-                    rest := substr(rest, pos + 1);
-                    close := strpos(rest, d);
-                    IF close = 0 THEN
-                        buf := buf || rest;
-                        state := 'dollar';
-                        rest := '';
-                    ELSE
-                        buf := buf || substr(rest, 1, close - 1 + length(d));
-                        rest := substr(rest, close + length(d));
-                    END IF;
-                    CONTINUE texts;
-                ELSIF d = '--' THEN
-                    state := 'line';
-                ELSIF d = '/*' THEN
-                    state := 'block';
-                    depth := 1;
-                END IF;
-            WHEN 'squote' THEN
-                IF d = '''' THEN state := 'code'; END IF;
-            WHEN 'equote' THEN
-                IF d = '\' THEN
-                    esc := true;
-                ELSIF d = '''' THEN
-                    state := 'code';
-                END IF;
-            WHEN 'dquote' THEN
-                IF d = '"' THEN state := 'code'; END IF;
-            WHEN 'line' THEN
-                IF d = E'\n' THEN state := 'code'; END IF;
-            WHEN 'block' THEN
-                IF d = '/*' THEN
-                    depth := depth + 1;
-                ELSIF d = '*/' THEN
-                    depth := depth - 1;
-                    IF depth = 0 THEN state := 'code'; END IF;
-                END IF;
-            END CASE;
-            buf := buf || d;
-        END LOOP;
-        rest := '';
-    END LOOP;
-    s := btrim(array_to_string(buf, ''), E' \t\r\n\f\v');
-    IF code ~ '\S' OR state NOT IN ('code', 'line') THEN
-        k := k + 1;
-        ordinal := k; statement := s;
-        unterminated := state NOT IN ('code', 'line') OR atomic > 0;
-        RETURN NEXT;
-    END IF;
-END
-$function$;
-
-COMMENT ON FUNCTION pggit.split_statements(text) IS
-    'The top-level statements of a SQL text, split as PostgreSQL''s lexer would (quotes, dollar quotes, comments, BEGIN ATOMIC); unterminated marks a text that ends inside one.';
-
-COMMENT ON SCHEMA pggit IS 'pggit-sql level 5';
+-- (regenerate: tools/regen_level.py)

@@ -127,3 +127,62 @@ def test_concurrent_branches_of_one_table(pggit_connect: Connect) -> None:
         assert {k for k, v in rows.items() if v == i and i} == ({k for k in rows if k % 5 == i % 5} if i else set())
         assert all(v in (0, i) for v in rows.values())  # main's later writes never show
     assert dict(setup.execute("SELECT id, v FROM t WHERE id <= 5").fetchall()) == {k: 1 for k in range(1, 6)}
+
+
+@pytest.mark.pggit_level(min=5)
+def test_add_column_against_branch_writers_never_deadlocks_and_loses_no_write(pggit_connect: Connect) -> None:
+    """ALTER TABLE .. ADD COLUMN while others write through the branch view (issue 11 item 10).
+
+    Readers and writers of the view lock the view before the table; ALTER TABLE now locks
+    the view first too (event trigger pggit_data_branch_ddl_start), so no 40P01.
+    """
+    setup = pggit_connect()
+    setup.execute("CREATE TABLE t (id int PRIMARY KEY, b int NOT NULL DEFAULT 0)")
+    setup.execute(f"INSERT INTO t (id) SELECT generate_series(1, {ROWS})")
+    setup.execute("SELECT pggit.create_data_branch('t', 'main', 'f')")
+    deadlocks: Counter[str] = Counter()
+    hits: Counter[int] = Counter()
+    lock = threading.Lock()
+    alters = 8
+
+    def writer(seed: int) -> Callable[[], None]:
+        conn = pggit_connect()
+        rng = random.Random(seed)
+
+        def job() -> None:
+            for _ in range(60):
+                key = rng.randint(1, ROWS)
+                while True:
+                    try:
+                        done = conn.execute("UPDATE t__f SET b = b + 1 WHERE id = %s", (key,)).rowcount
+                        break
+                    except errors.SerializationFailure:
+                        continue
+                    except errors.DeadlockDetected:
+                        with lock:
+                            deadlocks["writer"] += 1
+                assert done == 1
+                with lock:
+                    hits[key] += 1
+        return job
+
+    def alterer() -> Callable[[], None]:
+        conn = pggit_connect()
+
+        def job() -> None:
+            for i in range(alters):
+                while True:
+                    try:
+                        conn.execute(f"ALTER TABLE t ADD COLUMN c{i} int DEFAULT {i}")
+                        break
+                    except errors.DeadlockDetected:
+                        with lock:
+                            deadlocks["alter"] += 1
+        return job
+
+    run_threads([writer(1), writer(2), alterer()])
+    assert deadlocks == Counter(), f"deadlocks: {dict(deadlocks)}"
+    got = dict(setup.execute("SELECT id, b FROM t__f WHERE b > 0").fetchall())
+    assert got == dict(hits)
+    assert setup.execute("SELECT count(*) FROM t WHERE b <> 0").fetchone() == (0,)
+    assert setup.execute(f"SELECT count(*) FROM t__f WHERE c{alters - 1} = {alters - 1}").fetchone() == (ROWS,)

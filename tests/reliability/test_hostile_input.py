@@ -115,6 +115,14 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.view_dependencies(oid)": set(),
 }, 5: {
     "pggit.split_statements(text)": set(),
+    # data branches (docs/security/data-branches.md)
+    "pggit.data_act_as_owner(oid)": VALUE | {"42P01", "42501"},
+    "pggit.data_branch_lookup(oid,text)": VALUE | STATE,
+    "pggit.data_branch_merge_begin(oid,text,text)": VALUE | STATE | {"42P01"},
+    "pggit.data_branch_merge_record(bigint,text,text,jsonb,bigint,bigint,bigint,boolean)": VALUE | STATE,
+    "pggit.data_equal(oid,name[],text,text)": VALUE,
+    "pggit.data_table_added_columns(oid)": VALUE | STATE,
+    "pggit.data_table_sync(oid)": VALUE | STATE,
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}

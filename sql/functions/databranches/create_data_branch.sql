@@ -22,6 +22,12 @@
 -- INVOKER and only resolves it); data_branch_create, SECURITY DEFINER with a pinned
 -- search_path, does the work and checks that the session user may (owns the table
 -- or is a member of its owner role).
+-- Rights (level 5): data_branch_create is SECURITY DEFINER because it creates objects
+-- in pggit_data and writes pggit's bookkeeping; it evaluates nothing a user wrote (it
+-- locks the table and creates bare storage tables, a view, functions and triggers). Every
+-- object it creates is then owned by the table's owner; the view is security_invoker
+-- and PUBLIC may use it (the table's own privileges are checked live, see
+-- pggit.data_branch_install); the storage is readable by roles that may SELECT the table.
 -- Errors:
 --   22004 a NULL argument; 22023 invalid branch name, to_branch = from_branch or main
 --   42P01 no such relation; 42809 not an ordinary table; 0A000 partitioned, inherited,
@@ -73,6 +79,7 @@ DECLARE
     v_id bigint;
     v_column_defs text;
     v_key_def text;
+    v_storage text;
     r record;
 BEGIN
     IF from_branch IS NULL OR to_branch IS NULL THEN
@@ -201,20 +208,20 @@ BEGIN
         pg_catalog.format('pggit: merge base of rows both data branch "%s" and main changed: v value, a absent',
                           to_branch));
 
+    -- The storage belongs to the table's owner, like the table's own data. Other roles
+    -- read it (through the security_invoker view, and in diff) only while they may
+    -- SELECT the table: a row-level security policy checks that at every read.
+    FOREACH v_storage IN ARRAY ARRAY['d' || v_id, 'b' || v_id] LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I OWNER TO %I', v_storage, pg_catalog.pg_get_userbyid(v_owner));
+        EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ENABLE ROW LEVEL SECURITY', v_storage);
+        EXECUTE pg_catalog.format(
+            'CREATE POLICY pggit_table_readers ON pggit_data.%I FOR SELECT TO PUBLIC'
+            ' USING (pg_catalog.has_table_privilege(%s::pg_catalog.oid, ''SELECT''))', v_storage, relid);
+        EXECUTE pg_catalog.format('GRANT SELECT ON pggit_data.%I TO PUBLIC', v_storage);
+    END LOOP;
+
     PERFORM pggit.data_branch_install(v_id);
     PERFORM pggit.data_table_install(relid);
-
-    -- Who may use the table may use its branch: the owner, and the table's grants.
-    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I.%I TO %s', v_schema, v_relation,
-        CASE WHEN v_owner = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(v_owner)) END);
-    FOR r IN SELECT a.grantee, a.privilege_type
-               FROM pg_catalog.pg_class AS c CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) AS a
-              WHERE c.oid = data_branch_create.relid
-                AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE')
-                AND a.grantee <> v_owner LOOP
-        EXECUTE pg_catalog.format('GRANT %s ON %I.%I TO %s', r.privilege_type, v_schema, v_relation,
-            CASE WHEN r.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.grantee)) END);
-    END LOOP;
 
     RETURN v_relation;
 END

@@ -21,8 +21,15 @@
 --     since this statement read it raises 40001 (retry); one deleted since is skipped
 --     (0 rows), as PostgreSQL does for a table. A key already visible on the branch
 --     raises 23505; a NULL in a NOT NULL column of the table raises 23502.
+-- Rights (level 5): the view is security_invoker (the reader's rights on the table and
+-- its row-level security apply: a delta row is shown only when RLS is off for the reader
+-- or the reader sees the table's row of that key), owned by the table's owner and usable
+-- by PUBLIC; a statement-level trigger (pggit.data_branch_write_check) checks the
+-- writer's INSERT/UPDATE/DELETE privilege on the table at every write statement; the
+-- write function is SECURITY DEFINER owned by the table's owner (who owns the storage).
+-- This function (SECURITY DEFINER) only creates these objects: it evaluates nothing a
+-- user wrote (defaults are stored, not evaluated).
 -- Internal: called by create_data_branch and after ADD COLUMN; EXECUTE not granted.
--- The view and function are created by (and owned by) the definer of the public API.
 CREATE OR REPLACE FUNCTION pggit.data_branch_install(data_branch_id bigint)
 RETURNS void
 LANGUAGE plpgsql
@@ -41,11 +48,12 @@ DECLARE
     v_notnull text;
     v_body text;
     v_set text;
+    v_owner oid;
     r record;
 BEGIN
     SELECT * INTO db FROM pggit.data_branches AS b WHERE b.id = data_branch_id;
     SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = db.relid;
-    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_table
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner INTO v_table, v_owner
       FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
      WHERE c.oid = db.relid;
     v_view := pg_catalog.format('%I.%I', db.relation_schema, db.relation_name);
@@ -53,13 +61,25 @@ BEGIN
     v_base := pg_catalog.format('pggit_data.%I', 'b' || db.id);
     v_function := pg_catalog.format('pggit_data.%I', 'w' || db.id);
 
+    -- The table's arm first: readers and writers of the view lock the table before the
+    -- storage (docs/RELIABILITY.md, lock order). security_invoker: the querying role's
+    -- rights on the table are checked at every read, and its row-level security applies
+    -- (the delta arms show a key only when RLS does not apply to the role, or the role
+    -- sees the table's row of that key; two arms with one-time filters, no correlated
+    -- subplan, so full scans stay parallel).
     EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE VIEW %s AS'
-        ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
+        'CREATE OR REPLACE VIEW %s WITH (security_invoker = true) AS'
+        ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE %s)'
         ' UNION ALL'
-        ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE %s)',
-        v_view, pggit.data_list(dt.columns, 'd'), v_delta,
-        pggit.data_list(dt.columns, 't'), v_table, v_delta, pggit.data_key_match(dt.key_columns, 'd', 't'));
+        ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
+        ' AND NOT pg_catalog.row_security_active(%s::pg_catalog.oid)'
+        ' UNION ALL'
+        ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
+        ' AND pg_catalog.row_security_active(%s::pg_catalog.oid)'
+        ' AND EXISTS (SELECT 1 FROM %s AS r WHERE %s)',
+        v_view, pggit.data_list(dt.columns, 't'), v_table, v_delta, pggit.data_key_match(dt.key_columns, 'd', 't'),
+        pggit.data_list(dt.columns, 'd'), v_delta, db.relid,
+        pggit.data_list(dt.columns, 'd'), v_delta, db.relid, v_table, pggit.data_key_match(dt.key_columns, 'r', 'd'));
     EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_view,
         pg_catalog.format('pggit data branch "%s" of %s: write and read it like the table; '
                           'pggit.diff_data_branch / merge_data_branch / drop_data_branch manage it.',
@@ -194,6 +214,8 @@ $body$;
     v_body := pg_catalog.replace(v_body, '@D@', v_delta);
     v_body := pg_catalog.replace(v_body, '@B@', v_base);
 
+    -- The write function runs as the table's owner (it owns the storage); the caller's
+    -- rights on the table are checked first, per statement, by pggit.data_branch_write_check.
     EXECUTE pg_catalog.format(
         'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
         ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
@@ -201,6 +223,14 @@ $body$;
     EXECUTE pg_catalog.format(
         'CREATE OR REPLACE TRIGGER pggit_data_branch_write INSTEAD OF INSERT OR UPDATE OR DELETE ON %s'
         ' FOR EACH ROW EXECUTE FUNCTION %s()', v_view, v_function);
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE TRIGGER pggit_data_branch_check BEFORE INSERT OR UPDATE OR DELETE ON %s'
+        ' FOR EACH STATEMENT EXECUTE FUNCTION pggit.data_branch_write_check(%L)', v_view, db.relid);
+    -- Owned by the table's owner; PUBLIC may use the view, the table's rights decide.
+    EXECUTE pg_catalog.format('ALTER VIEW %s OWNER TO %I', v_view, pg_catalog.pg_get_userbyid(v_owner));
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function, pg_catalog.pg_get_userbyid(v_owner));
+    EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC', v_view);
+    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', v_view);
 END
 $function$;
 

@@ -2,7 +2,8 @@
 --
 -- Promises: the id (pggit.data_branches.id) of data branch `branch` of table `relid`.
 -- Errors: 22004 branch is NULL; 42704 'table <t> has no data branch "<branch>"'.
--- Reads only. Internal (used by diff and merge); EXECUTE not granted.
+-- Reads only pggit's tables. Internal (used by diff and merge, which run as the caller):
+-- EXECUTE granted to PUBLIC; it tells no more than pggit.data_branches, which PUBLIC reads.
 CREATE OR REPLACE FUNCTION pggit.data_branch_lookup(relid oid, branch text)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -27,6 +28,7 @@ END
 $function$;
 
 REVOKE ALL ON FUNCTION pggit.data_branch_lookup(oid, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_lookup(oid, text) TO PUBLIC;
 
 COMMENT ON FUNCTION pggit.data_branch_lookup(oid, text) IS
     'Internal: the pggit.data_branches id of a table''s data branch; 42704 when there is none.';

@@ -24,6 +24,10 @@
 --   function up in the catalog on every call, so a writer sees a branch created after
 --   its snapshot was taken: the capture never misses a branch. Callers hold SHARE ROW
 --   EXCLUSIVE on the table, so no write is in flight while the branch set changes.
+-- Rights (level 5): the capture function is SECURITY DEFINER owned by the table's
+-- owner (it writes the owner's storage whoever writes the table, as the owner's own
+-- trigger would); this function (SECURITY DEFINER) only creates and drops it and the
+-- triggers, evaluating nothing a user wrote.
 -- Internal; EXECUTE not granted.
 CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid)
 RETURNS void
@@ -109,6 +113,10 @@ $body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n')
         'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
         ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
     EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+    -- Runs as the table's owner (who owns the storage it writes), never as pggit's owner.
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function,
+        (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class AS c
+          WHERE c.oid = data_table_install.relid));
 
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS g
                     WHERE g.tgrelid = data_table_install.relid AND g.tgname = 'pggit_data_capture_update') THEN

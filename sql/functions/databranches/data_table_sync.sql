@@ -1,23 +1,31 @@
+-- pggit.data_table_added_columns(relid oid) -> TABLE(name name, type_sql text, default_sql text, identity "char")
 -- pggit.data_table_sync(relid oid) -> void
 --
--- Promises: brings the data branches of branched table `relid` up to date with its
--- columns after an ALTER TABLE, or refuses the change:
+-- Promises: together (called by the event trigger pggit_data_branch_ddl, see
+-- pggit.on_data_ddl_command_end) they bring the data branches of branched table `relid`
+-- up to date with its columns after an ALTER TABLE, or refuse the change:
 --   * columns and primary key unchanged (indexes, constraints, defaults, comments,
 --     storage...): nothing to do;
---   * only columns added at the end (ADD COLUMN): each branch's delta and base tables
---     get the column, with the table's default so their rows get the value the
---     table's rows got, then the default is dropped there; views, write functions and
---     the capture function are regenerated (the view gets the column and its default).
+--   * only columns added at the end (ADD COLUMN): data_table_added_columns lists them
+--     (name, type, the table's default, identity); the event trigger adds each to every
+--     branch's delta and base tables with the table's default, so their rows get the
+--     value the table's rows got, then drops the default there, AS THE TABLE'S OWNER
+--     (the default, a domain's checks: code the owner put on the table never runs with
+--     more rights than the owner's); then data_table_sync records the new columns and
+--     regenerates views, write functions and the capture function.
 --   * anything else (a column dropped, renamed or retyped, the primary key changed):
---     raises 2BP01 dependent_objects_still_exist naming the blocking data branches,
---     so the statement is rolled back: pggit never lets a branch silently diverge from
---     its table's shape.
--- Internal (called by the event trigger pggit_data_branch_ddl); EXECUTE not granted.
-CREATE OR REPLACE FUNCTION pggit.data_table_sync(relid oid)
-RETURNS void
+--     data_table_added_columns raises 2BP01 dependent_objects_still_exist naming the
+--     blocking data branches, so the statement is rolled back: pggit never lets a branch
+--     silently diverge from its table's shape.
+-- data_table_added_columns: SECURITY INVOKER, reads pg_catalog and pggit.data_tables.
+-- data_table_sync: SECURITY DEFINER (writes pggit.data_tables, creates objects through
+-- data_branch_install and data_table_install; evaluates nothing a user wrote); checks
+-- that the session user owns the table (42501) and that every branch's storage has the
+-- table's columns (55000 otherwise).
+CREATE OR REPLACE FUNCTION pggit.data_table_added_columns(relid oid)
+RETURNS TABLE(name name, type_sql text, default_sql text, identity "char")
 LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
+STABLE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
@@ -26,14 +34,10 @@ DECLARE
     v_types text[];
     v_keys name[];
     v_n integer;
-    v_table text;
     v_reason text;
     v_branches text;
-    v_storage text;
-    r record;
-    b record;
 BEGIN
-    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_sync.relid FOR UPDATE;
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_added_columns.relid;
     IF NOT FOUND THEN
         RETURN;
     END IF;
@@ -44,7 +48,6 @@ BEGIN
     IF v_names = dt.columns AND v_types = dt.column_types AND v_keys IS NOT DISTINCT FROM dt.key_columns THEN
         RETURN;
     END IF;
-    v_table := relid::regclass::text;
     v_n := pg_catalog.cardinality(dt.columns);
 
     IF v_keys IS DISTINCT FROM dt.key_columns THEN
@@ -64,27 +67,65 @@ BEGIN
                                      ', ' ORDER BY db.id)
           INTO v_branches
           FROM pggit.data_branches AS db JOIN pggit.branches AS br ON br.id = db.branch_id
-         WHERE db.relid = data_table_sync.relid;
+         WHERE db.relid = data_table_added_columns.relid;
         RAISE EXCEPTION 'cannot alter table %: its data branches % cannot carry this change (%)',
-                v_table, v_branches, v_reason
+                relid::pg_catalog.regclass, v_branches, v_reason
             USING ERRCODE = 'dependent_objects_still_exist',
                   HINT = 'Data branches carry ADD COLUMN only. Merge or drop them (pggit.merge_data_branch, '
                          'pggit.drop_data_branch) first.';
     END IF;
+    RETURN QUERY SELECT c.name, c.type_sql, c.default_sql, c.identity
+                   FROM pggit.data_columns(relid) AS c
+                  WHERE c.name <> ALL (dt.columns)
+                  ORDER BY c.attnum;
+END
+$function$;
 
-    -- Columns added at the end: carry them over.
-    FOR r IN SELECT c.name, c.type_sql, c.default_sql, c.identity
-               FROM pggit.data_columns(relid) AS c
-              WHERE c.name <> ALL (dt.columns)
-              ORDER BY c.attnum LOOP
-        FOR b IN SELECT db.id FROM pggit.data_branches AS db WHERE db.relid = data_table_sync.relid LOOP
-            FOREACH v_storage IN ARRAY ARRAY['d' || b.id, 'b' || b.id] LOOP
-                EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ADD COLUMN %I %s%s', v_storage, r.name, r.type_sql,
-                    CASE WHEN r.default_sql IS NOT NULL AND r.identity = '' THEN ' DEFAULT ' || r.default_sql ELSE '' END);
-                EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ALTER COLUMN %I DROP DEFAULT', v_storage, r.name);
-            END LOOP;
-        END LOOP;
-    END LOOP;
+COMMENT ON FUNCTION pggit.data_table_added_columns(oid) IS
+    'Internal: columns added to a branched table since its data branches last synced; 2BP01 for changes they cannot carry.';
+
+CREATE OR REPLACE FUNCTION pggit.data_table_sync(relid oid)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    dt record;
+    v_names name[];
+    v_types text[];
+    v_missing text;
+    b record;
+BEGIN
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_sync.relid FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF NOT pg_catalog.pg_has_role(session_user, (SELECT c.relowner FROM pg_catalog.pg_class AS c
+                                                  WHERE c.oid = data_table_sync.relid), 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table %', relid::pg_catalog.regclass USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM pggit.data_table_added_columns(relid);  -- raises 2BP01 for a change branches cannot carry
+    SELECT pg_catalog.array_agg(c.name ORDER BY c.attnum), pg_catalog.array_agg(c.type_sql ORDER BY c.attnum)
+      INTO v_names, v_types
+      FROM pggit.data_columns(relid) AS c;
+    IF v_names = dt.columns AND v_types = dt.column_types THEN
+        RETURN;
+    END IF;
+    SELECT pg_catalog.format('%s.%s', s.storage, pg_catalog.quote_ident(n.name)) INTO v_missing
+      FROM pggit.data_branches AS db
+     CROSS JOIN LATERAL pg_catalog.unnest(ARRAY['d' || db.id, 'b' || db.id]) AS s(storage)
+     CROSS JOIN LATERAL pg_catalog.unnest(v_names) AS n(name)
+     WHERE db.relid = data_table_sync.relid
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
+                        WHERE a.attrelid = pg_catalog.to_regclass('pggit_data.' || s.storage)
+                          AND a.attname = n.name AND NOT a.attisdropped)
+     LIMIT 1;
+    IF v_missing IS NOT NULL THEN
+        RAISE EXCEPTION 'data branch storage pggit_data.% lacks a column of %', v_missing, relid::pg_catalog.regclass
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     UPDATE pggit.data_tables AS t SET columns = v_names, column_types = v_types WHERE t.relid = data_table_sync.relid;
     FOR b IN SELECT db.id FROM pggit.data_branches AS db WHERE db.relid = data_table_sync.relid ORDER BY db.id LOOP
         PERFORM pggit.data_branch_install(b.id);
@@ -94,6 +135,7 @@ END
 $function$;
 
 REVOKE ALL ON FUNCTION pggit.data_table_sync(oid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_table_sync(oid) TO PUBLIC;
 
 COMMENT ON FUNCTION pggit.data_table_sync(oid) IS
-    'Internal: carries ADD COLUMN of a branched table to its data branches; refuses other column or key changes (2BP01).';
+    'Internal: records columns added to a branched table (its storage already carries them) and regenerates its data branches.';

@@ -11,9 +11,14 @@
 -- rows (every column). A key written on the branch back to its branch-point value is
 -- not a change. Main's later writes are not part of the diff. Ordered by key. Cost:
 -- O(rows written on the branch) (index lookups into the table and the base table).
+-- A key whose values on the branch equal the branch point's by each type's equality
+-- (pggit.data_equal: numeric 1.0 = 1.000) is no change.
 -- "table" is resolved with the caller's search_path (diff_data_branch is SECURITY
--- INVOKER); data_branch_diff (SECURITY DEFINER, pinned search_path) requires SELECT
--- on the table for the session user.
+-- INVOKER); data_branch_diff (SECURITY INVOKER too, pinned search_path) reads the table
+-- and the storage with the caller's rights: SELECT on the table (checked live; the
+-- storage lets exactly those roles read it), and the table's row-level security: when it
+-- applies to the caller, only keys whose row in the table the caller sees are shown
+-- (a key the branch inserted, or main deleted, has no such row and is left out).
 -- Errors: 22004 NULL argument; 42P01 no such relation; 42704 no such data branch;
 -- 42501 no SELECT privilege on the table.
 CREATE OR REPLACE FUNCTION pggit.diff_data_branch("table" text, branch text)
@@ -36,43 +41,47 @@ CREATE OR REPLACE FUNCTION pggit.data_branch_diff(relid oid, branch text)
 RETURNS TABLE(key jsonb, change text, before jsonb, after jsonb)
 LANGUAGE plpgsql
 STABLE
-SECURITY DEFINER
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
-    db record;
+    v_id bigint;
     dt record;
     v_table text;
 BEGIN
-    SELECT * INTO db FROM pggit.data_branches AS o WHERE o.id = pggit.data_branch_lookup(data_branch_diff.relid, data_branch_diff.branch);
-    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = db.relid;
+    v_id := pggit.data_branch_lookup(relid, branch);
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_branch_diff.relid;
     v_table := pg_catalog.format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class AS c
                                              JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-                                            WHERE c.oid = db.relid),
-                                 (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = db.relid));
-    IF NOT pg_catalog.has_table_privilege(session_user, db.relid, 'SELECT') THEN
+                                            WHERE c.oid = data_branch_diff.relid),
+                                 (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = data_branch_diff.relid));
+    IF NOT pg_catalog.has_table_privilege(relid, 'SELECT') THEN
         RAISE EXCEPTION 'permission denied for table %', v_table USING ERRCODE = 'insufficient_privilege';
     END IF;
+    -- The table is named first, so it is locked before the storage (docs/RELIABILITY.md).
     RETURN QUERY EXECUTE pg_catalog.format($sql$
-        SELECT x.key,
-               CASE WHEN x.base IS NULL THEN 'insert' WHEN x.theirs IS NULL THEN 'delete' ELSE 'update' END,
-               x.base, x.theirs
-          FROM (SELECT pg_catalog.jsonb_build_object(%1$s) AS key,
-                       CASE WHEN d._pggit_state = 'w' THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END AS theirs,
-                       CASE WHEN b._pggit_state IS NULL
-                            THEN (SELECT pg_catalog.to_jsonb(t.*) FROM %4$s AS t WHERE %5$s)
-                            WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END AS base,
-                       %6$s AS ord
-                  FROM %2$s AS d LEFT JOIN %3$s AS b ON %7$s
-                 WHERE d._pggit_state IN ('w', 'd')) AS x
-         WHERE x.theirs IS DISTINCT FROM x.base
-         ORDER BY x.ord$sql$,
+        SELECT pg_catalog.jsonb_build_object(%1$s),
+               CASE WHEN NOT x.base_p THEN 'insert' WHEN NOT x.theirs_p THEN 'delete' ELSE 'update' END,
+               CASE WHEN NOT x.base_p THEN NULL WHEN b._pggit_state IS NULL THEN pg_catalog.to_jsonb(t.*)
+                    ELSE pg_catalog.to_jsonb(b.*) - '_pggit_state' END,
+               CASE WHEN x.theirs_p THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END
+          FROM %4$s AS t
+         RIGHT JOIN (%2$s AS d LEFT JOIN %3$s AS b ON %7$s) ON %5$s
+         CROSS JOIN LATERAL (
+               SELECT d._pggit_state = 'w' AS theirs_p,
+                      CASE WHEN b._pggit_state IS NULL THEN t.%8$I IS NOT NULL ELSE b._pggit_state = 'v' END AS base_p,
+                      CASE WHEN b._pggit_state IS NULL THEN %9$s ELSE %10$s END AS same) AS x
+         WHERE d._pggit_state IN ('w', 'd')%11$s
+           AND (x.theirs_p IS DISTINCT FROM x.base_p OR (x.theirs_p AND NOT x.same))
+         ORDER BY %6$s$sql$,
         (SELECT pg_catalog.string_agg(pg_catalog.format('%L, d.%I', k, k), ', ' ORDER BY o)
            FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)),
-        pg_catalog.format('pggit_data.%I', 'd' || db.id), pg_catalog.format('pggit_data.%I', 'b' || db.id),
+        pg_catalog.format('pggit_data.%I', 'd' || v_id), pg_catalog.format('pggit_data.%I', 'b' || v_id),
         v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
         'ROW(' || pggit.data_list(dt.key_columns, 'd') || ')',
-        pggit.data_key_match(dt.key_columns, 'b', 'd'));
+        pggit.data_key_match(dt.key_columns, 'b', 'd'), dt.key_columns[1],
+        pggit.data_equal(relid, dt.columns, 'd', 't'), pggit.data_equal(relid, dt.columns, 'd', 'b'),
+        CASE WHEN pg_catalog.row_security_active(relid) THEN ' AND t.' || pg_catalog.quote_ident(dt.key_columns[1])
+                                                            || ' IS NOT NULL' ELSE '' END);
 END
 $function$;
 
@@ -80,4 +89,4 @@ REVOKE ALL ON FUNCTION pggit.data_branch_diff(oid, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pggit.data_branch_diff(oid, text) TO PUBLIC;
 
 COMMENT ON FUNCTION pggit.data_branch_diff(oid, text) IS
-    'Does the work of pggit.diff_data_branch for a resolved table (requires SELECT on it).';
+    'Does the work of pggit.diff_data_branch for a resolved table, with the caller''s rights (SELECT, row-level security).';

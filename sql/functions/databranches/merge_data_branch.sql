@@ -12,7 +12,8 @@
 --   theirs = base or theirs = ours  -> nothing to do
 --   ours = base                     -> theirs is applied (insert, update or delete)
 --   otherwise                       -> a conflict: both sides changed it, differently
--- Rows are compared as jsonb (to_jsonb), so every column type compares.
+-- Rows are compared column by column with each type's equality (pggit.data_equal:
+-- numeric 1.0 = 1.000, float -0 = 0; the text form for types without one).
 -- Every conflict is recorded in pggit.data_conflicts (key, base, ours, theirs, the
 -- strategy and its resolution). strategy (case-insensitive):
 --   'fail'    with conflicts: nothing is applied, the branch is untouched, the result
@@ -30,12 +31,20 @@
 -- storage (branch writers wait; readers of both go on). Cost: O(rows written on the
 -- branch + pre-images it holds).
 -- "table" is resolved with the caller's search_path (merge_data_branch is SECURITY
--- INVOKER); data_branch_merge (SECURITY DEFINER, pinned search_path) checks that the
--- session user owns the table.
+-- INVOKER); data_branch_merge (SECURITY INVOKER, pinned search_path) does the work.
+-- Rights (level 5): every statement on the table and its storage runs as the table's
+-- owner (pggit.data_act_as_owner: the caller must be the owner or a member of its role),
+-- so the table's triggers, defaults, checks and index expressions never run with more
+-- rights than the owner's, whoever merges. Only pggit's bookkeeping runs as pggit's
+-- owner: data_branch_merge_begin (checks, locks the into-branch row) and
+-- data_branch_merge_record (data_conflicts rows, the commit, merged_at).
+-- A merge never shows a row the merging role cannot see: when row-level security applies
+-- to the owner (FORCE ROW LEVEL SECURITY), the merge is refused (42501).
 -- Errors: 22004 NULL argument; 22023 unknown strategy, into = branch; 42P01 no such
 -- relation; 42704 no such data branch or into branch; 55000 into is deleted; 0A000
 -- into has its own data branch of the table; 42501 not the table's owner; the table's
--- constraint violations (e.g. 23505) abort the merge with nothing applied.
+-- constraint violations (e.g. 23505) abort the merge with nothing applied; 42501 row-level
+-- security applies to the table's owner.
 CREATE OR REPLACE FUNCTION pggit.merge_data_branch("table" text, branch text, "into" text DEFAULT 'main',
                                                    strategy text DEFAULT 'fail')
 RETURNS TABLE(inserted bigint, updated bigint, deleted bigint, conflicts bigint, commit_hash text)
@@ -58,25 +67,23 @@ CREATE OR REPLACE FUNCTION pggit.data_branch_merge(relid oid, branch text, "into
 RETURNS TABLE(inserted bigint, updated bigint, deleted bigint, conflicts bigint, commit_hash text)
 LANGUAGE plpgsql
 VOLATILE
-SECURITY DEFINER
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
-    db record;
+    v_id bigint;
     dt record;
     v_strategy text := pg_catalog.lower(strategy);
     v_table text;
-    v_owner oid;
     v_delta text;
     v_base text;
-    v_into_id bigint;
-    v_into_status text;
     v_apply text;
     v_set text;
+    v_role text;
     v_inserted bigint := 0;
     v_updated bigint := 0;
     v_deleted bigint := 0;
     v_conflicts bigint;
+    v_records jsonb;
     v_commit text;
 BEGIN
     IF "into" IS NULL OR strategy IS NULL THEN
@@ -86,75 +93,85 @@ BEGIN
         RAISE EXCEPTION 'invalid merge strategy "%"', strategy
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use fail, ours or theirs.';
     END IF;
-    SELECT * INTO db FROM pggit.data_branches AS o WHERE o.id = pggit.data_branch_lookup(data_branch_merge.relid, data_branch_merge.branch);
-    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = db.relid;
-    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner INTO v_table, v_owner
-      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-     WHERE c.oid = db.relid;
-    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
-        RAISE EXCEPTION 'must be owner of table % to merge its data branches', v_table
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    IF "into" = branch THEN
-        RAISE EXCEPTION 'cannot merge data branch "%" into itself', branch USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    SELECT b.id, b.status INTO v_into_id, v_into_status FROM pggit.branches AS b WHERE b.name = "into" FOR KEY SHARE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'branch "%" does not exist', "into" USING ERRCODE = 'undefined_object';
-    END IF;
-    IF v_into_status = 'deleted' THEN
-        RAISE EXCEPTION 'cannot merge into deleted branch "%"', "into" USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    IF EXISTS (SELECT 1 FROM pggit.data_branches AS o WHERE o.relid = db.relid AND o.branch_id = v_into_id) THEN
-        RAISE EXCEPTION 'cannot merge into branch "%": it has its own data branch of %', "into", v_table
-            USING ERRCODE = 'feature_not_supported',
-                  DETAIL = 'A data branch merges into the table itself (main, or a branch that shares its rows).';
-    END IF;
+    -- bookkeeping checks and the into-branch row lock (FOR KEY SHARE), as pggit's owner
+    v_id := pggit.data_branch_merge_begin(relid, branch, "into");
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_branch_merge.relid;
+    v_table := pg_catalog.format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class AS c
+                                             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                                            WHERE c.oid = data_branch_merge.relid),
+                                 (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = data_branch_merge.relid));
+    v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
+    v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
 
-    v_delta := pg_catalog.format('pggit_data.%I', 'd' || db.id);
-    v_base := pg_catalog.format('pggit_data.%I', 'b' || db.id);
+    -- From here to the bookkeeping: as the table's owner.
+    v_role := pggit.data_act_as_owner(relid);
     EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', v_table);
     EXECUTE pg_catalog.format('LOCK TABLE %s, %s IN EXCLUSIVE MODE', v_delta, v_base);
+    IF pg_catalog.row_security_active(relid) THEN
+        RAISE EXCEPTION 'cannot merge data branch "%" of %: row-level security applies to %', branch, v_table, current_user
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A merge compares every row the branch wrote with the table''s; it would not see rows the policies hide.',
+                  HINT = 'Merge as a role that bypasses row-level security, or disable FORCE ROW LEVEL SECURITY.';
+    END IF;
 
-    -- The plan: one row per key written on the branch, with base, ours, theirs and a verdict.
+    -- The plan: one row per key written on the branch, with presence of base, ours and
+    -- theirs, and a verdict from each type's equality; the rows as jsonb for conflicts.
     IF pg_catalog.to_regclass('pg_temp.pggit_merge_plan') IS NOT NULL THEN
         DROP TABLE pg_temp.pggit_merge_plan;
     END IF;
     -- For plpgsql_check (a no-op at run time): the plan's static columns; the key columns vary.
-    PERFORM 'PRAGMA:TABLE: pg_temp.pggit_merge_plan (_pggit_key jsonb, _pggit_theirs jsonb, _pggit_ours jsonb, _pggit_base jsonb, _pggit_verdict text)';
+    PERFORM 'PRAGMA:TABLE: pg_temp.pggit_merge_plan (_pggit_key jsonb, _pggit_theirs_p boolean, _pggit_ours_p boolean, _pggit_verdict text, _pggit_record jsonb)';
     EXECUTE pg_catalog.format($sql$
         CREATE TEMPORARY TABLE pggit_merge_plan ON COMMIT DROP AS
-        SELECT x.*, CASE WHEN x._pggit_theirs IS NOT DISTINCT FROM x._pggit_base OR x._pggit_theirs IS NOT DISTINCT FROM x._pggit_ours THEN 'skip'
-                         WHEN x._pggit_ours IS NOT DISTINCT FROM x._pggit_base THEN 'apply'
-                         ELSE 'conflict' END AS _pggit_verdict
-          FROM (SELECT %1$s, pg_catalog.jsonb_build_object(%2$s) AS _pggit_key,
-                       CASE WHEN d._pggit_state = 'w' THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END AS _pggit_theirs,
-                       CASE WHEN t.%3$I IS NULL THEN NULL ELSE pg_catalog.to_jsonb(t.*) END AS _pggit_ours,
-                       CASE WHEN b._pggit_state IS NULL THEN (CASE WHEN t.%3$I IS NULL THEN NULL ELSE pg_catalog.to_jsonb(t.*) END)
-                            WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END AS _pggit_base
-                  FROM %4$s AS d
-                  LEFT JOIN %5$s AS b ON %6$s
-                  LEFT JOIN %7$s AS t ON %8$s
-                 WHERE d._pggit_state IN ('w', 'd')) AS x$sql$,
-        pggit.data_list(dt.key_columns, 'd'),
+        SELECT %1$s, x._pggit_key, x._pggit_theirs_p, x._pggit_ours_p, x._pggit_verdict,
+               CASE WHEN x._pggit_verdict = 'conflict' THEN pg_catalog.jsonb_build_object(
+                   'key', x._pggit_key,
+                   'theirs', CASE WHEN x._pggit_theirs_p THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END,
+                   'ours', CASE WHEN x._pggit_ours_p THEN pg_catalog.to_jsonb(t.*) END,
+                   'base', CASE WHEN b._pggit_state IS NULL THEN (CASE WHEN x._pggit_ours_p THEN pg_catalog.to_jsonb(t.*) END)
+                                WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END) END
+                 AS _pggit_record
+          FROM (SELECT y.*,
+                       CASE WHEN (y._pggit_theirs_p = y._pggit_base_p AND (NOT y._pggit_theirs_p OR y._pggit_tb))
+                              OR (y._pggit_theirs_p = y._pggit_ours_p AND (NOT y._pggit_theirs_p OR y._pggit_to))
+                            THEN 'skip'
+                            WHEN y._pggit_ours_p = y._pggit_base_p AND (NOT y._pggit_ours_p OR y._pggit_ob)
+                            THEN 'apply'
+                            ELSE 'conflict' END AS _pggit_verdict
+                  FROM (SELECT %13$s, pg_catalog.jsonb_build_object(%2$s) AS _pggit_key,
+                               d._pggit_state = 'w' AS _pggit_theirs_p,
+                               t.%3$I IS NOT NULL AS _pggit_ours_p,
+                               CASE WHEN b._pggit_state IS NULL THEN t.%3$I IS NOT NULL ELSE b._pggit_state = 'v' END
+                                 AS _pggit_base_p,
+                               CASE WHEN b._pggit_state IS NULL THEN %9$s ELSE %10$s END AS _pggit_tb,
+                               %9$s AS _pggit_to,
+                               CASE WHEN b._pggit_state IS NULL THEN true ELSE %11$s END AS _pggit_ob
+                          FROM %4$s AS d
+                          LEFT JOIN %5$s AS b ON %6$s
+                          LEFT JOIN %7$s AS t ON %8$s
+                         WHERE d._pggit_state IN ('w', 'd')) AS y) AS x
+          JOIN %4$s AS d ON %12$s
+          LEFT JOIN %5$s AS b ON %6$s
+          LEFT JOIN %7$s AS t ON %8$s$sql$,
+        pggit.data_list(dt.key_columns, 'x'),
         (SELECT pg_catalog.string_agg(pg_catalog.format('%L, d.%I', k, k), ', ' ORDER BY o)
            FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)),
         dt.key_columns[1], v_delta, v_base, pggit.data_key_match(dt.key_columns, 'b', 'd'),
-        v_table, pggit.data_key_match(dt.key_columns, 't', 'd'));
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        pggit.data_equal(relid, dt.columns, 'd', 't'), pggit.data_equal(relid, dt.columns, 'd', 'b'),
+        pggit.data_equal(relid, dt.columns, 't', 'b'), pggit.data_key_match(dt.key_columns, 'd', 'x'),
+        pggit.data_list(dt.key_columns, 'd'));
 
-    SELECT pg_catalog.count(*) INTO v_conflicts FROM pg_temp.pggit_merge_plan AS p WHERE p._pggit_verdict = 'conflict';
-    INSERT INTO pggit.data_conflicts (table_schema, table_name, branch, into_branch, strategy, resolution,
-                                      key, base, ours, theirs)
-    SELECT (SELECT n.nspname FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-             WHERE c.oid = db.relid),
-           (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = db.relid),
-           branch, "into", v_strategy, CASE v_strategy WHEN 'fail' THEN NULL ELSE v_strategy END,
-           p._pggit_key, p._pggit_base, p._pggit_ours, p._pggit_theirs
-      FROM pg_temp.pggit_merge_plan AS p
-     WHERE p._pggit_verdict = 'conflict'
-     ORDER BY p._pggit_key;
+    SELECT pg_catalog.count(*), pg_catalog.jsonb_agg(p._pggit_record ORDER BY p._pggit_key)
+      INTO v_conflicts, v_records
+      FROM pg_temp.pggit_merge_plan AS p WHERE p._pggit_verdict = 'conflict';
 
     IF v_strategy = 'fail' AND v_conflicts > 0 THEN
+        DROP TABLE pg_temp.pggit_merge_plan;
+        IF v_role IS NOT NULL THEN
+            PERFORM pg_catalog.set_config('role', v_role, true);
+        END IF;
+        PERFORM pggit.data_branch_merge_record(v_id, "into", v_strategy, v_records, 0, 0, 0, false);
         RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, v_conflicts, NULL::text;
         RETURN;
     END IF;
@@ -162,7 +179,7 @@ BEGIN
     v_apply := CASE WHEN v_strategy = 'theirs' THEN '(p._pggit_verdict = ''apply'' OR p._pggit_verdict = ''conflict'')'
                     ELSE 'p._pggit_verdict = ''apply''' END;
     EXECUTE pg_catalog.format(
-        'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND p._pggit_theirs IS NULL',
+        'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND NOT p._pggit_theirs_p',
         v_table, pggit.data_key_match(dt.key_columns, 't', 'p'), v_apply);
     GET DIAGNOSTICS v_deleted = ROW_COUNT;
     SELECT pg_catalog.string_agg(pg_catalog.format('%I = d.%I', c, c), ', ' ORDER BY o) INTO v_set
@@ -171,43 +188,38 @@ BEGIN
     IF v_set IS NOT NULL THEN
         EXECUTE pg_catalog.format(
             'UPDATE %s AS t SET %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p ON %s'
-            ' WHERE %s AND %s AND p._pggit_theirs IS NOT NULL AND p._pggit_ours IS NOT NULL',
+            ' WHERE %s AND %s AND p._pggit_theirs_p AND p._pggit_ours_p',
             v_table, v_set, v_delta, pggit.data_key_match(dt.key_columns, 'p', 'd'),
             pggit.data_key_match(dt.key_columns, 't', 'd'), v_apply);
         GET DIAGNOSTICS v_updated = ROW_COUNT;
     END IF;
     EXECUTE pg_catalog.format(
         'INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p'
-        ' ON %s WHERE %s AND p._pggit_theirs IS NOT NULL AND p._pggit_ours IS NULL',
+        ' ON %s WHERE %s AND p._pggit_theirs_p AND NOT p._pggit_ours_p',
         v_table, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'), v_delta,
         pggit.data_key_match(dt.key_columns, 'p', 'd'), v_apply);
     GET DIAGNOSTICS v_inserted = ROW_COUNT;
 
     -- Move the branch point to the merge: what the branch wrote becomes its base
-    -- (w -> c, d -> a); rows equal to the table's now are not needed any more.
-    -- (rows compared by their text form: identical text is an identical row, and the
-    -- text of a row costs a fraction of building and comparing two jsonb values)
+    -- (w -> c, d -> a); rows equal (each type's equality) to the table's now are not
+    -- needed any more, so the branch reads the table's own values for them.
     EXECUTE pg_catalog.format(
         'DELETE FROM %1$s AS d WHERE CASE WHEN d._pggit_state IN (''w'', ''c'')'
-        ' THEN EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s AND ROW(%4$s)::text = ROW(%5$s)::text)'
+        ' THEN EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s AND %4$s)'
         ' ELSE NOT EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s) END',
         v_delta, v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
-        pggit.data_list(dt.columns, 't'), pggit.data_list(dt.columns, 'd'));
+        pggit.data_equal(relid, dt.columns, 't', 'd'));
     EXECUTE pg_catalog.format(
         'UPDATE %s AS d SET _pggit_state = CASE d._pggit_state WHEN ''w'' THEN ''c'' ELSE ''a'' END'
         ' WHERE d._pggit_state IN (''w'', ''d'')', v_delta);
     EXECUTE pg_catalog.format('DELETE FROM %s', v_base);
-
-    IF v_inserted + v_updated + v_deleted + v_conflicts > 0 THEN
-        v_commit := pggit.commit_changes("into", pg_catalog.format(
-            'merge data branch "%s" of %s into "%s" (strategy %s): %s inserted, %s updated, %s deleted, %s conflicts',
-            branch, v_table, "into", v_strategy, v_inserted, v_updated, v_deleted, v_conflicts));
-    END IF;
-    UPDATE pggit.data_branches AS o
-       SET merged_at = pg_catalog.clock_timestamp(), merged_commit = v_commit
-     WHERE o.id = db.id;
     DROP TABLE pg_temp.pggit_merge_plan;
+    IF v_role IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('role', v_role, true);
+    END IF;
 
+    v_commit := pggit.data_branch_merge_record(v_id, "into", v_strategy, v_records, v_inserted, v_updated,
+                                               v_deleted, true);
     RETURN QUERY SELECT v_inserted, v_updated, v_deleted, v_conflicts, v_commit;
 END
 $function$;
@@ -216,4 +228,4 @@ REVOKE ALL ON FUNCTION pggit.data_branch_merge(oid, text, text, text) FROM PUBLI
 GRANT EXECUTE ON FUNCTION pggit.data_branch_merge(oid, text, text, text) TO PUBLIC;
 
 COMMENT ON FUNCTION pggit.data_branch_merge(oid, text, text, text) IS
-    'Does the work of pggit.merge_data_branch for a resolved table (checks that the session user owns it).';
+    'Does the work of pggit.merge_data_branch for a resolved table, as the table''s owner.';
