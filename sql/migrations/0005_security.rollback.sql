@@ -16,6 +16,310 @@
 -- (end of tracking, history and install)
 
 -- ---- functions (generated) ----
--- no function changes
+-- as of level 4: function pggit.branch_name_violation(name text)
+CREATE OR REPLACE FUNCTION pggit.branch_name_violation(name text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+SELECT CASE
+    WHEN name = '' THEN 'must not be empty'
+    WHEN pg_catalog.octet_length(name) > 255 THEN 'must be at most 255 bytes'
+    WHEN name ~ '[\x01-\x1f\x7f]' THEN 'must not contain control characters'
+    WHEN pg_catalog.strpos(name, ' ') > 0 THEN 'must not contain a space'
+    WHEN name ~ '[~^:?*[\\]' THEN 'must not contain any of ~ ^ : ? * [ \'
+    WHEN pg_catalog.strpos(name, '..') > 0 THEN 'must not contain ".."'
+    WHEN pg_catalog.strpos(name, '@{') > 0 THEN 'must not contain "@{"'
+    WHEN name = '@' THEN 'must not be "@"'
+    WHEN pg_catalog.left(name, 1) = '-' THEN 'must not begin with "-"'
+    WHEN pg_catalog.left(name, 1) = '/' THEN 'must not begin with "/"'
+    WHEN pg_catalog.right(name, 1) = '/' THEN 'must not end with "/"'
+    WHEN pg_catalog.strpos(name, '//') > 0 THEN 'must not contain "//"'
+    WHEN name ~ '(^|/)\.' THEN 'no path component may begin with "."'
+    WHEN name ~ '\.lock(/|$)' THEN 'no path component may end with ".lock"'
+    WHEN pg_catalog.right(name, 1) = '.' THEN 'must not end with "."'
+END
+$function$;
+
+-- as of level 4: function pggit.current_branch()
+CREATE OR REPLACE FUNCTION pggit.current_branch()
+ RETURNS text
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+SELECT coalesce(nullif(pg_catalog.current_setting('pggit.branch', true), ''), 'main')
+$function$;
+
+-- as of level 4: function pggit.describe_object(classid oid, objid oid, OUT kind text, OUT schema_name text, OUT object_name text, OUT identity text, OUT structure json, OUT definition text, OUT partition_parent oid)
+CREATE OR REPLACE FUNCTION pggit.describe_object(classid oid, objid oid, OUT kind text, OUT schema_name text, OUT object_name text, OUT identity text, OUT structure json, OUT definition text, OUT partition_parent oid)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    relkind "char";
+    ispartition boolean;
+    persistence "char";
+    dsc text;
+    excluded boolean;
+BEGIN
+    IF classid = 'pg_class'::regclass THEN
+        SELECT c.relkind, c.relispartition, c.relpersistence, n.nspname, c.relname,
+               CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'f' THEN 'table'
+                              WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' END,
+               -- an extension's member, or an identity column's sequence (part of its table)
+               EXISTS (SELECT FROM pg_depend AS d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                          AND (d.deptype = 'e' OR (d.deptype = 'i' AND c.relkind = 'S'
+                                                   AND d.refclassid = 'pg_class'::regclass)))
+          INTO relkind, ispartition, persistence, schema_name, object_name, kind, excluded
+          FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+         WHERE c.oid = objid;
+        IF excluded OR NOT pggit.is_tracked_schema(schema_name) THEN
+            kind := NULL;
+        END IF;
+    ELSIF classid = 'pg_type'::regclass THEN
+        SELECT CASE WHEN t.typtype = 'd' THEN 'domain' WHEN t.typtype IN ('e', 'r', 'c') THEN 'type' END,
+               n.nspname, t.typname
+          INTO kind, schema_name, object_name
+          FROM pg_type AS t JOIN pg_namespace AS n ON n.oid = t.typnamespace
+         WHERE t.oid = objid;
+    ELSIF classid = 'pg_proc'::regclass THEN
+        SELECT CASE p.prokind WHEN 'f' THEN 'function' WHEN 'w' THEN 'function' WHEN 'p' THEN 'procedure' END,
+               n.nspname, p.proname
+          INTO kind, schema_name, object_name
+          FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+         WHERE p.oid = objid;
+    ELSIF classid = 'pg_namespace'::regclass THEN
+        SELECT 'schema', n.nspname, n.nspname INTO kind, schema_name, object_name
+          FROM pg_namespace AS n WHERE n.oid = objid;
+    END IF;
+
+    IF kind IS NULL
+       OR (classid <> 'pg_class'::regclass
+           AND (NOT pggit.is_tracked_schema(schema_name)
+                OR EXISTS (SELECT FROM pg_depend AS d
+                            WHERE d.classid = describe_object.classid AND d.objid = describe_object.objid
+                              AND (d.deptype = 'e' OR (d.deptype = 'i' AND d.classid = 'pg_proc'::regclass))))) THEN
+        kind := NULL;
+        schema_name := NULL;
+        object_name := NULL;
+        RETURN;
+    END IF;
+
+    IF kind = 'table' THEN
+        SELECT d.structure, d.definition INTO structure, definition FROM pggit.describe_table(objid) AS d;
+        IF ispartition THEN
+            SELECT ih.inhparent INTO partition_parent FROM pg_inherits AS ih WHERE ih.inhrelid = objid;
+        END IF;
+    ELSIF kind IN ('view', 'materialized view') THEN
+        SELECT d.structure, d.definition INTO structure, definition FROM pggit.describe_view(objid) AS d;
+    ELSIF kind IN ('type', 'domain') THEN
+        SELECT d.structure, d.definition INTO structure, definition FROM pggit.describe_type(objid) AS d;
+    ELSE
+        SELECT ds.description INTO dsc
+          FROM pg_description AS ds
+         WHERE ds.objoid = objid AND ds.classoid = classid AND ds.objsubid = 0;
+        structure := json_build_object('t', kind);
+        IF kind = 'sequence' THEN
+            SELECT concat_ws(E'\n',
+                       concat_ws(' ', CASE WHEN persistence = 'u' THEN 'UNLOGGED' END,
+                                 'SEQUENCE AS ' || format_type(s.seqtypid, NULL), 'START ' || s.seqstart,
+                                 'INCREMENT ' || s.seqincrement, 'MINVALUE ' || s.seqmin,
+                                 'MAXVALUE ' || s.seqmax, 'CACHE ' || s.seqcache,
+                                 CASE WHEN s.seqcycle THEN 'CYCLE' END),
+                       (SELECT format('OWNED BY %I.%I.%I', n.nspname, c.relname, a.attname)
+                          FROM pg_depend AS d
+                          JOIN pg_class AS c ON c.oid = d.refobjid
+                          JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                          JOIN pg_attribute AS a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                         WHERE d.classid = 'pg_class'::regclass AND d.objid = describe_object.objid
+                           AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
+                         LIMIT 1),
+                       'COMMENT ' || quote_literal(dsc))
+              INTO definition
+              FROM pg_sequence AS s
+             WHERE s.seqrelid = objid;
+        ELSIF kind IN ('function', 'procedure') THEN
+            definition := concat_ws(E'\n', pg_get_functiondef(objid), 'COMMENT ' || quote_literal(dsc));
+        ELSE
+            definition := concat_ws(E'\n', 'SCHEMA', 'COMMENT ' || quote_literal(dsc));
+        END IF;
+    END IF;
+
+    IF definition IS NULL THEN
+        -- gone meanwhile, or a type describe_type does not cover (base, row, array)
+        kind := NULL;
+        schema_name := NULL;
+        object_name := NULL;
+        structure := NULL;
+        RETURN;
+    END IF;
+    -- pg_identify_object prints a relation as quote_ident(schema).quote_ident(name)
+    identity := CASE WHEN classid = 'pg_class'::regclass THEN format('%I.%I', schema_name, object_name)
+                     ELSE (pg_identify_object(classid, objid, 0)).identity END;
+END
+$function$;
+
+-- as of level 4: function pggit.describe_triggers(relid oid, self text)
+CREATE OR REPLACE FUNCTION pggit.describe_triggers(relid oid, self text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    lines text;
+BEGIN
+    SELECT string_agg(g.line, E'\n' ORDER BY g.line COLLATE "C")
+      INTO lines
+      FROM (SELECT 'TRIGGER ' || replace(pg_get_triggerdef(tg.oid), ' ON ' || self || ' ', ' ON <self> ')
+                   || CASE tg.tgenabled WHEN 'D' THEN ' DISABLED' WHEN 'R' THEN ' ENABLE REPLICA'
+                                        WHEN 'A' THEN ' ENABLE ALWAYS' ELSE '' END
+                   || coalesce(' COMMENT ' || quote_literal(ds.description), '') AS line
+              FROM pg_trigger AS tg
+              LEFT JOIN pg_description AS ds
+                     ON ds.objoid = tg.oid AND ds.classoid = 'pg_trigger'::regclass AND ds.objsubid = 0
+             WHERE tg.tgrelid = relid AND NOT tg.tgisinternal
+               AND NOT EXISTS (SELECT FROM pg_proc AS tp JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
+                                WHERE tp.oid = tg.tgfoid
+                                  AND (tn.nspname = 'pggit' OR starts_with(tn.nspname, 'pggit_')))) AS g;
+    RETURN lines;
+END
+$function$;
+
+-- as of level 4: function pggit.is_tracked_schema(nspname name)
+CREATE OR REPLACE FUNCTION pggit.is_tracked_schema(nspname name)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+SELECT NOT (nspname::text LIKE 'pg\_%' OR nspname::text = 'information_schema'
+            OR nspname::text = 'pggit' OR nspname::text LIKE 'pggit\_%')
+$function$;
+COMMENT ON FUNCTION pggit.is_tracked_schema(nspname name) IS 'False for schemas pggit does not track (pg_*, information_schema, pggit, pggit_*), true otherwise.';
+
+-- as of level 4: function pggit.tracked_owner(classid oid, objid oid, OUT owner_classid oid, OUT owner_objid oid)
+CREATE OR REPLACE FUNCTION pggit.tracked_owner(classid oid, objid oid, OUT owner_classid oid, OUT owner_objid oid)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    relid oid;
+    kind "char";
+    reltyp oid;
+BEGIN
+    IF classid = 'pg_class'::regclass THEN
+        relid := objid;
+    ELSIF classid = 'pg_type'::regclass THEN
+        IF EXISTS (SELECT FROM pg_type AS t
+                    WHERE t.oid = objid
+                      AND (t.typtype IN ('e', 'r', 'd')
+                           OR (t.typtype = 'c' AND EXISTS (SELECT FROM pg_class AS c
+                                                            WHERE c.oid = t.typrelid AND c.relkind = 'c')))) THEN
+            owner_classid := classid;
+            owner_objid := objid;
+        END IF;
+        RETURN;
+    ELSIF classid = 'pg_proc'::regclass THEN
+        IF EXISTS (SELECT FROM pg_proc AS p WHERE p.oid = objid AND p.prokind IN ('f', 'p', 'w'))
+           AND NOT EXISTS (SELECT FROM pg_depend AS d
+                            WHERE d.classid = 'pg_proc'::regclass AND d.objid = tracked_owner.objid
+                              AND d.deptype = 'i') THEN
+            owner_classid := classid;
+            owner_objid := objid;
+        END IF;
+        RETURN;
+    ELSIF classid = 'pg_namespace'::regclass THEN
+        IF EXISTS (SELECT FROM pg_namespace AS n WHERE n.oid = objid) THEN
+            owner_classid := classid;
+            owner_objid := objid;
+        END IF;
+        RETURN;
+    ELSIF classid = 'pg_constraint'::regclass THEN
+        SELECT nullif(c.conrelid, 0), nullif(c.contypid, 0) INTO relid, reltyp
+          FROM pg_constraint AS c WHERE c.oid = objid;
+        IF reltyp IS NOT NULL THEN
+            owner_classid := 'pg_type'::regclass;
+            owner_objid := reltyp;
+            RETURN;
+        END IF;
+    ELSIF classid = 'pg_attrdef'::regclass THEN
+        SELECT d.adrelid INTO relid FROM pg_attrdef AS d WHERE d.oid = objid;
+    ELSIF classid = 'pg_trigger'::regclass THEN
+        -- pggit's own triggers (functions in pggit's schemas) belong to no tracked object
+        SELECT t.tgrelid INTO relid
+          FROM pg_trigger AS t
+          JOIN pg_proc AS tp ON tp.oid = t.tgfoid
+          JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
+         WHERE t.oid = objid AND tn.nspname <> 'pggit' AND NOT starts_with(tn.nspname, 'pggit_');
+    ELSIF classid = 'pg_rewrite'::regclass THEN
+        SELECT r.ev_class INTO relid FROM pg_rewrite AS r WHERE r.oid = objid;
+    ELSIF classid = 'pg_policy'::regclass THEN
+        SELECT p.polrelid INTO relid FROM pg_policy AS p WHERE p.oid = objid;
+    ELSE
+        RETURN;
+    END IF;
+
+    SELECT c.relkind, c.reltype INTO kind, reltyp FROM pg_class AS c WHERE c.oid = relid;
+    IF kind IN ('i', 'I') THEN
+        SELECT x.indrelid INTO relid FROM pg_index AS x WHERE x.indexrelid = relid;
+        SELECT c.relkind INTO kind FROM pg_class AS c WHERE c.oid = relid;
+    ELSIF kind = 'S' THEN
+        -- An identity column's sequence belongs to its table.
+        SELECT d.refobjid INTO reltyp
+          FROM pg_depend AS d
+         WHERE d.classid = 'pg_class'::regclass AND d.objid = relid
+           AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i';
+        IF FOUND THEN
+            relid := reltyp;
+            kind := 'r';
+        END IF;
+    END IF;
+    IF kind IN ('r', 'p', 'f', 'v', 'm', 'S') THEN
+        owner_classid := 'pg_class'::regclass;
+        owner_objid := relid;
+    ELSIF kind = 'c' THEN
+        owner_classid := 'pg_type'::regclass;
+        owner_objid := reltyp;
+    END IF;
+END
+$function$;
+
+-- as of level 4: function pggit.tracking_paused()
+CREATE OR REPLACE FUNCTION pggit.tracking_paused()
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+SELECT coalesce(pg_catalog.lower(pg_catalog.btrim(pg_catalog.current_setting('pggit.tracking', true)))
+                IN ('off', 'false', 'no', '0', 'f', 'n'), false)
+$function$;
+
+-- as of level 4: function pggit.tree_bucket(identity text)
+CREATE OR REPLACE FUNCTION pggit.tree_bucket(identity text)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+SELECT pg_catalog.get_byte(pg_catalog.sha256(pg_catalog.convert_to(identity, 'UTF8')), 0) + 1
+$function$;
+
+-- as of level 4: function pggit.tree_entry_line(kind text, identity text, blob_hash text)
+CREATE OR REPLACE FUNCTION pggit.tree_entry_line(kind text, identity text, blob_hash text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+SELECT pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(kind, E'\\', E'\\\\'), E'\t', E'\\t'), E'\n', E'\\n')
+    || E'\t'
+    || pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(identity, E'\\', E'\\\\'), E'\t', E'\\t'), E'\n', E'\\n')
+    || E'\t'
+    || blob_hash
+    || E'\n'
+$function$;
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 4';

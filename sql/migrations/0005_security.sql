@@ -19,6 +19,556 @@
 -- (end of tracking, history and install)
 
 -- ---- functions (generated) ----
--- sql/functions matches the previous level: no function changes
+-- from sql/functions/branches/branch_name_violation.sql (changed: function pggit.branch_name_violation(name text))
+-- pggit.branch_name_violation(name text) -> text
+--
+-- Promises: returns NULL when `name` is a valid pggit branch name, otherwise the
+-- text of the first rule it breaks (checked in the order below). NULL in, NULL out.
+-- Never raises. IMMUTABLE, PARALLEL SAFE, callable by everyone.
+--
+-- The rules are git's check-ref-format rules for a branch name plus pggit's length
+-- limit. pggit_sql/refname.py implements the same rules, in the same order, with the
+-- same texts; tests/property/test_branch_names.py holds the two to agreement.
+--
+--   rule                                    text returned
+--   empty                                   must not be empty
+--   more than 255 bytes (octet_length:      must be at most 255 bytes
+--     UTF-8 bytes in a UTF-8 database)
+--   ASCII control character 0x01-0x1F, 0x7F must not contain control characters
+--     (0x00 cannot occur in a PostgreSQL text value)
+--   a space                                 must not contain a space
+--   any of ~ ^ : ? * [ \                    must not contain any of ~ ^ : ? * [ \
+--   ..                                      must not contain ".."
+--   @{                                      must not contain "@{"
+--   the single name @                       must not be "@"
+--   leading -                               must not begin with "-"
+--   leading /                               must not begin with "/"
+--   trailing /                              must not end with "/"
+--   // (an empty path component)            must not contain "//"
+--   a /-separated component starting with . no path component may begin with "."
+--   a component ending with .lock           no path component may end with ".lock"
+--   trailing .                              must not end with "."
+--
+-- Non-ASCII letters are allowed. Self-contained (builtins only), so it can be
+-- created before or after any other pggit function.
+--
+-- Deliberately a single CASE expression in LANGUAGE sql without STRICT or SET, so
+-- that the planner inlines it into its callers, whose plans are cached for the
+-- session: is_valid_branch_name (called by the CHECK constraint on
+-- pggit.branches.name, which PostgreSQL evaluates on every UPDATE of a branch row,
+-- i.e. on every commit) and assert_valid_branch_name. A SQL function that is not
+-- inlined is parsed and planned again in every transaction, which cost each
+-- commit_changes call over 100 us. Without SET it is resolved with the caller's
+-- search_path (a direct call: the session's), so every function and operator in it is
+-- schema-qualified (OPERATOR(pg_catalog.=), pg_catalog.strpos): an operator or function
+-- planted in a schema on a privileged caller's search_path is never called
+-- (tests/security/test_definer_audit.py). NULL in: every WHEN is NULL, so NULL out.
+CREATE OR REPLACE FUNCTION pggit.branch_name_violation(name text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+SELECT CASE
+    WHEN name OPERATOR(pg_catalog.=) '' THEN 'must not be empty'
+    WHEN pg_catalog.octet_length(name) OPERATOR(pg_catalog.>) 255 THEN 'must be at most 255 bytes'
+    WHEN name OPERATOR(pg_catalog.~) '[\x01-\x1f\x7f]' THEN 'must not contain control characters'
+    WHEN pg_catalog.strpos(name, ' ') OPERATOR(pg_catalog.>) 0 THEN 'must not contain a space'
+    WHEN name OPERATOR(pg_catalog.~) '[~^:?*[\\]' THEN 'must not contain any of ~ ^ : ? * [ \'
+    WHEN pg_catalog.strpos(name, '..') OPERATOR(pg_catalog.>) 0 THEN 'must not contain ".."'
+    WHEN pg_catalog.strpos(name, '@{') OPERATOR(pg_catalog.>) 0 THEN 'must not contain "@{"'
+    WHEN name OPERATOR(pg_catalog.=) '@' THEN 'must not be "@"'
+    WHEN pg_catalog.left(name, 1) OPERATOR(pg_catalog.=) '-' THEN 'must not begin with "-"'
+    WHEN pg_catalog.left(name, 1) OPERATOR(pg_catalog.=) '/' THEN 'must not begin with "/"'
+    WHEN pg_catalog.right(name, 1) OPERATOR(pg_catalog.=) '/' THEN 'must not end with "/"'
+    WHEN pg_catalog.strpos(name, '//') OPERATOR(pg_catalog.>) 0 THEN 'must not contain "//"'
+    WHEN name OPERATOR(pg_catalog.~) '(^|/)\.' THEN 'no path component may begin with "."'
+    WHEN name OPERATOR(pg_catalog.~) '\.lock(/|$)' THEN 'no path component may end with ".lock"'
+    WHEN pg_catalog.right(name, 1) OPERATOR(pg_catalog.=) '.' THEN 'must not end with "."'
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.branch_name_violation(text) IS
+    'The first branch-name rule that name breaks, or NULL when it is a valid branch name.';
+
+-- from sql/functions/tracking/current_branch.sql (changed: function pggit.current_branch())
+-- pggit.current_branch() -> text
+--
+-- Promises: the session's branch: the value of the GUC pggit.branch (set by
+-- pggit.checkout, or directly with SET pggit.branch = ...), or 'main' when it is unset
+-- or empty. Never raises; does not check that the branch exists. STABLE,
+-- PARALLEL SAFE, callable by everyone. Every history row records it.
+--
+-- A single SQL expression without SET or STRICT, so the planner inlines it; every
+-- function and operator is schema-qualified (not NULLIF, whose = would be looked up
+-- on the caller's search_path).
+CREATE OR REPLACE FUNCTION pggit.current_branch()
+RETURNS text
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $function$
+SELECT CASE WHEN pg_catalog.current_setting('pggit.branch', true) OPERATOR(pg_catalog.<>) ''
+            THEN pg_catalog.current_setting('pggit.branch', true) ELSE 'main' END
+$function$;
+
+COMMENT ON FUNCTION pggit.current_branch() IS
+    'The session''s branch: GUC pggit.branch, or main when unset.';
+
+-- from sql/functions/tracking/describe_object.sql (changed: function pggit.describe_object(classid oid, objid oid, OUT kind text, OUT schema_name text, OUT object_name text, OUT identity text, OUT structure json, OUT definition text, OUT partition_parent oid))
+-- pggit.describe_object(classid oid, objid oid)
+--     -> (kind text, schema_name text, object_name text, identity text,
+--         structure json, definition text, partition_parent oid)
+--
+-- Promises: for a trackable object, addressed as pggit.tracked_owner returns it, one
+-- row describing it; for anything else a row of NULLs (kind IS NULL). Never raises
+-- for a missing object. Sees the calling transaction's uncommitted DDL. STABLE,
+-- PARALLEL SAFE, callable by everyone.
+--
+-- Trackable: an object of one of the kinds below whose schema passes
+-- pggit.is_tracked_schema (so not pggit's own schemas, not temporary or system
+-- schemas), that is not a member of an extension (pg_depend deptype 'e'), and (from
+-- level 5) that is not the relation of a data branch: a relation whose schema and name
+-- a row of pggit.data_branches records (relation_schema, relation_name) is pggit's,
+-- created and dropped by the data-branch functions, never the user's schema change (so
+-- it never lands in history, commits or generated migrations). A branch relation a
+-- level-4 database registered is marked dropped (one 'drop' history row) the next time
+-- a tracked statement touches it.
+--
+--   kind                 catalog                       definition from
+--   table                pg_class r, p, f              pggit.describe_table
+--   view                 pg_class v                    pggit.describe_view
+--   materialized view    pg_class m                    pggit.describe_view
+--   sequence             pg_class S, not an identity   SEQUENCE AS <type> START ..
+--                        column's                      INCREMENT .. MINVALUE .. MAXVALUE
+--                                                      .. CACHE .. [CYCLE], OWNED BY
+--                                                      <table.column>, COMMENT
+--   function, procedure  pg_proc f, w / p              pg_get_functiondef + COMMENT
+--   type                 pg_type e, r, c (CREATE TYPE) pggit.describe_type
+--   domain               pg_type d                     pggit.describe_type
+--   schema               pg_namespace                  SCHEMA + COMMENT
+--
+-- identity is pg_identify_object(classid, objid, 0).identity (public.t, "My S"."T",
+-- public.f(integer), s); schema_name and object_name are the raw names (for a
+-- schema both are its name; for a routine object_name is its name without
+-- arguments). partition_parent is the parent table's OID for a partition, else
+-- NULL. Definitions are deparsed under the pinned search_path, so other objects
+-- always appear schema-qualified.
+CREATE OR REPLACE FUNCTION pggit.describe_object(
+    classid oid,
+    objid oid,
+    OUT kind text,
+    OUT schema_name text,
+    OUT object_name text,
+    OUT identity text,
+    OUT structure json,
+    OUT definition text,
+    OUT partition_parent oid)
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    relkind "char";
+    ispartition boolean;
+    persistence "char";
+    dsc text;
+    excluded boolean;
+BEGIN
+    IF classid = 'pg_class'::regclass THEN
+        SELECT c.relkind, c.relispartition, c.relpersistence, n.nspname, c.relname,
+               CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'f' THEN 'table'
+                              WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' END,
+               -- an extension's member, or an identity column's sequence (part of its table)
+               EXISTS (SELECT FROM pg_depend AS d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                          AND (d.deptype = 'e' OR (d.deptype = 'i' AND c.relkind = 'S'
+                                                   AND d.refclassid = 'pg_class'::regclass)))
+          INTO relkind, ispartition, persistence, schema_name, object_name, kind, excluded
+          FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+         WHERE c.oid = objid;
+        -- a data branch's relation (<table>__<branch>, created by create_data_branch) is
+        -- pggit's, not the user's schema: known by schema and name in pggit.data_branches
+        IF excluded OR NOT pggit.is_tracked_schema(schema_name)
+           OR EXISTS (SELECT FROM pggit.data_branches AS db
+                       WHERE db.relation_schema = describe_object.schema_name
+                         AND db.relation_name = describe_object.object_name) THEN
+            kind := NULL;
+        END IF;
+    ELSIF classid = 'pg_type'::regclass THEN
+        SELECT CASE WHEN t.typtype = 'd' THEN 'domain' WHEN t.typtype IN ('e', 'r', 'c') THEN 'type' END,
+               n.nspname, t.typname
+          INTO kind, schema_name, object_name
+          FROM pg_type AS t JOIN pg_namespace AS n ON n.oid = t.typnamespace
+         WHERE t.oid = objid;
+    ELSIF classid = 'pg_proc'::regclass THEN
+        SELECT CASE p.prokind WHEN 'f' THEN 'function' WHEN 'w' THEN 'function' WHEN 'p' THEN 'procedure' END,
+               n.nspname, p.proname
+          INTO kind, schema_name, object_name
+          FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+         WHERE p.oid = objid;
+    ELSIF classid = 'pg_namespace'::regclass THEN
+        SELECT 'schema', n.nspname, n.nspname INTO kind, schema_name, object_name
+          FROM pg_namespace AS n WHERE n.oid = objid;
+    END IF;
+
+    IF kind IS NULL
+       OR (classid <> 'pg_class'::regclass
+           AND (NOT pggit.is_tracked_schema(schema_name)
+                OR EXISTS (SELECT FROM pg_depend AS d
+                            WHERE d.classid = describe_object.classid AND d.objid = describe_object.objid
+                              AND (d.deptype = 'e' OR (d.deptype = 'i' AND d.classid = 'pg_proc'::regclass))))) THEN
+        kind := NULL;
+        schema_name := NULL;
+        object_name := NULL;
+        RETURN;
+    END IF;
+
+    IF kind = 'table' THEN
+        SELECT d.structure, d.definition INTO structure, definition FROM pggit.describe_table(objid) AS d;
+        IF ispartition THEN
+            SELECT ih.inhparent INTO partition_parent FROM pg_inherits AS ih WHERE ih.inhrelid = objid;
+        END IF;
+    ELSIF kind IN ('view', 'materialized view') THEN
+        SELECT d.structure, d.definition INTO structure, definition FROM pggit.describe_view(objid) AS d;
+    ELSIF kind IN ('type', 'domain') THEN
+        SELECT d.structure, d.definition INTO structure, definition FROM pggit.describe_type(objid) AS d;
+    ELSE
+        SELECT ds.description INTO dsc
+          FROM pg_description AS ds
+         WHERE ds.objoid = objid AND ds.classoid = classid AND ds.objsubid = 0;
+        structure := json_build_object('t', kind);
+        IF kind = 'sequence' THEN
+            SELECT concat_ws(E'\n',
+                       concat_ws(' ', CASE WHEN persistence = 'u' THEN 'UNLOGGED' END,
+                                 'SEQUENCE AS ' || format_type(s.seqtypid, NULL), 'START ' || s.seqstart,
+                                 'INCREMENT ' || s.seqincrement, 'MINVALUE ' || s.seqmin,
+                                 'MAXVALUE ' || s.seqmax, 'CACHE ' || s.seqcache,
+                                 CASE WHEN s.seqcycle THEN 'CYCLE' END),
+                       (SELECT format('OWNED BY %I.%I.%I', n.nspname, c.relname, a.attname)
+                          FROM pg_depend AS d
+                          JOIN pg_class AS c ON c.oid = d.refobjid
+                          JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                          JOIN pg_attribute AS a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                         WHERE d.classid = 'pg_class'::regclass AND d.objid = describe_object.objid
+                           AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
+                         LIMIT 1),
+                       'COMMENT ' || quote_literal(dsc))
+              INTO definition
+              FROM pg_sequence AS s
+             WHERE s.seqrelid = objid;
+        ELSIF kind IN ('function', 'procedure') THEN
+            definition := concat_ws(E'\n', pg_get_functiondef(objid), 'COMMENT ' || quote_literal(dsc));
+        ELSE
+            definition := concat_ws(E'\n', 'SCHEMA', 'COMMENT ' || quote_literal(dsc));
+        END IF;
+    END IF;
+
+    IF definition IS NULL THEN
+        -- gone meanwhile, or a type describe_type does not cover (base, row, array)
+        kind := NULL;
+        schema_name := NULL;
+        object_name := NULL;
+        structure := NULL;
+        RETURN;
+    END IF;
+    -- pg_identify_object prints a relation as quote_ident(schema).quote_ident(name)
+    identity := CASE WHEN classid = 'pg_class'::regclass THEN format('%I.%I', schema_name, object_name)
+                     ELSE (pg_identify_object(classid, objid, 0)).identity END;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.describe_object(oid, oid) IS
+    'Kind, names, identity, structure and canonical definition of a trackable object; NULLs if it is not trackable.';
+
+-- from sql/functions/tracking/describe_triggers.sql (changed: function pggit.describe_triggers(relid oid, self text))
+-- pggit.describe_triggers(relid oid, self text) -> text
+--
+-- Promises: the TRIGGER lines of the canonical description of a table, view or
+-- materialized view (pggit.describe_table, pggit.describe_view), sorted with
+-- COLLATE "C", one per line:
+--   TRIGGER <pg_get_triggerdef, the relation itself as <self>>
+--           [ DISABLED | ENABLE REPLICA | ENABLE ALWAYS] [ COMMENT '<comment>']
+-- `self` is how pg_get_triggerdef prints the relation under the pinned search_path
+-- (schema-qualified, quoted like quote_ident). Left out: internal triggers (foreign
+-- keys' own) and pggit's own triggers, whose functions live in pggit's schemas (a data
+-- branch's capture and write triggers are not the user's structure: creating a data
+-- branch changes no version or hash). NULL when there is no such trigger. STABLE,
+-- PARALLEL SAFE; internal to the describe functions, callable by everyone.
+CREATE OR REPLACE FUNCTION pggit.describe_triggers(relid oid, self text)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    lines text;
+BEGIN
+    SELECT string_agg(g.line, E'\n' ORDER BY g.line COLLATE "C")
+      INTO lines
+      FROM (SELECT 'TRIGGER ' || replace(pg_get_triggerdef(tg.oid), ' ON ' || self || ' ', ' ON <self> ')
+                   || CASE tg.tgenabled WHEN 'D' THEN ' DISABLED' WHEN 'R' THEN ' ENABLE REPLICA'
+                                        WHEN 'A' THEN ' ENABLE ALWAYS' ELSE '' END
+                   || coalesce(' COMMENT ' || quote_literal(ds.description), '') AS line
+              FROM pg_trigger AS tg
+              LEFT JOIN pg_description AS ds
+                     ON ds.objoid = tg.oid AND ds.classoid = 'pg_trigger'::regclass AND ds.objsubid = 0
+             WHERE tg.tgrelid = relid AND NOT tg.tgisinternal
+               AND NOT EXISTS (SELECT FROM pg_proc AS tp JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
+                                WHERE tp.oid = tg.tgfoid
+                                  AND tn.nspname IN ('pggit', 'pggit_data'))) AS g;
+    RETURN lines;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.describe_triggers(oid, text) IS
+    'TRIGGER lines of a relation''s canonical description (not internal triggers, not pggit''s own).';
+
+-- from sql/functions/tracking/is_tracked_schema.sql (changed: function pggit.is_tracked_schema(nspname name))
+-- pggit.is_tracked_schema(nspname name) -> boolean
+--
+-- Promises: false for the schemas pggit never tracks — the system schemas (every
+-- name starting pg_: pg_catalog, pg_toast, pg_temp_N, pg_toast_temp_N, and the
+-- pg_temp alias), information_schema, and pggit's own three schemas: pggit,
+-- pggit_data (data-branch storage) and pggit_meta (pggit-sql's bookkeeping); true for
+-- every other schema, user schemas whose names merely start with pggit included (from
+-- level 5: before, every pggit_* schema was skipped, an audit blind spot anyone with
+-- CREATE on the database could use); NULL for NULL. Never raises. IMMUTABLE,
+-- PARALLEL SAFE, callable by everyone.
+--
+-- The bookkeeping schemas of users' own migrations folders (pggit_meta_<folder>) are
+-- user schemas like any other: they are tracked.
+--
+-- A single SQL expression without SET or STRICT, so the planner inlines it; every
+-- operator and type is schema-qualified, so a direct call resolves nothing through
+-- the caller's search_path (tests/security/test_definer_audit.py).
+CREATE OR REPLACE FUNCTION pggit.is_tracked_schema(nspname name)
+RETURNS boolean
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+SELECT NOT (nspname::pg_catalog.text OPERATOR(pg_catalog.~~) 'pg\_%'
+            OR nspname::pg_catalog.text OPERATOR(pg_catalog.=) ANY ('{information_schema,pggit,pggit_data,pggit_meta}'::pg_catalog.text[]))
+$function$;
+
+COMMENT ON FUNCTION pggit.is_tracked_schema(name) IS
+    'False for schemas pggit does not track (pg_*, information_schema, pggit, pggit_data, pggit_meta), true otherwise.';
+
+-- from sql/functions/tracking/tracked_owner.sql (changed: function pggit.tracked_owner(classid oid, objid oid, OUT owner_classid oid, OUT owner_objid oid))
+-- pggit.tracked_owner(classid oid, objid oid) -> (owner_classid oid, owner_objid oid)
+--
+-- Promises: the catalog address of the tracked object that (classid, objid) is, or is
+-- part of; two NULLs when there is none (a missing object, or one of a kind pggit
+-- does not track). Never raises. Does not decide whether the owner's schema is
+-- tracked (see pggit.describe_object). STABLE, PARALLEL SAFE, callable by everyone.
+--
+--   object                                  owner
+--   table, partition, partitioned or        itself (pg_class)
+--     foreign table, view, materialized view
+--   sequence                                itself; an identity column's sequence
+--                                           (internal dependency): its table
+--   index (plain or partitioned)            its table or materialized view
+--   composite type (pg_class relkind c)     its type (pg_type)
+--   enum, range, composite type, domain     itself (pg_type)
+--   function, window function, procedure    itself (pg_proc); aggregates and
+--                                           functions internal to another object
+--                                           (range constructors): none
+--   schema                                  itself (pg_namespace)
+--   constraint                              its table's owner, or its domain
+--   column default (pg_attrdef), trigger,   the owner of its relation (none for pggit's
+--   rule (pg_rewrite), policy                own triggers, whose functions live in
+--                                           pggit's schemas)
+--   anything else (toast tables, row and    none
+--     array types, casts, operators, ...)
+CREATE OR REPLACE FUNCTION pggit.tracked_owner(
+    classid oid,
+    objid oid,
+    OUT owner_classid oid,
+    OUT owner_objid oid)
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    relid oid;
+    kind "char";
+    reltyp oid;
+BEGIN
+    IF classid = 'pg_class'::regclass THEN
+        relid := objid;
+    ELSIF classid = 'pg_type'::regclass THEN
+        IF EXISTS (SELECT FROM pg_type AS t
+                    WHERE t.oid = objid
+                      AND (t.typtype IN ('e', 'r', 'd')
+                           OR (t.typtype = 'c' AND EXISTS (SELECT FROM pg_class AS c
+                                                            WHERE c.oid = t.typrelid AND c.relkind = 'c')))) THEN
+            owner_classid := classid;
+            owner_objid := objid;
+        END IF;
+        RETURN;
+    ELSIF classid = 'pg_proc'::regclass THEN
+        IF EXISTS (SELECT FROM pg_proc AS p WHERE p.oid = objid AND p.prokind IN ('f', 'p', 'w'))
+           AND NOT EXISTS (SELECT FROM pg_depend AS d
+                            WHERE d.classid = 'pg_proc'::regclass AND d.objid = tracked_owner.objid
+                              AND d.deptype = 'i') THEN
+            owner_classid := classid;
+            owner_objid := objid;
+        END IF;
+        RETURN;
+    ELSIF classid = 'pg_namespace'::regclass THEN
+        IF EXISTS (SELECT FROM pg_namespace AS n WHERE n.oid = objid) THEN
+            owner_classid := classid;
+            owner_objid := objid;
+        END IF;
+        RETURN;
+    ELSIF classid = 'pg_constraint'::regclass THEN
+        SELECT nullif(c.conrelid, 0), nullif(c.contypid, 0) INTO relid, reltyp
+          FROM pg_constraint AS c WHERE c.oid = objid;
+        IF reltyp IS NOT NULL THEN
+            owner_classid := 'pg_type'::regclass;
+            owner_objid := reltyp;
+            RETURN;
+        END IF;
+    ELSIF classid = 'pg_attrdef'::regclass THEN
+        SELECT d.adrelid INTO relid FROM pg_attrdef AS d WHERE d.oid = objid;
+    ELSIF classid = 'pg_trigger'::regclass THEN
+        -- pggit's own triggers (functions in pggit's schemas) belong to no tracked object
+        SELECT t.tgrelid INTO relid
+          FROM pg_trigger AS t
+          JOIN pg_proc AS tp ON tp.oid = t.tgfoid
+          JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
+         WHERE t.oid = objid AND tn.nspname NOT IN ('pggit', 'pggit_data');
+    ELSIF classid = 'pg_rewrite'::regclass THEN
+        SELECT r.ev_class INTO relid FROM pg_rewrite AS r WHERE r.oid = objid;
+    ELSIF classid = 'pg_policy'::regclass THEN
+        SELECT p.polrelid INTO relid FROM pg_policy AS p WHERE p.oid = objid;
+    ELSE
+        RETURN;
+    END IF;
+
+    SELECT c.relkind, c.reltype INTO kind, reltyp FROM pg_class AS c WHERE c.oid = relid;
+    IF kind IN ('i', 'I') THEN
+        SELECT x.indrelid INTO relid FROM pg_index AS x WHERE x.indexrelid = relid;
+        SELECT c.relkind INTO kind FROM pg_class AS c WHERE c.oid = relid;
+    ELSIF kind = 'S' THEN
+        -- An identity column's sequence belongs to its table.
+        SELECT d.refobjid INTO reltyp
+          FROM pg_depend AS d
+         WHERE d.classid = 'pg_class'::regclass AND d.objid = relid
+           AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i';
+        IF FOUND THEN
+            relid := reltyp;
+            kind := 'r';
+        END IF;
+    END IF;
+    IF kind IN ('r', 'p', 'f', 'v', 'm', 'S') THEN
+        owner_classid := 'pg_class'::regclass;
+        owner_objid := relid;
+    ELSIF kind = 'c' THEN
+        owner_classid := 'pg_type'::regclass;
+        owner_objid := reltyp;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.tracked_owner(oid, oid) IS
+    'The tracked object (classid, objid) that a catalog object is or belongs to (a table for its index, ...); NULLs if none.';
+
+-- from sql/functions/tracking/tracking_paused.sql (changed: function pggit.tracking_paused())
+-- pggit.tracking_paused() -> boolean
+--
+-- Promises: true when the GUC pggit.tracking is set to off (also false, no, 0, f, n;
+-- any letter case, surrounding blanks ignored) in this session or transaction, false
+-- otherwise (unset, empty, on, or any other value). Never raises. STABLE,
+-- PARALLEL SAFE, callable by everyone.
+--
+-- While it is true, pggit's event triggers write one cheap 'untracked' history row per
+-- DDL statement instead of tracking it. Set it with pggit.pause_tracking() /
+-- pggit.resume_tracking() (which record the pause and bring the registry up to date
+-- again), or directly: SET pggit.tracking = off.
+--
+-- A single SQL expression without SET or STRICT, so the planner inlines it; every
+-- operator and function is schema-qualified, so a direct call resolves nothing through
+-- the caller's search_path (tests/security/test_definer_audit.py).
+CREATE OR REPLACE FUNCTION pggit.tracking_paused()
+RETURNS boolean
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $function$
+SELECT coalesce(pg_catalog.lower(pg_catalog.btrim(pg_catalog.current_setting('pggit.tracking', true)))
+                OPERATOR(pg_catalog.=) ANY ('{off,false,no,0,f,n}'::pg_catalog.text[]), false)
+$function$;
+
+COMMENT ON FUNCTION pggit.tracking_paused() IS
+    'True when GUC pggit.tracking is off in this session: DDL is then recorded only as untracked.';
+
+-- from sql/functions/trees/tree_bucket.sql (changed: function pggit.tree_bucket(identity text))
+-- pggit.tree_bucket(identity text) -> integer
+--
+-- Promises: the commit-tree bucket of an object identity, 1..256: one plus the first
+-- byte of sha256 of the identity's UTF-8 bytes,
+--     get_byte(sha256(convert_to(identity, 'UTF8')), 0) + 1,
+-- so the bucket depends only on the identity text (not on the database, its encoding,
+-- OIDs or the object's kind). NULL in, NULL out. Never raises for a text value.
+-- STABLE (as convert_to is; its result never changes within a database), PARALLEL
+-- SAFE, callable by everyone.
+--
+-- A commit's tree is 256 content-addressed bucket nodes (pggit.tree_nodes); an
+-- object's entry lives in the node of its bucket (see sql/functions/trees/tree_apply.sql).
+-- LANGUAGE sql, one expression, no SET/STRICT/SECURITY DEFINER, and no more volatile
+-- than its body: the planner inlines it into its callers (declared IMMUTABLE around
+-- the STABLE convert_to it was not, and every call ran the SQL-function executor).
+-- Only pg_catalog functions and operators, schema-qualified (OPERATOR(pg_catalog.+)):
+-- a direct call resolves nothing through the caller's search_path.
+CREATE OR REPLACE FUNCTION pggit.tree_bucket(identity text)
+RETURNS integer
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $function$
+SELECT pg_catalog.get_byte(pg_catalog.sha256(pg_catalog.convert_to(identity, 'UTF8')), 0) OPERATOR(pg_catalog.+) 1
+$function$;
+
+COMMENT ON FUNCTION pggit.tree_bucket(text) IS
+    'Commit-tree bucket (1..256) of an object identity: 1 + first byte of sha256(UTF-8 identity).';
+
+-- from sql/functions/trees/tree_entry_line.sql (changed: function pggit.tree_entry_line(kind text, identity text, blob_hash text))
+-- pggit.tree_entry_line(kind text, identity text, blob_hash text) -> text
+--
+-- Promises: the canonical text of one commit-tree entry, one line:
+--     esc(kind) TAB esc(identity) TAB blob_hash LF
+-- where esc() writes a backslash as \\, a TAB as \t and a LF as \n (two characters
+-- each) and leaves every other character as it is, so a line can be split back
+-- unambiguously whatever characters a quoted identifier holds. NULL if any argument
+-- is NULL. Never raises. IMMUTABLE, PARALLEL SAFE, callable by everyone.
+--
+-- A bucket node's hash is sha256 of the UTF-8 bytes of its entries' lines
+-- concatenated in entry order: identities ascending by their UTF-8 bytes, then kinds
+-- likewise (the empty bucket is the empty text, whose sha256 is e3b0c442...b855).
+-- tests/trees recompute this in Python. LANGUAGE sql, one expression, no
+-- SET/STRICT/SECURITY DEFINER: inlined into its callers. Every function and operator
+-- is schema-qualified (OPERATOR(pg_catalog.||)): a direct call resolves nothing
+-- through the caller's search_path.
+CREATE OR REPLACE FUNCTION pggit.tree_entry_line(kind text, identity text, blob_hash text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+SELECT pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(kind, E'\\', E'\\\\'), E'\t', E'\\t'), E'\n', E'\\n')
+    OPERATOR(pg_catalog.||) E'\t'
+    OPERATOR(pg_catalog.||) pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(identity, E'\\', E'\\\\'), E'\t', E'\\t'), E'\n', E'\\n')
+    OPERATOR(pg_catalog.||) E'\t'
+    OPERATOR(pg_catalog.||) blob_hash
+    OPERATOR(pg_catalog.||) E'\n'
+$function$;
+
+COMMENT ON FUNCTION pggit.tree_entry_line(text, text, text) IS
+    'Canonical line of a commit-tree entry: esc(kind) TAB esc(identity) TAB blob_hash LF (esc: \\ \t \n).';
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 5';
