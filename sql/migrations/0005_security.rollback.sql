@@ -16,6 +16,9 @@
 -- (end of tracking, history and install)
 
 -- ---- functions (generated) ----
+-- new in level 5: function pggit.split_statements(sql text)
+DROP FUNCTION pggit.split_statements(sql text);
+
 -- as of level 4: function pggit.branch_name_violation(name text)
 CREATE OR REPLACE FUNCTION pggit.branch_name_violation(name text)
  RETURNS text
