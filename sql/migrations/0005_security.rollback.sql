@@ -13,11 +13,25 @@
 -- (end of generated sql and merge)
 
 -- ---- tracking, history and install ----
+-- Level 4's grants: SELECT to PUBLIC on every table again. REVOKE of a table privilege
+-- also revokes the column privileges level 5 gave. pggit_reader's grants go (a database
+-- where sql/grants/roles.sql ran gets them back: pggit-sql rollback runs it again);
+-- the roles themselves stay (cluster-wide).
+REVOKE SELECT ON TABLE pggit.history, pggit.objects, pggit.blobs, pggit.object_details, pggit.merge_conflicts,
+    pggit.data_conflicts, pggit.checkouts FROM PUBLIC, pggit_reader;
+GRANT SELECT ON TABLE pggit.history, pggit.objects, pggit.blobs, pggit.object_details, pggit.merge_conflicts,
+    pggit.data_conflicts, pggit.checkouts TO PUBLIC;
 -- (end of tracking, history and install)
 
 -- ---- functions (generated) ----
+-- new in level 5: function pggit.command_statements(query text, command_tag text)
+DROP FUNCTION pggit.command_statements(query text, command_tag text);
+
 -- new in level 5: function pggit.split_statements(sql text)
 DROP FUNCTION pggit.split_statements(sql text);
+
+-- new in level 5: function pggit.statement_text(command_tag text)
+DROP FUNCTION pggit.statement_text(command_tag text);
 
 -- as of level 4: function pggit.branch_name_violation(name text)
 CREATE OR REPLACE FUNCTION pggit.branch_name_violation(name text)
@@ -202,6 +216,485 @@ SELECT NOT (nspname::text LIKE 'pg\_%' OR nspname::text = 'information_schema'
             OR nspname::text = 'pggit' OR nspname::text LIKE 'pggit\_%')
 $function$;
 COMMENT ON FUNCTION pggit.is_tracked_schema(nspname name) IS 'False for schemas pggit does not track (pg_*, information_schema, pggit, pggit_*), true otherwise.';
+
+-- as of level 4: function pggit.on_ddl_command_end()
+CREATE OR REPLACE FUNCTION pggit.on_ddl_command_end()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+DECLARE
+    r record;
+    t record;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_parts text := current_setting('pggit.dropped_parts', true);
+    -- the statement's tracked owners, in order of first mention
+    v_classids oid[] := '{}';
+    v_objids oid[] := '{}';
+    v_tags text[] := '{}';
+    v_created boolean[] := '{}';
+    v_self boolean[] := '{}';
+    v_subs text[] := '{}';
+    v_pos integer;
+    v_is_self boolean;
+    v_done text[] := '{}';
+    v_related text[] := '{}';
+    v_state text;
+    v_message text;
+BEGIN
+    BEGIN
+        IF v_parts <> '' THEN
+            PERFORM set_config('pggit.dropped_parts', '', true);
+        END IF;
+
+        IF pggit.tracking_paused() THEN
+            INSERT INTO pggit.history (object_identity, command_tag, change, statement, role, branch)
+            SELECT x.identity, TG_TAG, 'untracked', current_query(),
+                   CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+                   pggit.current_branch()
+              FROM (SELECT coalesce((SELECT c.object_identity
+                                       FROM pg_event_trigger_ddl_commands() AS c
+                                      WHERE NOT c.in_extension AND c.objid IS NOT NULL
+                                        AND pggit.is_tracked_schema(coalesce(c.schema_name, c.object_identity))
+                                      LIMIT 1),
+                                    nullif(current_setting('pggit.untracked_identity', true), '')) AS identity) AS x
+             WHERE x.identity IS NOT NULL;
+            IF current_setting('pggit.untracked_identity', true) <> '' THEN
+                PERFORM set_config('pggit.untracked_identity', '', true);
+            END IF;
+            RETURN;
+        END IF;
+
+        -- The statement's commands and the parts sql_drop handed over, mapped to their
+        -- tracked owners; each owner once, with the tag of its own command row if any.
+        FOR r IN
+            SELECT c.classid, c.objid, c.objsubid, c.command_tag, c.object_identity, c.object_type
+              FROM pg_event_trigger_ddl_commands() AS c
+             WHERE c.objid IS NOT NULL AND NOT c.in_extension AND c.command_tag <> 'REFRESH MATERIALIZED VIEW'
+               AND (c.schema_name IS NULL OR pggit.is_tracked_schema(c.schema_name))
+            UNION ALL
+            SELECT (e ->> 'c')::oid, (e ->> 'o')::oid, -1, TG_TAG, e ->> 's', NULL
+              FROM json_array_elements(CASE WHEN v_parts <> '' THEN v_parts::json END) AS e
+        LOOP
+            IF r.objsubid = -1 THEN
+                v_owner_classid := r.classid;
+                v_owner_objid := r.objid;
+                v_is_self := false;
+            ELSE
+                SELECT x.owner_classid, x.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS x;
+                CONTINUE WHEN v_owner_objid IS NULL;
+                -- a composite type's command may name its pg_class row: the type itself
+                v_is_self := r.objsubid = 0 AND ((r.classid = v_owner_classid AND r.objid = v_owner_objid)
+                                                 OR r.object_type = 'composite type');
+            END IF;
+            v_pos := array_position(v_objids, v_owner_objid);
+            WHILE v_pos IS NOT NULL AND v_classids[v_pos] <> v_owner_classid LOOP
+                v_pos := array_position(v_objids, v_owner_objid, v_pos + 1);
+            END LOOP;
+            IF v_pos IS NULL THEN
+                v_classids := v_classids || v_owner_classid;
+                v_objids := v_objids || v_owner_objid;
+                v_tags := v_tags || r.command_tag;
+                v_created := v_created || (v_is_self AND (r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO'));
+                v_self := v_self || v_is_self;
+                v_subs := v_subs || CASE WHEN v_is_self THEN NULL ELSE r.object_identity END;
+            ELSIF v_is_self THEN
+                IF NOT v_self[v_pos] THEN
+                    v_tags[v_pos] := r.command_tag;
+                    v_self[v_pos] := true;
+                    v_subs[v_pos] := NULL;
+                END IF;
+                v_created[v_pos] := v_created[v_pos]
+                                    OR r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO';
+            ELSIF NOT v_self[v_pos] AND r.object_identity IS NOT NULL
+                  AND NOT coalesce(r.object_identity = ANY (string_to_array(v_subs[v_pos], ', ')), false) THEN
+                v_subs[v_pos] := concat_ws(', ', v_subs[v_pos], r.object_identity);
+            END IF;
+        END LOOP;
+
+        FOR i IN 1 .. coalesce(array_length(v_objids, 1), 0) LOOP
+            v_done := v_done || (v_classids[i] || '/' || v_objids[i]);
+            SELECT x.change, x.renamed, x.old_schema_name INTO t
+              FROM pggit.track_object(v_classids[i], v_objids[i], v_tags[i], v_subs[i],
+                                      CASE WHEN v_created[i] THEN 'create' ELSE 'direct' END) AS x;
+            -- what PostgreSQL does not report: partitions and children of an altered
+            -- table, objects of a renamed schema, objects referring to a renamed object
+            -- (after all of the statement's own objects: those are tracked as such)
+            IF t.renamed
+               OR (v_classids[i] = 'pg_class'::regclass AND NOT v_created[i]
+                   AND EXISTS (SELECT FROM pg_class AS c
+                                WHERE c.oid = v_objids[i] AND (c.relkind = 'p' OR c.relhassubclass))) THEN
+                v_related := v_related || ARRAY[v_classids[i]::text, v_objids[i]::text, v_tags[i],
+                                                coalesce(t.renamed, false)::text, t.old_schema_name];
+            END IF;
+        END LOOP;
+        FOR i IN 0 .. coalesce(array_length(v_related, 1), 0) / 5 - 1 LOOP
+            v_done := pggit.track_related(v_related[5 * i + 1]::oid, v_related[5 * i + 2]::oid, v_related[5 * i + 3],
+                                          v_related[5 * i + 4]::boolean, v_related[5 * i + 5], v_done);
+        END LOOP;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track % (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+        BEGIN
+            INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
+            VALUES (TG_TAG, 'untracked', current_query(),
+                    CASE current_setting('role') WHEN 'none' THEN session_user::text
+                                                 ELSE current_setting('role') END,
+                    coalesce(nullif(current_setting('pggit.branch', true), ''), 'main'),
+                    format('tracking failed (SQLSTATE %s): %s', v_state, v_message));
+        EXCEPTION WHEN OTHERS THEN
+            NULL;
+        END;
+    END;
+END
+$function$;
+
+-- as of level 4: function pggit.on_sql_drop()
+CREATE OR REPLACE FUNCTION pggit.on_sql_drop()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+DECLARE
+    r record;
+    v_now timestamptz := clock_timestamp();
+    v_oids oid[];
+    v_keys text[];
+    v_index_oids oid[];
+    v_parts jsonb := '[]'::jsonb;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_relid oid;
+    v_state text;
+    v_message text;
+BEGIN
+    BEGIN
+        IF pggit.tracking_paused() THEN
+            PERFORM set_config('pggit.untracked_identity', coalesce((
+                SELECT d.object_identity
+                  FROM pg_event_trigger_dropped_objects() AS d
+                 WHERE d.original AND NOT d.is_temporary
+                   AND pggit.is_tracked_schema(coalesce(d.schema_name, d.object_name))
+                 LIMIT 1), ''), true);
+            RETURN;
+        END IF;
+
+        SELECT array_agg(d.objid), array_agg(d.classid || '/' || d.objid),
+               array_agg(d.objid) FILTER (WHERE d.object_type = 'index')
+          INTO v_oids, v_keys, v_index_oids
+          FROM pg_event_trigger_dropped_objects() AS d
+         WHERE d.objsubid = 0 AND NOT d.is_temporary;
+
+        -- Whole tracked objects: marked dropped, one 'drop' row each.
+        WITH gone AS (
+            UPDATE pggit.objects AS o
+               SET dropped_at = v_now, objid = NULL, updated_at = v_now
+             WHERE o.dropped_at IS NULL AND o.objid = ANY (v_oids)
+               AND (o.classid || '/' || o.objid) = ANY (v_keys)
+            RETURNING o.id, o.kind, o.identity, o.major, o.minor, o.patch, o.hash
+        )
+        INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, command_tag, change,
+                                   statement, old_version, new_version, old_hash, new_hash, role, branch)
+        SELECT g.id, g.kind, g.identity, g.identity, TG_TAG, 'drop', current_query(),
+               g.major || '.' || g.minor || '.' || g.patch, NULL, g.hash, NULL,
+               CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+               pggit.current_branch()
+          FROM gone AS g
+         ORDER BY g.id;
+
+        -- Parts of surviving objects: find their owners for ddl_command_end.
+        FOR r IN
+            SELECT d.classid, d.objid, d.objsubid, d.object_type, d.schema_name, d.object_name,
+                   d.object_identity, d.address_names
+              FROM pg_event_trigger_dropped_objects() AS d
+             WHERE NOT d.is_temporary
+               -- internal triggers (of foreign keys) go with their constraint
+               AND NOT (d.classid = 'pg_trigger'::regclass AND NOT d.original AND NOT d.normal)
+               AND (d.objsubid <> 0
+                    OR d.object_type = 'index'
+                    OR d.classid IN ('pg_constraint'::regclass, 'pg_attrdef'::regclass, 'pg_trigger'::regclass,
+                                     'pg_rewrite'::regclass, 'pg_policy'::regclass))
+        LOOP
+            v_owner_classid := NULL;
+            v_owner_objid := NULL;
+            IF r.classid = 'pg_class'::regclass AND r.objsubid <> 0 THEN
+                SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS w;
+            ELSIF r.object_type = 'index' THEN
+                -- objid NULL when the owner was dropped too (by this statement)
+                SELECT o.classid, o.objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.object_indexes AS m
+                  JOIN pggit.objects AS o ON o.id = m.object_id
+                 WHERE m.index_oid = r.objid;
+                IF NOT FOUND AND pggit.is_tracked_schema(r.schema_name) THEN
+                    SELECT o.classid, o.objid INTO v_owner_classid, v_owner_objid
+                      FROM pggit.objects AS o
+                     WHERE o.schema_name = r.schema_name AND o.dropped_at IS NULL
+                       AND o.kind IN ('table', 'materialized view')
+                       AND (o.structure -> 'i' -> r.object_name) IS NOT NULL
+                     LIMIT 1;
+                END IF;
+            ELSIF r.object_type = 'domain constraint' THEN
+                v_owner_classid := 'pg_type'::regclass;
+                v_owner_objid := to_regtype(r.address_names[1]);
+            ELSIF array_length(r.address_names, 1) >= 2 THEN
+                SELECT c.oid INTO v_relid
+                  FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                 WHERE n.nspname = r.address_names[1] AND c.relname = r.address_names[2];
+                IF FOUND THEN
+                    SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
+                      FROM pggit.tracked_owner('pg_class'::regclass, v_relid) AS w;
+                END IF;
+            END IF;
+            -- a dropped trigger the owner's registered definition does not show was one of
+            -- pggit's own (descriptions leave those out): nothing changed for the user
+            IF v_owner_objid IS NOT NULL AND r.classid = 'pg_trigger'::regclass
+               AND EXISTS (SELECT FROM pggit.objects AS o
+                            WHERE o.objid = v_owner_objid AND o.classid = v_owner_classid AND o.dropped_at IS NULL
+                              AND strpos(o.definition, E'\nTRIGGER CREATE TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0
+                              AND strpos(o.definition, E'\nTRIGGER CREATE CONSTRAINT TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0) THEN
+                v_owner_objid := NULL;
+            END IF;
+            IF v_owner_objid IS NOT NULL THEN
+                v_parts := v_parts || jsonb_build_object('c', v_owner_classid, 'o', v_owner_objid,
+                                                         's', r.object_identity);
+            END IF;
+        END LOOP;
+
+        IF v_index_oids IS NOT NULL THEN
+            DELETE FROM pggit.object_indexes AS m WHERE m.index_oid = ANY (v_index_oids);
+        END IF;
+
+        IF v_parts <> '[]'::jsonb THEN
+            PERFORM set_config('pggit.dropped_parts',
+                               (coalesce(nullif(current_setting('pggit.dropped_parts', true), ''), '[]')::jsonb
+                                || v_parts)::text,
+                               true);
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track the objects % dropped (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+    END;
+END
+$function$;
+
+-- as of level 4: function pggit.pause_tracking(reason text)
+CREATE OR REPLACE FUNCTION pggit.pause_tracking(reason text DEFAULT NULL::text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+BEGIN
+    PERFORM set_config('pggit.tracking', 'off', false);
+    INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
+    VALUES ('PGGIT PAUSE', 'pause', current_query(),
+            CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+            pggit.current_branch(), reason);
+END
+$function$;
+
+-- as of level 4: function pggit.resume_tracking()
+CREATE OR REPLACE FUNCTION pggit.resume_tracking()
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+BEGIN
+    PERFORM set_config('pggit.tracking', 'on', false);
+    INSERT INTO pggit.history (command_tag, change, statement, role, branch)
+    VALUES ('PGGIT RESUME', 'resume', current_query(),
+            CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+            pggit.current_branch());
+    RETURN pggit.reconcile('PGGIT RESUME');
+END
+$function$;
+
+-- as of level 4: function pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text)
+CREATE OR REPLACE FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subobject text DEFAULT NULL::text, mode text DEFAULT 'direct'::text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text)
+ RETURNS record
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    reg pggit.objects;
+    d record;
+    cls record;
+    v_hash text;
+    v_major integer;
+    v_minor integer;
+    v_patch integer;
+    v_now timestamptz := clock_timestamp();
+    v_role text := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
+BEGIN
+    IF mode IS NULL OR mode NOT IN ('direct', 'create', 'propagated', 'dependent', 'reconcile') THEN
+        RAISE EXCEPTION 'invalid tracking mode "%": expected direct, create, propagated, dependent or reconcile',
+                mode
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    renamed := false;
+
+    SELECT o.* INTO reg
+      FROM pggit.objects AS o
+     WHERE o.objid = track_object.objid AND o.classid = track_object.classid AND o.dropped_at IS NULL
+       FOR UPDATE;
+
+    SELECT x.* INTO d FROM pggit.describe_object(track_object.classid, track_object.objid) AS x;
+
+    IF d.kind IS NULL THEN
+        IF reg.id IS NOT NULL THEN
+            WITH gone AS (
+                UPDATE pggit.objects AS o
+                   SET dropped_at = v_now, objid = NULL, updated_at = v_now
+                 WHERE o.id = reg.id
+            )
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, reg.kind, reg.identity, reg.identity, subobject, track_object.command_tag, 'drop',
+                    current_query(), reg.major || '.' || reg.minor || '.' || reg.patch, NULL, reg.hash, NULL,
+                    v_role, pggit.current_branch());
+            change := 'drop';
+            object_id := reg.id;
+            old_schema_name := reg.schema_name;
+        END IF;
+        RETURN;
+    END IF;
+
+    v_hash := encode(sha256(convert_to(d.definition, 'UTF8')), 'hex');
+
+    IF reg.id IS NULL THEN
+        change := CASE WHEN mode = 'create' THEN 'create' ELSE 'register' END;
+        WITH blob AS (
+            INSERT INTO pggit.blobs (hash, definition) VALUES (v_hash, d.definition) ON CONFLICT (hash) DO NOTHING
+        ), obj AS (
+            INSERT INTO pggit.objects AS o (kind, schema_name, object_name, identity, classid, objid, structure,
+                                            definition, hash, partition_parent, created_at, updated_at)
+            VALUES (d.kind, d.schema_name, d.object_name, d.identity, track_object.classid, track_object.objid,
+                    d.structure, d.definition, v_hash, d.partition_parent, v_now, v_now)
+            RETURNING o.id
+        )
+        INSERT INTO pggit.history AS h (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                        command_tag, change, statement, old_version, new_version, old_hash,
+                                        new_hash, role, branch)
+        SELECT obj.id, d.kind, d.identity, NULL, subobject, track_object.command_tag, change,
+               current_query(), NULL, '1.0.0', NULL, v_hash, v_role, pggit.current_branch()
+          FROM obj
+        RETURNING h.object_id INTO object_id;
+        IF (d.structure -> 'i')::text <> '{}' THEN
+            INSERT INTO pggit.object_indexes AS m (index_oid, object_id)
+            SELECT x.indexrelid, track_object.object_id FROM pg_index AS x WHERE x.indrelid = track_object.objid
+            ON CONFLICT (index_oid) DO UPDATE SET object_id = excluded.object_id;
+        END IF;
+        RETURN;
+    END IF;
+
+    object_id := reg.id;
+    old_schema_name := reg.schema_name;
+    IF reg.identity IS DISTINCT FROM d.identity THEN
+        change := 'major';
+        renamed := true;
+    ELSIF reg.hash = v_hash THEN
+        change := 'none';
+    ELSIF mode = 'dependent' THEN
+        change := 'patch';
+    ELSE
+        SELECT c.change, c.renamed INTO cls FROM pggit.classify_change(reg.structure, d.structure) AS c;
+        change := coalesce(cls.change, 'patch');
+        renamed := cls.renamed;
+    END IF;
+
+    IF change = 'none' AND mode NOT IN ('direct', 'create') THEN
+        -- Nothing to record. Keep the stored structure in step (e.g. an index renamed).
+        IF reg.structure::text IS DISTINCT FROM d.structure::text THEN
+            UPDATE pggit.objects AS o SET structure = d.structure WHERE o.id = reg.id;
+        END IF;
+        change := NULL;
+    ELSE
+        v_major := reg.major;
+        v_minor := reg.minor;
+        v_patch := reg.patch;
+        IF change = 'major' THEN
+            v_major := v_major + 1;
+            v_minor := 0;
+            v_patch := 0;
+        ELSIF change = 'minor' THEN
+            v_minor := v_minor + 1;
+            v_patch := 0;
+        ELSIF change = 'patch' THEN
+            v_patch := v_patch + 1;
+        END IF;
+        IF change = 'none' AND reg.structure::text IS NOT DISTINCT FROM d.structure::text THEN
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, d.kind, d.identity, reg.identity, subobject, track_object.command_tag, change,
+                    current_query(), reg.major || '.' || reg.minor || '.' || reg.patch,
+                    v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, v_role, pggit.current_branch());
+        ELSE
+            WITH blob AS (
+                INSERT INTO pggit.blobs (hash, definition)
+                SELECT v_hash, d.definition WHERE v_hash <> reg.hash
+                ON CONFLICT (hash) DO NOTHING
+            ), obj AS (
+                UPDATE pggit.objects AS o
+                   SET kind = d.kind, schema_name = d.schema_name, object_name = d.object_name,
+                       identity = d.identity, major = v_major, minor = v_minor, patch = v_patch,
+                       structure = d.structure, definition = d.definition, hash = v_hash,
+                       partition_parent = d.partition_parent,
+                       updated_at = CASE WHEN change = 'none' THEN o.updated_at ELSE v_now END
+                 WHERE o.id = reg.id
+            )
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, d.kind, d.identity, reg.identity, subobject, track_object.command_tag, change,
+                    current_query(), reg.major || '.' || reg.minor || '.' || reg.patch,
+                    v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, v_role, pggit.current_branch());
+        END IF;
+    END IF;
+
+    IF (reg.structure -> 'i')::text IS DISTINCT FROM (d.structure -> 'i')::text
+       AND (d.structure -> 'i')::text <> '{}' THEN
+        INSERT INTO pggit.object_indexes AS m (index_oid, object_id)
+        SELECT x.indexrelid, reg.id FROM pg_index AS x WHERE x.indrelid = track_object.objid
+        ON CONFLICT (index_oid) DO UPDATE SET object_id = excluded.object_id
+            WHERE m.object_id IS DISTINCT FROM excluded.object_id;
+    END IF;
+END
+$function$;
 
 -- as of level 4: function pggit.tracked_owner(classid oid, objid oid, OUT owner_classid oid, OUT owner_objid oid)
 CREATE OR REPLACE FUNCTION pggit.tracked_owner(classid oid, objid oid, OUT owner_classid oid, OUT owner_objid oid)

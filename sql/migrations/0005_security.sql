@@ -16,6 +16,44 @@
 -- (end of generated sql and merge)
 
 -- ---- tracking, history and install ----
+-- Secrets (issue 11, item 6): statement text, definitions and row values in pggit's
+-- tables are readable only by pggit_reader members (and the owner), no longer by PUBLIC.
+-- Metadata stays readable by everyone: commits, branches, tags, trees, merges, data
+-- branches, and the non-secret columns of history, objects and checkouts (column
+-- privileges), so log, get_version and table_versions keep working for every role;
+-- status, show, schema_at, diff and generate_migration read secret columns and fail
+-- with 42501 for a role without pggit_reader. Roles are cluster-wide: created when
+-- missing (as sql/grants/roles.sql does), left in place by the rollback.
+DO $roles$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'pggit_reader') THEN
+        CREATE ROLE pggit_reader NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'pggit_writer') THEN
+        CREATE ROLE pggit_writer NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'pggit_admin') THEN
+        CREATE ROLE pggit_admin NOLOGIN;
+    END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;  -- another database of the cluster created them at the same moment
+END
+$roles$;
+GRANT pggit_reader TO pggit_writer;
+GRANT pggit_writer TO pggit_admin;
+
+REVOKE SELECT ON TABLE pggit.history, pggit.objects, pggit.blobs, pggit.object_details, pggit.merge_conflicts,
+    pggit.data_conflicts, pggit.checkouts FROM PUBLIC;
+GRANT SELECT ON TABLE pggit.history, pggit.objects, pggit.blobs, pggit.object_details, pggit.merge_conflicts,
+    pggit.data_conflicts, pggit.checkouts TO pggit_reader;
+GRANT SELECT (id, object_id, object_kind, object_identity, old_identity, subobject_identity, command_tag, change,
+              old_version, new_version, old_hash, new_hash, role, txid, changed_at, branch, commit_hash,
+              checkout_id)
+    ON TABLE pggit.history TO PUBLIC;
+GRANT SELECT (id, kind, schema_name, object_name, identity, classid, objid, major, minor, patch, hash,
+              partition_parent, created_at, updated_at, dropped_at)
+    ON TABLE pggit.objects TO PUBLIC;
+GRANT SELECT (id, branch, commit_hash, settled_rows, role, txid, checked_out_at) ON TABLE pggit.checkouts TO PUBLIC;
 -- (end of tracking, history and install)
 
 -- ---- functions (generated) ----
@@ -90,6 +128,132 @@ $function$;
 
 COMMENT ON FUNCTION pggit.branch_name_violation(text) IS
     'The first branch-name rule that name breaks, or NULL when it is a valid branch name.';
+
+-- from sql/functions/history/command_statements.sql (new: function pggit.command_statements(query text, command_tag text))
+-- pggit.command_statements(query text, command_tag text) -> text
+--
+-- Promises: the text history keeps of `query` (a query string a client sent, holding
+-- several statements) for a change made by a command with tag `command_tag`: the
+-- statements of `query` (split by pggit.split_statements) whose leading keywords are
+-- those of the command tag, in order, joined by ";" and a newline; NULL when none is
+-- (e.g. the DDL ran inside a DO block or a function called among other statements).
+-- A query string of exactly one statement is returned whole (that statement ran the
+-- command). Nothing else of `query` is ever returned: a password an ALTER ROLE beside
+-- the tracked command carried stays out of history (issue 11, item 6).
+--
+-- Leading keywords: the statement's first words (letters and _; leading whitespace and
+-- comments skipped, upper-cased). It matches when its first word is the tag's first
+-- word and the tag's other words occur, in order, among its next seven words (so
+-- CREATE OR REPLACE FUNCTION matches CREATE FUNCTION, CREATE UNIQUE INDEX
+-- CONCURRENTLY matches CREATE INDEX, COMMENT ON TABLE matches COMMENT). Special tags:
+-- CREATE TABLE AS and SELECT INTO match statements starting CREATE ... TABLE and
+-- SELECT or WITH; pggit's own tags (PGGIT PAUSE, PGGIT RESUME) match SELECT and CALL.
+-- NULL in, NULL out. Never raises. IMMUTABLE; pinned search_path.
+--
+-- Called only when pggit.statement_text's cheap check finds more than one statement
+-- possible: off the hot path of ordinary single-statement DDL.
+CREATE OR REPLACE FUNCTION pggit.command_statements(query text, command_tag text)
+RETURNS text
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_tag text[];
+    v_first text[];
+    v_count integer := 0;
+    v_only text;
+    v_kept text[] := '{}';
+    v_rest text;
+    v_words text[];
+    v_pos integer;
+    v_ok boolean;
+    r record;
+BEGIN
+    IF query IS NULL OR command_tag IS NULL THEN
+        RETURN NULL;
+    END IF;
+    v_tag := regexp_split_to_array(upper(btrim(command_tag)), '\s+');
+    IF v_tag[1] = 'PGGIT' THEN
+        v_first := ARRAY['SELECT', 'CALL'];
+        v_tag := '{}';
+    ELSIF v_tag = ARRAY['SELECT', 'INTO'] THEN
+        v_first := ARRAY['SELECT', 'WITH'];
+        v_tag := '{}';
+    ELSE
+        IF v_tag[cardinality(v_tag)] = 'AS' AND cardinality(v_tag) > 2 THEN  -- CREATE TABLE AS
+            v_tag := v_tag[1 : cardinality(v_tag) - 1];
+        END IF;
+        v_first := ARRAY[v_tag[1]];
+        v_tag := v_tag[2 :];
+    END IF;
+    FOR r IN SELECT s.ordinal, s.statement FROM pggit.split_statements(query) AS s ORDER BY s.ordinal LOOP
+        v_count := v_count + 1;
+        v_only := r.statement;
+        -- skip leading whitespace and comments (nested block comments included)
+        v_rest := r.statement;
+        LOOP
+            v_rest := ltrim(v_rest, E' \t\r\n\f\v');
+            IF starts_with(v_rest, '--') THEN
+                v_pos := strpos(v_rest, E'\n');
+                v_rest := CASE WHEN v_pos = 0 THEN '' ELSE substr(v_rest, v_pos + 1) END;
+            ELSIF starts_with(v_rest, '/*') THEN
+                DECLARE
+                    depth integer := 0;
+                    i integer := 1;
+                    n integer := length(v_rest);
+                BEGIN
+                    WHILE i < n LOOP
+                        IF substr(v_rest, i, 2) = '/*' THEN
+                            depth := depth + 1;
+                            i := i + 2;
+                        ELSIF substr(v_rest, i, 2) = '*/' THEN
+                            depth := depth - 1;
+                            i := i + 2;
+                            EXIT WHEN depth = 0;
+                        ELSE
+                            i := i + 1;
+                        END IF;
+                    END LOOP;
+                    v_rest := substr(v_rest, i);
+                END;
+            ELSE
+                EXIT;
+            END IF;
+        END LOOP;
+        SELECT array_agg(m[1] ORDER BY o) INTO v_words
+          FROM regexp_matches(upper(left(v_rest, 400)), '([A-Z_]+)', 'g') WITH ORDINALITY AS x (m, o);
+        v_words := v_words[1 : 8];
+        v_ok := v_words[1] = ANY (v_first) AND left(v_rest, length(v_words[1])) ILIKE v_words[1];
+        IF v_ok THEN
+            v_pos := 2;
+            FOR i IN 1 .. coalesce(cardinality(v_tag), 0) LOOP
+                WHILE v_pos <= coalesce(cardinality(v_words), 0) AND v_words[v_pos] <> v_tag[i] LOOP
+                    v_pos := v_pos + 1;
+                END LOOP;
+                IF v_pos > coalesce(cardinality(v_words), 0) THEN
+                    v_ok := false;
+                    EXIT;
+                END IF;
+                v_pos := v_pos + 1;
+            END LOOP;
+        END IF;
+        IF v_ok THEN
+            v_kept := v_kept || r.statement;
+        END IF;
+    END LOOP;
+    IF v_count = 1 THEN
+        RETURN v_only;
+    END IF;
+    RETURN nullif(array_to_string(v_kept, E';\n'), '');
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.command_statements(text, text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.command_statements(text, text) IS
+    'The statements of a multi-statement query string that a command with this tag ran (by their leading keywords); NULL when none is.';
 
 -- from sql/functions/tracking/current_branch.sql (changed: function pggit.current_branch())
 -- pggit.current_branch() -> text
@@ -357,6 +521,459 @@ $function$;
 COMMENT ON FUNCTION pggit.is_tracked_schema(name) IS
     'False for schemas pggit does not track (pg_*, information_schema, pggit, pggit_data, pggit_meta), true otherwise.';
 
+-- from sql/functions/tracking/on_ddl_command_end.sql (changed: function pggit.on_ddl_command_end())
+-- pggit.on_ddl_command_end() -> event_trigger
+--
+-- The function of event trigger pggit_ddl_command_end (ON ddl_command_end), which
+-- PostgreSQL fires at the end of every DDL statement, inside its transaction (a
+-- rolled-back statement leaves no trace), including statements run by functions,
+-- procedures and DO blocks (each statement inside is one event).
+-- Promises:
+--   * the objects the statement created or changed — pg_event_trigger_ddl_commands()
+--     and the parts of surviving objects the sql_drop trigger handed over — are mapped
+--     to their tracked owners (pggit.tracked_owner: an index, constraint, trigger,
+--     rule, policy, default or column counts for its table or view) and each owner is
+--     tracked once for the statement by pggit.track_object, at its highest change:
+--     mode 'create' when the statement created it (CREATE ..., CREATE TABLE AS,
+--     SELECT INTO), else 'direct' (a history row even when nothing changed: 'none').
+--     The command tag is the one of the owner's own command row, else the first; the
+--     subobject identity names the parts involved when the owner itself was not;
+--   * then pggit.track_related tracks what PostgreSQL does not report: the partitions
+--     and inheritance children of an altered table (ADD COLUMN, CREATE INDEX, ATTACH /
+--     DETACH PARTITION), the objects of a renamed schema, and the objects referring to
+--     a renamed object;
+--   * skipped: commands without an object (GRANT, REVOKE, ALTER DEFAULT PRIVILEGES),
+--     REFRESH MATERIALIZED VIEW (data, not structure), commands inside CREATE / ALTER
+--     EXTENSION, objects of pggit's own schemas, temporary and system schemas;
+--   * while tracking is paused (pggit.tracking_paused()): one cheap history row with
+--     change 'untracked' (command tag, statement, first object identity; no version
+--     change) for a statement touching objects of tracked schemas, nothing else.
+-- Never makes the DDL fail: errors other than class 40 (serialization failure,
+-- deadlock), class 53 and 55P03 (lock timeout) become a WARNING plus an 'untracked'
+-- row whose note carries the error; pggit.strict = on raises them instead (tests).
+--
+-- Not tracked, because PostgreSQL gives event triggers nothing to work with: DDL on
+-- shared objects (databases, roles, tablespaces) and on event triggers; sessions with
+-- session_replication_role = replica (event triggers do not fire there); indirect
+-- effects PostgreSQL records no dependency for (a PL/pgSQL body naming a renamed
+-- table still reads the old name: only BEGIN ATOMIC bodies, views, defaults,
+-- constraints, triggers and policies are re-described after a rename). Not tracked by
+-- choice: kinds outside the registry (aggregates, operators, casts, collations, text
+-- search objects, extended statistics, foreign servers, publications...), GRANT /
+-- REVOKE and ownership (no structural change: OWNER TO records 'none'), data.
+-- Changes made while tracking is paused are recorded by pggit.resume_tracking(), or
+-- folded into the next tracked change of the object.
+-- Isolation: tracking locks the object's registry row; under REPEATABLE READ or
+-- SERIALIZABLE, DDL on an object another transaction changed since the snapshot can
+-- fail with 40001 (retryable), as can creating identical definitions concurrently
+-- (blobs ON CONFLICT). READ COMMITTED never fails for this.
+-- SECURITY DEFINER with a pinned search_path: it writes pggit's history, which
+-- ordinary roles may only read, for whoever runs the DDL.
+CREATE OR REPLACE FUNCTION pggit.on_ddl_command_end()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $function$
+DECLARE
+    r record;
+    t record;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_parts text := current_setting('pggit.dropped_parts', true);
+    -- the statement's tracked owners, in order of first mention
+    v_classids oid[] := '{}';
+    v_objids oid[] := '{}';
+    v_tags text[] := '{}';
+    v_created boolean[] := '{}';
+    v_self boolean[] := '{}';
+    v_subs text[] := '{}';
+    v_pos integer;
+    v_is_self boolean;
+    v_done text[] := '{}';
+    v_related text[] := '{}';
+    v_state text;
+    v_message text;
+BEGIN
+    BEGIN
+        IF v_parts <> '' THEN
+            PERFORM set_config('pggit.dropped_parts', '', true);
+        END IF;
+
+        IF pggit.tracking_paused() THEN
+            INSERT INTO pggit.history (object_identity, command_tag, change, statement, role, branch)
+            SELECT x.identity, TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
+                   CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+                   pggit.current_branch()
+              FROM (SELECT coalesce((SELECT c.object_identity
+                                       FROM pg_event_trigger_ddl_commands() AS c
+                                      WHERE NOT c.in_extension AND c.objid IS NOT NULL
+                                        AND pggit.is_tracked_schema(coalesce(c.schema_name, c.object_identity))
+                                      LIMIT 1),
+                                    nullif(current_setting('pggit.untracked_identity', true), '')) AS identity) AS x
+             WHERE x.identity IS NOT NULL;
+            IF current_setting('pggit.untracked_identity', true) <> '' THEN
+                PERFORM set_config('pggit.untracked_identity', '', true);
+            END IF;
+            RETURN;
+        END IF;
+
+        -- The statement's commands and the parts sql_drop handed over, mapped to their
+        -- tracked owners; each owner once, with the tag of its own command row if any.
+        FOR r IN
+            SELECT c.classid, c.objid, c.objsubid, c.command_tag, c.object_identity, c.object_type
+              FROM pg_event_trigger_ddl_commands() AS c
+             WHERE c.objid IS NOT NULL AND NOT c.in_extension AND c.command_tag <> 'REFRESH MATERIALIZED VIEW'
+               AND (c.schema_name IS NULL OR pggit.is_tracked_schema(c.schema_name))
+            UNION ALL
+            SELECT (e ->> 'c')::oid, (e ->> 'o')::oid, -1, TG_TAG, e ->> 's', NULL
+              FROM json_array_elements(CASE WHEN v_parts <> '' THEN v_parts::json END) AS e
+        LOOP
+            IF r.objsubid = -1 THEN
+                v_owner_classid := r.classid;
+                v_owner_objid := r.objid;
+                v_is_self := false;
+            ELSE
+                SELECT x.owner_classid, x.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS x;
+                CONTINUE WHEN v_owner_objid IS NULL;
+                -- a composite type's command may name its pg_class row: the type itself
+                v_is_self := r.objsubid = 0 AND ((r.classid = v_owner_classid AND r.objid = v_owner_objid)
+                                                 OR r.object_type = 'composite type');
+            END IF;
+            v_pos := array_position(v_objids, v_owner_objid);
+            WHILE v_pos IS NOT NULL AND v_classids[v_pos] <> v_owner_classid LOOP
+                v_pos := array_position(v_objids, v_owner_objid, v_pos + 1);
+            END LOOP;
+            IF v_pos IS NULL THEN
+                v_classids := v_classids || v_owner_classid;
+                v_objids := v_objids || v_owner_objid;
+                v_tags := v_tags || r.command_tag;
+                v_created := v_created || (v_is_self AND (r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO'));
+                v_self := v_self || v_is_self;
+                v_subs := v_subs || CASE WHEN v_is_self THEN NULL ELSE r.object_identity END;
+            ELSIF v_is_self THEN
+                IF NOT v_self[v_pos] THEN
+                    v_tags[v_pos] := r.command_tag;
+                    v_self[v_pos] := true;
+                    v_subs[v_pos] := NULL;
+                END IF;
+                v_created[v_pos] := v_created[v_pos]
+                                    OR r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO';
+            ELSIF NOT v_self[v_pos] AND r.object_identity IS NOT NULL
+                  AND NOT coalesce(r.object_identity = ANY (string_to_array(v_subs[v_pos], ', ')), false) THEN
+                v_subs[v_pos] := concat_ws(', ', v_subs[v_pos], r.object_identity);
+            END IF;
+        END LOOP;
+
+        FOR i IN 1 .. coalesce(array_length(v_objids, 1), 0) LOOP
+            v_done := v_done || (v_classids[i] || '/' || v_objids[i]);
+            SELECT x.change, x.renamed, x.old_schema_name INTO t
+              FROM pggit.track_object(v_classids[i], v_objids[i], v_tags[i], v_subs[i],
+                                      CASE WHEN v_created[i] THEN 'create' ELSE 'direct' END) AS x;
+            -- what PostgreSQL does not report: partitions and children of an altered
+            -- table, objects of a renamed schema, objects referring to a renamed object
+            -- (after all of the statement's own objects: those are tracked as such)
+            IF t.renamed
+               OR (v_classids[i] = 'pg_class'::regclass AND NOT v_created[i]
+                   AND EXISTS (SELECT FROM pg_class AS c
+                                WHERE c.oid = v_objids[i] AND (c.relkind = 'p' OR c.relhassubclass))) THEN
+                v_related := v_related || ARRAY[v_classids[i]::text, v_objids[i]::text, v_tags[i],
+                                                coalesce(t.renamed, false)::text, t.old_schema_name];
+            END IF;
+        END LOOP;
+        FOR i IN 0 .. coalesce(array_length(v_related, 1), 0) / 5 - 1 LOOP
+            v_done := pggit.track_related(v_related[5 * i + 1]::oid, v_related[5 * i + 2]::oid, v_related[5 * i + 3],
+                                          v_related[5 * i + 4]::boolean, v_related[5 * i + 5], v_done);
+        END LOOP;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track % (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+        BEGIN
+            INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
+            VALUES (TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
+                    CASE current_setting('role') WHEN 'none' THEN session_user::text
+                                                 ELSE current_setting('role') END,
+                    coalesce(nullif(current_setting('pggit.branch', true), ''), 'main'),
+                    format('tracking failed (SQLSTATE %s): %s', v_state, v_message));
+        EXCEPTION WHEN OTHERS THEN
+            NULL;
+        END;
+    END;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.on_ddl_command_end() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.on_ddl_command_end() IS
+    'Event trigger pggit_ddl_command_end: versions and records every tracked object a DDL statement changed.';
+
+-- from sql/functions/tracking/on_sql_drop.sql (changed: function pggit.on_sql_drop())
+-- pggit.on_sql_drop() -> event_trigger
+--
+-- The function of event trigger pggit_sql_drop (ON sql_drop), which PostgreSQL fires
+-- once per statement that dropped objects, just before ddl_command_end.
+-- Promises:
+--   * every tracked object the statement dropped (pg_event_trigger_dropped_objects(),
+--     whole objects only) is marked dropped in pggit.objects (dropped_at set, objid
+--     NULL; the row and its history stay) with a 'drop' history row (old version and
+--     hash, no new ones). DROP ... CASCADE and DROP SCHEMA ... CASCADE mark every
+--     tracked object they take with them;
+--   * a dropped part of a surviving tracked object — a column, column default,
+--     constraint, index, trigger, rule or policy of a table or view, a domain's
+--     constraint, a composite type's attribute — is handed to the ddl_command_end
+--     trigger (transaction-local GUC pggit.dropped_parts, a jsonb list), which
+--     versions the owner once for the whole statement (not a dropped trigger that the
+--     owner's registered definition does not show: one of pggit's own). The dropped_objects row of an
+--     index does not name its table: the owner is found through pggit.object_indexes
+--     (index OID -> registry row, kept by pggit.track_object), else by the index
+--     name among the index names stored in the structures of the live tables and
+--     materialized views of the index's schema (index names are unique per schema);
+--   * temporary objects, objects of untracked schemas and objects pggit never
+--     registered (extension members, toast tables, row and array types) are ignored;
+--   * while tracking is paused (pggit.tracking_paused()) it only remembers the first
+--     dropped object's identity for the 'untracked' row of ddl_command_end.
+-- Never makes the DDL fail: any error other than a serialization failure or deadlock
+-- (class 40), lock timeout (55P03), or shortage (class 53) is turned into a WARNING
+-- and the statement runs on; set pggit.strict = on to have such errors raised instead
+-- (for tests). SECURITY DEFINER with a pinned search_path: it writes pggit's history,
+-- which ordinary roles may only read, for whoever runs the DDL.
+CREATE OR REPLACE FUNCTION pggit.on_sql_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $function$
+DECLARE
+    r record;
+    v_now timestamptz := clock_timestamp();
+    v_oids oid[];
+    v_keys text[];
+    v_index_oids oid[];
+    v_parts jsonb := '[]'::jsonb;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_relid oid;
+    v_state text;
+    v_message text;
+BEGIN
+    BEGIN
+        IF pggit.tracking_paused() THEN
+            PERFORM set_config('pggit.untracked_identity', coalesce((
+                SELECT d.object_identity
+                  FROM pg_event_trigger_dropped_objects() AS d
+                 WHERE d.original AND NOT d.is_temporary
+                   AND pggit.is_tracked_schema(coalesce(d.schema_name, d.object_name))
+                 LIMIT 1), ''), true);
+            RETURN;
+        END IF;
+
+        SELECT array_agg(d.objid), array_agg(d.classid || '/' || d.objid),
+               array_agg(d.objid) FILTER (WHERE d.object_type = 'index')
+          INTO v_oids, v_keys, v_index_oids
+          FROM pg_event_trigger_dropped_objects() AS d
+         WHERE d.objsubid = 0 AND NOT d.is_temporary;
+
+        -- Whole tracked objects: marked dropped, one 'drop' row each.
+        WITH gone AS (
+            UPDATE pggit.objects AS o
+               SET dropped_at = v_now, objid = NULL, updated_at = v_now
+             WHERE o.dropped_at IS NULL AND o.objid = ANY (v_oids)
+               AND (o.classid || '/' || o.objid) = ANY (v_keys)
+            RETURNING o.id, o.kind, o.identity, o.major, o.minor, o.patch, o.hash
+        )
+        INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, command_tag, change,
+                                   statement, old_version, new_version, old_hash, new_hash, role, branch)
+        SELECT g.id, g.kind, g.identity, g.identity, TG_TAG, 'drop', pggit.statement_text(TG_TAG),
+               g.major || '.' || g.minor || '.' || g.patch, NULL, g.hash, NULL,
+               CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+               pggit.current_branch()
+          FROM gone AS g
+         ORDER BY g.id;
+
+        -- Parts of surviving objects: find their owners for ddl_command_end.
+        FOR r IN
+            SELECT d.classid, d.objid, d.objsubid, d.object_type, d.schema_name, d.object_name,
+                   d.object_identity, d.address_names
+              FROM pg_event_trigger_dropped_objects() AS d
+             WHERE NOT d.is_temporary
+               -- internal triggers (of foreign keys) go with their constraint
+               AND NOT (d.classid = 'pg_trigger'::regclass AND NOT d.original AND NOT d.normal)
+               AND (d.objsubid <> 0
+                    OR d.object_type = 'index'
+                    OR d.classid IN ('pg_constraint'::regclass, 'pg_attrdef'::regclass, 'pg_trigger'::regclass,
+                                     'pg_rewrite'::regclass, 'pg_policy'::regclass))
+        LOOP
+            v_owner_classid := NULL;
+            v_owner_objid := NULL;
+            IF r.classid = 'pg_class'::regclass AND r.objsubid <> 0 THEN
+                SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS w;
+            ELSIF r.object_type = 'index' THEN
+                -- objid NULL when the owner was dropped too (by this statement)
+                SELECT o.classid, o.objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.object_indexes AS m
+                  JOIN pggit.objects AS o ON o.id = m.object_id
+                 WHERE m.index_oid = r.objid;
+                IF NOT FOUND AND pggit.is_tracked_schema(r.schema_name) THEN
+                    SELECT o.classid, o.objid INTO v_owner_classid, v_owner_objid
+                      FROM pggit.objects AS o
+                     WHERE o.schema_name = r.schema_name AND o.dropped_at IS NULL
+                       AND o.kind IN ('table', 'materialized view')
+                       AND (o.structure -> 'i' -> r.object_name) IS NOT NULL
+                     LIMIT 1;
+                END IF;
+            ELSIF r.object_type = 'domain constraint' THEN
+                v_owner_classid := 'pg_type'::regclass;
+                v_owner_objid := to_regtype(r.address_names[1]);
+            ELSIF array_length(r.address_names, 1) >= 2 THEN
+                SELECT c.oid INTO v_relid
+                  FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                 WHERE n.nspname = r.address_names[1] AND c.relname = r.address_names[2];
+                IF FOUND THEN
+                    SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
+                      FROM pggit.tracked_owner('pg_class'::regclass, v_relid) AS w;
+                END IF;
+            END IF;
+            -- a dropped trigger the owner's registered definition does not show was one of
+            -- pggit's own (descriptions leave those out): nothing changed for the user
+            IF v_owner_objid IS NOT NULL AND r.classid = 'pg_trigger'::regclass
+               AND EXISTS (SELECT FROM pggit.objects AS o
+                            WHERE o.objid = v_owner_objid AND o.classid = v_owner_classid AND o.dropped_at IS NULL
+                              AND strpos(o.definition, E'\nTRIGGER CREATE TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0
+                              AND strpos(o.definition, E'\nTRIGGER CREATE CONSTRAINT TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0) THEN
+                v_owner_objid := NULL;
+            END IF;
+            IF v_owner_objid IS NOT NULL THEN
+                v_parts := v_parts || jsonb_build_object('c', v_owner_classid, 'o', v_owner_objid,
+                                                         's', r.object_identity);
+            END IF;
+        END LOOP;
+
+        IF v_index_oids IS NOT NULL THEN
+            DELETE FROM pggit.object_indexes AS m WHERE m.index_oid = ANY (v_index_oids);
+        END IF;
+
+        IF v_parts <> '[]'::jsonb THEN
+            PERFORM set_config('pggit.dropped_parts',
+                               (coalesce(nullif(current_setting('pggit.dropped_parts', true), ''), '[]')::jsonb
+                                || v_parts)::text,
+                               true);
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track the objects % dropped (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+    END;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.on_sql_drop() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.on_sql_drop() IS
+    'Event trigger pggit_sql_drop: marks dropped tracked objects, hands dropped parts to ddl_command_end.';
+
+-- from sql/functions/tracking/pause_tracking.sql (changed: function pggit.pause_tracking(reason text))
+-- pggit.pause_tracking(reason text DEFAULT NULL) -> void
+--
+-- Promises: pauses DDL tracking for the rest of the session: sets the GUC
+-- pggit.tracking to 'off' at session level (as SET would; a rollback of the calling
+-- transaction undoes it, as it undoes the history row) and writes one history row
+-- with change 'pause', command tag 'PGGIT PAUSE', the statement, role, branch and
+-- `reason` in its note. While paused, each DDL statement on tracked objects leaves
+-- one 'untracked' history row (statement and first object identity, no version
+-- change), so the gap is visible in the audit trail even when the GUC was set
+-- directly (SET pggit.tracking = off). Other sessions are tracked as usual.
+-- Calling it while already paused writes another 'pause' row. Errors: none of its
+-- own. SECURITY DEFINER with a pinned search_path (ordinary roles may only read the
+-- history); EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.pause_tracking(reason text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    PERFORM set_config('pggit.tracking', 'off', false);
+    INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
+    VALUES ('PGGIT PAUSE', 'pause', pggit.statement_text('PGGIT PAUSE'),
+            CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+            pggit.current_branch(), reason);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.pause_tracking(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.pause_tracking(text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.pause_tracking(text) IS
+    'Pauses DDL tracking for this session (GUC pggit.tracking = off) and records the pause with its reason.';
+
+-- from sql/functions/tracking/resume_tracking.sql (changed: function pggit.resume_tracking())
+-- pggit.resume_tracking() -> integer
+--
+-- Promises: resumes DDL tracking for the session: sets the GUC pggit.tracking to 'on'
+-- at session level, writes one history row with change 'resume' and command tag
+-- 'PGGIT RESUME', then brings the registry up to date with whatever happened while
+-- tracking was paused (pggit.reconcile('PGGIT RESUME')): objects changed meanwhile
+-- get their version bump and a history row, objects dropped meanwhile are marked
+-- dropped, objects created meanwhile are registered at 1.0.0 ('register'). Returns
+-- the number of objects whose registry row changed. Works whether or not tracking
+-- was paused. Cost: one describe per object of the database. Errors: none of its
+-- own. SECURITY DEFINER with a pinned search_path; EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.resume_tracking()
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $function$
+BEGIN
+    PERFORM set_config('pggit.tracking', 'on', false);
+    INSERT INTO pggit.history (command_tag, change, statement, role, branch)
+    VALUES ('PGGIT RESUME', 'resume', pggit.statement_text('PGGIT RESUME'),
+            CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+            pggit.current_branch());
+    RETURN pggit.reconcile('PGGIT RESUME');
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.resume_tracking() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.resume_tracking() TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.resume_tracking() IS
+    'Resumes DDL tracking for this session, records it, and catches the registry up with changes made meanwhile.';
+
 -- from sql/functions/sqltext/split_statements.sql (new: function pggit.split_statements(sql text))
 -- pggit.split_statements(sql text) -> TABLE(ordinal int, statement text, unterminated boolean)
 --
@@ -525,6 +1142,245 @@ $function$;
 
 COMMENT ON FUNCTION pggit.split_statements(text) IS
     'The top-level statements of a SQL text, split as PostgreSQL''s lexer would (quotes, dollar quotes, comments, BEGIN ATOMIC); unterminated marks a text that ends inside one.';
+
+-- from sql/functions/history/statement_text.sql (new: function pggit.statement_text(command_tag text))
+-- pggit.statement_text(command_tag text) -> text
+--
+-- Promises: the statement text a history row keeps for a change made by the command
+-- with tag `command_tag` in the current query: current_query() itself when it holds a
+-- single statement (cheap check: no ";" before its trailing blanks and semicolons),
+-- else pggit.command_statements(current_query(), command_tag): only the statements of
+-- that command, NULL when none can be identified. So the rest of a query string sent
+-- as one (ALTER ROLE victim PASSWORD '...'; CREATE TABLE t ...) never reaches
+-- pggit.history.statement (issue 11, item 6). Never raises. VOLATILE (it reads the
+-- current query), callable by pggit's tracking functions only.
+--
+-- A single SQL expression without SET, so the planner inlines it into the tracking
+-- functions (the cheap check costs one scan of the query string); every function and
+-- operator is schema-qualified.
+CREATE OR REPLACE FUNCTION pggit.statement_text(command_tag text)
+RETURNS text
+LANGUAGE sql
+VOLATILE
+AS $function$
+SELECT CASE WHEN pg_catalog.strpos(pg_catalog.rtrim(pg_catalog.current_query(), E' \t\r\n\f\v;'), ';')
+                 OPERATOR(pg_catalog.=) 0
+            THEN pg_catalog.current_query()
+            ELSE pggit.command_statements(pg_catalog.current_query(), command_tag) END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.statement_text(text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.statement_text(text) IS
+    'The text history keeps of the current query for a command: the query when it is one statement, else only that command''s statements (NULL if none).';
+
+-- from sql/functions/tracking/track_object.sql (changed: function pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text))
+-- pggit.track_object(classid oid, objid oid, command_tag text, subobject text DEFAULT NULL,
+--                    mode text DEFAULT 'direct')
+--     -> (change text, renamed boolean, object_id bigint, old_schema_name text)
+--
+-- Promises: brings the registry row of one tracked object (addressed as
+-- pggit.tracked_owner returns it) in line with the catalog as the calling transaction
+-- sees it, and records the change in pggit.history:
+--   * not registered and trackable (pggit.describe_object): a new pggit.objects row at
+--     1.0.0 and a history row with change 'create' (mode 'create') or 'register'
+--     (any other mode: an object seen for the first time by other means);
+--   * registered and still trackable: the change is decided by comparing the stored
+--     structure and definition with the catalog now: its identity changed (renamed,
+--     moved to another schema) -> 'major'; the canonical definition unchanged ->
+--     'none'; else pggit.classify_change's major/minor, or 'patch'. In mode
+--     'dependent' (the object only prints differently because something it refers to
+--     was renamed) the rules are not applied: 'patch' if the definition changed.
+--     The version is bumped (major resets minor and patch, minor resets patch), and a
+--     history row is written — for 'none' too in modes 'direct' and 'create'; in
+--     modes 'propagated', 'dependent' and 'reconcile' only when something changed;
+--   * registered but gone or no longer trackable (moved into an untracked schema,
+--     added to an extension): marked dropped (dropped_at set, objid NULL) with a
+--     'drop' history row.
+-- Every new canonical definition is written to pggit.blobs (ON CONFLICT DO NOTHING)
+-- before the history row naming its hash. The history row carries command_tag,
+-- subobject (e.g. the index a CREATE INDEX made), the statement (current_query()),
+-- old and new identity, version and hash, the effective role (SET ROLE's role, else
+-- session_user), the transaction, the time and the session's branch
+-- (pggit.current_branch()); commit_hash stays NULL until a commit includes it.
+-- The registry row is locked (FOR UPDATE) before it is compared, so concurrent
+-- statements on one object bump it one after the other, none lost. The blob, the
+-- registry update and the history row are written by one statement.
+-- Returns the change recorded (NULL when nothing was done), whether something was
+-- renamed (identity, column, attribute or enum label: objects referring to it may
+-- print differently), the registry id, and the schema name stored before (for a
+-- renamed schema: the name its objects are still registered under).
+--
+-- Errors: 22023 for an unknown mode; otherwise none of its own. Internal: called by
+-- pggit's event triggers and pggit.reconcile; EXECUTE is not granted to PUBLIC (it
+-- writes the history ordinary roles may only read).
+CREATE OR REPLACE FUNCTION pggit.track_object(
+    classid oid,
+    objid oid,
+    command_tag text,
+    subobject text DEFAULT NULL,
+    mode text DEFAULT 'direct',
+    OUT change text,
+    OUT renamed boolean,
+    OUT object_id bigint,
+    OUT old_schema_name text)
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    reg pggit.objects;
+    d record;
+    cls record;
+    v_hash text;
+    v_major integer;
+    v_minor integer;
+    v_patch integer;
+    v_now timestamptz := clock_timestamp();
+    v_role text := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
+BEGIN
+    IF mode IS NULL OR mode NOT IN ('direct', 'create', 'propagated', 'dependent', 'reconcile') THEN
+        RAISE EXCEPTION 'invalid tracking mode "%": expected direct, create, propagated, dependent or reconcile',
+                mode
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    renamed := false;
+
+    SELECT o.* INTO reg
+      FROM pggit.objects AS o
+     WHERE o.objid = track_object.objid AND o.classid = track_object.classid AND o.dropped_at IS NULL
+       FOR UPDATE;
+
+    SELECT x.* INTO d FROM pggit.describe_object(track_object.classid, track_object.objid) AS x;
+
+    IF d.kind IS NULL THEN
+        IF reg.id IS NOT NULL THEN
+            WITH gone AS (
+                UPDATE pggit.objects AS o
+                   SET dropped_at = v_now, objid = NULL, updated_at = v_now
+                 WHERE o.id = reg.id
+            )
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, reg.kind, reg.identity, reg.identity, subobject, track_object.command_tag, 'drop',
+                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch, NULL, reg.hash, NULL,
+                    v_role, pggit.current_branch());
+            change := 'drop';
+            object_id := reg.id;
+            old_schema_name := reg.schema_name;
+        END IF;
+        RETURN;
+    END IF;
+
+    v_hash := encode(sha256(convert_to(d.definition, 'UTF8')), 'hex');
+
+    IF reg.id IS NULL THEN
+        change := CASE WHEN mode = 'create' THEN 'create' ELSE 'register' END;
+        WITH blob AS (
+            INSERT INTO pggit.blobs (hash, definition) VALUES (v_hash, d.definition) ON CONFLICT (hash) DO NOTHING
+        ), obj AS (
+            INSERT INTO pggit.objects AS o (kind, schema_name, object_name, identity, classid, objid, structure,
+                                            definition, hash, partition_parent, created_at, updated_at)
+            VALUES (d.kind, d.schema_name, d.object_name, d.identity, track_object.classid, track_object.objid,
+                    d.structure, d.definition, v_hash, d.partition_parent, v_now, v_now)
+            RETURNING o.id
+        )
+        INSERT INTO pggit.history AS h (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                        command_tag, change, statement, old_version, new_version, old_hash,
+                                        new_hash, role, branch)
+        SELECT obj.id, d.kind, d.identity, NULL, subobject, track_object.command_tag, change,
+               pggit.statement_text(track_object.command_tag), NULL, '1.0.0', NULL, v_hash, v_role, pggit.current_branch()
+          FROM obj
+        RETURNING h.object_id INTO object_id;
+        IF (d.structure -> 'i')::text <> '{}' THEN
+            INSERT INTO pggit.object_indexes AS m (index_oid, object_id)
+            SELECT x.indexrelid, track_object.object_id FROM pg_index AS x WHERE x.indrelid = track_object.objid
+            ON CONFLICT (index_oid) DO UPDATE SET object_id = excluded.object_id;
+        END IF;
+        RETURN;
+    END IF;
+
+    object_id := reg.id;
+    old_schema_name := reg.schema_name;
+    IF reg.identity IS DISTINCT FROM d.identity THEN
+        change := 'major';
+        renamed := true;
+    ELSIF reg.hash = v_hash THEN
+        change := 'none';
+    ELSIF mode = 'dependent' THEN
+        change := 'patch';
+    ELSE
+        SELECT c.change, c.renamed INTO cls FROM pggit.classify_change(reg.structure, d.structure) AS c;
+        change := coalesce(cls.change, 'patch');
+        renamed := cls.renamed;
+    END IF;
+
+    IF change = 'none' AND mode NOT IN ('direct', 'create') THEN
+        -- Nothing to record. Keep the stored structure in step (e.g. an index renamed).
+        IF reg.structure::text IS DISTINCT FROM d.structure::text THEN
+            UPDATE pggit.objects AS o SET structure = d.structure WHERE o.id = reg.id;
+        END IF;
+        change := NULL;
+    ELSE
+        v_major := reg.major;
+        v_minor := reg.minor;
+        v_patch := reg.patch;
+        IF change = 'major' THEN
+            v_major := v_major + 1;
+            v_minor := 0;
+            v_patch := 0;
+        ELSIF change = 'minor' THEN
+            v_minor := v_minor + 1;
+            v_patch := 0;
+        ELSIF change = 'patch' THEN
+            v_patch := v_patch + 1;
+        END IF;
+        IF change = 'none' AND reg.structure::text IS NOT DISTINCT FROM d.structure::text THEN
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, d.kind, d.identity, reg.identity, subobject, track_object.command_tag, change,
+                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch,
+                    v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, v_role, pggit.current_branch());
+        ELSE
+            WITH blob AS (
+                INSERT INTO pggit.blobs (hash, definition)
+                SELECT v_hash, d.definition WHERE v_hash <> reg.hash
+                ON CONFLICT (hash) DO NOTHING
+            ), obj AS (
+                UPDATE pggit.objects AS o
+                   SET kind = d.kind, schema_name = d.schema_name, object_name = d.object_name,
+                       identity = d.identity, major = v_major, minor = v_minor, patch = v_patch,
+                       structure = d.structure, definition = d.definition, hash = v_hash,
+                       partition_parent = d.partition_parent,
+                       updated_at = CASE WHEN change = 'none' THEN o.updated_at ELSE v_now END
+                 WHERE o.id = reg.id
+            )
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, d.kind, d.identity, reg.identity, subobject, track_object.command_tag, change,
+                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch,
+                    v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, v_role, pggit.current_branch());
+        END IF;
+    END IF;
+
+    IF (reg.structure -> 'i')::text IS DISTINCT FROM (d.structure -> 'i')::text
+       AND (d.structure -> 'i')::text <> '{}' THEN
+        INSERT INTO pggit.object_indexes AS m (index_oid, object_id)
+        SELECT x.indexrelid, reg.id FROM pg_index AS x WHERE x.indrelid = track_object.objid
+        ON CONFLICT (index_oid) DO UPDATE SET object_id = excluded.object_id
+            WHERE m.object_id IS DISTINCT FROM excluded.object_id;
+    END IF;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.track_object(oid, oid, text, text, text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.track_object(oid, oid, text, text, text) IS
+    'Internal: registers, versions or marks dropped one tracked object and writes its history row.';
 
 -- from sql/functions/tracking/tracked_owner.sql (changed: function pggit.tracked_owner(classid oid, objid oid, OUT owner_classid oid, OUT owner_objid oid))
 -- pggit.tracked_owner(classid oid, objid oid) -> (owner_classid oid, owner_objid oid)
