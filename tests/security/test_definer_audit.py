@@ -67,6 +67,8 @@ UNPINNED_CALLS: dict[str, list[str]] = {
     "pggit.current_branch()": ["SELECT pggit.current_branch()"],
     "pggit.tree_entry_line(text,text,text)": ["SELECT pggit.tree_entry_line('table', 'public.x', 'abc')"],
     "pggit.tree_bucket(text)": ["SELECT pggit.tree_bucket('public.x')"],
+    "pggit.statement_text(text)": ["SELECT pggit.statement_text('SELECT')",
+                                   "SELECT 1; SELECT pggit.statement_text('SELECT')"],
     "pggit.get_version(text)": ["SELECT * FROM pggit.get_version('{t}')"],
     "pggit.resolve_object(text)": ["SELECT * FROM pggit.resolve_object('{t}')",
                                    "SELECT * FROM pggit.resolve_object('public.audit_f(integer)')"],
