@@ -38,7 +38,10 @@ What this module adds to yoyo, and promises:
   there is nothing to reconcile (and a crash in that window leaves the level applied but
   unrecorded: the next migrate runs it again).
 - **Refusals** (one-line :class:`PggitError` subclasses): unknown target level, a
-  ``pggit`` schema this package did not create (pggit's levels only), a database at a
+  ``pggit`` schema this package did not create (pggit's levels only), a bookkeeping
+  schema (``pggit_meta``...), a ``pggit_data`` or a ``pggit`` another role created
+  before install (:func:`refuse_foreign_schema`: owned by neither the installing role
+  nor a superuser), a database at a
   level newer than the folder knows (recorded levels missing from it), unreachable
   databases (named without their password).
 - Every connection opened here is closed before returning, so databases can be cloned
@@ -228,6 +231,42 @@ def claimed_level(conn: psycopg.Connection) -> int:
     return int(match[1])
 
 
+#: The schema holding data-branch storage, created by level 3 (pggit's levels only).
+DATA_SCHEMA = "pggit_data"
+
+# Who owns a schema, whether the owner is a superuser, and the installing role.
+_SCHEMA_OWNER = """
+SELECT r.rolname, r.rolsuper, current_user
+  FROM pg_catalog.pg_namespace AS n JOIN pg_catalog.pg_roles AS r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
+ WHERE n.nspname OPERATOR(pg_catalog.=) %s
+"""
+
+
+def refuse_foreign_schema(conn: psycopg.Connection, schema: str, *, created_by: str) -> None:
+    """ForeignSchema when ``schema`` exists and pggit-sql did not create it.
+
+    pggit-sql created a schema when its owner is the installing role (``current_user``)
+    or a superuser (pggit's levels create event triggers, so whoever installed them was
+    a superuser).  Any other owner is a role that created the schema before pggit-sql
+    did (any role with CREATE on the database can): adopting it would leave that role
+    able to drop or replace what pggit-sql keeps there (the owner of a schema may drop
+    any object in it), e.g. the checksums of ``pggit_meta``.  ``created_by`` names what
+    would have created it, for the message.
+    """
+    row = conn.execute(_SCHEMA_OWNER, (schema,)).fetchone()
+    if row is None:
+        return
+    owner, owner_is_super, installer = row
+    if owner_is_super or owner == installer:
+        return
+    raise ForeignSchema(
+        f'schema {schema} exists but is owned by role "{owner}", neither the installing role "{installer}" '
+        f"nor a superuser: {created_by} did not create it, and refuses to adopt it; check what it holds, "
+        f"then drop it (DROP SCHEMA {schema} CASCADE) or, if you trust it, "
+        f'ALTER SCHEMA {schema} OWNER TO "{installer}", and run again'
+    )
+
+
 def _table_exists(conn: psycopg.Connection, schema: str, table: str) -> bool:
     row = conn.execute("SELECT pg_catalog.to_regclass(%s) IS NOT NULL", (f"{schema}.{table}",)).fetchone()
     return bool(row and row[0])
@@ -345,6 +384,15 @@ class _Session:
                     f"gave up waiting after {timeout:g} s"
                 ) from None
             self.conn.execute("SET lock_timeout = 0")
+
+    def refuse_foreign_schemas(self) -> None:
+        """Refuse a bookkeeping schema (and, for pggit's levels, a pggit or pggit_data) pggit-sql did not create."""
+        with db_errors("cannot read the owners of pggit's schemas"):
+            if self.source == "catalog":
+                refuse_foreign_schema(self.conn, "pggit", created_by="pggit-sql")
+            refuse_foreign_schema(self.conn, self.meta, created_by="pggit-sql (its bookkeeping schema)")
+            if self.source == "catalog":
+                refuse_foreign_schema(self.conn, DATA_SCHEMA, created_by="pggit-sql (level 3)")
 
     def prepare_bookkeeping(self) -> None:
         """Create the bookkeeping schema and its checksum table (under the lock, before yoyo connects)."""
@@ -609,6 +657,7 @@ class Migrator:
         session = _Session(self.dsn, levels, self.migrations_dir)
         try:
             session.lock(self.lock_timeout)
+            session.refuse_foreign_schemas()
             claim = session.check()
             session.prepare_bookkeeping()
             yield session, claim

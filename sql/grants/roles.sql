@@ -27,9 +27,14 @@
 --                 pggit_writer too, like creating them).
 --   pggit_admin   pggit_writer, plus pause_tracking / resume_tracking.
 --   PUBLIC        loses EXECUTE on the writing and admin functions (at install, PUBLIC
---                 has it: level 1's contract lets every role commit); SELECT on
---                 pggit's tables stays with PUBLIC unless you also run the optional
---                 REVOKE at the end.
+--                 has it: level 1's contract lets every role commit). Up to level 4,
+--                 SELECT on pggit's tables stays with PUBLIC unless you also run the
+--                 optional REVOKE at the end. From level 5 the level itself keeps
+--                 statement text, definitions and row values from PUBLIC (history.
+--                 statement and note, objects.definition and structure, checkouts.
+--                 statements, blobs, object_details, merge_conflicts, data_conflicts:
+--                 pggit_reader only) and creates the three roles when missing; the
+--                 metadata (commits, branches, tags, versions...) stays readable by all.
 -- No role, not even pggit_admin, gets INSERT, UPDATE, DELETE or TRUNCATE on pggit's
 -- tables: history is written only through the SECURITY DEFINER functions, and only
 -- appended. Rewriting history needs the owner of pggit's objects (the superuser that

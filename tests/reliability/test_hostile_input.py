@@ -148,6 +148,8 @@ def prepare(conn: psycopg.Connection) -> None:
     conn.execute("CREATE TABLE public.hostile_t (id int PRIMARY KEY, v text)")
     conn.execute("INSERT INTO public.hostile_t SELECT g, 'v' || g FROM generate_series(1, 5) AS g")
     conn.execute(f"ALTER TABLE public.hostile_t OWNER TO {ROLE}")
+    if conn.execute("SELECT split_part(obj_description('pggit'::regnamespace), ' ', 3)::int >= 5").fetchone()[0]:  # type: ignore[index]
+        conn.execute(f"GRANT pggit_reader TO {ROLE}")  # from level 5 reading definitions needs pggit_reader
     conn.execute("SELECT pggit.commit_changes('main', 'base')")
     if conn.execute("SELECT to_regprocedure('pggit.create_data_branch(text,text,text)')").fetchone() != (None,):
         conn.execute(f"SET SESSION AUTHORIZATION {ROLE}")

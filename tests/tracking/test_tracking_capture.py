@@ -287,9 +287,17 @@ def test_pggit_and_temporary_schemas_are_ignored(conn: psycopg.Connection) -> No
     conn.execute("DROP TABLE scratch")
     conn.execute("CREATE TABLE pggit.internal_note (x int)")
     conn.execute("DROP TABLE pggit.internal_note")
+    conn.execute("CREATE SCHEMA IF NOT EXISTS pggit_meta")
+    conn.execute("CREATE TABLE pggit_meta.t (x int)")
+    conn.execute("DROP TABLE pggit_meta.t")
+    assert history_since(conn, before) == []
+    level = int(conn.execute("SELECT obj_description('pggit'::regnamespace)").fetchone()[0].split()[-1])  # type: ignore[index]
     conn.execute("CREATE SCHEMA pggit_extra")
     conn.execute("CREATE TABLE pggit_extra.t (x int)")
-    assert history_since(conn, before) == []
+    # pggit_* schemas other than pggit's own were ignored up to level 4 (an audit blind
+    # spot); from level 5 pggit's schemas are exactly pggit, pggit_data and pggit_meta
+    tracked = [r["object_identity"] for r in history_since(conn, before)]
+    assert tracked == ([] if level < 5 else ["pggit_extra", "pggit_extra.t"])
 
 
 def test_extension_members_are_ignored(conn: psycopg.Connection) -> None:

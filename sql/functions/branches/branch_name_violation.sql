@@ -36,9 +36,11 @@
 -- pggit.branches.name, which PostgreSQL evaluates on every UPDATE of a branch row,
 -- i.e. on every commit) and assert_valid_branch_name. A SQL function that is not
 -- inlined is parsed and planned again in every transaction, which cost each
--- commit_changes call over 100 us. Inlined, it is resolved with the caller's
--- search_path, which those callers pin; not being SECURITY DEFINER, it runs with the
--- caller's rights anyway. NULL in: every WHEN is NULL, so NULL out.
+-- commit_changes call over 100 us. Without SET it is resolved with the caller's
+-- search_path (a direct call: the session's), so every function and operator in it is
+-- schema-qualified (OPERATOR(pg_catalog.=), pg_catalog.strpos): an operator or function
+-- planted in a schema on a privileged caller's search_path is never called
+-- (tests/security/test_definer_audit.py). NULL in: every WHEN is NULL, so NULL out.
 CREATE OR REPLACE FUNCTION pggit.branch_name_violation(name text)
 RETURNS text
 LANGUAGE sql
@@ -46,21 +48,21 @@ IMMUTABLE
 PARALLEL SAFE
 AS $function$
 SELECT CASE
-    WHEN name = '' THEN 'must not be empty'
-    WHEN pg_catalog.octet_length(name) > 255 THEN 'must be at most 255 bytes'
-    WHEN name ~ '[\x01-\x1f\x7f]' THEN 'must not contain control characters'
-    WHEN pg_catalog.strpos(name, ' ') > 0 THEN 'must not contain a space'
-    WHEN name ~ '[~^:?*[\\]' THEN 'must not contain any of ~ ^ : ? * [ \'
-    WHEN pg_catalog.strpos(name, '..') > 0 THEN 'must not contain ".."'
-    WHEN pg_catalog.strpos(name, '@{') > 0 THEN 'must not contain "@{"'
-    WHEN name = '@' THEN 'must not be "@"'
-    WHEN pg_catalog.left(name, 1) = '-' THEN 'must not begin with "-"'
-    WHEN pg_catalog.left(name, 1) = '/' THEN 'must not begin with "/"'
-    WHEN pg_catalog.right(name, 1) = '/' THEN 'must not end with "/"'
-    WHEN pg_catalog.strpos(name, '//') > 0 THEN 'must not contain "//"'
-    WHEN name ~ '(^|/)\.' THEN 'no path component may begin with "."'
-    WHEN name ~ '\.lock(/|$)' THEN 'no path component may end with ".lock"'
-    WHEN pg_catalog.right(name, 1) = '.' THEN 'must not end with "."'
+    WHEN name OPERATOR(pg_catalog.=) '' THEN 'must not be empty'
+    WHEN pg_catalog.octet_length(name) OPERATOR(pg_catalog.>) 255 THEN 'must be at most 255 bytes'
+    WHEN name OPERATOR(pg_catalog.~) '[\x01-\x1f\x7f]' THEN 'must not contain control characters'
+    WHEN pg_catalog.strpos(name, ' ') OPERATOR(pg_catalog.>) 0 THEN 'must not contain a space'
+    WHEN name OPERATOR(pg_catalog.~) '[~^:?*[\\]' THEN 'must not contain any of ~ ^ : ? * [ \'
+    WHEN pg_catalog.strpos(name, '..') OPERATOR(pg_catalog.>) 0 THEN 'must not contain ".."'
+    WHEN pg_catalog.strpos(name, '@{') OPERATOR(pg_catalog.>) 0 THEN 'must not contain "@{"'
+    WHEN name OPERATOR(pg_catalog.=) '@' THEN 'must not be "@"'
+    WHEN pg_catalog.left(name, 1) OPERATOR(pg_catalog.=) '-' THEN 'must not begin with "-"'
+    WHEN pg_catalog.left(name, 1) OPERATOR(pg_catalog.=) '/' THEN 'must not begin with "/"'
+    WHEN pg_catalog.right(name, 1) OPERATOR(pg_catalog.=) '/' THEN 'must not end with "/"'
+    WHEN pg_catalog.strpos(name, '//') OPERATOR(pg_catalog.>) 0 THEN 'must not contain "//"'
+    WHEN name OPERATOR(pg_catalog.~) '(^|/)\.' THEN 'no path component may begin with "."'
+    WHEN name OPERATOR(pg_catalog.~) '\.lock(/|$)' THEN 'no path component may end with ".lock"'
+    WHEN pg_catalog.right(name, 1) OPERATOR(pg_catalog.=) '.' THEN 'must not end with "."'
 END
 $function$;
 

@@ -5,14 +5,17 @@
 -- or empty. Never raises; does not check that the branch exists. STABLE,
 -- PARALLEL SAFE, callable by everyone. Every history row records it.
 --
--- A single SQL expression without SET or STRICT, so the planner inlines it.
+-- A single SQL expression without SET or STRICT, so the planner inlines it; every
+-- function and operator is schema-qualified (not NULLIF, whose = would be looked up
+-- on the caller's search_path).
 CREATE OR REPLACE FUNCTION pggit.current_branch()
 RETURNS text
 LANGUAGE sql
 STABLE
 PARALLEL SAFE
 AS $function$
-SELECT coalesce(nullif(pg_catalog.current_setting('pggit.branch', true), ''), 'main')
+SELECT CASE WHEN pg_catalog.current_setting('pggit.branch', true) OPERATOR(pg_catalog.<>) ''
+            THEN pg_catalog.current_setting('pggit.branch', true) ELSE 'main' END
 $function$;
 
 COMMENT ON FUNCTION pggit.current_branch() IS

@@ -9,7 +9,13 @@
 --
 -- Trackable: an object of one of the kinds below whose schema passes
 -- pggit.is_tracked_schema (so not pggit's own schemas, not temporary or system
--- schemas) and that is not a member of an extension (pg_depend deptype 'e').
+-- schemas), that is not a member of an extension (pg_depend deptype 'e'), and (from
+-- level 5) that is not the relation of a data branch: a relation whose schema and name
+-- a row of pggit.data_branches records (relation_schema, relation_name) is pggit's,
+-- created and dropped by the data-branch functions, never the user's schema change (so
+-- it never lands in history, commits or generated migrations). A branch relation a
+-- level-4 database registered is marked dropped (one 'drop' history row) the next time
+-- a tracked statement touches it.
 --
 --   kind                 catalog                       definition from
 --   table                pg_class r, p, f              pggit.describe_table
@@ -64,7 +70,12 @@ BEGIN
           INTO relkind, ispartition, persistence, schema_name, object_name, kind, excluded
           FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
          WHERE c.oid = objid;
-        IF excluded OR NOT pggit.is_tracked_schema(schema_name) THEN
+        -- a data branch's relation (<table>__<branch>, created by create_data_branch) is
+        -- pggit's, not the user's schema: known by schema and name in pggit.data_branches
+        IF excluded OR NOT pggit.is_tracked_schema(schema_name)
+           OR EXISTS (SELECT FROM pggit.data_branches AS db
+                       WHERE db.relation_schema = describe_object.schema_name
+                         AND db.relation_name = describe_object.object_name) THEN
             kind := NULL;
         END IF;
     ELSIF classid = 'pg_type'::regclass THEN

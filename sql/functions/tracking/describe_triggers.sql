@@ -33,7 +33,7 @@ BEGIN
              WHERE tg.tgrelid = relid AND NOT tg.tgisinternal
                AND NOT EXISTS (SELECT FROM pg_proc AS tp JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
                                 WHERE tp.oid = tg.tgfoid
-                                  AND (tn.nspname = 'pggit' OR starts_with(tn.nspname, 'pggit_')))) AS g;
+                                  AND tn.nspname IN ('pggit', 'pggit_data'))) AS g;
     RETURN lines;
 END
 $function$;

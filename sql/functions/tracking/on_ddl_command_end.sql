@@ -84,7 +84,7 @@ BEGIN
 
         IF pggit.tracking_paused() THEN
             INSERT INTO pggit.history (object_identity, command_tag, change, statement, role, branch)
-            SELECT x.identity, TG_TAG, 'untracked', current_query(),
+            SELECT x.identity, TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
                    CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
                    pggit.current_branch()
               FROM (SELECT coalesce((SELECT c.object_identity
@@ -178,7 +178,7 @@ BEGIN
             USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
         BEGIN
             INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
-            VALUES (TG_TAG, 'untracked', current_query(),
+            VALUES (TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
                     CASE current_setting('role') WHEN 'none' THEN session_user::text
                                                  ELSE current_setting('role') END,
                     coalesce(nullif(current_setting('pggit.branch', true), ''), 'main'),

@@ -79,7 +79,7 @@ BEGIN
         )
         INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, command_tag, change,
                                    statement, old_version, new_version, old_hash, new_hash, role, branch)
-        SELECT g.id, g.kind, g.identity, g.identity, TG_TAG, 'drop', current_query(),
+        SELECT g.id, g.kind, g.identity, g.identity, TG_TAG, 'drop', pggit.statement_text(TG_TAG),
                g.major || '.' || g.minor || '.' || g.patch, NULL, g.hash, NULL,
                CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
                pggit.current_branch()

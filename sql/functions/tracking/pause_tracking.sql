@@ -22,7 +22,7 @@ AS $function$
 BEGIN
     PERFORM set_config('pggit.tracking', 'off', false);
     INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
-    VALUES ('PGGIT PAUSE', 'pause', current_query(),
+    VALUES ('PGGIT PAUSE', 'pause', pggit.statement_text('PGGIT PAUSE'),
             CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
             pggit.current_branch(), reason);
 END

@@ -25,7 +25,7 @@ AS $function$
 BEGIN
     PERFORM set_config('pggit.tracking', 'on', false);
     INSERT INTO pggit.history (command_tag, change, statement, role, branch)
-    VALUES ('PGGIT RESUME', 'resume', current_query(),
+    VALUES ('PGGIT RESUME', 'resume', pggit.statement_text('PGGIT RESUME'),
             CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
             pggit.current_branch());
     RETURN pggit.reconcile('PGGIT RESUME');

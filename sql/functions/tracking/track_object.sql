@@ -88,7 +88,7 @@ BEGIN
                                        command_tag, change, statement, old_version, new_version, old_hash,
                                        new_hash, role, branch)
             VALUES (reg.id, reg.kind, reg.identity, reg.identity, subobject, track_object.command_tag, 'drop',
-                    current_query(), reg.major || '.' || reg.minor || '.' || reg.patch, NULL, reg.hash, NULL,
+                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch, NULL, reg.hash, NULL,
                     v_role, pggit.current_branch());
             change := 'drop';
             object_id := reg.id;
@@ -114,7 +114,7 @@ BEGIN
                                         command_tag, change, statement, old_version, new_version, old_hash,
                                         new_hash, role, branch)
         SELECT obj.id, d.kind, d.identity, NULL, subobject, track_object.command_tag, change,
-               current_query(), NULL, '1.0.0', NULL, v_hash, v_role, pggit.current_branch()
+               pggit.statement_text(track_object.command_tag), NULL, '1.0.0', NULL, v_hash, v_role, pggit.current_branch()
           FROM obj
         RETURNING h.object_id INTO object_id;
         IF (d.structure -> 'i')::text <> '{}' THEN
@@ -165,7 +165,7 @@ BEGIN
                                        command_tag, change, statement, old_version, new_version, old_hash,
                                        new_hash, role, branch)
             VALUES (reg.id, d.kind, d.identity, reg.identity, subobject, track_object.command_tag, change,
-                    current_query(), reg.major || '.' || reg.minor || '.' || reg.patch,
+                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch,
                     v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, v_role, pggit.current_branch());
         ELSE
             WITH blob AS (
@@ -185,7 +185,7 @@ BEGIN
                                        command_tag, change, statement, old_version, new_version, old_hash,
                                        new_hash, role, branch)
             VALUES (reg.id, d.kind, d.identity, reg.identity, subobject, track_object.command_tag, change,
-                    current_query(), reg.major || '.' || reg.minor || '.' || reg.patch,
+                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch,
                     v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, v_role, pggit.current_branch());
         END IF;
     END IF;

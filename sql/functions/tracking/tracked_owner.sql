@@ -81,7 +81,7 @@ BEGIN
           FROM pg_trigger AS t
           JOIN pg_proc AS tp ON tp.oid = t.tgfoid
           JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
-         WHERE t.oid = objid AND tn.nspname <> 'pggit' AND NOT starts_with(tn.nspname, 'pggit_');
+         WHERE t.oid = objid AND tn.nspname NOT IN ('pggit', 'pggit_data');
     ELSIF classid = 'pg_rewrite'::regclass THEN
         SELECT r.ev_class INTO relid FROM pg_rewrite AS r WHERE r.oid = objid;
     ELSIF classid = 'pg_policy'::regclass THEN

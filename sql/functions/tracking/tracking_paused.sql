@@ -10,7 +10,9 @@
 -- pggit.resume_tracking() (which record the pause and bring the registry up to date
 -- again), or directly: SET pggit.tracking = off.
 --
--- A single SQL expression without SET or STRICT, so the planner inlines it.
+-- A single SQL expression without SET or STRICT, so the planner inlines it; every
+-- operator and function is schema-qualified, so a direct call resolves nothing through
+-- the caller's search_path (tests/security/test_definer_audit.py).
 CREATE OR REPLACE FUNCTION pggit.tracking_paused()
 RETURNS boolean
 LANGUAGE sql
@@ -18,7 +20,7 @@ STABLE
 PARALLEL SAFE
 AS $function$
 SELECT coalesce(pg_catalog.lower(pg_catalog.btrim(pg_catalog.current_setting('pggit.tracking', true)))
-                IN ('off', 'false', 'no', '0', 'f', 'n'), false)
+                OPERATOR(pg_catalog.=) ANY ('{off,false,no,0,f,n}'::pg_catalog.text[]), false)
 $function$;
 
 COMMENT ON FUNCTION pggit.tracking_paused() IS

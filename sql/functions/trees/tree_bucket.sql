@@ -13,14 +13,15 @@
 -- LANGUAGE sql, one expression, no SET/STRICT/SECURITY DEFINER, and no more volatile
 -- than its body: the planner inlines it into its callers (declared IMMUTABLE around
 -- the STABLE convert_to it was not, and every call ran the SQL-function executor).
--- Only pg_catalog functions, schema-qualified.
+-- Only pg_catalog functions and operators, schema-qualified (OPERATOR(pg_catalog.+)):
+-- a direct call resolves nothing through the caller's search_path.
 CREATE OR REPLACE FUNCTION pggit.tree_bucket(identity text)
 RETURNS integer
 LANGUAGE sql
 STABLE
 PARALLEL SAFE
 AS $function$
-SELECT pg_catalog.get_byte(pg_catalog.sha256(pg_catalog.convert_to(identity, 'UTF8')), 0) + 1
+SELECT pg_catalog.get_byte(pg_catalog.sha256(pg_catalog.convert_to(identity, 'UTF8')), 0) OPERATOR(pg_catalog.+) 1
 $function$;
 
 COMMENT ON FUNCTION pggit.tree_bucket(text) IS

@@ -11,7 +11,9 @@
 -- concatenated in entry order: identities ascending by their UTF-8 bytes, then kinds
 -- likewise (the empty bucket is the empty text, whose sha256 is e3b0c442...b855).
 -- tests/trees recompute this in Python. LANGUAGE sql, one expression, no
--- SET/STRICT/SECURITY DEFINER: inlined into its callers.
+-- SET/STRICT/SECURITY DEFINER: inlined into its callers. Every function and operator
+-- is schema-qualified (OPERATOR(pg_catalog.||)): a direct call resolves nothing
+-- through the caller's search_path.
 CREATE OR REPLACE FUNCTION pggit.tree_entry_line(kind text, identity text, blob_hash text)
 RETURNS text
 LANGUAGE sql
@@ -19,11 +21,11 @@ IMMUTABLE
 PARALLEL SAFE
 AS $function$
 SELECT pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(kind, E'\\', E'\\\\'), E'\t', E'\\t'), E'\n', E'\\n')
-    || E'\t'
-    || pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(identity, E'\\', E'\\\\'), E'\t', E'\\t'), E'\n', E'\\n')
-    || E'\t'
-    || blob_hash
-    || E'\n'
+    OPERATOR(pg_catalog.||) E'\t'
+    OPERATOR(pg_catalog.||) pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(identity, E'\\', E'\\\\'), E'\t', E'\\t'), E'\n', E'\\n')
+    OPERATOR(pg_catalog.||) E'\t'
+    OPERATOR(pg_catalog.||) blob_hash
+    OPERATOR(pg_catalog.||) E'\n'
 $function$;
 
 COMMENT ON FUNCTION pggit.tree_entry_line(text, text, text) IS

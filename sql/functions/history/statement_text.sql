@@ -1,0 +1,29 @@
+-- pggit.statement_text(command_tag text) -> text
+--
+-- Promises: the statement text a history row keeps for a change made by the command
+-- with tag `command_tag` in the current query: current_query() itself when it holds a
+-- single statement (cheap check: no ";" before its trailing blanks and semicolons),
+-- else pggit.command_statements(current_query(), command_tag): only the statements of
+-- that command, NULL when none can be identified. So the rest of a query string sent
+-- as one (ALTER ROLE victim PASSWORD '...'; CREATE TABLE t ...) never reaches
+-- pggit.history.statement (issue 11, item 6). Never raises. VOLATILE (it reads the
+-- current query), callable by pggit's tracking functions only.
+--
+-- A single SQL expression without SET, so the planner inlines it into the tracking
+-- functions (the cheap check costs one scan of the query string); every function and
+-- operator is schema-qualified.
+CREATE OR REPLACE FUNCTION pggit.statement_text(command_tag text)
+RETURNS text
+LANGUAGE sql
+VOLATILE
+AS $function$
+SELECT CASE WHEN pg_catalog.strpos(pg_catalog.rtrim(pg_catalog.current_query(), E' \t\r\n\f\v;'), ';')
+                 OPERATOR(pg_catalog.=) 0
+            THEN pg_catalog.current_query()
+            ELSE pggit.command_statements(pg_catalog.current_query(), command_tag) END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.statement_text(text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.statement_text(text) IS
+    'The text history keeps of the current query for a command: the query when it is one statement, else only that command''s statements (NULL if none).';
