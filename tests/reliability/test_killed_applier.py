@@ -129,14 +129,20 @@ def test_stale_yoyo_lock_row_does_not_block(pggit_new_database: Callable[[int], 
     assert_clean_at(dsn, folder, 2)
 
 
+# a table each level alters after some of its statements ran (default: pggit.commits)
+LOCKED_MID_LEVEL = {5: "pggit.objects"}
+
+
 @pytest.mark.timeout(180)
 @pytest.mark.pggit_level(min=3)
 def test_killed_in_the_middle_of_a_real_level(pggit_new_database: Callable[[int], str], pggit_level: int) -> None:
     """pggit's own levels: the applier is SIGKILLed while level ``pggit_level`` waits for a lock mid-way.
 
-    A session holds ROW EXCLUSIVE on pggit.commits, so the level's first foreign key to
-    commits waits after the level's earlier statements ran (uncommitted); the applier is
-    killed there. The next migrate applies the level cleanly and verify finds nothing.
+    A session holds ROW EXCLUSIVE on a table the level alters part-way through
+    (``LOCKED_MID_LEVEL``: levels 3 and 4 add foreign keys to pggit.commits, level 5 replaces
+    a trigger on pggit.objects), so the level waits there after its earlier statements
+    ran (uncommitted); the applier is killed there. The next migrate applies the level
+    cleanly and verify finds nothing.
     """
     from pggit_sql.levels import default_migrations_dir
 
@@ -144,11 +150,12 @@ def test_killed_in_the_middle_of_a_real_level(pggit_new_database: Callable[[int]
     dsn = pggit_new_database(pggit_level - 1)
     with psycopg.connect(dsn, autocommit=True) as holder:
         holder.execute("BEGIN")
-        holder.execute("LOCK TABLE pggit.commits IN ROW EXCLUSIVE MODE")
+        table = LOCKED_MID_LEVEL.get(pggit_level, "pggit.commits")
+        holder.execute(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE")
         proc = start_migrate(dsn, folder, to=pggit_level)  # this level only, whatever head is
         with psycopg.connect(dsn, autocommit=True) as watcher:
             wait_for(watcher, "SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-                              " WHERE NOT l.granted AND l.relation = 'pggit.commits'::regclass")
+                              " WHERE NOT l.granted AND l.relation = %s::regclass", (table,))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         holder.execute("ROLLBACK")
