@@ -36,6 +36,8 @@
 -- Not generated yet (warning rows): changes of identity or generation of a column;
 -- partitioned and foreign tables; comments of tables and columns; triggers, policies
 -- and rules of tables; table options.
+-- Commented steps and notes are commented on every line (pggit.comment_lines): no
+-- name or stored definition can end the comment early and run the rest.
 -- Errors: those of pggit.diff (22004, 42704, 42P09, 55000). STABLE: it only reads.
 -- Cost: pggit.diff, plus O(schema) once when views may depend on a changed object.
 CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text)
@@ -500,8 +502,13 @@ BEGIN
         END LOOP;
     END LOOP;
 
+    -- A commented step or note stays a comment on every line, whatever a name or a
+    -- stored definition in it holds (a quoted name or a literal may hold a line break):
+    -- pggit.comment_lines puts '-- ' after every line break (apply_migration undoes it
+    -- with pggit.uncomment_lines before running such a step).
     RETURN QUERY
-        SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer, u.s, u.w
+        SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer,
+               CASE WHEN starts_with(u.s, '-- ') THEN pggit.comment_lines(u.s) ELSE u.s END, u.w
           FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)
          ORDER BY 1;
 END
