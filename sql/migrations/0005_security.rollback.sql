@@ -10,6 +10,13 @@
 -- (end of data branches)
 
 -- ---- generated sql and merge ----
+DROP TRIGGER objects_record_details ON pggit.objects;
+CREATE TRIGGER objects_record_details
+    AFTER INSERT OR UPDATE ON pggit.objects
+    FOR EACH ROW WHEN (NEW.kind = 'table' AND NEW.objid IS NOT NULL)
+    EXECUTE FUNCTION pggit.record_object_details();
+UPDATE pggit.object_details SET details = details - 'own' WHERE details ? 'own';
+DELETE FROM pggit.object_details WHERE details = '{}'::jsonb;  -- level 4 has no such row
 -- (end of generated sql and merge)
 
 -- ---- tracking, history and install ----
@@ -18,6 +25,9 @@
 -- ---- functions (generated) ----
 -- new in level 5: function pggit.comment_lines(body text)
 DROP FUNCTION pggit.comment_lines(body text);
+
+-- new in level 5: function pggit.owner_details(classid oid, objid oid)
+DROP FUNCTION pggit.owner_details(classid oid, objid oid);
 
 -- new in level 5: function pggit.uncomment_lines(commented text)
 DROP FUNCTION pggit.uncomment_lines(commented text);
@@ -586,6 +596,80 @@ BEGIN
                        CASE WHEN g.warning IS NOT NULL THEN '-- WARNING: ' || g.warning || E'\n' ELSE '' END
                        || g.statement, E'\n' ORDER BY g.step), '')
               FROM pggit.generate_migration(merge_migration.from_commit, merge_migration.to_commit) AS g);
+END
+$function$;
+
+-- as of level 4: function pggit.record_object_details()
+CREATE OR REPLACE FUNCTION pggit.record_object_details()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_details jsonb;
+    v_changes jsonb;
+    v_history bigint;
+BEGIN
+    IF NEW.kind <> 'table' OR NEW.objid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    v_details := pggit.table_details(NEW.objid);
+    IF v_details IS NOT NULL THEN
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (NEW.identity, NEW.hash, v_details)
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details IS DISTINCT FROM EXCLUDED.details;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.kind = 'table'
+       AND (OLD.structure -> 'c')::text IS DISTINCT FROM (NEW.structure -> 'c')::text THEN
+        SELECT jsonb_agg(jsonb_build_array(coalesce(oc.n, nc.n), oc.name, nc.name))
+          INTO v_changes
+          FROM (SELECT (e ->> 0)::smallint AS n, e ->> 1 AS name
+                  FROM json_array_elements(OLD.structure -> 'c') AS e) AS oc
+          FULL JOIN (SELECT (e ->> 0)::smallint AS n, e ->> 1 AS name
+                       FROM json_array_elements(NEW.structure -> 'c') AS e) AS nc ON nc.n = oc.n
+         WHERE oc.name IS DISTINCT FROM nc.name;
+        IF v_changes IS NOT NULL THEN
+            SELECT h.id INTO v_history
+              FROM pggit.objects AS o
+              JOIN pggit.history AS h ON h.object_id = o.id AND h.xmin = o.xmin AND h.cmin = o.cmin
+             WHERE o.id = NEW.id
+               -- (true of the row just written: lets the pending rows' index serve too)
+               AND h.commit_hash IS NULL AND h.branch = pggit.current_branch()
+             ORDER BY h.id DESC
+             LIMIT 1;
+            IF v_history IS NOT NULL THEN
+                INSERT INTO pggit.column_changes (history_id, attnum, old_name, new_name)
+                SELECT v_history, (c.v ->> 0)::smallint, c.v ->> 1, c.v ->> 2
+                  FROM jsonb_array_elements(v_changes) AS c (v)
+                    ON CONFLICT (history_id, attnum) DO NOTHING;
+            END IF;
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+-- as of level 4: function pggit.record_type_details()
+CREATE OR REPLACE FUNCTION pggit.record_type_details()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_details jsonb;
+BEGIN
+    IF NEW.kind <> 'domain' OR NEW.objid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    v_details := pggit.type_details(NEW.objid);
+    IF v_details IS NOT NULL THEN
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (NEW.identity, NEW.hash, v_details)
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details IS DISTINCT FROM EXCLUDED.details;
+    END IF;
+    RETURN NULL;
 END
 $function$;
 

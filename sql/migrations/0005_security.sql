@@ -13,6 +13,54 @@
 -- (end of data branches)
 
 -- ---- generated sql and merge ----
+-- Owners (issue 11 item 5): objects_record_details now records, for every tracked
+-- kind generate_migration can create, the owner and privileges by role name (the key
+-- "own" of pggit.object_details, pggit.owner_details); tables keep their details beside it.
+DROP TRIGGER objects_record_details ON pggit.objects;
+CREATE TRIGGER objects_record_details
+    AFTER INSERT OR UPDATE ON pggit.objects
+    FOR EACH ROW WHEN (NEW.objid IS NOT NULL
+                       AND NEW.kind IN ('table', 'view', 'materialized view', 'sequence', 'function', 'procedure',
+                                        'type', 'domain', 'schema'))
+    EXECUTE FUNCTION pggit.record_object_details();
+-- the owners and privileges of the objects live at upgrade, under their registry rows'
+-- (identity, hash) (pggit.owner_details is defined below, with the functions: this is
+-- its query, once)
+WITH live AS (
+    SELECT DISTINCT ON (o.identity, o.hash) o.identity, o.hash, x.owner, x.acl
+      FROM pggit.objects AS o
+      CROSS JOIN LATERAL (
+          SELECT c.relowner AS owner, c.relacl AS acl FROM pg_catalog.pg_class AS c
+           WHERE o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND c.oid = o.objid
+          UNION ALL
+          SELECT p.proowner, p.proacl FROM pg_catalog.pg_proc AS p
+           WHERE o.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND p.oid = o.objid
+          UNION ALL
+          SELECT t.typowner, t.typacl FROM pg_catalog.pg_type AS t
+           WHERE o.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND t.oid = o.objid
+          UNION ALL
+          SELECT n.nspowner, n.nspacl FROM pg_catalog.pg_namespace AS n
+           WHERE o.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND n.oid = o.objid) AS x
+     WHERE o.objid IS NOT NULL AND o.dropped_at IS NULL
+       AND o.kind IN ('table', 'view', 'materialized view', 'sequence', 'function', 'procedure', 'type', 'domain',
+                      'schema')
+     ORDER BY o.identity, o.hash, o.id DESC
+)
+INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+SELECT l.identity, l.hash, pg_catalog.jsonb_build_object('own', pg_catalog.jsonb_build_object(
+           'o', pg_catalog.pg_get_userbyid(l.owner),
+           'a', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(g.grantee, g.privs, coalesce(g.gprivs, ''))
+                                             ORDER BY g.grantee COLLATE pg_catalog."C")
+                   FROM (SELECT CASE WHEN e.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(e.grantee)::text END
+                                    AS grantee,
+                                pg_catalog.string_agg(e.privilege_type, ',' ORDER BY e.privilege_type COLLATE pg_catalog."C")
+                                    AS privs,
+                                pg_catalog.string_agg(e.privilege_type, ',' ORDER BY e.privilege_type COLLATE pg_catalog."C")
+                                    FILTER (WHERE e.is_grantable) AS gprivs
+                           FROM pg_catalog.aclexplode(l.acl) AS e
+                          GROUP BY e.grantee) AS g)))
+  FROM live AS l
+ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details;
 -- (end of generated sql and merge)
 
 -- ---- tracking, history and install ----
@@ -253,6 +301,12 @@ DECLARE
     v_dropped text[];
     v_tmp text;
     v_k integer;
+    v_created jsonb := '[]';  -- objects the script creates: [kind, identity, step index, blob hash]
+    v_own jsonb;
+    v_kw text;
+    v_on text;
+    v_secdef boolean;
+    v_n integer;
 BEGIN
     IF from_ref IS NULL OR to_ref IS NULL THEN
         RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
@@ -280,6 +334,8 @@ BEGIN
         IF r.change = 'added' THEN
             ph := ph || 100; ks := ks || r.object_identity; sts := sts || format('CREATE SCHEMA %s;', r.object_identity);
             wns := wns || NULL::text;
+            v_created := v_created || jsonb_build_array(jsonb_build_array('schema', r.object_identity, cardinality(sts),
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
         ELSIF r.change = 'removed' THEN
             ph := ph || 80; ks := ks || r.object_identity; sts := sts || format('DROP SCHEMA %s;', r.object_identity);
             wns := wns || NULL::text;
@@ -329,6 +385,8 @@ BEGIN
                 v_txt := regexp_replace(r.new_definition, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
                 ph := ph || 180; ks := ks || r.object_identity;
                 sts := sts || (rtrim(v_txt, E' \n') || ';'); wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array(r.object_kind, r.object_identity,
+                    cardinality(sts), encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
                 IF v_txt <> r.new_definition THEN
                     ph := ph || 180; ks := ks || (r.object_identity || ' comment');
                     sts := sts || format('COMMENT ON %s %s IS %s;', v_obj, r.object_identity,
@@ -390,6 +448,8 @@ BEGIN
                 sts := sts || format('CREATE %sTABLE %s ();',
                                      CASE WHEN starts_with(r.new_definition, 'UNLOGGED') THEN 'UNLOGGED ' ELSE '' END, v_tbl);
                 wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array('table', v_tbl, cardinality(sts),
+                    encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
             END IF;
             -- columns, matched by name, or by the renames diff reported ({new name: old name}):
             -- a column is kept when it is renamed, or when its name is still there and not
@@ -600,8 +660,24 @@ BEGIN
     END LOOP;
 
     -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
+    v_n := cardinality(sts);
     FOR c IN SELECT * FROM pggit.type_steps(v_diff, from_ref, to_ref) LOOP
         ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+    END LOOP;
+    -- the types, domains and sequences type_steps creates (or re-creates, commented)
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, new_definition text)
+              WHERE d.object_kind IN ('type', 'domain', 'sequence') AND d.change <> 'removed' LOOP
+        v_kw := upper(r.object_kind);
+        SELECT min(u.o) INTO i
+          FROM unnest(sts[v_n + 1 :]) WITH ORDINALITY AS u (s, o)
+         WHERE u.s ~ '^(-- DROP [A-Z]+ [^\n]*; )?CREATE (UNLOGGED )?(TYPE|DOMAIN|SEQUENCE) '
+           AND (strpos(u.s, format('CREATE %s %s ', v_kw, r.object_identity)) > 0
+                OR strpos(u.s, format('CREATE %s %s;', v_kw, r.object_identity)) > 0
+                OR strpos(u.s, format('CREATE UNLOGGED %s %s', v_kw, r.object_identity)) > 0);
+        IF i IS NOT NULL THEN
+            v_created := v_created || jsonb_build_array(jsonb_build_array(r.object_kind, r.object_identity, v_n + i,
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+        END IF;
     END LOOP;
 
     -- Views: those that change go and come back; so does every unchanged view whose
@@ -664,6 +740,8 @@ BEGIN
                 ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident);
                 sts := sts || format('CREATE %s %s AS %s', c.kind, c.ident, rtrim(v_txt, E' \n;') || ';');
                 wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array(lower(c.kind), c.ident, cardinality(sts),
+                    encode(sha256(convert_to(c.def, 'UTF8')), 'hex')));
                 IF c.def ~ E'\nCOMMENT ''(?:[^'']|'''')*''$' THEN
                     ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident || ' comment');
                     sts := sts || format('COMMENT ON %s %s IS %s;', c.kind, c.ident,
@@ -672,6 +750,82 @@ BEGIN
                 END IF;
             END IF;
         END LOOP;
+    END LOOP;
+
+    -- Owners and privileges (level 5): every object the script creates gets the owner and
+    -- the privileges recorded with its state back (pggit.owner_details, kept in
+    -- pggit.object_details under the state's identity and blob; the live catalog for
+    -- WORKING), right after its CREATE (same phase and sort key): ALTER .. OWNER TO, and
+    -- for a non-default ACL REVOKE ALL from PUBLIC and the owner, then one GRANT per
+    -- grantee (and one WITH GRANT OPTION). No recorded owner (a state committed before
+    -- level 5), or a recorded owner that no longer exists: a note with a warning
+    -- (apply_migration refuses it, naming the object); a SECURITY DEFINER function or
+    -- procedure is then not created at all (its CREATE is commented too): it would run
+    -- with the rights of whoever runs the script. A grantee that no longer exists is
+    -- left out, warned at the OWNER TO step (fewer rights, never more).
+    FOR c IN SELECT e.value ->> 0 AS kind, e.value ->> 1 AS ident, (e.value ->> 2)::integer AS idx,
+                    e.value ->> 3 AS blob
+               FROM jsonb_array_elements(v_created) AS e ORDER BY (e.value ->> 2)::integer LOOP
+        IF v_to_working THEN
+            SELECT pggit.owner_details(o.classid, o.objid) INTO v_own
+              FROM pggit.objects AS o
+             WHERE o.dropped_at IS NULL AND o.kind = c.kind AND o.identity = c.ident
+             ORDER BY o.id DESC LIMIT 1;
+        ELSE
+            SELECT od.details -> 'own' INTO v_own
+              FROM pggit.object_details AS od
+             WHERE od.identity = c.ident AND od.blob_hash = c.blob;
+        END IF;
+        v_kw := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(c.kind) END;
+        v_on := CASE WHEN c.kind IN ('table', 'view', 'materialized view') THEN 'TABLE'
+                     WHEN c.kind = 'domain' THEN 'TYPE' ELSE upper(c.kind) END;
+        v_secdef := c.kind IN ('function', 'procedure') AND strpos(sts[c.idx], E'\n SECURITY DEFINER\n') > 0;
+        IF v_own IS NULL OR NOT EXISTS (SELECT FROM pg_roles AS ro WHERE ro.rolname = v_own ->> 'o') THEN
+            v_txt := CASE WHEN v_own IS NULL
+                          THEN 'no owner is recorded for it (a state committed before level 5)'
+                          ELSE format('its recorded owner %I does not exist', v_own ->> 'o') END;
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('-- %s %s: owner not restored', lower(v_kw), c.ident);
+            wns := wns || format('%s %s: %s%s', lower(v_kw), c.ident, v_txt,
+                                 CASE WHEN v_secdef THEN ': the SECURITY DEFINER routine is not created'
+                                      ELSE ': it is created owned by the role that runs the script' END);
+            IF v_secdef THEN
+                sts[c.idx] := '-- ' || sts[c.idx];
+                wns[c.idx] := format('%s %s is SECURITY DEFINER and its owner cannot be restored: not created',
+                                     lower(v_kw), c.ident);
+            END IF;
+            CONTINUE;
+        END IF;
+        ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+        sts := sts || format('ALTER %s %s OWNER TO %I;', v_kw, c.ident, v_own ->> 'o'); wns := wns || NULL::text;
+        v_k := cardinality(sts);  -- the step a grantee that no longer exists is warned at
+        IF jsonb_typeof(v_own -> 'a') = 'array' THEN
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REVOKE ALL ON %s %s FROM PUBLIC;', v_on, c.ident); wns := wns || NULL::text;
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REVOKE ALL ON %s %s FROM %I;', v_on, c.ident, v_own ->> 'o'); wns := wns || NULL::text;
+            FOR r IN SELECT g.value ->> 0 AS grantee, g.value ->> 1 AS privs, g.value ->> 2 AS gprivs
+                       FROM jsonb_array_elements(v_own -> 'a') AS g
+                      -- privilege keywords only (aclexplode's): nothing else reaches the statement
+                      WHERE (g.value ->> 1) ~ '^[A-Z]+( [A-Z]+)?(,[A-Z]+( [A-Z]+)?)*$'
+                        AND coalesce(g.value ->> 2, '') ~ '^([A-Z]+( [A-Z]+)?(,[A-Z]+( [A-Z]+)?)*)?$' LOOP
+                IF r.grantee <> '' AND NOT EXISTS (SELECT FROM pg_roles AS ro WHERE ro.rolname = r.grantee) THEN
+                    wns[v_k] := concat_ws('; ', wns[v_k], format('role %I, granted %s on %s %s, no longer exists: '
+                                                                 'not granted', r.grantee, r.privs, lower(v_kw), c.ident));
+                    CONTINUE;
+                END IF;
+                ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+                sts := sts || format('GRANT %s ON %s %s TO %s;', replace(r.privs, ',', ', '), v_on, c.ident,
+                                     CASE WHEN r.grantee = '' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+                wns := wns || NULL::text;
+                IF r.gprivs <> '' THEN
+                    ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+                    sts := sts || format('GRANT %s ON %s %s TO %s WITH GRANT OPTION;', replace(r.gprivs, ',', ', '),
+                                         v_on, c.ident, CASE WHEN r.grantee = '' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+                    wns := wns || NULL::text;
+                END IF;
+            END LOOP;
+        END IF;
     END LOOP;
 
     -- A commented step or note stays a comment on every line, whatever a name or a
@@ -718,5 +872,195 @@ REVOKE ALL ON FUNCTION pggit.merge_migration(text, text) FROM PUBLIC;
 
 COMMENT ON FUNCTION pggit.merge_migration(text, text) IS
     'Internal: generate_migration(from, to) as one script, warnings as comment lines before their statements.';
+
+-- from sql/functions/migration/owner_details.sql (new: function pggit.owner_details(classid oid, objid oid))
+-- pggit.owner_details(classid oid, objid oid) -> jsonb
+--
+-- Promises: the owner and the privileges of a live schema, relation (table, view,
+-- materialized view, sequence), function or procedure, type or domain, by role NAME,
+-- never by OID (an OID means nothing in another transaction after the role is
+-- dropped and made again, nor in a restored dump):
+--     {"o": owner name,
+--      "a": null (the default privileges: no GRANT or REVOKE was ever run on it) or
+--           [[grantee name ('' = PUBLIC), privileges, privileges with grant option], ...]
+--           sorted by grantee, privileges as comma-separated keywords (SELECT,UPDATE)}
+-- NULL for anything else (NULL, missing, another catalog). A grantee whose role was
+-- dropped cannot be in an ACL (PostgreSQL removes it). Level 5's trigger
+-- objects_record_details keeps it as the key "own" of pggit.object_details for every
+-- tracked object state; generate_migration gives every object it creates its recorded
+-- owner and privileges back with it (ALTER .. OWNER TO, REVOKE, GRANT).
+-- STABLE, callable by everyone (reads pg_catalog only; owners and ACLs are public in
+-- the catalog). Cost: one index scan, aclexplode only for a non-default ACL.
+CREATE OR REPLACE FUNCTION pggit.owner_details(classid oid, objid oid)
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+RETURN (
+    SELECT pg_catalog.jsonb_build_object(
+               'o', pg_catalog.pg_get_userbyid(x.owner),
+               'a', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(
+                                g.grantee, g.privs, coalesce(g.gprivs, '')) ORDER BY g.grantee COLLATE pg_catalog."C")
+                       FROM (SELECT CASE WHEN e.grantee OPERATOR(pg_catalog.=) 0::oid THEN ''
+                                         ELSE pg_catalog.pg_get_userbyid(e.grantee)::text END AS grantee,
+                                    pg_catalog.string_agg(e.privilege_type, ',' ORDER BY e.privilege_type COLLATE pg_catalog."C")
+                                        AS privs,
+                                    pg_catalog.string_agg(e.privilege_type, ',' ORDER BY e.privilege_type COLLATE pg_catalog."C")
+                                        FILTER (WHERE e.is_grantable) AS gprivs
+                               FROM pg_catalog.aclexplode(x.acl) AS e
+                              GROUP BY e.grantee) AS g))
+      FROM (SELECT c.relowner AS owner, c.relacl AS acl
+              FROM pg_catalog.pg_class AS c
+             WHERE owner_details.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass::oid
+               AND c.oid OPERATOR(pg_catalog.=) owner_details.objid
+            UNION ALL
+            SELECT p.proowner, p.proacl
+              FROM pg_catalog.pg_proc AS p
+             WHERE owner_details.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass::oid
+               AND p.oid OPERATOR(pg_catalog.=) owner_details.objid
+            UNION ALL
+            SELECT t.typowner, t.typacl
+              FROM pg_catalog.pg_type AS t
+             WHERE owner_details.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass::oid
+               AND t.oid OPERATOR(pg_catalog.=) owner_details.objid
+            UNION ALL
+            SELECT n.nspowner, n.nspacl
+              FROM pg_catalog.pg_namespace AS n
+             WHERE owner_details.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass::oid
+               AND n.oid OPERATOR(pg_catalog.=) owner_details.objid) AS x);
+
+COMMENT ON FUNCTION pggit.owner_details(oid, oid) IS
+    'Owner name and privileges (by role name) of a live schema, relation, routine or type, as jsonb {"o", "a"}.';
+
+-- from sql/functions/migration/record_object_details.sql (changed: function pggit.record_object_details())
+-- pggit.record_object_details() -> trigger
+--
+-- Promises: the AFTER INSERT OR UPDATE trigger objects_record_details of
+-- pggit.objects (level 4) stores, for every live table row, pggit.table_details of
+-- the table under the row's (identity, hash) in pggit.object_details, replacing what
+-- was stored under that key (a constraint or index renamed without any other change
+-- keeps the blob and takes the new names). Tree hashes do not change: the details
+-- live beside the trees, not in them. Rows of other kinds and dropped rows are left
+-- alone.
+-- Owners (level 5): the details of a table carry the key "own" (pggit.owner_details:
+-- owner and privileges by role name); for a live view, materialized view, sequence,
+-- function, procedure, type, domain or schema row the trigger stores {"own": ...}
+-- under its (identity, hash), keeping the other keys (view dependencies, domain
+-- constraints). Privileges changed by GRANT / REVOKE alone (which tracking does not
+-- record) are recorded at the object's next tracked statement.
+-- Column changes: on an UPDATE whose stored structure ("c": [attnum, name, ...]) adds,
+-- drops or renames columns (matched by attribute number, never reused within a
+-- table), one pggit.column_changes row per such column under the pggit.history row
+-- the same statement wrote (same xmin and cmin as the registry row: track_object
+-- writes both in one statement). An update without such a history row records none.
+-- Cost: one pggit.table_details (or owner_details) and one upsert per tracked statement; the
+-- column comparison only when the columns' part of the structure changed, the
+-- history lookup (index scans: the object's rows or the branch's pending rows) only
+-- when a column was added, dropped or renamed.
+CREATE OR REPLACE FUNCTION pggit.record_object_details()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_details jsonb;
+    v_changes jsonb;
+    v_history bigint;
+    v_own jsonb;
+BEGIN
+    IF NEW.objid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF NEW.kind <> 'table' THEN
+        -- every other kind generate_migration may create: its owner and privileges
+        IF NEW.kind IN ('view', 'materialized view', 'sequence', 'function', 'procedure', 'type', 'domain',
+                        'schema') THEN
+            v_own := pggit.owner_details(NEW.classid, NEW.objid);
+            IF v_own IS NOT NULL THEN
+                INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+                VALUES (NEW.identity, NEW.hash, jsonb_build_object('own', v_own))
+                ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details,
+                                                                recorded_at = DEFAULT
+                 WHERE od.details -> 'own' IS DISTINCT FROM EXCLUDED.details -> 'own';
+            END IF;
+        END IF;
+        RETURN NULL;
+    END IF;
+    v_details := pggit.table_details(NEW.objid) || jsonb_build_object('own', pggit.owner_details(NEW.classid, NEW.objid));
+    IF v_details IS NOT NULL THEN
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (NEW.identity, NEW.hash, v_details)
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details IS DISTINCT FROM EXCLUDED.details;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.kind = 'table'
+       AND (OLD.structure -> 'c')::text IS DISTINCT FROM (NEW.structure -> 'c')::text THEN
+        SELECT jsonb_agg(jsonb_build_array(coalesce(oc.n, nc.n), oc.name, nc.name))
+          INTO v_changes
+          FROM (SELECT (e ->> 0)::smallint AS n, e ->> 1 AS name
+                  FROM json_array_elements(OLD.structure -> 'c') AS e) AS oc
+          FULL JOIN (SELECT (e ->> 0)::smallint AS n, e ->> 1 AS name
+                       FROM json_array_elements(NEW.structure -> 'c') AS e) AS nc ON nc.n = oc.n
+         WHERE oc.name IS DISTINCT FROM nc.name;
+        IF v_changes IS NOT NULL THEN
+            SELECT h.id INTO v_history
+              FROM pggit.objects AS o
+              JOIN pggit.history AS h ON h.object_id = o.id AND h.xmin = o.xmin AND h.cmin = o.cmin
+             WHERE o.id = NEW.id
+               -- (true of the row just written: lets the pending rows' index serve too)
+               AND h.commit_hash IS NULL AND h.branch = pggit.current_branch()
+             ORDER BY h.id DESC
+             LIMIT 1;
+            IF v_history IS NOT NULL THEN
+                INSERT INTO pggit.column_changes (history_id, attnum, old_name, new_name)
+                SELECT v_history, (c.v ->> 0)::smallint, c.v ->> 1, c.v ->> 2
+                  FROM jsonb_array_elements(v_changes) AS c (v)
+                    ON CONFLICT (history_id, attnum) DO NOTHING;
+            END IF;
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.record_object_details() IS
+    'Trigger of pggit.objects: stores pggit.table_details of a live table under (identity, blob hash) in pggit.object_details, and its column changes in pggit.column_changes.';
+
+-- from sql/functions/migration/record_type_details.sql (changed: function pggit.record_type_details())
+-- pggit.record_type_details() -> trigger
+--
+-- Promises: the AFTER INSERT OR UPDATE trigger objects_record_type_details of
+-- pggit.objects (level 4) stores, for every live domain row, pggit.type_details of
+-- the domain under the row's (identity, hash) in pggit.object_details, replacing the
+-- constraints stored under that key (a constraint renamed without any other change
+-- keeps the blob and takes the new names) and keeping its other keys (level 5: "own",
+-- the owner and privileges record_object_details stores). Tree hashes do not change. Rows of other kinds and
+-- dropped rows are left alone (the trigger's WHEN clause only lets live domains in).
+-- Cost: one pggit.type_details and one upsert per tracked domain statement; nothing
+-- for other objects.
+CREATE OR REPLACE FUNCTION pggit.record_type_details()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_details jsonb;
+BEGIN
+    IF NEW.kind <> 'domain' OR NEW.objid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    v_details := pggit.type_details(NEW.objid);
+    IF v_details IS NOT NULL THEN
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (NEW.identity, NEW.hash, v_details)
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details -> 'cons' IS DISTINCT FROM EXCLUDED.details -> 'cons';
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.record_type_details() IS
+    'Trigger of pggit.objects: stores pggit.type_details of a live domain under (identity, blob hash) in pggit.object_details.';
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 5';
