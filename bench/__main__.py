@@ -2,24 +2,46 @@
 
 ``python -m bench [level1] [level2]`` runs only the named groups.  Prints the ratio table
 (medians) and exits non-zero when a target is missed.
+
+``python -m bench --at-level N [groups]`` runs them with the database at level N instead of
+head (the levels above N are hidden from the run): run it and a plain ``python -m bench``
+back to back to see what a new level costs, in the same window of the machine.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import platform
 import sys
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bench.harness import SERVER_SETTINGS, Result, bench_server, format_table
-from pggit_sql.levels import discover, head
+from pggit_sql.levels import MIGRATIONS_DIR_ENV, discover, head
 
 # group name -> (the level it needs, its module); a group runs only when head reaches its level
 GROUPS = {"level1": (1, "bench.level1"), "level2": (2, "bench.level2"), "level3": (3, "bench.level3"),
           "level4": (4, "bench.level4")}
 
 
+def hide_levels_above(level: int) -> None:
+    """Point $PGGIT_MIGRATIONS_DIR at a folder holding only the levels up to ``level`` (symlinks)."""
+    levels = discover()
+    if not 1 <= level <= head(levels):
+        raise SystemExit(f"--at-level {level}: the levels are 1 to {head(levels)}")
+    folder = Path(tempfile.mkdtemp(prefix=f"pggit-bench-L{level}-"))
+    for lv in levels[:level]:
+        for path in (lv.path, lv.rollback_path):
+            (folder / path.name).symlink_to(path)
+    os.environ[MIGRATIONS_DIR_ENV] = str(folder)
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--at-level"] and len(argv) >= 2:
+        hide_levels_above(int(argv[1]))
+        argv = argv[2:]
     known = head(discover())
     chosen = argv or [name for name, (level, _) in GROUPS.items() if level <= known]
     unknown = [name for name in chosen if name not in GROUPS]
@@ -34,7 +56,7 @@ def main(argv: list[str]) -> int:
     with bench_server() as server:
         for name in chosen:
             results.extend(importlib.import_module(GROUPS[name][1]).run(server))
-    print(f"pggit benchmarks (make bench), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}, "
+    print(f"pggit benchmarks (make bench), level {known}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}, "
           f"{platform.machine()}, medians; server: {SERVER_SETTINGS}")
     print(format_table(results))
     return 0 if all(r.ok is not False for r in results) else 1

@@ -29,6 +29,9 @@ DROP FUNCTION pggit.comment_lines(body text);
 -- new in level 5: function pggit.owner_details(classid oid, objid oid)
 DROP FUNCTION pggit.owner_details(classid oid, objid oid);
 
+-- new in level 5: function pggit.split_statements(sql text)
+DROP FUNCTION pggit.split_statements(sql text);
+
 -- new in level 5: function pggit.uncomment_lines(commented text)
 DROP FUNCTION pggit.uncomment_lines(commented text);
 

@@ -113,6 +113,8 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.type_details(oid)": set(),
     "pggit.type_steps(jsonb,text,text)": VALUE | REF,
     "pggit.view_dependencies(oid)": set(),
+}, 5: {
+    "pggit.split_statements(text)": set(),
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}
