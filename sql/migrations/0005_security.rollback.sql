@@ -17,6 +17,15 @@ CREATE TRIGGER objects_record_details
     EXECUTE FUNCTION pggit.record_object_details();
 UPDATE pggit.object_details SET details = details - 'own' WHERE details ? 'own';
 DELETE FROM pggit.object_details WHERE details = '{}'::jsonb;  -- level 4 has no such row
+DROP EVENT TRIGGER pggit_record_owners;
+DROP TRIGGER refs_name_guard ON pggit.tags;
+DROP TRIGGER refs_name_guard ON pggit.branches;
+-- the tags level 5 renamed at upgrade get their names back (level 4 allowed them)
+UPDATE pggit.tags AS g SET name = r.old_name
+  FROM pggit.renamed_tags AS r
+ WHERE g.name = r.new_name AND g.commit_hash = r.commit_hash
+   AND NOT EXISTS (SELECT FROM pggit.tags AS o WHERE o.name = r.old_name);
+DROP TABLE pggit.renamed_tags;
 -- (end of generated sql and merge)
 
 -- ---- tracking, history and install ----
@@ -28,6 +37,12 @@ DROP FUNCTION pggit.comment_lines(body text);
 
 -- new in level 5: function pggit.owner_details(classid oid, objid oid)
 DROP FUNCTION pggit.owner_details(classid oid, objid oid);
+
+-- new in level 5: function pggit.record_owners()
+DROP FUNCTION pggit.record_owners();
+
+-- new in level 5: function pggit.ref_name_guard()
+DROP FUNCTION pggit.ref_name_guard();
 
 -- new in level 5: function pggit.split_statements(sql text)
 DROP FUNCTION pggit.split_statements(sql text);
@@ -673,6 +688,69 @@ BEGIN
          WHERE od.details IS DISTINCT FROM EXCLUDED.details;
     END IF;
     RETURN NULL;
+END
+$function$;
+
+-- as of level 4: function pggit.resolve_conflict(conflict_id bigint, resolution text)
+CREATE OR REPLACE FUNCTION pggit.resolve_conflict(conflict_id bigint, resolution text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_merge bigint;
+    v_status text;
+    v_ours text;
+    v_theirs text;
+    v_kind text;
+    v_blob text;
+    v_identity text;
+    v_ours_identity text;
+    v_theirs_identity text;
+    v_object_identity text;
+BEGIN
+    IF resolve_conflict.conflict_id IS NULL OR resolve_conflict.resolution IS NULL THEN
+        RAISE EXCEPTION 'resolve_conflict: conflict_id and resolution must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT mc.merge_id, mc.ours_blob, mc.theirs_blob, mc.ours_identity, mc.theirs_identity, mc.object_identity
+      INTO v_merge, v_ours, v_theirs, v_ours_identity, v_theirs_identity, v_object_identity
+      FROM pggit.merge_conflicts AS mc
+     WHERE mc.id = resolve_conflict.conflict_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'merge conflict % does not exist', resolve_conflict.conflict_id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT m.status INTO v_status FROM pggit.merges AS m WHERE m.id = v_merge FOR UPDATE;
+    IF v_status <> 'conflicts' THEN
+        RAISE EXCEPTION 'merge % is already %: its conflicts cannot change', v_merge, v_status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF resolve_conflict.resolution = 'ours' THEN
+        v_kind := 'ours';
+        v_blob := v_ours;
+        v_identity := v_ours_identity;
+    ELSIF resolve_conflict.resolution = 'theirs' THEN
+        v_kind := 'theirs';
+        v_blob := v_theirs;
+        v_identity := v_theirs_identity;
+    ELSE
+        IF pg_catalog.btrim(resolve_conflict.resolution, E' \t\r\n') = '' THEN
+            RAISE EXCEPTION 'a custom resolution must be a definition, not blank: use ''ours'', ''theirs'' or the definition'
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        v_kind := 'custom';
+        v_identity := coalesce(v_ours_identity, v_theirs_identity, v_object_identity);
+        v_blob := pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(resolve_conflict.resolution, 'UTF8')), 'hex');
+        INSERT INTO pggit.blobs (hash, definition) VALUES (v_blob, resolve_conflict.resolution)
+        ON CONFLICT (hash) DO NOTHING;
+    END IF;
+    UPDATE pggit.merge_conflicts AS mc
+       SET resolution = v_kind, resolved_identity = v_identity, resolved_blob = v_blob,
+           resolved_at = pg_catalog.clock_timestamp(), resolved_by = SESSION_USER
+     WHERE mc.id = resolve_conflict.conflict_id;
+    RETURN v_kind;
 END
 $function$;
 

@@ -61,6 +61,69 @@ SELECT l.identity, l.hash, pg_catalog.jsonb_build_object('own', pg_catalog.jsonb
                           GROUP BY e.grantee) AS g)))
   FROM live AS l
 ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details;
+-- GRANT, REVOKE and ALTER .. OWNER TO record the owner and privileges again (tracking
+-- updates no registry row for a statement that changes no definition).
+-- The functions of the triggers below are new at this level and come with the others
+-- (CREATE OR REPLACE keeps the OID the triggers name): each is made here as a stub
+-- first, because this section runs before the functions.
+CREATE FUNCTION pggit.record_owners() RETURNS event_trigger LANGUAGE plpgsql AS 'BEGIN END';
+CREATE EVENT TRIGGER pggit_record_owners ON ddl_command_end
+    WHEN TAG IN ('GRANT', 'REVOKE', 'ALTER TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER SEQUENCE',
+                 'ALTER FUNCTION', 'ALTER PROCEDURE', 'ALTER ROUTINE', 'ALTER TYPE', 'ALTER DOMAIN', 'ALTER SCHEMA')
+    EXECUTE FUNCTION pggit.record_owners();
+COMMENT ON EVENT TRIGGER pggit_record_owners IS
+    'pggit: records the owner and privileges of tracked objects again after GRANT, REVOKE, ALTER (pggit.object_details).';
+
+-- Tags and branches share one name space (issue 11 item 10). Tags made before this
+-- level that have the name of a branch are renamed (they made the plain name
+-- ambiguous for everyone): to <name>-tag, or <name>-tag-<n> when that is taken, or
+-- renamed-tag-<n> past 255 bytes; each rename is kept in pggit.renamed_tags (the
+-- rollback renames them back) and reported by a NOTICE. refs/tags/<new name> reaches
+-- the commit; the branch keeps the plain name.
+CREATE TABLE pggit.renamed_tags (
+    old_name text NOT NULL,
+    new_name text NOT NULL,
+    commit_hash text COLLATE "C" NOT NULL,
+    renamed_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    CONSTRAINT renamed_tags_pkey PRIMARY KEY (old_name),
+    CONSTRAINT renamed_tags_new_name_key UNIQUE (new_name)
+);
+COMMENT ON TABLE pggit.renamed_tags IS
+    'Tags that level 5 renamed at upgrade because a branch had their name (old name, new name, commit).';
+REVOKE ALL ON TABLE pggit.renamed_tags FROM PUBLIC;
+GRANT SELECT ON TABLE pggit.renamed_tags TO PUBLIC;
+DO $renames$
+DECLARE
+    t record;
+    v_new text;
+    n integer;
+BEGIN
+    FOR t IN SELECT g.name, g.commit_hash FROM pggit.tags AS g
+              WHERE EXISTS (SELECT FROM pggit.branches AS b WHERE b.name = g.name)
+              ORDER BY g.name COLLATE "C" LOOP
+        n := 1;
+        LOOP
+            v_new := t.name || '-tag' || CASE WHEN n = 1 THEN '' ELSE '-' || n::text END;
+            IF pg_catalog.octet_length(v_new) > 255 THEN
+                v_new := 'renamed-tag-' || n::text;
+            END IF;
+            EXIT WHEN NOT EXISTS (SELECT FROM pggit.tags AS g WHERE g.name = v_new)
+                  AND NOT EXISTS (SELECT FROM pggit.branches AS b WHERE b.name = v_new);
+            n := n + 1;
+        END LOOP;
+        UPDATE pggit.tags AS g SET name = v_new WHERE g.name = t.name;
+        INSERT INTO pggit.renamed_tags (old_name, new_name, commit_hash) VALUES (t.name, v_new, t.commit_hash);
+        RAISE NOTICE 'pggit: tag "%" had the name of a branch: renamed to "%" (commit %)', t.name, v_new, t.commit_hash;
+    END LOOP;
+END
+$renames$;
+CREATE FUNCTION pggit.ref_name_guard() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+CREATE TRIGGER refs_name_guard
+    BEFORE INSERT OR UPDATE OF name ON pggit.tags
+    FOR EACH ROW EXECUTE FUNCTION pggit.ref_name_guard();
+CREATE TRIGGER refs_name_guard
+    BEFORE INSERT OR UPDATE OF name ON pggit.branches
+    FOR EACH ROW EXECUTE FUNCTION pggit.ref_name_guard();
 -- (end of generated sql and merge)
 
 -- ---- tracking, history and install ----
@@ -1026,6 +1089,76 @@ $function$;
 COMMENT ON FUNCTION pggit.record_object_details() IS
     'Trigger of pggit.objects: stores pggit.table_details of a live table under (identity, blob hash) in pggit.object_details, and its column changes in pggit.column_changes.';
 
+-- from sql/functions/migration/record_owners.sql (new: function pggit.record_owners())
+-- pggit.record_owners() -> event_trigger
+--
+-- Promises: the ddl_command_end event trigger pggit_record_owners (level 5; WHEN TAG IN
+-- GRANT, REVOKE and the ALTER tags of the kinds generate_migration creates). The
+-- owner and privileges generate_migration gives a re-created object back must be the
+-- ones it had: tracking writes no registry update for a statement that changes no
+-- definition (ALTER .. OWNER TO, GRANT, REVOKE), so objects_record_details does not
+-- see them. This stores pggit.owner_details again (the key "own" of
+-- pggit.object_details under the object's current (identity, hash), other keys kept)
+-- for every live tracked object whose owner or privileges now differ from what is
+-- recorded: for an ALTER, the objects the command names (by OID, this transaction);
+-- for GRANT / REVOKE (whose objects the event trigger does not name), every live
+-- tracked object of the kinds the command names. Runs after pggit_ddl_command_end
+-- (event triggers fire in name order), so the registry row is current.
+-- SECURITY DEFINER with a pinned search_path: it only reads pg_catalog and pggit's
+-- registry and writes pggit.object_details (pggit's bookkeeping); it evaluates nothing
+-- a user wrote. EXECUTE: nobody (only the event trigger calls it).
+-- Cost: an ALTER: one registry probe, one owner_details and one object_details probe
+-- per object it names, a write only when the owner or privileges changed; a GRANT /
+-- REVOKE: one owner_details per live tracked object of its kinds (a few ms per
+-- thousand objects).
+CREATE OR REPLACE FUNCTION pggit.record_owners()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_kinds text[];
+    v_oids oid[];
+BEGIN
+    SELECT array_agg(DISTINCT k.kind) FILTER (WHERE c.command_tag IN ('GRANT', 'REVOKE')),
+           array_agg(DISTINCT c.objid) FILTER (WHERE c.command_tag NOT IN ('GRANT', 'REVOKE') AND c.objid <> 0)
+      INTO v_kinds, v_oids
+      FROM pg_event_trigger_ddl_commands() AS c
+      LEFT JOIN LATERAL unnest(CASE lower(c.object_type)
+                                   WHEN 'table' THEN ARRAY['table', 'view', 'materialized view', 'sequence']
+                                   WHEN 'sequence' THEN ARRAY['sequence']
+                                   WHEN 'function' THEN ARRAY['function', 'procedure']
+                                   WHEN 'procedure' THEN ARRAY['function', 'procedure']
+                                   WHEN 'routine' THEN ARRAY['function', 'procedure']
+                                   WHEN 'type' THEN ARRAY['type', 'domain']
+                                   WHEN 'domain' THEN ARRAY['type', 'domain']
+                                   WHEN 'schema' THEN ARRAY['schema']
+                               END) AS k (kind) ON true;
+    IF v_kinds IS NULL AND v_oids IS NULL THEN
+        RETURN;
+    END IF;
+    INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+    SELECT DISTINCT ON (o.identity, o.hash) o.identity, o.hash, jsonb_build_object('own', w.own)
+      FROM pggit.objects AS o
+     CROSS JOIN LATERAL (SELECT pggit.owner_details(o.classid, o.objid) AS own) AS w
+      LEFT JOIN pggit.object_details AS d ON d.identity = o.identity AND d.blob_hash = o.hash
+     WHERE o.dropped_at IS NULL AND o.objid IS NOT NULL
+       AND (o.kind = ANY (v_kinds) OR o.objid = ANY (v_oids))
+       AND o.kind IN ('table', 'view', 'materialized view', 'sequence', 'function', 'procedure', 'type', 'domain',
+                      'schema')
+       AND w.own IS NOT NULL
+       AND (d.details -> 'own') IS DISTINCT FROM w.own
+     ORDER BY o.identity, o.hash, o.id DESC
+    ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details, recorded_at = DEFAULT;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.record_owners() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.record_owners() IS
+    'Event trigger on GRANT / REVOKE / ALTER: records the owner and privileges of tracked objects again (object_details, key own).';
+
 -- from sql/functions/migration/record_type_details.sql (changed: function pggit.record_type_details())
 -- pggit.record_type_details() -> trigger
 --
@@ -1062,6 +1195,231 @@ $function$;
 
 COMMENT ON FUNCTION pggit.record_type_details() IS
     'Trigger of pggit.objects: stores pggit.type_details of a live domain under (identity, blob hash) in pggit.object_details.';
+
+-- from sql/functions/refs/ref_name_guard.sql (new: function pggit.ref_name_guard())
+-- pggit.ref_name_guard() -> trigger
+--
+-- Promises: the BEFORE INSERT OR UPDATE OF name trigger refs_name_guard of pggit.tags
+-- and of pggit.branches (level 5): tags and branches share one name space, so no
+-- plain ref name is ever both (issue 11: a writer made `main` ambiguous for everyone
+-- by tagging it). A new tag may not take the name of a branch (live or deleted: the
+-- names of deleted branches stay taken), a new branch may not take the name of a tag:
+-- 42710 duplicate_object, the message naming both. Every writer of either table goes
+-- through it (tag, create_branch, commit_changes creating a branch, create_data_branch).
+-- Concurrent creators of one name as a tag and as a branch: a transaction-scoped
+-- advisory lock on the name (class 1885827700, key hashtext(name)) makes them serial,
+-- and the check after it reads the rows committed before (READ COMMITTED: a new
+-- snapshot per statement), so exactly one of them succeeds.
+-- Writes nothing; evaluates nothing a user wrote. Cost: one lock and one index probe
+-- per tag or branch created.
+CREATE OR REPLACE FUNCTION pggit.ref_name_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.name = OLD.name THEN
+        RETURN NEW;
+    END IF;
+    PERFORM pg_advisory_xact_lock(1885827700, hashtext(NEW.name));
+    IF TG_TABLE_NAME = 'tags' THEN
+        IF EXISTS (SELECT FROM pggit.branches AS b WHERE b.name = NEW.name) THEN
+            RAISE EXCEPTION 'cannot create tag "%": branch "%" exists', NEW.name, NEW.name
+                USING ERRCODE = 'duplicate_object',
+                      DETAIL = 'Tags and branches share one name space: a plain ref name is never both.',
+                      HINT = 'Choose another tag name.';
+        END IF;
+    ELSIF EXISTS (SELECT FROM pggit.tags AS t WHERE t.name = NEW.name) THEN
+        RAISE EXCEPTION 'cannot create branch "%": tag "%" exists', NEW.name, NEW.name
+            USING ERRCODE = 'duplicate_object',
+                  DETAIL = 'Tags and branches share one name space: a plain ref name is never both.',
+                  HINT = 'Choose another branch name.';
+    END IF;
+    RETURN NEW;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.ref_name_guard() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.ref_name_guard() IS
+    'Trigger of pggit.tags and pggit.branches: a tag may not take a branch''s name, nor a branch a tag''s (42710).';
+
+-- from sql/functions/merge/resolve_conflict.sql (changed: function pggit.resolve_conflict(conflict_id bigint, resolution text))
+-- pggit.resolve_conflict(conflict_id bigint, resolution text) -> text
+--
+-- Promises: records how one conflict of a merge with status 'conflicts' is resolved
+-- and returns the resolution kind stored: 'ours' (the object as the target has it,
+-- under its name there; absent if the target removed it), 'theirs' (as the source has
+-- it, under its name there), or 'custom': any other text must be ONE SQL statement
+-- that defines the conflicted object, of its kind, under its name (in the target, else
+-- in the source, else object_identity), checked before anything is stored:
+--   view / materialized view:  CREATE [OR REPLACE] [MATERIALIZED] VIEW <schema>.<name> AS <query>
+--                              (stored as its canonical definition: VIEW / MATERIALIZED
+--                              VIEW, then AS <query>)
+--   function / procedure:      CREATE [OR REPLACE] FUNCTION|PROCEDURE <schema>.<name>(...) ...
+--                              (stored as written, like pg_get_functiondef's text)
+-- One statement as PostgreSQL's lexer splits it (pggit.split_statements: quotes, dollar
+-- quotes, comments, BEGIN ATOMIC), an optional final ';', not ending inside a comment
+-- (the generator appends ';'), no carriage return (PostgreSQL ends a -- comment there)
+-- and no backslash (psql runs a backslash outside quotes as a meta-command when the
+-- generated script is run with psql). Other kinds (tables, types, domains, sequences,
+-- schemas) have no SQL statement that gives their canonical definition: only 'ours' or
+-- 'theirs'. The statement is never executed here (this function only stores it), nor
+-- by merge_continue: it reaches the live schema only through generate_migration's
+-- script, run by whoever runs it (checkout with apply: SECURITY INVOKER).
+-- Resolving again replaces the earlier choice. pggit.merge_continue(id) then records
+-- the merge.
+-- Errors: 22004 NULL; 22023 an empty or blank custom definition, or a statement that
+-- defines another object (kind or name; DETAIL the conflict's); 42601 not exactly one
+-- statement, a carriage return, a backslash, a statement ending in a comment, not a
+-- CREATE statement of the conflict's kind; 0A000 a custom resolution of a kind that
+-- has none; 42704 unknown conflict; 55000 its merge is already merged or aborted.
+-- Every message names the conflict (id, kind, identity).
+-- SECURITY DEFINER with a pinned search_path (it writes pggit.blobs and
+-- pggit.merge_conflicts; it evaluates nothing a user wrote); EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.resolve_conflict(conflict_id bigint, resolution text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_merge bigint;
+    v_status text;
+    v_ours text;
+    v_theirs text;
+    v_kind text;
+    v_blob text;
+    v_identity text;
+    v_ours_identity text;
+    v_theirs_identity text;
+    v_object_identity text;
+    v_object_kind text;
+    v_what text;
+    v_count integer;
+    v_statement text;
+    v_open boolean;
+    v_m text[];
+    v_name text[];
+    v_definition text;
+    c_name CONSTANT text := '((?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z_0-9$\u0080-\uffff]*)'
+                            '\.(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z_0-9$\u0080-\uffff]*))';
+BEGIN
+    IF resolve_conflict.conflict_id IS NULL OR resolve_conflict.resolution IS NULL THEN
+        RAISE EXCEPTION 'resolve_conflict: conflict_id and resolution must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT mc.merge_id, mc.ours_blob, mc.theirs_blob, mc.ours_identity, mc.theirs_identity, mc.object_identity,
+           mc.object_kind
+      INTO v_merge, v_ours, v_theirs, v_ours_identity, v_theirs_identity, v_object_identity, v_object_kind
+      FROM pggit.merge_conflicts AS mc
+     WHERE mc.id = resolve_conflict.conflict_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'merge conflict % does not exist', resolve_conflict.conflict_id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT m.status INTO v_status FROM pggit.merges AS m WHERE m.id = v_merge FOR UPDATE;
+    IF v_status <> 'conflicts' THEN
+        RAISE EXCEPTION 'merge % is already %: its conflicts cannot change', v_merge, v_status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF resolve_conflict.resolution = 'ours' THEN
+        v_kind := 'ours';
+        v_blob := v_ours;
+        v_identity := v_ours_identity;
+    ELSIF resolve_conflict.resolution = 'theirs' THEN
+        v_kind := 'theirs';
+        v_blob := v_theirs;
+        v_identity := v_theirs_identity;
+    ELSE
+        IF pg_catalog.btrim(resolve_conflict.resolution, E' \t\r\n') = '' THEN
+            RAISE EXCEPTION 'a custom resolution must be a definition, not blank: use ''ours'', ''theirs'' or the definition'
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        v_kind := 'custom';
+        v_identity := coalesce(v_ours_identity, v_theirs_identity, v_object_identity);
+        v_what := pg_catalog.format('conflict %s (%s %s)', resolve_conflict.conflict_id, v_object_kind, v_identity);
+        IF v_object_kind NOT IN ('view', 'materialized view', 'function', 'procedure') THEN
+            RAISE EXCEPTION 'cannot resolve % with a custom definition: only views, materialized views, functions '
+                            'and procedures take one', v_what
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'Resolve it with ''ours'' or ''theirs'', then change the object on the target and commit.';
+        END IF;
+        IF pg_catalog.strpos(resolve_conflict.resolution, E'\r') > 0
+           OR pg_catalog.strpos(resolve_conflict.resolution, E'\\') > 0 THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: it holds a %', v_what,
+                    CASE WHEN pg_catalog.strpos(resolve_conflict.resolution, E'\r') > 0
+                         THEN 'carriage return (PostgreSQL ends a -- comment there: write line ends as \n)'
+                         ELSE 'backslash (psql would run one outside quotes as a meta-command)' END
+                USING ERRCODE = 'syntax_error';
+        END IF;
+        SELECT pg_catalog.count(*)::integer, pg_catalog.max(s.statement), pg_catalog.bool_or(s.unterminated)
+          INTO v_count, v_statement, v_open
+          FROM pggit.split_statements(resolve_conflict.resolution) AS s;
+        IF v_count <> 1 OR v_open THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: a custom resolution is exactly one SQL statement, '
+                            'this is %', v_what,
+                    CASE WHEN v_open THEN 'unterminated (it ends inside a quote, comment or body)'
+                         ELSE pg_catalog.format('%s statements', v_count) END
+                USING ERRCODE = 'syntax_error',
+                      HINT = pg_catalog.format('Write one CREATE %s statement for %s.', pg_catalog.upper(v_object_kind),
+                                               v_identity);
+        END IF;
+        -- the generator appends ';' to it: that ';' must end it (no final -- comment)
+        IF (SELECT pg_catalog.count(*) FROM pggit.split_statements(v_statement || E';\nSELECT 1')) <> 2 THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: it ends in a comment', v_what
+                USING ERRCODE = 'syntax_error';
+        END IF;
+        IF v_object_kind IN ('view', 'materialized view') THEN
+            v_m := pg_catalog.regexp_match(v_statement,
+                       '^CREATE\s+(?:OR\s+REPLACE\s+)?(MATERIALIZED\s+)?VIEW\s+' || c_name || '\s+AS\s(.*)$', 'i');
+        ELSE
+            v_m := pg_catalog.regexp_match(v_statement,
+                       '^CREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\s+' || c_name || '\s*\(', 'i');
+        END IF;
+        IF v_m IS NULL THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: it is no CREATE % statement naming a schema-qualified %',
+                    v_what, pg_catalog.upper(v_object_kind), v_object_kind
+                USING ERRCODE = 'syntax_error',
+                      HINT = CASE WHEN v_object_kind IN ('view', 'materialized view')
+                                  THEN pg_catalog.format('CREATE %s %s AS <query>', pg_catalog.upper(v_object_kind), v_identity)
+                                  ELSE pg_catalog.format('CREATE OR REPLACE %s %s ...', pg_catalog.upper(v_object_kind), v_identity) END;
+        END IF;
+        v_name := pg_catalog.parse_ident(v_m[2]);
+        IF (v_object_kind = 'materialized view') IS DISTINCT FROM (v_m[1] IS NOT NULL AND v_object_kind LIKE '%view')
+           OR v_object_kind IN ('function', 'procedure') AND pg_catalog.lower(v_m[1]) <> v_object_kind
+           OR v_name IS DISTINCT FROM pg_catalog.parse_ident(
+                  CASE WHEN v_object_kind IN ('function', 'procedure')
+                       THEN (pg_catalog.regexp_match(v_identity, '^' || c_name || '\('))[1] ELSE v_identity END) THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: it defines % %, not the conflicted object', v_what,
+                    CASE WHEN v_object_kind IN ('function', 'procedure') THEN pg_catalog.lower(v_m[1])
+                         WHEN v_m[1] IS NOT NULL THEN 'materialized view' ELSE 'view' END,
+                    pg_catalog.array_to_string(v_name, '.')
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = pg_catalog.format('The conflict is about %s %s.', v_object_kind, v_identity);
+        END IF;
+        v_definition := CASE WHEN v_object_kind IN ('view', 'materialized view')
+                             THEN pg_catalog.upper(v_object_kind) || E'\nAS ' || v_m[3] || ';'
+                             ELSE v_statement END;
+        v_blob := pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(v_definition, 'UTF8')), 'hex');
+        INSERT INTO pggit.blobs (hash, definition) VALUES (v_blob, v_definition)
+        ON CONFLICT (hash) DO NOTHING;
+    END IF;
+    UPDATE pggit.merge_conflicts AS mc
+       SET resolution = v_kind, resolved_identity = v_identity, resolved_blob = v_blob,
+           resolved_at = pg_catalog.clock_timestamp(), resolved_by = SESSION_USER
+     WHERE mc.id = resolve_conflict.conflict_id;
+    RETURN v_kind;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.resolve_conflict(bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.resolve_conflict(bigint, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.resolve_conflict(bigint, text) IS
+    'Resolves one merge conflict: ''ours'', ''theirs'' or a custom canonical definition; returns the kind stored.';
 
 -- from sql/functions/sqltext/split_statements.sql (new: function pggit.split_statements(sql text))
 -- pggit.split_statements(sql text) -> TABLE(ordinal int, statement text, unterminated boolean)
