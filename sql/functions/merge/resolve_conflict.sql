@@ -20,13 +20,18 @@
 -- 'theirs'. The statement is never executed here (this function only stores it), nor
 -- by merge_continue: it reaches the live schema only through generate_migration's
 -- script, run by whoever runs it (checkout with apply: SECURITY INVOKER).
+-- Owner: a custom definition is given the object's recorded owner and privileges
+-- (ours, else theirs; pggit.object_details) when the resolver (SET ROLE's role, else the
+-- session user) is a member of that owner, and is refused (42501) otherwise; with no
+-- recorded owner, the resolver owns it (its author). generate_migration gives it that
+-- owner when it creates it.
 -- Resolving again replaces the earlier choice. pggit.merge_continue(id) then records
 -- the merge.
 -- Errors: 22004 NULL; 22023 an empty or blank custom definition, or a statement that
 -- defines another object (kind or name; DETAIL the conflict's); 42601 not exactly one
 -- statement, a carriage return, a backslash, a statement ending in a comment, not a
 -- CREATE statement of the conflict's kind; 0A000 a custom resolution of a kind that
--- has none; 42704 unknown conflict; 55000 its merge is already merged or aborted.
+-- has none; 42501 the resolver is not a member of the object's owner; 42704 unknown conflict; 55000 its merge is already merged or aborted.
 -- Every message names the conflict (id, kind, identity).
 -- SECURITY DEFINER with a pinned search_path (it writes pggit.blobs and
 -- pggit.merge_conflicts; it evaluates nothing a user wrote); EXECUTE: PUBLIC.
@@ -57,6 +62,9 @@ DECLARE
     v_m text[];
     v_name text[];
     v_definition text;
+    v_own jsonb;
+    v_role text := CASE pg_catalog.current_setting('role') WHEN 'none' THEN SESSION_USER::text
+                        ELSE pg_catalog.current_setting('role') END;
     c_name CONSTANT text := '((?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z_0-9$\u0080-\uffff]*)'
                             '\.(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z_0-9$\u0080-\uffff]*))';
 BEGIN
@@ -156,9 +164,29 @@ BEGIN
         v_definition := CASE WHEN v_object_kind IN ('view', 'materialized view')
                              THEN pg_catalog.upper(v_object_kind) || E'\nAS ' || v_m[3] || ';'
                              ELSE v_statement END;
+        -- its owner: the object's recorded owner (ours, else theirs), of which the resolver must
+        -- be a member (PostgreSQL asks as much to replace it); else the resolver: the author
+        SELECT od.details -> 'own' INTO v_own
+          FROM pggit.object_details AS od
+         WHERE (od.identity, od.blob_hash) IN ((v_ours_identity, v_ours), (v_theirs_identity, v_theirs))
+           AND od.details ? 'own'
+           AND EXISTS (SELECT FROM pg_catalog.pg_roles AS r WHERE r.rolname = od.details -> 'own' ->> 'o')
+         ORDER BY od.identity = v_ours_identity AND od.blob_hash = v_ours DESC
+         LIMIT 1;
+        IF v_own IS NOT NULL AND NOT pg_catalog.pg_has_role(v_role, v_own ->> 'o', 'MEMBER') THEN
+            RAISE EXCEPTION 'cannot resolve % with a custom definition: % is not a member of its owner %',
+                    v_what, v_role, v_own ->> 'o'
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Resolve it with ''ours'' or ''theirs'', or let a member of its owner write the definition.';
+        END IF;
+        v_own := coalesce(v_own, pg_catalog.jsonb_build_object('o', v_role, 'a', NULL));
         v_blob := pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(v_definition, 'UTF8')), 'hex');
         INSERT INTO pggit.blobs (hash, definition) VALUES (v_blob, v_definition)
         ON CONFLICT (hash) DO NOTHING;
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (v_identity, v_blob, pg_catalog.jsonb_build_object('own', v_own))
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details,
+                                                        recorded_at = pg_catalog.clock_timestamp();
     END IF;
     UPDATE pggit.merge_conflicts AS mc
        SET resolution = v_kind, resolved_identity = v_identity, resolved_blob = v_blob,
