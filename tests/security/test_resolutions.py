@@ -15,10 +15,13 @@ everyone. At level 5 tags and branches share one name space (42710).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import psycopg
 import pytest
 from sechelp import assert_not_escalated, role_state
+
+from pggit_sql.migrate import Migrator
 
 pytestmark = pytest.mark.pggit_level(min=5)
 
@@ -209,3 +212,51 @@ def test_a_branch_cannot_take_a_tag_name(admin: psycopg.Connection) -> None:
     with pytest.raises(psycopg.errors.DuplicateObject, match='tag "v1" exists'):
         admin.execute("SELECT pggit.commit_changes('v1', 'a branch made by a commit')")
     assert admin.execute("SELECT count(*) FROM pggit.branches WHERE name = 'v1'").fetchone() == (0,)
+
+
+def test_upgrade_renames_tags_that_have_a_branch_name(
+        pggit_new_database: Callable[[int], str], pggit_migrations_dir: Path) -> None:
+    """Tags made at level 4 with a branch's name are renamed at upgrade (refs/tags/<new name>) and back
+    on rollback; the plain name is the branch's again. (Needs the level-5 migration itself: not a
+    probe of level 4's behaviour, which test_a_tag_cannot_take_a_branch_name shows.)"""
+    dsn = pggit_new_database(4)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        head = conn.execute("SELECT pggit.commit_changes('main', 'first')").fetchone()[0]
+        conn.execute("SELECT pggit.tag('main', 'main')")
+        conn.execute("SELECT pggit.tag('main-tag', 'refs/heads/main')")  # the first new name is taken
+        with pytest.raises(psycopg.errors.AmbiguousAlias):
+            conn.execute("SELECT pggit.resolve_ref('main')")
+    Migrator(dsn, pggit_migrations_dir).migrate(to=5)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT pggit.resolve_ref('main')").fetchone() == (head,)
+        assert conn.execute("SELECT old_name, new_name, commit_hash FROM pggit.renamed_tags").fetchall() == [
+            ("main", "main-tag-2", head)]
+        assert conn.execute("SELECT pggit.resolve_ref('refs/tags/main-tag-2')").fetchone() == (head,)
+    Migrator(dsn, pggit_migrations_dir).rollback(to=4)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert sorted(r[0] for r in conn.execute("SELECT name FROM pggit.tags")) == ["main", "main-tag"]
+
+
+def test_upgrade_records_the_owners_of_live_objects(
+        pggit_new_database: Callable[[int], str], pggit_migrations_dir: Path) -> None:
+    """Objects live at upgrade get their owner recorded, so a later checkout can give it back."""
+    dsn = pggit_new_database(4)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE ROLE sec_upgrade_owner")
+        try:
+            conn.execute("CREATE SCHEMA app")
+            conn.execute("CREATE FUNCTION app.g() RETURNS int LANGUAGE sql SECURITY DEFINER RETURN 1")
+            conn.execute("ALTER FUNCTION app.g() OWNER TO sec_upgrade_owner")
+            conn.execute("REVOKE ALL ON FUNCTION app.g() FROM PUBLIC")
+            conn.execute("SELECT pggit.commit_changes('main', 'g')")
+            Migrator(dsn, pggit_migrations_dir).migrate(to=5)
+            own = conn.execute("SELECT d.details -> 'own' FROM pggit.object_details AS d"
+                               " JOIN pggit.objects AS o ON o.identity = d.identity AND o.hash = d.blob_hash"
+                               " WHERE o.identity = 'app.g()' AND o.dropped_at IS NULL").fetchone()[0]
+            assert own == {"o": "sec_upgrade_owner", "a": [["sec_upgrade_owner", "EXECUTE", ""]]}
+            Migrator(dsn, pggit_migrations_dir).rollback(to=4)
+            assert conn.execute("SELECT count(*) FROM pggit.object_details WHERE details ? 'own'"
+                                ).fetchone() == (0,)
+        finally:
+            conn.execute("DROP OWNED BY sec_upgrade_owner")
+            conn.execute("DROP ROLE sec_upgrade_owner")

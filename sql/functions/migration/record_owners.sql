@@ -28,37 +28,60 @@ AS $function$
 DECLARE
     v_kinds text[];
     v_oids oid[];
+    r record;
+    v_own jsonb;
 BEGIN
-    SELECT array_agg(DISTINCT k.kind) FILTER (WHERE c.command_tag IN ('GRANT', 'REVOKE')),
-           array_agg(DISTINCT c.objid) FILTER (WHERE c.command_tag NOT IN ('GRANT', 'REVOKE') AND c.objid <> 0)
-      INTO v_kinds, v_oids
-      FROM pg_event_trigger_ddl_commands() AS c
-      LEFT JOIN LATERAL unnest(CASE lower(c.object_type)
-                                   WHEN 'table' THEN ARRAY['table', 'view', 'materialized view', 'sequence']
-                                   WHEN 'sequence' THEN ARRAY['sequence']
-                                   WHEN 'function' THEN ARRAY['function', 'procedure']
-                                   WHEN 'procedure' THEN ARRAY['function', 'procedure']
-                                   WHEN 'routine' THEN ARRAY['function', 'procedure']
-                                   WHEN 'type' THEN ARRAY['type', 'domain']
-                                   WHEN 'domain' THEN ARRAY['type', 'domain']
-                                   WHEN 'schema' THEN ARRAY['schema']
-                               END) AS k (kind) ON true;
-    IF v_kinds IS NULL AND v_oids IS NULL THEN
-        RETURN;
+    FOR r IN SELECT c.command_tag, lower(c.object_type) AS object_type, c.objid
+               FROM pg_event_trigger_ddl_commands() AS c LOOP
+        IF r.command_tag IN ('GRANT', 'REVOKE') THEN
+            v_kinds := v_kinds || CASE r.object_type
+                                      WHEN 'table' THEN ARRAY['table', 'view', 'materialized view', 'sequence']
+                                      WHEN 'sequence' THEN ARRAY['sequence']
+                                      WHEN 'function' THEN ARRAY['function', 'procedure']
+                                      WHEN 'procedure' THEN ARRAY['function', 'procedure']
+                                      WHEN 'routine' THEN ARRAY['function', 'procedure']
+                                      WHEN 'type' THEN ARRAY['type', 'domain']
+                                      WHEN 'domain' THEN ARRAY['type', 'domain']
+                                      WHEN 'schema' THEN ARRAY['schema']
+                                      ELSE '{}'::text[] END;
+        ELSIF r.objid IS NOT NULL AND r.objid <> 0 THEN
+            v_oids := v_oids || r.objid;
+        END IF;
+    END LOOP;
+    IF v_oids IS NOT NULL THEN
+        -- an ALTER: the objects it names (the live registry's (objid, classid) index); a
+        -- write only when the owner or the privileges changed
+        FOR r IN SELECT DISTINCT ON (o.identity, o.hash) o.identity, o.hash, o.classid, o.objid
+                   FROM pggit.objects AS o
+                  WHERE o.objid = ANY (v_oids) AND o.dropped_at IS NULL
+                    AND o.kind IN ('table', 'view', 'materialized view', 'sequence', 'function', 'procedure', 'type',
+                                   'domain', 'schema')
+                  ORDER BY o.identity, o.hash, o.id DESC LOOP
+            v_own := pggit.owner_details(r.classid, r.objid);
+            IF v_own IS NOT NULL
+               AND v_own IS DISTINCT FROM (SELECT d.details -> 'own' FROM pggit.object_details AS d
+                                            WHERE d.identity = r.identity AND d.blob_hash = r.hash) THEN
+                INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+                VALUES (r.identity, r.hash, jsonb_build_object('own', v_own))
+                ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details,
+                                                                recorded_at = DEFAULT;
+            END IF;
+        END LOOP;
     END IF;
-    INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
-    SELECT DISTINCT ON (o.identity, o.hash) o.identity, o.hash, jsonb_build_object('own', w.own)
-      FROM pggit.objects AS o
-     CROSS JOIN LATERAL (SELECT pggit.owner_details(o.classid, o.objid) AS own) AS w
-      LEFT JOIN pggit.object_details AS d ON d.identity = o.identity AND d.blob_hash = o.hash
-     WHERE o.dropped_at IS NULL AND o.objid IS NOT NULL
-       AND (o.kind = ANY (v_kinds) OR o.objid = ANY (v_oids))
-       AND o.kind IN ('table', 'view', 'materialized view', 'sequence', 'function', 'procedure', 'type', 'domain',
-                      'schema')
-       AND w.own IS NOT NULL
-       AND (d.details -> 'own') IS DISTINCT FROM w.own
-     ORDER BY o.identity, o.hash, o.id DESC
-    ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details, recorded_at = DEFAULT;
+    IF cardinality(v_kinds) > 0 THEN
+        -- GRANT / REVOKE: every live object of the kinds it names
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        SELECT DISTINCT ON (o.identity, o.hash) o.identity, o.hash, jsonb_build_object('own', w.own)
+          FROM pggit.objects AS o
+         CROSS JOIN LATERAL (SELECT pggit.owner_details(o.classid, o.objid) AS own OFFSET 0) AS w
+          LEFT JOIN pggit.object_details AS d ON d.identity = o.identity AND d.blob_hash = o.hash
+         WHERE o.kind = ANY (v_kinds) AND o.dropped_at IS NULL AND o.objid IS NOT NULL
+           AND w.own IS NOT NULL
+           AND (d.details -> 'own') IS DISTINCT FROM w.own
+         ORDER BY o.identity, o.hash, o.id DESC
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details,
+                                                        recorded_at = DEFAULT;
+    END IF;
 END
 $function$;
 
