@@ -114,7 +114,10 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.type_steps(jsonb,text,text)": VALUE | REF,
     "pggit.view_dependencies(oid)": set(),
 }, 5: {
+    "pggit.comment_lines(text)": set(),
+    "pggit.owner_details(oid,oid)": set(),
     "pggit.split_statements(text)": set(),
+    "pggit.uncomment_lines(text)": set(),
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}
