@@ -798,10 +798,37 @@ BEGIN
                 ph := ph || 20; ks := ks || (lpad((1000 - c.lvl)::text, 4, '0') || c.ident);
                 sts := sts || format('DROP %s %s;', c.kind, c.ident); wns := wns || NULL::text;
             ELSE
-                v_txt := substr(c.def, strpos(c.def, E'\nAS ') + 4);
-                v_txt := regexp_replace(v_txt, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
+                -- the query: after the definition's own "\nAS " line (the first one outside a
+                -- quoted name or a literal: a column name may hold "\nAS "), up to the ';' that
+                -- ends it (the INDEX, TRIGGER, RULE, USING and COMMENT lines after it are no
+                -- part of it): both by the lexer, pggit.split_statements, so that whatever a
+                -- name or a literal holds, the step is one CREATE statement
+                v_txt := NULL;
+                v_n := 0;
+                LOOP
+                    v_k := strpos(substr(c.def, v_n + 1), E'\nAS ');
+                    EXIT WHEN v_k = 0;
+                    v_n := v_n + v_k;
+                    IF NOT coalesce((SELECT bool_or(x.unterminated)
+                                       FROM pggit.split_statements(left(c.def, v_n - 1)) AS x), false) THEN
+                        SELECT x.statement INTO v_txt
+                          FROM pggit.split_statements(substr(c.def, v_n + 4)) AS x
+                         WHERE NOT x.unterminated
+                         ORDER BY x.ordinal LIMIT 1;
+                        EXIT;
+                    END IF;
+                END LOOP;
                 ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident);
-                sts := sts || format('CREATE %s %s AS %s', c.kind, c.ident, rtrim(v_txt, E' \n;') || ';');
+                IF v_txt IS NULL THEN
+                    sts := sts || format('-- %s %s: definition not generated', lower(c.kind), c.ident);
+                    wns := wns || format('%s %s: its recorded definition has no query the generator can read',
+                                         lower(c.kind), c.ident);
+                    CONTINUE;
+                END IF;
+                -- a materialized view is populated by REFRESH after its owner is set (the owner
+                -- steps below): REFRESH runs its query as the owner, CREATE .. AS as the caller
+                sts := sts || format('CREATE %s %s AS %s', c.kind, c.ident, v_txt
+                                     || CASE WHEN c.kind = 'MATERIALIZED VIEW' THEN E'\nWITH NO DATA;' ELSE ';' END);
                 wns := wns || NULL::text;
                 v_created := v_created || jsonb_build_array(jsonb_build_array(lower(c.kind), c.ident, cardinality(sts),
                     encode(sha256(convert_to(c.def, 'UTF8')), 'hex')));
@@ -825,7 +852,10 @@ BEGIN
     -- (apply_migration refuses it, naming the object); a SECURITY DEFINER function or
     -- procedure is then not created at all (its CREATE is commented too): it would run
     -- with the rights of whoever runs the script. A grantee that no longer exists is
-    -- left out, warned at the OWNER TO step (fewer rights, never more).
+    -- left out, warned at the OWNER TO step (fewer rights, never more). A materialized
+    -- view is created WITH NO DATA and refreshed after its owner steps (its query runs as
+    -- its owner, never as the role that runs the script); with its owner not restored it
+    -- stays unpopulated.
     FOR c IN SELECT e.value ->> 0 AS kind, e.value ->> 1 AS ident, (e.value ->> 2)::integer AS idx,
                     e.value ->> 3 AS blob
                FROM jsonb_array_elements(v_created) AS e ORDER BY (e.value ->> 2)::integer LOOP
@@ -888,6 +918,10 @@ BEGIN
                     wns := wns || NULL::text;
                 END IF;
             END LOOP;
+        END IF;
+        IF c.kind = 'materialized view' THEN
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REFRESH MATERIALIZED VIEW %s;', c.ident); wns := wns || NULL::text;
         END IF;
     END LOOP;
 

@@ -170,10 +170,38 @@ def test_apply_migration_runs_the_commented_statement_exactly(
     assert_not_escalated(admin, mallory, before)
 
 
+def test_a_view_column_name_cannot_end_the_view_query(
+        admin: psycopg.Connection, sec_dsn: str, make_role: Callable[..., str],
+        lexer: psycopg.Connection, tmp_path: Path) -> None:
+    """A view's canonical definition lists its columns before its "AS <query>" line: a column named
+    "x<LF>AS SELECT 1; ALTER ROLE .." used to be taken for that line (level 4: the CREATE VIEW step
+    held the planted statement, run by psql and by revert's EXECUTE)."""
+    mallory = make_role()
+    before = role_state(admin, mallory)
+    column = sql.Identifier(f"x\nAS SELECT 1; ALTER ROLE {mallory} SUPERUSER; --")
+    admin.execute("CREATE SCHEMA app")
+    a = commit(admin, "base")
+    admin.execute(sql.SQL("CREATE VIEW app.v AS SELECT 1 AS {}, 'q\nAS r;' AS l").format(column))
+    b = commit(admin, "view")
+    steps = migration(admin, a, b)
+    assert_script_is_safe(lexer, steps)
+    admin.execute("DROP VIEW app.v")
+    commit(admin, "gone")
+    done = run_psql(sec_dsn, "\n".join(s for _, s, _ in steps) + "\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert_not_escalated(admin, mallory, before)
+    commit(admin, "by psql")
+    admin.execute("DROP VIEW app.v")
+    commit(admin, "gone again")
+    admin.execute("SELECT pggit.revert('main')")  # the EXECUTE road: the view is back, nothing else ran
+    assert admin.execute("SELECT l FROM app.v").fetchone() == ("q\nAS r;",)
+    assert_not_escalated(admin, mallory, before)
+
+
 # ------------------------------------------------------------------ the property
 
-FRAGMENTS = ["a", "Z", "_1", " ", "\n", "\r", "\r\n", "\u2028", "\u0085", "\u2029", "*/", "/*", "--", ";",
-             "'", '"', "$$", "$q$", "\\", "é", "ALTER", "SUPERUSER"]
+FRAGMENTS = ["a", "Z", "_1", " ", "\n", "\r", "\nAS SELECT 1; ", "\r\n", "\u2028", "\u0085", "\u2029", "*/", "/*",
+             "--", ";", "'", '"', "$$", "$q$", "\\", "é", "ALTER", "SUPERUSER"]
 
 
 @st.composite
@@ -185,7 +213,8 @@ def hostile_name(draw: st.DrawFn, role: str) -> str:
     return name
 
 
-NAME_KINDS = ["schema", "table", "column", "column2", "constraint", "index", "view", "function", "type", "domain"]
+NAME_KINDS = ["schema", "table", "column", "column2", "constraint", "index", "view", "viewcol", "function", "type",
+              "domain"]
 
 
 @pytest.mark.parametrize("seed", [0])
@@ -215,8 +244,8 @@ def test_generated_steps_stay_comments_and_single_statements(
             q["table"], ident["column"], ident["column2"], q["type"], q["domain"],
             ident["constraint"], ident["column"]))
         admin.execute(sql.SQL("CREATE INDEX {} ON {} ({})").format(ident["index"], q["table"], ident["column"]))
-        admin.execute(sql.SQL("CREATE VIEW {} AS SELECT {} AS c, {} AS l FROM {}").format(
-            q["view"], ident["column"], text, q["table"]))
+        admin.execute(sql.SQL("CREATE VIEW {} AS SELECT {} AS {}, {} AS l FROM {}").format(
+            q["view"], ident["column"], ident["viewcol"], text, q["table"]))
         admin.execute(sql.SQL("CREATE FUNCTION {}() RETURNS text LANGUAGE sql RETURN {}").format(q["function"], text))
         a = commit(admin, f"a{n}")
         # B: the column, its constraint, index, view and function dropped; the enum loses

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import psycopg
 import pytest
-from sechelp import assert_not_escalated, role_state, sqlstate_of
+from sechelp import assert_not_escalated, plant_escalator, ran_as, role_state, sqlstate_of
 
 pytestmark = pytest.mark.pggit_level(min=5)
 
@@ -146,3 +146,28 @@ def test_owner_steps_need_the_rights_postgres_demands(
     e.execute("SET pggit.branch = 'main'")
     assert sqlstate_of(e, "SELECT pggit.checkout('f', apply => true)") == "42501"
     assert admin.execute("SELECT pg_catalog.to_regprocedure('app.esc()')").fetchone() == (None,)
+
+
+def test_a_materialized_view_is_populated_as_its_owner(
+        admin: psycopg.Connection, make_role: Callable[..., str],
+        connect_as: Callable[[str], psycopg.Connection]) -> None:
+    """CREATE MATERIALIZED VIEW .. AS runs the query as the caller: the script creates it WITH NO DATA,
+    gives it its owner, then REFRESHes it (which PostgreSQL runs as the owner)."""
+    mallory = make_role()
+    admin.execute("CREATE SCHEMA app")
+    admin.execute(f"GRANT USAGE, CREATE ON SCHEMA app TO {mallory}")
+    m = connect_as(mallory)
+    plant_escalator(m, mallory, "app.mesc")  # on main (the generator drops functions before views)
+    admin.execute("SELECT pggit.commit_changes('main', 'base')")
+    admin.execute("SELECT pggit.create_branch('f')")
+    m.execute("SET pggit.branch = 'f'")
+    m.execute("CREATE MATERIALIZED VIEW app.m AS SELECT app.mesc() AS x")
+    m.close()
+    admin.execute("SELECT pggit.commit_changes('f', 'matview')")
+    admin.execute("SELECT pggit.checkout('main', apply => true)")
+    before = role_state(admin, mallory)
+    admin.execute("DELETE FROM public.sec_log")
+    admin.execute("SELECT pggit.checkout('f', apply => true)")
+    assert ran_as(admin, "app.mesc") == [mallory]  # the refresh, as its owner
+    assert admin.execute("SELECT x FROM app.m").fetchone() == (1,)
+    assert_not_escalated(admin, mallory, before, owned_may_change=True)
