@@ -42,7 +42,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.assert_valid_branch_name(text)": VALUE,
     "pggit.base36_pairs()": set(),
     "pggit.branch_name_violation(text)": set(),
-    "pggit.commit_changes(text,text,text)": VALUE | STATE,
+    "pggit.commit_changes(text,text,text)": VALUE | STATE | {"42710"},  # 42710: a tag's name (level 5)
     "pggit.generate_trinity_id()": set(),
     "pggit.increment_version(integer,integer,integer,text)": VALUE | {"P0001"},
     "pggit.is_valid_branch_name(text)": set(),
@@ -73,7 +73,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.tree_entry_line(text,text,text)": VALUE,
 }, 3: {
     "pggit.branch_divergence(bigint)": VALUE,
-    "pggit.create_branch(text,text)": VALUE | STATE,
+    "pggit.create_branch(text,text)": VALUE | STATE | {"42710"},  # 42710: a tag's name (level 5)
     "pggit.create_data_branch(text,text,text)": VALUE | RESOLVE | STATE,
     "pggit.data_table_oid(text)": VALUE | RESOLVE,
     "pggit.data_branch_create(oid,text,text)": VALUE | STATE | {"42P01"},
@@ -108,7 +108,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.revert(text,boolean)": VALUE | REF | STATE,
     "pggit.schema_at(text)": VALUE | REF,
     "pggit.settle_checkout(text[])": VALUE | REF | STATE,
-    "pggit.tag(text,text)": VALUE | REF | {"23505"},
+    "pggit.tag(text,text)": VALUE | REF | {"23505", "42710"},  # 42710: a branch's name (level 5)
     "pggit.table_details(oid)": set(),
     "pggit.type_details(oid)": set(),
     "pggit.type_steps(jsonb,text,text)": VALUE | REF,
