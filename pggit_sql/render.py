@@ -8,11 +8,14 @@ removed one to nothing); a renamed column (``object_kind`` ``column``, listed wi
 the renamed objects as ``column <old> -> <new>``) shows its definition line as one
 ``-`` and one ``+`` line, without file headers.  A migration script is the statements
 in step order, each warning written as ``-- WARNING: ...`` lines just above its statement.
+A commented step stays a comment on every line (:func:`comment_step`), whatever the
+database returned: a name with a line break cannot end the comment early.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -100,6 +103,27 @@ def comment(prefix: str, text: str) -> list[str]:
     return [f"-- {prefix}{line}".rstrip() for line in (text.splitlines() or [""])]
 
 
+# every line break a client may split on (PostgreSQL itself ends a -- comment at \n or \r)
+_LINE_BREAK = re.compile("(\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029])")
+
+
+def comment_step(statement: str) -> str:
+    """A commented step (``-- ...``) with ``-- `` before each of its lines that is not a comment yet.
+
+    Level 5's ``generate_migration`` already comments every line (``pggit.comment_lines``),
+    so this changes nothing there; a level-4 database returns a commented step whose
+    quoted name or literal holds a line break with the rest of it uncommented, which
+    this closes. Other statements are returned as they are.
+    """
+    if not statement.startswith("--"):
+        return statement
+    parts = _LINE_BREAK.split(statement)
+    out = [parts[0]]
+    for brk, line in zip(parts[1::2], parts[2::2], strict=True):
+        out += [brk, line if line.startswith("--") else f"-- {line}"]
+    return "".join(out)
+
+
 def migration_script(steps: Sequence[Step], header: Sequence[str]) -> str:
     """The migration as one SQL script: header comments, then each step (its warning above it)."""
     out = [line for h in header for line in comment("", h)]
@@ -110,7 +134,7 @@ def migration_script(steps: Sequence[Step], header: Sequence[str]) -> str:
         out.append(f"-- step {s.step}")
         if s.warning:
             out += comment("WARNING: ", s.warning)
-        out.append(s.statement)
+        out.append(comment_step(s.statement))
     return "\n".join(out) + "\n"
 
 

@@ -29,11 +29,18 @@ def migration(conn: psycopg.Connection, a: str, b: str) -> list[tuple[int, str, 
     return conn.execute("SELECT * FROM pggit.generate_migration(%s, %s)", (a, b)).fetchall()
 
 
+def uncomment(conn: psycopg.Connection, statement: str) -> str:
+    """A commented step as it runs: level 5 comments every line of it (pggit.comment_lines)."""
+    if conn.execute("SELECT pg_catalog.to_regprocedure('pggit.uncomment_lines(text)') IS NOT NULL").fetchone()[0]:
+        return conn.execute("SELECT pggit.uncomment_lines(%s)", (statement,)).fetchone()[0]
+    return statement[3:]
+
+
 def apply(conn: psycopg.Connection, steps: list[tuple[int, str, str | None]]) -> None:
     for _, statement, warning in steps:
         if statement.startswith("-- "):
             assert warning is not None, f"commented step without a warning: {statement}"
-            statement = statement[3:]
+            statement = uncomment(conn, statement)
         conn.execute(statement)
 
 

@@ -239,7 +239,7 @@ def test_strategies_resolve(pggit_conn: psycopg.Connection, base: str, strategy:
         "SELECT resolution FROM pggit.merge_conflicts WHERE merge_id = %s", (row["merge_id"],))} == {strategy}
 
 
-def test_resolve_and_continue(pggit_conn: psycopg.Connection, base: str) -> None:
+def test_resolve_and_continue(pggit_conn: psycopg.Connection, base: str, pggit_level: int) -> None:
     conn = pggit_conn
     make_conflicts(conn)
     ours, theirs = schema_at(conn, "main"), schema_at(conn, "f")
@@ -250,7 +250,9 @@ def test_resolve_and_continue(pggit_conn: psycopg.Connection, base: str) -> None
     with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="unresolved"), conn.transaction():
         conn.execute("SELECT * FROM pggit.merge_continue(%s)", (row["merge_id"],))
     conn.execute("SELECT pggit.resolve_conflict(%s, 'ours')", (ids["app.u"],))
-    custom = "CUSTOM VIEW DEFINITION"
+    # level 5: a custom resolution is one CREATE statement of the object (stored as its canonical
+    # definition); level 4 took any text as the definition
+    custom = "CUSTOM VIEW DEFINITION" if pggit_level < 5 else "CREATE VIEW app.v AS SELECT 7 AS id"
     assert conn.execute("SELECT pggit.resolve_conflict(%s, %s)", (ids["app.v"], custom)).fetchone() == ("custom",)
     done = conn.execute("SELECT status, commit_hash, ours_hash FROM pggit.merge_continue(%s)",
                         (row["merge_id"],)).fetchone()
@@ -258,7 +260,7 @@ def test_resolve_and_continue(pggit_conn: psycopg.Connection, base: str) -> None
     merged = schema_at(conn, "main")
     assert merged[("table", "app.t")] == theirs[("table", "app.t")]
     assert ("table", "app.u") not in merged and ("table", "app.u") not in ours
-    assert merged[("view", "app.v")] == custom
+    assert merged[("view", "app.v")] == (custom if pggit_level < 5 else "VIEW\nAS SELECT 7 AS id;")
     with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="already merged"), conn.transaction():
         conn.execute("SELECT pggit.resolve_conflict(%s, 'ours')", (ids["app.t"],))
 

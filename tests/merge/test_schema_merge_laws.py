@@ -477,13 +477,20 @@ def apply_migration_of(conn: psycopg.Connection, row: dict) -> None:
     every step, the commented ones (lossy, each with a warning) uncommented."""
     steps = conn.execute("SELECT step, statement, warning FROM pggit.generate_migration(%s, %s) ORDER BY step",
                          (row["ours_hash"], row["commit_hash"])).fetchall()
-    script = "\n".join((f"-- WARNING: {w}\n" if w else "") + s for _, s, w in steps)
+    level5 = conn.execute("SELECT pg_catalog.to_regprocedure('pggit.uncomment_lines(text)') IS NOT NULL").fetchone()[0]
+
+    def warning_lines(w: str) -> str:  # level 5 comments every line of a warning (pggit.comment_lines)
+        return re.sub("(\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029])", r"\1-- ", f"-- WARNING: {w}") if level5 \
+            else f"-- WARNING: {w}"
+
+    script = "\n".join((f"{warning_lines(w)}\n" if w else "") + s for _, s, w in steps)
     assert row["migration"] == script
     conn.execute("SELECT pggit.checkout('scratch')")
     for _, statement, warning in steps:
         if statement.startswith("-- "):
             assert warning is not None and statement.endswith(";"), statement
-            statement = statement[3:]
+            statement = (conn.execute("SELECT pggit.uncomment_lines(%s)", (statement,)).fetchone()[0] if level5
+                         else statement[3:])
         conn.execute(statement)
     conn.execute("SELECT pggit.checkout('main')")
 

@@ -42,7 +42,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.assert_valid_branch_name(text)": VALUE,
     "pggit.base36_pairs()": set(),
     "pggit.branch_name_violation(text)": set(),
-    "pggit.commit_changes(text,text,text)": VALUE | STATE,
+    "pggit.commit_changes(text,text,text)": VALUE | STATE | {"42710"},  # 42710: a tag's name (level 5)
     "pggit.generate_trinity_id()": set(),
     "pggit.increment_version(integer,integer,integer,text)": VALUE | {"P0001"},
     "pggit.is_valid_branch_name(text)": set(),
@@ -73,7 +73,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.tree_entry_line(text,text,text)": VALUE,
 }, 3: {
     "pggit.branch_divergence(bigint)": VALUE,
-    "pggit.create_branch(text,text)": VALUE | STATE,
+    "pggit.create_branch(text,text)": VALUE | STATE | {"42710"},  # 42710: a tag's name (level 5)
     "pggit.create_data_branch(text,text,text)": VALUE | RESOLVE | STATE,
     "pggit.data_table_oid(text)": VALUE | RESOLVE,
     "pggit.data_branch_create(oid,text,text)": VALUE | STATE | {"42P01"},
@@ -108,12 +108,14 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.revert(text,boolean)": VALUE | REF | STATE,
     "pggit.schema_at(text)": VALUE | REF,
     "pggit.settle_checkout(text[])": VALUE | REF | STATE,
-    "pggit.tag(text,text)": VALUE | REF | {"23505"},
+    "pggit.tag(text,text)": VALUE | REF | {"23505", "42710"},  # 42710: a branch's name (level 5)
     "pggit.table_details(oid)": set(),
     "pggit.type_details(oid)": set(),
     "pggit.type_steps(jsonb,text,text)": VALUE | REF,
     "pggit.view_dependencies(oid)": set(),
 }, 5: {
+    "pggit.comment_lines(text)": set(),
+    "pggit.owner_details(oid,oid)": set(),
     "pggit.split_statements(text)": set(),
     # data branches (docs/security/data-branches.md)
     "pggit.data_act_as_owner(oid)": VALUE | {"42P01", "42501"},
@@ -123,6 +125,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.data_equal(oid,name[],text,text)": VALUE,
     "pggit.data_table_added_columns(oid)": VALUE | STATE,
     "pggit.data_table_sync(oid)": VALUE | STATE,
+    "pggit.uncomment_lines(text)": set(),
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}

@@ -230,7 +230,7 @@ def plant(conn: psycopg.Connection, schema: str) -> int:
         conn.execute(f"""CREATE OR REPLACE FUNCTION {schema}.{psycopg.sql.Identifier(name).as_string(conn)}({args})
             RETURNS {result} LANGUAGE plpgsql SET search_path = pg_catalog AS $f$
             BEGIN INSERT INTO public.planted_calls VALUES ({psycopg.sql.Literal(schema + '.' + name).as_string(conn)});
-                  RETURN NULL; END $f$""")
+                  RETURN{'' if result == 'void' else ' NULL'}; END $f$""")
         count += 1
     for op, type_ in _OPERATORS:
         fn = f"{schema}.op_{count}"

@@ -2,7 +2,9 @@
 --
 -- Promises: pggit.generate_migration(from_commit, to_commit) as one script: the
 -- statements in step order, one per line, each warning written on the line before its
--- statement as `-- WARNING: <warning>`; '' when there is nothing to do. Internal:
+-- statement as `-- WARNING: <warning>`, every line of it commented (a warning names
+-- objects, and a name may hold a line break: pggit.comment_lines); '' when there is
+-- nothing to do. Internal:
 -- the `migration` column of pggit.merge and pggit.merge_continue. Errors: diff's.
 CREATE OR REPLACE FUNCTION pggit.merge_migration(from_commit text, to_commit text)
 RETURNS text
@@ -14,7 +16,7 @@ AS $function$
 BEGIN
     -- plpgsql, not sql: the body is not resolved when the file is loaded (before migration/).
     RETURN (SELECT coalesce(pg_catalog.string_agg(
-                       CASE WHEN g.warning IS NOT NULL THEN '-- WARNING: ' || g.warning || E'\n' ELSE '' END
+                       CASE WHEN g.warning IS NOT NULL THEN pggit.comment_lines('-- WARNING: ' || g.warning) || E'\n' ELSE '' END
                        || g.statement, E'\n' ORDER BY g.step), '')
               FROM pggit.generate_migration(merge_migration.from_commit, merge_migration.to_commit) AS g);
 END

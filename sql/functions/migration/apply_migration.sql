@@ -55,7 +55,7 @@ BEGIN
             v_notes := v_notes || format('step %s: %s (%s)', r.step, r.statement, r.warning);
             CONTINUE;
         END IF;
-        v_sql := substr(r.statement, 4);
+        v_sql := pggit.uncomment_lines(r.statement);  -- every line was commented (comment_lines)
         v_has := NULL;
         v_m := regexp_match(v_sql, '^DROP TABLE (.+);$');
         IF v_m IS NOT NULL THEN

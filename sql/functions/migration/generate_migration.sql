@@ -36,6 +36,8 @@
 -- Not generated yet (warning rows): changes of identity or generation of a column;
 -- partitioned and foreign tables; comments of tables and columns; triggers, policies
 -- and rules of tables; table options.
+-- Commented steps and notes are commented on every line (pggit.comment_lines): no
+-- name or stored definition can end the comment early and run the rest.
 -- Errors: those of pggit.diff (22004, 42704, 42P09, 55000). STABLE: it only reads.
 -- Cost: pggit.diff, plus O(schema) once when views may depend on a changed object.
 CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text)
@@ -79,6 +81,12 @@ DECLARE
     v_dropped text[];
     v_tmp text;
     v_k integer;
+    v_created jsonb := '[]';  -- objects the script creates: [kind, identity, step index, blob hash]
+    v_own jsonb;
+    v_kw text;
+    v_on text;
+    v_secdef boolean;
+    v_n integer;
 BEGIN
     IF from_ref IS NULL OR to_ref IS NULL THEN
         RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
@@ -106,6 +114,8 @@ BEGIN
         IF r.change = 'added' THEN
             ph := ph || 100; ks := ks || r.object_identity; sts := sts || format('CREATE SCHEMA %s;', r.object_identity);
             wns := wns || NULL::text;
+            v_created := v_created || jsonb_build_array(jsonb_build_array('schema', r.object_identity, cardinality(sts),
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
         ELSIF r.change = 'removed' THEN
             ph := ph || 80; ks := ks || r.object_identity; sts := sts || format('DROP SCHEMA %s;', r.object_identity);
             wns := wns || NULL::text;
@@ -155,6 +165,8 @@ BEGIN
                 v_txt := regexp_replace(r.new_definition, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
                 ph := ph || 180; ks := ks || r.object_identity;
                 sts := sts || (rtrim(v_txt, E' \n') || ';'); wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array(r.object_kind, r.object_identity,
+                    cardinality(sts), encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
                 IF v_txt <> r.new_definition THEN
                     ph := ph || 180; ks := ks || (r.object_identity || ' comment');
                     sts := sts || format('COMMENT ON %s %s IS %s;', v_obj, r.object_identity,
@@ -216,6 +228,8 @@ BEGIN
                 sts := sts || format('CREATE %sTABLE %s ();',
                                      CASE WHEN starts_with(r.new_definition, 'UNLOGGED') THEN 'UNLOGGED ' ELSE '' END, v_tbl);
                 wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array('table', v_tbl, cardinality(sts),
+                    encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
             END IF;
             -- columns, matched by name, or by the renames diff reported ({new name: old name}):
             -- a column is kept when it is renamed, or when its name is still there and not
@@ -426,8 +440,24 @@ BEGIN
     END LOOP;
 
     -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
+    v_n := cardinality(sts);
     FOR c IN SELECT * FROM pggit.type_steps(v_diff, from_ref, to_ref) LOOP
         ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+    END LOOP;
+    -- the types, domains and sequences type_steps creates (or re-creates, commented)
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, new_definition text)
+              WHERE d.object_kind IN ('type', 'domain', 'sequence') AND d.change <> 'removed' LOOP
+        v_kw := upper(r.object_kind);
+        SELECT min(u.o) INTO i
+          FROM unnest(sts[v_n + 1 :]) WITH ORDINALITY AS u (s, o)
+         WHERE u.s ~ '^(-- DROP [A-Z]+ [^\n]*; )?CREATE (UNLOGGED )?(TYPE|DOMAIN|SEQUENCE) '
+           AND (strpos(u.s, format('CREATE %s %s ', v_kw, r.object_identity)) > 0
+                OR strpos(u.s, format('CREATE %s %s;', v_kw, r.object_identity)) > 0
+                OR strpos(u.s, format('CREATE UNLOGGED %s %s', v_kw, r.object_identity)) > 0);
+        IF i IS NOT NULL THEN
+            v_created := v_created || jsonb_build_array(jsonb_build_array(r.object_kind, r.object_identity, v_n + i,
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+        END IF;
     END LOOP;
 
     -- Views: those that change go and come back; so does every unchanged view whose
@@ -485,11 +515,40 @@ BEGIN
                 ph := ph || 20; ks := ks || (lpad((1000 - c.lvl)::text, 4, '0') || c.ident);
                 sts := sts || format('DROP %s %s;', c.kind, c.ident); wns := wns || NULL::text;
             ELSE
-                v_txt := substr(c.def, strpos(c.def, E'\nAS ') + 4);
-                v_txt := regexp_replace(v_txt, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
+                -- the query: after the definition's own "\nAS " line (the first one outside a
+                -- quoted name or a literal: a column name may hold "\nAS "), up to the ';' that
+                -- ends it (the INDEX, TRIGGER, RULE, USING and COMMENT lines after it are no
+                -- part of it): both by the lexer, pggit.split_statements, so that whatever a
+                -- name or a literal holds, the step is one CREATE statement
+                v_txt := NULL;
+                v_n := 0;
+                LOOP
+                    v_k := strpos(substr(c.def, v_n + 1), E'\nAS ');
+                    EXIT WHEN v_k = 0;
+                    v_n := v_n + v_k;
+                    IF NOT coalesce((SELECT bool_or(x.unterminated)
+                                       FROM pggit.split_statements(left(c.def, v_n - 1)) AS x), false) THEN
+                        SELECT x.statement INTO v_txt
+                          FROM pggit.split_statements(substr(c.def, v_n + 4)) AS x
+                         WHERE NOT x.unterminated
+                         ORDER BY x.ordinal LIMIT 1;
+                        EXIT;
+                    END IF;
+                END LOOP;
                 ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident);
-                sts := sts || format('CREATE %s %s AS %s', c.kind, c.ident, rtrim(v_txt, E' \n;') || ';');
+                IF v_txt IS NULL THEN
+                    sts := sts || format('-- %s %s: definition not generated', lower(c.kind), c.ident);
+                    wns := wns || format('%s %s: its recorded definition has no query the generator can read',
+                                         lower(c.kind), c.ident);
+                    CONTINUE;
+                END IF;
+                -- a materialized view is populated by REFRESH after its owner is set (the owner
+                -- steps below): REFRESH runs its query as the owner, CREATE .. AS as the caller
+                sts := sts || format('CREATE %s %s AS %s', c.kind, c.ident, v_txt
+                                     || CASE WHEN c.kind = 'MATERIALIZED VIEW' THEN E'\nWITH NO DATA;' ELSE ';' END);
                 wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array(lower(c.kind), c.ident, cardinality(sts),
+                    encode(sha256(convert_to(c.def, 'UTF8')), 'hex')));
                 IF c.def ~ E'\nCOMMENT ''(?:[^'']|'''')*''$' THEN
                     ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident || ' comment');
                     sts := sts || format('COMMENT ON %s %s IS %s;', c.kind, c.ident,
@@ -500,8 +559,96 @@ BEGIN
         END LOOP;
     END LOOP;
 
+    -- Owners and privileges (level 5): every object the script creates gets the owner and
+    -- the privileges recorded with its state back (pggit.owner_details, kept in
+    -- pggit.object_details under the state's identity and blob; the live catalog for
+    -- WORKING), right after its CREATE (same phase and sort key): ALTER .. OWNER TO, and
+    -- for a non-default ACL REVOKE ALL from PUBLIC and the owner, then one GRANT per
+    -- grantee (and one WITH GRANT OPTION). No recorded owner (a state committed before
+    -- level 5), or a recorded owner that no longer exists: a note with a warning
+    -- (apply_migration refuses it, naming the object); a SECURITY DEFINER function or
+    -- procedure is then not created at all (its CREATE is commented too): it would run
+    -- with the rights of whoever runs the script. A grantee that no longer exists is
+    -- left out, warned at the OWNER TO step (fewer rights, never more). A materialized
+    -- view is created WITH NO DATA and refreshed after its owner steps (its query runs as
+    -- its owner, never as the role that runs the script); with its owner not restored it
+    -- stays unpopulated.
+    FOR c IN SELECT e.value ->> 0 AS kind, e.value ->> 1 AS ident, (e.value ->> 2)::integer AS idx,
+                    e.value ->> 3 AS blob
+               FROM jsonb_array_elements(v_created) AS e ORDER BY (e.value ->> 2)::integer LOOP
+        IF v_to_working THEN
+            SELECT pggit.owner_details(o.classid, o.objid) INTO v_own
+              FROM pggit.objects AS o
+             WHERE o.dropped_at IS NULL AND o.kind = c.kind AND o.identity = c.ident
+             ORDER BY o.id DESC LIMIT 1;
+        ELSE
+            SELECT od.details -> 'own' INTO v_own
+              FROM pggit.object_details AS od
+             WHERE od.identity = c.ident AND od.blob_hash = c.blob;
+        END IF;
+        v_kw := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(c.kind) END;
+        v_on := CASE WHEN c.kind IN ('table', 'view', 'materialized view') THEN 'TABLE'
+                     WHEN c.kind = 'domain' THEN 'TYPE' ELSE upper(c.kind) END;
+        v_secdef := c.kind IN ('function', 'procedure') AND strpos(sts[c.idx], E'\n SECURITY DEFINER\n') > 0;
+        IF v_own IS NULL OR NOT EXISTS (SELECT FROM pg_roles AS ro WHERE ro.rolname = v_own ->> 'o') THEN
+            v_txt := CASE WHEN v_own IS NULL
+                          THEN 'no owner is recorded for it (a state committed before level 5)'
+                          ELSE format('its recorded owner %I does not exist', v_own ->> 'o') END;
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('-- %s %s: owner not restored', lower(v_kw), c.ident);
+            wns := wns || format('%s %s: %s%s', lower(v_kw), c.ident, v_txt,
+                                 CASE WHEN v_secdef THEN ': the SECURITY DEFINER routine is not created'
+                                      ELSE ': it is created owned by the role that runs the script' END);
+            IF v_secdef THEN
+                sts[c.idx] := '-- ' || sts[c.idx];
+                wns[c.idx] := format('%s %s is SECURITY DEFINER and its owner cannot be restored: not created',
+                                     lower(v_kw), c.ident);
+            END IF;
+            CONTINUE;
+        END IF;
+        ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+        sts := sts || format('ALTER %s %s OWNER TO %I;', v_kw, c.ident, v_own ->> 'o'); wns := wns || NULL::text;
+        v_k := cardinality(sts);  -- the step a grantee that no longer exists is warned at
+        IF jsonb_typeof(v_own -> 'a') = 'array' THEN
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REVOKE ALL ON %s %s FROM PUBLIC;', v_on, c.ident); wns := wns || NULL::text;
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REVOKE ALL ON %s %s FROM %I;', v_on, c.ident, v_own ->> 'o'); wns := wns || NULL::text;
+            FOR r IN SELECT g.value ->> 0 AS grantee, g.value ->> 1 AS privs, g.value ->> 2 AS gprivs
+                       FROM jsonb_array_elements(v_own -> 'a') AS g
+                      -- privilege keywords only (aclexplode's): nothing else reaches the statement
+                      WHERE (g.value ->> 1) ~ '^[A-Z]+( [A-Z]+)?(,[A-Z]+( [A-Z]+)?)*$'
+                        AND coalesce(g.value ->> 2, '') ~ '^([A-Z]+( [A-Z]+)?(,[A-Z]+( [A-Z]+)?)*)?$' LOOP
+                IF r.grantee <> '' AND NOT EXISTS (SELECT FROM pg_roles AS ro WHERE ro.rolname = r.grantee) THEN
+                    wns[v_k] := concat_ws('; ', wns[v_k], format('role %I, granted %s on %s %s, no longer exists: '
+                                                                 'not granted', r.grantee, r.privs, lower(v_kw), c.ident));
+                    CONTINUE;
+                END IF;
+                ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+                sts := sts || format('GRANT %s ON %s %s TO %s;', replace(r.privs, ',', ', '), v_on, c.ident,
+                                     CASE WHEN r.grantee = '' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+                wns := wns || NULL::text;
+                IF r.gprivs <> '' THEN
+                    ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+                    sts := sts || format('GRANT %s ON %s %s TO %s WITH GRANT OPTION;', replace(r.gprivs, ',', ', '),
+                                         v_on, c.ident, CASE WHEN r.grantee = '' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+                    wns := wns || NULL::text;
+                END IF;
+            END LOOP;
+        END IF;
+        IF c.kind = 'materialized view' THEN
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REFRESH MATERIALIZED VIEW %s;', c.ident); wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+
+    -- A commented step or note stays a comment on every line, whatever a name or a
+    -- stored definition in it holds (a quoted name or a literal may hold a line break):
+    -- pggit.comment_lines puts '-- ' after every line break (apply_migration undoes it
+    -- with pggit.uncomment_lines before running such a step).
     RETURN QUERY
-        SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer, u.s, u.w
+        SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer,
+               CASE WHEN starts_with(u.s, '-- ') THEN pggit.comment_lines(u.s) ELSE u.s END, u.w
           FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)
          ORDER BY 1;
 END

@@ -7,12 +7,18 @@
 -- keeps the blob and takes the new names). Tree hashes do not change: the details
 -- live beside the trees, not in them. Rows of other kinds and dropped rows are left
 -- alone.
+-- Owners (level 5): the details of a table carry the key "own" (pggit.owner_details:
+-- owner and privileges by role name); for a live view, materialized view, sequence,
+-- function, procedure, type, domain or schema row the trigger stores {"own": ...}
+-- under its (identity, hash), keeping the other keys (view dependencies, domain
+-- constraints). Privileges changed by GRANT / REVOKE alone (which tracking does not
+-- record) are recorded at the object's next tracked statement.
 -- Column changes: on an UPDATE whose stored structure ("c": [attnum, name, ...]) adds,
 -- drops or renames columns (matched by attribute number, never reused within a
 -- table), one pggit.column_changes row per such column under the pggit.history row
 -- the same statement wrote (same xmin and cmin as the registry row: track_object
 -- writes both in one statement). An update without such a history row records none.
--- Cost: one pggit.table_details and one upsert per tracked table statement; the
+-- Cost: one pggit.table_details (or owner_details) and one upsert per tracked statement; the
 -- column comparison only when the columns' part of the structure changed, the
 -- history lookup (index scans: the object's rows or the branch's pending rows) only
 -- when a column was added, dropped or renamed.
@@ -25,11 +31,27 @@ DECLARE
     v_details jsonb;
     v_changes jsonb;
     v_history bigint;
+    v_own jsonb;
 BEGIN
-    IF NEW.kind <> 'table' OR NEW.objid IS NULL THEN
+    IF NEW.objid IS NULL THEN
         RETURN NULL;
     END IF;
-    v_details := pggit.table_details(NEW.objid);
+    IF NEW.kind <> 'table' THEN
+        -- every other kind generate_migration may create: its owner and privileges
+        IF NEW.kind IN ('view', 'materialized view', 'sequence', 'function', 'procedure', 'type', 'domain',
+                        'schema') THEN
+            v_own := pggit.owner_details(NEW.classid, NEW.objid);
+            IF v_own IS NOT NULL THEN
+                INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+                VALUES (NEW.identity, NEW.hash, jsonb_build_object('own', v_own))
+                ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details,
+                                                                recorded_at = DEFAULT
+                 WHERE od.details -> 'own' IS DISTINCT FROM EXCLUDED.details -> 'own';
+            END IF;
+        END IF;
+        RETURN NULL;
+    END IF;
+    v_details := pggit.table_details(NEW.objid) || jsonb_build_object('own', pggit.owner_details(NEW.classid, NEW.objid));
     IF v_details IS NOT NULL THEN
         INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
         VALUES (NEW.identity, NEW.hash, v_details)

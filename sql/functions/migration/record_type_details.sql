@@ -2,9 +2,10 @@
 --
 -- Promises: the AFTER INSERT OR UPDATE trigger objects_record_type_details of
 -- pggit.objects (level 4) stores, for every live domain row, pggit.type_details of
--- the domain under the row's (identity, hash) in pggit.object_details, replacing what
--- was stored under that key (a constraint renamed without any other change keeps the
--- blob and takes the new names). Tree hashes do not change. Rows of other kinds and
+-- the domain under the row's (identity, hash) in pggit.object_details, replacing the
+-- constraints stored under that key (a constraint renamed without any other change
+-- keeps the blob and takes the new names) and keeping its other keys (level 5: "own",
+-- the owner and privileges record_object_details stores). Tree hashes do not change. Rows of other kinds and
 -- dropped rows are left alone (the trigger's WHEN clause only lets live domains in).
 -- Cost: one pggit.type_details and one upsert per tracked domain statement; nothing
 -- for other objects.
@@ -23,8 +24,8 @@ BEGIN
     IF v_details IS NOT NULL THEN
         INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
         VALUES (NEW.identity, NEW.hash, v_details)
-        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = EXCLUDED.details, recorded_at = DEFAULT
-         WHERE od.details IS DISTINCT FROM EXCLUDED.details;
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details -> 'cons' IS DISTINCT FROM EXCLUDED.details -> 'cons';
     END IF;
     RETURN NULL;
 END
