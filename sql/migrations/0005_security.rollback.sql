@@ -95,4 +95,2328 @@ GRANT SELECT ON TABLE pggit.history, pggit.objects, pggit.blobs, pggit.object_de
 -- (end of tracking, history and install)
 
 -- ---- functions (generated) ----
--- (regenerate: tools/regen_level.py)
+-- new in level 5: function pggit.command_statements(query text, command_tag text)
+DROP FUNCTION pggit.command_statements(query text, command_tag text);
+
+-- new in level 5: function pggit.comment_lines(body text)
+DROP FUNCTION pggit.comment_lines(body text);
+
+-- new in level 5: function pggit.data_act_as_owner(relid oid)
+DROP FUNCTION pggit.data_act_as_owner(relid oid);
+
+-- new in level 5: function pggit.data_branch_merge_begin(relid oid, branch text, "into" text)
+DROP FUNCTION pggit.data_branch_merge_begin(relid oid, branch text, "into" text);
+
+-- new in level 5: function pggit.data_branch_merge_record(data_branch_id bigint, "into" text, strategy text, records jsonb, inserted bigint, updated bigint, deleted bigint, merged boolean)
+DROP FUNCTION pggit.data_branch_merge_record(data_branch_id bigint, "into" text, strategy text, records jsonb, inserted bigint, updated bigint, deleted bigint, merged boolean);
+
+-- new in level 5: function pggit.data_branch_write_check()
+DROP FUNCTION pggit.data_branch_write_check();
+
+-- new in level 5: function pggit.data_equal(relid oid, columns name[], a text, b text)
+DROP FUNCTION pggit.data_equal(relid oid, columns name[], a text, b text);
+
+-- new in level 5: function pggit.data_table_added_columns(relid oid)
+DROP FUNCTION pggit.data_table_added_columns(relid oid);
+
+-- new in level 5: function pggit.on_data_ddl_command_start()
+DROP FUNCTION pggit.on_data_ddl_command_start();
+
+-- new in level 5: function pggit.owner_details(classid oid, objid oid)
+DROP FUNCTION pggit.owner_details(classid oid, objid oid);
+
+-- new in level 5: function pggit.record_owners()
+DROP FUNCTION pggit.record_owners();
+
+-- new in level 5: function pggit.ref_name_guard()
+DROP FUNCTION pggit.ref_name_guard();
+
+-- new in level 5: function pggit.split_statements(sql text)
+DROP FUNCTION pggit.split_statements(sql text);
+
+-- new in level 5: function pggit.statement_text(command_tag text)
+DROP FUNCTION pggit.statement_text(command_tag text);
+
+-- new in level 5: function pggit.uncomment_lines(commented text)
+DROP FUNCTION pggit.uncomment_lines(commented text);
+
+-- as of level 4: function pggit.apply_migration(to_ref text, force boolean, from_ref text)
+CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING'::text)
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    r record;
+    v_sql text;
+    v_m text[];
+    v_rel regclass;
+    v_col name;
+    v_has boolean;
+    v_steps text[] := '{}';
+    v_lossy text[] := '{}';
+    v_notes text[] := '{}';
+BEGIN
+    IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL OR apply_migration.from_ref IS NULL THEN
+        RAISE EXCEPTION 'to_ref, force and from_ref must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR r IN SELECT g.step, g.statement, g.warning
+               FROM pggit.generate_migration(apply_migration.from_ref, apply_migration.to_ref) AS g
+              ORDER BY g.step
+    LOOP
+        IF left(r.statement, 3) <> '-- ' THEN
+            v_steps := v_steps || r.statement;
+            CONTINUE;
+        END IF;
+        IF right(r.statement, 1) <> ';' THEN
+            v_notes := v_notes || format('step %s: %s (%s)', r.step, r.statement, r.warning);
+            CONTINUE;
+        END IF;
+        v_sql := substr(r.statement, 4);
+        v_has := NULL;
+        v_m := regexp_match(v_sql, '^DROP TABLE (.+);$');
+        IF v_m IS NOT NULL THEN
+            v_rel := to_regclass(v_m[1]);
+            IF v_rel IS NOT NULL THEN
+                EXECUTE format('SELECT EXISTS (SELECT FROM %s)', v_rel) INTO v_has;
+            END IF;
+        ELSE
+            v_m := regexp_match(v_sql, '^ALTER TABLE (.+) DROP COLUMN (.+);$');
+            IF v_m IS NOT NULL THEN
+                v_rel := to_regclass(v_m[1]);
+                SELECT a.attname INTO v_col
+                  FROM pg_attribute AS a
+                 WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
+                   AND quote_ident(a.attname) = v_m[2];
+                IF v_col IS NOT NULL THEN
+                    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I IS NOT NULL)', v_rel, v_col) INTO v_has;
+                END IF;
+            END IF;
+        END IF;
+        IF v_has IS FALSE OR apply_migration.force THEN
+            v_steps := v_steps || v_sql;
+        ELSE
+            v_lossy := v_lossy || format('step %s: %s (%s)', r.step, v_sql,
+                                         coalesce(r.warning, 'loses data'));
+        END IF;
+    END LOOP;
+    IF cardinality(v_notes) > 0 THEN
+        RAISE EXCEPTION 'cannot bring the live schema to "%": % step(s) cannot be generated',
+                apply_migration.to_ref, cardinality(v_notes)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = array_to_string(v_notes, E'\n');
+    END IF;
+    IF cardinality(v_lossy) > 0 THEN
+        RAISE EXCEPTION 'bringing the live schema to "%" loses data in % step(s)',
+                apply_migration.to_ref, cardinality(v_lossy)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = array_to_string(v_lossy, E'\n'),
+                  HINT = 'Pass force => true to run them.';
+    END IF;
+    FOREACH v_sql IN ARRAY v_steps LOOP
+        EXECUTE v_sql;
+    END LOOP;
+    RETURN v_steps;
+END
+$function$;
+
+-- as of level 4: function pggit.branch_name_violation(name text)
+CREATE OR REPLACE FUNCTION pggit.branch_name_violation(name text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+SELECT CASE
+    WHEN name = '' THEN 'must not be empty'
+    WHEN pg_catalog.octet_length(name) > 255 THEN 'must be at most 255 bytes'
+    WHEN name ~ '[\x01-\x1f\x7f]' THEN 'must not contain control characters'
+    WHEN pg_catalog.strpos(name, ' ') > 0 THEN 'must not contain a space'
+    WHEN name ~ '[~^:?*[\\]' THEN 'must not contain any of ~ ^ : ? * [ \'
+    WHEN pg_catalog.strpos(name, '..') > 0 THEN 'must not contain ".."'
+    WHEN pg_catalog.strpos(name, '@{') > 0 THEN 'must not contain "@{"'
+    WHEN name = '@' THEN 'must not be "@"'
+    WHEN pg_catalog.left(name, 1) = '-' THEN 'must not begin with "-"'
+    WHEN pg_catalog.left(name, 1) = '/' THEN 'must not begin with "/"'
+    WHEN pg_catalog.right(name, 1) = '/' THEN 'must not end with "/"'
+    WHEN pg_catalog.strpos(name, '//') > 0 THEN 'must not contain "//"'
+    WHEN name ~ '(^|/)\.' THEN 'no path component may begin with "."'
+    WHEN name ~ '\.lock(/|$)' THEN 'no path component may end with ".lock"'
+    WHEN pg_catalog.right(name, 1) = '.' THEN 'must not end with "."'
+END
+$function$;
+
+-- as of level 4: function pggit.current_branch()
+CREATE OR REPLACE FUNCTION pggit.current_branch()
+ RETURNS text
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+SELECT coalesce(nullif(pg_catalog.current_setting('pggit.branch', true), ''), 'main')
+$function$;
+
+-- as of level 4: function pggit.data_branch_create(relid oid, from_branch text, to_branch text)
+CREATE OR REPLACE FUNCTION pggit.data_branch_create(relid oid, from_branch text, to_branch text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_schema name;
+    v_relname name;
+    v_kind "char";
+    v_persistence "char";
+    v_owner oid;
+    v_table text;
+    v_keys name[];
+    v_from_id bigint;
+    v_from_head text;
+    v_from_status text;
+    v_to_id bigint;
+    v_to_status text;
+    v_relation text;
+    v_id bigint;
+    v_column_defs text;
+    v_key_def text;
+    r record;
+BEGIN
+    IF from_branch IS NULL OR to_branch IS NULL THEN
+        RAISE EXCEPTION 'from_branch and to_branch must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(to_branch);
+    IF to_branch = 'main' THEN
+        RAISE EXCEPTION 'cannot create a data branch on branch "main": main''s rows are the table itself'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF to_branch = from_branch THEN
+        RAISE EXCEPTION 'cannot branch "%" from itself', to_branch USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relowner
+      INTO v_schema, v_relname, v_kind, v_persistence, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_branch_create.relid;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', relid USING ERRCODE = 'undefined_table';
+    END IF;
+    v_table := pg_catalog.format('%I.%I', v_schema, v_relname);
+    IF v_kind = 'p' OR EXISTS (SELECT 1 FROM pg_catalog.pg_inherits AS i
+                                WHERE i.inhrelid = data_branch_create.relid OR i.inhparent = data_branch_create.relid) THEN
+        RAISE EXCEPTION 'cannot branch %: data branches of partitioned and inheritance tables are not supported', v_table
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF v_kind <> 'r' THEN
+        RAISE EXCEPTION 'cannot branch %: it is not a table', v_table USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF v_persistence = 't' OR v_schema IN ('pg_catalog', 'information_schema') OR v_schema = 'pggit'
+       OR v_schema LIKE 'pggit\_%' THEN
+        RAISE EXCEPTION 'cannot branch %: temporary, system and pggit tables cannot be branched', v_table
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to branch it', v_table USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    v_keys := pggit.data_primary_key(relid);
+    IF v_keys IS NULL THEN
+        RAISE EXCEPTION 'cannot branch %: it has no primary key', v_table
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'A data branch finds rows by primary key: to keep the pre-images the branch needs, '
+                           'to diff and to merge it.',
+                  HINT = 'Add a primary key to the table.';
+    END IF;
+    SELECT c.name INTO r FROM pggit.data_columns(relid) AS c WHERE c.generated <> '' LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot branch %: generated column "%" is not supported', v_table, r.name
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pggit.data_columns(relid) AS c WHERE c.name = '_pggit_state') THEN
+        RAISE EXCEPTION 'cannot branch %: its column "_pggit_state" clashes with pggit''s row-state column', v_table
+            USING ERRCODE = 'duplicate_column';
+    END IF;
+
+    -- The branch point: no write to the table is in flight from here to our commit.
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', v_table);
+
+    SELECT b.id, b.head_commit_hash, b.status INTO v_from_id, v_from_head, v_from_status
+      FROM pggit.branches AS b WHERE b.name = from_branch FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', from_branch USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_from_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot branch from deleted branch "%"', from_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pggit.data_branches AS db
+                WHERE db.relid = data_branch_create.relid AND db.branch_id = v_from_id) THEN
+        RAISE EXCEPTION 'cannot branch % from branch "%": it has its own data branch of the table', v_table, from_branch
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Data branches of data branches are not supported.',
+                  HINT = 'Branch from main, or merge that data branch first.';
+    END IF;
+
+    -- a new to_branch starts from main's head, as commit_changes creates a branch
+    INSERT INTO pggit.branches AS b (name, head_commit_hash, parent_branch_id)
+    SELECT to_branch, m.head_commit_hash, m.id FROM pggit.branches AS m WHERE m.name = 'main'
+    ON CONFLICT (name) DO NOTHING;
+    SELECT b.id, b.status INTO v_to_id, v_to_status FROM pggit.branches AS b WHERE b.name = to_branch FOR KEY SHARE;
+    IF v_to_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot create a data branch on deleted branch "%"', to_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    INSERT INTO pggit.data_tables (relid, key_columns, columns, column_types)
+    SELECT data_branch_create.relid, v_keys, pg_catalog.array_agg(c.name ORDER BY c.attnum),
+           pg_catalog.array_agg(c.type_sql ORDER BY c.attnum)
+      FROM pggit.data_columns(relid) AS c
+    ON CONFLICT ON CONSTRAINT data_tables_pkey DO NOTHING;
+
+    IF EXISTS (SELECT 1 FROM pggit.data_branches AS db
+                WHERE db.relid = data_branch_create.relid AND db.branch_id = v_to_id) THEN
+        RAISE EXCEPTION 'table % already has a data branch on branch "%"', v_table, to_branch
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+
+    v_relation := pggit.data_relation_name(v_relname, to_branch);
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c
+                WHERE c.relname = v_relation AND c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace AS n
+                                                                  WHERE n.nspname = v_schema)) THEN
+        RAISE EXCEPTION 'relation %.% already exists', pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_relation)
+            USING ERRCODE = 'duplicate_table',
+                  DETAIL = pg_catalog.format('It is the name of data branch "%s" of %s.', to_branch, v_table);
+    END IF;
+
+    INSERT INTO pggit.data_branches (relid, branch_id, from_branch_id, relation_schema, relation_name, base_commit)
+    VALUES (relid, v_to_id, v_from_id, v_schema, v_relation, v_from_head)
+    RETURNING id INTO v_id;
+
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.name, c.type_sql), ', ' ORDER BY c.o)
+      INTO v_column_defs
+      FROM pggit.data_tables AS dt
+     CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(dt.columns), pg_catalog.unnest(dt.column_types)) WITH ORDINALITY AS c(name, type_sql, o)
+     WHERE dt.relid = data_branch_create.relid;
+    v_key_def := pggit.data_list(v_keys);
+    EXECUTE pg_catalog.format('CREATE TABLE pggit_data.%I (%s, _pggit_state "char" NOT NULL, PRIMARY KEY (%s))',
+                              'd' || v_id, v_column_defs, v_key_def);
+    EXECUTE pg_catalog.format('CREATE TABLE pggit_data.%I (%s, _pggit_state "char" NOT NULL, PRIMARY KEY (%s))',
+                              'b' || v_id, v_column_defs, v_key_def);
+    EXECUTE pg_catalog.format('COMMENT ON TABLE pggit_data.%I IS %L', 'd' || v_id,
+        pg_catalog.format('pggit: rows of data branch "%s" of %s that differ from the table: w written, d deleted '
+                          'on the branch; c pre-image of a row main changed; a key main added', to_branch, v_table));
+    EXECUTE pg_catalog.format('COMMENT ON TABLE pggit_data.%I IS %L', 'b' || v_id,
+        pg_catalog.format('pggit: merge base of rows both data branch "%s" and main changed: v value, a absent',
+                          to_branch));
+
+    PERFORM pggit.data_branch_install(v_id);
+    PERFORM pggit.data_table_install(relid);
+
+    -- Who may use the table may use its branch: the owner, and the table's grants.
+    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I.%I TO %s', v_schema, v_relation,
+        CASE WHEN v_owner = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(v_owner)) END);
+    FOR r IN SELECT a.grantee, a.privilege_type
+               FROM pg_catalog.pg_class AS c CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) AS a
+              WHERE c.oid = data_branch_create.relid
+                AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE')
+                AND a.grantee <> v_owner LOOP
+        EXECUTE pg_catalog.format('GRANT %s ON %I.%I TO %s', r.privilege_type, v_schema, v_relation,
+            CASE WHEN r.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.grantee)) END);
+    END LOOP;
+
+    RETURN v_relation;
+END
+$function$;
+
+-- as of level 4: function pggit.data_branch_diff(relid oid, branch text)
+CREATE OR REPLACE FUNCTION pggit.data_branch_diff(relid oid, branch text)
+ RETURNS TABLE(key jsonb, change text, before jsonb, after jsonb)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    db record;
+    dt record;
+    v_table text;
+BEGIN
+    SELECT * INTO db FROM pggit.data_branches AS o WHERE o.id = pggit.data_branch_lookup(data_branch_diff.relid, data_branch_diff.branch);
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = db.relid;
+    v_table := pg_catalog.format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class AS c
+                                             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                                            WHERE c.oid = db.relid),
+                                 (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = db.relid));
+    IF NOT pg_catalog.has_table_privilege(session_user, db.relid, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied for table %', v_table USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($sql$
+        SELECT x.key,
+               CASE WHEN x.base IS NULL THEN 'insert' WHEN x.theirs IS NULL THEN 'delete' ELSE 'update' END,
+               x.base, x.theirs
+          FROM (SELECT pg_catalog.jsonb_build_object(%1$s) AS key,
+                       CASE WHEN d._pggit_state = 'w' THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END AS theirs,
+                       CASE WHEN b._pggit_state IS NULL
+                            THEN (SELECT pg_catalog.to_jsonb(t.*) FROM %4$s AS t WHERE %5$s)
+                            WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END AS base,
+                       %6$s AS ord
+                  FROM %2$s AS d LEFT JOIN %3$s AS b ON %7$s
+                 WHERE d._pggit_state IN ('w', 'd')) AS x
+         WHERE x.theirs IS DISTINCT FROM x.base
+         ORDER BY x.ord$sql$,
+        (SELECT pg_catalog.string_agg(pg_catalog.format('%L, d.%I', k, k), ', ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)),
+        pg_catalog.format('pggit_data.%I', 'd' || db.id), pg_catalog.format('pggit_data.%I', 'b' || db.id),
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        'ROW(' || pggit.data_list(dt.key_columns, 'd') || ')',
+        pggit.data_key_match(dt.key_columns, 'b', 'd'));
+END
+$function$;
+COMMENT ON FUNCTION pggit.data_branch_diff(relid oid, branch text) IS 'Does the work of pggit.diff_data_branch for a resolved table (requires SELECT on it).';
+
+-- as of level 4: function pggit.data_branch_install(data_branch_id bigint)
+CREATE OR REPLACE FUNCTION pggit.data_branch_install(data_branch_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    db record;
+    dt record;
+    v_table text;
+    v_view text;
+    v_delta text;
+    v_base text;
+    v_function text;
+    v_notnull text;
+    v_body text;
+    v_set text;
+    r record;
+BEGIN
+    SELECT * INTO db FROM pggit.data_branches AS b WHERE b.id = data_branch_id;
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = db.relid;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_table
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = db.relid;
+    v_view := pg_catalog.format('%I.%I', db.relation_schema, db.relation_name);
+    v_delta := pg_catalog.format('pggit_data.%I', 'd' || db.id);
+    v_base := pg_catalog.format('pggit_data.%I', 'b' || db.id);
+    v_function := pg_catalog.format('pggit_data.%I', 'w' || db.id);
+
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE VIEW %s AS'
+        ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
+        ' UNION ALL'
+        ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE %s)',
+        v_view, pggit.data_list(dt.columns, 'd'), v_delta,
+        pggit.data_list(dt.columns, 't'), v_table, v_delta, pggit.data_key_match(dt.key_columns, 'd', 't'));
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_view,
+        pg_catalog.format('pggit data branch "%s" of %s: write and read it like the table; '
+                          'pggit.diff_data_branch / merge_data_branch / drop_data_branch manage it.',
+                          (SELECT b.name FROM pggit.branches AS b WHERE b.id = db.branch_id), v_table));
+
+    FOR r IN SELECT c.name, c.default_sql FROM pggit.data_columns(db.relid) AS c
+              WHERE c.default_sql IS NOT NULL AND c.name = ANY (dt.columns) LOOP
+        EXECUTE pg_catalog.format('ALTER VIEW %s ALTER COLUMN %I SET DEFAULT %s', v_view, r.name, r.default_sql);
+    END LOOP;
+
+    SELECT coalesce(pg_catalog.string_agg(pg_catalog.format(
+               'IF NEW.%1$I IS NULL THEN RAISE EXCEPTION ''%%'', %2$L USING ERRCODE = ''not_null_violation''; END IF;',
+               c.name, pg_catalog.format('null value in column "%s" of data branch %s violates not-null constraint',
+                                         c.name, v_view)), E'\n        ' ORDER BY c.attnum), '')
+      INTO v_notnull
+      FROM pggit.data_columns(db.relid) AS c
+     WHERE c.not_null AND c.name = ANY (dt.columns);
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = NEW.%I', n, n), ', ' ORDER BY o)
+      INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(n, o);
+
+    v_body := $body$
+DECLARE
+    cur @D@%ROWTYPE;
+    v_done boolean;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        @NOTNULL@
+        @INSERT@
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        @DELETE@
+        IF v_done THEN RETURN OLD; END IF;
+        RETURN NULL;
+    END IF;
+    -- UPDATE
+    @NOTNULL@
+    IF @KEYSAME@ THEN
+        LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_OLD@ FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@NEWVALS@, 'w') ON CONFLICT DO NOTHING;
+                EXIT WHEN FOUND;
+            ELSIF cur._pggit_state NOT IN ('w', 'c') THEN
+                RETURN NULL;  -- deleted since this statement read it
+            ELSE
+                IF ROW(@CURVALS@)::text IS DISTINCT FROM ROW(@OLDVALS@)::text THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update of data branch %', @REL@
+                        USING ERRCODE = 'serialization_failure';
+                END IF;
+                IF cur._pggit_state = 'c' THEN
+                    INSERT INTO @B@ AS b (@COLS@, _pggit_state) VALUES (@CURVALS@, 'v') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET @SET@, _pggit_state = 'w' WHERE @KEY_D_OLD@;
+                EXIT;
+            END IF;
+        END LOOP;
+        RETURN NEW;
+    END IF;
+    -- UPDATE that changes the key: delete the old key, insert the new one
+    @DELETE@
+    IF NOT v_done THEN RETURN NULL; END IF;
+    @INSERT@
+    RETURN NEW;
+END
+$body$;
+    v_body := pg_catalog.replace(v_body, '@INSERT@', $ins$LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_NEW@ FOR UPDATE;
+            IF NOT FOUND THEN
+                IF EXISTS (SELECT 1 FROM @T@ AS t WHERE @KEY_T_NEW@
+                              AND NOT EXISTS (SELECT 1 FROM @D@ AS d WHERE @KEY_D_T@)) THEN
+                    RAISE EXCEPTION 'duplicate key value violates primary key of data branch %', @REL@
+                        USING ERRCODE = 'unique_violation',
+                              DETAIL = pg_catalog.format('Key (%s)=(%s) already exists.', @KEYNAMES@, @KEYTEXT@);
+                END IF;
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@NEWVALS@, 'w') ON CONFLICT DO NOTHING;
+                EXIT WHEN FOUND;
+            ELSIF cur._pggit_state IN ('w', 'c') THEN
+                RAISE EXCEPTION 'duplicate key value violates primary key of data branch %', @REL@
+                    USING ERRCODE = 'unique_violation',
+                          DETAIL = pg_catalog.format('Key (%s)=(%s) already exists.', @KEYNAMES@, @KEYTEXT@);
+            ELSE
+                IF cur._pggit_state = 'a' THEN
+                    INSERT INTO @B@ AS b (@KEYS@, _pggit_state) VALUES (@NEWKEYS@, 'a') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET @SET@, _pggit_state = 'w' WHERE @KEY_D_NEW@;
+                EXIT;
+            END IF;
+        END LOOP;$ins$);
+    v_body := pg_catalog.replace(v_body, '@DELETE@', $del$v_done := false;
+        LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_OLD@ FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@OLDVALS@, 'd') ON CONFLICT DO NOTHING;
+                IF FOUND THEN v_done := true; EXIT; END IF;
+            ELSIF cur._pggit_state NOT IN ('w', 'c') THEN
+                EXIT;  -- deleted since this statement read it
+            ELSE
+                IF ROW(@CURVALS@)::text IS DISTINCT FROM ROW(@OLDVALS@)::text THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update of data branch %', @REL@
+                        USING ERRCODE = 'serialization_failure';
+                END IF;
+                IF cur._pggit_state = 'c' THEN
+                    INSERT INTO @B@ AS b (@COLS@, _pggit_state) VALUES (@CURVALS@, 'v') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET _pggit_state = 'd' WHERE @KEY_D_OLD@;
+                v_done := true;
+                EXIT;
+            END IF;
+        END LOOP;$del$);
+    v_body := pg_catalog.replace(v_body, '@NOTNULL@', v_notnull);
+    v_body := pg_catalog.replace(v_body, '@KEYSAME@',
+        (SELECT pg_catalog.string_agg(pg_catalog.format('NEW.%I IS NOT DISTINCT FROM OLD.%I', k, k), ' AND ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_OLD@', pggit.data_key_match(dt.key_columns, 'd', 'OLD'));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_NEW@', pggit.data_key_match(dt.key_columns, 'd', 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@KEY_T_NEW@', pggit.data_key_match(dt.key_columns, 't', 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_T@', pggit.data_key_match(dt.key_columns, 'd', 't'));
+    v_body := pg_catalog.replace(v_body, '@KEYNAMES@', pg_catalog.quote_literal(pggit.data_list(dt.key_columns)));
+    v_body := pg_catalog.replace(v_body, '@KEYTEXT@',
+        'pg_catalog.concat_ws('', '', ' || pggit.data_list(dt.key_columns, 'NEW') || ')');
+    v_body := pg_catalog.replace(v_body, '@KEYS@', pggit.data_list(dt.key_columns));
+    v_body := pg_catalog.replace(v_body, '@NEWKEYS@', pggit.data_list(dt.key_columns, 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@COLS@', pggit.data_list(dt.columns));
+    v_body := pg_catalog.replace(v_body, '@NEWVALS@', pggit.data_list(dt.columns, 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@OLDVALS@', pggit.data_list(dt.columns, 'OLD'));
+    v_body := pg_catalog.replace(v_body, '@CURVALS@', pggit.data_list(dt.columns, 'cur'));
+    v_body := pg_catalog.replace(v_body, '@SET@', v_set);
+    v_body := pg_catalog.replace(v_body, '@REL@', pg_catalog.quote_literal(v_view));
+    v_body := pg_catalog.replace(v_body, '@T@', v_table);
+    v_body := pg_catalog.replace(v_body, '@D@', v_delta);
+    v_body := pg_catalog.replace(v_body, '@B@', v_base);
+
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE TRIGGER pggit_data_branch_write INSTEAD OF INSERT OR UPDATE OR DELETE ON %s'
+        ' FOR EACH ROW EXECUTE FUNCTION %s()', v_view, v_function);
+END
+$function$;
+
+-- as of level 4: function pggit.data_branch_lookup(relid oid, branch text)
+CREATE OR REPLACE FUNCTION pggit.data_branch_lookup(relid oid, branch text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_id bigint;
+BEGIN
+    IF branch IS NULL THEN
+        RAISE EXCEPTION 'branch must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT db1.id INTO v_id
+      FROM pggit.data_branches AS db1 JOIN pggit.branches AS b ON b.id = db1.branch_id
+     WHERE db1.relid = data_branch_lookup.relid AND b.name = data_branch_lookup.branch;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % has no data branch "%"', relid::regclass, branch USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN v_id;
+END
+$function$;
+REVOKE ALL ON FUNCTION pggit.data_branch_lookup(relid oid, branch text) FROM CURRENT_USER;
+REVOKE ALL ON FUNCTION pggit.data_branch_lookup(relid oid, branch text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_lookup(relid oid, branch text) TO CURRENT_USER;
+
+-- as of level 4: function pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text)
+CREATE OR REPLACE FUNCTION pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text)
+ RETURNS TABLE(inserted bigint, updated bigint, deleted bigint, conflicts bigint, commit_hash text)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    db record;
+    dt record;
+    v_strategy text := pg_catalog.lower(strategy);
+    v_table text;
+    v_owner oid;
+    v_delta text;
+    v_base text;
+    v_into_id bigint;
+    v_into_status text;
+    v_apply text;
+    v_set text;
+    v_inserted bigint := 0;
+    v_updated bigint := 0;
+    v_deleted bigint := 0;
+    v_conflicts bigint;
+    v_commit text;
+BEGIN
+    IF "into" IS NULL OR strategy IS NULL THEN
+        RAISE EXCEPTION 'into and strategy must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF v_strategy NOT IN ('fail', 'ours', 'theirs') THEN
+        RAISE EXCEPTION 'invalid merge strategy "%"', strategy
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use fail, ours or theirs.';
+    END IF;
+    SELECT * INTO db FROM pggit.data_branches AS o WHERE o.id = pggit.data_branch_lookup(data_branch_merge.relid, data_branch_merge.branch);
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = db.relid;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner INTO v_table, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = db.relid;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to merge its data branches', v_table
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF "into" = branch THEN
+        RAISE EXCEPTION 'cannot merge data branch "%" into itself', branch USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT b.id, b.status INTO v_into_id, v_into_status FROM pggit.branches AS b WHERE b.name = "into" FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', "into" USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_into_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot merge into deleted branch "%"', "into" USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pggit.data_branches AS o WHERE o.relid = db.relid AND o.branch_id = v_into_id) THEN
+        RAISE EXCEPTION 'cannot merge into branch "%": it has its own data branch of %', "into", v_table
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'A data branch merges into the table itself (main, or a branch that shares its rows).';
+    END IF;
+
+    v_delta := pg_catalog.format('pggit_data.%I', 'd' || db.id);
+    v_base := pg_catalog.format('pggit_data.%I', 'b' || db.id);
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', v_table);
+    EXECUTE pg_catalog.format('LOCK TABLE %s, %s IN EXCLUSIVE MODE', v_delta, v_base);
+
+    -- The plan: one row per key written on the branch, with base, ours, theirs and a verdict.
+    IF pg_catalog.to_regclass('pg_temp.pggit_merge_plan') IS NOT NULL THEN
+        DROP TABLE pg_temp.pggit_merge_plan;
+    END IF;
+    -- For plpgsql_check (a no-op at run time): the plan's static columns; the key columns vary.
+    PERFORM 'PRAGMA:TABLE: pg_temp.pggit_merge_plan (_pggit_key jsonb, _pggit_theirs jsonb, _pggit_ours jsonb, _pggit_base jsonb, _pggit_verdict text)';
+    EXECUTE pg_catalog.format($sql$
+        CREATE TEMPORARY TABLE pggit_merge_plan ON COMMIT DROP AS
+        SELECT x.*, CASE WHEN x._pggit_theirs IS NOT DISTINCT FROM x._pggit_base OR x._pggit_theirs IS NOT DISTINCT FROM x._pggit_ours THEN 'skip'
+                         WHEN x._pggit_ours IS NOT DISTINCT FROM x._pggit_base THEN 'apply'
+                         ELSE 'conflict' END AS _pggit_verdict
+          FROM (SELECT %1$s, pg_catalog.jsonb_build_object(%2$s) AS _pggit_key,
+                       CASE WHEN d._pggit_state = 'w' THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END AS _pggit_theirs,
+                       CASE WHEN t.%3$I IS NULL THEN NULL ELSE pg_catalog.to_jsonb(t.*) END AS _pggit_ours,
+                       CASE WHEN b._pggit_state IS NULL THEN (CASE WHEN t.%3$I IS NULL THEN NULL ELSE pg_catalog.to_jsonb(t.*) END)
+                            WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END AS _pggit_base
+                  FROM %4$s AS d
+                  LEFT JOIN %5$s AS b ON %6$s
+                  LEFT JOIN %7$s AS t ON %8$s
+                 WHERE d._pggit_state IN ('w', 'd')) AS x$sql$,
+        pggit.data_list(dt.key_columns, 'd'),
+        (SELECT pg_catalog.string_agg(pg_catalog.format('%L, d.%I', k, k), ', ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)),
+        dt.key_columns[1], v_delta, v_base, pggit.data_key_match(dt.key_columns, 'b', 'd'),
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'd'));
+
+    SELECT pg_catalog.count(*) INTO v_conflicts FROM pg_temp.pggit_merge_plan AS p WHERE p._pggit_verdict = 'conflict';
+    INSERT INTO pggit.data_conflicts (table_schema, table_name, branch, into_branch, strategy, resolution,
+                                      key, base, ours, theirs)
+    SELECT (SELECT n.nspname FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+             WHERE c.oid = db.relid),
+           (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = db.relid),
+           branch, "into", v_strategy, CASE v_strategy WHEN 'fail' THEN NULL ELSE v_strategy END,
+           p._pggit_key, p._pggit_base, p._pggit_ours, p._pggit_theirs
+      FROM pg_temp.pggit_merge_plan AS p
+     WHERE p._pggit_verdict = 'conflict'
+     ORDER BY p._pggit_key;
+
+    IF v_strategy = 'fail' AND v_conflicts > 0 THEN
+        RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, v_conflicts, NULL::text;
+        RETURN;
+    END IF;
+
+    v_apply := CASE WHEN v_strategy = 'theirs' THEN '(p._pggit_verdict = ''apply'' OR p._pggit_verdict = ''conflict'')'
+                    ELSE 'p._pggit_verdict = ''apply''' END;
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND p._pggit_theirs IS NULL',
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'p'), v_apply);
+    GET DIAGNOSTICS v_deleted = ROW_COUNT;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = d.%I', c, c), ', ' ORDER BY o) INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(c, o)
+     WHERE c <> ALL (dt.key_columns);
+    IF v_set IS NOT NULL THEN
+        EXECUTE pg_catalog.format(
+            'UPDATE %s AS t SET %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p ON %s'
+            ' WHERE %s AND %s AND p._pggit_theirs IS NOT NULL AND p._pggit_ours IS NOT NULL',
+            v_table, v_set, v_delta, pggit.data_key_match(dt.key_columns, 'p', 'd'),
+            pggit.data_key_match(dt.key_columns, 't', 'd'), v_apply);
+        GET DIAGNOSTICS v_updated = ROW_COUNT;
+    END IF;
+    EXECUTE pg_catalog.format(
+        'INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p'
+        ' ON %s WHERE %s AND p._pggit_theirs IS NOT NULL AND p._pggit_ours IS NULL',
+        v_table, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'), v_delta,
+        pggit.data_key_match(dt.key_columns, 'p', 'd'), v_apply);
+    GET DIAGNOSTICS v_inserted = ROW_COUNT;
+
+    -- Move the branch point to the merge: what the branch wrote becomes its base
+    -- (w -> c, d -> a); rows equal to the table's now are not needed any more.
+    -- (rows compared by their text form: identical text is an identical row, and the
+    -- text of a row costs a fraction of building and comparing two jsonb values)
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %1$s AS d WHERE CASE WHEN d._pggit_state IN (''w'', ''c'')'
+        ' THEN EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s AND ROW(%4$s)::text = ROW(%5$s)::text)'
+        ' ELSE NOT EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s) END',
+        v_delta, v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        pggit.data_list(dt.columns, 't'), pggit.data_list(dt.columns, 'd'));
+    EXECUTE pg_catalog.format(
+        'UPDATE %s AS d SET _pggit_state = CASE d._pggit_state WHEN ''w'' THEN ''c'' ELSE ''a'' END'
+        ' WHERE d._pggit_state IN (''w'', ''d'')', v_delta);
+    EXECUTE pg_catalog.format('DELETE FROM %s', v_base);
+
+    IF v_inserted + v_updated + v_deleted + v_conflicts > 0 THEN
+        v_commit := pggit.commit_changes("into", pg_catalog.format(
+            'merge data branch "%s" of %s into "%s" (strategy %s): %s inserted, %s updated, %s deleted, %s conflicts',
+            branch, v_table, "into", v_strategy, v_inserted, v_updated, v_deleted, v_conflicts));
+    END IF;
+    UPDATE pggit.data_branches AS o
+       SET merged_at = pg_catalog.clock_timestamp(), merged_commit = v_commit
+     WHERE o.id = db.id;
+    DROP TABLE pg_temp.pggit_merge_plan;
+
+    RETURN QUERY SELECT v_inserted, v_updated, v_deleted, v_conflicts, v_commit;
+END
+$function$;
+COMMENT ON FUNCTION pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text) IS 'Does the work of pggit.merge_data_branch for a resolved table (checks that the session user owns it).';
+
+-- as of level 4: function pggit.data_table_install(relid oid)
+CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    dt record;
+    v_table text;
+    v_function text := pg_catalog.format('pggit_data.%I', 'c' || relid);
+    v_old text := '';
+    v_new text := '';
+    v_truncate text := '';
+    v_delta text;
+    v_base text;
+    v_body text;
+    v_id bigint;
+BEGIN
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_table
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_table_install.relid;
+
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_branches AS db WHERE db.relid = data_table_install.relid) THEN
+        IF v_table IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_insert ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_update ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_delete ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_truncate ON %s', v_table);
+        END IF;
+        EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s()', v_function);
+        DELETE FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+        RETURN;
+    END IF;
+
+    FOR v_id IN SELECT db.id FROM pggit.data_branches AS db
+                 WHERE db.relid = data_table_install.relid ORDER BY db.id LOOP
+        v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
+        v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
+        v_old := v_old || pg_catalog.format($sql$
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM pggit_old AS o ON CONFLICT DO NOTHING;
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM pggit_old AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'));
+        v_new := v_new || pg_catalog.format($sql$
+            INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n ON CONFLICT DO NOTHING;
+            INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n
+              JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
+            pggit.data_key_match(dt.key_columns, 'd', 'n'));
+        v_truncate := v_truncate || pg_catalog.format($sql$
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM %6$s AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM %6$s AS o ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'), v_table);
+    END LOOP;
+
+    v_body := pg_catalog.format($body$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN%3$s
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN%1$s
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT 1 FROM pggit_new AS n
+                        WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %4$s)) THEN
+            RETURN NULL;
+        END IF;
+    END IF;%2$s
+    RETURN NULL;
+END
+$body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n'));
+
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS g
+                    WHERE g.tgrelid = data_table_install.relid AND g.tgname = 'pggit_data_capture_update') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_insert AFTER INSERT ON %s'
+            ' REFERENCING NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_update AFTER UPDATE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+            v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_delete AFTER DELETE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_truncate BEFORE TRUNCATE ON %s'
+            ' FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+    END IF;
+END
+$function$;
+
+-- as of level 4: function pggit.data_table_sync(relid oid)
+CREATE OR REPLACE FUNCTION pggit.data_table_sync(relid oid)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    dt record;
+    v_names name[];
+    v_types text[];
+    v_keys name[];
+    v_n integer;
+    v_table text;
+    v_reason text;
+    v_branches text;
+    v_storage text;
+    r record;
+    b record;
+BEGIN
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_sync.relid FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    SELECT pg_catalog.array_agg(c.name ORDER BY c.attnum), pg_catalog.array_agg(c.type_sql ORDER BY c.attnum)
+      INTO v_names, v_types
+      FROM pggit.data_columns(relid) AS c;
+    v_keys := pggit.data_primary_key(relid);
+    IF v_names = dt.columns AND v_types = dt.column_types AND v_keys IS NOT DISTINCT FROM dt.key_columns THEN
+        RETURN;
+    END IF;
+    v_table := relid::regclass::text;
+    v_n := pg_catalog.cardinality(dt.columns);
+
+    IF v_keys IS DISTINCT FROM dt.key_columns THEN
+        v_reason := pg_catalog.format('the primary key (%s) changed', pggit.data_list(dt.key_columns));
+    ELSIF pg_catalog.cardinality(v_names) < v_n OR v_names[1:v_n] <> dt.columns THEN
+        SELECT pg_catalog.format('column "%s" was dropped or renamed', o.name) INTO v_reason
+          FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS o(name, i)
+         WHERE o.name IS DISTINCT FROM v_names[o.i] ORDER BY o.i LIMIT 1;
+    ELSIF v_types[1:v_n] <> dt.column_types THEN
+        SELECT pg_catalog.format('column "%s" changed type from %s to %s', o.name, o.type_sql, v_types[o.i])
+          INTO v_reason
+          FROM ROWS FROM (pg_catalog.unnest(dt.columns), pg_catalog.unnest(dt.column_types)) WITH ORDINALITY AS o(name, type_sql, i)
+         WHERE o.type_sql IS DISTINCT FROM v_types[o.i] ORDER BY o.i LIMIT 1;
+    END IF;
+    IF v_reason IS NOT NULL THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('"%s" (%I.%I)', br.name, db.relation_schema, db.relation_name),
+                                     ', ' ORDER BY db.id)
+          INTO v_branches
+          FROM pggit.data_branches AS db JOIN pggit.branches AS br ON br.id = db.branch_id
+         WHERE db.relid = data_table_sync.relid;
+        RAISE EXCEPTION 'cannot alter table %: its data branches % cannot carry this change (%)',
+                v_table, v_branches, v_reason
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'Data branches carry ADD COLUMN only. Merge or drop them (pggit.merge_data_branch, '
+                         'pggit.drop_data_branch) first.';
+    END IF;
+
+    -- Columns added at the end: carry them over.
+    FOR r IN SELECT c.name, c.type_sql, c.default_sql, c.identity
+               FROM pggit.data_columns(relid) AS c
+              WHERE c.name <> ALL (dt.columns)
+              ORDER BY c.attnum LOOP
+        FOR b IN SELECT db.id FROM pggit.data_branches AS db WHERE db.relid = data_table_sync.relid LOOP
+            FOREACH v_storage IN ARRAY ARRAY['d' || b.id, 'b' || b.id] LOOP
+                EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ADD COLUMN %I %s%s', v_storage, r.name, r.type_sql,
+                    CASE WHEN r.default_sql IS NOT NULL AND r.identity = '' THEN ' DEFAULT ' || r.default_sql ELSE '' END);
+                EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ALTER COLUMN %I DROP DEFAULT', v_storage, r.name);
+            END LOOP;
+        END LOOP;
+    END LOOP;
+    UPDATE pggit.data_tables AS t SET columns = v_names, column_types = v_types WHERE t.relid = data_table_sync.relid;
+    FOR b IN SELECT db.id FROM pggit.data_branches AS db WHERE db.relid = data_table_sync.relid ORDER BY db.id LOOP
+        PERFORM pggit.data_branch_install(b.id);
+    END LOOP;
+    PERFORM pggit.data_table_install(relid);
+END
+$function$;
+COMMENT ON FUNCTION pggit.data_table_sync(relid oid) IS 'Internal: carries ADD COLUMN of a branched table to its data branches; refuses other column or key changes (2BP01).';
+REVOKE ALL ON FUNCTION pggit.data_table_sync(relid oid) FROM CURRENT_USER;
+REVOKE ALL ON FUNCTION pggit.data_table_sync(relid oid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_table_sync(relid oid) TO CURRENT_USER;
+
+-- as of level 4: function pggit.describe_object(classid oid, objid oid, OUT kind text, OUT schema_name text, OUT object_name text, OUT identity text, OUT structure json, OUT definition text, OUT partition_parent oid)
+CREATE OR REPLACE FUNCTION pggit.describe_object(classid oid, objid oid, OUT kind text, OUT schema_name text, OUT object_name text, OUT identity text, OUT structure json, OUT definition text, OUT partition_parent oid)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    relkind "char";
+    ispartition boolean;
+    persistence "char";
+    dsc text;
+    excluded boolean;
+BEGIN
+    IF classid = 'pg_class'::regclass THEN
+        SELECT c.relkind, c.relispartition, c.relpersistence, n.nspname, c.relname,
+               CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'f' THEN 'table'
+                              WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' END,
+               -- an extension's member, or an identity column's sequence (part of its table)
+               EXISTS (SELECT FROM pg_depend AS d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                          AND (d.deptype = 'e' OR (d.deptype = 'i' AND c.relkind = 'S'
+                                                   AND d.refclassid = 'pg_class'::regclass)))
+          INTO relkind, ispartition, persistence, schema_name, object_name, kind, excluded
+          FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+         WHERE c.oid = objid;
+        IF excluded OR NOT pggit.is_tracked_schema(schema_name) THEN
+            kind := NULL;
+        END IF;
+    ELSIF classid = 'pg_type'::regclass THEN
+        SELECT CASE WHEN t.typtype = 'd' THEN 'domain' WHEN t.typtype IN ('e', 'r', 'c') THEN 'type' END,
+               n.nspname, t.typname
+          INTO kind, schema_name, object_name
+          FROM pg_type AS t JOIN pg_namespace AS n ON n.oid = t.typnamespace
+         WHERE t.oid = objid;
+    ELSIF classid = 'pg_proc'::regclass THEN
+        SELECT CASE p.prokind WHEN 'f' THEN 'function' WHEN 'w' THEN 'function' WHEN 'p' THEN 'procedure' END,
+               n.nspname, p.proname
+          INTO kind, schema_name, object_name
+          FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+         WHERE p.oid = objid;
+    ELSIF classid = 'pg_namespace'::regclass THEN
+        SELECT 'schema', n.nspname, n.nspname INTO kind, schema_name, object_name
+          FROM pg_namespace AS n WHERE n.oid = objid;
+    END IF;
+
+    IF kind IS NULL
+       OR (classid <> 'pg_class'::regclass
+           AND (NOT pggit.is_tracked_schema(schema_name)
+                OR EXISTS (SELECT FROM pg_depend AS d
+                            WHERE d.classid = describe_object.classid AND d.objid = describe_object.objid
+                              AND (d.deptype = 'e' OR (d.deptype = 'i' AND d.classid = 'pg_proc'::regclass))))) THEN
+        kind := NULL;
+        schema_name := NULL;
+        object_name := NULL;
+        RETURN;
+    END IF;
+
+    IF kind = 'table' THEN
+        SELECT d.structure, d.definition INTO structure, definition FROM pggit.describe_table(objid) AS d;
+        IF ispartition THEN
+            SELECT ih.inhparent INTO partition_parent FROM pg_inherits AS ih WHERE ih.inhrelid = objid;
+        END IF;
+    ELSIF kind IN ('view', 'materialized view') THEN
+        SELECT d.structure, d.definition INTO structure, definition FROM pggit.describe_view(objid) AS d;
+    ELSIF kind IN ('type', 'domain') THEN
+        SELECT d.structure, d.definition INTO structure, definition FROM pggit.describe_type(objid) AS d;
+    ELSE
+        SELECT ds.description INTO dsc
+          FROM pg_description AS ds
+         WHERE ds.objoid = objid AND ds.classoid = classid AND ds.objsubid = 0;
+        structure := json_build_object('t', kind);
+        IF kind = 'sequence' THEN
+            SELECT concat_ws(E'\n',
+                       concat_ws(' ', CASE WHEN persistence = 'u' THEN 'UNLOGGED' END,
+                                 'SEQUENCE AS ' || format_type(s.seqtypid, NULL), 'START ' || s.seqstart,
+                                 'INCREMENT ' || s.seqincrement, 'MINVALUE ' || s.seqmin,
+                                 'MAXVALUE ' || s.seqmax, 'CACHE ' || s.seqcache,
+                                 CASE WHEN s.seqcycle THEN 'CYCLE' END),
+                       (SELECT format('OWNED BY %I.%I.%I', n.nspname, c.relname, a.attname)
+                          FROM pg_depend AS d
+                          JOIN pg_class AS c ON c.oid = d.refobjid
+                          JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                          JOIN pg_attribute AS a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                         WHERE d.classid = 'pg_class'::regclass AND d.objid = describe_object.objid
+                           AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
+                         LIMIT 1),
+                       'COMMENT ' || quote_literal(dsc))
+              INTO definition
+              FROM pg_sequence AS s
+             WHERE s.seqrelid = objid;
+        ELSIF kind IN ('function', 'procedure') THEN
+            definition := concat_ws(E'\n', pg_get_functiondef(objid), 'COMMENT ' || quote_literal(dsc));
+        ELSE
+            definition := concat_ws(E'\n', 'SCHEMA', 'COMMENT ' || quote_literal(dsc));
+        END IF;
+    END IF;
+
+    IF definition IS NULL THEN
+        -- gone meanwhile, or a type describe_type does not cover (base, row, array)
+        kind := NULL;
+        schema_name := NULL;
+        object_name := NULL;
+        structure := NULL;
+        RETURN;
+    END IF;
+    -- pg_identify_object prints a relation as quote_ident(schema).quote_ident(name)
+    identity := CASE WHEN classid = 'pg_class'::regclass THEN format('%I.%I', schema_name, object_name)
+                     ELSE (pg_identify_object(classid, objid, 0)).identity END;
+END
+$function$;
+
+-- as of level 4: function pggit.describe_triggers(relid oid, self text)
+CREATE OR REPLACE FUNCTION pggit.describe_triggers(relid oid, self text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    lines text;
+BEGIN
+    SELECT string_agg(g.line, E'\n' ORDER BY g.line COLLATE "C")
+      INTO lines
+      FROM (SELECT 'TRIGGER ' || replace(pg_get_triggerdef(tg.oid), ' ON ' || self || ' ', ' ON <self> ')
+                   || CASE tg.tgenabled WHEN 'D' THEN ' DISABLED' WHEN 'R' THEN ' ENABLE REPLICA'
+                                        WHEN 'A' THEN ' ENABLE ALWAYS' ELSE '' END
+                   || coalesce(' COMMENT ' || quote_literal(ds.description), '') AS line
+              FROM pg_trigger AS tg
+              LEFT JOIN pg_description AS ds
+                     ON ds.objoid = tg.oid AND ds.classoid = 'pg_trigger'::regclass AND ds.objsubid = 0
+             WHERE tg.tgrelid = relid AND NOT tg.tgisinternal
+               AND NOT EXISTS (SELECT FROM pg_proc AS tp JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
+                                WHERE tp.oid = tg.tgfoid
+                                  AND (tn.nspname = 'pggit' OR starts_with(tn.nspname, 'pggit_')))) AS g;
+    RETURN lines;
+END
+$function$;
+
+-- as of level 4: function pggit.generate_migration(from_ref text, to_ref text)
+CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text)
+ RETURNS TABLE(step integer, statement text, warning text)
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_from_working boolean;
+    v_to_working boolean;
+    r record;
+    c record;
+    ph integer[] := '{}';
+    ks text[] := '{}';
+    sts text[] := '{}';
+    wns text[] := '{}';
+    v_schema_map jsonb := '{}';
+    v_old text[];
+    v_new text[];
+    v_cur text;
+    v_fd jsonb;
+    v_td jsonb;
+    v_fc jsonb;
+    v_tc jsonb;
+    v_tbl text;
+    v_obj text;
+    v_txt text;
+    v_alter text;
+    i integer;
+    v_changed_tables text[] := '{}';
+    v_views jsonb := '[]';
+    v_drop_views jsonb := '{}';
+    v_create_views jsonb := '{}';
+    v_level jsonb := '{}';
+    v_grew boolean;
+    v_diff jsonb;
+    v_col_renames jsonb := '{}';
+    v_ren jsonb;
+    v_sources text[];
+    v_dropped text[];
+    v_tmp text;
+    v_k integer;
+BEGIN
+    IF from_ref IS NULL OR to_ref IS NULL THEN
+        RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
+                        coalesce(quote_literal(from_ref), 'NULL'), coalesce(quote_literal(to_ref), 'NULL')
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_from_working := pggit.resolve_ref(from_ref) IS NULL;
+    v_to_working := pggit.resolve_ref(to_ref) IS NULL;
+
+    SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') INTO v_diff FROM pggit.diff(from_ref, to_ref) AS d;
+
+    -- column renames (diff's 'column' rows), per table at to_ref: {new name: old name}
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_identity text)
+              WHERE d.object_kind = 'column' AND d.change = 'renamed' LOOP
+        v_new := parse_ident(r.object_identity);
+        v_old := parse_ident(r.old_identity);
+        v_tbl := format('%I.%I', v_new[1], v_new[2]);
+        v_col_renames := jsonb_set(v_col_renames, ARRAY[v_tbl],
+                                   coalesce(v_col_renames -> v_tbl, '{}') || jsonb_build_object(v_new[3], v_old[3]));
+    END LOOP;
+
+    -- schemas
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind = 'schema' ORDER BY d.object_identity COLLATE "C" LOOP
+        IF r.change = 'added' THEN
+            ph := ph || 100; ks := ks || r.object_identity; sts := sts || format('CREATE SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+        ELSIF r.change = 'removed' THEN
+            ph := ph || 80; ks := ks || r.object_identity; sts := sts || format('DROP SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+        ELSIF r.change = 'renamed' THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_schema_map := v_schema_map || jsonb_build_object(v_old[1], v_new[1]);
+            ph := ph || 90; ks := ks || r.old_identity;
+            sts := sts || format('ALTER SCHEMA %s RENAME TO %s;', r.old_identity, r.object_identity);
+            wns := wns || NULL::text;
+        END IF;
+        IF r.change <> 'removed' AND r.new_definition IS DISTINCT FROM r.old_definition THEN
+            ph := ph || 100; ks := ks || (r.object_identity || ' comment');
+            sts := sts || format('COMMENT ON SCHEMA %s IS %s;', r.object_identity,
+                                 coalesce(substring(r.new_definition FROM E'\nCOMMENT (''.*'')$'), 'NULL'));
+            wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind <> 'schema'
+              ORDER BY d.object_identity COLLATE "C" LOOP
+        v_obj := CASE r.object_kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(r.object_kind) END;
+        -- renames of relations and types happen in place (after the drops, before the creations)
+        IF r.change = 'renamed' AND r.object_kind IN ('table', 'sequence', 'type', 'domain') THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_cur := coalesce(v_schema_map ->> v_old[1], v_old[1]);
+            IF v_old[2] <> v_new[2] THEN
+                ph := ph || 91; ks := ks || r.old_identity;
+                sts := sts || format('ALTER %s %I.%I RENAME TO %I;', v_obj, v_cur, v_old[2], v_new[2]);
+                wns := wns || NULL::text;
+            END IF;
+            IF v_cur <> v_new[1] THEN
+                ph := ph || 92; ks := ks || r.old_identity;
+                sts := sts || format('ALTER %s %I.%I SET SCHEMA %I;', v_obj, v_cur, v_new[2], v_new[1]);
+                wns := wns || NULL::text;
+            END IF;
+        END IF;
+
+        IF r.object_kind IN ('function', 'procedure') THEN
+            IF r.change <> 'added' THEN
+                ph := ph || 10; ks := ks || r.old_identity;
+                sts := sts || format('DROP %s %s;', v_obj, r.old_identity); wns := wns || NULL::text;
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_txt := regexp_replace(r.new_definition, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
+                ph := ph || 180; ks := ks || r.object_identity;
+                sts := sts || (rtrim(v_txt, E' \n') || ';'); wns := wns || NULL::text;
+                IF v_txt <> r.new_definition THEN
+                    ph := ph || 180; ks := ks || (r.object_identity || ' comment');
+                    sts := sts || format('COMMENT ON %s %s IS %s;', v_obj, r.object_identity,
+                                         substring(r.new_definition FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+
+        ELSIF r.object_kind IN ('view', 'materialized view') THEN
+            IF r.change <> 'added' THEN
+                v_drop_views := v_drop_views || jsonb_build_object(r.old_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.old_definition));
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_create_views := v_create_views || jsonb_build_object(r.object_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.new_definition));
+            END IF;
+
+        ELSIF r.object_kind = 'table' THEN
+            IF r.change = 'removed' THEN
+                ph := ph || 50; ks := ks || r.old_identity;
+                sts := sts || format('-- DROP TABLE %s;', r.old_identity);
+                wns := wns || format('table %s is dropped with its rows', r.old_identity);
+                v_changed_tables := v_changed_tables || r.old_identity;
+                CONTINUE;
+            END IF;
+            IF r.change <> 'added' THEN
+                v_changed_tables := v_changed_tables || r.old_identity;
+            END IF;
+            IF split_part(r.new_definition, E'\n', 1) NOT IN ('TABLE', 'UNLOGGED TABLE') THEN
+                ph := ph || 130; ks := ks || r.object_identity;
+                sts := sts || format('-- %s %s: not generated yet', split_part(r.new_definition, E'\n', 1),
+                                     r.object_identity);
+                wns := wns || format('table %s is %s: partitioned and foreign tables are not generated yet',
+                                     r.object_identity, r.change);
+                CONTINUE;
+            END IF;
+            v_td := coalesce((SELECT od.details FROM pggit.object_details AS od
+                               WHERE od.identity = r.object_identity
+                                 AND od.blob_hash = encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')),
+                             CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.object_identity)) END);
+            v_fd := CASE WHEN r.change = 'added' THEN '{"cols": [], "cons": [], "idx": []}'::jsonb
+                    ELSE coalesce((SELECT od.details FROM pggit.object_details AS od
+                                    WHERE od.identity = r.old_identity
+                                      AND od.blob_hash = encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex')),
+                                  CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END)
+                    END;
+            IF v_td IS NULL OR v_fd IS NULL THEN
+                ph := ph || 140; ks := ks || r.object_identity;
+                sts := sts || format('-- table %s: changes not generated', r.object_identity);
+                wns := wns || format('table %s at %s has no recorded details (names of constraints and indexes): '
+                                     'it was committed before level 4', r.object_identity,
+                                     CASE WHEN v_td IS NULL THEN to_ref ELSE from_ref END);
+                CONTINUE;
+            END IF;
+            v_tbl := r.object_identity;
+            IF r.change = 'added' THEN
+                ph := ph || 130; ks := ks || v_tbl;
+                sts := sts || format('CREATE %sTABLE %s ();',
+                                     CASE WHEN starts_with(r.new_definition, 'UNLOGGED') THEN 'UNLOGGED ' ELSE '' END, v_tbl);
+                wns := wns || NULL::text;
+            END IF;
+            -- columns, matched by name, or by the renames diff reported ({new name: old name}):
+            -- a column is kept when it is renamed, or when its name is still there and not
+            -- the new name of another column; the others are dropped
+            v_ren := CASE WHEN r.change = 'added' THEN '{}' ELSE coalesce(v_col_renames -> r.object_identity, '{}') END;
+            v_sources := ARRAY(SELECT e.value FROM jsonb_each_text(v_ren) AS e);
+            v_dropped := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                WHERE NOT (f.value ->> 'n') = ANY (v_sources)
+                                  AND (v_ren ? (f.value ->> 'n')
+                                       OR NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                       WHERE t.value ->> 'n' = f.value ->> 'n')));
+            IF v_ren <> '{}' OR v_dropped <> '{}' THEN
+                -- the old constraints and indexes as PostgreSQL prints them once the columns
+                -- are renamed (they follow their columns: names in their text are replaced,
+                -- token by token, string literals and quoted names kept whole); one that
+                -- names a dropped column goes with it, so it never matches and is made again
+                SELECT jsonb_build_object(
+                           'cols', v_fd -> 'cols',
+                           'cons', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'cons'), '[]'),
+                           'idx', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'idx'), '[]'))
+                  INTO v_fd
+                  FROM (SELECT p.part, f.o,
+                               CASE WHEN tk.toks && ARRAY(SELECT quote_ident(d) FROM unnest(v_dropped) AS d)
+                                    THEN jsonb_set(f.value, '{d}', 'null')  -- matches nothing
+                                    ELSE jsonb_set(f.value, '{d}', to_jsonb(array_to_string(ARRAY(
+                                        SELECT coalesce((SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                          WHERE quote_ident(e.value) = u.tok), u.tok)
+                                          FROM unnest(tk.toks) WITH ORDINALITY AS u (tok, o) ORDER BY u.o), '')))
+                               END AS v
+                          FROM (VALUES ('cons'), ('idx')) AS p (part)
+                         CROSS JOIN LATERAL jsonb_array_elements(v_fd -> p.part) WITH ORDINALITY AS f (value, o)
+                         CROSS JOIN LATERAL (SELECT ARRAY(
+                                 SELECT g.m[1] FROM regexp_matches(f.value ->> 'd',
+                                     '(''(?:[^'']|'''')*''|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|[^''"A-Za-z_]+|.)', 'g')
+                                     WITH ORDINALITY AS g (m, o) ORDER BY g.o) AS toks) AS tk) AS x;
+            END IF;
+            -- constraints and indexes that go or change: dropped first (foreign keys before
+            -- the keys they use), on the table's old name
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
+                      WHERE NOT (v_td -> 'cons') @> jsonb_build_array(f.value)
+                      ORDER BY f.value ->> 't' <> 'f', f.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || CASE WHEN c.f ->> 't' = 'f' THEN 39 ELSE 40 END; ks := ks || r.old_identity;
+                sts := sts || format('ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.f ->> 'n');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'idx') AS f
+                      WHERE NOT (v_td -> 'idx') @> jsonb_build_array(f.value) ORDER BY f.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || 30; ks := ks || r.old_identity;
+                sts := sts || format('DROP INDEX %I.%I;', (parse_ident(r.old_identity))[1], c.f ->> 'n');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                      WHERE (f.value ->> 'n') = ANY (v_dropped) LOOP
+                ph := ph || 45; ks := ks || r.old_identity;
+                sts := sts || format('-- ALTER TABLE %s DROP COLUMN %I;', r.old_identity, c.f ->> 'n');
+                wns := wns || format('column %I of table %s is dropped with its data', c.f ->> 'n', r.old_identity);
+            END LOOP;
+            -- renames, on the table's new name, after the drops and the table's own rename;
+            -- when a new name is the old name of another renamed column (a chain or a swap),
+            -- every rename of the table goes through a temporary name
+            -- a foreign key of another table follows the referenced columns, not their names:
+            -- when a new name is one the table had (a swap, a chain, a dropped column's name),
+            -- one whose text stays the same may end on another column. Not generated: a note
+            -- (apply_migration refuses it) for each table with a foreign key that references
+            -- it and whose text is still found at to_ref.
+            IF EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k
+                        WHERE EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f WHERE f.value ->> 'n' = k)) THEN
+                FOR c IN SELECT s.object_identity AS ident
+                           FROM pggit.schema_at(from_ref) AS s
+                          WHERE s.object_kind = 'table' AND s.object_identity <> r.old_identity
+                            AND strpos(s.definition, format(' REFERENCES %s(', r.old_identity)) > 0
+                            -- a foreign key whose text changes is dropped and made again by its table
+                            AND EXISTS (SELECT FROM regexp_split_to_table(s.definition, E'\n') AS l (line)
+                                         WHERE strpos(l.line, format(' REFERENCES %s(', r.old_identity)) > 0
+                                           -- it references a renamed column, or one named as one is now
+                                           AND string_to_array(split_part(substr(l.line,
+                                                   strpos(l.line, format(' REFERENCES %s(', r.old_identity))
+                                                   + length(format(' REFERENCES %s(', r.old_identity))), ')', 1), ', ')
+                                               && ARRAY(SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                        UNION ALL
+                                                        SELECT quote_ident(e.value) FROM jsonb_each_text(v_ren) AS e)
+                                           AND EXISTS (SELECT FROM pggit.schema_at(to_ref) AS s2
+                                                        WHERE s2.object_kind = 'table'
+                                                          AND strpos(s2.definition, replace(l.line,
+                                                                  format(' REFERENCES %s(', r.old_identity),
+                                                                  format(' REFERENCES %s(', v_tbl))) > 0))
+                          ORDER BY s.object_identity COLLATE "C" LOOP
+                    ph := ph || 156; ks := ks || v_tbl;
+                    sts := sts || format('-- foreign keys of %s referencing %s: not generated', c.ident, v_tbl);
+                    wns := wns || format('columns of table %s take names other columns of it had: foreign keys of %s '
+                                         'that reference them are not checked (re-create them by hand)', v_tbl, c.ident);
+                END LOOP;
+            END IF;
+            IF v_ren <> '{}' THEN
+                v_grew := EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k WHERE k = ANY (v_sources));
+                v_k := 0;
+                FOR c IN SELECT e.key AS new_name, e.value AS old_name FROM jsonb_each_text(v_ren) AS e
+                          ORDER BY e.key COLLATE "C" LOOP
+                    IF v_grew THEN
+                        LOOP
+                            v_k := v_k + 1;
+                            v_tmp := format('pggit_rename_%s', v_k);
+                            EXIT WHEN NOT EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                                   WHERE f.value ->> 'n' = v_tmp)
+                                  AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                   WHERE t.value ->> 'n' = v_tmp);
+                        END LOOP;
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, v_tmp);
+                        wns := wns || NULL::text;
+                        ph := ph || 94; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, v_tmp, c.new_name);
+                        wns := wns || NULL::text;
+                    ELSE
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, c.new_name);
+                        wns := wns || NULL::text;
+                    END IF;
+                END LOOP;
+            END IF;
+            FOR c IN SELECT t.value AS t, f.value AS f
+                       FROM jsonb_array_elements(v_td -> 'cols') WITH ORDINALITY AS t
+                       LEFT JOIN jsonb_array_elements(v_fd -> 'cols') AS f
+                              ON f.value ->> 'n' = CASE WHEN v_ren ? (t.value ->> 'n') THEN v_ren ->> (t.value ->> 'n')
+                                                        WHEN (t.value ->> 'n') = ANY (v_sources) THEN NULL
+                                                        ELSE t.value ->> 'n' END
+                      ORDER BY t.ordinality LOOP
+                v_tc := c.t;
+                v_fc := c.f;
+                v_alter := format('ALTER TABLE %s ', v_tbl);
+                IF v_fc IS NULL THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || (v_alter || concat_ws(' ', 'ADD COLUMN', quote_ident(v_tc ->> 'n'), v_tc ->> 't',
+                        'COLLATE ' || (v_tc ->> 'c'),
+                        'DEFAULT ' || (v_tc ->> 'd'),
+                        'GENERATED ALWAYS AS (' || (v_tc ->> 'g') || ') STORED',
+                        CASE v_tc ->> 'i' WHEN 'a' THEN 'GENERATED ALWAYS AS IDENTITY'
+                                          WHEN 'd' THEN 'GENERATED BY DEFAULT AS IDENTITY' END,
+                        CASE WHEN (v_tc ->> 'nn')::boolean THEN 'NOT NULL' END) || ';');
+                    wns := wns || CASE WHEN r.change <> 'added' AND (v_tc ->> 'nn')::boolean AND v_tc ->> 'd' IS NULL
+                                            AND v_tc ->> 'g' IS NULL AND v_tc ->> 'i' IS NULL
+                                       THEN format('column %I of table %s is NOT NULL without a default: fails if the '
+                                                   'table has rows', v_tc ->> 'n', v_tbl) END;
+                    CONTINUE;
+                END IF;
+                IF (v_tc ->> 'g') IS DISTINCT FROM (v_fc ->> 'g') OR (v_tc ->> 'i') IS DISTINCT FROM (v_fc ->> 'i') THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('-- column %I of table %s: identity or generation change not generated',
+                                         v_tc ->> 'n', v_tbl);
+                    wns := wns || format('column %I of table %s changes identity or generation expression: not '
+                                         'generated yet', v_tc ->> 'n', v_tbl);
+                    CONTINUE;
+                END IF;
+                IF (v_tc ->> 'd') IS DISTINCT FROM (v_fc ->> 'd') AND v_fc ->> 'd' IS NOT NULL THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I DROP DEFAULT;', v_alter, v_tc ->> 'n');
+                    wns := wns || NULL::text;
+                END IF;
+                IF (v_tc ->> 't') <> (v_fc ->> 't') OR (v_tc ->> 'c') IS DISTINCT FROM (v_fc ->> 'c') THEN
+                    v_txt := format('%sALTER COLUMN %I TYPE %s%s USING %I::%s;', v_alter, v_tc ->> 'n', v_tc ->> 't',
+                                    coalesce(' COLLATE ' || (v_tc ->> 'c'), ''), v_tc ->> 'n', v_tc ->> 't');
+                    ph := ph || 140; ks := ks || v_tbl;
+                    IF (v_tc ->> 't') = (v_fc ->> 't')
+                       OR (v_tc ->> 't') = 'text' AND (v_fc ->> 't') ~ '^(character varying|character|text)'
+                       OR (v_tc ->> 't') = 'character varying' AND (v_fc ->> 't') ~ '^character varying'
+                       OR (v_tc ->> 't') = 'numeric' AND (v_fc ->> 't') ~ '^(smallint|integer|bigint|numeric)'
+                       OR (v_tc ->> 't') = 'bigint' AND (v_fc ->> 't') IN ('smallint', 'integer')
+                       OR (v_tc ->> 't') = 'integer' AND (v_fc ->> 't') = 'smallint'
+                       OR (v_tc ->> 't') = 'double precision' AND (v_fc ->> 't') IN ('real', 'smallint', 'integer')
+                       OR ((v_tc ->> 't') ~ '^character varying\(\d+\)$' AND (v_fc ->> 't') ~ '^character varying\(\d+\)$'
+                           AND substring(v_tc ->> 't' FROM '\d+')::integer >= substring(v_fc ->> 't' FROM '\d+')::integer)
+                    THEN
+                        sts := sts || v_txt; wns := wns || NULL::text;
+                    ELSE
+                        sts := sts || ('-- ' || v_txt);
+                        wns := wns || format('column %I of table %s changes type from %s to %s: values may be lost or '
+                                             'the cast may fail', v_tc ->> 'n', v_tbl, v_fc ->> 't', v_tc ->> 't');
+                    END IF;
+                END IF;
+                IF (v_tc ->> 'd') IS DISTINCT FROM (v_fc ->> 'd') AND v_tc ->> 'd' IS NOT NULL THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I SET DEFAULT %s;', v_alter, v_tc ->> 'n', v_tc ->> 'd');
+                    wns := wns || NULL::text;
+                END IF;
+                IF (v_tc ->> 'nn') <> (v_fc ->> 'nn') THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I %s NOT NULL;', v_alter, v_tc ->> 'n',
+                                         CASE WHEN (v_tc ->> 'nn')::boolean THEN 'SET' ELSE 'DROP' END);
+                    wns := wns || NULL::text;
+                END IF;
+            END LOOP;
+            FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'cons') AS t
+                      WHERE NOT (v_fd -> 'cons') @> jsonb_build_array(t.value)
+                      ORDER BY position(t.value ->> 't' IN 'pucxtf'), t.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || CASE WHEN c.t ->> 't' = 'f' THEN 155 ELSE 150 END; ks := ks || v_tbl;
+                sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'idx') AS t
+                      WHERE NOT (v_fd -> 'idx') @> jsonb_build_array(t.value) ORDER BY t.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || 160; ks := ks || v_tbl;
+                sts := sts || format('CREATE %sINDEX %I ON %s USING %s;',
+                                     CASE WHEN (c.t ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END, c.t ->> 'n', v_tbl,
+                                     c.t ->> 'd');
+                wns := wns || NULL::text;
+            END LOOP;
+        END IF;
+    END LOOP;
+
+    -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
+    FOR c IN SELECT * FROM pggit.type_steps(v_diff, from_ref, to_ref) LOOP
+        ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+    END LOOP;
+
+    -- Views: those that change go and come back; so does every unchanged view whose
+    -- text names a changed table or a view that goes (closure over views of views).
+    IF v_changed_tables <> '{}' OR v_drop_views <> '{}' THEN
+        SELECT coalesce(jsonb_agg(jsonb_build_array(s.object_identity, s.object_kind, s.definition)), '[]')
+          INTO v_views
+          FROM pggit.schema_at(to_ref) AS s
+         WHERE s.object_kind IN ('view', 'materialized view')
+           AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                            WHERE d.value ->> 'object_identity' = s.object_identity
+                              AND d.value ->> 'object_kind' = s.object_kind);
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.value ->> 0 AS ident, v.value ->> 1 AS kind, v.value ->> 2 AS def
+                       FROM jsonb_array_elements(v_views) AS v
+                      WHERE NOT v_drop_views ? (v.value ->> 0)
+                        AND (EXISTS (SELECT FROM unnest(v_changed_tables) AS t
+                                      WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0)
+                             OR EXISTS (SELECT FROM jsonb_object_keys(v_drop_views) AS t
+                                         WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0))
+            LOOP
+                v_obj := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END;
+                v_drop_views := v_drop_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_create_views := v_create_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_grew := true;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+    END IF;
+    -- dependency levels by the names in a view's text: level = 1 + the greatest level of
+    -- the other views of the same side it names
+    FOR i IN 1 .. 2 LOOP
+        v_level := '{}';
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.key AS ident,
+                            1 + coalesce((SELECT max((v_level ->> o.key)::integer)
+                                            FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS o
+                                           WHERE o.key <> v.key
+                                             AND strpos(substr(v.value ->> 'd', strpos(v.value ->> 'd', E'\nAS ')),
+                                                        o.key) > 0), 0) AS lvl
+                       FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+                IF (v_level ->> c.ident) IS NULL OR ((v_level ->> c.ident)::integer < c.lvl AND c.lvl < 1000) THEN
+                    v_level := v_level || jsonb_build_object(c.ident, c.lvl);
+                    v_grew := true;
+                END IF;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+        FOR c IN SELECT v.key AS ident, v.value ->> 'k' AS kind, v.value ->> 'd' AS def,
+                        (v_level ->> v.key)::integer AS lvl
+                   FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+            IF i = 1 THEN
+                ph := ph || 20; ks := ks || (lpad((1000 - c.lvl)::text, 4, '0') || c.ident);
+                sts := sts || format('DROP %s %s;', c.kind, c.ident); wns := wns || NULL::text;
+            ELSE
+                v_txt := substr(c.def, strpos(c.def, E'\nAS ') + 4);
+                v_txt := regexp_replace(v_txt, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
+                ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident);
+                sts := sts || format('CREATE %s %s AS %s', c.kind, c.ident, rtrim(v_txt, E' \n;') || ';');
+                wns := wns || NULL::text;
+                IF c.def ~ E'\nCOMMENT ''(?:[^'']|'''')*''$' THEN
+                    ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident || ' comment');
+                    sts := sts || format('COMMENT ON %s %s IS %s;', c.kind, c.ident,
+                                         substring(c.def FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+        END LOOP;
+    END LOOP;
+
+    RETURN QUERY
+        SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer, u.s, u.w
+          FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)
+         ORDER BY 1;
+END
+$function$;
+
+-- as of level 4: function pggit.is_tracked_schema(nspname name)
+CREATE OR REPLACE FUNCTION pggit.is_tracked_schema(nspname name)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+SELECT NOT (nspname::text LIKE 'pg\_%' OR nspname::text = 'information_schema'
+            OR nspname::text = 'pggit' OR nspname::text LIKE 'pggit\_%')
+$function$;
+COMMENT ON FUNCTION pggit.is_tracked_schema(nspname name) IS 'False for schemas pggit does not track (pg_*, information_schema, pggit, pggit_*), true otherwise.';
+
+-- as of level 4: function pggit.merge_migration(from_commit text, to_commit text)
+CREATE OR REPLACE FUNCTION pggit.merge_migration(from_commit text, to_commit text)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+BEGIN
+    -- plpgsql, not sql: the body is not resolved when the file is loaded (before migration/).
+    RETURN (SELECT coalesce(pg_catalog.string_agg(
+                       CASE WHEN g.warning IS NOT NULL THEN '-- WARNING: ' || g.warning || E'\n' ELSE '' END
+                       || g.statement, E'\n' ORDER BY g.step), '')
+              FROM pggit.generate_migration(merge_migration.from_commit, merge_migration.to_commit) AS g);
+END
+$function$;
+
+-- as of level 4: function pggit.on_data_ddl_command_end()
+CREATE OR REPLACE FUNCTION pggit.on_data_ddl_command_end()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_relid oid;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_tables) THEN
+        RETURN;
+    END IF;
+    FOR v_relid IN SELECT DISTINCT c.objid
+                     FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+                     JOIN pggit.data_tables AS t ON t.relid = c.objid
+                    WHERE c.classid = 'pg_catalog.pg_class'::regclass
+                    ORDER BY 1 LOOP
+        PERFORM pggit.data_table_sync(v_relid);
+    END LOOP;
+END
+$function$;
+COMMENT ON FUNCTION pggit.on_data_ddl_command_end() IS 'Event trigger pggit_data_branch_ddl: carries ADD COLUMN to data branches, refuses changes they cannot carry.';
+
+-- as of level 4: function pggit.on_ddl_command_end()
+CREATE OR REPLACE FUNCTION pggit.on_ddl_command_end()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+DECLARE
+    r record;
+    t record;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_parts text := current_setting('pggit.dropped_parts', true);
+    -- the statement's tracked owners, in order of first mention
+    v_classids oid[] := '{}';
+    v_objids oid[] := '{}';
+    v_tags text[] := '{}';
+    v_created boolean[] := '{}';
+    v_self boolean[] := '{}';
+    v_subs text[] := '{}';
+    v_pos integer;
+    v_is_self boolean;
+    v_done text[] := '{}';
+    v_related text[] := '{}';
+    v_state text;
+    v_message text;
+BEGIN
+    BEGIN
+        IF v_parts <> '' THEN
+            PERFORM set_config('pggit.dropped_parts', '', true);
+        END IF;
+
+        IF pggit.tracking_paused() THEN
+            INSERT INTO pggit.history (object_identity, command_tag, change, statement, role, branch)
+            SELECT x.identity, TG_TAG, 'untracked', current_query(),
+                   CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+                   pggit.current_branch()
+              FROM (SELECT coalesce((SELECT c.object_identity
+                                       FROM pg_event_trigger_ddl_commands() AS c
+                                      WHERE NOT c.in_extension AND c.objid IS NOT NULL
+                                        AND pggit.is_tracked_schema(coalesce(c.schema_name, c.object_identity))
+                                      LIMIT 1),
+                                    nullif(current_setting('pggit.untracked_identity', true), '')) AS identity) AS x
+             WHERE x.identity IS NOT NULL;
+            IF current_setting('pggit.untracked_identity', true) <> '' THEN
+                PERFORM set_config('pggit.untracked_identity', '', true);
+            END IF;
+            RETURN;
+        END IF;
+
+        -- The statement's commands and the parts sql_drop handed over, mapped to their
+        -- tracked owners; each owner once, with the tag of its own command row if any.
+        FOR r IN
+            SELECT c.classid, c.objid, c.objsubid, c.command_tag, c.object_identity, c.object_type
+              FROM pg_event_trigger_ddl_commands() AS c
+             WHERE c.objid IS NOT NULL AND NOT c.in_extension AND c.command_tag <> 'REFRESH MATERIALIZED VIEW'
+               AND (c.schema_name IS NULL OR pggit.is_tracked_schema(c.schema_name))
+            UNION ALL
+            SELECT (e ->> 'c')::oid, (e ->> 'o')::oid, -1, TG_TAG, e ->> 's', NULL
+              FROM json_array_elements(CASE WHEN v_parts <> '' THEN v_parts::json END) AS e
+        LOOP
+            IF r.objsubid = -1 THEN
+                v_owner_classid := r.classid;
+                v_owner_objid := r.objid;
+                v_is_self := false;
+            ELSE
+                SELECT x.owner_classid, x.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS x;
+                CONTINUE WHEN v_owner_objid IS NULL;
+                -- a composite type's command may name its pg_class row: the type itself
+                v_is_self := r.objsubid = 0 AND ((r.classid = v_owner_classid AND r.objid = v_owner_objid)
+                                                 OR r.object_type = 'composite type');
+            END IF;
+            v_pos := array_position(v_objids, v_owner_objid);
+            WHILE v_pos IS NOT NULL AND v_classids[v_pos] <> v_owner_classid LOOP
+                v_pos := array_position(v_objids, v_owner_objid, v_pos + 1);
+            END LOOP;
+            IF v_pos IS NULL THEN
+                v_classids := v_classids || v_owner_classid;
+                v_objids := v_objids || v_owner_objid;
+                v_tags := v_tags || r.command_tag;
+                v_created := v_created || (v_is_self AND (r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO'));
+                v_self := v_self || v_is_self;
+                v_subs := v_subs || CASE WHEN v_is_self THEN NULL ELSE r.object_identity END;
+            ELSIF v_is_self THEN
+                IF NOT v_self[v_pos] THEN
+                    v_tags[v_pos] := r.command_tag;
+                    v_self[v_pos] := true;
+                    v_subs[v_pos] := NULL;
+                END IF;
+                v_created[v_pos] := v_created[v_pos]
+                                    OR r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO';
+            ELSIF NOT v_self[v_pos] AND r.object_identity IS NOT NULL
+                  AND NOT coalesce(r.object_identity = ANY (string_to_array(v_subs[v_pos], ', ')), false) THEN
+                v_subs[v_pos] := concat_ws(', ', v_subs[v_pos], r.object_identity);
+            END IF;
+        END LOOP;
+
+        FOR i IN 1 .. coalesce(array_length(v_objids, 1), 0) LOOP
+            v_done := v_done || (v_classids[i] || '/' || v_objids[i]);
+            SELECT x.change, x.renamed, x.old_schema_name INTO t
+              FROM pggit.track_object(v_classids[i], v_objids[i], v_tags[i], v_subs[i],
+                                      CASE WHEN v_created[i] THEN 'create' ELSE 'direct' END) AS x;
+            -- what PostgreSQL does not report: partitions and children of an altered
+            -- table, objects of a renamed schema, objects referring to a renamed object
+            -- (after all of the statement's own objects: those are tracked as such)
+            IF t.renamed
+               OR (v_classids[i] = 'pg_class'::regclass AND NOT v_created[i]
+                   AND EXISTS (SELECT FROM pg_class AS c
+                                WHERE c.oid = v_objids[i] AND (c.relkind = 'p' OR c.relhassubclass))) THEN
+                v_related := v_related || ARRAY[v_classids[i]::text, v_objids[i]::text, v_tags[i],
+                                                coalesce(t.renamed, false)::text, t.old_schema_name];
+            END IF;
+        END LOOP;
+        FOR i IN 0 .. coalesce(array_length(v_related, 1), 0) / 5 - 1 LOOP
+            v_done := pggit.track_related(v_related[5 * i + 1]::oid, v_related[5 * i + 2]::oid, v_related[5 * i + 3],
+                                          v_related[5 * i + 4]::boolean, v_related[5 * i + 5], v_done);
+        END LOOP;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track % (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+        BEGIN
+            INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
+            VALUES (TG_TAG, 'untracked', current_query(),
+                    CASE current_setting('role') WHEN 'none' THEN session_user::text
+                                                 ELSE current_setting('role') END,
+                    coalesce(nullif(current_setting('pggit.branch', true), ''), 'main'),
+                    format('tracking failed (SQLSTATE %s): %s', v_state, v_message));
+        EXCEPTION WHEN OTHERS THEN
+            NULL;
+        END;
+    END;
+END
+$function$;
+
+-- as of level 4: function pggit.on_sql_drop()
+CREATE OR REPLACE FUNCTION pggit.on_sql_drop()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+DECLARE
+    r record;
+    v_now timestamptz := clock_timestamp();
+    v_oids oid[];
+    v_keys text[];
+    v_index_oids oid[];
+    v_parts jsonb := '[]'::jsonb;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_relid oid;
+    v_state text;
+    v_message text;
+BEGIN
+    BEGIN
+        IF pggit.tracking_paused() THEN
+            PERFORM set_config('pggit.untracked_identity', coalesce((
+                SELECT d.object_identity
+                  FROM pg_event_trigger_dropped_objects() AS d
+                 WHERE d.original AND NOT d.is_temporary
+                   AND pggit.is_tracked_schema(coalesce(d.schema_name, d.object_name))
+                 LIMIT 1), ''), true);
+            RETURN;
+        END IF;
+
+        SELECT array_agg(d.objid), array_agg(d.classid || '/' || d.objid),
+               array_agg(d.objid) FILTER (WHERE d.object_type = 'index')
+          INTO v_oids, v_keys, v_index_oids
+          FROM pg_event_trigger_dropped_objects() AS d
+         WHERE d.objsubid = 0 AND NOT d.is_temporary;
+
+        -- Whole tracked objects: marked dropped, one 'drop' row each.
+        WITH gone AS (
+            UPDATE pggit.objects AS o
+               SET dropped_at = v_now, objid = NULL, updated_at = v_now
+             WHERE o.dropped_at IS NULL AND o.objid = ANY (v_oids)
+               AND (o.classid || '/' || o.objid) = ANY (v_keys)
+            RETURNING o.id, o.kind, o.identity, o.major, o.minor, o.patch, o.hash
+        )
+        INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, command_tag, change,
+                                   statement, old_version, new_version, old_hash, new_hash, role, branch)
+        SELECT g.id, g.kind, g.identity, g.identity, TG_TAG, 'drop', current_query(),
+               g.major || '.' || g.minor || '.' || g.patch, NULL, g.hash, NULL,
+               CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+               pggit.current_branch()
+          FROM gone AS g
+         ORDER BY g.id;
+
+        -- Parts of surviving objects: find their owners for ddl_command_end.
+        FOR r IN
+            SELECT d.classid, d.objid, d.objsubid, d.object_type, d.schema_name, d.object_name,
+                   d.object_identity, d.address_names
+              FROM pg_event_trigger_dropped_objects() AS d
+             WHERE NOT d.is_temporary
+               -- internal triggers (of foreign keys) go with their constraint
+               AND NOT (d.classid = 'pg_trigger'::regclass AND NOT d.original AND NOT d.normal)
+               AND (d.objsubid <> 0
+                    OR d.object_type = 'index'
+                    OR d.classid IN ('pg_constraint'::regclass, 'pg_attrdef'::regclass, 'pg_trigger'::regclass,
+                                     'pg_rewrite'::regclass, 'pg_policy'::regclass))
+        LOOP
+            v_owner_classid := NULL;
+            v_owner_objid := NULL;
+            IF r.classid = 'pg_class'::regclass AND r.objsubid <> 0 THEN
+                SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS w;
+            ELSIF r.object_type = 'index' THEN
+                -- objid NULL when the owner was dropped too (by this statement)
+                SELECT o.classid, o.objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.object_indexes AS m
+                  JOIN pggit.objects AS o ON o.id = m.object_id
+                 WHERE m.index_oid = r.objid;
+                IF NOT FOUND AND pggit.is_tracked_schema(r.schema_name) THEN
+                    SELECT o.classid, o.objid INTO v_owner_classid, v_owner_objid
+                      FROM pggit.objects AS o
+                     WHERE o.schema_name = r.schema_name AND o.dropped_at IS NULL
+                       AND o.kind IN ('table', 'materialized view')
+                       AND (o.structure -> 'i' -> r.object_name) IS NOT NULL
+                     LIMIT 1;
+                END IF;
+            ELSIF r.object_type = 'domain constraint' THEN
+                v_owner_classid := 'pg_type'::regclass;
+                v_owner_objid := to_regtype(r.address_names[1]);
+            ELSIF array_length(r.address_names, 1) >= 2 THEN
+                SELECT c.oid INTO v_relid
+                  FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                 WHERE n.nspname = r.address_names[1] AND c.relname = r.address_names[2];
+                IF FOUND THEN
+                    SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
+                      FROM pggit.tracked_owner('pg_class'::regclass, v_relid) AS w;
+                END IF;
+            END IF;
+            -- a dropped trigger the owner's registered definition does not show was one of
+            -- pggit's own (descriptions leave those out): nothing changed for the user
+            IF v_owner_objid IS NOT NULL AND r.classid = 'pg_trigger'::regclass
+               AND EXISTS (SELECT FROM pggit.objects AS o
+                            WHERE o.objid = v_owner_objid AND o.classid = v_owner_classid AND o.dropped_at IS NULL
+                              AND strpos(o.definition, E'\nTRIGGER CREATE TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0
+                              AND strpos(o.definition, E'\nTRIGGER CREATE CONSTRAINT TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0) THEN
+                v_owner_objid := NULL;
+            END IF;
+            IF v_owner_objid IS NOT NULL THEN
+                v_parts := v_parts || jsonb_build_object('c', v_owner_classid, 'o', v_owner_objid,
+                                                         's', r.object_identity);
+            END IF;
+        END LOOP;
+
+        IF v_index_oids IS NOT NULL THEN
+            DELETE FROM pggit.object_indexes AS m WHERE m.index_oid = ANY (v_index_oids);
+        END IF;
+
+        IF v_parts <> '[]'::jsonb THEN
+            PERFORM set_config('pggit.dropped_parts',
+                               (coalesce(nullif(current_setting('pggit.dropped_parts', true), ''), '[]')::jsonb
+                                || v_parts)::text,
+                               true);
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track the objects % dropped (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+    END;
+END
+$function$;
+
+-- as of level 4: function pggit.pause_tracking(reason text)
+CREATE OR REPLACE FUNCTION pggit.pause_tracking(reason text DEFAULT NULL::text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+BEGIN
+    PERFORM set_config('pggit.tracking', 'off', false);
+    INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
+    VALUES ('PGGIT PAUSE', 'pause', current_query(),
+            CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+            pggit.current_branch(), reason);
+END
+$function$;
+
+-- as of level 4: function pggit.record_object_details()
+CREATE OR REPLACE FUNCTION pggit.record_object_details()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_details jsonb;
+    v_changes jsonb;
+    v_history bigint;
+BEGIN
+    IF NEW.kind <> 'table' OR NEW.objid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    v_details := pggit.table_details(NEW.objid);
+    IF v_details IS NOT NULL THEN
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (NEW.identity, NEW.hash, v_details)
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details IS DISTINCT FROM EXCLUDED.details;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.kind = 'table'
+       AND (OLD.structure -> 'c')::text IS DISTINCT FROM (NEW.structure -> 'c')::text THEN
+        SELECT jsonb_agg(jsonb_build_array(coalesce(oc.n, nc.n), oc.name, nc.name))
+          INTO v_changes
+          FROM (SELECT (e ->> 0)::smallint AS n, e ->> 1 AS name
+                  FROM json_array_elements(OLD.structure -> 'c') AS e) AS oc
+          FULL JOIN (SELECT (e ->> 0)::smallint AS n, e ->> 1 AS name
+                       FROM json_array_elements(NEW.structure -> 'c') AS e) AS nc ON nc.n = oc.n
+         WHERE oc.name IS DISTINCT FROM nc.name;
+        IF v_changes IS NOT NULL THEN
+            SELECT h.id INTO v_history
+              FROM pggit.objects AS o
+              JOIN pggit.history AS h ON h.object_id = o.id AND h.xmin = o.xmin AND h.cmin = o.cmin
+             WHERE o.id = NEW.id
+               -- (true of the row just written: lets the pending rows' index serve too)
+               AND h.commit_hash IS NULL AND h.branch = pggit.current_branch()
+             ORDER BY h.id DESC
+             LIMIT 1;
+            IF v_history IS NOT NULL THEN
+                INSERT INTO pggit.column_changes (history_id, attnum, old_name, new_name)
+                SELECT v_history, (c.v ->> 0)::smallint, c.v ->> 1, c.v ->> 2
+                  FROM jsonb_array_elements(v_changes) AS c (v)
+                    ON CONFLICT (history_id, attnum) DO NOTHING;
+            END IF;
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+-- as of level 4: function pggit.record_type_details()
+CREATE OR REPLACE FUNCTION pggit.record_type_details()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_details jsonb;
+BEGIN
+    IF NEW.kind <> 'domain' OR NEW.objid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    v_details := pggit.type_details(NEW.objid);
+    IF v_details IS NOT NULL THEN
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (NEW.identity, NEW.hash, v_details)
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details IS DISTINCT FROM EXCLUDED.details;
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+-- as of level 4: function pggit.resolve_conflict(conflict_id bigint, resolution text)
+CREATE OR REPLACE FUNCTION pggit.resolve_conflict(conflict_id bigint, resolution text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_merge bigint;
+    v_status text;
+    v_ours text;
+    v_theirs text;
+    v_kind text;
+    v_blob text;
+    v_identity text;
+    v_ours_identity text;
+    v_theirs_identity text;
+    v_object_identity text;
+BEGIN
+    IF resolve_conflict.conflict_id IS NULL OR resolve_conflict.resolution IS NULL THEN
+        RAISE EXCEPTION 'resolve_conflict: conflict_id and resolution must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT mc.merge_id, mc.ours_blob, mc.theirs_blob, mc.ours_identity, mc.theirs_identity, mc.object_identity
+      INTO v_merge, v_ours, v_theirs, v_ours_identity, v_theirs_identity, v_object_identity
+      FROM pggit.merge_conflicts AS mc
+     WHERE mc.id = resolve_conflict.conflict_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'merge conflict % does not exist', resolve_conflict.conflict_id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT m.status INTO v_status FROM pggit.merges AS m WHERE m.id = v_merge FOR UPDATE;
+    IF v_status <> 'conflicts' THEN
+        RAISE EXCEPTION 'merge % is already %: its conflicts cannot change', v_merge, v_status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF resolve_conflict.resolution = 'ours' THEN
+        v_kind := 'ours';
+        v_blob := v_ours;
+        v_identity := v_ours_identity;
+    ELSIF resolve_conflict.resolution = 'theirs' THEN
+        v_kind := 'theirs';
+        v_blob := v_theirs;
+        v_identity := v_theirs_identity;
+    ELSE
+        IF pg_catalog.btrim(resolve_conflict.resolution, E' \t\r\n') = '' THEN
+            RAISE EXCEPTION 'a custom resolution must be a definition, not blank: use ''ours'', ''theirs'' or the definition'
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        v_kind := 'custom';
+        v_identity := coalesce(v_ours_identity, v_theirs_identity, v_object_identity);
+        v_blob := pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(resolve_conflict.resolution, 'UTF8')), 'hex');
+        INSERT INTO pggit.blobs (hash, definition) VALUES (v_blob, resolve_conflict.resolution)
+        ON CONFLICT (hash) DO NOTHING;
+    END IF;
+    UPDATE pggit.merge_conflicts AS mc
+       SET resolution = v_kind, resolved_identity = v_identity, resolved_blob = v_blob,
+           resolved_at = pg_catalog.clock_timestamp(), resolved_by = SESSION_USER
+     WHERE mc.id = resolve_conflict.conflict_id;
+    RETURN v_kind;
+END
+$function$;
+
+-- as of level 4: function pggit.resume_tracking()
+CREATE OR REPLACE FUNCTION pggit.resume_tracking()
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+BEGIN
+    PERFORM set_config('pggit.tracking', 'on', false);
+    INSERT INTO pggit.history (command_tag, change, statement, role, branch)
+    VALUES ('PGGIT RESUME', 'resume', current_query(),
+            CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+            pggit.current_branch());
+    RETURN pggit.reconcile('PGGIT RESUME');
+END
+$function$;
+
+-- as of level 4: function pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text)
+CREATE OR REPLACE FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subobject text DEFAULT NULL::text, mode text DEFAULT 'direct'::text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text)
+ RETURNS record
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    reg pggit.objects;
+    d record;
+    cls record;
+    v_hash text;
+    v_major integer;
+    v_minor integer;
+    v_patch integer;
+    v_now timestamptz := clock_timestamp();
+    v_role text := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
+BEGIN
+    IF mode IS NULL OR mode NOT IN ('direct', 'create', 'propagated', 'dependent', 'reconcile') THEN
+        RAISE EXCEPTION 'invalid tracking mode "%": expected direct, create, propagated, dependent or reconcile',
+                mode
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    renamed := false;
+
+    SELECT o.* INTO reg
+      FROM pggit.objects AS o
+     WHERE o.objid = track_object.objid AND o.classid = track_object.classid AND o.dropped_at IS NULL
+       FOR UPDATE;
+
+    SELECT x.* INTO d FROM pggit.describe_object(track_object.classid, track_object.objid) AS x;
+
+    IF d.kind IS NULL THEN
+        IF reg.id IS NOT NULL THEN
+            WITH gone AS (
+                UPDATE pggit.objects AS o
+                   SET dropped_at = v_now, objid = NULL, updated_at = v_now
+                 WHERE o.id = reg.id
+            )
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, reg.kind, reg.identity, reg.identity, subobject, track_object.command_tag, 'drop',
+                    current_query(), reg.major || '.' || reg.minor || '.' || reg.patch, NULL, reg.hash, NULL,
+                    v_role, pggit.current_branch());
+            change := 'drop';
+            object_id := reg.id;
+            old_schema_name := reg.schema_name;
+        END IF;
+        RETURN;
+    END IF;
+
+    v_hash := encode(sha256(convert_to(d.definition, 'UTF8')), 'hex');
+
+    IF reg.id IS NULL THEN
+        change := CASE WHEN mode = 'create' THEN 'create' ELSE 'register' END;
+        WITH blob AS (
+            INSERT INTO pggit.blobs (hash, definition) VALUES (v_hash, d.definition) ON CONFLICT (hash) DO NOTHING
+        ), obj AS (
+            INSERT INTO pggit.objects AS o (kind, schema_name, object_name, identity, classid, objid, structure,
+                                            definition, hash, partition_parent, created_at, updated_at)
+            VALUES (d.kind, d.schema_name, d.object_name, d.identity, track_object.classid, track_object.objid,
+                    d.structure, d.definition, v_hash, d.partition_parent, v_now, v_now)
+            RETURNING o.id
+        )
+        INSERT INTO pggit.history AS h (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                        command_tag, change, statement, old_version, new_version, old_hash,
+                                        new_hash, role, branch)
+        SELECT obj.id, d.kind, d.identity, NULL, subobject, track_object.command_tag, change,
+               current_query(), NULL, '1.0.0', NULL, v_hash, v_role, pggit.current_branch()
+          FROM obj
+        RETURNING h.object_id INTO object_id;
+        IF (d.structure -> 'i')::text <> '{}' THEN
+            INSERT INTO pggit.object_indexes AS m (index_oid, object_id)
+            SELECT x.indexrelid, track_object.object_id FROM pg_index AS x WHERE x.indrelid = track_object.objid
+            ON CONFLICT (index_oid) DO UPDATE SET object_id = excluded.object_id;
+        END IF;
+        RETURN;
+    END IF;
+
+    object_id := reg.id;
+    old_schema_name := reg.schema_name;
+    IF reg.identity IS DISTINCT FROM d.identity THEN
+        change := 'major';
+        renamed := true;
+    ELSIF reg.hash = v_hash THEN
+        change := 'none';
+    ELSIF mode = 'dependent' THEN
+        change := 'patch';
+    ELSE
+        SELECT c.change, c.renamed INTO cls FROM pggit.classify_change(reg.structure, d.structure) AS c;
+        change := coalesce(cls.change, 'patch');
+        renamed := cls.renamed;
+    END IF;
+
+    IF change = 'none' AND mode NOT IN ('direct', 'create') THEN
+        -- Nothing to record. Keep the stored structure in step (e.g. an index renamed).
+        IF reg.structure::text IS DISTINCT FROM d.structure::text THEN
+            UPDATE pggit.objects AS o SET structure = d.structure WHERE o.id = reg.id;
+        END IF;
+        change := NULL;
+    ELSE
+        v_major := reg.major;
+        v_minor := reg.minor;
+        v_patch := reg.patch;
+        IF change = 'major' THEN
+            v_major := v_major + 1;
+            v_minor := 0;
+            v_patch := 0;
+        ELSIF change = 'minor' THEN
+            v_minor := v_minor + 1;
+            v_patch := 0;
+        ELSIF change = 'patch' THEN
+            v_patch := v_patch + 1;
+        END IF;
+        IF change = 'none' AND reg.structure::text IS NOT DISTINCT FROM d.structure::text THEN
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, d.kind, d.identity, reg.identity, subobject, track_object.command_tag, change,
+                    current_query(), reg.major || '.' || reg.minor || '.' || reg.patch,
+                    v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, v_role, pggit.current_branch());
+        ELSE
+            WITH blob AS (
+                INSERT INTO pggit.blobs (hash, definition)
+                SELECT v_hash, d.definition WHERE v_hash <> reg.hash
+                ON CONFLICT (hash) DO NOTHING
+            ), obj AS (
+                UPDATE pggit.objects AS o
+                   SET kind = d.kind, schema_name = d.schema_name, object_name = d.object_name,
+                       identity = d.identity, major = v_major, minor = v_minor, patch = v_patch,
+                       structure = d.structure, definition = d.definition, hash = v_hash,
+                       partition_parent = d.partition_parent,
+                       updated_at = CASE WHEN change = 'none' THEN o.updated_at ELSE v_now END
+                 WHERE o.id = reg.id
+            )
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, d.kind, d.identity, reg.identity, subobject, track_object.command_tag, change,
+                    current_query(), reg.major || '.' || reg.minor || '.' || reg.patch,
+                    v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, v_role, pggit.current_branch());
+        END IF;
+    END IF;
+
+    IF (reg.structure -> 'i')::text IS DISTINCT FROM (d.structure -> 'i')::text
+       AND (d.structure -> 'i')::text <> '{}' THEN
+        INSERT INTO pggit.object_indexes AS m (index_oid, object_id)
+        SELECT x.indexrelid, reg.id FROM pg_index AS x WHERE x.indrelid = track_object.objid
+        ON CONFLICT (index_oid) DO UPDATE SET object_id = excluded.object_id
+            WHERE m.object_id IS DISTINCT FROM excluded.object_id;
+    END IF;
+END
+$function$;
+
+-- as of level 4: function pggit.tracked_owner(classid oid, objid oid, OUT owner_classid oid, OUT owner_objid oid)
+CREATE OR REPLACE FUNCTION pggit.tracked_owner(classid oid, objid oid, OUT owner_classid oid, OUT owner_objid oid)
+ RETURNS record
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    relid oid;
+    kind "char";
+    reltyp oid;
+BEGIN
+    IF classid = 'pg_class'::regclass THEN
+        relid := objid;
+    ELSIF classid = 'pg_type'::regclass THEN
+        IF EXISTS (SELECT FROM pg_type AS t
+                    WHERE t.oid = objid
+                      AND (t.typtype IN ('e', 'r', 'd')
+                           OR (t.typtype = 'c' AND EXISTS (SELECT FROM pg_class AS c
+                                                            WHERE c.oid = t.typrelid AND c.relkind = 'c')))) THEN
+            owner_classid := classid;
+            owner_objid := objid;
+        END IF;
+        RETURN;
+    ELSIF classid = 'pg_proc'::regclass THEN
+        IF EXISTS (SELECT FROM pg_proc AS p WHERE p.oid = objid AND p.prokind IN ('f', 'p', 'w'))
+           AND NOT EXISTS (SELECT FROM pg_depend AS d
+                            WHERE d.classid = 'pg_proc'::regclass AND d.objid = tracked_owner.objid
+                              AND d.deptype = 'i') THEN
+            owner_classid := classid;
+            owner_objid := objid;
+        END IF;
+        RETURN;
+    ELSIF classid = 'pg_namespace'::regclass THEN
+        IF EXISTS (SELECT FROM pg_namespace AS n WHERE n.oid = objid) THEN
+            owner_classid := classid;
+            owner_objid := objid;
+        END IF;
+        RETURN;
+    ELSIF classid = 'pg_constraint'::regclass THEN
+        SELECT nullif(c.conrelid, 0), nullif(c.contypid, 0) INTO relid, reltyp
+          FROM pg_constraint AS c WHERE c.oid = objid;
+        IF reltyp IS NOT NULL THEN
+            owner_classid := 'pg_type'::regclass;
+            owner_objid := reltyp;
+            RETURN;
+        END IF;
+    ELSIF classid = 'pg_attrdef'::regclass THEN
+        SELECT d.adrelid INTO relid FROM pg_attrdef AS d WHERE d.oid = objid;
+    ELSIF classid = 'pg_trigger'::regclass THEN
+        -- pggit's own triggers (functions in pggit's schemas) belong to no tracked object
+        SELECT t.tgrelid INTO relid
+          FROM pg_trigger AS t
+          JOIN pg_proc AS tp ON tp.oid = t.tgfoid
+          JOIN pg_namespace AS tn ON tn.oid = tp.pronamespace
+         WHERE t.oid = objid AND tn.nspname <> 'pggit' AND NOT starts_with(tn.nspname, 'pggit_');
+    ELSIF classid = 'pg_rewrite'::regclass THEN
+        SELECT r.ev_class INTO relid FROM pg_rewrite AS r WHERE r.oid = objid;
+    ELSIF classid = 'pg_policy'::regclass THEN
+        SELECT p.polrelid INTO relid FROM pg_policy AS p WHERE p.oid = objid;
+    ELSE
+        RETURN;
+    END IF;
+
+    SELECT c.relkind, c.reltype INTO kind, reltyp FROM pg_class AS c WHERE c.oid = relid;
+    IF kind IN ('i', 'I') THEN
+        SELECT x.indrelid INTO relid FROM pg_index AS x WHERE x.indexrelid = relid;
+        SELECT c.relkind INTO kind FROM pg_class AS c WHERE c.oid = relid;
+    ELSIF kind = 'S' THEN
+        -- An identity column's sequence belongs to its table.
+        SELECT d.refobjid INTO reltyp
+          FROM pg_depend AS d
+         WHERE d.classid = 'pg_class'::regclass AND d.objid = relid
+           AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i';
+        IF FOUND THEN
+            relid := reltyp;
+            kind := 'r';
+        END IF;
+    END IF;
+    IF kind IN ('r', 'p', 'f', 'v', 'm', 'S') THEN
+        owner_classid := 'pg_class'::regclass;
+        owner_objid := relid;
+    ELSIF kind = 'c' THEN
+        owner_classid := 'pg_type'::regclass;
+        owner_objid := reltyp;
+    END IF;
+END
+$function$;
+
+-- as of level 4: function pggit.tracking_paused()
+CREATE OR REPLACE FUNCTION pggit.tracking_paused()
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+SELECT coalesce(pg_catalog.lower(pg_catalog.btrim(pg_catalog.current_setting('pggit.tracking', true)))
+                IN ('off', 'false', 'no', '0', 'f', 'n'), false)
+$function$;
+
+-- as of level 4: function pggit.tree_bucket(identity text)
+CREATE OR REPLACE FUNCTION pggit.tree_bucket(identity text)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+SELECT pg_catalog.get_byte(pg_catalog.sha256(pg_catalog.convert_to(identity, 'UTF8')), 0) + 1
+$function$;
+
+-- as of level 4: function pggit.tree_entry_line(kind text, identity text, blob_hash text)
+CREATE OR REPLACE FUNCTION pggit.tree_entry_line(kind text, identity text, blob_hash text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+SELECT pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(kind, E'\\', E'\\\\'), E'\t', E'\\t'), E'\n', E'\\n')
+    || E'\t'
+    || pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(identity, E'\\', E'\\\\'), E'\t', E'\\t'), E'\n', E'\\n')
+    || E'\t'
+    || blob_hash
+    || E'\n'
+$function$;
+
+COMMENT ON SCHEMA pggit IS 'pggit-sql level 4';
