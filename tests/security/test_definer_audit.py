@@ -79,6 +79,9 @@ UNPINNED_CALLS: dict[str, list[str]] = {
     "pggit.merge_data_branch(text,text,text,text)": [
         "SELECT * FROM pggit.merge_data_branch('{t}', '{b}', 'main', 'theirs')"],
     "pggit.drop_data_branch(text,text)": ["SELECT pggit.drop_data_branch('{t}', '{b}')"],
+    # SQL-standard bodies (RETURN ...): names are bound when the function is created
+    "pggit.comment_lines(text)": [r"SELECT pggit.comment_lines(E'a\nb\r\nc')"],
+    "pggit.uncomment_lines(text)": [r"SELECT pggit.uncomment_lines(E'-- a\n-- b')"],
 }
 
 # DDL and API the superuser runs with the hostile search_path (the event triggers fire).
