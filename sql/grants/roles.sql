@@ -22,6 +22,8 @@
 --                 generate_trinity_id, create/merge/drop_data_branch (these also require
 --                 owning the table); level 4: tag, merge, resolve_conflict,
 --                 merge_continue, merge_abort, apply_migration, revert, settle_checkout;
+--                 level 5: merge_run, merge_continue_run (the bookkeeping halves of merge
+--                 and merge_continue);
 --                 level 5: data_act_as_owner, data_branch_merge_begin/record and
 --                 data_table_sync (so ALTER TABLE of a table that has data branches needs
 --                 pggit_writer too, like creating them).
@@ -84,7 +86,7 @@ BEGIN
                              'drop_data_branch', 'data_branch_drop', 'generate_trinity_id',
                              'pause_tracking', 'resume_tracking',
                              -- level 4
-                             'merge', 'resolve_conflict', 'merge_continue', 'merge_abort',
+                             'merge', 'merge_run', 'resolve_conflict', 'merge_continue', 'merge_continue_run', 'merge_abort',
                              'apply_migration', 'revert', 'settle_checkout',
                              -- level 5: helpers merge_data_branch and ALTER TABLE of a
                              -- branched table call with the caller's rights

@@ -119,6 +119,12 @@ DROP FUNCTION pggit.data_equal(relid oid, columns name[], a text, b text);
 -- new in level 5: function pggit.data_table_added_columns(relid oid)
 DROP FUNCTION pggit.data_table_added_columns(relid oid);
 
+-- new in level 5: function pggit.merge_continue_run(id bigint)
+DROP FUNCTION pggit.merge_continue_run(id bigint);
+
+-- new in level 5: function pggit.merge_run(source text, target text, strategy text)
+DROP FUNCTION pggit.merge_run(source text, target text, strategy text);
+
 -- new in level 5: function pggit.on_data_ddl_command_start()
 DROP FUNCTION pggit.on_data_ddl_command_start();
 
@@ -1640,6 +1646,190 @@ SELECT NOT (nspname::text LIKE 'pg\_%' OR nspname::text = 'information_schema'
             OR nspname::text = 'pggit' OR nspname::text LIKE 'pggit\_%')
 $function$;
 COMMENT ON FUNCTION pggit.is_tracked_schema(nspname name) IS 'False for schemas pggit does not track (pg_*, information_schema, pggit, pggit_*), true otherwise.';
+
+-- as of level 4: function pggit.merge(source text, target text, strategy text)
+CREATE OR REPLACE FUNCTION pggit.merge(source text, target text DEFAULT 'main'::text, strategy text DEFAULT 'fail'::text)
+ RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text, theirs_hash text, changes integer, conflicts integer, migration text)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_head text;
+    v_status text;
+    v_theirs text;
+    v_base text;
+    v_merge bigint;
+    v_changes integer;
+    v_conflicts integer;
+    v_commit text;
+    v_kinds text[];
+    v_old text[];
+    v_identities text[];
+    v_blobs text[];
+BEGIN
+    IF merge.source IS NULL OR merge.target IS NULL OR merge.strategy IS NULL THEN
+        RAISE EXCEPTION 'merge: source, target and strategy must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF merge.strategy NOT IN ('fail', 'ours', 'theirs') THEN
+        RAISE EXCEPTION 'invalid merge strategy "%": expected fail, ours or theirs', merge.strategy
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF merge.source = 'WORKING' OR merge.target = 'WORKING' THEN
+        RAISE EXCEPTION 'WORKING cannot be merged or merged into: commit it first'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_theirs := pggit.resolve_ref(merge.source);
+
+    SELECT b.head_commit_hash, b.status INTO v_head, v_status
+      FROM pggit.branches AS b
+     WHERE b.name = merge.target
+       FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', merge.target
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot merge into deleted branch "%"', merge.target
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF v_head IS NULL THEN
+        RAISE EXCEPTION 'branch "%" has no commit to merge into', merge.target
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    v_base := pggit.dag_merge_base(v_theirs, v_head);
+    IF v_base IS NULL THEN
+        RAISE EXCEPTION 'commits % and % have no common ancestor', v_theirs, v_head
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    IF v_base = v_theirs THEN
+        RETURN QUERY SELECT NULL::bigint, 'up-to-date'::text, v_head, v_base, v_head, v_theirs, 0, 0, ''::text;
+        RETURN;
+    END IF;
+    IF v_base = v_head THEN
+        UPDATE pggit.branches AS b SET head_commit_hash = v_theirs WHERE b.name = merge.target;
+        RETURN QUERY
+            SELECT NULL::bigint, 'fast-forward'::text, v_theirs, v_base, v_head, v_theirs,
+                   (SELECT pg_catalog.count(*)::integer FROM pggit.diff(v_head, v_theirs) AS d
+                     WHERE d.object_kind <> 'column'), 0,  -- objects, not the rows of renamed columns
+                   pggit.merge_migration(v_head, v_theirs);
+        RETURN;
+    END IF;
+
+    INSERT INTO pggit.merges AS m (source, target, base_hash, ours_hash, theirs_hash, strategy, status)
+    VALUES (merge.source, merge.target, v_base, v_head, v_theirs, merge.strategy, 'conflicts')
+    RETURNING m.id INTO v_merge;
+
+    -- the three-way merge, computed once: conflict rows stored, the rest kept as tree settings
+    WITH w AS (
+        SELECT * FROM pggit.merge_three_way(v_base, v_head, v_theirs)
+    ), ins AS (
+        INSERT INTO pggit.merge_conflicts AS mc
+               (merge_id, object_kind, object_identity, ours_identity, theirs_identity, kind, detail,
+                base_blob, ours_blob, theirs_blob, base_definition, ours_definition, theirs_definition,
+                resolution, resolved_identity, resolved_blob, resolved_at, resolved_by)
+        SELECT v_merge, w.object_kind, w.object_identity, w.ours_identity, w.theirs_identity, w.conflict, w.detail,
+               w.base_blob, w.ours_blob, w.theirs_blob,
+               (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.base_blob),
+               (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.ours_blob),
+               (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.theirs_blob),
+               nullif(merge.strategy, 'fail'),
+               CASE merge.strategy WHEN 'ours' THEN w.ours_identity WHEN 'theirs' THEN w.theirs_identity END,
+               CASE merge.strategy WHEN 'ours' THEN w.ours_blob WHEN 'theirs' THEN w.theirs_blob END,
+               CASE WHEN merge.strategy <> 'fail' THEN pg_catalog.clock_timestamp() END,
+               CASE WHEN merge.strategy <> 'fail' THEN SESSION_USER END
+          FROM w
+         WHERE w.conflict IS NOT NULL
+        RETURNING 1
+    ), settings AS (
+        SELECT w.object_kind AS kind, w.ours_identity AS old_identity, w.merged_identity AS identity,
+               w.merged_blob AS blob
+          FROM w
+         WHERE w.conflict IS NULL
+           AND (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+    )
+    SELECT (SELECT pg_catalog.count(*)::integer FROM ins),
+           (SELECT pg_catalog.count(*)::integer FROM w
+             WHERE CASE WHEN w.conflict IS NULL
+                        THEN (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+                        ELSE merge.strategy = 'theirs'
+                             AND (w.theirs_identity, w.theirs_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+                   END),
+           coalesce(pg_catalog.array_agg(st.kind), '{}'), coalesce(pg_catalog.array_agg(st.old_identity), '{}'),
+           coalesce(pg_catalog.array_agg(st.identity), '{}'), coalesce(pg_catalog.array_agg(st.blob), '{}')
+      INTO v_conflicts, v_changes, v_kinds, v_old, v_identities, v_blobs
+      FROM settings AS st;
+
+    IF v_conflicts > 0 AND merge.strategy = 'fail' THEN
+        RETURN QUERY SELECT v_merge, 'conflicts'::text, NULL::text, v_base, v_head, v_theirs, v_changes, v_conflicts,
+                            NULL::text;
+        RETURN;
+    END IF;
+    v_commit := pggit.merge_record(v_merge, pg_catalog.format('Merge %s into %s', merge.source, merge.target),
+                                   v_kinds, v_old, v_identities, v_blobs);
+    RETURN QUERY SELECT v_merge, 'merged'::text, v_commit, v_base, v_head, v_theirs, v_changes, v_conflicts,
+                        pggit.merge_migration(v_head, v_commit);
+END
+$function$;
+COMMENT ON FUNCTION pggit.merge(source text, target text, strategy text) IS 'Three-way schema merge of source into target against their merge base: up-to-date, fast-forward, merged or conflicts.';
+
+-- as of level 4: function pggit.merge_continue(id bigint)
+CREATE OR REPLACE FUNCTION pggit.merge_continue(id bigint)
+ RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text, theirs_hash text, changes integer, conflicts integer, migration text)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_merge pggit.merges%ROWTYPE;
+    v_commit text;
+    v_conflicts integer;
+    v_changes integer;
+    v_kinds text[];
+    v_old text[];
+    v_identities text[];
+    v_blobs text[];
+BEGIN
+    IF merge_continue.id IS NULL THEN
+        RAISE EXCEPTION 'merge_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT m.* INTO v_merge FROM pggit.merges AS m WHERE m.id = merge_continue.id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'merge % does not exist', merge_continue.id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_merge.status <> 'conflicts' THEN
+        RAISE EXCEPTION 'merge % is already %', merge_continue.id, v_merge.status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    -- the objects merged without conflict (the three-way merge is deterministic: commits
+    -- and their blobs do not change), as tree settings for merge_record
+    SELECT coalesce(pg_catalog.array_agg(w.object_kind), '{}'), coalesce(pg_catalog.array_agg(w.ours_identity), '{}'),
+           coalesce(pg_catalog.array_agg(w.merged_identity), '{}'), coalesce(pg_catalog.array_agg(w.merged_blob), '{}')
+      INTO v_kinds, v_old, v_identities, v_blobs
+      FROM pggit.merge_three_way(v_merge.base_hash, v_merge.ours_hash, v_merge.theirs_hash) AS w
+     WHERE w.conflict IS NULL
+       AND (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+       AND NOT EXISTS (SELECT FROM pggit.merge_conflicts AS mc
+                        WHERE mc.merge_id = merge_continue.id AND mc.object_kind = w.object_kind
+                          AND mc.object_identity = w.object_identity
+                          AND mc.ours_identity IS NOT DISTINCT FROM w.ours_identity
+                          AND mc.theirs_identity IS NOT DISTINCT FROM w.theirs_identity);
+    v_commit := pggit.merge_record(merge_continue.id,
+                                   pg_catalog.format('Merge %s into %s', v_merge.source, v_merge.target),
+                                   v_kinds, v_old, v_identities, v_blobs);
+    SELECT pg_catalog.count(*)::integer INTO v_conflicts
+      FROM pggit.merge_conflicts AS mc WHERE mc.merge_id = merge_continue.id;
+    SELECT pg_catalog.count(*)::integer INTO v_changes FROM pggit.diff(v_merge.ours_hash, v_commit) AS d
+     WHERE d.object_kind <> 'column';  -- objects, not diff's extra rows for renamed columns
+    RETURN QUERY SELECT merge_continue.id, 'merged'::text, v_commit, v_merge.base_hash, v_merge.ours_hash,
+                        v_merge.theirs_hash, v_changes, v_conflicts, pggit.merge_migration(v_merge.ours_hash, v_commit);
+END
+$function$;
+COMMENT ON FUNCTION pggit.merge_continue(id bigint) IS 'Completes a merge left with conflicts once all are resolved: records the merge commit.';
 
 -- as of level 4: function pggit.merge_migration(from_commit text, to_commit text)
 CREATE OR REPLACE FUNCTION pggit.merge_migration(from_commit text, to_commit text)

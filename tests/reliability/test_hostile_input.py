@@ -117,6 +117,8 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.comment_lines(text)": set(),
     "pggit.owner_details(oid,oid)": set(),
     "pggit.split_statements(text)": set(),
+    "pggit.merge_run(text,text,text)": VALUE | REF,
+    "pggit.merge_continue_run(bigint)": VALUE | {"42704", "55000"},
     # data branches (docs/security/data-branches.md)
     "pggit.data_act_as_owner(oid)": VALUE | {"42P01", "42501"},
     "pggit.data_branch_lookup(oid,text)": VALUE | STATE,

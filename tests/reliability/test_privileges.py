@@ -165,8 +165,9 @@ WRITING = {name: "pggit_writer" for name in (
     "create_data_branch", "data_branch_create", "merge_data_branch", "data_branch_merge",
     "drop_data_branch", "data_branch_drop",
     "tag", "merge", "resolve_conflict", "merge_continue", "merge_abort", "apply_migration", "revert",
-    "settle_checkout",
-    "data_act_as_owner", "data_branch_merge_begin", "data_branch_merge_record", "data_table_sync")} | {"pause_tracking": "pggit_admin", "resume_tracking": "pggit_admin",
+    "settle_checkout", "merge_run", "merge_continue_run",
+    "data_act_as_owner", "data_branch_merge_begin", "data_branch_merge_record", "data_table_sync")} | {
+    "pause_tracking": "pggit_admin", "resume_tracking": "pggit_admin",
                            "diff_data_branch": "pggit_reader", "data_branch_diff": "pggit_reader"}
 
 

@@ -2,74 +2,34 @@
 --   -> TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
 --            theirs_hash text, changes integer, conflicts integer, migration text)
 --
--- Promises: completes a merge that pggit.merge left with status 'conflicts' once every
--- conflict is resolved (pggit.resolve_conflict): the merge commit is recorded as
--- pggit.merge does (pggit.merge_record, under the target's branch lock) and the same
--- row shape is returned, status 'merged', changes = objects whose merged definition
--- (rows of pggit.diff(ours, merge commit)), migration = generate_migration(ours,
--- merge commit) as one script.
--- Errors: 22004 NULL; 42704 unknown merge; 55000 already merged or aborted, unresolved
--- conflicts, or the target's head moved since the merge was computed (merge again).
--- SECURITY DEFINER with a pinned search_path; EXECUTE: PUBLIC.
+-- Promises: completes a merge left with conflicts exactly as pggit.merge_continue_run
+-- promises (status 'merged', its errors), and fills `migration` =
+-- pggit.merge_migration(ours_hash, commit_hash) as the caller, who must be allowed to
+-- read definitions (SELECT on pggit.blobs: pggit_reader): otherwise 42501 before
+-- anything is recorded.
+-- SECURITY INVOKER with a pinned search_path; EXECUTE: PUBLIC (pggit_writer after
+-- sql/grants/roles.sql).
 CREATE OR REPLACE FUNCTION pggit.merge_continue(id bigint)
 RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
               theirs_hash text, changes integer, conflicts integer, migration text)
 LANGUAGE plpgsql
 VOLATILE
 PARALLEL UNSAFE
-SECURITY DEFINER
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
-DECLARE
-    v_merge pggit.merges%ROWTYPE;
-    v_commit text;
-    v_conflicts integer;
-    v_changes integer;
-    v_kinds text[];
-    v_old text[];
-    v_identities text[];
-    v_blobs text[];
 BEGIN
-    IF merge_continue.id IS NULL THEN
-        RAISE EXCEPTION 'merge_id must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
+    IF NOT pg_catalog.has_table_privilege('pggit.blobs', 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied to continue merge %: a merge returns the definitions of the objects it changes',
+                        merge_continue.id
+            USING ERRCODE = '42501',
+                  HINT = 'Reading definitions needs pggit_reader (GRANT pggit_reader TO ' || current_user || ').';
     END IF;
-    SELECT m.* INTO v_merge FROM pggit.merges AS m WHERE m.id = merge_continue.id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'merge % does not exist', merge_continue.id
-            USING ERRCODE = 'undefined_object';
-    END IF;
-    IF v_merge.status <> 'conflicts' THEN
-        RAISE EXCEPTION 'merge % is already %', merge_continue.id, v_merge.status
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    -- the objects merged without conflict (the three-way merge is deterministic: commits
-    -- and their blobs do not change), as tree settings for merge_record
-    SELECT coalesce(pg_catalog.array_agg(w.object_kind), '{}'), coalesce(pg_catalog.array_agg(w.ours_identity), '{}'),
-           coalesce(pg_catalog.array_agg(w.merged_identity), '{}'), coalesce(pg_catalog.array_agg(w.merged_blob), '{}')
-      INTO v_kinds, v_old, v_identities, v_blobs
-      FROM pggit.merge_three_way(v_merge.base_hash, v_merge.ours_hash, v_merge.theirs_hash) AS w
-     WHERE w.conflict IS NULL
-       AND (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
-       AND NOT EXISTS (SELECT FROM pggit.merge_conflicts AS mc
-                        WHERE mc.merge_id = merge_continue.id AND mc.object_kind = w.object_kind
-                          AND mc.object_identity = w.object_identity
-                          AND mc.ours_identity IS NOT DISTINCT FROM w.ours_identity
-                          AND mc.theirs_identity IS NOT DISTINCT FROM w.theirs_identity);
-    v_commit := pggit.merge_record(merge_continue.id,
-                                   pg_catalog.format('Merge %s into %s', v_merge.source, v_merge.target),
-                                   v_kinds, v_old, v_identities, v_blobs);
-    SELECT pg_catalog.count(*)::integer INTO v_conflicts
-      FROM pggit.merge_conflicts AS mc WHERE mc.merge_id = merge_continue.id;
-    SELECT pg_catalog.count(*)::integer INTO v_changes FROM pggit.diff(v_merge.ours_hash, v_commit) AS d
-     WHERE d.object_kind <> 'column';  -- objects, not diff's extra rows for renamed columns
-    RETURN QUERY SELECT merge_continue.id, 'merged'::text, v_commit, v_merge.base_hash, v_merge.ours_hash,
-                        v_merge.theirs_hash, v_changes, v_conflicts, pggit.merge_migration(v_merge.ours_hash, v_commit);
+    RETURN QUERY
+    SELECT r.merge_id, r.status, r.commit_hash, r.base_hash, r.ours_hash, r.theirs_hash, r.changes, r.conflicts,
+           CASE WHEN r.status = 'merged' THEN pggit.merge_migration(r.ours_hash, r.commit_hash) ELSE r.migration END
+      FROM pggit.merge_continue_run(merge_continue.id) AS r;
 END
 $function$;
 
-REVOKE ALL ON FUNCTION pggit.merge_continue(bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION pggit.merge_continue(bigint) TO PUBLIC;
-
 COMMENT ON FUNCTION pggit.merge_continue(bigint) IS
-    'Completes a merge left with conflicts once all are resolved: records the merge commit.';
+    'Completes a merge whose conflicts are all resolved; returns the migration, read as the caller.';
