@@ -1846,6 +1846,10 @@ BEGIN
               FROM pggit.generate_migration(merge_migration.from_commit, merge_migration.to_commit) AS g);
 END
 $function$;
+COMMENT ON FUNCTION pggit.merge_migration(from_commit text, to_commit text) IS 'Internal: generate_migration(from, to) as one script, warnings as comment lines before their statements.';
+REVOKE ALL ON FUNCTION pggit.merge_migration(from_commit text, to_commit text) FROM CURRENT_USER;
+REVOKE ALL ON FUNCTION pggit.merge_migration(from_commit text, to_commit text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge_migration(from_commit text, to_commit text) TO CURRENT_USER;
 
 -- as of level 4: function pggit.on_data_ddl_command_end()
 CREATE OR REPLACE FUNCTION pggit.on_data_ddl_command_end()

@@ -2916,7 +2916,208 @@ $function$;
 COMMENT ON FUNCTION pggit.is_tracked_schema(name) IS
     'False for schemas pggit does not track (pg_*, information_schema, pggit, pggit_data, pggit_meta), true otherwise.';
 
--- from sql/functions/merge/merge_run.sql (changed: function pggit.merge(source text, target text, strategy text), new: function pggit.merge_run(source text, target text, strategy text))
+-- from sql/functions/merge/merge.sql (changed: function pggit.merge(source text, target text, strategy text))
+-- pggit.merge(source text, target text DEFAULT 'main', strategy text DEFAULT 'fail')
+--   -> TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+--            theirs_hash text, changes integer, conflicts integer, migration text)
+--
+-- Promises: merges the ref `source` into the branch `target` exactly as
+-- pggit.merge_run promises (statuses up-to-date, fast-forward, merged, conflicts; locks,
+-- commits and errors are merge_run's), and fills `migration` as the caller:
+-- pggit.merge_migration(ours_hash, theirs_hash) for a fast-forward,
+-- pggit.merge_migration(ours_hash, commit_hash) for a merge, '' when up to date, NULL
+-- with conflicts. The migration holds the definitions of the merged objects, so the
+-- caller must be allowed to read them (SELECT on pggit.blobs: pggit_reader):
+-- otherwise 42501 before anything is merged.
+-- SECURITY INVOKER (level 5: the bookkeeping is merge_run's, the definitions are read
+-- with the caller's rights) with a pinned search_path; EXECUTE: PUBLIC (pggit_writer
+-- after sql/grants/roles.sql).
+CREATE OR REPLACE FUNCTION pggit.merge(source text, target text DEFAULT 'main', strategy text DEFAULT 'fail')
+RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+              theirs_hash text, changes integer, conflicts integer, migration text)
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    IF NOT pg_catalog.has_table_privilege('pggit.blobs', 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied to merge: a merge returns the definitions of the objects it changes'
+            USING ERRCODE = '42501',
+                  HINT = 'Reading definitions needs pggit_reader (GRANT pggit_reader TO ' || current_user || ').';
+    END IF;
+    RETURN QUERY
+    SELECT r.merge_id, r.status, r.commit_hash, r.base_hash, r.ours_hash, r.theirs_hash, r.changes, r.conflicts,
+           CASE r.status
+               WHEN 'fast-forward' THEN pggit.merge_migration(r.ours_hash, r.theirs_hash)
+               WHEN 'merged' THEN pggit.merge_migration(r.ours_hash, r.commit_hash)
+               ELSE r.migration
+           END
+      FROM pggit.merge_run(source, target, strategy) AS r;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.merge(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge(text, text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.merge(text, text, text) IS
+    'Merges a ref into a branch (three-way, against their merge base); returns the migration, read as the caller.';
+
+-- from sql/functions/merge/merge_continue.sql (changed: function pggit.merge_continue(id bigint))
+-- pggit.merge_continue(id bigint)
+--   -> TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+--            theirs_hash text, changes integer, conflicts integer, migration text)
+--
+-- Promises: completes a merge left with conflicts exactly as pggit.merge_continue_run
+-- promises (status 'merged', its errors), and fills `migration` =
+-- pggit.merge_migration(ours_hash, commit_hash) as the caller, who must be allowed to
+-- read definitions (SELECT on pggit.blobs: pggit_reader): otherwise 42501 before
+-- anything is recorded.
+-- SECURITY INVOKER with a pinned search_path; EXECUTE: PUBLIC (pggit_writer after
+-- sql/grants/roles.sql).
+CREATE OR REPLACE FUNCTION pggit.merge_continue(id bigint)
+RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+              theirs_hash text, changes integer, conflicts integer, migration text)
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    IF NOT pg_catalog.has_table_privilege('pggit.blobs', 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied to continue merge %: a merge returns the definitions of the objects it changes',
+                        merge_continue.id
+            USING ERRCODE = '42501',
+                  HINT = 'Reading definitions needs pggit_reader (GRANT pggit_reader TO ' || current_user || ').';
+    END IF;
+    RETURN QUERY
+    SELECT r.merge_id, r.status, r.commit_hash, r.base_hash, r.ours_hash, r.theirs_hash, r.changes, r.conflicts,
+           CASE WHEN r.status = 'merged' THEN pggit.merge_migration(r.ours_hash, r.commit_hash) ELSE r.migration END
+      FROM pggit.merge_continue_run(merge_continue.id) AS r;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.merge_continue(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge_continue(bigint) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.merge_continue(bigint) IS
+    'Completes a merge whose conflicts are all resolved; returns the migration, read as the caller.';
+
+-- from sql/functions/merge/merge_continue_run.sql (new: function pggit.merge_continue_run(id bigint))
+-- pggit.merge_continue_run(id bigint)
+--   -> TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+--            theirs_hash text, changes integer, conflicts integer, migration text)
+--
+-- Promises: completes a merge that pggit.merge left with status 'conflicts' once every
+-- conflict is resolved (pggit.resolve_conflict): the merge commit is recorded as
+-- pggit.merge does (pggit.merge_record, under the target's branch lock) and the same
+-- row shape is returned, status 'merged', changes = objects whose merged definition
+-- (rows of pggit.diff(ours, merge commit)), migration = generate_migration(ours,
+-- merge commit) as one script.
+-- Errors: 22004 NULL; 42704 unknown merge; 55000 already merged or aborted, unresolved
+-- conflicts, or the target's head moved since the merge was computed (merge again).
+-- SECURITY DEFINER with a pinned search_path; EXECUTE: PUBLIC (pggit_writer after
+-- sql/grants/roles.sql). Level 5: the bookkeeping half of pggit.merge_continue; it
+-- returns `migration` NULL (the definitions are read by pggit.merge_continue, as the
+-- caller), see pggit.merge_run.
+CREATE OR REPLACE FUNCTION pggit.merge_continue_run(id bigint)
+RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+              theirs_hash text, changes integer, conflicts integer, migration text)
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_merge pggit.merges%ROWTYPE;
+    v_commit text;
+    v_conflicts integer;
+    v_changes integer;
+    v_kinds text[];
+    v_old text[];
+    v_identities text[];
+    v_blobs text[];
+BEGIN
+    IF merge_continue_run.id IS NULL THEN
+        RAISE EXCEPTION 'merge_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT m.* INTO v_merge FROM pggit.merges AS m WHERE m.id = merge_continue_run.id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'merge % does not exist', merge_continue_run.id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_merge.status <> 'conflicts' THEN
+        RAISE EXCEPTION 'merge % is already %', merge_continue_run.id, v_merge.status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    -- the objects merged without conflict (the three-way merge is deterministic: commits
+    -- and their blobs do not change), as tree settings for merge_record
+    SELECT coalesce(pg_catalog.array_agg(w.object_kind), '{}'), coalesce(pg_catalog.array_agg(w.ours_identity), '{}'),
+           coalesce(pg_catalog.array_agg(w.merged_identity), '{}'), coalesce(pg_catalog.array_agg(w.merged_blob), '{}')
+      INTO v_kinds, v_old, v_identities, v_blobs
+      FROM pggit.merge_three_way(v_merge.base_hash, v_merge.ours_hash, v_merge.theirs_hash) AS w
+     WHERE w.conflict IS NULL
+       AND (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+       AND NOT EXISTS (SELECT FROM pggit.merge_conflicts AS mc
+                        WHERE mc.merge_id = merge_continue_run.id AND mc.object_kind = w.object_kind
+                          AND mc.object_identity = w.object_identity
+                          AND mc.ours_identity IS NOT DISTINCT FROM w.ours_identity
+                          AND mc.theirs_identity IS NOT DISTINCT FROM w.theirs_identity);
+    v_commit := pggit.merge_record(merge_continue_run.id,
+                                   pg_catalog.format('Merge %s into %s', v_merge.source, v_merge.target),
+                                   v_kinds, v_old, v_identities, v_blobs);
+    SELECT pg_catalog.count(*)::integer INTO v_conflicts
+      FROM pggit.merge_conflicts AS mc WHERE mc.merge_id = merge_continue_run.id;
+    SELECT pg_catalog.count(*)::integer INTO v_changes FROM pggit.diff(v_merge.ours_hash, v_commit) AS d
+     WHERE d.object_kind <> 'column';  -- objects, not diff's extra rows for renamed columns
+    RETURN QUERY SELECT merge_continue_run.id, 'merged'::text, v_commit, v_merge.base_hash, v_merge.ours_hash,
+                        v_merge.theirs_hash, v_changes, v_conflicts, NULL::text;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.merge_continue_run(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge_continue_run(bigint) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.merge_continue_run(bigint) IS
+    'The bookkeeping half of pggit.merge_continue (SECURITY DEFINER): records the merge commit, migration NULL.';
+
+-- from sql/functions/merge/merge_migration.sql (changed: function pggit.merge_migration(from_commit text, to_commit text))
+-- pggit.merge_migration(from_commit text, to_commit text) -> text
+--
+-- Promises: pggit.generate_migration(from_commit, to_commit) as one script: the
+-- statements in step order, one per line, each warning written on the line before its
+-- statement as `-- WARNING: <warning>`, every line of it commented (a warning names
+-- objects, and a name may hold a line break: pggit.comment_lines); '' when there is
+-- nothing to do. Internal:
+-- the `migration` column of pggit.merge and pggit.merge_continue. Errors: diff's.
+CREATE OR REPLACE FUNCTION pggit.merge_migration(from_commit text, to_commit text)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    -- plpgsql, not sql: the body is not resolved when the file is loaded (before migration/).
+    RETURN (SELECT coalesce(pg_catalog.string_agg(
+                       CASE WHEN g.warning IS NOT NULL THEN pggit.comment_lines('-- WARNING: ' || g.warning) || E'\n' ELSE '' END
+                       || g.statement, E'\n' ORDER BY g.step), '')
+              FROM pggit.generate_migration(merge_migration.from_commit, merge_migration.to_commit) AS g);
+END
+$function$;
+
+-- Level 5: executable by PUBLIC, since pggit.merge (SECURITY INVOKER) calls it as the
+-- caller; it is an invoker function reading pggit.blobs, so it shows nothing the caller
+-- could not read with generate_migration.
+REVOKE ALL ON FUNCTION pggit.merge_migration(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge_migration(text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.merge_migration(text, text) IS
+    'generate_migration(from, to) as one script, warnings as comment lines before their statements.';
+
+-- from sql/functions/merge/merge_run.sql (new: function pggit.merge_run(source text, target text, strategy text))
 -- pggit.merge_run(source text, target text, strategy text)
 --   -> TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
 --            theirs_hash text, changes integer, conflicts integer, migration text)
@@ -3092,121 +3293,11 @@ BEGIN
 END
 $function$;
 
-REVOKE ALL ON FUNCTION pggit.merge(text, text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION pggit.merge(text, text, text) TO PUBLIC;
+REVOKE ALL ON FUNCTION pggit.merge_run(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge_run(text, text, text) TO PUBLIC;
 
 COMMENT ON FUNCTION pggit.merge_run(text, text, text) IS
     'The bookkeeping half of pggit.merge (SECURITY DEFINER): records the merge and returns its row without the migration.';
-
--- from sql/functions/merge/merge_continue_run.sql (changed: function pggit.merge_continue(id bigint), new: function pggit.merge_continue_run(id bigint))
--- pggit.merge_continue_run(id bigint)
---   -> TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
---            theirs_hash text, changes integer, conflicts integer, migration text)
---
--- Promises: completes a merge that pggit.merge left with status 'conflicts' once every
--- conflict is resolved (pggit.resolve_conflict): the merge commit is recorded as
--- pggit.merge does (pggit.merge_record, under the target's branch lock) and the same
--- row shape is returned, status 'merged', changes = objects whose merged definition
--- (rows of pggit.diff(ours, merge commit)), migration = generate_migration(ours,
--- merge commit) as one script.
--- Errors: 22004 NULL; 42704 unknown merge; 55000 already merged or aborted, unresolved
--- conflicts, or the target's head moved since the merge was computed (merge again).
--- SECURITY DEFINER with a pinned search_path; EXECUTE: PUBLIC (pggit_writer after
--- sql/grants/roles.sql). Level 5: the bookkeeping half of pggit.merge_continue; it
--- returns `migration` NULL (the definitions are read by pggit.merge_continue, as the
--- caller), see pggit.merge_run.
-CREATE OR REPLACE FUNCTION pggit.merge_continue_run(id bigint)
-RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
-              theirs_hash text, changes integer, conflicts integer, migration text)
-LANGUAGE plpgsql
-VOLATILE
-PARALLEL UNSAFE
-SECURITY DEFINER
-SET search_path = pg_catalog, pggit, pg_temp
-AS $function$
-DECLARE
-    v_merge pggit.merges%ROWTYPE;
-    v_commit text;
-    v_conflicts integer;
-    v_changes integer;
-    v_kinds text[];
-    v_old text[];
-    v_identities text[];
-    v_blobs text[];
-BEGIN
-    IF merge_continue_run.id IS NULL THEN
-        RAISE EXCEPTION 'merge_id must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    SELECT m.* INTO v_merge FROM pggit.merges AS m WHERE m.id = merge_continue_run.id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'merge % does not exist', merge_continue_run.id
-            USING ERRCODE = 'undefined_object';
-    END IF;
-    IF v_merge.status <> 'conflicts' THEN
-        RAISE EXCEPTION 'merge % is already %', merge_continue_run.id, v_merge.status
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    -- the objects merged without conflict (the three-way merge is deterministic: commits
-    -- and their blobs do not change), as tree settings for merge_record
-    SELECT coalesce(pg_catalog.array_agg(w.object_kind), '{}'), coalesce(pg_catalog.array_agg(w.ours_identity), '{}'),
-           coalesce(pg_catalog.array_agg(w.merged_identity), '{}'), coalesce(pg_catalog.array_agg(w.merged_blob), '{}')
-      INTO v_kinds, v_old, v_identities, v_blobs
-      FROM pggit.merge_three_way(v_merge.base_hash, v_merge.ours_hash, v_merge.theirs_hash) AS w
-     WHERE w.conflict IS NULL
-       AND (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
-       AND NOT EXISTS (SELECT FROM pggit.merge_conflicts AS mc
-                        WHERE mc.merge_id = merge_continue_run.id AND mc.object_kind = w.object_kind
-                          AND mc.object_identity = w.object_identity
-                          AND mc.ours_identity IS NOT DISTINCT FROM w.ours_identity
-                          AND mc.theirs_identity IS NOT DISTINCT FROM w.theirs_identity);
-    v_commit := pggit.merge_record(merge_continue_run.id,
-                                   pg_catalog.format('Merge %s into %s', v_merge.source, v_merge.target),
-                                   v_kinds, v_old, v_identities, v_blobs);
-    SELECT pg_catalog.count(*)::integer INTO v_conflicts
-      FROM pggit.merge_conflicts AS mc WHERE mc.merge_id = merge_continue_run.id;
-    SELECT pg_catalog.count(*)::integer INTO v_changes FROM pggit.diff(v_merge.ours_hash, v_commit) AS d
-     WHERE d.object_kind <> 'column';  -- objects, not diff's extra rows for renamed columns
-    RETURN QUERY SELECT merge_continue_run.id, 'merged'::text, v_commit, v_merge.base_hash, v_merge.ours_hash,
-                        v_merge.theirs_hash, v_changes, v_conflicts, NULL::text;
-END
-$function$;
-
-REVOKE ALL ON FUNCTION pggit.merge_continue(bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION pggit.merge_continue(bigint) TO PUBLIC;
-
-COMMENT ON FUNCTION pggit.merge_continue_run(bigint) IS
-    'The bookkeeping half of pggit.merge_continue (SECURITY DEFINER): records the merge commit, migration NULL.';
-
--- from sql/functions/merge/merge_migration.sql (changed: function pggit.merge_migration(from_commit text, to_commit text))
--- pggit.merge_migration(from_commit text, to_commit text) -> text
---
--- Promises: pggit.generate_migration(from_commit, to_commit) as one script: the
--- statements in step order, one per line, each warning written on the line before its
--- statement as `-- WARNING: <warning>`, every line of it commented (a warning names
--- objects, and a name may hold a line break: pggit.comment_lines); '' when there is
--- nothing to do. Internal:
--- the `migration` column of pggit.merge and pggit.merge_continue. Errors: diff's.
-CREATE OR REPLACE FUNCTION pggit.merge_migration(from_commit text, to_commit text)
-RETURNS text
-LANGUAGE plpgsql
-STABLE
-PARALLEL SAFE
-SET search_path = pg_catalog, pggit, pg_temp
-AS $function$
-BEGIN
-    -- plpgsql, not sql: the body is not resolved when the file is loaded (before migration/).
-    RETURN (SELECT coalesce(pg_catalog.string_agg(
-                       CASE WHEN g.warning IS NOT NULL THEN pggit.comment_lines('-- WARNING: ' || g.warning) || E'\n' ELSE '' END
-                       || g.statement, E'\n' ORDER BY g.step), '')
-              FROM pggit.generate_migration(merge_migration.from_commit, merge_migration.to_commit) AS g);
-END
-$function$;
-
-REVOKE ALL ON FUNCTION pggit.merge_migration(text, text) FROM PUBLIC;
-
-COMMENT ON FUNCTION pggit.merge_migration(text, text) IS
-    'Internal: generate_migration(from, to) as one script, warnings as comment lines before their statements.';
 
 -- from sql/functions/databranches/on_data_ddl_command_end.sql (changed: function pggit.on_data_ddl_command_end())
 -- pggit.on_data_ddl_command_end() -> event_trigger
@@ -4951,5 +5042,11 @@ REVOKE ALL ON FUNCTION pggit.data_table_sync(relid oid) FROM CURRENT_USER;
 REVOKE ALL ON FUNCTION pggit.data_table_sync(relid oid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pggit.data_table_sync(relid oid) TO CURRENT_USER;
 GRANT EXECUTE ON FUNCTION pggit.data_table_sync(relid oid) TO PUBLIC;
+
+-- function pggit.merge_migration(from_commit text, to_commit text): comment and grants as sql/functions defines them
+REVOKE ALL ON FUNCTION pggit.merge_migration(from_commit text, to_commit text) FROM CURRENT_USER;
+REVOKE ALL ON FUNCTION pggit.merge_migration(from_commit text, to_commit text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge_migration(from_commit text, to_commit text) TO CURRENT_USER;
+GRANT EXECUTE ON FUNCTION pggit.merge_migration(from_commit text, to_commit text) TO PUBLIC;
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 5';

@@ -56,6 +56,13 @@ def admin(sec_dsn: str) -> Iterator[psycopg.Connection]:
                  "session_role_name name, at timestamptz DEFAULT clock_timestamp())")
     conn.execute("GRANT INSERT, SELECT ON public.sec_log TO PUBLIC")
     conn.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")  # PostgreSQL 15 no longer grants it
+    # pggit's roles exist at level 5 (and wherever sql/grants/roles.sql ran): make them for
+    # older levels too, so that a probe run there fails on what it probes, not on a missing role
+    conn.execute("""DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pggit_reader') THEN CREATE ROLE pggit_reader; END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pggit_writer') THEN CREATE ROLE pggit_writer; END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pggit_admin') THEN CREATE ROLE pggit_admin; END IF;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$""")
     yield conn
     conn.close()
 

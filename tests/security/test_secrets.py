@@ -70,3 +70,35 @@ def test_statements_and_definitions_are_readable_only_by_pggit_reader(
     defs = [row[2] for row in r.execute("SELECT * FROM pggit.schema_at('main')")]
     assert any("api-key-123" in d for d in defs)
     assert r.execute("SELECT count(*) FROM pggit.history WHERE statement IS NOT NULL").fetchone()[0] > 0  # type: ignore[index]
+
+
+@pytest.mark.pggit_level(min=5)
+def test_merge_never_hands_definitions_to_a_role_without_the_read_grant(
+        admin: psycopg.Connection, make_role: Callable[..., str],
+        connect_as: Callable[[str], psycopg.Connection]) -> None:
+    """merge and merge_continue return a migration: the merged objects' definitions.
+
+    At level 4 they were SECURITY DEFINER, so anyone allowed to merge read every
+    definition through them. Now the bookkeeping runs as pggit's owner and the migration
+    is read as the caller: 42501 and nothing merged without pggit_reader.
+    """
+    admin.execute("SELECT pggit.commit_changes('main', 'base')")
+    admin.execute("SELECT pggit.create_branch('feat')")
+    admin.execute("SELECT pggit.checkout('feat')")
+    admin.execute("CREATE SCHEMA vault2")
+    admin.execute("CREATE FUNCTION vault2.key() RETURNS text LANGUAGE sql AS $$SELECT 'api-key-789'$$")
+    admin.execute("SELECT pggit.commit_changes('feat', 'secret function')")
+    admin.execute("SELECT pggit.checkout('main')")
+    heads = admin.execute("SELECT name, head_commit_hash FROM pggit.branches ORDER BY name").fetchall()
+    mallory, reader = make_role(), make_role("pggit_reader")
+    m = connect_as(mallory)
+    for call in ("SELECT * FROM pggit.merge('feat', 'main')", "SELECT * FROM pggit.merge_continue(1)"):
+        try:
+            m.execute(call)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            assert "returns the definitions" in str(exc), call
+        else:
+            raise AssertionError(f"{call} succeeded without the read grant")
+    assert admin.execute("SELECT name, head_commit_hash FROM pggit.branches ORDER BY name").fetchall() == heads
+    row = connect_as(reader).execute("SELECT status, migration FROM pggit.merge('feat', 'main')").fetchone()
+    assert row is not None and row[0] == "fast-forward" and "api-key-789" in row[1]

@@ -38,5 +38,8 @@ BEGIN
 END
 $function$;
 
+REVOKE ALL ON FUNCTION pggit.merge(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge(text, text, text) TO PUBLIC;
+
 COMMENT ON FUNCTION pggit.merge(text, text, text) IS
     'Merges a ref into a branch (three-way, against their merge base); returns the migration, read as the caller.';

@@ -31,5 +31,8 @@ BEGIN
 END
 $function$;
 
+REVOKE ALL ON FUNCTION pggit.merge_continue(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge_continue(bigint) TO PUBLIC;
+
 COMMENT ON FUNCTION pggit.merge_continue(bigint) IS
     'Completes a merge whose conflicts are all resolved; returns the migration, read as the caller.';

@@ -71,8 +71,8 @@ BEGIN
 END
 $function$;
 
-REVOKE ALL ON FUNCTION pggit.merge_continue(bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION pggit.merge_continue(bigint) TO PUBLIC;
+REVOKE ALL ON FUNCTION pggit.merge_continue_run(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge_continue_run(bigint) TO PUBLIC;
 
 COMMENT ON FUNCTION pggit.merge_continue_run(bigint) IS
     'The bookkeeping half of pggit.merge_continue (SECURITY DEFINER): records the merge commit, migration NULL.';

@@ -22,7 +22,11 @@ BEGIN
 END
 $function$;
 
+-- Level 5: executable by PUBLIC, since pggit.merge (SECURITY INVOKER) calls it as the
+-- caller; it is an invoker function reading pggit.blobs, so it shows nothing the caller
+-- could not read with generate_migration.
 REVOKE ALL ON FUNCTION pggit.merge_migration(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge_migration(text, text) TO PUBLIC;
 
 COMMENT ON FUNCTION pggit.merge_migration(text, text) IS
-    'Internal: generate_migration(from, to) as one script, warnings as comment lines before their statements.';
+    'generate_migration(from, to) as one script, warnings as comment lines before their statements.';

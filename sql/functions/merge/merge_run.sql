@@ -173,8 +173,8 @@ BEGIN
 END
 $function$;
 
-REVOKE ALL ON FUNCTION pggit.merge(text, text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION pggit.merge(text, text, text) TO PUBLIC;
+REVOKE ALL ON FUNCTION pggit.merge_run(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge_run(text, text, text) TO PUBLIC;
 
 COMMENT ON FUNCTION pggit.merge_run(text, text, text) IS
     'The bookkeeping half of pggit.merge (SECURITY DEFINER): records the merge and returns its row without the migration.';
