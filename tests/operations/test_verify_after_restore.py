@@ -9,55 +9,16 @@ is issue 12's identity work.
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable
 
 import psycopg
 import pytest
-from psycopg import sql
+from opshelp import client, drop, empty_database, head_snapshot, pggit_fingerprint, server_major
 
-from pggit_sql import catalog, pgserver, snapshots
-from pggit_sql.levels import default_migrations_dir, discover
+from pggit_sql import catalog, snapshots
 from pggit_sql.migrate import Migrator
 from pggit_sql.testing.server import PggitServer
-
-
-def _client(name: str) -> str:
-    """A client program (pg_dump, pg_restore) of the server's own major."""
-    path = pgserver.bindir() / name
-    if not path.is_file():
-        pytest.skip(f"{path} is not installed")
-    return str(path)
-
-
-def _empty_database(server: PggitServer, name: str) -> str:
-    with server.connect() as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
-    return server.conninfo(name)
-
-
-def _drop(server: PggitServer, name: str) -> None:
-    with server.connect() as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def _head_snapshot(head: int) -> dict[str, str]:
-    """The catalog snapshot of level ``head`` (sql/catalog, written on 15)."""
-    level = discover(default_migrations_dir())[head - 1]
-    return dict(json.loads(snapshots.snapshot_path(snapshots.default_catalog_dir(), level).read_text("utf-8")))
-
-
-def _server_major(server: PggitServer) -> int:
-    with server.connect() as conn:
-        row = conn.execute("SELECT current_setting('server_version_num')::int / 10000").fetchone()
-    return int(row[0]) if row else 0
-
-
-def _pggit_fingerprint(dsn: str) -> dict[str, str]:
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        return catalog.fingerprint(conn, catalog.pggit_schemas(conn))
 
 
 @pytest.mark.timeout(600)
@@ -77,35 +38,35 @@ def test_verify_is_clean_after_dump_and_restore(
             assert conn.execute(f"SELECT proacl IS NOT NULL FROM pg_proc WHERE oid = '{row[0]}'::regprocedure"
                                 ).fetchone() == (True,)
     with psycopg.connect(source, autocommit=True) as conn:
-        assert snapshots.compare(conn, _head_snapshot(pggit_head)) == []
+        assert snapshots.compare(conn, head_snapshot(pggit_head)) == []
 
     name = "pggit_restored_verify"
-    target = _empty_database(pggit_server, name)
+    target = empty_database(pggit_server, name)
     try:
         dump = subprocess.run(
-            [_client("pg_dump"), "-Fc", "-d", source], capture_output=True, timeout=300, check=True
+            [client("pg_dump"), "-Fc", "-d", source], capture_output=True, timeout=300, check=True
         ).stdout
         restore = subprocess.run(
-            [_client("pg_restore"), "--exit-on-error", "-d", target], input=dump, capture_output=True, timeout=300
+            [client("pg_restore"), "--exit-on-error", "-d", target], input=dump, capture_output=True, timeout=300
         )
         assert restore.returncode == 0, restore.stderr.decode(errors="replace")[-2000:]
         if row is not None:
             with psycopg.connect(target, autocommit=True) as conn:
                 assert conn.execute(f"SELECT proacl IS NULL FROM pg_proc WHERE oid = '{row[0]}'::regprocedure"
                                     ).fetchone() == (True,)
-        assert catalog.diff(_pggit_fingerprint(source), _pggit_fingerprint(target)) == []
+        assert catalog.diff(pggit_fingerprint(source), pggit_fingerprint(target)) == []
         with psycopg.connect(target, autocommit=True) as conn:
-            assert snapshots.compare(conn, _head_snapshot(pggit_head)) == []
-        if _server_major(pggit_server) == 15:  # verify re-deparses views once migrate.verify uses snapshots.compare
+            assert snapshots.compare(conn, head_snapshot(pggit_head)) == []
+        if server_major(pggit_server) == 15:  # verify re-deparses views once migrate.verify uses snapshots.compare
             assert Migrator(target).verify().differences == []
     finally:
-        _drop(pggit_server, name)
+        drop(pggit_server, name)
 
 
 def test_snapshot_of_another_major_compares_clean(pggit_head: int, pggit_new_database: Callable[[int], str]) -> None:
     """The head level's snapshot (written on 15) against a head database on this server's major:
     no difference once view texts are re-deparsed here; a real change still shows."""
-    expected = _head_snapshot(pggit_head)
+    expected = head_snapshot(pggit_head)
     with psycopg.connect(pggit_new_database(pggit_head), autocommit=True) as conn:
         assert snapshots.compare(conn, expected) == []
         # a snapshot view text spelled otherwise (here: on one line) but meaning the same: still equal
