@@ -1,4 +1,5 @@
-"""Run Debian's PostgreSQL server binaries, as an unprivileged account when we are root.
+"""Run PostgreSQL server binaries (Debian's, or another major's from :mod:`pggit_sql.majors`),
+as an unprivileged account when we are root.
 
 PostgreSQL's ``initdb``, ``pg_ctl`` and ``postgres`` refuse to run as root.  When the
 current process is root, every server command goes through ``runuser`` to the
