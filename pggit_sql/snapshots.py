@@ -83,6 +83,20 @@ def level_fingerprint(conn: psycopg.Connection, pggit_levels: bool = True) -> di
     return catalog.fingerprint(conn, [name for (name,) in rows if name not in pggit])
 
 
+def compare(conn: psycopg.Connection, expected: dict[str, str], pggit_levels: bool = True) -> list[str]:
+    """Differences between a snapshot and the live catalog, the same on every PostgreSQL major.
+
+    Both sides in :func:`pggit_sql.catalog.canonical` form (grants as sets, 17's MAINTAIN
+    and 18's NOT NULL rows normalised), and the snapshot's view texts re-deparsed by the live
+    server (:func:`pggit_sql.catalog.rebase_views`), so a snapshot written on 15 verifies
+    on 16, 17 and 18.  What ``pggit-sql verify`` should compare with.
+    """
+    from pggit_sql import catalog
+
+    actual = level_fingerprint(conn, pggit_levels=pggit_levels)
+    return catalog.diff(catalog.rebase_views(conn, expected, actual), actual)
+
+
 def write_snapshots(server_dsn: str, migrations_dir: Path | None = None,
                     catalog_dir: Path | None = None) -> list[Path]:
     """Write every level's snapshot (and remove snapshots of levels that no longer exist)."""

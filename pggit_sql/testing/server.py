@@ -1,6 +1,8 @@
 """The test session's PostgreSQL server: pytest-postgresql's executor, safe to start as root.
 
-:class:`PggitServer` runs Debian's server binaries through pytest-postgresql's
+:class:`PggitServer` runs the server binaries of :func:`pggit_sql.pgserver.bindir`
+(Debian's 15 by default; ``$PGGIT_PG_BINDIR``, which ``make test PG=18`` sets from
+:mod:`pggit_sql.majors`, picks another major) through pytest-postgresql's
 ``PostgreSQLExecutor``; when the current process is root, ``pg_ctl`` is the wrapper from
 :func:`pggit_sql.pgserver.pg_ctl_executable` (the server runs as the ``postgres``
 account) and every folder the server writes is handed to that account.  Used by the

@@ -15,6 +15,7 @@ from pggit_sql.testing.strategies.identifiers import (
     identifiers,
     is_reserved,
     quote_ident,
+    reserved_keywords,
     utf8_prefix,
 )
 from pggit_sql.testing.strategies.tables import (
@@ -38,6 +39,7 @@ __all__ = [
     "IdentifierStyle",
     "TableDefinition",
     "column_names",
+    "reserved_keywords",
     "identifiers",
     "invalid_branch_names",
     "is_reserved",
