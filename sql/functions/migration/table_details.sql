@@ -43,7 +43,9 @@ BEGIN
         SELECT jsonb_agg(jsonb_build_object('n', k.conname, 't', k.contype, 'd', pg_get_constraintdef(k.oid))
                          ORDER BY k.conname COLLATE "C")
           FROM pg_constraint AS k
-         WHERE k.conrelid = c.oid), '[]'::jsonb),
+         WHERE k.conrelid = c.oid
+           -- a plain column NOT NULL is a constraint row only on 18 (attnotnull on every major)
+           AND NOT (k.contype = 'n' AND k.convalidated AND NOT k.connoinherit)), '[]'::jsonb),
     'idx', coalesce((
         -- pg_get_indexdef: CREATE [UNIQUE ]INDEX <name> ON [ONLY ]<table> USING <rest>: keep <rest>
         SELECT jsonb_agg(jsonb_build_object('n', f.name, 'u', f.uniq,

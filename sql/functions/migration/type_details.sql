@@ -29,7 +29,8 @@ BEGIN
                           WHERE ds.objoid = k.oid AND ds.classoid = 'pg_constraint'::regclass AND ds.objsubid = 0))
                  ORDER BY k.conname COLLATE "C")
           FROM pg_constraint AS k
-         WHERE k.contypid = t.oid), '[]'::jsonb))
+         WHERE k.contypid = t.oid
+           AND k.contype <> 'n'), '[]'::jsonb))  -- a domain's NOT NULL: a row on 17+, typnotnull everywhere
   FROM pg_type AS t
  WHERE t.oid = type_details.typid AND t.typtype = 'd');
 END

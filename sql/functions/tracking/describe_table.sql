@@ -188,6 +188,8 @@ BEGIN
               LEFT JOIN pg_description AS ds
                      ON ds.objoid = c.oid AND ds.classoid = 'pg_constraint'::regclass AND ds.objsubid = 0
              WHERE c.conrelid = relid
+               -- a plain column NOT NULL is a constraint row only on 18: attnotnull says it on every major
+               AND NOT (c.contype = 'n' AND c.convalidated AND NOT c.connoinherit)
             OFFSET 0) AS k;
 
     IF rel.relhasindex OR rel.relkind = 'p' THEN

@@ -105,7 +105,8 @@ BEGIN
                          WHERE ds.objoid = c.oid AND ds.classoid = 'pg_constraint'::regclass
                            AND ds.objsubid = 0) AS dsc
                   FROM pg_constraint AS c
-                 WHERE c.contypid = typid) AS k;
+                 WHERE c.contypid = typid
+                   AND c.contype <> 'n') AS k;  -- a domain's NOT NULL: a row on 17+, typnotnull everywhere
         structure := json_build_object('t', 'domain', 'nn', typ.typnotnull, 'k', coalesce(items, '[]'::json));
         body := concat_ws(E'\n',
             concat_ws(' ', 'DOMAIN ' || format_type(typ.typbasetype, typ.typtypmod),
