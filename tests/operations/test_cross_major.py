@@ -61,7 +61,13 @@ def test_dump_on_15_restore_on_18_compares_clean(
         conn.execute("GRANT SELECT ON app.t TO PUBLIC")
         conn.execute("SELECT pggit.commit_changes('main', 'before the move')")
     bin18 = majors.bindir(18)
+    # roles are the cluster's, not the database's: a DBA restores them first (pg_dumpall --globals-only)
+    globals_only = subprocess.run([str(bin18 / "pg_dumpall"), "--globals-only", "-d", source],
+                                  capture_output=True, timeout=300, check=True, text=True)
     with psycopg.connect(cluster18.conninfo(), autocommit=True) as admin:
+        for line in globals_only.stdout.splitlines():
+            if line.startswith(("CREATE ROLE pggit_", "GRANT pggit_")):
+                admin.execute(line)
         admin.execute("CREATE DATABASE moved TEMPLATE template0")
     target = cluster18.conninfo("moved")
     dump = subprocess.run([str(bin18 / "pg_dump"), "-Fc", "-d", source], capture_output=True, timeout=300, check=True)

@@ -98,7 +98,6 @@ def test_catalog_compares_clean_after_pg_upgrade(upgraded: Upgraded, pggit_head:
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.xfail(strict=True, reason="pggit.describe_table reads 18's NOT NULL constraint rows (issue 12)")
 def test_schema_hash_survives_pg_upgrade(upgraded: Upgraded) -> None:
     query = ("SELECT o.hash, pggit.calculate_schema_hash('app.t') FROM pggit.objects o"
              " WHERE o.schema_name = 'app' AND o.object_name = 't' AND o.kind = 'table'")
