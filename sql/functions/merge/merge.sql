@@ -21,20 +21,24 @@ VOLATILE
 PARALLEL UNSAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
+DECLARE
+    r record;
 BEGIN
     IF NOT pg_catalog.has_table_privilege('pggit.blobs', 'SELECT') THEN
         RAISE EXCEPTION 'permission denied to merge: a merge returns the definitions of the objects it changes'
             USING ERRCODE = '42501',
                   HINT = 'Reading definitions needs pggit_reader (GRANT pggit_reader TO ' || current_user || ').';
     END IF;
-    RETURN QUERY
-    SELECT r.merge_id, r.status, r.commit_hash, r.base_hash, r.ours_hash, r.theirs_hash, r.changes, r.conflicts,
-           CASE r.status
-               WHEN 'fast-forward' THEN pggit.merge_migration(r.ours_hash, r.theirs_hash)
-               WHEN 'merged' THEN pggit.merge_migration(r.ours_hash, r.commit_hash)
-               ELSE r.migration
-           END
-      FROM pggit.merge_run(source, target, strategy) AS r;
+    -- its own statement: the migration below is read in a later one, which sees the merge commit
+    SELECT * INTO STRICT r FROM pggit.merge_run(merge.source, merge.target, merge.strategy);
+    merge_id := r.merge_id; status := r.status; commit_hash := r.commit_hash; base_hash := r.base_hash;
+    ours_hash := r.ours_hash; theirs_hash := r.theirs_hash; changes := r.changes; conflicts := r.conflicts;
+    migration := CASE r.status
+                     WHEN 'fast-forward' THEN pggit.merge_migration(r.ours_hash, r.theirs_hash)
+                     WHEN 'merged' THEN pggit.merge_migration(r.ours_hash, r.commit_hash)
+                     ELSE r.migration
+                 END;
+    RETURN NEXT;
 END
 $function$;
 

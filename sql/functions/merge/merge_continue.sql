@@ -17,6 +17,8 @@ VOLATILE
 PARALLEL UNSAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
+DECLARE
+    r record;
 BEGIN
     IF NOT pg_catalog.has_table_privilege('pggit.blobs', 'SELECT') THEN
         RAISE EXCEPTION 'permission denied to continue merge %: a merge returns the definitions of the objects it changes',
@@ -24,10 +26,13 @@ BEGIN
             USING ERRCODE = '42501',
                   HINT = 'Reading definitions needs pggit_reader (GRANT pggit_reader TO ' || current_user || ').';
     END IF;
-    RETURN QUERY
-    SELECT r.merge_id, r.status, r.commit_hash, r.base_hash, r.ours_hash, r.theirs_hash, r.changes, r.conflicts,
-           CASE WHEN r.status = 'merged' THEN pggit.merge_migration(r.ours_hash, r.commit_hash) ELSE r.migration END
-      FROM pggit.merge_continue_run(merge_continue.id) AS r;
+    -- its own statement: the migration below is read in a later one, which sees the merge commit
+    SELECT * INTO STRICT r FROM pggit.merge_continue_run(merge_continue.id);
+    merge_id := r.merge_id; status := r.status; commit_hash := r.commit_hash; base_hash := r.base_hash;
+    ours_hash := r.ours_hash; theirs_hash := r.theirs_hash; changes := r.changes; conflicts := r.conflicts;
+    migration := CASE WHEN r.status = 'merged' THEN pggit.merge_migration(r.ours_hash, r.commit_hash)
+                      ELSE r.migration END;
+    RETURN NEXT;
 END
 $function$;
 
