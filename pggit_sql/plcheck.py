@@ -55,10 +55,13 @@ def extension_available(conn: psycopg.Connection, *, require_env: bool = False) 
     return False
 
 
-_FUNCTIONS = """
+_FUNCTIONS = r"""
 SELECT p.oid, p.oid::regprocedure::text,
        CASE WHEN p.prorettype = 'trigger'::regtype THEN
-            (SELECT t.tgrelid FROM pg_trigger AS t WHERE t.tgfoid = p.oid ORDER BY t.oid LIMIT 1)
+            coalesce((SELECT t.tgrelid FROM pg_trigger AS t WHERE t.tgfoid = p.oid ORDER BY t.oid LIMIT 1),
+                     -- a trigger function attached to no relation yet (e.g. level 5's branch-view
+                     -- statement trigger): a statement trigger reads no row, so any relation will do
+                     CASE WHEN p.prosrc !~* '\m(new|old)\M' THEN 'pggit.branches'::regclass END)
        END
   FROM pg_proc AS p
   JOIN pg_language AS l ON l.oid = p.prolang

@@ -118,15 +118,18 @@ def test_concurrent_branches_of_one_table(pggit_connect: Connect) -> None:
         def job() -> None:
             conn.execute(f"SELECT pggit.create_data_branch('t', 'main', 'b{i}')")
             conn.execute(f"UPDATE t__b{i} SET v = {i} WHERE id % 5 = {i % 5}")
-            conn.execute(f"UPDATE t SET v = v + 1 WHERE id = {i + 1}")
+            # main's writes take a value no branch writes (100): a branch created after another
+            # worker's main write rightly reads it, and must not mistake it for its own
+            conn.execute(f"UPDATE t SET v = v + 100 WHERE id = {i + 1}")
         return job
 
     run_threads([worker(i) for i in range(5)])
     for i in range(5):
         rows = dict(setup.execute(f"SELECT id, v FROM t__b{i}").fetchall())
         assert {k for k, v in rows.items() if v == i and i} == ({k for k in rows if k % 5 == i % 5} if i else set())
-        assert all(v in (0, i) for v in rows.values())  # main's later writes never show
-    assert dict(setup.execute("SELECT id, v FROM t WHERE id <= 5").fetchall()) == {k: 1 for k in range(1, 6)}
+        assert rows[i + 1] == 0  # main's write after this branch was made (by its own worker) never shows
+        assert all(v in (0, 100, i) for v in rows.values())
+    assert dict(setup.execute("SELECT id, v FROM t WHERE id <= 5").fetchall()) == {k: 100 for k in range(1, 6)}
 
 
 @pytest.mark.pggit_level(min=5)

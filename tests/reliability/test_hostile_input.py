@@ -118,6 +118,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.owner_details(oid,oid)": set(),
     "pggit.split_statements(text)": set(),
     "pggit.merge_run(text,text,text)": VALUE | REF,
+    "pggit.merge_migration(text,text)": VALUE | REF,
     "pggit.merge_continue_run(bigint)": VALUE | {"42704", "55000"},
     # data branches (docs/security/data-branches.md)
     "pggit.data_act_as_owner(oid)": VALUE | {"42P01", "42501"},

@@ -160,8 +160,9 @@ def test_a_custom_definition_needs_the_objects_owner(
         admin: psycopg.Connection, make_role: Callable[..., str],
         connect_as: Callable[[str], psycopg.Connection]) -> None:
     """A definition an ordinary role writes never gets a more privileged owner (42501), and is never run
-    by the SECURITY DEFINER functions that store it (resolve_conflict, merge_continue)."""
-    mallory = make_role()
+    by the SECURITY DEFINER functions that store it (resolve_conflict, merge_continue). Mallory may read
+    definitions (pggit_reader: merge_continue returns the migration), nothing more."""
+    mallory = make_role("pggit_reader")
     before = role_state(admin, mallory)
     merge_id, v, ids = view_conflict(admin)
     m = connect_as(mallory)
