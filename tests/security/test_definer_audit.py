@@ -113,20 +113,6 @@ DDL_AND_API = [
 ]
 
 
-@pytest.mark.pggit_level(min=5)
-def test_every_security_definer_function_pins_a_trusted_search_path(admin: psycopg.Connection) -> None:
-    admin.execute("CREATE TABLE public.audit_d (id int PRIMARY KEY, v text)")
-    admin.execute("SELECT pggit.create_data_branch('public.audit_d', 'main', 'audit')")  # pggit_data functions
-    rows = admin.execute("""
-        SELECT p.oid::regprocedure::text,
-               (SELECT substr(c, length('search_path=') + 1) FROM unnest(p.proconfig) AS c
-                 WHERE c LIKE 'search_path=%')
-          FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
-         WHERE p.prosecdef AND n.nspname IN ('pggit', 'pggit_data')""").fetchall()
-    assert any(name.startswith("pggit_data.") for name, _ in rows)
-    assert [(name, path) for name, path in rows if path not in TRUSTED_PATHS] == []
-
-
 def unpinned_functions(conn: psycopg.Connection) -> list[str]:
     """pggit's functions (not trigger functions) that run with the caller's search_path."""
     return [r[0] for r in conn.execute("""
