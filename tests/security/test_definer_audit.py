@@ -20,8 +20,6 @@ import psycopg.sql
 import pytest
 from sechelp import assert_not_escalated, ran_as, role_state
 
-TRUSTED_PATHS = {"pg_catalog, pggit, pg_temp", "pg_catalog, pg_temp"}
-
 # Operators a body may resolve by search_path: (operator, left, right, result).
 OPERATORS = [
     *[(op, "text", "text", "boolean") for op in ("=", "<>", "~", "~~", "!~", "<", ">", "<=", ">=")],
