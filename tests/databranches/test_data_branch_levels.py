@@ -44,3 +44,56 @@ def test_rollback_keeps_user_tables_and_rows(
     with psycopg.connect(db, autocommit=True) as conn:
         assert conn.execute("SELECT pggit.create_data_branch('app.orders', 'main', 'h')").fetchone()[0] == "orders__h"
         assert conn.execute("SELECT count(*) FROM app.orders__h").fetchone()[0] == 49
+
+
+@pytest.mark.pggit_level(min=5)
+def test_data_branches_made_at_level_4_live_on_through_level_5_and_back(
+    pggit_new_database: Callable[[int], str], pggit_migrations_dir: Path
+) -> None:
+    """A data branch an ordinary role made at level 4 keeps its rows, and works, at 5 and back at 4.
+
+    Level 5 hands the branch's storage, view and functions to the table's owner and makes
+    the view security_invoker; its rollback gives them back to pggit's owner.
+    """
+    db = pggit_new_database(4)
+    owner = f"dbl_{abs(hash(db)) % 10**8}"
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute(f"DO $$ BEGIN CREATE ROLE {owner} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        conn.execute(f"CREATE SCHEMA app AUTHORIZATION {owner}")
+        conn.execute(f"SET ROLE {owner}")
+        conn.execute("CREATE TABLE app.orders (id int PRIMARY KEY, qty int NOT NULL)")
+        conn.execute("INSERT INTO app.orders SELECT g, g FROM generate_series(1, 20) g")
+        conn.execute("SELECT pggit.create_data_branch('app.orders', 'main', 'f')")
+        conn.execute("UPDATE app.orders__f SET qty = 0 WHERE id <= 5")
+        conn.execute("INSERT INTO app.orders__f VALUES (100, 1)")
+        conn.execute("UPDATE app.orders SET qty = -qty WHERE id > 15")
+        conn.execute("RESET ROLE")
+        branch = conn.execute("SELECT id, qty FROM app.orders__f ORDER BY id").fetchall()
+        table = conn.execute("SELECT id, qty FROM app.orders ORDER BY id").fetchall()
+        diff = conn.execute("SELECT key, change FROM pggit.diff_data_branch('app.orders', 'f') ORDER BY 1").fetchall()
+    migrator = Migrator(db, pggit_migrations_dir)
+    migrator.migrate(to=5)
+    owned = """SELECT count(*) FILTER (WHERE pg_get_userbyid(c.relowner) = %s), count(*)
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE (n.nspname = 'pggit_data' AND c.relkind = 'r') OR c.oid = 'app.orders__f'::regclass"""
+    with psycopg.connect(db, autocommit=True) as conn:
+        assert conn.execute(owned, (owner,)).fetchone() == (3, 3)  # delta, base, view: the table's owner's
+        assert conn.execute("SELECT id, qty FROM app.orders__f ORDER BY id").fetchall() == branch
+        assert conn.execute("SELECT key, change FROM pggit.diff_data_branch('app.orders', 'f') ORDER BY 1"
+                            ).fetchall() == diff
+        conn.execute(f"SET ROLE {owner}")
+        conn.execute("UPDATE app.orders__f SET qty = 7 WHERE id = 6")  # writes work as the owner
+        conn.execute("RESET ROLE")
+        branch = conn.execute("SELECT id, qty FROM app.orders__f ORDER BY id").fetchall()
+        assert (6, 7) in branch
+    migrator.rollback(to=4)
+    with psycopg.connect(db, autocommit=True) as conn:
+        assert conn.execute(owned, (owner,)).fetchone()[0] == 0  # back with pggit's owner, as level 4 had it
+        assert conn.execute("SELECT id, qty FROM app.orders__f ORDER BY id").fetchall() == branch
+        assert conn.execute("SELECT id, qty FROM app.orders ORDER BY id").fetchall() == table
+        conn.execute(f"SET ROLE {owner}")
+        merged = conn.execute("SELECT inserted, updated, conflicts FROM pggit.merge_data_branch("
+                              "'app.orders', 'f', strategy => 'theirs')").fetchone()
+        conn.execute("RESET ROLE")
+        assert merged == (1, 6, 0)
+        assert conn.execute("SELECT qty FROM app.orders WHERE id = 6").fetchone() == (7,)
