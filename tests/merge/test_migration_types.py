@@ -22,7 +22,7 @@ import re
 
 import psycopg
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from test_generate_migration import apply, commit, migration, reuse_db
 
@@ -320,12 +320,40 @@ def rows(conn: psycopg.Connection, a: Model, b: Model) -> dict[str, list[tuple[o
     return out
 
 
+def level4_sequence_owner_bug(conn: psycopg.Connection, a: Model, b: Model) -> bool:
+    """Whether generate_migration(A, B) hits level 4's known bug (level 4 is released and keeps it).
+
+    The bug: a sequence that B drops goes along with its owner table (DROP TABLE, phase
+    50) while another table's column default still uses it: that default is dropped
+    with the column steps (phase 140) of a table B keeps, or by the DROP TABLE of a
+    table that sorts after the owner's. PostgreSQL refuses the DROP TABLE (2BP01).
+    Level 5 drops such defaults first (test_a_default_stops_using_a_sequence_before_the_sequence_goes).
+    """
+    for seq, s in a.sequences.items():
+        if seq in b.sequences or s.owner is None or s.owner in b.tables:
+            continue
+        for (table, column), used in a.defaults.items():
+            if used != seq or table == s.owner:
+                continue
+            if table in b.tables:
+                if any(c == column for c, _ in b.tables[table]):  # kept column: its default goes at phase 140
+                    return True
+            elif conn.execute('SELECT quote_ident(%s) COLLATE "C" < quote_ident(%s) COLLATE "C"',
+                              (s.owner, table)).fetchone()[0]:  # both dropped, the owner first
+                return True
+    return False
+
+
 @reuse_db
 @given(data=st.data())
-def test_round_trip_oracle_types(pggit_conn: psycopg.Connection, data: st.DataObject) -> None:
+def test_round_trip_oracle_types(pggit_conn: psycopg.Connection, pggit_level: int, data: st.DataObject) -> None:
     conn = pggit_conn
     a = data.draw(schemas(), label="A")
     b = data.draw(mutations(a), label="B")
+    if pggit_level == 4:
+        # level 4 (released) keeps the bug of a sequence dropped with its owner table before
+        # another table's default stops using it (2BP01): those cases are skipped there only
+        assume(not level4_sequence_owner_bug(conn, a, b))
     with conn.transaction(force_rollback=True):
         conn.execute("SET LOCAL pggit.strict = on")
         a.build(conn)
