@@ -2680,7 +2680,9 @@ COMMENT ON FUNCTION pggit.describe_type(oid) IS
 -- yet is one commented row with a warning, never silence.
 --
 -- Order: drops in reverse dependency order (functions, views, indexes, constraints,
--- columns, tables, sequences, types, schemas), then renames (schemas first, then
+-- defaults that use a sequence a later drop takes along (its owner table or column goes,
+-- or it goes with the other drops: PostgreSQL refuses that drop while a default uses
+-- it), columns, tables, sequences, types, schemas), then renames (schemas first, then
 -- tables, sequences, types, as pggit.diff reports them), then creations in dependency
 -- order (schemas, types, sequences, tables and their columns, constraints (foreign
 -- keys last), indexes, sequence ownership, views (those a view's text names first),
