@@ -22,7 +22,7 @@ import re
 
 import psycopg
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from test_generate_migration import apply, commit, migration, reuse_db
 
@@ -320,12 +320,40 @@ def rows(conn: psycopg.Connection, a: Model, b: Model) -> dict[str, list[tuple[o
     return out
 
 
+def level4_sequence_owner_bug(conn: psycopg.Connection, a: Model, b: Model) -> bool:
+    """Whether generate_migration(A, B) hits level 4's known bug (level 4 is released and keeps it).
+
+    The bug: a sequence that B drops goes along with its owner table (DROP TABLE, phase
+    50) while another table's column default still uses it: that default is dropped
+    with the column steps (phase 140) of a table B keeps, or by the DROP TABLE of a
+    table that sorts after the owner's. PostgreSQL refuses the DROP TABLE (2BP01).
+    Level 5 drops such defaults first (test_a_default_stops_using_a_sequence_before_the_sequence_goes).
+    """
+    for seq, s in a.sequences.items():
+        if seq in b.sequences or s.owner is None or s.owner in b.tables:
+            continue
+        for (table, column), used in a.defaults.items():
+            if used != seq or table == s.owner:
+                continue
+            if table in b.tables:
+                if any(c == column for c, _ in b.tables[table]):  # kept column: its default goes at phase 140
+                    return True
+            elif conn.execute('SELECT quote_ident(%s) COLLATE "C" < quote_ident(%s) COLLATE "C"',
+                              (s.owner, table)).fetchone()[0]:  # both dropped, the owner first
+                return True
+    return False
+
+
 @reuse_db
 @given(data=st.data())
-def test_round_trip_oracle_types(pggit_conn: psycopg.Connection, data: st.DataObject) -> None:
+def test_round_trip_oracle_types(pggit_conn: psycopg.Connection, pggit_level: int, data: st.DataObject) -> None:
     conn = pggit_conn
     a = data.draw(schemas(), label="A")
     b = data.draw(mutations(a), label="B")
+    if pggit_level == 4:
+        # level 4 (released) keeps the bug of a sequence dropped with its owner table before
+        # another table's default stops using it (2BP01): those cases are skipped there only
+        assume(not level4_sequence_owner_bug(conn, a, b))
     with conn.transaction(force_rollback=True):
         conn.execute("SET LOCAL pggit.strict = on")
         a.build(conn)
@@ -690,3 +718,76 @@ def test_renamed_range_renames_its_multirange(pggit_conn: psycopg.Connection) ->
     conn.execute("SELECT pggit.apply_migration(%s, false)", (ca,))
     apply(conn, [(0, s, w) for s, w in steps])
     assert catalog.diff(want, catalog.fingerprint(conn, ["app", "s8"])) == []
+
+
+# A sequence goes before the column steps (DROP TABLE / DROP COLUMN of its owner takes it
+# along; or it goes with the other drops because a relation takes its name) while another
+# column's default used it: that default must be gone first, else PostgreSQL refuses the
+# drop (2BP01 "cannot drop table ... because other objects depend on it").
+# case: (changes after the setup, whether app.s is still there)
+SEQUENCE_GONE_CASES = {
+    # the sequence goes with its owner table; a kept column's default is dropped or changed
+    "table, sequence goes, default dropped": (
+        ["ALTER TABLE app.u ALTER COLUMN n DROP DEFAULT", "DROP TABLE app.t"], False),
+    "table, sequence goes, default changed": (
+        ["ALTER TABLE app.u ALTER COLUMN n SET DEFAULT nextval('app.other')", "DROP TABLE app.t"], False),
+    "table, sequence goes, default changed to a constant": (
+        ["ALTER TABLE app.u ALTER COLUMN n SET DEFAULT 5", "DROP TABLE app.t"], False),
+    # both tables go: app.t sorts first, and app.u's drop must not come too late
+    "table, sequence goes, the user's table goes too": (["DROP TABLE app.u", "DROP TABLE app.t"], False),
+    # the sequence stays (unowned: OWNED BY NONE comes first) and the kept default stops using it
+    "table, sequence stays, default dropped": (
+        ["ALTER SEQUENCE app.s OWNED BY NONE", "ALTER TABLE app.u ALTER COLUMN n DROP DEFAULT", "DROP TABLE app.t"],
+        True),
+    # the owner is a column of a kept table: DROP COLUMN takes the sequence along too
+    "column, sequence goes, defaults dropped": (
+        ["ALTER TABLE app.u ALTER COLUMN n DROP DEFAULT", "ALTER TABLE app.t ALTER COLUMN m DROP DEFAULT",
+         "ALTER TABLE app.t DROP COLUMN c"], False),
+    "column, sequence goes, the user's column goes, a default of the owner's table changed": (
+        ["ALTER TABLE app.t ALTER COLUMN m SET DEFAULT nextval('app.other')", "ALTER TABLE app.u DROP COLUMN n",
+         "ALTER TABLE app.t DROP COLUMN c"], False),
+    # the owner stays, the sequence goes with the other drops: a table takes its name
+    "sequence goes, a table takes its name": (
+        ["ALTER TABLE app.u ALTER COLUMN n DROP DEFAULT", "ALTER TABLE app.t ALTER COLUMN m DROP DEFAULT",
+         "DROP SEQUENCE app.s", "CREATE TABLE app.s (id int)"], False),
+}
+
+
+@pytest.mark.pggit_level(min=5)
+@pytest.mark.parametrize("case", sorted(SEQUENCE_GONE_CASES))
+def test_a_default_stops_using_a_sequence_before_the_sequence_goes(pggit_conn: psycopg.Connection,
+                                                                   case: str) -> None:
+    """Found by the types oracle: DROP TABLE of a sequence's owner came before another table's DROP DEFAULT.
+
+    Level 4 keeps the bug (released); its oracle skips exactly those cases.
+    """
+    conn = pggit_conn
+    change, keeps_sequence = SEQUENCE_GONE_CASES[case]
+    ca, steps = _steps_between(conn, [
+        "CREATE SCHEMA app",
+        "CREATE SEQUENCE app.other",
+        "CREATE TABLE app.t (id int PRIMARY KEY, c int, m int)",
+        "CREATE SEQUENCE app.s OWNED BY app.t.c",
+        "ALTER TABLE app.t ALTER COLUMN m SET DEFAULT nextval('app.s')",
+        "CREATE TABLE app.u (id int PRIMARY KEY, n int DEFAULT nextval('app.s'))",
+    ], change)
+    assert conn.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass('app.s')").fetchone() == (
+        ("S",) if keeps_sequence else (None if "takes its name" not in case else ("r",)))
+    want = catalog.fingerprint(conn, ["app"])
+    stmts = [s for s, _ in steps]
+    if not keeps_sequence:
+        # the first step that takes app.s away comes after every DROP DEFAULT of a default using it
+        gone = min(i for i, s in enumerate(stmts)
+                   if s in ("-- DROP TABLE app.t;", "-- ALTER TABLE app.t DROP COLUMN c;",
+                            "-- DROP SEQUENCE IF EXISTS app.s;"))
+        stop = [i for i, s in enumerate(stmts)
+                if re.fullmatch(r"ALTER TABLE app\.[tu] ALTER COLUMN [mn] DROP DEFAULT;", s)]
+        assert stop and max(stop) < gone, stmts
+    conn.execute("SELECT pggit.apply_migration(%s, true)", (ca,))
+    conn.execute("INSERT INTO app.t VALUES (1, 2, 3)")
+    conn.execute("INSERT INTO app.u VALUES (1, 4)")
+    apply(conn, [(0, s, w) for s, w in steps])
+    assert catalog.diff(want, catalog.fingerprint(conn, ["app"])) == []
+    if "DROP TABLE app.u" not in change:
+        assert conn.execute("SELECT to_jsonb(u) FROM app.u AS u").fetchone()[0] == (
+            {"id": 1} if "ALTER TABLE app.u DROP COLUMN n" in change else {"id": 1, "n": 4})

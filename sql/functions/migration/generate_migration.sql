@@ -13,7 +13,9 @@
 -- yet is one commented row with a warning, never silence.
 --
 -- Order: drops in reverse dependency order (functions, views, indexes, constraints,
--- columns, tables, sequences, types, schemas), then renames (schemas first, then
+-- defaults that use a sequence a later drop takes along (its owner table or column goes,
+-- or it goes with the other drops: PostgreSQL refuses that drop while a default uses
+-- it), columns, tables, sequences, types, schemas), then renames (schemas first, then
 -- tables, sequences, types, as pggit.diff reports them), then creations in dependency
 -- order (schemas, types, sequences, tables and their columns, constraints (foreign
 -- keys last), indexes, sequence ownership, views (those a view's text names first),
@@ -87,6 +89,8 @@ DECLARE
     v_on text;
     v_secdef boolean;
     v_n integer;
+    v_gone_seqs jsonb := '{}';  -- sequences a drop takes along before the column steps: {identity: owner column}
+    v_early text[];             -- old columns of the table at hand whose default is dropped early
 BEGIN
     IF from_ref IS NULL OR to_ref IS NULL THEN
         RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
@@ -97,6 +101,26 @@ BEGIN
     v_to_working := pggit.resolve_ref(to_ref) IS NULL;
 
     SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') INTO v_diff FROM pggit.diff(from_ref, to_ref) AS d;
+
+    -- Sequences the script drops before the column steps (phase 140): one the diff
+    -- removes that is owned by a column (DROP TABLE / DROP COLUMN of its owner takes it
+    -- along, phases 45 and 50), or that goes with the other drops (phase 60: its name is
+    -- taken again or its schema goes; pggit.type_steps). A default that uses one of them
+    -- must be gone by then: PostgreSQL refuses the drop while it depends on it (2BP01).
+    -- {identity: [schema, table, column] of its owner, or null}
+    SELECT coalesce(jsonb_object_agg(x.ident, x.owner), '{}') INTO v_gone_seqs
+      FROM (SELECT d.value ->> 'object_identity' AS ident,
+                   to_jsonb(parse_ident(substring(d.value ->> 'old_definition'
+                       FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)'))) AS owner
+              FROM jsonb_array_elements(v_diff) AS d
+             WHERE d.value ->> 'object_kind' = 'sequence' AND d.value ->> 'change' = 'removed') AS x
+     WHERE x.owner IS NOT NULL
+        OR (parse_ident(x.ident))[1] IN (SELECT (parse_ident(d.value ->> 'object_identity'))[1]
+                                           FROM jsonb_array_elements(v_diff) AS d
+                                          WHERE d.value ->> 'object_kind' = 'schema' AND d.value ->> 'change' = 'removed')
+        OR EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                    WHERE d.value ->> 'object_identity' = x.ident AND d.value ->> 'change' IN ('added', 'renamed')
+                      AND d.value ->> 'object_kind' IN ('table', 'view', 'materialized view', 'sequence'));
 
     -- column renames (diff's 'column' rows), per table at to_ref: {new name: old name}
     FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_identity text)
@@ -187,6 +211,25 @@ BEGIN
 
         ELSIF r.object_kind = 'table' THEN
             IF r.change = 'removed' THEN
+                -- its columns whose default uses a sequence that another table's or
+                -- column's drop takes along lose the default first (phase 43)
+                IF v_gone_seqs <> '{}' THEN
+                    v_fd := coalesce((SELECT od.details FROM pggit.object_details AS od
+                                       WHERE od.identity = r.old_identity
+                                         AND od.blob_hash = encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex')),
+                                     CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END);
+                    FOR c IN SELECT f.value ->> 'n' AS n
+                               FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                              WHERE EXISTS (SELECT FROM jsonb_each(v_gone_seqs) AS g
+                                             WHERE strpos(f.value ->> 'd', quote_literal(g.key) || '::regclass') > 0
+                                               AND (jsonb_typeof(g.value) <> 'array'
+                                                    OR ARRAY[g.value ->> 0, g.value ->> 1] <> parse_ident(r.old_identity)))
+                    LOOP
+                        ph := ph || 43; ks := ks || r.old_identity;
+                        sts := sts || format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT;', r.old_identity, c.n);
+                        wns := wns || NULL::text;
+                    END LOOP;
+                END IF;
                 ph := ph || 50; ks := ks || r.old_identity;
                 sts := sts || format('-- DROP TABLE %s;', r.old_identity);
                 wns := wns || format('table %s is dropped with its rows', r.old_identity);
@@ -241,6 +284,23 @@ BEGIN
                                   AND (v_ren ? (f.value ->> 'n')
                                        OR NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
                                                        WHERE t.value ->> 'n' = f.value ->> 'n')));
+            -- a column whose default uses a sequence that a drop takes along (its owner
+            -- table or column goes, or it goes with the other drops) loses the default
+            -- before any column or table is dropped (phase 43, on the old names; a new
+            -- default is set with the other column steps), unless it goes in the same
+            -- statement as the sequence (it is the owner column, dropped)
+            v_early := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                              WHERE EXISTS (SELECT FROM jsonb_each(v_gone_seqs) AS g
+                                             WHERE strpos(f.value ->> 'd', quote_literal(g.key) || '::regclass') > 0
+                                               AND NOT ((f.value ->> 'n') = ANY (v_dropped)
+                                                        AND jsonb_typeof(g.value) = 'array'
+                                                        AND ARRAY[g.value ->> 0, g.value ->> 1, g.value ->> 2]
+                                                            = parse_ident(r.old_identity) || (f.value ->> 'n'))));
+            FOR i IN 1 .. coalesce(cardinality(v_early), 0) LOOP
+                ph := ph || 43; ks := ks || r.old_identity;
+                sts := sts || format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT;', r.old_identity, v_early[i]);
+                wns := wns || NULL::text;
+            END LOOP;
             IF v_ren <> '{}' OR v_dropped <> '{}' THEN
                 -- the old constraints and indexes as PostgreSQL prints them once the columns
                 -- are renamed (they follow their columns: names in their text are replaced,
@@ -383,7 +443,8 @@ BEGIN
                                          'generated yet', v_tc ->> 'n', v_tbl);
                     CONTINUE;
                 END IF;
-                IF (v_tc ->> 'd') IS DISTINCT FROM (v_fc ->> 'd') AND v_fc ->> 'd' IS NOT NULL THEN
+                IF (v_tc ->> 'd') IS DISTINCT FROM (v_fc ->> 'd') AND v_fc ->> 'd' IS NOT NULL
+                   AND NOT (v_fc ->> 'n') = ANY (v_early) THEN
                     ph := ph || 140; ks := ks || v_tbl;
                     sts := sts || format('%sALTER COLUMN %I DROP DEFAULT;', v_alter, v_tc ->> 'n');
                     wns := wns || NULL::text;
