@@ -171,3 +171,44 @@ def test_a_materialized_view_is_populated_as_its_owner(
     assert ran_as(admin, "app.mesc") == [mallory]  # the refresh, as its owner
     assert admin.execute("SELECT x FROM app.m").fetchone() == (1,)
     assert_not_escalated(admin, mallory, before, owned_may_change=True)
+
+
+def test_grants_and_revokes_are_recorded_in_savepoints_and_for_every_kind(admin: psycopg.Connection) -> None:
+    """GRANT and REVOKE re-record the ACL of exactly the objects they changed (the catalog rows this
+    transaction wrote), subtransactions included, for tables, functions, types and schemas."""
+    admin.execute("CREATE SCHEMA gr")
+    admin.execute("CREATE TABLE gr.t (id int)")
+    admin.execute("CREATE TABLE gr.u (id int)")
+    admin.execute("CREATE FUNCTION gr.f() RETURNS int LANGUAGE sql AS 'SELECT 1'")
+    admin.execute("CREATE TYPE gr.e AS ENUM ('a')")
+    admin.execute("SELECT pggit.commit_changes('main', 'grants')")
+
+    def acl(identity: str) -> list[list[str]] | None:
+        row = admin.execute("SELECT details -> 'own' -> 'a' FROM pggit.object_details AS d"
+                            " JOIN pggit.objects AS o ON o.identity = d.identity AND o.hash = d.blob_hash"
+                            " WHERE o.identity = %s AND o.dropped_at IS NULL ORDER BY o.id DESC LIMIT 1",
+                            (identity,)).fetchone()
+        assert row is not None, identity
+        return row[0]
+
+    assert acl("gr.t") is None and acl("gr.u") is None
+    with admin.transaction():
+        admin.execute("SAVEPOINT a")
+        admin.execute("GRANT SELECT ON gr.t TO PUBLIC")
+        admin.execute("SAVEPOINT b")
+        admin.execute("GRANT UPDATE ON gr.t TO PUBLIC")
+        admin.execute("RELEASE SAVEPOINT b")
+        admin.execute("SAVEPOINT c")
+        admin.execute("GRANT SELECT ON gr.u TO PUBLIC")
+        admin.execute("ROLLBACK TO SAVEPOINT c")  # undone: nothing recorded for gr.u
+        admin.execute("RELEASE SAVEPOINT a")
+    assert ["", "SELECT,UPDATE", ""] in (acl("gr.t") or [])
+    assert acl("gr.u") is None
+    admin.execute("REVOKE UPDATE ON gr.t FROM PUBLIC")
+    assert ["", "SELECT", ""] in (acl("gr.t") or [])
+    admin.execute("REVOKE EXECUTE ON FUNCTION gr.f() FROM PUBLIC")
+    assert [g for g in (acl("gr.f()") or []) if g[0] == ""] == []
+    admin.execute("GRANT USAGE ON TYPE gr.e TO PUBLIC")  # types have USAGE for PUBLIC by default: explicit now
+    assert acl("gr.e") is not None
+    admin.execute("GRANT USAGE ON SCHEMA gr TO PUBLIC")
+    assert ["", "USAGE", ""] in (acl("gr") or [])
