@@ -231,7 +231,9 @@ def _upgrade_lines(drift: Drift, changes: list[Change], display: dict[Path, str]
             lines += [f"-- {change.key}: result or parameters changed, so it is dropped first",
                       f"DROP {old.object_type} {old.signature};", ""]
     emitted: set[Path] = set()
-    for change in changes:
+    # new functions first: a changed one (an event trigger's, say) may call them, and
+    # the statements after it in this very migration fire it
+    for change in sorted(changes, key=lambda c: c.kind != "new"):
         if change.kind == "removed" or change.file is None or change.file in emitted:
             continue
         emitted.add(change.file)
@@ -259,14 +261,16 @@ def _upgrade_lines(drift: Drift, changes: list[Change], display: dict[Path, str]
 def _downgrade_lines(drift: Drift, changes: list[Change], number: int) -> list[str]:
     """Function statements of the rollback: drop new functions, re-create changed and removed ones."""
     lines: list[str] = []
-    for change in changes:
-        if change.kind == "new":
-            fresh = drift.new[change.key]
-            lines += [f"-- new in level {number}: {change.key}", f"DROP {fresh.object_type} {fresh.signature};", ""]
+    # changed functions back first, new ones dropped last: until then the level's own
+    # functions (event triggers among them) may still call the new ones
     for change in changes:
         if change.kind in ("changed", "removed"):
             lines += [f"-- as of level {number - 1}: {change.key}",
                       *_definition(drift.old[change.key], drift.new.get(change.key)), ""]
+    for change in changes:
+        if change.kind == "new":
+            fresh = drift.new[change.key]
+            lines += [f"-- new in level {number}: {change.key}", f"DROP {fresh.object_type} {fresh.signature};", ""]
     return lines
 
 

@@ -23,6 +23,9 @@ from pggit_sql import devdb, newlevel, snapshots  # noqa: E402
 from pggit_sql.levels import default_migrations_dir, discover  # noqa: E402
 
 MARK = "-- ---- functions (generated) ----"
+# Hand-written statements that need the level's functions (they run after them) follow
+# this line at the very end of a level file; kept as written, like the table section.
+AFTER = "-- ---- after the functions (hand-written) ----"
 
 
 def split(text: str, path: Path) -> tuple[str, str]:
@@ -36,8 +39,12 @@ def main(argv: list[str]) -> int:
     migrations = default_migrations_dir()
     level = discover(migrations)[-1]
     kept = {}
+    after = {}
     for path in (level.path, level.rollback_path):
-        kept[path] = split(path.read_text(encoding="utf-8"), path)[0]
+        head, tail = split(path.read_text(encoding="utf-8"), path)
+        kept[path] = head
+        _, sep, end = tail.partition(AFTER)
+        after[path] = sep + end if sep else ""
         path.unlink()
     name = level.name[5:]
     server = devdb.start()
@@ -45,11 +52,11 @@ def main(argv: list[str]) -> int:
         result = newlevel.new_level(name, server, migrations)
     except BaseException:
         for path, head in kept.items():  # put the old files back
-            path.write_text(head + MARK + "\n-- regeneration failed: run tools/regen_level.py again\n")
+            path.write_text(head + MARK + "\n-- regeneration failed: run tools/regen_level.py again\n" + after[path])
         raise
-    for path in (result.migration, result.rollback):
+    for path, old in zip((result.migration, result.rollback), kept):
         _, tail = split(path.read_text(encoding="utf-8"), path)
-        path.write_text(kept[path] + MARK + tail, encoding="utf-8")
+        path.write_text(kept[old] + MARK + tail + ("\n" + after[old] if after[old] else ""), encoding="utf-8")
     for change in result.changes:
         print(f"{change.kind:8} {change.key}")
     if "--no-snapshot" not in argv:

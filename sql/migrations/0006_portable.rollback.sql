@@ -7,10 +7,1867 @@
 -- ====================================================================
 
 -- ---- identity across backups and upgrades ----
+-- Stored OIDs bound to this database first (level 5 trusts them), then capture
+-- functions renamed to the c<relid> level 5 expects.
+SELECT pggit.bind_oids();
+DO $rollback$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT t.capture_function, 'c' || t.relid AS level5
+               FROM pggit.data_tables AS t WHERE t.capture_function <> 'c' || t.relid LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION pggit_data.%I() RENAME TO %I', r.capture_function, r.level5);
+    END LOOP;
+END
+$rollback$;
+
+ALTER TABLE pggit.data_branches
+    DROP CONSTRAINT data_branches_relid_fkey,
+    ADD CONSTRAINT data_branches_relid_fkey FOREIGN KEY (relid) REFERENCES pggit.data_tables (relid);
+ALTER TABLE pggit.data_tables DROP COLUMN capture_function;
+DROP SEQUENCE pggit.data_capture_seq;
+DROP INDEX pggit.objects_live_identity_idx;
 
 -- ---- other majors ----
 
 -- ---- functions (generated) ----
--- no function changes
+-- as of level 5: function pggit.commit_generation()
+CREATE OR REPLACE FUNCTION pggit.commit_generation()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.parent_hash IS DISTINCT FROM OLD.parent_hash
+           OR NEW.merge_parent_hash IS DISTINCT FROM OLD.merge_parent_hash
+           OR NEW.generation IS DISTINCT FROM OLD.generation THEN
+            RAISE EXCEPTION 'commit "%": parents and generation are immutable', OLD.hash
+                USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        RETURN NEW;
+    END IF;
+    NEW.generation := 1 + GREATEST(
+        coalesce((SELECT c.generation FROM pggit.commits AS c WHERE c.hash = NEW.parent_hash), 0),
+        coalesce((SELECT c.generation FROM pggit.commits AS c WHERE c.hash = NEW.merge_parent_hash), 0));
+    RETURN NEW;
+END
+$function$;
+
+-- as of level 5: function pggit.data_branch_install(data_branch_id bigint)
+CREATE OR REPLACE FUNCTION pggit.data_branch_install(data_branch_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    db record;
+    dt record;
+    v_table text;
+    v_view text;
+    v_delta text;
+    v_base text;
+    v_function text;
+    v_notnull text;
+    v_body text;
+    v_set text;
+    v_owner oid;
+    r record;
+BEGIN
+    SELECT * INTO db FROM pggit.data_branches AS b WHERE b.id = data_branch_id;
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = db.relid;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner INTO v_table, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = db.relid;
+    v_view := pg_catalog.format('%I.%I', db.relation_schema, db.relation_name);
+    v_delta := pg_catalog.format('pggit_data.%I', 'd' || db.id);
+    v_base := pg_catalog.format('pggit_data.%I', 'b' || db.id);
+    v_function := pg_catalog.format('pggit_data.%I', 'w' || db.id);
+
+    -- The table's arm first: readers and writers of the view lock the table before the
+    -- storage (docs/RELIABILITY.md, lock order). security_invoker: the querying role's
+    -- rights on the table are checked at every read, and its row-level security applies
+    -- (the delta arms show a key only when RLS does not apply to the role, or the role
+    -- sees the table's row of that key; two arms with one-time filters, no correlated
+    -- subplan, so full scans stay parallel).
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE VIEW %s WITH (security_invoker = true) AS'
+        ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE %s)'
+        ' UNION ALL'
+        ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
+        ' AND NOT pg_catalog.row_security_active(%s::pg_catalog.oid)'
+        ' UNION ALL'
+        ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
+        ' AND pg_catalog.row_security_active(%s::pg_catalog.oid)'
+        ' AND EXISTS (SELECT 1 FROM %s AS r WHERE %s)',
+        v_view, pggit.data_list(dt.columns, 't'), v_table, v_delta, pggit.data_key_match(dt.key_columns, 'd', 't'),
+        pggit.data_list(dt.columns, 'd'), v_delta, db.relid,
+        pggit.data_list(dt.columns, 'd'), v_delta, db.relid, v_table, pggit.data_key_match(dt.key_columns, 'r', 'd'));
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_view,
+        pg_catalog.format('pggit data branch "%s" of %s: write and read it like the table; '
+                          'pggit.diff_data_branch / merge_data_branch / drop_data_branch manage it.',
+                          (SELECT b.name FROM pggit.branches AS b WHERE b.id = db.branch_id), v_table));
+
+    FOR r IN SELECT c.name, c.default_sql FROM pggit.data_columns(db.relid) AS c
+              WHERE c.default_sql IS NOT NULL AND c.name = ANY (dt.columns) LOOP
+        EXECUTE pg_catalog.format('ALTER VIEW %s ALTER COLUMN %I SET DEFAULT %s', v_view, r.name, r.default_sql);
+    END LOOP;
+
+    SELECT coalesce(pg_catalog.string_agg(pg_catalog.format(
+               'IF NEW.%1$I IS NULL THEN RAISE EXCEPTION ''%%'', %2$L USING ERRCODE = ''not_null_violation''; END IF;',
+               c.name, pg_catalog.format('null value in column "%s" of data branch %s violates not-null constraint',
+                                         c.name, v_view)), E'\n        ' ORDER BY c.attnum), '')
+      INTO v_notnull
+      FROM pggit.data_columns(db.relid) AS c
+     WHERE c.not_null AND c.name = ANY (dt.columns);
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = NEW.%I', n, n), ', ' ORDER BY o)
+      INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(n, o);
+
+    v_body := $body$
+DECLARE
+    cur @D@%ROWTYPE;
+    v_done boolean;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        @NOTNULL@
+        @INSERT@
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        @DELETE@
+        IF v_done THEN RETURN OLD; END IF;
+        RETURN NULL;
+    END IF;
+    -- UPDATE
+    @NOTNULL@
+    IF @KEYSAME@ THEN
+        LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_OLD@ FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@NEWVALS@, 'w') ON CONFLICT DO NOTHING;
+                EXIT WHEN FOUND;
+            ELSIF cur._pggit_state NOT IN ('w', 'c') THEN
+                RETURN NULL;  -- deleted since this statement read it
+            ELSE
+                IF ROW(@CURVALS@)::text IS DISTINCT FROM ROW(@OLDVALS@)::text THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update of data branch %', @REL@
+                        USING ERRCODE = 'serialization_failure';
+                END IF;
+                IF cur._pggit_state = 'c' THEN
+                    INSERT INTO @B@ AS b (@COLS@, _pggit_state) VALUES (@CURVALS@, 'v') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET @SET@, _pggit_state = 'w' WHERE @KEY_D_OLD@;
+                EXIT;
+            END IF;
+        END LOOP;
+        RETURN NEW;
+    END IF;
+    -- UPDATE that changes the key: delete the old key, insert the new one
+    @DELETE@
+    IF NOT v_done THEN RETURN NULL; END IF;
+    @INSERT@
+    RETURN NEW;
+END
+$body$;
+    v_body := pg_catalog.replace(v_body, '@INSERT@', $ins$LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_NEW@ FOR UPDATE;
+            IF NOT FOUND THEN
+                IF EXISTS (SELECT 1 FROM @T@ AS t WHERE @KEY_T_NEW@
+                              AND NOT EXISTS (SELECT 1 FROM @D@ AS d WHERE @KEY_D_T@)) THEN
+                    RAISE EXCEPTION 'duplicate key value violates primary key of data branch %', @REL@
+                        USING ERRCODE = 'unique_violation',
+                              DETAIL = pg_catalog.format('Key (%s)=(%s) already exists.', @KEYNAMES@, @KEYTEXT@);
+                END IF;
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@NEWVALS@, 'w') ON CONFLICT DO NOTHING;
+                EXIT WHEN FOUND;
+            ELSIF cur._pggit_state IN ('w', 'c') THEN
+                RAISE EXCEPTION 'duplicate key value violates primary key of data branch %', @REL@
+                    USING ERRCODE = 'unique_violation',
+                          DETAIL = pg_catalog.format('Key (%s)=(%s) already exists.', @KEYNAMES@, @KEYTEXT@);
+            ELSE
+                IF cur._pggit_state = 'a' THEN
+                    INSERT INTO @B@ AS b (@KEYS@, _pggit_state) VALUES (@NEWKEYS@, 'a') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET @SET@, _pggit_state = 'w' WHERE @KEY_D_NEW@;
+                EXIT;
+            END IF;
+        END LOOP;$ins$);
+    v_body := pg_catalog.replace(v_body, '@DELETE@', $del$v_done := false;
+        LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_OLD@ FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@OLDVALS@, 'd') ON CONFLICT DO NOTHING;
+                IF FOUND THEN v_done := true; EXIT; END IF;
+            ELSIF cur._pggit_state NOT IN ('w', 'c') THEN
+                EXIT;  -- deleted since this statement read it
+            ELSE
+                IF ROW(@CURVALS@)::text IS DISTINCT FROM ROW(@OLDVALS@)::text THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update of data branch %', @REL@
+                        USING ERRCODE = 'serialization_failure';
+                END IF;
+                IF cur._pggit_state = 'c' THEN
+                    INSERT INTO @B@ AS b (@COLS@, _pggit_state) VALUES (@CURVALS@, 'v') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET _pggit_state = 'd' WHERE @KEY_D_OLD@;
+                v_done := true;
+                EXIT;
+            END IF;
+        END LOOP;$del$);
+    v_body := pg_catalog.replace(v_body, '@NOTNULL@', v_notnull);
+    v_body := pg_catalog.replace(v_body, '@KEYSAME@',
+        (SELECT pg_catalog.string_agg(pg_catalog.format('NEW.%I IS NOT DISTINCT FROM OLD.%I', k, k), ' AND ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_OLD@', pggit.data_key_match(dt.key_columns, 'd', 'OLD'));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_NEW@', pggit.data_key_match(dt.key_columns, 'd', 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@KEY_T_NEW@', pggit.data_key_match(dt.key_columns, 't', 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_T@', pggit.data_key_match(dt.key_columns, 'd', 't'));
+    v_body := pg_catalog.replace(v_body, '@KEYNAMES@', pg_catalog.quote_literal(pggit.data_list(dt.key_columns)));
+    v_body := pg_catalog.replace(v_body, '@KEYTEXT@',
+        'pg_catalog.concat_ws('', '', ' || pggit.data_list(dt.key_columns, 'NEW') || ')');
+    v_body := pg_catalog.replace(v_body, '@KEYS@', pggit.data_list(dt.key_columns));
+    v_body := pg_catalog.replace(v_body, '@NEWKEYS@', pggit.data_list(dt.key_columns, 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@COLS@', pggit.data_list(dt.columns));
+    v_body := pg_catalog.replace(v_body, '@NEWVALS@', pggit.data_list(dt.columns, 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@OLDVALS@', pggit.data_list(dt.columns, 'OLD'));
+    v_body := pg_catalog.replace(v_body, '@CURVALS@', pggit.data_list(dt.columns, 'cur'));
+    v_body := pg_catalog.replace(v_body, '@SET@', v_set);
+    v_body := pg_catalog.replace(v_body, '@REL@', pg_catalog.quote_literal(v_view));
+    v_body := pg_catalog.replace(v_body, '@T@', v_table);
+    v_body := pg_catalog.replace(v_body, '@D@', v_delta);
+    v_body := pg_catalog.replace(v_body, '@B@', v_base);
+
+    -- The write function runs as the table's owner (it owns the storage); the caller's
+    -- rights on the table are checked first, per statement, by pggit.data_branch_write_check.
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE TRIGGER pggit_data_branch_write INSTEAD OF INSERT OR UPDATE OR DELETE ON %s'
+        ' FOR EACH ROW EXECUTE FUNCTION %s()', v_view, v_function);
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE TRIGGER pggit_data_branch_check BEFORE INSERT OR UPDATE OR DELETE ON %s'
+        ' FOR EACH STATEMENT EXECUTE FUNCTION pggit.data_branch_write_check(%L)', v_view, db.relid);
+    -- Owned by the table's owner; PUBLIC may use the view, the table's rights decide.
+    EXECUTE pg_catalog.format('ALTER VIEW %s OWNER TO %I', v_view, pg_catalog.pg_get_userbyid(v_owner));
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function, pg_catalog.pg_get_userbyid(v_owner));
+    EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC', v_view);
+    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', v_view);
+END
+$function$;
+
+-- as of level 5: function pggit.data_branch_write_check()
+CREATE OR REPLACE FUNCTION pggit.data_branch_write_check()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    v_rel oid := TG_ARGV[0]::oid;
+BEGIN
+    IF NOT pg_catalog.has_table_privilege(v_rel, TG_OP) THEN
+        RAISE EXCEPTION 'permission denied for table %', v_rel::pg_catalog.regclass
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('Writing data branch %s.%s needs %s on the table.',
+                                             pg_catalog.quote_ident(TG_TABLE_SCHEMA),
+                                             pg_catalog.quote_ident(TG_TABLE_NAME), TG_OP);
+    END IF;
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION pggit.data_branch_write_check() IS 'Trigger of data-branch views: a write statement needs the same privilege on the branched table, checked live (42501).';
+
+-- as of level 5: function pggit.data_table_install(relid oid)
+CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    dt record;
+    v_table text;
+    v_function text := pg_catalog.format('pggit_data.%I', 'c' || relid);
+    v_old text := '';
+    v_new text := '';
+    v_truncate text := '';
+    v_delta text;
+    v_base text;
+    v_body text;
+    v_id bigint;
+BEGIN
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_table
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_table_install.relid;
+
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_branches AS db WHERE db.relid = data_table_install.relid) THEN
+        IF v_table IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_insert ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_update ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_delete ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_truncate ON %s', v_table);
+        END IF;
+        EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s()', v_function);
+        DELETE FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+        RETURN;
+    END IF;
+
+    FOR v_id IN SELECT db.id FROM pggit.data_branches AS db
+                 WHERE db.relid = data_table_install.relid ORDER BY db.id LOOP
+        v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
+        v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
+        v_old := v_old || pg_catalog.format($sql$
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM pggit_old AS o ON CONFLICT DO NOTHING;
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM pggit_old AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'));
+        v_new := v_new || pg_catalog.format($sql$
+            INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n ON CONFLICT DO NOTHING;
+            INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n
+              JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
+            pggit.data_key_match(dt.key_columns, 'd', 'n'));
+        v_truncate := v_truncate || pg_catalog.format($sql$
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM %6$s AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM %6$s AS o ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'), v_table);
+    END LOOP;
+
+    v_body := pg_catalog.format($body$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN%3$s
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN%1$s
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT 1 FROM pggit_new AS n
+                        WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %4$s)) THEN
+            RETURN NULL;
+        END IF;
+    END IF;%2$s
+    RETURN NULL;
+END
+$body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n'));
+
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+    -- Runs as the table's owner (who owns the storage it writes), never as pggit's owner.
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function,
+        (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class AS c
+          WHERE c.oid = data_table_install.relid));
+
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS g
+                    WHERE g.tgrelid = data_table_install.relid AND g.tgname = 'pggit_data_capture_update') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_insert AFTER INSERT ON %s'
+            ' REFERENCING NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_update AFTER UPDATE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+            v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_delete AFTER DELETE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_truncate BEFORE TRUNCATE ON %s'
+            ' FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+    END IF;
+END
+$function$;
+
+-- as of level 5: function pggit.data_table_oid("table" text)
+CREATE OR REPLACE FUNCTION pggit.data_table_oid("table" text)
+ RETURNS oid
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    IF data_table_oid."table" IS NULL THEN
+        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT r.objid INTO v_rel
+      FROM pggit.resolve_object(data_table_oid."table") AS r
+     WHERE r.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass;
+    IF v_rel IS NULL THEN
+        RAISE EXCEPTION 'relation "%" does not exist', data_table_oid."table" USING ERRCODE = 'undefined_table';
+    END IF;
+    RETURN v_rel;
+END
+$function$;
+
+-- as of level 5: function pggit.delete_branch(name text, force boolean)
+CREATE OR REPLACE FUNCTION pggit.delete_branch(name text, force boolean DEFAULT false)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_id bigint;
+    v_status text;
+    v_unmerged text;
+    r record;
+BEGIN
+    IF delete_branch.name IS NULL THEN
+        RAISE EXCEPTION 'branch name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF delete_branch.force IS NULL THEN
+        RAISE EXCEPTION 'force must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF delete_branch.name = 'main' THEN
+        RAISE EXCEPTION 'cannot delete branch "main"'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'main is the trunk every branch and data branch starts from.';
+    END IF;
+
+    -- Lock order (docs/RELIABILITY.md): the tables of the branch's data branches first
+    -- (SHARE ROW EXCLUSIVE, in OID order), then the branch row, as create_data_branch
+    -- and data_branch_drop do; locking the row first deadlocked against a concurrent
+    -- create_data_branch onto this branch.
+    FOR r IN SELECT DISTINCT db.relid
+               FROM pggit.data_branches AS db JOIN pggit.branches AS b ON b.id = db.branch_id
+              WHERE b.name = delete_branch.name
+              ORDER BY db.relid LOOP
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c WHERE c.oid = r.relid) THEN
+            EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.relid::pg_catalog.regclass);
+        END IF;
+    END LOOP;
+
+    SELECT b.id, b.status INTO v_id, v_status
+      FROM pggit.branches AS b
+     WHERE b.name = delete_branch.name
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', delete_branch.name
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'branch "%" is already deleted', delete_branch.name
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    IF NOT delete_branch.force THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('%I.%I', db.relation_schema, db.relation_name), ', '
+                                     ORDER BY db.id)
+          INTO v_unmerged
+          FROM pggit.data_branches AS db
+         WHERE db.branch_id = v_id
+           AND pggit.data_branch_unmerged(db.id);
+        IF v_unmerged IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot delete branch "%": it has unmerged data branches: %',
+                    delete_branch.name, v_unmerged
+                USING ERRCODE = 'dependent_objects_still_exist',
+                      HINT = 'Merge them with pggit.merge_data_branch, or delete with force => true.';
+        END IF;
+    END IF;
+
+    FOR r IN SELECT db.relid FROM pggit.data_branches AS db WHERE db.branch_id = v_id ORDER BY db.id LOOP
+        PERFORM pggit.data_branch_drop(r.relid, delete_branch.name);
+    END LOOP;
+
+    UPDATE pggit.branches AS b SET status = 'deleted' WHERE b.id = v_id;
+END
+$function$;
+
+-- as of level 5: function pggit.diff_data_branch("table" text, branch text)
+CREATE OR REPLACE FUNCTION pggit.diff_data_branch("table" text, branch text)
+ RETURNS TABLE(key jsonb, change text, before jsonb, after jsonb)
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    v_rel := pggit.data_table_oid(diff_data_branch."table");
+    RETURN QUERY SELECT * FROM pggit.data_branch_diff(v_rel, diff_data_branch.branch);
+END
+$function$;
+
+-- as of level 5: function pggit.generate_migration(from_ref text, to_ref text)
+CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text)
+ RETURNS TABLE(step integer, statement text, warning text)
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_from_working boolean;
+    v_to_working boolean;
+    r record;
+    c record;
+    ph integer[] := '{}';
+    ks text[] := '{}';
+    sts text[] := '{}';
+    wns text[] := '{}';
+    v_schema_map jsonb := '{}';
+    v_old text[];
+    v_new text[];
+    v_cur text;
+    v_fd jsonb;
+    v_td jsonb;
+    v_fc jsonb;
+    v_tc jsonb;
+    v_tbl text;
+    v_obj text;
+    v_txt text;
+    v_alter text;
+    i integer;
+    v_changed_tables text[] := '{}';
+    v_views jsonb := '[]';
+    v_drop_views jsonb := '{}';
+    v_create_views jsonb := '{}';
+    v_level jsonb := '{}';
+    v_grew boolean;
+    v_diff jsonb;
+    v_col_renames jsonb := '{}';
+    v_ren jsonb;
+    v_sources text[];
+    v_dropped text[];
+    v_tmp text;
+    v_k integer;
+    v_created jsonb := '[]';  -- objects the script creates: [kind, identity, step index, blob hash]
+    v_own jsonb;
+    v_kw text;
+    v_on text;
+    v_secdef boolean;
+    v_n integer;
+    v_gone_seqs jsonb := '{}';  -- sequences a drop takes along before the column steps: {identity: owner column}
+    v_early text[];             -- old columns of the table at hand whose default is dropped early
+BEGIN
+    IF from_ref IS NULL OR to_ref IS NULL THEN
+        RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
+                        coalesce(quote_literal(from_ref), 'NULL'), coalesce(quote_literal(to_ref), 'NULL')
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_from_working := pggit.resolve_ref(from_ref) IS NULL;
+    v_to_working := pggit.resolve_ref(to_ref) IS NULL;
+
+    SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') INTO v_diff FROM pggit.diff(from_ref, to_ref) AS d;
+
+    -- Sequences the script drops before the column steps (phase 140): one the diff
+    -- removes that is owned by a column (DROP TABLE / DROP COLUMN of its owner takes it
+    -- along, phases 45 and 50), or that goes with the other drops (phase 60: its name is
+    -- taken again or its schema goes; pggit.type_steps). A default that uses one of them
+    -- must be gone by then: PostgreSQL refuses the drop while it depends on it (2BP01).
+    -- {identity: [schema, table, column] of its owner, or null}
+    SELECT coalesce(jsonb_object_agg(x.ident, x.owner), '{}') INTO v_gone_seqs
+      FROM (SELECT d.value ->> 'object_identity' AS ident,
+                   to_jsonb(parse_ident(substring(d.value ->> 'old_definition'
+                       FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)'))) AS owner
+              FROM jsonb_array_elements(v_diff) AS d
+             WHERE d.value ->> 'object_kind' = 'sequence' AND d.value ->> 'change' = 'removed') AS x
+     WHERE x.owner IS NOT NULL
+        OR (parse_ident(x.ident))[1] IN (SELECT (parse_ident(d.value ->> 'object_identity'))[1]
+                                           FROM jsonb_array_elements(v_diff) AS d
+                                          WHERE d.value ->> 'object_kind' = 'schema' AND d.value ->> 'change' = 'removed')
+        OR EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                    WHERE d.value ->> 'object_identity' = x.ident AND d.value ->> 'change' IN ('added', 'renamed')
+                      AND d.value ->> 'object_kind' IN ('table', 'view', 'materialized view', 'sequence'));
+
+    -- column renames (diff's 'column' rows), per table at to_ref: {new name: old name}
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_identity text)
+              WHERE d.object_kind = 'column' AND d.change = 'renamed' LOOP
+        v_new := parse_ident(r.object_identity);
+        v_old := parse_ident(r.old_identity);
+        v_tbl := format('%I.%I', v_new[1], v_new[2]);
+        v_col_renames := jsonb_set(v_col_renames, ARRAY[v_tbl],
+                                   coalesce(v_col_renames -> v_tbl, '{}') || jsonb_build_object(v_new[3], v_old[3]));
+    END LOOP;
+
+    -- schemas
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind = 'schema' ORDER BY d.object_identity COLLATE "C" LOOP
+        IF r.change = 'added' THEN
+            ph := ph || 100; ks := ks || r.object_identity; sts := sts || format('CREATE SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+            v_created := v_created || jsonb_build_array(jsonb_build_array('schema', r.object_identity, cardinality(sts),
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+        ELSIF r.change = 'removed' THEN
+            ph := ph || 80; ks := ks || r.object_identity; sts := sts || format('DROP SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+        ELSIF r.change = 'renamed' THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_schema_map := v_schema_map || jsonb_build_object(v_old[1], v_new[1]);
+            ph := ph || 90; ks := ks || r.old_identity;
+            sts := sts || format('ALTER SCHEMA %s RENAME TO %s;', r.old_identity, r.object_identity);
+            wns := wns || NULL::text;
+        END IF;
+        IF r.change <> 'removed' AND r.new_definition IS DISTINCT FROM r.old_definition THEN
+            ph := ph || 100; ks := ks || (r.object_identity || ' comment');
+            sts := sts || format('COMMENT ON SCHEMA %s IS %s;', r.object_identity,
+                                 coalesce(substring(r.new_definition FROM E'\nCOMMENT (''.*'')$'), 'NULL'));
+            wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind <> 'schema'
+              ORDER BY d.object_identity COLLATE "C" LOOP
+        v_obj := CASE r.object_kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(r.object_kind) END;
+        -- renames of relations and types happen in place (after the drops, before the creations)
+        IF r.change = 'renamed' AND r.object_kind IN ('table', 'sequence', 'type', 'domain') THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_cur := coalesce(v_schema_map ->> v_old[1], v_old[1]);
+            IF v_old[2] <> v_new[2] THEN
+                ph := ph || 91; ks := ks || r.old_identity;
+                sts := sts || format('ALTER %s %I.%I RENAME TO %I;', v_obj, v_cur, v_old[2], v_new[2]);
+                wns := wns || NULL::text;
+            END IF;
+            IF v_cur <> v_new[1] THEN
+                ph := ph || 92; ks := ks || r.old_identity;
+                sts := sts || format('ALTER %s %I.%I SET SCHEMA %I;', v_obj, v_cur, v_new[2], v_new[1]);
+                wns := wns || NULL::text;
+            END IF;
+        END IF;
+
+        IF r.object_kind IN ('function', 'procedure') THEN
+            IF r.change <> 'added' THEN
+                ph := ph || 10; ks := ks || r.old_identity;
+                sts := sts || format('DROP %s %s;', v_obj, r.old_identity); wns := wns || NULL::text;
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_txt := regexp_replace(r.new_definition, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
+                ph := ph || 180; ks := ks || r.object_identity;
+                sts := sts || (rtrim(v_txt, E' \n') || ';'); wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array(r.object_kind, r.object_identity,
+                    cardinality(sts), encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+                IF v_txt <> r.new_definition THEN
+                    ph := ph || 180; ks := ks || (r.object_identity || ' comment');
+                    sts := sts || format('COMMENT ON %s %s IS %s;', v_obj, r.object_identity,
+                                         substring(r.new_definition FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+
+        ELSIF r.object_kind IN ('view', 'materialized view') THEN
+            IF r.change <> 'added' THEN
+                v_drop_views := v_drop_views || jsonb_build_object(r.old_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.old_definition));
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_create_views := v_create_views || jsonb_build_object(r.object_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.new_definition));
+            END IF;
+
+        ELSIF r.object_kind = 'table' THEN
+            IF r.change = 'removed' THEN
+                -- its columns whose default uses a sequence that another table's or
+                -- column's drop takes along lose the default first (phase 43)
+                IF v_gone_seqs <> '{}' THEN
+                    v_fd := coalesce((SELECT od.details FROM pggit.object_details AS od
+                                       WHERE od.identity = r.old_identity
+                                         AND od.blob_hash = encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex')),
+                                     CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END);
+                    FOR c IN SELECT f.value ->> 'n' AS n
+                               FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                              WHERE EXISTS (SELECT FROM jsonb_each(v_gone_seqs) AS g
+                                             WHERE strpos(f.value ->> 'd', quote_literal(g.key) || '::regclass') > 0
+                                               AND (jsonb_typeof(g.value) <> 'array'
+                                                    OR ARRAY[g.value ->> 0, g.value ->> 1] <> parse_ident(r.old_identity)))
+                    LOOP
+                        ph := ph || 43; ks := ks || r.old_identity;
+                        sts := sts || format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT;', r.old_identity, c.n);
+                        wns := wns || NULL::text;
+                    END LOOP;
+                END IF;
+                ph := ph || 50; ks := ks || r.old_identity;
+                sts := sts || format('-- DROP TABLE %s;', r.old_identity);
+                wns := wns || format('table %s is dropped with its rows', r.old_identity);
+                v_changed_tables := v_changed_tables || r.old_identity;
+                CONTINUE;
+            END IF;
+            IF r.change <> 'added' THEN
+                v_changed_tables := v_changed_tables || r.old_identity;
+            END IF;
+            IF split_part(r.new_definition, E'\n', 1) NOT IN ('TABLE', 'UNLOGGED TABLE') THEN
+                ph := ph || 130; ks := ks || r.object_identity;
+                sts := sts || format('-- %s %s: not generated yet', split_part(r.new_definition, E'\n', 1),
+                                     r.object_identity);
+                wns := wns || format('table %s is %s: partitioned and foreign tables are not generated yet',
+                                     r.object_identity, r.change);
+                CONTINUE;
+            END IF;
+            v_td := coalesce((SELECT od.details FROM pggit.object_details AS od
+                               WHERE od.identity = r.object_identity
+                                 AND od.blob_hash = encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')),
+                             CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.object_identity)) END);
+            v_fd := CASE WHEN r.change = 'added' THEN '{"cols": [], "cons": [], "idx": []}'::jsonb
+                    ELSE coalesce((SELECT od.details FROM pggit.object_details AS od
+                                    WHERE od.identity = r.old_identity
+                                      AND od.blob_hash = encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex')),
+                                  CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END)
+                    END;
+            IF v_td IS NULL OR v_fd IS NULL THEN
+                ph := ph || 140; ks := ks || r.object_identity;
+                sts := sts || format('-- table %s: changes not generated', r.object_identity);
+                wns := wns || format('table %s at %s has no recorded details (names of constraints and indexes): '
+                                     'it was committed before level 4', r.object_identity,
+                                     CASE WHEN v_td IS NULL THEN to_ref ELSE from_ref END);
+                CONTINUE;
+            END IF;
+            v_tbl := r.object_identity;
+            IF r.change = 'added' THEN
+                ph := ph || 130; ks := ks || v_tbl;
+                sts := sts || format('CREATE %sTABLE %s ();',
+                                     CASE WHEN starts_with(r.new_definition, 'UNLOGGED') THEN 'UNLOGGED ' ELSE '' END, v_tbl);
+                wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array('table', v_tbl, cardinality(sts),
+                    encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+            END IF;
+            -- columns, matched by name, or by the renames diff reported ({new name: old name}):
+            -- a column is kept when it is renamed, or when its name is still there and not
+            -- the new name of another column; the others are dropped
+            v_ren := CASE WHEN r.change = 'added' THEN '{}' ELSE coalesce(v_col_renames -> r.object_identity, '{}') END;
+            v_sources := ARRAY(SELECT e.value FROM jsonb_each_text(v_ren) AS e);
+            v_dropped := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                WHERE NOT (f.value ->> 'n') = ANY (v_sources)
+                                  AND (v_ren ? (f.value ->> 'n')
+                                       OR NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                       WHERE t.value ->> 'n' = f.value ->> 'n')));
+            -- a column whose default uses a sequence that a drop takes along (its owner
+            -- table or column goes, or it goes with the other drops) loses the default
+            -- before any column or table is dropped (phase 43, on the old names; a new
+            -- default is set with the other column steps), unless it goes in the same
+            -- statement as the sequence (it is the owner column, dropped)
+            v_early := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                              WHERE EXISTS (SELECT FROM jsonb_each(v_gone_seqs) AS g
+                                             WHERE strpos(f.value ->> 'd', quote_literal(g.key) || '::regclass') > 0
+                                               AND NOT ((f.value ->> 'n') = ANY (v_dropped)
+                                                        AND jsonb_typeof(g.value) = 'array'
+                                                        AND ARRAY[g.value ->> 0, g.value ->> 1, g.value ->> 2]
+                                                            = parse_ident(r.old_identity) || (f.value ->> 'n'))));
+            FOR i IN 1 .. coalesce(cardinality(v_early), 0) LOOP
+                ph := ph || 43; ks := ks || r.old_identity;
+                sts := sts || format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT;', r.old_identity, v_early[i]);
+                wns := wns || NULL::text;
+            END LOOP;
+            IF v_ren <> '{}' OR v_dropped <> '{}' THEN
+                -- the old constraints and indexes as PostgreSQL prints them once the columns
+                -- are renamed (they follow their columns: names in their text are replaced,
+                -- token by token, string literals and quoted names kept whole); one that
+                -- names a dropped column goes with it, so it never matches and is made again
+                SELECT jsonb_build_object(
+                           'cols', v_fd -> 'cols',
+                           'cons', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'cons'), '[]'),
+                           'idx', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'idx'), '[]'))
+                  INTO v_fd
+                  FROM (SELECT p.part, f.o,
+                               CASE WHEN tk.toks && ARRAY(SELECT quote_ident(d) FROM unnest(v_dropped) AS d)
+                                    THEN jsonb_set(f.value, '{d}', 'null')  -- matches nothing
+                                    ELSE jsonb_set(f.value, '{d}', to_jsonb(array_to_string(ARRAY(
+                                        SELECT coalesce((SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                          WHERE quote_ident(e.value) = u.tok), u.tok)
+                                          FROM unnest(tk.toks) WITH ORDINALITY AS u (tok, o) ORDER BY u.o), '')))
+                               END AS v
+                          FROM (VALUES ('cons'), ('idx')) AS p (part)
+                         CROSS JOIN LATERAL jsonb_array_elements(v_fd -> p.part) WITH ORDINALITY AS f (value, o)
+                         CROSS JOIN LATERAL (SELECT ARRAY(
+                                 SELECT g.m[1] FROM regexp_matches(f.value ->> 'd',
+                                     '(''(?:[^'']|'''')*''|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|[^''"A-Za-z_]+|.)', 'g')
+                                     WITH ORDINALITY AS g (m, o) ORDER BY g.o) AS toks) AS tk) AS x;
+            END IF;
+            -- constraints and indexes that go or change: dropped first (foreign keys before
+            -- the keys they use), on the table's old name
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
+                      WHERE NOT (v_td -> 'cons') @> jsonb_build_array(f.value)
+                      ORDER BY f.value ->> 't' <> 'f', f.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || CASE WHEN c.f ->> 't' = 'f' THEN 39 ELSE 40 END; ks := ks || r.old_identity;
+                sts := sts || format('ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.f ->> 'n');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'idx') AS f
+                      WHERE NOT (v_td -> 'idx') @> jsonb_build_array(f.value) ORDER BY f.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || 30; ks := ks || r.old_identity;
+                sts := sts || format('DROP INDEX %I.%I;', (parse_ident(r.old_identity))[1], c.f ->> 'n');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                      WHERE (f.value ->> 'n') = ANY (v_dropped) LOOP
+                ph := ph || 45; ks := ks || r.old_identity;
+                sts := sts || format('-- ALTER TABLE %s DROP COLUMN %I;', r.old_identity, c.f ->> 'n');
+                wns := wns || format('column %I of table %s is dropped with its data', c.f ->> 'n', r.old_identity);
+            END LOOP;
+            -- renames, on the table's new name, after the drops and the table's own rename;
+            -- when a new name is the old name of another renamed column (a chain or a swap),
+            -- every rename of the table goes through a temporary name
+            -- a foreign key of another table follows the referenced columns, not their names:
+            -- when a new name is one the table had (a swap, a chain, a dropped column's name),
+            -- one whose text stays the same may end on another column. Not generated: a note
+            -- (apply_migration refuses it) for each table with a foreign key that references
+            -- it and whose text is still found at to_ref.
+            IF EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k
+                        WHERE EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f WHERE f.value ->> 'n' = k)) THEN
+                FOR c IN SELECT s.object_identity AS ident
+                           FROM pggit.schema_at(from_ref) AS s
+                          WHERE s.object_kind = 'table' AND s.object_identity <> r.old_identity
+                            AND strpos(s.definition, format(' REFERENCES %s(', r.old_identity)) > 0
+                            -- a foreign key whose text changes is dropped and made again by its table
+                            AND EXISTS (SELECT FROM regexp_split_to_table(s.definition, E'\n') AS l (line)
+                                         WHERE strpos(l.line, format(' REFERENCES %s(', r.old_identity)) > 0
+                                           -- it references a renamed column, or one named as one is now
+                                           AND string_to_array(split_part(substr(l.line,
+                                                   strpos(l.line, format(' REFERENCES %s(', r.old_identity))
+                                                   + length(format(' REFERENCES %s(', r.old_identity))), ')', 1), ', ')
+                                               && ARRAY(SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                        UNION ALL
+                                                        SELECT quote_ident(e.value) FROM jsonb_each_text(v_ren) AS e)
+                                           AND EXISTS (SELECT FROM pggit.schema_at(to_ref) AS s2
+                                                        WHERE s2.object_kind = 'table'
+                                                          AND strpos(s2.definition, replace(l.line,
+                                                                  format(' REFERENCES %s(', r.old_identity),
+                                                                  format(' REFERENCES %s(', v_tbl))) > 0))
+                          ORDER BY s.object_identity COLLATE "C" LOOP
+                    ph := ph || 156; ks := ks || v_tbl;
+                    sts := sts || format('-- foreign keys of %s referencing %s: not generated', c.ident, v_tbl);
+                    wns := wns || format('columns of table %s take names other columns of it had: foreign keys of %s '
+                                         'that reference them are not checked (re-create them by hand)', v_tbl, c.ident);
+                END LOOP;
+            END IF;
+            IF v_ren <> '{}' THEN
+                v_grew := EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k WHERE k = ANY (v_sources));
+                v_k := 0;
+                FOR c IN SELECT e.key AS new_name, e.value AS old_name FROM jsonb_each_text(v_ren) AS e
+                          ORDER BY e.key COLLATE "C" LOOP
+                    IF v_grew THEN
+                        LOOP
+                            v_k := v_k + 1;
+                            v_tmp := format('pggit_rename_%s', v_k);
+                            EXIT WHEN NOT EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                                   WHERE f.value ->> 'n' = v_tmp)
+                                  AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                   WHERE t.value ->> 'n' = v_tmp);
+                        END LOOP;
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, v_tmp);
+                        wns := wns || NULL::text;
+                        ph := ph || 94; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, v_tmp, c.new_name);
+                        wns := wns || NULL::text;
+                    ELSE
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, c.new_name);
+                        wns := wns || NULL::text;
+                    END IF;
+                END LOOP;
+            END IF;
+            FOR c IN SELECT t.value AS t, f.value AS f
+                       FROM jsonb_array_elements(v_td -> 'cols') WITH ORDINALITY AS t
+                       LEFT JOIN jsonb_array_elements(v_fd -> 'cols') AS f
+                              ON f.value ->> 'n' = CASE WHEN v_ren ? (t.value ->> 'n') THEN v_ren ->> (t.value ->> 'n')
+                                                        WHEN (t.value ->> 'n') = ANY (v_sources) THEN NULL
+                                                        ELSE t.value ->> 'n' END
+                      ORDER BY t.ordinality LOOP
+                v_tc := c.t;
+                v_fc := c.f;
+                v_alter := format('ALTER TABLE %s ', v_tbl);
+                IF v_fc IS NULL THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || (v_alter || concat_ws(' ', 'ADD COLUMN', quote_ident(v_tc ->> 'n'), v_tc ->> 't',
+                        'COLLATE ' || (v_tc ->> 'c'),
+                        'DEFAULT ' || (v_tc ->> 'd'),
+                        'GENERATED ALWAYS AS (' || (v_tc ->> 'g') || ') STORED',
+                        CASE v_tc ->> 'i' WHEN 'a' THEN 'GENERATED ALWAYS AS IDENTITY'
+                                          WHEN 'd' THEN 'GENERATED BY DEFAULT AS IDENTITY' END,
+                        CASE WHEN (v_tc ->> 'nn')::boolean THEN 'NOT NULL' END) || ';');
+                    wns := wns || CASE WHEN r.change <> 'added' AND (v_tc ->> 'nn')::boolean AND v_tc ->> 'd' IS NULL
+                                            AND v_tc ->> 'g' IS NULL AND v_tc ->> 'i' IS NULL
+                                       THEN format('column %I of table %s is NOT NULL without a default: fails if the '
+                                                   'table has rows', v_tc ->> 'n', v_tbl) END;
+                    CONTINUE;
+                END IF;
+                IF (v_tc ->> 'g') IS DISTINCT FROM (v_fc ->> 'g') OR (v_tc ->> 'i') IS DISTINCT FROM (v_fc ->> 'i') THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('-- column %I of table %s: identity or generation change not generated',
+                                         v_tc ->> 'n', v_tbl);
+                    wns := wns || format('column %I of table %s changes identity or generation expression: not '
+                                         'generated yet', v_tc ->> 'n', v_tbl);
+                    CONTINUE;
+                END IF;
+                IF (v_tc ->> 'd') IS DISTINCT FROM (v_fc ->> 'd') AND v_fc ->> 'd' IS NOT NULL
+                   AND NOT (v_fc ->> 'n') = ANY (v_early) THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I DROP DEFAULT;', v_alter, v_tc ->> 'n');
+                    wns := wns || NULL::text;
+                END IF;
+                IF (v_tc ->> 't') <> (v_fc ->> 't') OR (v_tc ->> 'c') IS DISTINCT FROM (v_fc ->> 'c') THEN
+                    v_txt := format('%sALTER COLUMN %I TYPE %s%s USING %I::%s;', v_alter, v_tc ->> 'n', v_tc ->> 't',
+                                    coalesce(' COLLATE ' || (v_tc ->> 'c'), ''), v_tc ->> 'n', v_tc ->> 't');
+                    ph := ph || 140; ks := ks || v_tbl;
+                    IF (v_tc ->> 't') = (v_fc ->> 't')
+                       OR (v_tc ->> 't') = 'text' AND (v_fc ->> 't') ~ '^(character varying|character|text)'
+                       OR (v_tc ->> 't') = 'character varying' AND (v_fc ->> 't') ~ '^character varying'
+                       OR (v_tc ->> 't') = 'numeric' AND (v_fc ->> 't') ~ '^(smallint|integer|bigint|numeric)'
+                       OR (v_tc ->> 't') = 'bigint' AND (v_fc ->> 't') IN ('smallint', 'integer')
+                       OR (v_tc ->> 't') = 'integer' AND (v_fc ->> 't') = 'smallint'
+                       OR (v_tc ->> 't') = 'double precision' AND (v_fc ->> 't') IN ('real', 'smallint', 'integer')
+                       OR ((v_tc ->> 't') ~ '^character varying\(\d+\)$' AND (v_fc ->> 't') ~ '^character varying\(\d+\)$'
+                           AND substring(v_tc ->> 't' FROM '\d+')::integer >= substring(v_fc ->> 't' FROM '\d+')::integer)
+                    THEN
+                        sts := sts || v_txt; wns := wns || NULL::text;
+                    ELSE
+                        sts := sts || ('-- ' || v_txt);
+                        wns := wns || format('column %I of table %s changes type from %s to %s: values may be lost or '
+                                             'the cast may fail', v_tc ->> 'n', v_tbl, v_fc ->> 't', v_tc ->> 't');
+                    END IF;
+                END IF;
+                IF (v_tc ->> 'd') IS DISTINCT FROM (v_fc ->> 'd') AND v_tc ->> 'd' IS NOT NULL THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I SET DEFAULT %s;', v_alter, v_tc ->> 'n', v_tc ->> 'd');
+                    wns := wns || NULL::text;
+                END IF;
+                IF (v_tc ->> 'nn') <> (v_fc ->> 'nn') THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I %s NOT NULL;', v_alter, v_tc ->> 'n',
+                                         CASE WHEN (v_tc ->> 'nn')::boolean THEN 'SET' ELSE 'DROP' END);
+                    wns := wns || NULL::text;
+                END IF;
+            END LOOP;
+            FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'cons') AS t
+                      WHERE NOT (v_fd -> 'cons') @> jsonb_build_array(t.value)
+                      ORDER BY position(t.value ->> 't' IN 'pucxtf'), t.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || CASE WHEN c.t ->> 't' = 'f' THEN 155 ELSE 150 END; ks := ks || v_tbl;
+                sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'idx') AS t
+                      WHERE NOT (v_fd -> 'idx') @> jsonb_build_array(t.value) ORDER BY t.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || 160; ks := ks || v_tbl;
+                sts := sts || format('CREATE %sINDEX %I ON %s USING %s;',
+                                     CASE WHEN (c.t ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END, c.t ->> 'n', v_tbl,
+                                     c.t ->> 'd');
+                wns := wns || NULL::text;
+            END LOOP;
+        END IF;
+    END LOOP;
+
+    -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
+    v_n := cardinality(sts);
+    FOR c IN SELECT * FROM pggit.type_steps(v_diff, from_ref, to_ref) LOOP
+        ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+    END LOOP;
+    -- the types, domains and sequences type_steps creates (or re-creates, commented)
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, new_definition text)
+              WHERE d.object_kind IN ('type', 'domain', 'sequence') AND d.change <> 'removed' LOOP
+        v_kw := upper(r.object_kind);
+        SELECT min(u.o) INTO i
+          FROM unnest(sts[v_n + 1 :]) WITH ORDINALITY AS u (s, o)
+         WHERE u.s ~ '^(-- DROP [A-Z]+ [^\n]*; )?CREATE (UNLOGGED )?(TYPE|DOMAIN|SEQUENCE) '
+           AND (strpos(u.s, format('CREATE %s %s ', v_kw, r.object_identity)) > 0
+                OR strpos(u.s, format('CREATE %s %s;', v_kw, r.object_identity)) > 0
+                OR strpos(u.s, format('CREATE UNLOGGED %s %s', v_kw, r.object_identity)) > 0);
+        IF i IS NOT NULL THEN
+            v_created := v_created || jsonb_build_array(jsonb_build_array(r.object_kind, r.object_identity, v_n + i,
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+        END IF;
+    END LOOP;
+
+    -- Views: those that change go and come back; so does every unchanged view whose
+    -- text names a changed table or a view that goes (closure over views of views).
+    IF v_changed_tables <> '{}' OR v_drop_views <> '{}' THEN
+        SELECT coalesce(jsonb_agg(jsonb_build_array(s.object_identity, s.object_kind, s.definition)), '[]')
+          INTO v_views
+          FROM pggit.schema_at(to_ref) AS s
+         WHERE s.object_kind IN ('view', 'materialized view')
+           AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                            WHERE d.value ->> 'object_identity' = s.object_identity
+                              AND d.value ->> 'object_kind' = s.object_kind);
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.value ->> 0 AS ident, v.value ->> 1 AS kind, v.value ->> 2 AS def
+                       FROM jsonb_array_elements(v_views) AS v
+                      WHERE NOT v_drop_views ? (v.value ->> 0)
+                        AND (EXISTS (SELECT FROM unnest(v_changed_tables) AS t
+                                      WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0)
+                             OR EXISTS (SELECT FROM jsonb_object_keys(v_drop_views) AS t
+                                         WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0))
+            LOOP
+                v_obj := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END;
+                v_drop_views := v_drop_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_create_views := v_create_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_grew := true;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+    END IF;
+    -- dependency levels by the names in a view's text: level = 1 + the greatest level of
+    -- the other views of the same side it names
+    FOR i IN 1 .. 2 LOOP
+        v_level := '{}';
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.key AS ident,
+                            1 + coalesce((SELECT max((v_level ->> o.key)::integer)
+                                            FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS o
+                                           WHERE o.key <> v.key
+                                             AND strpos(substr(v.value ->> 'd', strpos(v.value ->> 'd', E'\nAS ')),
+                                                        o.key) > 0), 0) AS lvl
+                       FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+                IF (v_level ->> c.ident) IS NULL OR ((v_level ->> c.ident)::integer < c.lvl AND c.lvl < 1000) THEN
+                    v_level := v_level || jsonb_build_object(c.ident, c.lvl);
+                    v_grew := true;
+                END IF;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+        FOR c IN SELECT v.key AS ident, v.value ->> 'k' AS kind, v.value ->> 'd' AS def,
+                        (v_level ->> v.key)::integer AS lvl
+                   FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+            IF i = 1 THEN
+                ph := ph || 20; ks := ks || (lpad((1000 - c.lvl)::text, 4, '0') || c.ident);
+                sts := sts || format('DROP %s %s;', c.kind, c.ident); wns := wns || NULL::text;
+            ELSE
+                -- the query: after the definition's own "\nAS " line (the first one outside a
+                -- quoted name or a literal: a column name may hold "\nAS "), up to the ';' that
+                -- ends it (the INDEX, TRIGGER, RULE, USING and COMMENT lines after it are no
+                -- part of it): both by the lexer, pggit.split_statements, so that whatever a
+                -- name or a literal holds, the step is one CREATE statement
+                v_txt := NULL;
+                v_n := 0;
+                LOOP
+                    v_k := strpos(substr(c.def, v_n + 1), E'\nAS ');
+                    EXIT WHEN v_k = 0;
+                    v_n := v_n + v_k;
+                    IF NOT coalesce((SELECT bool_or(x.unterminated)
+                                       FROM pggit.split_statements(left(c.def, v_n - 1)) AS x), false) THEN
+                        SELECT x.statement INTO v_txt
+                          FROM pggit.split_statements(substr(c.def, v_n + 4)) AS x
+                         WHERE NOT x.unterminated
+                         ORDER BY x.ordinal LIMIT 1;
+                        EXIT;
+                    END IF;
+                END LOOP;
+                ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident);
+                IF v_txt IS NULL THEN
+                    sts := sts || format('-- %s %s: definition not generated', lower(c.kind), c.ident);
+                    wns := wns || format('%s %s: its recorded definition has no query the generator can read',
+                                         lower(c.kind), c.ident);
+                    CONTINUE;
+                END IF;
+                -- a materialized view is populated by REFRESH after its owner is set (the owner
+                -- steps below): REFRESH runs its query as the owner, CREATE .. AS as the caller
+                sts := sts || format('CREATE %s %s AS %s', c.kind, c.ident, v_txt
+                                     || CASE WHEN c.kind = 'MATERIALIZED VIEW' THEN E'\nWITH NO DATA;' ELSE ';' END);
+                wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array(lower(c.kind), c.ident, cardinality(sts),
+                    encode(sha256(convert_to(c.def, 'UTF8')), 'hex')));
+                IF c.def ~ E'\nCOMMENT ''(?:[^'']|'''')*''$' THEN
+                    ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident || ' comment');
+                    sts := sts || format('COMMENT ON %s %s IS %s;', c.kind, c.ident,
+                                         substring(c.def FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+        END LOOP;
+    END LOOP;
+
+    -- Owners and privileges (level 5): every object the script creates gets the owner and
+    -- the privileges recorded with its state back (pggit.owner_details, kept in
+    -- pggit.object_details under the state's identity and blob; the live catalog for
+    -- WORKING), right after its CREATE (same phase and sort key): ALTER .. OWNER TO, and
+    -- for a non-default ACL REVOKE ALL from PUBLIC and the owner, then one GRANT per
+    -- grantee (and one WITH GRANT OPTION). No recorded owner (a state committed before
+    -- level 5), or a recorded owner that no longer exists: a note with a warning
+    -- (apply_migration refuses it, naming the object); a SECURITY DEFINER function or
+    -- procedure is then not created at all (its CREATE is commented too): it would run
+    -- with the rights of whoever runs the script. A grantee that no longer exists is
+    -- left out, warned at the OWNER TO step (fewer rights, never more). A materialized
+    -- view is created WITH NO DATA and refreshed after its owner steps (its query runs as
+    -- its owner, never as the role that runs the script); with its owner not restored it
+    -- stays unpopulated.
+    FOR c IN SELECT e.value ->> 0 AS kind, e.value ->> 1 AS ident, (e.value ->> 2)::integer AS idx,
+                    e.value ->> 3 AS blob
+               FROM jsonb_array_elements(v_created) AS e ORDER BY (e.value ->> 2)::integer LOOP
+        IF v_to_working THEN
+            SELECT pggit.owner_details(o.classid, o.objid) INTO v_own
+              FROM pggit.objects AS o
+             WHERE o.dropped_at IS NULL AND o.kind = c.kind AND o.identity = c.ident
+             ORDER BY o.id DESC LIMIT 1;
+        ELSE
+            SELECT od.details -> 'own' INTO v_own
+              FROM pggit.object_details AS od
+             WHERE od.identity = c.ident AND od.blob_hash = c.blob;
+        END IF;
+        v_kw := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(c.kind) END;
+        v_on := CASE WHEN c.kind IN ('table', 'view', 'materialized view') THEN 'TABLE'
+                     WHEN c.kind = 'domain' THEN 'TYPE' ELSE upper(c.kind) END;
+        v_secdef := c.kind IN ('function', 'procedure') AND strpos(sts[c.idx], E'\n SECURITY DEFINER\n') > 0;
+        IF v_own IS NULL OR NOT EXISTS (SELECT FROM pg_roles AS ro WHERE ro.rolname = v_own ->> 'o') THEN
+            v_txt := CASE WHEN v_own IS NULL
+                          THEN 'no owner is recorded for it (a state committed before level 5)'
+                          ELSE format('its recorded owner %I does not exist', v_own ->> 'o') END;
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('-- %s %s: owner not restored', lower(v_kw), c.ident);
+            wns := wns || format('%s %s: %s%s', lower(v_kw), c.ident, v_txt,
+                                 CASE WHEN v_secdef THEN ': the SECURITY DEFINER routine is not created'
+                                      ELSE ': it is created owned by the role that runs the script' END);
+            IF v_secdef THEN
+                sts[c.idx] := '-- ' || sts[c.idx];
+                wns[c.idx] := format('%s %s is SECURITY DEFINER and its owner cannot be restored: not created',
+                                     lower(v_kw), c.ident);
+            END IF;
+            CONTINUE;
+        END IF;
+        ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+        sts := sts || format('ALTER %s %s OWNER TO %I;', v_kw, c.ident, v_own ->> 'o'); wns := wns || NULL::text;
+        v_k := cardinality(sts);  -- the step a grantee that no longer exists is warned at
+        IF jsonb_typeof(v_own -> 'a') = 'array' THEN
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REVOKE ALL ON %s %s FROM PUBLIC;', v_on, c.ident); wns := wns || NULL::text;
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REVOKE ALL ON %s %s FROM %I;', v_on, c.ident, v_own ->> 'o'); wns := wns || NULL::text;
+            FOR r IN SELECT g.value ->> 0 AS grantee, g.value ->> 1 AS privs, g.value ->> 2 AS gprivs
+                       FROM jsonb_array_elements(v_own -> 'a') AS g
+                      -- privilege keywords only (aclexplode's): nothing else reaches the statement
+                      WHERE (g.value ->> 1) ~ '^[A-Z]+( [A-Z]+)?(,[A-Z]+( [A-Z]+)?)*$'
+                        AND coalesce(g.value ->> 2, '') ~ '^([A-Z]+( [A-Z]+)?(,[A-Z]+( [A-Z]+)?)*)?$' LOOP
+                IF r.grantee <> '' AND NOT EXISTS (SELECT FROM pg_roles AS ro WHERE ro.rolname = r.grantee) THEN
+                    wns[v_k] := concat_ws('; ', wns[v_k], format('role %I, granted %s on %s %s, no longer exists: '
+                                                                 'not granted', r.grantee, r.privs, lower(v_kw), c.ident));
+                    CONTINUE;
+                END IF;
+                ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+                sts := sts || format('GRANT %s ON %s %s TO %s;', replace(r.privs, ',', ', '), v_on, c.ident,
+                                     CASE WHEN r.grantee = '' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+                wns := wns || NULL::text;
+                IF r.gprivs <> '' THEN
+                    ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+                    sts := sts || format('GRANT %s ON %s %s TO %s WITH GRANT OPTION;', replace(r.gprivs, ',', ', '),
+                                         v_on, c.ident, CASE WHEN r.grantee = '' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+                    wns := wns || NULL::text;
+                END IF;
+            END LOOP;
+        END IF;
+        IF c.kind = 'materialized view' THEN
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REFRESH MATERIALIZED VIEW %s;', c.ident); wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+
+    -- A commented step or note stays a comment on every line, whatever a name or a
+    -- stored definition in it holds (a quoted name or a literal may hold a line break):
+    -- pggit.comment_lines puts '-- ' after every line break (apply_migration undoes it
+    -- with pggit.uncomment_lines before running such a step).
+    RETURN QUERY
+        SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer,
+               CASE WHEN starts_with(u.s, '-- ') THEN pggit.comment_lines(u.s) ELSE u.s END, u.w
+          FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)
+         ORDER BY 1;
+END
+$function$;
+
+-- as of level 5: function pggit.get_version(object text)
+CREATE OR REPLACE FUNCTION pggit.get_version(object text)
+ RETURNS TABLE(major integer, minor integer, patch integer, version text, kind text, identity text, hash text, updated_at timestamp with time zone)
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+SELECT o.major, o.minor, o.patch,
+       o.major::pg_catalog.text OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||)
+       o.minor::pg_catalog.text OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) o.patch::pg_catalog.text,
+       o.kind, o.identity, o.hash, o.updated_at
+  FROM pggit.resolve_object(get_version.object) AS r
+  JOIN pggit.objects AS o
+    ON o.objid OPERATOR(pg_catalog.=) r.objid AND o.classid OPERATOR(pg_catalog.=) r.classid
+ WHERE o.dropped_at IS NULL
+$function$;
+
+-- as of level 5: function pggit.on_data_ddl_command_end()
+CREATE OR REPLACE FUNCTION pggit.on_data_ddl_command_end()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_relid oid;
+    v_role text;
+    v_switched boolean;
+    r record;
+    b record;
+    v_storage text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_tables) THEN
+        RETURN;
+    END IF;
+    FOR v_relid IN SELECT DISTINCT c.objid
+                     FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+                     JOIN pggit.data_tables AS t ON t.relid = c.objid
+                    WHERE c.classid = 'pg_catalog.pg_class'::regclass
+                    ORDER BY 1 LOOP
+        v_switched := false;
+        v_role := NULL;
+        FOR r IN SELECT * FROM pggit.data_table_added_columns(v_relid) LOOP
+            IF NOT v_switched THEN
+                v_role := pggit.data_act_as_owner(v_relid);
+                v_switched := true;
+            END IF;
+            FOR b IN SELECT db.id FROM pggit.data_branches AS db WHERE db.relid = v_relid ORDER BY db.id LOOP
+                FOREACH v_storage IN ARRAY ARRAY['d' || b.id, 'b' || b.id] LOOP
+                    EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ADD COLUMN %I %s%s', v_storage, r.name,
+                        r.type_sql,
+                        CASE WHEN r.default_sql IS NOT NULL AND r.identity = '' THEN ' DEFAULT ' || r.default_sql
+                             ELSE '' END);
+                    EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ALTER COLUMN %I DROP DEFAULT', v_storage,
+                                              r.name);
+                END LOOP;
+            END LOOP;
+        END LOOP;
+        IF v_role IS NOT NULL THEN
+            PERFORM pg_catalog.set_config('role', v_role, true);
+        END IF;
+        PERFORM pggit.data_table_sync(v_relid);
+    END LOOP;
+END
+$function$;
+
+-- as of level 5: function pggit.on_data_ddl_command_start()
+CREATE OR REPLACE FUNCTION pggit.on_data_ddl_command_start()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_query text;
+    r record;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_tables) THEN
+        RETURN;
+    END IF;
+    v_query := pg_catalog.lower(pg_catalog.current_query());
+    FOR r IN SELECT db.relation_schema, db.relation_name
+               FROM pggit.data_branches AS db
+               JOIN pg_catalog.pg_class AS c ON c.oid = db.relid
+              WHERE pg_catalog.strpos(v_query, pg_catalog.lower(c.relname::text)) > 0
+                AND pg_catalog.has_schema_privilege(db.relation_schema, 'USAGE')
+                AND EXISTS (SELECT 1 FROM pg_catalog.pg_class AS v
+                             JOIN pg_catalog.pg_namespace AS n ON n.oid = v.relnamespace
+                            WHERE n.nspname = db.relation_schema AND v.relname = db.relation_name
+                              AND pg_catalog.has_table_privilege(v.oid, 'UPDATE'))
+              ORDER BY db.relid, db.id LOOP
+        EXECUTE pg_catalog.format('LOCK TABLE %I.%I IN ACCESS EXCLUSIVE MODE', r.relation_schema, r.relation_name);
+    END LOOP;
+END
+$function$;
+
+-- as of level 5: function pggit.on_data_sql_drop()
+CREATE OR REPLACE FUNCTION pggit.on_data_sql_drop()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_branches text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_tables) THEN
+        RETURN;
+    END IF;
+    SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('"%s" (%I.%I)', br.name, db.relation_schema,
+                                                            db.relation_name), ', ')
+      INTO v_branches
+      FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+      JOIN pggit.data_branches AS db
+        ON o.classid = 'pg_catalog.pg_class'::regclass AND o.objsubid = 0
+       AND (o.objid = db.relid
+            OR (o.object_type = 'view' AND o.schema_name = db.relation_schema AND o.object_name = db.relation_name)
+            OR (o.schema_name = 'pggit_data' AND o.object_name IN ('d' || db.id, 'b' || db.id)))
+      JOIN pggit.branches AS br ON br.id = db.branch_id;
+    IF v_branches IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot drop: data branches depend on it: %', v_branches
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'Merge or drop the data branches first (pggit.merge_data_branch, pggit.drop_data_branch).';
+    END IF;
+END
+$function$;
+
+-- as of level 5: function pggit.on_ddl_command_end()
+CREATE OR REPLACE FUNCTION pggit.on_ddl_command_end()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+DECLARE
+    r record;
+    t record;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_parts text := current_setting('pggit.dropped_parts', true);
+    -- the statement's tracked owners, in order of first mention
+    v_classids oid[] := '{}';
+    v_objids oid[] := '{}';
+    v_tags text[] := '{}';
+    v_created boolean[] := '{}';
+    v_self boolean[] := '{}';
+    v_subs text[] := '{}';
+    v_pos integer;
+    v_is_self boolean;
+    v_done text[] := '{}';
+    v_related text[] := '{}';
+    v_state text;
+    v_message text;
+BEGIN
+    BEGIN
+        IF v_parts <> '' THEN
+            PERFORM set_config('pggit.dropped_parts', '', true);
+        END IF;
+
+        IF pggit.tracking_paused() THEN
+            INSERT INTO pggit.history (object_identity, command_tag, change, statement, role, branch)
+            SELECT x.identity, TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
+                   CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+                   pggit.current_branch()
+              FROM (SELECT coalesce((SELECT c.object_identity
+                                       FROM pg_event_trigger_ddl_commands() AS c
+                                      WHERE NOT c.in_extension AND c.objid IS NOT NULL
+                                        AND pggit.is_tracked_schema(coalesce(c.schema_name, c.object_identity))
+                                      LIMIT 1),
+                                    nullif(current_setting('pggit.untracked_identity', true), '')) AS identity) AS x
+             WHERE x.identity IS NOT NULL;
+            IF current_setting('pggit.untracked_identity', true) <> '' THEN
+                PERFORM set_config('pggit.untracked_identity', '', true);
+            END IF;
+            RETURN;
+        END IF;
+
+        -- The statement's commands and the parts sql_drop handed over, mapped to their
+        -- tracked owners; each owner once, with the tag of its own command row if any.
+        FOR r IN
+            SELECT c.classid, c.objid, c.objsubid, c.command_tag, c.object_identity, c.object_type
+              FROM pg_event_trigger_ddl_commands() AS c
+             WHERE c.objid IS NOT NULL AND NOT c.in_extension AND c.command_tag <> 'REFRESH MATERIALIZED VIEW'
+               AND (c.schema_name IS NULL OR pggit.is_tracked_schema(c.schema_name))
+            UNION ALL
+            SELECT (e ->> 'c')::oid, (e ->> 'o')::oid, -1, TG_TAG, e ->> 's', NULL
+              FROM json_array_elements(CASE WHEN v_parts <> '' THEN v_parts::json END) AS e
+        LOOP
+            IF r.objsubid = -1 THEN
+                v_owner_classid := r.classid;
+                v_owner_objid := r.objid;
+                v_is_self := false;
+            ELSE
+                SELECT x.owner_classid, x.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS x;
+                CONTINUE WHEN v_owner_objid IS NULL;
+                -- a composite type's command may name its pg_class row: the type itself
+                v_is_self := r.objsubid = 0 AND ((r.classid = v_owner_classid AND r.objid = v_owner_objid)
+                                                 OR r.object_type = 'composite type');
+            END IF;
+            v_pos := array_position(v_objids, v_owner_objid);
+            WHILE v_pos IS NOT NULL AND v_classids[v_pos] <> v_owner_classid LOOP
+                v_pos := array_position(v_objids, v_owner_objid, v_pos + 1);
+            END LOOP;
+            IF v_pos IS NULL THEN
+                v_classids := v_classids || v_owner_classid;
+                v_objids := v_objids || v_owner_objid;
+                v_tags := v_tags || r.command_tag;
+                v_created := v_created || (v_is_self AND (r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO'));
+                v_self := v_self || v_is_self;
+                v_subs := v_subs || CASE WHEN v_is_self THEN NULL ELSE r.object_identity END;
+            ELSIF v_is_self THEN
+                IF NOT v_self[v_pos] THEN
+                    v_tags[v_pos] := r.command_tag;
+                    v_self[v_pos] := true;
+                    v_subs[v_pos] := NULL;
+                END IF;
+                v_created[v_pos] := v_created[v_pos]
+                                    OR r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO';
+            ELSIF NOT v_self[v_pos] AND r.object_identity IS NOT NULL
+                  AND NOT coalesce(r.object_identity = ANY (string_to_array(v_subs[v_pos], ', ')), false) THEN
+                v_subs[v_pos] := concat_ws(', ', v_subs[v_pos], r.object_identity);
+            END IF;
+        END LOOP;
+
+        FOR i IN 1 .. coalesce(array_length(v_objids, 1), 0) LOOP
+            v_done := v_done || (v_classids[i] || '/' || v_objids[i]);
+            SELECT x.change, x.renamed, x.old_schema_name INTO t
+              FROM pggit.track_object(v_classids[i], v_objids[i], v_tags[i], v_subs[i],
+                                      CASE WHEN v_created[i] THEN 'create' ELSE 'direct' END) AS x;
+            -- what PostgreSQL does not report: partitions and children of an altered
+            -- table, objects of a renamed schema, objects referring to a renamed object
+            -- (after all of the statement's own objects: those are tracked as such)
+            IF t.renamed
+               OR (v_classids[i] = 'pg_class'::regclass AND NOT v_created[i]
+                   AND EXISTS (SELECT FROM pg_class AS c
+                                WHERE c.oid = v_objids[i] AND (c.relkind = 'p' OR c.relhassubclass))) THEN
+                v_related := v_related || ARRAY[v_classids[i]::text, v_objids[i]::text, v_tags[i],
+                                                coalesce(t.renamed, false)::text, t.old_schema_name];
+            END IF;
+        END LOOP;
+        FOR i IN 0 .. coalesce(array_length(v_related, 1), 0) / 5 - 1 LOOP
+            v_done := pggit.track_related(v_related[5 * i + 1]::oid, v_related[5 * i + 2]::oid, v_related[5 * i + 3],
+                                          v_related[5 * i + 4]::boolean, v_related[5 * i + 5], v_done);
+        END LOOP;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track % (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+        BEGIN
+            INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
+            VALUES (TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
+                    CASE current_setting('role') WHEN 'none' THEN session_user::text
+                                                 ELSE current_setting('role') END,
+                    coalesce(nullif(current_setting('pggit.branch', true), ''), 'main'),
+                    format('tracking failed (SQLSTATE %s): %s', v_state, v_message));
+        EXCEPTION WHEN OTHERS THEN
+            NULL;
+        END;
+    END;
+END
+$function$;
+
+-- as of level 5: function pggit.on_sql_drop()
+CREATE OR REPLACE FUNCTION pggit.on_sql_drop()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+DECLARE
+    r record;
+    v_now timestamptz := clock_timestamp();
+    v_oids oid[];
+    v_keys text[];
+    v_index_oids oid[];
+    v_parts jsonb := '[]'::jsonb;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_relid oid;
+    v_state text;
+    v_message text;
+BEGIN
+    BEGIN
+        IF pggit.tracking_paused() THEN
+            PERFORM set_config('pggit.untracked_identity', coalesce((
+                SELECT d.object_identity
+                  FROM pg_event_trigger_dropped_objects() AS d
+                 WHERE d.original AND NOT d.is_temporary
+                   AND pggit.is_tracked_schema(coalesce(d.schema_name, d.object_name))
+                 LIMIT 1), ''), true);
+            RETURN;
+        END IF;
+
+        SELECT array_agg(d.objid), array_agg(d.classid || '/' || d.objid),
+               array_agg(d.objid) FILTER (WHERE d.object_type = 'index')
+          INTO v_oids, v_keys, v_index_oids
+          FROM pg_event_trigger_dropped_objects() AS d
+         WHERE d.objsubid = 0 AND NOT d.is_temporary;
+
+        -- Whole tracked objects: marked dropped, one 'drop' row each.
+        WITH gone AS (
+            UPDATE pggit.objects AS o
+               SET dropped_at = v_now, objid = NULL, updated_at = v_now
+             WHERE o.dropped_at IS NULL AND o.objid = ANY (v_oids)
+               AND (o.classid || '/' || o.objid) = ANY (v_keys)
+            RETURNING o.id, o.kind, o.identity, o.major, o.minor, o.patch, o.hash
+        )
+        INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, command_tag, change,
+                                   statement, old_version, new_version, old_hash, new_hash, role, branch)
+        SELECT g.id, g.kind, g.identity, g.identity, TG_TAG, 'drop', pggit.statement_text(TG_TAG),
+               g.major || '.' || g.minor || '.' || g.patch, NULL, g.hash, NULL,
+               CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+               pggit.current_branch()
+          FROM gone AS g
+         ORDER BY g.id;
+
+        -- Parts of surviving objects: find their owners for ddl_command_end.
+        FOR r IN
+            SELECT d.classid, d.objid, d.objsubid, d.object_type, d.schema_name, d.object_name,
+                   d.object_identity, d.address_names
+              FROM pg_event_trigger_dropped_objects() AS d
+             WHERE NOT d.is_temporary
+               -- internal triggers (of foreign keys) go with their constraint
+               AND NOT (d.classid = 'pg_trigger'::regclass AND NOT d.original AND NOT d.normal)
+               AND (d.objsubid <> 0
+                    OR d.object_type = 'index'
+                    OR d.classid IN ('pg_constraint'::regclass, 'pg_attrdef'::regclass, 'pg_trigger'::regclass,
+                                     'pg_rewrite'::regclass, 'pg_policy'::regclass))
+        LOOP
+            v_owner_classid := NULL;
+            v_owner_objid := NULL;
+            IF r.classid = 'pg_class'::regclass AND r.objsubid <> 0 THEN
+                SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS w;
+            ELSIF r.object_type = 'index' THEN
+                -- objid NULL when the owner was dropped too (by this statement)
+                SELECT o.classid, o.objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.object_indexes AS m
+                  JOIN pggit.objects AS o ON o.id = m.object_id
+                 WHERE m.index_oid = r.objid;
+                IF NOT FOUND AND pggit.is_tracked_schema(r.schema_name) THEN
+                    SELECT o.classid, o.objid INTO v_owner_classid, v_owner_objid
+                      FROM pggit.objects AS o
+                     WHERE o.schema_name = r.schema_name AND o.dropped_at IS NULL
+                       AND o.kind IN ('table', 'materialized view')
+                       AND (o.structure -> 'i' -> r.object_name) IS NOT NULL
+                     LIMIT 1;
+                END IF;
+            ELSIF r.object_type = 'domain constraint' THEN
+                v_owner_classid := 'pg_type'::regclass;
+                v_owner_objid := to_regtype(r.address_names[1]);
+            ELSIF array_length(r.address_names, 1) >= 2 THEN
+                SELECT c.oid INTO v_relid
+                  FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                 WHERE n.nspname = r.address_names[1] AND c.relname = r.address_names[2];
+                IF FOUND THEN
+                    SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
+                      FROM pggit.tracked_owner('pg_class'::regclass, v_relid) AS w;
+                END IF;
+            END IF;
+            -- a dropped trigger the owner's registered definition does not show was one of
+            -- pggit's own (descriptions leave those out): nothing changed for the user
+            IF v_owner_objid IS NOT NULL AND r.classid = 'pg_trigger'::regclass
+               AND EXISTS (SELECT FROM pggit.objects AS o
+                            WHERE o.objid = v_owner_objid AND o.classid = v_owner_classid AND o.dropped_at IS NULL
+                              AND strpos(o.definition, E'\nTRIGGER CREATE TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0
+                              AND strpos(o.definition, E'\nTRIGGER CREATE CONSTRAINT TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0) THEN
+                v_owner_objid := NULL;
+            END IF;
+            IF v_owner_objid IS NOT NULL THEN
+                v_parts := v_parts || jsonb_build_object('c', v_owner_classid, 'o', v_owner_objid,
+                                                         's', r.object_identity);
+            END IF;
+        END LOOP;
+
+        IF v_index_oids IS NOT NULL THEN
+            DELETE FROM pggit.object_indexes AS m WHERE m.index_oid = ANY (v_index_oids);
+        END IF;
+
+        IF v_parts <> '[]'::jsonb THEN
+            PERFORM set_config('pggit.dropped_parts',
+                               (coalesce(nullif(current_setting('pggit.dropped_parts', true), ''), '[]')::jsonb
+                                || v_parts)::text,
+                               true);
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track the objects % dropped (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+    END;
+END
+$function$;
+
+-- as of level 5: function pggit.reconcile(command_tag text)
+CREATE OR REPLACE FUNCTION pggit.reconcile(command_tag text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+DECLARE
+    r record;
+    res record;
+    changed integer := 0;
+BEGIN
+    FOR r IN
+        SELECT o.classid, o.objid FROM pggit.objects AS o WHERE o.dropped_at IS NULL ORDER BY o.id
+    LOOP
+        SELECT x.* INTO res FROM pggit.track_object(r.classid, r.objid, command_tag, NULL, 'reconcile') AS x;
+        IF res.change IS NOT NULL THEN
+            changed := changed + 1;
+        END IF;
+    END LOOP;
+
+    FOR r IN
+        SELECT c.classid, c.objid
+          FROM (SELECT 1 AS rank, 'pg_namespace'::regclass::oid AS classid, n.oid AS objid,
+                       n.nspname AS schema_name, n.nspname AS name
+                  FROM pg_namespace AS n
+                 WHERE pggit.is_tracked_schema(n.nspname)
+                UNION ALL
+                SELECT 2, 'pg_type'::regclass, t.oid, n.nspname, t.typname
+                  FROM pg_type AS t JOIN pg_namespace AS n ON n.oid = t.typnamespace
+                 WHERE pggit.is_tracked_schema(n.nspname)
+                   AND (t.typtype IN ('e', 'r', 'd')
+                        OR (t.typtype = 'c' AND EXISTS (SELECT FROM pg_class AS k
+                                                         WHERE k.oid = t.typrelid AND k.relkind = 'c')))
+                UNION ALL
+                SELECT 3, 'pg_class'::regclass, k.oid, n.nspname, k.relname
+                  FROM pg_class AS k JOIN pg_namespace AS n ON n.oid = k.relnamespace
+                 WHERE pggit.is_tracked_schema(n.nspname) AND k.relkind IN ('S', 'r', 'p', 'f', 'v', 'm')
+                UNION ALL
+                SELECT 4, 'pg_proc'::regclass, p.oid, n.nspname, p.proname
+                  FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+                 WHERE pggit.is_tracked_schema(n.nspname) AND p.prokind IN ('f', 'p', 'w')) AS c
+         WHERE NOT EXISTS (SELECT FROM pggit.objects AS o
+                            WHERE o.objid = c.objid AND o.classid = c.classid AND o.dropped_at IS NULL)
+         ORDER BY c.rank, c.schema_name COLLATE "C", c.name COLLATE "C", c.objid
+    LOOP
+        SELECT x.* INTO res FROM pggit.track_object(r.classid, r.objid, command_tag, NULL, 'reconcile') AS x;
+        IF res.change IS NOT NULL THEN
+            changed := changed + 1;
+        END IF;
+    END LOOP;
+    RETURN changed;
+END
+$function$;
+
+-- as of level 5: function pggit.record_object_details()
+CREATE OR REPLACE FUNCTION pggit.record_object_details()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_details jsonb;
+    v_changes jsonb;
+    v_history bigint;
+    v_own jsonb;
+BEGIN
+    IF NEW.objid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF NEW.kind <> 'table' THEN
+        -- every other kind generate_migration may create: its owner and privileges
+        IF NEW.kind IN ('view', 'materialized view', 'sequence', 'function', 'procedure', 'type', 'domain',
+                        'schema') THEN
+            v_own := pggit.owner_details(NEW.classid, NEW.objid);
+            IF v_own IS NOT NULL THEN
+                INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+                VALUES (NEW.identity, NEW.hash, jsonb_build_object('own', v_own))
+                ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details,
+                                                                recorded_at = DEFAULT
+                 WHERE od.details -> 'own' IS DISTINCT FROM EXCLUDED.details -> 'own';
+            END IF;
+        END IF;
+        RETURN NULL;
+    END IF;
+    v_details := pggit.table_details(NEW.objid) || jsonb_build_object('own', pggit.owner_details(NEW.classid, NEW.objid));
+    IF v_details IS NOT NULL THEN
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (NEW.identity, NEW.hash, v_details)
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details IS DISTINCT FROM EXCLUDED.details;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.kind = 'table'
+       AND (OLD.structure -> 'c')::text IS DISTINCT FROM (NEW.structure -> 'c')::text THEN
+        SELECT jsonb_agg(jsonb_build_array(coalesce(oc.n, nc.n), oc.name, nc.name))
+          INTO v_changes
+          FROM (SELECT (e ->> 0)::smallint AS n, e ->> 1 AS name
+                  FROM json_array_elements(OLD.structure -> 'c') AS e) AS oc
+          FULL JOIN (SELECT (e ->> 0)::smallint AS n, e ->> 1 AS name
+                       FROM json_array_elements(NEW.structure -> 'c') AS e) AS nc ON nc.n = oc.n
+         WHERE oc.name IS DISTINCT FROM nc.name;
+        IF v_changes IS NOT NULL THEN
+            SELECT h.id INTO v_history
+              FROM pggit.objects AS o
+              JOIN pggit.history AS h ON h.object_id = o.id AND h.xmin = o.xmin AND h.cmin = o.cmin
+             WHERE o.id = NEW.id
+               -- (true of the row just written: lets the pending rows' index serve too)
+               AND h.commit_hash IS NULL AND h.branch = pggit.current_branch()
+             ORDER BY h.id DESC
+             LIMIT 1;
+            IF v_history IS NOT NULL THEN
+                INSERT INTO pggit.column_changes (history_id, attnum, old_name, new_name)
+                SELECT v_history, (c.v ->> 0)::smallint, c.v ->> 1, c.v ->> 2
+                  FROM jsonb_array_elements(v_changes) AS c (v)
+                    ON CONFLICT (history_id, attnum) DO NOTHING;
+            END IF;
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+-- as of level 5: function pggit.record_owners()
+CREATE OR REPLACE FUNCTION pggit.record_owners()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_kinds text[];
+    v_oids oid[];
+    r record;
+    v_own jsonb;
+    v_xact bigint;
+BEGIN
+    FOR r IN SELECT c.command_tag, lower(c.object_type) AS object_type, c.objid
+               FROM pg_event_trigger_ddl_commands() AS c LOOP
+        IF r.command_tag IN ('GRANT', 'REVOKE') THEN
+            v_kinds := v_kinds || CASE r.object_type
+                                      WHEN 'table' THEN ARRAY['table', 'view', 'materialized view', 'sequence']
+                                      WHEN 'sequence' THEN ARRAY['sequence']
+                                      WHEN 'function' THEN ARRAY['function', 'procedure']
+                                      WHEN 'procedure' THEN ARRAY['function', 'procedure']
+                                      WHEN 'routine' THEN ARRAY['function', 'procedure']
+                                      WHEN 'type' THEN ARRAY['type', 'domain']
+                                      WHEN 'domain' THEN ARRAY['type', 'domain']
+                                      WHEN 'schema' THEN ARRAY['schema']
+                                      ELSE '{}'::text[] END;
+        ELSIF r.objid IS NOT NULL AND r.objid <> 0 THEN
+            v_oids := v_oids || r.objid;
+        END IF;
+    END LOOP;
+    IF v_oids IS NOT NULL THEN
+        -- an ALTER: the objects it names (the live registry's (objid, classid) index); a
+        -- write only when the owner or the privileges changed
+        FOR r IN SELECT DISTINCT ON (o.identity, o.hash) o.identity, o.hash, o.classid, o.objid
+                   FROM pggit.objects AS o
+                  WHERE o.objid = ANY (v_oids) AND o.dropped_at IS NULL
+                    AND o.kind IN ('table', 'view', 'materialized view', 'sequence', 'function', 'procedure', 'type',
+                                   'domain', 'schema')
+                  ORDER BY o.identity, o.hash, o.id DESC LOOP
+            v_own := pggit.owner_details(r.classid, r.objid);
+            IF v_own IS NOT NULL
+               AND v_own IS DISTINCT FROM (SELECT d.details -> 'own' FROM pggit.object_details AS d
+                                            WHERE d.identity = r.identity AND d.blob_hash = r.hash) THEN
+                INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+                VALUES (r.identity, r.hash, jsonb_build_object('own', v_own))
+                ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details,
+                                                                recorded_at = DEFAULT;
+            END IF;
+        END LOOP;
+    END IF;
+    IF cardinality(v_kinds) > 0 THEN
+        -- GRANT / REVOKE (whose objects the event trigger does not name): the live objects of
+        -- the kinds it names whose catalog row this transaction wrote (a GRANT rewrites the
+        -- row's ACL, so its xmin is this transaction's or one of its subtransactions'; rows of
+        -- other transactions still in progress are invisible here). The 32-bit xmin is
+        -- widened to 64 bits around this transaction's xid to ask pg_xact_status. Only user
+        -- objects (OID >= 16384) are asked, the older rows skipped by age(xmin): the cost
+        -- follows the rows this transaction wrote, not the database's size.
+        v_xact := pg_catalog.pg_current_xact_id()::text::bigint;
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        SELECT DISTINCT ON (o.identity, o.hash) o.identity, o.hash, jsonb_build_object('own', w.own)
+          FROM (SELECT 'pg_catalog.pg_class'::regclass AS classid, c.oid AS objid, c.xmin AS xmin
+                  FROM pg_catalog.pg_class AS c
+                 WHERE c.oid >= 16384 AND v_kinds && ARRAY['table', 'view', 'materialized view', 'sequence']
+                UNION ALL
+                SELECT 'pg_catalog.pg_proc'::regclass, p.oid, p.xmin FROM pg_catalog.pg_proc AS p
+                 WHERE p.oid >= 16384 AND v_kinds && ARRAY['function', 'procedure']
+                UNION ALL
+                SELECT 'pg_catalog.pg_type'::regclass, y.oid, y.xmin FROM pg_catalog.pg_type AS y
+                 WHERE y.oid >= 16384 AND y.typtype IN ('b', 'c', 'd', 'e', 'r', 'm')
+                   AND v_kinds && ARRAY['type', 'domain']
+                UNION ALL
+                SELECT 'pg_catalog.pg_namespace'::regclass, n.oid, n.xmin FROM pg_catalog.pg_namespace AS n
+                 WHERE n.oid >= 16384 AND v_kinds && ARRAY['schema']) AS ch
+         -- the 32-bit xmin widened around this transaction's xid (subtransactions' xids come after it)
+         CROSS JOIN LATERAL (SELECT v_xact + ((((ch.xmin::text::bigint - v_xact % 4294967296) % 4294967296
+                                               + 4294967296 + 2147483648) % 4294967296) - 2147483648) AS full_xid) AS x
+          JOIN pggit.objects AS o ON o.objid = ch.objid AND o.classid = ch.classid
+         CROSS JOIN LATERAL (SELECT pggit.owner_details(o.classid, o.objid) AS own OFFSET 0) AS w
+          LEFT JOIN pggit.object_details AS d ON d.identity = o.identity AND d.blob_hash = o.hash
+         WHERE CASE WHEN pg_catalog.age(ch.xmin) > 0 THEN false  -- older than this transaction: cheap
+                    ELSE pg_catalog.pg_xact_status(x.full_xid::text::xid8) = 'in progress' END
+           AND o.kind = ANY (v_kinds) AND o.dropped_at IS NULL
+           AND w.own IS NOT NULL
+           AND (d.details -> 'own') IS DISTINCT FROM w.own
+         ORDER BY o.identity, o.hash, o.id DESC
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details,
+                                                        recorded_at = DEFAULT;
+    END IF;
+END
+$function$;
+
+-- as of level 5: function pggit.record_type_details()
+CREATE OR REPLACE FUNCTION pggit.record_type_details()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_details jsonb;
+BEGIN
+    IF NEW.kind <> 'domain' OR NEW.objid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    v_details := pggit.type_details(NEW.objid);
+    IF v_details IS NOT NULL THEN
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (NEW.identity, NEW.hash, v_details)
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details -> 'cons' IS DISTINCT FROM EXCLUDED.details -> 'cons';
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+-- as of level 5: function pggit.record_view_dependencies()
+CREATE OR REPLACE FUNCTION pggit.record_view_dependencies()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_deps jsonb;
+BEGIN
+    IF NEW.kind NOT IN ('view', 'materialized view') OR NEW.objid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    v_deps := pggit.view_dependencies(NEW.objid);
+    IF v_deps IS NOT NULL THEN
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (NEW.identity, NEW.hash, pg_catalog.jsonb_build_object('deps', v_deps))
+        ON CONFLICT (identity, blob_hash) DO UPDATE
+           SET details = od.details || EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details -> 'deps' IS DISTINCT FROM EXCLUDED.details -> 'deps';
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+-- new in level 6: function pggit.bind_oids()
+DROP FUNCTION pggit.bind_oids();
+
+-- new in level 6: function pggit.instance_anchor()
+DROP FUNCTION pggit.instance_anchor();
+
+-- new in level 6: function pggit.oids_current()
+DROP FUNCTION pggit.oids_current();
+
+-- new in level 6: function pggit.ready_to_record()
+DROP FUNCTION pggit.ready_to_record();
+
+-- new in level 6: function pggit.resolve_identity(kind text, identity text)
+DROP FUNCTION pggit.resolve_identity(kind text, identity text);
+
+-- new in level 6: function pggit.restoring()
+DROP FUNCTION pggit.restoring();
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 5';
+
+-- ---- after the functions (hand-written) ----
+-- Level 5's functions are back: capture functions and branch views' triggers made
+-- again by them (level 5's capture has no restore check, its write check takes the
+-- table's OID as argument); none of them reads pggit.instance, which can go.
+SELECT pggit.data_table_install(t.relid) FROM pggit.data_tables AS t ORDER BY t.relid;
+SELECT pggit.data_branch_install(b.id) FROM pggit.data_branches AS b ORDER BY b.id;
+DROP TABLE pggit.instance;

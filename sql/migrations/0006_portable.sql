@@ -7,10 +7,2890 @@
 -- ====================================================================
 
 -- ---- identity across backups and upgrades ----
+-- pg_dump / pg_restore and pg_upgrade renumber OIDs. pggit keeps finding its objects by
+-- what survives them: registry rows by kind and identity, branched tables by the name of
+-- their capture function (which their capture trigger calls). The OIDs it stores are a
+-- cache, valid while pggit.instance says they were bound to this database
+-- (pggit.oids_current); pggit.bind_oids re-derives them from names otherwise.
+
+-- One row: where the stored OIDs were bound (this cluster's system identifier and the
+-- OID of pggit.instance_anchor() then). Empty in a schema-only restore.
+CREATE TABLE pggit.instance (
+    singleton boolean NOT NULL DEFAULT true,
+    system_identifier bigint NOT NULL,
+    anchor oid NOT NULL,
+    bound_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    CONSTRAINT instance_pkey PRIMARY KEY (singleton),
+    CONSTRAINT instance_singleton_check CHECK (singleton)
+);
+
+COMMENT ON TABLE pggit.instance IS
+    'Where pggit''s stored OIDs were bound: system identifier and pggit.instance_anchor()''s OID (see pggit.bind_oids).';
+
+REVOKE ALL ON TABLE pggit.instance FROM PUBLIC;
+GRANT SELECT ON TABLE pggit.instance TO PUBLIC;
+
+-- The OIDs stored so far were taken in this database: mark them current now, before
+-- the functions below replace the event triggers' (which then check the mark on every
+-- statement of this migration). The anchor function is made here for that; the
+-- generated part replaces it with sql/functions' identical text (same OID).
+CREATE FUNCTION pggit.instance_anchor() RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $function$ SELECT 'pggit instance anchor'::pg_catalog.text $function$;
+INSERT INTO pggit.instance (system_identifier, anchor)
+SELECT s.system_identifier, 'pggit.instance_anchor()'::pg_catalog.regprocedure FROM pg_catalog.pg_control_system() AS s;
+
+-- Registry rows by identity: get_version and re-binding look them up by name.
+CREATE INDEX objects_live_identity_idx ON pggit.objects (identity) WHERE dropped_at IS NULL;
+
+-- The capture function of a branched table, by a name pggit chose: existing ones keep
+-- c<relid> (named when they were made), new ones are p<n>.
+CREATE SEQUENCE pggit.data_capture_seq;
+ALTER TABLE pggit.data_tables ADD COLUMN capture_function name;
+UPDATE pggit.data_tables SET capture_function = ('c' OPERATOR(pg_catalog.||) relid::pg_catalog.text)::pg_catalog.name;
+ALTER TABLE pggit.data_tables
+    ALTER COLUMN capture_function
+        SET DEFAULT ('p' OPERATOR(pg_catalog.||) pg_catalog.nextval('pggit.data_capture_seq')::pg_catalog.text)::pg_catalog.name,
+    ALTER COLUMN capture_function SET NOT NULL,
+    ADD CONSTRAINT data_tables_capture_function_key UNIQUE (capture_function);
+COMMENT ON COLUMN pggit.data_tables.capture_function IS
+    'pggit_data.<capture_function>(): the table''s pre-image capture; its trigger finds the table after a restore.';
+
+-- A re-bound relid follows into the data branches.
+ALTER TABLE pggit.data_branches
+    DROP CONSTRAINT data_branches_relid_fkey,
+    ADD CONSTRAINT data_branches_relid_fkey FOREIGN KEY (relid) REFERENCES pggit.data_tables (relid) ON UPDATE CASCADE;
 
 -- ---- other majors ----
 
 -- ---- functions (generated) ----
--- sql/functions matches the previous level: no function changes
+-- from sql/functions/identity/bind_oids.sql (new: function pggit.bind_oids())
+-- pggit.bind_oids() -> integer
+--
+-- Promises: when pggit.oids_current() is false (the database was restored from a
+-- backup or upgraded since pggit last bound its OIDs, or pggit.instance is empty),
+-- re-derives every OID pggit stores from what survives pg_dump / pg_restore and
+-- pg_upgrade, then marks them current (pggit.instance), and returns the number of
+-- registry rows it re-bound; when they are current, returns 0 at once.
+--   * pggit.objects, live rows: objid from the row's kind and identity
+--     (pggit.resolve_identity), partition_parent and the stored structure
+--     re-described (pggit.describe_object) (a restore renumbers columns: attribute numbers of
+--     dropped columns are gone). Definition, hash and version stay: re-binding is not a
+--     change and writes no history. A live row whose object is not in the database
+--     (a partial restore) is marked dropped with a 'drop' history row (command tag
+--     'PGGIT REBIND', note saying so).
+--   * pggit.object_indexes: rebuilt from pg_index for every live table and
+--     materialized view.
+--   * pggit.data_tables.relid (and data_branches.relid, ON UPDATE CASCADE): the table
+--     whose trigger pggit_data_capture_update calls the row's capture function
+--     (pggit_data.<capture_function>, a name pggit chose: names and triggers survive a
+--     backup). A row whose table is not found keeps its relid and raises a WARNING.
+-- Concurrent callers queue on pggit.instance (EXCLUSIVE lock); the second finds the
+-- OIDs current and returns 0. Runs inside the caller's transaction: rolled back with it.
+-- Called first by pggit's event triggers (through pggit.restoring: never during a
+-- restore) and by the functions that read stored OIDs (data-branch functions,
+-- delete_branch). Cost: nothing when current; else one describe per live object.
+-- SECURITY DEFINER (pggit's bookkeeping only: it evaluates nothing a user wrote and
+-- runs no DDL), pinned search_path. EXECUTE: PUBLIC (anyone may trigger a re-binding,
+-- which only brings pggit's records in line with the catalog).
+CREATE OR REPLACE FUNCTION pggit.bind_oids()
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_class oid;
+    v_count integer := 0;
+    v_n integer;
+    v_role text := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
+    r record;
+    v_rel oid;
+    v_temp bigint := 4294967295;
+BEGIN
+    IF pggit.oids_current() THEN
+        RETURN 0;
+    END IF;
+    LOCK TABLE pggit.instance IN EXCLUSIVE MODE;
+    IF pggit.oids_current() THEN
+        RETURN 0;
+    END IF;
+
+    -- Registry, one catalog at a time: (old objid, 0) first, so that an OID moving from
+    -- one row to another never meets the live-OID unique index twice; rows of class 0
+    -- are skipped by pggit's triggers on pggit.objects.
+    FOREACH v_class IN ARRAY ARRAY['pg_namespace'::regclass, 'pg_class'::regclass, 'pg_type'::regclass,
+                                   'pg_proc'::regclass]::oid[] LOOP
+        UPDATE pggit.objects AS o SET classid = 0
+         WHERE o.classid = v_class AND o.dropped_at IS NULL;
+
+        WITH gone AS (
+            UPDATE pggit.objects AS o SET classid = v_class, objid = NULL, partition_parent = NULL,
+                                          dropped_at = clock_timestamp(), updated_at = clock_timestamp()
+             WHERE o.classid = 0 AND o.dropped_at IS NULL AND pggit.resolve_identity(o.kind, o.identity) IS NULL
+            RETURNING o.*
+        )
+        INSERT INTO pggit.history (object_id, object_kind, object_identity, command_tag, change, old_version,
+                                   old_hash, role, branch, note)
+        SELECT g.id, g.kind, g.identity, 'PGGIT REBIND', 'drop', g.major || '.' || g.minor || '.' || g.patch,
+               g.hash, v_role, pggit.current_branch(),
+               'not in the database when pggit re-bound its OIDs after a restore or upgrade'
+          FROM gone AS g ORDER BY g.id;
+
+        UPDATE pggit.objects AS o
+           SET classid = v_class, objid = x.objid, structure = coalesce(x.structure, o.structure),
+               partition_parent = x.partition_parent
+          FROM (SELECT o2.id, n.objid, d.structure, d.partition_parent
+                  FROM pggit.objects AS o2
+                 CROSS JOIN LATERAL (SELECT pggit.resolve_identity(o2.kind, o2.identity) AS objid) AS n
+                  LEFT JOIN LATERAL pggit.describe_object(v_class, n.objid) AS d ON true
+                 WHERE o2.classid = 0 AND o2.dropped_at IS NULL) AS x
+         WHERE o.id = x.id;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        v_count := v_count + v_n;
+    END LOOP;
+
+    DELETE FROM pggit.object_indexes;
+    INSERT INTO pggit.object_indexes (index_oid, object_id)
+    SELECT x.indexrelid, o.id
+      FROM pggit.objects AS o JOIN pg_index AS x ON x.indrelid = o.objid
+     WHERE o.classid = 'pg_class'::regclass AND o.dropped_at IS NULL AND o.kind IN ('table', 'materialized view')
+    ON CONFLICT (index_oid) DO NOTHING;
+
+    -- Branched tables: found by their capture trigger's function. Two steps (through
+    -- OIDs at the top of the range) for the same reason as above.
+    FOR r IN SELECT t.relid, t.capture_function,
+                    (SELECT g.tgrelid FROM pg_trigger AS g
+                       JOIN pg_proc AS p ON p.oid = g.tgfoid
+                       JOIN pg_namespace AS n ON n.oid = p.pronamespace
+                      WHERE g.tgname = 'pggit_data_capture_update' AND n.nspname = 'pggit_data'
+                        AND p.proname = t.capture_function) AS new_relid
+               FROM pggit.data_tables AS t ORDER BY t.relid LOOP
+        IF r.new_relid IS NULL THEN
+            RAISE WARNING 'pggit: the table of data branches with capture function pggit_data.% was not found; its data branches are unusable',
+                r.capture_function;
+        ELSIF r.new_relid <> r.relid THEN
+            UPDATE pggit.data_tables AS t SET relid = v_temp::oid WHERE t.relid = r.relid;
+            v_temp := v_temp - 1;
+        END IF;
+    END LOOP;
+    UPDATE pggit.data_tables AS t
+       SET relid = (SELECT g.tgrelid FROM pg_trigger AS g
+                      JOIN pg_proc AS p ON p.oid = g.tgfoid
+                      JOIN pg_namespace AS n ON n.oid = p.pronamespace
+                     WHERE g.tgname = 'pggit_data_capture_update' AND n.nspname = 'pggit_data'
+                       AND p.proname = t.capture_function)
+     WHERE t.relid::bigint > v_temp;
+
+    DELETE FROM pggit.instance;
+    INSERT INTO pggit.instance (system_identifier, anchor)
+    SELECT s.system_identifier, 'pggit.instance_anchor()'::regprocedure FROM pg_control_system() AS s;
+    RETURN v_count;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.bind_oids() IS
+    'Re-derives pggit''s stored OIDs from names after a restore or upgrade (no-op when current); returns the registry rows re-bound.';
+
+-- from sql/functions/identity/instance_anchor.sql (new: function pggit.instance_anchor())
+-- pggit.instance_anchor() -> text
+--
+-- Promises: returns 'pggit instance anchor' and nothing else. It exists for its OID:
+-- pggit.instance stores the OID this function had when pggit last bound its stored
+-- OIDs to the database (pggit.bind_oids). pg_dump/pg_restore and pg_upgrade re-create
+-- functions under new OIDs (pg_upgrade sets the new cluster's OID counter past every
+-- OID the old one used; a restore into the same cluster draws new ones from the
+-- counter), so a different OID here means every OID pggit stored may now name
+-- another object or none. Never dropped or re-created by a later level (that would
+-- only cost one re-binding). IMMUTABLE, callable by everyone.
+CREATE OR REPLACE FUNCTION pggit.instance_anchor()
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+SELECT 'pggit instance anchor'::pg_catalog.text
+$function$;
+
+COMMENT ON FUNCTION pggit.instance_anchor() IS
+    'Its OID marks the database pggit''s stored OIDs belong to (see pggit.instance, pggit.bind_oids).';
+
+-- from sql/functions/identity/oids_current.sql (new: function pggit.oids_current())
+-- pggit.oids_current() -> boolean
+--
+-- Promises: true when the OIDs pggit stores (pggit.objects.objid and
+-- partition_parent, pggit.object_indexes.index_oid, pggit.data_tables.relid and
+-- pggit.data_branches.relid) were bound to this very database: pggit.instance holds
+-- one row whose system_identifier is this cluster's (pg_control_system()) and whose
+-- anchor is the OID pggit.instance_anchor() has now. False after any pg_dump /
+-- pg_restore (into a fresh cluster: another system identifier; into the same
+-- cluster: a new OID for the anchor function), after pg_upgrade (functions get new
+-- OIDs), and while pggit.instance is empty (a schema-only restore). CREATE DATABASE
+-- ... TEMPLATE copies OIDs exactly: the copy stays current. Never raises.
+-- Cost: one index lookup and one read of pg_control (about 15 us).
+-- SECURITY DEFINER (pg_control_system may be revoked from PUBLIC; pggit's owner
+-- reads it the same way every time), pinned search_path; reads only. EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.oids_current()
+RETURNS boolean
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+SELECT EXISTS (SELECT 1
+                 FROM pggit.instance AS i
+                WHERE i.anchor OPERATOR(pg_catalog.=) 'pggit.instance_anchor()'::pg_catalog.regprocedure::pg_catalog.oid
+                  AND i.system_identifier OPERATOR(pg_catalog.=)
+                      (SELECT s.system_identifier FROM pg_catalog.pg_control_system() AS s))
+$function$;
+
+COMMENT ON FUNCTION pggit.oids_current() IS
+    'True when pggit''s stored OIDs were bound to this database (not restored or upgraded since).';
+
+-- from sql/functions/identity/ready_to_record.sql (new: function pggit.ready_to_record())
+-- pggit.ready_to_record() -> boolean
+--
+-- Promises: what pggit's event triggers ask before they record anything. True when
+-- pggit's stored OIDs belong to this database, re-binding them first when the
+-- database was restored or upgraded since (pggit.bind_oids); false, with nothing
+-- done, while this session is replaying a backup (pggit.restoring): the trigger then
+-- records nothing. Cost when nothing was restored: one pggit.oids_current().
+-- Invoker, pinned search_path; everything it calls is EXECUTE-able by PUBLIC, and so is
+-- it (the data-branch event triggers run as the role running the DDL).
+CREATE OR REPLACE FUNCTION pggit.ready_to_record()
+RETURNS boolean
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    IF pggit.oids_current() THEN
+        RETURN true;
+    END IF;
+    IF pggit.restoring() THEN
+        RETURN false;
+    END IF;
+    PERFORM pggit.bind_oids();
+    RETURN true;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.ready_to_record() IS
+    'Internal: true when event triggers may record (OIDs bound, re-binding after a restore); false while a backup is replayed.';
+
+-- from sql/functions/identity/resolve_identity.sql (new: function pggit.resolve_identity(kind text, identity text))
+-- pggit.resolve_identity(kind text, identity text) -> oid
+--
+-- Promises: the OID of the live object of registry kind `kind` (schema, table, view,
+-- materialized view, sequence, type, domain, function, procedure) whose
+-- pg_identify_object identity is exactly `identity`, or NULL when there is none (or
+-- the name now denotes an object of another kind). Identities are what pggit stores to
+-- find an object again after a backup or an upgrade renumbered every OID. Never raises
+-- for identities pg_identify_object printed; NULL for NULL input.
+-- STABLE, invoker, pinned search_path (identities are schema-qualified); reads only
+-- the catalog, which every role may read. EXECUTE: PUBLIC (generate_migration, an
+-- invoker function, calls it).
+CREATE OR REPLACE FUNCTION pggit.resolve_identity(kind text, identity text)
+RETURNS oid
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_classid oid;
+    v_oid oid;
+BEGIN
+    IF resolve_identity.kind IS NULL OR resolve_identity.identity IS NULL THEN
+        RETURN NULL;
+    END IF;
+    CASE resolve_identity.kind
+        WHEN 'schema' THEN
+            v_classid := 'pg_catalog.pg_namespace'::regclass;
+            v_oid := pg_catalog.to_regnamespace(resolve_identity.identity);
+        WHEN 'table', 'view', 'materialized view', 'sequence' THEN
+            v_classid := 'pg_catalog.pg_class'::regclass;
+            v_oid := pg_catalog.to_regclass(resolve_identity.identity);
+        WHEN 'type', 'domain' THEN
+            v_classid := 'pg_catalog.pg_type'::regclass;
+            v_oid := pg_catalog.to_regtype(resolve_identity.identity);
+        WHEN 'function', 'procedure' THEN
+            v_classid := 'pg_catalog.pg_proc'::regclass;
+            v_oid := pg_catalog.to_regprocedure(resolve_identity.identity);
+        ELSE
+            RETURN NULL;
+    END CASE;
+    -- the same printed identity, or it is not the object (to_regtype also accepts a
+    -- table's row type, to_regclass an index)
+    IF v_oid IS NULL OR (pg_catalog.pg_identify_object(v_classid, v_oid, 0)).identity
+                        OPERATOR(pg_catalog.<>) resolve_identity.identity THEN
+        RETURN NULL;
+    END IF;
+    RETURN v_oid;
+EXCEPTION WHEN invalid_name OR syntax_error OR invalid_text_representation THEN
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.resolve_identity(text, text) IS
+    'OID of the live object of a registry kind with exactly this pg_identify_object identity, or NULL.';
+
+-- from sql/functions/identity/restoring.sql (new: function pggit.restoring())
+-- pggit.restoring() -> boolean
+--
+-- Promises: true when this session is replaying a backup into a database whose
+-- stored OIDs pggit has not bound yet: pggit.oids_current() is false and the session
+-- runs with the settings every pg_dump script and pg_restore connection sets before
+-- its first statement, row_security = off and check_function_bodies = off. pggit's
+-- event triggers, the capture triggers of branched tables and the triggers on pggit's
+-- own tables then do nothing: what a restore replays (the schema, a data-only
+-- restore's COPY into tables, ALTER TABLE ... DISABLE TRIGGER) is not a change and
+-- must not become history, branch pre-images or derived rows. Any other session
+-- (defaults: row_security on) is not restoring; its first tracked statement re-binds
+-- the OIDs first (pggit.bind_oids). A restore run with --enable-row-security is not
+-- recognised: run such a data-only restore with session_replication_role = replica.
+-- Cost in ordinary sessions: one current_setting. Never raises. EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.restoring()
+RETURNS boolean
+LANGUAGE sql
+STABLE
+AS $function$
+SELECT pg_catalog.current_setting('row_security') OPERATOR(pg_catalog.=) 'off'
+   AND pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off'
+   AND NOT pggit.oids_current()
+$function$;
+
+COMMENT ON FUNCTION pggit.restoring() IS
+    'True in a session replaying a backup (pg_dump''s settings) before pggit re-bound its OIDs: triggers record nothing.';
+
+-- from sql/functions/dag/commit_generation.sql (changed: function pggit.commit_generation())
+-- pggit.commit_generation() -> trigger
+--
+-- Promises: the BEFORE INSERT OR UPDATE trigger `commits_generation` of pggit.commits
+-- (created by level 4's migration) keeps the commit DAG's generation numbers:
+--   * INSERT: NEW.generation := 1 + the greatest generation of its parents
+--     (parent_hash, merge_parent_hash); 1 for a root. Whatever the inserter gave is
+--     overwritten, so level 1's commit_changes, which does not know the column, and a
+--     later merge get the same rule. A parent that does not exist is left to the
+--     foreign keys (23503).
+--   * UPDATE: parent_hash, merge_parent_hash and generation never change: 55000
+--     object_not_in_prerequisite_state 'commit "<hash>": parents and generation are
+--     immutable'. Other columns (the owner repairing a message or tree) are let through.
+-- Hence for every commit c and each parent p: generation(c) > generation(p), which is
+-- what lets pggit.dag_merge_base stop walking at a generation.
+-- Cost: at most two primary-key lookups per inserted commit.
+-- A row a backup replays (pggit.restoring(): a data-only restore's COPY, in which a
+-- commit may come before its parents) keeps the generation it was dumped with.
+CREATE OR REPLACE FUNCTION pggit.commit_generation()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    IF TG_OP = 'INSERT' AND NEW.generation IS NOT NULL AND pggit.restoring() THEN
+        RETURN NEW;  -- a restore replays dumped rows: their generation is already right
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.parent_hash IS DISTINCT FROM OLD.parent_hash
+           OR NEW.merge_parent_hash IS DISTINCT FROM OLD.merge_parent_hash
+           OR NEW.generation IS DISTINCT FROM OLD.generation THEN
+            RAISE EXCEPTION 'commit "%": parents and generation are immutable', OLD.hash
+                USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        RETURN NEW;
+    END IF;
+    NEW.generation := 1 + GREATEST(
+        coalesce((SELECT c.generation FROM pggit.commits AS c WHERE c.hash = NEW.parent_hash), 0),
+        coalesce((SELECT c.generation FROM pggit.commits AS c WHERE c.hash = NEW.merge_parent_hash), 0));
+    RETURN NEW;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.commit_generation() IS
+    'Trigger of pggit.commits: generation = 1 + max(parents'' generations) on INSERT; parents and generation immutable.';
+
+-- from sql/functions/databranches/data_branch_install.sql (changed: function pggit.data_branch_install(data_branch_id bigint))
+-- pggit.data_branch_install(data_branch_id bigint) -> void
+--
+-- Promises: (re)creates the parts of data branch `data_branch_id` that depend on the
+-- table's columns, from pggit.data_tables.columns and the branch's storage:
+--   * the branch relation, a view <schema>.<relation_name> (CREATE OR REPLACE, so
+--     columns added to the table appear at its end):
+--         rows of the delta table in state w (written on the branch) or c (main's
+--         pre-image)  UNION ALL  rows of the table whose key has no delta row.
+--     A primary-key lookup is an index probe of the delta table plus an index probe
+--     of the table with an anti-join probe of the delta table; a full scan is a scan
+--     of the table hash-anti-joined to the (small) delta table.
+--   * the view's column defaults (the table's, identity columns: nextval of their
+--     sequence), so INSERT on the branch fills them like INSERT on the table;
+--   * the write function pggit_data.w<id>() and the INSTEAD OF row trigger
+--     pggit_data_branch_write on the view: INSERT, UPDATE and DELETE (RETURNING
+--     included) write only the delta table (states w and d) and move a pre-image
+--     the branch overwrites to the base table b<id> (the merge base). Every write
+--     takes a row lock on the key's delta row (or creates it with INSERT ... ON
+--     CONFLICT DO NOTHING and retries), which orders it against main's capture
+--     trigger and other branch writers. A branch row changed by another transaction
+--     since this statement read it raises 40001 (retry); one deleted since is skipped
+--     (0 rows), as PostgreSQL does for a table. A key already visible on the branch
+--     raises 23505; a NULL in a NOT NULL column of the table raises 23502.
+-- Rights (level 5): the view is security_invoker (the reader's rights on the table and
+-- its row-level security apply: a delta row is shown only when RLS is off for the reader
+-- or the reader sees the table's row of that key), owned by the table's owner and usable
+-- by PUBLIC; a statement-level trigger (pggit.data_branch_write_check) checks the
+-- writer's INSERT/UPDATE/DELETE privilege on the table at every write statement; the
+-- write function is SECURITY DEFINER owned by the table's owner (who owns the storage).
+-- This function (SECURITY DEFINER) only creates these objects: it evaluates nothing a
+-- user wrote (defaults are stored, not evaluated).
+-- Internal: called by create_data_branch and after ADD COLUMN; EXECUTE not granted.
+CREATE OR REPLACE FUNCTION pggit.data_branch_install(data_branch_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    db record;
+    dt record;
+    v_table text;
+    v_view text;
+    v_delta text;
+    v_base text;
+    v_function text;
+    v_notnull text;
+    v_body text;
+    v_set text;
+    v_owner oid;
+    r record;
+BEGIN
+    SELECT * INTO db FROM pggit.data_branches AS b WHERE b.id = data_branch_id;
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = db.relid;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner INTO v_table, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = db.relid;
+    v_view := pg_catalog.format('%I.%I', db.relation_schema, db.relation_name);
+    v_delta := pg_catalog.format('pggit_data.%I', 'd' || db.id);
+    v_base := pg_catalog.format('pggit_data.%I', 'b' || db.id);
+    v_function := pg_catalog.format('pggit_data.%I', 'w' || db.id);
+
+    -- The table's arm first: readers and writers of the view lock the table before the
+    -- storage (docs/RELIABILITY.md, lock order). security_invoker: the querying role's
+    -- rights on the table are checked at every read, and its row-level security applies
+    -- (the delta arms show a key only when RLS does not apply to the role, or the role
+    -- sees the table's row of that key; two arms with one-time filters, no correlated
+    -- subplan, so full scans stay parallel).
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE VIEW %s WITH (security_invoker = true) AS'
+        ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE %s)'
+        ' UNION ALL'
+        ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
+        ' AND NOT pg_catalog.row_security_active(%s::pg_catalog.oid)'
+        ' UNION ALL'
+        ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
+        ' AND pg_catalog.row_security_active(%s::pg_catalog.oid)'
+        ' AND EXISTS (SELECT 1 FROM %s AS r WHERE %s)',
+        v_view, pggit.data_list(dt.columns, 't'), v_table, v_delta, pggit.data_key_match(dt.key_columns, 'd', 't'),
+        pggit.data_list(dt.columns, 'd'), v_delta, db.relid,
+        pggit.data_list(dt.columns, 'd'), v_delta, db.relid, v_table, pggit.data_key_match(dt.key_columns, 'r', 'd'));
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_view,
+        pg_catalog.format('pggit data branch "%s" of %s: write and read it like the table; '
+                          'pggit.diff_data_branch / merge_data_branch / drop_data_branch manage it.',
+                          (SELECT b.name FROM pggit.branches AS b WHERE b.id = db.branch_id), v_table));
+
+    FOR r IN SELECT c.name, c.default_sql FROM pggit.data_columns(db.relid) AS c
+              WHERE c.default_sql IS NOT NULL AND c.name = ANY (dt.columns) LOOP
+        EXECUTE pg_catalog.format('ALTER VIEW %s ALTER COLUMN %I SET DEFAULT %s', v_view, r.name, r.default_sql);
+    END LOOP;
+
+    SELECT coalesce(pg_catalog.string_agg(pg_catalog.format(
+               'IF NEW.%1$I IS NULL THEN RAISE EXCEPTION ''%%'', %2$L USING ERRCODE = ''not_null_violation''; END IF;',
+               c.name, pg_catalog.format('null value in column "%s" of data branch %s violates not-null constraint',
+                                         c.name, v_view)), E'\n        ' ORDER BY c.attnum), '')
+      INTO v_notnull
+      FROM pggit.data_columns(db.relid) AS c
+     WHERE c.not_null AND c.name = ANY (dt.columns);
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = NEW.%I', n, n), ', ' ORDER BY o)
+      INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(n, o);
+
+    v_body := $body$
+DECLARE
+    cur @D@%ROWTYPE;
+    v_done boolean;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        @NOTNULL@
+        @INSERT@
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        @DELETE@
+        IF v_done THEN RETURN OLD; END IF;
+        RETURN NULL;
+    END IF;
+    -- UPDATE
+    @NOTNULL@
+    IF @KEYSAME@ THEN
+        LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_OLD@ FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@NEWVALS@, 'w') ON CONFLICT DO NOTHING;
+                EXIT WHEN FOUND;
+            ELSIF cur._pggit_state NOT IN ('w', 'c') THEN
+                RETURN NULL;  -- deleted since this statement read it
+            ELSE
+                IF ROW(@CURVALS@)::text IS DISTINCT FROM ROW(@OLDVALS@)::text THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update of data branch %', @REL@
+                        USING ERRCODE = 'serialization_failure';
+                END IF;
+                IF cur._pggit_state = 'c' THEN
+                    INSERT INTO @B@ AS b (@COLS@, _pggit_state) VALUES (@CURVALS@, 'v') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET @SET@, _pggit_state = 'w' WHERE @KEY_D_OLD@;
+                EXIT;
+            END IF;
+        END LOOP;
+        RETURN NEW;
+    END IF;
+    -- UPDATE that changes the key: delete the old key, insert the new one
+    @DELETE@
+    IF NOT v_done THEN RETURN NULL; END IF;
+    @INSERT@
+    RETURN NEW;
+END
+$body$;
+    v_body := pg_catalog.replace(v_body, '@INSERT@', $ins$LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_NEW@ FOR UPDATE;
+            IF NOT FOUND THEN
+                IF EXISTS (SELECT 1 FROM @T@ AS t WHERE @KEY_T_NEW@
+                              AND NOT EXISTS (SELECT 1 FROM @D@ AS d WHERE @KEY_D_T@)) THEN
+                    RAISE EXCEPTION 'duplicate key value violates primary key of data branch %', @REL@
+                        USING ERRCODE = 'unique_violation',
+                              DETAIL = pg_catalog.format('Key (%s)=(%s) already exists.', @KEYNAMES@, @KEYTEXT@);
+                END IF;
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@NEWVALS@, 'w') ON CONFLICT DO NOTHING;
+                EXIT WHEN FOUND;
+            ELSIF cur._pggit_state IN ('w', 'c') THEN
+                RAISE EXCEPTION 'duplicate key value violates primary key of data branch %', @REL@
+                    USING ERRCODE = 'unique_violation',
+                          DETAIL = pg_catalog.format('Key (%s)=(%s) already exists.', @KEYNAMES@, @KEYTEXT@);
+            ELSE
+                IF cur._pggit_state = 'a' THEN
+                    INSERT INTO @B@ AS b (@KEYS@, _pggit_state) VALUES (@NEWKEYS@, 'a') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET @SET@, _pggit_state = 'w' WHERE @KEY_D_NEW@;
+                EXIT;
+            END IF;
+        END LOOP;$ins$);
+    v_body := pg_catalog.replace(v_body, '@DELETE@', $del$v_done := false;
+        LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_OLD@ FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@OLDVALS@, 'd') ON CONFLICT DO NOTHING;
+                IF FOUND THEN v_done := true; EXIT; END IF;
+            ELSIF cur._pggit_state NOT IN ('w', 'c') THEN
+                EXIT;  -- deleted since this statement read it
+            ELSE
+                IF ROW(@CURVALS@)::text IS DISTINCT FROM ROW(@OLDVALS@)::text THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update of data branch %', @REL@
+                        USING ERRCODE = 'serialization_failure';
+                END IF;
+                IF cur._pggit_state = 'c' THEN
+                    INSERT INTO @B@ AS b (@COLS@, _pggit_state) VALUES (@CURVALS@, 'v') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET _pggit_state = 'd' WHERE @KEY_D_OLD@;
+                v_done := true;
+                EXIT;
+            END IF;
+        END LOOP;$del$);
+    v_body := pg_catalog.replace(v_body, '@NOTNULL@', v_notnull);
+    v_body := pg_catalog.replace(v_body, '@KEYSAME@',
+        (SELECT pg_catalog.string_agg(pg_catalog.format('NEW.%I IS NOT DISTINCT FROM OLD.%I', k, k), ' AND ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_OLD@', pggit.data_key_match(dt.key_columns, 'd', 'OLD'));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_NEW@', pggit.data_key_match(dt.key_columns, 'd', 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@KEY_T_NEW@', pggit.data_key_match(dt.key_columns, 't', 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_T@', pggit.data_key_match(dt.key_columns, 'd', 't'));
+    v_body := pg_catalog.replace(v_body, '@KEYNAMES@', pg_catalog.quote_literal(pggit.data_list(dt.key_columns)));
+    v_body := pg_catalog.replace(v_body, '@KEYTEXT@',
+        'pg_catalog.concat_ws('', '', ' || pggit.data_list(dt.key_columns, 'NEW') || ')');
+    v_body := pg_catalog.replace(v_body, '@KEYS@', pggit.data_list(dt.key_columns));
+    v_body := pg_catalog.replace(v_body, '@NEWKEYS@', pggit.data_list(dt.key_columns, 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@COLS@', pggit.data_list(dt.columns));
+    v_body := pg_catalog.replace(v_body, '@NEWVALS@', pggit.data_list(dt.columns, 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@OLDVALS@', pggit.data_list(dt.columns, 'OLD'));
+    v_body := pg_catalog.replace(v_body, '@CURVALS@', pggit.data_list(dt.columns, 'cur'));
+    v_body := pg_catalog.replace(v_body, '@SET@', v_set);
+    v_body := pg_catalog.replace(v_body, '@REL@', pg_catalog.quote_literal(v_view));
+    v_body := pg_catalog.replace(v_body, '@T@', v_table);
+    v_body := pg_catalog.replace(v_body, '@D@', v_delta);
+    v_body := pg_catalog.replace(v_body, '@B@', v_base);
+
+    -- The write function runs as the table's owner (it owns the storage); the caller's
+    -- rights on the table are checked first, per statement, by pggit.data_branch_write_check.
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE TRIGGER pggit_data_branch_write INSTEAD OF INSERT OR UPDATE OR DELETE ON %s'
+        ' FOR EACH ROW EXECUTE FUNCTION %s()', v_view, v_function);
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE TRIGGER pggit_data_branch_check BEFORE INSERT OR UPDATE OR DELETE ON %s'
+        ' FOR EACH STATEMENT EXECUTE FUNCTION pggit.data_branch_write_check()', v_view);
+    -- Owned by the table's owner; PUBLIC may use the view, the table's rights decide.
+    EXECUTE pg_catalog.format('ALTER VIEW %s OWNER TO %I', v_view, pg_catalog.pg_get_userbyid(v_owner));
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function, pg_catalog.pg_get_userbyid(v_owner));
+    EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC', v_view);
+    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', v_view);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_install(bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_install(bigint) IS
+    'Internal: (re)creates a data branch''s view, its column defaults and its INSTEAD OF write trigger.';
+
+-- from sql/functions/databranches/data_branch_write_check.sql (changed: function pggit.data_branch_write_check())
+-- pggit.data_branch_write_check() -> trigger
+--
+-- The function of the statement-level trigger pggit_data_branch_check (BEFORE INSERT OR
+-- UPDATE OR DELETE ... FOR EACH STATEMENT) of every data branch's view. Promises: a
+-- write statement on a data branch goes on only when the writing role holds, at that
+-- moment, the same privilege (INSERT, UPDATE or DELETE) on the table itself; otherwise
+-- it fails with 42501 'permission denied for table <table>' before any row is
+-- written. So a REVOKE on the table takes effect on its branches at once, and a GRANT
+-- does too. The table is the one the view reads (found through the view's dependencies
+-- in pg_depend, never through a stored OID: triggers made before level 6 pass the
+-- table's OID as an argument, which a restore or upgrade leaves pointing at another
+-- object or none; it is ignored). No such table (cannot happen while pggit's
+-- sql_drop trigger guards it): 42501 as well, so a write is never let through unchecked.
+-- SECURITY INVOKER (the check is about the caller), pinned search_path, reads nothing
+-- but the catalog. One call per statement, not per row.
+CREATE OR REPLACE FUNCTION pggit.data_branch_write_check()
+RETURNS trigger
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    SELECT d.refobjid INTO v_rel
+      FROM pg_catalog.pg_rewrite AS r
+      JOIN pg_catalog.pg_depend AS d
+        ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+       AND d.objid OPERATOR(pg_catalog.=) r.oid
+       AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+      JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) d.refobjid
+      JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+     WHERE r.ev_class OPERATOR(pg_catalog.=) TG_RELID
+       AND d.refobjid OPERATOR(pg_catalog.<>) TG_RELID
+       AND n.nspname OPERATOR(pg_catalog.<>) 'pggit_data'
+       AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p}'::"char"[])
+     LIMIT 1;
+    IF v_rel IS NULL OR NOT pg_catalog.has_table_privilege(v_rel, TG_OP) THEN
+        RAISE EXCEPTION 'permission denied for table %', coalesce(v_rel::pg_catalog.regclass::pg_catalog.text, '?')
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('Writing data branch %s.%s needs %s on the table.',
+                                             pg_catalog.quote_ident(TG_TABLE_SCHEMA),
+                                             pg_catalog.quote_ident(TG_TABLE_NAME), TG_OP);
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.data_branch_write_check() IS
+    'Trigger of data-branch views: a write statement needs the same privilege on the table the view reads, checked live (42501).';
+
+-- from sql/functions/databranches/data_table_install.sql (changed: function pggit.data_table_install(relid oid))
+-- pggit.data_table_install(relid oid) -> void
+--
+-- Promises: makes the pre-image capture on branched table `relid` match its live
+-- data branches (pggit.data_branches), so that main keeps exactly the pre-images some
+-- branch still needs:
+--   * with no data branch left: drops the capture triggers and function (the table
+--     is then exactly as before its first branch: no trigger, no overhead) and its
+--     pggit.data_tables row;
+--   * otherwise (re)writes pggit_data.<capture_function>() (the name pggit.data_tables
+--     keeps for the table: p<n>, or c<relid> for tables branched before level 6; the
+--     trigger calling it is how pggit.bind_oids finds the table after a restore), a
+--     statement-level trigger function
+--     with one block of static SQL per branch (plans cached per session), and creates
+--     the triggers if missing:
+--       AFTER INSERT  (NEW TABLE pggit_new)                  absent markers
+--       AFTER UPDATE  (OLD TABLE pggit_old, NEW TABLE pggit_new)  pre-images (+ markers
+--                                                               for keys new to main)
+--       AFTER DELETE  (OLD TABLE pggit_old)                  pre-images
+--       BEFORE TRUNCATE                                      every row as pre-image
+--     For each branch, a pre-image goes to the branch's delta table as state c
+--     (INSERT ... ON CONFLICT DO NOTHING: only the first change of a key after the
+--     branch point is kept, and nothing when the branch already wrote the key); when
+--     the branch had written the key (states w, d) the pre-image is its merge base
+--     and goes to the base table instead (first one kept). A key new to main gets an
+--     absent marker (state a) so the branch keeps not seeing it. While a backup is
+--     being restored into the database (pggit.restoring(): a data-only restore's COPY
+--     into the table) it records nothing: those rows are not main's changes.
+--   The function's text names the live branches, and PostgreSQL looks a trigger's
+--   function up in the catalog on every call, so a writer sees a branch created after
+--   its snapshot was taken: the capture never misses a branch. Callers hold SHARE ROW
+--   EXCLUSIVE on the table, so no write is in flight while the branch set changes.
+-- Rights (level 5): the capture function is SECURITY DEFINER owned by the table's
+-- owner (it writes the owner's storage whoever writes the table, as the owner's own
+-- trigger would); this function (SECURITY DEFINER) only creates and drops it and the
+-- triggers, evaluating nothing a user wrote.
+-- Internal; EXECUTE not granted.
+CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    dt record;
+    v_table text;
+    v_function text;
+    v_old text := '';
+    v_new text := '';
+    v_truncate text := '';
+    v_delta text;
+    v_base text;
+    v_body text;
+    v_id bigint;
+BEGIN
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+    v_function := pg_catalog.format('pggit_data.%I', dt.capture_function);
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_table
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_table_install.relid;
+
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_branches AS db WHERE db.relid = data_table_install.relid) THEN
+        IF v_table IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_insert ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_update ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_delete ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_truncate ON %s', v_table);
+        END IF;
+        IF v_function IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s()', v_function);
+        END IF;
+        DELETE FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+        RETURN;
+    END IF;
+
+    FOR v_id IN SELECT db.id FROM pggit.data_branches AS db
+                 WHERE db.relid = data_table_install.relid ORDER BY db.id LOOP
+        v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
+        v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
+        v_old := v_old || pg_catalog.format($sql$
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM pggit_old AS o ON CONFLICT DO NOTHING;
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM pggit_old AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'));
+        v_new := v_new || pg_catalog.format($sql$
+            INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n ON CONFLICT DO NOTHING;
+            INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n
+              JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
+            pggit.data_key_match(dt.key_columns, 'd', 'n'));
+        v_truncate := v_truncate || pg_catalog.format($sql$
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM %6$s AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM %6$s AS o ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'), v_table);
+    END LOOP;
+
+    v_body := pg_catalog.format($body$
+BEGIN
+    IF pggit.restoring() THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN%3$s
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN%1$s
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT 1 FROM pggit_new AS n
+                        WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %4$s)) THEN
+            RETURN NULL;
+        END IF;
+    END IF;%2$s
+    RETURN NULL;
+END
+$body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n'));
+
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+    -- Runs as the table's owner (who owns the storage it writes), never as pggit's owner.
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function,
+        (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class AS c
+          WHERE c.oid = data_table_install.relid));
+
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS g
+                    WHERE g.tgrelid = data_table_install.relid AND g.tgname = 'pggit_data_capture_update') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_insert AFTER INSERT ON %s'
+            ' REFERENCING NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_update AFTER UPDATE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+            v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_delete AFTER DELETE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_truncate BEFORE TRUNCATE ON %s'
+            ' FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+    END IF;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_table_install(oid) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_table_install(oid) IS
+    'Internal: (re)writes a branched table''s pre-image capture for its live data branches, or removes it.';
+
+-- from sql/functions/databranches/data_table_oid.sql (changed: function pggit.data_table_oid("table" text))
+-- pggit.data_table_oid("table" text) -> oid
+--
+-- Promises: the OID of the relation `table` names, resolved the way PostgreSQL resolves
+-- a relation name (the caller's search_path, quoting, case folding; through
+-- pggit.resolve_object, which never raises for malformed text). The public data-branch
+-- functions (create_data_branch, diff_data_branch, merge_data_branch,
+-- drop_data_branch) resolve their first argument with it; whether the relation is a
+-- table they may branch is theirs to check. First (level 6) it makes sure the OIDs
+-- pggit stores for branched tables belong to this database (pggit.bind_oids: a no-op
+-- unless the database was restored or upgraded since), so that what the caller then
+-- looks up by this OID is found.
+-- Errors:
+--   22004 null_value_not_allowed  `table` is NULL: 'table must not be NULL'
+--   42P01 undefined_table         nothing of that name, or a name that is no valid
+--                                 relation name (too many dots, unterminated quotes,
+--                                 a routine signature): 'relation "<table>" does not exist'
+-- VOLATILE (it may re-bind); runs with the caller's rights and search_path (no SET search_path: the name
+-- is the caller's), everything it calls pg_catalog- or pggit-qualified; EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.data_table_oid("table" text)
+RETURNS oid
+LANGUAGE plpgsql
+VOLATILE
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    IF data_table_oid."table" IS NULL THEN
+        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.bind_oids();
+    SELECT r.objid INTO v_rel
+      FROM pggit.resolve_object(data_table_oid."table") AS r
+     WHERE r.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass;
+    IF v_rel IS NULL THEN
+        RAISE EXCEPTION 'relation "%" does not exist', data_table_oid."table" USING ERRCODE = 'undefined_table';
+    END IF;
+    RETURN v_rel;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.data_table_oid(text) IS
+    'OID of the relation a name resolves to (caller''s search_path); 42P01 when none, never a syntax error.';
+
+-- from sql/functions/branches/delete_branch.sql (changed: function pggit.delete_branch(name text, force boolean))
+-- pggit.delete_branch(name text, force boolean DEFAULT false) -> void
+--
+-- Promises: marks branch `name` deleted (status 'deleted'; its commits and name stay)
+-- and drops its data branches (pggit.drop_data_branch: view, storage and the
+-- pre-image keeping no other branch needs).
+--   * The tables of its data branches are locked first (SHARE ROW EXCLUSIVE, OID
+--     order), then the branch row FOR UPDATE. commit_changes locks the same row FOR
+--     NO KEY UPDATE and refuses a deleted branch, so a commit racing a delete either
+--     lands before it (the delete waits for it) or fails with 55000 after it; never
+--     both succeed.
+--   * A data branch is unmerged when it holds writes made on it since it was created
+--     or last merged. Any unmerged data branch makes the delete fail unless `force`.
+-- Errors:
+--   22004 null_value_not_allowed   name or force is NULL
+--   42704 undefined_object         no branch of that name
+--   55000 object_not_in_prerequisite_state  name is main, or already deleted
+--   2BP01 dependent_objects_still_exist  unmerged data branches and not force (named
+--                                  in the message)
+-- After a restore or upgrade, pggit.bind_oids re-binds the stored table OIDs first.
+-- SECURITY DEFINER, pinned search_path. EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.delete_branch(name text, force boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_id bigint;
+    v_status text;
+    v_unmerged text;
+    r record;
+BEGIN
+    IF delete_branch.name IS NULL THEN
+        RAISE EXCEPTION 'branch name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF delete_branch.force IS NULL THEN
+        RAISE EXCEPTION 'force must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.bind_oids();  -- data branches are found by stored table OIDs
+    IF delete_branch.name = 'main' THEN
+        RAISE EXCEPTION 'cannot delete branch "main"'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'main is the trunk every branch and data branch starts from.';
+    END IF;
+
+    -- Lock order (docs/RELIABILITY.md): the tables of the branch's data branches first
+    -- (SHARE ROW EXCLUSIVE, in OID order), then the branch row, as create_data_branch
+    -- and data_branch_drop do; locking the row first deadlocked against a concurrent
+    -- create_data_branch onto this branch.
+    FOR r IN SELECT DISTINCT db.relid
+               FROM pggit.data_branches AS db JOIN pggit.branches AS b ON b.id = db.branch_id
+              WHERE b.name = delete_branch.name
+              ORDER BY db.relid LOOP
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c WHERE c.oid = r.relid) THEN
+            EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.relid::pg_catalog.regclass);
+        END IF;
+    END LOOP;
+
+    SELECT b.id, b.status INTO v_id, v_status
+      FROM pggit.branches AS b
+     WHERE b.name = delete_branch.name
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', delete_branch.name
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'branch "%" is already deleted', delete_branch.name
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    IF NOT delete_branch.force THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('%I.%I', db.relation_schema, db.relation_name), ', '
+                                     ORDER BY db.id)
+          INTO v_unmerged
+          FROM pggit.data_branches AS db
+         WHERE db.branch_id = v_id
+           AND pggit.data_branch_unmerged(db.id);
+        IF v_unmerged IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot delete branch "%": it has unmerged data branches: %',
+                    delete_branch.name, v_unmerged
+                USING ERRCODE = 'dependent_objects_still_exist',
+                      HINT = 'Merge them with pggit.merge_data_branch, or delete with force => true.';
+        END IF;
+    END IF;
+
+    FOR r IN SELECT db.relid FROM pggit.data_branches AS db WHERE db.branch_id = v_id ORDER BY db.id LOOP
+        PERFORM pggit.data_branch_drop(r.relid, delete_branch.name);
+    END LOOP;
+
+    UPDATE pggit.branches AS b SET status = 'deleted' WHERE b.id = v_id;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.delete_branch(text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.delete_branch(text, boolean) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.delete_branch(text, boolean) IS
+    'Marks a branch deleted and drops its data branches; main cannot be deleted; unmerged data branches need force.';
+
+-- from sql/functions/databranches/diff_data_branch.sql (changed: function pggit.diff_data_branch("table" text, branch text))
+-- pggit.diff_data_branch("table" text, branch text)
+--     -> TABLE(key jsonb, change text, before jsonb, after jsonb)
+-- pggit.data_branch_diff(relid oid, branch text) -> same
+--
+-- Promises: one row per primary key whose row on data branch `branch` differs from
+-- the branch point (the table as it was when the branch was created or last merged):
+--   change 'insert'  before NULL, after the branch's row
+--   change 'update'  before the branch-point row, after the branch's row
+--   change 'delete'  before the branch-point row, after NULL
+-- key is a jsonb object of the primary-key columns, before/after are to_jsonb of the
+-- rows (every column). A key written on the branch back to its branch-point value is
+-- not a change. Main's later writes are not part of the diff. Ordered by key. Cost:
+-- O(rows written on the branch) (index lookups into the table and the base table).
+-- A key whose values on the branch equal the branch point's by each type's equality
+-- (pggit.data_equal: numeric 1.0 = 1.000) is no change.
+-- "table" is resolved with the caller's search_path (diff_data_branch is SECURITY
+-- INVOKER); data_branch_diff (SECURITY INVOKER too, pinned search_path) reads the table
+-- and the storage with the caller's rights: SELECT on the table (checked live; the
+-- storage lets exactly those roles read it), and the table's row-level security: when it
+-- applies to the caller, only keys whose row in the table the caller sees are shown
+-- (a key the branch inserted, or main deleted, has no such row and is left out).
+-- Errors: 22004 NULL argument; 42P01 no such relation; 42704 no such data branch;
+-- 42501 no SELECT privilege on the table.
+-- diff_data_branch is VOLATILE (level 6): resolving the table may first re-bind pggit's
+-- stored OIDs after a restore (pggit.data_table_oid), which the diff must then see.
+CREATE OR REPLACE FUNCTION pggit.diff_data_branch("table" text, branch text)
+RETURNS TABLE(key jsonb, change text, before jsonb, after jsonb)
+LANGUAGE plpgsql
+VOLATILE
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    v_rel := pggit.data_table_oid(diff_data_branch."table");
+    RETURN QUERY SELECT * FROM pggit.data_branch_diff(v_rel, diff_data_branch.branch);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.diff_data_branch(text, text) IS
+    'Row-level diff of a data branch against its branch point: key, change (insert/update/delete), before, after.';
+
+CREATE OR REPLACE FUNCTION pggit.data_branch_diff(relid oid, branch text)
+RETURNS TABLE(key jsonb, change text, before jsonb, after jsonb)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_id bigint;
+    dt record;
+    v_table text;
+BEGIN
+    v_id := pggit.data_branch_lookup(relid, branch);
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_branch_diff.relid;
+    v_table := pg_catalog.format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class AS c
+                                             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                                            WHERE c.oid = data_branch_diff.relid),
+                                 (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = data_branch_diff.relid));
+    IF NOT pg_catalog.has_table_privilege(relid, 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied for table %', v_table USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- The table is named first, so it is locked before the storage (docs/RELIABILITY.md).
+    RETURN QUERY EXECUTE pg_catalog.format($sql$
+        SELECT pg_catalog.jsonb_build_object(%1$s),
+               CASE WHEN NOT x.base_p THEN 'insert' WHEN NOT x.theirs_p THEN 'delete' ELSE 'update' END,
+               CASE WHEN NOT x.base_p THEN NULL WHEN b._pggit_state IS NULL THEN pg_catalog.to_jsonb(t.*)
+                    ELSE pg_catalog.to_jsonb(b.*) - '_pggit_state' END,
+               CASE WHEN x.theirs_p THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END
+          FROM %4$s AS t
+         RIGHT JOIN (%2$s AS d LEFT JOIN %3$s AS b ON %7$s) ON %5$s
+         CROSS JOIN LATERAL (
+               SELECT d._pggit_state = 'w' AS theirs_p,
+                      CASE WHEN b._pggit_state IS NULL THEN t.%8$I IS NOT NULL ELSE b._pggit_state = 'v' END AS base_p,
+                      CASE WHEN b._pggit_state IS NULL THEN %9$s ELSE %10$s END AS same) AS x
+         WHERE d._pggit_state IN ('w', 'd')%11$s
+           AND (x.theirs_p IS DISTINCT FROM x.base_p OR (x.theirs_p AND NOT x.same))
+         ORDER BY %6$s$sql$,
+        (SELECT pg_catalog.string_agg(pg_catalog.format('%L, d.%I', k, k), ', ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)),
+        pg_catalog.format('pggit_data.%I', 'd' || v_id), pg_catalog.format('pggit_data.%I', 'b' || v_id),
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        'ROW(' || pggit.data_list(dt.key_columns, 'd') || ')',
+        pggit.data_key_match(dt.key_columns, 'b', 'd'), dt.key_columns[1],
+        pggit.data_equal(relid, dt.columns, 'd', 't'), pggit.data_equal(relid, dt.columns, 'd', 'b'),
+        CASE WHEN pg_catalog.row_security_active(relid) THEN ' AND t.' || pg_catalog.quote_ident(dt.key_columns[1])
+                                                            || ' IS NOT NULL' ELSE '' END);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_diff(oid, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_diff(oid, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_diff(oid, text) IS
+    'Does the work of pggit.diff_data_branch for a resolved table, with the caller''s rights (SELECT, row-level security).';
+
+-- from sql/functions/migration/generate_migration.sql (changed: function pggit.generate_migration(from_ref text, to_ref text))
+-- pggit.generate_migration(from_ref text, to_ref text)
+--     -> TABLE(step integer, statement text, warning text)
+--
+-- Promises: the ordered DDL script that turns the schema at from_ref into the schema at
+-- to_ref (refs as pggit.resolve_ref takes them; WORKING = the live schema), one
+-- statement per row, numbered from 1, each ending with ';'. The script is the
+-- statements in step order; `warning` is NULL for a plain step and says what is wrong
+-- otherwise. A step that would lose data is never run by accident: its statement is
+-- written commented out ('-- ' before it) and it carries a warning (dropped table,
+-- dropped column, narrowing type change, a dropped sequence, an enum that loses or
+-- reorders labels). A step that may fail on existing rows (a NOT NULL column added
+-- without a default) is written as is, with a warning. What the generator cannot do
+-- yet is one commented row with a warning, never silence.
+--
+-- Order: drops in reverse dependency order (functions, views, indexes, constraints,
+-- defaults that use a sequence a later drop takes along (its owner table or column goes,
+-- or it goes with the other drops: PostgreSQL refuses that drop while a default uses
+-- it), columns, tables, sequences, types, schemas), then renames (schemas first, then
+-- tables, sequences, types, as pggit.diff reports them), then creations in dependency
+-- order (schemas, types, sequences, tables and their columns, constraints (foreign
+-- keys last), indexes, sequence ownership, views (those a view's text names first),
+-- functions). Columns diff reports renamed are renamed in place (ALTER TABLE .. RENAME
+-- COLUMN, on the table's new name, after the drops and before the other column steps;
+-- through temporary names pggit_rename_<n> when the renames of a table form a chain or
+-- a swap), so their data stays and a type change applies to the new name.
+-- Tables are changed in place with ALTER TABLE (ADD / DROP COLUMN, ALTER
+-- COLUMN TYPE .. USING, SET / DROP NOT NULL, SET / DROP DEFAULT, ADD / DROP CONSTRAINT,
+-- CREATE / DROP INDEX); a table is never dropped and re-created. Views and functions
+-- hold no data: a changed one is dropped and created again, and so is every unchanged
+-- view whose text names a changed table or a re-created view.
+--
+-- Names: a table's canonical definition leaves out the names of its constraints and
+-- indexes; they come from pggit.object_details (recorded by level 4 for every tracked
+-- table state under its identity and blob hash) or, for WORKING, from the live
+-- catalog. A table state without details (committed before level 4 was installed)
+-- gives a warning row instead of its changes.
+-- Types, domains and sequences (create, alter, drop): pggit.type_steps.
+-- Not generated yet (warning rows): changes of identity or generation of a column;
+-- partitioned and foreign tables; comments of tables and columns; triggers, policies
+-- and rules of tables; table options.
+-- Commented steps and notes are commented on every line (pggit.comment_lines): no
+-- name or stored definition can end the comment early and run the rest.
+-- Errors: those of pggit.diff (22004, 42704, 42P09, 55000). STABLE: it only reads.
+-- Cost: pggit.diff, plus O(schema) once when views may depend on a changed object.
+CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text)
+RETURNS TABLE(step integer, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_from_working boolean;
+    v_to_working boolean;
+    r record;
+    c record;
+    ph integer[] := '{}';
+    ks text[] := '{}';
+    sts text[] := '{}';
+    wns text[] := '{}';
+    v_schema_map jsonb := '{}';
+    v_old text[];
+    v_new text[];
+    v_cur text;
+    v_fd jsonb;
+    v_td jsonb;
+    v_fc jsonb;
+    v_tc jsonb;
+    v_tbl text;
+    v_obj text;
+    v_txt text;
+    v_alter text;
+    i integer;
+    v_changed_tables text[] := '{}';
+    v_views jsonb := '[]';
+    v_drop_views jsonb := '{}';
+    v_create_views jsonb := '{}';
+    v_level jsonb := '{}';
+    v_grew boolean;
+    v_diff jsonb;
+    v_col_renames jsonb := '{}';
+    v_ren jsonb;
+    v_sources text[];
+    v_dropped text[];
+    v_tmp text;
+    v_k integer;
+    v_created jsonb := '[]';  -- objects the script creates: [kind, identity, step index, blob hash]
+    v_own jsonb;
+    v_kw text;
+    v_on text;
+    v_secdef boolean;
+    v_n integer;
+    v_gone_seqs jsonb := '{}';  -- sequences a drop takes along before the column steps: {identity: owner column}
+    v_early text[];             -- old columns of the table at hand whose default is dropped early
+BEGIN
+    IF from_ref IS NULL OR to_ref IS NULL THEN
+        RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
+                        coalesce(quote_literal(from_ref), 'NULL'), coalesce(quote_literal(to_ref), 'NULL')
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_from_working := pggit.resolve_ref(from_ref) IS NULL;
+    v_to_working := pggit.resolve_ref(to_ref) IS NULL;
+
+    SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') INTO v_diff FROM pggit.diff(from_ref, to_ref) AS d;
+
+    -- Sequences the script drops before the column steps (phase 140): one the diff
+    -- removes that is owned by a column (DROP TABLE / DROP COLUMN of its owner takes it
+    -- along, phases 45 and 50), or that goes with the other drops (phase 60: its name is
+    -- taken again or its schema goes; pggit.type_steps). A default that uses one of them
+    -- must be gone by then: PostgreSQL refuses the drop while it depends on it (2BP01).
+    -- {identity: [schema, table, column] of its owner, or null}
+    SELECT coalesce(jsonb_object_agg(x.ident, x.owner), '{}') INTO v_gone_seqs
+      FROM (SELECT d.value ->> 'object_identity' AS ident,
+                   to_jsonb(parse_ident(substring(d.value ->> 'old_definition'
+                       FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)'))) AS owner
+              FROM jsonb_array_elements(v_diff) AS d
+             WHERE d.value ->> 'object_kind' = 'sequence' AND d.value ->> 'change' = 'removed') AS x
+     WHERE x.owner IS NOT NULL
+        OR (parse_ident(x.ident))[1] IN (SELECT (parse_ident(d.value ->> 'object_identity'))[1]
+                                           FROM jsonb_array_elements(v_diff) AS d
+                                          WHERE d.value ->> 'object_kind' = 'schema' AND d.value ->> 'change' = 'removed')
+        OR EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                    WHERE d.value ->> 'object_identity' = x.ident AND d.value ->> 'change' IN ('added', 'renamed')
+                      AND d.value ->> 'object_kind' IN ('table', 'view', 'materialized view', 'sequence'));
+
+    -- column renames (diff's 'column' rows), per table at to_ref: {new name: old name}
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_identity text)
+              WHERE d.object_kind = 'column' AND d.change = 'renamed' LOOP
+        v_new := parse_ident(r.object_identity);
+        v_old := parse_ident(r.old_identity);
+        v_tbl := format('%I.%I', v_new[1], v_new[2]);
+        v_col_renames := jsonb_set(v_col_renames, ARRAY[v_tbl],
+                                   coalesce(v_col_renames -> v_tbl, '{}') || jsonb_build_object(v_new[3], v_old[3]));
+    END LOOP;
+
+    -- schemas
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind = 'schema' ORDER BY d.object_identity COLLATE "C" LOOP
+        IF r.change = 'added' THEN
+            ph := ph || 100; ks := ks || r.object_identity; sts := sts || format('CREATE SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+            v_created := v_created || jsonb_build_array(jsonb_build_array('schema', r.object_identity, cardinality(sts),
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+        ELSIF r.change = 'removed' THEN
+            ph := ph || 80; ks := ks || r.object_identity; sts := sts || format('DROP SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+        ELSIF r.change = 'renamed' THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_schema_map := v_schema_map || jsonb_build_object(v_old[1], v_new[1]);
+            ph := ph || 90; ks := ks || r.old_identity;
+            sts := sts || format('ALTER SCHEMA %s RENAME TO %s;', r.old_identity, r.object_identity);
+            wns := wns || NULL::text;
+        END IF;
+        IF r.change <> 'removed' AND r.new_definition IS DISTINCT FROM r.old_definition THEN
+            ph := ph || 100; ks := ks || (r.object_identity || ' comment');
+            sts := sts || format('COMMENT ON SCHEMA %s IS %s;', r.object_identity,
+                                 coalesce(substring(r.new_definition FROM E'\nCOMMENT (''.*'')$'), 'NULL'));
+            wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind <> 'schema'
+              ORDER BY d.object_identity COLLATE "C" LOOP
+        v_obj := CASE r.object_kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(r.object_kind) END;
+        -- renames of relations and types happen in place (after the drops, before the creations)
+        IF r.change = 'renamed' AND r.object_kind IN ('table', 'sequence', 'type', 'domain') THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_cur := coalesce(v_schema_map ->> v_old[1], v_old[1]);
+            IF v_old[2] <> v_new[2] THEN
+                ph := ph || 91; ks := ks || r.old_identity;
+                sts := sts || format('ALTER %s %I.%I RENAME TO %I;', v_obj, v_cur, v_old[2], v_new[2]);
+                wns := wns || NULL::text;
+            END IF;
+            IF v_cur <> v_new[1] THEN
+                ph := ph || 92; ks := ks || r.old_identity;
+                sts := sts || format('ALTER %s %I.%I SET SCHEMA %I;', v_obj, v_cur, v_new[2], v_new[1]);
+                wns := wns || NULL::text;
+            END IF;
+        END IF;
+
+        IF r.object_kind IN ('function', 'procedure') THEN
+            IF r.change <> 'added' THEN
+                ph := ph || 10; ks := ks || r.old_identity;
+                sts := sts || format('DROP %s %s;', v_obj, r.old_identity); wns := wns || NULL::text;
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_txt := regexp_replace(r.new_definition, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
+                ph := ph || 180; ks := ks || r.object_identity;
+                sts := sts || (rtrim(v_txt, E' \n') || ';'); wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array(r.object_kind, r.object_identity,
+                    cardinality(sts), encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+                IF v_txt <> r.new_definition THEN
+                    ph := ph || 180; ks := ks || (r.object_identity || ' comment');
+                    sts := sts || format('COMMENT ON %s %s IS %s;', v_obj, r.object_identity,
+                                         substring(r.new_definition FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+
+        ELSIF r.object_kind IN ('view', 'materialized view') THEN
+            IF r.change <> 'added' THEN
+                v_drop_views := v_drop_views || jsonb_build_object(r.old_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.old_definition));
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_create_views := v_create_views || jsonb_build_object(r.object_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.new_definition));
+            END IF;
+
+        ELSIF r.object_kind = 'table' THEN
+            IF r.change = 'removed' THEN
+                -- its columns whose default uses a sequence that another table's or
+                -- column's drop takes along lose the default first (phase 43)
+                IF v_gone_seqs <> '{}' THEN
+                    v_fd := coalesce((SELECT od.details FROM pggit.object_details AS od
+                                       WHERE od.identity = r.old_identity
+                                         AND od.blob_hash = encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex')),
+                                     CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END);
+                    FOR c IN SELECT f.value ->> 'n' AS n
+                               FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                              WHERE EXISTS (SELECT FROM jsonb_each(v_gone_seqs) AS g
+                                             WHERE strpos(f.value ->> 'd', quote_literal(g.key) || '::regclass') > 0
+                                               AND (jsonb_typeof(g.value) <> 'array'
+                                                    OR ARRAY[g.value ->> 0, g.value ->> 1] <> parse_ident(r.old_identity)))
+                    LOOP
+                        ph := ph || 43; ks := ks || r.old_identity;
+                        sts := sts || format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT;', r.old_identity, c.n);
+                        wns := wns || NULL::text;
+                    END LOOP;
+                END IF;
+                ph := ph || 50; ks := ks || r.old_identity;
+                sts := sts || format('-- DROP TABLE %s;', r.old_identity);
+                wns := wns || format('table %s is dropped with its rows', r.old_identity);
+                v_changed_tables := v_changed_tables || r.old_identity;
+                CONTINUE;
+            END IF;
+            IF r.change <> 'added' THEN
+                v_changed_tables := v_changed_tables || r.old_identity;
+            END IF;
+            IF split_part(r.new_definition, E'\n', 1) NOT IN ('TABLE', 'UNLOGGED TABLE') THEN
+                ph := ph || 130; ks := ks || r.object_identity;
+                sts := sts || format('-- %s %s: not generated yet', split_part(r.new_definition, E'\n', 1),
+                                     r.object_identity);
+                wns := wns || format('table %s is %s: partitioned and foreign tables are not generated yet',
+                                     r.object_identity, r.change);
+                CONTINUE;
+            END IF;
+            v_td := coalesce((SELECT od.details FROM pggit.object_details AS od
+                               WHERE od.identity = r.object_identity
+                                 AND od.blob_hash = encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')),
+                             CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.object_identity)) END);
+            v_fd := CASE WHEN r.change = 'added' THEN '{"cols": [], "cons": [], "idx": []}'::jsonb
+                    ELSE coalesce((SELECT od.details FROM pggit.object_details AS od
+                                    WHERE od.identity = r.old_identity
+                                      AND od.blob_hash = encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex')),
+                                  CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END)
+                    END;
+            IF v_td IS NULL OR v_fd IS NULL THEN
+                ph := ph || 140; ks := ks || r.object_identity;
+                sts := sts || format('-- table %s: changes not generated', r.object_identity);
+                wns := wns || format('table %s at %s has no recorded details (names of constraints and indexes): '
+                                     'it was committed before level 4', r.object_identity,
+                                     CASE WHEN v_td IS NULL THEN to_ref ELSE from_ref END);
+                CONTINUE;
+            END IF;
+            v_tbl := r.object_identity;
+            IF r.change = 'added' THEN
+                ph := ph || 130; ks := ks || v_tbl;
+                sts := sts || format('CREATE %sTABLE %s ();',
+                                     CASE WHEN starts_with(r.new_definition, 'UNLOGGED') THEN 'UNLOGGED ' ELSE '' END, v_tbl);
+                wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array('table', v_tbl, cardinality(sts),
+                    encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+            END IF;
+            -- columns, matched by name, or by the renames diff reported ({new name: old name}):
+            -- a column is kept when it is renamed, or when its name is still there and not
+            -- the new name of another column; the others are dropped
+            v_ren := CASE WHEN r.change = 'added' THEN '{}' ELSE coalesce(v_col_renames -> r.object_identity, '{}') END;
+            v_sources := ARRAY(SELECT e.value FROM jsonb_each_text(v_ren) AS e);
+            v_dropped := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                WHERE NOT (f.value ->> 'n') = ANY (v_sources)
+                                  AND (v_ren ? (f.value ->> 'n')
+                                       OR NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                       WHERE t.value ->> 'n' = f.value ->> 'n')));
+            -- a column whose default uses a sequence that a drop takes along (its owner
+            -- table or column goes, or it goes with the other drops) loses the default
+            -- before any column or table is dropped (phase 43, on the old names; a new
+            -- default is set with the other column steps), unless it goes in the same
+            -- statement as the sequence (it is the owner column, dropped)
+            v_early := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                              WHERE EXISTS (SELECT FROM jsonb_each(v_gone_seqs) AS g
+                                             WHERE strpos(f.value ->> 'd', quote_literal(g.key) || '::regclass') > 0
+                                               AND NOT ((f.value ->> 'n') = ANY (v_dropped)
+                                                        AND jsonb_typeof(g.value) = 'array'
+                                                        AND ARRAY[g.value ->> 0, g.value ->> 1, g.value ->> 2]
+                                                            = parse_ident(r.old_identity) || (f.value ->> 'n'))));
+            FOR i IN 1 .. coalesce(cardinality(v_early), 0) LOOP
+                ph := ph || 43; ks := ks || r.old_identity;
+                sts := sts || format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT;', r.old_identity, v_early[i]);
+                wns := wns || NULL::text;
+            END LOOP;
+            IF v_ren <> '{}' OR v_dropped <> '{}' THEN
+                -- the old constraints and indexes as PostgreSQL prints them once the columns
+                -- are renamed (they follow their columns: names in their text are replaced,
+                -- token by token, string literals and quoted names kept whole); one that
+                -- names a dropped column goes with it, so it never matches and is made again
+                SELECT jsonb_build_object(
+                           'cols', v_fd -> 'cols',
+                           'cons', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'cons'), '[]'),
+                           'idx', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'idx'), '[]'))
+                  INTO v_fd
+                  FROM (SELECT p.part, f.o,
+                               CASE WHEN tk.toks && ARRAY(SELECT quote_ident(d) FROM unnest(v_dropped) AS d)
+                                    THEN jsonb_set(f.value, '{d}', 'null')  -- matches nothing
+                                    ELSE jsonb_set(f.value, '{d}', to_jsonb(array_to_string(ARRAY(
+                                        SELECT coalesce((SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                          WHERE quote_ident(e.value) = u.tok), u.tok)
+                                          FROM unnest(tk.toks) WITH ORDINALITY AS u (tok, o) ORDER BY u.o), '')))
+                               END AS v
+                          FROM (VALUES ('cons'), ('idx')) AS p (part)
+                         CROSS JOIN LATERAL jsonb_array_elements(v_fd -> p.part) WITH ORDINALITY AS f (value, o)
+                         CROSS JOIN LATERAL (SELECT ARRAY(
+                                 SELECT g.m[1] FROM regexp_matches(f.value ->> 'd',
+                                     '(''(?:[^'']|'''')*''|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|[^''"A-Za-z_]+|.)', 'g')
+                                     WITH ORDINALITY AS g (m, o) ORDER BY g.o) AS toks) AS tk) AS x;
+            END IF;
+            -- constraints and indexes that go or change: dropped first (foreign keys before
+            -- the keys they use), on the table's old name
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
+                      WHERE NOT (v_td -> 'cons') @> jsonb_build_array(f.value)
+                      ORDER BY f.value ->> 't' <> 'f', f.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || CASE WHEN c.f ->> 't' = 'f' THEN 39 ELSE 40 END; ks := ks || r.old_identity;
+                sts := sts || format('ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.f ->> 'n');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'idx') AS f
+                      WHERE NOT (v_td -> 'idx') @> jsonb_build_array(f.value) ORDER BY f.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || 30; ks := ks || r.old_identity;
+                sts := sts || format('DROP INDEX %I.%I;', (parse_ident(r.old_identity))[1], c.f ->> 'n');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                      WHERE (f.value ->> 'n') = ANY (v_dropped) LOOP
+                ph := ph || 45; ks := ks || r.old_identity;
+                sts := sts || format('-- ALTER TABLE %s DROP COLUMN %I;', r.old_identity, c.f ->> 'n');
+                wns := wns || format('column %I of table %s is dropped with its data', c.f ->> 'n', r.old_identity);
+            END LOOP;
+            -- renames, on the table's new name, after the drops and the table's own rename;
+            -- when a new name is the old name of another renamed column (a chain or a swap),
+            -- every rename of the table goes through a temporary name
+            -- a foreign key of another table follows the referenced columns, not their names:
+            -- when a new name is one the table had (a swap, a chain, a dropped column's name),
+            -- one whose text stays the same may end on another column. Not generated: a note
+            -- (apply_migration refuses it) for each table with a foreign key that references
+            -- it and whose text is still found at to_ref.
+            IF EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k
+                        WHERE EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f WHERE f.value ->> 'n' = k)) THEN
+                FOR c IN SELECT s.object_identity AS ident
+                           FROM pggit.schema_at(from_ref) AS s
+                          WHERE s.object_kind = 'table' AND s.object_identity <> r.old_identity
+                            AND strpos(s.definition, format(' REFERENCES %s(', r.old_identity)) > 0
+                            -- a foreign key whose text changes is dropped and made again by its table
+                            AND EXISTS (SELECT FROM regexp_split_to_table(s.definition, E'\n') AS l (line)
+                                         WHERE strpos(l.line, format(' REFERENCES %s(', r.old_identity)) > 0
+                                           -- it references a renamed column, or one named as one is now
+                                           AND string_to_array(split_part(substr(l.line,
+                                                   strpos(l.line, format(' REFERENCES %s(', r.old_identity))
+                                                   + length(format(' REFERENCES %s(', r.old_identity))), ')', 1), ', ')
+                                               && ARRAY(SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                        UNION ALL
+                                                        SELECT quote_ident(e.value) FROM jsonb_each_text(v_ren) AS e)
+                                           AND EXISTS (SELECT FROM pggit.schema_at(to_ref) AS s2
+                                                        WHERE s2.object_kind = 'table'
+                                                          AND strpos(s2.definition, replace(l.line,
+                                                                  format(' REFERENCES %s(', r.old_identity),
+                                                                  format(' REFERENCES %s(', v_tbl))) > 0))
+                          ORDER BY s.object_identity COLLATE "C" LOOP
+                    ph := ph || 156; ks := ks || v_tbl;
+                    sts := sts || format('-- foreign keys of %s referencing %s: not generated', c.ident, v_tbl);
+                    wns := wns || format('columns of table %s take names other columns of it had: foreign keys of %s '
+                                         'that reference them are not checked (re-create them by hand)', v_tbl, c.ident);
+                END LOOP;
+            END IF;
+            IF v_ren <> '{}' THEN
+                v_grew := EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k WHERE k = ANY (v_sources));
+                v_k := 0;
+                FOR c IN SELECT e.key AS new_name, e.value AS old_name FROM jsonb_each_text(v_ren) AS e
+                          ORDER BY e.key COLLATE "C" LOOP
+                    IF v_grew THEN
+                        LOOP
+                            v_k := v_k + 1;
+                            v_tmp := format('pggit_rename_%s', v_k);
+                            EXIT WHEN NOT EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                                   WHERE f.value ->> 'n' = v_tmp)
+                                  AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                   WHERE t.value ->> 'n' = v_tmp);
+                        END LOOP;
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, v_tmp);
+                        wns := wns || NULL::text;
+                        ph := ph || 94; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, v_tmp, c.new_name);
+                        wns := wns || NULL::text;
+                    ELSE
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, c.new_name);
+                        wns := wns || NULL::text;
+                    END IF;
+                END LOOP;
+            END IF;
+            FOR c IN SELECT t.value AS t, f.value AS f
+                       FROM jsonb_array_elements(v_td -> 'cols') WITH ORDINALITY AS t
+                       LEFT JOIN jsonb_array_elements(v_fd -> 'cols') AS f
+                              ON f.value ->> 'n' = CASE WHEN v_ren ? (t.value ->> 'n') THEN v_ren ->> (t.value ->> 'n')
+                                                        WHEN (t.value ->> 'n') = ANY (v_sources) THEN NULL
+                                                        ELSE t.value ->> 'n' END
+                      ORDER BY t.ordinality LOOP
+                v_tc := c.t;
+                v_fc := c.f;
+                v_alter := format('ALTER TABLE %s ', v_tbl);
+                IF v_fc IS NULL THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || (v_alter || concat_ws(' ', 'ADD COLUMN', quote_ident(v_tc ->> 'n'), v_tc ->> 't',
+                        'COLLATE ' || (v_tc ->> 'c'),
+                        'DEFAULT ' || (v_tc ->> 'd'),
+                        'GENERATED ALWAYS AS (' || (v_tc ->> 'g') || ') STORED',
+                        CASE v_tc ->> 'i' WHEN 'a' THEN 'GENERATED ALWAYS AS IDENTITY'
+                                          WHEN 'd' THEN 'GENERATED BY DEFAULT AS IDENTITY' END,
+                        CASE WHEN (v_tc ->> 'nn')::boolean THEN 'NOT NULL' END) || ';');
+                    wns := wns || CASE WHEN r.change <> 'added' AND (v_tc ->> 'nn')::boolean AND v_tc ->> 'd' IS NULL
+                                            AND v_tc ->> 'g' IS NULL AND v_tc ->> 'i' IS NULL
+                                       THEN format('column %I of table %s is NOT NULL without a default: fails if the '
+                                                   'table has rows', v_tc ->> 'n', v_tbl) END;
+                    CONTINUE;
+                END IF;
+                IF (v_tc ->> 'g') IS DISTINCT FROM (v_fc ->> 'g') OR (v_tc ->> 'i') IS DISTINCT FROM (v_fc ->> 'i') THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('-- column %I of table %s: identity or generation change not generated',
+                                         v_tc ->> 'n', v_tbl);
+                    wns := wns || format('column %I of table %s changes identity or generation expression: not '
+                                         'generated yet', v_tc ->> 'n', v_tbl);
+                    CONTINUE;
+                END IF;
+                IF (v_tc ->> 'd') IS DISTINCT FROM (v_fc ->> 'd') AND v_fc ->> 'd' IS NOT NULL
+                   AND NOT (v_fc ->> 'n') = ANY (v_early) THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I DROP DEFAULT;', v_alter, v_tc ->> 'n');
+                    wns := wns || NULL::text;
+                END IF;
+                IF (v_tc ->> 't') <> (v_fc ->> 't') OR (v_tc ->> 'c') IS DISTINCT FROM (v_fc ->> 'c') THEN
+                    v_txt := format('%sALTER COLUMN %I TYPE %s%s USING %I::%s;', v_alter, v_tc ->> 'n', v_tc ->> 't',
+                                    coalesce(' COLLATE ' || (v_tc ->> 'c'), ''), v_tc ->> 'n', v_tc ->> 't');
+                    ph := ph || 140; ks := ks || v_tbl;
+                    IF (v_tc ->> 't') = (v_fc ->> 't')
+                       OR (v_tc ->> 't') = 'text' AND (v_fc ->> 't') ~ '^(character varying|character|text)'
+                       OR (v_tc ->> 't') = 'character varying' AND (v_fc ->> 't') ~ '^character varying'
+                       OR (v_tc ->> 't') = 'numeric' AND (v_fc ->> 't') ~ '^(smallint|integer|bigint|numeric)'
+                       OR (v_tc ->> 't') = 'bigint' AND (v_fc ->> 't') IN ('smallint', 'integer')
+                       OR (v_tc ->> 't') = 'integer' AND (v_fc ->> 't') = 'smallint'
+                       OR (v_tc ->> 't') = 'double precision' AND (v_fc ->> 't') IN ('real', 'smallint', 'integer')
+                       OR ((v_tc ->> 't') ~ '^character varying\(\d+\)$' AND (v_fc ->> 't') ~ '^character varying\(\d+\)$'
+                           AND substring(v_tc ->> 't' FROM '\d+')::integer >= substring(v_fc ->> 't' FROM '\d+')::integer)
+                    THEN
+                        sts := sts || v_txt; wns := wns || NULL::text;
+                    ELSE
+                        sts := sts || ('-- ' || v_txt);
+                        wns := wns || format('column %I of table %s changes type from %s to %s: values may be lost or '
+                                             'the cast may fail', v_tc ->> 'n', v_tbl, v_fc ->> 't', v_tc ->> 't');
+                    END IF;
+                END IF;
+                IF (v_tc ->> 'd') IS DISTINCT FROM (v_fc ->> 'd') AND v_tc ->> 'd' IS NOT NULL THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I SET DEFAULT %s;', v_alter, v_tc ->> 'n', v_tc ->> 'd');
+                    wns := wns || NULL::text;
+                END IF;
+                IF (v_tc ->> 'nn') <> (v_fc ->> 'nn') THEN
+                    ph := ph || 140; ks := ks || v_tbl;
+                    sts := sts || format('%sALTER COLUMN %I %s NOT NULL;', v_alter, v_tc ->> 'n',
+                                         CASE WHEN (v_tc ->> 'nn')::boolean THEN 'SET' ELSE 'DROP' END);
+                    wns := wns || NULL::text;
+                END IF;
+            END LOOP;
+            FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'cons') AS t
+                      WHERE NOT (v_fd -> 'cons') @> jsonb_build_array(t.value)
+                      ORDER BY position(t.value ->> 't' IN 'pucxtf'), t.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || CASE WHEN c.t ->> 't' = 'f' THEN 155 ELSE 150 END; ks := ks || v_tbl;
+                sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'idx') AS t
+                      WHERE NOT (v_fd -> 'idx') @> jsonb_build_array(t.value) ORDER BY t.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || 160; ks := ks || v_tbl;
+                sts := sts || format('CREATE %sINDEX %I ON %s USING %s;',
+                                     CASE WHEN (c.t ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END, c.t ->> 'n', v_tbl,
+                                     c.t ->> 'd');
+                wns := wns || NULL::text;
+            END LOOP;
+        END IF;
+    END LOOP;
+
+    -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
+    v_n := cardinality(sts);
+    FOR c IN SELECT * FROM pggit.type_steps(v_diff, from_ref, to_ref) LOOP
+        ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+    END LOOP;
+    -- the types, domains and sequences type_steps creates (or re-creates, commented)
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, new_definition text)
+              WHERE d.object_kind IN ('type', 'domain', 'sequence') AND d.change <> 'removed' LOOP
+        v_kw := upper(r.object_kind);
+        SELECT min(u.o) INTO i
+          FROM unnest(sts[v_n + 1 :]) WITH ORDINALITY AS u (s, o)
+         WHERE u.s ~ '^(-- DROP [A-Z]+ [^\n]*; )?CREATE (UNLOGGED )?(TYPE|DOMAIN|SEQUENCE) '
+           AND (strpos(u.s, format('CREATE %s %s ', v_kw, r.object_identity)) > 0
+                OR strpos(u.s, format('CREATE %s %s;', v_kw, r.object_identity)) > 0
+                OR strpos(u.s, format('CREATE UNLOGGED %s %s', v_kw, r.object_identity)) > 0);
+        IF i IS NOT NULL THEN
+            v_created := v_created || jsonb_build_array(jsonb_build_array(r.object_kind, r.object_identity, v_n + i,
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+        END IF;
+    END LOOP;
+
+    -- Views: those that change go and come back; so does every unchanged view whose
+    -- text names a changed table or a view that goes (closure over views of views).
+    IF v_changed_tables <> '{}' OR v_drop_views <> '{}' THEN
+        SELECT coalesce(jsonb_agg(jsonb_build_array(s.object_identity, s.object_kind, s.definition)), '[]')
+          INTO v_views
+          FROM pggit.schema_at(to_ref) AS s
+         WHERE s.object_kind IN ('view', 'materialized view')
+           AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                            WHERE d.value ->> 'object_identity' = s.object_identity
+                              AND d.value ->> 'object_kind' = s.object_kind);
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.value ->> 0 AS ident, v.value ->> 1 AS kind, v.value ->> 2 AS def
+                       FROM jsonb_array_elements(v_views) AS v
+                      WHERE NOT v_drop_views ? (v.value ->> 0)
+                        AND (EXISTS (SELECT FROM unnest(v_changed_tables) AS t
+                                      WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0)
+                             OR EXISTS (SELECT FROM jsonb_object_keys(v_drop_views) AS t
+                                         WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0))
+            LOOP
+                v_obj := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END;
+                v_drop_views := v_drop_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_create_views := v_create_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_grew := true;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+    END IF;
+    -- dependency levels by the names in a view's text: level = 1 + the greatest level of
+    -- the other views of the same side it names
+    FOR i IN 1 .. 2 LOOP
+        v_level := '{}';
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.key AS ident,
+                            1 + coalesce((SELECT max((v_level ->> o.key)::integer)
+                                            FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS o
+                                           WHERE o.key <> v.key
+                                             AND strpos(substr(v.value ->> 'd', strpos(v.value ->> 'd', E'\nAS ')),
+                                                        o.key) > 0), 0) AS lvl
+                       FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+                IF (v_level ->> c.ident) IS NULL OR ((v_level ->> c.ident)::integer < c.lvl AND c.lvl < 1000) THEN
+                    v_level := v_level || jsonb_build_object(c.ident, c.lvl);
+                    v_grew := true;
+                END IF;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+        FOR c IN SELECT v.key AS ident, v.value ->> 'k' AS kind, v.value ->> 'd' AS def,
+                        (v_level ->> v.key)::integer AS lvl
+                   FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+            IF i = 1 THEN
+                ph := ph || 20; ks := ks || (lpad((1000 - c.lvl)::text, 4, '0') || c.ident);
+                sts := sts || format('DROP %s %s;', c.kind, c.ident); wns := wns || NULL::text;
+            ELSE
+                -- the query: after the definition's own "\nAS " line (the first one outside a
+                -- quoted name or a literal: a column name may hold "\nAS "), up to the ';' that
+                -- ends it (the INDEX, TRIGGER, RULE, USING and COMMENT lines after it are no
+                -- part of it): both by the lexer, pggit.split_statements, so that whatever a
+                -- name or a literal holds, the step is one CREATE statement
+                v_txt := NULL;
+                v_n := 0;
+                LOOP
+                    v_k := strpos(substr(c.def, v_n + 1), E'\nAS ');
+                    EXIT WHEN v_k = 0;
+                    v_n := v_n + v_k;
+                    IF NOT coalesce((SELECT bool_or(x.unterminated)
+                                       FROM pggit.split_statements(left(c.def, v_n - 1)) AS x), false) THEN
+                        SELECT x.statement INTO v_txt
+                          FROM pggit.split_statements(substr(c.def, v_n + 4)) AS x
+                         WHERE NOT x.unterminated
+                         ORDER BY x.ordinal LIMIT 1;
+                        EXIT;
+                    END IF;
+                END LOOP;
+                ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident);
+                IF v_txt IS NULL THEN
+                    sts := sts || format('-- %s %s: definition not generated', lower(c.kind), c.ident);
+                    wns := wns || format('%s %s: its recorded definition has no query the generator can read',
+                                         lower(c.kind), c.ident);
+                    CONTINUE;
+                END IF;
+                -- a materialized view is populated by REFRESH after its owner is set (the owner
+                -- steps below): REFRESH runs its query as the owner, CREATE .. AS as the caller
+                sts := sts || format('CREATE %s %s AS %s', c.kind, c.ident, v_txt
+                                     || CASE WHEN c.kind = 'MATERIALIZED VIEW' THEN E'\nWITH NO DATA;' ELSE ';' END);
+                wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array(lower(c.kind), c.ident, cardinality(sts),
+                    encode(sha256(convert_to(c.def, 'UTF8')), 'hex')));
+                IF c.def ~ E'\nCOMMENT ''(?:[^'']|'''')*''$' THEN
+                    ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident || ' comment');
+                    sts := sts || format('COMMENT ON %s %s IS %s;', c.kind, c.ident,
+                                         substring(c.def FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+        END LOOP;
+    END LOOP;
+
+    -- Owners and privileges (level 5): every object the script creates gets the owner and
+    -- the privileges recorded with its state back (pggit.owner_details, kept in
+    -- pggit.object_details under the state's identity and blob; the live catalog for
+    -- WORKING), right after its CREATE (same phase and sort key): ALTER .. OWNER TO, and
+    -- for a non-default ACL REVOKE ALL from PUBLIC and the owner, then one GRANT per
+    -- grantee (and one WITH GRANT OPTION). No recorded owner (a state committed before
+    -- level 5), or a recorded owner that no longer exists: a note with a warning
+    -- (apply_migration refuses it, naming the object); a SECURITY DEFINER function or
+    -- procedure is then not created at all (its CREATE is commented too): it would run
+    -- with the rights of whoever runs the script. A grantee that no longer exists is
+    -- left out, warned at the OWNER TO step (fewer rights, never more). A materialized
+    -- view is created WITH NO DATA and refreshed after its owner steps (its query runs as
+    -- its owner, never as the role that runs the script); with its owner not restored it
+    -- stays unpopulated.
+    FOR c IN SELECT e.value ->> 0 AS kind, e.value ->> 1 AS ident, (e.value ->> 2)::integer AS idx,
+                    e.value ->> 3 AS blob
+               FROM jsonb_array_elements(v_created) AS e ORDER BY (e.value ->> 2)::integer LOOP
+        IF v_to_working THEN
+            SELECT pggit.owner_details(o.classid, pggit.resolve_identity(o.kind, o.identity)) INTO v_own
+              FROM pggit.objects AS o
+             WHERE o.dropped_at IS NULL AND o.kind = c.kind AND o.identity = c.ident
+             ORDER BY o.id DESC LIMIT 1;
+        ELSE
+            SELECT od.details -> 'own' INTO v_own
+              FROM pggit.object_details AS od
+             WHERE od.identity = c.ident AND od.blob_hash = c.blob;
+        END IF;
+        v_kw := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(c.kind) END;
+        v_on := CASE WHEN c.kind IN ('table', 'view', 'materialized view') THEN 'TABLE'
+                     WHEN c.kind = 'domain' THEN 'TYPE' ELSE upper(c.kind) END;
+        v_secdef := c.kind IN ('function', 'procedure') AND strpos(sts[c.idx], E'\n SECURITY DEFINER\n') > 0;
+        IF v_own IS NULL OR NOT EXISTS (SELECT FROM pg_roles AS ro WHERE ro.rolname = v_own ->> 'o') THEN
+            v_txt := CASE WHEN v_own IS NULL
+                          THEN 'no owner is recorded for it (a state committed before level 5)'
+                          ELSE format('its recorded owner %I does not exist', v_own ->> 'o') END;
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('-- %s %s: owner not restored', lower(v_kw), c.ident);
+            wns := wns || format('%s %s: %s%s', lower(v_kw), c.ident, v_txt,
+                                 CASE WHEN v_secdef THEN ': the SECURITY DEFINER routine is not created'
+                                      ELSE ': it is created owned by the role that runs the script' END);
+            IF v_secdef THEN
+                sts[c.idx] := '-- ' || sts[c.idx];
+                wns[c.idx] := format('%s %s is SECURITY DEFINER and its owner cannot be restored: not created',
+                                     lower(v_kw), c.ident);
+            END IF;
+            CONTINUE;
+        END IF;
+        ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+        sts := sts || format('ALTER %s %s OWNER TO %I;', v_kw, c.ident, v_own ->> 'o'); wns := wns || NULL::text;
+        v_k := cardinality(sts);  -- the step a grantee that no longer exists is warned at
+        IF jsonb_typeof(v_own -> 'a') = 'array' THEN
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REVOKE ALL ON %s %s FROM PUBLIC;', v_on, c.ident); wns := wns || NULL::text;
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REVOKE ALL ON %s %s FROM %I;', v_on, c.ident, v_own ->> 'o'); wns := wns || NULL::text;
+            FOR r IN SELECT g.value ->> 0 AS grantee, g.value ->> 1 AS privs, g.value ->> 2 AS gprivs
+                       FROM jsonb_array_elements(v_own -> 'a') AS g
+                      -- privilege keywords only (aclexplode's): nothing else reaches the statement
+                      WHERE (g.value ->> 1) ~ '^[A-Z]+( [A-Z]+)?(,[A-Z]+( [A-Z]+)?)*$'
+                        AND coalesce(g.value ->> 2, '') ~ '^([A-Z]+( [A-Z]+)?(,[A-Z]+( [A-Z]+)?)*)?$' LOOP
+                IF r.grantee <> '' AND NOT EXISTS (SELECT FROM pg_roles AS ro WHERE ro.rolname = r.grantee) THEN
+                    wns[v_k] := concat_ws('; ', wns[v_k], format('role %I, granted %s on %s %s, no longer exists: '
+                                                                 'not granted', r.grantee, r.privs, lower(v_kw), c.ident));
+                    CONTINUE;
+                END IF;
+                ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+                sts := sts || format('GRANT %s ON %s %s TO %s;', replace(r.privs, ',', ', '), v_on, c.ident,
+                                     CASE WHEN r.grantee = '' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+                wns := wns || NULL::text;
+                IF r.gprivs <> '' THEN
+                    ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+                    sts := sts || format('GRANT %s ON %s %s TO %s WITH GRANT OPTION;', replace(r.gprivs, ',', ', '),
+                                         v_on, c.ident, CASE WHEN r.grantee = '' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+                    wns := wns || NULL::text;
+                END IF;
+            END LOOP;
+        END IF;
+        IF c.kind = 'materialized view' THEN
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REFRESH MATERIALIZED VIEW %s;', c.ident); wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+
+    -- A commented step or note stays a comment on every line, whatever a name or a
+    -- stored definition in it holds (a quoted name or a literal may hold a line break):
+    -- pggit.comment_lines puts '-- ' after every line break (apply_migration undoes it
+    -- with pggit.uncomment_lines before running such a step).
+    RETURN QUERY
+        SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer,
+               CASE WHEN starts_with(u.s, '-- ') THEN pggit.comment_lines(u.s) ELSE u.s END, u.w
+          FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)
+         ORDER BY 1;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.generate_migration(text, text) IS
+    'Ordered DDL steps turning the schema at from_ref into the schema at to_ref; lossy steps commented out with a warning.';
+
+-- from sql/functions/tracking/get_version.sql (changed: function pggit.get_version(object text))
+-- pggit.resolve_object(object text) -> (classid oid, objid oid)
+--
+-- Promises: the catalog address of the object `object` names, resolved the way
+-- PostgreSQL resolves names, with the caller's search_path and quoting rules, trying
+-- in this order:
+--   a name with parentheses          to_regprocedure   a routine with those argument types
+--   otherwise                        to_regclass       a relation (table, view, sequence, ...)
+--                                    to_regtype        a type or domain
+--                                    to_regproc        a routine, when the name is unambiguous
+--                                    to_regnamespace   a schema
+-- and two NULLs when nothing matches, for NULL, and for text that is no valid name
+-- (the to_reg* functions of PostgreSQL 15 raise on some malformed names; here they
+-- never do). STABLE, PARALLEL SAFE, callable by everyone.
+--
+-- Deliberately without SET search_path (it must see the caller's) and written with
+-- pg_catalog-qualified functions and operators. Fast path for the common case, a
+-- plain or quoted one- or two-part name of a relation: one regular-expression test
+-- and to_regclass, no subtransaction; the other cases run inside an exception block.
+CREATE OR REPLACE FUNCTION pggit.resolve_object(
+    object text,
+    OUT classid oid,
+    OUT objid oid)
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+AS $function$
+BEGIN
+    IF object IS NULL THEN
+        RETURN;
+    END IF;
+    IF object OPERATOR(pg_catalog.~) '^\s*("([^"]|"")+"|[^\s".()]+)(\s*\.\s*("([^"]|"")+"|[^\s".()]+))?\s*$' THEN
+        objid := pg_catalog.to_regclass(object);
+        IF objid IS NOT NULL THEN
+            classid := 'pg_catalog.pg_class'::pg_catalog.regclass;
+            RETURN;
+        END IF;
+    END IF;
+    BEGIN
+        IF pg_catalog.strpos(object, '(') OPERATOR(pg_catalog.>) 0 THEN
+            objid := pg_catalog.to_regprocedure(object);
+            classid := 'pg_catalog.pg_proc'::pg_catalog.regclass;
+        ELSE
+            objid := pg_catalog.to_regclass(object);
+            classid := 'pg_catalog.pg_class'::pg_catalog.regclass;
+            IF objid IS NULL THEN
+                objid := pg_catalog.to_regtype(object);
+                classid := 'pg_catalog.pg_type'::pg_catalog.regclass;
+            END IF;
+            IF objid IS NULL THEN
+                objid := pg_catalog.to_regproc(object);
+                classid := 'pg_catalog.pg_proc'::pg_catalog.regclass;
+            END IF;
+            IF objid IS NULL AND object OPERATOR(pg_catalog.!~) '^\s*([^".\s]+|"([^"]|"")+")\s*$' THEN
+                RETURN;  -- to_regnamespace raises for anything but one identifier
+            END IF;
+            IF objid IS NULL THEN
+                objid := pg_catalog.to_regnamespace(object);
+                classid := 'pg_catalog.pg_namespace'::pg_catalog.regclass;
+            END IF;
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        objid := NULL;
+    END;
+    IF objid IS NULL THEN
+        classid := NULL;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.resolve_object(text) IS
+    'Catalog address (classid, objid) of the relation, type, routine or schema a name denotes, resolved like PostgreSQL does; NULLs if none.';
+
+-- pggit.get_version(object text)
+--     -> TABLE(major integer, minor integer, patch integer, version text, kind text,
+--              identity text, hash text, updated_at timestamptz)
+--
+-- Promises: one row for a tracked live object, zero rows otherwise (untracked,
+-- dropped, missing, malformed name, NULL). `object` is a bare or schema-qualified
+-- name resolved the way PostgreSQL resolves it (the caller's search_path, quoting,
+-- case folding; see pggit.resolve_object): 'orders', 'public.orders', '"My S"."T"',
+-- 'public.f(integer)', 'f' (when unambiguous), 'mood', 'sales' (a schema).
+-- version is 'major.minor.patch' of the same registry row (never torn: one row read
+-- from one snapshot); kind is table, view, materialized view, sequence, function,
+-- procedure, type, domain or schema; identity as pg_identify_object prints it; hash
+-- the sha256 of the object's canonical definition; updated_at the time of its last
+-- version change. The registry row is found by the object's identity (level 6), never
+-- by a stored OID, so it is found after a pg_dump / pg_restore or pg_upgrade as well,
+-- before anything re-bound pggit's OIDs. Never raises. STABLE, PARALLEL SAFE, callable by everyone.
+--
+-- LANGUAGE sql without SET or STRICT so that the planner inlines it into the
+-- caller's query: one call costs the name resolution plus one index lookup.
+CREATE OR REPLACE FUNCTION pggit.get_version(object text)
+RETURNS TABLE(major integer, minor integer, patch integer, version text, kind text, identity text, hash text,
+              updated_at timestamptz)
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $function$
+SELECT o.major, o.minor, o.patch,
+       o.major::pg_catalog.text OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||)
+       o.minor::pg_catalog.text OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) o.patch::pg_catalog.text,
+       o.kind, o.identity, o.hash, o.updated_at
+  FROM pggit.resolve_object(get_version.object) AS r
+ CROSS JOIN LATERAL pg_catalog.pg_identify_object(r.classid, r.objid, 0) AS i
+  JOIN pggit.objects AS o
+    ON o.identity OPERATOR(pg_catalog.=) i.identity AND o.classid OPERATOR(pg_catalog.=) r.classid
+ WHERE o.dropped_at IS NULL
+$function$;
+
+COMMENT ON FUNCTION pggit.get_version(text) IS
+    'Semantic version (major, minor, patch, version) and more of a tracked live object named as PostgreSQL resolves it; no row otherwise.';
+
+-- from sql/functions/databranches/on_data_ddl_command_end.sql (changed: function pggit.on_data_ddl_command_end())
+-- pggit.on_data_ddl_command_end() -> event_trigger
+--
+-- The function of event trigger pggit_data_branch_ddl (ON ddl_command_end WHEN TAG IN
+-- ('ALTER TABLE')). Promises: after every ALTER TABLE statement, each branched table
+-- it touched is brought up to date (see pggit.data_table_sync): columns added to the
+-- table are added to every branch's storage, with the table's default so existing
+-- branch rows get it, and a change branches cannot carry is refused (2BP01, naming the
+-- branches; the statement rolls back). Costs one EXISTS on an empty pggit.data_tables
+-- when nothing is branched.
+-- Rights (level 5): SECURITY INVOKER, so it runs as the role that ran the ALTER TABLE;
+-- the storage's ADD COLUMN, which evaluates the column's default and its domain's
+-- checks on the branch's rows, runs as the table's owner (pggit.data_act_as_owner),
+-- never with more rights than the role that ran the DDL. Only the bookkeeping
+-- (pggit.data_table_sync) runs as pggit's owner. Internal; EXECUTE not granted.
+CREATE OR REPLACE FUNCTION pggit.on_data_ddl_command_end()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_relid oid;
+    v_role text;
+    v_switched boolean;
+    r record;
+    b record;
+    v_storage text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_tables) THEN
+        RETURN;
+    END IF;
+    IF NOT pggit.ready_to_record() THEN
+        RETURN;  -- a backup being restored; else stored table OIDs re-bound first
+    END IF;
+    FOR v_relid IN SELECT DISTINCT c.objid
+                     FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+                     JOIN pggit.data_tables AS t ON t.relid = c.objid
+                    WHERE c.classid = 'pg_catalog.pg_class'::regclass
+                    ORDER BY 1 LOOP
+        v_switched := false;
+        v_role := NULL;
+        FOR r IN SELECT * FROM pggit.data_table_added_columns(v_relid) LOOP
+            IF NOT v_switched THEN
+                v_role := pggit.data_act_as_owner(v_relid);
+                v_switched := true;
+            END IF;
+            FOR b IN SELECT db.id FROM pggit.data_branches AS db WHERE db.relid = v_relid ORDER BY db.id LOOP
+                FOREACH v_storage IN ARRAY ARRAY['d' || b.id, 'b' || b.id] LOOP
+                    EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ADD COLUMN %I %s%s', v_storage, r.name,
+                        r.type_sql,
+                        CASE WHEN r.default_sql IS NOT NULL AND r.identity = '' THEN ' DEFAULT ' || r.default_sql
+                             ELSE '' END);
+                    EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ALTER COLUMN %I DROP DEFAULT', v_storage,
+                                              r.name);
+                END LOOP;
+            END LOOP;
+        END LOOP;
+        IF v_role IS NOT NULL THEN
+            PERFORM pg_catalog.set_config('role', v_role, true);
+        END IF;
+        PERFORM pggit.data_table_sync(v_relid);
+    END LOOP;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.on_data_ddl_command_end() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.on_data_ddl_command_end() IS
+    'Event trigger pggit_data_branch_ddl: carries ADD COLUMN to data branches (as the table''s owner), refuses changes they cannot carry.';
+
+-- from sql/functions/databranches/on_data_ddl_command_start.sql (changed: function pggit.on_data_ddl_command_start())
+-- pggit.on_data_ddl_command_start() -> event_trigger
+--
+-- The function of event trigger pggit_data_branch_ddl_start (ON ddl_command_start WHEN
+-- TAG IN ('ALTER TABLE')). Promises: before an ALTER TABLE locks its table, the views of
+-- the data branches of every branched table whose name the statement's text mentions
+-- are locked ACCESS EXCLUSIVE (in table OID, then data branch order). Readers and
+-- writers of a branch view lock the view before the table; the ALTER TABLE locks the
+-- table and then, carrying ADD COLUMN over (pggit.on_data_ddl_command_end), the view:
+-- without this the two orders deadlock (40P01, detected only after deadlock_timeout).
+-- So the view comes first for both (docs/RELIABILITY.md, lock order). A statement that
+-- does not name the table (dynamic SQL in a function) gets no early lock and relies on
+-- deadlock detection as before. Costs one EXISTS on an empty pggit.data_tables when
+-- nothing is branched. Views the role may not lock (no USAGE on their schema, no
+-- UPDATE on them) are skipped.
+-- SECURITY INVOKER (runs as the role that runs the DDL; PUBLIC may lock a branch view,
+-- it holds the table's privileges checked live). Internal; EXECUTE not granted.
+CREATE OR REPLACE FUNCTION pggit.on_data_ddl_command_start()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_query text;
+    r record;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_tables) THEN
+        RETURN;
+    END IF;
+    IF NOT pggit.ready_to_record() THEN
+        RETURN;  -- a backup being restored; else stored table OIDs re-bound first
+    END IF;
+    v_query := pg_catalog.lower(pg_catalog.current_query());
+    FOR r IN SELECT db.relation_schema, db.relation_name
+               FROM pggit.data_branches AS db
+               JOIN pg_catalog.pg_class AS c ON c.oid = db.relid
+              WHERE pg_catalog.strpos(v_query, pg_catalog.lower(c.relname::text)) > 0
+                AND pg_catalog.has_schema_privilege(db.relation_schema, 'USAGE')
+                AND EXISTS (SELECT 1 FROM pg_catalog.pg_class AS v
+                             JOIN pg_catalog.pg_namespace AS n ON n.oid = v.relnamespace
+                            WHERE n.nspname = db.relation_schema AND v.relname = db.relation_name
+                              AND pg_catalog.has_table_privilege(v.oid, 'UPDATE'))
+              ORDER BY db.relid, db.id LOOP
+        EXECUTE pg_catalog.format('LOCK TABLE %I.%I IN ACCESS EXCLUSIVE MODE', r.relation_schema, r.relation_name);
+    END LOOP;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.on_data_ddl_command_start() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.on_data_ddl_command_start() IS
+    'Event trigger pggit_data_branch_ddl_start: locks the branch views of a table an ALTER TABLE names before the table (lock order).';
+
+-- from sql/functions/databranches/on_data_sql_drop.sql (changed: function pggit.on_data_sql_drop())
+-- pggit.on_data_sql_drop() -> event_trigger
+--
+-- The function of event trigger pggit_data_branch_drop (ON sql_drop). Promises: a
+-- statement that would drop a branched table, the relation of a data branch, or a
+-- data branch's storage (by DROP ... CASCADE, DROP SCHEMA, DROP OWNED, ALTER TABLE
+-- ... DROP COLUMN ... CASCADE) is refused with 2BP01 naming the data branches, and
+-- rolls back: their rows would be lost or left without a table. pggit's own
+-- functions unregister a data branch before dropping its objects, so they pass.
+-- Costs one EXISTS on an empty pggit.data_tables when nothing is branched.
+-- Internal; EXECUTE not granted.
+CREATE OR REPLACE FUNCTION pggit.on_data_sql_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_branches text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_tables) THEN
+        RETURN;
+    END IF;
+    IF NOT pggit.ready_to_record() THEN
+        RETURN;  -- a backup being restored; else stored table OIDs re-bound first
+    END IF;
+    SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('"%s" (%I.%I)', br.name, db.relation_schema,
+                                                            db.relation_name), ', ')
+      INTO v_branches
+      FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+      JOIN pggit.data_branches AS db
+        ON o.classid = 'pg_catalog.pg_class'::regclass AND o.objsubid = 0
+       AND (o.objid = db.relid
+            OR (o.object_type = 'view' AND o.schema_name = db.relation_schema AND o.object_name = db.relation_name)
+            OR (o.schema_name = 'pggit_data' AND o.object_name IN ('d' || db.id, 'b' || db.id)))
+      JOIN pggit.branches AS br ON br.id = db.branch_id;
+    IF v_branches IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot drop: data branches depend on it: %', v_branches
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'Merge or drop the data branches first (pggit.merge_data_branch, pggit.drop_data_branch).';
+    END IF;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.on_data_sql_drop() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.on_data_sql_drop() IS
+    'Event trigger pggit_data_branch_drop: refuses drops that would lose data branches or their table.';
+
+-- from sql/functions/tracking/on_ddl_command_end.sql (changed: function pggit.on_ddl_command_end())
+-- pggit.on_ddl_command_end() -> event_trigger
+--
+-- The function of event trigger pggit_ddl_command_end (ON ddl_command_end), which
+-- PostgreSQL fires at the end of every DDL statement, inside its transaction (a
+-- rolled-back statement leaves no trace), including statements run by functions,
+-- procedures and DO blocks (each statement inside is one event).
+-- Promises:
+--   * the objects the statement created or changed — pg_event_trigger_ddl_commands()
+--     and the parts of surviving objects the sql_drop trigger handed over — are mapped
+--     to their tracked owners (pggit.tracked_owner: an index, constraint, trigger,
+--     rule, policy, default or column counts for its table or view) and each owner is
+--     tracked once for the statement by pggit.track_object, at its highest change:
+--     mode 'create' when the statement created it (CREATE ..., CREATE TABLE AS,
+--     SELECT INTO), else 'direct' (a history row even when nothing changed: 'none').
+--     The command tag is the one of the owner's own command row, else the first; the
+--     subobject identity names the parts involved when the owner itself was not;
+--   * then pggit.track_related tracks what PostgreSQL does not report: the partitions
+--     and inheritance children of an altered table (ADD COLUMN, CREATE INDEX, ATTACH /
+--     DETACH PARTITION), the objects of a renamed schema, and the objects referring to
+--     a renamed object;
+--   * skipped: commands without an object (GRANT, REVOKE, ALTER DEFAULT PRIVILEGES),
+--     REFRESH MATERIALIZED VIEW (data, not structure), commands inside CREATE / ALTER
+--     EXTENSION, objects of pggit's own schemas, temporary and system schemas;
+--   * while tracking is paused (pggit.tracking_paused()): one cheap history row with
+--     change 'untracked' (command tag, statement, first object identity; no version
+--     change) for a statement touching objects of tracked schemas, nothing else.
+--   * first, pggit.ready_to_record(): after a restore or upgrade the stored OIDs are
+--     re-bound by name before anything is looked up by OID; in a session replaying a
+--     backup (pggit.restoring) nothing is recorded.
+-- Never makes the DDL fail: errors other than class 40 (serialization failure,
+-- deadlock), class 53 and 55P03 (lock timeout) become a WARNING plus an 'untracked'
+-- row whose note carries the error; pggit.strict = on raises them instead (tests).
+--
+-- Not tracked, because PostgreSQL gives event triggers nothing to work with: DDL on
+-- shared objects (databases, roles, tablespaces) and on event triggers; sessions with
+-- session_replication_role = replica (event triggers do not fire there); indirect
+-- effects PostgreSQL records no dependency for (a PL/pgSQL body naming a renamed
+-- table still reads the old name: only BEGIN ATOMIC bodies, views, defaults,
+-- constraints, triggers and policies are re-described after a rename). Not tracked by
+-- choice: kinds outside the registry (aggregates, operators, casts, collations, text
+-- search objects, extended statistics, foreign servers, publications...), GRANT /
+-- REVOKE and ownership (no structural change: OWNER TO records 'none'), data.
+-- Changes made while tracking is paused are recorded by pggit.resume_tracking(), or
+-- folded into the next tracked change of the object.
+-- Isolation: tracking locks the object's registry row; under REPEATABLE READ or
+-- SERIALIZABLE, DDL on an object another transaction changed since the snapshot can
+-- fail with 40001 (retryable), as can creating identical definitions concurrently
+-- (blobs ON CONFLICT). READ COMMITTED never fails for this.
+-- SECURITY DEFINER with a pinned search_path: it writes pggit's history, which
+-- ordinary roles may only read, for whoever runs the DDL.
+CREATE OR REPLACE FUNCTION pggit.on_ddl_command_end()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $function$
+DECLARE
+    r record;
+    t record;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_parts text := current_setting('pggit.dropped_parts', true);
+    -- the statement's tracked owners, in order of first mention
+    v_classids oid[] := '{}';
+    v_objids oid[] := '{}';
+    v_tags text[] := '{}';
+    v_created boolean[] := '{}';
+    v_self boolean[] := '{}';
+    v_subs text[] := '{}';
+    v_pos integer;
+    v_is_self boolean;
+    v_done text[] := '{}';
+    v_related text[] := '{}';
+    v_state text;
+    v_message text;
+BEGIN
+    BEGIN
+        IF v_parts <> '' THEN
+            PERFORM set_config('pggit.dropped_parts', '', true);
+        END IF;
+        IF NOT pggit.ready_to_record() THEN
+            RETURN;  -- a backup being restored: replayed DDL is not a change
+        END IF;
+
+        IF pggit.tracking_paused() THEN
+            INSERT INTO pggit.history (object_identity, command_tag, change, statement, role, branch)
+            SELECT x.identity, TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
+                   CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+                   pggit.current_branch()
+              FROM (SELECT coalesce((SELECT c.object_identity
+                                       FROM pg_event_trigger_ddl_commands() AS c
+                                      WHERE NOT c.in_extension AND c.objid IS NOT NULL
+                                        AND pggit.is_tracked_schema(coalesce(c.schema_name, c.object_identity))
+                                      LIMIT 1),
+                                    nullif(current_setting('pggit.untracked_identity', true), '')) AS identity) AS x
+             WHERE x.identity IS NOT NULL;
+            IF current_setting('pggit.untracked_identity', true) <> '' THEN
+                PERFORM set_config('pggit.untracked_identity', '', true);
+            END IF;
+            RETURN;
+        END IF;
+
+        -- The statement's commands and the parts sql_drop handed over, mapped to their
+        -- tracked owners; each owner once, with the tag of its own command row if any.
+        FOR r IN
+            SELECT c.classid, c.objid, c.objsubid, c.command_tag, c.object_identity, c.object_type
+              FROM pg_event_trigger_ddl_commands() AS c
+             WHERE c.objid IS NOT NULL AND NOT c.in_extension AND c.command_tag <> 'REFRESH MATERIALIZED VIEW'
+               AND (c.schema_name IS NULL OR pggit.is_tracked_schema(c.schema_name))
+            UNION ALL
+            SELECT (e ->> 'c')::oid, (e ->> 'o')::oid, -1, TG_TAG, e ->> 's', NULL
+              FROM json_array_elements(CASE WHEN v_parts <> '' THEN v_parts::json END) AS e
+        LOOP
+            IF r.objsubid = -1 THEN
+                v_owner_classid := r.classid;
+                v_owner_objid := r.objid;
+                v_is_self := false;
+            ELSE
+                SELECT x.owner_classid, x.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS x;
+                CONTINUE WHEN v_owner_objid IS NULL;
+                -- a composite type's command may name its pg_class row: the type itself
+                v_is_self := r.objsubid = 0 AND ((r.classid = v_owner_classid AND r.objid = v_owner_objid)
+                                                 OR r.object_type = 'composite type');
+            END IF;
+            v_pos := array_position(v_objids, v_owner_objid);
+            WHILE v_pos IS NOT NULL AND v_classids[v_pos] <> v_owner_classid LOOP
+                v_pos := array_position(v_objids, v_owner_objid, v_pos + 1);
+            END LOOP;
+            IF v_pos IS NULL THEN
+                v_classids := v_classids || v_owner_classid;
+                v_objids := v_objids || v_owner_objid;
+                v_tags := v_tags || r.command_tag;
+                v_created := v_created || (v_is_self AND (r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO'));
+                v_self := v_self || v_is_self;
+                v_subs := v_subs || CASE WHEN v_is_self THEN NULL ELSE r.object_identity END;
+            ELSIF v_is_self THEN
+                IF NOT v_self[v_pos] THEN
+                    v_tags[v_pos] := r.command_tag;
+                    v_self[v_pos] := true;
+                    v_subs[v_pos] := NULL;
+                END IF;
+                v_created[v_pos] := v_created[v_pos]
+                                    OR r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO';
+            ELSIF NOT v_self[v_pos] AND r.object_identity IS NOT NULL
+                  AND NOT coalesce(r.object_identity = ANY (string_to_array(v_subs[v_pos], ', ')), false) THEN
+                v_subs[v_pos] := concat_ws(', ', v_subs[v_pos], r.object_identity);
+            END IF;
+        END LOOP;
+
+        FOR i IN 1 .. coalesce(array_length(v_objids, 1), 0) LOOP
+            v_done := v_done || (v_classids[i] || '/' || v_objids[i]);
+            SELECT x.change, x.renamed, x.old_schema_name INTO t
+              FROM pggit.track_object(v_classids[i], v_objids[i], v_tags[i], v_subs[i],
+                                      CASE WHEN v_created[i] THEN 'create' ELSE 'direct' END) AS x;
+            -- what PostgreSQL does not report: partitions and children of an altered
+            -- table, objects of a renamed schema, objects referring to a renamed object
+            -- (after all of the statement's own objects: those are tracked as such)
+            IF t.renamed
+               OR (v_classids[i] = 'pg_class'::regclass AND NOT v_created[i]
+                   AND EXISTS (SELECT FROM pg_class AS c
+                                WHERE c.oid = v_objids[i] AND (c.relkind = 'p' OR c.relhassubclass))) THEN
+                v_related := v_related || ARRAY[v_classids[i]::text, v_objids[i]::text, v_tags[i],
+                                                coalesce(t.renamed, false)::text, t.old_schema_name];
+            END IF;
+        END LOOP;
+        FOR i IN 0 .. coalesce(array_length(v_related, 1), 0) / 5 - 1 LOOP
+            v_done := pggit.track_related(v_related[5 * i + 1]::oid, v_related[5 * i + 2]::oid, v_related[5 * i + 3],
+                                          v_related[5 * i + 4]::boolean, v_related[5 * i + 5], v_done);
+        END LOOP;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track % (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+        BEGIN
+            INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
+            VALUES (TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
+                    CASE current_setting('role') WHEN 'none' THEN session_user::text
+                                                 ELSE current_setting('role') END,
+                    coalesce(nullif(current_setting('pggit.branch', true), ''), 'main'),
+                    format('tracking failed (SQLSTATE %s): %s', v_state, v_message));
+        EXCEPTION WHEN OTHERS THEN
+            NULL;
+        END;
+    END;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.on_ddl_command_end() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.on_ddl_command_end() IS
+    'Event trigger pggit_ddl_command_end: versions and records every tracked object a DDL statement changed.';
+
+-- from sql/functions/tracking/on_sql_drop.sql (changed: function pggit.on_sql_drop())
+-- pggit.on_sql_drop() -> event_trigger
+--
+-- The function of event trigger pggit_sql_drop (ON sql_drop), which PostgreSQL fires
+-- once per statement that dropped objects, just before ddl_command_end.
+-- Promises:
+--   * every tracked object the statement dropped (pg_event_trigger_dropped_objects(),
+--     whole objects only) is marked dropped in pggit.objects (dropped_at set, objid
+--     NULL; the row and its history stay) with a 'drop' history row (old version and
+--     hash, no new ones). DROP ... CASCADE and DROP SCHEMA ... CASCADE mark every
+--     tracked object they take with them;
+--   * a dropped part of a surviving tracked object — a column, column default,
+--     constraint, index, trigger, rule or policy of a table or view, a domain's
+--     constraint, a composite type's attribute — is handed to the ddl_command_end
+--     trigger (transaction-local GUC pggit.dropped_parts, a jsonb list), which
+--     versions the owner once for the whole statement (not a dropped trigger that the
+--     owner's registered definition does not show: one of pggit's own). The dropped_objects row of an
+--     index does not name its table: the owner is found through pggit.object_indexes
+--     (index OID -> registry row, kept by pggit.track_object), else by the index
+--     name among the index names stored in the structures of the live tables and
+--     materialized views of the index's schema (index names are unique per schema);
+--   * temporary objects, objects of untracked schemas and objects pggit never
+--     registered (extension members, toast tables, row and array types) are ignored;
+--   * first, pggit.ready_to_record() (re-binds stored OIDs after a restore; nothing is
+--     recorded while a backup is replayed);
+--   * while tracking is paused (pggit.tracking_paused()) it only remembers the first
+--     dropped object's identity for the 'untracked' row of ddl_command_end.
+-- Never makes the DDL fail: any error other than a serialization failure or deadlock
+-- (class 40), lock timeout (55P03), or shortage (class 53) is turned into a WARNING
+-- and the statement runs on; set pggit.strict = on to have such errors raised instead
+-- (for tests). SECURITY DEFINER with a pinned search_path: it writes pggit's history,
+-- which ordinary roles may only read, for whoever runs the DDL.
+CREATE OR REPLACE FUNCTION pggit.on_sql_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $function$
+DECLARE
+    r record;
+    v_now timestamptz := clock_timestamp();
+    v_oids oid[];
+    v_keys text[];
+    v_index_oids oid[];
+    v_parts jsonb := '[]'::jsonb;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_relid oid;
+    v_state text;
+    v_message text;
+BEGIN
+    BEGIN
+        IF NOT pggit.ready_to_record() THEN
+            RETURN;  -- a backup being restored: replayed DDL is not a change
+        END IF;
+        IF pggit.tracking_paused() THEN
+            PERFORM set_config('pggit.untracked_identity', coalesce((
+                SELECT d.object_identity
+                  FROM pg_event_trigger_dropped_objects() AS d
+                 WHERE d.original AND NOT d.is_temporary
+                   AND pggit.is_tracked_schema(coalesce(d.schema_name, d.object_name))
+                 LIMIT 1), ''), true);
+            RETURN;
+        END IF;
+
+        SELECT array_agg(d.objid), array_agg(d.classid || '/' || d.objid),
+               array_agg(d.objid) FILTER (WHERE d.object_type = 'index')
+          INTO v_oids, v_keys, v_index_oids
+          FROM pg_event_trigger_dropped_objects() AS d
+         WHERE d.objsubid = 0 AND NOT d.is_temporary;
+
+        -- Whole tracked objects: marked dropped, one 'drop' row each.
+        WITH gone AS (
+            UPDATE pggit.objects AS o
+               SET dropped_at = v_now, objid = NULL, updated_at = v_now
+             WHERE o.dropped_at IS NULL AND o.objid = ANY (v_oids)
+               AND (o.classid || '/' || o.objid) = ANY (v_keys)
+            RETURNING o.id, o.kind, o.identity, o.major, o.minor, o.patch, o.hash
+        )
+        INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, command_tag, change,
+                                   statement, old_version, new_version, old_hash, new_hash, role, branch)
+        SELECT g.id, g.kind, g.identity, g.identity, TG_TAG, 'drop', pggit.statement_text(TG_TAG),
+               g.major || '.' || g.minor || '.' || g.patch, NULL, g.hash, NULL,
+               CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+               pggit.current_branch()
+          FROM gone AS g
+         ORDER BY g.id;
+
+        -- Parts of surviving objects: find their owners for ddl_command_end.
+        FOR r IN
+            SELECT d.classid, d.objid, d.objsubid, d.object_type, d.schema_name, d.object_name,
+                   d.object_identity, d.address_names
+              FROM pg_event_trigger_dropped_objects() AS d
+             WHERE NOT d.is_temporary
+               -- internal triggers (of foreign keys) go with their constraint
+               AND NOT (d.classid = 'pg_trigger'::regclass AND NOT d.original AND NOT d.normal)
+               AND (d.objsubid <> 0
+                    OR d.object_type = 'index'
+                    OR d.classid IN ('pg_constraint'::regclass, 'pg_attrdef'::regclass, 'pg_trigger'::regclass,
+                                     'pg_rewrite'::regclass, 'pg_policy'::regclass))
+        LOOP
+            v_owner_classid := NULL;
+            v_owner_objid := NULL;
+            IF r.classid = 'pg_class'::regclass AND r.objsubid <> 0 THEN
+                SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS w;
+            ELSIF r.object_type = 'index' THEN
+                -- objid NULL when the owner was dropped too (by this statement)
+                SELECT o.classid, o.objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.object_indexes AS m
+                  JOIN pggit.objects AS o ON o.id = m.object_id
+                 WHERE m.index_oid = r.objid;
+                IF NOT FOUND AND pggit.is_tracked_schema(r.schema_name) THEN
+                    SELECT o.classid, o.objid INTO v_owner_classid, v_owner_objid
+                      FROM pggit.objects AS o
+                     WHERE o.schema_name = r.schema_name AND o.dropped_at IS NULL
+                       AND o.kind IN ('table', 'materialized view')
+                       AND (o.structure -> 'i' -> r.object_name) IS NOT NULL
+                     LIMIT 1;
+                END IF;
+            ELSIF r.object_type = 'domain constraint' THEN
+                v_owner_classid := 'pg_type'::regclass;
+                v_owner_objid := to_regtype(r.address_names[1]);
+            ELSIF array_length(r.address_names, 1) >= 2 THEN
+                SELECT c.oid INTO v_relid
+                  FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                 WHERE n.nspname = r.address_names[1] AND c.relname = r.address_names[2];
+                IF FOUND THEN
+                    SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
+                      FROM pggit.tracked_owner('pg_class'::regclass, v_relid) AS w;
+                END IF;
+            END IF;
+            -- a dropped trigger the owner's registered definition does not show was one of
+            -- pggit's own (descriptions leave those out): nothing changed for the user
+            IF v_owner_objid IS NOT NULL AND r.classid = 'pg_trigger'::regclass
+               AND EXISTS (SELECT FROM pggit.objects AS o
+                            WHERE o.objid = v_owner_objid AND o.classid = v_owner_classid AND o.dropped_at IS NULL
+                              AND strpos(o.definition, E'\nTRIGGER CREATE TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0
+                              AND strpos(o.definition, E'\nTRIGGER CREATE CONSTRAINT TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0) THEN
+                v_owner_objid := NULL;
+            END IF;
+            IF v_owner_objid IS NOT NULL THEN
+                v_parts := v_parts || jsonb_build_object('c', v_owner_classid, 'o', v_owner_objid,
+                                                         's', r.object_identity);
+            END IF;
+        END LOOP;
+
+        IF v_index_oids IS NOT NULL THEN
+            DELETE FROM pggit.object_indexes AS m WHERE m.index_oid = ANY (v_index_oids);
+        END IF;
+
+        IF v_parts <> '[]'::jsonb THEN
+            PERFORM set_config('pggit.dropped_parts',
+                               (coalesce(nullif(current_setting('pggit.dropped_parts', true), ''), '[]')::jsonb
+                                || v_parts)::text,
+                               true);
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track the objects % dropped (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+    END;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.on_sql_drop() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.on_sql_drop() IS
+    'Event trigger pggit_sql_drop: marks dropped tracked objects, hands dropped parts to ddl_command_end.';
+
+-- from sql/functions/tracking/reconcile.sql (changed: function pggit.reconcile(command_tag text))
+-- pggit.reconcile(command_tag text) -> integer
+--
+-- Promises: brings the whole registry in line with the catalog and returns the
+-- number of objects whose registry row changed:
+--   * every live registry row is re-described (pggit.track_object, mode
+--     'reconcile'): objects changed since they were last tracked get their version
+--     bump and history row, objects gone or no longer trackable are marked dropped;
+--   * every trackable object of the database that is not registered yet (schemas,
+--     tables, views, materialized views, sequences, types, domains, functions and
+--     procedures outside pggit's own, temporary and system schemas, extension members
+--     left out; see pggit.describe_object) is registered at 1.0.0 with a 'register'
+--     history row;
+-- all history rows carry `command_tag` and the session's branch. Level 2's install
+-- runs it as pggit.reconcile('PGGIT REGISTER') (on branch main) so that the next
+-- commit on main holds the whole schema; pggit.resume_tracking() runs it as
+-- 'PGGIT RESUME' to catch up with what happened while tracking was paused.
+-- After a restore or upgrade it re-binds pggit's stored OIDs first (pggit.bind_oids).
+-- Cost: one describe per object of the database (about 0.1-0.5 ms each).
+-- Errors: none of its own. Internal; EXECUTE is not granted to PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.reconcile(command_tag text)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $function$
+DECLARE
+    r record;
+    res record;
+    changed integer := 0;
+BEGIN
+    PERFORM pggit.bind_oids();  -- after a restore or upgrade: stored OIDs by name first
+    FOR r IN
+        SELECT o.classid, o.objid FROM pggit.objects AS o WHERE o.dropped_at IS NULL ORDER BY o.id
+    LOOP
+        SELECT x.* INTO res FROM pggit.track_object(r.classid, r.objid, command_tag, NULL, 'reconcile') AS x;
+        IF res.change IS NOT NULL THEN
+            changed := changed + 1;
+        END IF;
+    END LOOP;
+
+    FOR r IN
+        SELECT c.classid, c.objid
+          FROM (SELECT 1 AS rank, 'pg_namespace'::regclass::oid AS classid, n.oid AS objid,
+                       n.nspname AS schema_name, n.nspname AS name
+                  FROM pg_namespace AS n
+                 WHERE pggit.is_tracked_schema(n.nspname)
+                UNION ALL
+                SELECT 2, 'pg_type'::regclass, t.oid, n.nspname, t.typname
+                  FROM pg_type AS t JOIN pg_namespace AS n ON n.oid = t.typnamespace
+                 WHERE pggit.is_tracked_schema(n.nspname)
+                   AND (t.typtype IN ('e', 'r', 'd')
+                        OR (t.typtype = 'c' AND EXISTS (SELECT FROM pg_class AS k
+                                                         WHERE k.oid = t.typrelid AND k.relkind = 'c')))
+                UNION ALL
+                SELECT 3, 'pg_class'::regclass, k.oid, n.nspname, k.relname
+                  FROM pg_class AS k JOIN pg_namespace AS n ON n.oid = k.relnamespace
+                 WHERE pggit.is_tracked_schema(n.nspname) AND k.relkind IN ('S', 'r', 'p', 'f', 'v', 'm')
+                UNION ALL
+                SELECT 4, 'pg_proc'::regclass, p.oid, n.nspname, p.proname
+                  FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+                 WHERE pggit.is_tracked_schema(n.nspname) AND p.prokind IN ('f', 'p', 'w')) AS c
+         WHERE NOT EXISTS (SELECT FROM pggit.objects AS o
+                            WHERE o.objid = c.objid AND o.classid = c.classid AND o.dropped_at IS NULL)
+         ORDER BY c.rank, c.schema_name COLLATE "C", c.name COLLATE "C", c.objid
+    LOOP
+        SELECT x.* INTO res FROM pggit.track_object(r.classid, r.objid, command_tag, NULL, 'reconcile') AS x;
+        IF res.change IS NOT NULL THEN
+            changed := changed + 1;
+        END IF;
+    END LOOP;
+    RETURN changed;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.reconcile(text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.reconcile(text) IS
+    'Internal: re-describes every registered object and registers every unregistered trackable one.';
+
+-- from sql/functions/migration/record_object_details.sql (changed: function pggit.record_object_details())
+-- pggit.record_object_details() -> trigger
+--
+-- Promises: the AFTER INSERT OR UPDATE trigger objects_record_details of
+-- pggit.objects (level 4) stores, for every live table row, pggit.table_details of
+-- the table under the row's (identity, hash) in pggit.object_details, replacing what
+-- was stored under that key (a constraint or index renamed without any other change
+-- keeps the blob and takes the new names). Tree hashes do not change: the details
+-- live beside the trees, not in them. Rows of other kinds and dropped rows are left
+-- alone.
+-- Owners (level 5): the details of a table carry the key "own" (pggit.owner_details:
+-- owner and privileges by role name); for a live view, materialized view, sequence,
+-- function, procedure, type, domain or schema row the trigger stores {"own": ...}
+-- under its (identity, hash), keeping the other keys (view dependencies, domain
+-- constraints). Privileges changed by GRANT / REVOKE alone (which tracking does not
+-- record) are recorded at the object's next tracked statement.
+-- Column changes: on an UPDATE whose stored structure ("c": [attnum, name, ...]) adds,
+-- drops or renames columns (matched by attribute number, never reused within a
+-- table), one pggit.column_changes row per such column under the pggit.history row
+-- the same statement wrote (same xmin and cmin as the registry row: track_object
+-- writes both in one statement). An update without such a history row records none.
+-- Cost: one pggit.table_details (or owner_details) and one upsert per tracked statement; the
+-- column comparison only when the columns' part of the structure changed, the
+-- history lookup (index scans: the object's rows or the branch's pending rows) only
+-- when a column was added, dropped or renamed.
+CREATE OR REPLACE FUNCTION pggit.record_object_details()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_details jsonb;
+    v_changes jsonb;
+    v_history bigint;
+    v_own jsonb;
+BEGIN
+    IF NEW.objid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- pggit.bind_oids re-binding OIDs (class 0 is its intermediate step): not a new
+    -- state of the object, its details are stored already; a restore's replayed rows
+    -- likewise (their details are restored with them).
+    IF NEW.classid = 0 OR (TG_OP = 'UPDATE' AND OLD.classid = 0) OR pggit.restoring() THEN
+        RETURN NULL;
+    END IF;
+    IF NEW.kind <> 'table' THEN
+        -- every other kind generate_migration may create: its owner and privileges
+        IF NEW.kind IN ('view', 'materialized view', 'sequence', 'function', 'procedure', 'type', 'domain',
+                        'schema') THEN
+            v_own := pggit.owner_details(NEW.classid, NEW.objid);
+            IF v_own IS NOT NULL THEN
+                INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+                VALUES (NEW.identity, NEW.hash, jsonb_build_object('own', v_own))
+                ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details,
+                                                                recorded_at = DEFAULT
+                 WHERE od.details -> 'own' IS DISTINCT FROM EXCLUDED.details -> 'own';
+            END IF;
+        END IF;
+        RETURN NULL;
+    END IF;
+    v_details := pggit.table_details(NEW.objid) || jsonb_build_object('own', pggit.owner_details(NEW.classid, NEW.objid));
+    IF v_details IS NOT NULL THEN
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (NEW.identity, NEW.hash, v_details)
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details IS DISTINCT FROM EXCLUDED.details;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.kind = 'table'
+       AND (OLD.structure -> 'c')::text IS DISTINCT FROM (NEW.structure -> 'c')::text THEN
+        SELECT jsonb_agg(jsonb_build_array(coalesce(oc.n, nc.n), oc.name, nc.name))
+          INTO v_changes
+          FROM (SELECT (e ->> 0)::smallint AS n, e ->> 1 AS name
+                  FROM json_array_elements(OLD.structure -> 'c') AS e) AS oc
+          FULL JOIN (SELECT (e ->> 0)::smallint AS n, e ->> 1 AS name
+                       FROM json_array_elements(NEW.structure -> 'c') AS e) AS nc ON nc.n = oc.n
+         WHERE oc.name IS DISTINCT FROM nc.name;
+        IF v_changes IS NOT NULL THEN
+            SELECT h.id INTO v_history
+              FROM pggit.objects AS o
+              JOIN pggit.history AS h ON h.object_id = o.id AND h.xmin = o.xmin AND h.cmin = o.cmin
+             WHERE o.id = NEW.id
+               -- (true of the row just written: lets the pending rows' index serve too)
+               AND h.commit_hash IS NULL AND h.branch = pggit.current_branch()
+             ORDER BY h.id DESC
+             LIMIT 1;
+            IF v_history IS NOT NULL THEN
+                INSERT INTO pggit.column_changes (history_id, attnum, old_name, new_name)
+                SELECT v_history, (c.v ->> 0)::smallint, c.v ->> 1, c.v ->> 2
+                  FROM jsonb_array_elements(v_changes) AS c (v)
+                    ON CONFLICT (history_id, attnum) DO NOTHING;
+            END IF;
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.record_object_details() IS
+    'Trigger of pggit.objects: stores pggit.table_details of a live table under (identity, blob hash) in pggit.object_details, and its column changes in pggit.column_changes.';
+
+-- from sql/functions/migration/record_owners.sql (changed: function pggit.record_owners())
+-- pggit.record_owners() -> event_trigger
+--
+-- Promises: the ddl_command_end event trigger pggit_record_owners (level 5; WHEN TAG IN
+-- GRANT, REVOKE and the ALTER tags of the kinds generate_migration creates). The
+-- owner and privileges generate_migration gives a re-created object back must be the
+-- ones it had: tracking writes no registry update for a statement that changes no
+-- definition (ALTER .. OWNER TO, GRANT, REVOKE), so objects_record_details does not
+-- see them. This stores pggit.owner_details again (the key "own" of
+-- pggit.object_details under the object's current (identity, hash), other keys kept)
+-- for every live tracked object whose owner or privileges now differ from what is
+-- recorded: for an ALTER, the objects the command names (by OID, this transaction);
+-- for GRANT / REVOKE (whose objects the event trigger does not name), every live
+-- tracked object of the kinds the command names whose catalog row this transaction
+-- wrote. Runs after pggit_ddl_command_end
+-- (event triggers fire in name order), so the registry row is current.
+-- SECURITY DEFINER with a pinned search_path: it only reads pg_catalog and pggit's
+-- registry and writes pggit.object_details (pggit's bookkeeping); it evaluates nothing
+-- a user wrote. EXECUTE: nobody (only the event trigger calls it).
+-- Cost: an ALTER: one registry probe, one owner_details and one object_details probe
+-- per object it names, a write only when the owner or privileges changed; a GRANT /
+-- REVOKE: a scan of the user rows of the catalogs of its kinds for rows this
+-- transaction wrote, then one owner_details per such object (instead of one per
+-- live tracked object of its kinds: 50-80 ms per GRANT with 2,000
+-- tables).
+CREATE OR REPLACE FUNCTION pggit.record_owners()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_kinds text[];
+    v_oids oid[];
+    r record;
+    v_own jsonb;
+    v_xact bigint;
+BEGIN
+    IF NOT pggit.ready_to_record() THEN
+        RETURN;  -- a backup being restored (its GRANTs are not changes)
+    END IF;
+    FOR r IN SELECT c.command_tag, lower(c.object_type) AS object_type, c.objid
+               FROM pg_event_trigger_ddl_commands() AS c LOOP
+        IF r.command_tag IN ('GRANT', 'REVOKE') THEN
+            v_kinds := v_kinds || CASE r.object_type
+                                      WHEN 'table' THEN ARRAY['table', 'view', 'materialized view', 'sequence']
+                                      WHEN 'sequence' THEN ARRAY['sequence']
+                                      WHEN 'function' THEN ARRAY['function', 'procedure']
+                                      WHEN 'procedure' THEN ARRAY['function', 'procedure']
+                                      WHEN 'routine' THEN ARRAY['function', 'procedure']
+                                      WHEN 'type' THEN ARRAY['type', 'domain']
+                                      WHEN 'domain' THEN ARRAY['type', 'domain']
+                                      WHEN 'schema' THEN ARRAY['schema']
+                                      ELSE '{}'::text[] END;
+        ELSIF r.objid IS NOT NULL AND r.objid <> 0 THEN
+            v_oids := v_oids || r.objid;
+        END IF;
+    END LOOP;
+    IF v_oids IS NOT NULL THEN
+        -- an ALTER: the objects it names (the live registry's (objid, classid) index); a
+        -- write only when the owner or the privileges changed
+        FOR r IN SELECT DISTINCT ON (o.identity, o.hash) o.identity, o.hash, o.classid, o.objid
+                   FROM pggit.objects AS o
+                  WHERE o.objid = ANY (v_oids) AND o.dropped_at IS NULL
+                    AND o.kind IN ('table', 'view', 'materialized view', 'sequence', 'function', 'procedure', 'type',
+                                   'domain', 'schema')
+                  ORDER BY o.identity, o.hash, o.id DESC LOOP
+            v_own := pggit.owner_details(r.classid, r.objid);
+            IF v_own IS NOT NULL
+               AND v_own IS DISTINCT FROM (SELECT d.details -> 'own' FROM pggit.object_details AS d
+                                            WHERE d.identity = r.identity AND d.blob_hash = r.hash) THEN
+                INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+                VALUES (r.identity, r.hash, jsonb_build_object('own', v_own))
+                ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details,
+                                                                recorded_at = DEFAULT;
+            END IF;
+        END LOOP;
+    END IF;
+    IF cardinality(v_kinds) > 0 THEN
+        -- GRANT / REVOKE (whose objects the event trigger does not name): the live objects of
+        -- the kinds it names whose catalog row this transaction wrote (a GRANT rewrites the
+        -- row's ACL, so its xmin is this transaction's or one of its subtransactions'; rows of
+        -- other transactions still in progress are invisible here). The 32-bit xmin is
+        -- widened to 64 bits around this transaction's xid to ask pg_xact_status. Only user
+        -- objects (OID >= 16384) are asked, the older rows skipped by age(xmin): the cost
+        -- follows the rows this transaction wrote, not the database's size.
+        v_xact := pg_catalog.pg_current_xact_id()::text::bigint;
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        SELECT DISTINCT ON (o.identity, o.hash) o.identity, o.hash, jsonb_build_object('own', w.own)
+          FROM (SELECT 'pg_catalog.pg_class'::regclass AS classid, c.oid AS objid, c.xmin AS xmin
+                  FROM pg_catalog.pg_class AS c
+                 WHERE c.oid >= 16384 AND v_kinds && ARRAY['table', 'view', 'materialized view', 'sequence']
+                UNION ALL
+                SELECT 'pg_catalog.pg_proc'::regclass, p.oid, p.xmin FROM pg_catalog.pg_proc AS p
+                 WHERE p.oid >= 16384 AND v_kinds && ARRAY['function', 'procedure']
+                UNION ALL
+                SELECT 'pg_catalog.pg_type'::regclass, y.oid, y.xmin FROM pg_catalog.pg_type AS y
+                 WHERE y.oid >= 16384 AND y.typtype IN ('b', 'c', 'd', 'e', 'r', 'm')
+                   AND v_kinds && ARRAY['type', 'domain']
+                UNION ALL
+                SELECT 'pg_catalog.pg_namespace'::regclass, n.oid, n.xmin FROM pg_catalog.pg_namespace AS n
+                 WHERE n.oid >= 16384 AND v_kinds && ARRAY['schema']) AS ch
+         -- the 32-bit xmin widened around this transaction's xid (subtransactions' xids come after it)
+         CROSS JOIN LATERAL (SELECT v_xact + ((((ch.xmin::text::bigint - v_xact % 4294967296) % 4294967296
+                                               + 4294967296 + 2147483648) % 4294967296) - 2147483648) AS full_xid) AS x
+          JOIN pggit.objects AS o ON o.objid = ch.objid AND o.classid = ch.classid
+         CROSS JOIN LATERAL (SELECT pggit.owner_details(o.classid, o.objid) AS own OFFSET 0) AS w
+          LEFT JOIN pggit.object_details AS d ON d.identity = o.identity AND d.blob_hash = o.hash
+         WHERE CASE WHEN pg_catalog.age(ch.xmin) > 0 THEN false  -- older than this transaction: cheap
+                    ELSE pg_catalog.pg_xact_status(x.full_xid::text::xid8) = 'in progress' END
+           AND o.kind = ANY (v_kinds) AND o.dropped_at IS NULL
+           AND w.own IS NOT NULL
+           AND (d.details -> 'own') IS DISTINCT FROM w.own
+         ORDER BY o.identity, o.hash, o.id DESC
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details,
+                                                        recorded_at = DEFAULT;
+    END IF;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.record_owners() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.record_owners() IS
+    'Event trigger on GRANT / REVOKE / ALTER: records the owner and privileges of tracked objects again (object_details, key own).';
+
+-- from sql/functions/migration/record_type_details.sql (changed: function pggit.record_type_details())
+-- pggit.record_type_details() -> trigger
+--
+-- Promises: the AFTER INSERT OR UPDATE trigger objects_record_type_details of
+-- pggit.objects (level 4) stores, for every live domain row, pggit.type_details of
+-- the domain under the row's (identity, hash) in pggit.object_details, replacing the
+-- constraints stored under that key (a constraint renamed without any other change
+-- keeps the blob and takes the new names) and keeping its other keys (level 5: "own",
+-- the owner and privileges record_object_details stores). Tree hashes do not change. Rows of other kinds and
+-- dropped rows are left alone (the trigger's WHEN clause only lets live domains in).
+-- Cost: one pggit.type_details and one upsert per tracked domain statement; nothing
+-- for other objects.
+CREATE OR REPLACE FUNCTION pggit.record_type_details()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_details jsonb;
+BEGIN
+    IF NEW.kind <> 'domain' OR NEW.objid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- pggit.bind_oids re-binding OIDs (class 0 is its intermediate step): not a new
+    -- state of the object, its details are stored already; a restore's replayed rows
+    -- likewise (their details are restored with them).
+    IF NEW.classid = 0 OR (TG_OP = 'UPDATE' AND OLD.classid = 0) OR pggit.restoring() THEN
+        RETURN NULL;
+    END IF;
+    v_details := pggit.type_details(NEW.objid);
+    IF v_details IS NOT NULL THEN
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (NEW.identity, NEW.hash, v_details)
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details -> 'cons' IS DISTINCT FROM EXCLUDED.details -> 'cons';
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.record_type_details() IS
+    'Trigger of pggit.objects: stores pggit.type_details of a live domain under (identity, blob hash) in pggit.object_details.';
+
+-- from sql/functions/merge/record_view_dependencies.sql (changed: function pggit.record_view_dependencies())
+-- pggit.record_view_dependencies() -> trigger
+--
+-- Promises: the AFTER INSERT OR UPDATE trigger objects_record_view_dependencies of
+-- pggit.objects (level 4, rows of kind view or materialized view with an objid) stores
+-- pggit.view_dependencies of the view as the key "deps" of pggit.object_details under
+-- the row's (identity, hash), keeping any other key stored there (the same key again
+-- replaces "deps"). Every tracked view state thus carries the columns it used when it
+-- was live, which pggit.merge_three_way's dependency check reads: the other side's view
+-- is not live at merge time. Tree and blob hashes do not change.
+-- Cost: one pggit.view_dependencies and one upsert per tracked view statement.
+CREATE OR REPLACE FUNCTION pggit.record_view_dependencies()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_deps jsonb;
+BEGIN
+    IF NEW.kind NOT IN ('view', 'materialized view') OR NEW.objid IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- pggit.bind_oids re-binding OIDs (class 0 is its intermediate step): not a new
+    -- state of the object, its details are stored already; a restore's replayed rows
+    -- likewise (their details are restored with them).
+    IF NEW.classid = 0 OR (TG_OP = 'UPDATE' AND OLD.classid = 0) OR pggit.restoring() THEN
+        RETURN NULL;
+    END IF;
+    v_deps := pggit.view_dependencies(NEW.objid);
+    IF v_deps IS NOT NULL THEN
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (NEW.identity, NEW.hash, pg_catalog.jsonb_build_object('deps', v_deps))
+        ON CONFLICT (identity, blob_hash) DO UPDATE
+           SET details = od.details || EXCLUDED.details, recorded_at = DEFAULT
+         WHERE od.details -> 'deps' IS DISTINCT FROM EXCLUDED.details -> 'deps';
+    END IF;
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.record_view_dependencies() IS
+    'Trigger of pggit.objects: stores pggit.view_dependencies of a live view as "deps" in pggit.object_details.';
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 6';
+
+-- ---- after the functions (hand-written) ----
+-- Capture functions of tables branched before this level: regenerated, so that they
+-- record nothing while a backup is being restored (pggit.restoring).
+SELECT pggit.data_table_install(t.relid) FROM pggit.data_tables AS t ORDER BY t.relid;

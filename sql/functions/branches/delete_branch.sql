@@ -16,6 +16,7 @@
 --   55000 object_not_in_prerequisite_state  name is main, or already deleted
 --   2BP01 dependent_objects_still_exist  unmerged data branches and not force (named
 --                                  in the message)
+-- After a restore or upgrade, pggit.bind_oids re-binds the stored table OIDs first.
 -- SECURITY DEFINER, pinned search_path. EXECUTE: PUBLIC.
 CREATE OR REPLACE FUNCTION pggit.delete_branch(name text, force boolean DEFAULT false)
 RETURNS void
@@ -36,6 +37,7 @@ BEGIN
     IF delete_branch.force IS NULL THEN
         RAISE EXCEPTION 'force must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    PERFORM pggit.bind_oids();  -- data branches are found by stored table OIDs
     IF delete_branch.name = 'main' THEN
         RAISE EXCEPTION 'cannot delete branch "main"'
             USING ERRCODE = 'object_not_in_prerequisite_state',

@@ -13,12 +13,17 @@
 -- Hence for every commit c and each parent p: generation(c) > generation(p), which is
 -- what lets pggit.dag_merge_base stop walking at a generation.
 -- Cost: at most two primary-key lookups per inserted commit.
+-- A row a backup replays (pggit.restoring(): a data-only restore's COPY, in which a
+-- commit may come before its parents) keeps the generation it was dumped with.
 CREATE OR REPLACE FUNCTION pggit.commit_generation()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 BEGIN
+    IF TG_OP = 'INSERT' AND NEW.generation IS NOT NULL AND pggit.restoring() THEN
+        RETURN NEW;  -- a restore replays dumped rows: their generation is already right
+    END IF;
     IF TG_OP = 'UPDATE' THEN
         IF NEW.parent_hash IS DISTINCT FROM OLD.parent_hash
            OR NEW.merge_parent_hash IS DISTINCT FROM OLD.merge_parent_hash

@@ -225,7 +225,7 @@ $body$;
         ' FOR EACH ROW EXECUTE FUNCTION %s()', v_view, v_function);
     EXECUTE pg_catalog.format(
         'CREATE OR REPLACE TRIGGER pggit_data_branch_check BEFORE INSERT OR UPDATE OR DELETE ON %s'
-        ' FOR EACH STATEMENT EXECUTE FUNCTION pggit.data_branch_write_check(%L)', v_view, db.relid);
+        ' FOR EACH STATEMENT EXECUTE FUNCTION pggit.data_branch_write_check()', v_view);
     -- Owned by the table's owner; PUBLIC may use the view, the table's rights decide.
     EXECUTE pg_catalog.format('ALTER VIEW %s OWNER TO %I', v_view, pg_catalog.pg_get_userbyid(v_owner));
     EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function, pg_catalog.pg_get_userbyid(v_owner));

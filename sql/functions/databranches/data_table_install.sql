@@ -6,7 +6,10 @@
 --   * with no data branch left: drops the capture triggers and function (the table
 --     is then exactly as before its first branch: no trigger, no overhead) and its
 --     pggit.data_tables row;
---   * otherwise (re)writes pggit_data.c<relid>(), a statement-level trigger function
+--   * otherwise (re)writes pggit_data.<capture_function>() (the name pggit.data_tables
+--     keeps for the table: p<n>, or c<relid> for tables branched before level 6; the
+--     trigger calling it is how pggit.bind_oids finds the table after a restore), a
+--     statement-level trigger function
 --     with one block of static SQL per branch (plans cached per session), and creates
 --     the triggers if missing:
 --       AFTER INSERT  (NEW TABLE pggit_new)                  absent markers
@@ -19,7 +22,9 @@
 --     branch point is kept, and nothing when the branch already wrote the key); when
 --     the branch had written the key (states w, d) the pre-image is its merge base
 --     and goes to the base table instead (first one kept). A key new to main gets an
---     absent marker (state a) so the branch keeps not seeing it.
+--     absent marker (state a) so the branch keeps not seeing it. While a backup is
+--     being restored into the database (pggit.restoring(): a data-only restore's COPY
+--     into the table) it records nothing: those rows are not main's changes.
 --   The function's text names the live branches, and PostgreSQL looks a trigger's
 --   function up in the catalog on every call, so a writer sees a branch created after
 --   its snapshot was taken: the capture never misses a branch. Callers hold SHARE ROW
@@ -39,7 +44,7 @@ AS $function$
 DECLARE
     dt record;
     v_table text;
-    v_function text := pg_catalog.format('pggit_data.%I', 'c' || relid);
+    v_function text;
     v_old text := '';
     v_new text := '';
     v_truncate text := '';
@@ -49,6 +54,7 @@ DECLARE
     v_id bigint;
 BEGIN
     SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+    v_function := pg_catalog.format('pggit_data.%I', dt.capture_function);
     SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_table
       FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
      WHERE c.oid = data_table_install.relid;
@@ -60,7 +66,9 @@ BEGIN
             EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_delete ON %s', v_table);
             EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_truncate ON %s', v_table);
         END IF;
-        EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s()', v_function);
+        IF v_function IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s()', v_function);
+        END IF;
         DELETE FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
         RETURN;
     END IF;
@@ -91,6 +99,9 @@ BEGIN
 
     v_body := pg_catalog.format($body$
 BEGIN
+    IF pggit.restoring() THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'TRUNCATE' THEN%3$s
         RETURN NULL;
     END IF;

@@ -21,10 +21,12 @@
 -- (a key the branch inserted, or main deleted, has no such row and is left out).
 -- Errors: 22004 NULL argument; 42P01 no such relation; 42704 no such data branch;
 -- 42501 no SELECT privilege on the table.
+-- diff_data_branch is VOLATILE (level 6): resolving the table may first re-bind pggit's
+-- stored OIDs after a restore (pggit.data_table_oid), which the diff must then see.
 CREATE OR REPLACE FUNCTION pggit.diff_data_branch("table" text, branch text)
 RETURNS TABLE(key jsonb, change text, before jsonb, after jsonb)
 LANGUAGE plpgsql
-STABLE
+VOLATILE
 AS $function$
 DECLARE
     v_rel oid;

@@ -29,6 +29,9 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pggit.data_tables) THEN
         RETURN;
     END IF;
+    IF NOT pggit.ready_to_record() THEN
+        RETURN;  -- a backup being restored; else stored table OIDs re-bound first
+    END IF;
     FOR v_relid IN SELECT DISTINCT c.objid
                      FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
                      JOIN pggit.data_tables AS t ON t.relid = c.objid

@@ -27,6 +27,9 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pggit.data_tables) THEN
         RETURN;
     END IF;
+    IF NOT pggit.ready_to_record() THEN
+        RETURN;  -- a backup being restored; else stored table OIDs re-bound first
+    END IF;
     v_query := pg_catalog.lower(pg_catalog.current_query());
     FOR r IN SELECT db.relation_schema, db.relation_name
                FROM pggit.data_branches AS db

@@ -21,6 +21,9 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pggit.data_tables) THEN
         RETURN;
     END IF;
+    IF NOT pggit.ready_to_record() THEN
+        RETURN;  -- a backup being restored; else stored table OIDs re-bound first
+    END IF;
     SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('"%s" (%I.%I)', br.name, db.relation_schema,
                                                             db.relation_name), ', ')
       INTO v_branches

@@ -19,6 +19,12 @@ BEGIN
     IF NEW.kind NOT IN ('view', 'materialized view') OR NEW.objid IS NULL THEN
         RETURN NULL;
     END IF;
+    -- pggit.bind_oids re-binding OIDs (class 0 is its intermediate step): not a new
+    -- state of the object, its details are stored already; a restore's replayed rows
+    -- likewise (their details are restored with them).
+    IF NEW.classid = 0 OR (TG_OP = 'UPDATE' AND OLD.classid = 0) OR pggit.restoring() THEN
+        RETURN NULL;
+    END IF;
     v_deps := pggit.view_dependencies(NEW.objid);
     IF v_deps IS NOT NULL THEN
         INSERT INTO pggit.object_details AS od (identity, blob_hash, details)

@@ -638,7 +638,7 @@ BEGIN
                     e.value ->> 3 AS blob
                FROM jsonb_array_elements(v_created) AS e ORDER BY (e.value ->> 2)::integer LOOP
         IF v_to_working THEN
-            SELECT pggit.owner_details(o.classid, o.objid) INTO v_own
+            SELECT pggit.owner_details(o.classid, pggit.resolve_identity(o.kind, o.identity)) INTO v_own
               FROM pggit.objects AS o
              WHERE o.dropped_at IS NULL AND o.kind = c.kind AND o.identity = c.ident
              ORDER BY o.id DESC LIMIT 1;

@@ -36,6 +36,12 @@ BEGIN
     IF NEW.objid IS NULL THEN
         RETURN NULL;
     END IF;
+    -- pggit.bind_oids re-binding OIDs (class 0 is its intermediate step): not a new
+    -- state of the object, its details are stored already; a restore's replayed rows
+    -- likewise (their details are restored with them).
+    IF NEW.classid = 0 OR (TG_OP = 'UPDATE' AND OLD.classid = 0) OR pggit.restoring() THEN
+        RETURN NULL;
+    END IF;
     IF NEW.kind <> 'table' THEN
         -- every other kind generate_migration may create: its owner and privileges
         IF NEW.kind IN ('view', 'materialized view', 'sequence', 'function', 'procedure', 'type', 'domain',

@@ -35,6 +35,9 @@ DECLARE
     v_own jsonb;
     v_xact bigint;
 BEGIN
+    IF NOT pggit.ready_to_record() THEN
+        RETURN;  -- a backup being restored (its GRANTs are not changes)
+    END IF;
     FOR r IN SELECT c.command_tag, lower(c.object_type) AS object_type, c.objid
                FROM pg_event_trigger_ddl_commands() AS c LOOP
         IF r.command_tag IN ('GRANT', 'REVOKE') THEN

@@ -83,7 +83,9 @@ COMMENT ON FUNCTION pggit.resolve_object(text) IS
 -- from one snapshot); kind is table, view, materialized view, sequence, function,
 -- procedure, type, domain or schema; identity as pg_identify_object prints it; hash
 -- the sha256 of the object's canonical definition; updated_at the time of its last
--- version change. Never raises. STABLE, PARALLEL SAFE, callable by everyone.
+-- version change. The registry row is found by the object's identity (level 6), never
+-- by a stored OID, so it is found after a pg_dump / pg_restore or pg_upgrade as well,
+-- before anything re-bound pggit's OIDs. Never raises. STABLE, PARALLEL SAFE, callable by everyone.
 --
 -- LANGUAGE sql without SET or STRICT so that the planner inlines it into the
 -- caller's query: one call costs the name resolution plus one index lookup.
@@ -99,8 +101,9 @@ SELECT o.major, o.minor, o.patch,
        o.minor::pg_catalog.text OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) o.patch::pg_catalog.text,
        o.kind, o.identity, o.hash, o.updated_at
   FROM pggit.resolve_object(get_version.object) AS r
+ CROSS JOIN LATERAL pg_catalog.pg_identify_object(r.classid, r.objid, 0) AS i
   JOIN pggit.objects AS o
-    ON o.objid OPERATOR(pg_catalog.=) r.objid AND o.classid OPERATOR(pg_catalog.=) r.classid
+    ON o.identity OPERATOR(pg_catalog.=) i.identity AND o.classid OPERATOR(pg_catalog.=) r.classid
  WHERE o.dropped_at IS NULL
 $function$;
 

@@ -24,6 +24,9 @@
 --   * while tracking is paused (pggit.tracking_paused()): one cheap history row with
 --     change 'untracked' (command tag, statement, first object identity; no version
 --     change) for a statement touching objects of tracked schemas, nothing else.
+--   * first, pggit.ready_to_record(): after a restore or upgrade the stored OIDs are
+--     re-bound by name before anything is looked up by OID; in a session replaying a
+--     backup (pggit.restoring) nothing is recorded.
 -- Never makes the DDL fail: errors other than class 40 (serialization failure,
 -- deadlock), class 53 and 55P03 (lock timeout) become a WARNING plus an 'untracked'
 -- row whose note carries the error; pggit.strict = on raises them instead (tests).
@@ -80,6 +83,9 @@ BEGIN
     BEGIN
         IF v_parts <> '' THEN
             PERFORM set_config('pggit.dropped_parts', '', true);
+        END IF;
+        IF NOT pggit.ready_to_record() THEN
+            RETURN;  -- a backup being restored: replayed DDL is not a change
         END IF;
 
         IF pggit.tracking_paused() THEN

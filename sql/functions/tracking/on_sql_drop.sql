@@ -20,6 +20,8 @@
 --     materialized views of the index's schema (index names are unique per schema);
 --   * temporary objects, objects of untracked schemas and objects pggit never
 --     registered (extension members, toast tables, row and array types) are ignored;
+--   * first, pggit.ready_to_record() (re-binds stored OIDs after a restore; nothing is
+--     recorded while a backup is replayed);
 --   * while tracking is paused (pggit.tracking_paused()) it only remembers the first
 --     dropped object's identity for the 'untracked' row of ddl_command_end.
 -- Never makes the DDL fail: any error other than a serialization failure or deadlock
@@ -53,6 +55,9 @@ DECLARE
     v_message text;
 BEGIN
     BEGIN
+        IF NOT pggit.ready_to_record() THEN
+            RETURN;  -- a backup being restored: replayed DDL is not a change
+        END IF;
         IF pggit.tracking_paused() THEN
             PERFORM set_config('pggit.untracked_identity', coalesce((
                 SELECT d.object_identity

@@ -14,6 +14,7 @@
 -- runs it as pggit.reconcile('PGGIT REGISTER') (on branch main) so that the next
 -- commit on main holds the whole schema; pggit.resume_tracking() runs it as
 -- 'PGGIT RESUME' to catch up with what happened while tracking was paused.
+-- After a restore or upgrade it re-binds pggit's stored OIDs first (pggit.bind_oids).
 -- Cost: one describe per object of the database (about 0.1-0.5 ms each).
 -- Errors: none of its own. Internal; EXECUTE is not granted to PUBLIC.
 CREATE OR REPLACE FUNCTION pggit.reconcile(command_tag text)
@@ -33,6 +34,7 @@ DECLARE
     res record;
     changed integer := 0;
 BEGIN
+    PERFORM pggit.bind_oids();  -- after a restore or upgrade: stored OIDs by name first
     FOR r IN
         SELECT o.classid, o.objid FROM pggit.objects AS o WHERE o.dropped_at IS NULL ORDER BY o.id
     LOOP
