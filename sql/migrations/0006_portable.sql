@@ -408,6 +408,245 @@ $function$;
 COMMENT ON FUNCTION pggit.commit_generation() IS
     'Trigger of pggit.commits: generation = 1 + max(parents'' generations) on INSERT; parents and generation immutable.';
 
+-- from sql/functions/databranches/create_data_branch.sql (changed: function pggit.data_branch_create(relid oid, from_branch text, to_branch text))
+-- pggit.create_data_branch("table" text, from_branch text, to_branch text) -> text
+-- pggit.data_branch_create(relid oid, from_branch text, to_branch text) -> text
+--
+-- Promises: branches the rows of `table` copy-on-write for branch `to_branch` and
+-- returns the name of the branch's relation, a view in the table's schema named
+-- pggit.data_relation_name(<table>, <to_branch>): '<table>__<to_branch>', shortened
+-- deterministically when that is not an identifier of at most 63 bytes.
+--   * No row is copied: the branch gets an empty delta table d<id> and base table
+--     b<id> in schema pggit_data, its view and write trigger
+--     (pggit.data_branch_install), and the table's capture trigger learns the branch
+--     (pggit.data_table_install). Time does not depend on the table's size.
+--   * The branch point is the moment of creation: SHARE ROW EXCLUSIVE on the table
+--     waits for writes in flight and holds new ones until the creating transaction
+--     ends. From then on the branch sees the table as it was then plus its own writes;
+--     main never sees branch writes; the branch never sees main's later writes.
+--   * `to_branch` is created from main (parent main, at main's head) when it does
+--     not exist, as commit_changes creates a branch.
+--   * `from_branch` must be a live branch whose rows of the table are the table
+--     itself (main, or a branch without a data branch of this table): data branches
+--     of data branches are not supported.
+-- "table" is resolved with the caller's search_path (create_data_branch is SECURITY
+-- INVOKER and only resolves it); data_branch_create, SECURITY DEFINER with a pinned
+-- search_path, does the work and checks that the session user may (owns the table
+-- or is a member of its owner role).
+-- Rights (level 5): data_branch_create is SECURITY DEFINER because it creates objects
+-- in pggit_data and writes pggit's bookkeeping; it evaluates nothing a user wrote (it
+-- locks the table and creates bare storage tables, a view, functions and triggers). Every
+-- object it creates is then owned by the table's owner; the view is security_invoker
+-- and PUBLIC may use it (the table's own privileges are checked live, see
+-- pggit.data_branch_install); the storage is readable by roles that may SELECT the table.
+-- Errors:
+--   22004 a NULL argument; 22023 invalid branch name, to_branch = from_branch or main
+--   42P01 no such relation; 42809 not an ordinary table; 0A000 partitioned, inherited,
+--         temporary or system table, a generated column, from_branch has its own data
+--         branch of the table
+--   55000 the table has no primary key (rows are found by key to diff, merge and keep
+--         pre-images); from_branch or to_branch is deleted
+--   42701 a column named _pggit_state (pggit's row-state column)
+--   42704 from_branch does not exist; 42501 not the table's owner
+--   42710 the table already has a data branch on to_branch
+--   42P07 a relation of the branch relation's name already exists
+CREATE OR REPLACE FUNCTION pggit.create_data_branch("table" text, from_branch text, to_branch text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    v_rel := pggit.data_table_oid(create_data_branch."table");
+    RETURN pggit.data_branch_create(v_rel, create_data_branch.from_branch, create_data_branch.to_branch);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.create_data_branch(text, text, text) IS
+    'Branches a table''s rows copy-on-write onto to_branch; returns the branch relation''s name (<table>__<branch>).';
+
+CREATE OR REPLACE FUNCTION pggit.data_branch_create(relid oid, from_branch text, to_branch text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_schema name;
+    v_relname name;
+    v_kind "char";
+    v_persistence "char";
+    v_owner oid;
+    v_table text;
+    v_keys name[];
+    v_from_id bigint;
+    v_from_head text;
+    v_from_status text;
+    v_to_id bigint;
+    v_to_status text;
+    v_relation text;
+    v_id bigint;
+    v_column_defs text;
+    v_key_def text;
+    v_storage text;
+    r record;
+BEGIN
+    IF from_branch IS NULL OR to_branch IS NULL THEN
+        RAISE EXCEPTION 'from_branch and to_branch must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(to_branch);
+    IF to_branch = 'main' THEN
+        RAISE EXCEPTION 'cannot create a data branch on branch "main": main''s rows are the table itself'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF to_branch = from_branch THEN
+        RAISE EXCEPTION 'cannot branch "%" from itself', to_branch USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relowner
+      INTO v_schema, v_relname, v_kind, v_persistence, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_branch_create.relid;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', relid USING ERRCODE = 'undefined_table';
+    END IF;
+    v_table := pg_catalog.format('%I.%I', v_schema, v_relname);
+    IF v_kind = 'p' OR EXISTS (SELECT 1 FROM pg_catalog.pg_inherits AS i
+                                WHERE i.inhrelid = data_branch_create.relid OR i.inhparent = data_branch_create.relid) THEN
+        RAISE EXCEPTION 'cannot branch %: data branches of partitioned and inheritance tables are not supported', v_table
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF v_kind <> 'r' THEN
+        RAISE EXCEPTION 'cannot branch %: it is not a table', v_table USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF v_persistence = 't' OR v_schema IN ('pg_catalog', 'information_schema') OR v_schema = 'pggit'
+       OR v_schema LIKE 'pggit\_%' THEN
+        RAISE EXCEPTION 'cannot branch %: temporary, system and pggit tables cannot be branched', v_table
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to branch it', v_table USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    v_keys := pggit.data_primary_key(relid);
+    IF v_keys IS NULL THEN
+        RAISE EXCEPTION 'cannot branch %: it has no primary key', v_table
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'A data branch finds rows by primary key: to keep the pre-images the branch needs, '
+                           'to diff and to merge it.',
+                  HINT = 'Add a primary key to the table.';
+    END IF;
+    SELECT c.name INTO r FROM pggit.data_columns(relid) AS c WHERE c.generated <> '' LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot branch %: generated column "%" is not supported', v_table, r.name
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pggit.data_columns(relid) AS c WHERE c.name = '_pggit_state') THEN
+        RAISE EXCEPTION 'cannot branch %: its column "_pggit_state" clashes with pggit''s row-state column', v_table
+            USING ERRCODE = 'duplicate_column';
+    END IF;
+
+    -- The branch point: no write to the table is in flight from here to our commit.
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', v_table);
+
+    SELECT b.id, b.head_commit_hash, b.status INTO v_from_id, v_from_head, v_from_status
+      FROM pggit.branches AS b WHERE b.name = from_branch FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', from_branch USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_from_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot branch from deleted branch "%"', from_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pggit.data_branches AS db
+                WHERE db.relid = data_branch_create.relid AND db.branch_id = v_from_id) THEN
+        RAISE EXCEPTION 'cannot branch % from branch "%": it has its own data branch of the table', v_table, from_branch
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Data branches of data branches are not supported.',
+                  HINT = 'Branch from main, or merge that data branch first.';
+    END IF;
+
+    -- a new to_branch starts from main's head, as commit_changes creates a branch
+    INSERT INTO pggit.branches AS b (name, head_commit_hash, parent_branch_id)
+    SELECT to_branch, m.head_commit_hash, m.id FROM pggit.branches AS m WHERE m.name = 'main'
+    ON CONFLICT (name) DO NOTHING;
+    SELECT b.id, b.status INTO v_to_id, v_to_status FROM pggit.branches AS b WHERE b.name = to_branch FOR KEY SHARE;
+    IF v_to_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot create a data branch on deleted branch "%"', to_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    INSERT INTO pggit.data_tables (relid, key_columns, columns, column_types)
+    SELECT data_branch_create.relid, v_keys, pg_catalog.array_agg(c.name ORDER BY c.attnum),
+           pg_catalog.array_agg(c.type_sql ORDER BY c.attnum)
+      FROM pggit.data_columns(relid) AS c
+    ON CONFLICT ON CONSTRAINT data_tables_pkey DO NOTHING;
+
+    IF EXISTS (SELECT 1 FROM pggit.data_branches AS db
+                WHERE db.relid = data_branch_create.relid AND db.branch_id = v_to_id) THEN
+        RAISE EXCEPTION 'table % already has a data branch on branch "%"', v_table, to_branch
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+
+    v_relation := pggit.data_relation_name(v_relname, to_branch);
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c
+                WHERE c.relname = v_relation AND c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace AS n
+                                                                  WHERE n.nspname = v_schema)) THEN
+        RAISE EXCEPTION 'relation %.% already exists', pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_relation)
+            USING ERRCODE = 'duplicate_table',
+                  DETAIL = pg_catalog.format('It is the name of data branch "%s" of %s.', to_branch, v_table);
+    END IF;
+
+    INSERT INTO pggit.data_branches (relid, branch_id, from_branch_id, relation_schema, relation_name, base_commit)
+    VALUES (relid, v_to_id, v_from_id, v_schema, v_relation, v_from_head)
+    RETURNING id INTO v_id;
+
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.name, c.type_sql), ', ' ORDER BY c.o)
+      INTO v_column_defs
+      FROM pggit.data_tables AS dt
+     CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(dt.columns), pg_catalog.unnest(dt.column_types)) WITH ORDINALITY AS c(name, type_sql, o)
+     WHERE dt.relid = data_branch_create.relid;
+    v_key_def := pggit.data_list(v_keys);
+    EXECUTE pg_catalog.format('CREATE TABLE pggit_data.%I (%s, _pggit_state "char" NOT NULL, PRIMARY KEY (%s))',
+                              'd' || v_id, v_column_defs, v_key_def);
+    EXECUTE pg_catalog.format('CREATE TABLE pggit_data.%I (%s, _pggit_state "char" NOT NULL, PRIMARY KEY (%s))',
+                              'b' || v_id, v_column_defs, v_key_def);
+    EXECUTE pg_catalog.format('COMMENT ON TABLE pggit_data.%I IS %L', 'd' || v_id,
+        pg_catalog.format('pggit: rows of data branch "%s" of %s that differ from the table: w written, d deleted '
+                          'on the branch; c pre-image of a row main changed; a key main added', to_branch, v_table));
+    EXECUTE pg_catalog.format('COMMENT ON TABLE pggit_data.%I IS %L', 'b' || v_id,
+        pg_catalog.format('pggit: merge base of rows both data branch "%s" and main changed: v value, a absent',
+                          to_branch));
+
+    -- The storage belongs to the table's owner, like the table's own data. Other roles
+    -- read it (through the security_invoker view, and in diff) only while they may
+    -- SELECT the table: a row-level security policy checks that at every read. The table
+    -- is a regclass constant in the policy (pg_dump prints its name; a restore re-binds
+    -- it), never an OID literal.
+    FOREACH v_storage IN ARRAY ARRAY['d' || v_id, 'b' || v_id] LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I OWNER TO %I', v_storage, pg_catalog.pg_get_userbyid(v_owner));
+        EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ENABLE ROW LEVEL SECURITY', v_storage);
+        EXECUTE pg_catalog.format(
+            'CREATE POLICY pggit_table_readers ON pggit_data.%I FOR SELECT TO PUBLIC'
+            ' USING (pg_catalog.has_table_privilege(%L::pg_catalog.regclass, ''SELECT''))', v_storage,
+            relid::pg_catalog.regclass::pg_catalog.text);
+        EXECUTE pg_catalog.format('GRANT SELECT ON pggit_data.%I TO PUBLIC', v_storage);
+    END LOOP;
+
+    PERFORM pggit.data_branch_install(v_id);
+    PERFORM pggit.data_table_install(relid);
+
+    RETURN v_relation;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_create(oid, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_create(oid, text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_create(oid, text, text) IS
+    'Does the work of pggit.create_data_branch for a resolved table (checks that the session user owns it).';
+
 -- from sql/functions/databranches/data_branch_install.sql (changed: function pggit.data_branch_install(data_branch_id bigint))
 -- pggit.data_branch_install(data_branch_id bigint) -> void
 --
@@ -477,20 +716,22 @@ BEGIN
     -- rights on the table are checked at every read, and its row-level security applies
     -- (the delta arms show a key only when RLS does not apply to the role, or the role
     -- sees the table's row of that key; two arms with one-time filters, no correlated
-    -- subplan, so full scans stay parallel).
+    -- subplan, so full scans stay parallel). The table is named as a regclass constant,
+    -- never as an OID literal: the view stores its OID, pg_dump prints its name, and a
+    -- restore or upgrade binds it to the table again.
     EXECUTE pg_catalog.format(
         'CREATE OR REPLACE VIEW %s WITH (security_invoker = true) AS'
         ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE %s)'
         ' UNION ALL'
         ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
-        ' AND NOT pg_catalog.row_security_active(%s::pg_catalog.oid)'
+        ' AND NOT pg_catalog.row_security_active(%L::pg_catalog.regclass)'
         ' UNION ALL'
         ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
-        ' AND pg_catalog.row_security_active(%s::pg_catalog.oid)'
+        ' AND pg_catalog.row_security_active(%L::pg_catalog.regclass)'
         ' AND EXISTS (SELECT 1 FROM %s AS r WHERE %s)',
         v_view, pggit.data_list(dt.columns, 't'), v_table, v_delta, pggit.data_key_match(dt.key_columns, 'd', 't'),
-        pggit.data_list(dt.columns, 'd'), v_delta, db.relid,
-        pggit.data_list(dt.columns, 'd'), v_delta, db.relid, v_table, pggit.data_key_match(dt.key_columns, 'r', 'd'));
+        pggit.data_list(dt.columns, 'd'), v_delta, v_table,
+        pggit.data_list(dt.columns, 'd'), v_delta, v_table, v_table, pggit.data_key_match(dt.key_columns, 'r', 'd'));
     EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_view,
         pg_catalog.format('pggit data branch "%s" of %s: write and read it like the table; '
                           'pggit.diff_data_branch / merge_data_branch / drop_data_branch manage it.',
@@ -2894,3 +3135,25 @@ COMMENT ON SCHEMA pggit IS 'pggit-sql level 6';
 -- Capture functions of tables branched before this level: regenerated, so that they
 -- record nothing while a backup is being restored (pggit.restoring).
 SELECT pggit.data_table_install(t.relid) FROM pggit.data_tables AS t ORDER BY t.relid;
+
+-- Branch views (row_security_active) and storage policies (has_table_privilege) of data
+-- branches made before this level name their table by an OID literal, which a restore
+-- leaves pointing at another table or none: made again with a regclass constant (pg_dump
+-- prints the name, a restore binds it again). The views' write-check triggers lose their
+-- OID argument on the way.
+SELECT pggit.data_branch_install(b.id) FROM pggit.data_branches AS b ORDER BY b.id;
+DO $policies$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT s.storage, b.relid::pg_catalog.regclass::pg_catalog.text AS tab
+               FROM pggit.data_branches AS b
+              CROSS JOIN LATERAL pg_catalog.unnest(ARRAY['d' OPERATOR(pg_catalog.||) b.id,
+                                                         'b' OPERATOR(pg_catalog.||) b.id]) AS s(storage)
+              ORDER BY b.id, s.storage LOOP
+        EXECUTE pg_catalog.format('ALTER POLICY pggit_table_readers ON pggit_data.%I'
+                                  ' USING (pg_catalog.has_table_privilege(%L::pg_catalog.regclass, ''SELECT''))',
+                                  r.storage, r.tab);
+    END LOOP;
+END
+$policies$;

@@ -129,6 +129,14 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.data_table_added_columns(oid)": VALUE | STATE,
     "pggit.data_table_sync(oid)": VALUE | STATE,
     "pggit.uncomment_lines(text)": set(),
+}, 6: {
+    # identity across backups and upgrades (no arguments, or identities: never raise)
+    "pggit.bind_oids()": set(),
+    "pggit.instance_anchor()": set(),
+    "pggit.oids_current()": set(),
+    "pggit.ready_to_record()": set(),
+    "pggit.resolve_identity(text,text)": set(),
+    "pggit.restoring()": set(),
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}

@@ -130,7 +130,7 @@ def test_stale_yoyo_lock_row_does_not_block(pggit_new_database: Callable[[int], 
 
 
 # a table each level alters after some of its statements ran (default: pggit.commits)
-LOCKED_MID_LEVEL = {5: "pggit.objects"}
+LOCKED_MID_LEVEL = {5: "pggit.objects", 6: "pggit.data_tables"}
 
 
 @pytest.mark.timeout(180)
@@ -140,7 +140,8 @@ def test_killed_in_the_middle_of_a_real_level(pggit_new_database: Callable[[int]
 
     A session holds ROW EXCLUSIVE on a table the level alters part-way through
     (``LOCKED_MID_LEVEL``: levels 3 and 4 add foreign keys to pggit.commits, level 5 replaces
-    a trigger on pggit.objects), so the level waits there after its earlier statements
+    a trigger on pggit.objects, level 6 adds a column to pggit.data_tables after creating
+    pggit.instance and an index), so the level waits there after its earlier statements
     ran (uncommitted); the applier is killed there. The next migrate applies the level
     cleanly and verify finds nothing.
     """

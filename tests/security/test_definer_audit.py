@@ -62,6 +62,8 @@ UNPINNED_CALLS: dict[str, list[str]] = {
     "pggit.is_tracked_schema(name)": ["SELECT pggit.is_tracked_schema(x) FROM unnest(ARRAY['public', 'pggit',"
                                       " 'pg_catalog', 'pggit_data', 'pggit_foo']::name[]) AS x"],
     "pggit.tracking_paused()": ["SELECT pggit.tracking_paused()"],
+    "pggit.restoring()": ["SELECT pggit.restoring()"],
+    "pggit.instance_anchor()": ["SELECT pggit.instance_anchor()"],
     "pggit.current_branch()": ["SELECT pggit.current_branch()"],
     "pggit.tree_entry_line(text,text,text)": ["SELECT pggit.tree_entry_line('table', 'public.x', 'abc')"],
     "pggit.tree_bucket(text)": ["SELECT pggit.tree_bucket('public.x')"],

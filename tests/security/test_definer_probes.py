@@ -61,6 +61,10 @@ CALLS: dict[str, list[str]] = {
         "SELECT * FROM pggit.merge_data_branch('m_s.mt', 'probe/d{n}')"],
     "pggit.data_branch_drop(oid,text)": ["SELECT pggit.drop_data_branch('m_s.mt', 'probe/t{n}')"],
     "pggit.on_data_sql_drop()": ['DROP VIEW m_s."mt__probe/d{n}"'],
+    # level 6: a re-binding as Mallory (the mark made stale first by the probe's owner
+    # would need superuser; stale or not, the call must not lend rights)
+    "pggit.bind_oids()": ["SELECT pggit.bind_oids()"],
+    "pggit.oids_current()": ["SELECT pggit.oids_current()"],
     "pggit.merge_run(text,text,text)": ["SELECT * FROM pggit.merge('probe/b{n}', 'main')",
                                         "SELECT * FROM pggit.merge('probe/m{n}', 'main')"],
     "pggit.resolve_conflict(bigint,text)": [

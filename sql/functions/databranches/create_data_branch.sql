@@ -210,13 +210,16 @@ BEGIN
 
     -- The storage belongs to the table's owner, like the table's own data. Other roles
     -- read it (through the security_invoker view, and in diff) only while they may
-    -- SELECT the table: a row-level security policy checks that at every read.
+    -- SELECT the table: a row-level security policy checks that at every read. The table
+    -- is a regclass constant in the policy (pg_dump prints its name; a restore re-binds
+    -- it), never an OID literal.
     FOREACH v_storage IN ARRAY ARRAY['d' || v_id, 'b' || v_id] LOOP
         EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I OWNER TO %I', v_storage, pg_catalog.pg_get_userbyid(v_owner));
         EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ENABLE ROW LEVEL SECURITY', v_storage);
         EXECUTE pg_catalog.format(
             'CREATE POLICY pggit_table_readers ON pggit_data.%I FOR SELECT TO PUBLIC'
-            ' USING (pg_catalog.has_table_privilege(%s::pg_catalog.oid, ''SELECT''))', v_storage, relid);
+            ' USING (pg_catalog.has_table_privilege(%L::pg_catalog.regclass, ''SELECT''))', v_storage,
+            relid::pg_catalog.regclass::pg_catalog.text);
         EXECUTE pg_catalog.format('GRANT SELECT ON pggit_data.%I TO PUBLIC', v_storage);
     END LOOP;
 

@@ -66,20 +66,22 @@ BEGIN
     -- rights on the table are checked at every read, and its row-level security applies
     -- (the delta arms show a key only when RLS does not apply to the role, or the role
     -- sees the table's row of that key; two arms with one-time filters, no correlated
-    -- subplan, so full scans stay parallel).
+    -- subplan, so full scans stay parallel). The table is named as a regclass constant,
+    -- never as an OID literal: the view stores its OID, pg_dump prints its name, and a
+    -- restore or upgrade binds it to the table again.
     EXECUTE pg_catalog.format(
         'CREATE OR REPLACE VIEW %s WITH (security_invoker = true) AS'
         ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE %s)'
         ' UNION ALL'
         ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
-        ' AND NOT pg_catalog.row_security_active(%s::pg_catalog.oid)'
+        ' AND NOT pg_catalog.row_security_active(%L::pg_catalog.regclass)'
         ' UNION ALL'
         ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
-        ' AND pg_catalog.row_security_active(%s::pg_catalog.oid)'
+        ' AND pg_catalog.row_security_active(%L::pg_catalog.regclass)'
         ' AND EXISTS (SELECT 1 FROM %s AS r WHERE %s)',
         v_view, pggit.data_list(dt.columns, 't'), v_table, v_delta, pggit.data_key_match(dt.key_columns, 'd', 't'),
-        pggit.data_list(dt.columns, 'd'), v_delta, db.relid,
-        pggit.data_list(dt.columns, 'd'), v_delta, db.relid, v_table, pggit.data_key_match(dt.key_columns, 'r', 'd'));
+        pggit.data_list(dt.columns, 'd'), v_delta, v_table,
+        pggit.data_list(dt.columns, 'd'), v_delta, v_table, v_table, pggit.data_key_match(dt.key_columns, 'r', 'd'));
     EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_view,
         pg_catalog.format('pggit data branch "%s" of %s: write and read it like the table; '
                           'pggit.diff_data_branch / merge_data_branch / drop_data_branch manage it.',
