@@ -10,6 +10,7 @@
 -- Stored OIDs bound to this database first (level 5 trusts them), then capture
 -- functions renamed to the c<relid> level 5 expects.
 SELECT pggit.bind_oids();
+DROP EVENT TRIGGER pggit_bind_oids;
 DO $rollback$
 DECLARE
     r record;
@@ -2015,6 +2016,9 @@ BEGIN
     RETURN NULL;
 END
 $function$;
+
+-- new in level 6: function pggit.bind_before_ddl()
+DROP FUNCTION pggit.bind_before_ddl();
 
 -- new in level 6: function pggit.bind_oids()
 DROP FUNCTION pggit.bind_oids();
