@@ -13,19 +13,19 @@
 -- cache, valid while pggit.instance says they were bound to this database
 -- (pggit.oids_current); pggit.bind_oids re-derives them from names otherwise.
 
--- One row: where the stored OIDs were bound (this cluster's system identifier and the
--- OID of pggit.instance_anchor() then). Empty in a schema-only restore.
+-- One row: where the stored OIDs were bound (the OID of pggit.instance_anchor() then,
+-- and the transaction that wrote its pg_proc row). Empty in a schema-only restore.
 CREATE TABLE pggit.instance (
     singleton boolean NOT NULL DEFAULT true,
-    system_identifier bigint NOT NULL,
     anchor oid NOT NULL,
+    anchor_xmin xid NOT NULL,
     bound_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     CONSTRAINT instance_pkey PRIMARY KEY (singleton),
     CONSTRAINT instance_singleton_check CHECK (singleton)
 );
 
 COMMENT ON TABLE pggit.instance IS
-    'Where pggit''s stored OIDs were bound: system identifier and pggit.instance_anchor()''s OID (see pggit.bind_oids).';
+    'Where pggit''s stored OIDs were bound: pggit.instance_anchor()''s OID and pg_proc xmin then (see pggit.bind_oids).';
 
 REVOKE ALL ON TABLE pggit.instance FROM PUBLIC;
 GRANT SELECT ON TABLE pggit.instance TO PUBLIC;
@@ -33,11 +33,13 @@ GRANT SELECT ON TABLE pggit.instance TO PUBLIC;
 -- The OIDs stored so far were taken in this database: mark them current now, before
 -- the functions below replace the event triggers' (which then check the mark on every
 -- statement of this migration). The anchor function is made here for that; the
--- generated part replaces it with sql/functions' identical text (same OID).
+-- generated part replaces it with sql/functions' identical text (same OID, and the
+-- same transaction: the same xmin).
 CREATE FUNCTION pggit.instance_anchor() RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $function$ SELECT 'pggit instance anchor'::pg_catalog.text $function$;
-INSERT INTO pggit.instance (system_identifier, anchor)
-SELECT s.system_identifier, 'pggit.instance_anchor()'::pg_catalog.regprocedure FROM pg_catalog.pg_control_system() AS s;
+INSERT INTO pggit.instance (anchor, anchor_xmin)
+SELECT p.oid, p.xmin FROM pg_catalog.pg_proc AS p
+ WHERE p.oid OPERATOR(pg_catalog.=) 'pggit.instance_anchor()'::pg_catalog.regprocedure;
 
 -- Registry rows by identity: get_version and re-binding look them up by name.
 CREATE INDEX objects_live_identity_idx ON pggit.objects (identity) WHERE dropped_at IS NULL;
@@ -212,8 +214,8 @@ BEGIN
      WHERE t.relid::bigint > v_temp;
 
     DELETE FROM pggit.instance;
-    INSERT INTO pggit.instance (system_identifier, anchor)
-    SELECT s.system_identifier, 'pggit.instance_anchor()'::regprocedure FROM pg_control_system() AS s;
+    INSERT INTO pggit.instance (anchor, anchor_xmin)
+    SELECT p.oid, p.xmin FROM pg_proc AS p WHERE p.oid = 'pggit.instance_anchor()'::regprocedure;
     RETURN v_count;
 END
 $function$;
@@ -225,12 +227,12 @@ COMMENT ON FUNCTION pggit.bind_oids() IS
 -- pggit.instance_anchor() -> text
 --
 -- Promises: returns 'pggit instance anchor' and nothing else. It exists for its OID:
--- pggit.instance stores the OID this function had when pggit last bound its stored
--- OIDs to the database (pggit.bind_oids). pg_dump/pg_restore and pg_upgrade re-create
--- functions under new OIDs (pg_upgrade sets the new cluster's OID counter past every
--- OID the old one used; a restore into the same cluster draws new ones from the
--- counter), so a different OID here means every OID pggit stored may now name
--- another object or none. Never dropped or re-created by a later level (that would
+-- pggit.instance stores the OID this function had, and the transaction that wrote its
+-- pg_proc row, when pggit last bound its stored OIDs to the database (pggit.bind_oids).
+-- pg_dump/pg_restore and pg_upgrade re-create functions, in another transaction and
+-- under new OIDs (pg_upgrade sets the new cluster's OID counter past every OID the old
+-- one used; a restore into the same cluster draws new ones from the counter), so a
+-- difference here means every OID pggit stored may now name another object or none. Never dropped or re-created by a later level (that would
 -- only cost one re-binding). IMMUTABLE, callable by everyone.
 CREATE OR REPLACE FUNCTION pggit.instance_anchor()
 RETURNS text
@@ -250,27 +252,29 @@ COMMENT ON FUNCTION pggit.instance_anchor() IS
 -- Promises: true when the OIDs pggit stores (pggit.objects.objid and
 -- partition_parent, pggit.object_indexes.index_oid, pggit.data_tables.relid and
 -- pggit.data_branches.relid) were bound to this very database: pggit.instance holds
--- one row whose system_identifier is this cluster's (pg_control_system()) and whose
--- anchor is the OID pggit.instance_anchor() has now. False after any pg_dump /
--- pg_restore (into a fresh cluster: another system identifier; into the same
--- cluster: a new OID for the anchor function), after pg_upgrade (functions get new
--- OIDs), and while pggit.instance is empty (a schema-only restore). CREATE DATABASE
--- ... TEMPLATE copies OIDs exactly: the copy stays current. Never raises.
--- Cost: one index lookup and one read of pg_control (about 15 us).
--- SECURITY DEFINER (pg_control_system may be revoked from PUBLIC; pggit's owner
--- reads it the same way every time), pinned search_path; reads only. EXECUTE: PUBLIC.
+-- one row naming the OID pggit.instance_anchor() has now and the transaction that
+-- wrote its pg_proc row (xmin). False after any pg_dump / pg_restore (the restore
+-- re-creates the function: a new OID from the counter and a new xmin; into a fresh
+-- cluster the OID may repeat, the creating transaction does not), after pg_upgrade
+-- (every function is re-created, past the old cluster's OID counter), and while
+-- pggit.instance is empty (a schema-only restore). CREATE DATABASE ... TEMPLATE copies
+-- OIDs and rows exactly: the copy stays current. Changing the anchor function itself
+-- (ALTER, GRANT on it) only costs one needless re-binding. Never raises.
+-- A single SQL expression without SET or STRICT, every name and operator qualified,
+-- so that it is inlined: one index probe of pg_proc and one of a one-row table
+-- (a few microseconds: pggit's event triggers ask it on every DDL statement).
+-- EXECUTE: PUBLIC (pggit.instance and pg_proc are readable by every role).
 CREATE OR REPLACE FUNCTION pggit.oids_current()
 RETURNS boolean
 LANGUAGE sql
 STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+PARALLEL SAFE
 AS $function$
 SELECT EXISTS (SELECT 1
                  FROM pggit.instance AS i
-                WHERE i.anchor OPERATOR(pg_catalog.=) 'pggit.instance_anchor()'::pg_catalog.regprocedure::pg_catalog.oid
-                  AND i.system_identifier OPERATOR(pg_catalog.=)
-                      (SELECT s.system_identifier FROM pg_catalog.pg_control_system() AS s))
+                 JOIN pg_catalog.pg_proc AS p
+                   ON p.oid OPERATOR(pg_catalog.=) i.anchor AND p.xmin OPERATOR(pg_catalog.=) i.anchor_xmin
+                WHERE p.oid OPERATOR(pg_catalog.=) 'pggit.instance_anchor()'::pg_catalog.regprocedure::pg_catalog.oid)
 $function$;
 
 COMMENT ON FUNCTION pggit.oids_current() IS

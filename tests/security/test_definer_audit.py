@@ -63,6 +63,7 @@ UNPINNED_CALLS: dict[str, list[str]] = {
                                       " 'pg_catalog', 'pggit_data', 'pggit_foo']::name[]) AS x"],
     "pggit.tracking_paused()": ["SELECT pggit.tracking_paused()"],
     "pggit.restoring()": ["SELECT pggit.restoring()"],
+    "pggit.oids_current()": ["SELECT pggit.oids_current()"],
     "pggit.instance_anchor()": ["SELECT pggit.instance_anchor()"],
     "pggit.current_branch()": ["SELECT pggit.current_branch()"],
     "pggit.tree_entry_line(text,text,text)": ["SELECT pggit.tree_entry_line('table', 'public.x', 'abc')"],

@@ -64,7 +64,6 @@ CALLS: dict[str, list[str]] = {
     # level 6: a re-binding as Mallory (the mark made stale first by the probe's owner
     # would need superuser; stale or not, the call must not lend rights)
     "pggit.bind_oids()": ["SELECT pggit.bind_oids()"],
-    "pggit.oids_current()": ["SELECT pggit.oids_current()"],
     "pggit.merge_run(text,text,text)": ["SELECT * FROM pggit.merge('probe/b{n}', 'main')",
                                         "SELECT * FROM pggit.merge('probe/m{n}', 'main')"],
     "pggit.resolve_conflict(bigint,text)": [

@@ -117,8 +117,8 @@ BEGIN
      WHERE t.relid::bigint > v_temp;
 
     DELETE FROM pggit.instance;
-    INSERT INTO pggit.instance (system_identifier, anchor)
-    SELECT s.system_identifier, 'pggit.instance_anchor()'::regprocedure FROM pg_control_system() AS s;
+    INSERT INTO pggit.instance (anchor, anchor_xmin)
+    SELECT p.oid, p.xmin FROM pg_proc AS p WHERE p.oid = 'pggit.instance_anchor()'::regprocedure;
     RETURN v_count;
 END
 $function$;

@@ -3,27 +3,29 @@
 -- Promises: true when the OIDs pggit stores (pggit.objects.objid and
 -- partition_parent, pggit.object_indexes.index_oid, pggit.data_tables.relid and
 -- pggit.data_branches.relid) were bound to this very database: pggit.instance holds
--- one row whose system_identifier is this cluster's (pg_control_system()) and whose
--- anchor is the OID pggit.instance_anchor() has now. False after any pg_dump /
--- pg_restore (into a fresh cluster: another system identifier; into the same
--- cluster: a new OID for the anchor function), after pg_upgrade (functions get new
--- OIDs), and while pggit.instance is empty (a schema-only restore). CREATE DATABASE
--- ... TEMPLATE copies OIDs exactly: the copy stays current. Never raises.
--- Cost: one index lookup and one read of pg_control (about 15 us).
--- SECURITY DEFINER (pg_control_system may be revoked from PUBLIC; pggit's owner
--- reads it the same way every time), pinned search_path; reads only. EXECUTE: PUBLIC.
+-- one row naming the OID pggit.instance_anchor() has now and the transaction that
+-- wrote its pg_proc row (xmin). False after any pg_dump / pg_restore (the restore
+-- re-creates the function: a new OID from the counter and a new xmin; into a fresh
+-- cluster the OID may repeat, the creating transaction does not), after pg_upgrade
+-- (every function is re-created, past the old cluster's OID counter), and while
+-- pggit.instance is empty (a schema-only restore). CREATE DATABASE ... TEMPLATE copies
+-- OIDs and rows exactly: the copy stays current. Changing the anchor function itself
+-- (ALTER, GRANT on it) only costs one needless re-binding. Never raises.
+-- A single SQL expression without SET or STRICT, every name and operator qualified,
+-- so that it is inlined: one index probe of pg_proc and one of a one-row table
+-- (a few microseconds: pggit's event triggers ask it on every DDL statement).
+-- EXECUTE: PUBLIC (pggit.instance and pg_proc are readable by every role).
 CREATE OR REPLACE FUNCTION pggit.oids_current()
 RETURNS boolean
 LANGUAGE sql
 STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+PARALLEL SAFE
 AS $function$
 SELECT EXISTS (SELECT 1
                  FROM pggit.instance AS i
-                WHERE i.anchor OPERATOR(pg_catalog.=) 'pggit.instance_anchor()'::pg_catalog.regprocedure::pg_catalog.oid
-                  AND i.system_identifier OPERATOR(pg_catalog.=)
-                      (SELECT s.system_identifier FROM pg_catalog.pg_control_system() AS s))
+                 JOIN pg_catalog.pg_proc AS p
+                   ON p.oid OPERATOR(pg_catalog.=) i.anchor AND p.xmin OPERATOR(pg_catalog.=) i.anchor_xmin
+                WHERE p.oid OPERATOR(pg_catalog.=) 'pggit.instance_anchor()'::pg_catalog.regprocedure::pg_catalog.oid)
 $function$;
 
 COMMENT ON FUNCTION pggit.oids_current() IS
