@@ -628,15 +628,23 @@ def test_delete_branch_with_force(restored: Restored, work: str) -> None:
         assert _one(conn, "SELECT count(*) FROM app.orders") == (30,)
 
 
-def test_checkout_and_tags(restored: Restored, work: str) -> None:
+def test_tags_and_refs_read_as_before(restored: Restored, work: str) -> None:
+    """Tags, ref resolution, schema diffs, ``schema_at`` and ``generate_migration`` from a tag: as in the source."""
     before = restored.before
     with connected(work) as conn:
         assert _all(conn, "SELECT name, commit_hash FROM pggit.tags ORDER BY 1") == sorted(before.tags.items())
-        assert _one(conn, "SELECT pggit.resolve_ref('v1'), pggit.resolve_ref('refs/tags/v2'), pggit.resolve_ref('main~1')"
-                    ) == (before.tags["v1"], before.tags["v2"],
-                          _one(conn, "SELECT parent_hash FROM pggit.commits WHERE hash = %s", (before.heads["main"],))[0])
-        for ref in ("diff v1 v2", "diff v1 WORKING", "migration v1 WORKING", "schema_at v1", "schema_at WORKING"):
-            assert _refs(conn, ref) == before.refs[ref], ref
+        main_parent = _one(conn, "SELECT parent_hash FROM pggit.commits WHERE hash = %s", (before.heads["main"],))[0]
+        assert _one(conn, "SELECT pggit.resolve_ref('v1'), pggit.resolve_ref('refs/tags/v2'),"
+                          " pggit.resolve_ref('main~1')") == (before.tags["v1"], before.tags["v2"], main_parent)
+        got = {ref: _refs(conn, ref) for ref in REFS}
+    assert got == {ref: before.refs[ref] for ref in REFS}
+
+
+def test_checkout_tag_and_schema_merge(restored: Restored, work: str) -> None:
+    """checkout (with apply, and of a branch), DDL recorded on that branch, commit there, a new
+    tag, and a schema merge of the branch into main."""
+    before = restored.before
+    with connected(work) as conn:
         assert _one(conn, "SELECT pggit.checkout('main', apply => true)") == (0,)
         assert _one(conn, "SELECT pggit.checkout(%s)", (FEATURE,)) == (FEATURE,)
         conn.execute("ALTER TABLE app.audit ADD COLUMN who text")
@@ -650,6 +658,10 @@ def test_checkout_and_tags(restored: Restored, work: str) -> None:
         status = _one(conn, "SELECT status, conflicts FROM pggit.merge(%s)", (FEATURE,))
         assert status == ("merged", 0)
         assert _all(conn, "SELECT * FROM pggit.status()") == []
+        assert _all(conn, "SELECT version FROM pggit.get_version('app.audit')") == [("1.1.0",)]
+
+
+REFS = ("diff v1 v2", "diff v1 WORKING", "migration v1 WORKING", "schema_at v1", "schema_at WORKING")
 
 
 def _refs(conn: psycopg.Connection, ref: str) -> list[tuple[str, ...]]:
