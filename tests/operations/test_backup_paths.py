@@ -16,7 +16,11 @@ TEMPLATE``, which keeps OIDs, so the copy is the restored database):
     plain ``pg_dump`` replayed with ``psql -X -v ON_ERROR_STOP=1 -f``.
 ``schema-then-data``
     ``pg_restore --schema-only`` then ``pg_restore --data-only``, plain, as a DBA runs it
-    first (a common CI step: the schema from one job, the data from another).
+    first (a common CI step: the schema from one job, the data from another).  Foreign keys
+    are checked row by row during the data step and ``pg_restore`` loads a full archive's
+    tables in archive order, not foreign-key order, so PostgreSQL itself refuses some rows
+    (``app.items`` before ``app.orders``; pggit's ``branches`` and ``commits`` reference each
+    other, so no order would do); PostgreSQL's documented answers are the next two paths.
 ``schema-then-data-disable-triggers``
     the same with ``--disable-triggers`` on the data step: PostgreSQL's documented option
     for a data-only restore into tables with triggers and foreign keys; it needs a
@@ -425,6 +429,29 @@ def test_alter_of_an_old_table_continues_its_history(restored: Restored, work: s
         conn.execute("ALTER TABLE app.items RENAME COLUMN price TO unit_price")
         assert _all(conn, "SELECT version FROM pggit.get_version('app.items')") == [("2.0.0",)]
         assert _all(conn, "SELECT count(*)::int FROM pggit.objects WHERE identity = 'app.items'") == [(1,)]
+
+
+def test_changes_of_other_old_objects_continue_their_history(restored: Restored, work: str) -> None:
+    """The function, view, enum, sequence and schema made before the path (pg_upgrade keeps table
+    and type OIDs but not schema or function OIDs): each change bumps the old version, one registry row each."""
+    with connected(work) as conn:
+        conn.execute("CREATE OR REPLACE FUNCTION app.order_total(bigint) RETURNS bigint LANGUAGE sql STABLE"
+                     " AS $$ SELECT coalesce(sum(qty), 0) + 0 FROM app.items WHERE order_id = $1 $$")
+        conn.execute("CREATE OR REPLACE VIEW app.order_summary AS SELECT o.id, c.name, o.status, o.total, o.no"
+                     " FROM app.orders o JOIN app.customers c ON c.id = o.customer_id")
+        conn.execute("ALTER TYPE app.status ADD VALUE 'returned'")
+        conn.execute("ALTER SEQUENCE app.order_no INCREMENT BY 2")
+        conn.execute("COMMENT ON SCHEMA app IS 'the shop'")
+        assert [(identity, change, old, new) for identity, change, old, new, _tag, _branch
+                in _new_history(conn, restored.before)] == [
+            ("app.order_total(bigint)", "patch", "1.0.0", "1.0.1"),
+            ("app.order_summary", "minor", "1.0.0", "1.1.0"),  # a column added
+            ("app.status", "minor", "1.0.0", "1.1.0"),
+            ("app.order_no", "patch", "1.0.0", "1.0.1"),
+            ("app", "patch", "1.0.0", "1.0.1"),
+        ]
+        assert _all(conn, "SELECT kind, identity, count(*)::int FROM pggit.objects WHERE dropped_at IS NULL"
+                          " GROUP BY 1, 2 ORDER BY 1, 2") == restored.before.registry
 
 
 def test_alter_of_a_branched_table_reaches_its_data_branches(restored: Restored, work: str) -> None:
