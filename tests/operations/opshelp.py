@@ -7,7 +7,6 @@ the user's schema and rows, every data-branch view's rows).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -313,7 +312,3 @@ def capture(dsn: str) -> State:
 
 def _rows(conn: psycopg.Connection, query: str) -> list[tuple[str, ...]]:
     return [tuple("" if v is None else str(v) for v in row) for row in conn.execute(query.encode()).fetchall()]
-
-
-def digest(value: object) -> str:
-    return hashlib.sha256(repr(value).encode()).hexdigest()[:12]

@@ -52,6 +52,7 @@ column shows they are what pggit does without a backup in between.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -72,19 +73,19 @@ from opshelp import (
     OPEN_VIEW,
     TRACKED,
     State,
+    branch_views,
     build_realistic,
     capture,
     client,
     connected,
     server_major,
     table_rows,
-    branch_views,
     use_oids,
 )
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from pggit_sql import catalog, majors, pgserver
+from pggit_sql import catalog, cli, majors, pgserver
 from pggit_sql.errors import PggitError
 from pggit_sql.migrate import Migrator
 from pggit_sql.testing.server import PggitServer, server_tmpdir
@@ -397,7 +398,8 @@ def test_restore_records_no_history(restored: Restored, work: str) -> None:
 def test_old_objects_keep_their_versions(restored: Restored, work: str) -> None:
     """get_version of every object made before the backup; one live registry row per identity."""
     with connected(work) as conn:
-        versions = {name: _all(conn, "SELECT version, identity FROM pggit.get_version(%s)", (name,)) for name in TRACKED}
+        versions = {name: _all(conn, "SELECT version, identity FROM pggit.get_version(%s)", (name,))
+                    for name in TRACKED}
         registry = _all(conn, "SELECT kind, identity, count(*)::int FROM pggit.objects WHERE dropped_at IS NULL"
                               " GROUP BY 1, 2 ORDER BY 1, 2")
     assert versions == {name: [(version, name)] for name, version in TRACKED.items()}
@@ -411,7 +413,8 @@ def test_schema_hashes_compute_as_recorded(restored: Restored, work: str) -> Non
         rows = _all(conn, "SELECT identity, hash, pggit.calculate_schema_hash(identity) FROM pggit.objects"
                           " WHERE kind = 'table' AND dropped_at IS NULL ORDER BY 1")
     assert [identity for identity, _r, _c in rows] == ["app.audit", "app.customers", "app.items", "app.orders"]
-    assert [(identity, computed) for identity, _r, computed in rows] == [(identity, recorded) for identity, recorded, _c in rows]
+    assert [(identity, computed) for identity, _r, computed in rows] == [
+        (identity, recorded) for identity, recorded, _c in rows]
 
 
 def test_alter_of_an_old_table_continues_its_history(restored: Restored, work: str) -> None:
@@ -480,14 +483,16 @@ def test_new_objects_are_recorded_as_creates(restored: Restored, work: str) -> N
             for name, tag in zip(every, ["CREATE TABLE"] * 8 + ["CREATE FUNCTION", "CREATE VIEW"], strict=True)]
         assert _all(conn, "SELECT old_identity FROM pggit.history WHERE id > %s AND old_identity IS NOT NULL",
                     (restored.before.history[1],)) == []
-        assert [_all(conn, "SELECT version FROM pggit.get_version(%s)", (name,)) for name in every] == [[("1.0.0",)]] * 10
+        assert [_all(conn, "SELECT version FROM pggit.get_version(%s)", (name,))
+                for name in every] == [[("1.0.0",)]] * 10
         diff = _all(conn, "SELECT object_identity, change, old_identity FROM pggit.diff('main', 'WORKING') ORDER BY 1")
         assert diff == sorted((name, "added", None) for name in every)
         steps = [row[0] for row in _all(conn, "SELECT statement FROM pggit.generate_migration('main', 'WORKING')")]
         assert steps and not [s for s in steps if "RENAME" in s.upper() or "DROP" in s.upper()]
         # the old objects are all still there, each once
         assert _all(conn, "SELECT kind, identity, count(*)::int FROM pggit.objects WHERE dropped_at IS NULL"
-                          " AND identity NOT LIKE 'app.fresh%%' GROUP BY 1, 2 ORDER BY 1, 2") == restored.before.registry
+                          " AND identity NOT LIKE 'app.fresh%%' GROUP BY 1, 2 ORDER BY 1, 2"
+                    ) == restored.before.registry
 
 
 def test_new_table_on_an_old_oid_is_a_create(restored: Restored, work: str) -> None:
@@ -546,7 +551,8 @@ def test_old_open_data_branch_reads_and_diffs_as_before(restored: Restored, work
     with connected(work) as conn:
         assert _one(conn, f"SELECT total, status::text FROM {OPEN_VIEW} WHERE id = 3") == (60, "paid")
         assert _one(conn, f"SELECT total FROM {OPEN_VIEW} WHERE id = 4") == (40,)  # main's later write unseen
-        assert _all(conn, f"SELECT id FROM {OPEN_VIEW} WHERE id IN (28, 29, 30, 201, 202) ORDER BY 1") == [(28,), (201,)]
+        assert _all(conn, f"SELECT id FROM {OPEN_VIEW} WHERE id IN (28, 29, 30, 201, 202) ORDER BY 1"
+                    ) == [(28,), (201,)]
         diff = _all(conn, "SELECT key::text, change, before::text, after::text FROM pggit.diff_data_branch(%s, %s)"
                           " ORDER BY key::text", (OPEN_TABLE, OPEN_BRANCH))
         assert [(key, change) for key, change, _b, _a in diff] == [
@@ -560,7 +566,8 @@ def test_old_open_data_branch_takes_writes(restored: Restored, work: str) -> Non
         conn.execute(f"INSERT INTO {OPEN_VIEW} (id, customer_id, total) VALUES (203, 7, 3)")
         conn.execute(f"UPDATE {OPEN_VIEW} SET total = 55 WHERE id = 5")
         conn.execute(f"DELETE FROM {OPEN_VIEW} WHERE id = 6")
-        assert _all(conn, f"SELECT id, total FROM {OPEN_VIEW} WHERE id IN (5, 6, 203) ORDER BY 1") == [(5, 55), (203, 3)]
+        assert _all(conn, f"SELECT id, total FROM {OPEN_VIEW} WHERE id IN (5, 6, 203) ORDER BY 1"
+                    ) == [(5, 55), (203, 3)]
         assert _all(conn, "SELECT id, total FROM app.orders WHERE id IN (5, 6, 203) ORDER BY 1") == [(5, 50), (6, 60)]
         diff = _all(conn, "SELECT key::text, change FROM pggit.diff_data_branch(%s, %s) ORDER BY key::text",
                     (OPEN_TABLE, OPEN_BRANCH))
@@ -677,7 +684,8 @@ def test_checkout_tag_and_schema_merge(restored: Restored, work: str) -> None:
         conn.execute("ALTER TABLE app.audit ADD COLUMN who text")
         assert _new_history(conn, before) == [("app.audit", "minor", "1.0.0", "1.1.0", "ALTER TABLE", FEATURE)]
         feature = _one(conn, "SELECT pggit.commit_changes(%s, 'audit: who')", (FEATURE,))[0]
-        assert _one(conn, "SELECT parent_hash FROM pggit.commits WHERE hash = %s", (feature,)) == (before.heads[FEATURE],)
+        assert _one(conn, "SELECT parent_hash FROM pggit.commits WHERE hash = %s", (feature,)
+                    ) == (before.heads[FEATURE],)
         assert _one(conn, "SELECT pggit.checkout('main')") == ("main",)
         assert _one(conn, "SELECT pggit.tag('v3', %s)", (FEATURE,)) == (feature,)
         assert _all(conn, "SELECT object_identity, change FROM pggit.diff(%s, 'v3')", (before.heads[FEATURE],)
@@ -693,7 +701,8 @@ REFS = ("diff v1 v2", "diff v1 WORKING", "migration v1 WORKING", "schema_at v1",
 
 def _refs(conn: psycopg.Connection, ref: str) -> list[tuple[str, ...]]:
     query = {
-        "diff v1 v2": "SELECT object_identity, object_kind, change, old_identity FROM pggit.diff('v1', 'v2') ORDER BY 1, 2",
+        "diff v1 v2": "SELECT object_identity, object_kind, change, old_identity FROM pggit.diff('v1', 'v2')"
+                      " ORDER BY 1, 2",
         "diff v1 WORKING": "SELECT object_identity, object_kind, change, old_identity FROM pggit.diff('v1', 'WORKING')"
                            " ORDER BY 1, 2",
         "migration v1 WORKING": "SELECT step::text, statement, coalesce(warning, '')"
@@ -704,7 +713,10 @@ def _refs(conn: psycopg.Connection, ref: str) -> list[tuple[str, ...]]:
     return [tuple("" if v is None else str(v) for v in row) for row in conn.execute(query.encode()).fetchall()]
 
 
-def test_verify_reports_no_drift(restored: Restored, work: str) -> None:
-    """``pggit-sql verify`` (its API) against the head level's snapshot: zero differences."""
-    report = Migrator(work).verify()
-    assert report.differences == []
+def test_verify_reports_no_drift(restored: Restored, work: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``pggit-sql verify`` against the head level's snapshot: zero differences, by the API and the CLI."""
+    assert Migrator(work).verify().differences == []
+    capsys.readouterr()
+    code = cli.main(["verify", "--dsn", work, "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert (code, report["differences"]) == (0, [])
