@@ -215,3 +215,33 @@ def test_first_statements_of_many_sessions_after_a_restore_bind_once(
     assert pggit_conn.execute("SELECT count(*) FROM pggit.history WHERE id > %s AND old_identity IS DISTINCT FROM"
                               " object_identity AND change <> 'create'", (before,)).fetchone() == (0,)
     assert all(count == 1 and bound for _, count, bound in live_rows(pggit_conn))
+
+
+def test_level_6_down_and_up_with_live_data_branches(pggit_dsn: str, pggit_conn: psycopg.Connection) -> None:
+    """Rolling level 6 back renames a capture function to level 5's c<relid>; up again keeps it."""
+    from pggit_sql.migrate import Migrator
+
+    build(pggit_conn)
+    pggit_conn.execute("SELECT pggit.create_data_branch('public.a', 'main', 'feat')")
+    pggit_conn.execute("UPDATE public.a__feat SET v = 'branch' WHERE id = 1")
+    relid = pggit_conn.execute("SELECT 'public.a'::regclass::oid").fetchone()[0]
+    assert pggit_conn.execute("SELECT capture_function FROM pggit.data_tables").fetchone() == ("p1",)
+
+    def capture_functions() -> list[str]:
+        return [r[0] for r in pggit_conn.execute(
+            "SELECT p.proname FROM pg_trigger AS g JOIN pg_proc AS p ON p.oid = g.tgfoid"
+            " WHERE g.tgrelid = 'public.a'::regclass AND NOT g.tgisinternal ORDER BY g.tgname")]
+
+    Migrator(pggit_dsn).rollback(to=5)
+    assert capture_functions() == [f"c{relid}"] * 4
+    pggit_conn.execute("UPDATE public.a SET v = 'main at 5' WHERE id = 2")
+    assert pggit_conn.execute("SELECT v FROM public.a__feat WHERE id IN (1, 2) ORDER BY id").fetchall() == [
+        ("branch",), ("a2",)]
+    Migrator(pggit_dsn).migrate(to=6)
+    assert pggit_conn.execute("SELECT capture_function FROM pggit.data_tables").fetchone() == (f"c{relid}",)
+    assert pggit_conn.execute("SELECT pggit.oids_current()").fetchone() == (True,)
+    pggit_conn.execute("UPDATE public.a SET v = 'main at 6' WHERE id = 3")
+    assert pggit_conn.execute("SELECT v FROM public.a__feat WHERE id IN (1, 2, 3) ORDER BY id").fetchall() == [
+        ("branch",), ("a2",), ("a3",)]
+    assert pggit_conn.execute("SELECT key, change FROM pggit.diff_data_branch('public.a', 'feat')").fetchall() == [
+        ({"id": 1}, "update")]

@@ -14,7 +14,8 @@ TEMPLATE``, which keeps OIDs, so the copy is the restored database):
     ``--single-transaction``) into an empty database made from ``template0``.
 ``plain-psql``
     plain ``pg_dump`` replayed with ``psql -X -v ON_ERROR_STOP=1 -f``.
-``schema-then-data``
+``schema-then-data`` (not a path of the table: see
+:func:`test_plain_data_only_restore_adds_no_error_and_no_history_of_pggit`)
     ``pg_restore --schema-only`` then ``pg_restore --data-only``, plain, as a DBA runs it
     first (a common CI step: the schema from one job, the data from another).  Foreign keys
     are checked row by row during the data step and ``pg_restore`` loads a full archive's
@@ -99,7 +100,6 @@ PATHS = (
     "custom-j2",
     "custom-single-transaction",
     "plain-psql",
-    "schema-then-data",
     "schema-then-data-disable-triggers",
     "schema-then-data-replica",
     "dump15-restore18",
@@ -720,3 +720,36 @@ def test_verify_reports_no_drift(restored: Restored, work: str, capsys: pytest.C
     code = cli.main(["verify", "--dsn", work, "--json"])
     report = json.loads(capsys.readouterr().out)
     assert (code, report["differences"]) == (0, [])
+
+
+def test_plain_data_only_restore_adds_no_error_and_no_history_of_pggit(
+        pggit_server: PggitServer, source: Source) -> None:
+    """``pg_restore --schema-only`` then a plain ``--data-only``: only PostgreSQL's own refusals.
+
+    PostgreSQL refuses rows whose foreign key points at a table loaded later (the user's
+    ``app.items`` as much as pggit's tables): that is why ``--disable-triggers`` and
+    ``session_replication_role = replica`` exist (the two paths above).  What pggit must not
+    add: its capture triggers filling branch storage during the COPY (duplicate keys when
+    the storage's own rows arrive), derived rows colliding with restored ones, history.
+    """
+    restored = _same_cluster("schema-then-data", pggit_server, source)
+    try:
+        (_, schema_code, schema_out), (_, code, output) = restored.steps
+        assert schema_code == 0, schema_out[-2000:]
+        errors = [line for line in output.splitlines() if line.startswith("pg_restore: error:")
+                  or line.startswith("ERROR:")]
+        refusals = [line for line in errors if "violates foreign key constraint" in line]
+        assert code == 1 and errors and refusals == errors, output[-3000:]
+        assert "duplicate key" not in output
+        storage = """SELECT c.relname, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I',
+                                'pggit_data', c.relname), false, true, '')))[1]::text::int
+                       FROM pg_class AS c WHERE c.relnamespace = 'pggit_data'::regnamespace AND c.relkind = 'r'
+                      ORDER BY 1"""
+        with psycopg.connect(source.dsn, autocommit=True) as conn:
+            expected = conn.execute(storage).fetchall()
+        with psycopg.connect(restored.conninfo(restored.dbname), autocommit=True) as conn:
+            count, last = conn.execute("SELECT count(*), coalesce(max(id), 0) FROM pggit.history").fetchone()
+            assert count <= source.state.history[0] and last <= source.state.history[1]  # none by the restore
+            assert conn.execute(storage).fetchall() == expected  # branch storage exactly as dumped
+    finally:
+        _drop(restored.admin, restored.dbname)
