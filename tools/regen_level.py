@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
         for path, head in kept.items():  # put the old files back
             path.write_text(head + MARK + "\n-- regeneration failed: run tools/regen_level.py again\n" + after[path])
         raise
-    for path, old in zip((result.migration, result.rollback), kept):
+    for path, old in zip((result.migration, result.rollback), kept, strict=True):
         _, tail = split(path.read_text(encoding="utf-8"), path)
         path.write_text(kept[old] + MARK + tail + ("\n" + after[old] if after[old] else ""), encoding="utf-8")
     for change in result.changes:
