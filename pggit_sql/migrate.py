@@ -507,6 +507,20 @@ def roles_script(migrations_dir: Path) -> Path:
     return beside if beside.is_file() else project_root() / "sql" / "grants" / "roles.sql"
 
 
+def bind_restored_oids(conn: psycopg.Connection) -> int:
+    """Level 6+: re-bind the OIDs pggit stores when the database was restored or upgraded.
+
+    ``pggit.bind_oids()`` would run by itself before the next DDL statement; a migrate (the
+    usual last step of a restore: ``make install-db``) does it at once. Returns the registry
+    rows re-bound: 0 when they were current or the level has no such function.
+    """
+    row = conn.execute("SELECT to_regprocedure('pggit.bind_oids()') IS NOT NULL").fetchone()
+    if not (row and row[0]):
+        return 0
+    bound = conn.execute("SELECT pggit.bind_oids()").fetchone()
+    return int(bound[0]) if bound else 0
+
+
 def reapply_roles(conn: psycopg.Connection, script: Path) -> bool:
     """Run roles.sql again when it ran in this database before; True when it did.
 
@@ -692,6 +706,9 @@ class Migrator:
                 if session.source == "catalog":
                     with db_errors("re-running sql/grants/roles.sql failed", ROLLED_BACK):
                         reapply_roles(session.conn, roles_script(self.migrations_dir))
+            if session.source == "catalog":
+                with db_errors("re-binding pggit's stored OIDs failed", ROLLED_BACK):
+                    bind_restored_oids(session.conn)
         return applied
 
     def rollback(self, to: int) -> list[Level]:

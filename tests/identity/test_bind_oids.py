@@ -245,3 +245,14 @@ def test_level_6_down_and_up_with_live_data_branches(pggit_dsn: str, pggit_conn:
         ("branch",), ("a2",), ("a3",)]
     assert pggit_conn.execute("SELECT key, change FROM pggit.diff_data_branch('public.a', 'feat')").fetchall() == [
         ({"id": 1}, "update")]
+
+
+def test_migrate_re_binds_at_once_after_a_restore(pggit_dsn: str, pggit_conn: psycopg.Connection) -> None:
+    """``pggit-sql migrate`` (make install-db), the usual last step of a restore, re-binds even with nothing to apply."""
+    from pggit_sql.migrate import Migrator
+
+    build(pggit_conn)
+    rotate_stored_oids(pggit_conn)
+    assert Migrator(pggit_dsn).migrate() == []
+    assert pggit_conn.execute("SELECT pggit.oids_current()").fetchone() == (True,)
+    assert all(count == 1 and bound for _, count, bound in live_rows(pggit_conn))
