@@ -3169,6 +3169,13 @@ COMMENT ON SCHEMA pggit IS 'pggit-sql level 6';
 -- restore: by name, while every object is still as the backup left it).
 CREATE EVENT TRIGGER pggit_bind_oids ON ddl_command_start EXECUTE FUNCTION pggit.bind_before_ddl();
 
+-- A database restored from a backup while it was at level 5 still holds the OIDs of the
+-- database it was dumped from (level 5 could not tell): every stored OID is re-bound by
+-- name now, before anything below uses one. Where nothing was restored this re-derives
+-- the same OIDs (one describe per registered object, once).
+UPDATE pggit.instance SET anchor = 0;
+SELECT pggit.bind_oids();
+
 -- Capture functions of tables branched before this level: regenerated, so that they
 -- record nothing while a backup is being restored (pggit.restoring).
 SELECT pggit.data_table_install(t.relid) FROM pggit.data_tables AS t ORDER BY t.relid;
@@ -3194,3 +3201,29 @@ BEGIN
     END LOOP;
 END
 $policies$;
+
+-- Canonical text that changed with this level (a view's query as 16 and later print it,
+-- pggit.view_query, on 15 as well): registry rows described before it are described
+-- again, without a version change or a history row (the objects did not change, the way
+-- pggit prints them did). Their new blobs are stored and their details recorded under
+-- the new hash (the registry triggers do that), so that commits made from now on hash
+-- alike on every major; a diff from a commit made before this level shows each such
+-- object's text once as changed. Nothing to do on 16 and later.
+DO $redescribe$
+DECLARE
+    r record;
+    v_hash text;
+BEGIN
+    FOR r IN SELECT o.id, d.definition, d.structure
+               FROM pggit.objects AS o
+              CROSS JOIN LATERAL pggit.describe_object(o.classid, o.objid) AS d
+              WHERE o.dropped_at IS NULL AND o.kind IN ('view', 'materialized view')
+                AND d.definition IS DISTINCT FROM o.definition AND d.definition IS NOT NULL
+              ORDER BY o.id LOOP
+        v_hash := pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(r.definition, 'UTF8')), 'hex');
+        INSERT INTO pggit.blobs (hash, definition) VALUES (v_hash, r.definition) ON CONFLICT (hash) DO NOTHING;
+        UPDATE pggit.objects AS o SET definition = r.definition, hash = v_hash, structure = r.structure
+         WHERE o.id = r.id;
+    END LOOP;
+END
+$redescribe$;

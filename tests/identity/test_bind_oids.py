@@ -41,7 +41,8 @@ def rotate_stored_oids(conn: psycopg.Connection) -> None:
             conn.execute("UPDATE pggit.objects SET objid = %s WHERE id = %s", (4294967000 + i, row_id))
         for (row_id, _), (_, objid) in zip(rows, rows[1:] + rows[:1], strict=True):
             conn.execute("UPDATE pggit.objects SET objid = %s WHERE id = %s", (objid, row_id))
-        conn.execute("UPDATE pggit.instance SET anchor = 0")
+        if conn.execute("SELECT to_regclass('pggit.instance') IS NOT NULL").fetchone()[0]:
+            conn.execute("UPDATE pggit.instance SET anchor = 0")
 
 
 def live_rows(conn: psycopg.Connection) -> list[tuple[str, int, bool]]:
@@ -256,3 +257,35 @@ def test_migrate_re_binds_at_once_after_a_restore(pggit_dsn: str, pggit_conn: ps
     assert Migrator(pggit_dsn).migrate() == []
     assert pggit_conn.execute("SELECT pggit.oids_current()").fetchone() == (True,)
     assert all(count == 1 and bound for _, count, bound in live_rows(pggit_conn))
+
+
+@pytest.mark.pggit_level(min=6, max=6)
+def test_a_database_restored_at_level_5_is_re_bound_by_the_upgrade(pggit_new_database: Callable[[int], str]) -> None:
+    """Level 5 kept OIDs blindly: a database restored while at 5 is made whole by migrating to 6."""
+    from pggit_sql.migrate import Migrator
+
+    dsn = pggit_new_database(5)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        build(conn)
+        conn.execute("SELECT pggit.create_data_branch('public.a', 'main', 'feat')")
+        conn.execute("UPDATE public.a__feat SET v = 'branch' WHERE id = 1")
+        rotate_stored_oids(conn)  # what a restore at level 5 leaves (no pggit.instance yet)
+        a, b = conn.execute("SELECT 'public.a'::regclass::oid, 'public.b'::regclass::oid").fetchone()
+        # a restore keeps the capture function's name, c<OID in the dumped database>, which is
+        # also the relid level 5 stored: here that OID is b's
+        conn.execute(f"ALTER FUNCTION pggit_data.c{a}() RENAME TO c{b}")
+        with conn.transaction():  # level 5's foreign key does not cascade: as a restore would, unchecked
+            conn.execute("SET LOCAL session_replication_role = replica")
+            conn.execute("UPDATE pggit.data_tables SET relid = 'public.b'::regclass")
+            conn.execute("UPDATE pggit.data_branches SET relid = 'public.b'::regclass")
+        Migrator(dsn).migrate(to=6)
+        assert conn.execute("SELECT pggit.oids_current()").fetchone() == (True,)
+        assert all(count == 1 and bound for _, count, bound in live_rows(conn))
+        assert conn.execute("SELECT relid = 'public.a'::regclass FROM pggit.data_tables").fetchall() == [(True,)]
+        before = history_count(conn)
+        conn.execute("ALTER TABLE public.c ADD COLUMN z int")
+        assert conn.execute("SELECT object_identity, old_identity, change FROM pggit.history WHERE id > %s",
+                            (before,)).fetchall() == [("public.c", "public.c", "minor")]
+        conn.execute("UPDATE public.a SET v = 'main later' WHERE id = 2")
+        assert conn.execute("SELECT v FROM public.a__feat WHERE id IN (1, 2) ORDER BY id").fetchall() == [
+            ("branch",), ("a2",)]
