@@ -249,7 +249,7 @@ def test_level_6_down_and_up_with_live_data_branches(pggit_dsn: str, pggit_conn:
 
 
 def test_migrate_re_binds_at_once_after_a_restore(pggit_dsn: str, pggit_conn: psycopg.Connection) -> None:
-    """``pggit-sql migrate`` (make install-db), the usual last step of a restore, re-binds even with nothing to apply."""
+    """``pggit-sql migrate`` (make install-db), a restore's usual last step, re-binds even with nothing to apply."""
     from pggit_sql.migrate import Migrator
 
     build(pggit_conn)
