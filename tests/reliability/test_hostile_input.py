@@ -129,6 +129,8 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.data_table_added_columns(oid)": VALUE | STATE,
     "pggit.data_table_sync(oid)": VALUE | STATE,
     "pggit.uncomment_lines(text)": set(),
+}, 6: {
+    "pggit.view_query(oid)": VALUE,
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}
