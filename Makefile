@@ -12,7 +12,7 @@ PG ?=
 WITH_PG = $(if $(PG),bindir=$$($(BIN)/python -m pggit_sql.majors bindir $(PG)) && PGGIT_PG_BINDIR=$$bindir,)
 MAJOR_LEVEL ?= head
 
-.PHONY: install server-binaries plpgsql-check install-db dev-db-stop test test-level test-all-levels test-major majors bench lint new-level snapshot clean
+.PHONY: install server-binaries plpgsql-check install-db dev-db-stop check test test-level test-all-levels test-major majors bench lint new-level snapshot clean
 
 install: server-binaries plpgsql-check $(VENV)/.installed ## create .venv, install pggit-sql editable with its test and pg16/pg17/pg18 extras
 
@@ -54,6 +54,14 @@ install-db: install ## migrate $$DATABASE_URL to head, or a local development cl
 
 dev-db-stop: ## stop the local development cluster
 	$(BIN)/pggit-sql dev-db stop
+
+# What CI runs (.ci/run): the whole suite on 15 (Debian's), then the head-level suite on another
+# major (CHECK_PG, default 18: tests/operations too, which start 15 and 18 clusters of their own).
+CHECK_PG ?= 18
+check: install ## make test (15, every level), then make test-major PG=$(CHECK_PG) (head level)
+	$(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=all -q
+	bindir=$$($(BIN)/python -m pggit_sql.majors bindir $(CHECK_PG)) && PGGIT_PG_BINDIR=$$bindir \
+	  $(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=head -q
 
 test: install ## the whole suite at every level it applies to (hypothesis profile ci); PG=16 picks the major
 	$(WITH_PG) $(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=all -q

@@ -137,6 +137,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.ready_to_record()": set(),
     "pggit.resolve_identity(text,text)": set(),
     "pggit.restoring()": set(),
+    "pggit.view_query(oid)": VALUE,
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}

@@ -129,8 +129,10 @@ def test_stale_yoyo_lock_row_does_not_block(pggit_new_database: Callable[[int], 
     assert_clean_at(dsn, folder, 2)
 
 
-# a table each level alters after some of its statements ran (default: pggit.commits)
-LOCKED_MID_LEVEL = {5: "pggit.objects", 6: "pggit.data_tables"}
+# a table each level alters after some of its statements ran (default: pggit.commits);
+# None: the schema pggit, which every level comments on as its last statement
+LOCKED_MID_LEVEL: dict[int, str | None] = {5: "pggit.objects"}
+SCHEMA_FROM_LEVEL = 6
 
 
 @pytest.mark.timeout(180)
@@ -140,10 +142,11 @@ def test_killed_in_the_middle_of_a_real_level(pggit_new_database: Callable[[int]
 
     A session holds ROW EXCLUSIVE on a table the level alters part-way through
     (``LOCKED_MID_LEVEL``: levels 3 and 4 add foreign keys to pggit.commits, level 5 replaces
-    a trigger on pggit.objects, level 6 adds a column to pggit.data_tables after creating
-    pggit.instance and an index), so the level waits there after its earlier statements
-    ran (uncommitted); the applier is killed there. The next migrate applies the level
-    cleanly and verify finds nothing.
+    a trigger on pggit.objects), or, for a level that alters none of them (6 and later),
+    has commented on schema pggit in its open transaction, which makes the level's own
+    closing ``COMMENT ON SCHEMA pggit`` wait; so the level waits there after its earlier
+    statements ran (uncommitted); the applier is killed there. The next migrate applies
+    the level cleanly and verify finds nothing.
     """
     from pggit_sql.levels import default_migrations_dir
 
@@ -151,12 +154,19 @@ def test_killed_in_the_middle_of_a_real_level(pggit_new_database: Callable[[int]
     dsn = pggit_new_database(pggit_level - 1)
     with psycopg.connect(dsn, autocommit=True) as holder:
         holder.execute("BEGIN")
-        table = LOCKED_MID_LEVEL.get(pggit_level, "pggit.commits")
-        holder.execute(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE")
+        table = LOCKED_MID_LEVEL.get(pggit_level, None if pggit_level >= SCHEMA_FROM_LEVEL else "pggit.commits")
+        if table is None:
+            holder.execute(f"COMMENT ON SCHEMA pggit IS 'pggit-sql level {pggit_level - 1}'")
+        else:
+            holder.execute(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE")
         proc = start_migrate(dsn, folder, to=pggit_level)  # this level only, whatever head is
         with psycopg.connect(dsn, autocommit=True) as watcher:
-            wait_for(watcher, "SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-                              " WHERE NOT l.granted AND l.relation = %s::regclass", (table,))
+            if table is None:
+                wait_for(watcher, "SELECT count(*) > 0 FROM pg_locks l WHERE NOT l.granted AND l.locktype = 'object'"
+                                  " AND l.classid = 'pg_namespace'::regclass AND l.objid = 'pggit'::regnamespace")
+            else:
+                wait_for(watcher, "SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                                  " WHERE NOT l.granted AND l.relation = %s::regclass", (table,))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         holder.execute("ROLLBACK")

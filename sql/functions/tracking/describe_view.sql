@@ -9,7 +9,9 @@
 --   VIEW | MATERIALIZED VIEW
 --   COLUMN <name> <type> [COLLATE ..] [DEFAULT ..] [COMMENT '..']   in column order
 --   WITH (<reloptions, sorted>)                 security_barrier, check_option, ...
---   AS <pg_get_viewdef>                         deparsed with the pinned search_path
+--   AS <pggit.view_query>                       pg_get_viewdef with the pinned search_path, as
+--                                               16+ print it on every major (one view hashes
+--                                               alike on 15 and 18)
 --   INDEX ..., TRIGGER ..., RULE ... lines as in pggit.describe_table
 --   USING <access method> (materialized views), COMMENT '..'
 -- It leaves out the view's own name and schema, OIDs, owner, grants, tablespace and
@@ -110,7 +112,7 @@ BEGIN
         CASE rel.relkind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END,
         col_lines,
         'WITH (' || (SELECT string_agg(o, ', ' ORDER BY o COLLATE "C") FROM unnest(rel.reloptions) AS o) || ')',
-        'AS ' || pg_get_viewdef(relid),
+        'AS ' || pggit.view_query(relid),
         idx_lines, trg_lines, rule_lines,
         (SELECT 'USING ' || quote_ident(am.amname) FROM pg_am AS am WHERE am.oid = rel.relam),
         (SELECT 'COMMENT ' || quote_literal(ds.description) FROM pg_description AS ds
