@@ -289,3 +289,33 @@ def test_a_database_restored_at_level_5_is_re_bound_by_the_upgrade(pggit_new_dat
         conn.execute("UPDATE public.a SET v = 'main later' WHERE id = 2")
         assert conn.execute("SELECT v FROM public.a__feat WHERE id IN (1, 2) ORDER BY id").fetchall() == [
             ("branch",), ("a2",)]
+
+
+@pytest.mark.pggit_level(min=6, max=6)
+def test_views_described_before_level_6_keep_their_version_through_the_upgrade(
+        pggit_new_database: Callable[[int], str]) -> None:
+    """Level 6 prints a view's query as 16+ do: the upgrade re-describes views, records no change."""
+    from pggit_sql.migrate import Migrator
+
+    dsn = pggit_new_database(5)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        build(conn)
+        conn.execute("CREATE VIEW public.va AS SELECT id, v FROM public.a WHERE id > 1")
+        conn.execute("CREATE MATERIALIZED VIEW public.mb AS SELECT b.id FROM public.b AS b")
+        conn.execute("SELECT pggit.commit_changes('main', 'views')")
+        before = history_count(conn)
+        versions = conn.execute("SELECT identity, major, minor, patch FROM pggit.objects"
+                                " WHERE dropped_at IS NULL ORDER BY identity").fetchall()
+        Migrator(dsn).migrate(to=6)
+        assert history_count(conn) == before
+        assert conn.execute("SELECT identity, major, minor, patch FROM pggit.objects"
+                            " WHERE dropped_at IS NULL ORDER BY identity").fetchall() == versions
+        stale = conn.execute("""SELECT o.identity FROM pggit.objects AS o
+                                 CROSS JOIN LATERAL pggit.describe_object(o.classid, o.objid) AS d
+                                 WHERE o.dropped_at IS NULL
+                                   AND d.definition IS DISTINCT FROM o.definition""").fetchall()
+        assert stale == []
+        conn.execute("ALTER VIEW public.va OWNER TO CURRENT_USER")  # a statement that changes nothing
+        conn.execute("SELECT pggit.resume_tracking()")  # re-describes everything
+        assert conn.execute("SELECT change FROM pggit.history WHERE id > %s ORDER BY id",
+                            (before,)).fetchall() == [("none",), ("resume",)]  # no patch, no register
