@@ -17,8 +17,9 @@ Fixtures
     ``pggit_new_database(level)``  conninfo of another fresh database at ``level``.
 
 Options
-    ``--pggit-level=N|head|all`` (ini ``pggit_level``; default ``head``): run the tests
-    that use ``pggit_level`` at head, at level N, or at every level 1..head.
+    ``--pggit-level=N|head|all|span`` (ini ``pggit_level``; default ``head``): run the
+    tests that use ``pggit_level`` at head, at level N, at every level 1..head, or (span)
+    at the first level each test exists at and at its last (head, or the marker's max).
     ``--pggit-migrations=DIR`` (ini ``pggit_migrations``): the levels to use; default
     :func:`pggit_sql.levels.default_migrations_dir`, so other projects can test their
     own migrations.  Templates are migrated by :class:`pggit_sql.migrate.Migrator`, which
@@ -58,7 +59,7 @@ from pggit_sql.testing.server import PggitServer, server_binaries_description
 from pggit_sql.testing.templates import TemplateChain
 
 LEVEL_MARKER = "pggit_level"
-_LEVEL_OPTION = re.compile(r"^(head|all|\d+)$")
+_LEVEL_OPTION = re.compile(r"^(head|all|span|\d+)$")
 
 
 # --------------------------------------------------------------------------- levels and options
@@ -69,7 +70,7 @@ class LevelSettings:
     """What ``--pggit-level`` and ``--pggit-migrations`` resolved to for this session."""
 
     migrations_dir: Path
-    mode: str  # "head", "all" or a level number as text
+    mode: str  # "head", "all", "span" or a level number as text
     head: int = 0
     error: str | None = None  # why the levels could not be read
     deselected: dict[str, int] = field(default_factory=dict)  # "higher"/"lower" -> number of tests
@@ -77,7 +78,7 @@ class LevelSettings:
     @property
     def levels(self) -> list[int]:
         """The levels the tests run at."""
-        if self.mode == "all":
+        if self.mode in ("all", "span"):
             return list(range(1, self.head + 1)) or [self.head]
         if self.mode == "head":
             return [self.head]
@@ -86,7 +87,7 @@ class LevelSettings:
     def check(self) -> None:
         if self.error is not None:
             raise pytest.UsageError(f"pggit: {self.error}")
-        if self.mode not in ("head", "all") and int(self.mode) > self.head:
+        if self.mode not in ("head", "all", "span") and int(self.mode) > self.head:
             raise pytest.UsageError(
                 f"pggit: --pggit-level={self.mode}, but {self.migrations_dir} has levels 0 to {self.head}"
             )
@@ -107,7 +108,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--pggit-level",
         dest="pggit_level",
         default=None,
-        help="level the database tests run at: N, head (default) or all (every level 1..head)",
+        help="level the database tests run at: N, head (default), all (every level 1..head) or span"
+         " (each test at its first level and its last)",
     )
     group.addoption(
         "--pggit-migrations",
@@ -221,9 +223,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     settings.check()
     bounds = _marker_range(metafunc.definition)
     chosen = settings.levels
-    if settings.mode == "all":
+    if settings.mode in ("all", "span"):
         # generated only where the test exists; when nowhere, one item that gets deselected
         chosen = [level for level in chosen if _in_range(level, bounds)] or [settings.head]
+        if settings.mode == "span":  # the first level the test exists at, and its last
+            chosen = sorted({chosen[0], chosen[-1]})
     metafunc.parametrize("pggit_level", chosen, indirect=True, ids=[f"L{level}" for level in chosen])
 
 

@@ -184,6 +184,18 @@ def test_all_generates_each_test_only_where_it_exists(pytester: pytest.Pytester,
     assert "deselected" not in result.stdout.str()
 
 
+def test_span_runs_each_test_at_its_first_and_its_last_level(pytester: pytest.Pytester, inner: Path) -> None:
+    ids, result = collected(pytester, f"--pggit-migrations={inner}", "--pggit-level=span")
+    assert ids == {
+        "test_plain[L1]", "test_plain[L3]",
+        "test_from_two[L2]", "test_from_two[L3]",
+        "test_from_three[L3]",
+        "test_until_one[L1]",
+        "test_no_database",
+    }
+    assert "deselected" not in result.stdout.str()
+
+
 def test_head_is_the_default(pytester: pytest.Pytester, inner: Path) -> None:
     ids, result = collected(pytester, f"--pggit-migrations={inner}")
     assert ids == {"test_plain[L3]", "test_from_two[L3]", "test_from_three[L3]", "test_no_database"}
