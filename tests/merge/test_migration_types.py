@@ -348,6 +348,11 @@ def level4_sequence_owner_bug(conn: psycopg.Connection, a: Model, b: Model) -> b
 @given(data=st.data())
 def test_round_trip_oracle_types(pggit_conn: psycopg.Connection, pggit_level: int, data: st.DataObject) -> None:
     conn = pggit_conn
+    if pggit_level == 4 and conn.execute("SELECT current_setting('server_version_num')::int >= 170000").fetchone()[0]:
+        pytest.skip("level 4 (released, never changed) reads the NOT NULL constraint rows of 17+'s domains (and "
+                    "18's columns) as constraints: generate_migration writes CREATE DOMAIN .. NOT NULL CONSTRAINT "
+                    "<d>_not_null NOT NULL (42P17 'redundant NOT NULL constraint definition'); level 5 leaves them "
+                    "out, and this oracle runs at 5 and later")
     a = data.draw(schemas(), label="A")
     b = data.draw(mutations(a), label="B")
     if pggit_level == 4:
