@@ -411,13 +411,16 @@ COMMENT ON FUNCTION pggit.restoring() IS
 -- (`SELECT id FROM app.t`). Subqueries, sublinks, CTE bodies, set operations and
 -- joins print alike on every major. On 16 and later this function is pg_get_viewdef.
 -- On 15 it removes the `<ref>.` qualifier of the top-level query's column references
--- when that query has exactly one FROM item, `<ref>` being that item's name (its
--- alias, else the relation's, CTE's or function's name), outside the FROM clause, the
--- bodies of subqueries and CTEs, string literals, quoted names, type names after `::`
--- and `COLLATE`, and schema-qualified function calls. Any shape it does not recognise
--- (several FROM items, joins, LATERAL, TABLESAMPLE, ROWS FROM, set operations) is
+-- when that query has exactly one FROM item (a relation, possibly ONLY or TABLESAMPLE,
+-- a subquery, a CTE, a function, ROWS FROM, WITH ORDINALITY), `<ref>` being that item's
+-- name (its alias, else the relation's, CTE's or function's name), outside the FROM
+-- clause, the bodies of subqueries and CTEs, string literals, quoted names, type names
+-- after `::` and `COLLATE`, and schema-qualified function calls. The deparser prints
+-- keywords in upper case and unquoted names as [a-z_][a-z0-9_$]*, so keywords are matched
+-- case-sensitively. Any shape it does not recognise (a FROM item without a name) is
 -- returned as 15 printed it: such a view hashes as on 15 (differently from 16+), and
--- the text is valid SQL either way.
+-- the text is valid SQL either way. Several FROM items, joins and set operations print
+-- qualified on every major and are returned unchanged.
 CREATE OR REPLACE FUNCTION pggit.view_query(relid oid)
 RETURNS text
 LANGUAGE plpgsql
@@ -469,7 +472,7 @@ BEGIN
             WHILE j <= n AND tok[j] ~ '^\s+$' LOOP
                 j := j + 1;
             END LOOP;
-            stack := stack || (j <= n AND upper(tok[j]) IN ('SELECT', 'WITH', 'VALUES', 'TABLE'));
+            stack := stack || (j <= n AND tok[j] IN ('SELECT', 'WITH', 'VALUES', 'TABLE'));
             IF stack[cardinality(stack)] THEN
                 subs := subs + 1;
             END IF;
@@ -485,14 +488,14 @@ BEGIN
     -- the top-level query: no set operation, one FROM item
     FOR i IN 1 .. n LOOP
         CONTINUE WHEN depth[i] > 0 OR insub[i];
-        up := upper(tok[i]);
+        up := tok[i];
         IF up IN ('UNION', 'INTERSECT', 'EXCEPT') THEN
             RETURN def;
         ELSIF from_start IS NULL AND up = 'FROM' THEN
             from_start := i;
         ELSIF from_start IS NOT NULL AND from_end IS NULL
               AND (up IN ('WHERE', 'GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', 'OFFSET', 'FETCH', 'FOR')
-                   OR tok[i] = ';') THEN
+                   OR up = ';') THEN
             from_end := i - 1;
         END IF;
     END LOOP;
@@ -502,16 +505,19 @@ BEGIN
     from_end := coalesce(from_end, n);
     FOR i IN from_start + 1 .. from_end LOOP
         CONTINUE WHEN depth[i] > 0;
-        up := upper(tok[i]);
-        IF tok[i] = ',' OR up IN ('JOIN', 'LATERAL', 'TABLESAMPLE', 'ROWS', 'ORDINALITY', 'NATURAL', 'CROSS',
-                                  'REPEATABLE') THEN
+        up := tok[i];
+        IF up = ',' OR up IN ('JOIN', 'LATERAL', 'NATURAL', 'CROSS') THEN
             RETURN def;
-        ELSIF tok[i] = '(' AND ref IS NULL AND NOT coalesce(insub[i + 1], false)
+        ELSIF up = 'TABLESAMPLE' THEN
+            EXIT;  -- the method and its arguments follow the item's name
+        ELSIF up = '(' AND ref IS NULL AND NOT coalesce(insub[i + 1], false)
               AND NOT EXISTS (SELECT 1 FROM generate_subscripts(tok, 1) AS k
                                WHERE k > from_start AND k < i AND tok[k] !~ '^\s+$') THEN
             RETURN def;  -- a parenthesised join
-        ELSIF (tok[i] ~ '^[[:alpha:]_]' AND up <> 'ONLY') OR tok[i] ~ '^"' THEN
-            ref := tok[i];
+        ELSIF up IN ('ONLY', 'ROWS', 'FROM', 'WITH', 'ORDINALITY', 'AS') THEN
+            CONTINUE;
+        ELSIF up ~ '^[a-z_]' OR up ~ '^"' THEN  -- unquoted names: [a-z_][a-z0-9_$]* (quote_ident)
+            ref := up;
         END IF;
     END LOOP;
     IF ref IS NULL THEN
@@ -524,7 +530,7 @@ BEGIN
     FOR i IN 1 .. n LOOP
         IF tok[i] = ref AND NOT insub[i] AND (i < from_start OR i > from_end) AND i + 2 <= n
            AND tok[i + 1] = '.' AND (tok[i + 2] ~ '^[[:alpha:]_]' OR tok[i + 2] ~ '^"')
-           AND (prev IS NULL OR (prev NOT IN ('::', '.') AND upper(prev) <> 'COLLATE')) THEN
+           AND (prev IS NULL OR prev NOT IN ('::', '.', 'COLLATE')) THEN
             j := i + 3;
             WHILE j <= n AND tok[j] ~ '^\s+$' LOOP
                 j := j + 1;

@@ -435,8 +435,12 @@ def rename_in_place(conn: psycopg.Connection, a: Model, b: Model) -> None:
 
 @reuse_db
 @given(data=st.data())
-def test_round_trip_oracle(pggit_conn: psycopg.Connection, data: st.DataObject) -> None:
+def test_round_trip_oracle(pggit_conn: psycopg.Connection, pggit_level: int, data: st.DataObject) -> None:
     conn = pggit_conn
+    if pggit_level == 4 and conn.execute("SELECT current_setting('server_version_num')::int >= 180000").fetchone()[0]:
+        pytest.skip("level 4 (released, never changed) reads 18's NOT NULL constraint rows as table constraints: "
+                    "generate_migration drops a primary key column's <table>_<col>_not_null (42P16 'column is in "
+                    "a primary key'); level 5 leaves them out, and this oracle runs at 5 and later")
     a = data.draw(schemas(), label="A")
     b = data.draw(mutations(a), label="B")
     with conn.transaction(force_rollback=True):
