@@ -136,8 +136,9 @@ DECLARE
     v_n integer;
     v_role text := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
     r record;
-    v_rel oid;
     v_temp bigint := 4294967295;
+    v_temps oid[] := '{}';
+    v_news oid[] := '{}';
 BEGIN
     IF pggit.oids_current() THEN
         RETURN 0;
@@ -155,10 +156,24 @@ BEGIN
         UPDATE pggit.objects AS o SET classid = 0
          WHERE o.classid = v_class AND o.dropped_at IS NULL;
 
+        -- each row's object resolved once: found ones move to (new objid, class) ...
+        UPDATE pggit.objects AS o
+           SET classid = v_class, objid = x.objid, structure = coalesce(x.structure, o.structure),
+               partition_parent = x.partition_parent
+          FROM (SELECT o2.id, n.objid, d.structure, d.partition_parent
+                  FROM pggit.objects AS o2
+                 CROSS JOIN LATERAL (SELECT pggit.resolve_identity(o2.kind, o2.identity) AS objid) AS n
+                  LEFT JOIN LATERAL pggit.describe_object(v_class, n.objid) AS d ON true
+                 WHERE o2.classid = 0 AND o2.dropped_at IS NULL AND n.objid IS NOT NULL) AS x
+         WHERE o.id = x.id;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        v_count := v_count + v_n;
+
+        -- ... and those still at class 0 are not in the database: marked dropped
         WITH gone AS (
             UPDATE pggit.objects AS o SET classid = v_class, objid = NULL, partition_parent = NULL,
                                           dropped_at = clock_timestamp(), updated_at = clock_timestamp()
-             WHERE o.classid = 0 AND o.dropped_at IS NULL AND pggit.resolve_identity(o.kind, o.identity) IS NULL
+             WHERE o.classid = 0 AND o.dropped_at IS NULL
             RETURNING o.*
         )
         INSERT INTO pggit.history (object_id, object_kind, object_identity, command_tag, change, old_version,
@@ -167,18 +182,6 @@ BEGIN
                g.hash, v_role, pggit.current_branch(),
                'not in the database when pggit re-bound its OIDs after a restore or upgrade'
           FROM gone AS g ORDER BY g.id;
-
-        UPDATE pggit.objects AS o
-           SET classid = v_class, objid = x.objid, structure = coalesce(x.structure, o.structure),
-               partition_parent = x.partition_parent
-          FROM (SELECT o2.id, n.objid, d.structure, d.partition_parent
-                  FROM pggit.objects AS o2
-                 CROSS JOIN LATERAL (SELECT pggit.resolve_identity(o2.kind, o2.identity) AS objid) AS n
-                  LEFT JOIN LATERAL pggit.describe_object(v_class, n.objid) AS d ON true
-                 WHERE o2.classid = 0 AND o2.dropped_at IS NULL) AS x
-         WHERE o.id = x.id;
-        GET DIAGNOSTICS v_n = ROW_COUNT;
-        v_count := v_count + v_n;
     END LOOP;
 
     DELETE FROM pggit.object_indexes;
@@ -202,16 +205,14 @@ BEGIN
                 r.capture_function;
         ELSIF r.new_relid <> r.relid THEN
             UPDATE pggit.data_tables AS t SET relid = v_temp::oid WHERE t.relid = r.relid;
+            v_temps := v_temps || v_temp::oid;
+            v_news := v_news || r.new_relid;
             v_temp := v_temp - 1;
         END IF;
     END LOOP;
-    UPDATE pggit.data_tables AS t
-       SET relid = (SELECT g.tgrelid FROM pg_trigger AS g
-                      JOIN pg_proc AS p ON p.oid = g.tgfoid
-                      JOIN pg_namespace AS n ON n.oid = p.pronamespace
-                     WHERE g.tgname = 'pggit_data_capture_update' AND n.nspname = 'pggit_data'
-                       AND p.proname = t.capture_function)
-     WHERE t.relid::bigint > v_temp;
+    UPDATE pggit.data_tables AS t SET relid = m.new_relid
+      FROM unnest(v_temps, v_news) AS m(temp_relid, new_relid)
+     WHERE t.relid = m.temp_relid;
 
     DELETE FROM pggit.instance;
     INSERT INTO pggit.instance (anchor, anchor_xmin)
