@@ -28,6 +28,10 @@ from test_definer_audit import plant_look_alikes
 # superuser's own DML on her objects, which evaluates the view's defaults and domain checks
 # with the superuser's rights, as writing her table would (PostgreSQL's rule, not pggit's).
 MALLORY = "@mallory "
+# Calls marked STALE run right after pggit's owner marked the stored OIDs stale (as a
+# restore leaves them), so that the call really re-binds: re-describing Mallory's objects
+# with the definer's rights is exactly what must not run her planted code.
+STALE = "@stale "
 
 # signature -> calls that reach it (formatted with {n}: the pass number, 1 for Mallory, 2 for the superuser)
 CALLS: dict[str, list[str]] = {
@@ -61,9 +65,8 @@ CALLS: dict[str, list[str]] = {
         "SELECT * FROM pggit.merge_data_branch('m_s.mt', 'probe/d{n}')"],
     "pggit.data_branch_drop(oid,text)": ["SELECT pggit.drop_data_branch('m_s.mt', 'probe/t{n}')"],
     "pggit.on_data_sql_drop()": ['DROP VIEW m_s."mt__probe/d{n}"'],
-    # level 6: a re-binding as Mallory (the mark made stale first by the probe's owner
-    # would need superuser; stale or not, the call must not lend rights)
-    "pggit.bind_oids()": ["SELECT pggit.bind_oids()"],
+    # level 6: re-binding after a (simulated) restore, called directly and through DDL
+    "pggit.bind_oids()": [STALE + "SELECT pggit.bind_oids()", STALE + "ALTER TABLE m_s.mt ADD COLUMN rebound{n} int"],
     "pggit.merge_run(text,text,text)": ["SELECT * FROM pggit.merge('probe/b{n}', 'main')",
                                         "SELECT * FROM pggit.merge('probe/m{n}', 'main')"],
     "pggit.resolve_conflict(bigint,text)": [
@@ -158,11 +161,17 @@ def test_no_definer_function_lends_its_rights_to_planted_code(
                 for call in calls:
                     if call.startswith(MALLORY) and conn is not m:
                         continue
-                    statement = call.removeprefix(MALLORY).format(n=n)
+                    statement = call.removeprefix(MALLORY).removeprefix(STALE).format(n=n)
+                    stale = call.startswith(STALE) and admin.execute(
+                        "SELECT to_regclass('pggit.instance') IS NOT NULL").fetchone()[0]  # level 6 on
+                    if stale:
+                        admin.execute("UPDATE pggit.instance SET anchor = 0")
                     try:
                         with conn.transaction():
                             conn.execute(statement)
                         outcomes[f"{n} {statement}"] = "ok"
+                        if stale:  # the probe reached a real re-binding
+                            assert admin.execute("SELECT pggit.oids_current()").fetchone() == (True,), statement
                     except psycopg.Error as exc:
                         outcomes[f"{n} {statement}"] = f"{exc.sqlstate} {str(exc).splitlines()[0]}"
                         assert exc.sqlstate != "XX000", (function, statement, str(exc))
