@@ -7,6 +7,87 @@
 -- ====================================================================
 
 -- ---- functions (generated) ----
+-- as of level 6: function pggit.apply_migration(to_ref text, force boolean, from_ref text)
+CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING'::text)
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    r record;
+    v_sql text;
+    v_m text[];
+    v_rel regclass;
+    v_col name;
+    v_has boolean;
+    v_steps text[] := '{}';
+    v_lossy text[] := '{}';
+    v_notes text[] := '{}';
+BEGIN
+    IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL OR apply_migration.from_ref IS NULL THEN
+        RAISE EXCEPTION 'to_ref, force and from_ref must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR r IN SELECT g.step, g.statement, g.warning
+               FROM pggit.generate_migration(apply_migration.from_ref, apply_migration.to_ref) AS g
+              ORDER BY g.step
+    LOOP
+        IF left(r.statement, 3) <> '-- ' THEN
+            v_steps := v_steps || r.statement;
+            CONTINUE;
+        END IF;
+        IF right(r.statement, 1) <> ';' THEN
+            v_notes := v_notes || format('step %s: %s (%s)', r.step, r.statement, r.warning);
+            CONTINUE;
+        END IF;
+        v_sql := pggit.uncomment_lines(r.statement);  -- every line was commented (comment_lines)
+        v_has := NULL;
+        v_m := regexp_match(v_sql, '^DROP TABLE (.+);$');
+        IF v_m IS NOT NULL THEN
+            v_rel := to_regclass(v_m[1]);
+            IF v_rel IS NOT NULL THEN
+                EXECUTE format('SELECT EXISTS (SELECT FROM %s)', v_rel) INTO v_has;
+            END IF;
+        ELSE
+            v_m := regexp_match(v_sql, '^ALTER TABLE (.+) DROP COLUMN (.+);$');
+            IF v_m IS NOT NULL THEN
+                v_rel := to_regclass(v_m[1]);
+                SELECT a.attname INTO v_col
+                  FROM pg_attribute AS a
+                 WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
+                   AND quote_ident(a.attname) = v_m[2];
+                IF v_col IS NOT NULL THEN
+                    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I IS NOT NULL)', v_rel, v_col) INTO v_has;
+                END IF;
+            END IF;
+        END IF;
+        IF v_has IS FALSE OR apply_migration.force THEN
+            v_steps := v_steps || v_sql;
+        ELSE
+            v_lossy := v_lossy || format('step %s: %s (%s)', r.step, v_sql,
+                                         coalesce(r.warning, 'loses data'));
+        END IF;
+    END LOOP;
+    IF cardinality(v_notes) > 0 THEN
+        RAISE EXCEPTION 'cannot bring the live schema to "%": % step(s) cannot be generated',
+                apply_migration.to_ref, cardinality(v_notes)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = array_to_string(v_notes, E'\n');
+    END IF;
+    IF cardinality(v_lossy) > 0 THEN
+        RAISE EXCEPTION 'bringing the live schema to "%" loses data in % step(s)',
+                apply_migration.to_ref, cardinality(v_lossy)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = array_to_string(v_lossy, E'\n'),
+                  HINT = 'Pass force => true to run them.';
+    END IF;
+    FOREACH v_sql IN ARRAY v_steps LOOP
+        EXECUTE v_sql;
+    END LOOP;
+    RETURN v_steps;
+END
+$function$;
+
 -- as of level 6: function pggit.generate_migration(from_ref text, to_ref text)
 CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text)
  RETURNS TABLE(step integer, statement text, warning text)
@@ -683,5 +764,11 @@ $function$;
 
 -- new in level 7: function pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb, early text[], table_added boolean, online boolean)
 DROP FUNCTION pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb, early text[], table_added boolean, online boolean);
+
+-- new in level 7: function pggit.foreign_key_parts(definition text)
+DROP FUNCTION pggit.foreign_key_parts(definition text);
+
+-- new in level 7: function pggit.foreign_key_renamed(definition text, table_renames jsonb, column_renames jsonb)
+DROP FUNCTION pggit.foreign_key_renamed(definition text, table_renames jsonb, column_renames jsonb);
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 6';

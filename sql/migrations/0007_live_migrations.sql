@@ -118,6 +118,182 @@ $function$;
 COMMENT ON FUNCTION pggit.column_steps(text, jsonb, jsonb, jsonb, text[], boolean, boolean) IS
     'The steps of generate_migration that change the columns of one table (add, type, default, NOT NULL, identity, generation).';
 
+-- from sql/functions/migration/foreign_key_parts.sql (new: function pggit.foreign_key_parts(definition text))
+-- pggit.foreign_key_parts(definition text) -> text[]
+--
+-- Promises: for a foreign key as pg_get_constraintdef prints it ("FOREIGN KEY (a, b)
+-- REFERENCES s.t(x, y) ..."), the array [the text up to and including "REFERENCES ",
+-- the referenced table as printed (s.t, names quoted where PostgreSQL quotes them),
+-- the referenced column list as printed (x, y), the rest after its ")"]; so that
+-- parts[1] || parts[2] || '(' || parts[3] || ')' || parts[4] is the definition again.
+-- Quoted names are read whole (a name may hold "(", ")" or " REFERENCES "). NULL for
+-- anything else (NULL, another kind of constraint). Never raises.
+-- IMMUTABLE, callable by everyone: it reads only its argument.
+CREATE OR REPLACE FUNCTION pggit.foreign_key_parts(definition text)
+RETURNS text[]
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+RETURN regexp_match(definition,
+    '^(FOREIGN KEY \((?:"(?:[^"]|"")*"|[^")])*\) REFERENCES )'
+    || '((?:"(?:[^"]|"")*"|[^".(]+)(?:[.](?:"(?:[^"]|"")*"|[^".(]+))?)'
+    || '\(((?:"(?:[^"]|"")*"|[^")])*)\)(.*)$');
+
+COMMENT ON FUNCTION pggit.foreign_key_parts(text) IS
+    'A foreign key definition cut into [text up to REFERENCES, referenced table, referenced columns, rest]; NULL for anything else.';
+
+-- from sql/functions/migration/foreign_key_renamed.sql (new: function pggit.foreign_key_renamed(definition text, table_renames jsonb, column_renames jsonb))
+-- pggit.foreign_key_renamed(definition text, table_renames jsonb, column_renames jsonb) -> text
+--
+-- Promises: a foreign key definition (as pg_get_constraintdef prints it) as PostgreSQL
+-- prints it again once the tables it references are renamed (`table_renames`:
+-- {old identity: new identity}, identities as pggit records them: schema.table,
+-- quoted where PostgreSQL quotes) and their columns are renamed (`column_renames`:
+-- {new table identity: {new column name: old column name}}, the names unquoted). A
+-- rename keeps a foreign key (it follows its table and columns), so the definition at
+-- the target is this text, and the key needs no step of its own. Quoted names are
+-- read whole. Anything that is not a foreign key comes back unchanged; NULL for NULL.
+-- IMMUTABLE, callable by everyone: it reads only its arguments.
+CREATE OR REPLACE FUNCTION pggit.foreign_key_renamed(definition text, table_renames jsonb, column_renames jsonb)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+RETURN (SELECT CASE WHEN p.parts IS NULL THEN definition
+                    ELSE p.parts[1] || p.target || '('
+                         || array_to_string(ARRAY(
+                                SELECT coalesce((SELECT quote_ident(e.key)
+                                                   FROM jsonb_each_text(column_renames -> p.target) AS e
+                                                  WHERE quote_ident(e.value) = m.col[1]
+                                                  LIMIT 1), m.col[1])
+                                  FROM regexp_matches(p.parts[3], '("(?:[^"]|"")*"|[^", ]+)', 'g')
+                                       WITH ORDINALITY AS m (col, o)
+                                 ORDER BY m.o), ', ')
+                         || ')' || p.parts[4] END
+          FROM (SELECT f.parts, coalesce(table_renames ->> f.parts[2], f.parts[2]) AS target
+                  FROM (SELECT pggit.foreign_key_parts(definition) AS parts) AS f) AS p);
+
+COMMENT ON FUNCTION pggit.foreign_key_renamed(text, jsonb, jsonb) IS
+    'A foreign key definition as PostgreSQL prints it once the tables and columns it references are renamed.';
+
+-- from sql/functions/migration/apply_migration.sql (changed: function pggit.apply_migration(to_ref text, force boolean, from_ref text))
+-- pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING') -> text[]
+--
+-- Promises: brings the live schema to the schema at `to_ref` by executing the steps of
+-- pggit.generate_migration(from_ref, to_ref) in step order, with the caller's rights,
+-- in the caller's transaction, and returns the statements executed, in order. Every
+-- step is checked before the first one runs:
+--   - a plain step runs;
+--   - a commented-out `-- DROP TABLE t;` or `-- ALTER TABLE t DROP COLUMN c;` runs
+--     (without its `-- `) when the table has no row / the column no non-NULL value;
+--     when it holds data it runs only with `force`; so does a commented-out
+--     `-- ALTER TABLE t DROP CONSTRAINT k;` (a foreign key that goes before its table
+--     is dropped: it runs when the table has no row);
+--   - any other commented-out statement (a narrowing type change, a dropped sequence,
+--     an enum losing or reordering labels) runs only with `force`;
+--   - a commented note the generator could not turn into DDL ("not generated") is
+--     never run: it is refused even with `force`.
+-- `from_ref` is 'WORKING' (the live schema) but for pggit.revert, which passes a commit
+-- whose objects the script touches are, as revert has checked, as they are live (the
+-- inverse of one older commit, applied on top of the head).
+-- The DDL is tracked as usual (history rows on the session's branch).
+-- Errors: 22004 NULL; generate_migration's (resolve_ref's) errors; 0A000 a step that
+-- is not generated (DETAIL: the steps); 55000 steps that lose data without `force`
+-- (DETAIL: the steps and their warnings; HINT: force => true); whatever a statement
+-- raises. An internal building block of checkout(branch, apply) and revert;
+-- SECURITY INVOKER, EXECUTE: PUBLIC (it runs only DDL the caller may run).
+CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING')
+RETURNS text[]
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    r record;
+    v_sql text;
+    v_m text[];
+    v_rel regclass;
+    v_col name;
+    v_has boolean;
+    v_steps text[] := '{}';
+    v_lossy text[] := '{}';
+    v_notes text[] := '{}';
+BEGIN
+    IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL OR apply_migration.from_ref IS NULL THEN
+        RAISE EXCEPTION 'to_ref, force and from_ref must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR r IN SELECT g.step, g.statement, g.warning
+               FROM pggit.generate_migration(apply_migration.from_ref, apply_migration.to_ref) AS g
+              ORDER BY g.step
+    LOOP
+        IF left(r.statement, 3) <> '-- ' THEN
+            v_steps := v_steps || r.statement;
+            CONTINUE;
+        END IF;
+        IF right(r.statement, 1) <> ';' THEN
+            v_notes := v_notes || format('step %s: %s (%s)', r.step, r.statement, r.warning);
+            CONTINUE;
+        END IF;
+        v_sql := pggit.uncomment_lines(r.statement);  -- every line was commented (comment_lines)
+        v_has := NULL;
+        v_m := regexp_match(v_sql, '^DROP TABLE (.+);$');
+        IF v_m IS NULL THEN
+            -- the foreign key of a table the script drops, before the table (a cycle)
+            v_m := regexp_match(v_sql, '^ALTER TABLE ((?:"(?:[^"]|"")*"|[^".\s]+)[.](?:"(?:[^"]|"")*"|[^".\s]+)) '
+                                       'DROP CONSTRAINT (?:"(?:[^"]|"")*"|[^".\s]+);$');
+        END IF;
+        IF v_m IS NOT NULL THEN
+            v_rel := to_regclass(v_m[1]);
+            IF v_rel IS NOT NULL THEN
+                EXECUTE format('SELECT EXISTS (SELECT FROM %s)', v_rel) INTO v_has;
+            END IF;
+        ELSE
+            v_m := regexp_match(v_sql, '^ALTER TABLE (.+) DROP COLUMN (.+);$');
+            IF v_m IS NOT NULL THEN
+                v_rel := to_regclass(v_m[1]);
+                SELECT a.attname INTO v_col
+                  FROM pg_attribute AS a
+                 WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
+                   AND quote_ident(a.attname) = v_m[2];
+                IF v_col IS NOT NULL THEN
+                    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I IS NOT NULL)', v_rel, v_col) INTO v_has;
+                END IF;
+            END IF;
+        END IF;
+        IF v_has IS FALSE OR apply_migration.force THEN
+            v_steps := v_steps || v_sql;
+        ELSE
+            v_lossy := v_lossy || format('step %s: %s (%s)', r.step, v_sql,
+                                         coalesce(r.warning, 'loses data'));
+        END IF;
+    END LOOP;
+    IF cardinality(v_notes) > 0 THEN
+        RAISE EXCEPTION 'cannot bring the live schema to "%": % step(s) cannot be generated',
+                apply_migration.to_ref, cardinality(v_notes)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = array_to_string(v_notes, E'\n');
+    END IF;
+    IF cardinality(v_lossy) > 0 THEN
+        RAISE EXCEPTION 'bringing the live schema to "%" loses data in % step(s)',
+                apply_migration.to_ref, cardinality(v_lossy)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = array_to_string(v_lossy, E'\n'),
+                  HINT = 'Pass force => true to run them.';
+    END IF;
+    FOREACH v_sql IN ARRAY v_steps LOOP
+        EXECUTE v_sql;
+    END LOOP;
+    RETURN v_steps;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.apply_migration(text, boolean, text) IS
+    'Executes generate_migration(from_ref (default WORKING), to_ref) on the live schema; data-losing steps only when empty or with force; returns the statements run.';
+
 -- from sql/functions/migration/generate_migration.sql (changed: function pggit.generate_migration(from_ref text, to_ref text))
 -- pggit.generate_migration(from_ref text, to_ref text)
 --     -> TABLE(step integer, statement text, warning text)
@@ -136,7 +312,9 @@ COMMENT ON FUNCTION pggit.column_steps(text, jsonb, jsonb, jsonb, text[], boolea
 -- Order: drops in reverse dependency order (functions, views, indexes, constraints,
 -- defaults that use a sequence a later drop takes along (its owner table or column goes,
 -- or it goes with the other drops: PostgreSQL refuses that drop while a default uses
--- it), columns, tables, sequences, types, schemas), then renames (schemas first, then
+-- it), columns, tables (in foreign-key order: a table before the removed tables it
+-- references; a foreign key that a cycle of removed tables leaves out of order is
+-- dropped just before, commented like the table's drop), sequences, types, schemas), then renames (schemas first, then
 -- tables, sequences, types, as pggit.diff reports them), then creations in dependency
 -- order (schemas, types, sequences, tables and their columns, constraints (foreign
 -- keys last), indexes, sequence ownership, views (those a view's text names first),
@@ -209,6 +387,11 @@ DECLARE
     v_n integer;
     v_gone_seqs jsonb := '{}';  -- sequences a drop takes along before the column steps: {identity: owner column}
     v_early text[];             -- old columns of the table at hand whose default is dropped early
+    v_drop_fks jsonb := '{}';   -- removed tables: {identity: [[foreign key, removed table it references], ...]}
+    v_drop_rank jsonb := '{}';  -- removed tables: {identity: drop order}
+    v_rel_renames jsonb := '{}';  -- renamed tables: {old identity: new identity}
+    v_fd_cons jsonb;
+    v_name_ren jsonb;           -- constraints and indexes renamed only: {"cons": [[old, new], ..], "idx": [..]}
 BEGIN
     IF from_ref IS NULL OR to_ref IS NULL THEN
         RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
@@ -240,6 +423,43 @@ BEGIN
                     WHERE d.value ->> 'object_identity' = x.ident AND d.value ->> 'change' IN ('added', 'renamed')
                       AND d.value ->> 'object_kind' IN ('table', 'view', 'materialized view', 'sequence'));
 
+    -- Removed tables are dropped in foreign-key order: a table before the removed tables
+    -- its foreign keys reference (rank 0: no removed table references it; else 1 + the
+    -- greatest rank of those that do). Foreign keys that a cycle leaves out of order are
+    -- dropped first (phase 48, commented like the drop of their table).
+    SELECT coalesce(jsonb_object_agg(x.ident, x.fks), '{}') INTO v_drop_fks
+      FROM (SELECT d.value ->> 'object_identity' AS ident,
+                   coalesce((SELECT jsonb_agg(jsonb_build_array(f.value ->> 'n',
+                                                                (pggit.foreign_key_parts(f.value ->> 'd'))[2]))
+                               FROM jsonb_array_elements(coalesce(
+                                        (SELECT od.details FROM pggit.object_details AS od
+                                          WHERE od.identity = d.value ->> 'object_identity'
+                                            AND od.blob_hash = encode(sha256(convert_to(d.value ->> 'old_definition',
+                                                                                        'UTF8')), 'hex')),
+                                        CASE WHEN v_from_working
+                                             THEN pggit.table_details(to_regclass(d.value ->> 'object_identity')) END)
+                                        -> 'cons') AS f
+                              WHERE f.value ->> 't' = 'f'
+                                AND (pggit.foreign_key_parts(f.value ->> 'd'))[2] <> d.value ->> 'object_identity'
+                                AND EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS e
+                                             WHERE e.value ->> 'object_kind' = 'table' AND e.value ->> 'change' = 'removed'
+                                               AND e.value ->> 'object_identity'
+                                                   = (pggit.foreign_key_parts(f.value ->> 'd'))[2])), '[]') AS fks
+              FROM jsonb_array_elements(v_diff) AS d
+             WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'removed') AS x;
+    SELECT coalesce(jsonb_object_agg(k, 0), '{}') INTO v_drop_rank FROM jsonb_object_keys(v_drop_fks) AS k;
+    FOR i IN 1 .. (SELECT count(*) FROM jsonb_object_keys(v_drop_fks)) LOOP
+        v_grew := false;
+        FOR c IN SELECT e.key AS ident, f.value ->> 1 AS ref
+                   FROM jsonb_each(v_drop_fks) AS e CROSS JOIN LATERAL jsonb_array_elements(e.value) AS f LOOP
+            IF (v_drop_rank ->> c.ref)::integer < (v_drop_rank ->> c.ident)::integer + 1 THEN
+                v_drop_rank := v_drop_rank || jsonb_build_object(c.ref, (v_drop_rank ->> c.ident)::integer + 1);
+                v_grew := true;
+            END IF;
+        END LOOP;
+        EXIT WHEN NOT v_grew;
+    END LOOP;
+
     -- column renames (diff's 'column' rows), per table at to_ref: {new name: old name}
     FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_identity text)
               WHERE d.object_kind = 'column' AND d.change = 'renamed' LOOP
@@ -249,6 +469,11 @@ BEGIN
         v_col_renames := jsonb_set(v_col_renames, ARRAY[v_tbl],
                                    coalesce(v_col_renames -> v_tbl, '{}') || jsonb_build_object(v_new[3], v_old[3]));
     END LOOP;
+
+    SELECT coalesce(jsonb_object_agg(d.value ->> 'old_identity', d.value ->> 'object_identity'), '{}')
+      INTO v_rel_renames
+      FROM jsonb_array_elements(v_diff) AS d
+     WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'renamed';
 
     -- schemas
     FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
@@ -348,7 +573,17 @@ BEGIN
                         wns := wns || NULL::text;
                     END LOOP;
                 END IF;
-                ph := ph || 50; ks := ks || r.old_identity;
+                -- a foreign key to another removed table that a cycle leaves out of order
+                FOR c IN SELECT f.value ->> 0 AS n, f.value ->> 1 AS ref
+                           FROM jsonb_array_elements(v_drop_fks -> r.old_identity) AS f
+                          WHERE (v_drop_rank ->> (f.value ->> 1))::integer <= (v_drop_rank ->> r.old_identity)::integer
+                          ORDER BY (f.value ->> 0) COLLATE "C" LOOP
+                    ph := ph || 48; ks := ks || r.old_identity;
+                    sts := sts || format('-- ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.n);
+                    wns := wns || format('foreign key %I of table %s goes before the table is dropped with its rows '
+                                         '(table %s, which it references, is dropped too)', c.n, r.old_identity, c.ref);
+                END LOOP;
+                ph := ph || 50; ks := ks || (lpad(coalesce(v_drop_rank ->> r.old_identity, '0'), 6, '0') || r.old_identity);
                 sts := sts || format('-- DROP TABLE %s;', r.old_identity);
                 wns := wns || format('table %s is dropped with its rows', r.old_identity);
                 v_changed_tables := v_changed_tables || r.old_identity;
@@ -419,6 +654,7 @@ BEGIN
                 sts := sts || format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT;', r.old_identity, v_early[i]);
                 wns := wns || NULL::text;
             END LOOP;
+            v_fd_cons := v_fd -> 'cons';
             IF v_ren <> '{}' OR v_dropped <> '{}' THEN
                 -- the old constraints and indexes as PostgreSQL prints them once the columns
                 -- are renamed (they follow their columns: names in their text are replaced,
@@ -444,17 +680,70 @@ BEGIN
                                      '(''(?:[^'']|'''')*''|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|[^''"A-Za-z_]+|.)', 'g')
                                      WITH ORDINALITY AS g (m, o) ORDER BY g.o) AS toks) AS tk) AS x;
             END IF;
+            -- a foreign key follows the table and the columns it references through their
+            -- renames: its old text is read with their new names (the referenced part from
+            -- the text before this table's own column renames, which name other columns)
+            IF v_rel_renames <> '{}' OR v_col_renames <> '{}' THEN
+                v_fd := jsonb_set(v_fd, '{cons}', coalesce((
+                    SELECT jsonb_agg(CASE WHEN f.value ->> 't' <> 'f' OR f.value ->> 'd' IS NULL
+                                               OR x.parts IS NULL OR x.renamed IS NULL THEN f.value
+                                          ELSE jsonb_set(f.value, '{d}', to_jsonb(
+                                              x.parts[1] || x.renamed[2] || '(' || x.renamed[3] || ')' || x.parts[4]))
+                                     END ORDER BY f.o)
+                      FROM jsonb_array_elements(v_fd -> 'cons') WITH ORDINALITY AS f (value, o)
+                      LEFT JOIN jsonb_array_elements(v_fd_cons) WITH ORDINALITY AS g (value, o) ON g.o = f.o
+                      CROSS JOIN LATERAL (SELECT pggit.foreign_key_parts(f.value ->> 'd') AS parts,
+                                                 pggit.foreign_key_parts(pggit.foreign_key_renamed(
+                                                     g.value ->> 'd', v_rel_renames, v_col_renames)) AS renamed) AS x),
+                    '[]'));
+            END IF;
+            -- a constraint or an index whose definition stays and whose name changes is
+            -- renamed (phase 95, on the table's new name), never dropped and made again; not
+            -- when its new name is the old name of another one renamed (a swap or a chain)
+            SELECT jsonb_object_agg(p.part, coalesce((
+                       SELECT jsonb_agg(jsonb_build_array(a.n, b.n) ORDER BY a.n COLLATE "C")
+                         FROM (SELECT f.value ->> 'n' AS n, f.value - 'n' AS def,
+                                      row_number() OVER (PARTITION BY f.value - 'n' ORDER BY f.value ->> 'n' COLLATE "C") AS k
+                                 FROM jsonb_array_elements(v_fd -> p.part) AS f
+                                WHERE f.value ->> 'd' IS NOT NULL
+                                  AND NOT (v_td -> p.part) @> jsonb_build_array(f.value)) AS a
+                         JOIN (SELECT t.value ->> 'n' AS n, t.value - 'n' AS def,
+                                      row_number() OVER (PARTITION BY t.value - 'n' ORDER BY t.value ->> 'n' COLLATE "C") AS k
+                                 FROM jsonb_array_elements(v_td -> p.part) AS t
+                                WHERE NOT (v_fd -> p.part) @> jsonb_build_array(t.value)) AS b
+                           ON b.def = a.def AND b.k = a.k
+                        WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v_fd -> p.part) AS o
+                                           WHERE o.value ->> 'n' = b.n)), '[]'))
+              INTO v_name_ren
+              FROM (VALUES ('cons'), ('idx')) AS p (part);
+            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
+                       FROM jsonb_array_elements(v_name_ren -> 'cons') AS x LOOP
+                ph := ph || 95; ks := ks || v_tbl;
+                sts := sts || format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I;', v_tbl, c.old_name, c.new_name);
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
+                       FROM jsonb_array_elements(v_name_ren -> 'idx') AS x LOOP
+                ph := ph || 95; ks := ks || v_tbl;
+                sts := sts || format('ALTER INDEX %I.%I RENAME TO %I;', (parse_ident(v_tbl))[1], c.old_name, c.new_name);
+                wns := wns || NULL::text;
+            END LOOP;
             -- constraints and indexes that go or change: dropped first (foreign keys before
             -- the keys they use), on the table's old name
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
                       WHERE NOT (v_td -> 'cons') @> jsonb_build_array(f.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'cons') AS x
+                                         WHERE x.value ->> 0 = f.value ->> 'n')
                       ORDER BY f.value ->> 't' <> 'f', f.value ->> 'n' COLLATE "C" LOOP
                 ph := ph || CASE WHEN c.f ->> 't' = 'f' THEN 39 ELSE 40 END; ks := ks || r.old_identity;
                 sts := sts || format('ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.f ->> 'n');
                 wns := wns || NULL::text;
             END LOOP;
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'idx') AS f
-                      WHERE NOT (v_td -> 'idx') @> jsonb_build_array(f.value) ORDER BY f.value ->> 'n' COLLATE "C" LOOP
+                      WHERE NOT (v_td -> 'idx') @> jsonb_build_array(f.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'idx') AS x
+                                         WHERE x.value ->> 0 = f.value ->> 'n')
+                      ORDER BY f.value ->> 'n' COLLATE "C" LOOP
                 ph := ph || 30; ks := ks || r.old_identity;
                 sts := sts || format('DROP INDEX %I.%I;', (parse_ident(r.old_identity))[1], c.f ->> 'n');
                 wns := wns || NULL::text;
@@ -534,13 +823,18 @@ BEGIN
             END LOOP;
             FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'cons') AS t
                       WHERE NOT (v_fd -> 'cons') @> jsonb_build_array(t.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'cons') AS x
+                                         WHERE x.value ->> 1 = t.value ->> 'n')
                       ORDER BY position(t.value ->> 't' IN 'pucxtf'), t.value ->> 'n' COLLATE "C" LOOP
                 ph := ph || CASE WHEN c.t ->> 't' = 'f' THEN 155 ELSE 150 END; ks := ks || v_tbl;
                 sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s;', v_tbl, c.t ->> 'n', c.t ->> 'd');
                 wns := wns || NULL::text;
             END LOOP;
             FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'idx') AS t
-                      WHERE NOT (v_fd -> 'idx') @> jsonb_build_array(t.value) ORDER BY t.value ->> 'n' COLLATE "C" LOOP
+                      WHERE NOT (v_fd -> 'idx') @> jsonb_build_array(t.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'idx') AS x
+                                         WHERE x.value ->> 1 = t.value ->> 'n')
+                      ORDER BY t.value ->> 'n' COLLATE "C" LOOP
                 ph := ph || 160; ks := ks || v_tbl;
                 sts := sts || format('CREATE %sINDEX %I ON %s USING %s;',
                                      CASE WHEN (c.t ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END, c.t ->> 'n', v_tbl,

@@ -7,7 +7,9 @@
 --   - a plain step runs;
 --   - a commented-out `-- DROP TABLE t;` or `-- ALTER TABLE t DROP COLUMN c;` runs
 --     (without its `-- `) when the table has no row / the column no non-NULL value;
---     when it holds data it runs only with `force`;
+--     when it holds data it runs only with `force`; so does a commented-out
+--     `-- ALTER TABLE t DROP CONSTRAINT k;` (a foreign key that goes before its table
+--     is dropped: it runs when the table has no row);
 --   - any other commented-out statement (a narrowing type change, a dropped sequence,
 --     an enum losing or reordering labels) runs only with `force`;
 --   - a commented note the generator could not turn into DDL ("not generated") is
@@ -58,6 +60,11 @@ BEGIN
         v_sql := pggit.uncomment_lines(r.statement);  -- every line was commented (comment_lines)
         v_has := NULL;
         v_m := regexp_match(v_sql, '^DROP TABLE (.+);$');
+        IF v_m IS NULL THEN
+            -- the foreign key of a table the script drops, before the table (a cycle)
+            v_m := regexp_match(v_sql, '^ALTER TABLE ((?:"(?:[^"]|"")*"|[^".\s]+)[.](?:"(?:[^"]|"")*"|[^".\s]+)) '
+                                       'DROP CONSTRAINT (?:"(?:[^"]|"")*"|[^".\s]+);$');
+        END IF;
         IF v_m IS NOT NULL THEN
             v_rel := to_regclass(v_m[1]);
             IF v_rel IS NOT NULL THEN

@@ -15,7 +15,9 @@
 -- Order: drops in reverse dependency order (functions, views, indexes, constraints,
 -- defaults that use a sequence a later drop takes along (its owner table or column goes,
 -- or it goes with the other drops: PostgreSQL refuses that drop while a default uses
--- it), columns, tables, sequences, types, schemas), then renames (schemas first, then
+-- it), columns, tables (in foreign-key order: a table before the removed tables it
+-- references; a foreign key that a cycle of removed tables leaves out of order is
+-- dropped just before, commented like the table's drop), sequences, types, schemas), then renames (schemas first, then
 -- tables, sequences, types, as pggit.diff reports them), then creations in dependency
 -- order (schemas, types, sequences, tables and their columns, constraints (foreign
 -- keys last), indexes, sequence ownership, views (those a view's text names first),
@@ -88,6 +90,11 @@ DECLARE
     v_n integer;
     v_gone_seqs jsonb := '{}';  -- sequences a drop takes along before the column steps: {identity: owner column}
     v_early text[];             -- old columns of the table at hand whose default is dropped early
+    v_drop_fks jsonb := '{}';   -- removed tables: {identity: [[foreign key, removed table it references], ...]}
+    v_drop_rank jsonb := '{}';  -- removed tables: {identity: drop order}
+    v_rel_renames jsonb := '{}';  -- renamed tables: {old identity: new identity}
+    v_fd_cons jsonb;
+    v_name_ren jsonb;           -- constraints and indexes renamed only: {"cons": [[old, new], ..], "idx": [..]}
 BEGIN
     IF from_ref IS NULL OR to_ref IS NULL THEN
         RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
@@ -119,6 +126,43 @@ BEGIN
                     WHERE d.value ->> 'object_identity' = x.ident AND d.value ->> 'change' IN ('added', 'renamed')
                       AND d.value ->> 'object_kind' IN ('table', 'view', 'materialized view', 'sequence'));
 
+    -- Removed tables are dropped in foreign-key order: a table before the removed tables
+    -- its foreign keys reference (rank 0: no removed table references it; else 1 + the
+    -- greatest rank of those that do). Foreign keys that a cycle leaves out of order are
+    -- dropped first (phase 48, commented like the drop of their table).
+    SELECT coalesce(jsonb_object_agg(x.ident, x.fks), '{}') INTO v_drop_fks
+      FROM (SELECT d.value ->> 'object_identity' AS ident,
+                   coalesce((SELECT jsonb_agg(jsonb_build_array(f.value ->> 'n',
+                                                                (pggit.foreign_key_parts(f.value ->> 'd'))[2]))
+                               FROM jsonb_array_elements(coalesce(
+                                        (SELECT od.details FROM pggit.object_details AS od
+                                          WHERE od.identity = d.value ->> 'object_identity'
+                                            AND od.blob_hash = encode(sha256(convert_to(d.value ->> 'old_definition',
+                                                                                        'UTF8')), 'hex')),
+                                        CASE WHEN v_from_working
+                                             THEN pggit.table_details(to_regclass(d.value ->> 'object_identity')) END)
+                                        -> 'cons') AS f
+                              WHERE f.value ->> 't' = 'f'
+                                AND (pggit.foreign_key_parts(f.value ->> 'd'))[2] <> d.value ->> 'object_identity'
+                                AND EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS e
+                                             WHERE e.value ->> 'object_kind' = 'table' AND e.value ->> 'change' = 'removed'
+                                               AND e.value ->> 'object_identity'
+                                                   = (pggit.foreign_key_parts(f.value ->> 'd'))[2])), '[]') AS fks
+              FROM jsonb_array_elements(v_diff) AS d
+             WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'removed') AS x;
+    SELECT coalesce(jsonb_object_agg(k, 0), '{}') INTO v_drop_rank FROM jsonb_object_keys(v_drop_fks) AS k;
+    FOR i IN 1 .. (SELECT count(*) FROM jsonb_object_keys(v_drop_fks)) LOOP
+        v_grew := false;
+        FOR c IN SELECT e.key AS ident, f.value ->> 1 AS ref
+                   FROM jsonb_each(v_drop_fks) AS e CROSS JOIN LATERAL jsonb_array_elements(e.value) AS f LOOP
+            IF (v_drop_rank ->> c.ref)::integer < (v_drop_rank ->> c.ident)::integer + 1 THEN
+                v_drop_rank := v_drop_rank || jsonb_build_object(c.ref, (v_drop_rank ->> c.ident)::integer + 1);
+                v_grew := true;
+            END IF;
+        END LOOP;
+        EXIT WHEN NOT v_grew;
+    END LOOP;
+
     -- column renames (diff's 'column' rows), per table at to_ref: {new name: old name}
     FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_identity text)
               WHERE d.object_kind = 'column' AND d.change = 'renamed' LOOP
@@ -128,6 +172,11 @@ BEGIN
         v_col_renames := jsonb_set(v_col_renames, ARRAY[v_tbl],
                                    coalesce(v_col_renames -> v_tbl, '{}') || jsonb_build_object(v_new[3], v_old[3]));
     END LOOP;
+
+    SELECT coalesce(jsonb_object_agg(d.value ->> 'old_identity', d.value ->> 'object_identity'), '{}')
+      INTO v_rel_renames
+      FROM jsonb_array_elements(v_diff) AS d
+     WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'renamed';
 
     -- schemas
     FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
@@ -227,7 +276,17 @@ BEGIN
                         wns := wns || NULL::text;
                     END LOOP;
                 END IF;
-                ph := ph || 50; ks := ks || r.old_identity;
+                -- a foreign key to another removed table that a cycle leaves out of order
+                FOR c IN SELECT f.value ->> 0 AS n, f.value ->> 1 AS ref
+                           FROM jsonb_array_elements(v_drop_fks -> r.old_identity) AS f
+                          WHERE (v_drop_rank ->> (f.value ->> 1))::integer <= (v_drop_rank ->> r.old_identity)::integer
+                          ORDER BY (f.value ->> 0) COLLATE "C" LOOP
+                    ph := ph || 48; ks := ks || r.old_identity;
+                    sts := sts || format('-- ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.n);
+                    wns := wns || format('foreign key %I of table %s goes before the table is dropped with its rows '
+                                         '(table %s, which it references, is dropped too)', c.n, r.old_identity, c.ref);
+                END LOOP;
+                ph := ph || 50; ks := ks || (lpad(coalesce(v_drop_rank ->> r.old_identity, '0'), 6, '0') || r.old_identity);
                 sts := sts || format('-- DROP TABLE %s;', r.old_identity);
                 wns := wns || format('table %s is dropped with its rows', r.old_identity);
                 v_changed_tables := v_changed_tables || r.old_identity;
@@ -298,6 +357,7 @@ BEGIN
                 sts := sts || format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT;', r.old_identity, v_early[i]);
                 wns := wns || NULL::text;
             END LOOP;
+            v_fd_cons := v_fd -> 'cons';
             IF v_ren <> '{}' OR v_dropped <> '{}' THEN
                 -- the old constraints and indexes as PostgreSQL prints them once the columns
                 -- are renamed (they follow their columns: names in their text are replaced,
@@ -323,17 +383,70 @@ BEGIN
                                      '(''(?:[^'']|'''')*''|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|[^''"A-Za-z_]+|.)', 'g')
                                      WITH ORDINALITY AS g (m, o) ORDER BY g.o) AS toks) AS tk) AS x;
             END IF;
+            -- a foreign key follows the table and the columns it references through their
+            -- renames: its old text is read with their new names (the referenced part from
+            -- the text before this table's own column renames, which name other columns)
+            IF v_rel_renames <> '{}' OR v_col_renames <> '{}' THEN
+                v_fd := jsonb_set(v_fd, '{cons}', coalesce((
+                    SELECT jsonb_agg(CASE WHEN f.value ->> 't' <> 'f' OR f.value ->> 'd' IS NULL
+                                               OR x.parts IS NULL OR x.renamed IS NULL THEN f.value
+                                          ELSE jsonb_set(f.value, '{d}', to_jsonb(
+                                              x.parts[1] || x.renamed[2] || '(' || x.renamed[3] || ')' || x.parts[4]))
+                                     END ORDER BY f.o)
+                      FROM jsonb_array_elements(v_fd -> 'cons') WITH ORDINALITY AS f (value, o)
+                      LEFT JOIN jsonb_array_elements(v_fd_cons) WITH ORDINALITY AS g (value, o) ON g.o = f.o
+                      CROSS JOIN LATERAL (SELECT pggit.foreign_key_parts(f.value ->> 'd') AS parts,
+                                                 pggit.foreign_key_parts(pggit.foreign_key_renamed(
+                                                     g.value ->> 'd', v_rel_renames, v_col_renames)) AS renamed) AS x),
+                    '[]'));
+            END IF;
+            -- a constraint or an index whose definition stays and whose name changes is
+            -- renamed (phase 95, on the table's new name), never dropped and made again; not
+            -- when its new name is the old name of another one renamed (a swap or a chain)
+            SELECT jsonb_object_agg(p.part, coalesce((
+                       SELECT jsonb_agg(jsonb_build_array(a.n, b.n) ORDER BY a.n COLLATE "C")
+                         FROM (SELECT f.value ->> 'n' AS n, f.value - 'n' AS def,
+                                      row_number() OVER (PARTITION BY f.value - 'n' ORDER BY f.value ->> 'n' COLLATE "C") AS k
+                                 FROM jsonb_array_elements(v_fd -> p.part) AS f
+                                WHERE f.value ->> 'd' IS NOT NULL
+                                  AND NOT (v_td -> p.part) @> jsonb_build_array(f.value)) AS a
+                         JOIN (SELECT t.value ->> 'n' AS n, t.value - 'n' AS def,
+                                      row_number() OVER (PARTITION BY t.value - 'n' ORDER BY t.value ->> 'n' COLLATE "C") AS k
+                                 FROM jsonb_array_elements(v_td -> p.part) AS t
+                                WHERE NOT (v_fd -> p.part) @> jsonb_build_array(t.value)) AS b
+                           ON b.def = a.def AND b.k = a.k
+                        WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v_fd -> p.part) AS o
+                                           WHERE o.value ->> 'n' = b.n)), '[]'))
+              INTO v_name_ren
+              FROM (VALUES ('cons'), ('idx')) AS p (part);
+            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
+                       FROM jsonb_array_elements(v_name_ren -> 'cons') AS x LOOP
+                ph := ph || 95; ks := ks || v_tbl;
+                sts := sts || format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I;', v_tbl, c.old_name, c.new_name);
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
+                       FROM jsonb_array_elements(v_name_ren -> 'idx') AS x LOOP
+                ph := ph || 95; ks := ks || v_tbl;
+                sts := sts || format('ALTER INDEX %I.%I RENAME TO %I;', (parse_ident(v_tbl))[1], c.old_name, c.new_name);
+                wns := wns || NULL::text;
+            END LOOP;
             -- constraints and indexes that go or change: dropped first (foreign keys before
             -- the keys they use), on the table's old name
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
                       WHERE NOT (v_td -> 'cons') @> jsonb_build_array(f.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'cons') AS x
+                                         WHERE x.value ->> 0 = f.value ->> 'n')
                       ORDER BY f.value ->> 't' <> 'f', f.value ->> 'n' COLLATE "C" LOOP
                 ph := ph || CASE WHEN c.f ->> 't' = 'f' THEN 39 ELSE 40 END; ks := ks || r.old_identity;
                 sts := sts || format('ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.f ->> 'n');
                 wns := wns || NULL::text;
             END LOOP;
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'idx') AS f
-                      WHERE NOT (v_td -> 'idx') @> jsonb_build_array(f.value) ORDER BY f.value ->> 'n' COLLATE "C" LOOP
+                      WHERE NOT (v_td -> 'idx') @> jsonb_build_array(f.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'idx') AS x
+                                         WHERE x.value ->> 0 = f.value ->> 'n')
+                      ORDER BY f.value ->> 'n' COLLATE "C" LOOP
                 ph := ph || 30; ks := ks || r.old_identity;
                 sts := sts || format('DROP INDEX %I.%I;', (parse_ident(r.old_identity))[1], c.f ->> 'n');
                 wns := wns || NULL::text;
@@ -413,13 +526,18 @@ BEGIN
             END LOOP;
             FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'cons') AS t
                       WHERE NOT (v_fd -> 'cons') @> jsonb_build_array(t.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'cons') AS x
+                                         WHERE x.value ->> 1 = t.value ->> 'n')
                       ORDER BY position(t.value ->> 't' IN 'pucxtf'), t.value ->> 'n' COLLATE "C" LOOP
                 ph := ph || CASE WHEN c.t ->> 't' = 'f' THEN 155 ELSE 150 END; ks := ks || v_tbl;
                 sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s;', v_tbl, c.t ->> 'n', c.t ->> 'd');
                 wns := wns || NULL::text;
             END LOOP;
             FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'idx') AS t
-                      WHERE NOT (v_fd -> 'idx') @> jsonb_build_array(t.value) ORDER BY t.value ->> 'n' COLLATE "C" LOOP
+                      WHERE NOT (v_fd -> 'idx') @> jsonb_build_array(t.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'idx') AS x
+                                         WHERE x.value ->> 1 = t.value ->> 'n')
+                      ORDER BY t.value ->> 'n' COLLATE "C" LOOP
                 ph := ph || 160; ks := ks || v_tbl;
                 sts := sts || format('CREATE %sINDEX %I ON %s USING %s;',
                                      CASE WHEN (c.t ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END, c.t ->> 'n', v_tbl,

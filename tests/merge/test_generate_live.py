@@ -1,0 +1,188 @@
+"""Generated migrations on populated databases (level 7): drop order, renames, online forms.
+
+Each case builds a schema A with rows, commits it, changes it into B, commits that,
+then builds A again (with its rows) and applies generate_migration(A, B) to it: the
+user schemas' catalog fingerprint must equal B's, no row may be lost, and the script
+must hold exactly the steps a DBA expects (no needless drop and re-create).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+import pytest
+
+from pggit_sql import catalog
+
+pytestmark = pytest.mark.pggit_level(min=7)
+
+Steps = list[tuple[int, str, str | None]]
+
+
+def commit(conn: psycopg.Connection) -> str:
+    return conn.execute("SELECT pggit.commit_changes('main', '')").fetchone()[0]
+
+
+def migration(conn: psycopg.Connection, a: str, b: str, online: bool | None = None) -> Steps:
+    if online is None:
+        return conn.execute("SELECT * FROM pggit.generate_migration(%s, %s)", (a, b)).fetchall()
+    return conn.execute("SELECT * FROM pggit.generate_migration(%s, %s, %s)", (a, b, online)).fetchall()
+
+
+def run(conn: psycopg.Connection, steps: Steps) -> None:
+    """The script as a DBA runs it after review: commented (lossy) steps uncommented."""
+    for _, statement, warning in steps:
+        if statement.startswith("-- "):
+            assert warning is not None and statement.rstrip().endswith(";"), statement
+            statement = conn.execute("SELECT pggit.uncomment_lines(%s)", (statement,)).fetchone()[0]
+        conn.execute(statement)
+
+
+def round_trip(conn: psycopg.Connection, build_a: Callable[[], None], change: Callable[[], None],
+               online: bool | None = None) -> Steps:
+    """Steps of generate_migration(A, B), applied to a rebuilt A: the result must be B."""
+    build_a()
+    a = commit(conn)
+    change()
+    want = catalog.fingerprint(conn, ["app"])
+    b = commit(conn)
+    steps = migration(conn, a, b, online)
+    conn.execute("DROP SCHEMA app CASCADE")
+    build_a()
+    run(conn, steps)
+    assert catalog.diff(want, catalog.fingerprint(conn, ["app"])) == []
+    return steps
+
+
+def statements(steps: Steps) -> list[str]:
+    return [s for _, s, _ in steps]
+
+
+def build_related(conn: psycopg.Connection) -> None:
+    conn.execute("CREATE SCHEMA app")
+    conn.execute("CREATE TABLE app.a_tag (id int PRIMARY KEY, name text)")
+    conn.execute("CREATE TABLE app.b_post (id int PRIMARY KEY, tag_id int REFERENCES app.a_tag)")
+    conn.execute("CREATE TABLE app.c_comment (id int PRIMARY KEY, post_id int REFERENCES app.b_post)")
+    conn.execute("CREATE TABLE app.keep (id int PRIMARY KEY, post_id int REFERENCES app.b_post)")
+
+
+def test_dropped_tables_go_in_foreign_key_order(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+
+    def change() -> None:
+        conn.execute("ALTER TABLE app.keep DROP COLUMN post_id")
+        conn.execute("DROP TABLE app.c_comment, app.b_post, app.a_tag")
+
+    steps = round_trip(conn, lambda: build_related(conn), change)
+    drops = [s for s in statements(steps) if "DROP TABLE" in s]
+    # name order would be a_tag, b_post, c_comment: each is referenced by the next one
+    assert drops == ["-- DROP TABLE app.c_comment;", "-- DROP TABLE app.b_post;", "-- DROP TABLE app.a_tag;"]
+
+
+def test_a_cycle_of_dropped_tables_drops_its_foreign_keys_first(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+
+    def build() -> None:
+        conn.execute("CREATE SCHEMA app")
+        conn.execute("CREATE TABLE app.x (id int PRIMARY KEY, y_id int)")
+        conn.execute("CREATE TABLE app.y (id int PRIMARY KEY, x_id int REFERENCES app.x)")
+        conn.execute("ALTER TABLE app.x ADD CONSTRAINT x_y FOREIGN KEY (y_id) REFERENCES app.y")
+        conn.execute("CREATE TABLE app.z (id int)")
+
+    def change() -> None:
+        conn.execute("DROP TABLE app.x, app.y CASCADE")
+
+    steps = round_trip(conn, build, change)
+    fk_drops = [(s, w) for _, s, w in steps if "DROP CONSTRAINT" in s]
+    assert len(fk_drops) == 1 and fk_drops[0][0].startswith("-- ALTER TABLE app.") and fk_drops[0][1]
+    assert sum("DROP TABLE" in s for s in statements(steps)) == 2
+
+
+def test_revert_of_related_tables_runs_on_empty_tables(pggit_conn: psycopg.Connection) -> None:
+    """pggit.revert (apply_migration) drops empty related tables without force."""
+    conn = pggit_conn
+    conn.execute("CREATE SCHEMA app")
+    conn.execute("CREATE TABLE app.base (id int PRIMARY KEY)")
+    commit(conn)
+    conn.execute("CREATE TABLE app.a_tag (id int PRIMARY KEY, base_id int REFERENCES app.base)")
+    conn.execute("CREATE TABLE app.b_post (id int PRIMARY KEY, tag_id int REFERENCES app.a_tag)")
+    conn.execute("CREATE TABLE app.x (id int PRIMARY KEY, y_id int)")
+    conn.execute("CREATE TABLE app.y (id int PRIMARY KEY, x_id int REFERENCES app.x)")
+    conn.execute("ALTER TABLE app.x ADD FOREIGN KEY (y_id) REFERENCES app.y")
+    added = commit(conn)
+    conn.execute("INSERT INTO app.base VALUES (1), (2)")
+    # with a row in a table that goes, the revert refuses (55000) and nothing changes
+    conn.execute("INSERT INTO app.x VALUES (1, NULL)")
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState):
+        conn.execute("SELECT pggit.revert(%s)", (added,))
+    assert conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'app'::regnamespace "
+                        "AND relkind = 'r'").fetchone()[0] == 5
+    conn.execute("DELETE FROM app.x")
+    conn.execute("SELECT pggit.revert(%s)", (added,))
+    assert conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'app'::regnamespace "
+                        "AND relkind = 'r'").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM app.base").fetchone()[0] == 2
+
+
+def test_renaming_a_referenced_table_keeps_foreign_keys(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+
+    def change() -> None:
+        conn.execute("ALTER TABLE app.b_post RENAME TO post")
+        conn.execute("ALTER TABLE app.post RENAME COLUMN id TO post_id")
+        conn.execute("ALTER TABLE app.a_tag RENAME COLUMN id TO tag_key")
+
+    steps = round_trip(conn, lambda: build_related(conn), change)
+    assert statements(steps) == [
+        "ALTER TABLE app.b_post RENAME TO post;",
+        "ALTER TABLE app.a_tag RENAME COLUMN id TO tag_key;",
+        "ALTER TABLE app.post RENAME COLUMN id TO post_id;",
+    ]
+
+
+def test_renaming_a_referenced_schema_keeps_foreign_keys(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+
+    def build() -> None:
+        conn.execute("CREATE SCHEMA app")
+        conn.execute("CREATE SCHEMA ref")
+        conn.execute("CREATE TABLE ref.parent (id int PRIMARY KEY)")
+        conn.execute("CREATE TABLE app.child (id int, parent_id int REFERENCES ref.parent)")
+
+    def change() -> None:
+        conn.execute("ALTER SCHEMA ref RENAME TO \"Ref 2\"")
+
+    build()
+    a = commit(conn)
+    change()
+    b = commit(conn)
+    assert statements(migration(conn, a, b)) == ['ALTER SCHEMA ref RENAME TO "Ref 2";']
+
+
+def test_name_only_renames_of_constraints_and_indexes(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+
+    def build() -> None:
+        conn.execute("CREATE SCHEMA app")
+        conn.execute("CREATE TABLE app.t (id int CONSTRAINT t_pk PRIMARY KEY, a int CONSTRAINT a_pos CHECK (a > 0),"
+                     " b text, c text)")
+        conn.execute("CREATE INDEX t_b ON app.t (b)")
+        conn.execute("CREATE INDEX t_c ON app.t (c)")
+        conn.execute("INSERT INTO app.t VALUES (1, 1, 'x', 'y')")
+
+    def change() -> None:
+        conn.execute("ALTER TABLE app.t RENAME CONSTRAINT t_pk TO t_pkey")
+        conn.execute("ALTER TABLE app.t RENAME CONSTRAINT a_pos TO \"a is positive\"")
+        conn.execute("ALTER INDEX app.t_b RENAME TO t_b_idx")
+        # a swap: t_c takes a name the table had: dropped and made again, never wrong
+        conn.execute("DROP INDEX app.t_c")
+        conn.execute("CREATE INDEX t_c ON app.t (b, c)")
+
+    steps = round_trip(conn, build, change)
+    got = statements(steps)
+    assert "ALTER TABLE app.t RENAME CONSTRAINT t_pk TO t_pkey;" in got
+    assert 'ALTER TABLE app.t RENAME CONSTRAINT a_pos TO "a is positive";' in got
+    assert "ALTER INDEX app.t_b RENAME TO t_b_idx;" in got
+    assert not any("DROP CONSTRAINT" in s or "ADD CONSTRAINT" in s for s in got)
+    assert conn.execute("SELECT count(*) FROM app.t").fetchone()[0] == 1
