@@ -6,6 +6,9 @@
 -- (CREATE/ALTER TABLE, types, data changes; schema-qualify every name)
 -- ====================================================================
 
+DROP TRIGGER object_details_log ON pggit.object_details;
+DROP TABLE pggit.object_details_log;
+
 -- ---- functions (generated) ----
 -- as of level 6: function pggit.apply_migration(to_ref text, force boolean, from_ref text)
 CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING'::text)
@@ -765,10 +768,19 @@ $function$;
 -- new in level 7: function pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb, early text[], table_added boolean, online boolean)
 DROP FUNCTION pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb, early text[], table_added boolean, online boolean);
 
+-- new in level 7: function pggit.details_at(identity text, blob_hash text, at timestamp with time zone)
+DROP FUNCTION pggit.details_at(identity text, blob_hash text, at timestamp with time zone);
+
 -- new in level 7: function pggit.foreign_key_parts(definition text)
 DROP FUNCTION pggit.foreign_key_parts(definition text);
 
 -- new in level 7: function pggit.foreign_key_renamed(definition text, table_renames jsonb, column_renames jsonb)
 DROP FUNCTION pggit.foreign_key_renamed(definition text, table_renames jsonb, column_renames jsonb);
+
+-- new in level 7: function pggit.log_object_details()
+DROP FUNCTION pggit.log_object_details();
+
+-- new in level 7: function pggit.name_renames(from_details jsonb, to_details jsonb)
+DROP FUNCTION pggit.name_renames(from_details jsonb, to_details jsonb);
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 6';

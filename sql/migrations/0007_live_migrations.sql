@@ -6,6 +6,24 @@
 -- (CREATE/ALTER TABLE, types, data changes; schema-qualify every name)
 -- ====================================================================
 
+-- Details (names of constraints and indexes, owner, grants) replaced under the same
+-- (identity, blob hash): the old ones, with the time they stopped being current, so that
+-- the script between two commits uses the names each commit had (pggit.details_at).
+CREATE TABLE pggit.object_details_log (
+    identity text COLLATE "C" NOT NULL,
+    blob_hash text COLLATE "C" NOT NULL,
+    valid_until timestamptz NOT NULL,
+    valid_from timestamptz NOT NULL,
+    details jsonb NOT NULL,
+    CONSTRAINT object_details_log_pkey PRIMARY KEY (identity, blob_hash, valid_until)
+);
+
+COMMENT ON TABLE pggit.object_details_log IS
+    'Details of an object state (pggit.object_details) before they were replaced, with the time they stopped being current.';
+
+REVOKE ALL ON TABLE pggit.object_details_log FROM PUBLIC;
+GRANT SELECT ON TABLE pggit.object_details_log TO PUBLIC;
+
 -- ---- functions (generated) ----
 -- from sql/functions/migration/column_steps.sql (new: function pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb, early text[], table_added boolean, online boolean))
 -- pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb,
@@ -118,6 +136,37 @@ $function$;
 COMMENT ON FUNCTION pggit.column_steps(text, jsonb, jsonb, jsonb, text[], boolean, boolean) IS
     'The steps of generate_migration that change the columns of one table (add, type, default, NOT NULL, identity, generation).';
 
+-- from sql/functions/migration/details_at.sql (new: function pggit.details_at(identity text, blob_hash text, at timestamp with time zone))
+-- pggit.details_at(identity text, blob_hash text, at timestamptz) -> jsonb
+--
+-- Promises: the details (pggit.object_details: names of constraints and indexes,
+-- columns, owner, ...) recorded for the object state (identity, blob hash) as they
+-- were at time `at` (a commit's committed_at): the details that stopped being current
+-- first after `at` (pggit.object_details_log), else the current ones. `at` NULL: the
+-- current ones. NULL when nothing is recorded (a state committed before level 4).
+-- Never raises. STABLE, callable by everyone (both tables are readable by PUBLIC).
+-- Cost: two index scans.
+CREATE OR REPLACE FUNCTION pggit.details_at(identity text, blob_hash text, at timestamptz)
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    -- PL/pgSQL: its table comes with the level the function is part of (level 7)
+    RETURN coalesce((SELECT l.details FROM pggit.object_details_log AS l
+                  WHERE l.identity = details_at.identity AND l.blob_hash = details_at.blob_hash
+                    AND l.valid_until > details_at.at
+                  ORDER BY l.valid_until LIMIT 1),
+                (SELECT od.details FROM pggit.object_details AS od
+                  WHERE od.identity = details_at.identity AND od.blob_hash = details_at.blob_hash));
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.details_at(text, text, timestamptz) IS
+    'The recorded details of an object state as they were at a given time (a commit''s), else the current ones.';
+
 -- from sql/functions/migration/foreign_key_parts.sql (new: function pggit.foreign_key_parts(definition text))
 -- pggit.foreign_key_parts(definition text) -> text[]
 --
@@ -177,6 +226,77 @@ RETURN (SELECT CASE WHEN p.parts IS NULL THEN definition
 
 COMMENT ON FUNCTION pggit.foreign_key_renamed(text, jsonb, jsonb) IS
     'A foreign key definition as PostgreSQL prints it once the tables and columns it references are renamed.';
+
+-- from sql/functions/migration/log_object_details.sql (new: function pggit.log_object_details())
+-- pggit.log_object_details() -> trigger
+--
+-- Promises: the BEFORE UPDATE trigger object_details_log of pggit.object_details
+-- (level 7) keeps the details a row held before they are replaced under the same
+-- (identity, blob hash) — a constraint or an index renamed without any other change
+-- of its table, a new owner or grant — in pggit.object_details_log, with the time
+-- they were recorded (valid_from) and the time they stopped being current
+-- (valid_until). pggit.details_at reads them, so that the script between two commits
+-- uses the names each commit had. Rows whose details do not change log nothing.
+-- Runs with the rights of whoever updates pggit.object_details (pggit's own tracking
+-- functions); search_path pinned. Cost: one insert per replaced details row.
+CREATE OR REPLACE FUNCTION pggit.log_object_details()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    IF OLD.details IS DISTINCT FROM NEW.details THEN
+        INSERT INTO pggit.object_details_log (identity, blob_hash, details, valid_from, valid_until)
+        VALUES (OLD.identity, OLD.blob_hash, OLD.details, OLD.recorded_at,
+                greatest(clock_timestamp(), OLD.recorded_at))
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NEW;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.log_object_details() IS
+    'Trigger of pggit.object_details: keeps the details a row held before they are replaced in pggit.object_details_log.';
+
+-- from sql/functions/migration/name_renames.sql (new: function pggit.name_renames(from_details jsonb, to_details jsonb))
+-- pggit.name_renames(from_details jsonb, to_details jsonb) -> jsonb
+--
+-- Promises: the constraints and indexes of one table (pggit.table_details at both
+-- sides, their text already read with the target's column and table names) that keep
+-- their definition and change only their name, as {"cons": [[old, new], ...], "idx":
+-- [[old, new], ...]}, ordered by old name: generate_migration renames them (ALTER
+-- TABLE .. RENAME CONSTRAINT, ALTER INDEX .. RENAME TO), never drops and makes them
+-- again. Several with the same definition are paired in name order. Not a rename: one
+-- whose new name is the old name of another of the table's constraints or indexes (a
+-- swap or a chain: dropped and made again instead). Empty lists for NULL input.
+-- IMMUTABLE, callable by everyone: it reads only its arguments.
+CREATE OR REPLACE FUNCTION pggit.name_renames(from_details jsonb, to_details jsonb)
+RETURNS jsonb
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+RETURN (SELECT jsonb_object_agg(p.part, coalesce((
+                   SELECT jsonb_agg(jsonb_build_array(a.n, b.n) ORDER BY a.n COLLATE "C")
+                     FROM (SELECT f.value ->> 'n' AS n, f.value - 'n' AS def,
+                                  row_number() OVER (PARTITION BY f.value - 'n'
+                                                     ORDER BY f.value ->> 'n' COLLATE "C") AS k
+                             FROM jsonb_array_elements(coalesce(from_details -> p.part, '[]')) AS f
+                            WHERE f.value ->> 'd' IS NOT NULL
+                              AND NOT coalesce(to_details -> p.part, '[]') @> jsonb_build_array(f.value)) AS a
+                     JOIN (SELECT t.value ->> 'n' AS n, t.value - 'n' AS def,
+                                  row_number() OVER (PARTITION BY t.value - 'n'
+                                                     ORDER BY t.value ->> 'n' COLLATE "C") AS k
+                             FROM jsonb_array_elements(coalesce(to_details -> p.part, '[]')) AS t
+                            WHERE NOT coalesce(from_details -> p.part, '[]') @> jsonb_build_array(t.value)) AS b
+                       ON b.def = a.def AND b.k = a.k
+                    WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(coalesce(from_details -> 'cons', '[]')
+                                                                       || coalesce(from_details -> 'idx', '[]')) AS o
+                                       WHERE o.value ->> 'n' = b.n)), '[]'))
+          FROM (VALUES ('cons'), ('idx')) AS p (part));
+
+COMMENT ON FUNCTION pggit.name_renames(jsonb, jsonb) IS
+    'Constraints and indexes of a table that change only their name, as {"cons": [[old, new], ..], "idx": [..]}.';
 
 -- from sql/functions/migration/apply_migration.sql (changed: function pggit.apply_migration(to_ref text, force boolean, from_ref text))
 -- pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING') -> text[]
@@ -392,6 +512,8 @@ DECLARE
     v_rel_renames jsonb := '{}';  -- renamed tables: {old identity: new identity}
     v_fd_cons jsonb;
     v_name_ren jsonb;           -- constraints and indexes renamed only: {"cons": [[old, new], ..], "idx": [..]}
+    v_from_at timestamptz;      -- when from_ref / to_ref was committed (NULL: WORKING): names as they were then
+    v_to_at timestamptz;
 BEGIN
     IF from_ref IS NULL OR to_ref IS NULL THEN
         RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
@@ -400,6 +522,8 @@ BEGIN
     END IF;
     v_from_working := pggit.resolve_ref(from_ref) IS NULL;
     v_to_working := pggit.resolve_ref(to_ref) IS NULL;
+    SELECT cm.committed_at INTO v_from_at FROM pggit.commits AS cm WHERE cm.hash = pggit.resolve_ref(from_ref);
+    SELECT cm.committed_at INTO v_to_at FROM pggit.commits AS cm WHERE cm.hash = pggit.resolve_ref(to_ref);
 
     SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') INTO v_diff FROM pggit.diff(from_ref, to_ref) AS d;
 
@@ -432,10 +556,8 @@ BEGIN
                    coalesce((SELECT jsonb_agg(jsonb_build_array(f.value ->> 'n',
                                                                 (pggit.foreign_key_parts(f.value ->> 'd'))[2]))
                                FROM jsonb_array_elements(coalesce(
-                                        (SELECT od.details FROM pggit.object_details AS od
-                                          WHERE od.identity = d.value ->> 'object_identity'
-                                            AND od.blob_hash = encode(sha256(convert_to(d.value ->> 'old_definition',
-                                                                                        'UTF8')), 'hex')),
+                                        pggit.details_at(d.value ->> 'object_identity', encode(sha256(convert_to(d.value ->> 'old_definition',
+                                                                                        'UTF8')), 'hex'), v_from_at),
                                         CASE WHEN v_from_working
                                              THEN pggit.table_details(to_regclass(d.value ->> 'object_identity')) END)
                                         -> 'cons') AS f
@@ -557,9 +679,7 @@ BEGIN
                 -- its columns whose default uses a sequence that another table's or
                 -- column's drop takes along lose the default first (phase 43)
                 IF v_gone_seqs <> '{}' THEN
-                    v_fd := coalesce((SELECT od.details FROM pggit.object_details AS od
-                                       WHERE od.identity = r.old_identity
-                                         AND od.blob_hash = encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex')),
+                    v_fd := coalesce(pggit.details_at(r.old_identity, encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex'), v_from_at),
                                      CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END);
                     FOR c IN SELECT f.value ->> 'n' AS n
                                FROM jsonb_array_elements(v_fd -> 'cols') AS f
@@ -600,14 +720,10 @@ BEGIN
                                      r.object_identity, r.change);
                 CONTINUE;
             END IF;
-            v_td := coalesce((SELECT od.details FROM pggit.object_details AS od
-                               WHERE od.identity = r.object_identity
-                                 AND od.blob_hash = encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')),
+            v_td := coalesce(pggit.details_at(r.object_identity, encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex'), v_to_at),
                              CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.object_identity)) END);
             v_fd := CASE WHEN r.change = 'added' THEN '{"cols": [], "cons": [], "idx": []}'::jsonb
-                    ELSE coalesce((SELECT od.details FROM pggit.object_details AS od
-                                    WHERE od.identity = r.old_identity
-                                      AND od.blob_hash = encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex')),
+                    ELSE coalesce(pggit.details_at(r.old_identity, encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex'), v_from_at),
                                   CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END)
                     END;
             IF v_td IS NULL OR v_fd IS NULL THEN
@@ -700,22 +816,7 @@ BEGIN
             -- a constraint or an index whose definition stays and whose name changes is
             -- renamed (phase 95, on the table's new name), never dropped and made again; not
             -- when its new name is the old name of another one renamed (a swap or a chain)
-            SELECT jsonb_object_agg(p.part, coalesce((
-                       SELECT jsonb_agg(jsonb_build_array(a.n, b.n) ORDER BY a.n COLLATE "C")
-                         FROM (SELECT f.value ->> 'n' AS n, f.value - 'n' AS def,
-                                      row_number() OVER (PARTITION BY f.value - 'n' ORDER BY f.value ->> 'n' COLLATE "C") AS k
-                                 FROM jsonb_array_elements(v_fd -> p.part) AS f
-                                WHERE f.value ->> 'd' IS NOT NULL
-                                  AND NOT (v_td -> p.part) @> jsonb_build_array(f.value)) AS a
-                         JOIN (SELECT t.value ->> 'n' AS n, t.value - 'n' AS def,
-                                      row_number() OVER (PARTITION BY t.value - 'n' ORDER BY t.value ->> 'n' COLLATE "C") AS k
-                                 FROM jsonb_array_elements(v_td -> p.part) AS t
-                                WHERE NOT (v_fd -> p.part) @> jsonb_build_array(t.value)) AS b
-                           ON b.def = a.def AND b.k = a.k
-                        WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v_fd -> p.part) AS o
-                                           WHERE o.value ->> 'n' = b.n)), '[]'))
-              INTO v_name_ren
-              FROM (VALUES ('cons'), ('idx')) AS p (part);
+            v_name_ren := pggit.name_renames(v_fd, v_td);
             FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
                        FROM jsonb_array_elements(v_name_ren -> 'cons') AS x LOOP
                 ph := ph || 95; ks := ks || v_tbl;
@@ -843,6 +944,42 @@ BEGIN
             END LOOP;
         END IF;
     END LOOP;
+
+    -- Tables whose state is the same at both refs while constraints or indexes of theirs
+    -- were renamed in between: names are no part of a table's state (its blob), each
+    -- commit's come from pggit.details_at; renamed (phase 95) like those of a changed table.
+    IF v_from_at IS DISTINCT FROM v_to_at
+       AND EXISTS (SELECT FROM pggit.object_details_log AS l
+                    WHERE l.valid_until > least(coalesce(v_from_at, 'infinity'), coalesce(v_to_at, 'infinity'))) THEN
+        FOR r IN SELECT f.object_identity AS ident, encode(sha256(convert_to(f.definition, 'UTF8')), 'hex') AS blob
+                   FROM pggit.schema_at(from_ref) AS f
+                   JOIN pggit.schema_at(to_ref) AS t
+                     ON t.object_identity = f.object_identity AND t.object_kind = f.object_kind
+                    AND t.definition = f.definition
+                  WHERE f.object_kind = 'table'
+                    AND EXISTS (SELECT FROM pggit.object_details_log AS l
+                                 WHERE l.identity = f.object_identity
+                                   AND l.valid_until > least(coalesce(v_from_at, 'infinity'), coalesce(v_to_at, 'infinity')))
+                  ORDER BY f.object_identity COLLATE "C" LOOP
+            v_fd := CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.ident))
+                         ELSE pggit.details_at(r.ident, r.blob, v_from_at) END;
+            v_td := CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.ident))
+                         ELSE pggit.details_at(r.ident, r.blob, v_to_at) END;
+            v_name_ren := pggit.name_renames(v_fd, v_td);
+            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
+                       FROM jsonb_array_elements(v_name_ren -> 'cons') AS x LOOP
+                ph := ph || 95; ks := ks || r.ident;
+                sts := sts || format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I;', r.ident, c.old_name, c.new_name);
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
+                       FROM jsonb_array_elements(v_name_ren -> 'idx') AS x LOOP
+                ph := ph || 95; ks := ks || r.ident;
+                sts := sts || format('ALTER INDEX %I.%I RENAME TO %I;', (parse_ident(r.ident))[1], c.old_name, c.new_name);
+                wns := wns || NULL::text;
+            END LOOP;
+        END LOOP;
+    END IF;
 
     -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
     v_n := cardinality(sts);
@@ -987,9 +1124,7 @@ BEGIN
              WHERE o.dropped_at IS NULL AND o.kind = c.kind AND o.identity = c.ident
              ORDER BY o.id DESC LIMIT 1;
         ELSE
-            SELECT od.details -> 'own' INTO v_own
-              FROM pggit.object_details AS od
-             WHERE od.identity = c.ident AND od.blob_hash = c.blob;
+            v_own := pggit.details_at(c.ident, c.blob, v_to_at) -> 'own';
         END IF;
         v_kw := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(c.kind) END;
         v_on := CASE WHEN c.kind IN ('table', 'view', 'materialized view') THEN 'TABLE'
@@ -1063,3 +1198,7 @@ COMMENT ON FUNCTION pggit.generate_migration(text, text) IS
     'Ordered DDL steps turning the schema at from_ref into the schema at to_ref; lossy steps commented out with a warning.';
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 7';
+
+-- ---- after the functions (hand-written) ----
+CREATE TRIGGER object_details_log BEFORE UPDATE ON pggit.object_details
+    FOR EACH ROW EXECUTE FUNCTION pggit.log_object_details();

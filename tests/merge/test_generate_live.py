@@ -186,3 +186,33 @@ def test_name_only_renames_of_constraints_and_indexes(pggit_conn: psycopg.Connec
     assert "ALTER INDEX app.t_b RENAME TO t_b_idx;" in got
     assert not any("DROP CONSTRAINT" in s or "ADD CONSTRAINT" in s for s in got)
     assert conn.execute("SELECT count(*) FROM app.t").fetchone()[0] == 1
+
+
+def test_renames_of_an_otherwise_unchanged_table_use_each_commits_names(pggit_conn: psycopg.Connection) -> None:
+    """Names are no part of a table's state: the script between two commits uses each commit's names."""
+    conn = pggit_conn
+    conn.execute("CREATE SCHEMA app")
+    conn.execute("CREATE TABLE app.t (id int CONSTRAINT t_pk PRIMARY KEY, b text)")
+    conn.execute("CREATE INDEX t_b ON app.t (b)")
+    a = commit(conn)
+    conn.execute("ALTER TABLE app.t RENAME CONSTRAINT t_pk TO t_pkey")
+    conn.execute("ALTER INDEX app.t_b RENAME TO t_b_idx")
+    b = commit(conn)
+    conn.execute("ALTER INDEX app.t_b_idx RENAME TO \"later name\"")  # after b: no part of a -> b
+    assert statements(migration(conn, a, b)) == [
+        "ALTER TABLE app.t RENAME CONSTRAINT t_pk TO t_pkey;",
+        "ALTER INDEX app.t_b RENAME TO t_b_idx;",
+    ]
+    assert statements(migration(conn, b, a)) == [
+        "ALTER TABLE app.t RENAME CONSTRAINT t_pkey TO t_pk;",
+        "ALTER INDEX app.t_b_idx RENAME TO t_b;",
+    ]
+    assert statements(migration(conn, b, "WORKING")) == ['ALTER INDEX app.t_b_idx RENAME TO "later name";']
+    assert statements(migration(conn, "WORKING", a)) == [
+        "ALTER TABLE app.t RENAME CONSTRAINT t_pkey TO t_pk;",
+        'ALTER INDEX app."later name" RENAME TO t_b;',
+    ]
+    # applied: the live table takes a's names back
+    conn.execute("SELECT pggit.apply_migration(%s, false)", (a,))
+    assert conn.execute("SELECT array_agg(relname::text ORDER BY relname) FROM pg_class "
+                        "WHERE relnamespace = 'app'::regnamespace AND relkind = 'i'").fetchone()[0] == ["t_b", "t_pk"]

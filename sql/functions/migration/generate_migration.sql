@@ -95,6 +95,8 @@ DECLARE
     v_rel_renames jsonb := '{}';  -- renamed tables: {old identity: new identity}
     v_fd_cons jsonb;
     v_name_ren jsonb;           -- constraints and indexes renamed only: {"cons": [[old, new], ..], "idx": [..]}
+    v_from_at timestamptz;      -- when from_ref / to_ref was committed (NULL: WORKING): names as they were then
+    v_to_at timestamptz;
 BEGIN
     IF from_ref IS NULL OR to_ref IS NULL THEN
         RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
@@ -103,6 +105,8 @@ BEGIN
     END IF;
     v_from_working := pggit.resolve_ref(from_ref) IS NULL;
     v_to_working := pggit.resolve_ref(to_ref) IS NULL;
+    SELECT cm.committed_at INTO v_from_at FROM pggit.commits AS cm WHERE cm.hash = pggit.resolve_ref(from_ref);
+    SELECT cm.committed_at INTO v_to_at FROM pggit.commits AS cm WHERE cm.hash = pggit.resolve_ref(to_ref);
 
     SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') INTO v_diff FROM pggit.diff(from_ref, to_ref) AS d;
 
@@ -135,10 +139,8 @@ BEGIN
                    coalesce((SELECT jsonb_agg(jsonb_build_array(f.value ->> 'n',
                                                                 (pggit.foreign_key_parts(f.value ->> 'd'))[2]))
                                FROM jsonb_array_elements(coalesce(
-                                        (SELECT od.details FROM pggit.object_details AS od
-                                          WHERE od.identity = d.value ->> 'object_identity'
-                                            AND od.blob_hash = encode(sha256(convert_to(d.value ->> 'old_definition',
-                                                                                        'UTF8')), 'hex')),
+                                        pggit.details_at(d.value ->> 'object_identity', encode(sha256(convert_to(d.value ->> 'old_definition',
+                                                                                        'UTF8')), 'hex'), v_from_at),
                                         CASE WHEN v_from_working
                                              THEN pggit.table_details(to_regclass(d.value ->> 'object_identity')) END)
                                         -> 'cons') AS f
@@ -260,9 +262,7 @@ BEGIN
                 -- its columns whose default uses a sequence that another table's or
                 -- column's drop takes along lose the default first (phase 43)
                 IF v_gone_seqs <> '{}' THEN
-                    v_fd := coalesce((SELECT od.details FROM pggit.object_details AS od
-                                       WHERE od.identity = r.old_identity
-                                         AND od.blob_hash = encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex')),
+                    v_fd := coalesce(pggit.details_at(r.old_identity, encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex'), v_from_at),
                                      CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END);
                     FOR c IN SELECT f.value ->> 'n' AS n
                                FROM jsonb_array_elements(v_fd -> 'cols') AS f
@@ -303,14 +303,10 @@ BEGIN
                                      r.object_identity, r.change);
                 CONTINUE;
             END IF;
-            v_td := coalesce((SELECT od.details FROM pggit.object_details AS od
-                               WHERE od.identity = r.object_identity
-                                 AND od.blob_hash = encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')),
+            v_td := coalesce(pggit.details_at(r.object_identity, encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex'), v_to_at),
                              CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.object_identity)) END);
             v_fd := CASE WHEN r.change = 'added' THEN '{"cols": [], "cons": [], "idx": []}'::jsonb
-                    ELSE coalesce((SELECT od.details FROM pggit.object_details AS od
-                                    WHERE od.identity = r.old_identity
-                                      AND od.blob_hash = encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex')),
+                    ELSE coalesce(pggit.details_at(r.old_identity, encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex'), v_from_at),
                                   CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END)
                     END;
             IF v_td IS NULL OR v_fd IS NULL THEN
@@ -403,22 +399,7 @@ BEGIN
             -- a constraint or an index whose definition stays and whose name changes is
             -- renamed (phase 95, on the table's new name), never dropped and made again; not
             -- when its new name is the old name of another one renamed (a swap or a chain)
-            SELECT jsonb_object_agg(p.part, coalesce((
-                       SELECT jsonb_agg(jsonb_build_array(a.n, b.n) ORDER BY a.n COLLATE "C")
-                         FROM (SELECT f.value ->> 'n' AS n, f.value - 'n' AS def,
-                                      row_number() OVER (PARTITION BY f.value - 'n' ORDER BY f.value ->> 'n' COLLATE "C") AS k
-                                 FROM jsonb_array_elements(v_fd -> p.part) AS f
-                                WHERE f.value ->> 'd' IS NOT NULL
-                                  AND NOT (v_td -> p.part) @> jsonb_build_array(f.value)) AS a
-                         JOIN (SELECT t.value ->> 'n' AS n, t.value - 'n' AS def,
-                                      row_number() OVER (PARTITION BY t.value - 'n' ORDER BY t.value ->> 'n' COLLATE "C") AS k
-                                 FROM jsonb_array_elements(v_td -> p.part) AS t
-                                WHERE NOT (v_fd -> p.part) @> jsonb_build_array(t.value)) AS b
-                           ON b.def = a.def AND b.k = a.k
-                        WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v_fd -> p.part) AS o
-                                           WHERE o.value ->> 'n' = b.n)), '[]'))
-              INTO v_name_ren
-              FROM (VALUES ('cons'), ('idx')) AS p (part);
+            v_name_ren := pggit.name_renames(v_fd, v_td);
             FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
                        FROM jsonb_array_elements(v_name_ren -> 'cons') AS x LOOP
                 ph := ph || 95; ks := ks || v_tbl;
@@ -546,6 +527,42 @@ BEGIN
             END LOOP;
         END IF;
     END LOOP;
+
+    -- Tables whose state is the same at both refs while constraints or indexes of theirs
+    -- were renamed in between: names are no part of a table's state (its blob), each
+    -- commit's come from pggit.details_at; renamed (phase 95) like those of a changed table.
+    IF v_from_at IS DISTINCT FROM v_to_at
+       AND EXISTS (SELECT FROM pggit.object_details_log AS l
+                    WHERE l.valid_until > least(coalesce(v_from_at, 'infinity'), coalesce(v_to_at, 'infinity'))) THEN
+        FOR r IN SELECT f.object_identity AS ident, encode(sha256(convert_to(f.definition, 'UTF8')), 'hex') AS blob
+                   FROM pggit.schema_at(from_ref) AS f
+                   JOIN pggit.schema_at(to_ref) AS t
+                     ON t.object_identity = f.object_identity AND t.object_kind = f.object_kind
+                    AND t.definition = f.definition
+                  WHERE f.object_kind = 'table'
+                    AND EXISTS (SELECT FROM pggit.object_details_log AS l
+                                 WHERE l.identity = f.object_identity
+                                   AND l.valid_until > least(coalesce(v_from_at, 'infinity'), coalesce(v_to_at, 'infinity')))
+                  ORDER BY f.object_identity COLLATE "C" LOOP
+            v_fd := CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.ident))
+                         ELSE pggit.details_at(r.ident, r.blob, v_from_at) END;
+            v_td := CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.ident))
+                         ELSE pggit.details_at(r.ident, r.blob, v_to_at) END;
+            v_name_ren := pggit.name_renames(v_fd, v_td);
+            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
+                       FROM jsonb_array_elements(v_name_ren -> 'cons') AS x LOOP
+                ph := ph || 95; ks := ks || r.ident;
+                sts := sts || format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I;', r.ident, c.old_name, c.new_name);
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
+                       FROM jsonb_array_elements(v_name_ren -> 'idx') AS x LOOP
+                ph := ph || 95; ks := ks || r.ident;
+                sts := sts || format('ALTER INDEX %I.%I RENAME TO %I;', (parse_ident(r.ident))[1], c.old_name, c.new_name);
+                wns := wns || NULL::text;
+            END LOOP;
+        END LOOP;
+    END IF;
 
     -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
     v_n := cardinality(sts);
@@ -690,9 +707,7 @@ BEGIN
              WHERE o.dropped_at IS NULL AND o.kind = c.kind AND o.identity = c.ident
              ORDER BY o.id DESC LIMIT 1;
         ELSE
-            SELECT od.details -> 'own' INTO v_own
-              FROM pggit.object_details AS od
-             WHERE od.identity = c.ident AND od.blob_hash = c.blob;
+            v_own := pggit.details_at(c.ident, c.blob, v_to_at) -> 'own';
         END IF;
         v_kw := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(c.kind) END;
         v_on := CASE WHEN c.kind IN ('table', 'view', 'materialized view') THEN 'TABLE'
