@@ -777,10 +777,19 @@ DROP FUNCTION pggit.foreign_key_parts(definition text);
 -- new in level 7: function pggit.foreign_key_renamed(definition text, table_renames jsonb, column_renames jsonb)
 DROP FUNCTION pggit.foreign_key_renamed(definition text, table_renames jsonb, column_renames jsonb);
 
+-- new in level 7: function pggit.generate_migration(from_ref text, to_ref text, online boolean)
+DROP FUNCTION pggit.generate_migration(from_ref text, to_ref text, online boolean);
+
 -- new in level 7: function pggit.log_object_details()
 DROP FUNCTION pggit.log_object_details();
 
+-- new in level 7: function pggit.migration_plan(from_ref text, to_ref text, online boolean)
+DROP FUNCTION pggit.migration_plan(from_ref text, to_ref text, online boolean);
+
 -- new in level 7: function pggit.name_renames(from_details jsonb, to_details jsonb)
 DROP FUNCTION pggit.name_renames(from_details jsonb, to_details jsonb);
+
+-- new in level 7: function pggit.step_lock(statement text)
+DROP FUNCTION pggit.step_lock(statement text);
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 6';

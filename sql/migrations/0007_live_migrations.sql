@@ -227,6 +227,50 @@ RETURN (SELECT CASE WHEN p.parts IS NULL THEN definition
 COMMENT ON FUNCTION pggit.foreign_key_renamed(text, jsonb, jsonb) IS
     'A foreign key definition as PostgreSQL prints it once the tables and columns it references are renamed.';
 
+-- from sql/functions/migration/generate_migration_overloads.sql (changed: function pggit.generate_migration(from_ref text, to_ref text), new: function pggit.generate_migration(from_ref text, to_ref text, online boolean))
+-- pggit.generate_migration(from_ref text, to_ref text)
+--     -> TABLE(step integer, statement text, warning text)
+-- pggit.generate_migration(from_ref text, to_ref text, online boolean)
+--     -> TABLE(step integer, statement text, warning text)
+--
+-- Promises: the ordered DDL script that turns the schema at from_ref into the schema
+-- at to_ref: the first three columns of pggit.migration_plan(from_ref, to_ref, online)
+-- (see it for the order, the lossy steps commented out with a warning, and what
+-- `online` changes); online is false for the two-argument form. A script with online
+-- steps holds statements that run outside a transaction block (CREATE INDEX
+-- CONCURRENTLY): run it step by step in autocommit, or read migration_plan's
+-- `transactional` column.
+-- Errors: those of pggit.migration_plan (22004, 42704, 42P09, 55000). STABLE: it only reads.
+CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text)
+RETURNS TABLE(step integer, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    RETURN QUERY SELECT p.step, p.statement, p.warning
+                   FROM pggit.migration_plan(from_ref, to_ref, false) AS p ORDER BY p.step;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.generate_migration(text, text) IS
+    'Ordered DDL steps turning the schema at from_ref into the schema at to_ref; lossy steps commented out with a warning.';
+
+CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text, online boolean)
+RETURNS TABLE(step integer, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    RETURN QUERY SELECT p.step, p.statement, p.warning
+                   FROM pggit.migration_plan(from_ref, to_ref, online) AS p ORDER BY p.step;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.generate_migration(text, text, boolean) IS
+    'Ordered DDL steps turning the schema at from_ref into the schema at to_ref; online => true: forms that keep large tables usable.';
+
 -- from sql/functions/migration/log_object_details.sql (new: function pggit.log_object_details())
 -- pggit.log_object_details() -> trigger
 --
@@ -258,165 +302,22 @@ $function$;
 COMMENT ON FUNCTION pggit.log_object_details() IS
     'Trigger of pggit.object_details: keeps the details a row held before they are replaced in pggit.object_details_log.';
 
--- from sql/functions/migration/name_renames.sql (new: function pggit.name_renames(from_details jsonb, to_details jsonb))
--- pggit.name_renames(from_details jsonb, to_details jsonb) -> jsonb
+-- from sql/functions/migration/generate_migration.sql (new: function pggit.migration_plan(from_ref text, to_ref text, online boolean))
+-- pggit.migration_plan(from_ref text, to_ref text, online boolean DEFAULT false)
+--     -> TABLE(step integer, statement text, warning text, locks text, transactional boolean)
 --
--- Promises: the constraints and indexes of one table (pggit.table_details at both
--- sides, their text already read with the target's column and table names) that keep
--- their definition and change only their name, as {"cons": [[old, new], ...], "idx":
--- [[old, new], ...]}, ordered by old name: generate_migration renames them (ALTER
--- TABLE .. RENAME CONSTRAINT, ALTER INDEX .. RENAME TO), never drops and makes them
--- again. Several with the same definition are paired in name order. Not a rename: one
--- whose new name is the old name of another of the table's constraints or indexes (a
--- swap or a chain: dropped and made again instead). Empty lists for NULL input.
--- IMMUTABLE, callable by everyone: it reads only its arguments.
-CREATE OR REPLACE FUNCTION pggit.name_renames(from_details jsonb, to_details jsonb)
-RETURNS jsonb
-LANGUAGE sql
-IMMUTABLE
-PARALLEL SAFE
-SET search_path = pg_catalog, pggit, pg_temp
-RETURN (SELECT jsonb_object_agg(p.part, coalesce((
-                   SELECT jsonb_agg(jsonb_build_array(a.n, b.n) ORDER BY a.n COLLATE "C")
-                     FROM (SELECT f.value ->> 'n' AS n, f.value - 'n' AS def,
-                                  row_number() OVER (PARTITION BY f.value - 'n'
-                                                     ORDER BY f.value ->> 'n' COLLATE "C") AS k
-                             FROM jsonb_array_elements(coalesce(from_details -> p.part, '[]')) AS f
-                            WHERE f.value ->> 'd' IS NOT NULL
-                              AND NOT coalesce(to_details -> p.part, '[]') @> jsonb_build_array(f.value)) AS a
-                     JOIN (SELECT t.value ->> 'n' AS n, t.value - 'n' AS def,
-                                  row_number() OVER (PARTITION BY t.value - 'n'
-                                                     ORDER BY t.value ->> 'n' COLLATE "C") AS k
-                             FROM jsonb_array_elements(coalesce(to_details -> p.part, '[]')) AS t
-                            WHERE NOT coalesce(from_details -> p.part, '[]') @> jsonb_build_array(t.value)) AS b
-                       ON b.def = a.def AND b.k = a.k
-                    WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(coalesce(from_details -> 'cons', '[]')
-                                                                       || coalesce(from_details -> 'idx', '[]')) AS o
-                                       WHERE o.value ->> 'n' = b.n)), '[]'))
-          FROM (VALUES ('cons'), ('idx')) AS p (part));
-
-COMMENT ON FUNCTION pggit.name_renames(jsonb, jsonb) IS
-    'Constraints and indexes of a table that change only their name, as {"cons": [[old, new], ..], "idx": [..]}.';
-
--- from sql/functions/migration/apply_migration.sql (changed: function pggit.apply_migration(to_ref text, force boolean, from_ref text))
--- pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING') -> text[]
---
--- Promises: brings the live schema to the schema at `to_ref` by executing the steps of
--- pggit.generate_migration(from_ref, to_ref) in step order, with the caller's rights,
--- in the caller's transaction, and returns the statements executed, in order. Every
--- step is checked before the first one runs:
---   - a plain step runs;
---   - a commented-out `-- DROP TABLE t;` or `-- ALTER TABLE t DROP COLUMN c;` runs
---     (without its `-- `) when the table has no row / the column no non-NULL value;
---     when it holds data it runs only with `force`; so does a commented-out
---     `-- ALTER TABLE t DROP CONSTRAINT k;` (a foreign key that goes before its table
---     is dropped: it runs when the table has no row);
---   - any other commented-out statement (a narrowing type change, a dropped sequence,
---     an enum losing or reordering labels) runs only with `force`;
---   - a commented note the generator could not turn into DDL ("not generated") is
---     never run: it is refused even with `force`.
--- `from_ref` is 'WORKING' (the live schema) but for pggit.revert, which passes a commit
--- whose objects the script touches are, as revert has checked, as they are live (the
--- inverse of one older commit, applied on top of the head).
--- The DDL is tracked as usual (history rows on the session's branch).
--- Errors: 22004 NULL; generate_migration's (resolve_ref's) errors; 0A000 a step that
--- is not generated (DETAIL: the steps); 55000 steps that lose data without `force`
--- (DETAIL: the steps and their warnings; HINT: force => true); whatever a statement
--- raises. An internal building block of checkout(branch, apply) and revert;
--- SECURITY INVOKER, EXECUTE: PUBLIC (it runs only DDL the caller may run).
-CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING')
-RETURNS text[]
-LANGUAGE plpgsql
-VOLATILE
-PARALLEL UNSAFE
-SET search_path = pg_catalog, pggit, pg_temp
-AS $function$
-DECLARE
-    r record;
-    v_sql text;
-    v_m text[];
-    v_rel regclass;
-    v_col name;
-    v_has boolean;
-    v_steps text[] := '{}';
-    v_lossy text[] := '{}';
-    v_notes text[] := '{}';
-BEGIN
-    IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL OR apply_migration.from_ref IS NULL THEN
-        RAISE EXCEPTION 'to_ref, force and from_ref must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    FOR r IN SELECT g.step, g.statement, g.warning
-               FROM pggit.generate_migration(apply_migration.from_ref, apply_migration.to_ref) AS g
-              ORDER BY g.step
-    LOOP
-        IF left(r.statement, 3) <> '-- ' THEN
-            v_steps := v_steps || r.statement;
-            CONTINUE;
-        END IF;
-        IF right(r.statement, 1) <> ';' THEN
-            v_notes := v_notes || format('step %s: %s (%s)', r.step, r.statement, r.warning);
-            CONTINUE;
-        END IF;
-        v_sql := pggit.uncomment_lines(r.statement);  -- every line was commented (comment_lines)
-        v_has := NULL;
-        v_m := regexp_match(v_sql, '^DROP TABLE (.+);$');
-        IF v_m IS NULL THEN
-            -- the foreign key of a table the script drops, before the table (a cycle)
-            v_m := regexp_match(v_sql, '^ALTER TABLE ((?:"(?:[^"]|"")*"|[^".\s]+)[.](?:"(?:[^"]|"")*"|[^".\s]+)) '
-                                       'DROP CONSTRAINT (?:"(?:[^"]|"")*"|[^".\s]+);$');
-        END IF;
-        IF v_m IS NOT NULL THEN
-            v_rel := to_regclass(v_m[1]);
-            IF v_rel IS NOT NULL THEN
-                EXECUTE format('SELECT EXISTS (SELECT FROM %s)', v_rel) INTO v_has;
-            END IF;
-        ELSE
-            v_m := regexp_match(v_sql, '^ALTER TABLE (.+) DROP COLUMN (.+);$');
-            IF v_m IS NOT NULL THEN
-                v_rel := to_regclass(v_m[1]);
-                SELECT a.attname INTO v_col
-                  FROM pg_attribute AS a
-                 WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
-                   AND quote_ident(a.attname) = v_m[2];
-                IF v_col IS NOT NULL THEN
-                    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I IS NOT NULL)', v_rel, v_col) INTO v_has;
-                END IF;
-            END IF;
-        END IF;
-        IF v_has IS FALSE OR apply_migration.force THEN
-            v_steps := v_steps || v_sql;
-        ELSE
-            v_lossy := v_lossy || format('step %s: %s (%s)', r.step, v_sql,
-                                         coalesce(r.warning, 'loses data'));
-        END IF;
-    END LOOP;
-    IF cardinality(v_notes) > 0 THEN
-        RAISE EXCEPTION 'cannot bring the live schema to "%": % step(s) cannot be generated',
-                apply_migration.to_ref, cardinality(v_notes)
-            USING ERRCODE = 'feature_not_supported',
-                  DETAIL = array_to_string(v_notes, E'\n');
-    END IF;
-    IF cardinality(v_lossy) > 0 THEN
-        RAISE EXCEPTION 'bringing the live schema to "%" loses data in % step(s)',
-                apply_migration.to_ref, cardinality(v_lossy)
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = array_to_string(v_lossy, E'\n'),
-                  HINT = 'Pass force => true to run them.';
-    END IF;
-    FOREACH v_sql IN ARRAY v_steps LOOP
-        EXECUTE v_sql;
-    END LOOP;
-    RETURN v_steps;
-END
-$function$;
-
-COMMENT ON FUNCTION pggit.apply_migration(text, boolean, text) IS
-    'Executes generate_migration(from_ref (default WORKING), to_ref) on the live schema; data-losing steps only when empty or with force; returns the statements run.';
-
--- from sql/functions/migration/generate_migration.sql (changed: function pggit.generate_migration(from_ref text, to_ref text))
--- pggit.generate_migration(from_ref text, to_ref text)
---     -> TABLE(step integer, statement text, warning text)
+-- The generator behind pggit.generate_migration (which returns its first three
+-- columns). `locks` says, for every step, the strongest lock it takes on an existing
+-- object and what that means for the sessions using it (pggit.step_lock: a scan, a
+-- rewrite, or brief); `transactional` is false for a step that must run outside a
+-- transaction block (CREATE / DROP INDEX CONCURRENTLY).
+-- online => true: the forms teams use on large live tables, for tables that exist
+-- before the script: indexes built and dropped CONCURRENTLY; foreign keys and CHECK
+-- constraints added NOT VALID, then VALIDATE CONSTRAINT (rows checked under SHARE
+-- UPDATE EXCLUSIVE); a UNIQUE or PRIMARY KEY constraint over plain columns from a
+-- unique index built CONCURRENTLY (ADD CONSTRAINT .. USING INDEX); SET NOT NULL after a
+-- validated CHECK (column IS NOT NULL) (pggit.column_steps). A type change that
+-- rewrites the table has no such form: its `locks` says so.
 --
 -- Promises: the ordered DDL script that turns the schema at from_ref into the schema at
 -- to_ref (refs as pggit.resolve_ref takes them; WORKING = the live schema), one
@@ -461,8 +362,8 @@ COMMENT ON FUNCTION pggit.apply_migration(text, boolean, text) IS
 -- name or stored definition can end the comment early and run the rest.
 -- Errors: those of pggit.diff (22004, 42704, 42P09, 55000). STABLE: it only reads.
 -- Cost: pggit.diff, plus O(schema) once when views may depend on a changed object.
-CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text)
-RETURNS TABLE(step integer, statement text, warning text)
+CREATE OR REPLACE FUNCTION pggit.migration_plan(from_ref text, to_ref text, online boolean DEFAULT false)
+RETURNS TABLE(step integer, statement text, warning text, locks text, transactional boolean)
 LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pggit, pg_temp
@@ -515,9 +416,10 @@ DECLARE
     v_from_at timestamptz;      -- when from_ref / to_ref was committed (NULL: WORKING): names as they were then
     v_to_at timestamptz;
 BEGIN
-    IF from_ref IS NULL OR to_ref IS NULL THEN
-        RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
-                        coalesce(quote_literal(from_ref), 'NULL'), coalesce(quote_literal(to_ref), 'NULL')
+    IF from_ref IS NULL OR to_ref IS NULL OR online IS NULL THEN
+        RAISE EXCEPTION 'generate_migration: a ref or online is NULL (from_ref %, to_ref %, online %)',
+                        coalesce(quote_literal(from_ref), 'NULL'), coalesce(quote_literal(to_ref), 'NULL'),
+                        coalesce(online::text, 'NULL')
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     v_from_working := pggit.resolve_ref(from_ref) IS NULL;
@@ -846,7 +748,8 @@ BEGIN
                                          WHERE x.value ->> 0 = f.value ->> 'n')
                       ORDER BY f.value ->> 'n' COLLATE "C" LOOP
                 ph := ph || 30; ks := ks || r.old_identity;
-                sts := sts || format('DROP INDEX %I.%I;', (parse_ident(r.old_identity))[1], c.f ->> 'n');
+                sts := sts || format('DROP INDEX %s%I.%I;', CASE WHEN online THEN 'CONCURRENTLY ' ELSE '' END,
+                                     (parse_ident(r.old_identity))[1], c.f ->> 'n');
                 wns := wns || NULL::text;
             END LOOP;
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cols') AS f
@@ -919,7 +822,7 @@ BEGIN
                 END LOOP;
             END IF;
             -- the columns' own steps (add, type, default, NOT NULL, identity, generation)
-            FOR c IN SELECT * FROM pggit.column_steps(v_tbl, v_fd, v_td, v_ren, v_early, r.change = 'added', false) LOOP
+            FOR c IN SELECT * FROM pggit.column_steps(v_tbl, v_fd, v_td, v_ren, v_early, r.change = 'added', online) LOOP
                 ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
             END LOOP;
             FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'cons') AS t
@@ -928,7 +831,26 @@ BEGIN
                                          WHERE x.value ->> 1 = t.value ->> 'n')
                       ORDER BY position(t.value ->> 't' IN 'pucxtf'), t.value ->> 'n' COLLATE "C" LOOP
                 ph := ph || CASE WHEN c.t ->> 't' = 'f' THEN 155 ELSE 150 END; ks := ks || v_tbl;
-                sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                IF online AND r.change <> 'added' AND c.t ->> 't' IN ('f', 'c') AND (c.t ->> 'd') !~ ' NOT VALID$' THEN
+                    -- online: added without checking the rows (brief), then validated while
+                    -- reads and writes go on (SHARE UPDATE EXCLUSIVE)
+                    sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s NOT VALID;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                    wns := wns || NULL::text;
+                    ph := ph || ph[cardinality(ph)]; ks := ks || v_tbl;
+                    sts := sts || format('ALTER TABLE %s VALIDATE CONSTRAINT %I;', v_tbl, c.t ->> 'n');
+                ELSIF online AND r.change <> 'added' AND c.t ->> 't' IN ('u', 'p')
+                      AND (c.t ->> 'd') ~ '^(UNIQUE|PRIMARY KEY) \((?:"(?:[^"]|"")*"|[^")])*\)$' THEN
+                    -- online: its index built concurrently (outside a transaction block), then
+                    -- the constraint takes it over (brief)
+                    sts := sts || format('CREATE UNIQUE INDEX CONCURRENTLY %I ON %s USING btree %s;', c.t ->> 'n', v_tbl,
+                                         substr(c.t ->> 'd', strpos(c.t ->> 'd', '(')));
+                    wns := wns || NULL::text;
+                    ph := ph || ph[cardinality(ph)]; ks := ks || v_tbl;
+                    sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s USING INDEX %I;', v_tbl, c.t ->> 'n',
+                                         CASE WHEN c.t ->> 't' = 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, c.t ->> 'n');
+                ELSE
+                    sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                END IF;
                 wns := wns || NULL::text;
             END LOOP;
             FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'idx') AS t
@@ -937,9 +859,10 @@ BEGIN
                                          WHERE x.value ->> 1 = t.value ->> 'n')
                       ORDER BY t.value ->> 'n' COLLATE "C" LOOP
                 ph := ph || 160; ks := ks || v_tbl;
-                sts := sts || format('CREATE %sINDEX %I ON %s USING %s;',
-                                     CASE WHEN (c.t ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END, c.t ->> 'n', v_tbl,
-                                     c.t ->> 'd');
+                sts := sts || format('CREATE %sINDEX %s%I ON %s USING %s;',
+                                     CASE WHEN (c.t ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END,
+                                     CASE WHEN online AND r.change <> 'added' THEN 'CONCURRENTLY ' ELSE '' END,
+                                     c.t ->> 'n', v_tbl, c.t ->> 'd');
                 wns := wns || NULL::text;
             END LOOP;
         END IF;
@@ -1187,15 +1110,300 @@ BEGIN
     -- pggit.comment_lines puts '-- ' after every line break (apply_migration undoes it
     -- with pggit.uncomment_lines before running such a step).
     RETURN QUERY
-        SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer,
-               CASE WHEN starts_with(u.s, '-- ') THEN pggit.comment_lines(u.s) ELSE u.s END, u.w
-          FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)
+        SELECT x.n, x.s, x.w, pggit.step_lock(x.s), x.s !~ '^(CREATE (UNIQUE )?INDEX|DROP INDEX) CONCURRENTLY '
+          FROM (SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer AS n,
+                       CASE WHEN starts_with(u.s, '-- ') THEN pggit.comment_lines(u.s) ELSE u.s END AS s, u.w
+                  FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)) AS x
          ORDER BY 1;
 END
 $function$;
 
-COMMENT ON FUNCTION pggit.generate_migration(text, text) IS
-    'Ordered DDL steps turning the schema at from_ref into the schema at to_ref; lossy steps commented out with a warning.';
+COMMENT ON FUNCTION pggit.migration_plan(text, text, boolean) IS
+    'Ordered DDL steps turning the schema at from_ref into the schema at to_ref, with the lock each takes; lossy steps commented out with a warning.';
+
+-- from sql/functions/migration/name_renames.sql (new: function pggit.name_renames(from_details jsonb, to_details jsonb))
+-- pggit.name_renames(from_details jsonb, to_details jsonb) -> jsonb
+--
+-- Promises: the constraints and indexes of one table (pggit.table_details at both
+-- sides, their text already read with the target's column and table names) that keep
+-- their definition and change only their name, as {"cons": [[old, new], ...], "idx":
+-- [[old, new], ...]}, ordered by old name: generate_migration renames them (ALTER
+-- TABLE .. RENAME CONSTRAINT, ALTER INDEX .. RENAME TO), never drops and makes them
+-- again. Several with the same definition are paired in name order. Not a rename: one
+-- whose new name is the old name of another of the table's constraints or indexes (a
+-- swap or a chain: dropped and made again instead). Empty lists for NULL input.
+-- IMMUTABLE, callable by everyone: it reads only its arguments.
+CREATE OR REPLACE FUNCTION pggit.name_renames(from_details jsonb, to_details jsonb)
+RETURNS jsonb
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+RETURN (SELECT jsonb_object_agg(p.part, coalesce((
+                   SELECT jsonb_agg(jsonb_build_array(a.n, b.n) ORDER BY a.n COLLATE "C")
+                     FROM (SELECT f.value ->> 'n' AS n, f.value - 'n' AS def,
+                                  row_number() OVER (PARTITION BY f.value - 'n'
+                                                     ORDER BY f.value ->> 'n' COLLATE "C") AS k
+                             FROM jsonb_array_elements(coalesce(from_details -> p.part, '[]')) AS f
+                            WHERE f.value ->> 'd' IS NOT NULL
+                              AND NOT coalesce(to_details -> p.part, '[]') @> jsonb_build_array(f.value)) AS a
+                     JOIN (SELECT t.value ->> 'n' AS n, t.value - 'n' AS def,
+                                  row_number() OVER (PARTITION BY t.value - 'n'
+                                                     ORDER BY t.value ->> 'n' COLLATE "C") AS k
+                             FROM jsonb_array_elements(coalesce(to_details -> p.part, '[]')) AS t
+                            WHERE NOT coalesce(from_details -> p.part, '[]') @> jsonb_build_array(t.value)) AS b
+                       ON b.def = a.def AND b.k = a.k
+                    WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(coalesce(from_details -> 'cons', '[]')
+                                                                       || coalesce(from_details -> 'idx', '[]')) AS o
+                                       WHERE o.value ->> 'n' = b.n)), '[]'))
+          FROM (VALUES ('cons'), ('idx')) AS p (part));
+
+COMMENT ON FUNCTION pggit.name_renames(jsonb, jsonb) IS
+    'Constraints and indexes of a table that change only their name, as {"cons": [[old, new], ..], "idx": [..]}.';
+
+-- from sql/functions/migration/step_lock.sql (new: function pggit.step_lock(statement text))
+-- pggit.step_lock(statement text) -> text
+--
+-- Promises: for one step of pggit.migration_plan / generate_migration, the strongest
+-- lock it takes on an existing table (or view, index, type) and what that lock means
+-- for the sessions using it, as "<MODE> on <object>: <effect>", MODE one of
+-- PostgreSQL's table lock modes in SQL spelling (ACCESS EXCLUSIVE, SHARE ROW EXCLUSIVE,
+-- SHARE, SHARE UPDATE EXCLUSIVE, ROW EXCLUSIVE, ACCESS SHARE), or "none: <why>" for a
+-- step that locks nothing that exists (a new object, a note that never runs). The
+-- effect names a scan or a rewrite of the table when the step does one, and "brief"
+-- when it only changes the catalog. A commented step is read as it runs once
+-- uncommented. Read from the step's text, as the generator writes it (names quoted as
+-- format('%I') quotes them); what the tests check against pg_locks. Never raises;
+-- NULL for NULL. IMMUTABLE, callable by everyone.
+CREATE OR REPLACE FUNCTION pggit.step_lock(statement text)
+RETURNS text
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    -- a possibly qualified name, quoted or not
+    q constant text := '((?:"(?:[^"]|"")*"|[^".\s(]+)(?:[.](?:"(?:[^"]|"")*"|[^".\s(]+))?)';
+    s text := statement;
+    m text[];
+    v_rest text;
+BEGIN
+    IF s IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF starts_with(s, '-- ') THEN
+        IF right(rtrim(s), 1) <> ';' THEN
+            RETURN 'none: a note, never run';
+        END IF;
+        s := pggit.uncomment_lines(s);
+    END IF;
+    IF s ~ '^CREATE (UNIQUE )?INDEX CONCURRENTLY ' THEN
+        m := regexp_match(s, '^CREATE (?:UNIQUE )?INDEX CONCURRENTLY (?:"(?:[^"]|"")*"|[^".\s(]+) ON (?:ONLY )?' || q);
+        RETURN format('SHARE UPDATE EXCLUSIVE on %s: the index is built while reads and writes go on '
+                      '(outside a transaction block; two scans of the table)', m[1]);
+    ELSIF s ~ '^CREATE (UNIQUE )?INDEX ' THEN
+        m := regexp_match(s, '^CREATE (?:UNIQUE )?INDEX (?:"(?:[^"]|"")*"|[^".\s(]+) ON (?:ONLY )?' || q);
+        RETURN format('SHARE on %s: blocks writes while the index is built (a scan of the table)', m[1]);
+    ELSIF s ~ '^DROP INDEX CONCURRENTLY ' THEN
+        m := regexp_match(s, '^DROP INDEX CONCURRENTLY ' || q);
+        RETURN format('SHARE UPDATE EXCLUSIVE on the table of %s: reads and writes go on '
+                      '(outside a transaction block)', m[1]);
+    ELSIF s ~ '^DROP INDEX ' THEN
+        m := regexp_match(s, '^DROP INDEX ' || q);
+        RETURN format('ACCESS EXCLUSIVE on the table of %s: brief', m[1]);
+    ELSIF s ~ '^ALTER INDEX ' THEN
+        m := regexp_match(s, '^ALTER INDEX ' || q);
+        RETURN format('SHARE UPDATE EXCLUSIVE on %s: brief', m[1]);
+    ELSIF s ~ '^(CREATE|COMMENT|GRANT|REVOKE) ' AND s !~ '^CREATE (OR REPLACE )?(TRIGGER|RULE|POLICY) '
+          AND s !~ '^CREATE TABLE [^\n]* PARTITION OF ' THEN
+        RETURN CASE WHEN s ~ '^COMMENT ON (TABLE|COLUMN) '
+                    THEN 'SHARE UPDATE EXCLUSIVE on the table: brief'
+                    WHEN s ~ '^(GRANT|REVOKE) ' THEN 'none: privileges change in the catalog only'
+                    ELSE 'none: a new object' END;
+    ELSIF s ~ '^CREATE (OR REPLACE )?(TRIGGER|RULE|POLICY) ' OR s ~ '^CREATE TABLE [^\n]* PARTITION OF ' THEN
+        RETURN 'ACCESS EXCLUSIVE on the table it is for: brief';
+    ELSIF s ~ '^REFRESH MATERIALIZED VIEW ' THEN
+        m := regexp_match(s, '^REFRESH MATERIALIZED VIEW ' || q);
+        RETURN format('ACCESS EXCLUSIVE on %s: blocks reads of it while its query runs', m[1]);
+    ELSIF s ~ '^DROP (TABLE|VIEW|MATERIALIZED VIEW|SEQUENCE|TYPE|DOMAIN|FUNCTION|PROCEDURE|SCHEMA|TRIGGER|RULE|POLICY) ' THEN
+        RETURN 'ACCESS EXCLUSIVE on what is dropped: brief';
+    ELSIF s ~ '^ALTER TABLE ' THEN
+        m := regexp_match(s, '^ALTER TABLE (?:ONLY )?' || q || ' (.*)$');
+        v_rest := m[2];
+        IF v_rest ~ '^ADD CONSTRAINT (?:"(?:[^"]|"")*"|[^".\s(]+) FOREIGN KEY ' THEN
+            RETURN format('SHARE ROW EXCLUSIVE on %s and on the table it references: %s', m[1],
+                          CASE WHEN v_rest ~ ' NOT VALID;$' THEN 'brief (existing rows are not checked)'
+                               ELSE 'blocks writes while every row is checked (a scan of the table)' END);
+        ELSIF v_rest ~ '^VALIDATE CONSTRAINT ' THEN
+            RETURN format('SHARE UPDATE EXCLUSIVE on %s: every row is checked while reads and writes go on',
+                          m[1]);
+        ELSIF v_rest ~ '^ADD CONSTRAINT (?:"(?:[^"]|"")*"|[^".\s(]+) (UNIQUE|PRIMARY KEY) USING INDEX ' THEN
+            RETURN format('ACCESS EXCLUSIVE on %s: brief (the index exists)', m[1]);
+        ELSIF v_rest ~ '^ADD CONSTRAINT (?:"(?:[^"]|"")*"|[^".\s(]+) (UNIQUE|PRIMARY KEY|EXCLUDE) ' THEN
+            RETURN format('ACCESS EXCLUSIVE on %s: blocks reads and writes while the index is built '
+                          '(a scan of the table)', m[1]);
+        ELSIF v_rest ~ '^ADD CONSTRAINT ' THEN
+            RETURN format('ACCESS EXCLUSIVE on %s: %s', m[1],
+                          CASE WHEN v_rest ~ ' NOT VALID;$' THEN 'brief (existing rows are not checked)'
+                               ELSE 'blocks reads and writes while every row is checked (a scan of the table)' END);
+        ELSIF v_rest ~ '^ALTER COLUMN (?:"(?:[^"]|"")*"|[^".\s(]+) (SET DATA )?TYPE ' THEN
+            RETURN format('ACCESS EXCLUSIVE on %s: blocks reads and writes while the table and its indexes '
+                          'are rewritten (brief when the old type is binary coercible to the new one)', m[1]);
+        ELSIF v_rest ~ '^ALTER COLUMN (?:"(?:[^"]|"")*"|[^".\s(]+) SET NOT NULL;$' THEN
+            RETURN format('ACCESS EXCLUSIVE on %s: blocks reads and writes while every row is checked '
+                          '(brief when a validated CHECK (column IS NOT NULL) exists)', m[1]);
+        ELSIF v_rest ~ '^ALTER COLUMN (?:"(?:[^"]|"")*"|[^".\s(]+) SET EXPRESSION ' THEN
+            RETURN format('ACCESS EXCLUSIVE on %s: blocks reads and writes while the table is rewritten', m[1]);
+        ELSIF v_rest ~ '^ALTER COLUMN (?:"(?:[^"]|"")*"|[^".\s(]+) ADD GENERATED ' THEN
+            RETURN format('ACCESS EXCLUSIVE on %s: brief', m[1]);
+        ELSIF v_rest ~ '^ADD COLUMN ' THEN
+            RETURN format('ACCESS EXCLUSIVE on %s: %s', m[1],
+                          CASE WHEN v_rest ~ ' GENERATED ALWAYS AS \(.*\) STORED' OR v_rest ~ ' AS IDENTITY'
+                               THEN 'blocks reads and writes while the table is rewritten'
+                               ELSE 'brief (no rewrite unless its default is volatile)' END);
+        ELSIF v_rest ~ '^SET (LOGGED|UNLOGGED|TABLESPACE|ACCESS METHOD)' THEN
+            RETURN format('ACCESS EXCLUSIVE on %s: blocks reads and writes while the table is rewritten', m[1]);
+        ELSIF v_rest ~ '^(SET|RESET) \(' OR v_rest ~ '^(ENABLE|DISABLE) (ALWAYS |REPLICA )?TRIGGER' THEN
+            RETURN format('SHARE UPDATE EXCLUSIVE on %s: brief', m[1]);
+        ELSIF v_rest ~ '^ATTACH PARTITION ' THEN
+            RETURN format('SHARE UPDATE EXCLUSIVE on %s, ACCESS EXCLUSIVE on the partition: the partition is '
+                          'scanned unless a validated CHECK implies its bound', m[1]);
+        ELSIF v_rest ~ '^DETACH PARTITION ' THEN
+            RETURN format('ACCESS EXCLUSIVE on %s and the partition: brief', m[1]);
+        END IF;
+        RETURN format('ACCESS EXCLUSIVE on %s: brief', m[1]);
+    ELSIF s ~ '^ALTER (VIEW|MATERIALIZED VIEW|SEQUENCE) ' THEN
+        RETURN 'ACCESS EXCLUSIVE on it: brief';
+    ELSIF s ~ '^ALTER TYPE [^\n]* ADD VALUE ' THEN
+        RETURN 'none on tables: the enum gains a label (brief)';
+    ELSIF s ~ '^ALTER (TYPE|DOMAIN) ' THEN
+        RETURN CASE WHEN s ~ ' (ADD CONSTRAINT|VALIDATE CONSTRAINT) ' OR s ~ ' SET NOT NULL;$'
+                    THEN 'SHARE on the tables using it: every value in them is checked'
+                    ELSE 'none on tables: brief' END;
+    END IF;
+    RETURN 'ACCESS EXCLUSIVE on what it changes: brief';
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.step_lock(text) IS
+    'The strongest lock one generated migration step takes on an existing object, and what it means, as text.';
+
+-- from sql/functions/migration/apply_migration.sql (changed: function pggit.apply_migration(to_ref text, force boolean, from_ref text))
+-- pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING') -> text[]
+--
+-- Promises: brings the live schema to the schema at `to_ref` by executing the steps of
+-- pggit.generate_migration(from_ref, to_ref) in step order, with the caller's rights,
+-- in the caller's transaction, and returns the statements executed, in order. Every
+-- step is checked before the first one runs:
+--   - a plain step runs;
+--   - a commented-out `-- DROP TABLE t;` or `-- ALTER TABLE t DROP COLUMN c;` runs
+--     (without its `-- `) when the table has no row / the column no non-NULL value;
+--     when it holds data it runs only with `force`; so does a commented-out
+--     `-- ALTER TABLE t DROP CONSTRAINT k;` (a foreign key that goes before its table
+--     is dropped: it runs when the table has no row);
+--   - any other commented-out statement (a narrowing type change, a dropped sequence,
+--     an enum losing or reordering labels) runs only with `force`;
+--   - a commented note the generator could not turn into DDL ("not generated") is
+--     never run: it is refused even with `force`.
+-- `from_ref` is 'WORKING' (the live schema) but for pggit.revert, which passes a commit
+-- whose objects the script touches are, as revert has checked, as they are live (the
+-- inverse of one older commit, applied on top of the head).
+-- The DDL is tracked as usual (history rows on the session's branch).
+-- Errors: 22004 NULL; generate_migration's (resolve_ref's) errors; 0A000 a step that
+-- is not generated (DETAIL: the steps); 55000 steps that lose data without `force`
+-- (DETAIL: the steps and their warnings; HINT: force => true); whatever a statement
+-- raises. An internal building block of checkout(branch, apply) and revert;
+-- SECURITY INVOKER, EXECUTE: PUBLIC (it runs only DDL the caller may run).
+CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING')
+RETURNS text[]
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    r record;
+    v_sql text;
+    v_m text[];
+    v_rel regclass;
+    v_col name;
+    v_has boolean;
+    v_steps text[] := '{}';
+    v_lossy text[] := '{}';
+    v_notes text[] := '{}';
+BEGIN
+    IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL OR apply_migration.from_ref IS NULL THEN
+        RAISE EXCEPTION 'to_ref, force and from_ref must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR r IN SELECT g.step, g.statement, g.warning
+               FROM pggit.generate_migration(apply_migration.from_ref, apply_migration.to_ref) AS g
+              ORDER BY g.step
+    LOOP
+        IF left(r.statement, 3) <> '-- ' THEN
+            v_steps := v_steps || r.statement;
+            CONTINUE;
+        END IF;
+        IF right(r.statement, 1) <> ';' THEN
+            v_notes := v_notes || format('step %s: %s (%s)', r.step, r.statement, r.warning);
+            CONTINUE;
+        END IF;
+        v_sql := pggit.uncomment_lines(r.statement);  -- every line was commented (comment_lines)
+        v_has := NULL;
+        v_m := regexp_match(v_sql, '^DROP TABLE (.+);$');
+        IF v_m IS NULL THEN
+            -- the foreign key of a table the script drops, before the table (a cycle)
+            v_m := regexp_match(v_sql, '^ALTER TABLE ((?:"(?:[^"]|"")*"|[^".\s]+)[.](?:"(?:[^"]|"")*"|[^".\s]+)) '
+                                       'DROP CONSTRAINT (?:"(?:[^"]|"")*"|[^".\s]+);$');
+        END IF;
+        IF v_m IS NOT NULL THEN
+            v_rel := to_regclass(v_m[1]);
+            IF v_rel IS NOT NULL THEN
+                EXECUTE format('SELECT EXISTS (SELECT FROM %s)', v_rel) INTO v_has;
+            END IF;
+        ELSE
+            v_m := regexp_match(v_sql, '^ALTER TABLE (.+) DROP COLUMN (.+);$');
+            IF v_m IS NOT NULL THEN
+                v_rel := to_regclass(v_m[1]);
+                SELECT a.attname INTO v_col
+                  FROM pg_attribute AS a
+                 WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
+                   AND quote_ident(a.attname) = v_m[2];
+                IF v_col IS NOT NULL THEN
+                    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I IS NOT NULL)', v_rel, v_col) INTO v_has;
+                END IF;
+            END IF;
+        END IF;
+        IF v_has IS FALSE OR apply_migration.force THEN
+            v_steps := v_steps || v_sql;
+        ELSE
+            v_lossy := v_lossy || format('step %s: %s (%s)', r.step, v_sql,
+                                         coalesce(r.warning, 'loses data'));
+        END IF;
+    END LOOP;
+    IF cardinality(v_notes) > 0 THEN
+        RAISE EXCEPTION 'cannot bring the live schema to "%": % step(s) cannot be generated',
+                apply_migration.to_ref, cardinality(v_notes)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = array_to_string(v_notes, E'\n');
+    END IF;
+    IF cardinality(v_lossy) > 0 THEN
+        RAISE EXCEPTION 'bringing the live schema to "%" loses data in % step(s)',
+                apply_migration.to_ref, cardinality(v_lossy)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = array_to_string(v_lossy, E'\n'),
+                  HINT = 'Pass force => true to run them.';
+    END IF;
+    FOREACH v_sql IN ARRAY v_steps LOOP
+        EXECUTE v_sql;
+    END LOOP;
+    RETURN v_steps;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.apply_migration(text, boolean, text) IS
+    'Executes generate_migration(from_ref (default WORKING), to_ref) on the live schema; data-losing steps only when empty or with force; returns the statements run.';
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 7';
 

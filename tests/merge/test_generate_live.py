@@ -216,3 +216,101 @@ def test_renames_of_an_otherwise_unchanged_table_use_each_commits_names(pggit_co
     conn.execute("SELECT pggit.apply_migration(%s, false)", (a,))
     assert conn.execute("SELECT array_agg(relname::text ORDER BY relname) FROM pg_class "
                         "WHERE relnamespace = 'app'::regnamespace AND relkind = 'i'").fetchone()[0] == ["t_b", "t_pk"]
+
+
+LOCK_MODES = {
+    "AccessShareLock": "ACCESS SHARE", "RowShareLock": "ROW SHARE", "RowExclusiveLock": "ROW EXCLUSIVE",
+    "ShareUpdateExclusiveLock": "SHARE UPDATE EXCLUSIVE", "ShareLock": "SHARE",
+    "ShareRowExclusiveLock": "SHARE ROW EXCLUSIVE", "ExclusiveLock": "EXCLUSIVE",
+    "AccessExclusiveLock": "ACCESS EXCLUSIVE",
+}
+STRENGTH = list(LOCK_MODES.values())
+
+Plan = list[tuple[int, str, str | None, str, bool]]
+
+
+def plan(conn: psycopg.Connection, a: str, b: str, online: bool) -> Plan:
+    return conn.execute("SELECT * FROM pggit.migration_plan(%s, %s, %s)", (a, b, online)).fetchall()
+
+
+def build_orders(conn: psycopg.Connection) -> None:
+    conn.execute("CREATE SCHEMA app")
+    conn.execute("CREATE TABLE app.customer (id int NOT NULL, email text)")
+    conn.execute("CREATE TABLE app.orders (id int NOT NULL, customer_id int, qty int, note text)")
+    conn.execute("INSERT INTO app.customer SELECT g, 'c' || g FROM generate_series(1, 50) AS g")
+    conn.execute("INSERT INTO app.orders SELECT g, 1 + g % 50, g, 'n' FROM generate_series(1, 200) AS g")
+    conn.execute("CREATE INDEX orders_note_idx ON app.orders (note)")
+
+
+def change_orders(conn: psycopg.Connection) -> None:
+    conn.execute("ALTER TABLE app.customer ADD CONSTRAINT customer_pkey PRIMARY KEY (id)")
+    conn.execute("ALTER TABLE app.customer ADD CONSTRAINT customer_email_key UNIQUE (email)")
+    conn.execute("ALTER TABLE app.orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) "
+                 "REFERENCES app.customer (id)")
+    conn.execute("ALTER TABLE app.orders ADD CONSTRAINT orders_qty_check CHECK (qty > 0)")
+    conn.execute("CREATE INDEX orders_customer_idx ON app.orders (customer_id)")
+    conn.execute("DROP INDEX app.orders_note_idx")
+
+
+def test_each_step_names_the_lock_it_takes(pggit_conn: psycopg.Connection) -> None:
+    """migration_plan's `locks` is the strongest lock pg_locks shows while the step runs."""
+    conn = pggit_conn
+    build_orders(conn)
+    a = commit(conn)
+    change_orders(conn)
+    conn.execute("ALTER TABLE app.orders ALTER COLUMN qty TYPE bigint, ADD COLUMN extra text, "
+                 "ALTER COLUMN note SET NOT NULL")
+    b = commit(conn)
+    steps = plan(conn, a, b, False)
+    assert all(t for *_, t in steps)
+    conn.execute("DROP SCHEMA app CASCADE")
+    build_orders(conn)
+    checked = 0
+    for _, statement, _, locks, _ in steps:
+        mode, _, rest = locks.partition(" on ")
+        assert mode in STRENGTH or locks.startswith("none"), locks
+        with conn.transaction():
+            conn.execute(statement)
+            if locks.startswith("none"):
+                continue
+            target = rest.split(":")[0].split(" and ")[0]
+            if target.startswith("the table of "):
+                continue  # the index is gone by now
+            held = [LOCK_MODES[m] for (m,) in conn.execute(
+                "SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() AND granted AND relation = %s::regclass",
+                (target,)).fetchall()]
+            assert max(held, key=STRENGTH.index) == mode, (statement, locks, held)
+            checked += 1
+    assert checked >= 6
+
+
+def test_online_plan_keeps_tables_usable(pggit_conn: psycopg.Connection) -> None:
+    """online => true: no step scans or rewrites an existing table under a lock that blocks it."""
+    conn = pggit_conn
+    build_orders(conn)
+    a = commit(conn)
+    change_orders(conn)
+    want = catalog.fingerprint(conn, ["app"])
+    b = commit(conn)
+    offline = plan(conn, a, b, False)
+    online = plan(conn, a, b, True)
+    blocking = [(s, lk) for _, s, _, lk, _ in offline if lk.startswith(("ACCESS EXCLUSIVE", "SHARE on", "SHARE ROW"))
+                and " while " in lk]
+    assert len(blocking) >= 4  # the offline plan does block: the test can fail
+    assert [(s, lk) for _, s, _, lk, _ in online if lk.startswith(("ACCESS EXCLUSIVE", "SHARE on", "SHARE ROW"))
+            and " while " in lk] == []
+    got = [s for _, s, *_ in online]
+    assert "CREATE INDEX CONCURRENTLY orders_customer_idx ON app.orders USING btree (customer_id);" in got
+    assert "DROP INDEX CONCURRENTLY app.orders_note_idx;" in got
+    assert "CREATE UNIQUE INDEX CONCURRENTLY customer_pkey ON app.customer USING btree (id);" in got
+    assert "ALTER TABLE app.customer ADD CONSTRAINT customer_pkey PRIMARY KEY USING INDEX customer_pkey;" in got
+    assert "ALTER TABLE app.orders VALIDATE CONSTRAINT orders_customer_fk;" in got
+    assert [t for _, s, _, _, t in online if "CONCURRENTLY" in s] == [False] * 4
+    assert migration(conn, a, b, True) == [row[:3] for row in online]
+    # run as a DBA would: each step in autocommit (CONCURRENTLY cannot run in a transaction block)
+    conn.execute("DROP SCHEMA app CASCADE")
+    build_orders(conn)
+    for _, statement, *_ in online:
+        conn.execute(statement)
+    assert catalog.diff(want, catalog.fingerprint(conn, ["app"])) == []
+    assert conn.execute("SELECT count(*) FROM app.orders").fetchone()[0] == 200

@@ -141,6 +141,13 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
 }, 7: {
     # generated migrations on populated databases (no raise of its own: reads its arguments)
     "pggit.column_steps(text,jsonb,jsonb,jsonb,text[],boolean,boolean)": set(),
+    "pggit.details_at(text,text,timestamp with time zone)": set(),
+    "pggit.foreign_key_parts(text)": set(),
+    "pggit.foreign_key_renamed(text,jsonb,jsonb)": set(),
+    "pggit.generate_migration(text,text,boolean)": VALUE | REF,
+    "pggit.migration_plan(text,text,boolean)": VALUE | REF,
+    "pggit.name_renames(jsonb,jsonb)": set(),
+    "pggit.step_lock(text)": set(),
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}

@@ -9,6 +9,7 @@ holds NUL (PostgreSQL text cannot).  :func:`hostile_values` picks by SQL type.
 
 from __future__ import annotations
 
+import datetime
 import json
 
 from hypothesis import strategies as st
@@ -93,6 +94,10 @@ _JSON_VALUES = st.recursive(
 _JSON = st.one_of(st.none(), st.sampled_from(["{}", "[]", "null", '{"a": 1}', '"x"', '{"columns": 1}']),
                   _JSON_VALUES.map(json.dumps))
 
+_TIMESTAMPTZ = st.one_of(st.none(), st.sampled_from([datetime.datetime.min.replace(tzinfo=datetime.timezone.utc),
+                                                     datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)]),
+                         st.datetimes(timezones=st.just(datetime.timezone.utc)))
+
 
 def hostile_values(sql_type: str, oids: tuple[int, ...] = ()) -> st.SearchStrategy[object]:
     """Values for an argument of ``sql_type`` (as ``format_type`` names it); ``oids``: real OIDs to draw too."""
@@ -113,4 +118,6 @@ def hostile_values(sql_type: str, oids: tuple[int, ...] = ()) -> st.SearchStrate
         return st.one_of(st.none(), st.booleans())
     if sql_type in ("json", "jsonb"):
         return _JSON
+    if sql_type == "timestamp with time zone":
+        return _TIMESTAMPTZ
     raise ValueError(f"no hostile values for SQL type {sql_type!r}")

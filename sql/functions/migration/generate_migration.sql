@@ -1,5 +1,18 @@
--- pggit.generate_migration(from_ref text, to_ref text)
---     -> TABLE(step integer, statement text, warning text)
+-- pggit.migration_plan(from_ref text, to_ref text, online boolean DEFAULT false)
+--     -> TABLE(step integer, statement text, warning text, locks text, transactional boolean)
+--
+-- The generator behind pggit.generate_migration (which returns its first three
+-- columns). `locks` says, for every step, the strongest lock it takes on an existing
+-- object and what that means for the sessions using it (pggit.step_lock: a scan, a
+-- rewrite, or brief); `transactional` is false for a step that must run outside a
+-- transaction block (CREATE / DROP INDEX CONCURRENTLY).
+-- online => true: the forms teams use on large live tables, for tables that exist
+-- before the script: indexes built and dropped CONCURRENTLY; foreign keys and CHECK
+-- constraints added NOT VALID, then VALIDATE CONSTRAINT (rows checked under SHARE
+-- UPDATE EXCLUSIVE); a UNIQUE or PRIMARY KEY constraint over plain columns from a
+-- unique index built CONCURRENTLY (ADD CONSTRAINT .. USING INDEX); SET NOT NULL after a
+-- validated CHECK (column IS NOT NULL) (pggit.column_steps). A type change that
+-- rewrites the table has no such form: its `locks` says so.
 --
 -- Promises: the ordered DDL script that turns the schema at from_ref into the schema at
 -- to_ref (refs as pggit.resolve_ref takes them; WORKING = the live schema), one
@@ -44,8 +57,8 @@
 -- name or stored definition can end the comment early and run the rest.
 -- Errors: those of pggit.diff (22004, 42704, 42P09, 55000). STABLE: it only reads.
 -- Cost: pggit.diff, plus O(schema) once when views may depend on a changed object.
-CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text)
-RETURNS TABLE(step integer, statement text, warning text)
+CREATE OR REPLACE FUNCTION pggit.migration_plan(from_ref text, to_ref text, online boolean DEFAULT false)
+RETURNS TABLE(step integer, statement text, warning text, locks text, transactional boolean)
 LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pggit, pg_temp
@@ -98,9 +111,10 @@ DECLARE
     v_from_at timestamptz;      -- when from_ref / to_ref was committed (NULL: WORKING): names as they were then
     v_to_at timestamptz;
 BEGIN
-    IF from_ref IS NULL OR to_ref IS NULL THEN
-        RAISE EXCEPTION 'generate_migration: a ref is NULL (from_ref %, to_ref %)',
-                        coalesce(quote_literal(from_ref), 'NULL'), coalesce(quote_literal(to_ref), 'NULL')
+    IF from_ref IS NULL OR to_ref IS NULL OR online IS NULL THEN
+        RAISE EXCEPTION 'generate_migration: a ref or online is NULL (from_ref %, to_ref %, online %)',
+                        coalesce(quote_literal(from_ref), 'NULL'), coalesce(quote_literal(to_ref), 'NULL'),
+                        coalesce(online::text, 'NULL')
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     v_from_working := pggit.resolve_ref(from_ref) IS NULL;
@@ -429,7 +443,8 @@ BEGIN
                                          WHERE x.value ->> 0 = f.value ->> 'n')
                       ORDER BY f.value ->> 'n' COLLATE "C" LOOP
                 ph := ph || 30; ks := ks || r.old_identity;
-                sts := sts || format('DROP INDEX %I.%I;', (parse_ident(r.old_identity))[1], c.f ->> 'n');
+                sts := sts || format('DROP INDEX %s%I.%I;', CASE WHEN online THEN 'CONCURRENTLY ' ELSE '' END,
+                                     (parse_ident(r.old_identity))[1], c.f ->> 'n');
                 wns := wns || NULL::text;
             END LOOP;
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cols') AS f
@@ -502,7 +517,7 @@ BEGIN
                 END LOOP;
             END IF;
             -- the columns' own steps (add, type, default, NOT NULL, identity, generation)
-            FOR c IN SELECT * FROM pggit.column_steps(v_tbl, v_fd, v_td, v_ren, v_early, r.change = 'added', false) LOOP
+            FOR c IN SELECT * FROM pggit.column_steps(v_tbl, v_fd, v_td, v_ren, v_early, r.change = 'added', online) LOOP
                 ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
             END LOOP;
             FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'cons') AS t
@@ -511,7 +526,26 @@ BEGIN
                                          WHERE x.value ->> 1 = t.value ->> 'n')
                       ORDER BY position(t.value ->> 't' IN 'pucxtf'), t.value ->> 'n' COLLATE "C" LOOP
                 ph := ph || CASE WHEN c.t ->> 't' = 'f' THEN 155 ELSE 150 END; ks := ks || v_tbl;
-                sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                IF online AND r.change <> 'added' AND c.t ->> 't' IN ('f', 'c') AND (c.t ->> 'd') !~ ' NOT VALID$' THEN
+                    -- online: added without checking the rows (brief), then validated while
+                    -- reads and writes go on (SHARE UPDATE EXCLUSIVE)
+                    sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s NOT VALID;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                    wns := wns || NULL::text;
+                    ph := ph || ph[cardinality(ph)]; ks := ks || v_tbl;
+                    sts := sts || format('ALTER TABLE %s VALIDATE CONSTRAINT %I;', v_tbl, c.t ->> 'n');
+                ELSIF online AND r.change <> 'added' AND c.t ->> 't' IN ('u', 'p')
+                      AND (c.t ->> 'd') ~ '^(UNIQUE|PRIMARY KEY) \((?:"(?:[^"]|"")*"|[^")])*\)$' THEN
+                    -- online: its index built concurrently (outside a transaction block), then
+                    -- the constraint takes it over (brief)
+                    sts := sts || format('CREATE UNIQUE INDEX CONCURRENTLY %I ON %s USING btree %s;', c.t ->> 'n', v_tbl,
+                                         substr(c.t ->> 'd', strpos(c.t ->> 'd', '(')));
+                    wns := wns || NULL::text;
+                    ph := ph || ph[cardinality(ph)]; ks := ks || v_tbl;
+                    sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s USING INDEX %I;', v_tbl, c.t ->> 'n',
+                                         CASE WHEN c.t ->> 't' = 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, c.t ->> 'n');
+                ELSE
+                    sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                END IF;
                 wns := wns || NULL::text;
             END LOOP;
             FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'idx') AS t
@@ -520,9 +554,10 @@ BEGIN
                                          WHERE x.value ->> 1 = t.value ->> 'n')
                       ORDER BY t.value ->> 'n' COLLATE "C" LOOP
                 ph := ph || 160; ks := ks || v_tbl;
-                sts := sts || format('CREATE %sINDEX %I ON %s USING %s;',
-                                     CASE WHEN (c.t ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END, c.t ->> 'n', v_tbl,
-                                     c.t ->> 'd');
+                sts := sts || format('CREATE %sINDEX %s%I ON %s USING %s;',
+                                     CASE WHEN (c.t ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END,
+                                     CASE WHEN online AND r.change <> 'added' THEN 'CONCURRENTLY ' ELSE '' END,
+                                     c.t ->> 'n', v_tbl, c.t ->> 'd');
                 wns := wns || NULL::text;
             END LOOP;
         END IF;
@@ -770,12 +805,13 @@ BEGIN
     -- pggit.comment_lines puts '-- ' after every line break (apply_migration undoes it
     -- with pggit.uncomment_lines before running such a step).
     RETURN QUERY
-        SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer,
-               CASE WHEN starts_with(u.s, '-- ') THEN pggit.comment_lines(u.s) ELSE u.s END, u.w
-          FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)
+        SELECT x.n, x.s, x.w, pggit.step_lock(x.s), x.s !~ '^(CREATE (UNIQUE )?INDEX|DROP INDEX) CONCURRENTLY '
+          FROM (SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer AS n,
+                       CASE WHEN starts_with(u.s, '-- ') THEN pggit.comment_lines(u.s) ELSE u.s END AS s, u.w
+                  FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)) AS x
          ORDER BY 1;
 END
 $function$;
 
-COMMENT ON FUNCTION pggit.generate_migration(text, text) IS
-    'Ordered DDL steps turning the schema at from_ref into the schema at to_ref; lossy steps commented out with a warning.';
+COMMENT ON FUNCTION pggit.migration_plan(text, text, boolean) IS
+    'Ordered DDL steps turning the schema at from_ref into the schema at to_ref, with the lock each takes; lossy steps commented out with a warning.';
