@@ -54,6 +54,8 @@
 --                 skips its scan thanks to the valid check), DROP CONSTRAINT; the name is
 --                 truncated to 63 bytes and numbered away from every constraint name of
 --                 both sides. A rewriting type change has no online form: left as it is.
+-- Errors: 22023 details that are not objects with a "cols" array, renames that are not
+-- an object (and what casting a malformed entry raises: 22P02).
 -- Phases as in generate_migration (140: column steps). STABLE (the server version and,
 -- for an enum's placeholder, the live catalog), callable by everyone.
 CREATE OR REPLACE FUNCTION pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb,
@@ -76,7 +78,7 @@ DECLARE
     v_name text;
     v_base text;
     v_n integer;
-    v_sources text[] := ARRAY(SELECT e.value FROM jsonb_each_text(coalesce(renames, '{}')) AS e);
+    v_sources text[];
     v_pg17 boolean := current_setting('server_version_num')::integer >= 170000;
     v_pairs jsonb;      -- [{t: to column, f: from column or null, o: from position, r: rebuilt}] in to order
     v_target text[];    -- the columns at the target, in order
@@ -85,6 +87,13 @@ DECLARE
     v_ts numeric;       -- the identity sequence's start at the target
     v_fs numeric;       -- .. and at the source
 BEGIN
+    IF jsonb_typeof(coalesce(renames, '{}')) <> 'object'
+       OR jsonb_typeof(coalesce(from_details, '{}') -> 'cols') IS DISTINCT FROM 'array'
+       OR jsonb_typeof(coalesce(to_details, '{}') -> 'cols') IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'column_steps: details must be objects with a "cols" array and renames an object'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_sources := ARRAY(SELECT e.value FROM jsonb_each_text(coalesce(renames, '{}')) AS e);
     -- columns at the target matched with their columns at the source (by rename, else by
     -- name unless another column is renamed to it); rebuilt: dropped and added again
     SELECT coalesce(jsonb_agg(jsonb_build_object(
