@@ -268,6 +268,17 @@ def test_identity_details_are_recorded(pggit_conn: psycopg.Connection) -> None:
         ("a", "app.t_a_seq", {}), ("b", "app.t_b_seq", {"inc": -2}), ("c", None, None)]
 
 
+def test_renamed_identity_sequence_of_a_changed_table(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+    steps, want = round_trip(
+        conn, "CREATE TABLE app.t (id int GENERATED ALWAYS AS IDENTITY, v text); INSERT INTO app.t (v) VALUES ('a')",
+        "ALTER SEQUENCE app.t_id_seq RENAME TO t_key_seq; ALTER TABLE app.t ADD COLUMN z int")
+    assert [s for _, s, _ in steps] == ["ALTER SEQUENCE app.t_id_seq RENAME TO t_key_seq;",
+                                        "ALTER TABLE app.t ADD COLUMN z integer;"]
+    assert "sequence options app.t_key_seq" in want
+    assert conn.execute("INSERT INTO app.t (v) VALUES ('b') RETURNING id").fetchone() == (2,)
+
+
 # --------------------------------------------------------------------------- 4. identity and generation changes
 
 IDENTITY_SETUP = (
