@@ -227,6 +227,27 @@ def test_not_null_column_without_default_gets_a_placeholder(pggit_conn: psycopg.
         (i, 0, "", False, "1970-01-01 00:00:00+00", [], "sad", "1970-01-01") for i in (1, 2)]
 
 
+def test_placeholder_defaults_do_not_rewrite_the_table(pggit_conn: psycopg.Connection) -> None:
+    """The placeholder is a constant (or, for an enum, a STABLE call): PostgreSQL 11+ stores
+    it as the rows' missing value instead of rewriting the table (same relfilenode)."""
+    conn = pggit_conn
+    setup = ("CREATE TYPE app.mood AS ENUM ('sad', 'ok'); CREATE TABLE app.t (id int PRIMARY KEY);"
+             " INSERT INTO app.t SELECT generate_series(1, 1000)")
+    conn.execute("CREATE SCHEMA app")
+    conn.execute(setup)
+    ca = commit(conn)
+    conn.execute("DELETE FROM app.t; ALTER TABLE app.t ADD COLUMN n numeric(5,2) NOT NULL,"
+                 " ADD COLUMN m app.mood NOT NULL, ADD COLUMN u uuid NOT NULL")
+    steps = migration(conn, ca, "WORKING")
+    conn.execute("DROP SCHEMA app CASCADE; CREATE SCHEMA app")
+    conn.execute(setup)
+    before = conn.execute("SELECT relfilenode FROM pg_class WHERE oid = 'app.t'::regclass").fetchone()
+    apply(conn, steps)
+    assert conn.execute("SELECT relfilenode FROM pg_class WHERE oid = 'app.t'::regclass").fetchone() == before
+    assert conn.execute("SELECT DISTINCT n::text, m::text, u::text FROM app.t").fetchall() == [
+        ("0.00", "sad", "00000000-0000-0000-0000-000000000000")]
+
+
 def test_not_null_column_of_a_domain_keeps_the_warning(pggit_conn: psycopg.Connection) -> None:
     conn = pggit_conn
     conn.execute("CREATE SCHEMA app; CREATE DOMAIN app.pos AS int CHECK (VALUE > 0); CREATE TABLE app.t (id int)")
@@ -421,8 +442,25 @@ def test_online_set_not_null_uses_a_validated_check(pggit_conn: psycopg.Connecti
         "ALTER TABLE app.t ALTER COLUMN a SET NOT NULL;", f"ALTER TABLE app.t ALTER COLUMN {long} SET NOT NULL;"]
     conn.execute("DROP SCHEMA app CASCADE; CREATE SCHEMA app")
     conn.execute(setup)
+    # VALIDATE takes SHARE UPDATE EXCLUSIVE (reads and writes go on while it scans), and
+    # SET NOT NULL then proves the column from the valid check without a scan of its own
+    messages: list[str] = []
+    conn.add_notice_handler(lambda d: messages.append(d.message_primary or ""))
     for statement, _ in steps:
-        conn.execute(statement)
+        if " VALIDATE CONSTRAINT " in statement:
+            with conn.transaction():
+                conn.execute(statement)
+                assert conn.execute("SELECT array_agg(DISTINCT mode) FROM pg_locks WHERE relation = 'app.t'::regclass"
+                                    " AND pid = pg_backend_pid()").fetchone() == (["ShareUpdateExclusiveLock"],)
+        elif statement.endswith(" SET NOT NULL;"):
+            conn.execute("SET client_min_messages = debug1")
+            conn.execute(statement)
+            conn.execute("RESET client_min_messages")
+        else:
+            conn.execute(statement)
+    assert [m for m in messages if m.startswith("existing constraints on column")] == [
+        'existing constraints on column "t.a" are sufficient to prove that it does not contain nulls',
+        f'existing constraints on column "t.{long}" are sufficient to prove that it does not contain nulls']
     assert catalog.diff(want, fingerprint(conn)) == []
 
 
