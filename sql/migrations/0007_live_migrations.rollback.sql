@@ -765,6 +765,61 @@ BEGIN
 END
 $function$;
 
+-- as of level 6: function pggit.table_details(relid oid)
+CREATE OR REPLACE FUNCTION pggit.table_details(relid oid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+BEGIN
+    -- PL/pgSQL, not SQL: a SQL function with SET is planned again at every call (in the
+    -- trigger, once per tracked statement); PL/pgSQL keeps the plan for the session.
+    RETURN (SELECT jsonb_build_object(
+    'cols', coalesce((
+        SELECT jsonb_agg(jsonb_build_object(
+                   'n', a.attname, 't', format_type(a.atttypid, a.atttypmod), 'nn', a.attnotnull,
+                   'd', CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
+                   'g', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
+                   'i', nullif(a.attidentity::text, ''),
+                   'c', (SELECT format('%I.%I', cn.nspname, co.collname)
+                           FROM pg_collation AS co JOIN pg_namespace AS cn ON cn.oid = co.collnamespace
+                          WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation))
+                 ORDER BY a.attnum)
+          FROM pg_attribute AS a
+          JOIN pg_type AS t ON t.oid = a.atttypid
+          LEFT JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]'::jsonb),
+    'cons', coalesce((
+        SELECT jsonb_agg(jsonb_build_object('n', k.conname, 't', k.contype, 'd', pg_get_constraintdef(k.oid))
+                         ORDER BY k.conname COLLATE "C")
+          FROM pg_constraint AS k
+         WHERE k.conrelid = c.oid
+           -- a plain column NOT NULL is a constraint row only on 18 (attnotnull on every major)
+           AND NOT (k.contype = 'n' AND k.convalidated AND NOT k.connoinherit)), '[]'::jsonb),
+    'idx', coalesce((
+        -- pg_get_indexdef: CREATE [UNIQUE ]INDEX <name> ON [ONLY ]<table> USING <rest>: keep <rest>
+        SELECT jsonb_agg(jsonb_build_object('n', f.name, 'u', f.uniq,
+                                            'd', CASE WHEN strpos(f.def, f.tail) > 0
+                                                 THEN substr(f.def, strpos(f.def, f.tail) + length(f.tail))
+                                                 ELSE substr(f.def, strpos(f.def, f.only_tail) + length(f.only_tail))
+                                            END)
+                         ORDER BY f.name COLLATE "C")
+          FROM (SELECT ic.relname AS name, x.indisunique AS uniq, pg_get_indexdef(x.indexrelid) AS def,
+                       format(' ON %s USING ', format('%I.%I', n.nspname, c.relname)) AS tail,
+                       format(' ON ONLY %s USING ', format('%I.%I', n.nspname, c.relname)) AS only_tail
+                  FROM pg_index AS x
+                  JOIN pg_class AS ic ON ic.oid = x.indexrelid
+                 WHERE x.indrelid = c.oid
+                   AND NOT EXISTS (SELECT FROM pg_constraint AS k
+                                    WHERE k.conindid = x.indexrelid AND k.conrelid = c.oid
+                                      AND k.contype IN ('p', 'u', 'x'))) AS f), '[]'::jsonb))
+  FROM pg_class AS c
+  JOIN pg_namespace AS n ON n.oid = c.relnamespace
+ WHERE c.oid = table_details.relid AND c.relkind IN ('r', 'p', 'f'));
+END
+$function$;
+
 -- new in level 7: function pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb, early text[], table_added boolean, online boolean)
 DROP FUNCTION pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb, early text[], table_added boolean, online boolean);
 
@@ -789,7 +844,13 @@ DROP FUNCTION pggit.migration_plan(from_ref text, to_ref text, online boolean);
 -- new in level 7: function pggit.name_renames(from_details jsonb, to_details jsonb)
 DROP FUNCTION pggit.name_renames(from_details jsonb, to_details jsonb);
 
+-- new in level 7: function pggit.not_null_placeholder(type_name text)
+DROP FUNCTION pggit.not_null_placeholder(type_name text);
+
 -- new in level 7: function pggit.step_lock(statement text)
 DROP FUNCTION pggit.step_lock(statement text);
+
+-- new in level 7: function pggit.type_widens(from_type text, to_type text)
+DROP FUNCTION pggit.type_widens(from_type text, to_type text);
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 6';
