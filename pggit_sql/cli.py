@@ -127,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("migration", "the DDL script from the schema at A to the schema at B, on stdout (level 4)")
     p.add_argument("from_ref", metavar="A")
     p.add_argument("to_ref", metavar="B")
+    p.add_argument("--online", action="store_true",
+                   help="forms that keep large tables usable: CREATE INDEX CONCURRENTLY, NOT VALID then "
+                        "VALIDATE (level 7); run the script in autocommit, not in one transaction")
     p = command("migrate", "apply levels up to head (or --to N)")
     p.add_argument("--to", type=_level, metavar="N")
     p.add_argument("--dry-run", action="store_true", help="print the SQL that would run, change nothing")
@@ -251,11 +254,15 @@ def cmd_migration(args: argparse.Namespace, out: _Output) -> int:
     with connect(dsnlib.resolve(args.dsn)) as conn:
         level4.require_level4(conn, "migration")
         commits = [level4.resolve(conn, ref) or level4.WORKING for ref in (args.from_ref, args.to_ref)]
-        steps = level4.migration(conn, args.from_ref, args.to_ref)
-    header = [f"pggit migration from {args.from_ref} ({commits[0]}) to {args.to_ref} ({commits[1]})",
+        steps = level4.migration(conn, args.from_ref, args.to_ref, online=args.online)
+    header = [f"pggit migration from {args.from_ref} ({commits[0]}) to {args.to_ref} ({commits[1]})"
+              + (" (online)" if args.online else ""),
               f"{len(steps)} step{'' if len(steps) == 1 else 's'}, "
               f"{sum(1 for s in steps if s.warning)} with a warning; commented steps lose data: "
               "review them before running this script"]
+    if not all(s.transactional for s in steps):
+        header.append("steps marked 'outside a transaction block' cannot run in one: run this script in "
+                      "autocommit (psql without --single-transaction)")
     for s in steps:
         if s.warning:
             print(f"{PROG}: warning: step {s.step}: {' '.join(s.warning.split())}", file=sys.stderr)

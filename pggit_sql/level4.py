@@ -173,14 +173,31 @@ class Step:
     step: int
     statement: str
     warning: str | None
+    #: level 7 (``pggit.migration_plan``): the strongest lock the step takes and what it means
+    locks: str | None = None
+    #: level 7: false for a step that must run outside a transaction block (CONCURRENTLY)
+    transactional: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def migration(conn: psycopg.Connection, from_ref: str, to_ref: str) -> list[Step]:
-    """``pggit.generate_migration(from_ref, to_ref)`` in step order."""
+def has_plan(conn: psycopg.Connection) -> bool:
+    """Level 7: ``pggit.migration_plan`` (locks per step, online forms) exists."""
+    return bool(_rows(conn, "SELECT pg_catalog.to_regprocedure('pggit.migration_plan(text, text, boolean)')"
+                            " IS NOT NULL", ())[0][0])
+
+
+def migration(conn: psycopg.Connection, from_ref: str, to_ref: str, online: bool = False) -> list[Step]:
+    """``pggit.migration_plan(from_ref, to_ref, online)`` in step order (level 7); before level 7
+    ``pggit.generate_migration(from_ref, to_ref)``, and ``online`` is refused."""
     require_level4(conn, "migration")
+    if has_plan(conn):
+        return [Step(*r) for r in _rows(
+            conn, "SELECT step, statement, warning, locks, transactional"
+                  " FROM pggit.migration_plan(%s, %s, %s) ORDER BY step", (from_ref, to_ref, online))]
+    if online:
+        raise PggitError("migration --online needs pggit level 7 (run pggit-sql migrate)")
     return [Step(*r) for r in _rows(
         conn, "SELECT step, statement, warning FROM pggit.generate_migration(%s, %s) ORDER BY step",
         (from_ref, to_ref))]

@@ -132,6 +132,10 @@ def migration_script(steps: Sequence[Step], header: Sequence[str]) -> str:
     for s in steps:
         out.append("")
         out.append(f"-- step {s.step}")
+        if s.locks:
+            out += comment("lock: ", s.locks)
+        if not s.transactional:
+            out.append("-- outside a transaction block")
         if s.warning:
             out += comment("WARNING: ", s.warning)
         out.append(comment_step(s.statement))

@@ -91,6 +91,104 @@ BEGIN
 END
 $function$;
 
+-- as of level 6: function pggit.command_statements(query text, command_tag text)
+CREATE OR REPLACE FUNCTION pggit.command_statements(query text, command_tag text)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    v_tag text[];
+    v_first text[];
+    v_count integer := 0;
+    v_only text;
+    v_kept text[] := '{}';
+    v_rest text;
+    v_words text[];
+    v_pos integer;
+    v_ok boolean;
+    r record;
+BEGIN
+    IF query IS NULL OR command_tag IS NULL THEN
+        RETURN NULL;
+    END IF;
+    v_tag := regexp_split_to_array(upper(btrim(command_tag)), '\s+');
+    IF v_tag[1] = 'PGGIT' THEN
+        v_first := ARRAY['SELECT', 'CALL'];
+        v_tag := '{}';
+    ELSIF v_tag = ARRAY['SELECT', 'INTO'] THEN
+        v_first := ARRAY['SELECT', 'WITH'];
+        v_tag := '{}';
+    ELSE
+        IF v_tag[cardinality(v_tag)] = 'AS' AND cardinality(v_tag) > 2 THEN  -- CREATE TABLE AS
+            v_tag := v_tag[1 : cardinality(v_tag) - 1];
+        END IF;
+        v_first := ARRAY[v_tag[1]];
+        v_tag := v_tag[2 :];
+    END IF;
+    FOR r IN SELECT s.ordinal, s.statement FROM pggit.split_statements(query) AS s ORDER BY s.ordinal LOOP
+        v_count := v_count + 1;
+        v_only := r.statement;
+        -- skip leading whitespace and comments (nested block comments included)
+        v_rest := r.statement;
+        LOOP
+            v_rest := ltrim(v_rest, E' \t\r\n\f\v');
+            IF starts_with(v_rest, '--') THEN
+                v_pos := strpos(v_rest, E'\n');
+                v_rest := CASE WHEN v_pos = 0 THEN '' ELSE substr(v_rest, v_pos + 1) END;
+            ELSIF starts_with(v_rest, '/*') THEN
+                DECLARE
+                    depth integer := 0;
+                    i integer := 1;
+                    n integer := length(v_rest);
+                BEGIN
+                    WHILE i < n LOOP
+                        IF substr(v_rest, i, 2) = '/*' THEN
+                            depth := depth + 1;
+                            i := i + 2;
+                        ELSIF substr(v_rest, i, 2) = '*/' THEN
+                            depth := depth - 1;
+                            i := i + 2;
+                            EXIT WHEN depth = 0;
+                        ELSE
+                            i := i + 1;
+                        END IF;
+                    END LOOP;
+                    v_rest := substr(v_rest, i);
+                END;
+            ELSE
+                EXIT;
+            END IF;
+        END LOOP;
+        SELECT array_agg(m[1] ORDER BY o) INTO v_words
+          FROM regexp_matches(upper(left(v_rest, 400)), '([A-Z_]+)', 'g') WITH ORDINALITY AS x (m, o);
+        v_words := v_words[1 : 8];
+        v_ok := v_words[1] = ANY (v_first) AND left(v_rest, length(v_words[1])) ILIKE v_words[1];
+        IF v_ok THEN
+            v_pos := 2;
+            FOR i IN 1 .. coalesce(cardinality(v_tag), 0) LOOP
+                WHILE v_pos <= coalesce(cardinality(v_words), 0) AND v_words[v_pos] <> v_tag[i] LOOP
+                    v_pos := v_pos + 1;
+                END LOOP;
+                IF v_pos > coalesce(cardinality(v_words), 0) THEN
+                    v_ok := false;
+                    EXIT;
+                END IF;
+                v_pos := v_pos + 1;
+            END LOOP;
+        END IF;
+        IF v_ok THEN
+            v_kept := v_kept || r.statement;
+        END IF;
+    END LOOP;
+    IF v_count = 1 THEN
+        RETURN v_only;
+    END IF;
+    RETURN nullif(array_to_string(v_kept, E';\n'), '');
+END
+$function$;
+
 -- as of level 6: function pggit.generate_migration(from_ref text, to_ref text)
 CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text)
  RETURNS TABLE(step integer, statement text, warning text)
@@ -763,6 +861,158 @@ BEGIN
           FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)
          ORDER BY 1;
 END
+$function$;
+
+-- as of level 6: function pggit.split_statements(sql text)
+CREATE OR REPLACE FUNCTION pggit.split_statements(sql text)
+ RETURNS TABLE(ordinal integer, statement text, unterminated boolean)
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    delim_re constant text :=
+        '''|"|\$(?:[A-Za-z_\u0080-\uFFFF][A-Za-z_0-9\u0080-\uFFFF]*)?\$|--|/\*|\*/|\n|;|\\';
+    pieces text[];
+    delims text[];
+    n integer;
+    i integer;
+    piece text;
+    d text;
+    state text := 'code';    -- code, squote, equote, dquote, dollar, line, block
+    rest text;               -- the text still to split
+    pos integer;              -- characters of rest consumed so far
+    close integer;
+    depth integer := 0;       -- block comment nesting
+    esc boolean := false;     -- a backslash seen in an E'' string
+    buf text[] := '{}';       -- pieces of the current statement
+    code text := '';          -- the current statement's code outside quotes and comments (its start)
+    routine boolean := false; -- the current statement is CREATE FUNCTION / PROCEDURE
+    atomic integer := 0;      -- BEGIN/CASE ... END nesting inside a routine statement
+    word text;
+    k integer := 0;
+    s text;
+BEGIN
+    IF sql IS NULL OR sql = '' THEN
+        RETURN;
+    END IF;
+    rest := sql;
+    <<texts>>
+    WHILE rest <> '' LOOP
+        pieces := regexp_split_to_array(rest, delim_re);
+        SELECT coalesce(array_agg(m[1] ORDER BY o), '{}') INTO delims
+          FROM regexp_matches(rest, '(' || delim_re || ')', 'g') WITH ORDINALITY AS x (m, o);
+        n := cardinality(pieces);
+        pos := 0;
+        FOR i IN 1 .. n LOOP
+            piece := pieces[i];
+            pos := pos + length(piece);
+            IF state = 'equote' AND esc THEN
+                esc := false;
+                IF piece = '' AND i < n THEN        -- the backslash escapes the delimiter itself
+                    buf := buf || delims[i];
+                    pos := pos + length(delims[i]);
+                    CONTINUE;
+                END IF;
+            END IF;
+            buf := buf || piece;
+            IF state = 'code' AND piece <> '' THEN
+                IF NOT routine AND length(code) < 400 THEN
+                    code := code || ' ' || piece;
+                    routine := code ~* '^\s*create\s+(or\s+replace\s+)?(function|procedure)\M';
+                END IF;
+                IF routine THEN
+                    FOR word IN SELECT lower(w[1]) FROM regexp_matches(piece, '\m(begin|case|end)\M', 'gi') AS w LOOP
+                        atomic := greatest(atomic + CASE WHEN word = 'end' THEN -1 ELSE 1 END, 0);
+                    END LOOP;
+                END IF;
+            END IF;
+            EXIT WHEN i = n;
+            d := delims[i];
+            pos := pos + length(d);
+            CASE state
+            WHEN 'code' THEN
+                IF d = ';' AND atomic = 0 THEN
+                    s := btrim(array_to_string(buf, ''), E' \t\r\n\f\v');
+                    IF code ~ '\S' THEN
+                        k := k + 1;
+                        ordinal := k; statement := s; unterminated := false;
+                        RETURN NEXT;
+                    END IF;
+                    buf := '{}'; code := ''; routine := false; atomic := 0;
+                    CONTINUE;
+                ELSIF d = '''' THEN
+                    state := CASE WHEN piece ~ '(^|[^A-Za-z_0-9$\u0080-\uFFFF])[eE]$' THEN 'equote' ELSE 'squote' END;
+                    code := code || 'x';
+                ELSIF d = '"' THEN
+                    state := 'dquote';
+                    code := code || 'x';
+                ELSIF d ~ '^\$' AND piece !~ '[A-Za-z_0-9$\u0080-\uFFFF]$' THEN
+                    -- a dollar quote: its body ends at the first repetition of the tag, which
+                    -- may overlap a false delimiter the split found inside the body, so look
+                    -- for it in the text itself and split what follows it anew
+                    code := code || 'x';
+                    buf := buf || d;
+                    rest := substr(rest, pos + 1);
+                    close := strpos(rest, d);
+                    IF close = 0 THEN
+                        buf := buf || rest;
+                        state := 'dollar';
+                        rest := '';
+                    ELSE
+                        buf := buf || substr(rest, 1, close - 1 + length(d));
+                        rest := substr(rest, close + length(d));
+                    END IF;
+                    CONTINUE texts;
+                ELSIF d = '--' THEN
+                    state := 'line';
+                ELSIF d = '/*' THEN
+                    state := 'block';
+                    depth := 1;
+                END IF;
+            WHEN 'squote' THEN
+                IF d = '''' THEN state := 'code'; END IF;
+            WHEN 'equote' THEN
+                IF d = '\' THEN
+                    esc := true;
+                ELSIF d = '''' THEN
+                    state := 'code';
+                END IF;
+            WHEN 'dquote' THEN
+                IF d = '"' THEN state := 'code'; END IF;
+            WHEN 'line' THEN
+                IF d = E'\n' THEN state := 'code'; END IF;
+            WHEN 'block' THEN
+                IF d = '/*' THEN
+                    depth := depth + 1;
+                ELSIF d = '*/' THEN
+                    depth := depth - 1;
+                    IF depth = 0 THEN state := 'code'; END IF;
+                END IF;
+            END CASE;
+            buf := buf || d;
+        END LOOP;
+        rest := '';
+    END LOOP;
+    s := btrim(array_to_string(buf, ''), E' \t\r\n\f\v');
+    IF code ~ '\S' OR state NOT IN ('code', 'line') THEN
+        k := k + 1;
+        ordinal := k; statement := s;
+        unterminated := state NOT IN ('code', 'line') OR atomic > 0;
+        RETURN NEXT;
+    END IF;
+END
+$function$;
+
+-- as of level 6: function pggit.statement_text(command_tag text)
+CREATE OR REPLACE FUNCTION pggit.statement_text(command_tag text)
+ RETURNS text
+ LANGUAGE sql
+AS $function$
+SELECT CASE WHEN pg_catalog.strpos(pg_catalog.rtrim(pg_catalog.current_query(), E' \t\r\n\f\v;'), ';')
+                 OPERATOR(pg_catalog.=) 0
+            THEN pg_catalog.current_query()
+            ELSE pggit.command_statements(pg_catalog.current_query(), command_tag) END
 $function$;
 
 -- as of level 6: function pggit.table_details(relid oid)

@@ -1588,8 +1588,8 @@ BEGIN
             RETURN format('ACCESS EXCLUSIVE on %s: blocks reads and writes while the table and its indexes '
                           'are rewritten (brief when the old type is binary coercible to the new one)', m[1]);
         ELSIF v_rest ~ '^ALTER COLUMN (?:"(?:[^"]|"")*"|[^".\s(]+) SET NOT NULL;$' THEN
-            RETURN format('ACCESS EXCLUSIVE on %s: blocks reads and writes while every row is checked '
-                          '(brief when a validated CHECK (column IS NOT NULL) exists)', m[1]);
+            RETURN format('ACCESS EXCLUSIVE on %s: brief after a validated CHECK (column IS NOT NULL) (the online '
+                          'form); without one, reads and writes wait until every row is checked', m[1]);
         ELSIF v_rest ~ '^ALTER COLUMN (?:"(?:[^"]|"")*"|[^".\s(]+) SET EXPRESSION ' THEN
             RETURN format('ACCESS EXCLUSIVE on %s: blocks reads and writes while the table is rewritten', m[1]);
         ELSIF v_rest ~ '^ALTER COLUMN (?:"(?:[^"]|"")*"|[^".\s(]+) ADD GENERATED ' THEN
@@ -1892,6 +1892,332 @@ $function$;
 
 COMMENT ON FUNCTION pggit.apply_migration(text, boolean, text) IS
     'Executes generate_migration(from_ref (default WORKING), to_ref) on the live schema; data-losing steps only when empty or with force; returns the statements run.';
+
+-- from sql/functions/history/command_statements.sql (changed: function pggit.command_statements(query text, command_tag text))
+-- pggit.command_statements(query text, command_tag text) -> text
+--
+-- Promises: the text history keeps of `query` (a query string a client sent, holding
+-- several statements) for a change made by a command with tag `command_tag`: the
+-- statements of `query` (split by pggit.split_statements) whose leading keywords are
+-- those of the command tag, in order, joined by ";" and a newline; NULL when none is
+-- (e.g. the DDL ran inside a DO block or a function called among other statements).
+-- A query string of exactly one statement is returned whole (that statement ran the
+-- command). Nothing else of `query` is ever returned: a password an ALTER ROLE beside
+-- the tracked command carried stays out of history (issue 11, item 6).
+--
+-- Leading keywords: the statement's first words (letters and _; leading whitespace and
+-- comments skipped, upper-cased). It matches when its first word is the tag's first
+-- word and the tag's other words occur, in order, among its next seven words (so
+-- CREATE OR REPLACE FUNCTION matches CREATE FUNCTION, CREATE UNIQUE INDEX
+-- CONCURRENTLY matches CREATE INDEX, COMMENT ON TABLE matches COMMENT). Special tags:
+-- CREATE TABLE AS and SELECT INTO match statements starting CREATE ... TABLE and
+-- SELECT or WITH; pggit's own tags (PGGIT PAUSE, PGGIT RESUME) match SELECT and CALL.
+-- NULL in, NULL out. Never raises. IMMUTABLE; pinned search_path.
+--
+-- Called only when pggit.statement_text's cheap check finds more than one statement
+-- possible: off the hot path of ordinary single-statement DDL.
+CREATE OR REPLACE FUNCTION pggit.command_statements(query text, command_tag text)
+RETURNS text
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_tag text[];
+    v_first text[];
+    v_count integer := 0;
+    v_only text;
+    v_kept text[] := '{}';
+    v_rest text;
+    v_words text[];
+    v_pos integer;
+    v_ok boolean;
+    r record;
+BEGIN
+    IF query IS NULL OR command_tag IS NULL THEN
+        RETURN NULL;
+    END IF;
+    v_tag := regexp_split_to_array(upper(btrim(command_tag)), '\s+');
+    IF v_tag[1] = 'PGGIT' THEN
+        v_first := ARRAY['SELECT', 'CALL'];
+        v_tag := '{}';
+    ELSIF v_tag = ARRAY['SELECT', 'INTO'] THEN
+        v_first := ARRAY['SELECT', 'WITH'];
+        v_tag := '{}';
+    ELSE
+        IF v_tag[cardinality(v_tag)] = 'AS' AND cardinality(v_tag) > 2 THEN  -- CREATE TABLE AS
+            v_tag := v_tag[1 : cardinality(v_tag) - 1];
+        END IF;
+        v_first := ARRAY[v_tag[1]];
+        v_tag := v_tag[2 :];
+    END IF;
+    FOR r IN SELECT s.ordinal, s.statement FROM pggit.split_statements(query) AS s ORDER BY s.ordinal LOOP
+        v_count := v_count + 1;
+        v_only := r.statement;
+        -- skip leading whitespace and comments (nested block comments included)
+        v_rest := r.statement;
+        LOOP
+            v_rest := ltrim(v_rest, E' \t\r\n\f\x0b');
+            IF starts_with(v_rest, '--') THEN
+                v_pos := strpos(v_rest, E'\n');
+                v_rest := CASE WHEN v_pos = 0 THEN '' ELSE substr(v_rest, v_pos + 1) END;
+            ELSIF starts_with(v_rest, '/*') THEN
+                DECLARE
+                    depth integer := 0;
+                    i integer := 1;
+                    n integer := length(v_rest);
+                BEGIN
+                    WHILE i < n LOOP
+                        IF substr(v_rest, i, 2) = '/*' THEN
+                            depth := depth + 1;
+                            i := i + 2;
+                        ELSIF substr(v_rest, i, 2) = '*/' THEN
+                            depth := depth - 1;
+                            i := i + 2;
+                            EXIT WHEN depth = 0;
+                        ELSE
+                            i := i + 1;
+                        END IF;
+                    END LOOP;
+                    v_rest := substr(v_rest, i);
+                END;
+            ELSE
+                EXIT;
+            END IF;
+        END LOOP;
+        SELECT array_agg(m[1] ORDER BY o) INTO v_words
+          FROM regexp_matches(upper(left(v_rest, 400)), '([A-Z_]+)', 'g') WITH ORDINALITY AS x (m, o);
+        v_words := v_words[1 : 8];
+        v_ok := v_words[1] = ANY (v_first) AND left(v_rest, length(v_words[1])) ILIKE v_words[1];
+        IF v_ok THEN
+            v_pos := 2;
+            FOR i IN 1 .. coalesce(cardinality(v_tag), 0) LOOP
+                WHILE v_pos <= coalesce(cardinality(v_words), 0) AND v_words[v_pos] <> v_tag[i] LOOP
+                    v_pos := v_pos + 1;
+                END LOOP;
+                IF v_pos > coalesce(cardinality(v_words), 0) THEN
+                    v_ok := false;
+                    EXIT;
+                END IF;
+                v_pos := v_pos + 1;
+            END LOOP;
+        END IF;
+        IF v_ok THEN
+            v_kept := v_kept || r.statement;
+        END IF;
+    END LOOP;
+    IF v_count = 1 THEN
+        RETURN v_only;
+    END IF;
+    RETURN nullif(array_to_string(v_kept, E';\n'), '');
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.command_statements(text, text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.command_statements(text, text) IS
+    'The statements of a multi-statement query string that a command with this tag ran (by their leading keywords); NULL when none is.';
+
+-- from sql/functions/sqltext/split_statements.sql (changed: function pggit.split_statements(sql text))
+-- pggit.split_statements(sql text) -> TABLE(ordinal int, statement text, unterminated boolean)
+--
+-- Promises: splits `sql` into its top-level statements the way PostgreSQL's lexer (and
+-- psql) would, one row per statement in order (ordinal 1, 2, ...). A statement is the
+-- text between two top-level semicolons, without the semicolon, with surrounding
+-- whitespace trimmed; comments inside it are kept. Pieces holding only whitespace and
+-- comments are not statements and give no row. NULL or '' gives no row.
+--
+-- Recognised, so that a `;` inside them never splits: 'string' ('' inside), E'string'
+-- (backslash escapes), "identifier" ("" inside), $tag$ dollar quotes $tag$ (a `$` right
+-- after an identifier character is part of the identifier, as in PostgreSQL), -- line
+-- comments, /* nested /* block */ comments */, and the BEGIN ATOMIC ... END body of a
+-- CREATE FUNCTION / PROCEDURE (BEGIN and CASE open, END closes, as psql counts them).
+-- Assumes standard_conforming_strings = on (the default since 9.1): in a plain
+-- 'string' a backslash is an ordinary character.
+--
+-- `unterminated` is true only on the last row, when the text ends inside a string,
+-- quoted identifier, dollar quote, block comment or BEGIN ATOMIC body: a caller that
+-- needs complete statements refuses it. Never raises. IMMUTABLE; pinned search_path.
+--
+-- Cost: two regular-expression passes over the text (split and delimiters) and a loop
+-- over the delimiters (quotes, dollar tags, comment marks, newlines, semicolons,
+-- backslashes); linear in the text's length, plus one more pass over the rest of the
+-- text after each dollar-quoted body (a function body usually comes once per statement).
+CREATE OR REPLACE FUNCTION pggit.split_statements(sql text)
+RETURNS TABLE (ordinal integer, statement text, unterminated boolean)
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    delim_re constant text :=
+        '''|"|\$(?:[A-Za-z_\u0080-\uFFFF][A-Za-z_0-9\u0080-\uFFFF]*)?\$|--|/\*|\*/|\n|;|\\';
+    pieces text[];
+    delims text[];
+    n integer;
+    i integer;
+    piece text;
+    d text;
+    state text := 'code';    -- code, squote, equote, dquote, dollar, line, block
+    rest text;               -- the text still to split
+    pos integer;              -- characters of rest consumed so far
+    close integer;
+    depth integer := 0;       -- block comment nesting
+    esc boolean := false;     -- a backslash seen in an E'' string
+    buf text[] := '{}';       -- pieces of the current statement
+    code text := '';          -- the current statement's code outside quotes and comments (its start)
+    routine boolean := false; -- the current statement is CREATE FUNCTION / PROCEDURE
+    atomic integer := 0;      -- BEGIN/CASE ... END nesting inside a routine statement
+    word text;
+    k integer := 0;
+    s text;
+BEGIN
+    IF sql IS NULL OR sql = '' THEN
+        RETURN;
+    END IF;
+    rest := sql;
+    <<texts>>
+    WHILE rest <> '' LOOP
+        pieces := regexp_split_to_array(rest, delim_re);
+        SELECT coalesce(array_agg(m[1] ORDER BY o), '{}') INTO delims
+          FROM regexp_matches(rest, '(' || delim_re || ')', 'g') WITH ORDINALITY AS x (m, o);
+        n := cardinality(pieces);
+        pos := 0;
+        FOR i IN 1 .. n LOOP
+            piece := pieces[i];
+            pos := pos + length(piece);
+            IF state = 'equote' AND esc THEN
+                esc := false;
+                IF piece = '' AND i < n THEN        -- the backslash escapes the delimiter itself
+                    buf := buf || delims[i];
+                    pos := pos + length(delims[i]);
+                    CONTINUE;
+                END IF;
+            END IF;
+            buf := buf || piece;
+            IF state = 'code' AND piece <> '' THEN
+                IF NOT routine AND length(code) < 400 THEN
+                    code := code || ' ' || piece;
+                    routine := code ~* '^\s*create\s+(or\s+replace\s+)?(function|procedure)\M';
+                END IF;
+                IF routine THEN
+                    FOR word IN SELECT lower(w[1]) FROM regexp_matches(piece, '\m(begin|case|end)\M', 'gi') AS w LOOP
+                        atomic := greatest(atomic + CASE WHEN word = 'end' THEN -1 ELSE 1 END, 0);
+                    END LOOP;
+                END IF;
+            END IF;
+            EXIT WHEN i = n;
+            d := delims[i];
+            pos := pos + length(d);
+            CASE state
+            WHEN 'code' THEN
+                IF d = ';' AND atomic = 0 THEN
+                    s := btrim(array_to_string(buf, ''), E' \t\r\n\f\x0b');
+                    IF code ~ '\S' THEN
+                        k := k + 1;
+                        ordinal := k; statement := s; unterminated := false;
+                        RETURN NEXT;
+                    END IF;
+                    buf := '{}'; code := ''; routine := false; atomic := 0;
+                    CONTINUE;
+                ELSIF d = '''' THEN
+                    state := CASE WHEN piece ~ '(^|[^A-Za-z_0-9$\u0080-\uFFFF])[eE]$' THEN 'equote' ELSE 'squote' END;
+                    code := code || 'x';
+                ELSIF d = '"' THEN
+                    state := 'dquote';
+                    code := code || 'x';
+                ELSIF d ~ '^\$' AND piece !~ '[A-Za-z_0-9$\u0080-\uFFFF]$' THEN
+                    -- a dollar quote: its body ends at the first repetition of the tag, which
+                    -- may overlap a false delimiter the split found inside the body, so look
+                    -- for it in the text itself and split what follows it anew
+                    code := code || 'x';
+                    buf := buf || d;
+                    rest := substr(rest, pos + 1);
+                    close := strpos(rest, d);
+                    IF close = 0 THEN
+                        buf := buf || rest;
+                        state := 'dollar';
+                        rest := '';
+                    ELSE
+                        buf := buf || substr(rest, 1, close - 1 + length(d));
+                        rest := substr(rest, close + length(d));
+                    END IF;
+                    CONTINUE texts;
+                ELSIF d = '--' THEN
+                    state := 'line';
+                ELSIF d = '/*' THEN
+                    state := 'block';
+                    depth := 1;
+                END IF;
+            WHEN 'squote' THEN
+                IF d = '''' THEN state := 'code'; END IF;
+            WHEN 'equote' THEN
+                IF d = '\' THEN
+                    esc := true;
+                ELSIF d = '''' THEN
+                    state := 'code';
+                END IF;
+            WHEN 'dquote' THEN
+                IF d = '"' THEN state := 'code'; END IF;
+            WHEN 'line' THEN
+                IF d = E'\n' THEN state := 'code'; END IF;
+            WHEN 'block' THEN
+                IF d = '/*' THEN
+                    depth := depth + 1;
+                ELSIF d = '*/' THEN
+                    depth := depth - 1;
+                    IF depth = 0 THEN state := 'code'; END IF;
+                END IF;
+            END CASE;
+            buf := buf || d;
+        END LOOP;
+        rest := '';
+    END LOOP;
+    s := btrim(array_to_string(buf, ''), E' \t\r\n\f\x0b');
+    IF code ~ '\S' OR state NOT IN ('code', 'line') THEN
+        k := k + 1;
+        ordinal := k; statement := s;
+        unterminated := state NOT IN ('code', 'line') OR atomic > 0;
+        RETURN NEXT;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.split_statements(text) IS
+    'The top-level statements of a SQL text, split as PostgreSQL''s lexer would (quotes, dollar quotes, comments, BEGIN ATOMIC); unterminated marks a text that ends inside one.';
+
+-- from sql/functions/history/statement_text.sql (changed: function pggit.statement_text(command_tag text))
+-- pggit.statement_text(command_tag text) -> text
+--
+-- Promises: the statement text a history row keeps for a change made by the command
+-- with tag `command_tag` in the current query: current_query() itself when it holds a
+-- single statement (cheap check: no ";" before its trailing blanks and semicolons),
+-- else pggit.command_statements(current_query(), command_tag): only the statements of
+-- that command, NULL when none can be identified. So the rest of a query string sent
+-- as one (ALTER ROLE victim PASSWORD '...'; CREATE TABLE t ...) never reaches
+-- pggit.history.statement (issue 11, item 6). Never raises. VOLATILE (it reads the
+-- current query), callable by pggit's tracking functions only.
+--
+-- A single SQL expression without SET, so the planner inlines it into the tracking
+-- functions (the cheap check costs one scan of the query string); every function and
+-- operator is schema-qualified.
+CREATE OR REPLACE FUNCTION pggit.statement_text(command_tag text)
+RETURNS text
+LANGUAGE sql
+VOLATILE
+AS $function$
+SELECT CASE WHEN pg_catalog.strpos(pg_catalog.rtrim(pg_catalog.current_query(), E' \t\r\n\f\x0b;'), ';')
+                 OPERATOR(pg_catalog.=) 0
+            THEN pg_catalog.current_query()
+            ELSE pggit.command_statements(pg_catalog.current_query(), command_tag) END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.statement_text(text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.statement_text(text) IS
+    'The text history keeps of the current query for a command: the query when it is one statement, else only that command''s statements (NULL if none).';
 
 -- from sql/functions/migration/table_details.sql (changed: function pggit.table_details(relid oid))
 -- pggit.table_details(relid oid) -> jsonb

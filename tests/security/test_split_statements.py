@@ -19,7 +19,7 @@ reuse_db = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 SPLIT = "SELECT ordinal, statement, unterminated FROM pggit.split_statements(%s) ORDER BY ordinal"
 
 # Characters that matter to a lexer, plus some that do not.
-hostile = st.text(alphabet=st.sampled_from(list(";'\"$-/*\\\nEe aZ_1\u00e9\u2028")), max_size=24)
+hostile = st.text(alphabet=st.sampled_from(list(";'\"$-/*\\\nEe aZ_1\u00e9\u2028vftrn\v\f")), max_size=24)
 
 
 @st.composite
@@ -101,3 +101,9 @@ def test_an_unterminated_text_is_marked(pggit_conn: psycopg.Connection, script: 
 
 def test_null_gives_no_row(pggit_conn: psycopg.Connection) -> None:
     assert pggit_conn.execute(SPLIT, (None,)).fetchall() == []
+
+
+def test_statements_keep_their_first_and_last_letters(pggit_conn: psycopg.Connection) -> None:
+    """Only white space is trimmed: E'..\\v' is no vertical tab in PostgreSQL, it was a 'v'."""
+    got = pggit_conn.execute(SPLIT, ("values (1);\vSELECT h FROM app.epv;\f select 1 AS t\n",)).fetchall()
+    assert [s for _, s, _ in got] == ["values (1)", "SELECT h FROM app.epv", "select 1 AS t"]

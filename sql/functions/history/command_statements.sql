@@ -62,7 +62,7 @@ BEGIN
         -- skip leading whitespace and comments (nested block comments included)
         v_rest := r.statement;
         LOOP
-            v_rest := ltrim(v_rest, E' \t\r\n\f\v');
+            v_rest := ltrim(v_rest, E' \t\r\n\f\x0b');
             IF starts_with(v_rest, '--') THEN
                 v_pos := strpos(v_rest, E'\n');
                 v_rest := CASE WHEN v_pos = 0 THEN '' ELSE substr(v_rest, v_pos + 1) END;

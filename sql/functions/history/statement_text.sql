@@ -17,7 +17,7 @@ RETURNS text
 LANGUAGE sql
 VOLATILE
 AS $function$
-SELECT CASE WHEN pg_catalog.strpos(pg_catalog.rtrim(pg_catalog.current_query(), E' \t\r\n\f\v;'), ';')
+SELECT CASE WHEN pg_catalog.strpos(pg_catalog.rtrim(pg_catalog.current_query(), E' \t\r\n\f\x0b;'), ';')
                  OPERATOR(pg_catalog.=) 0
             THEN pg_catalog.current_query()
             ELSE pggit.command_statements(pg_catalog.current_query(), command_tag) END

@@ -87,8 +87,8 @@ BEGIN
             RETURN format('ACCESS EXCLUSIVE on %s: blocks reads and writes while the table and its indexes '
                           'are rewritten (brief when the old type is binary coercible to the new one)', m[1]);
         ELSIF v_rest ~ '^ALTER COLUMN (?:"(?:[^"]|"")*"|[^".\s(]+) SET NOT NULL;$' THEN
-            RETURN format('ACCESS EXCLUSIVE on %s: blocks reads and writes while every row is checked '
-                          '(brief when a validated CHECK (column IS NOT NULL) exists)', m[1]);
+            RETURN format('ACCESS EXCLUSIVE on %s: brief after a validated CHECK (column IS NOT NULL) (the online '
+                          'form); without one, reads and writes wait until every row is checked', m[1]);
         ELSIF v_rest ~ '^ALTER COLUMN (?:"(?:[^"]|"")*"|[^".\s(]+) SET EXPRESSION ' THEN
             RETURN format('ACCESS EXCLUSIVE on %s: blocks reads and writes while the table is rewritten', m[1]);
         ELSIF v_rest ~ '^ALTER COLUMN (?:"(?:[^"]|"")*"|[^".\s(]+) ADD GENERATED ' THEN

@@ -92,7 +92,7 @@ BEGIN
             CASE state
             WHEN 'code' THEN
                 IF d = ';' AND atomic = 0 THEN
-                    s := btrim(array_to_string(buf, ''), E' \t\r\n\f\v');
+                    s := btrim(array_to_string(buf, ''), E' \t\r\n\f\x0b');
                     IF code ~ '\S' THEN
                         k := k + 1;
                         ordinal := k; statement := s; unterminated := false;
@@ -153,7 +153,7 @@ BEGIN
         END LOOP;
         rest := '';
     END LOOP;
-    s := btrim(array_to_string(buf, ''), E' \t\r\n\f\v');
+    s := btrim(array_to_string(buf, ''), E' \t\r\n\f\x0b');
     IF code ~ '\S' OR state NOT IN ('code', 'line') THEN
         k := k + 1;
         ordinal := k; statement := s;
