@@ -1073,6 +1073,9 @@ $function$;
 -- new in level 7: function pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb, early text[], table_added boolean, online boolean)
 DROP FUNCTION pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb, early text[], table_added boolean, online boolean);
 
+-- new in level 7: function pggit.default_is_volatile(expression text)
+DROP FUNCTION pggit.default_is_volatile(expression text);
+
 -- new in level 7: function pggit.details_at(identity text, blob_hash text, at timestamp with time zone)
 DROP FUNCTION pggit.details_at(identity text, blob_hash text, at timestamp with time zone);
 

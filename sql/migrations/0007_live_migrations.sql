@@ -178,6 +178,27 @@ BEGIN
                           array_to_string(ARRAY(SELECT quote_ident(x) FROM unnest(v_target) AS x), ', '));
         END IF;
 
+        IF v_fc IS NULL AND online AND NOT table_added AND v_tc ->> 'd' IS NOT NULL AND v_tc ->> 'g' IS NULL
+           AND v_tc ->> 'i' IS NULL AND pggit.default_is_volatile(v_tc ->> 'd') THEN
+            -- online: a volatile default would rewrite the table under ACCESS EXCLUSIVE; the
+            -- column is added empty (brief), takes its default for new rows, the rows it has
+            -- are filled by an UPDATE (ROW EXCLUSIVE: other rows stay usable), and NOT NULL
+            -- comes through a validated check (below)
+            statement := v_alter || concat_ws(' ', 'ADD COLUMN', quote_ident(v_tc ->> 'n'), v_tc ->> 't',
+                                              'COLLATE ' || (v_tc ->> 'c')) || ';';
+            warning := v_w;
+            RETURN NEXT;
+            warning := NULL;
+            statement := format('%sALTER COLUMN %I SET DEFAULT %s;', v_alter, v_tc ->> 'n', v_tc ->> 'd');
+            RETURN NEXT;
+            statement := format('UPDATE %s SET %I = DEFAULT WHERE %I IS NULL;', tbl, v_tc ->> 'n', v_tc ->> 'n');
+            RETURN NEXT;
+            IF (v_tc ->> 'nn')::boolean THEN
+                v_fc := jsonb_set(v_tc, '{nn}', 'false');  -- the NOT NULL steps below, as for a kept column
+            ELSE
+                CONTINUE;
+            END IF;
+        END IF;
         IF v_fc IS NULL THEN
             v_ph := NULL;
             warning := NULL;
@@ -382,6 +403,42 @@ $function$;
 
 COMMENT ON FUNCTION pggit.column_steps(text, jsonb, jsonb, jsonb, text[], boolean, boolean) IS
     'The steps of generate_migration that change the columns of one table (add, type, default, NOT NULL, identity, generation).';
+
+-- from sql/functions/migration/default_is_volatile.sql (new: function pggit.default_is_volatile(expression text))
+-- pggit.default_is_volatile(expression text) -> boolean
+--
+-- Promises: whether a column default as pg_get_expr prints it (the "d" of
+-- pggit.table_details) may call a VOLATILE function (nextval, gen_random_uuid,
+-- random, clock_timestamp, ...): true when any function it names (quoted or not,
+-- qualified or not) has a VOLATILE overload in pg_proc, or when it names a function
+-- that does not exist. Such a default makes ADD COLUMN rewrite the table under ACCESS
+-- EXCLUSIVE (PostgreSQL computes it per row); any other default is stored once and
+-- the table is not rewritten. Conservative: a name that is also a volatile function's
+-- counts. False for NULL and for a default that calls nothing. Never raises.
+-- STABLE (reads pg_proc), callable by everyone.
+CREATE OR REPLACE FUNCTION pggit.default_is_volatile(expression text)
+RETURNS boolean
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT coalesce(bool_or(NOT EXISTS (SELECT FROM pg_catalog.pg_proc AS p
+                                         WHERE p.proname = f.name AND p.provolatile <> 'v')
+                            OR EXISTS (SELECT FROM pg_catalog.pg_proc AS p
+                                        WHERE p.proname = f.name AND p.provolatile = 'v')), false)
+      FROM (SELECT CASE WHEN starts_with(m[1], '"') THEN replace(substr(m[1], 2, length(m[1]) - 2), '""', '"')
+                        ELSE m[1] END AS name
+              FROM regexp_matches(
+                       -- string literals blanked out: a name in one calls nothing
+                       regexp_replace(expression, '''(?:[^'']|'''')*''', '''''', 'g'),
+                       '("(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)\s*\(', 'g') AS m) AS f
+     WHERE lower(f.name) NOT IN ('numeric', 'varchar', 'character', 'bit', 'timestamp', 'time', 'interval',
+                                 'decimal', 'char', 'float')  -- type modifiers, not calls
+$function$;
+
+COMMENT ON FUNCTION pggit.default_is_volatile(text) IS
+    'Whether a column default may call a VOLATILE function (then ADD COLUMN rewrites the table).';
 
 -- from sql/functions/migration/details_at.sql (new: function pggit.details_at(identity text, blob_hash text, at timestamp with time zone))
 -- pggit.details_at(identity text, blob_hash text, at timestamptz) -> jsonb
@@ -1511,11 +1568,11 @@ COMMENT ON FUNCTION pggit.not_null_placeholder(text) IS
 -- when it only changes the catalog. A commented step is read as it runs once
 -- uncommented. Read from the step's text, as the generator writes it (names quoted as
 -- format('%I') quotes them); what the tests check against pg_locks. Never raises;
--- NULL for NULL. IMMUTABLE, callable by everyone.
+-- NULL for NULL. STABLE (pggit.default_is_volatile reads pg_proc), callable by everyone.
 CREATE OR REPLACE FUNCTION pggit.step_lock(statement text)
 RETURNS text
 LANGUAGE plpgsql
-IMMUTABLE
+STABLE
 PARALLEL SAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
@@ -1560,6 +1617,10 @@ BEGIN
                     ELSE 'none: a new object' END;
     ELSIF s ~ '^CREATE (OR REPLACE )?(TRIGGER|RULE|POLICY) ' OR s ~ '^CREATE TABLE [^\n]* PARTITION OF ' THEN
         RETURN 'ACCESS EXCLUSIVE on the table it is for: brief';
+    ELSIF s ~ '^UPDATE ' THEN
+        m := regexp_match(s, '^UPDATE (?:ONLY )?' || q);
+        RETURN format('ROW EXCLUSIVE on %s: every row it fills is written and stays locked until the step commits; '
+                      'other rows stay readable and writable', m[1]);
     ELSIF s ~ '^REFRESH MATERIALIZED VIEW ' THEN
         m := regexp_match(s, '^REFRESH MATERIALIZED VIEW ' || q);
         RETURN format('ACCESS EXCLUSIVE on %s: blocks reads of it while its query runs', m[1]);
@@ -1597,8 +1658,10 @@ BEGIN
         ELSIF v_rest ~ '^ADD COLUMN ' THEN
             RETURN format('ACCESS EXCLUSIVE on %s: %s', m[1],
                           CASE WHEN v_rest ~ ' GENERATED ALWAYS AS \(.*\) STORED' OR v_rest ~ ' AS IDENTITY'
+                                    OR pggit.default_is_volatile((regexp_match(v_rest,
+                                           '^ADD COLUMN (?:"(?:[^"]|"")*"|[^".\s(]+) .*? DEFAULT (.*?)( NOT NULL)?;$'))[1])
                                THEN 'blocks reads and writes while the table is rewritten'
-                               ELSE 'brief (no rewrite unless its default is volatile)' END);
+                               ELSE 'brief (its default, if any, is computed once: no rewrite)' END);
         ELSIF v_rest ~ '^SET (LOGGED|UNLOGGED|TABLESPACE|ACCESS METHOD)' THEN
             RETURN format('ACCESS EXCLUSIVE on %s: blocks reads and writes while the table is rewritten', m[1]);
         ELSIF v_rest ~ '^(SET|RESET) \(' OR v_rest ~ '^(ENABLE|DISABLE) (ALWAYS |REPLICA )?TRIGGER' THEN

@@ -250,6 +250,8 @@ def change_orders(conn: psycopg.Connection) -> None:
     conn.execute("ALTER TABLE app.orders ADD CONSTRAINT orders_qty_check CHECK (qty > 0)")
     conn.execute("CREATE INDEX orders_customer_idx ON app.orders (customer_id)")
     conn.execute("DROP INDEX app.orders_note_idx")
+    conn.execute("ALTER TABLE app.orders ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid()")
+    conn.execute("ALTER TABLE app.orders ALTER COLUMN qty SET NOT NULL")
 
 
 def test_each_step_names_the_lock_it_takes(pggit_conn: psycopg.Connection) -> None:
@@ -306,6 +308,8 @@ def test_online_plan_keeps_tables_usable(pggit_conn: psycopg.Connection) -> None
     assert "ALTER TABLE app.customer ADD CONSTRAINT customer_pkey PRIMARY KEY USING INDEX customer_pkey;" in got
     assert "ALTER TABLE app.orders VALIDATE CONSTRAINT orders_customer_fk;" in got
     assert [t for _, s, _, _, t in online if "CONCURRENTLY" in s] == [False] * 4
+    assert "UPDATE app.orders SET token = DEFAULT WHERE token IS NULL;" in got
+    assert not any("ADD COLUMN token" in s and "DEFAULT" in s for s in got)
     assert migration(conn, a, b, True) == [row[:3] for row in online]
     # run as a DBA would: each step in autocommit (CONCURRENTLY cannot run in a transaction block)
     conn.execute("DROP SCHEMA app CASCADE")
@@ -314,3 +318,4 @@ def test_online_plan_keeps_tables_usable(pggit_conn: psycopg.Connection) -> None
         conn.execute(statement)
     assert catalog.diff(want, catalog.fingerprint(conn, ["app"])) == []
     assert conn.execute("SELECT count(*) FROM app.orders").fetchone()[0] == 200
+    assert conn.execute("SELECT count(DISTINCT token) FROM app.orders").fetchone()[0] == 200

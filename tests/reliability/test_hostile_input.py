@@ -150,6 +150,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.migration_plan(text,text,boolean)": VALUE | REF,
     "pggit.name_renames(jsonb,jsonb)": set(),
     "pggit.step_lock(text)": set(),
+    "pggit.default_is_volatile(text)": set(),
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}

@@ -150,6 +150,27 @@ BEGIN
                           array_to_string(ARRAY(SELECT quote_ident(x) FROM unnest(v_target) AS x), ', '));
         END IF;
 
+        IF v_fc IS NULL AND online AND NOT table_added AND v_tc ->> 'd' IS NOT NULL AND v_tc ->> 'g' IS NULL
+           AND v_tc ->> 'i' IS NULL AND pggit.default_is_volatile(v_tc ->> 'd') THEN
+            -- online: a volatile default would rewrite the table under ACCESS EXCLUSIVE; the
+            -- column is added empty (brief), takes its default for new rows, the rows it has
+            -- are filled by an UPDATE (ROW EXCLUSIVE: other rows stay usable), and NOT NULL
+            -- comes through a validated check (below)
+            statement := v_alter || concat_ws(' ', 'ADD COLUMN', quote_ident(v_tc ->> 'n'), v_tc ->> 't',
+                                              'COLLATE ' || (v_tc ->> 'c')) || ';';
+            warning := v_w;
+            RETURN NEXT;
+            warning := NULL;
+            statement := format('%sALTER COLUMN %I SET DEFAULT %s;', v_alter, v_tc ->> 'n', v_tc ->> 'd');
+            RETURN NEXT;
+            statement := format('UPDATE %s SET %I = DEFAULT WHERE %I IS NULL;', tbl, v_tc ->> 'n', v_tc ->> 'n');
+            RETURN NEXT;
+            IF (v_tc ->> 'nn')::boolean THEN
+                v_fc := jsonb_set(v_tc, '{nn}', 'false');  -- the NOT NULL steps below, as for a kept column
+            ELSE
+                CONTINUE;
+            END IF;
+        END IF;
         IF v_fc IS NULL THEN
             v_ph := NULL;
             warning := NULL;

@@ -10,11 +10,11 @@
 -- when it only changes the catalog. A commented step is read as it runs once
 -- uncommented. Read from the step's text, as the generator writes it (names quoted as
 -- format('%I') quotes them); what the tests check against pg_locks. Never raises;
--- NULL for NULL. IMMUTABLE, callable by everyone.
+-- NULL for NULL. STABLE (pggit.default_is_volatile reads pg_proc), callable by everyone.
 CREATE OR REPLACE FUNCTION pggit.step_lock(statement text)
 RETURNS text
 LANGUAGE plpgsql
-IMMUTABLE
+STABLE
 PARALLEL SAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
@@ -59,6 +59,10 @@ BEGIN
                     ELSE 'none: a new object' END;
     ELSIF s ~ '^CREATE (OR REPLACE )?(TRIGGER|RULE|POLICY) ' OR s ~ '^CREATE TABLE [^\n]* PARTITION OF ' THEN
         RETURN 'ACCESS EXCLUSIVE on the table it is for: brief';
+    ELSIF s ~ '^UPDATE ' THEN
+        m := regexp_match(s, '^UPDATE (?:ONLY )?' || q);
+        RETURN format('ROW EXCLUSIVE on %s: every row it fills is written and stays locked until the step commits; '
+                      'other rows stay readable and writable', m[1]);
     ELSIF s ~ '^REFRESH MATERIALIZED VIEW ' THEN
         m := regexp_match(s, '^REFRESH MATERIALIZED VIEW ' || q);
         RETURN format('ACCESS EXCLUSIVE on %s: blocks reads of it while its query runs', m[1]);
@@ -96,8 +100,10 @@ BEGIN
         ELSIF v_rest ~ '^ADD COLUMN ' THEN
             RETURN format('ACCESS EXCLUSIVE on %s: %s', m[1],
                           CASE WHEN v_rest ~ ' GENERATED ALWAYS AS \(.*\) STORED' OR v_rest ~ ' AS IDENTITY'
+                                    OR pggit.default_is_volatile((regexp_match(v_rest,
+                                           '^ADD COLUMN (?:"(?:[^"]|"")*"|[^".\s(]+) .*? DEFAULT (.*?)( NOT NULL)?;$'))[1])
                                THEN 'blocks reads and writes while the table is rewritten'
-                               ELSE 'brief (no rewrite unless its default is volatile)' END);
+                               ELSE 'brief (its default, if any, is computed once: no rewrite)' END);
         ELSIF v_rest ~ '^SET (LOGGED|UNLOGGED|TABLESPACE|ACCESS METHOD)' THEN
             RETURN format('ACCESS EXCLUSIVE on %s: blocks reads and writes while the table is rewritten', m[1]);
         ELSIF v_rest ~ '^(SET|RESET) \(' OR v_rest ~ '^(ENABLE|DISABLE) (ALWAYS |REPLICA )?TRIGGER' THEN
