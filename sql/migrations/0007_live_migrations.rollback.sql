@@ -684,4 +684,28 @@ $function$;
 -- new in level 7: function pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb, early text[], table_added boolean, online boolean)
 DROP FUNCTION pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb, early text[], table_added boolean, online boolean);
 
+-- new in level 7: function pggit.create_table_statement(tbl text, definition text, details jsonb)
+DROP FUNCTION pggit.create_table_statement(tbl text, definition text, details jsonb);
+
+-- new in level 7: function pggit.definition_items(definition text)
+DROP FUNCTION pggit.definition_items(definition text);
+
+-- new in level 7: function pggit.partition_index_name(tbl text, contype text, def text)
+DROP FUNCTION pggit.partition_index_name(tbl text, contype text, def text);
+
+-- new in level 7: function pggit.partition_local(details jsonb, definition text, ref text)
+DROP FUNCTION pggit.partition_local(details jsonb, definition text, ref text);
+
+-- new in level 7: function pggit.partition_steps(old_identity text, tbl text, old_definition text, new_definition text, from_details jsonb, to_details jsonb, from_ref text, to_ref text)
+DROP FUNCTION pggit.partition_steps(old_identity text, tbl text, old_definition text, new_definition text, from_details jsonb, to_details jsonb, from_ref text, to_ref text);
+
+-- new in level 7: function pggit.policy_parts(line text)
+DROP FUNCTION pggit.policy_parts(line text);
+
+-- new in level 7: function pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text)
+DROP FUNCTION pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text);
+
+-- new in level 7: function pggit.table_state(ref text, identity text, OUT definition text, OUT details jsonb)
+DROP FUNCTION pggit.table_state(ref text, identity text, OUT definition text, OUT details jsonb);
+
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 6';

@@ -1,0 +1,342 @@
+-- pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text,
+--                         to_details jsonb, renames jsonb, from_ref text, to_ref text)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: the steps of pggit.generate_migration for what a table's canonical
+-- definition (pggit.describe_table) holds beyond its columns' types, defaults and NOT
+-- NULL, its constraints and its indexes, from `old_definition` (NULL: the script
+-- creates the table) to `new_definition`, on the table's name at each side
+-- (`old_identity` before the renames, `tbl` after; both quoted as pg_identify_object
+-- quotes). `to_details` is pggit.table_details at the target (index names), `renames`
+-- the column renames ({new name: old name}), `from_ref` / `to_ref` the refs (a
+-- partition's parent is read there).
+--   comments: COMMENT ON TABLE / COMMENT ON COLUMN (set, changed, removed: IS NULL);
+--   triggers: DROP TRIGGER (phase 5, before functions are dropped) and CREATE TRIGGER
+--     (phase 185, after functions are created) for an added, removed or changed one
+--     (a changed trigger is dropped and created again), ALTER TABLE .. ENABLE [REPLICA |
+--     ALWAYS] / DISABLE TRIGGER for its state, COMMENT ON TRIGGER; a partition's
+--     triggers cloned from its parent's are left to the parent (pggit's own triggers
+--     are never in a definition: pggit.describe_triggers);
+--   policies: CREATE POLICY (185), DROP POLICY (5), ALTER POLICY (185) when only its
+--     roles or expressions change (dropped and created again when its command or kind
+--     changes or an expression goes);
+--   rules: CREATE RULE (185), DROP RULE (5), ENABLE / DISABLE RULE;
+--   options (phase 165, after the indexes): ALTER TABLE .. SET (..) / RESET (..),
+--     SET ACCESS METHOD and SET LOGGED / UNLOGGED (both rewrite the table: with a
+--     warning), REPLICA IDENTITY (the index by its name at the target); (185) ENABLE /
+--     DISABLE ROW LEVEL SECURITY, [NO] FORCE ROW LEVEL SECURITY;
+--   partitions: ALTER TABLE .. DETACH PARTITION (phase 25, before anything of the
+--     parent changes) when a partition stops being one or changes parent or bound, and
+--     ATTACH PARTITION (phase 165, after its own and its parent's constraints and
+--     indexes) when a table becomes one (creating a partition is CREATE TABLE .. PARTITION
+--     OF, by generate_migration).
+-- What the definition records and this cannot generate (a typed table's type, legacy
+-- inheritance, a partition key that changes, a foreign server, a REPLICA IDENTITY
+-- index without a name) is a commented note with a warning saying what differs, never
+-- silence. STABLE, callable by everyone.
+CREATE OR REPLACE FUNCTION pggit.table_extra_steps(old_identity text, tbl text, old_definition text,
+                                                   new_definition text, to_details jsonb, renames jsonb,
+                                                   from_ref text, to_ref text)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_old text[] := coalesce(pggit.definition_items(old_definition), '{}');
+    v_new text[] := pggit.definition_items(new_definition);
+    v_added boolean := old_definition IS NULL;
+    v_lit text := '(''(?:[^'']|'''')*'')';
+    v_name text := '("(?:[^"]|"")*"|[^ "]+)';
+    v_opo text;
+    v_npo text;
+    v_opar text[];
+    v_npar text[];
+    v_inh_old text[] := '{}';
+    v_inh_new text[] := '{}';
+    c record;
+    v_txt text;
+    v_a text[];
+    v_b text[];
+    v_pa text[];
+    v_pb text[];
+BEGIN
+    -- the partition line of each side: PARTITION OF <parent> <bound>
+    v_opo := (SELECT x FROM unnest(v_old) AS x WHERE starts_with(x, 'PARTITION OF ') LIMIT 1);
+    v_npo := (SELECT x FROM unnest(v_new) AS x WHERE starts_with(x, 'PARTITION OF ') LIMIT 1);
+    v_opar := regexp_match(v_opo, '^PARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) (.*)$');
+    v_npar := regexp_match(v_npo, '^PARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) (.*)$');
+    -- a partition's triggers cloned from its parent's: the parent's own
+    IF v_opar IS NOT NULL THEN
+        v_inh_old := ARRAY(SELECT x FROM unnest(pggit.definition_items(
+                               (pggit.table_state(from_ref, v_opar[1])).definition)) AS x
+                            WHERE starts_with(x, 'TRIGGER '));
+    END IF;
+    IF v_npar IS NOT NULL THEN
+        v_inh_new := ARRAY(SELECT x FROM unnest(pggit.definition_items(
+                               (pggit.table_state(to_ref, v_npar[1])).definition)) AS x
+                            WHERE starts_with(x, 'TRIGGER '));
+    END IF;
+
+    -- partitions: detach / attach
+    IF NOT v_added AND v_opo IS DISTINCT FROM v_npo THEN
+        IF v_opar IS NOT NULL THEN
+            phase := 25; sort_key := old_identity;
+            statement := format('ALTER TABLE %s DETACH PARTITION %s;', v_opar[1], old_identity);
+            warning := NULL;
+            RETURN NEXT;
+        END IF;
+        IF v_npar IS NOT NULL THEN
+            phase := 165; sort_key := tbl || ' 0';
+            statement := format('ALTER TABLE %s ATTACH PARTITION %s %s;', v_npar[1], tbl, v_npar[2]);
+            warning := NULL;
+            RETURN NEXT;
+        END IF;
+    END IF;
+
+    -- what the definition records that is not generated: a note with what differs
+    FOR c IN SELECT p.pre, p.what,
+                    (SELECT x FROM unnest(v_old) AS x WHERE starts_with(x, p.pre) LIMIT 1) AS o,
+                    (SELECT x FROM unnest(v_new) AS x WHERE starts_with(x, p.pre) LIMIT 1) AS n
+               FROM (VALUES ('OF ', 'typed table (CREATE TABLE .. OF)'),
+                            ('INHERITS ', 'legacy inheritance (INHERITS)'),
+                            ('SERVER ', 'foreign server'),
+                            ('PARTITION BY ', 'partition key')) AS p (pre, what) LOOP
+        IF c.o IS DISTINCT FROM c.n AND NOT (v_added AND c.pre = 'PARTITION BY ') THEN
+            phase := 130; sort_key := tbl || ' ' || c.pre;
+            statement := format('-- table %s: %s not generated', tbl, c.what);
+            warning := format('table %s: %s changes from %s to %s: not generated', tbl, c.what,
+                              coalesce(quote_literal(c.o), 'none'), coalesce(quote_literal(c.n), 'none'));
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+
+    -- table options
+    v_a := ARRAY(SELECT x FROM unnest(v_old) AS x WHERE x ~ '^(UNLOGGED )?(PARTITIONED |FOREIGN )?TABLE$');
+    v_b := ARRAY(SELECT x FROM unnest(v_new) AS x WHERE x ~ '^(UNLOGGED )?(PARTITIONED |FOREIGN )?TABLE$');
+    IF NOT v_added AND starts_with(v_a[1], 'UNLOGGED') <> starts_with(v_b[1], 'UNLOGGED') THEN
+        phase := 165; sort_key := tbl || ' 1';
+        statement := format('ALTER TABLE %s SET %s;', tbl,
+                            CASE WHEN starts_with(v_b[1], 'UNLOGGED') THEN 'UNLOGGED' ELSE 'LOGGED' END);
+        warning := format('table %s is rewritten (SET %s): it is locked meanwhile', tbl,
+                          CASE WHEN starts_with(v_b[1], 'UNLOGGED') THEN 'UNLOGGED' ELSE 'LOGGED' END);
+        RETURN NEXT;
+    END IF;
+    v_txt := (SELECT substr(x, 7) FROM unnest(v_new) AS x WHERE starts_with(x, 'USING ') LIMIT 1);
+    IF v_txt IS DISTINCT FROM (SELECT substr(x, 7) FROM unnest(v_old) AS x WHERE starts_with(x, 'USING ') LIMIT 1)
+       AND v_txt IS NOT NULL AND NOT (v_added AND v_txt = 'heap') THEN
+        phase := 165; sort_key := tbl || ' 2';
+        statement := format('ALTER TABLE %s SET ACCESS METHOD %s;', tbl, v_txt);
+        warning := CASE WHEN NOT v_added
+                        THEN format('table %s is rewritten (SET ACCESS METHOD %s): it is locked meanwhile', tbl, v_txt) END;
+        RETURN NEXT;
+    END IF;
+    -- reloptions: WITH (k=v, ...), sorted
+    v_a := coalesce(string_to_array((SELECT substr(x, 7, length(x) - 7) FROM unnest(v_old) AS x
+                                      WHERE starts_with(x, 'WITH (') LIMIT 1), ', '), '{}');
+    v_b := coalesce(string_to_array((SELECT substr(x, 7, length(x) - 7) FROM unnest(v_new) AS x
+                                      WHERE starts_with(x, 'WITH (') LIMIT 1), ', '), '{}');
+    v_txt := (SELECT string_agg(split_part(a, '=', 1), ', ' ORDER BY a COLLATE "C") FROM unnest(v_a) AS a
+               WHERE NOT EXISTS (SELECT FROM unnest(v_b) AS b WHERE split_part(b, '=', 1) = split_part(a, '=', 1)));
+    IF v_txt IS NOT NULL THEN
+        phase := 165; sort_key := tbl || ' 3';
+        statement := format('ALTER TABLE %s RESET (%s);', tbl, v_txt); warning := NULL;
+        RETURN NEXT;
+    END IF;
+    v_txt := (SELECT string_agg(b, ', ' ORDER BY b COLLATE "C") FROM unnest(v_b) AS b WHERE NOT b = ANY (v_a));
+    IF v_txt IS NOT NULL THEN
+        phase := 165; sort_key := tbl || ' 4';
+        statement := format('ALTER TABLE %s SET (%s);', tbl, v_txt); warning := NULL;
+        RETURN NEXT;
+    END IF;
+    -- replica identity (DEFAULT when the definition says none)
+    v_txt := (SELECT x FROM unnest(v_new) AS x WHERE starts_with(x, 'REPLICA IDENTITY ') LIMIT 1);
+    IF v_txt IS DISTINCT FROM (SELECT x FROM unnest(v_old) AS x WHERE starts_with(x, 'REPLICA IDENTITY ') LIMIT 1) THEN
+        phase := 165; sort_key := tbl || ' 5'; warning := NULL;
+        IF v_txt IS NULL OR v_txt IN ('REPLICA IDENTITY FULL', 'REPLICA IDENTITY NOTHING') THEN
+            statement := format('ALTER TABLE %s %s;', tbl, coalesce(v_txt, 'REPLICA IDENTITY DEFAULT'));
+        ELSE
+            -- USING INDEX <the index's line>: its name at the target, from an index or the
+            -- key or unique constraint that owns it
+            SELECT n INTO v_txt
+              FROM (SELECT i.value ->> 'n' AS n, 1 AS pref
+                      FROM jsonb_array_elements(to_details -> 'idx') AS i
+                     WHERE 'REPLICA IDENTITY USING INDEX UNIQUE ' || (i.value ->> 'd') = v_txt
+                    UNION ALL
+                    SELECT k.value ->> 'n', CASE k.value ->> 't' WHEN 'p' THEN 0 ELSE 2 END
+                      FROM jsonb_array_elements(to_details -> 'cons') AS k
+                     WHERE k.value ->> 't' IN ('p', 'u')
+                       AND 'REPLICA IDENTITY USING INDEX UNIQUE btree ('
+                           || substring(k.value ->> 'd' FROM '^(?:PRIMARY KEY|UNIQUE) \((.*)\)$') || ')' = v_txt) AS s
+             ORDER BY s.pref, s.n COLLATE "C"
+             LIMIT 1;
+            IF v_txt IS NULL THEN
+                statement := format('-- table %s: REPLICA IDENTITY not generated', tbl);
+                warning := format('table %s: its replica identity index (%s) has no name in the recorded details: '
+                                  'not generated', tbl,
+                                  (SELECT x FROM unnest(v_new) AS x WHERE starts_with(x, 'REPLICA IDENTITY ') LIMIT 1));
+            ELSE
+                statement := format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I;', tbl, v_txt);
+            END IF;
+        END IF;
+        RETURN NEXT;
+    END IF;
+    IF ('ROW LEVEL SECURITY' = ANY (v_old)) <> ('ROW LEVEL SECURITY' = ANY (v_new)) THEN
+        phase := 185; sort_key := tbl || ' 0 rls'; warning := NULL;
+        statement := format('ALTER TABLE %s %s ROW LEVEL SECURITY;', tbl,
+                            CASE WHEN 'ROW LEVEL SECURITY' = ANY (v_new) THEN 'ENABLE' ELSE 'DISABLE' END);
+        RETURN NEXT;
+    END IF;
+    IF ('FORCE ROW LEVEL SECURITY' = ANY (v_old)) <> ('FORCE ROW LEVEL SECURITY' = ANY (v_new)) THEN
+        phase := 185; sort_key := tbl || ' 0 rls force'; warning := NULL;
+        statement := format('ALTER TABLE %s %sFORCE ROW LEVEL SECURITY;', tbl,
+                            CASE WHEN 'FORCE ROW LEVEL SECURITY' = ANY (v_new) THEN '' ELSE 'NO ' END);
+        RETURN NEXT;
+    END IF;
+
+    -- comments: the table's (its last line) and its columns' (the end of a COLUMN line)
+    v_txt := substring(v_new[cardinality(v_new)] FROM '^COMMENT ' || v_lit || '$');
+    IF v_txt IS DISTINCT FROM substring(v_old[cardinality(v_old)] FROM '^COMMENT ' || v_lit || '$') THEN
+        phase := 185; sort_key := tbl || ' 1 comment'; warning := NULL;
+        statement := format('COMMENT ON TABLE %s IS %s;', tbl, coalesce(v_txt, 'NULL'));
+        RETURN NEXT;
+    END IF;
+    FOR c IN SELECT n.col, n.cmt, o.cmt AS ocmt, n.o
+               FROM (SELECT (regexp_match(x, '^COLUMN ' || v_name))[1] AS col,
+                            substring(x FROM ' COMMENT ' || v_lit || '$') AS cmt, u.o
+                       FROM unnest(v_new) WITH ORDINALITY AS u (x, o) WHERE starts_with(x, 'COLUMN ')) AS n
+               LEFT JOIN (SELECT (regexp_match(x, '^COLUMN ' || v_name))[1] AS col,
+                                 substring(x FROM ' COMMENT ' || v_lit || '$') AS cmt
+                            FROM unnest(v_old) AS x WHERE starts_with(x, 'COLUMN ')) AS o
+                      ON o.col = coalesce((SELECT quote_ident(e.value) FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                            WHERE quote_ident(e.key) = n.col),
+                                          CASE WHEN NOT EXISTS (SELECT FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                                                 WHERE quote_ident(e.value) = n.col)
+                                               THEN n.col END)
+              WHERE n.cmt IS DISTINCT FROM o.cmt
+              ORDER BY n.o LOOP
+        phase := 185; sort_key := tbl || ' 2 comment ' || lpad(c.o::text, 5, '0'); warning := NULL;
+        statement := format('COMMENT ON COLUMN %s.%s IS %s;', tbl, c.col, coalesce(c.cmt, 'NULL'));
+        RETURN NEXT;
+    END LOOP;
+
+    -- triggers, by name: TRIGGER <def> [DISABLED | ENABLE REPLICA | ENABLE ALWAYS] [COMMENT '..']
+    FOR c IN WITH t AS (
+                 SELECT s.side, s.x, (regexp_match(s.x, '^TRIGGER CREATE (?:CONSTRAINT )?TRIGGER ' || v_name || ' '))[1] AS name,
+                        substring(s.x FROM ' COMMENT ' || v_lit || '$') AS cmt,
+                        regexp_replace(s.x, ' COMMENT ' || v_lit || '$', '') AS body
+                   FROM (SELECT 'o' AS side, x FROM unnest(v_old) AS x
+                          WHERE starts_with(x, 'TRIGGER ') AND NOT x = ANY (v_inh_old)
+                         UNION ALL
+                         SELECT 'n', x FROM unnest(v_new) AS x
+                          WHERE starts_with(x, 'TRIGGER ') AND NOT x = ANY (v_inh_new)) AS s),
+             t2 AS (
+                 SELECT t.side, t.name, t.cmt,
+                        substr(coalesce(substring(t.body FROM '^(.*) (?:DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), t.body), 9) AS def,
+                        coalesce(substring(t.body FROM ' (DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), '') AS state
+                   FROM t)
+             SELECT coalesce(n.name, o.name) AS name, o.def AS odef, n.def AS ndef, o.state AS ostate, n.state AS nstate,
+                    o.cmt AS ocmt, n.cmt AS ncmt
+               FROM (SELECT * FROM t2 WHERE side = 'o') AS o
+               FULL JOIN (SELECT * FROM t2 WHERE side = 'n') AS n ON n.name = o.name
+              ORDER BY coalesce(n.name, o.name) COLLATE "C" LOOP
+        warning := NULL;
+        IF c.odef IS NOT NULL AND c.odef IS DISTINCT FROM c.ndef THEN
+            phase := 5; sort_key := old_identity || ' trigger ' || c.name;
+            statement := format('DROP TRIGGER %s ON %s;', c.name, old_identity);
+            RETURN NEXT;
+        END IF;
+        CONTINUE WHEN c.ndef IS NULL;
+        IF c.odef IS DISTINCT FROM c.ndef THEN
+            phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 1';
+            statement := overlay(c.ndef PLACING ' ON ' || tbl || ' ' FROM strpos(c.ndef, ' ON <self> ') FOR 11) || ';';
+            RETURN NEXT;
+        END IF;
+        IF c.nstate IS DISTINCT FROM (CASE WHEN c.odef IS DISTINCT FROM c.ndef THEN '' ELSE c.ostate END) THEN
+            phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 2';
+            statement := format('ALTER TABLE %s %s TRIGGER %s;', tbl,
+                                CASE c.nstate WHEN '' THEN 'ENABLE' WHEN 'DISABLED' THEN 'DISABLE' ELSE c.nstate END,
+                                c.name);
+            RETURN NEXT;
+        END IF;
+        IF c.ncmt IS DISTINCT FROM (CASE WHEN c.odef IS DISTINCT FROM c.ndef THEN NULL ELSE c.ocmt END) THEN
+            phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 3';
+            statement := format('COMMENT ON TRIGGER %s ON %s IS %s;', c.name, tbl, coalesce(c.ncmt, 'NULL'));
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+
+    -- policies, by name
+    FOR c IN SELECT coalesce(n.p[1], o.p[1]) AS name, o.x AS ox, n.x AS nx, o.p AS op, n.p AS np
+               FROM (SELECT x, pggit.policy_parts(x) AS p FROM unnest(v_old) AS x WHERE starts_with(x, 'POLICY ')) AS o
+               FULL JOIN (SELECT x, pggit.policy_parts(x) AS p FROM unnest(v_new) AS x WHERE starts_with(x, 'POLICY ')) AS n
+                      ON n.p[1] = o.p[1]
+              WHERE o.x IS DISTINCT FROM n.x
+              ORDER BY coalesce(n.p[1], o.p[1], n.x, o.x) COLLATE "C" LOOP
+        warning := NULL;
+        IF c.nx IS NOT NULL AND c.np IS NULL OR c.ox IS NOT NULL AND c.op IS NULL THEN
+            phase := 185; sort_key := tbl || ' 4 policy ' || coalesce(c.name, '');
+            statement := format('-- table %s: a policy not generated', tbl);
+            warning := format('table %s: policy %s (to %s) cannot be read: not generated', tbl,
+                              quote_literal(coalesce(c.ox, '-')), quote_literal(coalesce(c.nx, '-')));
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        IF c.op IS NOT NULL AND c.np IS NOT NULL AND c.op[2] = c.np[2]
+           AND (c.op[4] IS NULL OR c.np[4] IS NOT NULL) AND (c.op[5] IS NULL OR c.np[5] IS NOT NULL) THEN
+            phase := 185; sort_key := tbl || ' 4 policy ' || c.name;
+            statement := concat_ws(' ', format('ALTER POLICY %s ON %s TO %s', c.name, tbl, c.np[3]),
+                                   'USING ' || c.np[4], 'WITH CHECK ' || c.np[5]) || ';';
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        IF c.op IS NOT NULL THEN
+            phase := 5; sort_key := old_identity || ' policy ' || c.name;
+            statement := format('DROP POLICY %s ON %s;', c.name, old_identity);
+            RETURN NEXT;
+        END IF;
+        IF c.np IS NOT NULL THEN
+            phase := 185; sort_key := tbl || ' 4 policy ' || c.name;
+            statement := concat_ws(' ', format('CREATE POLICY %s ON %s %s TO %s', c.name, tbl, c.np[2], c.np[3]),
+                                   'USING ' || c.np[4], 'WITH CHECK ' || c.np[5]) || ';';
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+
+    -- rules, by name: RULE <pg_get_ruledef, ending with ';'> [DISABLED | ENABLE REPLICA | ENABLE ALWAYS]
+    FOR c IN WITH t AS (
+                 SELECT s.side, (regexp_match(s.x, '^RULE CREATE RULE ' || v_name || '\s+AS\s'))[1] AS name,
+                        substr(coalesce(substring(s.x FROM '^(.*;) (?:DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), s.x), 6) AS def,
+                        coalesce(substring(s.x FROM ';( DISABLED| ENABLE REPLICA| ENABLE ALWAYS)$'), '') AS state
+                   FROM (SELECT 'o' AS side, x FROM unnest(v_old) AS x WHERE starts_with(x, 'RULE ')
+                         UNION ALL
+                         SELECT 'n', x FROM unnest(v_new) AS x WHERE starts_with(x, 'RULE ')) AS s)
+             SELECT coalesce(n.name, o.name) AS name, o.def AS odef, n.def AS ndef, o.state AS ostate, n.state AS nstate
+               FROM (SELECT * FROM t WHERE side = 'o') AS o
+               FULL JOIN (SELECT * FROM t WHERE side = 'n') AS n ON n.name = o.name
+              ORDER BY coalesce(n.name, o.name) COLLATE "C" LOOP
+        warning := NULL;
+        IF c.odef IS NOT NULL AND c.odef IS DISTINCT FROM c.ndef THEN
+            phase := 5; sort_key := old_identity || ' rule ' || c.name;
+            statement := format('DROP RULE %s ON %s;', c.name, old_identity);
+            RETURN NEXT;
+        END IF;
+        CONTINUE WHEN c.ndef IS NULL;
+        IF c.odef IS DISTINCT FROM c.ndef THEN
+            phase := 185; sort_key := tbl || ' 5 rule ' || c.name || ' 1';
+            statement := overlay(c.ndef PLACING ' TO ' || tbl || ' ' FROM strpos(c.ndef, ' TO <self> ') FOR 11);
+            RETURN NEXT;
+        END IF;
+        IF c.nstate IS DISTINCT FROM (CASE WHEN c.odef IS DISTINCT FROM c.ndef THEN '' ELSE c.ostate END) THEN
+            phase := 185; sort_key := tbl || ' 5 rule ' || c.name || ' 2';
+            statement := format('ALTER TABLE %s %s RULE %s;', tbl,
+                                CASE c.nstate WHEN '' THEN 'ENABLE' WHEN ' DISABLED' THEN 'DISABLE' ELSE ltrim(c.nstate) END,
+                                c.name);
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.table_extra_steps(text, text, text, text, jsonb, jsonb, text, text) IS
+    'The steps of generate_migration for a table''s comments, triggers, policies, rules, options and partition attachment.';

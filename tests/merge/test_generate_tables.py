@@ -1,0 +1,235 @@
+"""generate_migration for what tables hold beyond columns, keys and indexes (issue 13).
+
+Each test builds schema A with rows, commits it, changes it into B (committed too),
+builds A again with its rows and applies generate_migration(A, B): the catalog
+fingerprint of the schema (tables with their options, partition keys and bounds,
+columns, constraints and indexes by name, triggers, policies, rules, comments) equals
+B's, the rows are kept, and generating from the result to B gives nothing.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from test_generate_migration import apply, commit, migration
+
+from pggit_sql import catalog
+
+pytestmark = pytest.mark.pggit_level(min=7)
+
+Steps = list[tuple[int, str, str | None]]
+
+EXTRA = """
+SELECT c.relname, c.relreplident::text, coalesce(am.amname, '')
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+ WHERE n.nspname = 'app' AND c.relkind IN ('r', 'p') ORDER BY 1
+"""
+
+
+def round_trip(conn: psycopg.Connection, setup: str, change: str, query: str | None = None) -> Steps:
+    conn.execute("CREATE SCHEMA app")
+    conn.execute(setup)
+    ca = commit(conn)
+    conn.execute(change)
+    want = catalog.fingerprint(conn, ["app"])
+    want_extra = conn.execute(EXTRA).fetchall()
+    want_rows = conn.execute(query).fetchall() if query else None
+    steps = migration(conn, ca, "WORKING")
+    cb = commit(conn)
+    assert migration(conn, ca, cb) == steps
+    conn.execute("DROP SCHEMA app CASCADE")
+    conn.execute("CREATE SCHEMA app")
+    conn.execute(setup)
+    apply(conn, steps)
+    assert catalog.diff(want, catalog.fingerprint(conn, ["app"])) == []
+    assert conn.execute(EXTRA).fetchall() == want_extra
+    if query:
+        assert conn.execute(query).fetchall() == want_rows
+    return steps
+
+
+def statements(steps: Steps) -> list[str]:
+    return [s for _, s, _ in steps if " OWNER TO " not in s]
+
+
+PARTITIONED = (
+    "CREATE TABLE app.r (id int PRIMARY KEY); INSERT INTO app.r SELECT generate_series(1, 30);"
+    " CREATE TABLE app.m (id int NOT NULL, k int NOT NULL, a text) PARTITION BY RANGE (k);"
+    " CREATE TABLE app.m1 PARTITION OF app.m FOR VALUES FROM (0) TO (10);"
+    " ALTER TABLE app.m ADD PRIMARY KEY (id, k); CREATE INDEX m_a ON app.m (a);"
+    " INSERT INTO app.m VALUES (1, 1, 'x'), (2, 5, 'y')"
+)
+
+
+def test_partitioned_tables_and_partitions(pggit_conn: psycopg.Connection) -> None:
+    steps = round_trip(
+        pggit_conn, PARTITIONED,
+        "CREATE TABLE app.m2 PARTITION OF app.m FOR VALUES FROM (10) TO (20) PARTITION BY LIST (id);"
+        " CREATE TABLE app.m21 PARTITION OF app.m2 FOR VALUES IN (1, 2);"
+        " CREATE TABLE app.m2d PARTITION OF app.m2 DEFAULT;"
+        " ALTER INDEX app.m2_a_idx RENAME TO m2_a_renamed;"
+        " ALTER TABLE app.m ADD COLUMN b int; CREATE INDEX m_b ON app.m (b);"
+        " ALTER TABLE app.m ADD CONSTRAINT m_ck CHECK (k >= 0);"
+        " ALTER TABLE app.m ADD CONSTRAINT m_fk FOREIGN KEY (id) REFERENCES app.r;"
+        " ALTER INDEX app.m1_pkey RENAME TO m1_key_renamed;"
+        " CREATE TABLE app.n (id int, k int PRIMARY KEY) PARTITION BY HASH (k);"
+        " CREATE TABLE app.n0 PARTITION OF app.n FOR VALUES WITH (MODULUS 2, REMAINDER 0);"
+        " CREATE TABLE app.n1 PARTITION OF app.n FOR VALUES WITH (MODULUS 2, REMAINDER 1);"
+        "SELECT * FROM app.m ORDER BY id, k",
+    )
+    got = statements(steps)
+    assert "CREATE TABLE app.n (id integer, k integer NOT NULL) PARTITION BY HASH (k);" in got
+    assert "CREATE TABLE app.m2 PARTITION OF app.m FOR VALUES FROM (10) TO (20) PARTITION BY LIST (id);" in got
+    assert "CREATE TABLE app.m2d PARTITION OF app.m2 DEFAULT;" in got
+    assert got.index("CREATE TABLE app.m21 PARTITION OF app.m2 FOR VALUES IN (1, 2);") > got.index(
+        "CREATE TABLE app.m2 PARTITION OF app.m FOR VALUES FROM (10) TO (20) PARTITION BY LIST (id);")
+    # the parent's column, check and foreign key reach the partitions: none of their own
+    assert "ALTER TABLE app.m ADD COLUMN b integer;" in got
+    assert not [s for s in got if s.startswith(("ALTER TABLE app.m1 ", "ALTER TABLE app.m2 ", "ALTER TABLE app.m21 "))
+                and ("ADD COLUMN" in s or "m_ck" in s or "m_fk" in s)]
+    assert "ALTER INDEX app.m2_a_idx RENAME TO m2_a_renamed;" in got
+    assert "ALTER INDEX app.m1_pkey RENAME TO m1_key_renamed;" in got
+
+
+def test_attach_and_detach(pggit_conn: psycopg.Connection) -> None:
+    steps = round_trip(
+        pggit_conn,
+        PARTITIONED + "; CREATE TABLE app.loose (id int NOT NULL, k int NOT NULL, a text);"
+        " INSERT INTO app.loose VALUES (3, 25, 'q')",
+        "ALTER TABLE app.m DETACH PARTITION app.m1;"
+        " ALTER TABLE app.m ATTACH PARTITION app.loose FOR VALUES FROM (20) TO (30)",
+        "SELECT * FROM app.m ORDER BY id, k",
+    )
+    got = statements(steps)
+    assert "ALTER TABLE app.m DETACH PARTITION app.m1;" in got
+    assert "ALTER TABLE app.m ATTACH PARTITION app.loose FOR VALUES FROM (20) TO (30);" in got
+
+
+def test_foreign_table_is_a_note(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+    conn.execute("CREATE SCHEMA app")
+    ca = commit(conn)
+    conn.execute("CREATE FOREIGN DATA WRAPPER w13; CREATE SERVER s13 FOREIGN DATA WRAPPER w13;"
+                 " CREATE FOREIGN TABLE app.f (id int) SERVER s13")
+    steps = migration(conn, ca, "WORKING")
+    assert [(s, w) for _, s, w in steps] == [
+        ("-- foreign table app.f: not generated",
+         "foreign table app.f is added: foreign tables are not generated (CREATE / ALTER FOREIGN TABLE by hand)")]
+
+
+def test_comments(pggit_conn: psycopg.Connection) -> None:
+    steps = round_trip(
+        pggit_conn,
+        "CREATE TABLE app.t (id int, a text, b text); COMMENT ON TABLE app.t IS 'old';"
+        " COMMENT ON COLUMN app.t.a IS 'a''s'; COMMENT ON COLUMN app.t.b IS 'gone'",
+        "COMMENT ON TABLE app.t IS 'new\nline'; COMMENT ON COLUMN app.t.a IS NULL;"
+        " COMMENT ON COLUMN app.t.b IS 'b'; ALTER TABLE app.t RENAME COLUMN id TO \"Id\";"
+        " COMMENT ON COLUMN app.t.\"Id\" IS 'key';"
+        " CREATE TABLE app.u (x int); COMMENT ON TABLE app.u IS 'u'; COMMENT ON COLUMN app.u.x IS 'x'",
+    )
+    got = statements(steps)
+    for s in ("COMMENT ON TABLE app.t IS E'new\\nline';" if False else "COMMENT ON TABLE app.t IS 'new\nline';",
+              "COMMENT ON COLUMN app.t.a IS NULL;", "COMMENT ON COLUMN app.t.b IS 'b';",
+              "COMMENT ON COLUMN app.t.\"Id\" IS 'key';", "COMMENT ON TABLE app.u IS 'u';",
+              "COMMENT ON COLUMN app.u.x IS 'x';"):
+        assert s in got
+
+
+TRIGGERS = (
+    "CREATE TABLE app.t (id int, a text);"
+    " CREATE FUNCTION app.tf() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;"
+    " CREATE TRIGGER keep BEFORE INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.tf();"
+    " CREATE TRIGGER change BEFORE INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.tf();"
+    " CREATE TRIGGER gone BEFORE UPDATE ON app.t FOR EACH ROW EXECUTE FUNCTION app.tf();"
+    " CREATE TRIGGER state BEFORE DELETE ON app.t FOR EACH ROW EXECUTE FUNCTION app.tf();"
+    " ALTER TABLE app.t ENABLE ROW LEVEL SECURITY;"
+    " CREATE POLICY p_alter ON app.t FOR SELECT TO PUBLIC USING (id > 0);"
+    " CREATE POLICY p_gone ON app.t USING (true);"
+    " CREATE POLICY p_kind ON app.t FOR UPDATE USING (id > 1) WITH CHECK (id > 2);"
+    " CREATE TABLE app.log (id int);"
+    " CREATE RULE r_gone AS ON DELETE TO app.t DO ALSO INSERT INTO app.log VALUES (old.id);"
+    " CREATE RULE r_change AS ON UPDATE TO app.t DO ALSO INSERT INTO app.log VALUES (old.id);"
+    " INSERT INTO app.t VALUES (1, 'x')"
+)
+
+
+def test_triggers_policies_rules(pggit_conn: psycopg.Connection) -> None:
+    steps = round_trip(
+        pggit_conn, TRIGGERS,
+        "DROP TRIGGER change ON app.t;"
+        " CREATE TRIGGER change AFTER INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.tf2();"
+        " DROP TRIGGER gone ON app.t; ALTER TABLE app.t DISABLE TRIGGER state;"
+        " COMMENT ON TRIGGER keep ON app.t IS 'kept';"
+        " ALTER POLICY p_alter ON app.t USING (id > 5) WITH CHECK (true);" if False else
+        "CREATE FUNCTION app.tf2() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$;"
+        " DROP TRIGGER change ON app.t;"
+        " CREATE TRIGGER change AFTER INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.tf2();"
+        " CREATE TRIGGER added AFTER UPDATE ON app.t FOR EACH STATEMENT EXECUTE FUNCTION app.tf2();"
+        " ALTER TABLE app.t ENABLE REPLICA TRIGGER added;"
+        " DROP TRIGGER gone ON app.t; ALTER TABLE app.t DISABLE TRIGGER state;"
+        " COMMENT ON TRIGGER keep ON app.t IS 'kept';"
+        " ALTER POLICY p_alter ON app.t USING (id > 5);"
+        " DROP POLICY p_gone ON app.t;"
+        " DROP POLICY p_kind ON app.t; CREATE POLICY p_kind ON app.t AS RESTRICTIVE FOR UPDATE USING (id > 1);"
+        " CREATE POLICY p_new ON app.t FOR INSERT WITH CHECK (a <> 'x');"
+        " ALTER TABLE app.t FORCE ROW LEVEL SECURITY;"
+        " DROP RULE r_gone ON app.t; DROP RULE r_change ON app.t;"
+        " CREATE RULE r_change AS ON UPDATE TO app.t DO ALSO INSERT INTO app.log VALUES (new.id);"
+        " ALTER TABLE app.t DISABLE RULE r_change",
+        "SELECT * FROM app.t",
+    )
+    got = statements(steps)
+    for s in ("DROP TRIGGER change ON app.t;", "DROP TRIGGER gone ON app.t;",
+              "CREATE TRIGGER change AFTER INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.tf2();",
+              "ALTER TABLE app.t ENABLE REPLICA TRIGGER added;", "ALTER TABLE app.t DISABLE TRIGGER state;",
+              "COMMENT ON TRIGGER keep ON app.t IS 'kept';",
+              "ALTER POLICY p_alter ON app.t TO PUBLIC USING ((id > 5));", "DROP POLICY p_gone ON app.t;",
+              "DROP POLICY p_kind ON app.t;", "ALTER TABLE app.t FORCE ROW LEVEL SECURITY;",
+              "DROP RULE r_gone ON app.t;", "DROP RULE r_change ON app.t;",
+              "ALTER TABLE app.t DISABLE RULE r_change;"):
+        assert s in got, s
+    # created after the functions they call, dropped before
+    assert got.index("CREATE TRIGGER change AFTER INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.tf2();") > [
+        i for i, s in enumerate(got) if s.startswith("CREATE OR REPLACE FUNCTION app.tf2()")][0]
+
+
+def test_data_branch_triggers_are_never_generated(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+    conn.execute("CREATE SCHEMA app; CREATE TABLE app.t (id int PRIMARY KEY); INSERT INTO app.t VALUES (1)")
+    ca = commit(conn)
+    conn.execute("SELECT pggit.create_branch('feature')")
+    conn.execute("SELECT pggit.create_data_branch('app.t', 'main', 'feature')")
+    assert [s for _, s, _ in migration(conn, ca, "WORKING") if "TRIGGER" in s] == []
+
+
+def test_table_options(pggit_conn: psycopg.Connection) -> None:
+    steps = round_trip(
+        pggit_conn,
+        "CREATE TABLE app.t (id int NOT NULL, a text) WITH (fillfactor = 70, autovacuum_enabled = false);"
+        " CREATE UNIQUE INDEX t_id ON app.t (id); CREATE UNLOGGED TABLE app.u (id int);"
+        " CREATE TABLE app.v (id int PRIMARY KEY); INSERT INTO app.t VALUES (1, 'a'); INSERT INTO app.u VALUES (2)",
+        "ALTER TABLE app.t SET (autovacuum_vacuum_threshold = 100, fillfactor = 80), RESET (autovacuum_enabled);"
+        " ALTER TABLE app.t REPLICA IDENTITY USING INDEX t_id; ALTER TABLE app.v REPLICA IDENTITY FULL;"
+        " ALTER TABLE app.u SET LOGGED; ALTER TABLE app.t ENABLE ROW LEVEL SECURITY;"
+        " CREATE TABLE app.w (id int) WITH (fillfactor = 50)",
+        "SELECT * FROM app.t, app.u",
+    )
+    got = {s: w for _, s, w in steps}
+    assert "ALTER TABLE app.t RESET (autovacuum_enabled);" in got
+    assert "ALTER TABLE app.t SET (autovacuum_vacuum_threshold=100, fillfactor=80);" in got
+    assert "ALTER TABLE app.t REPLICA IDENTITY USING INDEX t_id;" in got
+    assert "ALTER TABLE app.v REPLICA IDENTITY FULL;" in got
+    assert got["ALTER TABLE app.u SET LOGGED;"] == "table app.u is rewritten (SET LOGGED): it is locked meanwhile"
+    assert "ALTER TABLE app.t ENABLE ROW LEVEL SECURITY;" in got
+    assert "ALTER TABLE app.w SET (fillfactor=50);" in got
+
+
+def test_what_is_not_generated_is_a_note(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+    conn.execute("CREATE SCHEMA app; CREATE TABLE app.p (id int); CREATE TABLE app.c (id int)")
+    ca = commit(conn)
+    conn.execute("ALTER TABLE app.c INHERIT app.p")
+    steps = [(s, w) for _, s, w in migration(conn, ca, "WORKING")]
+    assert ("-- table app.c: legacy inheritance (INHERITS) not generated",
+            "table app.c: legacy inheritance (INHERITS) changes from none to 'INHERITS app.p': not generated") in steps
