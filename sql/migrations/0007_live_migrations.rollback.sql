@@ -702,8 +702,8 @@ DROP FUNCTION pggit.partition_steps(old_identity text, tbl text, old_definition 
 -- new in level 7: function pggit.policy_parts(line text)
 DROP FUNCTION pggit.policy_parts(line text);
 
--- new in level 7: function pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text)
-DROP FUNCTION pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text);
+-- new in level 7: function pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text, dropped_functions text[])
+DROP FUNCTION pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text, dropped_functions text[]);
 
 -- new in level 7: function pggit.table_state(ref text, identity text, OUT definition text, OUT details jsonb)
 DROP FUNCTION pggit.table_state(ref text, identity text, OUT definition text, OUT details jsonb);

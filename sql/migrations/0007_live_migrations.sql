@@ -541,9 +541,10 @@ $function$;
 COMMENT ON FUNCTION pggit.policy_parts(text) IS
     'Name, AS/FOR, roles, USING and WITH CHECK of a POLICY line of a table''s canonical definition.';
 
--- from sql/functions/migration/table_extra_steps.sql (new: function pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text))
+-- from sql/functions/migration/table_extra_steps.sql (new: function pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text, dropped_functions text[]))
 -- pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text,
---                         to_details jsonb, renames jsonb, from_ref text, to_ref text)
+--                         to_details jsonb, renames jsonb, from_ref text, to_ref text,
+--                         dropped_functions text[])
 --     -> TABLE(phase integer, sort_key text, statement text, warning text)
 --
 -- Promises: the steps of pggit.generate_migration for what a table's canonical
@@ -553,7 +554,10 @@ COMMENT ON FUNCTION pggit.policy_parts(text) IS
 -- (`old_identity` before the renames, `tbl` after; both quoted as pg_identify_object
 -- quotes). `to_details` is pggit.table_details at the target (index names), `renames`
 -- the column renames ({new name: old name}), `from_ref` / `to_ref` the refs (a
--- partition's parent is read there).
+-- partition's parent is read there), `dropped_functions` the identities (as pggit.diff
+-- gives them) of the functions and procedures the script drops: a trigger, policy or
+-- rule whose text calls one is dropped before it and created again after it, even
+-- when it does not change itself (PostgreSQL refuses the function's drop otherwise).
 --   comments: COMMENT ON TABLE / COMMENT ON COLUMN (set, changed, removed: IS NULL);
 --   triggers: DROP TRIGGER (phase 5, before functions are dropped) and CREATE TRIGGER
 --     (phase 185, after functions are created) for an added, removed or changed one
@@ -580,7 +584,7 @@ COMMENT ON FUNCTION pggit.policy_parts(text) IS
 -- silence. STABLE, callable by everyone.
 CREATE OR REPLACE FUNCTION pggit.table_extra_steps(old_identity text, tbl text, old_definition text,
                                                    new_definition text, to_details jsonb, renames jsonb,
-                                                   from_ref text, to_ref text)
+                                                   from_ref text, to_ref text, dropped_functions text[])
 RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
 LANGUAGE plpgsql
 STABLE
@@ -604,6 +608,13 @@ DECLARE
     v_b text[];
     v_pa text[];
     v_pb text[];
+    v_re boolean;
+    -- the functions and procedures the script drops (and creates again, if they stay), as
+    -- '<schema>.<name>(': a trigger, policy or rule that calls one goes before it and
+    -- comes back after it
+    v_fns text[] := ARRAY(SELECT m[1] || '('
+                            FROM unnest(dropped_functions) AS f,
+                                 regexp_match(f, '^((?:"(?:[^"]|"")*"|[^."(]+)[.](?:"(?:[^"]|"")*"|[^."(]+))[(]') AS m);
 BEGIN
     -- the partition line of each side: PARTITION OF <parent> <bound>
     v_opo := (SELECT x FROM unnest(v_old) AS x WHERE starts_with(x, 'PARTITION OF ') LIMIT 1);
@@ -785,25 +796,28 @@ BEGIN
                FULL JOIN (SELECT * FROM t2 WHERE side = 'n') AS n ON n.name = o.name
               ORDER BY coalesce(n.name, o.name) COLLATE "C" LOOP
         warning := NULL;
-        IF c.odef IS NOT NULL AND c.odef IS DISTINCT FROM c.ndef THEN
+        -- dropped and created again when it changes, or when it uses a function the script drops
+        v_re := c.odef IS DISTINCT FROM c.ndef
+                OR EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(c.odef, f) > 0);
+        IF c.odef IS NOT NULL AND v_re THEN
             phase := 5; sort_key := old_identity || ' trigger ' || c.name;
             statement := format('DROP TRIGGER %s ON %s;', c.name, old_identity);
             RETURN NEXT;
         END IF;
         CONTINUE WHEN c.ndef IS NULL;
-        IF c.odef IS DISTINCT FROM c.ndef THEN
+        IF v_re THEN
             phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 1';
             statement := overlay(c.ndef PLACING ' ON ' || tbl || ' ' FROM strpos(c.ndef, ' ON <self> ') FOR 11) || ';';
             RETURN NEXT;
         END IF;
-        IF c.nstate IS DISTINCT FROM (CASE WHEN c.odef IS DISTINCT FROM c.ndef THEN '' ELSE c.ostate END) THEN
+        IF c.nstate IS DISTINCT FROM (CASE WHEN v_re THEN '' ELSE c.ostate END) THEN
             phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 2';
             statement := format('ALTER TABLE %s %s TRIGGER %s;', tbl,
                                 CASE c.nstate WHEN '' THEN 'ENABLE' WHEN 'DISABLED' THEN 'DISABLE' ELSE c.nstate END,
                                 c.name);
             RETURN NEXT;
         END IF;
-        IF c.ncmt IS DISTINCT FROM (CASE WHEN c.odef IS DISTINCT FROM c.ndef THEN NULL ELSE c.ocmt END) THEN
+        IF c.ncmt IS DISTINCT FROM (CASE WHEN v_re THEN NULL ELSE c.ocmt END) THEN
             phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 3';
             statement := format('COMMENT ON TRIGGER %s ON %s IS %s;', c.name, tbl, coalesce(c.ncmt, 'NULL'));
             RETURN NEXT;
@@ -815,7 +829,7 @@ BEGIN
                FROM (SELECT x, pggit.policy_parts(x) AS p FROM unnest(v_old) AS x WHERE starts_with(x, 'POLICY ')) AS o
                FULL JOIN (SELECT x, pggit.policy_parts(x) AS p FROM unnest(v_new) AS x WHERE starts_with(x, 'POLICY ')) AS n
                       ON n.p[1] = o.p[1]
-              WHERE o.x IS DISTINCT FROM n.x
+              WHERE o.x IS DISTINCT FROM n.x OR EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(o.x, f) > 0)
               ORDER BY coalesce(n.p[1], o.p[1], n.x, o.x) COLLATE "C" LOOP
         warning := NULL;
         IF c.nx IS NOT NULL AND c.np IS NULL OR c.ox IS NOT NULL AND c.op IS NULL THEN
@@ -826,7 +840,8 @@ BEGIN
             RETURN NEXT;
             CONTINUE;
         END IF;
-        IF c.op IS NOT NULL AND c.np IS NOT NULL AND c.op[2] = c.np[2]
+        IF c.op IS NOT NULL AND c.np IS NOT NULL AND c.op[2] = c.np[2] AND c.ox IS DISTINCT FROM c.nx
+           AND NOT EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(c.ox, f) > 0)
            AND (c.op[4] IS NULL OR c.np[4] IS NOT NULL) AND (c.op[5] IS NULL OR c.np[5] IS NOT NULL) THEN
             phase := 185; sort_key := tbl || ' 4 policy ' || c.name;
             statement := concat_ws(' ', format('ALTER POLICY %s ON %s TO %s', c.name, tbl, c.np[3]),
@@ -860,18 +875,21 @@ BEGIN
                FULL JOIN (SELECT * FROM t WHERE side = 'n') AS n ON n.name = o.name
               ORDER BY coalesce(n.name, o.name) COLLATE "C" LOOP
         warning := NULL;
-        IF c.odef IS NOT NULL AND c.odef IS DISTINCT FROM c.ndef THEN
+        -- dropped and created again when it changes, or when it uses a function the script drops
+        v_re := c.odef IS DISTINCT FROM c.ndef
+                OR EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(c.odef, f) > 0);
+        IF c.odef IS NOT NULL AND v_re THEN
             phase := 5; sort_key := old_identity || ' rule ' || c.name;
             statement := format('DROP RULE %s ON %s;', c.name, old_identity);
             RETURN NEXT;
         END IF;
         CONTINUE WHEN c.ndef IS NULL;
-        IF c.odef IS DISTINCT FROM c.ndef THEN
+        IF v_re THEN
             phase := 185; sort_key := tbl || ' 5 rule ' || c.name || ' 1';
             statement := overlay(c.ndef PLACING ' TO ' || tbl || ' ' FROM strpos(c.ndef, ' TO <self> ') FOR 11);
             RETURN NEXT;
         END IF;
-        IF c.nstate IS DISTINCT FROM (CASE WHEN c.odef IS DISTINCT FROM c.ndef THEN '' ELSE c.ostate END) THEN
+        IF c.nstate IS DISTINCT FROM (CASE WHEN v_re THEN '' ELSE c.ostate END) THEN
             phase := 185; sort_key := tbl || ' 5 rule ' || c.name || ' 2';
             statement := format('ALTER TABLE %s %s RULE %s;', tbl,
                                 CASE c.nstate WHEN '' THEN 'ENABLE' WHEN ' DISABLED' THEN 'DISABLE' ELSE ltrim(c.nstate) END,
@@ -882,7 +900,7 @@ BEGIN
 END
 $function$;
 
-COMMENT ON FUNCTION pggit.table_extra_steps(text, text, text, text, jsonb, jsonb, text, text) IS
+COMMENT ON FUNCTION pggit.table_extra_steps(text, text, text, text, jsonb, jsonb, text, text, text[]) IS
     'The steps of generate_migration for a table''s comments, triggers, policies, rules, options and partition attachment.';
 
 -- from sql/functions/migration/table_state.sql (new: function pggit.table_state(ref text, identity text, OUT definition text, OUT details jsonb))
@@ -1390,11 +1408,36 @@ BEGIN
             -- comments, triggers, policies, rules, options, ATTACH / DETACH PARTITION
             FOR c IN SELECT * FROM pggit.table_extra_steps(CASE WHEN r.change <> 'added' THEN r.old_identity END, v_tbl,
                                                            CASE WHEN r.change <> 'added' THEN r.old_definition END,
-                                                           r.new_definition, v_td, v_ren, from_ref, to_ref) LOOP
+                                                           r.new_definition, v_td, v_ren, from_ref, to_ref,
+                                                           ARRAY(SELECT coalesce(d.value ->> 'old_identity', d.value ->> 'object_identity')
+                                                                   FROM jsonb_array_elements(v_diff) AS d
+                                                                  WHERE d.value ->> 'object_kind' IN ('function', 'procedure')
+                                                                    AND d.value ->> 'change' <> 'added')) LOOP
                 ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
             END LOOP;
         END IF;
     END LOOP;
+    -- a table the diff leaves alone whose trigger, policy or rule calls a function the
+    -- script drops (a changed function is dropped and created again): that trigger,
+    -- policy or rule goes before the function and comes back after it
+    -- (pggit.table_extra_steps); O(schema) only when the script drops functions
+    v_dropped := ARRAY(SELECT coalesce(d.value ->> 'old_identity', d.value ->> 'object_identity')
+                         FROM jsonb_array_elements(v_diff) AS d
+                        WHERE d.value ->> 'object_kind' IN ('function', 'procedure') AND d.value ->> 'change' <> 'added');
+    IF v_dropped <> '{}' THEN
+        FOR r IN SELECT s.object_identity, s.definition
+                   FROM pggit.schema_at(from_ref) AS s
+                  WHERE s.object_kind = 'table' AND s.definition ~ '\n(TRIGGER|POLICY|RULE) '
+                    AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                                     WHERE d.value ->> 'object_kind' = 'table'
+                                       AND s.object_identity IN (d.value ->> 'object_identity', d.value ->> 'old_identity'))
+                  ORDER BY s.object_identity COLLATE "C" LOOP
+            FOR c IN SELECT * FROM pggit.table_extra_steps(r.object_identity, r.object_identity, r.definition,
+                                                           r.definition, NULL, '{}', from_ref, to_ref, v_dropped) LOOP
+                ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+            END LOOP;
+        END LOOP;
+    END IF;
 
     -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
     v_n := cardinality(sts);

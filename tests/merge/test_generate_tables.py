@@ -233,3 +233,44 @@ def test_what_is_not_generated_is_a_note(pggit_conn: psycopg.Connection) -> None
     steps = [(s, w) for _, s, w in migration(conn, ca, "WORKING")]
     assert ("-- table app.c: legacy inheritance (INHERITS) not generated",
             "table app.c: legacy inheritance (INHERITS) changes from none to 'INHERITS app.p': not generated") in steps
+
+
+def test_a_changed_function_takes_its_triggers_policies_and_rules_along(pggit_conn: psycopg.Connection) -> None:
+    steps = round_trip(
+        pggit_conn,
+        "CREATE FUNCTION app.tf() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;"
+        " CREATE FUNCTION app.ok(i int) RETURNS boolean LANGUAGE sql AS 'SELECT i > 0';"
+        " CREATE TABLE app.same (id int); CREATE TABLE app.changed (id int);"
+        " CREATE TRIGGER t1 BEFORE INSERT ON app.same FOR EACH ROW EXECUTE FUNCTION app.tf();"
+        " ALTER TABLE app.same DISABLE TRIGGER t1; COMMENT ON TRIGGER t1 ON app.same IS 'c';"
+        " CREATE POLICY p1 ON app.same USING (app.ok(id));"
+        " CREATE TRIGGER t2 BEFORE INSERT ON app.changed FOR EACH ROW EXECUTE FUNCTION app.tf();"
+        " INSERT INTO app.same VALUES (1)",
+        "CREATE OR REPLACE FUNCTION app.tf() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$;"
+        " CREATE OR REPLACE FUNCTION app.ok(i int) RETURNS boolean LANGUAGE sql AS 'SELECT i > 1';"
+        " ALTER TABLE app.changed ADD COLUMN a text",
+        "SELECT * FROM app.same",
+    )
+    got = statements(steps)
+    assert got.index("DROP TRIGGER t1 ON app.same;") < got.index("DROP FUNCTION app.tf();")
+    assert got.index("DROP POLICY p1 ON app.same;") < got.index("DROP FUNCTION app.ok(integer);")
+    assert "ALTER TABLE app.same DISABLE TRIGGER t1;" in got
+    assert "COMMENT ON TRIGGER t1 ON app.same IS 'c';" in got
+
+
+def test_partition_triggers_come_from_the_parent(pggit_conn: psycopg.Connection) -> None:
+    steps = round_trip(
+        pggit_conn,
+        PARTITIONED + "; CREATE FUNCTION app.tf() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;"
+        " CREATE TRIGGER old_one BEFORE UPDATE ON app.m FOR EACH ROW EXECUTE FUNCTION app.tf()",
+        "CREATE TRIGGER new_one BEFORE INSERT ON app.m FOR EACH ROW EXECUTE FUNCTION app.tf();"
+        " DROP TRIGGER old_one ON app.m;"
+        " CREATE TRIGGER own AFTER INSERT ON app.m1 FOR EACH ROW EXECUTE FUNCTION app.tf();"
+        " CREATE TABLE app.m3 PARTITION OF app.m FOR VALUES FROM (30) TO (40)",
+        "SELECT * FROM app.m ORDER BY id, k",
+    )
+    got = statements(steps)
+    assert [s for s in got if "TRIGGER" in s] == [
+        "DROP TRIGGER old_one ON app.m;",
+        "CREATE TRIGGER new_one BEFORE INSERT ON app.m FOR EACH ROW EXECUTE FUNCTION app.tf();",
+        "CREATE TRIGGER own AFTER INSERT ON app.m1 FOR EACH ROW EXECUTE FUNCTION app.tf();"]

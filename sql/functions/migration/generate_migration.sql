@@ -460,11 +460,36 @@ BEGIN
             -- comments, triggers, policies, rules, options, ATTACH / DETACH PARTITION
             FOR c IN SELECT * FROM pggit.table_extra_steps(CASE WHEN r.change <> 'added' THEN r.old_identity END, v_tbl,
                                                            CASE WHEN r.change <> 'added' THEN r.old_definition END,
-                                                           r.new_definition, v_td, v_ren, from_ref, to_ref) LOOP
+                                                           r.new_definition, v_td, v_ren, from_ref, to_ref,
+                                                           ARRAY(SELECT coalesce(d.value ->> 'old_identity', d.value ->> 'object_identity')
+                                                                   FROM jsonb_array_elements(v_diff) AS d
+                                                                  WHERE d.value ->> 'object_kind' IN ('function', 'procedure')
+                                                                    AND d.value ->> 'change' <> 'added')) LOOP
                 ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
             END LOOP;
         END IF;
     END LOOP;
+    -- a table the diff leaves alone whose trigger, policy or rule calls a function the
+    -- script drops (a changed function is dropped and created again): that trigger,
+    -- policy or rule goes before the function and comes back after it
+    -- (pggit.table_extra_steps); O(schema) only when the script drops functions
+    v_dropped := ARRAY(SELECT coalesce(d.value ->> 'old_identity', d.value ->> 'object_identity')
+                         FROM jsonb_array_elements(v_diff) AS d
+                        WHERE d.value ->> 'object_kind' IN ('function', 'procedure') AND d.value ->> 'change' <> 'added');
+    IF v_dropped <> '{}' THEN
+        FOR r IN SELECT s.object_identity, s.definition
+                   FROM pggit.schema_at(from_ref) AS s
+                  WHERE s.object_kind = 'table' AND s.definition ~ '\n(TRIGGER|POLICY|RULE) '
+                    AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                                     WHERE d.value ->> 'object_kind' = 'table'
+                                       AND s.object_identity IN (d.value ->> 'object_identity', d.value ->> 'old_identity'))
+                  ORDER BY s.object_identity COLLATE "C" LOOP
+            FOR c IN SELECT * FROM pggit.table_extra_steps(r.object_identity, r.object_identity, r.definition,
+                                                           r.definition, NULL, '{}', from_ref, to_ref, v_dropped) LOOP
+                ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+            END LOOP;
+        END LOOP;
+    END IF;
 
     -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
     v_n := cardinality(sts);
