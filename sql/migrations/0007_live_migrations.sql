@@ -395,14 +395,6 @@ BEGIN
                            FROM '\nPARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) ');
         EXIT WHEN v_anc IS NULL;
     END LOOP;
-    -- a deeper partition's index first: a partitioned partition's CREATE INDEX reaches down
-    v_depth := 0;
-    v_anc := v_parent;
-    WHILE v_anc IS NOT NULL AND v_depth < 32 LOOP
-        v_depth := v_depth + 1;
-        v_anc := substring((pggit.table_state(to_ref, v_anc)).definition
-                           FROM '\nPARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) ');
-    END LOOP;
     warning := NULL;
     FOR c IN SELECT * FROM (SELECT 'i' AS part, i.value AS v FROM jsonb_array_elements(to_details -> 'idx') AS i
               WHERE EXISTS (SELECT FROM jsonb_array_elements(v_pt -> 'idx') AS p
@@ -440,7 +432,17 @@ BEGIN
             END IF;
             CONTINUE;
         END IF;
-        -- the parent gets it in the script: made here first, under the target's name
+        -- the parent gets it in the script: made here first, under the target's name; a
+        -- deeper partition's first (a partitioned partition's CREATE INDEX reaches down)
+        IF v_depth IS NULL THEN
+            v_depth := 0;
+            v_anc := v_parent;
+            WHILE v_anc IS NOT NULL AND v_depth < 32 LOOP
+                v_depth := v_depth + 1;
+                v_anc := substring((pggit.table_state(to_ref, v_anc)).definition
+                                   FROM '\nPARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) ');
+            END LOOP;
+        END IF;
         sort_key := lpad((99 - v_depth)::text, 2, '0') || ' ' || tbl;
         IF c.part = 'i' THEN
             phase := 159;
@@ -622,12 +624,12 @@ BEGIN
     v_opar := regexp_match(v_opo, '^PARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) (.*)$');
     v_npar := regexp_match(v_npo, '^PARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) (.*)$');
     -- a partition's triggers cloned from its parent's: the parent's own
-    IF v_opar IS NOT NULL THEN
+    IF v_opar IS NOT NULL AND EXISTS (SELECT FROM unnest(v_old) AS x WHERE starts_with(x, 'TRIGGER ')) THEN
         v_inh_old := ARRAY(SELECT x FROM unnest(pggit.definition_items(
                                (pggit.table_state(from_ref, v_opar[1])).definition)) AS x
                             WHERE starts_with(x, 'TRIGGER '));
     END IF;
-    IF v_npar IS NOT NULL THEN
+    IF v_npar IS NOT NULL AND EXISTS (SELECT FROM unnest(v_new) AS x WHERE starts_with(x, 'TRIGGER ')) THEN
         v_inh_new := ARRAY(SELECT x FROM unnest(pggit.definition_items(
                                (pggit.table_state(to_ref, v_npar[1])).definition)) AS x
                             WHERE starts_with(x, 'TRIGGER '));
@@ -913,7 +915,8 @@ COMMENT ON FUNCTION pggit.table_extra_steps(text, text, text, text, jsonb, jsonb
 -- live catalog). Two NULLs when there is no such table at `ref`; details NULL when
 -- none are recorded (a state committed before level 4). What pggit.generate_migration
 -- reads about the parent of a partition. Errors: pggit.schema_at's. STABLE, callable
--- by everyone. Cost: pggit.schema_at(ref) for a commit.
+-- by everyone. Cost: one bucket of the commit's tree (pggit.tree_bucket), or
+-- pggit.describe_table for WORKING.
 CREATE OR REPLACE FUNCTION pggit.table_state(ref text, identity text, OUT definition text, OUT details jsonb)
 LANGUAGE plpgsql
 STABLE
@@ -921,18 +924,24 @@ SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
     v_blob text;
+    v_commit text;
 BEGIN
     IF ref IS NULL OR identity IS NULL THEN
         RETURN;
     END IF;
-    IF pggit.resolve_ref(ref) IS NULL THEN
+    v_commit := pggit.resolve_ref(ref);
+    IF v_commit IS NULL THEN
         definition := (pggit.describe_table(to_regclass(identity))).definition;
         details := CASE WHEN definition IS NOT NULL THEN pggit.table_details(to_regclass(identity)) END;
         RETURN;
     END IF;
-    SELECT s.definition, s.blob_hash INTO definition, v_blob
-      FROM pggit.schema_at(ref) AS s
-     WHERE s.object_kind = 'table' AND s.object_identity = table_state.identity;
+    -- the identity's entry in its bucket of the commit's tree (what pggit.schema_at lists)
+    SELECT bl.definition, e.v ->> 2 INTO definition, v_blob
+      FROM pggit.tree_nodes AS n
+     CROSS JOIN LATERAL jsonb_array_elements(n.entries) AS e (v)
+      JOIN pggit.blobs AS bl ON bl.hash = e.v ->> 2
+     WHERE n.hash = (pggit.commit_buckets(v_commit))[pggit.tree_bucket(table_state.identity)]
+       AND e.v ->> 0 = 'table' AND e.v ->> 1 = table_state.identity;
     IF definition IS NOT NULL THEN
         SELECT od.details INTO details
           FROM pggit.object_details AS od

@@ -57,14 +57,6 @@ BEGIN
                            FROM '\nPARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) ');
         EXIT WHEN v_anc IS NULL;
     END LOOP;
-    -- a deeper partition's index first: a partitioned partition's CREATE INDEX reaches down
-    v_depth := 0;
-    v_anc := v_parent;
-    WHILE v_anc IS NOT NULL AND v_depth < 32 LOOP
-        v_depth := v_depth + 1;
-        v_anc := substring((pggit.table_state(to_ref, v_anc)).definition
-                           FROM '\nPARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) ');
-    END LOOP;
     warning := NULL;
     FOR c IN SELECT * FROM (SELECT 'i' AS part, i.value AS v FROM jsonb_array_elements(to_details -> 'idx') AS i
               WHERE EXISTS (SELECT FROM jsonb_array_elements(v_pt -> 'idx') AS p
@@ -102,7 +94,17 @@ BEGIN
             END IF;
             CONTINUE;
         END IF;
-        -- the parent gets it in the script: made here first, under the target's name
+        -- the parent gets it in the script: made here first, under the target's name; a
+        -- deeper partition's first (a partitioned partition's CREATE INDEX reaches down)
+        IF v_depth IS NULL THEN
+            v_depth := 0;
+            v_anc := v_parent;
+            WHILE v_anc IS NOT NULL AND v_depth < 32 LOOP
+                v_depth := v_depth + 1;
+                v_anc := substring((pggit.table_state(to_ref, v_anc)).definition
+                                   FROM '\nPARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) ');
+            END LOOP;
+        END IF;
         sort_key := lpad((99 - v_depth)::text, 2, '0') || ' ' || tbl;
         IF c.part = 'i' THEN
             phase := 159;

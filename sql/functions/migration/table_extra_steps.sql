@@ -78,12 +78,12 @@ BEGIN
     v_opar := regexp_match(v_opo, '^PARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) (.*)$');
     v_npar := regexp_match(v_npo, '^PARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) (.*)$');
     -- a partition's triggers cloned from its parent's: the parent's own
-    IF v_opar IS NOT NULL THEN
+    IF v_opar IS NOT NULL AND EXISTS (SELECT FROM unnest(v_old) AS x WHERE starts_with(x, 'TRIGGER ')) THEN
         v_inh_old := ARRAY(SELECT x FROM unnest(pggit.definition_items(
                                (pggit.table_state(from_ref, v_opar[1])).definition)) AS x
                             WHERE starts_with(x, 'TRIGGER '));
     END IF;
-    IF v_npar IS NOT NULL THEN
+    IF v_npar IS NOT NULL AND EXISTS (SELECT FROM unnest(v_new) AS x WHERE starts_with(x, 'TRIGGER ')) THEN
         v_inh_new := ARRAY(SELECT x FROM unnest(pggit.definition_items(
                                (pggit.table_state(to_ref, v_npar[1])).definition)) AS x
                             WHERE starts_with(x, 'TRIGGER '));
