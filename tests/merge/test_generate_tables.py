@@ -274,3 +274,44 @@ def test_partition_triggers_come_from_the_parent(pggit_conn: psycopg.Connection)
         "DROP TRIGGER old_one ON app.m;",
         "CREATE TRIGGER new_one BEFORE INSERT ON app.m FOR EACH ROW EXECUTE FUNCTION app.tf();",
         "CREATE TRIGGER own AFTER INSERT ON app.m1 FOR EACH ROW EXECUTE FUNCTION app.tf();"]
+
+
+def test_names_postgresql_gives_a_new_partition(pggit_conn: psycopg.Connection) -> None:
+    """A partition created under an existing parent gets PostgreSQL's names for its
+    indexes and keys: renamed when the target's differ, left alone when they are the same."""
+    steps = round_trip(
+        pggit_conn,
+        "CREATE TABLE app.m (id int NOT NULL, k int NOT NULL, a text) PARTITION BY LIST (k);"
+        " ALTER TABLE app.m ADD CONSTRAINT m_u UNIQUE (a, k); CREATE INDEX m_lower ON app.m (lower(a));"
+        " CREATE INDEX m_inc ON app.m (id) INCLUDE (a); ALTER TABLE app.m ADD PRIMARY KEY (id, k)",
+        "CREATE TABLE app.same PARTITION OF app.m FOR VALUES IN (1);"
+        " CREATE TABLE app.other PARTITION OF app.m FOR VALUES IN (2);"
+        " ALTER INDEX app.other_lower_idx RENAME TO other_l; ALTER INDEX app.other_a_k_key RENAME TO other_u;"
+        " ALTER INDEX app.other_pkey RENAME TO other_p; ALTER INDEX app.other_id_a_idx RENAME TO other_i",
+    )
+    assert [s for s in statements(steps) if s.startswith("ALTER INDEX")] == [
+        "ALTER INDEX app.other_id_a_idx RENAME TO other_i;",
+        "ALTER INDEX app.other_lower_idx RENAME TO other_l;",
+        "ALTER INDEX app.other_pkey RENAME TO other_p;",
+        "ALTER INDEX app.other_a_k_key RENAME TO other_u;"]
+
+
+def test_a_partition_moves_to_another_bound(pggit_conn: psycopg.Connection) -> None:
+    steps = round_trip(
+        pggit_conn, PARTITIONED,
+        "ALTER TABLE app.m DETACH PARTITION app.m1; ALTER TABLE app.m ATTACH PARTITION app.m1 FOR VALUES FROM (0) TO (50)",
+        "SELECT * FROM app.m ORDER BY id, k",
+    )
+    got = statements(steps)
+    assert got == ["ALTER TABLE app.m DETACH PARTITION app.m1;",
+                   "ALTER TABLE app.m ATTACH PARTITION app.m1 FOR VALUES FROM (0) TO (50);"]
+
+
+def test_a_partition_default_of_its_own_is_a_note(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+    conn.execute("CREATE SCHEMA app; " + PARTITIONED)
+    ca = commit(conn)
+    conn.execute("ALTER TABLE app.m1 ALTER COLUMN a SET DEFAULT 'own'")
+    assert [(s, w) for _, s, w in migration(conn, ca, "WORKING")] == [
+        ("-- column a of partition app.m1: not generated",
+         "column a of partition app.m1 has a default or NOT NULL of its own (not its parent's): not generated")]
