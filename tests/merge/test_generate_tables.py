@@ -315,3 +315,28 @@ def test_a_partition_default_of_its_own_is_a_note(pggit_conn: psycopg.Connection
     assert [(s, w) for _, s, w in migration(conn, ca, "WORKING")] == [
         ("-- column a of partition app.m1: not generated",
          "column a of partition app.m1 has a default or NOT NULL of its own (not its parent's): not generated")]
+
+
+def test_checkout_and_revert_with_partitions_triggers_and_policies(pggit_conn: psycopg.Connection) -> None:
+    """checkout(apply) runs the script on the live schema and checks it reached the head."""
+    conn = pggit_conn
+    conn.execute("CREATE SCHEMA app; " + PARTITIONED)
+    conn.execute("SELECT pggit.commit_changes('main', 'base')")
+    conn.execute("SELECT pggit.create_branch('feature')")
+    conn.execute("SELECT pggit.checkout('feature')")
+    conn.execute(
+        "CREATE TABLE app.m2 PARTITION OF app.m FOR VALUES FROM (10) TO (20);"
+        " CREATE INDEX m_k ON app.m (k); ALTER INDEX app.m1_k_idx RENAME TO m1_k;"
+        " CREATE FUNCTION app.tf() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;"
+        " CREATE TRIGGER tr BEFORE INSERT ON app.m FOR EACH ROW EXECUTE FUNCTION app.tf();"
+        " ALTER TABLE app.r ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON app.r USING (id > 0);"
+        " COMMENT ON TABLE app.m IS 'm'")
+    conn.execute("SELECT pggit.commit_changes('feature', 'partitions')")
+    want = catalog.fingerprint(conn, ["app"])
+    conn.execute("SELECT pggit.checkout('main', apply => true, force => true)")
+    assert conn.execute("SELECT count(*) FROM pggit.diff('WORKING', 'main')").fetchone() == (0,)
+    conn.execute("SELECT pggit.checkout('feature', apply => true)")
+    assert catalog.diff(want, catalog.fingerprint(conn, ["app"])) == []
+    assert conn.execute("SELECT count(*) FROM app.m").fetchone() == (2,)
+    conn.execute("SELECT pggit.revert('feature', force => true)")  # its new head undoes 'partitions'
+    assert conn.execute("SELECT count(*) FROM pggit.diff('WORKING', 'feature~2')").fetchone() == (0,)
