@@ -340,3 +340,20 @@ def test_checkout_and_revert_with_partitions_triggers_and_policies(pggit_conn: p
     assert conn.execute("SELECT count(*) FROM app.m").fetchone() == (2,)
     conn.execute("SELECT pggit.revert('feature', force => true)")  # its new head undoes 'partitions'
     assert conn.execute("SELECT count(*) FROM pggit.diff('WORKING', 'feature~2')").fetchone() == (0,)
+
+
+def test_comments_of_constraints_and_indexes(pggit_conn: psycopg.Connection) -> None:
+    steps = round_trip(
+        pggit_conn,
+        "CREATE TABLE app.t (id int PRIMARY KEY, a text CHECK (a <> ''), p int REFERENCES app.t);"
+        " CREATE INDEX t_a ON app.t (a); COMMENT ON INDEX app.t_a IS 'old'",
+        "COMMENT ON CONSTRAINT t_a_check ON app.t IS 'check';"
+        " COMMENT ON CONSTRAINT t_p_fkey ON app.t IS 'self';"
+        " COMMENT ON INDEX app.t_pkey IS 'key'; COMMENT ON INDEX app.t_a IS NULL;"
+        " CREATE INDEX t_b ON app.t (lower(a)); COMMENT ON INDEX app.t_b IS 'new'",
+    )
+    got = statements(steps)
+    for s in ("COMMENT ON CONSTRAINT t_a_check ON app.t IS 'check';", "COMMENT ON CONSTRAINT t_p_fkey ON app.t IS 'self';",
+              "COMMENT ON INDEX app.t_pkey IS 'key';", "COMMENT ON INDEX app.t_a IS NULL;",
+              "COMMENT ON INDEX app.t_b IS 'new';"):
+        assert s in got, s

@@ -14,7 +14,8 @@
 -- gives them) of the functions and procedures the script drops: a trigger, policy or
 -- rule whose text calls one is dropped before it and created again after it, even
 -- when it does not change itself (PostgreSQL refuses the function's drop otherwise).
---   comments: COMMENT ON TABLE / COMMENT ON COLUMN (set, changed, removed: IS NULL);
+--   comments: COMMENT ON TABLE / COLUMN / CONSTRAINT / INDEX (set, changed, removed: IS
+--     NULL), a constraint or index by its definition's name at the target;
 --   triggers: DROP TRIGGER (phase 5, before functions are dropped) and CREATE TRIGGER
 --     (phase 185, after functions are created) for an added, removed or changed one
 --     (a changed trigger is dropped and created again), ALTER TABLE .. ENABLE [REPLICA |
@@ -228,6 +229,62 @@ BEGIN
               ORDER BY n.o LOOP
         phase := 185; sort_key := tbl || ' 2 comment ' || lpad(c.o::text, 5, '0'); warning := NULL;
         statement := format('COMMENT ON COLUMN %s.%s IS %s;', tbl, c.col, coalesce(c.cmt, 'NULL'));
+        RETURN NEXT;
+    END LOOP;
+
+    -- comments of constraints and indexes: CONSTRAINT <def> [COMMENT '..'] and INDEX <line>
+    -- [COMMENT '..'], named by their definition at the target (`to_details`; the index of
+    -- a primary key or unique constraint by the constraint's name)
+    FOR c IN WITH l AS (
+                 SELECT s.side, s.part, s.o,
+                        regexp_replace(s.x, ' COMMENT ' || v_lit || '$', '') AS def,
+                        substring(s.x FROM ' COMMENT ' || v_lit || '$') AS cmt
+                   FROM (SELECT 'o' AS side, left(x, 1) AS part, substr(x, strpos(x, ' ') + 1) AS x, u.o
+                           FROM unnest(v_old) WITH ORDINALITY AS u (x, o)
+                          WHERE starts_with(x, 'CONSTRAINT ') OR starts_with(x, 'INDEX ')
+                         UNION ALL
+                         SELECT 'n', left(x, 1), substr(x, strpos(x, ' ') + 1), u.o
+                           FROM unnest(v_new) WITH ORDINALITY AS u (x, o)
+                          WHERE starts_with(x, 'CONSTRAINT ') OR starts_with(x, 'INDEX ')) AS s)
+             SELECT n.part, n.def, n.cmt, n.o
+               FROM (SELECT * FROM l WHERE side = 'n') AS n
+              WHERE n.cmt IS DISTINCT FROM (SELECT o.cmt FROM l AS o
+                                             WHERE o.side = 'o' AND o.part = n.part AND o.def = n.def LIMIT 1)
+             UNION ALL
+             -- a comment removed from what stays
+             SELECT o.part, o.def, NULL, o.o
+               FROM (SELECT * FROM l WHERE side = 'o' AND cmt IS NOT NULL) AS o
+              WHERE EXISTS (SELECT FROM l AS n WHERE n.side = 'n' AND n.part = o.part AND n.def = o.def)
+                AND NOT EXISTS (SELECT FROM l AS n WHERE n.side = 'n' AND n.part = o.part AND n.def = o.def
+                                                     AND n.cmt IS NOT NULL)
+              ORDER BY 4 LOOP
+        IF c.part = 'C' THEN
+            v_txt := (SELECT k.value ->> 'n' FROM jsonb_array_elements(to_details -> 'cons') AS k
+                       WHERE k.value ->> 'd' = replace(c.def, ' REFERENCES <self>(', ' REFERENCES ' || tbl || '(')
+                       ORDER BY k.value ->> 'n' COLLATE "C" LIMIT 1);
+        ELSE
+            SELECT s.n INTO v_txt
+              FROM (SELECT i.value ->> 'n' AS n, 1 AS pref FROM jsonb_array_elements(to_details -> 'idx') AS i
+                     WHERE CASE WHEN (i.value ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END || (i.value ->> 'd') = c.def
+                    UNION ALL
+                    SELECT k.value ->> 'n', CASE k.value ->> 't' WHEN 'p' THEN 0 ELSE 2 END
+                      FROM jsonb_array_elements(to_details -> 'cons') AS k
+                     WHERE k.value ->> 't' IN ('p', 'u')
+                       AND 'UNIQUE btree (' || substring(k.value ->> 'd' FROM '^(?:PRIMARY KEY|UNIQUE) \((.*)\)$') || ')'
+                           = c.def) AS s
+             ORDER BY s.pref, s.n COLLATE "C" LIMIT 1;
+        END IF;
+        phase := 185; sort_key := tbl || ' 2 comment ' || c.part || lpad(c.o::text, 5, '0'); warning := NULL;
+        IF v_txt IS NULL THEN
+            statement := format('-- table %s: a comment of a %s not generated', tbl,
+                                CASE c.part WHEN 'C' THEN 'constraint' ELSE 'index' END);
+            warning := format('table %s: the %s %s has no name in the recorded details: its comment is not generated',
+                              tbl, CASE c.part WHEN 'C' THEN 'constraint' ELSE 'index' END, quote_literal(c.def));
+        ELSIF c.part = 'C' THEN
+            statement := format('COMMENT ON CONSTRAINT %I ON %s IS %s;', v_txt, tbl, coalesce(c.cmt, 'NULL'));
+        ELSE
+            statement := format('COMMENT ON INDEX %I.%I IS %s;', (parse_ident(tbl))[1], v_txt, coalesce(c.cmt, 'NULL'));
+        END IF;
         RETURN NEXT;
     END LOOP;
 
