@@ -357,3 +357,24 @@ def test_comments_of_constraints_and_indexes(pggit_conn: psycopg.Connection) -> 
               "COMMENT ON INDEX app.t_pkey IS 'key';", "COMMENT ON INDEX app.t_a IS NULL;",
               "COMMENT ON INDEX app.t_b IS 'new';"):
         assert s in got, s
+
+
+def test_column_options(pggit_conn: psycopg.Connection) -> None:
+    steps = round_trip(
+        pggit_conn,
+        "CREATE TABLE app.t (id int, a text, b text, c int); ALTER TABLE app.t ALTER COLUMN a SET STORAGE EXTERNAL;"
+        " ALTER TABLE app.t ALTER COLUMN c SET STATISTICS 50, ALTER COLUMN c SET (n_distinct = 5);"
+        " INSERT INTO app.t VALUES (1, 'a', 'b', 3)",
+        "ALTER TABLE app.t ALTER COLUMN a SET STORAGE EXTENDED, ALTER COLUMN b SET STORAGE MAIN,"
+        " ALTER COLUMN b SET COMPRESSION pglz, ALTER COLUMN c SET STATISTICS -1,"
+        " ALTER COLUMN c RESET (n_distinct), ALTER COLUMN id SET (n_distinct = -0.5);"
+        " CREATE TABLE app.u (x text); ALTER TABLE app.u ALTER COLUMN x SET STORAGE PLAIN",
+        "SELECT * FROM app.t",
+    )
+    got = statements(steps)
+    for s in ("ALTER TABLE app.t ALTER COLUMN a SET STORAGE EXTENDED;", "ALTER TABLE app.t ALTER COLUMN b SET STORAGE MAIN;",
+              "ALTER TABLE app.t ALTER COLUMN b SET COMPRESSION pglz;", "ALTER TABLE app.t ALTER COLUMN c SET STATISTICS -1;",
+              "ALTER TABLE app.t ALTER COLUMN c RESET (n_distinct);",
+              "ALTER TABLE app.t ALTER COLUMN id SET (n_distinct=-0.5);",
+              "ALTER TABLE app.u ALTER COLUMN x SET STORAGE PLAIN;"):
+        assert s in got, s
