@@ -818,12 +818,16 @@ BEGIN
               ORDER BY n.o LOOP
         phase := 165; sort_key := tbl || ' 6 column ' || lpad(c.o::text, 5, '0'); warning := NULL;
         IF c.stor IS DISTINCT FROM c.ostor THEN
-            -- no STORAGE: the type's own (SET STORAGE DEFAULT is 16's)
-            v_txt := coalesce(c.stor, (SELECT CASE t.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL'
-                                                                WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END
-                                         FROM jsonb_array_elements(to_details -> 'cols') AS tc
-                                         JOIN pg_type AS t ON t.oid = to_regtype(tc.value ->> 't')
-                                        WHERE quote_ident(tc.value ->> 'n') = c.col));
+            -- no STORAGE: the type's own (SET STORAGE DEFAULT is 16's), if the type is known here
+            BEGIN
+                v_txt := coalesce(c.stor, (SELECT CASE t.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL'
+                                                                    WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END
+                                             FROM jsonb_array_elements(to_details -> 'cols') AS tc
+                                             JOIN pg_type AS t ON t.oid = to_regtype(tc.value ->> 't')
+                                            WHERE quote_ident(tc.value ->> 'n') = c.col));
+            EXCEPTION WHEN syntax_error OR invalid_name OR invalid_parameter_value THEN
+                v_txt := NULL;  -- a type name to_regtype cannot read
+            END;
             IF v_txt IS NULL THEN
                 statement := format('-- column %s of table %s: STORAGE not generated', c.col, tbl);
                 warning := format('column %s of table %s goes back to its type''s storage, which is not known here: '
