@@ -614,6 +614,13 @@ DECLARE
     v_pa text[];
     v_pb text[];
     v_re boolean;
+    -- which parts either side has at all (the rest is skipped: most tables have none)
+    v_both text := coalesce(old_definition, '') || E'\n' || coalesce(new_definition, '');
+    v_cmts boolean := strpos(v_both, ' COMMENT ''') > 0;
+    v_colopts boolean := v_both ~ '\nCOLUMN [^\n]* (STORAGE|COMPRESSION|STATISTICS|OPTIONS) ';
+    v_trg boolean := strpos(v_both, E'\nTRIGGER ') > 0;
+    v_pol boolean := strpos(v_both, E'\nPOLICY ') > 0;
+    v_rul boolean := strpos(v_both, E'\nRULE ') > 0;
     -- the functions and procedures the script drops (and creates again, if they stay), as
     -- '<schema>.<name>(': a trigger, policy or rule that calls one goes before it and
     -- comes back after it
@@ -761,286 +768,298 @@ BEGIN
         statement := format('COMMENT ON TABLE %s IS %s;', tbl, coalesce(v_txt, 'NULL'));
         RETURN NEXT;
     END IF;
-    FOR c IN SELECT n.col, n.cmt, o.cmt AS ocmt, n.o
-               FROM (SELECT (regexp_match(x, '^COLUMN ' || v_name))[1] AS col,
-                            substring(x FROM ' COMMENT ' || v_lit || '$') AS cmt, u.o
-                       FROM unnest(v_new) WITH ORDINALITY AS u (x, o) WHERE starts_with(x, 'COLUMN ')) AS n
-               LEFT JOIN (SELECT (regexp_match(x, '^COLUMN ' || v_name))[1] AS col,
-                                 substring(x FROM ' COMMENT ' || v_lit || '$') AS cmt
-                            FROM unnest(v_old) AS x WHERE starts_with(x, 'COLUMN ')) AS o
-                      ON o.col = coalesce((SELECT quote_ident(e.value) FROM jsonb_each_text(coalesce(renames, '{}')) AS e
-                                            WHERE quote_ident(e.key) = n.col),
-                                          CASE WHEN NOT EXISTS (SELECT FROM jsonb_each_text(coalesce(renames, '{}')) AS e
-                                                                 WHERE quote_ident(e.value) = n.col)
-                                               THEN n.col END)
-              WHERE n.cmt IS DISTINCT FROM o.cmt
-              ORDER BY n.o LOOP
-        phase := 185; sort_key := tbl || ' 2 comment ' || lpad(c.o::text, 5, '0'); warning := NULL;
-        statement := format('COMMENT ON COLUMN %s.%s IS %s;', tbl, c.col, coalesce(c.cmt, 'NULL'));
-        RETURN NEXT;
-    END LOOP;
+    IF v_cmts THEN
+        FOR c IN SELECT n.col, n.cmt, o.cmt AS ocmt, n.o
+                   FROM (SELECT (regexp_match(x, '^COLUMN ' || v_name))[1] AS col,
+                                substring(x FROM ' COMMENT ' || v_lit || '$') AS cmt, u.o
+                           FROM unnest(v_new) WITH ORDINALITY AS u (x, o) WHERE starts_with(x, 'COLUMN ')) AS n
+                   LEFT JOIN (SELECT (regexp_match(x, '^COLUMN ' || v_name))[1] AS col,
+                                     substring(x FROM ' COMMENT ' || v_lit || '$') AS cmt
+                                FROM unnest(v_old) AS x WHERE starts_with(x, 'COLUMN ')) AS o
+                          ON o.col = coalesce((SELECT quote_ident(e.value) FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                                WHERE quote_ident(e.key) = n.col),
+                                              CASE WHEN NOT EXISTS (SELECT FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                                                     WHERE quote_ident(e.value) = n.col)
+                                                   THEN n.col END)
+                  WHERE n.cmt IS DISTINCT FROM o.cmt
+                  ORDER BY n.o LOOP
+            phase := 185; sort_key := tbl || ' 2 comment ' || lpad(c.o::text, 5, '0'); warning := NULL;
+            statement := format('COMMENT ON COLUMN %s.%s IS %s;', tbl, c.col, coalesce(c.cmt, 'NULL'));
+            RETURN NEXT;
+        END LOOP;
+    END IF;
 
     -- column options (the end of a COLUMN line, before its comment): STORAGE, COMPRESSION,
     -- STATISTICS, OPTIONS (..); a column matched by name or by its rename, after the
     -- column steps (phase 165)
-    FOR c IN WITH l AS (
-                 SELECT s.side, s.o, (regexp_match(s.x, '^COLUMN ' || v_name))[1] AS col, s.x
-                   FROM (SELECT 'o' AS side, x, u.o FROM unnest(v_old) WITH ORDINALITY AS u (x, o)
-                          WHERE starts_with(x, 'COLUMN ')
-                         UNION ALL
-                         SELECT 'n', x, u.o FROM unnest(v_new) WITH ORDINALITY AS u (x, o)
-                          WHERE starts_with(x, 'COLUMN ')) AS s),
-             l1 AS (SELECT l.side, l.o, l.col,
-                           regexp_replace(regexp_replace(l.x, ' COMMENT ' || v_lit || '$', ''),
-                                          ' FDW OPTIONS \([^()]*\)$', '') AS x
-                      FROM l),
-             l2 AS (SELECT l1.side, l1.o, l1.col, substring(l1.x FROM ' OPTIONS \(([^()]*)\)$') AS opts,
-                           regexp_replace(l1.x, ' OPTIONS \([^()]*\)$', '') AS x
-                      FROM l1),
-             l3 AS (SELECT l2.side, l2.o, l2.col, l2.opts, substring(l2.x FROM ' STATISTICS (-?[0-9]+)$') AS stats,
-                           regexp_replace(l2.x, ' STATISTICS -?[0-9]+$', '') AS x
-                      FROM l2),
-             l4 AS (SELECT l3.side, l3.o, l3.col, l3.opts, l3.stats,
-                           substring(l3.x FROM ' COMPRESSION ([a-z0-9]+)$') AS comp,
-                           substring(regexp_replace(l3.x, ' COMPRESSION [a-z0-9]+$', '')
-                                     FROM ' STORAGE (PLAIN|EXTERNAL|MAIN|EXTENDED)$') AS stor
-                      FROM l3)
-             SELECT n.col, n.o, n.opts, n.stats, n.comp, n.stor,
-                    o.opts AS oopts, o.stats AS ostats, o.comp AS ocomp, o.stor AS ostor
-               FROM (SELECT * FROM l4 WHERE side = 'n') AS n
-               LEFT JOIN (SELECT * FROM l4 WHERE side = 'o') AS o
-                      ON o.col = coalesce((SELECT quote_ident(e.value) FROM jsonb_each_text(coalesce(renames, '{}')) AS e
-                                            WHERE quote_ident(e.key) = n.col),
-                                          CASE WHEN NOT EXISTS (SELECT FROM jsonb_each_text(coalesce(renames, '{}')) AS e
-                                                                 WHERE quote_ident(e.value) = n.col)
-                                               THEN n.col END)
-              WHERE (n.opts, n.stats, n.comp, n.stor) IS DISTINCT FROM (o.opts, o.stats, o.comp, o.stor)
-              ORDER BY n.o LOOP
-        phase := 165; sort_key := tbl || ' 6 column ' || lpad(c.o::text, 5, '0'); warning := NULL;
-        IF c.stor IS DISTINCT FROM c.ostor THEN
-            -- no STORAGE: the type's own (SET STORAGE DEFAULT is 16's), if the type is known here
-            BEGIN
-                v_txt := coalesce(c.stor, (SELECT CASE t.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL'
-                                                                    WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END
-                                             FROM jsonb_array_elements(to_details -> 'cols') AS tc
-                                             JOIN pg_type AS t ON t.oid = to_regtype(tc.value ->> 't')
-                                            WHERE quote_ident(tc.value ->> 'n') = c.col));
-            EXCEPTION WHEN syntax_error OR invalid_name OR invalid_parameter_value THEN
-                v_txt := NULL;  -- a type name to_regtype cannot read
-            END;
-            IF v_txt IS NULL THEN
-                statement := format('-- column %s of table %s: STORAGE not generated', c.col, tbl);
-                warning := format('column %s of table %s goes back to its type''s storage, which is not known here: '
-                                  'not generated', c.col, tbl);
-            ELSE
-                statement := format('ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;', tbl, c.col, v_txt);
+    IF v_colopts THEN
+        FOR c IN WITH l AS (
+                     SELECT s.side, s.o, (regexp_match(s.x, '^COLUMN ' || v_name))[1] AS col, s.x
+                       FROM (SELECT 'o' AS side, x, u.o FROM unnest(v_old) WITH ORDINALITY AS u (x, o)
+                              WHERE starts_with(x, 'COLUMN ')
+                             UNION ALL
+                             SELECT 'n', x, u.o FROM unnest(v_new) WITH ORDINALITY AS u (x, o)
+                              WHERE starts_with(x, 'COLUMN ')) AS s),
+                 l1 AS (SELECT l.side, l.o, l.col,
+                               regexp_replace(regexp_replace(l.x, ' COMMENT ' || v_lit || '$', ''),
+                                              ' FDW OPTIONS \([^()]*\)$', '') AS x
+                          FROM l),
+                 l2 AS (SELECT l1.side, l1.o, l1.col, substring(l1.x FROM ' OPTIONS \(([^()]*)\)$') AS opts,
+                               regexp_replace(l1.x, ' OPTIONS \([^()]*\)$', '') AS x
+                          FROM l1),
+                 l3 AS (SELECT l2.side, l2.o, l2.col, l2.opts, substring(l2.x FROM ' STATISTICS (-?[0-9]+)$') AS stats,
+                               regexp_replace(l2.x, ' STATISTICS -?[0-9]+$', '') AS x
+                          FROM l2),
+                 l4 AS (SELECT l3.side, l3.o, l3.col, l3.opts, l3.stats,
+                               substring(l3.x FROM ' COMPRESSION ([a-z0-9]+)$') AS comp,
+                               substring(regexp_replace(l3.x, ' COMPRESSION [a-z0-9]+$', '')
+                                         FROM ' STORAGE (PLAIN|EXTERNAL|MAIN|EXTENDED)$') AS stor
+                          FROM l3)
+                 SELECT n.col, n.o, n.opts, n.stats, n.comp, n.stor,
+                        o.opts AS oopts, o.stats AS ostats, o.comp AS ocomp, o.stor AS ostor
+                   FROM (SELECT * FROM l4 WHERE side = 'n') AS n
+                   LEFT JOIN (SELECT * FROM l4 WHERE side = 'o') AS o
+                          ON o.col = coalesce((SELECT quote_ident(e.value) FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                                WHERE quote_ident(e.key) = n.col),
+                                              CASE WHEN NOT EXISTS (SELECT FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                                                     WHERE quote_ident(e.value) = n.col)
+                                                   THEN n.col END)
+                  WHERE (n.opts, n.stats, n.comp, n.stor) IS DISTINCT FROM (o.opts, o.stats, o.comp, o.stor)
+                  ORDER BY n.o LOOP
+            phase := 165; sort_key := tbl || ' 6 column ' || lpad(c.o::text, 5, '0'); warning := NULL;
+            IF c.stor IS DISTINCT FROM c.ostor THEN
+                -- no STORAGE: the type's own (SET STORAGE DEFAULT is 16's), if the type is known here
+                BEGIN
+                    v_txt := coalesce(c.stor, (SELECT CASE t.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL'
+                                                                        WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END
+                                                 FROM jsonb_array_elements(to_details -> 'cols') AS tc
+                                                 JOIN pg_type AS t ON t.oid = to_regtype(tc.value ->> 't')
+                                                WHERE quote_ident(tc.value ->> 'n') = c.col));
+                EXCEPTION WHEN syntax_error OR invalid_name OR invalid_parameter_value THEN
+                    v_txt := NULL;  -- a type name to_regtype cannot read
+                END;
+                IF v_txt IS NULL THEN
+                    statement := format('-- column %s of table %s: STORAGE not generated', c.col, tbl);
+                    warning := format('column %s of table %s goes back to its type''s storage, which is not known here: '
+                                      'not generated', c.col, tbl);
+                ELSE
+                    statement := format('ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;', tbl, c.col, v_txt);
+                END IF;
+                RETURN NEXT;
+                warning := NULL;
             END IF;
-            RETURN NEXT;
-            warning := NULL;
-        END IF;
-        IF c.comp IS DISTINCT FROM c.ocomp THEN
-            statement := format('ALTER TABLE %s ALTER COLUMN %s SET COMPRESSION %s;', tbl, c.col, coalesce(c.comp, 'default'));
-            RETURN NEXT;
-        END IF;
-        IF c.stats IS DISTINCT FROM c.ostats THEN
-            statement := format('ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %s;', tbl, c.col, coalesce(c.stats, '-1'));
-            RETURN NEXT;
-        END IF;
-        IF c.opts IS DISTINCT FROM c.oopts THEN
-            v_a := coalesce(string_to_array(c.oopts, ', '), '{}');
-            v_b := coalesce(string_to_array(c.opts, ', '), '{}');
-            v_txt := (SELECT string_agg(split_part(a, '=', 1), ', ' ORDER BY a COLLATE "C") FROM unnest(v_a) AS a
-                       WHERE NOT EXISTS (SELECT FROM unnest(v_b) AS b WHERE split_part(b, '=', 1) = split_part(a, '=', 1)));
-            IF v_txt IS NOT NULL THEN
-                statement := format('ALTER TABLE %s ALTER COLUMN %s RESET (%s);', tbl, c.col, v_txt);
+            IF c.comp IS DISTINCT FROM c.ocomp THEN
+                statement := format('ALTER TABLE %s ALTER COLUMN %s SET COMPRESSION %s;', tbl, c.col, coalesce(c.comp, 'default'));
                 RETURN NEXT;
             END IF;
-            v_txt := (SELECT string_agg(b, ', ' ORDER BY b COLLATE "C") FROM unnest(v_b) AS b WHERE NOT b = ANY (v_a));
-            IF v_txt IS NOT NULL THEN
-                statement := format('ALTER TABLE %s ALTER COLUMN %s SET (%s);', tbl, c.col, v_txt);
+            IF c.stats IS DISTINCT FROM c.ostats THEN
+                statement := format('ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %s;', tbl, c.col, coalesce(c.stats, '-1'));
                 RETURN NEXT;
             END IF;
-        END IF;
-    END LOOP;
+            IF c.opts IS DISTINCT FROM c.oopts THEN
+                v_a := coalesce(string_to_array(c.oopts, ', '), '{}');
+                v_b := coalesce(string_to_array(c.opts, ', '), '{}');
+                v_txt := (SELECT string_agg(split_part(a, '=', 1), ', ' ORDER BY a COLLATE "C") FROM unnest(v_a) AS a
+                           WHERE NOT EXISTS (SELECT FROM unnest(v_b) AS b WHERE split_part(b, '=', 1) = split_part(a, '=', 1)));
+                IF v_txt IS NOT NULL THEN
+                    statement := format('ALTER TABLE %s ALTER COLUMN %s RESET (%s);', tbl, c.col, v_txt);
+                    RETURN NEXT;
+                END IF;
+                v_txt := (SELECT string_agg(b, ', ' ORDER BY b COLLATE "C") FROM unnest(v_b) AS b WHERE NOT b = ANY (v_a));
+                IF v_txt IS NOT NULL THEN
+                    statement := format('ALTER TABLE %s ALTER COLUMN %s SET (%s);', tbl, c.col, v_txt);
+                    RETURN NEXT;
+                END IF;
+            END IF;
+        END LOOP;
+    END IF;
 
     -- comments of constraints and indexes: CONSTRAINT <def> [COMMENT '..'] and INDEX <line>
     -- [COMMENT '..'], named by their definition at the target (`to_details`; the index of
     -- a primary key or unique constraint by the constraint's name)
-    FOR c IN WITH l AS (
-                 SELECT s.side, s.part, s.o,
-                        regexp_replace(s.x, ' COMMENT ' || v_lit || '$', '') AS def,
-                        substring(s.x FROM ' COMMENT ' || v_lit || '$') AS cmt
-                   FROM (SELECT 'o' AS side, left(x, 1) AS part, substr(x, strpos(x, ' ') + 1) AS x, u.o
-                           FROM unnest(v_old) WITH ORDINALITY AS u (x, o)
-                          WHERE starts_with(x, 'CONSTRAINT ') OR starts_with(x, 'INDEX ')
-                         UNION ALL
-                         SELECT 'n', left(x, 1), substr(x, strpos(x, ' ') + 1), u.o
-                           FROM unnest(v_new) WITH ORDINALITY AS u (x, o)
-                          WHERE starts_with(x, 'CONSTRAINT ') OR starts_with(x, 'INDEX ')) AS s)
-             SELECT n.part, n.def, n.cmt, n.o
-               FROM (SELECT * FROM l WHERE side = 'n') AS n
-              WHERE n.cmt IS DISTINCT FROM (SELECT o.cmt FROM l AS o
-                                             WHERE o.side = 'o' AND o.part = n.part AND o.def = n.def LIMIT 1)
-             UNION ALL
-             -- a comment removed from what stays
-             SELECT o.part, o.def, NULL, o.o
-               FROM (SELECT * FROM l WHERE side = 'o' AND cmt IS NOT NULL) AS o
-              WHERE EXISTS (SELECT FROM l AS n WHERE n.side = 'n' AND n.part = o.part AND n.def = o.def)
-                AND NOT EXISTS (SELECT FROM l AS n WHERE n.side = 'n' AND n.part = o.part AND n.def = o.def
-                                                     AND n.cmt IS NOT NULL)
-              ORDER BY 4 LOOP
-        IF c.part = 'C' THEN
-            v_txt := (SELECT k.value ->> 'n' FROM jsonb_array_elements(to_details -> 'cons') AS k
-                       WHERE k.value ->> 'd' = replace(c.def, ' REFERENCES <self>(', ' REFERENCES ' || tbl || '(')
-                       ORDER BY k.value ->> 'n' COLLATE "C" LIMIT 1);
-        ELSE
-            SELECT s.n INTO v_txt
-              FROM (SELECT i.value ->> 'n' AS n, 1 AS pref FROM jsonb_array_elements(to_details -> 'idx') AS i
-                     WHERE CASE WHEN (i.value ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END || (i.value ->> 'd') = c.def
-                    UNION ALL
-                    SELECT k.value ->> 'n', CASE k.value ->> 't' WHEN 'p' THEN 0 ELSE 2 END
-                      FROM jsonb_array_elements(to_details -> 'cons') AS k
-                     WHERE k.value ->> 't' IN ('p', 'u')
-                       AND 'UNIQUE btree (' || substring(k.value ->> 'd' FROM '^(?:PRIMARY KEY|UNIQUE) \((.*)\)$') || ')'
-                           = c.def) AS s
-             ORDER BY s.pref, s.n COLLATE "C" LIMIT 1;
-        END IF;
-        phase := 185; sort_key := tbl || ' 2 comment ' || c.part || lpad(c.o::text, 5, '0'); warning := NULL;
-        IF v_txt IS NULL THEN
-            statement := format('-- table %s: a comment of a %s not generated', tbl,
-                                CASE c.part WHEN 'C' THEN 'constraint' ELSE 'index' END);
-            warning := format('table %s: the %s %s has no name in the recorded details: its comment is not generated',
-                              tbl, CASE c.part WHEN 'C' THEN 'constraint' ELSE 'index' END, quote_literal(c.def));
-        ELSIF c.part = 'C' THEN
-            statement := format('COMMENT ON CONSTRAINT %I ON %s IS %s;', v_txt, tbl, coalesce(c.cmt, 'NULL'));
-        ELSE
-            statement := format('COMMENT ON INDEX %I.%I IS %s;', (parse_ident(tbl))[1], v_txt, coalesce(c.cmt, 'NULL'));
-        END IF;
-        RETURN NEXT;
-    END LOOP;
+    IF v_cmts THEN
+        FOR c IN WITH l AS (
+                     SELECT s.side, s.part, s.o,
+                            regexp_replace(s.x, ' COMMENT ' || v_lit || '$', '') AS def,
+                            substring(s.x FROM ' COMMENT ' || v_lit || '$') AS cmt
+                       FROM (SELECT 'o' AS side, left(x, 1) AS part, substr(x, strpos(x, ' ') + 1) AS x, u.o
+                               FROM unnest(v_old) WITH ORDINALITY AS u (x, o)
+                              WHERE starts_with(x, 'CONSTRAINT ') OR starts_with(x, 'INDEX ')
+                             UNION ALL
+                             SELECT 'n', left(x, 1), substr(x, strpos(x, ' ') + 1), u.o
+                               FROM unnest(v_new) WITH ORDINALITY AS u (x, o)
+                              WHERE starts_with(x, 'CONSTRAINT ') OR starts_with(x, 'INDEX ')) AS s)
+                 SELECT n.part, n.def, n.cmt, n.o
+                   FROM (SELECT * FROM l WHERE side = 'n') AS n
+                  WHERE n.cmt IS DISTINCT FROM (SELECT o.cmt FROM l AS o
+                                                 WHERE o.side = 'o' AND o.part = n.part AND o.def = n.def LIMIT 1)
+                 UNION ALL
+                 -- a comment removed from what stays
+                 SELECT o.part, o.def, NULL, o.o
+                   FROM (SELECT * FROM l WHERE side = 'o' AND cmt IS NOT NULL) AS o
+                  WHERE EXISTS (SELECT FROM l AS n WHERE n.side = 'n' AND n.part = o.part AND n.def = o.def)
+                    AND NOT EXISTS (SELECT FROM l AS n WHERE n.side = 'n' AND n.part = o.part AND n.def = o.def
+                                                         AND n.cmt IS NOT NULL)
+                  ORDER BY 4 LOOP
+            IF c.part = 'C' THEN
+                v_txt := (SELECT k.value ->> 'n' FROM jsonb_array_elements(to_details -> 'cons') AS k
+                           WHERE k.value ->> 'd' = replace(c.def, ' REFERENCES <self>(', ' REFERENCES ' || tbl || '(')
+                           ORDER BY k.value ->> 'n' COLLATE "C" LIMIT 1);
+            ELSE
+                SELECT s.n INTO v_txt
+                  FROM (SELECT i.value ->> 'n' AS n, 1 AS pref FROM jsonb_array_elements(to_details -> 'idx') AS i
+                         WHERE CASE WHEN (i.value ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END || (i.value ->> 'd') = c.def
+                        UNION ALL
+                        SELECT k.value ->> 'n', CASE k.value ->> 't' WHEN 'p' THEN 0 ELSE 2 END
+                          FROM jsonb_array_elements(to_details -> 'cons') AS k
+                         WHERE k.value ->> 't' IN ('p', 'u')
+                           AND 'UNIQUE btree (' || substring(k.value ->> 'd' FROM '^(?:PRIMARY KEY|UNIQUE) \((.*)\)$') || ')'
+                               = c.def) AS s
+                 ORDER BY s.pref, s.n COLLATE "C" LIMIT 1;
+            END IF;
+            phase := 185; sort_key := tbl || ' 2 comment ' || c.part || lpad(c.o::text, 5, '0'); warning := NULL;
+            IF v_txt IS NULL THEN
+                statement := format('-- table %s: a comment of a %s not generated', tbl,
+                                    CASE c.part WHEN 'C' THEN 'constraint' ELSE 'index' END);
+                warning := format('table %s: the %s %s has no name in the recorded details: its comment is not generated',
+                                  tbl, CASE c.part WHEN 'C' THEN 'constraint' ELSE 'index' END, quote_literal(c.def));
+            ELSIF c.part = 'C' THEN
+                statement := format('COMMENT ON CONSTRAINT %I ON %s IS %s;', v_txt, tbl, coalesce(c.cmt, 'NULL'));
+            ELSE
+                statement := format('COMMENT ON INDEX %I.%I IS %s;', (parse_ident(tbl))[1], v_txt, coalesce(c.cmt, 'NULL'));
+            END IF;
+            RETURN NEXT;
+        END LOOP;
+    END IF;
 
     -- triggers, by name: TRIGGER <def> [DISABLED | ENABLE REPLICA | ENABLE ALWAYS] [COMMENT '..']
-    FOR c IN WITH t AS (
-                 SELECT s.side, s.x, (regexp_match(s.x, '^TRIGGER CREATE (?:CONSTRAINT )?TRIGGER ' || v_name || ' '))[1] AS name,
-                        substring(s.x FROM ' COMMENT ' || v_lit || '$') AS cmt,
-                        regexp_replace(s.x, ' COMMENT ' || v_lit || '$', '') AS body
-                   FROM (SELECT 'o' AS side, x FROM unnest(v_old) AS x
-                          WHERE starts_with(x, 'TRIGGER ') AND NOT x = ANY (v_inh_old)
-                         UNION ALL
-                         SELECT 'n', x FROM unnest(v_new) AS x
-                          WHERE starts_with(x, 'TRIGGER ') AND NOT x = ANY (v_inh_new)) AS s),
-             t2 AS (
-                 SELECT t.side, t.name, t.cmt,
-                        substr(coalesce(substring(t.body FROM '^(.*) (?:DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), t.body), 9) AS def,
-                        coalesce(substring(t.body FROM ' (DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), '') AS state
-                   FROM t)
-             SELECT coalesce(n.name, o.name) AS name, o.def AS odef, n.def AS ndef, o.state AS ostate, n.state AS nstate,
-                    o.cmt AS ocmt, n.cmt AS ncmt
-               FROM (SELECT * FROM t2 WHERE side = 'o') AS o
-               FULL JOIN (SELECT * FROM t2 WHERE side = 'n') AS n ON n.name = o.name
-              ORDER BY coalesce(n.name, o.name) COLLATE "C" LOOP
-        warning := NULL;
-        -- dropped and created again when it changes, or when it uses a function the script drops
-        v_re := c.odef IS DISTINCT FROM c.ndef
-                OR EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(c.odef, f) > 0);
-        IF c.odef IS NOT NULL AND v_re THEN
-            phase := 5; sort_key := old_identity || ' trigger ' || c.name;
-            statement := format('DROP TRIGGER %s ON %s;', c.name, old_identity);
-            RETURN NEXT;
-        END IF;
-        CONTINUE WHEN c.ndef IS NULL;
-        IF v_re THEN
-            phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 1';
-            statement := overlay(c.ndef PLACING ' ON ' || tbl || ' ' FROM strpos(c.ndef, ' ON <self> ') FOR 11) || ';';
-            RETURN NEXT;
-        END IF;
-        IF c.nstate IS DISTINCT FROM (CASE WHEN v_re THEN '' ELSE c.ostate END) THEN
-            phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 2';
-            statement := format('ALTER TABLE %s %s TRIGGER %s;', tbl,
-                                CASE c.nstate WHEN '' THEN 'ENABLE' WHEN 'DISABLED' THEN 'DISABLE' ELSE c.nstate END,
-                                c.name);
-            RETURN NEXT;
-        END IF;
-        IF c.ncmt IS DISTINCT FROM (CASE WHEN v_re THEN NULL ELSE c.ocmt END) THEN
-            phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 3';
-            statement := format('COMMENT ON TRIGGER %s ON %s IS %s;', c.name, tbl, coalesce(c.ncmt, 'NULL'));
-            RETURN NEXT;
-        END IF;
-    END LOOP;
+    IF v_trg THEN
+        FOR c IN WITH t AS (
+                     SELECT s.side, s.x, (regexp_match(s.x, '^TRIGGER CREATE (?:CONSTRAINT )?TRIGGER ' || v_name || ' '))[1] AS name,
+                            substring(s.x FROM ' COMMENT ' || v_lit || '$') AS cmt,
+                            regexp_replace(s.x, ' COMMENT ' || v_lit || '$', '') AS body
+                       FROM (SELECT 'o' AS side, x FROM unnest(v_old) AS x
+                              WHERE starts_with(x, 'TRIGGER ') AND NOT x = ANY (v_inh_old)
+                             UNION ALL
+                             SELECT 'n', x FROM unnest(v_new) AS x
+                              WHERE starts_with(x, 'TRIGGER ') AND NOT x = ANY (v_inh_new)) AS s),
+                 t2 AS (
+                     SELECT t.side, t.name, t.cmt,
+                            substr(coalesce(substring(t.body FROM '^(.*) (?:DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), t.body), 9) AS def,
+                            coalesce(substring(t.body FROM ' (DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), '') AS state
+                       FROM t)
+                 SELECT coalesce(n.name, o.name) AS name, o.def AS odef, n.def AS ndef, o.state AS ostate, n.state AS nstate,
+                        o.cmt AS ocmt, n.cmt AS ncmt
+                   FROM (SELECT * FROM t2 WHERE side = 'o') AS o
+                   FULL JOIN (SELECT * FROM t2 WHERE side = 'n') AS n ON n.name = o.name
+                  ORDER BY coalesce(n.name, o.name) COLLATE "C" LOOP
+            warning := NULL;
+            -- dropped and created again when it changes, or when it uses a function the script drops
+            v_re := c.odef IS DISTINCT FROM c.ndef
+                    OR EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(c.odef, f) > 0);
+            IF c.odef IS NOT NULL AND v_re THEN
+                phase := 5; sort_key := old_identity || ' trigger ' || c.name;
+                statement := format('DROP TRIGGER %s ON %s;', c.name, old_identity);
+                RETURN NEXT;
+            END IF;
+            CONTINUE WHEN c.ndef IS NULL;
+            IF v_re THEN
+                phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 1';
+                statement := overlay(c.ndef PLACING ' ON ' || tbl || ' ' FROM strpos(c.ndef, ' ON <self> ') FOR 11) || ';';
+                RETURN NEXT;
+            END IF;
+            IF c.nstate IS DISTINCT FROM (CASE WHEN v_re THEN '' ELSE c.ostate END) THEN
+                phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 2';
+                statement := format('ALTER TABLE %s %s TRIGGER %s;', tbl,
+                                    CASE c.nstate WHEN '' THEN 'ENABLE' WHEN 'DISABLED' THEN 'DISABLE' ELSE c.nstate END,
+                                    c.name);
+                RETURN NEXT;
+            END IF;
+            IF c.ncmt IS DISTINCT FROM (CASE WHEN v_re THEN NULL ELSE c.ocmt END) THEN
+                phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 3';
+                statement := format('COMMENT ON TRIGGER %s ON %s IS %s;', c.name, tbl, coalesce(c.ncmt, 'NULL'));
+                RETURN NEXT;
+            END IF;
+        END LOOP;
+    END IF;
 
     -- policies, by name
-    FOR c IN SELECT coalesce(n.p[1], o.p[1]) AS name, o.x AS ox, n.x AS nx, o.p AS op, n.p AS np
-               FROM (SELECT x, pggit.policy_parts(x) AS p FROM unnest(v_old) AS x WHERE starts_with(x, 'POLICY ')) AS o
-               FULL JOIN (SELECT x, pggit.policy_parts(x) AS p FROM unnest(v_new) AS x WHERE starts_with(x, 'POLICY ')) AS n
-                      ON n.p[1] = o.p[1]
-              WHERE o.x IS DISTINCT FROM n.x OR EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(o.x, f) > 0)
-              ORDER BY coalesce(n.p[1], o.p[1], n.x, o.x) COLLATE "C" LOOP
-        warning := NULL;
-        IF c.nx IS NOT NULL AND c.np IS NULL OR c.ox IS NOT NULL AND c.op IS NULL THEN
-            phase := 185; sort_key := tbl || ' 4 policy ' || coalesce(c.name, '');
-            statement := format('-- table %s: a policy not generated', tbl);
-            warning := format('table %s: policy %s (to %s) cannot be read: not generated', tbl,
-                              quote_literal(coalesce(c.ox, '-')), quote_literal(coalesce(c.nx, '-')));
-            RETURN NEXT;
-            CONTINUE;
-        END IF;
-        IF c.op IS NOT NULL AND c.np IS NOT NULL AND c.op[2] = c.np[2] AND c.ox IS DISTINCT FROM c.nx
-           AND NOT EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(c.ox, f) > 0)
-           AND (c.op[4] IS NULL OR c.np[4] IS NOT NULL) AND (c.op[5] IS NULL OR c.np[5] IS NOT NULL) THEN
-            phase := 185; sort_key := tbl || ' 4 policy ' || c.name;
-            statement := concat_ws(' ', format('ALTER POLICY %s ON %s TO %s', c.name, tbl, c.np[3]),
-                                   'USING ' || c.np[4], 'WITH CHECK ' || c.np[5]) || ';';
-            RETURN NEXT;
-            CONTINUE;
-        END IF;
-        IF c.op IS NOT NULL THEN
-            phase := 5; sort_key := old_identity || ' policy ' || c.name;
-            statement := format('DROP POLICY %s ON %s;', c.name, old_identity);
-            RETURN NEXT;
-        END IF;
-        IF c.np IS NOT NULL THEN
-            phase := 185; sort_key := tbl || ' 4 policy ' || c.name;
-            statement := concat_ws(' ', format('CREATE POLICY %s ON %s %s TO %s', c.name, tbl, c.np[2], c.np[3]),
-                                   'USING ' || c.np[4], 'WITH CHECK ' || c.np[5]) || ';';
-            RETURN NEXT;
-        END IF;
-    END LOOP;
+    IF v_pol THEN
+        FOR c IN SELECT coalesce(n.p[1], o.p[1]) AS name, o.x AS ox, n.x AS nx, o.p AS op, n.p AS np
+                   FROM (SELECT x, pggit.policy_parts(x) AS p FROM unnest(v_old) AS x WHERE starts_with(x, 'POLICY ')) AS o
+                   FULL JOIN (SELECT x, pggit.policy_parts(x) AS p FROM unnest(v_new) AS x WHERE starts_with(x, 'POLICY ')) AS n
+                          ON n.p[1] = o.p[1]
+                  WHERE o.x IS DISTINCT FROM n.x OR EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(o.x, f) > 0)
+                  ORDER BY coalesce(n.p[1], o.p[1], n.x, o.x) COLLATE "C" LOOP
+            warning := NULL;
+            IF c.nx IS NOT NULL AND c.np IS NULL OR c.ox IS NOT NULL AND c.op IS NULL THEN
+                phase := 185; sort_key := tbl || ' 4 policy ' || coalesce(c.name, '');
+                statement := format('-- table %s: a policy not generated', tbl);
+                warning := format('table %s: policy %s (to %s) cannot be read: not generated', tbl,
+                                  quote_literal(coalesce(c.ox, '-')), quote_literal(coalesce(c.nx, '-')));
+                RETURN NEXT;
+                CONTINUE;
+            END IF;
+            IF c.op IS NOT NULL AND c.np IS NOT NULL AND c.op[2] = c.np[2] AND c.ox IS DISTINCT FROM c.nx
+               AND NOT EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(c.ox, f) > 0)
+               AND (c.op[4] IS NULL OR c.np[4] IS NOT NULL) AND (c.op[5] IS NULL OR c.np[5] IS NOT NULL) THEN
+                phase := 185; sort_key := tbl || ' 4 policy ' || c.name;
+                statement := concat_ws(' ', format('ALTER POLICY %s ON %s TO %s', c.name, tbl, c.np[3]),
+                                       'USING ' || c.np[4], 'WITH CHECK ' || c.np[5]) || ';';
+                RETURN NEXT;
+                CONTINUE;
+            END IF;
+            IF c.op IS NOT NULL THEN
+                phase := 5; sort_key := old_identity || ' policy ' || c.name;
+                statement := format('DROP POLICY %s ON %s;', c.name, old_identity);
+                RETURN NEXT;
+            END IF;
+            IF c.np IS NOT NULL THEN
+                phase := 185; sort_key := tbl || ' 4 policy ' || c.name;
+                statement := concat_ws(' ', format('CREATE POLICY %s ON %s %s TO %s', c.name, tbl, c.np[2], c.np[3]),
+                                       'USING ' || c.np[4], 'WITH CHECK ' || c.np[5]) || ';';
+                RETURN NEXT;
+            END IF;
+        END LOOP;
+    END IF;
 
     -- rules, by name: RULE <pg_get_ruledef, ending with ';'> [DISABLED | ENABLE REPLICA | ENABLE ALWAYS]
-    FOR c IN WITH t AS (
-                 SELECT s.side, (regexp_match(s.x, '^RULE CREATE RULE ' || v_name || '\s+AS\s'))[1] AS name,
-                        substr(coalesce(substring(s.x FROM '^(.*;) (?:DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), s.x), 6) AS def,
-                        coalesce(substring(s.x FROM ';( DISABLED| ENABLE REPLICA| ENABLE ALWAYS)$'), '') AS state
-                   FROM (SELECT 'o' AS side, x FROM unnest(v_old) AS x WHERE starts_with(x, 'RULE ')
-                         UNION ALL
-                         SELECT 'n', x FROM unnest(v_new) AS x WHERE starts_with(x, 'RULE ')) AS s)
-             SELECT coalesce(n.name, o.name) AS name, o.def AS odef, n.def AS ndef, o.state AS ostate, n.state AS nstate
-               FROM (SELECT * FROM t WHERE side = 'o') AS o
-               FULL JOIN (SELECT * FROM t WHERE side = 'n') AS n ON n.name = o.name
-              ORDER BY coalesce(n.name, o.name) COLLATE "C" LOOP
-        warning := NULL;
-        -- dropped and created again when it changes, or when it uses a function the script drops
-        v_re := c.odef IS DISTINCT FROM c.ndef
-                OR EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(c.odef, f) > 0);
-        IF c.odef IS NOT NULL AND v_re THEN
-            phase := 5; sort_key := old_identity || ' rule ' || c.name;
-            statement := format('DROP RULE %s ON %s;', c.name, old_identity);
-            RETURN NEXT;
-        END IF;
-        CONTINUE WHEN c.ndef IS NULL;
-        IF v_re THEN
-            phase := 185; sort_key := tbl || ' 5 rule ' || c.name || ' 1';
-            statement := overlay(c.ndef PLACING ' TO ' || tbl || ' ' FROM strpos(c.ndef, ' TO <self> ') FOR 11);
-            RETURN NEXT;
-        END IF;
-        IF c.nstate IS DISTINCT FROM (CASE WHEN v_re THEN '' ELSE c.ostate END) THEN
-            phase := 185; sort_key := tbl || ' 5 rule ' || c.name || ' 2';
-            statement := format('ALTER TABLE %s %s RULE %s;', tbl,
-                                CASE c.nstate WHEN '' THEN 'ENABLE' WHEN ' DISABLED' THEN 'DISABLE' ELSE ltrim(c.nstate) END,
-                                c.name);
-            RETURN NEXT;
-        END IF;
-    END LOOP;
+    IF v_rul THEN
+        FOR c IN WITH t AS (
+                     SELECT s.side, (regexp_match(s.x, '^RULE CREATE RULE ' || v_name || '\s+AS\s'))[1] AS name,
+                            substr(coalesce(substring(s.x FROM '^(.*;) (?:DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), s.x), 6) AS def,
+                            coalesce(substring(s.x FROM ';( DISABLED| ENABLE REPLICA| ENABLE ALWAYS)$'), '') AS state
+                       FROM (SELECT 'o' AS side, x FROM unnest(v_old) AS x WHERE starts_with(x, 'RULE ')
+                             UNION ALL
+                             SELECT 'n', x FROM unnest(v_new) AS x WHERE starts_with(x, 'RULE ')) AS s)
+                 SELECT coalesce(n.name, o.name) AS name, o.def AS odef, n.def AS ndef, o.state AS ostate, n.state AS nstate
+                   FROM (SELECT * FROM t WHERE side = 'o') AS o
+                   FULL JOIN (SELECT * FROM t WHERE side = 'n') AS n ON n.name = o.name
+                  ORDER BY coalesce(n.name, o.name) COLLATE "C" LOOP
+            warning := NULL;
+            -- dropped and created again when it changes, or when it uses a function the script drops
+            v_re := c.odef IS DISTINCT FROM c.ndef
+                    OR EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(c.odef, f) > 0);
+            IF c.odef IS NOT NULL AND v_re THEN
+                phase := 5; sort_key := old_identity || ' rule ' || c.name;
+                statement := format('DROP RULE %s ON %s;', c.name, old_identity);
+                RETURN NEXT;
+            END IF;
+            CONTINUE WHEN c.ndef IS NULL;
+            IF v_re THEN
+                phase := 185; sort_key := tbl || ' 5 rule ' || c.name || ' 1';
+                statement := overlay(c.ndef PLACING ' TO ' || tbl || ' ' FROM strpos(c.ndef, ' TO <self> ') FOR 11);
+                RETURN NEXT;
+            END IF;
+            IF c.nstate IS DISTINCT FROM (CASE WHEN v_re THEN '' ELSE c.ostate END) THEN
+                phase := 185; sort_key := tbl || ' 5 rule ' || c.name || ' 2';
+                statement := format('ALTER TABLE %s %s RULE %s;', tbl,
+                                    CASE c.nstate WHEN '' THEN 'ENABLE' WHEN ' DISABLED' THEN 'DISABLE' ELSE ltrim(c.nstate) END,
+                                    c.name);
+                RETURN NEXT;
+            END IF;
+        END LOOP;
+    END IF;
 END
 $function$;
 
