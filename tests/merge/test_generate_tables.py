@@ -378,3 +378,15 @@ def test_column_options(pggit_conn: psycopg.Connection) -> None:
               "ALTER TABLE app.t ALTER COLUMN id SET (n_distinct=-0.5);",
               "ALTER TABLE app.u ALTER COLUMN x SET STORAGE PLAIN;"):
         assert s in got, s
+
+
+def test_what_a_parent_drops_goes_from_its_partitions_with_it(pggit_conn: psycopg.Connection) -> None:
+    steps = round_trip(
+        pggit_conn, PARTITIONED + "; ALTER TABLE app.m ADD CONSTRAINT m_ck CHECK (k >= 0)",
+        "DROP INDEX app.m_a; ALTER TABLE app.m DROP CONSTRAINT m_pkey; ALTER TABLE app.m DROP CONSTRAINT m_ck;"
+        " CREATE INDEX m1_own ON app.m1 (a, id)",
+        "SELECT * FROM app.m ORDER BY id, k",
+    )
+    assert statements(steps) == ["DROP INDEX app.m_a;", "ALTER TABLE app.m DROP CONSTRAINT m_ck;",
+                                 "ALTER TABLE app.m DROP CONSTRAINT m_pkey;",
+                                 "CREATE INDEX m1_own ON app.m1 USING btree (a, id);"]
