@@ -1073,8 +1073,14 @@ $function$;
 -- new in level 7: function pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb, early text[], table_added boolean, online boolean)
 DROP FUNCTION pggit.column_steps(tbl text, from_details jsonb, to_details jsonb, renames jsonb, early text[], table_added boolean, online boolean);
 
+-- new in level 7: function pggit.create_table_statement(tbl text, definition text, details jsonb)
+DROP FUNCTION pggit.create_table_statement(tbl text, definition text, details jsonb);
+
 -- new in level 7: function pggit.default_is_volatile(expression text)
 DROP FUNCTION pggit.default_is_volatile(expression text);
+
+-- new in level 7: function pggit.definition_items(definition text)
+DROP FUNCTION pggit.definition_items(definition text);
 
 -- new in level 7: function pggit.details_at(identity text, blob_hash text, at timestamp with time zone)
 DROP FUNCTION pggit.details_at(identity text, blob_hash text, at timestamp with time zone);
@@ -1100,8 +1106,26 @@ DROP FUNCTION pggit.name_renames(from_details jsonb, to_details jsonb);
 -- new in level 7: function pggit.not_null_placeholder(type_name text)
 DROP FUNCTION pggit.not_null_placeholder(type_name text);
 
+-- new in level 7: function pggit.partition_index_name(tbl text, contype text, def text)
+DROP FUNCTION pggit.partition_index_name(tbl text, contype text, def text);
+
+-- new in level 7: function pggit.partition_local(details jsonb, definition text, ref text)
+DROP FUNCTION pggit.partition_local(details jsonb, definition text, ref text);
+
+-- new in level 7: function pggit.partition_steps(old_identity text, tbl text, old_definition text, new_definition text, from_details jsonb, to_details jsonb, from_ref text, to_ref text)
+DROP FUNCTION pggit.partition_steps(old_identity text, tbl text, old_definition text, new_definition text, from_details jsonb, to_details jsonb, from_ref text, to_ref text);
+
+-- new in level 7: function pggit.policy_parts(line text)
+DROP FUNCTION pggit.policy_parts(line text);
+
 -- new in level 7: function pggit.step_lock(statement text)
 DROP FUNCTION pggit.step_lock(statement text);
+
+-- new in level 7: function pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text, dropped_functions text[])
+DROP FUNCTION pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text, dropped_functions text[]);
+
+-- new in level 7: function pggit.table_state(ref text, identity text, OUT definition text, OUT details jsonb)
+DROP FUNCTION pggit.table_state(ref text, identity text, OUT definition text, OUT details jsonb);
 
 -- new in level 7: function pggit.type_widens(from_type text, to_type text)
 DROP FUNCTION pggit.type_widens(from_type text, to_type text);

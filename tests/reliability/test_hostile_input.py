@@ -151,6 +151,16 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.name_renames(jsonb,jsonb)": set(),
     "pggit.step_lock(text)": set(),
     "pggit.default_is_volatile(text)": set(),
+    # tables beyond columns, keys and indexes (issue 13): readers of their arguments and of
+    # the tables at the refs
+    "pggit.create_table_statement(text,text,jsonb)": VALUE,
+    "pggit.definition_items(text)": set(),
+    "pggit.partition_index_name(text,text,text)": VALUE,
+    "pggit.partition_local(jsonb,text,text)": VALUE | REF | RESOLVE,
+    "pggit.partition_steps(text,text,text,text,jsonb,jsonb,text,text)": VALUE | REF | RESOLVE,
+    "pggit.policy_parts(text)": set(),
+    "pggit.table_extra_steps(text,text,text,text,jsonb,jsonb,text,text,text[])": VALUE | REF | RESOLVE,
+    "pggit.table_state(text,text)": VALUE | REF | RESOLVE,
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}

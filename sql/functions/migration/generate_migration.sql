@@ -51,8 +51,9 @@
 -- gives a warning row instead of its changes.
 -- Types, domains and sequences (create, alter, drop): pggit.type_steps.
 -- Not generated yet (warning rows): changes of identity or generation of a column;
--- partitioned and foreign tables; comments of tables and columns; triggers, policies
--- and rules of tables; table options.
+-- foreign tables. Partitioned tables and partitions (CREATE TABLE .. PARTITION BY /
+-- PARTITION OF, ATTACH / DETACH): pggit.create_table_statement, pggit.partition_steps;
+-- comments, triggers, policies, rules and options of tables: pggit.table_extra_steps.
 -- Commented steps and notes are commented on every line (pggit.comment_lines): no
 -- name or stored definition can end the comment early and run the rest.
 -- Errors: those of pggit.diff (22004, 42704, 42P09, 55000). STABLE: it only reads.
@@ -309,12 +310,12 @@ BEGIN
             IF r.change <> 'added' THEN
                 v_changed_tables := v_changed_tables || r.old_identity;
             END IF;
-            IF split_part(r.new_definition, E'\n', 1) NOT IN ('TABLE', 'UNLOGGED TABLE') THEN
+            IF split_part(r.new_definition, E'\n', 1) IN ('FOREIGN TABLE', 'UNLOGGED FOREIGN TABLE')
+               OR split_part(r.old_definition, E'\n', 1) IN ('FOREIGN TABLE', 'UNLOGGED FOREIGN TABLE') THEN
                 ph := ph || 130; ks := ks || r.object_identity;
-                sts := sts || format('-- %s %s: not generated yet', split_part(r.new_definition, E'\n', 1),
-                                     r.object_identity);
-                wns := wns || format('table %s is %s: partitioned and foreign tables are not generated yet',
-                                     r.object_identity, r.change);
+                sts := sts || format('-- foreign table %s: not generated', r.object_identity);
+                wns := wns || format('foreign table %s is %s: foreign tables are not generated (CREATE / ALTER '
+                                     'FOREIGN TABLE by hand)', r.object_identity, r.change);
                 CONTINUE;
             END IF;
             v_td := coalesce(pggit.details_at(r.object_identity, encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex'), v_to_at),
@@ -332,10 +333,40 @@ BEGIN
                 CONTINUE;
             END IF;
             v_tbl := r.object_identity;
+            -- Partitions (pggit.partition_steps): one the script creates, or one that stays
+            -- the partition of the same parent with the same bound, gets no column steps
+            -- (its columns are its parent's, whose steps reach it) and none for what it
+            -- inherits (pggit.partition_local): only the names of the inherited indexes and
+            -- keys. One that becomes a partition, changes parent or bound, or stops being
+            -- one is detached first and attached last (pggit.table_extra_steps), changed
+            -- meanwhile as any table.
+            IF r.new_definition ~ '\nPARTITION OF '
+               AND (r.change = 'added' OR substring(r.new_definition FROM '\n(PARTITION OF [^\n]*)')
+                                          = substring(r.old_definition FROM '\n(PARTITION OF [^\n]*)')) THEN
+                FOR c IN SELECT * FROM pggit.partition_steps(r.old_identity, v_tbl, r.old_definition, r.new_definition,
+                                                             v_fd, v_td, from_ref, to_ref) LOOP
+                    ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+                END LOOP;
+                v_td := pggit.partition_local(v_td, r.new_definition, to_ref);
+                v_fd := pggit.partition_local(v_fd, r.old_definition, from_ref) || jsonb_build_object('cols', v_td -> 'cols');
+                v_col_renames := v_col_renames - r.object_identity;
+            ELSIF r.change = 'added' AND r.new_definition ~ '\nPARTITION BY ' THEN
+                v_fd := v_fd || jsonb_build_object('cols', v_td -> 'cols');  -- made by its CREATE TABLE
+            END IF;
             IF r.change = 'added' THEN
-                ph := ph || 130; ks := ks || v_tbl;
-                sts := sts || format('CREATE %sTABLE %s ();',
-                                     CASE WHEN starts_with(r.new_definition, 'UNLOGGED') THEN 'UNLOGGED ' ELSE '' END, v_tbl);
+                -- a partition after its parent: phase 130 + the number of its ancestors the script creates
+                v_k := 0;
+                v_txt := r.new_definition;
+                LOOP
+                    v_txt := (SELECT d.value ->> 'new_definition' FROM jsonb_array_elements(v_diff) AS d
+                               WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'added'
+                                 AND d.value ->> 'object_identity' = substring(v_txt FROM
+                                     '\nPARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) '));
+                    EXIT WHEN v_txt IS NULL OR v_k = 8;
+                    v_k := v_k + 1;
+                END LOOP;
+                ph := ph || (130 + v_k); ks := ks || v_tbl;
+                sts := sts || pggit.create_table_statement(v_tbl, r.new_definition, v_td);
                 wns := wns || NULL::text;
                 v_created := v_created || jsonb_build_array(jsonb_build_array('table', v_tbl, cardinality(sts),
                     encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
@@ -560,8 +591,39 @@ BEGIN
                                      c.t ->> 'n', v_tbl, c.t ->> 'd');
                 wns := wns || NULL::text;
             END LOOP;
+            -- comments, triggers, policies, rules, options, ATTACH / DETACH PARTITION
+            FOR c IN SELECT * FROM pggit.table_extra_steps(CASE WHEN r.change <> 'added' THEN r.old_identity END, v_tbl,
+                                                           CASE WHEN r.change <> 'added' THEN r.old_definition END,
+                                                           r.new_definition, v_td, v_ren, from_ref, to_ref,
+                                                           ARRAY(SELECT coalesce(d.value ->> 'old_identity', d.value ->> 'object_identity')
+                                                                   FROM jsonb_array_elements(v_diff) AS d
+                                                                  WHERE d.value ->> 'object_kind' IN ('function', 'procedure')
+                                                                    AND d.value ->> 'change' <> 'added')) LOOP
+                ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+            END LOOP;
         END IF;
     END LOOP;
+    -- a table the diff leaves alone whose trigger, policy or rule calls a function the
+    -- script drops (a changed function is dropped and created again): that trigger,
+    -- policy or rule goes before the function and comes back after it
+    -- (pggit.table_extra_steps); O(schema) only when the script drops functions
+    v_dropped := ARRAY(SELECT coalesce(d.value ->> 'old_identity', d.value ->> 'object_identity')
+                         FROM jsonb_array_elements(v_diff) AS d
+                        WHERE d.value ->> 'object_kind' IN ('function', 'procedure') AND d.value ->> 'change' <> 'added');
+    IF v_dropped <> '{}' THEN
+        FOR r IN SELECT s.object_identity, s.definition
+                   FROM pggit.schema_at(from_ref) AS s
+                  WHERE s.object_kind = 'table' AND s.definition ~ '\n(TRIGGER|POLICY|RULE) '
+                    AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                                     WHERE d.value ->> 'object_kind' = 'table'
+                                       AND s.object_identity IN (d.value ->> 'object_identity', d.value ->> 'old_identity'))
+                  ORDER BY s.object_identity COLLATE "C" LOOP
+            FOR c IN SELECT * FROM pggit.table_extra_steps(r.object_identity, r.object_identity, r.definition,
+                                                           r.definition, NULL, '{}', from_ref, to_ref, v_dropped) LOOP
+                ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+            END LOOP;
+        END LOOP;
+    END IF;
 
     -- Tables whose state is the same at both refs while constraints or indexes of theirs
     -- were renamed in between: names are no part of a table's state (its blob), each
