@@ -319,3 +319,21 @@ def test_online_plan_keeps_tables_usable(pggit_conn: psycopg.Connection) -> None
     assert catalog.diff(want, catalog.fingerprint(conn, ["app"])) == []
     assert conn.execute("SELECT count(*) FROM app.orders").fetchone()[0] == 200
     assert conn.execute("SELECT count(DISTINCT token) FROM app.orders").fetchone()[0] == 200
+
+
+def test_removed_partitions_go_before_their_removed_parent(pggit_conn: psycopg.Connection) -> None:
+    conn = pggit_conn
+
+    def build() -> None:
+        conn.execute("CREATE SCHEMA app")
+        conn.execute("CREATE TABLE app.a_parent (id int, k int) PARTITION BY RANGE (k)")
+        conn.execute("CREATE TABLE app.b_part PARTITION OF app.a_parent FOR VALUES FROM (0) TO (10)")
+        conn.execute("CREATE TABLE app.c_part PARTITION OF app.a_parent FOR VALUES FROM (10) TO (20)")
+        conn.execute("CREATE TABLE app.keep (id int)")
+
+    def change() -> None:
+        conn.execute("DROP TABLE app.a_parent")
+
+    steps = round_trip(conn, build, change)
+    drops = [s for s in statements(steps) if "DROP TABLE" in s]
+    assert drops[-1] == "-- DROP TABLE app.a_parent;" and len(drops) == 3

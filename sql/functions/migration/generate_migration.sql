@@ -164,7 +164,14 @@ BEGIN
                                 AND EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS e
                                              WHERE e.value ->> 'object_kind' = 'table' AND e.value ->> 'change' = 'removed'
                                                AND e.value ->> 'object_identity'
-                                                   = (pggit.foreign_key_parts(f.value ->> 'd'))[2])), '[]') AS fks
+                                                   = (pggit.foreign_key_parts(f.value ->> 'd'))[2])), '[]')
+                   -- a removed partition of a removed parent goes first: the parent's drop takes it along
+                   || coalesce((SELECT jsonb_build_array(jsonb_build_array(NULL::text, e.value ->> 'object_identity'))
+                                  FROM jsonb_array_elements(v_diff) AS e
+                                 WHERE e.value ->> 'object_kind' = 'table' AND e.value ->> 'change' = 'removed'
+                                   AND strpos(d.value ->> 'old_definition',
+                                              E'\nPARTITION OF ' || (e.value ->> 'object_identity') || ' ') > 0
+                                 LIMIT 1), '[]') AS fks
               FROM jsonb_array_elements(v_diff) AS d
              WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'removed') AS x;
     SELECT coalesce(jsonb_object_agg(k, 0), '{}') INTO v_drop_rank FROM jsonb_object_keys(v_drop_fks) AS k;
@@ -295,6 +302,7 @@ BEGIN
                 FOR c IN SELECT f.value ->> 0 AS n, f.value ->> 1 AS ref
                            FROM jsonb_array_elements(v_drop_fks -> r.old_identity) AS f
                           WHERE (v_drop_rank ->> (f.value ->> 1))::integer <= (v_drop_rank ->> r.old_identity)::integer
+                            AND f.value ->> 0 IS NOT NULL
                           ORDER BY (f.value ->> 0) COLLATE "C" LOOP
                     ph := ph || 48; ks := ks || r.old_identity;
                     sts := sts || format('-- ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.n);
