@@ -617,7 +617,7 @@ $function$;
 COMMENT ON FUNCTION pggit.foreign_key_renamed(text, jsonb, jsonb) IS
     'A foreign key definition as PostgreSQL prints it once the tables and columns it references are renamed.';
 
--- from sql/functions/migration/generate_migration_overloads.sql (changed: function pggit.generate_migration(from_ref text, to_ref text), new: function pggit.generate_migration(from_ref text, to_ref text, online boolean))
+-- from sql/functions/migration/generate_migration.sql (changed: function pggit.generate_migration(from_ref text, to_ref text), new: function pggit.generate_migration(from_ref text, to_ref text, online boolean))
 -- pggit.generate_migration(from_ref text, to_ref text)
 --     -> TABLE(step integer, statement text, warning text)
 -- pggit.generate_migration(from_ref text, to_ref text, online boolean)
@@ -692,7 +692,7 @@ $function$;
 COMMENT ON FUNCTION pggit.log_object_details() IS
     'Trigger of pggit.object_details: keeps the details a row held before they are replaced in pggit.object_details_log.';
 
--- from sql/functions/migration/generate_migration.sql (new: function pggit.migration_plan(from_ref text, to_ref text, online boolean))
+-- from sql/functions/migration/migration_plan.sql (new: function pggit.migration_plan(from_ref text, to_ref text, online boolean))
 -- pggit.migration_plan(from_ref text, to_ref text, online boolean DEFAULT false)
 --     -> TABLE(step integer, statement text, warning text, locks text, transactional boolean)
 --
