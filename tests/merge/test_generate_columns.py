@@ -339,6 +339,7 @@ def test_identity_and_generation_changes(pggit_conn: psycopg.Connection) -> None
           ["ALTER TABLE app.t ALTER COLUMN h DROP EXPRESSION;"] + expression_change)]
     warnings = {s: w for _, s, w in steps if w is not None}
     assert warnings == {
+        steps[2][1]: "column c of table app.t becomes NOT NULL: fails if a row holds NULL in it (fill them first)",
         steps[3][1]: "column c of table app.t becomes an identity column: its sequence starts at 50 whatever the rows "
                      "hold (ALTER TABLE app.t ALTER COLUMN c RESTART WITH a value above theirs if needed)",
         **({} if pg17 else {expression_change[0]:

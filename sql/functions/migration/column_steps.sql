@@ -304,6 +304,10 @@ BEGIN
             ELSE
                 statement := format('%sALTER COLUMN %I %s NOT NULL;', v_alter, v_tc ->> 'n',
                                     CASE WHEN (v_tc ->> 'nn')::boolean THEN 'SET' ELSE 'DROP' END);
+                IF (v_tc ->> 'nn')::boolean THEN
+                    warning := format('column %I of table %s becomes NOT NULL: fails if a row holds NULL in it '
+                                      '(fill them first)', v_tc ->> 'n', tbl);
+                END IF;
                 RETURN NEXT;
             END IF;
         END IF;

@@ -46,14 +46,21 @@
 --
 -- Names: a table's canonical definition leaves out the names of its constraints and
 -- indexes; they come from pggit.object_details (recorded by level 4 for every tracked
--- table state under its identity and blob hash) or, for WORKING, from the live
--- catalog. A table state without details (committed before level 4 was installed)
--- gives a warning row instead of its changes.
+-- table state under its identity and blob hash) as they were when each ref was
+-- committed (pggit.details_at: level 7 keeps replaced names in object_details_log),
+-- or, for WORKING, from the live catalog. A table state without details (committed
+-- before level 4 was installed) gives a warning row instead of its changes. A
+-- constraint or index whose definition stays and whose name changes is renamed
+-- (pggit.name_renames), also on a table whose state is the same at both refs; a
+-- foreign key follows the renames of the table, schema and columns it references
+-- (pggit.foreign_key_renamed) and needs no step of its own.
+-- Columns (add, type, default, NOT NULL, identity, generation, their order): pggit.column_steps.
 -- Types, domains and sequences (create, alter, drop): pggit.type_steps.
--- Not generated yet (warning rows): changes of identity or generation of a column;
--- foreign tables. Partitioned tables and partitions (CREATE TABLE .. PARTITION BY /
--- PARTITION OF, ATTACH / DETACH): pggit.create_table_statement, pggit.partition_steps;
--- comments, triggers, policies, rules and options of tables: pggit.table_extra_steps.
+-- Partitioned tables and partitions (CREATE TABLE .. PARTITION BY / PARTITION OF,
+-- ATTACH / DETACH): pggit.create_table_statement, pggit.partition_steps; comments,
+-- triggers, policies, rules and options of tables: pggit.table_extra_steps.
+-- Not generated (warning rows): foreign tables, typed tables, legacy inheritance, a
+-- changed partition key.
 -- Commented steps and notes are commented on every line (pggit.comment_lines): no
 -- name or stored definition can end the comment early and run the rest.
 -- Errors: those of pggit.diff (22004, 42704, 42P09, 55000). STABLE: it only reads.
