@@ -56,7 +56,8 @@ def run(replay: Replay) -> Outcome:
     started = time.monotonic()
     last = len(replay.steps) - 1
     # -n public prints the schema public itself (a plain dump of the whole database does not)
-    live = [line for line in normalise(pg_dump(replay.conninfo(), "--schema=public")) if " SCHEMA public" not in line]
+    live = [line for line in normalise(pg_dump(replay.conninfo(), "--schema=public"))
+            if " SCHEMA public" not in line and not line.startswith("-- Name: public; Type: SCHEMA")]
     replay_diff = list(difflib.unified_diff(normalise(replay.dump_text(last)), live, lineterm=""))[:40]
     summary = run_pairs(replay, pairs(last, FAR_SPANS[replay.corpus]))
     revert = revert_walk(replay)
@@ -94,12 +95,16 @@ def format_outcome(outcome: Outcome) -> str:
             lines.append(f"  {number:4}  {text}")
     for walk in (outcome.revert, outcome.checkout):
         seeded = sum(1 for v in walk.seeded.rows.values() if v)
-        lines.append(f"{walk.kind} walk: {len(walk.steps)} of {walk.planned} steps run, {len(walk.failed)} failed, "
+        blocked = sum(1 for st in walk.failed if st.blocked)
+        lines.append(f"{walk.kind} walk: {len(walk.steps)} of {walk.planned} steps run, {len(walk.failed)} failed"
+                     f" ({blocked} of them blocked by an earlier failure), "
                      f"{sum(1 for st in walk.steps if st.forced)} forced (lossy); seeded {seeded} of "
                      f"{len(walk.seeded.rows)} tables")
         for table, error in sorted(walk.seeded.errors.items()):
             lines.append(f"  seeding {table}: {error}")
         for st in walk.failed:
+            if st.blocked:
+                continue
             lines.append(f"  to step {st.target} ({st.action}): {st.error or '; '.join(st.lost)}")
     if s.failing():
         lines.append("failing pairs:")

@@ -4,11 +4,14 @@ Both start from a copy of the replay's pggit database at the end of the history,
 rows (:func:`seed`: a few rows in every table, every column given a value of its type,
 foreign keys pointing at rows of the referenced table, tables in foreign-key order).
 
-Each step must succeed.  ``force`` is passed only when the step's script has lossy
-(commented) steps.  Before and after each step every table's row count and every column's
-non-NULL count are taken, keyed by the table's OID and the column's number (renames keep
-both): a table or column that is gone, or holds fewer rows or values, is a loss unless a
-lossy step of that script names it.
+Each step must succeed. The revert walk goes on after a failed step (a failed revert
+leaves nothing), counting the reverts refused because of it as blocked; the checkout walk
+stops at its first failure (every later checkout would include the failed step).
+``force`` is passed only when the step's script has lossy (commented) steps. Before and
+after each step every table's row count and every column's non-NULL count are taken,
+keyed by the table's OID and the column's number (renames keep both): a table or column
+that is gone, or holds fewer rows or values, is a loss unless a lossy step of that
+script names it.
 """
 
 from __future__ import annotations
@@ -59,10 +62,10 @@ def _value(
         return sql.SQL("'\\x00'::bytea")
     if typname == "tsvector":
         return sql.SQL(f"'w{n}'::tsvector")
-    if category == "N":
-        return sql.Literal(1000 + n)
-    if category == "S":
-        text = f"r{n}"
+    if category == "N":  # above the keys data migrations use; numeric(p, s) may hold only small values
+        return sql.Literal(n if type_name.startswith("numeric(") else 1000 + n)
+    if category == "S":  # digits: a text column that goes back to a number keeps its values
+        text = str(1000 + n)
         if m:
             text = text[: int(m.group(1))]
         return sql.Literal(text)
@@ -128,9 +131,10 @@ def seed(conn: psycopg.Connection, rows: int = ROWS) -> Seeded:
                 refname = conn.execute(
                     "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = %s AND attnum = %s", (ref, refcol)
                 ).fetchone()[0]
-                found = conn.execute(sql.SQL("SELECT {} FROM {} ORDER BY 1 OFFSET %s LIMIT 1").format(
+                # the newest rows first: the rows the seeder made, not the ones data migrations made
+                found = conn.execute(sql.SQL("SELECT {} FROM {} ORDER BY 1 DESC OFFSET %s LIMIT 1").format(
                     sql.Identifier(refname), sql.SQL(tables[ref])), (n - 1,)).fetchone() or conn.execute(
-                    sql.SQL("SELECT {} FROM {} ORDER BY 1 LIMIT 1").format(
+                    sql.SQL("SELECT {} FROM {} ORDER BY 1 DESC LIMIT 1").format(
                         sql.Identifier(refname), sql.SQL(tables[ref]))).fetchone()
                 if found is not None:
                     values[attnum] = (name, sql.SQL("{}::{}").format(sql.Literal(found[0]), sql.SQL(type_name)))
@@ -200,6 +204,7 @@ class WalkStep:
     forced: bool = False
     error: str = ""
     lost: list[str] = field(default_factory=list)
+    blocked: bool = False  # refused only because an earlier step of the walk failed
 
     @property
     def ok(self) -> bool:
@@ -242,8 +247,10 @@ def revert_walk(replay: Replay, stop: int = 0) -> Walk:
                 step = WalkStep(index - 1, f"SELECT pggit.revert('{commit}', force => {bool(lossy)})", bool(lossy))
                 walk.steps.append(step)
                 _step(conn, step, "SELECT pggit.revert(%s, force => %s)", (commit, bool(lossy)), lossy)
-                if step.error:
-                    break  # later reverts need this one: the walk stops here
+                # a failed revert leaves nothing: the walk goes on with the commits before it, and a
+                # revert refused because the failed one's objects are not back is counted as blocked
+                step.blocked = bool(step.error) and "changed what it changed" in step.error and any(
+                    s.error for s in walk.steps[:-1])
         return walk
     finally:
         replay.drop(name)
@@ -264,7 +271,7 @@ def checkout_walk(replay: Replay, targets: list[int]) -> Walk:
                 _step(conn, step, "SELECT pggit.checkout(%s, apply => true, force => %s)", (branch, bool(lossy)),
                       lossy)
                 if step.error:
-                    break
+                    break  # every later target's script includes what failed
         return walk
     finally:
         replay.drop(name)
