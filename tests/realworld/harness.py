@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +50,15 @@ class Replay:
         """A copy of the pggit database (CREATE DATABASE .. TEMPLATE): for walks that change it."""
         with self.server.connect() as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name),
-                                                                           sql.Identifier(self.pggit_db)))
+            for attempt in range(100):  # a closed connection's backend exits asynchronously
+                try:
+                    admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                        sql.Identifier(name), sql.Identifier(self.pggit_db)))
+                    break
+                except psycopg.errors.ObjectInUse:
+                    if attempt == 99:
+                        raise
+                    time.sleep(0.05)
         return name
 
     def empty_database(self, name: str) -> str:
