@@ -12,7 +12,7 @@ PG ?=
 WITH_PG = $(if $(PG),bindir=$$($(BIN)/python -m pggit_sql.majors bindir $(PG)) && PGGIT_PG_BINDIR=$$bindir,)
 MAJOR_LEVEL ?= head
 
-.PHONY: install server-binaries plpgsql-check install-db dev-db-stop check test test-level test-all-levels test-major majors bench lint new-level snapshot clean
+.PHONY: install server-binaries plpgsql-check install-db dev-db-stop check test test-realworld test-level test-all-levels test-major majors bench lint new-level snapshot clean
 
 install: server-binaries plpgsql-check $(VENV)/.installed ## create .venv, install pggit-sql editable with its test and pg16/pg17/pg18 extras
 
@@ -69,6 +69,12 @@ check: install ## make test (15), then make test-major PG=$(CHECK_PG) (head leve
 
 test: install ## the whole suite, each test at its first level and at head (profile ci); PG=16 picks the major
 	$(WITH_PG) $(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=$(LEVELS) -q
+
+# The real-world oracle on the whole corpus (docs/REALWORLD.md): wagtail, django-oauth-toolkit,
+# django-celery-beat and Django's contrib apps; make test runs only its fast slice (Django's contrib apps).
+test-realworld: install ## generated migrations against real applications' migration histories (about 15 minutes)
+	$(BIN)/pip install --quiet -e '.[test,realworld]'
+	$(WITH_PG) $(BIN)/pytest --pggit-level=head -q --realworld=full tests/realworld
 
 test-level: install ## the suite at one level: make test-level LEVEL=1 (or head, all); PG=16 picks the major
 	$(WITH_PG) $(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=$(LEVEL) -q
