@@ -863,6 +863,222 @@ BEGIN
 END
 $function$;
 
+-- as of level 6: function pggit.revert(commit text, force boolean)
+CREATE OR REPLACE FUNCTION pggit.revert(commit text, force boolean DEFAULT false)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_hash text;
+    v_parent text;
+    v_message text;
+    v_branch text;
+    v_head text;
+    v_current text := pggit.current_branch();
+    v_current_head text;
+    v_saved text := coalesce(current_setting('pggit.branch', true), '');
+    v_name text;
+    v_count bigint;
+    v_objects text;
+    v_kinds text[];
+    v_identities text[];
+BEGIN
+    IF revert.commit IS NULL OR revert.force IS NULL THEN
+        RAISE EXCEPTION 'commit and force must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_hash := pggit.resolve_ref(revert.commit);
+    IF v_hash IS NULL THEN
+        RAISE EXCEPTION 'cannot revert "WORKING": name a commit'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT c.parent_hash, c.message INTO v_parent, v_message
+      FROM pggit.commits AS c
+     WHERE c.hash = v_hash;
+    IF v_parent IS NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: it is a root commit (no parent)', v_hash
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    SELECT b.head_commit_hash INTO v_current_head
+      FROM pggit.branches AS b
+     WHERE b.name = v_current AND b.status IS DISTINCT FROM 'deleted';
+    IF v_current_head = v_hash OR pggit.dag_merge_base(v_hash, v_current_head) = v_hash THEN
+        v_branch := v_current;
+        v_head := v_current_head;
+    ELSE
+        SELECT b.name, b.head_commit_hash INTO v_branch, v_head
+          FROM pggit.commits AS c
+          JOIN pggit.branches AS b ON b.id = c.branch_id
+         WHERE c.hash = v_hash AND b.head_commit_hash = c.hash
+           AND b.status IS DISTINCT FROM 'deleted';
+    END IF;
+    IF v_branch IS NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: it is not on the session''s branch "%" nor the head of its own branch',
+                v_hash, v_current
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Check out the branch the commit belongs to first.';
+    END IF;
+
+    FOREACH v_name IN ARRAY ARRAY[v_current, v_branch] LOOP
+        SELECT count(*), string_agg(DISTINCT coalesce(s.object_identity, s.command_tag), ', ')
+          INTO v_count, v_objects
+          FROM pggit.status(v_name) AS s;
+        IF v_count > 0 THEN
+            RAISE EXCEPTION 'cannot revert commit %: branch "%" has % uncommitted tracked change(s)',
+                    v_hash, v_name, v_count
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed: %s', v_objects),
+                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', v_name);
+        END IF;
+    END LOOP;
+    SELECT string_agg(format('%s %s (%s)', d.object_kind, d.object_identity, d.change), ', '
+                      ORDER BY d.object_identity, d.object_kind)
+      INTO v_objects
+      FROM pggit.diff(v_head, 'WORKING') AS d;
+    IF v_objects IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: the live schema differs from the head of "%"', v_hash, v_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('WORKING against the head: %s', v_objects),
+                  HINT = format('Bring it there first: pggit.checkout(%L, apply => true).', v_branch);
+    END IF;
+
+    -- the objects the commit touched (a rename: both identities), as (kind, identity)
+    SELECT coalesce(array_agg(k.kind ORDER BY k.identity, k.kind), '{}'),
+           coalesce(array_agg(k.identity ORDER BY k.identity, k.kind), '{}')
+      INTO v_kinds, v_identities
+      FROM (SELECT DISTINCT d.object_kind AS kind, i.identity
+              FROM pggit.diff(v_parent, v_hash) AS d
+             CROSS JOIN LATERAL (VALUES (d.object_identity), (d.old_identity)) AS i (identity)
+             WHERE i.identity IS NOT NULL) AS k;
+
+    IF v_head <> v_hash THEN
+        SELECT string_agg(format('%s %s (%s%s)', d.object_kind, d.object_identity, d.change,
+                                 CASE WHEN d.change = 'renamed' THEN ' from ' || d.old_identity ELSE '' END),
+                          ', ' ORDER BY d.object_identity, d.object_kind)
+          INTO v_objects
+          FROM pggit.diff(v_hash, v_head) AS d
+         WHERE EXISTS (SELECT FROM unnest(v_kinds, v_identities) AS t (kind, identity)
+                        WHERE t.kind = d.object_kind
+                          AND t.identity IN (d.object_identity, d.old_identity));
+        IF v_objects IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot revert commit %: a later commit of "%" changed what it changed', v_hash, v_branch
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed since: %s', v_objects),
+                      HINT = 'Revert the later commits first, or change the objects by hand and commit.';
+        END IF;
+    END IF;
+
+    PERFORM set_config('pggit.branch', v_branch, true);
+    PERFORM pggit.apply_migration(v_parent, revert.force, v_hash);
+    PERFORM set_config('pggit.branch', v_saved, true);
+
+    -- the live schema must be the head's with the touched objects as at the parent
+    WITH touched AS (
+        SELECT t.kind, t.identity FROM unnest(v_kinds, v_identities) AS t (kind, identity)
+    ), expected AS (
+        SELECT s.object_kind AS kind, s.object_identity AS identity, s.blob_hash AS blob
+          FROM pggit.schema_at(v_head) AS s
+         WHERE NOT EXISTS (SELECT FROM touched AS t
+                            WHERE t.kind = s.object_kind AND t.identity = s.object_identity)
+        UNION ALL
+        SELECT s.object_kind, s.object_identity, s.blob_hash
+          FROM pggit.schema_at(v_parent) AS s
+         WHERE EXISTS (SELECT FROM touched AS t
+                        WHERE t.kind = s.object_kind AND t.identity = s.object_identity)
+    ), live AS (
+        SELECT s.object_kind AS kind, s.object_identity AS identity, s.blob_hash AS blob
+          FROM pggit.schema_at('WORKING') AS s
+    )
+    SELECT string_agg(format('%s %s', coalesce(e.kind, l.kind), coalesce(e.identity, l.identity)), ', '
+                      ORDER BY coalesce(e.identity, l.identity))
+      INTO v_objects
+      FROM expected AS e
+      FULL JOIN live AS l ON l.kind = e.kind AND l.identity = e.identity
+     WHERE e.blob IS DISTINCT FROM l.blob;
+    IF v_objects IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: the generated inverse does not give the expected schema', v_hash
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('differs from the head with the commit undone: %s', v_objects);
+    END IF;
+    RETURN pggit.commit_changes(v_branch, format('Revert "%s"', v_message));
+END
+$function$;
+
+-- as of level 6: function pggit.settle_checkout(statements text[])
+CREATE OR REPLACE FUNCTION pggit.settle_checkout(statements text[] DEFAULT '{}'::text[])
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_branch text := pggit.current_branch();
+    v_head text;
+    v_differs text;
+    v_id bigint;
+    v_rows integer;
+BEGIN
+    IF settle_checkout.statements IS NULL THEN
+        RAISE EXCEPTION 'statements must not be NULL (use ''{}'')'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(v_branch);
+    IF pggit.tracking_paused() THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": tracking is paused', v_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Resume it first: pggit.resume_tracking().';
+    END IF;
+    v_head := pggit.resolve_ref('refs/heads/' || v_branch);
+    SELECT pg_catalog.string_agg(DISTINCT coalesce(h.object_identity, h.command_tag), ', ')
+      INTO v_differs
+      FROM pggit.history AS h
+     WHERE h.branch = v_branch
+       AND h.commit_hash IS NULL
+       AND h.txid <> pg_catalog.pg_current_xact_id();
+    IF v_differs IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": it has uncommitted tracked changes of other transactions',
+                v_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('changed: %s', v_differs),
+                  HINT = pg_catalog.format('Commit them first: pggit.commit_changes(%L, message).', v_branch);
+    END IF;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s (%s)', d.object_kind, d.object_identity, d.change),
+                                 ', ' ORDER BY d.object_identity, d.object_kind)
+      INTO v_differs
+      FROM pggit.diff(v_head, 'WORKING') AS d;
+    IF v_differs IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": the live schema differs from its head %',
+                v_branch, v_head
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('WORKING against the head: %s', v_differs),
+                  HINT = 'Only DDL that leaves the live schema at the branch head is settled; commit other changes.';
+    END IF;
+
+    INSERT INTO pggit.checkouts (branch, commit_hash, settled_rows, statements, role)
+    VALUES (v_branch, v_head, 0, settle_checkout.statements,
+            CASE pg_catalog.current_setting('role') WHEN 'none' THEN SESSION_USER::text
+                 ELSE pg_catalog.current_setting('role') END)
+    RETURNING id INTO v_id;
+
+    UPDATE pggit.history AS h
+       SET checkout_id = v_id,
+           branch = h.branch || '@{checkout}',
+           note = pg_catalog.concat_ws('; ', h.note, 'object_id ' || h.object_id::text),
+           object_id = NULL
+     WHERE h.branch = v_branch
+       AND h.commit_hash IS NULL
+       AND h.txid = pg_catalog.pg_current_xact_id()
+       AND h.object_id IS NOT NULL
+       AND h.change NOT IN ('pause', 'resume', 'untracked');
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+
+    UPDATE pggit.checkouts AS c SET settled_rows = v_rows WHERE c.id = v_id;
+    RETURN v_id;
+END
+$function$;
+
 -- as of level 6: function pggit.split_statements(sql text)
 CREATE OR REPLACE FUNCTION pggit.split_statements(sql text)
  RETURNS TABLE(ordinal integer, statement text, unterminated boolean)
@@ -1117,6 +1333,9 @@ DROP FUNCTION pggit.partition_steps(old_identity text, tbl text, old_definition 
 
 -- new in level 7: function pggit.policy_parts(line text)
 DROP FUNCTION pggit.policy_parts(line text);
+
+-- new in level 7: function pggit.same_but_column_order(a text, b text)
+DROP FUNCTION pggit.same_but_column_order(a text, b text);
 
 -- new in level 7: function pggit.step_lock(statement text)
 DROP FUNCTION pggit.step_lock(statement text);

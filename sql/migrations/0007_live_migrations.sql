@@ -2061,6 +2061,38 @@ $function$;
 COMMENT ON FUNCTION pggit.policy_parts(text) IS
     'Name, AS/FOR, roles, USING and WITH CHECK of a POLICY line of a table''s canonical definition.';
 
+-- from sql/functions/migration/same_but_column_order.sql (new: function pggit.same_but_column_order(a text, b text))
+-- pggit.same_but_column_order(a text, b text) -> boolean
+--
+-- Promises: true when two canonical table definitions (pggit.describe_table) differ
+-- only in the order of their COLUMN items: the same columns, each with the same
+-- definition, and every other item the same and in the same order. PostgreSQL cannot
+-- move a column, and pggit does not rebuild tables: a column a generated migration
+-- adds back (a revert, a backward checkout) ends last, and generate_migration says so
+-- ("cannot move a column"); revert and settle_checkout accept such a table as reached.
+-- False when they are equal, when anything else differs, and for NULL. Never raises.
+-- IMMUTABLE, callable by everyone.
+CREATE OR REPLACE FUNCTION pggit.same_but_column_order(a text, b text)
+RETURNS boolean
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+    SELECT coalesce(a <> b
+           AND ARRAY(SELECT x FROM unnest(pggit.definition_items(a)) WITH ORDINALITY AS i (x, o)
+                      WHERE NOT starts_with(x, 'COLUMN ') ORDER BY o)
+               = ARRAY(SELECT x FROM unnest(pggit.definition_items(b)) WITH ORDINALITY AS i (x, o)
+                        WHERE NOT starts_with(x, 'COLUMN ') ORDER BY o)
+           AND ARRAY(SELECT x FROM unnest(pggit.definition_items(a)) AS i (x)
+                      WHERE starts_with(x, 'COLUMN ') ORDER BY x COLLATE "C")
+               = ARRAY(SELECT x FROM unnest(pggit.definition_items(b)) AS i (x)
+                        WHERE starts_with(x, 'COLUMN ') ORDER BY x COLLATE "C"), false)
+$function$;
+
+COMMENT ON FUNCTION pggit.same_but_column_order(text, text) IS
+    'Whether two canonical table definitions differ only in the order of their columns.';
+
 -- from sql/functions/migration/step_lock.sql (new: function pggit.step_lock(statement text))
 -- pggit.step_lock(statement text) -> text
 --
@@ -3159,6 +3191,321 @@ REVOKE ALL ON FUNCTION pggit.command_statements(text, text) FROM PUBLIC;
 
 COMMENT ON FUNCTION pggit.command_statements(text, text) IS
     'The statements of a multi-statement query string that a command with this tag ran (by their leading keywords); NULL when none is.';
+
+-- from sql/functions/migration/revert.sql (changed: function pggit.revert(commit text, force boolean))
+-- pggit.revert(commit text, force boolean DEFAULT false) -> text
+--
+-- Promises: records the inverse of a commit C as a new commit on top of a branch head
+-- and returns the new commit's id. `commit` is any ref (resolve_ref).
+--   * Branch: the session's branch (pggit.current_branch()) when C is its head or an
+--     ancestor of its head (pggit.dag_merge_base(C, head) = C, over both parents);
+--     else C's own branch when its head is C; else refused.
+--   * P = C's parent; a merge commit is reverted against its FIRST parent (the previous
+--     head of its own branch), so the revert undoes what the merge brought in.
+--   * The objects C touched: the rows of diff(P, C) (for a rename both identities).
+--     Refused when one of them is different at the head than at C (diff(C, head):
+--     a later commit changed, renamed, dropped or re-created it; DETAIL names them):
+--     the inverse would then overwrite later work (a table whose columns are only in
+--     another order is not changed: level 7). Nothing else of the head matters.
+--   * Refused while the session's branch or the revert's branch has uncommitted
+--     tracked changes (pggit.status; DETAIL names the objects) or the live schema
+--     differs from the head (diff(head, 'WORKING'); DETAIL names the objects, HINT
+--     checkout with apply).
+--   * Then the steps of generate_migration(C, P) run on the live schema
+--     (pggit.apply_migration(P, force, C): checkout's data-loss rule, `force` for a
+--     dropped table or column holding data and for every other lossy step), with the
+--     setting pggit.branch set to the revert's branch for the transaction (restored
+--     afterwards), so their history rows are pending on it. The live schema must then
+--     be the head's with exactly the touched objects as at P (checked against
+--     schema_at('WORKING'); a table whose columns are only in another order counts
+--     as reached (level 7: PostgreSQL cannot move a column a migration adds back, and
+--     the revert commit records the order the table has; pggit.same_but_column_order);
+--     else 55000 naming the objects, nothing kept), and
+--     commit_changes(branch, 'Revert "<C's message>"') records them. Tables the revert
+--     does not drop keep their rows.
+--   * All in the caller's transaction: an error leaves nothing.
+-- Errors: 22004 NULL; 22023 `WORKING`; resolve_ref's errors (42704 unknown commit);
+-- 55000 a root commit (no parent), a commit on neither the session's branch nor the
+-- head of its own branch, a touched object changed later, uncommitted changes, a live
+-- schema that differs from the head, a commit without a tree, a result that is not
+-- the expected schema; apply_migration's errors (55000 data loss without force,
+-- 0A000 steps that cannot be generated).
+-- VOLATILE; SECURITY INVOKER (the DDL runs with the caller's rights); EXECUTE: PUBLIC
+-- (sql/grants/roles.sql moves it to pggit_writer).
+CREATE OR REPLACE FUNCTION pggit.revert(commit text, force boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_hash text;
+    v_parent text;
+    v_message text;
+    v_branch text;
+    v_head text;
+    v_current text := pggit.current_branch();
+    v_current_head text;
+    v_saved text := coalesce(current_setting('pggit.branch', true), '');
+    v_name text;
+    v_count bigint;
+    v_objects text;
+    v_kinds text[];
+    v_identities text[];
+BEGIN
+    IF revert.commit IS NULL OR revert.force IS NULL THEN
+        RAISE EXCEPTION 'commit and force must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_hash := pggit.resolve_ref(revert.commit);
+    IF v_hash IS NULL THEN
+        RAISE EXCEPTION 'cannot revert "WORKING": name a commit'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT c.parent_hash, c.message INTO v_parent, v_message
+      FROM pggit.commits AS c
+     WHERE c.hash = v_hash;
+    IF v_parent IS NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: it is a root commit (no parent)', v_hash
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    SELECT b.head_commit_hash INTO v_current_head
+      FROM pggit.branches AS b
+     WHERE b.name = v_current AND b.status IS DISTINCT FROM 'deleted';
+    IF v_current_head = v_hash OR pggit.dag_merge_base(v_hash, v_current_head) = v_hash THEN
+        v_branch := v_current;
+        v_head := v_current_head;
+    ELSE
+        SELECT b.name, b.head_commit_hash INTO v_branch, v_head
+          FROM pggit.commits AS c
+          JOIN pggit.branches AS b ON b.id = c.branch_id
+         WHERE c.hash = v_hash AND b.head_commit_hash = c.hash
+           AND b.status IS DISTINCT FROM 'deleted';
+    END IF;
+    IF v_branch IS NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: it is not on the session''s branch "%" nor the head of its own branch',
+                v_hash, v_current
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Check out the branch the commit belongs to first.';
+    END IF;
+
+    FOREACH v_name IN ARRAY ARRAY[v_current, v_branch] LOOP
+        SELECT count(*), string_agg(DISTINCT coalesce(s.object_identity, s.command_tag), ', ')
+          INTO v_count, v_objects
+          FROM pggit.status(v_name) AS s;
+        IF v_count > 0 THEN
+            RAISE EXCEPTION 'cannot revert commit %: branch "%" has % uncommitted tracked change(s)',
+                    v_hash, v_name, v_count
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed: %s', v_objects),
+                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', v_name);
+        END IF;
+    END LOOP;
+    SELECT string_agg(format('%s %s (%s)', d.object_kind, d.object_identity, d.change), ', '
+                      ORDER BY d.object_identity, d.object_kind)
+      INTO v_objects
+      FROM pggit.diff(v_head, 'WORKING') AS d;
+    IF v_objects IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: the live schema differs from the head of "%"', v_hash, v_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('WORKING against the head: %s', v_objects),
+                  HINT = format('Bring it there first: pggit.checkout(%L, apply => true).', v_branch);
+    END IF;
+
+    -- the objects the commit touched (a rename: both identities), as (kind, identity)
+    SELECT coalesce(array_agg(k.kind ORDER BY k.identity, k.kind), '{}'),
+           coalesce(array_agg(k.identity ORDER BY k.identity, k.kind), '{}')
+      INTO v_kinds, v_identities
+      FROM (SELECT DISTINCT d.object_kind AS kind, i.identity
+              FROM pggit.diff(v_parent, v_hash) AS d
+             CROSS JOIN LATERAL (VALUES (d.object_identity), (d.old_identity)) AS i (identity)
+             WHERE i.identity IS NOT NULL) AS k;
+
+    IF v_head <> v_hash THEN
+        SELECT string_agg(format('%s %s (%s%s)', d.object_kind, d.object_identity, d.change,
+                                 CASE WHEN d.change = 'renamed' THEN ' from ' || d.old_identity ELSE '' END),
+                          ', ' ORDER BY d.object_identity, d.object_kind)
+          INTO v_objects
+          FROM pggit.diff(v_hash, v_head) AS d
+         WHERE EXISTS (SELECT FROM unnest(v_kinds, v_identities) AS t (kind, identity)
+                        WHERE t.kind = d.object_kind
+                          AND t.identity IN (d.object_identity, d.old_identity))
+           -- columns only in another order (an earlier revert added one back): the same table
+           AND NOT (d.object_kind = 'table' AND d.change = 'modified'
+                    AND pggit.same_but_column_order(d.old_definition, d.new_definition));
+        IF v_objects IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot revert commit %: a later commit of "%" changed what it changed', v_hash, v_branch
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed since: %s', v_objects),
+                      HINT = 'Revert the later commits first, or change the objects by hand and commit.';
+        END IF;
+    END IF;
+
+    PERFORM set_config('pggit.branch', v_branch, true);
+    PERFORM pggit.apply_migration(v_parent, revert.force, v_hash);
+    PERFORM set_config('pggit.branch', v_saved, true);
+
+    -- the live schema must be the head's with the touched objects as at the parent
+    WITH touched AS (
+        SELECT t.kind, t.identity FROM unnest(v_kinds, v_identities) AS t (kind, identity)
+    ), expected AS (
+        SELECT s.object_kind AS kind, s.object_identity AS identity, s.blob_hash AS blob, s.definition AS def
+          FROM pggit.schema_at(v_head) AS s
+         WHERE NOT EXISTS (SELECT FROM touched AS t
+                            WHERE t.kind = s.object_kind AND t.identity = s.object_identity)
+        UNION ALL
+        SELECT s.object_kind, s.object_identity, s.blob_hash, s.definition
+          FROM pggit.schema_at(v_parent) AS s
+         WHERE EXISTS (SELECT FROM touched AS t
+                        WHERE t.kind = s.object_kind AND t.identity = s.object_identity)
+    ), live AS (
+        SELECT s.object_kind AS kind, s.object_identity AS identity, s.blob_hash AS blob, s.definition AS def
+          FROM pggit.schema_at('WORKING') AS s
+    )
+    SELECT string_agg(format('%s %s', coalesce(e.kind, l.kind), coalesce(e.identity, l.identity)), ', '
+                      ORDER BY coalesce(e.identity, l.identity))
+      INTO v_objects
+      FROM expected AS e
+      FULL JOIN live AS l ON l.kind = e.kind AND l.identity = e.identity
+     WHERE e.blob IS DISTINCT FROM l.blob
+       -- a column added back ends last (PostgreSQL cannot move one; the script warned)
+       AND NOT (e.kind = 'table' AND l.kind = 'table' AND pggit.same_but_column_order(e.def, l.def));
+    IF v_objects IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: the generated inverse does not give the expected schema', v_hash
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('differs from the head with the commit undone: %s', v_objects);
+    END IF;
+    RETURN pggit.commit_changes(v_branch, format('Revert "%s"', v_message));
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.revert(text, boolean) IS
+    'Reverts a commit of the session''s branch (or a branch head) on top of the head: the inverse of what it changed, committed as Revert "<message>".';
+
+-- from sql/functions/tracking/settle_checkout.sql (changed: function pggit.settle_checkout(statements text[]))
+-- pggit.settle_checkout(statements text[] DEFAULT '{}') -> bigint
+--
+-- Promises: settles the DDL a checkout with apply ran, so that it is not left pending
+-- on the branch it brought the live schema to. Internal step of
+-- pggit.checkout(branch, apply => true), callable on its own. Settling needs the live
+-- schema to be the head of the session's branch (pggit.current_branch()):
+-- pggit.diff('refs/heads/<branch>', 'WORKING') must be empty, and every pending row of
+-- that branch must be the calling transaction's (none of an earlier or other
+-- transaction: settling part of a net-nil set could leave a net change pending), else
+-- 55000 and nothing changes. Then it records one row in pggit.checkouts (branch, head
+-- commit, role, txid, time, number of rows settled, and `statements`: the DDL the
+-- caller says it ran, as pggit.checkout passes it; informational, the history rows are
+-- what pggit recorded) and settles, in pggit.history, exactly the rows that
+--   * are pending on the session's branch (branch = it, commit_hash IS NULL),
+--   * were written by the calling transaction (txid = pg_current_xact_id()),
+--   * record a change of a tracked object (object_id set; not a pause, resume or
+--     untracked row): the rows that can describe a change of the registry.
+-- A settled row keeps its id, statement, role, txid, time, object kind and identities,
+-- versions and hashes; it gets checkout_id (the new pggit.checkouts row), branch
+-- '<branch>@{checkout}' (no branch can have that name: "@{" is not allowed), and
+-- object_id NULL (the old value is kept in note as 'object_id <n>'): pggit.status,
+-- commit_changes, merges and diff (which replay pending rows by object) no longer see
+-- it. Every other row stays as it was: other branches', and the transaction's rows
+-- that change no tree (pause, resume, untracked, failed-tracking rows: still pending
+-- and visible in pggit.status).
+-- Why this hides nothing: settling happens only when the live registry equals the
+-- branch head and every pending row of the branch is being settled, so committing the
+-- settled rows would give the head's tree again (they are no net change); rows of
+-- earlier transactions or other sessions are never touched; and with tracking paused (pggit.tracking = off, the registry may not follow
+-- the catalog) it refuses. Returns the pggit.checkouts id.
+-- Errors: 22004 statements NULL; 55000 tracking paused; 55000 pending rows of other
+-- transactions (DETAIL: the objects); 55000 the live schema differs from the head
+-- (level 7: a table whose columns are only in another order, which a migration that
+-- adds a column back leaves since PostgreSQL cannot move one, counts as the head)
+-- (DETAIL: the objects and how); resolve_ref's errors for the session's branch (42704 unknown
+-- branch, 55000 deleted or without commits); 22023 an invalid session branch name.
+-- Cost: one diff against WORKING (O(schema)), one index scan of the branch's pending
+-- rows. VOLATILE; SECURITY DEFINER (it writes pggit's tables) with a pinned
+-- search_path; EXECUTE: PUBLIC (sql/grants/roles.sql moves it to pggit_writer).
+CREATE OR REPLACE FUNCTION pggit.settle_checkout(statements text[] DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_branch text := pggit.current_branch();
+    v_head text;
+    v_differs text;
+    v_id bigint;
+    v_rows integer;
+BEGIN
+    IF settle_checkout.statements IS NULL THEN
+        RAISE EXCEPTION 'statements must not be NULL (use ''{}'')'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(v_branch);
+    IF pggit.tracking_paused() THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": tracking is paused', v_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Resume it first: pggit.resume_tracking().';
+    END IF;
+    v_head := pggit.resolve_ref('refs/heads/' || v_branch);
+    SELECT pg_catalog.string_agg(DISTINCT coalesce(h.object_identity, h.command_tag), ', ')
+      INTO v_differs
+      FROM pggit.history AS h
+     WHERE h.branch = v_branch
+       AND h.commit_hash IS NULL
+       AND h.txid <> pg_catalog.pg_current_xact_id();
+    IF v_differs IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": it has uncommitted tracked changes of other transactions',
+                v_branch
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('changed: %s', v_differs),
+                  HINT = pg_catalog.format('Commit them first: pggit.commit_changes(%L, message).', v_branch);
+    END IF;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s (%s)', d.object_kind, d.object_identity, d.change),
+                                 ', ' ORDER BY d.object_identity, d.object_kind)
+      INTO v_differs
+      FROM pggit.diff(v_head, 'WORKING') AS d
+     -- a column the migration added back ends last (PostgreSQL cannot move one; the script warned)
+     WHERE NOT (d.object_kind = 'table' AND d.change = 'modified'
+                AND pggit.same_but_column_order(d.old_definition, d.new_definition));
+    IF v_differs IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": the live schema differs from its head %',
+                v_branch, v_head
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('WORKING against the head: %s', v_differs),
+                  HINT = 'Only DDL that leaves the live schema at the branch head is settled; commit other changes.';
+    END IF;
+
+    INSERT INTO pggit.checkouts (branch, commit_hash, settled_rows, statements, role)
+    VALUES (v_branch, v_head, 0, settle_checkout.statements,
+            CASE pg_catalog.current_setting('role') WHEN 'none' THEN SESSION_USER::text
+                 ELSE pg_catalog.current_setting('role') END)
+    RETURNING id INTO v_id;
+
+    UPDATE pggit.history AS h
+       SET checkout_id = v_id,
+           branch = h.branch || '@{checkout}',
+           note = pg_catalog.concat_ws('; ', h.note, 'object_id ' || h.object_id::text),
+           object_id = NULL
+     WHERE h.branch = v_branch
+       AND h.commit_hash IS NULL
+       AND h.txid = pg_catalog.pg_current_xact_id()
+       AND h.object_id IS NOT NULL
+       AND h.change NOT IN ('pause', 'resume', 'untracked');
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+
+    UPDATE pggit.checkouts AS c SET settled_rows = v_rows WHERE c.id = v_id;
+    RETURN v_id;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.settle_checkout(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.settle_checkout(text[]) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.settle_checkout(text[]) IS
+    'Settles the calling transaction''s pending DDL rows of the session''s branch into a pggit.checkouts row, only when the live schema equals the branch head.';
 
 -- from sql/functions/sqltext/split_statements.sql (changed: function pggit.split_statements(sql text))
 -- pggit.split_statements(sql text) -> TABLE(ordinal int, statement text, unterminated boolean)
