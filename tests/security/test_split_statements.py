@@ -103,6 +103,7 @@ def test_null_gives_no_row(pggit_conn: psycopg.Connection) -> None:
     assert pggit_conn.execute(SPLIT, (None,)).fetchall() == []
 
 
+@pytest.mark.pggit_level(min=7)
 def test_statements_keep_their_first_and_last_letters(pggit_conn: psycopg.Connection) -> None:
     """Only white space is trimmed: E'..\\v' is no vertical tab in PostgreSQL, it was a 'v'."""
     got = pggit_conn.execute(SPLIT, ("values (1);\vSELECT h FROM app.epv;\f select 1 AS t\n",)).fetchall()

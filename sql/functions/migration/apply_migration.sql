@@ -9,7 +9,9 @@
 --     (without its `-- `) when the table has no row / the column no non-NULL value;
 --     when it holds data it runs only with `force`; so does a commented-out
 --     `-- ALTER TABLE t DROP CONSTRAINT k;` (a foreign key that goes before its table
---     is dropped: it runs when the table has no row);
+--     is dropped: it runs when the table has no row), and a commented-out
+--     `-- UPDATE t SET c = <placeholder> WHERE c IS NULL;` (before c becomes NOT NULL:
+--     it runs when no row holds NULL in c, else only with `force`);
 --   - any other commented-out statement (a narrowing type change, a dropped sequence,
 --     an enum losing or reordering labels) runs only with `force`;
 --   - a commented note the generator could not turn into DDL ("not generated") is
@@ -72,6 +74,11 @@ BEGIN
             END IF;
         ELSE
             v_m := regexp_match(v_sql, '^ALTER TABLE (.+) DROP COLUMN (.+);$');
+            IF v_m IS NULL THEN
+                -- rows holding NULL that get a placeholder before SET NOT NULL
+                v_m := regexp_match(v_sql, '^UPDATE ((?:"(?:[^"]|"")*"|[^".\s]+)[.](?:"(?:[^"]|"")*"|[^".\s]+)) SET '
+                                           '((?:"(?:[^"]|"")*"|[^".\s]+)) = .* WHERE \2 IS NULL;$');
+            END IF;
             IF v_m IS NOT NULL THEN
                 v_rel := to_regclass(v_m[1]);
                 SELECT a.attname INTO v_col
@@ -79,7 +86,8 @@ BEGIN
                  WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
                    AND quote_ident(a.attname) = v_m[2];
                 IF v_col IS NOT NULL THEN
-                    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I IS NOT NULL)', v_rel, v_col) INTO v_has;
+                    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I IS %s NULL)', v_rel, v_col,
+                                   CASE WHEN starts_with(v_sql, 'UPDATE ') THEN '' ELSE 'NOT' END) INTO v_has;
                 END IF;
             END IF;
         END IF;

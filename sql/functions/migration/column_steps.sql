@@ -277,6 +277,18 @@ BEGIN
         END IF;
         IF (v_tc ->> 'nn') <> (v_fc ->> 'nn') THEN
             warning := NULL;
+            -- rows holding NULL in it would make SET NOT NULL fail: they get the type's
+            -- placeholder first, in a commented step (apply_migration runs it when no row
+            -- holds NULL, else only with force: the values are made up)
+            v_ph := CASE WHEN (v_tc ->> 'nn')::boolean AND NOT table_added AND c.f IS NOT NULL
+                         THEN pggit.not_null_placeholder(v_tc ->> 't') END;
+            IF v_ph IS NOT NULL THEN
+                statement := format('-- UPDATE %s SET %I = %s WHERE %I IS NULL;', tbl, v_tc ->> 'n', v_ph, v_tc ->> 'n');
+                warning := format('rows of table %s holding NULL in column %I get %s before it becomes NOT NULL '
+                                  '(made-up values: review)', tbl, v_tc ->> 'n', v_ph);
+                RETURN NEXT;
+                warning := NULL;
+            END IF;
             IF (v_tc ->> 'nn')::boolean AND online THEN
                 -- a valid CHECK (col IS NOT NULL) lets SET NOT NULL skip its scan (12+); the
                 -- check is validated without an ACCESS EXCLUSIVE lock
