@@ -248,13 +248,14 @@ def test_level_6_down_and_up_with_live_data_branches(pggit_dsn: str, pggit_conn:
         ({"id": 1}, "update")]
 
 
-def test_migrate_re_binds_at_once_after_a_restore(pggit_dsn: str, pggit_conn: psycopg.Connection) -> None:
+def test_migrate_re_binds_at_once_after_a_restore(pggit_dsn: str, pggit_conn: psycopg.Connection,
+                                                  pggit_level: int) -> None:
     """``pggit-sql migrate`` (make install-db), a restore's usual last step, re-binds even with nothing to apply."""
     from pggit_sql.migrate import Migrator
 
     build(pggit_conn)
     rotate_stored_oids(pggit_conn)
-    assert Migrator(pggit_dsn).migrate() == []
+    assert Migrator(pggit_dsn).migrate(to=pggit_level) == []  # nothing to apply at the database's own level
     assert pggit_conn.execute("SELECT pggit.oids_current()").fetchone() == (True,)
     assert all(count == 1 and bound for _, count, bound in live_rows(pggit_conn))
 

@@ -359,3 +359,17 @@ def test_a_column_becoming_not_null_on_rows_holding_null(pggit_conn: psycopg.Con
     assert conn.execute("SELECT id, qty, note FROM app.t ORDER BY id").fetchall() == [(1, 5, "x"), (2, 0, "y")]
     assert conn.execute("SELECT count(*) FROM pg_attribute WHERE attrelid = 'app.t'::regclass "
                         "AND attname IN ('qty', 'note') AND attnotnull").fetchone()[0] == 2
+
+
+def test_no_placeholder_for_a_column_of_a_unique_key(pggit_conn: psycopg.Connection) -> None:
+    """Two rows holding NULL would get the same made-up value: no placeholder, the warning stays."""
+    conn = pggit_conn
+    conn.execute("CREATE SCHEMA app")
+    conn.execute("CREATE TABLE app.t (id int, code text NOT NULL, CONSTRAINT t_code_key UNIQUE (id, code))")
+    a = commit(conn)
+    conn.execute("ALTER TABLE app.t ALTER COLUMN code DROP NOT NULL")
+    b = commit(conn)
+    steps = migration(conn, b, a)
+    assert [(s, w) for _, s, w in steps] == [(
+        "ALTER TABLE app.t ALTER COLUMN code SET NOT NULL;",
+        "column code of table app.t becomes NOT NULL: fails if a row holds NULL in it (fill them first)")]

@@ -102,6 +102,10 @@ def format_outcome(outcome: Outcome) -> str:
                      f"{len(walk.seeded.rows)} tables")
         for table, error in sorted(walk.seeded.errors.items()):
             lines.append(f"  seeding {table}: {error}")
+        for st in walk.steps:
+            if st.person:
+                lines.append(f"  to step {st.target}: a person filled NULLs first (the column becomes NOT NULL): "
+                             + "; ".join(st.person))
         for st in walk.failed:
             if st.blocked:
                 continue

@@ -205,6 +205,7 @@ class WalkStep:
     error: str = ""
     lost: list[str] = field(default_factory=list)
     blocked: bool = False  # refused only because an earlier step of the walk failed
+    person: list[str] = field(default_factory=list)  # NULLs a person filled first (fill_nulls)
 
     @property
     def ok(self) -> bool:
@@ -223,12 +224,58 @@ class Walk:
         return [s for s in self.steps if not s.ok]
 
 
-def _step(conn: psycopg.Connection, step: WalkStep, query: str, args: tuple[object, ...], lossy: list[str]) -> None:
+_SET_NOT_NULL = re.compile(r'^ALTER TABLE ((?:"(?:[^"]|"")*"|[^".\s]+)\.(?:"(?:[^"]|"")*"|[^".\s]+)) '
+                           r'ALTER COLUMN ((?:"(?:[^"]|"")*"|[^".\s]+)) SET NOT NULL;$')
+
+
+def fill_nulls(conn: psycopg.Connection, script: list[tuple[int, str, str | None]]) -> list[str]:
+    """The person's part of a script that makes a column NOT NULL while rows hold NULL in it.
+
+    The generator cannot know what such rows should hold (a placeholder would break a unique
+    key; the application's own reverse migration computes it from other data): it warns
+    "fails if a row holds NULL". A DBA decides; the walk decides as one would, giving each
+    such row a distinct value of the column's type (the seeder's), so that the walk goes on
+    to test the rest. Returns what it filled ("table.column: n rows").
+    """
+    filled: list[str] = []
+    for _, statement, _ in script:
+        m = _SET_NOT_NULL.match(statement)
+        if m is None:
+            continue
+        table, column = m.group(1), m.group(2)
+        rel = conn.execute("SELECT pg_catalog.to_regclass(%s)::oid", (table,)).fetchone()[0]
+        if rel is None:
+            continue
+        info = [c for c in conn.execute(_COLUMNS, (rel,)).fetchall() if sql.Identifier(c[1]).as_string(conn) == column]
+        if not info:
+            continue
+        _, name, type_name, _, _, category, typname, type_oid = info[0]
+        tids = [t for (t,) in conn.execute(sql.SQL("SELECT ctid::text FROM {} WHERE {} IS NULL").format(
+            sql.SQL(table), sql.Identifier(name))).fetchall()]
+        for i, tid in enumerate(tids):
+            value = _value(900 + i, type_name, category, typname, type_oid, conn)
+            if value is None:
+                break
+            conn.execute(sql.SQL("UPDATE {} SET {} = {} WHERE ctid = %s::tid").format(
+                sql.SQL(table), sql.Identifier(name), value), (tid,))
+        if tids:
+            filled.append(f"{table}.{column}: {len(tids)} rows")
+    return filled
+
+
+def _step(conn: psycopg.Connection, step: WalkStep, query: str, args: tuple[object, ...], lossy: list[str],
+          script: list[tuple[int, str, str | None]] | None = None) -> None:
     before = counts(conn)
     try:
         conn.execute(query, args)
     except psycopg.Error as exc:
         step.error = f"{exc.diag.sqlstate}: {str(exc).strip()[:600]}"
+        # a column becoming NOT NULL over rows that hold NULL: the person's part, then once more
+        if exc.diag.sqlstate in ("23502", "23505") and script is not None:
+            step.person = fill_nulls(conn, script)
+            if step.person:
+                step.error = ""
+                _step(conn, step, query, args, lossy)
         return
     step.lost = losses(before, counts(conn), lossy)
 
@@ -243,10 +290,11 @@ def revert_walk(replay: Replay, stop: int = 0) -> Walk:
             walk.planned = last - stop
             for index in range(last, stop, -1):
                 commit, parent = replay.steps[index].commit, replay.steps[index - 1].commit
-                lossy = [s for _, s, _ in generate(conn, commit, parent) if is_lossy(s)]
+                script = generate(conn, commit, parent)
+                lossy = [s for _, s, _ in script if is_lossy(s)]
                 step = WalkStep(index - 1, f"SELECT pggit.revert('{commit}', force => {bool(lossy)})", bool(lossy))
                 walk.steps.append(step)
-                _step(conn, step, "SELECT pggit.revert(%s, force => %s)", (commit, bool(lossy)), lossy)
+                _step(conn, step, "SELECT pggit.revert(%s, force => %s)", (commit, bool(lossy)), lossy, script)
                 # a failed revert leaves nothing: the walk goes on with the commits before it, and a
                 # revert refused because the failed one's objects are not back is counted as blocked
                 step.blocked = bool(step.error) and "changed what it changed" in step.error and any(
@@ -264,12 +312,13 @@ def checkout_walk(replay: Replay, targets: list[int]) -> Walk:
             walk = Walk("checkout", seed(conn), planned=len(targets))
             for target in targets:
                 branch = replay.steps[target].branch
-                lossy = [s for _, s, _ in generate(conn, "WORKING", branch) if is_lossy(s)]
+                script = generate(conn, "WORKING", branch)
+                lossy = [s for _, s, _ in script if is_lossy(s)]
                 step = WalkStep(target, f"SELECT pggit.checkout('{branch}', apply => true, force => {bool(lossy)})",
                                 bool(lossy))
                 walk.steps.append(step)
                 _step(conn, step, "SELECT pggit.checkout(%s, apply => true, force => %s)", (branch, bool(lossy)),
-                      lossy)
+                      lossy, script)
                 if step.error:
                     break  # every later target's script includes what failed
         return walk

@@ -280,7 +280,15 @@ BEGIN
             -- rows holding NULL in it would make SET NOT NULL fail: they get the type's
             -- placeholder first, in a commented step (apply_migration runs it when no row
             -- holds NULL, else only with force: the values are made up)
+            -- (not for a column of a unique key: two rows would get the same value)
             v_ph := CASE WHEN (v_tc ->> 'nn')::boolean AND NOT table_added AND c.f IS NOT NULL
+                               AND NOT EXISTS (
+                                   SELECT FROM jsonb_array_elements(coalesce(to_details -> 'cons', '[]')
+                                                                    || coalesce(to_details -> 'idx', '[]')) AS uk
+                                    WHERE (uk.value ->> 't' IN ('u', 'p', 'x') OR (uk.value ->> 'u')::boolean)
+                                      AND (uk.value ->> 'd') ~ ('(^|[^A-Za-z0-9_$"])'
+                                          || regexp_replace(quote_ident(v_tc ->> 'n'), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g')
+                                          || '($|[^A-Za-z0-9_$"])'))
                          THEN pggit.not_null_placeholder(v_tc ->> 't') END;
             IF v_ph IS NOT NULL THEN
                 statement := format('-- UPDATE %s SET %I = %s WHERE %I IS NULL;', tbl, v_tc ->> 'n', v_ph, v_tc ->> 'n');
