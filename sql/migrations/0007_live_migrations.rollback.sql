@@ -1334,11 +1334,11 @@ DROP FUNCTION pggit.partition_steps(old_identity text, tbl text, old_definition 
 -- new in level 7: function pggit.policy_parts(line text)
 DROP FUNCTION pggit.policy_parts(line text);
 
--- new in level 7: function pggit.same_but_column_order(a text, b text)
-DROP FUNCTION pggit.same_but_column_order(a text, b text);
-
 -- new in level 7: function pggit.step_lock(statement text)
 DROP FUNCTION pggit.step_lock(statement text);
+
+-- new in level 7: function pggit.table_definition_reached(expected text, live text)
+DROP FUNCTION pggit.table_definition_reached(expected text, live text);
 
 -- new in level 7: function pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text, dropped_functions text[])
 DROP FUNCTION pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text, dropped_functions text[]);

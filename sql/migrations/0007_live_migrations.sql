@@ -2081,38 +2081,6 @@ $function$;
 COMMENT ON FUNCTION pggit.policy_parts(text) IS
     'Name, AS/FOR, roles, USING and WITH CHECK of a POLICY line of a table''s canonical definition.';
 
--- from sql/functions/migration/same_but_column_order.sql (new: function pggit.same_but_column_order(a text, b text))
--- pggit.same_but_column_order(a text, b text) -> boolean
---
--- Promises: true when two canonical table definitions (pggit.describe_table) differ
--- only in the order of their COLUMN items: the same columns, each with the same
--- definition, and every other item the same and in the same order. PostgreSQL cannot
--- move a column, and pggit does not rebuild tables: a column a generated migration
--- adds back (a revert, a backward checkout) ends last, and generate_migration says so
--- ("cannot move a column"); revert and settle_checkout accept such a table as reached.
--- False when they are equal, when anything else differs, and for NULL. Never raises.
--- IMMUTABLE, callable by everyone.
-CREATE OR REPLACE FUNCTION pggit.same_but_column_order(a text, b text)
-RETURNS boolean
-LANGUAGE sql
-IMMUTABLE
-PARALLEL SAFE
-SET search_path = pg_catalog, pggit, pg_temp
-AS $function$
-    SELECT coalesce(a <> b
-           AND ARRAY(SELECT x FROM unnest(pggit.definition_items(a)) WITH ORDINALITY AS i (x, o)
-                      WHERE NOT starts_with(x, 'COLUMN ') ORDER BY o)
-               = ARRAY(SELECT x FROM unnest(pggit.definition_items(b)) WITH ORDINALITY AS i (x, o)
-                        WHERE NOT starts_with(x, 'COLUMN ') ORDER BY o)
-           AND ARRAY(SELECT x FROM unnest(pggit.definition_items(a)) AS i (x)
-                      WHERE starts_with(x, 'COLUMN ') ORDER BY x COLLATE "C")
-               = ARRAY(SELECT x FROM unnest(pggit.definition_items(b)) AS i (x)
-                        WHERE starts_with(x, 'COLUMN ') ORDER BY x COLLATE "C"), false)
-$function$;
-
-COMMENT ON FUNCTION pggit.same_but_column_order(text, text) IS
-    'Whether two canonical table definitions differ only in the order of their columns.';
-
 -- from sql/functions/migration/step_lock.sql (new: function pggit.step_lock(statement text))
 -- pggit.step_lock(statement text) -> text
 --
@@ -2246,6 +2214,53 @@ $function$;
 
 COMMENT ON FUNCTION pggit.step_lock(text) IS
     'The strongest lock one generated migration step takes on an existing object, and what it means, as text.';
+
+-- from sql/functions/migration/table_definition_reached.sql (new: function pggit.table_definition_reached(expected text, live text))
+-- pggit.table_definition_reached(expected text, live text) -> boolean
+--
+-- Promises: true when a generated migration brought a table to the canonical
+-- definition (pggit.describe_table) `expected` as far as PostgreSQL lets it, the live
+-- one being `live`: both are equal but for
+--   - the order of their COLUMN items (the same columns, each with the same text):
+--     PostgreSQL cannot move a column, and pggit does not rebuild tables; a column a
+--     migration adds back (a revert, a backward checkout) ends last, and
+--     generate_migration says so ("cannot move a column");
+--   - casts, parentheses and white space in INDEX and CONSTRAINT items: PostgreSQL
+--     prints an expression it parsed again differently from how it printed the
+--     original text (`x IN ('a', 'b')` prints as `(x)::text = ANY ((ARRAY['a'::character
+--     varying, ..])::text[])`, which, parsed again, prints as `= ANY (ARRAY[('a'::character
+--     varying)::text, ..])`); the migration ran exactly the recorded text.
+-- Every other item must be the same and in the same order. revert and settle_checkout
+-- accept such a table as reached. False when they are equal (nothing to accept), when
+-- anything else differs, and for NULL. Never raises. IMMUTABLE, callable by everyone.
+CREATE OR REPLACE FUNCTION pggit.table_definition_reached(expected text, live text)
+RETURNS boolean
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+    SELECT coalesce(expected <> live
+           AND ARRAY(SELECT CASE WHEN x ~ '^(INDEX|CONSTRAINT) '
+                                 THEN regexp_replace(regexp_replace(x, '::(?:"(?:[^"]|"")*"|[a-z_][a-z0-9_ ]*)(?:\([0-9, ]*\))?(?:\[\])*', '', 'g'),
+                                                     '[()\s]', '', 'g')
+                                 ELSE x END
+                       FROM unnest(pggit.definition_items(expected)) WITH ORDINALITY AS i (x, o)
+                      WHERE NOT starts_with(x, 'COLUMN ') ORDER BY o)
+               = ARRAY(SELECT CASE WHEN x ~ '^(INDEX|CONSTRAINT) '
+                                   THEN regexp_replace(regexp_replace(x, '::(?:"(?:[^"]|"")*"|[a-z_][a-z0-9_ ]*)(?:\([0-9, ]*\))?(?:\[\])*', '', 'g'),
+                                                       '[()\s]', '', 'g')
+                                   ELSE x END
+                         FROM unnest(pggit.definition_items(live)) WITH ORDINALITY AS i (x, o)
+                        WHERE NOT starts_with(x, 'COLUMN ') ORDER BY o)
+           AND ARRAY(SELECT x FROM unnest(pggit.definition_items(expected)) AS i (x)
+                      WHERE starts_with(x, 'COLUMN ') ORDER BY x COLLATE "C")
+               = ARRAY(SELECT x FROM unnest(pggit.definition_items(live)) AS i (x)
+                        WHERE starts_with(x, 'COLUMN ') ORDER BY x COLLATE "C"), false)
+$function$;
+
+COMMENT ON FUNCTION pggit.table_definition_reached(text, text) IS
+    'Whether a live table definition is the expected one but for column order and PostgreSQL''s reprinting of index and constraint expressions.';
 
 -- from sql/functions/migration/table_extra_steps.sql (new: function pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text, dropped_functions text[]))
 -- pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text,
@@ -3245,9 +3260,10 @@ COMMENT ON FUNCTION pggit.command_statements(text, text) IS
 --     setting pggit.branch set to the revert's branch for the transaction (restored
 --     afterwards), so their history rows are pending on it. The live schema must then
 --     be the head's with exactly the touched objects as at P (checked against
---     schema_at('WORKING'); a table whose columns are only in another order counts
---     as reached (level 7: PostgreSQL cannot move a column a migration adds back, and
---     the revert commit records the order the table has; pggit.same_but_column_order);
+--     schema_at('WORKING'); a table whose columns are only in another order, or whose
+--     index and constraint expressions PostgreSQL prints differently once parsed again,
+--     counts as reached (level 7: PostgreSQL cannot move a column a migration adds back,
+--     and the revert commit records the table as it is; pggit.table_definition_reached);
 --     else 55000 naming the objects, nothing kept), and
 --     commit_changes(branch, 'Revert "<C's message>"') records them. Tables the revert
 --     does not drop keep their rows.
@@ -3360,9 +3376,10 @@ BEGIN
          WHERE EXISTS (SELECT FROM unnest(v_kinds, v_identities) AS t (kind, identity)
                         WHERE t.kind = d.object_kind
                           AND t.identity IN (d.object_identity, d.old_identity))
-           -- columns only in another order (an earlier revert added one back): the same table
+           -- columns only in another order (an earlier revert added one back), expressions only
+           -- reprinted: the same table
            AND NOT (d.object_kind = 'table' AND d.change = 'modified'
-                    AND pggit.same_but_column_order(d.old_definition, d.new_definition));
+                    AND pggit.table_definition_reached(d.old_definition, d.new_definition));
         IF v_objects IS NOT NULL THEN
             RAISE EXCEPTION 'cannot revert commit %: a later commit of "%" changed what it changed', v_hash, v_branch
                 USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -3398,8 +3415,9 @@ BEGIN
       FROM expected AS e
       FULL JOIN live AS l ON l.kind = e.kind AND l.identity = e.identity
      WHERE e.blob IS DISTINCT FROM l.blob
-       -- a column added back ends last (PostgreSQL cannot move one; the script warned)
-       AND NOT (e.kind = 'table' AND l.kind = 'table' AND pggit.same_but_column_order(e.def, l.def));
+       -- a column added back ends last (PostgreSQL cannot move one; the script warned), and
+       -- an expression parsed again may print differently
+       AND NOT (e.kind = 'table' AND l.kind = 'table' AND pggit.table_definition_reached(e.def, l.def));
     IF v_objects IS NOT NULL THEN
         RAISE EXCEPTION 'cannot revert commit %: the generated inverse does not give the expected schema', v_hash
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -3446,7 +3464,9 @@ COMMENT ON FUNCTION pggit.revert(text, boolean) IS
 -- Errors: 22004 statements NULL; 55000 tracking paused; 55000 pending rows of other
 -- transactions (DETAIL: the objects); 55000 the live schema differs from the head
 -- (level 7: a table whose columns are only in another order, which a migration that
--- adds a column back leaves since PostgreSQL cannot move one, counts as the head)
+-- adds a column back leaves since PostgreSQL cannot move one, or whose index and
+-- constraint expressions print differently once parsed again, counts as the head:
+-- pggit.table_definition_reached)
 -- (DETAIL: the objects and how); resolve_ref's errors for the session's branch (42704 unknown
 -- branch, 55000 deleted or without commits); 22023 an invalid session branch name.
 -- Cost: one diff against WORKING (O(schema)), one index scan of the branch's pending
@@ -3495,9 +3515,10 @@ BEGIN
                                  ', ' ORDER BY d.object_identity, d.object_kind)
       INTO v_differs
       FROM pggit.diff(v_head, 'WORKING') AS d
-     -- a column the migration added back ends last (PostgreSQL cannot move one; the script warned)
+     -- a column the migration added back ends last (PostgreSQL cannot move one; the script
+     -- warned); an expression parsed again may print differently
      WHERE NOT (d.object_kind = 'table' AND d.change = 'modified'
-                AND pggit.same_but_column_order(d.old_definition, d.new_definition));
+                AND pggit.table_definition_reached(d.old_definition, d.new_definition));
     IF v_differs IS NOT NULL THEN
         RAISE EXCEPTION 'cannot settle the checkout of "%": the live schema differs from its head %',
                 v_branch, v_head

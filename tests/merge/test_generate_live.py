@@ -373,3 +373,23 @@ def test_no_placeholder_for_a_column_of_a_unique_key(pggit_conn: psycopg.Connect
     assert [(s, w) for _, s, w in steps] == [(
         "ALTER TABLE app.t ALTER COLUMN code SET NOT NULL;",
         "column code of table app.t becomes NOT NULL: fails if a row holds NULL in it (fill them first)")]
+
+
+@pytest.mark.parametrize(("expected", "live", "reached"), [
+    ("TABLE\nCOLUMN a integer\nCOLUMN b text\nUSING heap", "TABLE\nCOLUMN b text\nCOLUMN a integer\nUSING heap", True),
+    ("TABLE\nCOLUMN a integer\nUSING heap", "TABLE\nCOLUMN a integer\nUSING heap", False),  # equal: nothing to accept
+    ("TABLE\nCOLUMN a integer\nUSING heap", "TABLE\nCOLUMN a bigint\nUSING heap", False),
+    ("TABLE\nCOLUMN a integer\nCOLUMN b text\nUSING heap", "TABLE\nCOLUMN a integer\nUSING heap", False),
+    ("TABLE\nCOLUMN s character varying(20)\nINDEX UNIQUE btree (a) WHERE ((s)::text = ANY ((ARRAY['x'::character "
+     "varying, 'y'::character varying])::text[]))\nUSING heap",
+     "TABLE\nCOLUMN s character varying(20)\nINDEX UNIQUE btree (a) WHERE ((s)::text = ANY (ARRAY[('x'::character "
+     "varying)::text, ('y'::character varying)::text]))\nUSING heap", True),
+    ("TABLE\nCOLUMN a integer\nINDEX btree (a) WHERE (a > 0)\nUSING heap",
+     "TABLE\nCOLUMN a integer\nINDEX btree (a) WHERE (a > 1)\nUSING heap", False),
+    ("TABLE\nCOLUMN a integer\nINDEX btree (a)\nINDEX btree (b)\nUSING heap",
+     "TABLE\nCOLUMN a integer\nINDEX btree (b)\nINDEX btree (a)\nUSING heap", False),
+])
+def test_what_counts_as_a_reached_table(pggit_conn: psycopg.Connection, expected: str, live: str,
+                                        reached: bool) -> None:
+    got = pggit_conn.execute("SELECT pggit.table_definition_reached(%s, %s)", (expected, live)).fetchone()[0]
+    assert got is reached

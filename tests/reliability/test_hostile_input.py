@@ -151,7 +151,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.name_renames(jsonb,jsonb)": set(),
     "pggit.step_lock(text)": set(),
     "pggit.default_is_volatile(text)": set(),
-    "pggit.same_but_column_order(text,text)": set(),
+    "pggit.table_definition_reached(text,text)": set(),
     # tables beyond columns, keys and indexes (issue 13): readers of their arguments and of
     # the tables at the refs
     "pggit.create_table_statement(text,text,jsonb)": VALUE,

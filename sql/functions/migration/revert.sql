@@ -22,9 +22,10 @@
 --     setting pggit.branch set to the revert's branch for the transaction (restored
 --     afterwards), so their history rows are pending on it. The live schema must then
 --     be the head's with exactly the touched objects as at P (checked against
---     schema_at('WORKING'); a table whose columns are only in another order counts
---     as reached (level 7: PostgreSQL cannot move a column a migration adds back, and
---     the revert commit records the order the table has; pggit.same_but_column_order);
+--     schema_at('WORKING'); a table whose columns are only in another order, or whose
+--     index and constraint expressions PostgreSQL prints differently once parsed again,
+--     counts as reached (level 7: PostgreSQL cannot move a column a migration adds back,
+--     and the revert commit records the table as it is; pggit.table_definition_reached);
 --     else 55000 naming the objects, nothing kept), and
 --     commit_changes(branch, 'Revert "<C's message>"') records them. Tables the revert
 --     does not drop keep their rows.
@@ -137,9 +138,10 @@ BEGIN
          WHERE EXISTS (SELECT FROM unnest(v_kinds, v_identities) AS t (kind, identity)
                         WHERE t.kind = d.object_kind
                           AND t.identity IN (d.object_identity, d.old_identity))
-           -- columns only in another order (an earlier revert added one back): the same table
+           -- columns only in another order (an earlier revert added one back), expressions only
+           -- reprinted: the same table
            AND NOT (d.object_kind = 'table' AND d.change = 'modified'
-                    AND pggit.same_but_column_order(d.old_definition, d.new_definition));
+                    AND pggit.table_definition_reached(d.old_definition, d.new_definition));
         IF v_objects IS NOT NULL THEN
             RAISE EXCEPTION 'cannot revert commit %: a later commit of "%" changed what it changed', v_hash, v_branch
                 USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -175,8 +177,9 @@ BEGIN
       FROM expected AS e
       FULL JOIN live AS l ON l.kind = e.kind AND l.identity = e.identity
      WHERE e.blob IS DISTINCT FROM l.blob
-       -- a column added back ends last (PostgreSQL cannot move one; the script warned)
-       AND NOT (e.kind = 'table' AND l.kind = 'table' AND pggit.same_but_column_order(e.def, l.def));
+       -- a column added back ends last (PostgreSQL cannot move one; the script warned), and
+       -- an expression parsed again may print differently
+       AND NOT (e.kind = 'table' AND l.kind = 'table' AND pggit.table_definition_reached(e.def, l.def));
     IF v_objects IS NOT NULL THEN
         RAISE EXCEPTION 'cannot revert commit %: the generated inverse does not give the expected schema', v_hash
             USING ERRCODE = 'object_not_in_prerequisite_state',

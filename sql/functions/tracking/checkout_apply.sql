@@ -16,7 +16,8 @@
 -- run; the history rows their role, time, objects and versions) and a further checkout with apply
 -- (back, or elsewhere) needs no commit in between. Settling checks that the live
 -- schema now equals the head (diff empty; level 7: a table whose columns are only in
--- another order counts as reached, PostgreSQL cannot move a column); should the migration not have reached it,
+-- another order, or whose expressions PostgreSQL reprints, counts as reached:
+-- pggit.table_definition_reached); should the migration not have reached it,
 -- the checkout fails (55000) and leaves nothing. Everything happens in the caller's
 -- transaction: an error leaves neither DDL nor the branch switch nor a checkouts row.
 -- Errors: level 2's checkout errors first; 22004 apply or force NULL; 55000 uncommitted

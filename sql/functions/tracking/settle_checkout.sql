@@ -31,7 +31,9 @@
 -- Errors: 22004 statements NULL; 55000 tracking paused; 55000 pending rows of other
 -- transactions (DETAIL: the objects); 55000 the live schema differs from the head
 -- (level 7: a table whose columns are only in another order, which a migration that
--- adds a column back leaves since PostgreSQL cannot move one, counts as the head)
+-- adds a column back leaves since PostgreSQL cannot move one, or whose index and
+-- constraint expressions print differently once parsed again, counts as the head:
+-- pggit.table_definition_reached)
 -- (DETAIL: the objects and how); resolve_ref's errors for the session's branch (42704 unknown
 -- branch, 55000 deleted or without commits); 22023 an invalid session branch name.
 -- Cost: one diff against WORKING (O(schema)), one index scan of the branch's pending
@@ -80,9 +82,10 @@ BEGIN
                                  ', ' ORDER BY d.object_identity, d.object_kind)
       INTO v_differs
       FROM pggit.diff(v_head, 'WORKING') AS d
-     -- a column the migration added back ends last (PostgreSQL cannot move one; the script warned)
+     -- a column the migration added back ends last (PostgreSQL cannot move one; the script
+     -- warned); an expression parsed again may print differently
      WHERE NOT (d.object_kind = 'table' AND d.change = 'modified'
-                AND pggit.same_but_column_order(d.old_definition, d.new_definition));
+                AND pggit.table_definition_reached(d.old_definition, d.new_definition));
     IF v_differs IS NOT NULL THEN
         RAISE EXCEPTION 'cannot settle the checkout of "%": the live schema differs from its head %',
                 v_branch, v_head
