@@ -72,3 +72,11 @@ def test_pairs() -> None:
     assert len(chosen) == 4 + 4 + 2
     spans = pairs(100, (20,))
     assert {(p.a, p.b) for p in spans if p.kind == "far-forward"} == {(0, 100), (0, 20), (40, 60), (80, 100)}
+
+
+def test_set_not_null_steps_are_read_with_quoted_and_plain_names() -> None:
+    from tests.realworld.walks import _SET_NOT_NULL
+
+    m = _SET_NOT_NULL.match('ALTER TABLE public."Odd ""t""" ALTER COLUMN permission_type SET NOT NULL;')
+    assert m is not None and m.groups() == ('public."Odd ""t"""', "permission_type")
+    assert _SET_NOT_NULL.match("-- ALTER TABLE public.t ALTER COLUMN c SET NOT NULL;") is None

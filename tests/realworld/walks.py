@@ -246,7 +246,8 @@ def fill_nulls(conn: psycopg.Connection, script: list[tuple[int, str, str | None
         rel = conn.execute("SELECT pg_catalog.to_regclass(%s)::oid", (table,)).fetchone()[0]
         if rel is None:
             continue
-        info = [c for c in conn.execute(_COLUMNS, (rel,)).fetchall() if sql.Identifier(c[1]).as_string(conn) == column]
+        bare = column[1:-1].replace('""', '"') if column.startswith('"') else column
+        info = [c for c in conn.execute(_COLUMNS, (rel,)).fetchall() if c[1] == bare]
         if not info:
             continue
         _, name, type_name, _, _, category, typname, type_oid = info[0]
