@@ -91,6 +91,48 @@ BEGIN
 END
 $function$;
 
+-- as of level 6: function pggit.checkout(branch text, apply boolean, force boolean)
+CREATE OR REPLACE FUNCTION pggit.checkout(branch text, apply boolean, force boolean DEFAULT false)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_branch text;
+    v_current text;
+    v_count bigint;
+    v_objects text;
+    v_applied text[];
+BEGIN
+    IF checkout.apply IS NULL OR checkout.force IS NULL THEN
+        PERFORM pggit.checkout(checkout.branch);
+        RAISE EXCEPTION 'apply and force must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT checkout.apply THEN
+        PERFORM pggit.checkout(checkout.branch);
+        RETURN 0;
+    END IF;
+    v_current := pggit.current_branch();
+    PERFORM pggit.checkout(checkout.branch);  -- level 2's checks, and the switch
+    FOREACH v_branch IN ARRAY ARRAY[v_current, checkout.branch] LOOP
+        SELECT count(*), string_agg(DISTINCT coalesce(s.object_identity, s.command_tag), ', ')
+          INTO v_count, v_objects
+          FROM pggit.status(v_branch) AS s;
+        IF v_count > 0 THEN
+            RAISE EXCEPTION 'cannot check out "%" with apply: branch "%" has % uncommitted tracked change(s)',
+                    checkout.branch, v_branch, v_count
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed: %s', v_objects),
+                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', v_branch);
+        END IF;
+    END LOOP;
+    v_applied := pggit.apply_migration(checkout.branch, checkout.force);
+    PERFORM pggit.settle_checkout(v_applied);
+    RETURN cardinality(v_applied);
+END
+$function$;
+
 -- as of level 6: function pggit.command_statements(query text, command_tag text)
 CREATE OR REPLACE FUNCTION pggit.command_statements(query text, command_tag text)
  RETURNS text

@@ -393,3 +393,20 @@ def test_what_counts_as_a_reached_table(pggit_conn: psycopg.Connection, expected
                                         reached: bool) -> None:
     got = pggit_conn.execute("SELECT pggit.table_definition_reached(%s, %s)", (expected, live)).fetchone()[0]
     assert got is reached
+
+
+def test_checkout_back_across_a_column_rename_keeps_the_column(pggit_conn: psycopg.Connection) -> None:
+    """The rename is recorded in the commit being left: checkout(apply) renames back, never drops and re-adds."""
+    conn = pggit_conn
+    conn.execute("CREATE SCHEMA app")
+    conn.execute("CREATE TABLE app.state (id int PRIMARY KEY, page_id integer)")
+    commit(conn)
+    conn.execute("SELECT pggit.create_branch('before')")
+    conn.execute("ALTER TABLE app.state RENAME COLUMN page_id TO object_id")
+    conn.execute("ALTER TABLE app.state ALTER COLUMN object_id TYPE varchar(255)")
+    commit(conn)
+    conn.execute("SELECT pggit.create_branch('after')")
+    conn.execute("SELECT pggit.checkout('after', apply => true)")
+    conn.execute("INSERT INTO app.state VALUES (1, '1001')")
+    conn.execute("SELECT pggit.checkout('before', apply => true, force => true)")  # the type change back is lossy
+    assert conn.execute("SELECT id, page_id FROM app.state").fetchall() == [(1, 1001)]

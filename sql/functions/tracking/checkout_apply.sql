@@ -7,7 +7,10 @@
 -- brings the live schema to the branch's head: it refuses while the session's current
 -- branch (pggit.current_branch()) or `branch` has uncommitted tracked changes
 -- (pggit.status()), makes `branch` the session's branch, then runs
--- pggit.apply_migration(branch, force) (generate_migration('WORKING', branch); a dropped
+-- pggit.apply_migration(branch, force, from) (generate_migration(from, branch), `from`
+-- the head commit of the session's previous branch when the live schema is at it, so
+-- that renames recorded in the commits being left are followed (level 7), else
+-- 'WORKING'; a dropped
 -- table with rows or column with non-NULL values, and every other data-losing step,
 -- only with `force`; steps that cannot be generated never), then
 -- pggit.settle_checkout(): the history rows of that DDL (on `branch`) are recorded as
@@ -38,6 +41,7 @@ DECLARE
     v_count bigint;
     v_objects text;
     v_applied text[];
+    v_from text;  -- the commit the live schema is at, when it is the session's branch head
 BEGIN
     IF checkout.apply IS NULL OR checkout.force IS NULL THEN
         PERFORM pggit.checkout(checkout.branch);
@@ -49,6 +53,20 @@ BEGIN
         RETURN 0;
     END IF;
     v_current := pggit.current_branch();
+    -- The script is generated from the commit the live schema is at, when it is at the
+    -- head of the session's branch (but for what table_definition_reached accepts): diff
+    -- finds renames (of tables and columns) in the history between two commits, and for
+    -- WORKING it would take the head of the branch the session switches to below, which
+    -- leaves out a rename recorded in the commit being left (its column would be dropped
+    -- and added again). Elsewhere (a session on a branch the live schema is not at):
+    -- WORKING, as before.
+    SELECT b.head_commit_hash INTO v_from FROM pggit.branches AS b WHERE b.name = v_current;
+    IF v_from IS NOT NULL
+       AND EXISTS (SELECT FROM pggit.diff(v_from, 'WORKING') AS d
+                    WHERE NOT (d.object_kind = 'table' AND d.change = 'modified'
+                               AND pggit.table_definition_reached(d.old_definition, d.new_definition))) THEN
+        v_from := NULL;
+    END IF;
     PERFORM pggit.checkout(checkout.branch);  -- level 2's checks, and the switch
     FOREACH v_branch IN ARRAY ARRAY[v_current, checkout.branch] LOOP
         SELECT count(*), string_agg(DISTINCT coalesce(s.object_identity, s.command_tag), ', ')
@@ -62,7 +80,7 @@ BEGIN
                       HINT = format('Commit them first: pggit.commit_changes(%L, message).', v_branch);
         END IF;
     END LOOP;
-    v_applied := pggit.apply_migration(checkout.branch, checkout.force);
+    v_applied := pggit.apply_migration(checkout.branch, checkout.force, coalesce(v_from, 'WORKING'));
     PERFORM pggit.settle_checkout(v_applied);
     RETURN cardinality(v_applied);
 END
