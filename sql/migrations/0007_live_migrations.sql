@@ -100,6 +100,7 @@ DECLARE
     v_fc jsonb;
     v_alter text := format('ALTER TABLE %s ', tbl);
     v_txt text;
+    v_names_col text;
     v_ph text;
     v_w text;
     v_opts text;
@@ -149,6 +150,10 @@ BEGIN
                FROM jsonb_array_elements(v_pairs) WITH ORDINALITY AS p ORDER BY p.ordinality LOOP
         v_tc := c.t;
         v_fc := c.f;
+        -- a constraint's or an index's text names this column (as a whole word, quoted as it prints)
+        v_names_col := '(^|[^A-Za-z0-9_$"])'
+                       || regexp_replace(quote_ident(v_tc ->> 'n'), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g')
+                       || '($|[^A-Za-z0-9_$"])';
         phase := 140;
         sort_key := tbl;
         -- the identity clause of the target's column: its sequence's name and options when recorded
@@ -247,9 +252,7 @@ BEGIN
                      UNION ALL
                      SELECT 'i', x.value FROM jsonb_array_elements(from_details -> 'idx') AS x
                       WHERE (to_details -> 'idx') @> jsonb_build_array(x.value) LOOP
-                CONTINUE WHEN NOT (k.v ->> 'd') ~ ('(^|[^A-Za-z0-9_$"])'
-                    || regexp_replace(quote_ident(v_tc ->> 'n'), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g')
-                    || '($|[^A-Za-z0-9_$"])');
+                CONTINUE WHEN NOT (k.v ->> 'd') ~ v_names_col;
                 IF k.part = 'c' THEN
                     phase := CASE WHEN k.v ->> 't' = 'f' THEN 155 ELSE 150 END;
                     statement := format('%sADD CONSTRAINT %I %s;', v_alter, k.v ->> 'n', k.v ->> 'd');
@@ -314,9 +317,7 @@ BEGIN
                                    SELECT FROM jsonb_array_elements(coalesce(to_details -> 'cons', '[]')
                                                                     || coalesce(to_details -> 'idx', '[]')) AS uk
                                     WHERE (uk.value ->> 't' IN ('u', 'p', 'x') OR (uk.value ->> 'u')::boolean)
-                                      AND (uk.value ->> 'd') ~ ('(^|[^A-Za-z0-9_$"])'
-                                          || regexp_replace(quote_ident(v_tc ->> 'n'), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g')
-                                          || '($|[^A-Za-z0-9_$"])'))
+                                      AND (uk.value ->> 'd') ~ v_names_col)
                          THEN pggit.not_null_placeholder(v_tc ->> 't') END;
             IF v_ph IS NOT NULL THEN
                 statement := format('-- UPDATE %s SET %I = %s WHERE %I IS NULL;', tbl, v_tc ->> 'n', v_ph, v_tc ->> 'n');
@@ -835,6 +836,7 @@ DECLARE
     v_rel_renames jsonb := '{}';  -- renamed tables: {old identity: new identity}
     v_fd_cons jsonb;
     v_name_ren jsonb;           -- constraints and indexes renamed only: {"cons": [[old, new], ..], "idx": [..]}
+    v_all_name_ren jsonb := '[]';  -- [[table at to_ref, v_name_ren of it], ...], renamed after the table loops
     v_from_at timestamptz;      -- when from_ref / to_ref was committed (NULL: WORKING): names as they were then
     v_to_at timestamptz;
 BEGIN
@@ -1179,18 +1181,7 @@ BEGIN
             -- renamed (phase 95, on the table's new name), never dropped and made again; not
             -- when its new name is the old name of another one renamed (a swap or a chain)
             v_name_ren := pggit.name_renames(v_fd, v_td);
-            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
-                       FROM jsonb_array_elements(v_name_ren -> 'cons') AS x LOOP
-                ph := ph || 95; ks := ks || v_tbl;
-                sts := sts || format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I;', v_tbl, c.old_name, c.new_name);
-                wns := wns || NULL::text;
-            END LOOP;
-            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
-                       FROM jsonb_array_elements(v_name_ren -> 'idx') AS x LOOP
-                ph := ph || 95; ks := ks || v_tbl;
-                sts := sts || format('ALTER INDEX %I.%I RENAME TO %I;', (parse_ident(v_tbl))[1], c.old_name, c.new_name);
-                wns := wns || NULL::text;
-            END LOOP;
+            v_all_name_ren := v_all_name_ren || jsonb_build_array(jsonb_build_array(v_tbl, v_name_ren));
             -- constraints and indexes that go or change: dropped first (foreign keys before
             -- the keys they use), on the table's old name
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
@@ -1379,21 +1370,24 @@ BEGIN
                          ELSE pggit.details_at(r.ident, r.blob, v_from_at) END;
             v_td := CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.ident))
                          ELSE pggit.details_at(r.ident, r.blob, v_to_at) END;
-            v_name_ren := pggit.name_renames(v_fd, v_td);
-            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
-                       FROM jsonb_array_elements(v_name_ren -> 'cons') AS x LOOP
-                ph := ph || 95; ks := ks || r.ident;
-                sts := sts || format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I;', r.ident, c.old_name, c.new_name);
-                wns := wns || NULL::text;
-            END LOOP;
-            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
-                       FROM jsonb_array_elements(v_name_ren -> 'idx') AS x LOOP
-                ph := ph || 95; ks := ks || r.ident;
-                sts := sts || format('ALTER INDEX %I.%I RENAME TO %I;', (parse_ident(r.ident))[1], c.old_name, c.new_name);
-                wns := wns || NULL::text;
-            END LOOP;
+            v_all_name_ren := v_all_name_ren
+                              || jsonb_build_array(jsonb_build_array(r.ident, pggit.name_renames(v_fd, v_td)));
         END LOOP;
     END IF;
+    -- the renames of constraints and indexes of both kinds of tables (phase 95, on the table's new name)
+    FOR c IN SELECT t.value ->> 0 AS tbl, x.value ->> 0 AS old_name, x.value ->> 1 AS new_name,
+                    p.part = 'cons' AS con
+               FROM jsonb_array_elements(v_all_name_ren) WITH ORDINALITY AS t (value, o)
+              CROSS JOIN (VALUES (1, 'cons'), (2, 'idx')) AS p (k, part)
+              CROSS JOIN LATERAL jsonb_array_elements(t.value -> 1 -> p.part) WITH ORDINALITY AS x (value, o)
+              ORDER BY t.o, p.k, x.o LOOP
+        ph := ph || 95; ks := ks || c.tbl;
+        sts := sts || CASE WHEN c.con
+                           THEN format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I;', c.tbl, c.old_name, c.new_name)
+                           ELSE format('ALTER INDEX %I.%I RENAME TO %I;', (parse_ident(c.tbl))[1], c.old_name,
+                                       c.new_name) END;
+        wns := wns || NULL::text;
+    END LOOP;
 
     -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
     v_n := cardinality(sts);
@@ -2240,23 +2234,24 @@ IMMUTABLE
 PARALLEL SAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
-    SELECT coalesce(expected <> live
-           AND ARRAY(SELECT CASE WHEN x ~ '^(INDEX|CONSTRAINT) '
-                                 THEN regexp_replace(regexp_replace(x, '::(?:"(?:[^"]|"")*"|[a-z_][a-z0-9_ ]*)(?:\([0-9, ]*\))?(?:\[\])*', '', 'g'),
-                                                     '[()\s]', '', 'g')
+    WITH side AS (
+        -- each side's items once: COLUMN items as a set (sorted), the others in order, an
+        -- INDEX or CONSTRAINT item without its casts, parentheses and white space
+        SELECT d.n,
+               ARRAY(SELECT x FROM unnest(d.items) AS i (x) WHERE starts_with(x, 'COLUMN ')
+                      ORDER BY x COLLATE "C") AS columns,
+               ARRAY(SELECT CASE WHEN x ~ '^(INDEX|CONSTRAINT) '
+                                 THEN regexp_replace(regexp_replace(x,
+                                          '::(?:"(?:[^"]|"")*"|[a-z_][a-z0-9_ ]*)(?:\([0-9, ]*\))?(?:\[\])*', '', 'g'),
+                                          '[()\s]', '', 'g')
                                  ELSE x END
-                       FROM unnest(pggit.definition_items(expected)) WITH ORDINALITY AS i (x, o)
-                      WHERE NOT starts_with(x, 'COLUMN ') ORDER BY o)
-               = ARRAY(SELECT CASE WHEN x ~ '^(INDEX|CONSTRAINT) '
-                                   THEN regexp_replace(regexp_replace(x, '::(?:"(?:[^"]|"")*"|[a-z_][a-z0-9_ ]*)(?:\([0-9, ]*\))?(?:\[\])*', '', 'g'),
-                                                       '[()\s]', '', 'g')
-                                   ELSE x END
-                         FROM unnest(pggit.definition_items(live)) WITH ORDINALITY AS i (x, o)
-                        WHERE NOT starts_with(x, 'COLUMN ') ORDER BY o)
-           AND ARRAY(SELECT x FROM unnest(pggit.definition_items(expected)) AS i (x)
-                      WHERE starts_with(x, 'COLUMN ') ORDER BY x COLLATE "C")
-               = ARRAY(SELECT x FROM unnest(pggit.definition_items(live)) AS i (x)
-                        WHERE starts_with(x, 'COLUMN ') ORDER BY x COLLATE "C"), false)
+                       FROM unnest(d.items) WITH ORDINALITY AS i (x, o)
+                      WHERE NOT starts_with(x, 'COLUMN ') ORDER BY o) AS others
+          FROM (VALUES (1, pggit.definition_items(expected)), (2, pggit.definition_items(live))) AS d (n, items)
+    )
+    SELECT coalesce(expected <> live AND e.columns = l.columns AND e.others = l.others, false)
+      FROM side AS e, side AS l
+     WHERE e.n = 1 AND l.n = 2
 $function$;
 
 COMMENT ON FUNCTION pggit.table_definition_reached(text, text) IS
@@ -3609,7 +3604,7 @@ BEGIN
       FROM pggit.diff(v_head, 'WORKING') AS d
      -- a column the migration added back ends last (PostgreSQL cannot move one; the script
      -- warned); an expression parsed again may print differently
-     WHERE NOT (d.object_kind = 'table' AND d.change = 'modified'
+     WHERE NOT (d.object_kind OPERATOR(pg_catalog.=) 'table' AND d.change OPERATOR(pg_catalog.=) 'modified'
                 AND pggit.table_definition_reached(d.old_definition, d.new_definition));
     IF v_differs IS NOT NULL THEN
         RAISE EXCEPTION 'cannot settle the checkout of "%": the live schema differs from its head %',

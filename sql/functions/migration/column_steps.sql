@@ -72,6 +72,7 @@ DECLARE
     v_fc jsonb;
     v_alter text := format('ALTER TABLE %s ', tbl);
     v_txt text;
+    v_names_col text;
     v_ph text;
     v_w text;
     v_opts text;
@@ -121,6 +122,10 @@ BEGIN
                FROM jsonb_array_elements(v_pairs) WITH ORDINALITY AS p ORDER BY p.ordinality LOOP
         v_tc := c.t;
         v_fc := c.f;
+        -- a constraint's or an index's text names this column (as a whole word, quoted as it prints)
+        v_names_col := '(^|[^A-Za-z0-9_$"])'
+                       || regexp_replace(quote_ident(v_tc ->> 'n'), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g')
+                       || '($|[^A-Za-z0-9_$"])';
         phase := 140;
         sort_key := tbl;
         -- the identity clause of the target's column: its sequence's name and options when recorded
@@ -219,9 +224,7 @@ BEGIN
                      UNION ALL
                      SELECT 'i', x.value FROM jsonb_array_elements(from_details -> 'idx') AS x
                       WHERE (to_details -> 'idx') @> jsonb_build_array(x.value) LOOP
-                CONTINUE WHEN NOT (k.v ->> 'd') ~ ('(^|[^A-Za-z0-9_$"])'
-                    || regexp_replace(quote_ident(v_tc ->> 'n'), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g')
-                    || '($|[^A-Za-z0-9_$"])');
+                CONTINUE WHEN NOT (k.v ->> 'd') ~ v_names_col;
                 IF k.part = 'c' THEN
                     phase := CASE WHEN k.v ->> 't' = 'f' THEN 155 ELSE 150 END;
                     statement := format('%sADD CONSTRAINT %I %s;', v_alter, k.v ->> 'n', k.v ->> 'd');
@@ -286,9 +289,7 @@ BEGIN
                                    SELECT FROM jsonb_array_elements(coalesce(to_details -> 'cons', '[]')
                                                                     || coalesce(to_details -> 'idx', '[]')) AS uk
                                     WHERE (uk.value ->> 't' IN ('u', 'p', 'x') OR (uk.value ->> 'u')::boolean)
-                                      AND (uk.value ->> 'd') ~ ('(^|[^A-Za-z0-9_$"])'
-                                          || regexp_replace(quote_ident(v_tc ->> 'n'), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g')
-                                          || '($|[^A-Za-z0-9_$"])'))
+                                      AND (uk.value ->> 'd') ~ v_names_col)
                          THEN pggit.not_null_placeholder(v_tc ->> 't') END;
             IF v_ph IS NOT NULL THEN
                 statement := format('-- UPDATE %s SET %I = %s WHERE %I IS NULL;', tbl, v_tc ->> 'n', v_ph, v_tc ->> 'n');

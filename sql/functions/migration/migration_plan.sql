@@ -116,6 +116,7 @@ DECLARE
     v_rel_renames jsonb := '{}';  -- renamed tables: {old identity: new identity}
     v_fd_cons jsonb;
     v_name_ren jsonb;           -- constraints and indexes renamed only: {"cons": [[old, new], ..], "idx": [..]}
+    v_all_name_ren jsonb := '[]';  -- [[table at to_ref, v_name_ren of it], ...], renamed after the table loops
     v_from_at timestamptz;      -- when from_ref / to_ref was committed (NULL: WORKING): names as they were then
     v_to_at timestamptz;
 BEGIN
@@ -460,18 +461,7 @@ BEGIN
             -- renamed (phase 95, on the table's new name), never dropped and made again; not
             -- when its new name is the old name of another one renamed (a swap or a chain)
             v_name_ren := pggit.name_renames(v_fd, v_td);
-            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
-                       FROM jsonb_array_elements(v_name_ren -> 'cons') AS x LOOP
-                ph := ph || 95; ks := ks || v_tbl;
-                sts := sts || format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I;', v_tbl, c.old_name, c.new_name);
-                wns := wns || NULL::text;
-            END LOOP;
-            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
-                       FROM jsonb_array_elements(v_name_ren -> 'idx') AS x LOOP
-                ph := ph || 95; ks := ks || v_tbl;
-                sts := sts || format('ALTER INDEX %I.%I RENAME TO %I;', (parse_ident(v_tbl))[1], c.old_name, c.new_name);
-                wns := wns || NULL::text;
-            END LOOP;
+            v_all_name_ren := v_all_name_ren || jsonb_build_array(jsonb_build_array(v_tbl, v_name_ren));
             -- constraints and indexes that go or change: dropped first (foreign keys before
             -- the keys they use), on the table's old name
             FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
@@ -660,21 +650,24 @@ BEGIN
                          ELSE pggit.details_at(r.ident, r.blob, v_from_at) END;
             v_td := CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.ident))
                          ELSE pggit.details_at(r.ident, r.blob, v_to_at) END;
-            v_name_ren := pggit.name_renames(v_fd, v_td);
-            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
-                       FROM jsonb_array_elements(v_name_ren -> 'cons') AS x LOOP
-                ph := ph || 95; ks := ks || r.ident;
-                sts := sts || format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I;', r.ident, c.old_name, c.new_name);
-                wns := wns || NULL::text;
-            END LOOP;
-            FOR c IN SELECT x.value ->> 0 AS old_name, x.value ->> 1 AS new_name
-                       FROM jsonb_array_elements(v_name_ren -> 'idx') AS x LOOP
-                ph := ph || 95; ks := ks || r.ident;
-                sts := sts || format('ALTER INDEX %I.%I RENAME TO %I;', (parse_ident(r.ident))[1], c.old_name, c.new_name);
-                wns := wns || NULL::text;
-            END LOOP;
+            v_all_name_ren := v_all_name_ren
+                              || jsonb_build_array(jsonb_build_array(r.ident, pggit.name_renames(v_fd, v_td)));
         END LOOP;
     END IF;
+    -- the renames of constraints and indexes of both kinds of tables (phase 95, on the table's new name)
+    FOR c IN SELECT t.value ->> 0 AS tbl, x.value ->> 0 AS old_name, x.value ->> 1 AS new_name,
+                    p.part = 'cons' AS con
+               FROM jsonb_array_elements(v_all_name_ren) WITH ORDINALITY AS t (value, o)
+              CROSS JOIN (VALUES (1, 'cons'), (2, 'idx')) AS p (k, part)
+              CROSS JOIN LATERAL jsonb_array_elements(t.value -> 1 -> p.part) WITH ORDINALITY AS x (value, o)
+              ORDER BY t.o, p.k, x.o LOOP
+        ph := ph || 95; ks := ks || c.tbl;
+        sts := sts || CASE WHEN c.con
+                           THEN format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I;', c.tbl, c.old_name, c.new_name)
+                           ELSE format('ALTER INDEX %I.%I RENAME TO %I;', (parse_ident(c.tbl))[1], c.old_name,
+                                       c.new_name) END;
+        wns := wns || NULL::text;
+    END LOOP;
 
     -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
     v_n := cardinality(sts);

@@ -22,23 +22,24 @@ IMMUTABLE
 PARALLEL SAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
-    SELECT coalesce(expected <> live
-           AND ARRAY(SELECT CASE WHEN x ~ '^(INDEX|CONSTRAINT) '
-                                 THEN regexp_replace(regexp_replace(x, '::(?:"(?:[^"]|"")*"|[a-z_][a-z0-9_ ]*)(?:\([0-9, ]*\))?(?:\[\])*', '', 'g'),
-                                                     '[()\s]', '', 'g')
+    WITH side AS (
+        -- each side's items once: COLUMN items as a set (sorted), the others in order, an
+        -- INDEX or CONSTRAINT item without its casts, parentheses and white space
+        SELECT d.n,
+               ARRAY(SELECT x FROM unnest(d.items) AS i (x) WHERE starts_with(x, 'COLUMN ')
+                      ORDER BY x COLLATE "C") AS columns,
+               ARRAY(SELECT CASE WHEN x ~ '^(INDEX|CONSTRAINT) '
+                                 THEN regexp_replace(regexp_replace(x,
+                                          '::(?:"(?:[^"]|"")*"|[a-z_][a-z0-9_ ]*)(?:\([0-9, ]*\))?(?:\[\])*', '', 'g'),
+                                          '[()\s]', '', 'g')
                                  ELSE x END
-                       FROM unnest(pggit.definition_items(expected)) WITH ORDINALITY AS i (x, o)
-                      WHERE NOT starts_with(x, 'COLUMN ') ORDER BY o)
-               = ARRAY(SELECT CASE WHEN x ~ '^(INDEX|CONSTRAINT) '
-                                   THEN regexp_replace(regexp_replace(x, '::(?:"(?:[^"]|"")*"|[a-z_][a-z0-9_ ]*)(?:\([0-9, ]*\))?(?:\[\])*', '', 'g'),
-                                                       '[()\s]', '', 'g')
-                                   ELSE x END
-                         FROM unnest(pggit.definition_items(live)) WITH ORDINALITY AS i (x, o)
-                        WHERE NOT starts_with(x, 'COLUMN ') ORDER BY o)
-           AND ARRAY(SELECT x FROM unnest(pggit.definition_items(expected)) AS i (x)
-                      WHERE starts_with(x, 'COLUMN ') ORDER BY x COLLATE "C")
-               = ARRAY(SELECT x FROM unnest(pggit.definition_items(live)) AS i (x)
-                        WHERE starts_with(x, 'COLUMN ') ORDER BY x COLLATE "C"), false)
+                       FROM unnest(d.items) WITH ORDINALITY AS i (x, o)
+                      WHERE NOT starts_with(x, 'COLUMN ') ORDER BY o) AS others
+          FROM (VALUES (1, pggit.definition_items(expected)), (2, pggit.definition_items(live))) AS d (n, items)
+    )
+    SELECT coalesce(expected <> live AND e.columns = l.columns AND e.others = l.others, false)
+      FROM side AS e, side AS l
+     WHERE e.n = 1 AND l.n = 2
 $function$;
 
 COMMENT ON FUNCTION pggit.table_definition_reached(text, text) IS

@@ -84,7 +84,7 @@ BEGIN
       FROM pggit.diff(v_head, 'WORKING') AS d
      -- a column the migration added back ends last (PostgreSQL cannot move one; the script
      -- warned); an expression parsed again may print differently
-     WHERE NOT (d.object_kind = 'table' AND d.change = 'modified'
+     WHERE NOT (d.object_kind OPERATOR(pg_catalog.=) 'table' AND d.change OPERATOR(pg_catalog.=) 'modified'
                 AND pggit.table_definition_reached(d.old_definition, d.new_definition));
     IF v_differs IS NOT NULL THEN
         RAISE EXCEPTION 'cannot settle the checkout of "%": the live schema differs from its head %',
