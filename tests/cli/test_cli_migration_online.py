@@ -50,5 +50,6 @@ def test_migration_online_prints_locks_and_runs_in_autocommit(run: Run, pggit_ds
     conn.execute("ALTER TABLE s.t DROP CONSTRAINT t_a_check")
     for statement in (s["statement"] for s in steps):
         conn.execute(statement)
-    assert conn.execute("SELECT count(*) FROM pg_index WHERE indrelid = 's.t'::regclass AND indisvalid").fetchone()[0] == 1
+    valid = "SELECT count(*) FROM pg_index WHERE indrelid = 's.t'::regclass AND indisvalid"
+    assert conn.execute(valid).fetchone()[0] == 1
     assert conn.execute("SELECT convalidated FROM pg_constraint WHERE conname = 't_a_check'").fetchone()[0] is True

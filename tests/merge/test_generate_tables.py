@@ -299,7 +299,8 @@ def test_names_postgresql_gives_a_new_partition(pggit_conn: psycopg.Connection) 
 def test_a_partition_moves_to_another_bound(pggit_conn: psycopg.Connection) -> None:
     steps = round_trip(
         pggit_conn, PARTITIONED,
-        "ALTER TABLE app.m DETACH PARTITION app.m1; ALTER TABLE app.m ATTACH PARTITION app.m1 FOR VALUES FROM (0) TO (50)",
+        "ALTER TABLE app.m DETACH PARTITION app.m1;"
+        " ALTER TABLE app.m ATTACH PARTITION app.m1 FOR VALUES FROM (0) TO (50)",
         "SELECT * FROM app.m ORDER BY id, k",
     )
     got = statements(steps)
@@ -353,7 +354,8 @@ def test_comments_of_constraints_and_indexes(pggit_conn: psycopg.Connection) -> 
         " CREATE INDEX t_b ON app.t (lower(a)); COMMENT ON INDEX app.t_b IS 'new'",
     )
     got = statements(steps)
-    for s in ("COMMENT ON CONSTRAINT t_a_check ON app.t IS 'check';", "COMMENT ON CONSTRAINT t_p_fkey ON app.t IS 'self';",
+    for s in ("COMMENT ON CONSTRAINT t_a_check ON app.t IS 'check';",
+              "COMMENT ON CONSTRAINT t_p_fkey ON app.t IS 'self';",
               "COMMENT ON INDEX app.t_pkey IS 'key';", "COMMENT ON INDEX app.t_a IS NULL;",
               "COMMENT ON INDEX app.t_b IS 'new';"):
         assert s in got, s
@@ -372,8 +374,10 @@ def test_column_options(pggit_conn: psycopg.Connection) -> None:
         "SELECT * FROM app.t",
     )
     got = statements(steps)
-    for s in ("ALTER TABLE app.t ALTER COLUMN a SET STORAGE EXTENDED;", "ALTER TABLE app.t ALTER COLUMN b SET STORAGE MAIN;",
-              "ALTER TABLE app.t ALTER COLUMN b SET COMPRESSION pglz;", "ALTER TABLE app.t ALTER COLUMN c SET STATISTICS -1;",
+    for s in ("ALTER TABLE app.t ALTER COLUMN a SET STORAGE EXTENDED;",
+              "ALTER TABLE app.t ALTER COLUMN b SET STORAGE MAIN;",
+              "ALTER TABLE app.t ALTER COLUMN b SET COMPRESSION pglz;",
+              "ALTER TABLE app.t ALTER COLUMN c SET STATISTICS -1;",
               "ALTER TABLE app.t ALTER COLUMN c RESET (n_distinct);",
               "ALTER TABLE app.t ALTER COLUMN id SET (n_distinct=-0.5);",
               "ALTER TABLE app.u ALTER COLUMN x SET STORAGE PLAIN;"):
