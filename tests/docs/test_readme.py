@@ -150,9 +150,11 @@ def test_a_wrong_result_fails_naming_its_line(
     block: str, message: str, pggit_new_database: Callable[[int], str], pggit_head: int
 ) -> None:
     markdown = f"# t\n\n```sql\n{block}\n```\n"
-    with psycopg.connect(pggit_new_database(pggit_head), autocommit=True) as conn:
-        with pytest.raises(sqlstory.StoryError) as failure:
-            sqlstory.Story(conn, "T.md").run(sqlstory.sql_blocks(markdown))
+    with (
+        psycopg.connect(pggit_new_database(pggit_head), autocommit=True) as conn,
+        pytest.raises(sqlstory.StoryError) as failure,
+    ):
+        sqlstory.Story(conn, "T.md").run(sqlstory.sql_blocks(markdown))
     assert str(failure.value).startswith("T.md:4 (block at line 3): ")
     assert message in str(failure.value)
 
