@@ -172,3 +172,12 @@ def test_transactions_in_a_block_work_as_in_psql(
     with psycopg.connect(pggit_new_database(pggit_head), autocommit=True) as conn:
         outcome = sqlstory.Story(conn, "T.md").run(sqlstory.sql_blocks(markdown))
     assert (outcome.blocks, outcome.statements, outcome.queries_compared) == (1, 12, 6)
+
+
+@pytest.mark.parametrize("name", [story[0] for story in STORIES])
+def test_no_sql_hides_in_a_block_that_does_not_run(name: str) -> None:
+    """SQL is shown only in ```sql blocks (which run); shell in ```sh / ```bash."""
+    fences = [line.strip() for line in (ROOT / name).read_text().splitlines() if line.strip().startswith("```")]
+    openings = fences[0::2]
+    assert all(fence in ("```sql", "```sh", "```bash") for fence in openings), openings
+    assert all(fence == "```" for fence in fences[1::2])
