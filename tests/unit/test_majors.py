@@ -125,3 +125,44 @@ def test_the_real_lookup_runs_the_binaries() -> None:
     """Whatever is installed here: every folder found reports its own major (as the server account when root)."""
     for major, folder in majors.available().items():
         assert majors.parse_version(majors._run_version(folder))[0] == major
+
+
+def _debian_install(root: Path, major: str, programs: tuple[str, ...] = majors.SERVER_PROGRAMS) -> Path:
+    folder = root / major / "bin"
+    folder.mkdir(parents=True)
+    for name in programs:
+        (folder / name).write_text("")
+    return folder
+
+
+def test_installed_wheels_newest_major_first_then_preference(fake_site: Path) -> None:
+    assert majors.installed_wheels() == []
+    a = _fake_install(fake_site, "fake_pg_a", "pginstall/bin")
+    b16 = _fake_install(fake_site, "fake_pg_b", "pginstall/bin")
+    b18 = _fake_install(fake_site, "fake_pg_b", "pginstall18/bin")
+    found = [(source.distribution, source.major, folder) for source, folder in majors.installed_wheels()]
+    assert found == [("fake-pg-b", 18, b18), ("fake-pg-a", 16, a), ("fake-pg-b", 16, b16)]
+    assert "fake_pg_a" not in sys.modules and "fake_pg_b" not in sys.modules
+
+
+def test_debian_bindirs_newest_first_complete_only(fake_site: Path, tmp_path: Path) -> None:
+    root = tmp_path / "debian"
+    assert majors.debian_bindirs() == []
+    nine, fifteen = _debian_install(root, "9"), _debian_install(root, "15")
+    _debian_install(root, "17", ("pg_ctl", "pg_config"))  # a client-only folder: no server there
+    _debian_install(root, "common")
+    assert majors.debian_bindirs() == [fifteen, nine]  # by number, not as text
+
+
+def test_debian_root_follows_the_environment(fake_site: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    sixteen = _debian_install(elsewhere, "16")
+    _debian_install(tmp_path / "debian", "15")
+    monkeypatch.setenv(majors.DEBIAN_ROOT_ENV, str(elsewhere))
+    assert majors.debian_root() == elsewhere
+    assert majors.debian_bindirs() == [sixteen]
+    assert [d for d, _ in majors.candidates(16)] == ["Debian's postgresql-16"]
+    assert majors.candidates(15) == []
+    monkeypatch.setenv(majors.DEBIAN_ROOT_ENV, "")
+    assert majors.debian_root() == tmp_path / "debian"  # empty: the default (patched here)
