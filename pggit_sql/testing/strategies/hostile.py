@@ -94,9 +94,9 @@ _JSON_VALUES = st.recursive(
 _JSON = st.one_of(st.none(), st.sampled_from(["{}", "[]", "null", '{"a": 1}', '"x"', '{"columns": 1}']),
                   _JSON_VALUES.map(json.dumps))
 
-_TIMESTAMPTZ = st.one_of(st.none(), st.sampled_from([datetime.datetime.min.replace(tzinfo=datetime.timezone.utc),
-                                                     datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)]),
-                         st.datetimes(timezones=st.just(datetime.timezone.utc)))
+_TIMESTAMPTZ = st.one_of(st.none(), st.sampled_from([datetime.datetime.min.replace(tzinfo=datetime.UTC),
+                                                     datetime.datetime.max.replace(tzinfo=datetime.UTC)]),
+                         st.datetimes(timezones=st.just(datetime.UTC)))
 
 
 def hostile_values(sql_type: str, oids: tuple[int, ...] = ()) -> st.SearchStrategy[object]:
