@@ -38,7 +38,7 @@ class DataLoss(PggitError):
 
 
 class SnapshotMissing(PggitError):
-    """``verify`` found no catalog snapshot for the level the database claims."""
+    """A level's catalog snapshot (sql/catalog/NNNN_name.json) is missing."""
 
 
 #: The longest piece of user input (a branch name, a ref, a path) a message echoes whole.

@@ -74,7 +74,6 @@ from pggit_sql.errors import (
     ForeignSchema,
     LevelError,
     PggitError,
-    SnapshotMissing,
     WrongDirection,
     clip,
 )
@@ -784,9 +783,9 @@ class Migrator:
         """Compare the live catalog, checksums and yoyo's records with the claimed level's snapshot.
 
         The snapshot ``../catalog/NNNN_name.json`` of the claimed level is required for every
-        folder (SnapshotMissing naming the file and the command that writes it,
-        ``pggit-sql snapshot [--migrations DIR]``); for pggit's levels at level 0 no pggit
-        object may be left.
+        folder: without it verify fails (a difference naming the file and the command that
+        writes it, ``pggit-sql snapshot [--migrations DIR]``); for pggit's levels at level 0
+        no pggit object may be left.
         """
         from pggit_sql import snapshots
 
@@ -804,8 +803,8 @@ class Migrator:
                 expected = json.loads(path.read_text(encoding="utf-8"))
                 snapshot_path, compare = path, True
             except FileNotFoundError:
-                raise SnapshotMissing(f"no catalog snapshot {display_path(path)} for level {status.catalog_level}: "
-                                      f"write it with {snapshot_command(self.migrations_dir)}") from None
+                differences.append(f"no catalog snapshot {display_path(path)} for level {status.catalog_level}: "
+                                   f"write it with {snapshot_command(self.migrations_dir)}")
             except (OSError, ValueError) as exc:
                 raise PggitError(f"cannot read {display_path(path)}: {first_line(exc)}") from None
         conn = connect(self.dsn)

@@ -9,7 +9,9 @@ anything, and ``--dry-run`` prints the same list.  Derived, not hand-kept per le
   current level) is dropped when the target level's snapshot does not name it.  A
   table created at run time (a data branch's storage ``pggit_data.d<id>`` / ``b<id>``)
   is in no snapshot: it is dropped when it no longer exists after the rolled-back
-  levels' rollback files ran (in a transaction that is rolled back, see below).
+  levels' rollback files ran (in a transaction that is rolled back, see below).  So is
+  every table when the folder has no snapshots (a copy of the levels without
+  ``catalog/``); ``pggit-sql verify`` fails there anyway.
 - **Columns** the rollback drops from tables it keeps: named in the current level's
   snapshot, not in the target's; their non-NULL values count.
 - **What would go** is, per table or column, its rows (values) minus those a fresh
@@ -171,7 +173,10 @@ def assess(conn: psycopg.Connection, levels: list[Level], level: int, target: in
     """
     if target >= level:
         return LossReport(level, target, [], [], [])
-    current, kept = snapshot_keys(catalog_dir, levels, level), snapshot_keys(catalog_dir, levels, target)
+    try:
+        current, kept = snapshot_keys(catalog_dir, levels, level), snapshot_keys(catalog_dir, levels, target)
+    except SnapshotMissing:  # no snapshots (a copy of the levels without catalog/): every table is probed
+        current, kept = set(), set()
     branches = _data_branches(conn)
     known: list[_Probe] = []  # tables and columns the snapshots say go
     runtime: list[tuple[str, str]] = []  # tables of no snapshot: dropped if gone after the rollback files
