@@ -37,6 +37,10 @@ What this module adds to yoyo, and promises:
   to the level the catalog claims.  For other folders the records are the claim, so
   there is nothing to reconcile (and a crash in that window leaves the level applied but
   unrecorded: the next migrate runs it again).
+- **One direction each**: ``migrate`` only goes up and ``rollback`` only goes down
+  (:class:`WrongDirection` naming the command that would, before anything runs).
+- **No silent loss**: ``rollback`` without ``force`` refuses (:class:`DataLoss`, nothing
+  done) when it would delete data only pggit holds (:mod:`pggit_sql.rollback_loss`).
 - **Refusals** (one-line :class:`PggitError` subclasses): unknown target level, a
   ``pggit`` schema this package did not create (pggit's levels only), a bookkeeping
   schema (``pggit_meta``...), a ``pggit_data`` or a ``pggit`` another role created
@@ -871,6 +875,6 @@ def migrate(dsn: str, to: int | None = None, migrations_dir: Path | None = None,
 
 
 def rollback(dsn: str, to: int, migrations_dir: Path | None = None,
-             lock_timeout: float | None = None) -> list[Level]:
-    """Roll ``dsn`` back to level ``to``; 0 removes pggit completely."""
-    return Migrator(dsn, migrations_dir, lock_timeout).rollback(to)
+             lock_timeout: float | None = None, force: bool = False) -> list[Level]:
+    """Roll ``dsn`` back to level ``to``; 0 removes pggit completely (``force``: even with data only pggit holds)."""
+    return Migrator(dsn, migrations_dir, lock_timeout).rollback(to, force=force)
