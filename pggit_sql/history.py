@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg
 
-from pggit_sql.errors import PggitError
+from pggit_sql.errors import PggitError, clip
 
 DEFAULT_BRANCH = "main"
 DEFAULT_MAX_COUNT = 50
@@ -128,6 +128,14 @@ def pending_changes(conn: psycopg.Connection, branch: str | None = None) -> list
     """``pggit.status(branch)``: uncommitted tracked changes, oldest first (None: the session's branch)."""
     _require_tracking(conn, "status")
     return [PendingChange(*row) for row in _query(conn, _STATUS, (branch,))]
+
+
+def require_branch(conn: psycopg.Connection, branch: str) -> None:
+    """PggitError ``branch "x" does not exist``, as ``pggit.log`` raises it, when ``branch`` is in no
+    pggit.branches row (a branch with uncommitted changes but no commit yet is fine)."""
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM pggit.branches AS b WHERE b.name = %s)", (branch,)).fetchone()
+    if not (row and row[0]):
+        raise PggitError(f'branch "{clip(branch)}" does not exist')
 
 
 def session_branch(conn: psycopg.Connection) -> str:

@@ -12,10 +12,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pggit_sql.errors import LevelError
+from pggit_sql.errors import LevelError, clip
 
 MIGRATIONS_DIR_ENV = "PGGIT_MIGRATIONS_DIR"
 _LEVEL_FILE = re.compile(r"^(?P<number>\d{4})_(?P<slug>[a-z0-9_]+)\.sql$")
+_ROLLBACK_FILE = re.compile(r"^(?P<number>\d{4})_(?P<slug>[a-z0-9_]+)\.rollback\.sql$")
+#: How a level's files must be named, for messages.
+FILE_PATTERN = "NNNN_slug.sql and NNNN_slug.rollback.sql (NNNN: 4 digits; slug: a-z, 0-9, _)"
 
 
 def project_root() -> Path:
@@ -56,20 +59,40 @@ class Level:
 
 
 def discover(directory: Path | None = None) -> list[Level]:
-    """All levels in ``directory`` in order; LevelError on gaps, duplicates or missing rollbacks."""
+    """All levels in ``directory`` in order.
+
+    LevelError on: a ``*.sql`` file named neither ``NNNN_slug.sql`` nor
+    ``NNNN_slug.rollback.sql`` (every such file is named, with the pattern), a level
+    without its rollback file, a rollback file without its level, two levels with one
+    number, and gaps in the numbering.  Files not ending in ``.sql`` are ignored.
+    """
     directory = directory or default_migrations_dir()
     if not directory.is_dir():
-        raise LevelError(f"migrations folder {directory} does not exist")
+        raise LevelError(f"migrations folder {clip(directory)} does not exist")
+    files = sorted(path for path in directory.iterdir() if path.is_file())
+    misnamed = [path.name for path in files if path.name.lower().endswith(".sql")
+                and not (_LEVEL_FILE.match(path.name) or _ROLLBACK_FILE.match(path.name))]
+    if misnamed:
+        shown = ", ".join(clip(name) for name in misnamed[:20]) + (
+            f" and {len(misnamed) - 20} more" if len(misnamed) > 20 else "")
+        raise LevelError(f"misnamed migration file{'s' if len(misnamed) > 1 else ''} in {clip(directory)}: "
+                         f"{shown}; level files must be named {FILE_PATTERN}")
+    names = {path.name for path in files}
+    orphans = [path.name for path in files if _ROLLBACK_FILE.match(path.name)
+               and path.name.removesuffix(".rollback.sql") + ".sql" not in names]
+    if orphans:
+        raise LevelError(f"rollback file {orphans[0]} has no level file "
+                         f"{orphans[0].removesuffix('.rollback.sql')}.sql")
     levels: list[Level] = []
-    for path in sorted(directory.iterdir()):
-        if path.name.endswith(".rollback.sql"):
-            continue
+    for path in files:
         match = _LEVEL_FILE.match(path.name)
         if match is None:
             continue
         rollback = path.with_name(path.stem + ".rollback.sql")
         if not rollback.is_file():
             raise LevelError(f"level file {path.name} has no rollback file {rollback.name}")
+        if levels and levels[-1].number == int(match["number"]):
+            raise LevelError(f"two levels numbered {match['number']}: {levels[-1].path.name} and {path.name}")
         levels.append(Level(int(match["number"]), path.stem, path, rollback))
     for expected, level in enumerate(levels, start=1):
         if level.number != expected:

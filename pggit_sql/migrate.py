@@ -37,6 +37,10 @@ What this module adds to yoyo, and promises:
   to the level the catalog claims.  For other folders the records are the claim, so
   there is nothing to reconcile (and a crash in that window leaves the level applied but
   unrecorded: the next migrate runs it again).
+- **One direction each**: ``migrate`` only goes up and ``rollback`` only goes down
+  (:class:`WrongDirection` naming the command that would, before anything runs).
+- **No silent loss**: ``rollback`` without ``force`` refuses (:class:`DataLoss`, nothing
+  done) when it would delete data only pggit holds (:mod:`pggit_sql.rollback_loss`).
 - **Refusals** (one-line :class:`PggitError` subclasses): unknown target level, a
   ``pggit`` schema this package did not create (pggit's levels only), a bookkeeping
   schema (``pggit_meta``...), a ``pggit_data`` or a ``pggit`` another role created
@@ -66,7 +70,17 @@ from yoyo.backends.base import DatabaseBackend
 from yoyo.migrations import MigrationList
 
 from pggit_sql import dsn as dsnlib
-from pggit_sql.errors import ChecksumMismatch, ConnectionFailed, ForeignSchema, LevelError, PggitError
+from pggit_sql import rollback_loss
+from pggit_sql.errors import (
+    ChecksumMismatch,
+    ConnectionFailed,
+    DataLoss,
+    ForeignSchema,
+    LevelError,
+    PggitError,
+    WrongDirection,
+    clip,
+)
 from pggit_sql.levels import Level, check_target, default_migrations_dir, discover, head, project_root
 
 META = dsnlib.BOOKKEEPING_SCHEMA  # pggit's own levels; other folders use META + "_<folder name>"
@@ -627,18 +641,23 @@ class Migrator:
             bookkeeping_schema=meta,
         )
 
-    def plan(self, to: int | None = None) -> list[tuple[Direction, Level]]:
-        """The steps from the database's current level to ``to`` (head when None), in order."""
+    def plan(self, to: int | None = None, direction: Direction | None = None) -> list[tuple[Direction, Level]]:
+        """The steps from the database's current level to ``to`` (head when None), in order.
+
+        ``direction`` "apply" (migrate) or "rollback": WrongDirection when ``to`` lies the
+        other way (None: either way).
+        """
         levels = self.levels()
         target = check_target(levels, head(levels) if to is None else to)
         claim = self.status().catalog_level
+        check_direction(direction, claim, target)
         if target >= claim:
             return [("apply", lv) for lv in levels if claim < lv.number <= target]
         return [("rollback", lv) for lv in reversed(levels) if target < lv.number <= claim]
 
-    def dry_run_sql(self, to: int | None = None) -> str:
+    def dry_run_sql(self, to: int | None = None, direction: Direction | None = None) -> str:
         """The SQL :meth:`migrate` / :meth:`rollback` would run to reach ``to``, file by file."""
-        steps = self.plan(to)
+        steps = self.plan(to, direction)
         parts: list[str] = []
         for direction, level in steps:
             path = level.path if direction == "apply" else level.rollback_path
@@ -684,10 +703,7 @@ class Migrator:
         target = check_target(levels, head(levels) if to is None else to)
         applied: list[Level] = []
         with self._session() as (session, claim):
-            if target < claim:
-                raise LevelError(
-                    f"database is at level {claim}, above {target}: use rollback --to {target} to go down"
-                )
+            check_direction("apply", claim, target)
             session.reconcile(claim)
             backend = session.open_backend()
             todo = backend.to_apply(session.migrations(lambda lv: lv.number <= target))  # loads the files
@@ -711,14 +727,43 @@ class Migrator:
                     bind_restored_oids(session.conn)
         return applied
 
-    def rollback(self, to: int) -> list[Level]:
-        """Roll back to level ``to`` (0 removes every level and the bookkeeping); returns the levels undone."""
+    def loss_report(self, to: int) -> rollback_loss.LossReport | None:
+        """What rolling back to ``to`` would delete that only pggit holds (None for a user's folder)."""
+        levels = self.levels()
+        target = check_target(levels, to)
+        status = self.status()
+        check_direction("rollback", status.catalog_level, target)
+        if status.claim_source != "catalog":
+            return None
+        conn = connect(self.dsn)
+        try:
+            with db_errors(f"cannot count what rolling back {dsnlib.describe(self.dsn)} would delete"):
+                return rollback_loss.assess(conn, levels, status.catalog_level, target, self.catalog_dir)
+        finally:
+            conn.close()
+
+    @property
+    def catalog_dir(self) -> Path:
+        from pggit_sql import snapshots
+
+        return snapshots.default_catalog_dir(self.migrations_dir)
+
+    def rollback(self, to: int, force: bool = False) -> list[Level]:
+        """Roll back to level ``to`` (0 removes every level and the bookkeeping); returns the levels undone.
+
+        Without ``force``, DataLoss (nothing done) when the rollback would delete data only
+        pggit holds (:mod:`pggit_sql.rollback_loss`; pggit's own levels).
+        """
         levels = self.levels()
         target = check_target(levels, to)
         undone: list[Level] = []
         with self._session() as (session, claim):
-            if target > claim:
-                raise LevelError(f"database is at level {claim}, below {target}: use migrate --to {target}")
+            check_direction("rollback", claim, target)
+            if not force and session.source == "catalog" and target < claim:
+                with db_errors(f"cannot count what rolling back {dsnlib.describe(self.dsn)} would delete"):
+                    report = rollback_loss.assess(session.conn, levels, claim, target, self.catalog_dir)
+                if report.losses:
+                    raise DataLoss(report.message())
             session.reconcile(claim)
             backend = session.open_backend()
             todo = backend.to_rollback(session.migrations(lambda lv: lv.number > target))
@@ -741,10 +786,10 @@ class Migrator:
     def verify(self, catalog_dir: Path | None = None) -> VerifyReport:
         """Compare the live catalog, checksums and yoyo's records with the claimed level's snapshot.
 
-        For pggit's levels the snapshot ``../catalog/NNNN_name.json`` of the claimed level is
-        required (and at level 0 no pggit object may be left).  For any other folder only
-        checksums and records are checked, plus the catalog against that snapshot when the
-        file exists (written by ``pggit-sql snapshot --migrations DIR``).
+        The snapshot ``../catalog/NNNN_name.json`` of the claimed level is required for every
+        folder: without it verify fails (a difference naming the file and the command that
+        writes it, ``pggit-sql snapshot [--migrations DIR]``); for pggit's levels at level 0
+        no pggit object may be left.
         """
         from pggit_sql import snapshots
 
@@ -762,9 +807,8 @@ class Migrator:
                 expected = json.loads(path.read_text(encoding="utf-8"))
                 snapshot_path, compare = path, True
             except FileNotFoundError:
-                if ours:
-                    differences.append(f"no catalog snapshot {display_path(path)} for level "
-                                       f"{status.catalog_level}: run pggit-sql snapshot")
+                differences.append(f"no catalog snapshot {display_path(path)} for level {status.catalog_level}: "
+                                   f"write it with {snapshot_command(self.migrations_dir)}")
             except (OSError, ValueError) as exc:
                 raise PggitError(f"cannot read {display_path(path)}: {first_line(exc)}") from None
         conn = connect(self.dsn)
@@ -781,6 +825,23 @@ class Migrator:
             snapshot=display_path(snapshot_path) if snapshot_path else None,
             differences=differences,
         )
+
+
+def check_direction(direction: Direction | None, claim: int, target: int) -> None:
+    """WrongDirection when ``direction`` ("apply": migrate, "rollback") would have to go the other way."""
+    if direction == "apply" and target < claim:
+        raise WrongDirection(f"database is at level {claim}; migrate only goes up: to go down to level {target} "
+                             f"run pggit-sql rollback --to {target}")
+    if direction == "rollback" and target > claim:
+        raise WrongDirection(f"database is at level {claim}; rollback only goes down: to go up to level {target} "
+                             f"run pggit-sql migrate --to {target}")
+
+
+def snapshot_command(migrations_dir: Path) -> str:
+    """The command that writes ``migrations_dir``'s catalog snapshots."""
+    if migrations_dir.resolve() == (project_root() / "sql" / "migrations").resolve():
+        return "pggit-sql snapshot"
+    return f"pggit-sql snapshot --migrations {clip(display_path(migrations_dir))}"
 
 
 def stray_bookkeeping_objects(conn: psycopg.Connection, schema: str = META) -> list[str]:
@@ -814,6 +875,6 @@ def migrate(dsn: str, to: int | None = None, migrations_dir: Path | None = None,
 
 
 def rollback(dsn: str, to: int, migrations_dir: Path | None = None,
-             lock_timeout: float | None = None) -> list[Level]:
-    """Roll ``dsn`` back to level ``to``; 0 removes pggit completely."""
-    return Migrator(dsn, migrations_dir, lock_timeout).rollback(to)
+             lock_timeout: float | None = None, force: bool = False) -> list[Level]:
+    """Roll ``dsn`` back to level ``to``; 0 removes pggit completely (``force``: even with data only pggit holds)."""
+    return Migrator(dsn, migrations_dir, lock_timeout).rollback(to, force=force)

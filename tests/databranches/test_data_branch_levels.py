@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from pggit_sql import catalog
+from pggit_sql.errors import DataLoss
 from pggit_sql.migrate import Migrator
 
 pytestmark = pytest.mark.pggit_level(min=3)
@@ -34,7 +35,9 @@ def test_rollback_keeps_user_tables_and_rows(
         conn.execute("UPDATE app.orders SET qty = -qty WHERE id > 40")
         conn.execute("DELETE FROM app.orders WHERE id = 50")
         rows = conn.execute("SELECT id, qty FROM app.orders ORDER BY id").fetchall()
-    Migrator(db, pggit_migrations_dir).rollback(to=2)
+    with pytest.raises(DataLoss, match=r"30 branch-only rows of 2 data branches \(app.orders__f, app.orders__g\)"):
+        Migrator(db, pggit_migrations_dir).rollback(to=2)  # the branches' rows exist nowhere else
+    Migrator(db, pggit_migrations_dir).rollback(to=2, force=True)
     with psycopg.connect(db, autocommit=True) as conn:
         assert conn.execute("SELECT id, qty FROM app.orders ORDER BY id").fetchall() == rows
         assert user_catalog(conn) == before  # no view, no trigger left on or beside the table

@@ -195,7 +195,8 @@ def test_user_levels_and_pggit_share_a_database(folder: Path, pggit_new_database
         assert not [key for key in catalog.fingerprint(conn) if "pggit_meta" in key]
     if (default_migrations_dir().parent / "catalog").is_dir():
         assert pggit.verify().differences == []
-    assert user.verify().differences == []
+    differences = user.verify().differences  # the user's folder has no catalog/: verify says so, nothing else
+    assert len(differences) == 1 and differences[0].startswith("no catalog snapshot ")
     user.rollback(to=0)
     assert pggit.status().catalog_level == pggit_head
     assert catalog.diff(before, fingerprint(db)) == []
@@ -205,11 +206,12 @@ def test_verify_a_user_folder(folder: Path, pggit_new_database: NewDatabase, pgg
     db = pggit_new_database(0)
     migrator = Migrator(db, folder)
     migrator.migrate()
-    report = migrator.verify()  # no snapshot: checksums and records only
-    assert (report.ok, report.snapshot, report.catalog_level) == (True, None, 2)
+    report = migrator.verify()  # no snapshot: verify fails and names the file and the command
+    assert (report.ok, report.snapshot, report.catalog_level) == (False, None, 2)
+    assert report.differences == [f"no catalog snapshot {folder.parent / 'catalog' / '0002_email.json'} for level 2: "
+                                  f"write it with pggit-sql snapshot --migrations {folder}"]
     with psycopg.connect(db, autocommit=True) as conn:
         conn.execute("ALTER TABLE public.accounts ADD COLUMN sneaky int")
-    assert migrator.verify().ok  # the catalog is not compared without a snapshot
 
     written = snapshots.write_snapshots(pggit_admin_conninfo, folder)
     assert [path.name for path in written] == ["0001_accounts.json", "0002_email.json"]

@@ -54,17 +54,34 @@ def test_missing_rollback_is_refused(tmp_path: Path) -> None:
 
 def test_duplicate_number_is_refused(tmp_path: Path) -> None:
     folder = make(tmp_path, "0001_one", "0001_other")
-    with pytest.raises(LevelError):
+    with pytest.raises(LevelError, match="^two levels numbered 0001: 0001_one.sql and 0001_other.sql$"):
         levelslib.discover(folder)
 
 
-def test_other_files_are_ignored(tmp_path: Path) -> None:
+def test_files_not_ending_in_sql_are_ignored(tmp_path: Path) -> None:
     folder = make(tmp_path, "0001_one")
     (folder / "README.md").write_text("notes")
-    (folder / "notes.sql").write_text("SELECT 1;")
-    (folder / "0002_Upper.sql").write_text("SELECT 1;")  # not [a-z0-9_]: not a level
+    (folder / "0002_two.sql.orig").write_text("SELECT 1;")
     (folder / "subdir").mkdir()
     assert [lv.name for lv in levelslib.discover(folder)] == ["0001_one"]
+
+
+def test_misnamed_sql_files_are_refused_by_name(tmp_path: Path) -> None:
+    folder = make(tmp_path, "0001_one")
+    for name in ("0003_Add-Phone.sql", "3_x.sql", "notes.sql", "0002_two.down.sql"):
+        (folder / name).write_text("SELECT 1;")
+    with pytest.raises(LevelError) as info:
+        levelslib.discover(folder)
+    assert str(info.value) == (
+        f"misnamed migration files in {folder}: 0002_two.down.sql, 0003_Add-Phone.sql, 3_x.sql, notes.sql; "
+        "level files must be named NNNN_slug.sql and NNNN_slug.rollback.sql (NNNN: 4 digits; slug: a-z, 0-9, _)")
+
+
+def test_rollback_without_level_is_refused(tmp_path: Path) -> None:
+    folder = make(tmp_path, "0001_one")
+    (folder / "0002_two.rollback.sql").write_text("SELECT 1;")
+    with pytest.raises(LevelError, match="^rollback file 0002_two.rollback.sql has no level file 0002_two.sql$"):
+        levelslib.discover(folder)
 
 
 def test_missing_folder(tmp_path: Path) -> None:
