@@ -52,8 +52,8 @@ def test_the_packaged_copy_wins_when_present(packaged: Path) -> None:
 def test_neither_copy_nor_checkout_is_an_error_naming_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(levelslib, "PACKAGED_SQL_DIR", tmp_path / "absent")
     monkeypatch.setattr(levelslib, "checkout_root", lambda: None)
-    with pytest.raises(LevelError, match=r"pggit's SQL files are missing: neither .*absent \(an installed wheel's copy\)"
-                                         r" nor a checkout's sql/"):
+    with pytest.raises(LevelError, match=r"pggit's SQL files are missing: neither .*absent "
+                                         r"\(an installed wheel's copy\) nor a checkout's sql/"):
         levelslib.sql_dir()
 
 
