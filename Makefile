@@ -93,7 +93,7 @@ bench: install ## benchmarks: ratios against plain PostgreSQL, medians
 	$(BIN)/python -m bench
 
 lint: install ## ruff, then plpgsql_check over every PL/pgSQL function at every level (zero errors)
-	$(BIN)/ruff check pggit_sql tests bench tools
+	$(BIN)/ruff check pggit_sql tests bench tools examples
 	PGGIT_REQUIRE_PLPGSQL_CHECK=1 $(BIN)/pytest --pggit-level=all -q tests/static
 
 new-level: install ## make new-level NAME=my_change
