@@ -103,4 +103,4 @@ snapshot: install ## regenerate sql/catalog/*.json (catalog snapshot per level, 
 	$(BIN)/pggit-sql snapshot
 
 clean:
-	rm -rf $(VENV) build *.egg-info .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .hypothesis
