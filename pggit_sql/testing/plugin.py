@@ -33,9 +33,11 @@ Options
     ``all`` it is generated only for those levels; with a single level outside the range
     it is deselected, and the count is reported after collection.
 
-Hypothesis profiles (:mod:`pggit_sql.testing.profiles`) are registered here; ``ci`` is
-loaded unless ``--hypothesis-profile`` or ``$PGGIT_HYPOTHESIS_PROFILE`` says otherwise
-(or a conftest already loaded a profile of its own).
+Hypothesis profiles (:mod:`pggit_sql.testing.profiles`) are registered here when
+hypothesis is installed; ``ci`` is loaded unless ``--hypothesis-profile`` or
+``$PGGIT_HYPOTHESIS_PROFILE`` says otherwise (or a conftest already loaded a profile of its
+own).  Without hypothesis the plugin loads all the same (it comes with the ``test`` extra,
+as does pytest-postgresql, which ``pggit_server`` needs).
 """
 
 from __future__ import annotations
@@ -174,6 +176,8 @@ def _scale_timeout(config: pytest.Config) -> None:
 
 
 def _load_hypothesis_profile(config: pytest.Config) -> None:
+    if not profiles.available():
+        return
     from hypothesis import settings as hypothesis_settings
 
     profiles.register()

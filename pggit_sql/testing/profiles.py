@@ -9,13 +9,15 @@
 The pytest plugin registers them at configure time and loads the one named by
 ``--hypothesis-profile`` (hypothesis' own option, which wins), else
 ``$PGGIT_HYPOTHESIS_PROFILE``, else ``ci``.
+
+Hypothesis is imported only by :func:`register` and :func:`load`: the plugin imports this
+module in environments without hypothesis too (it comes with the ``test`` extra).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
-
-from hypothesis import settings
 
 PROFILE_ENV = "PGGIT_HYPOTHESIS_PROFILE"
 DEFAULT_PROFILE = "ci"
@@ -33,8 +35,15 @@ def timeout_factor(name: str) -> float:
     return max(1.0, float(examples) / float(PROFILES[DEFAULT_PROFILE]["max_examples"]))  # type: ignore[arg-type]
 
 
+def available() -> bool:
+    """Whether hypothesis is installed (without importing it)."""
+    return importlib.util.find_spec("hypothesis") is not None
+
+
 def register() -> None:
     """Register the profiles with hypothesis (idempotent)."""
+    from hypothesis import settings
+
     for name, options in PROFILES.items():
         settings.register_profile(name, **options)  # type: ignore[arg-type]
 
@@ -46,6 +55,8 @@ def chosen(option: str | None = None) -> str:
 
 def load(option: str | None = None) -> str:
     """Register the profiles, load the chosen one and return its name."""
+    from hypothesis import settings
+
     register()
     name = chosen(option)
     settings.load_profile(name)

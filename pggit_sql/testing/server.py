@@ -13,6 +13,7 @@ pytest plugin and by the benchmarks, so both measure the same kind of server.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import signal
@@ -75,6 +76,8 @@ class PggitServer:
     start_timeout = 60
 
     def __init__(self, postgres_options: str = TEST_SERVER_OPTIONS) -> None:
+        if importlib.util.find_spec("pytest_postgresql") is None:
+            raise PggitError("the pggit test server needs pytest-postgresql: pip install 'pggit-sql[test]'")
         self.postgres_options = postgres_options
         self.root = Path(tempfile.mkdtemp(prefix="pggit-pytest-", dir=server_tmpdir()))
         self.root.chmod(0o711)  # the server account must be able to pass through

@@ -214,7 +214,7 @@ def test_install_db_with_database_url(db: str, toy: Path, monkeypatch: pytest.Mo
 def test_dev_db_start_status_stop(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     root = Path(tempfile.mkdtemp(prefix="pggit-devdb-"))
     root.chmod(0o711)  # the server account must be able to pass through when we are root
-    monkeypatch.setattr(devdb, "project_root", lambda: root)
+    monkeypatch.setattr(devdb, "project_dir", lambda: root)
     try:
         status, out, _ = run("dev-db", "status")
         assert status == 0 and "not created" in out

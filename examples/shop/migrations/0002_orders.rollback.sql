@@ -1,0 +1,2 @@
+-- back to level 1
+DROP TABLE shop.orders;
