@@ -120,7 +120,7 @@ def test_an_override_without_a_server_is_an_error(bare_machine: Path, monkeypatc
 def test_make_install_db_without_any_server(bare_machine: Path, monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setattr("pggit_sql.devdb.project_root", lambda: bare_machine / "project")
+    monkeypatch.setattr("pggit_sql.devdb.project_dir", lambda: bare_machine / "project")
     assert install_db.main() == 1
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", f"pggit-sql: error: {NOTHING}\n")
