@@ -153,6 +153,806 @@ $function$;
 COMMENT ON FUNCTION pggit.reserved_ref_name(text) IS
     'Why name is reserved for refs (HEAD, WORKING, refs/...), or NULL when it is not.';
 
+-- from sql/functions/migration/apply_migration.sql (changed: function pggit.apply_migration(to_ref text, force boolean, from_ref text))
+-- pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING') -> text[]
+--
+-- Promises: brings the live schema to the schema at `to_ref` by executing the steps of
+-- pggit.generate_migration(from_ref, to_ref) in step order, with the caller's rights,
+-- in the caller's transaction, and returns the statements executed, in order. Every
+-- step is checked before the first one runs:
+--   - a plain step runs;
+--   - a commented-out `-- DROP TABLE t;` or `-- ALTER TABLE t DROP COLUMN c;` runs
+--     (without its `-- `) when the table has no row / the column no non-NULL value;
+--     when it holds data it runs only with `force`; so does a commented-out
+--     `-- ALTER TABLE t DROP CONSTRAINT k;` (a foreign key that goes before its table
+--     is dropped: it runs when the table has no row), and a commented-out
+--     `-- UPDATE t SET c = <placeholder> WHERE c IS NULL;` (before c becomes NOT NULL:
+--     it runs when no row holds NULL in c, else only with `force`);
+--   - any other commented-out statement (a narrowing type change, a dropped sequence,
+--     an enum losing or reordering labels) runs only with `force`;
+--   - a commented note the generator could not turn into DDL ("not generated") is
+--     never run: it is refused even with `force`.
+-- `from_ref` is 'WORKING' (the live schema) but for pggit.revert, which passes a commit
+-- whose objects the script touches are, as revert has checked, as they are live (the
+-- inverse of one older commit, applied on top of the head).
+-- The DDL is tracked as usual (history rows on the session's branch).
+-- Errors: 22004 NULL; generate_migration's (resolve_ref's) errors; 0A000 a step that
+-- is not generated (DETAIL: the steps); 55000 steps that lose data without `force`
+-- (DETAIL: the steps and their warnings; HINT: force => true); whatever a statement
+-- raises. An internal building block of checkout(branch, apply) and revert;
+-- SECURITY INVOKER, EXECUTE: PUBLIC (it runs only DDL the caller may run).
+CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING')
+RETURNS text[]
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    r record;
+    v_sql text;
+    v_m text[];
+    v_rel regclass;
+    v_col name;
+    v_has boolean;
+    v_steps text[] := '{}';
+    v_lossy text[] := '{}';
+    v_notes text[] := '{}';
+BEGIN
+    IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL OR apply_migration.from_ref IS NULL THEN
+        RAISE EXCEPTION 'to_ref, force and from_ref must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR r IN SELECT g.step, g.statement, g.warning
+               FROM pggit.generate_migration(apply_migration.from_ref, apply_migration.to_ref) AS g
+              ORDER BY g.step
+    LOOP
+        IF left(r.statement, 3) <> '-- ' THEN
+            v_steps := v_steps || r.statement;
+            CONTINUE;
+        END IF;
+        IF right(r.statement, 1) <> ';' THEN
+            v_notes := v_notes || format('step %s: %s (%s)', r.step, r.statement, r.warning);
+            CONTINUE;
+        END IF;
+        v_sql := pggit.uncomment_lines(r.statement);  -- every line was commented (comment_lines)
+        v_has := NULL;
+        v_m := regexp_match(v_sql, '^DROP TABLE (.+);$');
+        IF v_m IS NULL THEN
+            -- the foreign key of a table the script drops, before the table (a cycle)
+            v_m := regexp_match(v_sql, '^ALTER TABLE ((?:"(?:[^"]|"")*"|[^".\s]+)[.](?:"(?:[^"]|"")*"|[^".\s]+)) '
+                                       'DROP CONSTRAINT (?:"(?:[^"]|"")*"|[^".\s]+);$');
+        END IF;
+        IF v_m IS NOT NULL THEN
+            v_rel := to_regclass(v_m[1]);
+            IF v_rel IS NOT NULL THEN
+                EXECUTE format('SELECT EXISTS (SELECT FROM %s)', v_rel) INTO v_has;
+            END IF;
+        ELSE
+            v_m := regexp_match(v_sql, '^ALTER TABLE (.+) DROP COLUMN (.+);$');
+            IF v_m IS NULL THEN
+                -- rows holding NULL that get a placeholder before SET NOT NULL
+                v_m := regexp_match(v_sql, '^UPDATE ((?:"(?:[^"]|"")*"|[^".\s]+)[.](?:"(?:[^"]|"")*"|[^".\s]+)) SET '
+                                           '((?:"(?:[^"]|"")*"|[^".\s]+)) = .* WHERE \2 IS NULL;$');
+            END IF;
+            IF v_m IS NOT NULL THEN
+                v_rel := to_regclass(v_m[1]);
+                SELECT a.attname INTO v_col
+                  FROM pg_attribute AS a
+                 WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
+                   AND quote_ident(a.attname) = v_m[2];
+                IF v_col IS NOT NULL THEN
+                    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I IS %s NULL)', v_rel, v_col,
+                                   CASE WHEN starts_with(v_sql, 'UPDATE ') THEN '' ELSE 'NOT' END) INTO v_has;
+                END IF;
+            END IF;
+        END IF;
+        IF v_has IS FALSE OR apply_migration.force THEN
+            v_steps := v_steps || v_sql;
+        ELSE
+            v_lossy := v_lossy || format('step %s: %s (%s)', r.step, v_sql,
+                                         coalesce(r.warning, 'loses data'));
+        END IF;
+    END LOOP;
+    IF cardinality(v_notes) > 0 THEN
+        RAISE EXCEPTION 'cannot bring the live schema to "%": % step(s) cannot be generated',
+                pggit.clip(apply_migration.to_ref), cardinality(v_notes)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = array_to_string(v_notes, E'\n');
+    END IF;
+    IF cardinality(v_lossy) > 0 THEN
+        RAISE EXCEPTION 'bringing the live schema to "%" loses data in % step(s)',
+                pggit.clip(apply_migration.to_ref), cardinality(v_lossy)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = array_to_string(v_lossy, E'\n'),
+                  HINT = 'Pass force => true to run them.';
+    END IF;
+    FOREACH v_sql IN ARRAY v_steps LOOP
+        EXECUTE v_sql;
+    END LOOP;
+    RETURN v_steps;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.apply_migration(text, boolean, text) IS
+    'Executes generate_migration(from_ref (default WORKING), to_ref) on the live schema; data-losing steps only when empty or with force; returns the statements run.';
+
+-- from sql/functions/branches/assert_valid_branch_name.sql (changed: function pggit.assert_valid_branch_name(name text))
+-- pggit.assert_valid_branch_name(name text) -> void
+--
+-- Promises: returns normally when `name` is a valid branch name (rules in
+-- sql/functions/branches/branch_name_violation.sql). Otherwise raises:
+--   22004 null_value_not_allowed       name is NULL: 'branch name must not be NULL'
+--   22023 invalid_parameter_value      'invalid branch name "<name>": <rule>', the
+--                                      first rule broken, with the same text as
+--                                      pggit.branch_name_violation and refname.py
+-- IMMUTABLE, PARALLEL SAFE, callable by everyone.
+CREATE OR REPLACE FUNCTION pggit.assert_valid_branch_name(name text)
+RETURNS void
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    violation text;
+BEGIN
+    IF name IS NULL THEN
+        RAISE EXCEPTION 'branch name must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    violation := pggit.branch_name_violation(name);
+    IF violation IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid branch name "%": %', pggit.clip(name), violation
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.assert_valid_branch_name(text) IS
+    'Raises 22004 for NULL and 22023 ''invalid branch name "<name>": <rule>'' unless name is a valid branch name.';
+
+-- from sql/functions/tracking/checkout.sql (changed: function pggit.checkout(branch text))
+-- pggit.checkout(branch text) -> text
+--
+-- Promises: makes `branch` the session's branch and returns its name: sets the GUC
+-- pggit.branch at session level (set_config(..., false): like SET, undone if the
+-- calling transaction rolls back), which every history row of the session records
+-- from then on (pggit.current_branch()). Level 4 extends this; the signature stays.
+-- Errors, checked in this order:
+--   22004 null_value_not_allowed   branch is NULL
+--   22023 invalid_parameter_value  not a valid branch name ('invalid branch name
+--                                  "<name>": <rule>', see branch_name_violation)
+--   42704 undefined_object         no such branch: 'branch "<name>" does not exist'
+--   55000 object_not_in_prerequisite_state  the branch was deleted
+-- VOLATILE; runs with the caller's rights (reads pggit.branches, which everyone may
+-- read); EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.checkout(branch text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_status text;
+BEGIN
+    PERFORM pggit.assert_valid_branch_name(checkout.branch);
+    SELECT b.status INTO v_status FROM pggit.branches AS b WHERE b.name = checkout.branch;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(checkout.branch)
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Create it with a first commit: pggit.commit_changes(branch, message).';
+    END IF;
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot check out deleted branch "%"', pggit.clip(checkout.branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    PERFORM set_config('pggit.branch', checkout.branch, false);
+    RETURN checkout.branch;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.checkout(text) IS
+    'Makes branch the session''s branch (GUC pggit.branch) and returns it; the branch must exist and not be deleted.';
+
+-- from sql/functions/tracking/checkout_apply.sql (changed: function pggit.checkout(branch text, apply boolean, force boolean))
+-- pggit.checkout(branch text, apply boolean, force boolean DEFAULT false) -> integer
+--
+-- Promises: level 2's pggit.checkout(branch) (an overload beside it: `apply` has no
+-- default, so pggit.checkout('x') still resolves to level 2's function, which returns
+-- the branch name). Returns the number of DDL statements applied: 0 with `apply`
+-- false, which is exactly pggit.checkout(branch) otherwise. With `apply` true it also
+-- brings the live schema to the branch's head: it refuses while the session's current
+-- branch (pggit.current_branch()) or `branch` has uncommitted tracked changes
+-- (pggit.status()), makes `branch` the session's branch, then runs
+-- pggit.apply_migration(branch, force, from) (generate_migration(from, branch), `from`
+-- the head commit of the session's previous branch when the live schema is at it, so
+-- that renames recorded in the commits being left are followed (level 7), else
+-- 'WORKING'; a dropped
+-- table with rows or column with non-NULL values, and every other data-losing step,
+-- only with `force`; steps that cannot be generated never), then
+-- pggit.settle_checkout(): the history rows of that DDL (on `branch`) are recorded as
+-- settled by a new pggit.checkouts row instead of staying pending, so pggit.status()
+-- shows nothing pending for `branch` afterwards (the checkouts row keeps the statements
+-- run; the history rows their role, time, objects and versions) and a further checkout with apply
+-- (back, or elsewhere) needs no commit in between. Settling checks that the live
+-- schema now equals the head (diff empty; level 7: a table whose columns are only in
+-- another order, or whose expressions PostgreSQL reprints, counts as reached:
+-- pggit.table_definition_reached); should the migration not have reached it,
+-- the checkout fails (55000) and leaves nothing. Everything happens in the caller's
+-- transaction: an error leaves neither DDL nor the branch switch nor a checkouts row.
+-- Errors: level 2's checkout errors first; 22004 apply or force NULL; 55000 uncommitted
+-- tracked changes (message names the branch, DETAIL the objects), 55000 a branch
+-- without commits (resolve_ref), apply_migration's errors (0A000, 55000 data loss),
+-- settle_checkout's (55000 tracking paused, live schema not at the head).
+-- VOLATILE; SECURITY INVOKER (the DDL runs with the caller's rights); EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.checkout(branch text, apply boolean, force boolean DEFAULT false)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_branch text;
+    v_current text;
+    v_count bigint;
+    v_objects text;
+    v_applied text[];
+    v_from text;  -- the commit the live schema is at, when it is the session's branch head
+BEGIN
+    IF checkout.apply IS NULL OR checkout.force IS NULL THEN
+        PERFORM pggit.checkout(checkout.branch);
+        RAISE EXCEPTION 'apply and force must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT checkout.apply THEN
+        PERFORM pggit.checkout(checkout.branch);
+        RETURN 0;
+    END IF;
+    v_current := pggit.current_branch();
+    -- The script is generated from the commit the live schema is at, when it is at the
+    -- head of the session's branch (but for what table_definition_reached accepts): diff
+    -- finds renames (of tables and columns) in the history between two commits, and for
+    -- WORKING it would take the head of the branch the session switches to below, which
+    -- leaves out a rename recorded in the commit being left (its column would be dropped
+    -- and added again). Elsewhere (a session on a branch the live schema is not at):
+    -- WORKING, as before.
+    SELECT b.head_commit_hash INTO v_from FROM pggit.branches AS b WHERE b.name = v_current;
+    IF v_from IS NOT NULL
+       AND EXISTS (SELECT FROM pggit.diff(v_from, 'WORKING') AS d
+                    WHERE NOT (d.object_kind = 'table' AND d.change = 'modified'
+                               AND pggit.table_definition_reached(d.old_definition, d.new_definition))) THEN
+        v_from := NULL;
+    END IF;
+    PERFORM pggit.checkout(checkout.branch);  -- level 2's checks, and the switch
+    FOREACH v_branch IN ARRAY ARRAY[v_current, checkout.branch] LOOP
+        SELECT count(*), string_agg(DISTINCT coalesce(s.object_identity, s.command_tag), ', ')
+          INTO v_count, v_objects
+          FROM pggit.status(v_branch) AS s;
+        IF v_count > 0 THEN
+            RAISE EXCEPTION 'cannot check out "%" with apply: branch "%" has % uncommitted tracked change(s)',
+                    pggit.clip(checkout.branch), pggit.clip(v_branch), v_count
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed: %s', v_objects),
+                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', pggit.clip(v_branch));
+        END IF;
+    END LOOP;
+    v_applied := pggit.apply_migration(checkout.branch, checkout.force, coalesce(v_from, 'WORKING'));
+    PERFORM pggit.settle_checkout(v_applied);
+    RETURN cardinality(v_applied);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.checkout(text, boolean, boolean) IS
+    'checkout(branch) and, with apply, the live schema brought to the branch head and its DDL settled (refuses pending changes and data loss without force); returns the number of statements applied.';
+
+-- from sql/functions/trees/commit_buckets.sql (changed: function pggit.commit_buckets(commit text))
+-- pggit.commit_buckets(commit text) -> text[]
+--
+-- Promises: the 256 bucket-node hashes of a commit's schema tree (pggit.trees.buckets
+-- of its schema_hash, bucket 1 first: the format of tree_apply), the one lookup behind
+-- diff, schema_at, merge_three_way and merge_record. Two commits have the same tree
+-- exactly when their arrays are equal (the root is the hash of the array).
+-- Errors:
+--   22004 null_value_not_allowed            'commit must not be NULL'
+--   42704 undefined_object                  'commit "<id>" does not exist'
+--   55000 object_not_in_prerequisite_state  'commit "<id>" has no tree: it was made
+--                                           before level 2 (tracking) was installed'
+-- STABLE, SECURITY INVOKER (pggit's tables are readable by everyone), callable by
+-- everyone. Cost: two primary-key lookups.
+CREATE OR REPLACE FUNCTION pggit.commit_buckets(commit text)
+RETURNS text[]
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_tree text[];
+BEGIN
+    IF commit_buckets.commit IS NULL THEN
+        RAISE EXCEPTION 'commit must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT t.buckets INTO v_tree
+      FROM pggit.commits AS c
+      LEFT JOIN pggit.trees AS t ON t.hash = c.schema_hash
+     WHERE c.hash = commit_buckets.commit;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'commit "%" does not exist', pggit.clip(commit_buckets.commit)
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_tree IS NULL THEN
+        RAISE EXCEPTION 'commit "%" has no tree: it was made before level 2 (tracking) was installed',
+                pggit.clip(commit_buckets.commit)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    RETURN v_tree;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.commit_buckets(text) IS
+    'The 256 bucket-node hashes of a commit''s schema tree; 42704 unknown commit, 55000 a commit without a tree.';
+
+-- from sql/functions/commits/commit_changes.sql (changed: function pggit.commit_changes(branch text, message text, trinity_id text))
+-- pggit.commit_changes(branch text, message text DEFAULT '', trinity_id text DEFAULT NULL) -> text
+--
+-- Level 2: level 1's function (same signature, every promise and error below kept)
+-- plus the commit's changes and schema tree.
+--
+-- Promises: records one commit on `branch` and returns its Trinity ID.
+--   * The commit's parent is the branch head, read under a row lock on the branch
+--     (SELECT ... FOR NO KEY UPDATE, the lock the head UPDATE takes anyway), and the
+--     head then moves to the new commit. Concurrent committers to one branch queue
+--     on that lock, so any number of them produce one linear chain (no fork, no lost
+--     commit); the UNIQUE NULLS NOT DISTINCT (branch_id, parent_hash) constraint on
+--     pggit.commits backs this up.
+--   * A branch that does not exist yet is created if its name is valid: parent
+--     branch main, head = main's head (NULL if main has no commit), so its first
+--     commit's parent is main's head. Created with INSERT ... ON CONFLICT (name) DO
+--     NOTHING and read again, so concurrent first commits all land on one branch.
+--   * trinity_id NULL: a new pggit.generate_trinity_id(). Given: validated by
+--     pggit.is_valid_trinity_id and used as is.
+--   * message is stored exactly as given ('' by default; any text, 1 MB is fine).
+--   * author = session_user, committed_at = clock_timestamp().
+--   * Changes: the branch's pending history rows (pggit.history with branch = this
+--     branch's name and commit_hash IS NULL) that the function sees once it holds
+--     the branch lock are attached to the new commit (commit_hash := its ID), each
+--     to exactly this commit. Rows of other branches are left alone; rows of other
+--     transactions committed after that moment stay pending for the next commit.
+--   * Tree: the commit's schema tree is stored (pggit.trees, once per distinct tree)
+--     and its Merkle root is the commit's schema_hash. It is built from the parent
+--     commit's tree by applying exactly the attached rows, see
+--     sql/functions/trees/tree_apply.sql: for each object its last attached row
+--     decides (a drop removes its entry, anything else sets identity -> new_hash, a
+--     rename also removes the old identity's entry); pause, resume and untracked
+--     rows change nothing. A commit without changes has its parent's root and costs
+--     no tree work at all.
+--     When the parent has no tree (a level-1 commit, or no parent) the base is every
+--     live registry object at its current hash: the first tree-bearing commit of a
+--     line costs O(schema), every later one O(changes).
+--   * Transactional: everything happens in the caller's transaction; a rollback
+--     leaves no commit, no new branch, no head move, no tree or node and no row
+--     attached.
+-- Errors:
+--   22004 null_value_not_allowed   branch or message is NULL
+--   22023 invalid_parameter_value  invalid branch name: 'invalid branch name
+--                                  "<name>": <rule>' (see branch_name_violation);
+--                                  malformed trinity_id: 'invalid Trinity ID "<id>":
+--                                  expected YYYYMMDDHHMMSSffffff-ssssss-rrrrrrrr ...'
+--   55000 object_not_in_prerequisite_state  the branch has status 'deleted'
+--                                  ('cannot commit to deleted branch "<name>"'), or
+--                                  it is missing and so is main
+--   23505 unique_violation         a given trinity_id already exists:
+--                                  'commit "<id>" already exists'
+--   40001 / 40P01 from the lock or the insert propagate unchanged (retryable). Under
+--   REPEATABLE READ or SERIALIZABLE, committing to a branch another transaction has
+--   committed to since the snapshot fails with 40001.
+-- SECURITY DEFINER with a pinned search_path: this function is how ordinary roles
+-- (which only have SELECT on pggit's tables) append history. EXECUTE: PUBLIC.
+--
+-- Cost: one indexed lookup with row lock, an index scan of the branch's pending
+-- rows; when there are some: the parent's tree (256 hashes), the rewrite of the
+-- buckets the changes touch (pggit.tree_apply) and one INSERT ... ON CONFLICT DO
+-- NOTHING of the tree, and one UPDATE of the attached rows; then one INSERT and one
+-- UPDATE of the branch. No subtransaction unless a trinity_id is
+-- given (then one, to turn a primary-key violation into the message above).
+CREATE OR REPLACE FUNCTION pggit.commit_changes(
+    branch text,
+    message text DEFAULT '',
+    trinity_id text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_branch_id bigint;
+    v_head text;
+    v_status text;
+    v_id text;
+    v_constraint text;
+    v_pending bigint[];
+    v_parent_root text;
+    v_parent_tree text[];
+    v_tree text[];
+    v_schema_hash text;
+BEGIN
+    IF commit_changes.branch IS NULL THEN
+        RAISE EXCEPTION 'branch must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF commit_changes.message IS NULL THEN
+        RAISE EXCEPTION 'commit message must not be NULL (use '''' for an empty message)'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF commit_changes.trinity_id IS NOT NULL
+       AND NOT pggit.is_valid_trinity_id(commit_changes.trinity_id) THEN
+        RAISE EXCEPTION 'invalid Trinity ID "%": expected YYYYMMDDHHMMSSffffff-ssssss-rrrrrrrr '
+                        '(a real UTC date and time, 6 lowercase base-36 digits, 8 lowercase hex digits)',
+                pggit.clip(commit_changes.trinity_id)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT b.id, b.head_commit_hash, b.status
+      INTO v_branch_id, v_head, v_status
+      FROM pggit.branches AS b
+     WHERE b.name = commit_changes.branch
+       FOR NO KEY UPDATE;
+
+    IF NOT FOUND THEN
+        -- Existing rows always have valid names (CHECK), so validate only here.
+        PERFORM pggit.assert_valid_branch_name(commit_changes.branch);
+        INSERT INTO pggit.branches AS b (name, head_commit_hash, parent_branch_id)
+        SELECT commit_changes.branch, m.head_commit_hash, m.id
+          FROM pggit.branches AS m
+         WHERE m.name = 'main'
+        ON CONFLICT (name) DO NOTHING
+        RETURNING b.id, b.head_commit_hash, b.status
+             INTO v_branch_id, v_head, v_status;
+        IF NOT FOUND THEN
+            -- Another transaction created it first (or main is missing): read it again.
+            SELECT b.id, b.head_commit_hash, b.status
+              INTO v_branch_id, v_head, v_status
+              FROM pggit.branches AS b
+             WHERE b.name = commit_changes.branch
+               FOR NO KEY UPDATE;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'cannot create branch "%": branch "main" does not exist',
+                        pggit.clip(commit_changes.branch)
+                    USING ERRCODE = 'object_not_in_prerequisite_state';
+            END IF;
+        END IF;
+    END IF;
+
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot commit to deleted branch "%"', pggit.clip(commit_changes.branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    -- Under the branch lock: the pending rows this commit attaches, and its tree.
+    SELECT pg_catalog.array_agg(h.id ORDER BY h.id)
+      INTO v_pending
+      FROM pggit.history AS h
+     WHERE h.branch = commit_changes.branch
+       AND h.commit_hash IS NULL;
+    IF v_head IS NOT NULL THEN
+        SELECT c.schema_hash INTO v_parent_root FROM pggit.commits AS c WHERE c.hash = v_head;
+    END IF;
+    IF v_parent_root IS NOT NULL AND v_pending IS NULL THEN
+        v_schema_hash := v_parent_root;
+    ELSE
+        IF v_parent_root IS NOT NULL THEN
+            SELECT t.buckets INTO v_parent_tree FROM pggit.trees AS t WHERE t.hash = v_parent_root;
+        END IF;
+        v_tree := pggit.tree_apply(v_parent_tree, coalesce(v_pending, '{}'::bigint[]));
+        v_schema_hash := pg_catalog.encode(
+            pg_catalog.sha256(pg_catalog.convert_to(pg_catalog.array_to_string(v_tree, ''), 'UTF8')), 'hex');
+        INSERT INTO pggit.trees (hash, buckets)
+        VALUES (v_schema_hash, v_tree)
+        ON CONFLICT (hash) DO NOTHING;
+    END IF;
+
+    IF commit_changes.trinity_id IS NULL THEN
+        v_id := pggit.generate_trinity_id();
+        INSERT INTO pggit.commits (hash, branch_id, parent_hash, message, schema_hash)
+        VALUES (v_id, v_branch_id, v_head, commit_changes.message, v_schema_hash);
+    ELSE
+        v_id := commit_changes.trinity_id;
+        BEGIN
+            INSERT INTO pggit.commits (hash, branch_id, parent_hash, message, schema_hash)
+            VALUES (v_id, v_branch_id, v_head, commit_changes.message, v_schema_hash);
+        EXCEPTION WHEN unique_violation THEN
+            GET STACKED DIAGNOSTICS v_constraint = CONSTRAINT_NAME;
+            IF v_constraint IS DISTINCT FROM 'commits_pkey' THEN
+                RAISE;
+            END IF;
+            RAISE EXCEPTION 'commit "%" already exists', v_id
+                USING ERRCODE = 'unique_violation',
+                      CONSTRAINT = 'commits_pkey',
+                      TABLE = 'commits',
+                      SCHEMA = 'pggit';
+        END;
+    END IF;
+
+    IF v_pending IS NOT NULL THEN
+        UPDATE pggit.history AS h
+           SET commit_hash = v_id
+         WHERE h.id = ANY (v_pending);
+    END IF;
+
+    UPDATE pggit.branches AS b
+       SET head_commit_hash = v_id
+     WHERE b.id = v_branch_id;
+
+    RETURN v_id;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.commit_changes(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.commit_changes(text, text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.commit_changes(text, text, text) IS
+    'Records a commit on branch (created from main''s head if missing) with its pending changes and schema tree; returns its Trinity ID.';
+
+-- from sql/functions/merge/commit_merge.sql (changed: function pggit.commit_merge(target text, merge_parent text, message text, merged_tree text[], expected_head text))
+-- pggit.commit_merge(target text, merge_parent text, message text, merged_tree text[],
+--                    expected_head text) -> text
+--
+-- Promises: records a merge commit on branch `target` and returns its Trinity ID: the
+-- sibling of pggit.commit_changes for merges (commit_changes stays as level 1
+-- promised). Internal (no EXECUTE for PUBLIC): pggit.merge and pggit.merge_continue
+-- call it with the merged tree they computed.
+--   * Same branch lock as commit_changes: the target's branches row is read
+--     SELECT ... FOR NO KEY UPDATE, so merges and ordinary commits to one branch queue
+--     on one lock and the branch stays one linear chain.
+--   * The head read under that lock must be `expected_head` (the head the merge was
+--     computed against), else 55000: a merge is never recorded over a head it did not
+--     see.
+--   * parent_hash = that head, merge_parent_hash = `merge_parent` (the merged commit;
+--     it must exist and differ from the head).
+--   * Like commit_changes, the target's pending history rows (branch = target,
+--     commit_hash IS NULL) are attached to the merge commit and applied on top of
+--     `merged_tree` (pggit.tree_apply): they are the target's live changes, newer than
+--     both sides.
+--   * The tree (256 bucket hashes) is stored in pggit.trees; its root is the commit's
+--     schema_hash. author = session_user, committed_at = clock_timestamp().
+-- Errors: 22004 NULL argument; 42704 unknown branch or merge_parent commit; 55000 the
+-- branch is deleted, has no commit, or its head is not expected_head; 22023
+-- merge_parent equal to the head, or a malformed tree (tree_apply's checks).
+CREATE OR REPLACE FUNCTION pggit.commit_merge(
+    target text,
+    merge_parent text,
+    message text,
+    merged_tree text[],
+    expected_head text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_branch_id bigint;
+    v_head text;
+    v_status text;
+    v_pending bigint[];
+    v_tree text[];
+    v_root text;
+    v_id text;
+BEGIN
+    IF commit_merge.target IS NULL OR commit_merge.merge_parent IS NULL OR commit_merge.message IS NULL
+       OR commit_merge.merged_tree IS NULL OR commit_merge.expected_head IS NULL THEN
+        RAISE EXCEPTION 'commit_merge: no argument may be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT b.id, b.head_commit_hash, b.status
+      INTO v_branch_id, v_head, v_status
+      FROM pggit.branches AS b
+     WHERE b.name = commit_merge.target
+       FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(commit_merge.target)
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot commit to deleted branch "%"', pggit.clip(commit_merge.target)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF v_head IS DISTINCT FROM commit_merge.expected_head THEN
+        RAISE EXCEPTION 'branch "%" moved from % to % since the merge was computed',
+                pggit.clip(commit_merge.target), pggit.clip(commit_merge.expected_head), coalesce(v_head, 'no commit')
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Merge again.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pggit.commits AS c WHERE c.hash = commit_merge.merge_parent) THEN
+        RAISE EXCEPTION 'commit "%" does not exist', pggit.clip(commit_merge.merge_parent)
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF commit_merge.merge_parent = v_head THEN
+        RAISE EXCEPTION 'a merge commit needs two different parents (both are %)', v_head
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT pg_catalog.array_agg(h.id ORDER BY h.id)
+      INTO v_pending
+      FROM pggit.history AS h
+     WHERE h.branch = commit_merge.target
+       AND h.commit_hash IS NULL;
+    IF v_pending IS NULL THEN
+        v_tree := commit_merge.merged_tree;
+        IF pg_catalog.cardinality(v_tree) <> 256 OR pg_catalog.array_position(v_tree, NULL) IS NOT NULL THEN
+            RAISE EXCEPTION 'invalid commit tree: expected 256 bucket hashes, got %', pg_catalog.cardinality(v_tree)
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    ELSE
+        v_tree := pggit.tree_apply(commit_merge.merged_tree, v_pending);
+    END IF;
+    v_root := pg_catalog.encode(
+        pg_catalog.sha256(pg_catalog.convert_to(pg_catalog.array_to_string(v_tree, ''), 'UTF8')), 'hex');
+    INSERT INTO pggit.trees (hash, buckets)
+    VALUES (v_root, v_tree)
+    ON CONFLICT (hash) DO NOTHING;
+
+    v_id := pggit.generate_trinity_id();
+    INSERT INTO pggit.commits (hash, branch_id, parent_hash, merge_parent_hash, message, schema_hash)
+    VALUES (v_id, v_branch_id, v_head, commit_merge.merge_parent, commit_merge.message, v_root);
+
+    IF v_pending IS NOT NULL THEN
+        UPDATE pggit.history AS h
+           SET commit_hash = v_id
+         WHERE h.id = ANY (v_pending);
+    END IF;
+
+    UPDATE pggit.branches AS b
+       SET head_commit_hash = v_id
+     WHERE b.id = v_branch_id;
+
+    RETURN v_id;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.commit_merge(text, text, text, text[], text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.commit_merge(text, text, text, text[], text) IS
+    'Internal: records a merge commit (two parents) on target with the merged tree and target''s pending changes.';
+
+-- from sql/functions/trees/commit_tree.sql (changed: function pggit.commit_tree(commit text))
+-- pggit.commit_tree(commit text) -> TABLE(object_kind text, object_identity text, blob_hash text)
+--
+-- Promises: the schema tree of a commit, one row per tracked object: its kind, its
+-- identity and the hash of its canonical definition (the blob in pggit.blobs),
+-- ordered by identity then kind (UTF-8 byte order, the order inside the bucket
+-- nodes). `commit` is a commit's full Trinity ID. A commit whose schema was empty
+-- gives zero rows.
+-- Errors:
+--   22004 null_value_not_allowed        commit is NULL: 'commit must not be NULL'
+--   42704 undefined_object              'commit "<commit>" does not exist'
+--   55000 object_not_in_prerequisite_state  'commit "<commit>" has no tree: it was
+--                                       made before level 2 (tracking) was installed'
+-- STABLE, SECURITY INVOKER (pggit's tables are readable by everyone), callable by
+-- everyone. Cost: O(objects in the tree).
+CREATE OR REPLACE FUNCTION pggit.commit_tree(commit text)
+RETURNS TABLE(object_kind text, object_identity text, blob_hash text)
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_tree text[];
+BEGIN
+    IF commit_tree.commit IS NULL THEN
+        RAISE EXCEPTION 'commit must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT t.buckets INTO v_tree
+      FROM pggit.commits AS c
+      LEFT JOIN pggit.trees AS t ON t.hash = c.schema_hash
+     WHERE c.hash = commit_tree.commit;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'commit "%" does not exist', pggit.clip(commit_tree.commit)
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_tree IS NULL THEN
+        RAISE EXCEPTION 'commit "%" has no tree: it was made before level 2 (tracking) was installed',
+                pggit.clip(commit_tree.commit)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    RETURN QUERY
+        SELECT e.v ->> 0, e.v ->> 1, e.v ->> 2
+          FROM pg_catalog.unnest(v_tree) WITH ORDINALITY AS t (hash, bucket)
+          JOIN pggit.tree_nodes AS n ON n.hash = t.hash
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
+         ORDER BY pg_catalog.convert_to(e.v ->> 1, 'UTF8'), pg_catalog.convert_to(e.v ->> 0, 'UTF8');
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.commit_tree(text) IS
+    'The schema tree of a commit: (object_kind, object_identity, blob_hash) per tracked object, by identity.';
+
+-- from sql/functions/branches/create_branch.sql (changed: function pggit.create_branch(name text, from_branch text))
+-- pggit.create_branch(name text, from_branch text DEFAULT 'main') -> text
+--
+-- Promises: creates branch `name` at `from_branch`'s head (parent_branch_id = that
+-- branch, head_commit_hash = its head, NULL when it has no commit yet) and returns
+-- `name`. The head is read under a FOR SHARE lock on the from-branch row, so it is the
+-- latest committed head and the from-branch cannot be deleted until we commit.
+-- Concurrent creators of one name: the UNIQUE constraint on pggit.branches.name
+-- decides (INSERT ... ON CONFLICT DO NOTHING), exactly one succeeds, every other one
+-- gets 23505. The name of a deleted branch stays taken (its commits keep it).
+-- Errors:
+--   22004 null_value_not_allowed   name or from_branch is NULL
+--   22023 invalid_parameter_value  invalid branch name (see branch_name_violation)
+--   42704 undefined_object         from_branch does not exist
+--   55000 object_not_in_prerequisite_state  from_branch is deleted
+--   23505 unique_violation         'branch "<name>" already exists' (also for a
+--                                  deleted branch of that name, said in DETAIL)
+-- SECURITY DEFINER with a pinned search_path (ordinary roles only read pggit's
+-- tables). EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.create_branch(name text, from_branch text DEFAULT 'main')
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_from_id bigint;
+    v_from_head text;
+    v_from_status text;
+    v_status text;
+BEGIN
+    IF create_branch.from_branch IS NULL THEN
+        RAISE EXCEPTION 'from_branch must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(create_branch.name);
+
+    SELECT b.id, b.head_commit_hash, b.status
+      INTO v_from_id, v_from_head, v_from_status
+      FROM pggit.branches AS b
+     WHERE b.name = create_branch.from_branch
+       FOR SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(create_branch.from_branch)
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_from_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot create branch "%" from deleted branch "%"',
+                pggit.clip(create_branch.name), pggit.clip(create_branch.from_branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    INSERT INTO pggit.branches AS b (name, head_commit_hash, parent_branch_id)
+    VALUES (create_branch.name, v_from_head, v_from_id)
+    ON CONFLICT ON CONSTRAINT branches_name_key DO NOTHING;
+    IF NOT FOUND THEN
+        SELECT b.status INTO v_status FROM pggit.branches AS b WHERE b.name = create_branch.name;
+        IF v_status = 'deleted' THEN
+            RAISE EXCEPTION 'branch "%" already exists', pggit.clip(create_branch.name)
+                USING ERRCODE = 'unique_violation',
+                      DETAIL = 'It was deleted; the names of deleted branches stay taken.',
+                      CONSTRAINT = 'branches_name_key', TABLE = 'branches', SCHEMA = 'pggit';
+        END IF;
+        RAISE EXCEPTION 'branch "%" already exists', pggit.clip(create_branch.name)
+            USING ERRCODE = 'unique_violation',
+                  CONSTRAINT = 'branches_name_key', TABLE = 'branches', SCHEMA = 'pggit';
+    END IF;
+    RETURN create_branch.name;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.create_branch(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.create_branch(text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.create_branch(text, text) IS
+    'Creates branch name at from_branch''s head (default main); an existing name is an error (23505).';
+
 -- from sql/functions/tracking/current_branch.sql (changed: function pggit.current_branch())
 -- pggit.current_branch() -> text
 --
@@ -183,6 +983,2117 @@ $function$;
 
 COMMENT ON FUNCTION pggit.current_branch() IS
     'The session''s branch: GUC pggit.branch, or main when unset; a setting naming no live branch is an error (level 8).';
+
+-- from sql/functions/databranches/create_data_branch.sql (changed: function pggit.data_branch_create(relid oid, from_branch text, to_branch text))
+-- pggit.create_data_branch("table" text, from_branch text, to_branch text) -> text
+-- pggit.data_branch_create(relid oid, from_branch text, to_branch text) -> text
+--
+-- Promises: branches the rows of `table` copy-on-write for branch `to_branch` and
+-- returns the name of the branch's relation, a view in the table's schema named
+-- pggit.data_relation_name(<table>, <to_branch>): '<table>__<to_branch>', shortened
+-- deterministically when that is not an identifier of at most 63 bytes.
+--   * No row is copied: the branch gets an empty delta table d<id> and base table
+--     b<id> in schema pggit_data, its view and write trigger
+--     (pggit.data_branch_install), and the table's capture trigger learns the branch
+--     (pggit.data_table_install). Time does not depend on the table's size.
+--   * The branch point is the moment of creation: SHARE ROW EXCLUSIVE on the table
+--     waits for writes in flight and holds new ones until the creating transaction
+--     ends. From then on the branch sees the table as it was then plus its own writes;
+--     main never sees branch writes; the branch never sees main's later writes.
+--   * `to_branch` is created from main (parent main, at main's head) when it does
+--     not exist, as commit_changes creates a branch.
+--   * `from_branch` must be a live branch whose rows of the table are the table
+--     itself (main, or a branch without a data branch of this table): data branches
+--     of data branches are not supported.
+-- "table" is resolved with the caller's search_path (create_data_branch is SECURITY
+-- INVOKER and only resolves it); data_branch_create, SECURITY DEFINER with a pinned
+-- search_path, does the work and checks that the session user may (owns the table
+-- or is a member of its owner role).
+-- Rights (level 5): data_branch_create is SECURITY DEFINER because it creates objects
+-- in pggit_data and writes pggit's bookkeeping; it evaluates nothing a user wrote (it
+-- locks the table and creates bare storage tables, a view, functions and triggers). Every
+-- object it creates is then owned by the table's owner; the view is security_invoker
+-- and PUBLIC may use it (the table's own privileges are checked live, see
+-- pggit.data_branch_install); the storage is readable by roles that may SELECT the table.
+-- Errors:
+--   22004 a NULL argument; 22023 invalid branch name, to_branch = from_branch or main
+--   42P01 no such relation; 42809 not an ordinary table; 0A000 partitioned, inherited,
+--         temporary or system table, a generated column, from_branch has its own data
+--         branch of the table
+--   55000 the table has no primary key (rows are found by key to diff, merge and keep
+--         pre-images); from_branch or to_branch is deleted
+--   42701 a column named _pggit_state (pggit's row-state column)
+--   42704 from_branch does not exist; 42501 not the table's owner
+--   42710 the table already has a data branch on to_branch
+--   42P07 a relation of the branch relation's name already exists
+CREATE OR REPLACE FUNCTION pggit.create_data_branch("table" text, from_branch text, to_branch text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    v_rel := pggit.data_table_oid(create_data_branch."table");
+    RETURN pggit.data_branch_create(v_rel, create_data_branch.from_branch, create_data_branch.to_branch);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.create_data_branch(text, text, text) IS
+    'Branches a table''s rows copy-on-write onto to_branch; returns the branch relation''s name (<table>__<branch>).';
+
+CREATE OR REPLACE FUNCTION pggit.data_branch_create(relid oid, from_branch text, to_branch text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_schema name;
+    v_relname name;
+    v_kind "char";
+    v_persistence "char";
+    v_owner oid;
+    v_table text;
+    v_keys name[];
+    v_from_id bigint;
+    v_from_head text;
+    v_from_status text;
+    v_to_id bigint;
+    v_to_status text;
+    v_relation text;
+    v_id bigint;
+    v_column_defs text;
+    v_key_def text;
+    v_storage text;
+    r record;
+BEGIN
+    IF from_branch IS NULL OR to_branch IS NULL THEN
+        RAISE EXCEPTION 'from_branch and to_branch must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(to_branch);
+    IF to_branch = 'main' THEN
+        RAISE EXCEPTION 'cannot create a data branch on branch "main": main''s rows are the table itself'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF to_branch = from_branch THEN
+        RAISE EXCEPTION 'cannot branch "%" from itself', pggit.clip(to_branch) USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relowner
+      INTO v_schema, v_relname, v_kind, v_persistence, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_branch_create.relid;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', relid USING ERRCODE = 'undefined_table';
+    END IF;
+    v_table := pg_catalog.format('%I.%I', v_schema, v_relname);
+    IF v_kind = 'p' OR EXISTS (SELECT 1 FROM pg_catalog.pg_inherits AS i
+                                WHERE i.inhrelid = data_branch_create.relid OR i.inhparent = data_branch_create.relid) THEN
+        RAISE EXCEPTION 'cannot branch %: data branches of partitioned and inheritance tables are not supported', v_table
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF v_kind <> 'r' THEN
+        RAISE EXCEPTION 'cannot branch %: it is not a table', v_table USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF v_persistence = 't' OR v_schema IN ('pg_catalog', 'information_schema') OR v_schema = 'pggit'
+       OR v_schema LIKE 'pggit\_%' THEN
+        RAISE EXCEPTION 'cannot branch %: temporary, system and pggit tables cannot be branched', v_table
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to branch it', v_table USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    v_keys := pggit.data_primary_key(relid);
+    IF v_keys IS NULL THEN
+        RAISE EXCEPTION 'cannot branch %: it has no primary key', v_table
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'A data branch finds rows by primary key: to keep the pre-images the branch needs, '
+                           'to diff and to merge it.',
+                  HINT = 'Add a primary key to the table.';
+    END IF;
+    SELECT c.name INTO r FROM pggit.data_columns(relid) AS c WHERE c.generated <> '' LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot branch %: generated column "%" is not supported', v_table, r.name
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pggit.data_columns(relid) AS c WHERE c.name = '_pggit_state') THEN
+        RAISE EXCEPTION 'cannot branch %: its column "_pggit_state" clashes with pggit''s row-state column', v_table
+            USING ERRCODE = 'duplicate_column';
+    END IF;
+
+    -- The branch point: no write to the table is in flight from here to our commit.
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', v_table);
+
+    SELECT b.id, b.head_commit_hash, b.status INTO v_from_id, v_from_head, v_from_status
+      FROM pggit.branches AS b WHERE b.name = from_branch FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(from_branch) USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_from_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot branch from deleted branch "%"', pggit.clip(from_branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pggit.data_branches AS db
+                WHERE db.relid = data_branch_create.relid AND db.branch_id = v_from_id) THEN
+        RAISE EXCEPTION 'cannot branch % from branch "%": it has its own data branch of the table', v_table, pggit.clip(from_branch)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Data branches of data branches are not supported.',
+                  HINT = 'Branch from main, or merge that data branch first.';
+    END IF;
+
+    -- a new to_branch starts from main's head, as commit_changes creates a branch
+    INSERT INTO pggit.branches AS b (name, head_commit_hash, parent_branch_id)
+    SELECT to_branch, m.head_commit_hash, m.id FROM pggit.branches AS m WHERE m.name = 'main'
+    ON CONFLICT (name) DO NOTHING;
+    SELECT b.id, b.status INTO v_to_id, v_to_status FROM pggit.branches AS b WHERE b.name = to_branch FOR KEY SHARE;
+    IF v_to_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot create a data branch on deleted branch "%"', pggit.clip(to_branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    INSERT INTO pggit.data_tables (relid, key_columns, columns, column_types)
+    SELECT data_branch_create.relid, v_keys, pg_catalog.array_agg(c.name ORDER BY c.attnum),
+           pg_catalog.array_agg(c.type_sql ORDER BY c.attnum)
+      FROM pggit.data_columns(relid) AS c
+    ON CONFLICT ON CONSTRAINT data_tables_pkey DO NOTHING;
+
+    IF EXISTS (SELECT 1 FROM pggit.data_branches AS db
+                WHERE db.relid = data_branch_create.relid AND db.branch_id = v_to_id) THEN
+        RAISE EXCEPTION 'table % already has a data branch on branch "%"', v_table, pggit.clip(to_branch)
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+
+    v_relation := pggit.data_relation_name(v_relname, to_branch);
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c
+                WHERE c.relname = v_relation AND c.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace AS n
+                                                                  WHERE n.nspname = v_schema)) THEN
+        RAISE EXCEPTION 'relation %.% already exists', pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_relation)
+            USING ERRCODE = 'duplicate_table',
+                  DETAIL = pg_catalog.format('It is the name of data branch "%s" of %s.', pggit.clip(to_branch), v_table);
+    END IF;
+
+    INSERT INTO pggit.data_branches (relid, branch_id, from_branch_id, relation_schema, relation_name, base_commit)
+    VALUES (relid, v_to_id, v_from_id, v_schema, v_relation, v_from_head)
+    RETURNING id INTO v_id;
+
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.name, c.type_sql), ', ' ORDER BY c.o)
+      INTO v_column_defs
+      FROM pggit.data_tables AS dt
+     CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(dt.columns), pg_catalog.unnest(dt.column_types)) WITH ORDINALITY AS c(name, type_sql, o)
+     WHERE dt.relid = data_branch_create.relid;
+    v_key_def := pggit.data_list(v_keys);
+    EXECUTE pg_catalog.format('CREATE TABLE pggit_data.%I (%s, _pggit_state "char" NOT NULL, PRIMARY KEY (%s))',
+                              'd' || v_id, v_column_defs, v_key_def);
+    EXECUTE pg_catalog.format('CREATE TABLE pggit_data.%I (%s, _pggit_state "char" NOT NULL, PRIMARY KEY (%s))',
+                              'b' || v_id, v_column_defs, v_key_def);
+    EXECUTE pg_catalog.format('COMMENT ON TABLE pggit_data.%I IS %L', 'd' || v_id,
+        pg_catalog.format('pggit: rows of data branch "%s" of %s that differ from the table: w written, d deleted '
+                          'on the branch; c pre-image of a row main changed; a key main added', to_branch, v_table));
+    EXECUTE pg_catalog.format('COMMENT ON TABLE pggit_data.%I IS %L', 'b' || v_id,
+        pg_catalog.format('pggit: merge base of rows both data branch "%s" and main changed: v value, a absent',
+                          to_branch));
+
+    -- The storage belongs to the table's owner, like the table's own data. Other roles
+    -- read it (through the security_invoker view, and in diff) only while they may
+    -- SELECT the table: a row-level security policy checks that at every read. The table
+    -- is a regclass constant in the policy (pg_dump prints its name; a restore re-binds
+    -- it), never an OID literal.
+    FOREACH v_storage IN ARRAY ARRAY['d' || v_id, 'b' || v_id] LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I OWNER TO %I', v_storage, pg_catalog.pg_get_userbyid(v_owner));
+        EXECUTE pg_catalog.format('ALTER TABLE pggit_data.%I ENABLE ROW LEVEL SECURITY', v_storage);
+        EXECUTE pg_catalog.format(
+            'CREATE POLICY pggit_table_readers ON pggit_data.%I FOR SELECT TO PUBLIC'
+            ' USING (pg_catalog.has_table_privilege(%L::pg_catalog.regclass, ''SELECT''))', v_storage,
+            relid::pg_catalog.regclass::pg_catalog.text);
+        EXECUTE pg_catalog.format('GRANT SELECT ON pggit_data.%I TO PUBLIC', v_storage);
+    END LOOP;
+
+    PERFORM pggit.data_branch_install(v_id);
+    PERFORM pggit.data_table_install(relid);
+
+    RETURN v_relation;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_create(oid, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_create(oid, text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_create(oid, text, text) IS
+    'Does the work of pggit.create_data_branch for a resolved table (checks that the session user owns it).';
+
+-- from sql/functions/databranches/drop_data_branch.sql (changed: function pggit.data_branch_drop(relid oid, branch text))
+-- pggit.drop_data_branch("table" text, branch text) -> void
+-- pggit.data_branch_drop(relid oid, branch text) -> void
+--
+-- Promises: removes data branch `branch` of `table`: its view, write function, delta
+-- and base tables, and its registration; then rewrites the table's capture trigger
+-- for the branches left (pggit.data_table_install), so pre-images stop being kept
+-- for it, and with no branch left the table has no pggit trigger at all. The branch
+-- itself (pggit.branches) stays. Unmerged writes on the data branch are discarded.
+-- Holds SHARE ROW EXCLUSIVE on the table while the capture changes.
+-- "table" is resolved with the caller's search_path (drop_data_branch is SECURITY
+-- INVOKER); data_branch_drop is SECURITY DEFINER with a pinned search_path and checks
+-- that the session user owns the table.
+-- Errors: 22004 NULL argument; 42P01 no such relation; 42704 the table has no data
+-- branch of that name; 42501 not the table's owner.
+CREATE OR REPLACE FUNCTION pggit.drop_data_branch("table" text, branch text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    v_rel := pggit.data_table_oid(drop_data_branch."table");
+    PERFORM pggit.data_branch_drop(v_rel, drop_data_branch.branch);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.drop_data_branch(text, text) IS
+    'Removes a data branch of a table: its relation, storage and the pre-image keeping only it needed.';
+
+CREATE OR REPLACE FUNCTION pggit.data_branch_drop(relid oid, branch text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    db record;
+    v_table text;
+    v_owner oid;
+BEGIN
+    IF branch IS NULL THEN
+        RAISE EXCEPTION 'branch must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner INTO v_table, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_branch_drop.relid;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', relid USING ERRCODE = 'undefined_table';
+    END IF;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to drop its data branches', v_table
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', v_table);
+
+    SELECT db1.* INTO db
+      FROM pggit.data_branches AS db1 JOIN pggit.branches AS b ON b.id = db1.branch_id
+     WHERE db1.relid = data_branch_drop.relid AND b.name = data_branch_drop.branch
+       FOR UPDATE OF db1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % has no data branch "%"', v_table, pggit.clip(branch) USING ERRCODE = 'undefined_object';
+    END IF;
+
+    -- Unregister first: the sql_drop guard only refuses drops of registered relations.
+    DELETE FROM pggit.data_branches AS db1 WHERE db1.id = db.id;
+    EXECUTE pg_catalog.format('DROP VIEW IF EXISTS %I.%I', db.relation_schema, db.relation_name);
+    EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS pggit_data.%I()', 'w' || db.id);
+    EXECUTE pg_catalog.format('DROP TABLE IF EXISTS pggit_data.%I, pggit_data.%I', 'd' || db.id, 'b' || db.id);
+    PERFORM pggit.data_table_install(relid);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_drop(oid, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_drop(oid, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_drop(oid, text) IS
+    'Does the work of pggit.drop_data_branch for a resolved table (checks that the session user owns it).';
+
+-- from sql/functions/databranches/data_branch_lookup.sql (changed: function pggit.data_branch_lookup(relid oid, branch text))
+-- pggit.data_branch_lookup(relid oid, branch text) -> bigint
+--
+-- Promises: the id (pggit.data_branches.id) of data branch `branch` of table `relid`.
+-- Errors: 22004 branch is NULL; 42704 'table <t> has no data branch "<branch>"'.
+-- Reads only pggit's tables. Internal (used by diff and merge, which run as the caller):
+-- EXECUTE granted to PUBLIC; it tells no more than pggit.data_branches, which PUBLIC reads.
+CREATE OR REPLACE FUNCTION pggit.data_branch_lookup(relid oid, branch text)
+RETURNS bigint
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_id bigint;
+BEGIN
+    IF branch IS NULL THEN
+        RAISE EXCEPTION 'branch must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT db1.id INTO v_id
+      FROM pggit.data_branches AS db1 JOIN pggit.branches AS b ON b.id = db1.branch_id
+     WHERE db1.relid = data_branch_lookup.relid AND b.name = data_branch_lookup.branch;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % has no data branch "%"', relid::regclass, pggit.clip(branch) USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN v_id;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_lookup(oid, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_lookup(oid, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_lookup(oid, text) IS
+    'Internal: the pggit.data_branches id of a table''s data branch; 42704 when there is none.';
+
+-- from sql/functions/databranches/merge_data_branch.sql (changed: function pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text))
+-- pggit.merge_data_branch("table" text, branch text, "into" text DEFAULT 'main',
+--                         strategy text DEFAULT 'fail')
+--     -> TABLE(inserted bigint, updated bigint, deleted bigint, conflicts bigint, commit_hash text)
+-- pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text) -> same
+--
+-- Promises: a three-way merge, by primary key, of data branch `branch` of `table` into
+-- the table (the rows of branch `into`, main by default), against the branch point.
+-- For each key written on the branch (the only keys the branch can contribute):
+--   base   = the row at the branch point (NULL when absent)
+--   ours   = the table's row now (NULL when absent)
+--   theirs = the branch's row now (NULL when deleted)
+--   theirs = base or theirs = ours  -> nothing to do
+--   ours = base                     -> theirs is applied (insert, update or delete)
+--   otherwise                       -> a conflict: both sides changed it, differently
+-- Rows are compared column by column with each type's equality (pggit.data_equal:
+-- numeric 1.0 = 1.000, float -0 = 0; the text form for types without one).
+-- Every conflict is recorded in pggit.data_conflicts (key, base, ours, theirs, the
+-- strategy and its resolution). strategy (case-insensitive):
+--   'fail'    with conflicts: nothing is applied, the branch is untouched, the result
+--             is (0, 0, 0, <conflicts>, NULL) and the conflicts stay recorded
+--             (resolution NULL). Without conflicts it merges like the others.
+--   'ours'    conflicts keep the table's row;  'theirs'  conflicts take the branch's.
+-- A successful merge applies its rows to the table in one go (the table's own
+-- constraints and triggers apply; other data branches keep their pre-images), is
+-- recorded as a commit on `into` (pggit.commit_changes; commit_hash, NULL when nothing
+-- was applied or resolved), and moves the branch point to the merge, like git: the
+-- branch's rows do not change, and what it had written now counts as its base, so
+-- diff_data_branch is empty and a second merge applies nothing. Rows of the branch
+-- that equal the table's afterwards are dropped from its storage.
+-- Locks: SHARE ROW EXCLUSIVE on the table (writers wait), EXCLUSIVE on the branch's
+-- storage (branch writers wait; readers of both go on). Cost: O(rows written on the
+-- branch + pre-images it holds).
+-- "table" is resolved with the caller's search_path (merge_data_branch is SECURITY
+-- INVOKER); data_branch_merge (SECURITY INVOKER, pinned search_path) does the work.
+-- Rights (level 5): every statement on the table and its storage runs as the table's
+-- owner (pggit.data_act_as_owner: the caller must be the owner or a member of its role),
+-- so the table's triggers, defaults, checks and index expressions never run with more
+-- rights than the owner's, whoever merges. Only pggit's bookkeeping runs as pggit's
+-- owner: data_branch_merge_begin (checks, locks the into-branch row) and
+-- data_branch_merge_record (data_conflicts rows, the commit, merged_at).
+-- A merge never shows a row the merging role cannot see: when row-level security applies
+-- to the owner (FORCE ROW LEVEL SECURITY), the merge is refused (42501).
+-- Errors: 22004 NULL argument; 22023 unknown strategy, into = branch; 42P01 no such
+-- relation; 42704 no such data branch or into branch; 55000 into is deleted; 0A000
+-- into has its own data branch of the table; 42501 not the table's owner; the table's
+-- constraint violations (e.g. 23505) abort the merge with nothing applied; 42501 row-level
+-- security applies to the table's owner.
+CREATE OR REPLACE FUNCTION pggit.merge_data_branch("table" text, branch text, "into" text DEFAULT 'main',
+                                                   strategy text DEFAULT 'fail')
+RETURNS TABLE(inserted bigint, updated bigint, deleted bigint, conflicts bigint, commit_hash text)
+LANGUAGE plpgsql
+VOLATILE
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    v_rel := pggit.data_table_oid(merge_data_branch."table");
+    RETURN QUERY SELECT * FROM pggit.data_branch_merge(v_rel, merge_data_branch.branch, merge_data_branch."into",
+                                                       merge_data_branch.strategy);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.merge_data_branch(text, text, text, text) IS
+    'Three-way merge of a data branch into the table by primary key (strategy fail/ours/theirs); counts and commit.';
+
+CREATE OR REPLACE FUNCTION pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text)
+RETURNS TABLE(inserted bigint, updated bigint, deleted bigint, conflicts bigint, commit_hash text)
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_id bigint;
+    dt record;
+    v_strategy text := pg_catalog.lower(strategy);
+    v_table text;
+    v_delta text;
+    v_base text;
+    v_apply text;
+    v_set text;
+    v_role text;
+    v_inserted bigint := 0;
+    v_updated bigint := 0;
+    v_deleted bigint := 0;
+    v_conflicts bigint;
+    v_records jsonb;
+    v_commit text;
+BEGIN
+    IF "into" IS NULL OR strategy IS NULL THEN
+        RAISE EXCEPTION 'into and strategy must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF v_strategy NOT IN ('fail', 'ours', 'theirs') THEN
+        RAISE EXCEPTION 'invalid merge strategy "%"', pggit.clip(strategy)
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use fail, ours or theirs.';
+    END IF;
+    -- bookkeeping checks and the into-branch row lock (FOR KEY SHARE), as pggit's owner
+    v_id := pggit.data_branch_merge_begin(relid, branch, "into");
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_branch_merge.relid;
+    v_table := pg_catalog.format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class AS c
+                                             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                                            WHERE c.oid = data_branch_merge.relid),
+                                 (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = data_branch_merge.relid));
+    v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
+    v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
+
+    -- From here to the bookkeeping: as the table's owner.
+    v_role := pggit.data_act_as_owner(relid);
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', v_table);
+    EXECUTE pg_catalog.format('LOCK TABLE %s, %s IN EXCLUSIVE MODE', v_delta, v_base);
+    IF pg_catalog.row_security_active(relid) THEN
+        RAISE EXCEPTION 'cannot merge data branch "%" of %: row-level security applies to %', pggit.clip(branch), v_table, current_user
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A merge compares every row the branch wrote with the table''s; it would not see rows the policies hide.',
+                  HINT = 'Merge as a role that bypasses row-level security, or disable FORCE ROW LEVEL SECURITY.';
+    END IF;
+
+    -- The plan: one row per key written on the branch, with presence of base, ours and
+    -- theirs, and a verdict from each type's equality; the rows as jsonb for conflicts.
+    IF pg_catalog.to_regclass('pg_temp.pggit_merge_plan') IS NOT NULL THEN
+        DROP TABLE pg_temp.pggit_merge_plan;
+    END IF;
+    -- For plpgsql_check (a no-op at run time): the plan's static columns; the key columns vary.
+    PERFORM 'PRAGMA:TABLE: pg_temp.pggit_merge_plan (_pggit_key jsonb, _pggit_theirs_p boolean, _pggit_ours_p boolean, _pggit_verdict text, _pggit_record jsonb)';
+    EXECUTE pg_catalog.format($sql$
+        CREATE TEMPORARY TABLE pggit_merge_plan ON COMMIT DROP AS
+        SELECT %1$s, x._pggit_key, x._pggit_theirs_p, x._pggit_ours_p, x._pggit_verdict,
+               CASE WHEN x._pggit_verdict = 'conflict' THEN pg_catalog.jsonb_build_object(
+                   'key', x._pggit_key,
+                   'theirs', CASE WHEN x._pggit_theirs_p THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END,
+                   'ours', CASE WHEN x._pggit_ours_p THEN pg_catalog.to_jsonb(t.*) END,
+                   'base', CASE WHEN b._pggit_state IS NULL THEN (CASE WHEN x._pggit_ours_p THEN pg_catalog.to_jsonb(t.*) END)
+                                WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END) END
+                 AS _pggit_record
+          FROM (SELECT y.*,
+                       CASE WHEN (y._pggit_theirs_p = y._pggit_base_p AND (NOT y._pggit_theirs_p OR y._pggit_tb))
+                              OR (y._pggit_theirs_p = y._pggit_ours_p AND (NOT y._pggit_theirs_p OR y._pggit_to))
+                            THEN 'skip'
+                            WHEN y._pggit_ours_p = y._pggit_base_p AND (NOT y._pggit_ours_p OR y._pggit_ob)
+                            THEN 'apply'
+                            ELSE 'conflict' END AS _pggit_verdict
+                  FROM (SELECT %13$s, pg_catalog.jsonb_build_object(%2$s) AS _pggit_key,
+                               d._pggit_state = 'w' AS _pggit_theirs_p,
+                               t.%3$I IS NOT NULL AS _pggit_ours_p,
+                               CASE WHEN b._pggit_state IS NULL THEN t.%3$I IS NOT NULL ELSE b._pggit_state = 'v' END
+                                 AS _pggit_base_p,
+                               CASE WHEN b._pggit_state IS NULL THEN %9$s ELSE %10$s END AS _pggit_tb,
+                               %9$s AS _pggit_to,
+                               CASE WHEN b._pggit_state IS NULL THEN true ELSE %11$s END AS _pggit_ob
+                          FROM %4$s AS d
+                          LEFT JOIN %5$s AS b ON %6$s
+                          LEFT JOIN %7$s AS t ON %8$s
+                         WHERE d._pggit_state IN ('w', 'd')) AS y) AS x
+          JOIN %4$s AS d ON %12$s
+          LEFT JOIN %5$s AS b ON %6$s
+          LEFT JOIN %7$s AS t ON %8$s$sql$,
+        pggit.data_list(dt.key_columns, 'x'),
+        (SELECT pg_catalog.string_agg(pg_catalog.format('%L, d.%I', k, k), ', ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)),
+        dt.key_columns[1], v_delta, v_base, pggit.data_key_match(dt.key_columns, 'b', 'd'),
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        pggit.data_equal(relid, dt.columns, 'd', 't'), pggit.data_equal(relid, dt.columns, 'd', 'b'),
+        pggit.data_equal(relid, dt.columns, 't', 'b'), pggit.data_key_match(dt.key_columns, 'd', 'x'),
+        pggit.data_list(dt.key_columns, 'd'));
+
+    SELECT pg_catalog.count(*), pg_catalog.jsonb_agg(p._pggit_record ORDER BY p._pggit_key)
+      INTO v_conflicts, v_records
+      FROM pg_temp.pggit_merge_plan AS p WHERE p._pggit_verdict = 'conflict';
+
+    IF v_strategy = 'fail' AND v_conflicts > 0 THEN
+        DROP TABLE pg_temp.pggit_merge_plan;
+        IF v_role IS NOT NULL THEN
+            PERFORM pg_catalog.set_config('role', v_role, true);
+        END IF;
+        PERFORM pggit.data_branch_merge_record(v_id, "into", v_strategy, v_records, 0, 0, 0, false);
+        RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, v_conflicts, NULL::text;
+        RETURN;
+    END IF;
+
+    v_apply := CASE WHEN v_strategy = 'theirs' THEN '(p._pggit_verdict = ''apply'' OR p._pggit_verdict = ''conflict'')'
+                    ELSE 'p._pggit_verdict = ''apply''' END;
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND NOT p._pggit_theirs_p',
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'p'), v_apply);
+    GET DIAGNOSTICS v_deleted = ROW_COUNT;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = d.%I', c, c), ', ' ORDER BY o) INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(c, o)
+     WHERE c <> ALL (dt.key_columns);
+    IF v_set IS NOT NULL THEN
+        EXECUTE pg_catalog.format(
+            'UPDATE %s AS t SET %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p ON %s'
+            ' WHERE %s AND %s AND p._pggit_theirs_p AND p._pggit_ours_p',
+            v_table, v_set, v_delta, pggit.data_key_match(dt.key_columns, 'p', 'd'),
+            pggit.data_key_match(dt.key_columns, 't', 'd'), v_apply);
+        GET DIAGNOSTICS v_updated = ROW_COUNT;
+    END IF;
+    EXECUTE pg_catalog.format(
+        'INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p'
+        ' ON %s WHERE %s AND p._pggit_theirs_p AND NOT p._pggit_ours_p',
+        v_table, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'), v_delta,
+        pggit.data_key_match(dt.key_columns, 'p', 'd'), v_apply);
+    GET DIAGNOSTICS v_inserted = ROW_COUNT;
+
+    -- Move the branch point to the merge: what the branch wrote becomes its base
+    -- (w -> c, d -> a); rows equal (each type's equality) to the table's now are not
+    -- needed any more, so the branch reads the table's own values for them.
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %1$s AS d WHERE CASE WHEN d._pggit_state IN (''w'', ''c'')'
+        ' THEN EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s AND %4$s)'
+        ' ELSE NOT EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s) END',
+        v_delta, v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        pggit.data_equal(relid, dt.columns, 't', 'd'));
+    EXECUTE pg_catalog.format(
+        'UPDATE %s AS d SET _pggit_state = CASE d._pggit_state WHEN ''w'' THEN ''c'' ELSE ''a'' END'
+        ' WHERE d._pggit_state IN (''w'', ''d'')', v_delta);
+    EXECUTE pg_catalog.format('DELETE FROM %s', v_base);
+    DROP TABLE pg_temp.pggit_merge_plan;
+    IF v_role IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('role', v_role, true);
+    END IF;
+
+    v_commit := pggit.data_branch_merge_record(v_id, "into", v_strategy, v_records, v_inserted, v_updated,
+                                               v_deleted, true);
+    RETURN QUERY SELECT v_inserted, v_updated, v_deleted, v_conflicts, v_commit;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_merge(oid, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_merge(oid, text, text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_merge(oid, text, text, text) IS
+    'Does the work of pggit.merge_data_branch for a resolved table, as the table''s owner.';
+
+-- from sql/functions/databranches/data_branch_merge_record.sql (changed: function pggit.data_branch_merge_begin(relid oid, branch text, "into" text))
+-- pggit.data_branch_merge_begin(relid oid, branch text, "into" text) -> bigint
+-- pggit.data_branch_merge_record(data_branch_id bigint, "into" text, strategy text,
+--     records jsonb, inserted bigint, updated bigint, deleted bigint, merged boolean) -> text
+--
+-- The bookkeeping halves of pggit.data_branch_merge (which does the row work as the
+-- table's owner). SECURITY DEFINER with a pinned search_path; they read and write only
+-- pggit's tables, never the user's table or the branch's storage, and evaluate nothing
+-- a user wrote. Both check that the session user owns the table (or is a member of the
+-- owner role): 42501 otherwise.
+-- data_branch_merge_begin: returns the id of data branch `branch` of table `relid`
+--   (42704 none), checks `into` (22004 NULL; 22023 into = branch; 42704 unknown;
+--   55000 deleted; 0A000 it has its own data branch of the table) and locks its branch
+--   row FOR KEY SHARE (before the table, the exception docs/RELIABILITY.md describes).
+-- data_branch_merge_record: records each conflict of `records` (a jsonb array of
+--   {key, base, ours, theirs}) in pggit.data_conflicts with the strategy (and as
+--   resolution unless 'fail'); when `merged`, commits on `into` if anything was applied
+--   or resolved (pggit.commit_changes; returns the commit hash, else NULL) and stamps
+--   the data branch merged_at / merged_commit.
+CREATE OR REPLACE FUNCTION pggit.data_branch_merge_begin(relid oid, branch text, "into" text)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_id bigint;
+    v_owner oid;
+    v_table text;
+    v_into_id bigint;
+    v_into_status text;
+BEGIN
+    IF "into" IS NULL THEN
+        RAISE EXCEPTION 'into and strategy must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_id := pggit.data_branch_lookup(relid, branch);
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner INTO v_table, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_branch_merge_begin.relid;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to merge its data branches', v_table
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF "into" = branch THEN
+        RAISE EXCEPTION 'cannot merge data branch "%" into itself', pggit.clip(branch) USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT b.id, b.status INTO v_into_id, v_into_status FROM pggit.branches AS b WHERE b.name = "into" FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip("into") USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_into_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot merge into deleted branch "%"', pggit.clip("into") USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pggit.data_branches AS o WHERE o.relid = data_branch_merge_begin.relid
+                                                        AND o.branch_id = v_into_id) THEN
+        RAISE EXCEPTION 'cannot merge into branch "%": it has its own data branch of %', pggit.clip("into"), v_table
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'A data branch merges into the table itself (main, or a branch that shares its rows).';
+    END IF;
+    RETURN v_id;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_merge_begin(oid, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_merge_begin(oid, text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_merge_begin(oid, text, text) IS
+    'Internal: checks of a data-branch merge and the into-branch row lock (bookkeeping only).';
+
+CREATE OR REPLACE FUNCTION pggit.data_branch_merge_record(data_branch_id bigint, "into" text, strategy text,
+                                                          records jsonb, inserted bigint, updated bigint,
+                                                          deleted bigint, merged boolean)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    db record;
+    v_schema name;
+    v_relname name;
+    v_owner oid;
+    v_branch text;
+    v_conflicts bigint := coalesce(pg_catalog.jsonb_array_length(records), 0);
+    v_commit text;
+BEGIN
+    SELECT * INTO db FROM pggit.data_branches AS o WHERE o.id = data_branch_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'data branch % does not exist', data_branch_id USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT n.nspname, c.relname, c.relowner INTO v_schema, v_relname, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = db.relid;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table %.% to merge its data branches',
+                pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_relname)
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT b.name INTO v_branch FROM pggit.branches AS b WHERE b.id = db.branch_id;
+    INSERT INTO pggit.data_conflicts (table_schema, table_name, branch, into_branch, strategy, resolution,
+                                      key, base, ours, theirs)
+    SELECT v_schema, v_relname, v_branch, "into", strategy, CASE strategy WHEN 'fail' THEN NULL ELSE strategy END,
+           r.value -> 'key', r.value -> 'base', r.value -> 'ours', r.value -> 'theirs'
+      FROM pg_catalog.jsonb_array_elements(coalesce(records, '[]')) WITH ORDINALITY AS r(value, o)
+     ORDER BY r.o;
+    IF NOT merged THEN
+        RETURN NULL;
+    END IF;
+    IF inserted + updated + deleted + v_conflicts > 0 THEN
+        v_commit := pggit.commit_changes("into", pg_catalog.format(
+            'merge data branch "%s" of %s into "%s" (strategy %s): %s inserted, %s updated, %s deleted, %s conflicts',
+            v_branch, pg_catalog.format('%I.%I', v_schema, v_relname), "into", strategy, inserted, updated, deleted,
+            v_conflicts));
+    END IF;
+    UPDATE pggit.data_branches AS o
+       SET merged_at = pg_catalog.clock_timestamp(), merged_commit = v_commit
+     WHERE o.id = db.id;
+    RETURN v_commit;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_merge_record(bigint, text, text, jsonb, bigint, bigint, bigint, boolean)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_merge_record(bigint, text, text, jsonb, bigint, bigint, bigint, boolean)
+    TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_merge_record(bigint, text, text, jsonb, bigint, bigint, bigint, boolean) IS
+    'Internal: bookkeeping of a data-branch merge (conflicts, commit, merged_at); writes pggit''s tables only.';
+
+-- from sql/functions/databranches/data_table_oid.sql (changed: function pggit.data_table_oid("table" text))
+-- pggit.data_table_oid("table" text) -> oid
+--
+-- Promises: the OID of the relation `table` names, resolved the way PostgreSQL resolves
+-- a relation name (the caller's search_path, quoting, case folding; through
+-- pggit.resolve_object, which never raises for malformed text). The public data-branch
+-- functions (create_data_branch, diff_data_branch, merge_data_branch,
+-- drop_data_branch) resolve their first argument with it; whether the relation is a
+-- table they may branch is theirs to check. First (level 6) it makes sure the OIDs
+-- pggit stores for branched tables belong to this database (pggit.bind_oids: a no-op
+-- unless the database was restored or upgraded since), so that what the caller then
+-- looks up by this OID is found.
+-- Errors:
+--   22004 null_value_not_allowed  `table` is NULL: 'table must not be NULL'
+--   42P01 undefined_table         nothing of that name, or a name that is no valid
+--                                 relation name (too many dots, unterminated quotes,
+--                                 a routine signature): 'relation "<table>" does not exist'
+-- VOLATILE (it may re-bind); runs with the caller's rights and search_path (no SET search_path: the name
+-- is the caller's), everything it calls pg_catalog- or pggit-qualified; EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.data_table_oid("table" text)
+RETURNS oid
+LANGUAGE plpgsql
+VOLATILE
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    IF data_table_oid."table" IS NULL THEN
+        RAISE EXCEPTION 'table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.bind_oids();
+    SELECT r.objid INTO v_rel
+      FROM pggit.resolve_object(data_table_oid."table") AS r
+     WHERE r.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass;
+    IF v_rel IS NULL THEN
+        RAISE EXCEPTION 'relation "%" does not exist', pggit.clip(data_table_oid."table") USING ERRCODE = 'undefined_table';
+    END IF;
+    RETURN v_rel;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.data_table_oid(text) IS
+    'OID of the relation a name resolves to (caller''s search_path); 42P01 when none, never a syntax error.';
+
+-- from sql/functions/branches/delete_branch.sql (changed: function pggit.delete_branch(name text, force boolean))
+-- pggit.delete_branch(name text, force boolean DEFAULT false) -> void
+--
+-- Promises: marks branch `name` deleted (status 'deleted'; its commits and name stay)
+-- and drops its data branches (pggit.drop_data_branch: view, storage and the
+-- pre-image keeping no other branch needs).
+--   * The tables of its data branches are locked first (SHARE ROW EXCLUSIVE, OID
+--     order), then the branch row FOR UPDATE. commit_changes locks the same row FOR
+--     NO KEY UPDATE and refuses a deleted branch, so a commit racing a delete either
+--     lands before it (the delete waits for it) or fails with 55000 after it; never
+--     both succeed.
+--   * A data branch is unmerged when it holds writes made on it since it was created
+--     or last merged. Any unmerged data branch makes the delete fail unless `force`.
+-- Errors:
+--   22004 null_value_not_allowed   name or force is NULL
+--   42704 undefined_object         no branch of that name
+--   55000 object_not_in_prerequisite_state  name is main, or already deleted
+--   2BP01 dependent_objects_still_exist  unmerged data branches and not force (named
+--                                  in the message)
+-- After a restore or upgrade, pggit.bind_oids re-binds the stored table OIDs first.
+-- SECURITY DEFINER, pinned search_path. EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.delete_branch(name text, force boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_id bigint;
+    v_status text;
+    v_unmerged text;
+    r record;
+BEGIN
+    IF delete_branch.name IS NULL THEN
+        RAISE EXCEPTION 'branch name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF delete_branch.force IS NULL THEN
+        RAISE EXCEPTION 'force must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.bind_oids();  -- data branches are found by stored table OIDs
+    IF delete_branch.name = 'main' THEN
+        RAISE EXCEPTION 'cannot delete branch "main"'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'main is the trunk every branch and data branch starts from.';
+    END IF;
+
+    -- Lock order (docs/RELIABILITY.md): the tables of the branch's data branches first
+    -- (SHARE ROW EXCLUSIVE, in OID order), then the branch row, as create_data_branch
+    -- and data_branch_drop do; locking the row first deadlocked against a concurrent
+    -- create_data_branch onto this branch.
+    FOR r IN SELECT DISTINCT db.relid
+               FROM pggit.data_branches AS db JOIN pggit.branches AS b ON b.id = db.branch_id
+              WHERE b.name = delete_branch.name
+              ORDER BY db.relid LOOP
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c WHERE c.oid = r.relid) THEN
+            EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', r.relid::pg_catalog.regclass);
+        END IF;
+    END LOOP;
+
+    SELECT b.id, b.status INTO v_id, v_status
+      FROM pggit.branches AS b
+     WHERE b.name = delete_branch.name
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(delete_branch.name)
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'branch "%" is already deleted', pggit.clip(delete_branch.name)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    IF NOT delete_branch.force THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('%I.%I', db.relation_schema, db.relation_name), ', '
+                                     ORDER BY db.id)
+          INTO v_unmerged
+          FROM pggit.data_branches AS db
+         WHERE db.branch_id = v_id
+           AND pggit.data_branch_unmerged(db.id);
+        IF v_unmerged IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot delete branch "%": it has unmerged data branches: %',
+                    pggit.clip(delete_branch.name), v_unmerged
+                USING ERRCODE = 'dependent_objects_still_exist',
+                      HINT = 'Merge them with pggit.merge_data_branch, or delete with force => true.';
+        END IF;
+    END IF;
+
+    FOR r IN SELECT db.relid FROM pggit.data_branches AS db WHERE db.branch_id = v_id ORDER BY db.id LOOP
+        PERFORM pggit.data_branch_drop(r.relid, delete_branch.name);
+    END LOOP;
+
+    UPDATE pggit.branches AS b SET status = 'deleted' WHERE b.id = v_id;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.delete_branch(text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.delete_branch(text, boolean) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.delete_branch(text, boolean) IS
+    'Marks a branch deleted and drops its data branches; main cannot be deleted; unmerged data branches need force.';
+
+-- from sql/functions/versions/increment_version.sql (changed: function pggit.increment_version(INOUT major integer, INOUT minor integer, INOUT patch integer, kind text, OUT version text))
+-- pggit.increment_version(major int, minor int, patch int, kind text)
+--     -> (major int, minor int, patch int, version text)
+--
+-- Promises: the semantic version after one increment of `kind`, one row:
+--   kind 'major' -> (major + 1, 0, 0)
+--   kind 'minor' -> (major, minor + 1, 0)
+--   kind 'patch' -> (major, minor, patch + 1)
+-- and version = 'major.minor.patch' of the result. `kind` is matched
+-- case-insensitively (lower(kind); no trimming, so ' major' is not a kind).
+-- Pure: IMMUTABLE, PARALLEL SAFE, callable by everyone.
+--   SELECT * FROM pggit.increment_version(1, 2, 3, 'minor')  ->  1 | 3 | 0 | 1.3.0
+--
+-- Errors, checked in this order:
+--   22004 null_value_not_allowed   major, minor or patch is NULL (names which)
+--   22023 invalid_parameter_value  major, minor or patch is negative (names it and
+--                                  its value)
+--   P0001 raise_exception          'Invalid increment type: <kind>' for any other
+--                                  kind, NULL included (shown as NULL, else quoted)
+--   22003 numeric_value_out_of_range  the incremented part is already 2147483647
+--
+-- DESIGN.md writes the signature as RETURNS TABLE(major, minor, patch, version).
+-- It is declared with INOUT major/minor/patch and OUT version instead: the result
+-- columns are the same, and the input arguments keep the names major, minor, patch
+-- so callers can use named notation (major => 1, ...), which RETURNS TABLE would
+-- forbid (its column names would clash with the argument names).
+CREATE OR REPLACE FUNCTION pggit.increment_version(
+    INOUT major integer,
+    INOUT minor integer,
+    INOUT patch integer,
+    kind text,
+    OUT version text)
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    k text := pg_catalog.lower(kind);
+BEGIN
+    IF major IS NULL THEN
+        RAISE EXCEPTION 'version number major must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    ELSIF minor IS NULL THEN
+        RAISE EXCEPTION 'version number minor must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    ELSIF patch IS NULL THEN
+        RAISE EXCEPTION 'version number patch must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF major < 0 THEN
+        RAISE EXCEPTION 'invalid version number major = %: must not be negative', major
+            USING ERRCODE = 'invalid_parameter_value';
+    ELSIF minor < 0 THEN
+        RAISE EXCEPTION 'invalid version number minor = %: must not be negative', minor
+            USING ERRCODE = 'invalid_parameter_value';
+    ELSIF patch < 0 THEN
+        RAISE EXCEPTION 'invalid version number patch = %: must not be negative', patch
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    IF k = 'major' THEN
+        IF major = 2147483647 THEN
+            RAISE EXCEPTION 'cannot increment major = %: integer out of range', major
+                USING ERRCODE = 'numeric_value_out_of_range';
+        END IF;
+        major := major + 1;
+        minor := 0;
+        patch := 0;
+    ELSIF k = 'minor' THEN
+        IF minor = 2147483647 THEN
+            RAISE EXCEPTION 'cannot increment minor = %: integer out of range', minor
+                USING ERRCODE = 'numeric_value_out_of_range';
+        END IF;
+        minor := minor + 1;
+        patch := 0;
+    ELSIF k = 'patch' THEN
+        IF patch = 2147483647 THEN
+            RAISE EXCEPTION 'cannot increment patch = %: integer out of range', patch
+                USING ERRCODE = 'numeric_value_out_of_range';
+        END IF;
+        patch := patch + 1;
+    ELSE
+        RAISE EXCEPTION 'Invalid increment type: %', pg_catalog.quote_nullable(pggit.clip(kind))
+            USING ERRCODE = 'raise_exception',
+                  HINT = 'The increment type is major, minor or patch (in any letter case).';
+    END IF;
+    version := major || '.' || minor || '.' || patch;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.increment_version(integer, integer, integer, text) IS
+    'Semantic version after one major/minor/patch increment (case-insensitive kind): major, minor, patch, version.';
+
+-- from sql/functions/history/log.sql (changed: function pggit.log(OUT hash text, OUT parent_hash text, INOUT branch text, max_count integer, OUT message text, OUT author text, OUT committed_at timestamp with time zone, OUT schema_hash text, OUT changes integer))
+-- pggit.log(branch text DEFAULT 'main', max_count integer DEFAULT 50)
+--     -> TABLE(hash text, parent_hash text, branch text, message text, author text,
+--              committed_at timestamptz, schema_hash text, changes integer)
+--
+-- Promises: the history of `branch`, newest first, like git log: the branch head,
+-- its parent, the parent's parent, ... following pggit.commits.parent_hash, at most
+-- max_count commits. The chain is followed across branches: a branch created from
+-- main continues into main's commits before the branch point, and the column
+-- `branch` names the branch each commit was made on. changes = the number of history
+-- rows attached to the commit; schema_hash = its Merkle root (NULL for commits made
+-- before level 2). A branch without commits, or max_count 0, gives zero rows.
+--
+-- Declared with OUT hash, OUT parent_hash, INOUT branch, max_count, OUT ... rather
+-- than RETURNS TABLE: the result columns are exactly those above, and the arguments
+-- keep their names (branch => ..., max_count => ...), which RETURNS TABLE would
+-- forbid (its column `branch` would clash with the argument).
+-- Errors:
+--   22004 null_value_not_allowed   branch or max_count is NULL
+--   22023 invalid_parameter_value  invalid branch name ('invalid branch name
+--                                  "<name>": <rule>'); max_count negative
+--   42704 undefined_object         'branch "<name>" does not exist'
+-- STABLE, SECURITY INVOKER (pggit's tables are readable by everyone), callable by
+-- everyone. Cost: O(max_count) index lookups.
+CREATE OR REPLACE FUNCTION pggit.log(
+    OUT hash text,
+    OUT parent_hash text,
+    INOUT branch text DEFAULT 'main',
+    max_count integer DEFAULT 50,
+    OUT message text,
+    OUT author text,
+    OUT committed_at timestamptz,
+    OUT schema_hash text,
+    OUT changes integer)
+RETURNS SETOF record
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_head text;
+BEGIN
+    IF log.max_count IS NULL THEN
+        RAISE EXCEPTION 'max_count must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF log.max_count < 0 THEN
+        RAISE EXCEPTION 'invalid max_count %: must not be negative', log.max_count
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(log.branch);
+    SELECT b.head_commit_hash INTO v_head FROM pggit.branches AS b WHERE b.name = log.branch;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(log.branch)
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN QUERY
+        WITH RECURSIVE walk (hash, depth) AS (
+            SELECT v_head COLLATE "C", 1
+             WHERE v_head IS NOT NULL AND log.max_count > 0
+            UNION ALL
+            SELECT c.parent_hash, w.depth + 1
+              FROM walk AS w
+              JOIN pggit.commits AS c ON c.hash = w.hash
+             WHERE c.parent_hash IS NOT NULL AND w.depth < log.max_count
+        )
+        SELECT c.hash::text, c.parent_hash::text, b.name, c.message, c.author, c.committed_at,
+               c.schema_hash::text,
+               (SELECT pg_catalog.count(*)::integer FROM pggit.history AS h WHERE h.commit_hash = c.hash)
+          FROM walk AS w
+          JOIN pggit.commits AS c ON c.hash = w.hash
+          JOIN pggit.branches AS b ON b.id = c.branch_id
+         ORDER BY w.depth;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.log(text, integer) IS
+    'History of a branch, newest first, following parents across branches: hash, parent_hash, branch, message, author, committed_at, schema_hash, changes.';
+
+-- from sql/functions/merge/merge_run.sql (changed: function pggit.merge_run(source text, target text, strategy text))
+-- pggit.merge_run(source text, target text, strategy text)
+--   -> TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+--            theirs_hash text, changes integer, conflicts integer, migration text)
+--
+-- Promises: merges the ref `source` (a commit id, branch, tag; not WORKING) into the
+-- branch `target`, three-way against their merge base (pggit.merge_base). One row:
+--   * The target's branch row is locked first (SELECT ... FOR NO KEY UPDATE, the lock
+--     commit_changes takes), and everything is computed against the head read under
+--     it: concurrent merges and commits into one branch are serial, none is lost.
+--   * 'up-to-date': source is the target's head or an ancestor of it: nothing changes,
+--     commit_hash = the head, merge_id NULL, migration ''.
+--   * 'fast-forward': the base is the target's head: the head moves to source's commit
+--     (no new commit, no pggit.merges row); migration = generate_migration(old head,
+--     source). The target's pending history rows stay pending.
+--   * else a three-way merge per object (pggit.merge_three_way: base, ours = target
+--     head, theirs = source; renames followed), computed once, is recorded in
+--     pggit.merges (merge_id) and its conflicts in pggit.merge_conflicts (kinds
+--     both_changed, modify_delete, dependency; with each side's identity); changes =
+--     objects whose merged state (identity and definition) differs from ours,
+--     conflicts = the conflict rows.
+--     - strategy 'fail' with conflicts: status 'conflicts', no commit, no head move,
+--       nothing else changes; the conflict rows stay for pggit.resolve_conflict and
+--       pggit.merge_continue (or pggit.merge_abort). commit_hash and migration NULL.
+--     - no conflicts, or strategy 'ours' / 'theirs' (every conflict resolved to that
+--       side, recorded as its resolution): status 'merged': a merge commit on target
+--       (pggit.commit_merge: parents = old head and source's commit; the target's
+--       pending history rows attached and applied on top), message 'Merge <source>
+--       into <target>'.
+--     migration = generate_migration(old head, merge commit) as one script
+--     (pggit.merge_migration: statements in order, warnings as `-- WARNING:` lines):
+--     the DDL that turns a database at the target's old head into the merged schema.
+--     It does not know the live database: changes pending on the target (already
+--     live) are in it too.
+--   base_hash, ours_hash (the target's head before), theirs_hash (source's commit).
+-- Errors: 22004 NULL argument; 22023 strategy not fail/ours/theirs, WORKING as source
+-- or target; 42704 unknown target branch, and resolve_ref's errors for source (42704,
+-- 42P09, 55000); 55000 deleted target, target without commits, no common ancestor, a
+-- side without a tree (made before level 2).
+-- SECURITY DEFINER (writes pggit's tables) with a pinned search_path; EXECUTE: PUBLIC
+-- (pggit_writer after sql/grants/roles.sql).
+--
+-- Level 5: this is pggit.merge_run, the bookkeeping half. It returns every column but
+-- `migration` (NULL: 'fast-forward' and 'merged' leave it to the caller), because the
+-- migration holds the definitions of the merged objects, which only pggit_reader may
+-- read; a definer function would hand them to anyone allowed to execute it.
+-- pggit.merge (SECURITY INVOKER) calls it and builds the migration as the caller.
+CREATE OR REPLACE FUNCTION pggit.merge_run(source text, target text, strategy text)
+RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+              theirs_hash text, changes integer, conflicts integer, migration text)
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_head text;
+    v_status text;
+    v_theirs text;
+    v_base text;
+    v_merge bigint;
+    v_changes integer;
+    v_conflicts integer;
+    v_commit text;
+    v_kinds text[];
+    v_old text[];
+    v_identities text[];
+    v_blobs text[];
+BEGIN
+    IF merge_run.source IS NULL OR merge_run.target IS NULL OR merge_run.strategy IS NULL THEN
+        RAISE EXCEPTION 'merge: source, target and strategy must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF merge_run.strategy NOT IN ('fail', 'ours', 'theirs') THEN
+        RAISE EXCEPTION 'invalid merge strategy "%": expected fail, ours or theirs', pggit.clip(merge_run.strategy)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF merge_run.source = 'WORKING' OR merge_run.target = 'WORKING' THEN
+        RAISE EXCEPTION 'WORKING cannot be merged or merged into: commit it first'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_theirs := pggit.resolve_ref(merge_run.source);
+
+    SELECT b.head_commit_hash, b.status INTO v_head, v_status
+      FROM pggit.branches AS b
+     WHERE b.name = merge_run.target
+       FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(merge_run.target)
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot merge into deleted branch "%"', pggit.clip(merge_run.target)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF v_head IS NULL THEN
+        RAISE EXCEPTION 'branch "%" has no commit to merge into', pggit.clip(merge_run.target)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    v_base := pggit.dag_merge_base(v_theirs, v_head);
+    IF v_base IS NULL THEN
+        RAISE EXCEPTION 'commits % and % have no common ancestor', v_theirs, v_head
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    IF v_base = v_theirs THEN
+        RETURN QUERY SELECT NULL::bigint, 'up-to-date'::text, v_head, v_base, v_head, v_theirs, 0, 0, ''::text;
+        RETURN;
+    END IF;
+    IF v_base = v_head THEN
+        UPDATE pggit.branches AS b SET head_commit_hash = v_theirs WHERE b.name = merge_run.target;
+        RETURN QUERY
+            SELECT NULL::bigint, 'fast-forward'::text, v_theirs, v_base, v_head, v_theirs,
+                   (SELECT pg_catalog.count(*)::integer FROM pggit.diff(v_head, v_theirs) AS d
+                     WHERE d.object_kind <> 'column'), 0,  -- objects, not the rows of renamed columns
+                   NULL::text;
+        RETURN;
+    END IF;
+
+    INSERT INTO pggit.merges AS m (source, target, base_hash, ours_hash, theirs_hash, strategy, status)
+    VALUES (merge_run.source, merge_run.target, v_base, v_head, v_theirs, merge_run.strategy, 'conflicts')
+    RETURNING m.id INTO v_merge;
+
+    -- the three-way merge, computed once: conflict rows stored, the rest kept as tree settings
+    WITH w AS (
+        SELECT * FROM pggit.merge_three_way(v_base, v_head, v_theirs)
+    ), ins AS (
+        INSERT INTO pggit.merge_conflicts AS mc
+               (merge_id, object_kind, object_identity, ours_identity, theirs_identity, kind, detail,
+                base_blob, ours_blob, theirs_blob, base_definition, ours_definition, theirs_definition,
+                resolution, resolved_identity, resolved_blob, resolved_at, resolved_by)
+        SELECT v_merge, w.object_kind, w.object_identity, w.ours_identity, w.theirs_identity, w.conflict, w.detail,
+               w.base_blob, w.ours_blob, w.theirs_blob,
+               (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.base_blob),
+               (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.ours_blob),
+               (SELECT bl.definition FROM pggit.blobs AS bl WHERE bl.hash = w.theirs_blob),
+               nullif(merge_run.strategy, 'fail'),
+               CASE merge_run.strategy WHEN 'ours' THEN w.ours_identity WHEN 'theirs' THEN w.theirs_identity END,
+               CASE merge_run.strategy WHEN 'ours' THEN w.ours_blob WHEN 'theirs' THEN w.theirs_blob END,
+               CASE WHEN merge_run.strategy <> 'fail' THEN pg_catalog.clock_timestamp() END,
+               CASE WHEN merge_run.strategy <> 'fail' THEN SESSION_USER END
+          FROM w
+         WHERE w.conflict IS NOT NULL
+        RETURNING 1
+    ), settings AS (
+        SELECT w.object_kind AS kind, w.ours_identity AS old_identity, w.merged_identity AS identity,
+               w.merged_blob AS blob
+          FROM w
+         WHERE w.conflict IS NULL
+           AND (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+    )
+    SELECT (SELECT pg_catalog.count(*)::integer FROM ins),
+           (SELECT pg_catalog.count(*)::integer FROM w
+             WHERE CASE WHEN w.conflict IS NULL
+                        THEN (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+                        ELSE merge_run.strategy = 'theirs'
+                             AND (w.theirs_identity, w.theirs_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+                   END),
+           coalesce(pg_catalog.array_agg(st.kind), '{}'), coalesce(pg_catalog.array_agg(st.old_identity), '{}'),
+           coalesce(pg_catalog.array_agg(st.identity), '{}'), coalesce(pg_catalog.array_agg(st.blob), '{}')
+      INTO v_conflicts, v_changes, v_kinds, v_old, v_identities, v_blobs
+      FROM settings AS st;
+
+    IF v_conflicts > 0 AND merge_run.strategy = 'fail' THEN
+        RETURN QUERY SELECT v_merge, 'conflicts'::text, NULL::text, v_base, v_head, v_theirs, v_changes, v_conflicts,
+                            NULL::text;
+        RETURN;
+    END IF;
+    v_commit := pggit.merge_record(v_merge, pg_catalog.format('Merge %s into %s', merge_run.source, merge_run.target),
+                                   v_kinds, v_old, v_identities, v_blobs);
+    RETURN QUERY SELECT v_merge, 'merged'::text, v_commit, v_base, v_head, v_theirs, v_changes, v_conflicts,
+                        NULL::text;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.merge_run(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge_run(text, text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.merge_run(text, text, text) IS
+    'The bookkeeping half of pggit.merge (SECURITY DEFINER): records the merge and returns its row without the migration.';
+
+-- from sql/functions/migration/migration_plan.sql (changed: function pggit.migration_plan(from_ref text, to_ref text, online boolean))
+-- pggit.migration_plan(from_ref text, to_ref text, online boolean DEFAULT false)
+--     -> TABLE(step integer, statement text, warning text, locks text, transactional boolean)
+--
+-- The generator behind pggit.generate_migration (which returns its first three
+-- columns). `locks` says, for every step, the strongest lock it takes on an existing
+-- object and what that means for the sessions using it (pggit.step_lock: a scan, a
+-- rewrite, or brief); `transactional` is false for a step that must run outside a
+-- transaction block (CREATE / DROP INDEX CONCURRENTLY).
+-- online => true: the forms teams use on large live tables, for tables that exist
+-- before the script: indexes built and dropped CONCURRENTLY; foreign keys and CHECK
+-- constraints added NOT VALID, then VALIDATE CONSTRAINT (rows checked under SHARE
+-- UPDATE EXCLUSIVE); a UNIQUE or PRIMARY KEY constraint over plain columns from a
+-- unique index built CONCURRENTLY (ADD CONSTRAINT .. USING INDEX); SET NOT NULL after a
+-- validated CHECK (column IS NOT NULL) (pggit.column_steps). A type change that
+-- rewrites the table has no such form: its `locks` says so.
+--
+-- Promises: the ordered DDL script that turns the schema at from_ref into the schema at
+-- to_ref (refs as pggit.resolve_ref takes them; WORKING = the live schema), one
+-- statement per row, numbered from 1, each ending with ';'. The script is the
+-- statements in step order; `warning` is NULL for a plain step and says what is wrong
+-- otherwise. A step that would lose data is never run by accident: its statement is
+-- written commented out ('-- ' before it) and it carries a warning (dropped table,
+-- dropped column, narrowing type change, a dropped sequence, an enum that loses or
+-- reorders labels). A step that may fail on existing rows (a NOT NULL column added
+-- without a default) is written as is, with a warning. What the generator cannot do
+-- yet is one commented row with a warning, never silence.
+--
+-- Order: drops in reverse dependency order (functions, views, indexes, constraints,
+-- defaults that use a sequence a later drop takes along (its owner table or column goes,
+-- or it goes with the other drops: PostgreSQL refuses that drop while a default uses
+-- it), columns, tables (in foreign-key order: a table before the removed tables it
+-- references; a foreign key that a cycle of removed tables leaves out of order is
+-- dropped just before, commented like the table's drop), sequences, types, schemas), then renames (schemas first, then
+-- tables, sequences, types, as pggit.diff reports them), then creations in dependency
+-- order (schemas, types, sequences, tables and their columns, constraints (foreign
+-- keys last), indexes, sequence ownership, views (those a view's text names first),
+-- functions). Columns diff reports renamed are renamed in place (ALTER TABLE .. RENAME
+-- COLUMN, on the table's new name, after the drops and before the other column steps;
+-- through temporary names pggit_rename_<n> when the renames of a table form a chain or
+-- a swap), so their data stays and a type change applies to the new name.
+-- Tables are changed in place with ALTER TABLE (ADD / DROP COLUMN, ALTER
+-- COLUMN TYPE .. USING, SET / DROP NOT NULL, SET / DROP DEFAULT, ADD / DROP CONSTRAINT,
+-- CREATE / DROP INDEX); a table is never dropped and re-created. Views and functions
+-- hold no data: a changed one is dropped and created again, and so is every unchanged
+-- view whose text names a changed table or a re-created view.
+--
+-- Names: a table's canonical definition leaves out the names of its constraints and
+-- indexes; they come from pggit.object_details (recorded by level 4 for every tracked
+-- table state under its identity and blob hash) as they were when each ref was
+-- committed (pggit.details_at: level 7 keeps replaced names in object_details_log),
+-- or, for WORKING, from the live catalog. A table state without details (committed
+-- before level 4 was installed) gives a warning row instead of its changes. A
+-- constraint or index whose definition stays and whose name changes is renamed
+-- (pggit.name_renames), also on a table whose state is the same at both refs; a
+-- foreign key follows the renames of the table, schema and columns it references
+-- (pggit.foreign_key_renamed) and needs no step of its own.
+-- Columns (add, type, default, NOT NULL, identity, generation, their order): pggit.column_steps.
+-- Types, domains and sequences (create, alter, drop): pggit.type_steps.
+-- Partitioned tables and partitions (CREATE TABLE .. PARTITION BY / PARTITION OF,
+-- ATTACH / DETACH): pggit.create_table_statement, pggit.partition_steps; comments,
+-- triggers, policies, rules and options of tables: pggit.table_extra_steps.
+-- Not generated (warning rows): foreign tables, typed tables, legacy inheritance, a
+-- changed partition key.
+-- Commented steps and notes are commented on every line (pggit.comment_lines): no
+-- name or stored definition can end the comment early and run the rest.
+-- Errors: those of pggit.diff (22004, 42704, 42P09, 55000). STABLE: it only reads.
+-- Cost: pggit.diff, plus O(schema) once when views may depend on a changed object.
+CREATE OR REPLACE FUNCTION pggit.migration_plan(from_ref text, to_ref text, online boolean DEFAULT false)
+RETURNS TABLE(step integer, statement text, warning text, locks text, transactional boolean)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_from_working boolean;
+    v_to_working boolean;
+    r record;
+    c record;
+    ph integer[] := '{}';
+    ks text[] := '{}';
+    sts text[] := '{}';
+    wns text[] := '{}';
+    v_schema_map jsonb := '{}';
+    v_old text[];
+    v_new text[];
+    v_cur text;
+    v_fd jsonb;
+    v_td jsonb;
+    v_tbl text;
+    v_obj text;
+    v_txt text;
+    i integer;
+    v_changed_tables text[] := '{}';
+    v_views jsonb := '[]';
+    v_drop_views jsonb := '{}';
+    v_create_views jsonb := '{}';
+    v_level jsonb := '{}';
+    v_grew boolean;
+    v_diff jsonb;
+    v_col_renames jsonb := '{}';
+    v_ren jsonb;
+    v_sources text[];
+    v_dropped text[];
+    v_tmp text;
+    v_k integer;
+    v_created jsonb := '[]';  -- objects the script creates: [kind, identity, step index, blob hash]
+    v_own jsonb;
+    v_kw text;
+    v_on text;
+    v_secdef boolean;
+    v_n integer;
+    v_gone_seqs jsonb := '{}';  -- sequences a drop takes along before the column steps: {identity: owner column}
+    v_early text[];             -- old columns of the table at hand whose default is dropped early
+    v_drop_fks jsonb := '{}';   -- removed tables: {identity: [[foreign key, removed table it references], ...]}
+    v_drop_rank jsonb := '{}';  -- removed tables: {identity: drop order}
+    v_rel_renames jsonb := '{}';  -- renamed tables: {old identity: new identity}
+    v_fd_cons jsonb;
+    v_name_ren jsonb;           -- constraints and indexes renamed only: {"cons": [[old, new], ..], "idx": [..]}
+    v_all_name_ren jsonb := '[]';  -- [[table at to_ref, v_name_ren of it], ...], renamed after the table loops
+    v_from_at timestamptz;      -- when from_ref / to_ref was committed (NULL: WORKING): names as they were then
+    v_to_at timestamptz;
+BEGIN
+    IF from_ref IS NULL OR to_ref IS NULL OR online IS NULL THEN
+        RAISE EXCEPTION 'generate_migration: a ref or online is NULL (from_ref %, to_ref %, online %)',
+                        coalesce(quote_literal(pggit.clip(from_ref)), 'NULL'), coalesce(quote_literal(pggit.clip(to_ref)), 'NULL'),
+                        coalesce(online::text, 'NULL')
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_from_working := pggit.resolve_ref(from_ref) IS NULL;
+    v_to_working := pggit.resolve_ref(to_ref) IS NULL;
+    SELECT cm.committed_at INTO v_from_at FROM pggit.commits AS cm WHERE cm.hash = pggit.resolve_ref(from_ref);
+    SELECT cm.committed_at INTO v_to_at FROM pggit.commits AS cm WHERE cm.hash = pggit.resolve_ref(to_ref);
+
+    SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') INTO v_diff FROM pggit.diff(from_ref, to_ref) AS d;
+
+    -- Sequences the script drops before the column steps (phase 140): one the diff
+    -- removes that is owned by a column (DROP TABLE / DROP COLUMN of its owner takes it
+    -- along, phases 45 and 50), or that goes with the other drops (phase 60: its name is
+    -- taken again or its schema goes; pggit.type_steps). A default that uses one of them
+    -- must be gone by then: PostgreSQL refuses the drop while it depends on it (2BP01).
+    -- {identity: [schema, table, column] of its owner, or null}
+    SELECT coalesce(jsonb_object_agg(x.ident, x.owner), '{}') INTO v_gone_seqs
+      FROM (SELECT d.value ->> 'object_identity' AS ident,
+                   to_jsonb(parse_ident(substring(d.value ->> 'old_definition'
+                       FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)'))) AS owner
+              FROM jsonb_array_elements(v_diff) AS d
+             WHERE d.value ->> 'object_kind' = 'sequence' AND d.value ->> 'change' = 'removed') AS x
+     WHERE x.owner IS NOT NULL
+        OR (parse_ident(x.ident))[1] IN (SELECT (parse_ident(d.value ->> 'object_identity'))[1]
+                                           FROM jsonb_array_elements(v_diff) AS d
+                                          WHERE d.value ->> 'object_kind' = 'schema' AND d.value ->> 'change' = 'removed')
+        OR EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                    WHERE d.value ->> 'object_identity' = x.ident AND d.value ->> 'change' IN ('added', 'renamed')
+                      AND d.value ->> 'object_kind' IN ('table', 'view', 'materialized view', 'sequence'));
+
+    -- Removed tables are dropped in foreign-key order: a table before the removed tables
+    -- its foreign keys reference (rank 0: no removed table references it; else 1 + the
+    -- greatest rank of those that do). Foreign keys that a cycle leaves out of order are
+    -- dropped first (phase 48, commented like the drop of their table).
+    SELECT coalesce(jsonb_object_agg(x.ident, x.fks), '{}') INTO v_drop_fks
+      FROM (SELECT d.value ->> 'object_identity' AS ident,
+                   coalesce((SELECT jsonb_agg(jsonb_build_array(f.value ->> 'n',
+                                                                (pggit.foreign_key_parts(f.value ->> 'd'))[2]))
+                               FROM jsonb_array_elements(coalesce(
+                                        pggit.details_at(d.value ->> 'object_identity', encode(sha256(convert_to(d.value ->> 'old_definition',
+                                                                                        'UTF8')), 'hex'), v_from_at),
+                                        CASE WHEN v_from_working
+                                             THEN pggit.table_details(to_regclass(d.value ->> 'object_identity')) END)
+                                        -> 'cons') AS f
+                              WHERE f.value ->> 't' = 'f'
+                                AND (pggit.foreign_key_parts(f.value ->> 'd'))[2] <> d.value ->> 'object_identity'
+                                AND EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS e
+                                             WHERE e.value ->> 'object_kind' = 'table' AND e.value ->> 'change' = 'removed'
+                                               AND e.value ->> 'object_identity'
+                                                   = (pggit.foreign_key_parts(f.value ->> 'd'))[2])), '[]')
+                   -- a removed partition of a removed parent goes first: the parent's drop takes it along
+                   || coalesce((SELECT jsonb_build_array(jsonb_build_array(NULL::text, e.value ->> 'object_identity'))
+                                  FROM jsonb_array_elements(v_diff) AS e
+                                 WHERE e.value ->> 'object_kind' = 'table' AND e.value ->> 'change' = 'removed'
+                                   AND strpos(d.value ->> 'old_definition',
+                                              E'\nPARTITION OF ' || (e.value ->> 'object_identity') || ' ') > 0
+                                 LIMIT 1), '[]') AS fks
+              FROM jsonb_array_elements(v_diff) AS d
+             WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'removed') AS x;
+    SELECT coalesce(jsonb_object_agg(k, 0), '{}') INTO v_drop_rank FROM jsonb_object_keys(v_drop_fks) AS k;
+    FOR i IN 1 .. (SELECT count(*) FROM jsonb_object_keys(v_drop_fks)) LOOP
+        v_grew := false;
+        FOR c IN SELECT e.key AS ident, f.value ->> 1 AS ref
+                   FROM jsonb_each(v_drop_fks) AS e CROSS JOIN LATERAL jsonb_array_elements(e.value) AS f LOOP
+            IF (v_drop_rank ->> c.ref)::integer < (v_drop_rank ->> c.ident)::integer + 1 THEN
+                v_drop_rank := v_drop_rank || jsonb_build_object(c.ref, (v_drop_rank ->> c.ident)::integer + 1);
+                v_grew := true;
+            END IF;
+        END LOOP;
+        EXIT WHEN NOT v_grew;
+    END LOOP;
+
+    -- column renames (diff's 'column' rows), per table at to_ref: {new name: old name}
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_identity text)
+              WHERE d.object_kind = 'column' AND d.change = 'renamed' LOOP
+        v_new := parse_ident(r.object_identity);
+        v_old := parse_ident(r.old_identity);
+        v_tbl := format('%I.%I', v_new[1], v_new[2]);
+        v_col_renames := jsonb_set(v_col_renames, ARRAY[v_tbl],
+                                   coalesce(v_col_renames -> v_tbl, '{}') || jsonb_build_object(v_new[3], v_old[3]));
+    END LOOP;
+
+    SELECT coalesce(jsonb_object_agg(d.value ->> 'old_identity', d.value ->> 'object_identity'), '{}')
+      INTO v_rel_renames
+      FROM jsonb_array_elements(v_diff) AS d
+     WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'renamed';
+
+    -- schemas
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind = 'schema' ORDER BY d.object_identity COLLATE "C" LOOP
+        IF r.change = 'added' THEN
+            ph := ph || 100; ks := ks || r.object_identity; sts := sts || format('CREATE SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+            v_created := v_created || jsonb_build_array(jsonb_build_array('schema', r.object_identity, cardinality(sts),
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+        ELSIF r.change = 'removed' THEN
+            ph := ph || 80; ks := ks || r.object_identity; sts := sts || format('DROP SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+        ELSIF r.change = 'renamed' THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_schema_map := v_schema_map || jsonb_build_object(v_old[1], v_new[1]);
+            ph := ph || 90; ks := ks || r.old_identity;
+            sts := sts || format('ALTER SCHEMA %s RENAME TO %s;', r.old_identity, r.object_identity);
+            wns := wns || NULL::text;
+        END IF;
+        IF r.change <> 'removed' AND r.new_definition IS DISTINCT FROM r.old_definition THEN
+            ph := ph || 100; ks := ks || (r.object_identity || ' comment');
+            sts := sts || format('COMMENT ON SCHEMA %s IS %s;', r.object_identity,
+                                 coalesce(substring(r.new_definition FROM E'\nCOMMENT (''.*'')$'), 'NULL'));
+            wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind <> 'schema'
+              ORDER BY d.object_identity COLLATE "C" LOOP
+        v_obj := CASE r.object_kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(r.object_kind) END;
+        -- renames of relations and types happen in place (after the drops, before the creations)
+        IF r.change = 'renamed' AND r.object_kind IN ('table', 'sequence', 'type', 'domain') THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_cur := coalesce(v_schema_map ->> v_old[1], v_old[1]);
+            IF v_old[2] <> v_new[2] THEN
+                ph := ph || 91; ks := ks || r.old_identity;
+                sts := sts || format('ALTER %s %I.%I RENAME TO %I;', v_obj, v_cur, v_old[2], v_new[2]);
+                wns := wns || NULL::text;
+            END IF;
+            IF v_cur <> v_new[1] THEN
+                ph := ph || 92; ks := ks || r.old_identity;
+                sts := sts || format('ALTER %s %I.%I SET SCHEMA %I;', v_obj, v_cur, v_new[2], v_new[1]);
+                wns := wns || NULL::text;
+            END IF;
+        END IF;
+
+        IF r.object_kind IN ('function', 'procedure') THEN
+            IF r.change <> 'added' THEN
+                ph := ph || 10; ks := ks || r.old_identity;
+                sts := sts || format('DROP %s %s;', v_obj, r.old_identity); wns := wns || NULL::text;
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_txt := regexp_replace(r.new_definition, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
+                ph := ph || 180; ks := ks || r.object_identity;
+                sts := sts || (rtrim(v_txt, E' \n') || ';'); wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array(r.object_kind, r.object_identity,
+                    cardinality(sts), encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+                IF v_txt <> r.new_definition THEN
+                    ph := ph || 180; ks := ks || (r.object_identity || ' comment');
+                    sts := sts || format('COMMENT ON %s %s IS %s;', v_obj, r.object_identity,
+                                         substring(r.new_definition FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+
+        ELSIF r.object_kind IN ('view', 'materialized view') THEN
+            IF r.change <> 'added' THEN
+                v_drop_views := v_drop_views || jsonb_build_object(r.old_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.old_definition));
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_create_views := v_create_views || jsonb_build_object(r.object_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.new_definition));
+            END IF;
+
+        ELSIF r.object_kind = 'table' THEN
+            IF r.change = 'removed' THEN
+                -- its columns whose default uses a sequence that another table's or
+                -- column's drop takes along lose the default first (phase 43)
+                IF v_gone_seqs <> '{}' THEN
+                    v_fd := coalesce(pggit.details_at(r.old_identity, encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex'), v_from_at),
+                                     CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END);
+                    FOR c IN SELECT f.value ->> 'n' AS n
+                               FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                              WHERE EXISTS (SELECT FROM jsonb_each(v_gone_seqs) AS g
+                                             WHERE strpos(f.value ->> 'd', quote_literal(g.key) || '::regclass') > 0
+                                               AND (jsonb_typeof(g.value) <> 'array'
+                                                    OR ARRAY[g.value ->> 0, g.value ->> 1] <> parse_ident(r.old_identity)))
+                    LOOP
+                        ph := ph || 43; ks := ks || r.old_identity;
+                        sts := sts || format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT;', r.old_identity, c.n);
+                        wns := wns || NULL::text;
+                    END LOOP;
+                END IF;
+                -- a foreign key to another removed table that a cycle leaves out of order
+                FOR c IN SELECT f.value ->> 0 AS n, f.value ->> 1 AS ref
+                           FROM jsonb_array_elements(v_drop_fks -> r.old_identity) AS f
+                          WHERE (v_drop_rank ->> (f.value ->> 1))::integer <= (v_drop_rank ->> r.old_identity)::integer
+                            AND f.value ->> 0 IS NOT NULL
+                          ORDER BY (f.value ->> 0) COLLATE "C" LOOP
+                    ph := ph || 48; ks := ks || r.old_identity;
+                    sts := sts || format('-- ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.n);
+                    wns := wns || format('foreign key %I of table %s goes before the table is dropped with its rows '
+                                         '(table %s, which it references, is dropped too)', c.n, r.old_identity, c.ref);
+                END LOOP;
+                ph := ph || 50; ks := ks || (lpad(coalesce(v_drop_rank ->> r.old_identity, '0'), 6, '0') || r.old_identity);
+                sts := sts || format('-- DROP TABLE %s;', r.old_identity);
+                wns := wns || format('table %s is dropped with its rows', r.old_identity);
+                v_changed_tables := v_changed_tables || r.old_identity;
+                CONTINUE;
+            END IF;
+            IF r.change <> 'added' THEN
+                v_changed_tables := v_changed_tables || r.old_identity;
+            END IF;
+            IF split_part(r.new_definition, E'\n', 1) IN ('FOREIGN TABLE', 'UNLOGGED FOREIGN TABLE')
+               OR split_part(r.old_definition, E'\n', 1) IN ('FOREIGN TABLE', 'UNLOGGED FOREIGN TABLE') THEN
+                ph := ph || 130; ks := ks || r.object_identity;
+                sts := sts || format('-- foreign table %s: not generated', r.object_identity);
+                wns := wns || format('foreign table %s is %s: foreign tables are not generated (CREATE / ALTER '
+                                     'FOREIGN TABLE by hand)', r.object_identity, r.change);
+                CONTINUE;
+            END IF;
+            v_td := coalesce(pggit.details_at(r.object_identity, encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex'), v_to_at),
+                             CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.object_identity)) END);
+            v_fd := CASE WHEN r.change = 'added' THEN '{"cols": [], "cons": [], "idx": []}'::jsonb
+                    ELSE coalesce(pggit.details_at(r.old_identity, encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex'), v_from_at),
+                                  CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END)
+                    END;
+            IF v_td IS NULL OR v_fd IS NULL THEN
+                ph := ph || 140; ks := ks || r.object_identity;
+                sts := sts || format('-- table %s: changes not generated', r.object_identity);
+                wns := wns || format('table %s at %s has no recorded details (names of constraints and indexes): '
+                                     'it was committed before level 4', r.object_identity,
+                                     CASE WHEN v_td IS NULL THEN to_ref ELSE from_ref END);
+                CONTINUE;
+            END IF;
+            v_tbl := r.object_identity;
+            -- Partitions (pggit.partition_steps): one the script creates, or one that stays
+            -- the partition of the same parent with the same bound, gets no column steps
+            -- (its columns are its parent's, whose steps reach it) and none for what it
+            -- inherits (pggit.partition_local): only the names of the inherited indexes and
+            -- keys. One that becomes a partition, changes parent or bound, or stops being
+            -- one is detached first and attached last (pggit.table_extra_steps), changed
+            -- meanwhile as any table.
+            IF r.new_definition ~ '\nPARTITION OF '
+               AND (r.change = 'added' OR substring(r.new_definition FROM '\n(PARTITION OF [^\n]*)')
+                                          = substring(r.old_definition FROM '\n(PARTITION OF [^\n]*)')) THEN
+                FOR c IN SELECT * FROM pggit.partition_steps(r.old_identity, v_tbl, r.old_definition, r.new_definition,
+                                                             v_fd, v_td, from_ref, to_ref) LOOP
+                    ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+                END LOOP;
+                v_td := pggit.partition_local(v_td, r.new_definition, to_ref);
+                v_fd := pggit.partition_local(v_fd, r.old_definition, from_ref) || jsonb_build_object('cols', v_td -> 'cols');
+                v_col_renames := v_col_renames - r.object_identity;
+            ELSIF r.change = 'added' AND r.new_definition ~ '\nPARTITION BY ' THEN
+                v_fd := v_fd || jsonb_build_object('cols', v_td -> 'cols');  -- made by its CREATE TABLE
+            END IF;
+            IF r.change = 'added' THEN
+                -- a partition after its parent: phase 130 + the number of its ancestors the script creates
+                v_k := 0;
+                v_txt := r.new_definition;
+                LOOP
+                    v_txt := (SELECT d.value ->> 'new_definition' FROM jsonb_array_elements(v_diff) AS d
+                               WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'added'
+                                 AND d.value ->> 'object_identity' = substring(v_txt FROM
+                                     '\nPARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) '));
+                    EXIT WHEN v_txt IS NULL OR v_k = 8;
+                    v_k := v_k + 1;
+                END LOOP;
+                ph := ph || (130 + v_k); ks := ks || v_tbl;
+                sts := sts || pggit.create_table_statement(v_tbl, r.new_definition, v_td);
+                wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array('table', v_tbl, cardinality(sts),
+                    encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+            END IF;
+            -- columns, matched by name, or by the renames diff reported ({new name: old name}):
+            -- a column is kept when it is renamed, or when its name is still there and not
+            -- the new name of another column; the others are dropped
+            v_ren := CASE WHEN r.change = 'added' THEN '{}' ELSE coalesce(v_col_renames -> r.object_identity, '{}') END;
+            v_sources := ARRAY(SELECT e.value FROM jsonb_each_text(v_ren) AS e);
+            v_dropped := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                WHERE NOT (f.value ->> 'n') = ANY (v_sources)
+                                  AND (v_ren ? (f.value ->> 'n')
+                                       OR NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                       WHERE t.value ->> 'n' = f.value ->> 'n')));
+            -- a column whose default uses a sequence that a drop takes along (its owner
+            -- table or column goes, or it goes with the other drops) loses the default
+            -- before any column or table is dropped (phase 43, on the old names; a new
+            -- default is set with the other column steps), unless it goes in the same
+            -- statement as the sequence (it is the owner column, dropped)
+            v_early := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                              WHERE EXISTS (SELECT FROM jsonb_each(v_gone_seqs) AS g
+                                             WHERE strpos(f.value ->> 'd', quote_literal(g.key) || '::regclass') > 0
+                                               AND NOT ((f.value ->> 'n') = ANY (v_dropped)
+                                                        AND jsonb_typeof(g.value) = 'array'
+                                                        AND ARRAY[g.value ->> 0, g.value ->> 1, g.value ->> 2]
+                                                            = parse_ident(r.old_identity) || (f.value ->> 'n'))));
+            FOR i IN 1 .. coalesce(cardinality(v_early), 0) LOOP
+                ph := ph || 43; ks := ks || r.old_identity;
+                sts := sts || format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT;', r.old_identity, v_early[i]);
+                wns := wns || NULL::text;
+            END LOOP;
+            v_fd_cons := v_fd -> 'cons';
+            IF v_ren <> '{}' OR v_dropped <> '{}' THEN
+                -- the old constraints and indexes as PostgreSQL prints them once the columns
+                -- are renamed (they follow their columns: names in their text are replaced,
+                -- token by token, string literals and quoted names kept whole); one that
+                -- names a dropped column goes with it, so it never matches and is made again
+                SELECT jsonb_build_object(
+                           'cols', v_fd -> 'cols',
+                           'cons', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'cons'), '[]'),
+                           'idx', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'idx'), '[]'))
+                  INTO v_fd
+                  FROM (SELECT p.part, f.o,
+                               CASE WHEN tk.toks && ARRAY(SELECT quote_ident(d) FROM unnest(v_dropped) AS d)
+                                    THEN jsonb_set(f.value, '{d}', 'null')  -- matches nothing
+                                    ELSE jsonb_set(f.value, '{d}', to_jsonb(array_to_string(ARRAY(
+                                        SELECT coalesce((SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                          WHERE quote_ident(e.value) = u.tok), u.tok)
+                                          FROM unnest(tk.toks) WITH ORDINALITY AS u (tok, o) ORDER BY u.o), '')))
+                               END AS v
+                          FROM (VALUES ('cons'), ('idx')) AS p (part)
+                         CROSS JOIN LATERAL jsonb_array_elements(v_fd -> p.part) WITH ORDINALITY AS f (value, o)
+                         CROSS JOIN LATERAL (SELECT ARRAY(
+                                 SELECT g.m[1] FROM regexp_matches(f.value ->> 'd',
+                                     '(''(?:[^'']|'''')*''|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|[^''"A-Za-z_]+|.)', 'g')
+                                     WITH ORDINALITY AS g (m, o) ORDER BY g.o) AS toks) AS tk) AS x;
+            END IF;
+            -- a foreign key follows the table and the columns it references through their
+            -- renames: its old text is read with their new names (the referenced part from
+            -- the text before this table's own column renames, which name other columns)
+            IF v_rel_renames <> '{}' OR v_col_renames <> '{}' THEN
+                v_fd := jsonb_set(v_fd, '{cons}', coalesce((
+                    SELECT jsonb_agg(CASE WHEN f.value ->> 't' <> 'f' OR f.value ->> 'd' IS NULL
+                                               OR x.parts IS NULL OR x.renamed IS NULL THEN f.value
+                                          ELSE jsonb_set(f.value, '{d}', to_jsonb(
+                                              x.parts[1] || x.renamed[2] || '(' || x.renamed[3] || ')' || x.parts[4]))
+                                     END ORDER BY f.o)
+                      FROM jsonb_array_elements(v_fd -> 'cons') WITH ORDINALITY AS f (value, o)
+                      LEFT JOIN jsonb_array_elements(v_fd_cons) WITH ORDINALITY AS g (value, o) ON g.o = f.o
+                      CROSS JOIN LATERAL (SELECT pggit.foreign_key_parts(f.value ->> 'd') AS parts,
+                                                 pggit.foreign_key_parts(pggit.foreign_key_renamed(
+                                                     g.value ->> 'd', v_rel_renames, v_col_renames)) AS renamed) AS x),
+                    '[]'));
+            END IF;
+            -- a constraint or an index whose definition stays and whose name changes is
+            -- renamed (phase 95, on the table's new name), never dropped and made again; not
+            -- when its new name is the old name of another one renamed (a swap or a chain)
+            v_name_ren := pggit.name_renames(v_fd, v_td);
+            v_all_name_ren := v_all_name_ren || jsonb_build_array(jsonb_build_array(v_tbl, v_name_ren));
+            -- constraints and indexes that go or change: dropped first (foreign keys before
+            -- the keys they use), on the table's old name
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
+                      WHERE NOT (v_td -> 'cons') @> jsonb_build_array(f.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'cons') AS x
+                                         WHERE x.value ->> 0 = f.value ->> 'n')
+                      ORDER BY f.value ->> 't' <> 'f', f.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || CASE WHEN c.f ->> 't' = 'f' THEN 39 ELSE 40 END; ks := ks || r.old_identity;
+                sts := sts || format('ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.f ->> 'n');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'idx') AS f
+                      WHERE NOT (v_td -> 'idx') @> jsonb_build_array(f.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'idx') AS x
+                                         WHERE x.value ->> 0 = f.value ->> 'n')
+                      ORDER BY f.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || 30; ks := ks || r.old_identity;
+                sts := sts || format('DROP INDEX %s%I.%I;', CASE WHEN online THEN 'CONCURRENTLY ' ELSE '' END,
+                                     (parse_ident(r.old_identity))[1], c.f ->> 'n');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                      WHERE (f.value ->> 'n') = ANY (v_dropped) LOOP
+                ph := ph || 45; ks := ks || r.old_identity;
+                sts := sts || format('-- ALTER TABLE %s DROP COLUMN %I;', r.old_identity, c.f ->> 'n');
+                wns := wns || format('column %I of table %s is dropped with its data', c.f ->> 'n', r.old_identity);
+            END LOOP;
+            -- renames, on the table's new name, after the drops and the table's own rename;
+            -- when a new name is the old name of another renamed column (a chain or a swap),
+            -- every rename of the table goes through a temporary name
+            -- a foreign key of another table follows the referenced columns, not their names:
+            -- when a new name is one the table had (a swap, a chain, a dropped column's name),
+            -- one whose text stays the same may end on another column. Not generated: a note
+            -- (apply_migration refuses it) for each table with a foreign key that references
+            -- it and whose text is still found at to_ref.
+            IF EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k
+                        WHERE EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f WHERE f.value ->> 'n' = k)) THEN
+                FOR c IN SELECT s.object_identity AS ident
+                           FROM pggit.schema_at(from_ref) AS s
+                          WHERE s.object_kind = 'table' AND s.object_identity <> r.old_identity
+                            AND strpos(s.definition, format(' REFERENCES %s(', r.old_identity)) > 0
+                            -- a foreign key whose text changes is dropped and made again by its table
+                            AND EXISTS (SELECT FROM regexp_split_to_table(s.definition, E'\n') AS l (line)
+                                         WHERE strpos(l.line, format(' REFERENCES %s(', r.old_identity)) > 0
+                                           -- it references a renamed column, or one named as one is now
+                                           AND string_to_array(split_part(substr(l.line,
+                                                   strpos(l.line, format(' REFERENCES %s(', r.old_identity))
+                                                   + length(format(' REFERENCES %s(', r.old_identity))), ')', 1), ', ')
+                                               && ARRAY(SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                        UNION ALL
+                                                        SELECT quote_ident(e.value) FROM jsonb_each_text(v_ren) AS e)
+                                           AND EXISTS (SELECT FROM pggit.schema_at(to_ref) AS s2
+                                                        WHERE s2.object_kind = 'table'
+                                                          AND strpos(s2.definition, replace(l.line,
+                                                                  format(' REFERENCES %s(', r.old_identity),
+                                                                  format(' REFERENCES %s(', v_tbl))) > 0))
+                          ORDER BY s.object_identity COLLATE "C" LOOP
+                    ph := ph || 156; ks := ks || v_tbl;
+                    sts := sts || format('-- foreign keys of %s referencing %s: not generated', c.ident, v_tbl);
+                    wns := wns || format('columns of table %s take names other columns of it had: foreign keys of %s '
+                                         'that reference them are not checked (re-create them by hand)', v_tbl, c.ident);
+                END LOOP;
+            END IF;
+            IF v_ren <> '{}' THEN
+                v_grew := EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k WHERE k = ANY (v_sources));
+                v_k := 0;
+                FOR c IN SELECT e.key AS new_name, e.value AS old_name FROM jsonb_each_text(v_ren) AS e
+                          ORDER BY e.key COLLATE "C" LOOP
+                    IF v_grew THEN
+                        LOOP
+                            v_k := v_k + 1;
+                            v_tmp := format('pggit_rename_%s', v_k);
+                            EXIT WHEN NOT EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                                   WHERE f.value ->> 'n' = v_tmp)
+                                  AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                   WHERE t.value ->> 'n' = v_tmp);
+                        END LOOP;
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, v_tmp);
+                        wns := wns || NULL::text;
+                        ph := ph || 94; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, v_tmp, c.new_name);
+                        wns := wns || NULL::text;
+                    ELSE
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, c.new_name);
+                        wns := wns || NULL::text;
+                    END IF;
+                END LOOP;
+            END IF;
+            -- the columns' own steps (add, type, default, NOT NULL, identity, generation)
+            FOR c IN SELECT * FROM pggit.column_steps(v_tbl, v_fd, v_td, v_ren, v_early, r.change = 'added', online) LOOP
+                ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+            END LOOP;
+            FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'cons') AS t
+                      WHERE NOT (v_fd -> 'cons') @> jsonb_build_array(t.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'cons') AS x
+                                         WHERE x.value ->> 1 = t.value ->> 'n')
+                      ORDER BY position(t.value ->> 't' IN 'pucxtf'), t.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || CASE WHEN c.t ->> 't' = 'f' THEN 155 ELSE 150 END; ks := ks || v_tbl;
+                IF online AND r.change <> 'added' AND c.t ->> 't' IN ('f', 'c') AND (c.t ->> 'd') !~ ' NOT VALID$' THEN
+                    -- online: added without checking the rows (brief), then validated while
+                    -- reads and writes go on (SHARE UPDATE EXCLUSIVE)
+                    sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s NOT VALID;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                    wns := wns || NULL::text;
+                    ph := ph || ph[cardinality(ph)]; ks := ks || v_tbl;
+                    sts := sts || format('ALTER TABLE %s VALIDATE CONSTRAINT %I;', v_tbl, c.t ->> 'n');
+                ELSIF online AND r.change <> 'added' AND c.t ->> 't' IN ('u', 'p')
+                      AND (c.t ->> 'd') ~ '^(UNIQUE|PRIMARY KEY) \((?:"(?:[^"]|"")*"|[^")])*\)$' THEN
+                    -- online: its index built concurrently (outside a transaction block), then
+                    -- the constraint takes it over (brief)
+                    sts := sts || format('CREATE UNIQUE INDEX CONCURRENTLY %I ON %s USING btree %s;', c.t ->> 'n', v_tbl,
+                                         substr(c.t ->> 'd', strpos(c.t ->> 'd', '(')));
+                    wns := wns || NULL::text;
+                    ph := ph || ph[cardinality(ph)]; ks := ks || v_tbl;
+                    sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s USING INDEX %I;', v_tbl, c.t ->> 'n',
+                                         CASE WHEN c.t ->> 't' = 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, c.t ->> 'n');
+                ELSE
+                    sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                END IF;
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'idx') AS t
+                      WHERE NOT (v_fd -> 'idx') @> jsonb_build_array(t.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'idx') AS x
+                                         WHERE x.value ->> 1 = t.value ->> 'n')
+                      ORDER BY t.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || 160; ks := ks || v_tbl;
+                sts := sts || format('CREATE %sINDEX %s%I ON %s USING %s;',
+                                     CASE WHEN (c.t ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END,
+                                     CASE WHEN online AND r.change <> 'added' THEN 'CONCURRENTLY ' ELSE '' END,
+                                     c.t ->> 'n', v_tbl, c.t ->> 'd');
+                wns := wns || NULL::text;
+            END LOOP;
+            -- comments, triggers, policies, rules, options, ATTACH / DETACH PARTITION
+            FOR c IN SELECT * FROM pggit.table_extra_steps(CASE WHEN r.change <> 'added' THEN r.old_identity END, v_tbl,
+                                                           CASE WHEN r.change <> 'added' THEN r.old_definition END,
+                                                           r.new_definition, v_td, v_ren, from_ref, to_ref,
+                                                           ARRAY(SELECT coalesce(d.value ->> 'old_identity', d.value ->> 'object_identity')
+                                                                   FROM jsonb_array_elements(v_diff) AS d
+                                                                  WHERE d.value ->> 'object_kind' IN ('function', 'procedure')
+                                                                    AND d.value ->> 'change' <> 'added')) LOOP
+                ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+            END LOOP;
+        END IF;
+    END LOOP;
+    -- a table the diff leaves alone whose trigger, policy or rule calls a function the
+    -- script drops (a changed function is dropped and created again): that trigger,
+    -- policy or rule goes before the function and comes back after it
+    -- (pggit.table_extra_steps); O(schema) only when the script drops functions
+    v_dropped := ARRAY(SELECT coalesce(d.value ->> 'old_identity', d.value ->> 'object_identity')
+                         FROM jsonb_array_elements(v_diff) AS d
+                        WHERE d.value ->> 'object_kind' IN ('function', 'procedure') AND d.value ->> 'change' <> 'added');
+    IF v_dropped <> '{}' THEN
+        FOR r IN SELECT s.object_identity, s.definition
+                   FROM pggit.schema_at(from_ref) AS s
+                  WHERE s.object_kind = 'table' AND s.definition ~ '\n(TRIGGER|POLICY|RULE) '
+                    AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                                     WHERE d.value ->> 'object_kind' = 'table'
+                                       AND s.object_identity IN (d.value ->> 'object_identity', d.value ->> 'old_identity'))
+                  ORDER BY s.object_identity COLLATE "C" LOOP
+            FOR c IN SELECT * FROM pggit.table_extra_steps(r.object_identity, r.object_identity, r.definition,
+                                                           r.definition, NULL, '{}', from_ref, to_ref, v_dropped) LOOP
+                ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+            END LOOP;
+        END LOOP;
+    END IF;
+
+    -- Tables whose state is the same at both refs while constraints or indexes of theirs
+    -- were renamed in between: names are no part of a table's state (its blob), each
+    -- commit's come from pggit.details_at; renamed (phase 95) like those of a changed table.
+    IF v_from_at IS DISTINCT FROM v_to_at
+       AND EXISTS (SELECT FROM pggit.object_details_log AS l
+                    WHERE l.valid_until > least(coalesce(v_from_at, 'infinity'), coalesce(v_to_at, 'infinity'))) THEN
+        FOR r IN SELECT f.object_identity AS ident, encode(sha256(convert_to(f.definition, 'UTF8')), 'hex') AS blob
+                   FROM pggit.schema_at(from_ref) AS f
+                   JOIN pggit.schema_at(to_ref) AS t
+                     ON t.object_identity = f.object_identity AND t.object_kind = f.object_kind
+                    AND t.definition = f.definition
+                  WHERE f.object_kind = 'table'
+                    AND EXISTS (SELECT FROM pggit.object_details_log AS l
+                                 WHERE l.identity = f.object_identity
+                                   AND l.valid_until > least(coalesce(v_from_at, 'infinity'), coalesce(v_to_at, 'infinity')))
+                  ORDER BY f.object_identity COLLATE "C" LOOP
+            v_fd := CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.ident))
+                         ELSE pggit.details_at(r.ident, r.blob, v_from_at) END;
+            v_td := CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.ident))
+                         ELSE pggit.details_at(r.ident, r.blob, v_to_at) END;
+            v_all_name_ren := v_all_name_ren
+                              || jsonb_build_array(jsonb_build_array(r.ident, pggit.name_renames(v_fd, v_td)));
+        END LOOP;
+    END IF;
+    -- the renames of constraints and indexes of both kinds of tables (phase 95, on the table's new name)
+    FOR c IN SELECT t.value ->> 0 AS tbl, x.value ->> 0 AS old_name, x.value ->> 1 AS new_name,
+                    p.part = 'cons' AS con
+               FROM jsonb_array_elements(v_all_name_ren) WITH ORDINALITY AS t (value, o)
+              CROSS JOIN (VALUES (1, 'cons'), (2, 'idx')) AS p (k, part)
+              CROSS JOIN LATERAL jsonb_array_elements(t.value -> 1 -> p.part) WITH ORDINALITY AS x (value, o)
+              ORDER BY t.o, p.k, x.o LOOP
+        ph := ph || 95; ks := ks || c.tbl;
+        sts := sts || CASE WHEN c.con
+                           THEN format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I;', c.tbl, c.old_name, c.new_name)
+                           ELSE format('ALTER INDEX %I.%I RENAME TO %I;', (parse_ident(c.tbl))[1], c.old_name,
+                                       c.new_name) END;
+        wns := wns || NULL::text;
+    END LOOP;
+
+    -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
+    v_n := cardinality(sts);
+    FOR c IN SELECT * FROM pggit.type_steps(v_diff, from_ref, to_ref) LOOP
+        ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+    END LOOP;
+    -- the types, domains and sequences type_steps creates (or re-creates, commented)
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, new_definition text)
+              WHERE d.object_kind IN ('type', 'domain', 'sequence') AND d.change <> 'removed' LOOP
+        v_kw := upper(r.object_kind);
+        SELECT min(u.o) INTO i
+          FROM unnest(sts[v_n + 1 :]) WITH ORDINALITY AS u (s, o)
+         WHERE u.s ~ '^(-- DROP [A-Z]+ [^\n]*; )?CREATE (UNLOGGED )?(TYPE|DOMAIN|SEQUENCE) '
+           AND (strpos(u.s, format('CREATE %s %s ', v_kw, r.object_identity)) > 0
+                OR strpos(u.s, format('CREATE %s %s;', v_kw, r.object_identity)) > 0
+                OR strpos(u.s, format('CREATE UNLOGGED %s %s', v_kw, r.object_identity)) > 0);
+        IF i IS NOT NULL THEN
+            v_created := v_created || jsonb_build_array(jsonb_build_array(r.object_kind, r.object_identity, v_n + i,
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+        END IF;
+    END LOOP;
+
+    -- Views: those that change go and come back; so does every unchanged view whose
+    -- text names a changed table or a view that goes (closure over views of views).
+    IF v_changed_tables <> '{}' OR v_drop_views <> '{}' THEN
+        SELECT coalesce(jsonb_agg(jsonb_build_array(s.object_identity, s.object_kind, s.definition)), '[]')
+          INTO v_views
+          FROM pggit.schema_at(to_ref) AS s
+         WHERE s.object_kind IN ('view', 'materialized view')
+           AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                            WHERE d.value ->> 'object_identity' = s.object_identity
+                              AND d.value ->> 'object_kind' = s.object_kind);
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.value ->> 0 AS ident, v.value ->> 1 AS kind, v.value ->> 2 AS def
+                       FROM jsonb_array_elements(v_views) AS v
+                      WHERE NOT v_drop_views ? (v.value ->> 0)
+                        AND (EXISTS (SELECT FROM unnest(v_changed_tables) AS t
+                                      WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0)
+                             OR EXISTS (SELECT FROM jsonb_object_keys(v_drop_views) AS t
+                                         WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0))
+            LOOP
+                v_obj := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END;
+                v_drop_views := v_drop_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_create_views := v_create_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_grew := true;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+    END IF;
+    -- dependency levels by the names in a view's text: level = 1 + the greatest level of
+    -- the other views of the same side it names
+    FOR i IN 1 .. 2 LOOP
+        v_level := '{}';
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.key AS ident,
+                            1 + coalesce((SELECT max((v_level ->> o.key)::integer)
+                                            FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS o
+                                           WHERE o.key <> v.key
+                                             AND strpos(substr(v.value ->> 'd', strpos(v.value ->> 'd', E'\nAS ')),
+                                                        o.key) > 0), 0) AS lvl
+                       FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+                IF (v_level ->> c.ident) IS NULL OR ((v_level ->> c.ident)::integer < c.lvl AND c.lvl < 1000) THEN
+                    v_level := v_level || jsonb_build_object(c.ident, c.lvl);
+                    v_grew := true;
+                END IF;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+        FOR c IN SELECT v.key AS ident, v.value ->> 'k' AS kind, v.value ->> 'd' AS def,
+                        (v_level ->> v.key)::integer AS lvl
+                   FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+            IF i = 1 THEN
+                ph := ph || 20; ks := ks || (lpad((1000 - c.lvl)::text, 4, '0') || c.ident);
+                sts := sts || format('DROP %s %s;', c.kind, c.ident); wns := wns || NULL::text;
+            ELSE
+                -- the query: after the definition's own "\nAS " line (the first one outside a
+                -- quoted name or a literal: a column name may hold "\nAS "), up to the ';' that
+                -- ends it (the INDEX, TRIGGER, RULE, USING and COMMENT lines after it are no
+                -- part of it): both by the lexer, pggit.split_statements, so that whatever a
+                -- name or a literal holds, the step is one CREATE statement
+                v_txt := NULL;
+                v_n := 0;
+                LOOP
+                    v_k := strpos(substr(c.def, v_n + 1), E'\nAS ');
+                    EXIT WHEN v_k = 0;
+                    v_n := v_n + v_k;
+                    IF NOT coalesce((SELECT bool_or(x.unterminated)
+                                       FROM pggit.split_statements(left(c.def, v_n - 1)) AS x), false) THEN
+                        SELECT x.statement INTO v_txt
+                          FROM pggit.split_statements(substr(c.def, v_n + 4)) AS x
+                         WHERE NOT x.unterminated
+                         ORDER BY x.ordinal LIMIT 1;
+                        EXIT;
+                    END IF;
+                END LOOP;
+                ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident);
+                IF v_txt IS NULL THEN
+                    sts := sts || format('-- %s %s: definition not generated', lower(c.kind), c.ident);
+                    wns := wns || format('%s %s: its recorded definition has no query the generator can read',
+                                         lower(c.kind), c.ident);
+                    CONTINUE;
+                END IF;
+                -- a materialized view is populated by REFRESH after its owner is set (the owner
+                -- steps below): REFRESH runs its query as the owner, CREATE .. AS as the caller
+                sts := sts || format('CREATE %s %s AS %s', c.kind, c.ident, v_txt
+                                     || CASE WHEN c.kind = 'MATERIALIZED VIEW' THEN E'\nWITH NO DATA;' ELSE ';' END);
+                wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array(lower(c.kind), c.ident, cardinality(sts),
+                    encode(sha256(convert_to(c.def, 'UTF8')), 'hex')));
+                IF c.def ~ E'\nCOMMENT ''(?:[^'']|'''')*''$' THEN
+                    ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident || ' comment');
+                    sts := sts || format('COMMENT ON %s %s IS %s;', c.kind, c.ident,
+                                         substring(c.def FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+        END LOOP;
+    END LOOP;
+
+    -- Owners and privileges (level 5): every object the script creates gets the owner and
+    -- the privileges recorded with its state back (pggit.owner_details, kept in
+    -- pggit.object_details under the state's identity and blob; the live catalog for
+    -- WORKING), right after its CREATE (same phase and sort key): ALTER .. OWNER TO, and
+    -- for a non-default ACL REVOKE ALL from PUBLIC and the owner, then one GRANT per
+    -- grantee (and one WITH GRANT OPTION). No recorded owner (a state committed before
+    -- level 5), or a recorded owner that no longer exists: a note with a warning
+    -- (apply_migration refuses it, naming the object); a SECURITY DEFINER function or
+    -- procedure is then not created at all (its CREATE is commented too): it would run
+    -- with the rights of whoever runs the script. A grantee that no longer exists is
+    -- left out, warned at the OWNER TO step (fewer rights, never more). A materialized
+    -- view is created WITH NO DATA and refreshed after its owner steps (its query runs as
+    -- its owner, never as the role that runs the script); with its owner not restored it
+    -- stays unpopulated.
+    FOR c IN SELECT e.value ->> 0 AS kind, e.value ->> 1 AS ident, (e.value ->> 2)::integer AS idx,
+                    e.value ->> 3 AS blob
+               FROM jsonb_array_elements(v_created) AS e ORDER BY (e.value ->> 2)::integer LOOP
+        IF v_to_working THEN
+            SELECT pggit.owner_details(o.classid, pggit.resolve_identity(o.kind, o.identity)) INTO v_own
+              FROM pggit.objects AS o
+             WHERE o.dropped_at IS NULL AND o.kind = c.kind AND o.identity = c.ident
+             ORDER BY o.id DESC LIMIT 1;
+        ELSE
+            v_own := pggit.details_at(c.ident, c.blob, v_to_at) -> 'own';
+        END IF;
+        v_kw := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(c.kind) END;
+        v_on := CASE WHEN c.kind IN ('table', 'view', 'materialized view') THEN 'TABLE'
+                     WHEN c.kind = 'domain' THEN 'TYPE' ELSE upper(c.kind) END;
+        v_secdef := c.kind IN ('function', 'procedure') AND strpos(sts[c.idx], E'\n SECURITY DEFINER\n') > 0;
+        IF v_own IS NULL OR NOT EXISTS (SELECT FROM pg_roles AS ro WHERE ro.rolname = v_own ->> 'o') THEN
+            v_txt := CASE WHEN v_own IS NULL
+                          THEN 'no owner is recorded for it (a state committed before level 5)'
+                          ELSE format('its recorded owner %I does not exist', v_own ->> 'o') END;
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('-- %s %s: owner not restored', lower(v_kw), c.ident);
+            wns := wns || format('%s %s: %s%s', lower(v_kw), c.ident, v_txt,
+                                 CASE WHEN v_secdef THEN ': the SECURITY DEFINER routine is not created'
+                                      ELSE ': it is created owned by the role that runs the script' END);
+            IF v_secdef THEN
+                sts[c.idx] := '-- ' || sts[c.idx];
+                wns[c.idx] := format('%s %s is SECURITY DEFINER and its owner cannot be restored: not created',
+                                     lower(v_kw), c.ident);
+            END IF;
+            CONTINUE;
+        END IF;
+        ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+        sts := sts || format('ALTER %s %s OWNER TO %I;', v_kw, c.ident, v_own ->> 'o'); wns := wns || NULL::text;
+        v_k := cardinality(sts);  -- the step a grantee that no longer exists is warned at
+        IF jsonb_typeof(v_own -> 'a') = 'array' THEN
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REVOKE ALL ON %s %s FROM PUBLIC;', v_on, c.ident); wns := wns || NULL::text;
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REVOKE ALL ON %s %s FROM %I;', v_on, c.ident, v_own ->> 'o'); wns := wns || NULL::text;
+            FOR r IN SELECT g.value ->> 0 AS grantee, g.value ->> 1 AS privs, g.value ->> 2 AS gprivs
+                       FROM jsonb_array_elements(v_own -> 'a') AS g
+                      -- privilege keywords only (aclexplode's): nothing else reaches the statement
+                      WHERE (g.value ->> 1) ~ '^[A-Z]+( [A-Z]+)?(,[A-Z]+( [A-Z]+)?)*$'
+                        AND coalesce(g.value ->> 2, '') ~ '^([A-Z]+( [A-Z]+)?(,[A-Z]+( [A-Z]+)?)*)?$' LOOP
+                IF r.grantee <> '' AND NOT EXISTS (SELECT FROM pg_roles AS ro WHERE ro.rolname = r.grantee) THEN
+                    wns[v_k] := concat_ws('; ', wns[v_k], format('role %I, granted %s on %s %s, no longer exists: '
+                                                                 'not granted', r.grantee, r.privs, lower(v_kw), c.ident));
+                    CONTINUE;
+                END IF;
+                ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+                sts := sts || format('GRANT %s ON %s %s TO %s;', replace(r.privs, ',', ', '), v_on, c.ident,
+                                     CASE WHEN r.grantee = '' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+                wns := wns || NULL::text;
+                IF r.gprivs <> '' THEN
+                    ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+                    sts := sts || format('GRANT %s ON %s %s TO %s WITH GRANT OPTION;', replace(r.gprivs, ',', ', '),
+                                         v_on, c.ident, CASE WHEN r.grantee = '' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+                    wns := wns || NULL::text;
+                END IF;
+            END LOOP;
+        END IF;
+        IF c.kind = 'materialized view' THEN
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REFRESH MATERIALIZED VIEW %s;', c.ident); wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+
+    -- A commented step or note stays a comment on every line, whatever a name or a
+    -- stored definition in it holds (a quoted name or a literal may hold a line break):
+    -- pggit.comment_lines puts '-- ' after every line break (apply_migration undoes it
+    -- with pggit.uncomment_lines before running such a step).
+    RETURN QUERY
+        SELECT x.n, x.s, x.w, pggit.step_lock(x.s), x.s !~ '^(CREATE (UNIQUE )?INDEX|DROP INDEX) CONCURRENTLY '
+          FROM (SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer AS n,
+                       CASE WHEN starts_with(u.s, '-- ') THEN pggit.comment_lines(u.s) ELSE u.s END AS s, u.w
+                  FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)) AS x
+         ORDER BY 1;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.migration_plan(text, text, boolean) IS
+    'Ordered DDL steps turning the schema at from_ref into the schema at to_ref, with the lock each takes; lossy steps commented out with a warning.';
 
 -- from sql/functions/tracking/on_ddl_command_end.sql (changed: function pggit.on_ddl_command_end())
 -- pggit.on_ddl_command_end() -> event_trigger
@@ -583,6 +3494,151 @@ REVOKE ALL ON FUNCTION pggit.on_sql_drop() FROM PUBLIC;
 COMMENT ON FUNCTION pggit.on_sql_drop() IS
     'Event trigger pggit_sql_drop: marks dropped tracked objects, hands dropped parts to ddl_command_end.';
 
+-- from sql/functions/migration/partition_steps.sql (changed: function pggit.partition_steps(old_identity text, tbl text, old_definition text, new_definition text, from_details jsonb, to_details jsonb, from_ref text, to_ref text))
+-- pggit.partition_steps(old_identity text, tbl text, old_definition text, new_definition text,
+--                       from_details jsonb, to_details jsonb, from_ref text, to_ref text)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: for a partition that the script creates (`old_definition` NULL) or that stays
+-- the partition of the same parent with the same bound, the steps that give the indexes
+-- and keys it inherits from its parent (pggit.partition_local leaves them out of its own
+-- steps) their names at the target (`to_details`, pggit.table_details): PostgreSQL
+-- names a partition's index itself when the parent's index is made. An inherited index
+-- or key that
+--   - the partition has already (same definition, `from_details`) under another name:
+--     ALTER INDEX .. RENAME TO (phase 96, after the table renames);
+--   - PostgreSQL makes when the partition is created (its nearest ancestor that the
+--     script does not create has it at `from_ref`):
+--     ALTER INDEX <the name PostgreSQL gives, pggit.partition_index_name> RENAME TO
+--     (phase 139, after the tables are created) when the names differ;
+--   - the parent gets in the script: made on the partition first under its target name
+--     (CREATE INDEX, phase 159; ALTER TABLE .. ADD CONSTRAINT, phase 149), so that the
+--     parent's CREATE INDEX (160) / ADD CONSTRAINT (150) attaches it instead of making one.
+-- A partition whose own columns differ from its parent's (a default or NOT NULL of its
+-- own) gets a note with a warning: column steps of a partition are its parent's.
+-- Errors: 22023 'invalid table name "<tbl>": not a valid identifier' (clipped).
+-- STABLE, callable by everyone.
+CREATE OR REPLACE FUNCTION pggit.partition_steps(old_identity text, tbl text, old_definition text,
+                                                 new_definition text, from_details jsonb, to_details jsonb,
+                                                 from_ref text, to_ref text)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_parent text;
+    v_pt jsonb;
+    v_pf jsonb;
+    v_id text[];
+    c record;
+    v_old jsonb;
+    v_name text;
+    v_anc text;
+    v_depth integer;
+BEGIN
+    v_parent := substring(new_definition FROM '\nPARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) ');
+    IF v_parent IS NULL OR to_details IS NULL THEN
+        RETURN;
+    END IF;
+    v_pt := (pggit.table_state(to_ref, v_parent)).details;
+    IF v_pt IS NULL THEN
+        RETURN;
+    END IF;
+    BEGIN
+        v_id := parse_ident(tbl);
+    EXCEPTION WHEN invalid_parameter_value THEN
+        -- parse_ident's own message echoes the whole text: clipped (level 8)
+        RAISE EXCEPTION 'invalid table name "%": not a valid identifier', pggit.clip(tbl)
+            USING ERRCODE = 'invalid_parameter_value';
+    END;
+    -- what the partition gets when it is created: what its nearest ancestor that exists
+    -- before the script has (the ancestors the script creates get it from there too)
+    v_anc := v_parent;
+    FOR i IN 1 .. 32 LOOP
+        v_pf := (pggit.table_state(from_ref, v_anc)).details;
+        EXIT WHEN v_pf IS NOT NULL OR old_definition IS NOT NULL;
+        v_anc := substring((pggit.table_state(to_ref, v_anc)).definition
+                           FROM '\nPARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) ');
+        EXIT WHEN v_anc IS NULL;
+    END LOOP;
+    warning := NULL;
+    FOR c IN SELECT * FROM (SELECT 'i' AS part, i.value AS v FROM jsonb_array_elements(to_details -> 'idx') AS i
+              WHERE EXISTS (SELECT FROM jsonb_array_elements(v_pt -> 'idx') AS p
+                             WHERE p.value ->> 'd' = i.value ->> 'd' AND p.value ->> 'u' = i.value ->> 'u')
+             UNION ALL
+             SELECT 'k', k.value FROM jsonb_array_elements(to_details -> 'cons') AS k
+              WHERE k.value ->> 't' IN ('p', 'u', 'x')
+                AND EXISTS (SELECT FROM jsonb_array_elements(v_pt -> 'cons') AS p
+                             WHERE p.value ->> 't' = k.value ->> 't' AND p.value ->> 'd' = k.value ->> 'd')
+             ) AS x ORDER BY x.part, x.v ->> 'n' COLLATE "C" LOOP
+        -- the partition has it already
+        SELECT o.value INTO v_old
+          FROM jsonb_array_elements(from_details -> CASE c.part WHEN 'i' THEN 'idx' ELSE 'cons' END) AS o
+         WHERE old_definition IS NOT NULL AND o.value ->> 'd' = c.v ->> 'd'
+           AND (o.value ->> 'u') IS NOT DISTINCT FROM (c.v ->> 'u') AND (o.value ->> 't') IS NOT DISTINCT FROM (c.v ->> 't')
+         LIMIT 1;
+        IF v_old IS NOT NULL THEN
+            IF v_old ->> 'n' <> c.v ->> 'n' THEN
+                phase := 96; sort_key := tbl;
+                statement := format('ALTER INDEX %I.%I RENAME TO %I;', v_id[1], v_old ->> 'n', c.v ->> 'n');
+                RETURN NEXT;
+            END IF;
+            CONTINUE;
+        END IF;
+        IF old_definition IS NULL AND EXISTS (
+               SELECT FROM jsonb_array_elements(v_pf -> CASE c.part WHEN 'i' THEN 'idx' ELSE 'cons' END) AS p
+                WHERE p.value ->> 'd' = c.v ->> 'd' AND (p.value ->> 'u') IS NOT DISTINCT FROM (c.v ->> 'u')
+                  AND (p.value ->> 't') IS NOT DISTINCT FROM (c.v ->> 't')) THEN
+            -- made by CREATE TABLE .. PARTITION OF, named by PostgreSQL
+            v_name := pggit.partition_index_name(v_id[2], c.v ->> 't', c.v ->> 'd');
+            IF v_name <> c.v ->> 'n' THEN
+                phase := 139; sort_key := tbl;
+                statement := format('ALTER INDEX %I.%I RENAME TO %I;', v_id[1], v_name, c.v ->> 'n');
+                RETURN NEXT;
+            END IF;
+            CONTINUE;
+        END IF;
+        -- the parent gets it in the script: made here first, under the target's name; a
+        -- deeper partition's first (a partitioned partition's CREATE INDEX reaches down)
+        IF v_depth IS NULL THEN
+            v_depth := 0;
+            v_anc := v_parent;
+            WHILE v_anc IS NOT NULL AND v_depth < 32 LOOP
+                v_depth := v_depth + 1;
+                v_anc := substring((pggit.table_state(to_ref, v_anc)).definition
+                                   FROM '\nPARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) ');
+            END LOOP;
+        END IF;
+        sort_key := lpad((99 - v_depth)::text, 2, '0') || ' ' || tbl;
+        IF c.part = 'i' THEN
+            phase := 159;
+            statement := format('CREATE %sINDEX %I ON %s USING %s;',
+                                CASE WHEN (c.v ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END, c.v ->> 'n', tbl, c.v ->> 'd');
+        ELSE
+            phase := 149;
+            statement := format('ALTER TABLE %s ADD CONSTRAINT %I %s;', tbl, c.v ->> 'n', c.v ->> 'd');
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+    -- columns: the parent's (a partition has no column of its own)
+    FOR c IN SELECT t.value AS t FROM jsonb_array_elements(to_details -> 'cols') AS t
+              WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v_pt -> 'cols') AS p
+                                 WHERE p.value ->> 'n' = t.value ->> 'n'
+                                   AND (p.value ->> 'd') IS NOT DISTINCT FROM (t.value ->> 'd')
+                                   AND (p.value ->> 'nn') = (t.value ->> 'nn')) LOOP
+        phase := 140; sort_key := tbl;
+        statement := format('-- column %I of partition %s: not generated', c.t ->> 'n', tbl);
+        warning := format('column %I of partition %s has a default or NOT NULL of its own (not its parent''s): '
+                          'not generated', c.t ->> 'n', tbl);
+        RETURN NEXT;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.partition_steps(text, text, text, text, jsonb, jsonb, text, text) IS
+    'Names of the indexes and keys a partition inherits from its parent, as generate_migration gives them.';
+
 -- from sql/functions/refs/ref_name_guard.sql (changed: function pggit.ref_name_guard())
 -- pggit.ref_name_guard() -> trigger
 --
@@ -661,6 +3717,705 @@ REVOKE ALL ON FUNCTION pggit.ref_name_guard() FROM PUBLIC;
 
 COMMENT ON FUNCTION pggit.ref_name_guard() IS
     'Trigger of pggit.tags and pggit.branches: reserved names are refused (42939); a tag may not take a branch''s name, nor a branch a tag''s (42710).';
+
+-- from sql/functions/merge/resolve_conflict.sql (changed: function pggit.resolve_conflict(conflict_id bigint, resolution text))
+-- pggit.resolve_conflict(conflict_id bigint, resolution text) -> text
+--
+-- Promises: records how one conflict of a merge with status 'conflicts' is resolved
+-- and returns the resolution kind stored: 'ours' (the object as the target has it,
+-- under its name there; absent if the target removed it), 'theirs' (as the source has
+-- it, under its name there), or 'custom': any other text must be ONE SQL statement
+-- that defines the conflicted object, of its kind, under its name (in the target, else
+-- in the source, else object_identity), checked before anything is stored:
+--   view / materialized view:  CREATE [OR REPLACE] [MATERIALIZED] VIEW <schema>.<name> AS <query>
+--                              (stored as its canonical definition: VIEW / MATERIALIZED
+--                              VIEW, then AS <query>)
+--   function / procedure:      CREATE [OR REPLACE] FUNCTION|PROCEDURE <schema>.<name>(...) ...
+--                              (stored as written, like pg_get_functiondef's text)
+-- One statement as PostgreSQL's lexer splits it (pggit.split_statements: quotes, dollar
+-- quotes, comments, BEGIN ATOMIC), an optional final ';', not ending inside a comment
+-- (the generator appends ';'), no carriage return (PostgreSQL ends a -- comment there)
+-- and no backslash (psql runs a backslash outside quotes as a meta-command when the
+-- generated script is run with psql). Other kinds (tables, types, domains, sequences,
+-- schemas) have no SQL statement that gives their canonical definition: only 'ours' or
+-- 'theirs'. The statement is never executed here (this function only stores it), nor
+-- by merge_continue: it reaches the live schema only through generate_migration's
+-- script, run by whoever runs it (checkout with apply: SECURITY INVOKER).
+-- Owner: a custom definition is given the object's recorded owner and privileges
+-- (ours, else theirs; pggit.object_details) when the resolver (SET ROLE's role, else the
+-- session user) is a member of that owner, and is refused (42501) otherwise; with no
+-- recorded owner, the resolver owns it (its author). generate_migration gives it that
+-- owner when it creates it.
+-- Resolving again replaces the earlier choice. pggit.merge_continue(id) then records
+-- the merge.
+-- Errors: 22004 NULL; 22023 an empty or blank custom definition, or a statement that
+-- defines another object (kind or name; DETAIL the conflict's); 42601 not exactly one
+-- statement, a carriage return, a backslash, a statement ending in a comment, not a
+-- CREATE statement of the conflict's kind; 0A000 a custom resolution of a kind that
+-- has none; 42501 the resolver is not a member of the object's owner; 42704 unknown conflict; 55000 its merge is already merged or aborted.
+-- Every message names the conflict (id, kind, identity).
+-- SECURITY DEFINER with a pinned search_path (it writes pggit.blobs and
+-- pggit.merge_conflicts; it evaluates nothing a user wrote); EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.resolve_conflict(conflict_id bigint, resolution text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_merge bigint;
+    v_status text;
+    v_ours text;
+    v_theirs text;
+    v_kind text;
+    v_blob text;
+    v_identity text;
+    v_ours_identity text;
+    v_theirs_identity text;
+    v_object_identity text;
+    v_object_kind text;
+    v_what text;
+    v_count integer;
+    v_statement text;
+    v_open boolean;
+    v_m text[];
+    v_name text[];
+    v_definition text;
+    v_own jsonb;
+    v_role text := CASE pg_catalog.current_setting('role') WHEN 'none' THEN SESSION_USER::text
+                        ELSE pg_catalog.current_setting('role') END;
+    c_name CONSTANT text := '((?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z_0-9$\u0080-\uffff]*)'
+                            '\.(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z_0-9$\u0080-\uffff]*))';
+BEGIN
+    IF resolve_conflict.conflict_id IS NULL OR resolve_conflict.resolution IS NULL THEN
+        RAISE EXCEPTION 'resolve_conflict: conflict_id and resolution must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT mc.merge_id, mc.ours_blob, mc.theirs_blob, mc.ours_identity, mc.theirs_identity, mc.object_identity,
+           mc.object_kind
+      INTO v_merge, v_ours, v_theirs, v_ours_identity, v_theirs_identity, v_object_identity, v_object_kind
+      FROM pggit.merge_conflicts AS mc
+     WHERE mc.id = resolve_conflict.conflict_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'merge conflict % does not exist', resolve_conflict.conflict_id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT m.status INTO v_status FROM pggit.merges AS m WHERE m.id = v_merge FOR UPDATE;
+    IF v_status <> 'conflicts' THEN
+        RAISE EXCEPTION 'merge % is already %: its conflicts cannot change', v_merge, v_status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF resolve_conflict.resolution = 'ours' THEN
+        v_kind := 'ours';
+        v_blob := v_ours;
+        v_identity := v_ours_identity;
+    ELSIF resolve_conflict.resolution = 'theirs' THEN
+        v_kind := 'theirs';
+        v_blob := v_theirs;
+        v_identity := v_theirs_identity;
+    ELSE
+        IF pg_catalog.btrim(resolve_conflict.resolution, E' \t\r\n') = '' THEN
+            RAISE EXCEPTION 'a custom resolution must be a definition, not blank: use ''ours'', ''theirs'' or the definition'
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        v_kind := 'custom';
+        v_identity := coalesce(v_ours_identity, v_theirs_identity, v_object_identity);
+        v_what := pg_catalog.format('conflict %s (%s %s)', resolve_conflict.conflict_id, v_object_kind, v_identity);
+        IF v_object_kind NOT IN ('view', 'materialized view', 'function', 'procedure') THEN
+            RAISE EXCEPTION 'cannot resolve % with a custom definition: only views, materialized views, functions '
+                            'and procedures take one', v_what
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'Resolve it with ''ours'' or ''theirs'', then change the object on the target and commit.';
+        END IF;
+        IF pg_catalog.strpos(resolve_conflict.resolution, E'\r') > 0
+           OR pg_catalog.strpos(resolve_conflict.resolution, E'\\') > 0 THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: it holds a %', v_what,
+                    CASE WHEN pg_catalog.strpos(resolve_conflict.resolution, E'\r') > 0
+                         THEN 'carriage return (PostgreSQL ends a -- comment there: write line ends as \n)'
+                         ELSE 'backslash (psql would run one outside quotes as a meta-command)' END
+                USING ERRCODE = 'syntax_error';
+        END IF;
+        SELECT pg_catalog.count(*)::integer, pg_catalog.max(s.statement), pg_catalog.bool_or(s.unterminated)
+          INTO v_count, v_statement, v_open
+          FROM pggit.split_statements(resolve_conflict.resolution) AS s;
+        IF v_count <> 1 OR v_open THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: a custom resolution is exactly one SQL statement, '
+                            'this is %', v_what,
+                    CASE WHEN v_open THEN 'unterminated (it ends inside a quote, comment or body)'
+                         ELSE pg_catalog.format('%s statements', v_count) END
+                USING ERRCODE = 'syntax_error',
+                      HINT = pg_catalog.format('Write one CREATE %s statement for %s.', pg_catalog.upper(v_object_kind),
+                                               v_identity);
+        END IF;
+        -- the generator appends ';' to it: that ';' must end it (no final -- comment)
+        IF (SELECT pg_catalog.count(*) FROM pggit.split_statements(v_statement || E';\nSELECT 1')) <> 2 THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: it ends in a comment', v_what
+                USING ERRCODE = 'syntax_error';
+        END IF;
+        IF v_object_kind IN ('view', 'materialized view') THEN
+            v_m := pg_catalog.regexp_match(v_statement,
+                       '^CREATE\s+(?:OR\s+REPLACE\s+)?(MATERIALIZED\s+)?VIEW\s+' || c_name || '\s+AS\s(.*)$', 'i');
+        ELSE
+            v_m := pg_catalog.regexp_match(v_statement,
+                       '^CREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\s+' || c_name || '\s*\(', 'i');
+        END IF;
+        IF v_m IS NULL THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: it is no CREATE % statement naming a schema-qualified %',
+                    v_what, pg_catalog.upper(v_object_kind), v_object_kind
+                USING ERRCODE = 'syntax_error',
+                      HINT = CASE WHEN v_object_kind IN ('view', 'materialized view')
+                                  THEN pg_catalog.format('CREATE %s %s AS <query>', pg_catalog.upper(v_object_kind), v_identity)
+                                  ELSE pg_catalog.format('CREATE OR REPLACE %s %s ...', pg_catalog.upper(v_object_kind), v_identity) END;
+        END IF;
+        v_name := pg_catalog.parse_ident(v_m[2]);
+        IF (v_object_kind = 'materialized view') IS DISTINCT FROM (v_m[1] IS NOT NULL AND v_object_kind LIKE '%view')
+           OR v_object_kind IN ('function', 'procedure') AND pg_catalog.lower(v_m[1]) <> v_object_kind
+           OR v_name IS DISTINCT FROM pg_catalog.parse_ident(
+                  CASE WHEN v_object_kind IN ('function', 'procedure')
+                       THEN (pg_catalog.regexp_match(v_identity, '^' || c_name || '\('))[1] ELSE v_identity END) THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: it defines % %, not the conflicted object', v_what,
+                    CASE WHEN v_object_kind IN ('function', 'procedure') THEN pg_catalog.lower(v_m[1])
+                         WHEN v_m[1] IS NOT NULL THEN 'materialized view' ELSE 'view' END,
+                    pggit.clip(pg_catalog.array_to_string(v_name, '.'))
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = pg_catalog.format('The conflict is about %s %s.', v_object_kind, v_identity);
+        END IF;
+        v_definition := CASE WHEN v_object_kind IN ('view', 'materialized view')
+                             THEN pg_catalog.upper(v_object_kind) || E'\nAS ' || v_m[3] || ';'
+                             ELSE v_statement END;
+        -- its owner: the object's recorded owner (ours, else theirs), of which the resolver must
+        -- be a member (PostgreSQL asks as much to replace it); else the resolver: the author
+        SELECT od.details -> 'own' INTO v_own
+          FROM pggit.object_details AS od
+         WHERE (od.identity, od.blob_hash) IN ((v_ours_identity, v_ours), (v_theirs_identity, v_theirs))
+           AND od.details ? 'own'
+           AND EXISTS (SELECT FROM pg_catalog.pg_roles AS r WHERE r.rolname = od.details -> 'own' ->> 'o')
+         ORDER BY od.identity = v_ours_identity AND od.blob_hash = v_ours DESC
+         LIMIT 1;
+        IF v_own IS NOT NULL AND NOT pg_catalog.pg_has_role(v_role, v_own ->> 'o', 'MEMBER') THEN
+            RAISE EXCEPTION 'cannot resolve % with a custom definition: % is not a member of its owner %',
+                    v_what, v_role, v_own ->> 'o'
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Resolve it with ''ours'' or ''theirs'', or let a member of its owner write the definition.';
+        END IF;
+        v_own := coalesce(v_own, pg_catalog.jsonb_build_object('o', v_role, 'a', NULL));
+        v_blob := pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(v_definition, 'UTF8')), 'hex');
+        INSERT INTO pggit.blobs (hash, definition) VALUES (v_blob, v_definition)
+        ON CONFLICT (hash) DO NOTHING;
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (v_identity, v_blob, pg_catalog.jsonb_build_object('own', v_own))
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details,
+                                                        recorded_at = pg_catalog.clock_timestamp();
+    END IF;
+    UPDATE pggit.merge_conflicts AS mc
+       SET resolution = v_kind, resolved_identity = v_identity, resolved_blob = v_blob,
+           resolved_at = pg_catalog.clock_timestamp(), resolved_by = SESSION_USER
+     WHERE mc.id = resolve_conflict.conflict_id;
+    RETURN v_kind;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.resolve_conflict(bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.resolve_conflict(bigint, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.resolve_conflict(bigint, text) IS
+    'Resolves one merge conflict: ''ours'', ''theirs'' or a custom canonical definition; returns the kind stored.';
+
+-- from sql/functions/refs/resolve_ref.sql (changed: function pggit.resolve_ref(ref text))
+-- pggit.resolve_ref(ref text) -> text
+--
+-- Promises: the full commit id (Trinity ID) a ref names, or NULL for WORKING.
+--   'WORKING'         exactly this text (upper case): the live schema (the registry of
+--                     tracked objects, pggit.objects). It has no commit, so the result
+--                     is NULL: NULL is the marker of WORKING and of nothing else, as
+--                     every other outcome is a commit id or an error.
+--   refs/heads/<b>    the head of live branch <b> only
+--   refs/tags/<t>     the commit of tag <t> only
+--   anything else     a full commit id, a live branch (its head) or a tag, by exact
+--                     match; it must name exactly one of them.
+--   <ref>~N, <ref>^N  ancestry suffixes as git reads them, any number, left to right:
+--                     ~N the N-th first-parent ancestor (~ alone = ~1), ^ / ^1 the
+--                     first parent, ^2 the merge parent (second parent of a merge
+--                     commit), ^0 the commit itself. Branch and tag names cannot
+--                     contain ~ or ^ (branch-name rules), so the suffix is never part
+--                     of a name. WORKING has no ancestors.
+-- Deleted branches are not refs (their commits stay reachable by id and by tags).
+-- Errors:
+--   22004 null_value_not_allowed     'ref must not be NULL'
+--   42704 undefined_object           'ref "<ref>" does not exist: no commit, branch or
+--                                    tag of that name'; for a suffix that walks past a
+--                                    root or asks ^2 of a commit that is no merge:
+--                                    'ref "<ref>" does not exist: <commit> has no
+--                                    parent' / 'has no second parent'
+--   22023 invalid_parameter_value    a suffix on WORKING; ^N with N > 2 (a commit has
+--                                    at most two parents)
+--   42P09 ambiguous_alias            'ref "<ref>" is ambiguous: it names a commit, a
+--                                    branch and a tag' (those it names; HINT: use
+--                                    refs/heads/<ref> or refs/tags/<ref>)
+--   55000 object_not_in_prerequisite_state  'branch "<b>" is deleted' (and nothing else
+--                                    has that name); 'branch "<b>" has no commits yet'
+-- STABLE, SECURITY INVOKER (pggit's tables are readable by everyone), callable by
+-- everyone. Cost: three primary-key or unique-index lookups, plus one per ancestry step.
+CREATE OR REPLACE FUNCTION pggit.resolve_ref(ref text)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_name text := resolve_ref.ref;
+    v_scope text := 'any';
+    v_commit text;
+    v_branch_found boolean := false;
+    v_branch_head text;
+    v_branch_status text;
+    v_tag text;
+    v_kinds text[] := '{}';
+    v_suffix text[];
+    v_step text[];
+    v_count integer;
+    v_parent text;
+BEGIN
+    IF resolve_ref.ref IS NULL THEN
+        RAISE EXCEPTION 'ref must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF resolve_ref.ref = 'WORKING' THEN
+        RETURN NULL;
+    END IF;
+    -- Ancestry suffixes: resolve what is left of them, then walk the parents.
+    v_suffix := pg_catalog.regexp_match(resolve_ref.ref, '^(.+?)((?:[~^][0-9]*)+)$');
+    IF v_suffix IS NOT NULL THEN
+        IF v_suffix[1] = 'WORKING' THEN
+            RAISE EXCEPTION 'ref "%" is invalid: WORKING (the live schema) has no ancestors', pggit.clip(resolve_ref.ref)
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        v_commit := pggit.resolve_ref(v_suffix[1]);
+        FOR v_step IN SELECT m FROM pg_catalog.regexp_matches(v_suffix[2], '([~^])([0-9]*)', 'g') AS m LOOP
+            IF pg_catalog.length(v_step[2]) > 9 THEN
+                RAISE EXCEPTION 'ref "%" is invalid: % is too large', pggit.clip(resolve_ref.ref), v_step[2]
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            v_count := coalesce(nullif(v_step[2], '')::integer, 1);
+            IF v_step[1] = '^' THEN
+                IF v_count > 2 THEN
+                    RAISE EXCEPTION 'ref "%" is invalid: ^% asks for parent %, a commit has at most two',
+                                    pggit.clip(resolve_ref.ref), v_count, v_count
+                        USING ERRCODE = 'invalid_parameter_value';
+                END IF;
+                IF v_count = 0 THEN
+                    CONTINUE;
+                END IF;
+                SELECT CASE v_count WHEN 1 THEN c.parent_hash ELSE c.merge_parent_hash END
+                  INTO v_parent
+                  FROM pggit.commits AS c
+                 WHERE c.hash = v_commit;
+                IF v_parent IS NULL THEN
+                    RAISE EXCEPTION 'ref "%" does not exist: % has no %', pggit.clip(resolve_ref.ref), v_commit,
+                                    CASE v_count WHEN 1 THEN 'parent' ELSE 'second parent' END
+                        USING ERRCODE = 'undefined_object';
+                END IF;
+                v_commit := v_parent;
+            ELSE
+                FOR i IN 1 .. v_count LOOP
+                    SELECT c.parent_hash INTO v_parent FROM pggit.commits AS c WHERE c.hash = v_commit;
+                    IF v_parent IS NULL THEN
+                        RAISE EXCEPTION 'ref "%" does not exist: % has no parent', pggit.clip(resolve_ref.ref), v_commit
+                            USING ERRCODE = 'undefined_object';
+                    END IF;
+                    v_commit := v_parent;
+                END LOOP;
+            END IF;
+        END LOOP;
+        RETURN v_commit;
+    END IF;
+    IF pg_catalog.starts_with(resolve_ref.ref, 'refs/heads/') THEN
+        v_scope := 'branch';
+        v_name := pg_catalog.substr(resolve_ref.ref, 12);
+    ELSIF pg_catalog.starts_with(resolve_ref.ref, 'refs/tags/') THEN
+        v_scope := 'tag';
+        v_name := pg_catalog.substr(resolve_ref.ref, 11);
+    END IF;
+
+    IF v_scope = 'any' THEN
+        SELECT c.hash INTO v_commit FROM pggit.commits AS c WHERE c.hash = v_name;
+        IF v_commit IS NOT NULL THEN
+            v_kinds := v_kinds || 'a commit'::text;
+        END IF;
+    END IF;
+    IF v_scope IN ('any', 'branch') THEN
+        SELECT b.head_commit_hash, b.status INTO v_branch_head, v_branch_status
+          FROM pggit.branches AS b
+         WHERE b.name = v_name;
+        v_branch_found := FOUND;
+        IF v_branch_found AND v_branch_status <> 'deleted' THEN
+            v_kinds := v_kinds || 'a branch'::text;
+        END IF;
+    END IF;
+    IF v_scope IN ('any', 'tag') THEN
+        SELECT t.commit_hash INTO v_tag FROM pggit.tags AS t WHERE t.name = v_name;
+        IF v_tag IS NOT NULL THEN
+            v_kinds := v_kinds || 'a tag'::text;
+        END IF;
+    END IF;
+
+    IF pg_catalog.cardinality(v_kinds) > 1 THEN
+        RAISE EXCEPTION 'ref "%" is ambiguous: it names %', pggit.clip(resolve_ref.ref),
+                pg_catalog.array_to_string(v_kinds[1:pg_catalog.cardinality(v_kinds) - 1], ', ')
+                || ' and ' || v_kinds[pg_catalog.cardinality(v_kinds)]
+            USING ERRCODE = 'ambiguous_alias',
+                  HINT = pg_catalog.format('use refs/heads/%s or refs/tags/%s', pggit.clip(v_name), pggit.clip(v_name));
+    END IF;
+    IF v_commit IS NOT NULL THEN
+        RETURN v_commit;
+    END IF;
+    IF v_tag IS NOT NULL THEN
+        RETURN v_tag;
+    END IF;
+    IF v_branch_found THEN
+        IF v_branch_status = 'deleted' THEN
+            RAISE EXCEPTION 'branch "%" is deleted', pggit.clip(v_name)
+                USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        IF v_branch_head IS NULL THEN
+            RAISE EXCEPTION 'branch "%" has no commits yet', pggit.clip(v_name)
+                USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        RETURN v_branch_head;
+    END IF;
+    RAISE EXCEPTION 'ref "%" does not exist: no %', pggit.clip(resolve_ref.ref),
+            CASE v_scope WHEN 'branch' THEN 'branch' WHEN 'tag' THEN 'tag'
+                 ELSE 'commit, branch or tag' END || ' of that name'
+        USING ERRCODE = 'undefined_object';
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.resolve_ref(text) IS
+    'Commit id named by a ref (commit id, branch, tag, refs/heads/<b>, refs/tags/<t>); NULL for WORKING (the live schema).';
+
+-- from sql/functions/migration/revert.sql (changed: function pggit.revert(commit text, force boolean))
+-- pggit.revert(commit text, force boolean DEFAULT false) -> text
+--
+-- Promises: records the inverse of a commit C as a new commit on top of a branch head
+-- and returns the new commit's id. `commit` is any ref (resolve_ref).
+--   * Branch: the session's branch (pggit.current_branch()) when C is its head or an
+--     ancestor of its head (pggit.dag_merge_base(C, head) = C, over both parents);
+--     else C's own branch when its head is C; else refused.
+--   * P = C's parent; a merge commit is reverted against its FIRST parent (the previous
+--     head of its own branch), so the revert undoes what the merge brought in.
+--   * The objects C touched: the rows of diff(P, C) (for a rename both identities).
+--     Refused when one of them is different at the head than at C (diff(C, head):
+--     a later commit changed, renamed, dropped or re-created it; DETAIL names them):
+--     the inverse would then overwrite later work (a table whose columns are only in
+--     another order is not changed: level 7). Nothing else of the head matters.
+--   * Refused while the session's branch or the revert's branch has uncommitted
+--     tracked changes (pggit.status; DETAIL names the objects) or the live schema
+--     differs from the head (diff(head, 'WORKING'); DETAIL names the objects, HINT
+--     checkout with apply).
+--   * Then the steps of generate_migration(C, P) run on the live schema
+--     (pggit.apply_migration(P, force, C): checkout's data-loss rule, `force` for a
+--     dropped table or column holding data and for every other lossy step), with the
+--     setting pggit.branch set to the revert's branch for the transaction (restored
+--     afterwards), so their history rows are pending on it. The live schema must then
+--     be the head's with exactly the touched objects as at P (checked against
+--     schema_at('WORKING'); a table whose columns are only in another order, or whose
+--     index and constraint expressions PostgreSQL prints differently once parsed again,
+--     counts as reached (level 7: PostgreSQL cannot move a column a migration adds back,
+--     and the revert commit records the table as it is; pggit.table_definition_reached);
+--     else 55000 naming the objects, nothing kept), and
+--     commit_changes(branch, 'Revert "<C's message>"') records them. Tables the revert
+--     does not drop keep their rows.
+--   * All in the caller's transaction: an error leaves nothing.
+-- Errors: 22004 NULL; 22023 `WORKING`; resolve_ref's errors (42704 unknown commit);
+-- 55000 a root commit (no parent), a commit on neither the session's branch nor the
+-- head of its own branch, a touched object changed later, uncommitted changes, a live
+-- schema that differs from the head, a commit without a tree, a result that is not
+-- the expected schema; apply_migration's errors (55000 data loss without force,
+-- 0A000 steps that cannot be generated).
+-- VOLATILE; SECURITY INVOKER (the DDL runs with the caller's rights); EXECUTE: PUBLIC
+-- (sql/grants/roles.sql moves it to pggit_writer).
+CREATE OR REPLACE FUNCTION pggit.revert(commit text, force boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_hash text;
+    v_parent text;
+    v_message text;
+    v_branch text;
+    v_head text;
+    v_current text := pggit.current_branch();
+    v_current_head text;
+    v_saved text := coalesce(current_setting('pggit.branch', true), '');
+    v_name text;
+    v_count bigint;
+    v_objects text;
+    v_kinds text[];
+    v_identities text[];
+BEGIN
+    IF revert.commit IS NULL OR revert.force IS NULL THEN
+        RAISE EXCEPTION 'commit and force must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_hash := pggit.resolve_ref(revert.commit);
+    IF v_hash IS NULL THEN
+        RAISE EXCEPTION 'cannot revert "WORKING": name a commit'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT c.parent_hash, c.message INTO v_parent, v_message
+      FROM pggit.commits AS c
+     WHERE c.hash = v_hash;
+    IF v_parent IS NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: it is a root commit (no parent)', v_hash
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    SELECT b.head_commit_hash INTO v_current_head
+      FROM pggit.branches AS b
+     WHERE b.name = v_current AND b.status IS DISTINCT FROM 'deleted';
+    IF v_current_head = v_hash OR pggit.dag_merge_base(v_hash, v_current_head) = v_hash THEN
+        v_branch := v_current;
+        v_head := v_current_head;
+    ELSE
+        SELECT b.name, b.head_commit_hash INTO v_branch, v_head
+          FROM pggit.commits AS c
+          JOIN pggit.branches AS b ON b.id = c.branch_id
+         WHERE c.hash = v_hash AND b.head_commit_hash = c.hash
+           AND b.status IS DISTINCT FROM 'deleted';
+    END IF;
+    IF v_branch IS NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: it is not on the session''s branch "%" nor the head of its own branch',
+                v_hash, pggit.clip(v_current)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Check out the branch the commit belongs to first.';
+    END IF;
+
+    FOREACH v_name IN ARRAY ARRAY[v_current, v_branch] LOOP
+        SELECT count(*), string_agg(DISTINCT coalesce(s.object_identity, s.command_tag), ', ')
+          INTO v_count, v_objects
+          FROM pggit.status(v_name) AS s;
+        IF v_count > 0 THEN
+            RAISE EXCEPTION 'cannot revert commit %: branch "%" has % uncommitted tracked change(s)',
+                    v_hash, pggit.clip(v_name), v_count
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed: %s', v_objects),
+                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', pggit.clip(v_name));
+        END IF;
+    END LOOP;
+    SELECT string_agg(format('%s %s (%s)', d.object_kind, d.object_identity, d.change), ', '
+                      ORDER BY d.object_identity, d.object_kind)
+      INTO v_objects
+      FROM pggit.diff(v_head, 'WORKING') AS d;
+    IF v_objects IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: the live schema differs from the head of "%"', v_hash, pggit.clip(v_branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('WORKING against the head: %s', v_objects),
+                  HINT = format('Bring it there first: pggit.checkout(%L, apply => true).', pggit.clip(v_branch));
+    END IF;
+
+    -- the objects the commit touched (a rename: both identities), as (kind, identity)
+    SELECT coalesce(array_agg(k.kind ORDER BY k.identity, k.kind), '{}'),
+           coalesce(array_agg(k.identity ORDER BY k.identity, k.kind), '{}')
+      INTO v_kinds, v_identities
+      FROM (SELECT DISTINCT d.object_kind AS kind, i.identity
+              FROM pggit.diff(v_parent, v_hash) AS d
+             CROSS JOIN LATERAL (VALUES (d.object_identity), (d.old_identity)) AS i (identity)
+             WHERE i.identity IS NOT NULL) AS k;
+
+    IF v_head <> v_hash THEN
+        SELECT string_agg(format('%s %s (%s%s)', d.object_kind, d.object_identity, d.change,
+                                 CASE WHEN d.change = 'renamed' THEN ' from ' || d.old_identity ELSE '' END),
+                          ', ' ORDER BY d.object_identity, d.object_kind)
+          INTO v_objects
+          FROM pggit.diff(v_hash, v_head) AS d
+         WHERE EXISTS (SELECT FROM unnest(v_kinds, v_identities) AS t (kind, identity)
+                        WHERE t.kind = d.object_kind
+                          AND t.identity IN (d.object_identity, d.old_identity))
+           -- columns only in another order (an earlier revert added one back), expressions only
+           -- reprinted: the same table
+           AND NOT (d.object_kind = 'table' AND d.change = 'modified'
+                    AND pggit.table_definition_reached(d.old_definition, d.new_definition));
+        IF v_objects IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot revert commit %: a later commit of "%" changed what it changed', v_hash, pggit.clip(v_branch)
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed since: %s', v_objects),
+                      HINT = 'Revert the later commits first, or change the objects by hand and commit.';
+        END IF;
+    END IF;
+
+    PERFORM set_config('pggit.branch', v_branch, true);
+    PERFORM pggit.apply_migration(v_parent, revert.force, v_hash);
+    PERFORM set_config('pggit.branch', v_saved, true);
+
+    -- the live schema must be the head's with the touched objects as at the parent
+    WITH touched AS (
+        SELECT t.kind, t.identity FROM unnest(v_kinds, v_identities) AS t (kind, identity)
+    ), expected AS (
+        SELECT s.object_kind AS kind, s.object_identity AS identity, s.blob_hash AS blob, s.definition AS def
+          FROM pggit.schema_at(v_head) AS s
+         WHERE NOT EXISTS (SELECT FROM touched AS t
+                            WHERE t.kind = s.object_kind AND t.identity = s.object_identity)
+        UNION ALL
+        SELECT s.object_kind, s.object_identity, s.blob_hash, s.definition
+          FROM pggit.schema_at(v_parent) AS s
+         WHERE EXISTS (SELECT FROM touched AS t
+                        WHERE t.kind = s.object_kind AND t.identity = s.object_identity)
+    ), live AS (
+        SELECT s.object_kind AS kind, s.object_identity AS identity, s.blob_hash AS blob, s.definition AS def
+          FROM pggit.schema_at('WORKING') AS s
+    )
+    SELECT string_agg(format('%s %s', coalesce(e.kind, l.kind), coalesce(e.identity, l.identity)), ', '
+                      ORDER BY coalesce(e.identity, l.identity))
+      INTO v_objects
+      FROM expected AS e
+      FULL JOIN live AS l ON l.kind = e.kind AND l.identity = e.identity
+     WHERE e.blob IS DISTINCT FROM l.blob
+       -- a column added back ends last (PostgreSQL cannot move one; the script warned), and
+       -- an expression parsed again may print differently
+       AND NOT (e.kind = 'table' AND l.kind = 'table' AND pggit.table_definition_reached(e.def, l.def));
+    IF v_objects IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: the generated inverse does not give the expected schema', v_hash
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('differs from the head with the commit undone: %s', v_objects);
+    END IF;
+    RETURN pggit.commit_changes(v_branch, format('Revert "%s"', v_message));
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.revert(text, boolean) IS
+    'Reverts a commit of the session''s branch (or a branch head) on top of the head: the inverse of what it changed, committed as Revert "<message>".';
+
+-- from sql/functions/tracking/settle_checkout.sql (changed: function pggit.settle_checkout(statements text[]))
+-- pggit.settle_checkout(statements text[] DEFAULT '{}') -> bigint
+--
+-- Promises: settles the DDL a checkout with apply ran, so that it is not left pending
+-- on the branch it brought the live schema to. Internal step of
+-- pggit.checkout(branch, apply => true), callable on its own. Settling needs the live
+-- schema to be the head of the session's branch (pggit.current_branch()):
+-- pggit.diff('refs/heads/<branch>', 'WORKING') must be empty, and every pending row of
+-- that branch must be the calling transaction's (none of an earlier or other
+-- transaction: settling part of a net-nil set could leave a net change pending), else
+-- 55000 and nothing changes. Then it records one row in pggit.checkouts (branch, head
+-- commit, role, txid, time, number of rows settled, and `statements`: the DDL the
+-- caller says it ran, as pggit.checkout passes it; informational, the history rows are
+-- what pggit recorded) and settles, in pggit.history, exactly the rows that
+--   * are pending on the session's branch (branch = it, commit_hash IS NULL),
+--   * were written by the calling transaction (txid = pg_current_xact_id()),
+--   * record a change of a tracked object (object_id set; not a pause, resume or
+--     untracked row): the rows that can describe a change of the registry.
+-- A settled row keeps its id, statement, role, txid, time, object kind and identities,
+-- versions and hashes; it gets checkout_id (the new pggit.checkouts row), branch
+-- '<branch>@{checkout}' (no branch can have that name: "@{" is not allowed), and
+-- object_id NULL (the old value is kept in note as 'object_id <n>'): pggit.status,
+-- commit_changes, merges and diff (which replay pending rows by object) no longer see
+-- it. Every other row stays as it was: other branches', and the transaction's rows
+-- that change no tree (pause, resume, untracked, failed-tracking rows: still pending
+-- and visible in pggit.status).
+-- Why this hides nothing: settling happens only when the live registry equals the
+-- branch head and every pending row of the branch is being settled, so committing the
+-- settled rows would give the head's tree again (they are no net change); rows of
+-- earlier transactions or other sessions are never touched; and with tracking paused (pggit.tracking = off, the registry may not follow
+-- the catalog) it refuses. Returns the pggit.checkouts id.
+-- Errors: 22004 statements NULL; 55000 tracking paused; 55000 pending rows of other
+-- transactions (DETAIL: the objects); 55000 the live schema differs from the head
+-- (level 7: a table whose columns are only in another order, which a migration that
+-- adds a column back leaves since PostgreSQL cannot move one, or whose index and
+-- constraint expressions print differently once parsed again, counts as the head:
+-- pggit.table_definition_reached)
+-- (DETAIL: the objects and how); resolve_ref's errors for the session's branch (42704 unknown
+-- branch, 55000 deleted or without commits); 22023 an invalid session branch name.
+-- Cost: one diff against WORKING (O(schema)), one index scan of the branch's pending
+-- rows. VOLATILE; SECURITY DEFINER (it writes pggit's tables) with a pinned
+-- search_path; EXECUTE: PUBLIC (sql/grants/roles.sql moves it to pggit_writer).
+CREATE OR REPLACE FUNCTION pggit.settle_checkout(statements text[] DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_branch text := pggit.current_branch();
+    v_head text;
+    v_differs text;
+    v_id bigint;
+    v_rows integer;
+BEGIN
+    IF settle_checkout.statements IS NULL THEN
+        RAISE EXCEPTION 'statements must not be NULL (use ''{}'')'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(v_branch);
+    IF pggit.tracking_paused() THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": tracking is paused', pggit.clip(v_branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Resume it first: pggit.resume_tracking().';
+    END IF;
+    v_head := pggit.resolve_ref('refs/heads/' || v_branch);
+    SELECT pg_catalog.string_agg(DISTINCT coalesce(h.object_identity, h.command_tag), ', ')
+      INTO v_differs
+      FROM pggit.history AS h
+     WHERE h.branch = v_branch
+       AND h.commit_hash IS NULL
+       AND h.txid <> pg_catalog.pg_current_xact_id();
+    IF v_differs IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": it has uncommitted tracked changes of other transactions',
+                pggit.clip(v_branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('changed: %s', v_differs),
+                  HINT = pg_catalog.format('Commit them first: pggit.commit_changes(%L, message).', pggit.clip(v_branch));
+    END IF;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s (%s)', d.object_kind, d.object_identity, d.change),
+                                 ', ' ORDER BY d.object_identity, d.object_kind)
+      INTO v_differs
+      FROM pggit.diff(v_head, 'WORKING') AS d
+     -- a column the migration added back ends last (PostgreSQL cannot move one; the script
+     -- warned); an expression parsed again may print differently
+     WHERE NOT (d.object_kind OPERATOR(pg_catalog.=) 'table' AND d.change OPERATOR(pg_catalog.=) 'modified'
+                AND pggit.table_definition_reached(d.old_definition, d.new_definition));
+    IF v_differs IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": the live schema differs from its head %',
+                pggit.clip(v_branch), v_head
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('WORKING against the head: %s', v_differs),
+                  HINT = 'Only DDL that leaves the live schema at the branch head is settled; commit other changes.';
+    END IF;
+
+    INSERT INTO pggit.checkouts (branch, commit_hash, settled_rows, statements, role)
+    VALUES (v_branch, v_head, 0, settle_checkout.statements,
+            CASE pg_catalog.current_setting('role') WHEN 'none' THEN SESSION_USER::text
+                 ELSE pg_catalog.current_setting('role') END)
+    RETURNING id INTO v_id;
+
+    UPDATE pggit.history AS h
+       SET checkout_id = v_id,
+           branch = h.branch || '@{checkout}',
+           note = pg_catalog.concat_ws('; ', h.note, 'object_id ' || h.object_id::text),
+           object_id = NULL
+     WHERE h.branch = v_branch
+       AND h.commit_hash IS NULL
+       AND h.txid = pg_catalog.pg_current_xact_id()
+       AND h.object_id IS NOT NULL
+       AND h.change NOT IN ('pause', 'resume', 'untracked');
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+
+    UPDATE pggit.checkouts AS c SET settled_rows = v_rows WHERE c.id = v_id;
+    RETURN v_id;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.settle_checkout(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.settle_checkout(text[]) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.settle_checkout(text[]) IS
+    'Settles the calling transaction''s pending DDL rows of the session''s branch into a pggit.checkouts row, only when the live schema equals the branch head.';
 
 -- from sql/functions/history/show.sql (changed: function pggit.show(commit text))
 -- pggit.show(commit text) -> jsonb
@@ -831,6 +4586,214 @@ GRANT EXECUTE ON FUNCTION pggit.tag(text, text) TO PUBLIC;
 
 COMMENT ON FUNCTION pggit.tag(text, text) IS
     'Creates an immutable tag on the commit a ref names; returns the commit id.';
+
+-- from sql/functions/tracking/track_object.sql (changed: function pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text))
+-- pggit.track_object(classid oid, objid oid, command_tag text, subobject text DEFAULT NULL,
+--                    mode text DEFAULT 'direct')
+--     -> (change text, renamed boolean, object_id bigint, old_schema_name text)
+--
+-- Promises: brings the registry row of one tracked object (addressed as
+-- pggit.tracked_owner returns it) in line with the catalog as the calling transaction
+-- sees it, and records the change in pggit.history:
+--   * not registered and trackable (pggit.describe_object): a new pggit.objects row at
+--     1.0.0 and a history row with change 'create' (mode 'create') or 'register'
+--     (any other mode: an object seen for the first time by other means);
+--   * registered and still trackable: the change is decided by comparing the stored
+--     structure and definition with the catalog now: its identity changed (renamed,
+--     moved to another schema) -> 'major'; the canonical definition unchanged ->
+--     'none'; else pggit.classify_change's major/minor, or 'patch'. In mode
+--     'dependent' (the object only prints differently because something it refers to
+--     was renamed) the rules are not applied: 'patch' if the definition changed.
+--     The version is bumped (major resets minor and patch, minor resets patch), and a
+--     history row is written — for 'none' too in modes 'direct' and 'create'; in
+--     modes 'propagated', 'dependent' and 'reconcile' only when something changed;
+--   * registered but gone or no longer trackable (moved into an untracked schema,
+--     added to an extension): marked dropped (dropped_at set, objid NULL) with a
+--     'drop' history row.
+-- Every new canonical definition is written to pggit.blobs (ON CONFLICT DO NOTHING)
+-- before the history row naming its hash. The history row carries command_tag,
+-- subobject (e.g. the index a CREATE INDEX made), the statement (current_query()),
+-- old and new identity, version and hash, the effective role (SET ROLE's role, else
+-- session_user), the transaction, the time and the session's branch
+-- (pggit.current_branch()); commit_hash stays NULL until a commit includes it.
+-- The registry row is locked (FOR UPDATE) before it is compared, so concurrent
+-- statements on one object bump it one after the other, none lost. The blob, the
+-- registry update and the history row are written by one statement.
+-- Returns the change recorded (NULL when nothing was done), whether something was
+-- renamed (identity, column, attribute or enum label: objects referring to it may
+-- print differently), the registry id, and the schema name stored before (for a
+-- renamed schema: the name its objects are still registered under).
+--
+-- Errors: 22023 for an unknown mode; otherwise none of its own. Internal: called by
+-- pggit's event triggers and pggit.reconcile; EXECUTE is not granted to PUBLIC (it
+-- writes the history ordinary roles may only read).
+CREATE OR REPLACE FUNCTION pggit.track_object(
+    classid oid,
+    objid oid,
+    command_tag text,
+    subobject text DEFAULT NULL,
+    mode text DEFAULT 'direct',
+    OUT change text,
+    OUT renamed boolean,
+    OUT object_id bigint,
+    OUT old_schema_name text)
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    reg pggit.objects;
+    d record;
+    cls record;
+    v_hash text;
+    v_major integer;
+    v_minor integer;
+    v_patch integer;
+    v_now timestamptz := clock_timestamp();
+    v_role text := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
+BEGIN
+    IF mode IS NULL OR mode NOT IN ('direct', 'create', 'propagated', 'dependent', 'reconcile') THEN
+        RAISE EXCEPTION 'invalid tracking mode "%": expected direct, create, propagated, dependent or reconcile',
+                pggit.clip(mode)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    renamed := false;
+
+    SELECT o.* INTO reg
+      FROM pggit.objects AS o
+     WHERE o.objid = track_object.objid AND o.classid = track_object.classid AND o.dropped_at IS NULL
+       FOR UPDATE;
+
+    SELECT x.* INTO d FROM pggit.describe_object(track_object.classid, track_object.objid) AS x;
+
+    IF d.kind IS NULL THEN
+        IF reg.id IS NOT NULL THEN
+            WITH gone AS (
+                UPDATE pggit.objects AS o
+                   SET dropped_at = v_now, objid = NULL, updated_at = v_now
+                 WHERE o.id = reg.id
+            )
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, reg.kind, reg.identity, reg.identity, subobject, track_object.command_tag, 'drop',
+                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch, NULL, reg.hash, NULL,
+                    v_role, pggit.current_branch());
+            change := 'drop';
+            object_id := reg.id;
+            old_schema_name := reg.schema_name;
+        END IF;
+        RETURN;
+    END IF;
+
+    v_hash := encode(sha256(convert_to(d.definition, 'UTF8')), 'hex');
+
+    IF reg.id IS NULL THEN
+        change := CASE WHEN mode = 'create' THEN 'create' ELSE 'register' END;
+        WITH blob AS (
+            INSERT INTO pggit.blobs (hash, definition) VALUES (v_hash, d.definition) ON CONFLICT (hash) DO NOTHING
+        ), obj AS (
+            INSERT INTO pggit.objects AS o (kind, schema_name, object_name, identity, classid, objid, structure,
+                                            definition, hash, partition_parent, created_at, updated_at)
+            VALUES (d.kind, d.schema_name, d.object_name, d.identity, track_object.classid, track_object.objid,
+                    d.structure, d.definition, v_hash, d.partition_parent, v_now, v_now)
+            RETURNING o.id
+        )
+        INSERT INTO pggit.history AS h (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                        command_tag, change, statement, old_version, new_version, old_hash,
+                                        new_hash, role, branch)
+        SELECT obj.id, d.kind, d.identity, NULL, subobject, track_object.command_tag, change,
+               pggit.statement_text(track_object.command_tag), NULL, '1.0.0', NULL, v_hash, v_role, pggit.current_branch()
+          FROM obj
+        RETURNING h.object_id INTO object_id;
+        IF (d.structure -> 'i')::text <> '{}' THEN
+            INSERT INTO pggit.object_indexes AS m (index_oid, object_id)
+            SELECT x.indexrelid, track_object.object_id FROM pg_index AS x WHERE x.indrelid = track_object.objid
+            ON CONFLICT (index_oid) DO UPDATE SET object_id = excluded.object_id;
+        END IF;
+        RETURN;
+    END IF;
+
+    object_id := reg.id;
+    old_schema_name := reg.schema_name;
+    IF reg.identity IS DISTINCT FROM d.identity THEN
+        change := 'major';
+        renamed := true;
+    ELSIF reg.hash = v_hash THEN
+        change := 'none';
+    ELSIF mode = 'dependent' THEN
+        change := 'patch';
+    ELSE
+        SELECT c.change, c.renamed INTO cls FROM pggit.classify_change(reg.structure, d.structure) AS c;
+        change := coalesce(cls.change, 'patch');
+        renamed := cls.renamed;
+    END IF;
+
+    IF change = 'none' AND mode NOT IN ('direct', 'create') THEN
+        -- Nothing to record. Keep the stored structure in step (e.g. an index renamed).
+        IF reg.structure::text IS DISTINCT FROM d.structure::text THEN
+            UPDATE pggit.objects AS o SET structure = d.structure WHERE o.id = reg.id;
+        END IF;
+        change := NULL;
+    ELSE
+        v_major := reg.major;
+        v_minor := reg.minor;
+        v_patch := reg.patch;
+        IF change = 'major' THEN
+            v_major := v_major + 1;
+            v_minor := 0;
+            v_patch := 0;
+        ELSIF change = 'minor' THEN
+            v_minor := v_minor + 1;
+            v_patch := 0;
+        ELSIF change = 'patch' THEN
+            v_patch := v_patch + 1;
+        END IF;
+        IF change = 'none' AND reg.structure::text IS NOT DISTINCT FROM d.structure::text THEN
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, d.kind, d.identity, reg.identity, subobject, track_object.command_tag, change,
+                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch,
+                    v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, v_role, pggit.current_branch());
+        ELSE
+            WITH blob AS (
+                INSERT INTO pggit.blobs (hash, definition)
+                SELECT v_hash, d.definition WHERE v_hash <> reg.hash
+                ON CONFLICT (hash) DO NOTHING
+            ), obj AS (
+                UPDATE pggit.objects AS o
+                   SET kind = d.kind, schema_name = d.schema_name, object_name = d.object_name,
+                       identity = d.identity, major = v_major, minor = v_minor, patch = v_patch,
+                       structure = d.structure, definition = d.definition, hash = v_hash,
+                       partition_parent = d.partition_parent,
+                       updated_at = CASE WHEN change = 'none' THEN o.updated_at ELSE v_now END
+                 WHERE o.id = reg.id
+            )
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, d.kind, d.identity, reg.identity, subobject, track_object.command_tag, change,
+                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch,
+                    v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, v_role, pggit.current_branch());
+        END IF;
+    END IF;
+
+    IF (reg.structure -> 'i')::text IS DISTINCT FROM (d.structure -> 'i')::text
+       AND (d.structure -> 'i')::text <> '{}' THEN
+        INSERT INTO pggit.object_indexes AS m (index_oid, object_id)
+        SELECT x.indexrelid, reg.id FROM pg_index AS x WHERE x.indrelid = track_object.objid
+        ON CONFLICT (index_oid) DO UPDATE SET object_id = excluded.object_id
+            WHERE m.object_id IS DISTINCT FROM excluded.object_id;
+    END IF;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.track_object(oid, oid, text, text, text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.track_object(oid, oid, text, text, text) IS
+    'Internal: registers, versions or marks dropped one tracked object and writes its history row.';
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 8';
 

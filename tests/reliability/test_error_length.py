@@ -111,7 +111,7 @@ def test_error_messages_of_long_input_are_bounded(pggit_conn: psycopg.Connection
                         and shorter.diag.message_primary != diag.message_primary):
                     failures.append(f"{where}: message differs from the 300-character value's:"
                                     f" {diag.message_primary[:150]!r} vs {shorter.diag.message_primary[:150]!r}")
-    assert failures == []
+    assert failures == [], "\n".join(failures)
     assert raised >= 100  # most of them refuse such input: the bound was checked many times
 
 
