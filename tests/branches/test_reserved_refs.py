@@ -80,7 +80,7 @@ def test_upgrade_keeps_reserved_refs_working_and_names_them(pggit_new_database, 
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("CREATE TABLE public.t (id int PRIMARY KEY, v text)")
         conn.execute("INSERT INTO public.t VALUES (1, 'a')")
-        base = conn.execute("SELECT pggit.commit_changes('main', 'base')").fetchone()[0]  # type: ignore[index]
+        conn.execute("SELECT pggit.commit_changes('main', 'base')")
         head = conn.execute("SELECT pggit.commit_changes('HEAD', 'on HEAD')").fetchone()[0]  # type: ignore[index]
         working = conn.execute("SELECT pggit.commit_changes('WORKING', 'on WORKING')").fetchone()[0]  # type: ignore[index]
         conn.execute("SELECT pggit.create_branch('refs/heads/odd')")
