@@ -42,7 +42,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.assert_valid_branch_name(text)": VALUE,
     "pggit.base36_pairs()": set(),
     "pggit.branch_name_violation(text)": set(),
-    "pggit.commit_changes(text,text,text)": VALUE | STATE | {"42710"},  # 42710: a tag's name (level 5)
+    "pggit.commit_changes(text,text,text)": VALUE | STATE | {"42710", "42939"},  # 42710: a tag's name (level 5)
     "pggit.generate_trinity_id()": set(),
     "pggit.increment_version(integer,integer,integer,text)": VALUE | {"P0001"},
     "pggit.is_valid_branch_name(text)": set(),
@@ -73,10 +73,10 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.tree_entry_line(text,text,text)": VALUE,
 }, 3: {
     "pggit.branch_divergence(bigint)": VALUE,
-    "pggit.create_branch(text,text)": VALUE | STATE | {"42710"},  # 42710: a tag's name (level 5)
+    "pggit.create_branch(text,text)": VALUE | STATE | {"42710", "42939"},  # 42710: a tag's name (level 5)
     "pggit.create_data_branch(text,text,text)": VALUE | RESOLVE | STATE,
     "pggit.data_table_oid(text)": VALUE | RESOLVE,
-    "pggit.data_branch_create(oid,text,text)": VALUE | STATE | {"42P01"},
+    "pggit.data_branch_create(oid,text,text)": VALUE | STATE | {"42P01", "42939"},  # 42939: level 8
     "pggit.data_branch_diff(oid,text)": VALUE | STATE | {"42P01"},
     "pggit.data_branch_drop(oid,text)": VALUE | STATE | {"42P01"},
     "pggit.data_branch_merge(oid,text,text,text)": VALUE | STATE | {"42P01"},
@@ -108,7 +108,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.revert(text,boolean)": VALUE | REF | STATE,
     "pggit.schema_at(text)": VALUE | REF,
     "pggit.settle_checkout(text[])": VALUE | REF | STATE,
-    "pggit.tag(text,text)": VALUE | REF | {"23505", "42710"},  # 42710: a branch's name (level 5)
+    "pggit.tag(text,text)": VALUE | REF | {"23505", "42710", "42939"},  # 42710: a branch's name (level 5)
     "pggit.table_details(oid)": set(),
     "pggit.type_details(oid)": set(),
     "pggit.type_steps(jsonb,text,text)": VALUE | REF,
@@ -162,6 +162,11 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.policy_parts(text)": set(),
     "pggit.table_extra_steps(text,text,text,text,jsonb,jsonb,text,text,text[])": VALUE | REF | RESOLVE,
     "pggit.table_state(text,text)": VALUE | REF | RESOLVE,
+}, 8: {
+    # strict refs: reserved names, the branch setting checked, clipped messages
+    "pggit.branch_setting(text)": VALUE | {"42704", "55000"},
+    "pggit.clip(text)": set(),  # never raises
+    "pggit.reserved_ref_name(text)": set(),  # never raises
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}

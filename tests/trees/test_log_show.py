@@ -95,3 +95,44 @@ def test_show(pggit_conn: psycopg.Connection) -> None:
     assert tree[("table", 'public."Shown"')] == obj.blob
     (empty,) = pggit_conn.execute("SELECT pggit.show(%s)", (first,)).fetchone()
     assert empty["commit"]["parent_hash"] is None
+
+
+@pytest.mark.pggit_level(min=8)
+def test_show_takes_refs(pggit_conn: psycopg.Connection) -> None:
+    """Level 8: show's argument is any ref resolve_ref reads, as the CLI's ``show REF``."""
+    conn = pggit_conn
+    cap = FakeCapture(conn)
+    cap.create("table", "public.a", "a")
+    first = commit(conn, message="first")
+    cap.create("table", "public.b", "b")
+    second = commit(conn, message="second")
+    conn.execute("SELECT pggit.tag('v1', %s)", (first,))
+    conn.execute("SELECT pggit.create_branch('feature')")
+
+    def shown(ref: str) -> str:
+        (doc,) = conn.execute("SELECT pggit.show(%s)", (ref,)).fetchone()
+        return doc["commit"]["hash"]
+
+    for ref, expected in [(second, second), ("main", second), ("refs/heads/main", second), ("v1", first),
+                          ("refs/tags/v1", first), ("main~1", first), ("main^", first), ("feature", second)]:
+        assert shown(ref) == expected, ref
+    by_id = conn.execute("SELECT pggit.show(%s)", (second,)).fetchone()[0]
+    assert conn.execute("SELECT pggit.show('main')").fetchone()[0] == by_id  # same document, same contract
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="show needs a commit, branch or tag, not WORKING"):
+        conn.execute("SELECT pggit.show('WORKING')")
+    with pytest.raises(psycopg.errors.UndefinedObject, match=r'ref "main~5" does not exist: .* has no parent'):
+        conn.execute("SELECT pggit.show('main~5')")
+    conn.execute("SELECT pggit.create_branch(%s)", (first,))  # a branch named like a commit id
+    with pytest.raises(psycopg.errors.AmbiguousAlias):
+        conn.execute("SELECT pggit.show(%s)", (first,))
+    conn.execute("SELECT pggit.create_branch('empty')")
+    conn.execute("UPDATE pggit.branches SET head_commit_hash = NULL WHERE name = 'empty'")
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match='branch "empty" has no commits yet'):
+        conn.execute("SELECT pggit.show('empty')")
+    # the ref-taking functions give one answer for an unknown ref
+    errors = set()
+    for query in ("SELECT pggit.show(%s)", "SELECT pggit.resolve_ref(%s)", "SELECT * FROM pggit.schema_at(%s)"):
+        with pytest.raises(psycopg.errors.UndefinedObject) as caught:
+            conn.execute(query, ("nope",))
+        errors.add(caught.value.diag.message_primary)
+    assert errors == {'ref "nope" does not exist: no commit, branch or tag of that name'}

@@ -126,6 +126,7 @@ def test_ten_sessions_doing_ddl_on_their_own_branches(pggit_conn: psycopg.Connec
 
     def work(n: int, conn: psycopg.Connection) -> None:
         branch = f"ddl-{n}"
+        commit(conn, branch, "create the branch")  # level 8: pggit.branch must name a branch that exists
         conn.execute("SELECT set_config('pggit.branch', %s, false)", (branch,))
         names: list[str] = []  # the session's live tables
         for r in range(ROUNDS):

@@ -23,7 +23,7 @@ BEGIN
     END IF;
     violation := pggit.branch_name_violation(name);
     IF violation IS NOT NULL THEN
-        RAISE EXCEPTION 'invalid branch name "%": %', name, violation
+        RAISE EXCEPTION 'invalid branch name "%": %', pggit.clip(name), violation
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 END

@@ -41,12 +41,12 @@ BEGIN
      WHERE b.name = create_branch.from_branch
        FOR SHARE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'branch "%" does not exist', create_branch.from_branch
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(create_branch.from_branch)
             USING ERRCODE = 'undefined_object';
     END IF;
     IF v_from_status = 'deleted' THEN
         RAISE EXCEPTION 'cannot create branch "%" from deleted branch "%"',
-                create_branch.name, create_branch.from_branch
+                pggit.clip(create_branch.name), pggit.clip(create_branch.from_branch)
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
 
@@ -56,12 +56,12 @@ BEGIN
     IF NOT FOUND THEN
         SELECT b.status INTO v_status FROM pggit.branches AS b WHERE b.name = create_branch.name;
         IF v_status = 'deleted' THEN
-            RAISE EXCEPTION 'branch "%" already exists', create_branch.name
+            RAISE EXCEPTION 'branch "%" already exists', pggit.clip(create_branch.name)
                 USING ERRCODE = 'unique_violation',
                       DETAIL = 'It was deleted; the names of deleted branches stay taken.',
                       CONSTRAINT = 'branches_name_key', TABLE = 'branches', SCHEMA = 'pggit';
         END IF;
-        RAISE EXCEPTION 'branch "%" already exists', create_branch.name
+        RAISE EXCEPTION 'branch "%" already exists', pggit.clip(create_branch.name)
             USING ERRCODE = 'unique_violation',
                   CONSTRAINT = 'branches_name_key', TABLE = 'branches', SCHEMA = 'pggit';
     END IF;

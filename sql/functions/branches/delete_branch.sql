@@ -62,11 +62,11 @@ BEGIN
      WHERE b.name = delete_branch.name
        FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'branch "%" does not exist', delete_branch.name
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(delete_branch.name)
             USING ERRCODE = 'undefined_object';
     END IF;
     IF v_status = 'deleted' THEN
-        RAISE EXCEPTION 'branch "%" is already deleted', delete_branch.name
+        RAISE EXCEPTION 'branch "%" is already deleted', pggit.clip(delete_branch.name)
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
 
@@ -79,7 +79,7 @@ BEGIN
            AND pggit.data_branch_unmerged(db.id);
         IF v_unmerged IS NOT NULL THEN
             RAISE EXCEPTION 'cannot delete branch "%": it has unmerged data branches: %',
-                    delete_branch.name, v_unmerged
+                    pggit.clip(delete_branch.name), v_unmerged
                 USING ERRCODE = 'dependent_objects_still_exist',
                       HINT = 'Merge them with pggit.merge_data_branch, or delete with force => true.';
         END IF;

@@ -95,7 +95,7 @@ BEGIN
        AND NOT pggit.is_valid_trinity_id(commit_changes.trinity_id) THEN
         RAISE EXCEPTION 'invalid Trinity ID "%": expected YYYYMMDDHHMMSSffffff-ssssss-rrrrrrrr '
                         '(a real UTC date and time, 6 lowercase base-36 digits, 8 lowercase hex digits)',
-                commit_changes.trinity_id
+                pggit.clip(commit_changes.trinity_id)
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
@@ -124,14 +124,14 @@ BEGIN
                FOR NO KEY UPDATE;
             IF NOT FOUND THEN
                 RAISE EXCEPTION 'cannot create branch "%": branch "main" does not exist',
-                        commit_changes.branch
+                        pggit.clip(commit_changes.branch)
                     USING ERRCODE = 'object_not_in_prerequisite_state';
             END IF;
         END IF;
     END IF;
 
     IF v_status = 'deleted' THEN
-        RAISE EXCEPTION 'cannot commit to deleted branch "%"', commit_changes.branch
+        RAISE EXCEPTION 'cannot commit to deleted branch "%"', pggit.clip(commit_changes.branch)
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
 

@@ -91,7 +91,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF to_branch = from_branch THEN
-        RAISE EXCEPTION 'cannot branch "%" from itself', to_branch USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION 'cannot branch "%" from itself', pggit.clip(to_branch) USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
     SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relowner
@@ -142,15 +142,15 @@ BEGIN
     SELECT b.id, b.head_commit_hash, b.status INTO v_from_id, v_from_head, v_from_status
       FROM pggit.branches AS b WHERE b.name = from_branch FOR KEY SHARE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'branch "%" does not exist', from_branch USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(from_branch) USING ERRCODE = 'undefined_object';
     END IF;
     IF v_from_status = 'deleted' THEN
-        RAISE EXCEPTION 'cannot branch from deleted branch "%"', from_branch
+        RAISE EXCEPTION 'cannot branch from deleted branch "%"', pggit.clip(from_branch)
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     IF EXISTS (SELECT 1 FROM pggit.data_branches AS db
                 WHERE db.relid = data_branch_create.relid AND db.branch_id = v_from_id) THEN
-        RAISE EXCEPTION 'cannot branch % from branch "%": it has its own data branch of the table', v_table, from_branch
+        RAISE EXCEPTION 'cannot branch % from branch "%": it has its own data branch of the table', v_table, pggit.clip(from_branch)
             USING ERRCODE = 'feature_not_supported',
                   DETAIL = 'Data branches of data branches are not supported.',
                   HINT = 'Branch from main, or merge that data branch first.';
@@ -162,7 +162,7 @@ BEGIN
     ON CONFLICT (name) DO NOTHING;
     SELECT b.id, b.status INTO v_to_id, v_to_status FROM pggit.branches AS b WHERE b.name = to_branch FOR KEY SHARE;
     IF v_to_status = 'deleted' THEN
-        RAISE EXCEPTION 'cannot create a data branch on deleted branch "%"', to_branch
+        RAISE EXCEPTION 'cannot create a data branch on deleted branch "%"', pggit.clip(to_branch)
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
 
@@ -174,7 +174,7 @@ BEGIN
 
     IF EXISTS (SELECT 1 FROM pggit.data_branches AS db
                 WHERE db.relid = data_branch_create.relid AND db.branch_id = v_to_id) THEN
-        RAISE EXCEPTION 'table % already has a data branch on branch "%"', v_table, to_branch
+        RAISE EXCEPTION 'table % already has a data branch on branch "%"', v_table, pggit.clip(to_branch)
             USING ERRCODE = 'duplicate_object';
     END IF;
 
@@ -184,7 +184,7 @@ BEGIN
                                                                   WHERE n.nspname = v_schema)) THEN
         RAISE EXCEPTION 'relation %.% already exists', pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_relation)
             USING ERRCODE = 'duplicate_table',
-                  DETAIL = pg_catalog.format('It is the name of data branch "%s" of %s.', to_branch, v_table);
+                  DETAIL = pg_catalog.format('It is the name of data branch "%s" of %s.', pggit.clip(to_branch), v_table);
     END IF;
 
     INSERT INTO pggit.data_branches (relid, branch_id, from_branch_id, relation_schema, relation_name, base_commit)

@@ -21,7 +21,7 @@ BEGIN
       FROM pggit.data_branches AS db1 JOIN pggit.branches AS b ON b.id = db1.branch_id
      WHERE db1.relid = data_branch_lookup.relid AND b.name = data_branch_lookup.branch;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'table % has no data branch "%"', relid::regclass, branch USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION 'table % has no data branch "%"', relid::regclass, pggit.clip(branch) USING ERRCODE = 'undefined_object';
     END IF;
     RETURN v_id;
 END

@@ -42,18 +42,18 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     IF "into" = branch THEN
-        RAISE EXCEPTION 'cannot merge data branch "%" into itself', branch USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION 'cannot merge data branch "%" into itself', pggit.clip(branch) USING ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT b.id, b.status INTO v_into_id, v_into_status FROM pggit.branches AS b WHERE b.name = "into" FOR KEY SHARE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'branch "%" does not exist', "into" USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip("into") USING ERRCODE = 'undefined_object';
     END IF;
     IF v_into_status = 'deleted' THEN
-        RAISE EXCEPTION 'cannot merge into deleted branch "%"', "into" USING ERRCODE = 'object_not_in_prerequisite_state';
+        RAISE EXCEPTION 'cannot merge into deleted branch "%"', pggit.clip("into") USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     IF EXISTS (SELECT 1 FROM pggit.data_branches AS o WHERE o.relid = data_branch_merge_begin.relid
                                                         AND o.branch_id = v_into_id) THEN
-        RAISE EXCEPTION 'cannot merge into branch "%": it has its own data branch of %', "into", v_table
+        RAISE EXCEPTION 'cannot merge into branch "%": it has its own data branch of %', pggit.clip("into"), v_table
             USING ERRCODE = 'feature_not_supported',
                   DETAIL = 'A data branch merges into the table itself (main, or a branch that shares its rows).';
     END IF;

@@ -32,7 +32,7 @@ BEGIN
       FROM pggit.resolve_object(data_table_oid."table") AS r
      WHERE r.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass;
     IF v_rel IS NULL THEN
-        RAISE EXCEPTION 'relation "%" does not exist', data_table_oid."table" USING ERRCODE = 'undefined_table';
+        RAISE EXCEPTION 'relation "%" does not exist', pggit.clip(data_table_oid."table") USING ERRCODE = 'undefined_table';
     END IF;
     RETURN v_rel;
 END

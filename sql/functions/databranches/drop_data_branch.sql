@@ -60,7 +60,7 @@ BEGIN
      WHERE db1.relid = data_branch_drop.relid AND b.name = data_branch_drop.branch
        FOR UPDATE OF db1;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'table % has no data branch "%"', v_table, branch USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION 'table % has no data branch "%"', v_table, pggit.clip(branch) USING ERRCODE = 'undefined_object';
     END IF;
 
     -- Unregister first: the sql_drop guard only refuses drops of registered relations.

@@ -90,7 +90,7 @@ BEGIN
         RAISE EXCEPTION 'into and strategy must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF v_strategy NOT IN ('fail', 'ours', 'theirs') THEN
-        RAISE EXCEPTION 'invalid merge strategy "%"', strategy
+        RAISE EXCEPTION 'invalid merge strategy "%"', pggit.clip(strategy)
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use fail, ours or theirs.';
     END IF;
     -- bookkeeping checks and the into-branch row lock (FOR KEY SHARE), as pggit's owner
@@ -108,7 +108,7 @@ BEGIN
     EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', v_table);
     EXECUTE pg_catalog.format('LOCK TABLE %s, %s IN EXCLUSIVE MODE', v_delta, v_base);
     IF pg_catalog.row_security_active(relid) THEN
-        RAISE EXCEPTION 'cannot merge data branch "%" of %: row-level security applies to %', branch, v_table, current_user
+        RAISE EXCEPTION 'cannot merge data branch "%" of %: row-level security applies to %', pggit.clip(branch), v_table, current_user
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = 'A merge compares every row the branch wrote with the table''s; it would not see rows the policies hide.',
                   HINT = 'Merge as a role that bypasses row-level security, or disable FORCE ROW LEVEL SECURITY.';

@@ -51,7 +51,7 @@ BEGIN
     PERFORM pggit.assert_valid_branch_name(log.branch);
     SELECT b.head_commit_hash INTO v_head FROM pggit.branches AS b WHERE b.name = log.branch;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'branch "%" does not exist', log.branch
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(log.branch)
             USING ERRCODE = 'undefined_object';
     END IF;
     RETURN QUERY

@@ -1,7 +1,10 @@
 -- pggit.show(commit text) -> jsonb
 --
--- Promises: one jsonb document describing a commit (usable from psql with
--- jsonb_pretty, and as a dict from Python):
+-- Promises: one jsonb document describing the commit `commit` names (usable from psql
+-- with jsonb_pretty, and as a dict from Python). Level 8: `commit` is any ref
+-- pggit.resolve_ref reads (a full commit id, a branch, a tag, refs/heads/<b>,
+-- refs/tags/<t>, with ~N / ^N suffixes), as the CLI's `show REF` takes; before it
+-- took a full commit id only. The document:
 --   {"commit":  {"hash", "parent_hash", "branch", "message", "author",
 --                "committed_at", "schema_hash"},
 --    "changes": [{"id", "object_id", "object_kind", "object_identity",
@@ -15,7 +18,12 @@
 -- text (an xid8); times are timestamptz rendered by jsonb (ISO 8601 with offset).
 -- Errors:
 --   22004 null_value_not_allowed   commit is NULL: 'commit must not be NULL'
---   42704 undefined_object         'commit "<commit>" does not exist'
+--   22023 invalid_parameter_value  'show needs a commit, branch or tag, not WORKING
+--                                  (the live schema)'
+--   and those of pggit.resolve_ref, as for every ref-taking function: 42704 'ref
+--   "<ref>" does not exist: no commit, branch or tag of that name' (before level 8:
+--   'commit "<commit>" does not exist'), 42P09 ambiguous, 55000 deleted branch or a
+--   branch without commits.
 -- STABLE, SECURITY INVOKER, callable by everyone. Cost: O(changes + tree size).
 CREATE OR REPLACE FUNCTION pggit.show(commit text)
 RETURNS jsonb
@@ -25,6 +33,7 @@ PARALLEL SAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
+    v_hash text;
     v_commit jsonb;
     v_has_tree boolean;
     v_changes jsonb;
@@ -34,6 +43,12 @@ BEGIN
         RAISE EXCEPTION 'commit must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    v_hash := pggit.resolve_ref(show.commit);
+    IF v_hash IS NULL THEN
+        RAISE EXCEPTION 'show needs a commit, branch or tag, not WORKING (the live schema)'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'pggit.status() lists the live schema''s uncommitted changes.';
+    END IF;
     SELECT pg_catalog.jsonb_build_object(
                'hash', c.hash, 'parent_hash', c.parent_hash, 'branch', b.name,
                'message', c.message, 'author', c.author, 'committed_at', c.committed_at,
@@ -42,11 +57,7 @@ BEGIN
       INTO v_commit, v_has_tree
       FROM pggit.commits AS c
       JOIN pggit.branches AS b ON b.id = c.branch_id
-     WHERE c.hash = show.commit;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'commit "%" does not exist', show.commit
-            USING ERRCODE = 'undefined_object';
-    END IF;
+     WHERE c.hash = v_hash;
     SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                'id', h.id, 'object_id', h.object_id, 'object_kind', h.object_kind,
                'object_identity', h.object_identity, 'old_identity', h.old_identity,
@@ -57,17 +68,17 @@ BEGIN
                'branch', h.branch) ORDER BY h.id), '[]'::jsonb)
       INTO v_changes
       FROM pggit.history AS h
-     WHERE h.commit_hash = show.commit;
+     WHERE h.commit_hash = v_hash;
     IF v_has_tree THEN
         SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                    'object_kind', t.object_kind, 'object_identity', t.object_identity,
                    'blob_hash', t.blob_hash) ORDER BY t.n), '[]'::jsonb)
           INTO v_tree
-          FROM pggit.commit_tree(show.commit) WITH ORDINALITY AS t (object_kind, object_identity, blob_hash, n);
+          FROM pggit.commit_tree(v_hash) WITH ORDINALITY AS t (object_kind, object_identity, blob_hash, n);
     END IF;
     RETURN pg_catalog.jsonb_build_object('commit', v_commit, 'changes', v_changes, 'tree', v_tree);
 END
 $function$;
 
 COMMENT ON FUNCTION pggit.show(text) IS
-    'A commit as jsonb: {"commit": {...}, "changes": [history rows], "tree": [(object_kind, object_identity, blob_hash)] or null}.';
+    'The commit a ref names, as jsonb: {"commit": {...}, "changes": [history rows], "tree": [(object_kind, object_identity, blob_hash)] or null}.';

@@ -13,8 +13,10 @@
 -- creates it): there is no "unknown branch" error here.
 -- Declared with OUT id, INOUT branch, OUT ...: see pggit.log for why.
 -- Errors:
---   22023 invalid_parameter_value  invalid branch name, given or from the setting
---                                  ('invalid branch name "<name>": <rule>')
+--   22023 invalid_parameter_value  invalid branch name given ('invalid branch name
+--                                  "<name>": <rule>')
+--   branch NULL and a setting pggit.branch naming no live branch: the errors of
+--   pggit.branch_setting (level 8: 22023, 42704, 55000, naming the setting)
 -- STABLE, SECURITY INVOKER (pggit's tables are readable by everyone), callable by
 -- everyone. Cost: one scan of the partial index on pending rows.
 CREATE OR REPLACE FUNCTION pggit.status(

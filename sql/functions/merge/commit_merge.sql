@@ -54,21 +54,21 @@ BEGIN
      WHERE b.name = commit_merge.target
        FOR NO KEY UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'branch "%" does not exist', commit_merge.target
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(commit_merge.target)
             USING ERRCODE = 'undefined_object';
     END IF;
     IF v_status = 'deleted' THEN
-        RAISE EXCEPTION 'cannot commit to deleted branch "%"', commit_merge.target
+        RAISE EXCEPTION 'cannot commit to deleted branch "%"', pggit.clip(commit_merge.target)
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     IF v_head IS DISTINCT FROM commit_merge.expected_head THEN
         RAISE EXCEPTION 'branch "%" moved from % to % since the merge was computed',
-                commit_merge.target, commit_merge.expected_head, coalesce(v_head, 'no commit')
+                pggit.clip(commit_merge.target), pggit.clip(commit_merge.expected_head), coalesce(v_head, 'no commit')
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Merge again.';
     END IF;
     IF NOT EXISTS (SELECT FROM pggit.commits AS c WHERE c.hash = commit_merge.merge_parent) THEN
-        RAISE EXCEPTION 'commit "%" does not exist', commit_merge.merge_parent
+        RAISE EXCEPTION 'commit "%" does not exist', pggit.clip(commit_merge.merge_parent)
             USING ERRCODE = 'undefined_object';
     END IF;
     IF commit_merge.merge_parent = v_head THEN

@@ -72,7 +72,7 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF merge_run.strategy NOT IN ('fail', 'ours', 'theirs') THEN
-        RAISE EXCEPTION 'invalid merge strategy "%": expected fail, ours or theirs', merge_run.strategy
+        RAISE EXCEPTION 'invalid merge strategy "%": expected fail, ours or theirs', pggit.clip(merge_run.strategy)
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF merge_run.source = 'WORKING' OR merge_run.target = 'WORKING' THEN
@@ -86,15 +86,15 @@ BEGIN
      WHERE b.name = merge_run.target
        FOR NO KEY UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'branch "%" does not exist', merge_run.target
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(merge_run.target)
             USING ERRCODE = 'undefined_object';
     END IF;
     IF v_status = 'deleted' THEN
-        RAISE EXCEPTION 'cannot merge into deleted branch "%"', merge_run.target
+        RAISE EXCEPTION 'cannot merge into deleted branch "%"', pggit.clip(merge_run.target)
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     IF v_head IS NULL THEN
-        RAISE EXCEPTION 'branch "%" has no commit to merge into', merge_run.target
+        RAISE EXCEPTION 'branch "%" has no commit to merge into', pggit.clip(merge_run.target)
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     v_base := pggit.dag_merge_base(v_theirs, v_head);

@@ -157,7 +157,7 @@ BEGIN
             RAISE EXCEPTION 'cannot resolve % with this text: it defines % %, not the conflicted object', v_what,
                     CASE WHEN v_object_kind IN ('function', 'procedure') THEN pg_catalog.lower(v_m[1])
                          WHEN v_m[1] IS NOT NULL THEN 'materialized view' ELSE 'view' END,
-                    pg_catalog.array_to_string(v_name, '.')
+                    pggit.clip(pg_catalog.array_to_string(v_name, '.'))
                 USING ERRCODE = 'invalid_parameter_value',
                       DETAIL = pg_catalog.format('The conflict is about %s %s.', v_object_kind, v_identity);
         END IF;

@@ -100,13 +100,13 @@ BEGIN
     END LOOP;
     IF cardinality(v_notes) > 0 THEN
         RAISE EXCEPTION 'cannot bring the live schema to "%": % step(s) cannot be generated',
-                apply_migration.to_ref, cardinality(v_notes)
+                pggit.clip(apply_migration.to_ref), cardinality(v_notes)
             USING ERRCODE = 'feature_not_supported',
                   DETAIL = array_to_string(v_notes, E'\n');
     END IF;
     IF cardinality(v_lossy) > 0 THEN
         RAISE EXCEPTION 'bringing the live schema to "%" loses data in % step(s)',
-                apply_migration.to_ref, cardinality(v_lossy)
+                pggit.clip(apply_migration.to_ref), cardinality(v_lossy)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = array_to_string(v_lossy, E'\n'),
                   HINT = 'Pass force => true to run them.';

@@ -122,7 +122,7 @@ DECLARE
 BEGIN
     IF from_ref IS NULL OR to_ref IS NULL OR online IS NULL THEN
         RAISE EXCEPTION 'generate_migration: a ref or online is NULL (from_ref %, to_ref %, online %)',
-                        coalesce(quote_literal(from_ref), 'NULL'), coalesce(quote_literal(to_ref), 'NULL'),
+                        coalesce(quote_literal(pggit.clip(from_ref)), 'NULL'), coalesce(quote_literal(pggit.clip(to_ref)), 'NULL'),
                         coalesce(online::text, 'NULL')
             USING ERRCODE = 'null_value_not_allowed';
     END IF;

@@ -19,6 +19,7 @@
 --     parent's CREATE INDEX (160) / ADD CONSTRAINT (150) attaches it instead of making one.
 -- A partition whose own columns differ from its parent's (a default or NOT NULL of its
 -- own) gets a note with a warning: column steps of a partition are its parent's.
+-- Errors: 22023 'invalid table name "<tbl>": not a valid identifier' (clipped).
 -- STABLE, callable by everyone.
 CREATE OR REPLACE FUNCTION pggit.partition_steps(old_identity text, tbl text, old_definition text,
                                                  new_definition text, from_details jsonb, to_details jsonb,
@@ -32,7 +33,7 @@ DECLARE
     v_parent text;
     v_pt jsonb;
     v_pf jsonb;
-    v_id text[] := parse_ident(tbl);
+    v_id text[];
     c record;
     v_old jsonb;
     v_name text;
@@ -47,6 +48,13 @@ BEGIN
     IF v_pt IS NULL THEN
         RETURN;
     END IF;
+    BEGIN
+        v_id := parse_ident(tbl);
+    EXCEPTION WHEN invalid_parameter_value THEN
+        -- parse_ident's own message echoes the whole text: clipped (level 8)
+        RAISE EXCEPTION 'invalid table name "%": not a valid identifier', pggit.clip(tbl)
+            USING ERRCODE = 'invalid_parameter_value';
+    END;
     -- what the partition gets when it is created: what its nearest ancestor that exists
     -- before the script has (the ancestors the script creates get it from there too)
     v_anc := v_parent;

@@ -92,7 +92,7 @@ BEGIN
     END IF;
     IF v_branch IS NULL THEN
         RAISE EXCEPTION 'cannot revert commit %: it is not on the session''s branch "%" nor the head of its own branch',
-                v_hash, v_current
+                v_hash, pggit.clip(v_current)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Check out the branch the commit belongs to first.';
     END IF;
@@ -103,10 +103,10 @@ BEGIN
           FROM pggit.status(v_name) AS s;
         IF v_count > 0 THEN
             RAISE EXCEPTION 'cannot revert commit %: branch "%" has % uncommitted tracked change(s)',
-                    v_hash, v_name, v_count
+                    v_hash, pggit.clip(v_name), v_count
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       DETAIL = format('changed: %s', v_objects),
-                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', v_name);
+                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', pggit.clip(v_name));
         END IF;
     END LOOP;
     SELECT string_agg(format('%s %s (%s)', d.object_kind, d.object_identity, d.change), ', '
@@ -114,10 +114,10 @@ BEGIN
       INTO v_objects
       FROM pggit.diff(v_head, 'WORKING') AS d;
     IF v_objects IS NOT NULL THEN
-        RAISE EXCEPTION 'cannot revert commit %: the live schema differs from the head of "%"', v_hash, v_branch
+        RAISE EXCEPTION 'cannot revert commit %: the live schema differs from the head of "%"', v_hash, pggit.clip(v_branch)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = format('WORKING against the head: %s', v_objects),
-                  HINT = format('Bring it there first: pggit.checkout(%L, apply => true).', v_branch);
+                  HINT = format('Bring it there first: pggit.checkout(%L, apply => true).', pggit.clip(v_branch));
     END IF;
 
     -- the objects the commit touched (a rename: both identities), as (kind, identity)
@@ -143,7 +143,7 @@ BEGIN
            AND NOT (d.object_kind = 'table' AND d.change = 'modified'
                     AND pggit.table_definition_reached(d.old_definition, d.new_definition));
         IF v_objects IS NOT NULL THEN
-            RAISE EXCEPTION 'cannot revert commit %: a later commit of "%" changed what it changed', v_hash, v_branch
+            RAISE EXCEPTION 'cannot revert commit %: a later commit of "%" changed what it changed', v_hash, pggit.clip(v_branch)
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       DETAIL = format('changed since: %s', v_objects),
                       HINT = 'Revert the later commits first, or change the objects by hand and commit.';

@@ -64,20 +64,20 @@ BEGIN
     v_suffix := pg_catalog.regexp_match(resolve_ref.ref, '^(.+?)((?:[~^][0-9]*)+)$');
     IF v_suffix IS NOT NULL THEN
         IF v_suffix[1] = 'WORKING' THEN
-            RAISE EXCEPTION 'ref "%" is invalid: WORKING (the live schema) has no ancestors', resolve_ref.ref
+            RAISE EXCEPTION 'ref "%" is invalid: WORKING (the live schema) has no ancestors', pggit.clip(resolve_ref.ref)
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
         v_commit := pggit.resolve_ref(v_suffix[1]);
         FOR v_step IN SELECT m FROM pg_catalog.regexp_matches(v_suffix[2], '([~^])([0-9]*)', 'g') AS m LOOP
             IF pg_catalog.length(v_step[2]) > 9 THEN
-                RAISE EXCEPTION 'ref "%" is invalid: % is too large', resolve_ref.ref, v_step[2]
+                RAISE EXCEPTION 'ref "%" is invalid: % is too large', pggit.clip(resolve_ref.ref), v_step[2]
                     USING ERRCODE = 'invalid_parameter_value';
             END IF;
             v_count := coalesce(nullif(v_step[2], '')::integer, 1);
             IF v_step[1] = '^' THEN
                 IF v_count > 2 THEN
                     RAISE EXCEPTION 'ref "%" is invalid: ^% asks for parent %, a commit has at most two',
-                                    resolve_ref.ref, v_count, v_count
+                                    pggit.clip(resolve_ref.ref), v_count, v_count
                         USING ERRCODE = 'invalid_parameter_value';
                 END IF;
                 IF v_count = 0 THEN
@@ -88,7 +88,7 @@ BEGIN
                   FROM pggit.commits AS c
                  WHERE c.hash = v_commit;
                 IF v_parent IS NULL THEN
-                    RAISE EXCEPTION 'ref "%" does not exist: % has no %', resolve_ref.ref, v_commit,
+                    RAISE EXCEPTION 'ref "%" does not exist: % has no %', pggit.clip(resolve_ref.ref), v_commit,
                                     CASE v_count WHEN 1 THEN 'parent' ELSE 'second parent' END
                         USING ERRCODE = 'undefined_object';
                 END IF;
@@ -97,7 +97,7 @@ BEGIN
                 FOR i IN 1 .. v_count LOOP
                     SELECT c.parent_hash INTO v_parent FROM pggit.commits AS c WHERE c.hash = v_commit;
                     IF v_parent IS NULL THEN
-                        RAISE EXCEPTION 'ref "%" does not exist: % has no parent', resolve_ref.ref, v_commit
+                        RAISE EXCEPTION 'ref "%" does not exist: % has no parent', pggit.clip(resolve_ref.ref), v_commit
                             USING ERRCODE = 'undefined_object';
                     END IF;
                     v_commit := v_parent;
@@ -137,11 +137,11 @@ BEGIN
     END IF;
 
     IF pg_catalog.cardinality(v_kinds) > 1 THEN
-        RAISE EXCEPTION 'ref "%" is ambiguous: it names %', resolve_ref.ref,
+        RAISE EXCEPTION 'ref "%" is ambiguous: it names %', pggit.clip(resolve_ref.ref),
                 pg_catalog.array_to_string(v_kinds[1:pg_catalog.cardinality(v_kinds) - 1], ', ')
                 || ' and ' || v_kinds[pg_catalog.cardinality(v_kinds)]
             USING ERRCODE = 'ambiguous_alias',
-                  HINT = pg_catalog.format('use refs/heads/%s or refs/tags/%s', v_name, v_name);
+                  HINT = pg_catalog.format('use refs/heads/%s or refs/tags/%s', pggit.clip(v_name), pggit.clip(v_name));
     END IF;
     IF v_commit IS NOT NULL THEN
         RETURN v_commit;
@@ -151,16 +151,16 @@ BEGIN
     END IF;
     IF v_branch_found THEN
         IF v_branch_status = 'deleted' THEN
-            RAISE EXCEPTION 'branch "%" is deleted', v_name
+            RAISE EXCEPTION 'branch "%" is deleted', pggit.clip(v_name)
                 USING ERRCODE = 'object_not_in_prerequisite_state';
         END IF;
         IF v_branch_head IS NULL THEN
-            RAISE EXCEPTION 'branch "%" has no commits yet', v_name
+            RAISE EXCEPTION 'branch "%" has no commits yet', pggit.clip(v_name)
                 USING ERRCODE = 'object_not_in_prerequisite_state';
         END IF;
         RETURN v_branch_head;
     END IF;
-    RAISE EXCEPTION 'ref "%" does not exist: no %', resolve_ref.ref,
+    RAISE EXCEPTION 'ref "%" does not exist: no %', pggit.clip(resolve_ref.ref),
             CASE v_scope WHEN 'branch' THEN 'branch' WHEN 'tag' THEN 'tag'
                  ELSE 'commit, branch or tag' END || ' of that name'
         USING ERRCODE = 'undefined_object';

@@ -4,17 +4,21 @@
 -- returns that commit's id. Tags are immutable: pggit.tags is readable by everyone
 -- and written only by this function (SECURITY DEFINER); nobody but the owner of
 -- pggit's tables may UPDATE or DELETE a tag, and no function does. A tag name
--- follows the branch-name rules (pggit.branch_name_violation), is not 'WORKING'
--- (that ref is the live schema) and does not start with 'refs/' (those are the
--- qualified ref forms); checked by the table too. Tags and branches have separate
+-- follows the branch-name rules (pggit.branch_name_violation) and is not reserved
+-- (pggit.reserved_ref_name: HEAD, WORKING, refs/...; level 8: 42939, before level 8
+-- WORKING and refs/ were 22023 and HEAD was allowed); checked by the table and the
+-- trigger ref_name_guard too. Tags and branches have separate
 -- names: a tag may share its name with a branch, which makes the plain name an
 -- ambiguous ref (refs/tags/<name> still works). Of concurrent creators of one name
 -- exactly one succeeds (INSERT ... ON CONFLICT DO NOTHING); created_at is the clock
 -- time, created_by the session user.
 -- Errors:
 --   22004 null_value_not_allowed     name or ref is NULL
+--   42939 reserved_name              'cannot create tag "HEAD": HEAD is git's name for
+--                                    the checked-out commit' (WORKING, refs/... alike)
 --   22023 invalid_parameter_value    'invalid tag name "<name>": <rule>'; 'cannot tag
 --                                    WORKING: the live schema is not a commit'
+--   Names and refs in messages go through pggit.clip.
 --   23505 unique_violation           'tag "<name>" already exists' (DETAIL: its commit)
 --   and those of pggit.resolve_ref (42704, 42P09, 55000).
 -- SECURITY DEFINER with a pinned search_path. EXECUTE: PUBLIC (like commit_changes;
@@ -39,11 +43,16 @@ BEGIN
         RAISE EXCEPTION 'ref must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    v_rule := CASE WHEN tag.name = 'WORKING' THEN 'WORKING is the ref of the live schema'
-                   WHEN pg_catalog.starts_with(tag.name, 'refs/') THEN 'refs/ starts a qualified ref'
-                   ELSE pggit.branch_name_violation(tag.name) END;
+    v_rule := pggit.reserved_ref_name(tag.name);
     IF v_rule IS NOT NULL THEN
-        RAISE EXCEPTION 'invalid tag name "%": %', tag.name, v_rule
+        RAISE EXCEPTION 'cannot create tag "%": %', pggit.clip(tag.name), v_rule
+            USING ERRCODE = 'reserved_name',
+                  DETAIL = 'HEAD, WORKING and names beginning with refs/ are reserved for refs.',
+                  HINT = 'Choose another tag name.';
+    END IF;
+    v_rule := pggit.branch_name_violation(tag.name);
+    IF v_rule IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid tag name "%": %', pggit.clip(tag.name), v_rule
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     v_commit := pggit.resolve_ref(tag.ref);
@@ -57,7 +66,7 @@ BEGIN
     ON CONFLICT ON CONSTRAINT tags_pkey DO NOTHING;
     IF NOT FOUND THEN
         SELECT t.commit_hash INTO v_existing FROM pggit.tags AS t WHERE t.name = tag.name;
-        RAISE EXCEPTION 'tag "%" already exists', tag.name
+        RAISE EXCEPTION 'tag "%" already exists', pggit.clip(tag.name)
             USING ERRCODE = 'unique_violation',
                   DETAIL = pg_catalog.format('it points at commit %s; tags are immutable', v_existing),
                   CONSTRAINT = 'tags_pkey', TABLE = 'tags', SCHEMA = 'pggit';

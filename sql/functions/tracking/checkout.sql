@@ -25,12 +25,12 @@ BEGIN
     PERFORM pggit.assert_valid_branch_name(checkout.branch);
     SELECT b.status INTO v_status FROM pggit.branches AS b WHERE b.name = checkout.branch;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'branch "%" does not exist', checkout.branch
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(checkout.branch)
             USING ERRCODE = 'undefined_object',
                   HINT = 'Create it with a first commit: pggit.commit_changes(branch, message).';
     END IF;
     IF v_status = 'deleted' THEN
-        RAISE EXCEPTION 'cannot check out deleted branch "%"', checkout.branch
+        RAISE EXCEPTION 'cannot check out deleted branch "%"', pggit.clip(checkout.branch)
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     PERFORM set_config('pggit.branch', checkout.branch, false);

@@ -74,10 +74,10 @@ BEGIN
           FROM pggit.status(v_branch) AS s;
         IF v_count > 0 THEN
             RAISE EXCEPTION 'cannot check out "%" with apply: branch "%" has % uncommitted tracked change(s)',
-                    checkout.branch, v_branch, v_count
+                    pggit.clip(checkout.branch), pggit.clip(v_branch), v_count
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       DETAIL = format('changed: %s', v_objects),
-                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', v_branch);
+                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', pggit.clip(v_branch));
         END IF;
     END LOOP;
     v_applied := pggit.apply_migration(checkout.branch, checkout.force, coalesce(v_from, 'WORKING'));

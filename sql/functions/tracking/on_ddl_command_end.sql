@@ -27,7 +27,10 @@
 --   * first, pggit.ready_to_record(): after a restore or upgrade the stored OIDs are
 --     re-bound by name before anything is looked up by OID; in a session replaying a
 --     backup (pggit.restoring) nothing is recorded.
--- Never makes the DDL fail: errors other than class 40 (serialization failure,
+-- Level 8: first of all, the session's branch is checked (pggit.current_branch): a
+-- setting pggit.branch naming no live branch fails the statement (22023 / 42704 /
+-- 55000, see pggit.branch_setting), whatever it touches, rather than record it there.
+-- Otherwise never makes the DDL fail: errors other than class 40 (serialization failure,
 -- deadlock), class 53 and 55P03 (lock timeout) become a WARNING plus an 'untracked'
 -- row whose note carries the error; pggit.strict = on raises them instead (tests).
 --
@@ -80,6 +83,10 @@ DECLARE
     v_state text;
     v_message text;
 BEGIN
+    -- Level 8: a setting pggit.branch that names no live branch fails the statement
+    -- (pggit.branch_setting's errors), before the block below could turn it into a
+    -- WARNING and record the DDL on that name.
+    PERFORM pggit.current_branch();
     BEGIN
         IF v_parts <> '' THEN
             PERFORM set_config('pggit.dropped_parts', '', true);

@@ -24,7 +24,9 @@
 --     recorded while a backup is replayed);
 --   * while tracking is paused (pggit.tracking_paused()) it only remembers the first
 --     dropped object's identity for the 'untracked' row of ddl_command_end.
--- Never makes the DDL fail: any error other than a serialization failure or deadlock
+-- Level 8: first of all, a setting pggit.branch naming no live branch fails the
+-- statement (pggit.current_branch, pggit.branch_setting) rather than record it there.
+-- Otherwise never makes the DDL fail: any error other than a serialization failure or deadlock
 -- (class 40), lock timeout (55P03), or shortage (class 53) is turned into a WARNING
 -- and the statement runs on; set pggit.strict = on to have such errors raised instead
 -- (for tests). SECURITY DEFINER with a pinned search_path: it writes pggit's history,
@@ -54,6 +56,10 @@ DECLARE
     v_state text;
     v_message text;
 BEGIN
+    -- Level 8: a setting pggit.branch that names no live branch fails the statement
+    -- (pggit.branch_setting's errors), before the block below could turn it into a
+    -- WARNING and record the DDL on that name.
+    PERFORM pggit.current_branch();
     BEGIN
         IF NOT pggit.ready_to_record() THEN
             RETURN;  -- a backup being restored: replayed DDL is not a change

@@ -60,7 +60,7 @@ BEGIN
     END IF;
     PERFORM pggit.assert_valid_branch_name(v_branch);
     IF pggit.tracking_paused() THEN
-        RAISE EXCEPTION 'cannot settle the checkout of "%": tracking is paused', v_branch
+        RAISE EXCEPTION 'cannot settle the checkout of "%": tracking is paused', pggit.clip(v_branch)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Resume it first: pggit.resume_tracking().';
     END IF;
@@ -73,10 +73,10 @@ BEGIN
        AND h.txid <> pg_catalog.pg_current_xact_id();
     IF v_differs IS NOT NULL THEN
         RAISE EXCEPTION 'cannot settle the checkout of "%": it has uncommitted tracked changes of other transactions',
-                v_branch
+                pggit.clip(v_branch)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = pg_catalog.format('changed: %s', v_differs),
-                  HINT = pg_catalog.format('Commit them first: pggit.commit_changes(%L, message).', v_branch);
+                  HINT = pg_catalog.format('Commit them first: pggit.commit_changes(%L, message).', pggit.clip(v_branch));
     END IF;
     SELECT pg_catalog.string_agg(pg_catalog.format('%s %s (%s)', d.object_kind, d.object_identity, d.change),
                                  ', ' ORDER BY d.object_identity, d.object_kind)
@@ -88,7 +88,7 @@ BEGIN
                 AND pggit.table_definition_reached(d.old_definition, d.new_definition));
     IF v_differs IS NOT NULL THEN
         RAISE EXCEPTION 'cannot settle the checkout of "%": the live schema differs from its head %',
-                v_branch, v_head
+                pggit.clip(v_branch), v_head
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = pg_catalog.format('WORKING against the head: %s', v_differs),
                   HINT = 'Only DDL that leaves the live schema at the branch head is settled; commit other changes.';

@@ -65,7 +65,7 @@ DECLARE
 BEGIN
     IF mode IS NULL OR mode NOT IN ('direct', 'create', 'propagated', 'dependent', 'reconcile') THEN
         RAISE EXCEPTION 'invalid tracking mode "%": expected direct, create, propagated, dependent or reconcile',
-                mode
+                pggit.clip(mode)
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     renamed := false;

@@ -30,12 +30,12 @@ BEGIN
       LEFT JOIN pggit.trees AS t ON t.hash = c.schema_hash
      WHERE c.hash = commit_buckets.commit;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'commit "%" does not exist', commit_buckets.commit
+        RAISE EXCEPTION 'commit "%" does not exist', pggit.clip(commit_buckets.commit)
             USING ERRCODE = 'undefined_object';
     END IF;
     IF v_tree IS NULL THEN
         RAISE EXCEPTION 'commit "%" has no tree: it was made before level 2 (tracking) was installed',
-                commit_buckets.commit
+                pggit.clip(commit_buckets.commit)
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     RETURN v_tree;

@@ -31,12 +31,12 @@ BEGIN
       LEFT JOIN pggit.trees AS t ON t.hash = c.schema_hash
      WHERE c.hash = commit_tree.commit;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'commit "%" does not exist', commit_tree.commit
+        RAISE EXCEPTION 'commit "%" does not exist', pggit.clip(commit_tree.commit)
             USING ERRCODE = 'undefined_object';
     END IF;
     IF v_tree IS NULL THEN
         RAISE EXCEPTION 'commit "%" has no tree: it was made before level 2 (tracking) was installed',
-                commit_tree.commit
+                pggit.clip(commit_tree.commit)
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     RETURN QUERY

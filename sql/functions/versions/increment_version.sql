@@ -80,7 +80,7 @@ BEGIN
         END IF;
         patch := patch + 1;
     ELSE
-        RAISE EXCEPTION 'Invalid increment type: %', pg_catalog.quote_nullable(kind)
+        RAISE EXCEPTION 'Invalid increment type: %', pg_catalog.quote_nullable(pggit.clip(kind))
             USING ERRCODE = 'raise_exception',
                   HINT = 'The increment type is major, minor or patch (in any letter case).';
     END IF;
