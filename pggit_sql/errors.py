@@ -43,11 +43,11 @@ class SnapshotMissing(PggitError):
 
 #: The longest piece of user input (a branch name, a ref, a path) a message echoes whole.
 MAX_ECHO = 120
-ELLIPSIS = "…"
+ELLIPSIS = "..."  # ASCII, as pggit.clip() in SQL: one spelling in every message
 
 
 def clip(text: object, limit: int = MAX_ECHO) -> str:
-    """``text`` as is when at most ``limit`` characters, else its first ``limit - 1`` and ``…``.
+    """``text`` as is when at most ``limit`` characters, else its first ``limit - 1`` and ``...``.
 
     For messages that echo user input: a 10,000-character branch name must not make a
     10,000-character error line.
