@@ -302,11 +302,18 @@ def _dry_run(migrator: Migrator, to: int | None, out: _Output, direction: Direct
     return 0
 
 
+def _warn(warnings: list[str]) -> None:
+    """The WARNINGs a level's SQL raised, one line each on stderr (stdout stays the result, --json too)."""
+    for warning in warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
+
+
 def cmd_migrate(args: argparse.Namespace, out: _Output) -> int:
     migrator = _migrator(args)
     if args.dry_run:
         return _dry_run(migrator, args.to, out, "apply")
     applied = migrator.migrate(args.to)
+    _warn(migrator.warnings)
     level = migrator.status().catalog_level
     where = dsnlib.describe(migrator.dsn)
     lines = [f"applied level {lv.number} ({lv.name})" for lv in applied]
@@ -322,6 +329,7 @@ def cmd_rollback(args: argparse.Namespace, out: _Output) -> int:
     if args.dry_run:
         return _dry_run(migrator, args.to, out, "rollback")
     undone = migrator.rollback(args.to, force=args.force)
+    _warn(migrator.warnings)
     level = migrator.status().catalog_level
     where = dsnlib.describe(migrator.dsn)
     lines = [f"rolled back level {lv.number} ({lv.name})" for lv in undone]

@@ -27,6 +27,8 @@ def install() -> list[str]:
     target = dsnlib.resolve(url) if url else devdb.start()
     migrator = Migrator(target)
     applied = migrator.migrate()
+    for warning in migrator.warnings:
+        print(f"pggit-sql: warning: {warning}", file=sys.stderr)
     level = migrator.status().catalog_level
     lines = [f"applied level {lv.number} ({lv.name})" for lv in applied]
     lines.append(f"{dsnlib.describe(target)} is at level {level}"

@@ -377,6 +377,14 @@ class _Session:
         self.folder = None if self.source == "catalog" else display_path(migrations_dir)
         self.conn: psycopg.Connection = connect(dsn)
         self.backend: DatabaseBackend | None = None
+        self.running: Level | None = None  # the level whose file runs now (for its warnings)
+        self.warnings: list[str] = []  # WARNINGs the levels' SQL raised, "level N (name): message"
+
+    def keep_warning(self, diag: psycopg.errors.Diagnostic) -> None:
+        """Notice handler of yoyo's connection: a level's RAISE WARNING reaches the user, not only the log."""
+        if diag.severity_nonlocalized == "WARNING":
+            where = f"level {self.running.number} ({self.running.name}): " if self.running else ""
+            self.warnings.append(where + clip(diag.message_primary or "", 2000))
 
     def close(self) -> None:
         if self.backend is not None:
@@ -425,7 +433,24 @@ class _Session:
             except psycopg.Error as exc:
                 raise ConnectionFailed(f"cannot connect to {dsnlib.describe(self.dsn)}: {first_line(exc)}") from None
             self.backend.break_lock()  # we hold the advisory lock: any yoyo_lock row is stale
+            self.keep_warnings_of(self.backend)
         return self.backend
+
+    def keep_warnings_of(self, backend: DatabaseBackend) -> None:
+        """Hear the WARNINGs of ``backend``'s connection and of every copy it makes.
+
+        yoyo runs each level on a copy of the backend (``apply_one``/``rollback_one`` call
+        ``copy()``, a new connection): the copy's connection gets the handler too.
+        """
+        backend.connection.add_notice_handler(self.keep_warning)
+        make_copy = type(backend).copy
+
+        def copy_that_keeps_warnings() -> DatabaseBackend:
+            twin = make_copy(backend)
+            self.keep_warnings_of(twin)
+            return twin
+
+        backend.copy = copy_that_keeps_warnings  # type: ignore[method-assign]
 
     def migrations(self, keep: Callable[[Level], bool]) -> MigrationList:
         """yoyo's migration list restricted to known levels for which ``keep`` is true (post-apply kept)."""
@@ -567,6 +592,9 @@ class Migrator:
         self.dsn = dsnlib.to_conninfo(dsn)
         self.migrations_dir = Path(migrations_dir) if migrations_dir else default_migrations_dir()
         self.lock_timeout = lock_timeout
+        #: WARNINGs the level files raised in the last migrate() or rollback(), each
+        #: "level N (name): message"; the CLI prints them (yoyo's connection would drop them)
+        self.warnings: list[str] = []
 
     # ----- inspection (read only: takes no lock, creates nothing)
 
@@ -688,6 +716,7 @@ class Migrator:
     def _session(self) -> Iterator[tuple[_Session, int]]:
         levels = self.levels()
         session = _Session(self.dsn, levels, self.migrations_dir)
+        self.warnings = session.warnings
         try:
             session.lock(self.lock_timeout)
             session.refuse_foreign_schemas()
@@ -711,6 +740,7 @@ class Migrator:
                     for m in todo}
             for migration in todo:
                 level = session.by_name[migration.id]
+                session.running = level
                 with _quiet(), db_errors(f"applying level {level.name} failed", ROLLED_BACK):
                     backend.apply_migrations_only(todo.replace([migration]))
                 session.expect_claim(level.number, f"applying {level.name}")
@@ -769,6 +799,7 @@ class Migrator:
             todo = backend.to_rollback(session.migrations(lambda lv: lv.number > target))
             for migration in todo:
                 level = session.by_name[migration.id]
+                session.running = level
                 with _quiet(), db_errors(f"rolling back level {level.name} failed", ROLLED_BACK):
                     backend.rollback_migrations(todo.replace([migration]))
                 session.expect_claim(level.number - 1, f"rolling back {level.name}")
