@@ -364,6 +364,10 @@ def check_known(levels: list[Level], claim: int, recorded: Iterator[str] | list[
 # --------------------------------------------------------------------------- the applier session
 
 
+#: How pggit's event triggers begin the WARNING of a statement they could not record.
+TRACKER_WARNING = "pggit: could not track"
+
+
 class _Session:
     """An applier's run: the advisory-lock connection plus, on demand, a yoyo backend."""
 
@@ -381,7 +385,16 @@ class _Session:
         self.warnings: list[str] = []  # WARNINGs the levels' SQL raised, "level N (name): message"
 
     def keep_warning(self, diag: psycopg.errors.Diagnostic) -> None:
-        """Notice handler of yoyo's connection: a level's RAISE WARNING reaches the user, not only the log."""
+        """Notice handler of yoyo's connection: a level's RAISE WARNING reaches the user, not only the log.
+
+        Except, for pggit's own levels, the tracker's "could not track" WARNINGs: a level
+        file replaces pggit's functions one statement at a time, and released rollbacks
+        (level 5's) drop a function the event triggers of the level below still call
+        before the file restores those triggers' own version. What the tracker fails to
+        record there is pggit's own functions, which it never tracks.
+        """
+        if self.source == "catalog" and (diag.message_primary or "").startswith(TRACKER_WARNING):
+            return
         if diag.severity_nonlocalized == "WARNING":
             where = f"level {self.running.number} ({self.running.name}): " if self.running else ""
             self.warnings.append(where + clip(diag.message_primary or "", 2000))

@@ -122,9 +122,9 @@ def unprivileged() -> Iterator[Unprivileged]:
         project = root / "project"
         ignore = shutil.ignore_patterns("__pycache__", ".pggit")
         shutil.copytree(checkout / "pggit_sql", project / "pggit_sql", ignore=ignore)
-        if (checkout / "sql").is_dir():
-            shutil.copytree(checkout / "sql", project / "sql", ignore=ignore)
-        shutil.copy2(checkout / "Makefile", project / "Makefile")
+        shutil.copytree(checkout / "sql", project / "sql", ignore=ignore)
+        for name in ("Makefile", "pyproject.toml"):  # pyproject.toml + sql/ make the copy a checkout
+            shutil.copy2(checkout / name, project / name)
         for name in ("path", "no-debian", "home", "tmp"):
             (root / name).mkdir()
         for name in ("project", "home", "tmp"):

@@ -18,8 +18,19 @@ reuse_db = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 sendable_text = st.text().filter(lambda s: "\x00" not in s)
 
 
-def expected_message(name: str) -> str:
-    return f'invalid branch name "{name}": {refname.branch_name_violation(name)}'
+def sql_clip(value: str) -> str:
+    """pggit.clip (level 8): up to 64 characters as they are, else the first 61 and '...'."""
+    return value if len(value) <= 64 else value[:61] + "..."
+
+
+def expected_message(name: str, clipped: bool = False) -> str:
+    """The refusal's message; from level 8 it echoes the name through pggit.clip."""
+    shown = sql_clip(name) if clipped else name
+    return f'invalid branch name "{shown}": {refname.branch_name_violation(name)}'
+
+
+def clips(conn: psycopg.Connection) -> bool:
+    return conn.execute("SELECT to_regprocedure('pggit.clip(text)') IS NOT NULL").fetchone()[0]
 
 
 def main_branch(conn: psycopg.Connection) -> tuple[int, str | None]:
@@ -50,7 +61,7 @@ def assert_refused(conn: psycopg.Connection, name: str) -> None:
     with pytest.raises(psycopg.errors.InvalidParameterValue) as info:
         conn.execute("SELECT pggit.commit_changes(%s, 'm')", (name,))
     assert info.value.sqlstate == "22023"
-    assert info.value.diag.message_primary == expected_message(name)
+    assert info.value.diag.message_primary == expected_message(name, clips(conn))
     assert conn.execute("SELECT count(*) FROM pggit.branches").fetchone() == (before,)
 
 
