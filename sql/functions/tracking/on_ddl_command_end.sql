@@ -85,8 +85,13 @@ DECLARE
 BEGIN
     -- Level 8: a setting pggit.branch that names no live branch fails the statement
     -- (pggit.branch_setting's errors), before the block below could turn it into a
-    -- WARNING and record the DDL on that name.
-    PERFORM pggit.current_branch();
+    -- WARNING and record the DDL on that name. Only a value other than unset, '' and
+    -- 'main' needs the check (as in current_branch): the usual statement calls nothing
+    -- here, and pggit's own DDL replacing its functions (a level file, a functions sync)
+    -- never fails on one that is missing for a moment.
+    IF coalesce(current_setting('pggit.branch', true), '') NOT IN ('', 'main') THEN
+        PERFORM pggit.branch_setting(current_setting('pggit.branch', true));
+    END IF;
     BEGIN
         IF v_parts <> '' THEN
             PERFORM set_config('pggit.dropped_parts', '', true);
