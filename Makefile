@@ -78,7 +78,7 @@ test: install ## the whole suite, each test at its first level and at head (prof
 
 # The real-world oracle on the whole corpus (docs/REALWORLD.md): wagtail, django-oauth-toolkit,
 # django-celery-beat and Django's contrib apps; make test runs only its fast slice (Django's contrib apps).
-test-realworld: install ## generated migrations against real applications' migration histories (about 15 minutes)
+test-realworld: install ## generated migrations against real applications' migration histories (about 5 minutes)
 	$(BIN)/pip install --quiet -e '.[dev,realworld]'
 	$(WITH_PG) $(BIN)/pytest --pggit-level=head -q --realworld=full tests/realworld
 

