@@ -6,7 +6,1430 @@
 -- (CREATE/ALTER TABLE, types, data changes; schema-qualify every name)
 -- ====================================================================
 
+-- Whatever this transaction left pending is settled first (nothing, unless the rollback
+-- runs in a transaction that made tracked DDL), then level 9's objects go.
+SELECT pggit.settle_pending();
+DROP EVENT TRIGGER pggit_settle_before_drop;
+DROP TABLE pggit.pending;
+-- Level 8 knows no 'folded' rows: each becomes 'none' (old and new version and hash are
+-- equal on such a row), keeping its note that names the row that carries the change.
+UPDATE pggit.history SET change = 'none' WHERE change = 'folded';
+ALTER TABLE pggit.history DROP CONSTRAINT history_change_check;
+ALTER TABLE pggit.history ADD CONSTRAINT history_change_check CHECK (change IN (
+    'create', 'major', 'minor', 'patch', 'none', 'drop', 'register', 'pause', 'resume', 'untracked'));
+
 -- ---- functions (generated) ----
--- no function changes
+-- as of level 8: function pggit.apply_migration(to_ref text, force boolean, from_ref text)
+CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING'::text)
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    r record;
+    v_sql text;
+    v_m text[];
+    v_rel regclass;
+    v_col name;
+    v_has boolean;
+    v_steps text[] := '{}';
+    v_lossy text[] := '{}';
+    v_notes text[] := '{}';
+BEGIN
+    IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL OR apply_migration.from_ref IS NULL THEN
+        RAISE EXCEPTION 'to_ref, force and from_ref must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR r IN SELECT g.step, g.statement, g.warning
+               FROM pggit.generate_migration(apply_migration.from_ref, apply_migration.to_ref) AS g
+              ORDER BY g.step
+    LOOP
+        IF left(r.statement, 3) <> '-- ' THEN
+            v_steps := v_steps || r.statement;
+            CONTINUE;
+        END IF;
+        IF right(r.statement, 1) <> ';' THEN
+            v_notes := v_notes || format('step %s: %s (%s)', r.step, r.statement, r.warning);
+            CONTINUE;
+        END IF;
+        v_sql := pggit.uncomment_lines(r.statement);  -- every line was commented (comment_lines)
+        v_has := NULL;
+        v_m := regexp_match(v_sql, '^DROP TABLE (.+);$');
+        IF v_m IS NULL THEN
+            -- the foreign key of a table the script drops, before the table (a cycle)
+            v_m := regexp_match(v_sql, '^ALTER TABLE ((?:"(?:[^"]|"")*"|[^".\s]+)[.](?:"(?:[^"]|"")*"|[^".\s]+)) '
+                                       'DROP CONSTRAINT (?:"(?:[^"]|"")*"|[^".\s]+);$');
+        END IF;
+        IF v_m IS NOT NULL THEN
+            v_rel := to_regclass(v_m[1]);
+            IF v_rel IS NOT NULL THEN
+                EXECUTE format('SELECT EXISTS (SELECT FROM %s)', v_rel) INTO v_has;
+            END IF;
+        ELSE
+            v_m := regexp_match(v_sql, '^ALTER TABLE (.+) DROP COLUMN (.+);$');
+            IF v_m IS NULL THEN
+                -- rows holding NULL that get a placeholder before SET NOT NULL
+                v_m := regexp_match(v_sql, '^UPDATE ((?:"(?:[^"]|"")*"|[^".\s]+)[.](?:"(?:[^"]|"")*"|[^".\s]+)) SET '
+                                           '((?:"(?:[^"]|"")*"|[^".\s]+)) = .* WHERE \2 IS NULL;$');
+            END IF;
+            IF v_m IS NOT NULL THEN
+                v_rel := to_regclass(v_m[1]);
+                SELECT a.attname INTO v_col
+                  FROM pg_attribute AS a
+                 WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
+                   AND quote_ident(a.attname) = v_m[2];
+                IF v_col IS NOT NULL THEN
+                    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I IS %s NULL)', v_rel, v_col,
+                                   CASE WHEN starts_with(v_sql, 'UPDATE ') THEN '' ELSE 'NOT' END) INTO v_has;
+                END IF;
+            END IF;
+        END IF;
+        IF v_has IS FALSE OR apply_migration.force THEN
+            v_steps := v_steps || v_sql;
+        ELSE
+            v_lossy := v_lossy || format('step %s: %s (%s)', r.step, v_sql,
+                                         coalesce(r.warning, 'loses data'));
+        END IF;
+    END LOOP;
+    IF cardinality(v_notes) > 0 THEN
+        RAISE EXCEPTION 'cannot bring the live schema to "%": % step(s) cannot be generated',
+                pggit.clip(apply_migration.to_ref), cardinality(v_notes)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = array_to_string(v_notes, E'\n');
+    END IF;
+    IF cardinality(v_lossy) > 0 THEN
+        RAISE EXCEPTION 'bringing the live schema to "%" loses data in % step(s)',
+                pggit.clip(apply_migration.to_ref), cardinality(v_lossy)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = array_to_string(v_lossy, E'\n'),
+                  HINT = 'Pass force => true to run them.';
+    END IF;
+    FOREACH v_sql IN ARRAY v_steps LOOP
+        EXECUTE v_sql;
+    END LOOP;
+    RETURN v_steps;
+END
+$function$;
+
+-- as of level 8: function pggit.checkout(branch text)
+CREATE OR REPLACE FUNCTION pggit.checkout(branch text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_status text;
+BEGIN
+    PERFORM pggit.assert_valid_branch_name(checkout.branch);
+    SELECT b.status INTO v_status FROM pggit.branches AS b WHERE b.name = checkout.branch;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(checkout.branch)
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Create it with a first commit: pggit.commit_changes(branch, message).';
+    END IF;
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot check out deleted branch "%"', pggit.clip(checkout.branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    PERFORM set_config('pggit.branch', checkout.branch, false);
+    RETURN checkout.branch;
+END
+$function$;
+
+-- as of level 8: function pggit.checkout(branch text, apply boolean, force boolean)
+CREATE OR REPLACE FUNCTION pggit.checkout(branch text, apply boolean, force boolean DEFAULT false)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_branch text;
+    v_current text;
+    v_count bigint;
+    v_objects text;
+    v_applied text[];
+    v_from text;  -- the commit the live schema is at, when it is the session's branch head
+BEGIN
+    IF checkout.apply IS NULL OR checkout.force IS NULL THEN
+        PERFORM pggit.checkout(checkout.branch);
+        RAISE EXCEPTION 'apply and force must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT checkout.apply THEN
+        PERFORM pggit.checkout(checkout.branch);
+        RETURN 0;
+    END IF;
+    v_current := pggit.current_branch();
+    -- The script is generated from the commit the live schema is at, when it is at the
+    -- head of the session's branch (but for what table_definition_reached accepts): diff
+    -- finds renames (of tables and columns) in the history between two commits, and for
+    -- WORKING it would take the head of the branch the session switches to below, which
+    -- leaves out a rename recorded in the commit being left (its column would be dropped
+    -- and added again). Elsewhere (a session on a branch the live schema is not at):
+    -- WORKING, as before.
+    SELECT b.head_commit_hash INTO v_from FROM pggit.branches AS b WHERE b.name = v_current;
+    IF v_from IS NOT NULL
+       AND EXISTS (SELECT FROM pggit.diff(v_from, 'WORKING') AS d
+                    WHERE NOT (d.object_kind = 'table' AND d.change = 'modified'
+                               AND pggit.table_definition_reached(d.old_definition, d.new_definition))) THEN
+        v_from := NULL;
+    END IF;
+    PERFORM pggit.checkout(checkout.branch);  -- level 2's checks, and the switch
+    FOREACH v_branch IN ARRAY ARRAY[v_current, checkout.branch] LOOP
+        SELECT count(*), string_agg(DISTINCT coalesce(s.object_identity, s.command_tag), ', ')
+          INTO v_count, v_objects
+          FROM pggit.status(v_branch) AS s;
+        IF v_count > 0 THEN
+            RAISE EXCEPTION 'cannot check out "%" with apply: branch "%" has % uncommitted tracked change(s)',
+                    pggit.clip(checkout.branch), pggit.clip(v_branch), v_count
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed: %s', v_objects),
+                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', pggit.clip(v_branch));
+        END IF;
+    END LOOP;
+    v_applied := pggit.apply_migration(checkout.branch, checkout.force, coalesce(v_from, 'WORKING'));
+    PERFORM pggit.settle_checkout(v_applied);
+    RETURN cardinality(v_applied);
+END
+$function$;
+
+-- as of level 8: function pggit.commit_changes(branch text, message text, trinity_id text)
+CREATE OR REPLACE FUNCTION pggit.commit_changes(branch text, message text DEFAULT ''::text, trinity_id text DEFAULT NULL::text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_branch_id bigint;
+    v_head text;
+    v_status text;
+    v_id text;
+    v_constraint text;
+    v_pending bigint[];
+    v_parent_root text;
+    v_parent_tree text[];
+    v_tree text[];
+    v_schema_hash text;
+BEGIN
+    IF commit_changes.branch IS NULL THEN
+        RAISE EXCEPTION 'branch must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF commit_changes.message IS NULL THEN
+        RAISE EXCEPTION 'commit message must not be NULL (use '''' for an empty message)'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF commit_changes.trinity_id IS NOT NULL
+       AND NOT pggit.is_valid_trinity_id(commit_changes.trinity_id) THEN
+        RAISE EXCEPTION 'invalid Trinity ID "%": expected YYYYMMDDHHMMSSffffff-ssssss-rrrrrrrr '
+                        '(a real UTC date and time, 6 lowercase base-36 digits, 8 lowercase hex digits)',
+                pggit.clip(commit_changes.trinity_id)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT b.id, b.head_commit_hash, b.status
+      INTO v_branch_id, v_head, v_status
+      FROM pggit.branches AS b
+     WHERE b.name = commit_changes.branch
+       FOR NO KEY UPDATE;
+
+    IF NOT FOUND THEN
+        -- Existing rows always have valid names (CHECK), so validate only here.
+        PERFORM pggit.assert_valid_branch_name(commit_changes.branch);
+        INSERT INTO pggit.branches AS b (name, head_commit_hash, parent_branch_id)
+        SELECT commit_changes.branch, m.head_commit_hash, m.id
+          FROM pggit.branches AS m
+         WHERE m.name = 'main'
+        ON CONFLICT (name) DO NOTHING
+        RETURNING b.id, b.head_commit_hash, b.status
+             INTO v_branch_id, v_head, v_status;
+        IF NOT FOUND THEN
+            -- Another transaction created it first (or main is missing): read it again.
+            SELECT b.id, b.head_commit_hash, b.status
+              INTO v_branch_id, v_head, v_status
+              FROM pggit.branches AS b
+             WHERE b.name = commit_changes.branch
+               FOR NO KEY UPDATE;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'cannot create branch "%": branch "main" does not exist',
+                        pggit.clip(commit_changes.branch)
+                    USING ERRCODE = 'object_not_in_prerequisite_state';
+            END IF;
+        END IF;
+    END IF;
+
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot commit to deleted branch "%"', pggit.clip(commit_changes.branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    -- Under the branch lock: the pending rows this commit attaches, and its tree.
+    SELECT pg_catalog.array_agg(h.id ORDER BY h.id)
+      INTO v_pending
+      FROM pggit.history AS h
+     WHERE h.branch = commit_changes.branch
+       AND h.commit_hash IS NULL;
+    IF v_head IS NOT NULL THEN
+        SELECT c.schema_hash INTO v_parent_root FROM pggit.commits AS c WHERE c.hash = v_head;
+    END IF;
+    IF v_parent_root IS NOT NULL AND v_pending IS NULL THEN
+        v_schema_hash := v_parent_root;
+    ELSE
+        IF v_parent_root IS NOT NULL THEN
+            SELECT t.buckets INTO v_parent_tree FROM pggit.trees AS t WHERE t.hash = v_parent_root;
+        END IF;
+        v_tree := pggit.tree_apply(v_parent_tree, coalesce(v_pending, '{}'::bigint[]));
+        v_schema_hash := pg_catalog.encode(
+            pg_catalog.sha256(pg_catalog.convert_to(pg_catalog.array_to_string(v_tree, ''), 'UTF8')), 'hex');
+        INSERT INTO pggit.trees (hash, buckets)
+        VALUES (v_schema_hash, v_tree)
+        ON CONFLICT (hash) DO NOTHING;
+    END IF;
+
+    IF commit_changes.trinity_id IS NULL THEN
+        v_id := pggit.generate_trinity_id();
+        INSERT INTO pggit.commits (hash, branch_id, parent_hash, message, schema_hash)
+        VALUES (v_id, v_branch_id, v_head, commit_changes.message, v_schema_hash);
+    ELSE
+        v_id := commit_changes.trinity_id;
+        BEGIN
+            INSERT INTO pggit.commits (hash, branch_id, parent_hash, message, schema_hash)
+            VALUES (v_id, v_branch_id, v_head, commit_changes.message, v_schema_hash);
+        EXCEPTION WHEN unique_violation THEN
+            GET STACKED DIAGNOSTICS v_constraint = CONSTRAINT_NAME;
+            IF v_constraint IS DISTINCT FROM 'commits_pkey' THEN
+                RAISE;
+            END IF;
+            RAISE EXCEPTION 'commit "%" already exists', v_id
+                USING ERRCODE = 'unique_violation',
+                      CONSTRAINT = 'commits_pkey',
+                      TABLE = 'commits',
+                      SCHEMA = 'pggit';
+        END;
+    END IF;
+
+    IF v_pending IS NOT NULL THEN
+        UPDATE pggit.history AS h
+           SET commit_hash = v_id
+         WHERE h.id = ANY (v_pending);
+    END IF;
+
+    UPDATE pggit.branches AS b
+       SET head_commit_hash = v_id
+     WHERE b.id = v_branch_id;
+
+    RETURN v_id;
+END
+$function$;
+
+-- as of level 8: function pggit.diff(from_ref text, to_ref text)
+CREATE OR REPLACE FUNCTION pggit.diff(from_ref text, to_ref text)
+ RETURNS TABLE(object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_from text := pggit.resolve_ref(diff.from_ref);
+    v_to text := pggit.resolve_ref(diff.to_ref);
+    v_from_tree text[];
+    v_to_tree text[];
+    v_raw jsonb;
+    v_renames boolean;
+    v_columns boolean;
+    v_head text;
+    v_pending_side integer;
+BEGIN
+    IF v_from IS NULL AND v_to IS NULL THEN
+        RETURN;
+    END IF;
+    IF v_from IS NOT NULL THEN
+        v_from_tree := pggit.commit_buckets(v_from);
+    END IF;
+    IF v_to IS NOT NULL THEN
+        v_to_tree := pggit.commit_buckets(v_to);
+    END IF;
+    IF v_from_tree = v_to_tree THEN
+        RETURN;  -- same tree, same objects: nothing to report, whatever the history
+    END IF;
+
+    -- The differing entries: [kind, identity, old blob, new blob] (a NULL blob: absent).
+    WITH ft AS (
+        SELECT f.hash, f.bucket::integer AS bucket
+          FROM pg_catalog.unnest(v_from_tree) WITH ORDINALITY AS f (hash, bucket)
+    ), tt AS (
+        SELECT f.hash, f.bucket::integer AS bucket
+          FROM pg_catalog.unnest(v_to_tree) WITH ORDINALITY AS f (hash, bucket)
+    ), buckets AS (
+        -- every bucket when a side is WORKING (its tree is NULL)
+        SELECT g.bucket, ft.hash AS from_node, tt.hash AS to_node
+          FROM pg_catalog.generate_series(1, 256) AS g (bucket)
+          LEFT JOIN ft ON ft.bucket = g.bucket
+          LEFT JOIN tt ON tt.bucket = g.bucket
+         WHERE ft.hash IS DISTINCT FROM tt.hash
+    ), live AS (
+        SELECT DISTINCT ON (o.kind, o.identity) o.kind, o.identity, o.hash::text AS blob
+          FROM pggit.objects AS o
+         WHERE o.dropped_at IS NULL AND (v_from IS NULL OR v_to IS NULL)
+         ORDER BY o.kind, o.identity, o.id DESC
+    ), fe AS (
+        SELECT e.v ->> 0 AS kind, e.v ->> 1 AS identity, e.v ->> 2 AS blob
+          FROM buckets AS b
+          JOIN pggit.tree_nodes AS n ON n.hash = b.from_node
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
+        UNION ALL
+        SELECT l.kind, l.identity, l.blob FROM live AS l WHERE v_from IS NULL
+    ), te AS (
+        SELECT e.v ->> 0 AS kind, e.v ->> 1 AS identity, e.v ->> 2 AS blob
+          FROM buckets AS b
+          JOIN pggit.tree_nodes AS n ON n.hash = b.to_node
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
+        UNION ALL
+        SELECT l.kind, l.identity, l.blob FROM live AS l WHERE v_to IS NULL
+    )
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(
+               coalesce(fe.kind, te.kind), coalesce(fe.identity, te.identity), fe.blob, te.blob))
+      INTO v_raw
+      FROM fe
+      FULL JOIN te ON te.kind = fe.kind AND te.identity = fe.identity
+     WHERE fe.blob IS DISTINCT FROM te.blob;
+
+    IF v_raw IS NULL THEN
+        RETURN;
+    END IF;
+
+    SELECT coalesce(pg_catalog.bool_or(k.removed AND k.added), false),
+           coalesce(pg_catalog.bool_or(k.kind = 'table' AND (k.modified OR k.removed AND k.added)), false)
+      INTO v_renames, v_columns
+      FROM (SELECT r.v ->> 0 AS kind,
+                   pg_catalog.bool_or(r.v -> 3 = 'null'::jsonb) AS removed,
+                   pg_catalog.bool_or(r.v -> 2 = 'null'::jsonb) AS added,
+                   pg_catalog.bool_or(r.v -> 2 <> 'null'::jsonb AND r.v -> 3 <> 'null'::jsonb) AS modified
+              FROM pg_catalog.jsonb_array_elements(v_raw) AS r (v)
+             GROUP BY r.v ->> 0) AS k;
+    -- column renames only when some table object renamed a column at some time and is
+    -- one of the tables here (every identity an object had is some history row's
+    -- object_identity); with renamed objects the path is read anyway
+    v_columns := v_columns AND (v_renames OR EXISTS (
+        SELECT FROM pggit.column_changes AS cc
+          JOIN pggit.history AS h ON h.id = cc.history_id
+          JOIN pggit.history AS h2 ON h2.object_id = h.object_id
+         WHERE cc.old_name IS NOT NULL AND cc.new_name IS NOT NULL
+           AND h2.object_identity IN (SELECT r.v ->> 1 FROM pg_catalog.jsonb_array_elements(v_raw) AS r (v)
+                                       WHERE r.v ->> 0 = 'table' AND r.v -> 2 <> 'null'::jsonb
+                                         AND r.v -> 3 <> 'null'::jsonb)));
+
+    IF NOT (v_renames OR v_columns) THEN
+        -- no rename to look for: the differing entries as they are
+        RETURN QUERY
+        SELECT r.v ->> 1, r.v ->> 0,
+               CASE WHEN r.v -> 2 = 'null'::jsonb THEN 'added' WHEN r.v -> 3 = 'null'::jsonb THEN 'removed'
+                    ELSE 'modified' END,
+               ob.definition, nb.definition,
+               CASE WHEN r.v -> 2 = 'null'::jsonb THEN NULL ELSE r.v ->> 1 END
+          FROM pg_catalog.jsonb_array_elements(v_raw) AS r (v)
+          LEFT JOIN pggit.blobs AS ob ON ob.hash = r.v ->> 2
+          LEFT JOIN pggit.blobs AS nb ON nb.hash = r.v ->> 3
+         ORDER BY pg_catalog.convert_to(r.v ->> 1, 'UTF8'), pg_catalog.convert_to(r.v ->> 0, 'UTF8');
+        RETURN;
+    END IF;
+
+    IF v_from IS NULL OR v_to IS NULL THEN
+        SELECT b.head_commit_hash INTO v_head FROM pggit.branches AS b WHERE b.name = pggit.current_branch();
+        v_pending_side := CASE WHEN v_from IS NULL THEN 1 ELSE 2 END;
+    END IF;
+
+    RETURN QUERY
+    WITH raw AS (
+        SELECT r.v ->> 0 AS kind, r.v ->> 1 AS identity, r.v ->> 2 AS old_blob, r.v ->> 3 AS new_blob
+          FROM pg_catalog.jsonb_array_elements(v_raw) AS r (v)
+    ), path AS (
+        SELECT p.hash, p.side
+          FROM pggit.dag_path(coalesce(v_from, v_head), coalesce(v_to, v_head)) AS p
+         WHERE v_renames OR v_columns
+    ), steps AS (
+        -- history rows between the refs: side 1 = from's side (replayed backward), 2 = to's
+        SELECT h.id, h.object_id, h.object_kind, h.object_identity, h.old_identity, h.change, p.side
+          FROM path AS p
+          JOIN pggit.history AS h ON h.commit_hash = p.hash
+         WHERE h.object_id IS NOT NULL
+        UNION ALL
+        SELECT h.id, h.object_id, h.object_kind, h.object_identity, h.old_identity, h.change, v_pending_side
+          FROM pggit.history AS h
+         WHERE (v_renames OR v_columns) AND v_pending_side IS NOT NULL AND h.commit_hash IS NULL
+           AND h.object_id IS NOT NULL
+    ), moved AS (
+        SELECT DISTINCT s.object_id FROM steps AS s WHERE v_renames AND s.old_identity <> s.object_identity
+    ), per_side AS (
+        -- per object and side: identity before its first row and after its last row
+        SELECT DISTINCT s.object_id, s.side, s.object_kind,
+               pg_catalog.first_value(s.old_identity) OVER w AS before,
+               pg_catalog.last_value(CASE WHEN s.change = 'drop' THEN NULL ELSE s.object_identity END) OVER w AS after
+          FROM steps AS s
+          JOIN moved AS m ON m.object_id = s.object_id
+        WINDOW w AS (PARTITION BY s.object_id, s.side ORDER BY s.id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ), objects_moved AS (
+        SELECT o.object_id, o.kind,
+               CASE WHEN bs.object_id IS NOT NULL THEN bs.after ELSE coalesce(fs.before, bs.before) END AS at_from,
+               CASE WHEN fs.object_id IS NOT NULL THEN fs.after ELSE coalesce(fs.before, bs.before) END AS at_to
+          FROM (SELECT DISTINCT ps.object_id, ps.object_kind AS kind FROM per_side AS ps) AS o
+          LEFT JOIN per_side AS bs ON bs.object_id = o.object_id AND bs.side = 1
+          LEFT JOIN per_side AS fs ON fs.object_id = o.object_id AND fs.side = 2
+    ), candidates AS (
+        SELECT om.kind, om.at_from, om.at_to
+          FROM objects_moved AS om
+          JOIN raw AS r ON r.kind = om.kind AND r.identity = om.at_from AND r.new_blob IS NULL
+          JOIN raw AS a ON a.kind = om.kind AND a.identity = om.at_to AND a.old_blob IS NULL
+         WHERE om.at_from <> om.at_to
+    ), pairs AS (
+        -- one to one only: an identity claimed twice on a side pairs with nothing
+        SELECT c.kind, c.at_from, c.at_to
+          FROM candidates AS c
+         WHERE (SELECT pg_catalog.count(*) FROM candidates AS x WHERE x.kind = c.kind AND x.at_from = c.at_from) = 1
+           AND (SELECT pg_catalog.count(*) FROM candidates AS x WHERE x.kind = c.kind AND x.at_to = c.at_to) = 1
+    ), rows_out AS (
+        SELECT p.at_to AS identity, p.kind, 'renamed'::text AS change,
+               r.old_blob, a.new_blob, p.at_from AS old_identity
+          FROM pairs AS p
+          JOIN raw AS r ON r.kind = p.kind AND r.identity = p.at_from
+          JOIN raw AS a ON a.kind = p.kind AND a.identity = p.at_to
+        UNION ALL
+        SELECT r.identity, r.kind,
+               CASE WHEN r.old_blob IS NULL THEN 'added' WHEN r.new_blob IS NULL THEN 'removed' ELSE 'modified' END,
+               r.old_blob, r.new_blob,
+               CASE WHEN r.old_blob IS NULL THEN NULL ELSE r.identity END
+          FROM raw AS r
+         WHERE NOT EXISTS (SELECT FROM pairs AS p
+                            WHERE p.kind = r.kind AND (p.at_from = r.identity AND r.new_blob IS NULL
+                                                       OR p.at_to = r.identity AND r.old_blob IS NULL))
+    ), objects_out AS (
+        SELECT o.identity, o.kind, o.change, ob.definition AS old_def, nb.definition AS new_def, o.old_identity
+          FROM rows_out AS o
+          LEFT JOIN pggit.blobs AS ob ON ob.hash = o.old_blob
+          LEFT JOIN pggit.blobs AS nb ON nb.hash = o.new_blob
+    ), col_steps AS (
+        -- the column changes of the path's rows, for tables with at least one rename
+        SELECT s.id, s.object_id, s.side, cc.attnum, cc.old_name, cc.new_name
+          FROM steps AS s
+          JOIN pggit.column_changes AS cc ON cc.history_id = s.id
+         WHERE v_columns
+           AND s.object_id IN (SELECT s2.object_id FROM steps AS s2
+                                 JOIN pggit.column_changes AS c2 ON c2.history_id = s2.id
+                                WHERE c2.old_name IS NOT NULL AND c2.new_name IS NOT NULL)
+    ), col_side AS (
+        -- per table object, column and side: name before the first change, after the last
+        SELECT DISTINCT c.object_id, c.attnum, c.side,
+               pg_catalog.first_value(c.old_name) OVER w AS before,
+               pg_catalog.last_value(c.new_name) OVER w AS after
+          FROM col_steps AS c
+        WINDOW w AS (PARTITION BY c.object_id, c.attnum, c.side ORDER BY c.id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ), col_moved AS (
+        SELECT o.object_id,
+               CASE WHEN bs.attnum IS NOT NULL THEN bs.after ELSE fs.before END AS at_from,
+               CASE WHEN fs.attnum IS NOT NULL THEN fs.after ELSE bs.before END AS at_to
+          FROM (SELECT DISTINCT cs.object_id, cs.attnum FROM col_side AS cs) AS o
+          LEFT JOIN col_side AS bs ON bs.object_id = o.object_id AND bs.attnum = o.attnum AND bs.side = 1
+          LEFT JOIN col_side AS fs ON fs.object_id = o.object_id AND fs.attnum = o.attnum AND fs.side = 2
+    ), tbl_side AS (
+        -- the identity of those tables before and after each side's rows (NULL: absent)
+        SELECT DISTINCT s.object_id, s.side,
+               pg_catalog.first_value(s.old_identity) OVER w AS before,
+               pg_catalog.last_value(CASE WHEN s.change = 'drop' THEN NULL ELSE s.object_identity END) OVER w AS after
+          FROM steps AS s
+         WHERE s.object_id IN (SELECT c.object_id FROM col_steps AS c)
+        WINDOW w AS (PARTITION BY s.object_id, s.side ORDER BY s.id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ), col_candidates AS (
+        SELECT t.old_identity AS tbl_from, t.identity AS tbl_to, m.at_from, m.at_to, t.old_def, t.new_def
+          FROM col_moved AS m
+          JOIN (SELECT DISTINCT ts.object_id FROM tbl_side AS ts) AS o ON o.object_id = m.object_id
+          LEFT JOIN tbl_side AS bs ON bs.object_id = o.object_id AND bs.side = 1
+          LEFT JOIN tbl_side AS fs ON fs.object_id = o.object_id AND fs.side = 2
+          JOIN objects_out AS t
+            ON t.kind = 'table' AND t.change IN ('modified', 'renamed')
+           AND t.old_identity = CASE WHEN bs.object_id IS NOT NULL THEN bs.after ELSE fs.before END
+           AND t.identity = CASE WHEN fs.object_id IS NOT NULL THEN fs.after ELSE bs.before END
+         WHERE m.at_from <> m.at_to
+           -- the old name is a column at from_ref, the new name one at to_ref
+           AND pg_catalog.strpos(E'\n' || t.old_def, E'\nCOLUMN ' || pg_catalog.quote_ident(m.at_from) || ' ') > 0
+           AND pg_catalog.strpos(E'\n' || t.new_def, E'\nCOLUMN ' || pg_catalog.quote_ident(m.at_to) || ' ') > 0
+    ), col_pairs AS (
+        SELECT c.*
+          FROM col_candidates AS c
+         WHERE (SELECT pg_catalog.count(*) FROM col_candidates AS x
+                 WHERE x.tbl_from = c.tbl_from AND x.tbl_to = c.tbl_to AND x.at_from = c.at_from) = 1
+           AND (SELECT pg_catalog.count(*) FROM col_candidates AS x
+                 WHERE x.tbl_from = c.tbl_from AND x.tbl_to = c.tbl_to AND x.at_to = c.at_to) = 1
+    ), all_out AS (
+        SELECT o.identity, o.kind, o.change, o.old_def, o.new_def, o.old_identity FROM objects_out AS o
+        UNION ALL
+        SELECT c.tbl_to || '.' || pg_catalog.quote_ident(c.at_to), 'column', 'renamed',
+               pg_catalog.split_part(pg_catalog.substr(E'\n' || c.old_def,
+                   pg_catalog.strpos(E'\n' || c.old_def, E'\nCOLUMN ' || pg_catalog.quote_ident(c.at_from) || ' ') + 1),
+                   E'\n', 1),
+               pg_catalog.split_part(pg_catalog.substr(E'\n' || c.new_def,
+                   pg_catalog.strpos(E'\n' || c.new_def, E'\nCOLUMN ' || pg_catalog.quote_ident(c.at_to) || ' ') + 1),
+                   E'\n', 1),
+               c.tbl_from || '.' || pg_catalog.quote_ident(c.at_from)
+          FROM col_pairs AS c
+    )
+    SELECT a.identity, a.kind, a.change, a.old_def, a.new_def, a.old_identity
+      FROM all_out AS a
+     ORDER BY pg_catalog.convert_to(a.identity, 'UTF8'), pg_catalog.convert_to(a.kind, 'UTF8');
+END
+$function$;
+
+-- as of level 8: function pggit.get_version(object text)
+CREATE OR REPLACE FUNCTION pggit.get_version(object text)
+ RETURNS TABLE(major integer, minor integer, patch integer, version text, kind text, identity text, hash text, updated_at timestamp with time zone)
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+SELECT o.major, o.minor, o.patch,
+       o.major::pg_catalog.text OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||)
+       o.minor::pg_catalog.text OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) o.patch::pg_catalog.text,
+       o.kind, o.identity, o.hash, o.updated_at
+  FROM pggit.resolve_object(get_version.object) AS r
+ CROSS JOIN LATERAL pg_catalog.pg_identify_object(r.classid, r.objid, 0) AS i
+  JOIN pggit.objects AS o
+    ON o.identity OPERATOR(pg_catalog.=) i.identity AND o.classid OPERATOR(pg_catalog.=) r.classid
+ WHERE o.dropped_at IS NULL
+$function$;
+
+-- as of level 8: function pggit.log(OUT hash text, OUT parent_hash text, INOUT branch text, max_count integer, OUT message text, OUT author text, OUT committed_at timestamp with time zone, OUT schema_hash text, OUT changes integer)
+CREATE OR REPLACE FUNCTION pggit.log(OUT hash text, OUT parent_hash text, INOUT branch text DEFAULT 'main'::text, max_count integer DEFAULT 50, OUT message text, OUT author text, OUT committed_at timestamp with time zone, OUT schema_hash text, OUT changes integer)
+ RETURNS SETOF record
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_head text;
+BEGIN
+    IF log.max_count IS NULL THEN
+        RAISE EXCEPTION 'max_count must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF log.max_count < 0 THEN
+        RAISE EXCEPTION 'invalid max_count %: must not be negative', log.max_count
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(log.branch);
+    SELECT b.head_commit_hash INTO v_head FROM pggit.branches AS b WHERE b.name = log.branch;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(log.branch)
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN QUERY
+        WITH RECURSIVE walk (hash, depth) AS (
+            SELECT v_head COLLATE "C", 1
+             WHERE v_head IS NOT NULL AND log.max_count > 0
+            UNION ALL
+            SELECT c.parent_hash, w.depth + 1
+              FROM walk AS w
+              JOIN pggit.commits AS c ON c.hash = w.hash
+             WHERE c.parent_hash IS NOT NULL AND w.depth < log.max_count
+        )
+        SELECT c.hash::text, c.parent_hash::text, b.name, c.message, c.author, c.committed_at,
+               c.schema_hash::text,
+               (SELECT pg_catalog.count(*)::integer FROM pggit.history AS h WHERE h.commit_hash = c.hash)
+          FROM walk AS w
+          JOIN pggit.commits AS c ON c.hash = w.hash
+          JOIN pggit.branches AS b ON b.id = c.branch_id
+         ORDER BY w.depth;
+END
+$function$;
+
+-- as of level 8: function pggit.merge(source text, target text, strategy text)
+CREATE OR REPLACE FUNCTION pggit.merge(source text, target text DEFAULT 'main'::text, strategy text DEFAULT 'fail'::text)
+ RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text, theirs_hash text, changes integer, conflicts integer, migration text)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    r record;
+BEGIN
+    IF NOT pg_catalog.has_table_privilege('pggit.blobs', 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied to merge: a merge returns the definitions of the objects it changes'
+            USING ERRCODE = '42501',
+                  HINT = 'Reading definitions needs pggit_reader (GRANT pggit_reader TO ' || current_user || ').';
+    END IF;
+    -- its own statement: the migration below is read in a later one, which sees the merge commit
+    SELECT * INTO STRICT r FROM pggit.merge_run(merge.source, merge.target, merge.strategy);
+    merge_id := r.merge_id; status := r.status; commit_hash := r.commit_hash; base_hash := r.base_hash;
+    ours_hash := r.ours_hash; theirs_hash := r.theirs_hash; changes := r.changes; conflicts := r.conflicts;
+    migration := CASE r.status
+                     WHEN 'fast-forward' THEN pggit.merge_migration(r.ours_hash, r.theirs_hash)
+                     WHEN 'merged' THEN pggit.merge_migration(r.ours_hash, r.commit_hash)
+                     ELSE r.migration
+                 END;
+    RETURN NEXT;
+END
+$function$;
+
+-- as of level 8: function pggit.on_ddl_command_end()
+CREATE OR REPLACE FUNCTION pggit.on_ddl_command_end()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+DECLARE
+    r record;
+    t record;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_parts text := current_setting('pggit.dropped_parts', true);
+    -- the statement's tracked owners, in order of first mention
+    v_classids oid[] := '{}';
+    v_objids oid[] := '{}';
+    v_tags text[] := '{}';
+    v_created boolean[] := '{}';
+    v_self boolean[] := '{}';
+    v_subs text[] := '{}';
+    v_pos integer;
+    v_is_self boolean;
+    v_done text[] := '{}';
+    v_related text[] := '{}';
+    v_state text;
+    v_message text;
+BEGIN
+    -- Level 8: a setting pggit.branch that names no live branch fails the statement
+    -- (pggit.branch_setting's errors), before the block below could turn it into a
+    -- WARNING and record the DDL on that name. Only a value other than unset, '' and
+    -- 'main' needs the check (as in current_branch): the usual statement calls nothing
+    -- here, and pggit's own DDL replacing its functions (a level file, a functions sync)
+    -- never fails on one that is missing for a moment.
+    IF coalesce(current_setting('pggit.branch', true), '') NOT IN ('', 'main') THEN
+        PERFORM pggit.branch_setting(current_setting('pggit.branch', true));
+    END IF;
+    BEGIN
+        IF v_parts <> '' THEN
+            PERFORM set_config('pggit.dropped_parts', '', true);
+        END IF;
+        IF NOT pggit.ready_to_record() THEN
+            RETURN;  -- a backup being restored: replayed DDL is not a change
+        END IF;
+
+        IF pggit.tracking_paused() THEN
+            INSERT INTO pggit.history (object_identity, command_tag, change, statement, role, branch)
+            SELECT x.identity, TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
+                   CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+                   pggit.current_branch()
+              FROM (SELECT coalesce((SELECT c.object_identity
+                                       FROM pg_event_trigger_ddl_commands() AS c
+                                      WHERE NOT c.in_extension AND c.objid IS NOT NULL
+                                        AND pggit.is_tracked_schema(coalesce(c.schema_name, c.object_identity))
+                                      LIMIT 1),
+                                    nullif(current_setting('pggit.untracked_identity', true), '')) AS identity) AS x
+             WHERE x.identity IS NOT NULL;
+            IF current_setting('pggit.untracked_identity', true) <> '' THEN
+                PERFORM set_config('pggit.untracked_identity', '', true);
+            END IF;
+            RETURN;
+        END IF;
+
+        -- The statement's commands and the parts sql_drop handed over, mapped to their
+        -- tracked owners; each owner once, with the tag of its own command row if any.
+        FOR r IN
+            SELECT c.classid, c.objid, c.objsubid, c.command_tag, c.object_identity, c.object_type
+              FROM pg_event_trigger_ddl_commands() AS c
+             WHERE c.objid IS NOT NULL AND NOT c.in_extension AND c.command_tag <> 'REFRESH MATERIALIZED VIEW'
+               AND (c.schema_name IS NULL OR pggit.is_tracked_schema(c.schema_name))
+            UNION ALL
+            SELECT (e ->> 'c')::oid, (e ->> 'o')::oid, -1, TG_TAG, e ->> 's', NULL
+              FROM json_array_elements(CASE WHEN v_parts <> '' THEN v_parts::json END) AS e
+        LOOP
+            IF r.objsubid = -1 THEN
+                v_owner_classid := r.classid;
+                v_owner_objid := r.objid;
+                v_is_self := false;
+            ELSE
+                SELECT x.owner_classid, x.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS x;
+                CONTINUE WHEN v_owner_objid IS NULL;
+                -- a composite type's command may name its pg_class row: the type itself
+                v_is_self := r.objsubid = 0 AND ((r.classid = v_owner_classid AND r.objid = v_owner_objid)
+                                                 OR r.object_type = 'composite type');
+            END IF;
+            v_pos := array_position(v_objids, v_owner_objid);
+            WHILE v_pos IS NOT NULL AND v_classids[v_pos] <> v_owner_classid LOOP
+                v_pos := array_position(v_objids, v_owner_objid, v_pos + 1);
+            END LOOP;
+            IF v_pos IS NULL THEN
+                v_classids := v_classids || v_owner_classid;
+                v_objids := v_objids || v_owner_objid;
+                v_tags := v_tags || r.command_tag;
+                v_created := v_created || (v_is_self AND (r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO'));
+                v_self := v_self || v_is_self;
+                v_subs := v_subs || CASE WHEN v_is_self THEN NULL ELSE r.object_identity END;
+            ELSIF v_is_self THEN
+                IF NOT v_self[v_pos] THEN
+                    v_tags[v_pos] := r.command_tag;
+                    v_self[v_pos] := true;
+                    v_subs[v_pos] := NULL;
+                END IF;
+                v_created[v_pos] := v_created[v_pos]
+                                    OR r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO';
+            ELSIF NOT v_self[v_pos] AND r.object_identity IS NOT NULL
+                  AND NOT coalesce(r.object_identity = ANY (string_to_array(v_subs[v_pos], ', ')), false) THEN
+                v_subs[v_pos] := concat_ws(', ', v_subs[v_pos], r.object_identity);
+            END IF;
+        END LOOP;
+
+        FOR i IN 1 .. coalesce(array_length(v_objids, 1), 0) LOOP
+            v_done := v_done || (v_classids[i] || '/' || v_objids[i]);
+            SELECT x.change, x.renamed, x.old_schema_name INTO t
+              FROM pggit.track_object(v_classids[i], v_objids[i], v_tags[i], v_subs[i],
+                                      CASE WHEN v_created[i] THEN 'create' ELSE 'direct' END) AS x;
+            -- what PostgreSQL does not report: partitions and children of an altered
+            -- table, objects of a renamed schema, objects referring to a renamed object
+            -- (after all of the statement's own objects: those are tracked as such)
+            IF t.renamed
+               OR (v_classids[i] = 'pg_class'::regclass AND NOT v_created[i]
+                   AND EXISTS (SELECT FROM pg_class AS c
+                                WHERE c.oid = v_objids[i] AND (c.relkind = 'p' OR c.relhassubclass))) THEN
+                v_related := v_related || ARRAY[v_classids[i]::text, v_objids[i]::text, v_tags[i],
+                                                coalesce(t.renamed, false)::text, t.old_schema_name];
+            END IF;
+        END LOOP;
+        FOR i IN 0 .. coalesce(array_length(v_related, 1), 0) / 5 - 1 LOOP
+            v_done := pggit.track_related(v_related[5 * i + 1]::oid, v_related[5 * i + 2]::oid, v_related[5 * i + 3],
+                                          v_related[5 * i + 4]::boolean, v_related[5 * i + 5], v_done);
+        END LOOP;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track % (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+        BEGIN
+            INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
+            VALUES (TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
+                    CASE current_setting('role') WHEN 'none' THEN session_user::text
+                                                 ELSE current_setting('role') END,
+                    coalesce(nullif(current_setting('pggit.branch', true), ''), 'main'),
+                    format('tracking failed (SQLSTATE %s): %s', v_state, v_message));
+        EXCEPTION WHEN OTHERS THEN
+            NULL;
+        END;
+    END;
+END
+$function$;
+
+-- as of level 8: function pggit.reconcile(command_tag text)
+CREATE OR REPLACE FUNCTION pggit.reconcile(command_tag text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+DECLARE
+    r record;
+    res record;
+    changed integer := 0;
+BEGIN
+    PERFORM pggit.bind_oids();  -- after a restore or upgrade: stored OIDs by name first
+    FOR r IN
+        SELECT o.classid, o.objid FROM pggit.objects AS o WHERE o.dropped_at IS NULL ORDER BY o.id
+    LOOP
+        SELECT x.* INTO res FROM pggit.track_object(r.classid, r.objid, command_tag, NULL, 'reconcile') AS x;
+        IF res.change IS NOT NULL THEN
+            changed := changed + 1;
+        END IF;
+    END LOOP;
+
+    FOR r IN
+        SELECT c.classid, c.objid
+          FROM (SELECT 1 AS rank, 'pg_namespace'::regclass::oid AS classid, n.oid AS objid,
+                       n.nspname AS schema_name, n.nspname AS name
+                  FROM pg_namespace AS n
+                 WHERE pggit.is_tracked_schema(n.nspname)
+                UNION ALL
+                SELECT 2, 'pg_type'::regclass, t.oid, n.nspname, t.typname
+                  FROM pg_type AS t JOIN pg_namespace AS n ON n.oid = t.typnamespace
+                 WHERE pggit.is_tracked_schema(n.nspname)
+                   AND (t.typtype IN ('e', 'r', 'd')
+                        OR (t.typtype = 'c' AND EXISTS (SELECT FROM pg_class AS k
+                                                         WHERE k.oid = t.typrelid AND k.relkind = 'c')))
+                UNION ALL
+                SELECT 3, 'pg_class'::regclass, k.oid, n.nspname, k.relname
+                  FROM pg_class AS k JOIN pg_namespace AS n ON n.oid = k.relnamespace
+                 WHERE pggit.is_tracked_schema(n.nspname) AND k.relkind IN ('S', 'r', 'p', 'f', 'v', 'm')
+                UNION ALL
+                SELECT 4, 'pg_proc'::regclass, p.oid, n.nspname, p.proname
+                  FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+                 WHERE pggit.is_tracked_schema(n.nspname) AND p.prokind IN ('f', 'p', 'w')) AS c
+         WHERE NOT EXISTS (SELECT FROM pggit.objects AS o
+                            WHERE o.objid = c.objid AND o.classid = c.classid AND o.dropped_at IS NULL)
+         ORDER BY c.rank, c.schema_name COLLATE "C", c.name COLLATE "C", c.objid
+    LOOP
+        SELECT x.* INTO res FROM pggit.track_object(r.classid, r.objid, command_tag, NULL, 'reconcile') AS x;
+        IF res.change IS NOT NULL THEN
+            changed := changed + 1;
+        END IF;
+    END LOOP;
+    RETURN changed;
+END
+$function$;
+
+-- as of level 8: function pggit.resume_tracking()
+CREATE OR REPLACE FUNCTION pggit.resume_tracking()
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+BEGIN
+    PERFORM set_config('pggit.tracking', 'on', false);
+    INSERT INTO pggit.history (command_tag, change, statement, role, branch)
+    VALUES ('PGGIT RESUME', 'resume', pggit.statement_text('PGGIT RESUME'),
+            CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+            pggit.current_branch());
+    RETURN pggit.reconcile('PGGIT RESUME');
+END
+$function$;
+
+-- as of level 8: function pggit.revert(commit text, force boolean)
+CREATE OR REPLACE FUNCTION pggit.revert(commit text, force boolean DEFAULT false)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_hash text;
+    v_parent text;
+    v_message text;
+    v_branch text;
+    v_head text;
+    v_current text := pggit.current_branch();
+    v_current_head text;
+    v_saved text := coalesce(current_setting('pggit.branch', true), '');
+    v_name text;
+    v_count bigint;
+    v_objects text;
+    v_kinds text[];
+    v_identities text[];
+BEGIN
+    IF revert.commit IS NULL OR revert.force IS NULL THEN
+        RAISE EXCEPTION 'commit and force must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_hash := pggit.resolve_ref(revert.commit);
+    IF v_hash IS NULL THEN
+        RAISE EXCEPTION 'cannot revert "WORKING": name a commit'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT c.parent_hash, c.message INTO v_parent, v_message
+      FROM pggit.commits AS c
+     WHERE c.hash = v_hash;
+    IF v_parent IS NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: it is a root commit (no parent)', v_hash
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    SELECT b.head_commit_hash INTO v_current_head
+      FROM pggit.branches AS b
+     WHERE b.name = v_current AND b.status IS DISTINCT FROM 'deleted';
+    IF v_current_head = v_hash OR pggit.dag_merge_base(v_hash, v_current_head) = v_hash THEN
+        v_branch := v_current;
+        v_head := v_current_head;
+    ELSE
+        SELECT b.name, b.head_commit_hash INTO v_branch, v_head
+          FROM pggit.commits AS c
+          JOIN pggit.branches AS b ON b.id = c.branch_id
+         WHERE c.hash = v_hash AND b.head_commit_hash = c.hash
+           AND b.status IS DISTINCT FROM 'deleted';
+    END IF;
+    IF v_branch IS NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: it is not on the session''s branch "%" nor the head of its own branch',
+                v_hash, pggit.clip(v_current)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Check out the branch the commit belongs to first.';
+    END IF;
+
+    FOREACH v_name IN ARRAY ARRAY[v_current, v_branch] LOOP
+        SELECT count(*), string_agg(DISTINCT coalesce(s.object_identity, s.command_tag), ', ')
+          INTO v_count, v_objects
+          FROM pggit.status(v_name) AS s;
+        IF v_count > 0 THEN
+            RAISE EXCEPTION 'cannot revert commit %: branch "%" has % uncommitted tracked change(s)',
+                    v_hash, pggit.clip(v_name), v_count
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed: %s', v_objects),
+                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', pggit.clip(v_name));
+        END IF;
+    END LOOP;
+    SELECT string_agg(format('%s %s (%s)', d.object_kind, d.object_identity, d.change), ', '
+                      ORDER BY d.object_identity, d.object_kind)
+      INTO v_objects
+      FROM pggit.diff(v_head, 'WORKING') AS d;
+    IF v_objects IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: the live schema differs from the head of "%"', v_hash, pggit.clip(v_branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('WORKING against the head: %s', v_objects),
+                  HINT = format('Bring it there first: pggit.checkout(%L, apply => true).', pggit.clip(v_branch));
+    END IF;
+
+    -- the objects the commit touched (a rename: both identities), as (kind, identity)
+    SELECT coalesce(array_agg(k.kind ORDER BY k.identity, k.kind), '{}'),
+           coalesce(array_agg(k.identity ORDER BY k.identity, k.kind), '{}')
+      INTO v_kinds, v_identities
+      FROM (SELECT DISTINCT d.object_kind AS kind, i.identity
+              FROM pggit.diff(v_parent, v_hash) AS d
+             CROSS JOIN LATERAL (VALUES (d.object_identity), (d.old_identity)) AS i (identity)
+             WHERE i.identity IS NOT NULL) AS k;
+
+    IF v_head <> v_hash THEN
+        SELECT string_agg(format('%s %s (%s%s)', d.object_kind, d.object_identity, d.change,
+                                 CASE WHEN d.change = 'renamed' THEN ' from ' || d.old_identity ELSE '' END),
+                          ', ' ORDER BY d.object_identity, d.object_kind)
+          INTO v_objects
+          FROM pggit.diff(v_hash, v_head) AS d
+         WHERE EXISTS (SELECT FROM unnest(v_kinds, v_identities) AS t (kind, identity)
+                        WHERE t.kind = d.object_kind
+                          AND t.identity IN (d.object_identity, d.old_identity))
+           -- columns only in another order (an earlier revert added one back), expressions only
+           -- reprinted: the same table
+           AND NOT (d.object_kind = 'table' AND d.change = 'modified'
+                    AND pggit.table_definition_reached(d.old_definition, d.new_definition));
+        IF v_objects IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot revert commit %: a later commit of "%" changed what it changed', v_hash, pggit.clip(v_branch)
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed since: %s', v_objects),
+                      HINT = 'Revert the later commits first, or change the objects by hand and commit.';
+        END IF;
+    END IF;
+
+    PERFORM set_config('pggit.branch', v_branch, true);
+    PERFORM pggit.apply_migration(v_parent, revert.force, v_hash);
+    PERFORM set_config('pggit.branch', v_saved, true);
+
+    -- the live schema must be the head's with the touched objects as at the parent
+    WITH touched AS (
+        SELECT t.kind, t.identity FROM unnest(v_kinds, v_identities) AS t (kind, identity)
+    ), expected AS (
+        SELECT s.object_kind AS kind, s.object_identity AS identity, s.blob_hash AS blob, s.definition AS def
+          FROM pggit.schema_at(v_head) AS s
+         WHERE NOT EXISTS (SELECT FROM touched AS t
+                            WHERE t.kind = s.object_kind AND t.identity = s.object_identity)
+        UNION ALL
+        SELECT s.object_kind, s.object_identity, s.blob_hash, s.definition
+          FROM pggit.schema_at(v_parent) AS s
+         WHERE EXISTS (SELECT FROM touched AS t
+                        WHERE t.kind = s.object_kind AND t.identity = s.object_identity)
+    ), live AS (
+        SELECT s.object_kind AS kind, s.object_identity AS identity, s.blob_hash AS blob, s.definition AS def
+          FROM pggit.schema_at('WORKING') AS s
+    )
+    SELECT string_agg(format('%s %s', coalesce(e.kind, l.kind), coalesce(e.identity, l.identity)), ', '
+                      ORDER BY coalesce(e.identity, l.identity))
+      INTO v_objects
+      FROM expected AS e
+      FULL JOIN live AS l ON l.kind = e.kind AND l.identity = e.identity
+     WHERE e.blob IS DISTINCT FROM l.blob
+       -- a column added back ends last (PostgreSQL cannot move one; the script warned), and
+       -- an expression parsed again may print differently
+       AND NOT (e.kind = 'table' AND l.kind = 'table' AND pggit.table_definition_reached(e.def, l.def));
+    IF v_objects IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: the generated inverse does not give the expected schema', v_hash
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('differs from the head with the commit undone: %s', v_objects);
+    END IF;
+    RETURN pggit.commit_changes(v_branch, format('Revert "%s"', v_message));
+END
+$function$;
+
+-- as of level 8: function pggit.schema_at(ref text)
+CREATE OR REPLACE FUNCTION pggit.schema_at(ref text)
+ RETURNS TABLE(object_kind text, object_identity text, definition text, blob_hash text)
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_commit text := pggit.resolve_ref(schema_at.ref);
+    v_tree text[];
+BEGIN
+    IF v_commit IS NULL THEN
+        RETURN QUERY
+            SELECT l.kind, l.identity, l.definition, l.hash::text
+              FROM (SELECT DISTINCT ON (o.kind, o.identity) o.kind, o.identity, o.definition, o.hash
+                      FROM pggit.objects AS o
+                     WHERE o.dropped_at IS NULL
+                     ORDER BY o.kind, o.identity, o.id DESC) AS l
+             ORDER BY pg_catalog.convert_to(l.identity, 'UTF8'), pg_catalog.convert_to(l.kind, 'UTF8');
+        RETURN;
+    END IF;
+    v_tree := pggit.commit_buckets(v_commit);
+    RETURN QUERY
+        SELECT e.v ->> 0, e.v ->> 1, bl.definition, e.v ->> 2
+          FROM pg_catalog.unnest(v_tree) AS t (hash)
+          JOIN pggit.tree_nodes AS n ON n.hash = t.hash
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
+          LEFT JOIN pggit.blobs AS bl ON bl.hash = e.v ->> 2
+         ORDER BY pg_catalog.convert_to(e.v ->> 1, 'UTF8'), pg_catalog.convert_to(e.v ->> 0, 'UTF8');
+END
+$function$;
+
+-- as of level 8: function pggit.settle_checkout(statements text[])
+CREATE OR REPLACE FUNCTION pggit.settle_checkout(statements text[] DEFAULT '{}'::text[])
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_branch text := pggit.current_branch();
+    v_head text;
+    v_differs text;
+    v_id bigint;
+    v_rows integer;
+BEGIN
+    IF settle_checkout.statements IS NULL THEN
+        RAISE EXCEPTION 'statements must not be NULL (use ''{}'')'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(v_branch);
+    IF pggit.tracking_paused() THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": tracking is paused', pggit.clip(v_branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Resume it first: pggit.resume_tracking().';
+    END IF;
+    v_head := pggit.resolve_ref('refs/heads/' || v_branch);
+    SELECT pg_catalog.string_agg(DISTINCT coalesce(h.object_identity, h.command_tag), ', ')
+      INTO v_differs
+      FROM pggit.history AS h
+     WHERE h.branch = v_branch
+       AND h.commit_hash IS NULL
+       AND h.txid <> pg_catalog.pg_current_xact_id();
+    IF v_differs IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": it has uncommitted tracked changes of other transactions',
+                pggit.clip(v_branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('changed: %s', v_differs),
+                  HINT = pg_catalog.format('Commit them first: pggit.commit_changes(%L, message).', pggit.clip(v_branch));
+    END IF;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s (%s)', d.object_kind, d.object_identity, d.change),
+                                 ', ' ORDER BY d.object_identity, d.object_kind)
+      INTO v_differs
+      FROM pggit.diff(v_head, 'WORKING') AS d
+     -- a column the migration added back ends last (PostgreSQL cannot move one; the script
+     -- warned); an expression parsed again may print differently
+     WHERE NOT (d.object_kind OPERATOR(pg_catalog.=) 'table' AND d.change OPERATOR(pg_catalog.=) 'modified'
+                AND pggit.table_definition_reached(d.old_definition, d.new_definition));
+    IF v_differs IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": the live schema differs from its head %',
+                pggit.clip(v_branch), v_head
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('WORKING against the head: %s', v_differs),
+                  HINT = 'Only DDL that leaves the live schema at the branch head is settled; commit other changes.';
+    END IF;
+
+    INSERT INTO pggit.checkouts (branch, commit_hash, settled_rows, statements, role)
+    VALUES (v_branch, v_head, 0, settle_checkout.statements,
+            CASE pg_catalog.current_setting('role') WHEN 'none' THEN SESSION_USER::text
+                 ELSE pg_catalog.current_setting('role') END)
+    RETURNING id INTO v_id;
+
+    UPDATE pggit.history AS h
+       SET checkout_id = v_id,
+           branch = h.branch || '@{checkout}',
+           note = pg_catalog.concat_ws('; ', h.note, 'object_id ' || h.object_id::text),
+           object_id = NULL
+     WHERE h.branch = v_branch
+       AND h.commit_hash IS NULL
+       AND h.txid = pg_catalog.pg_current_xact_id()
+       AND h.object_id IS NOT NULL
+       AND h.change NOT IN ('pause', 'resume', 'untracked');
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+
+    UPDATE pggit.checkouts AS c SET settled_rows = v_rows WHERE c.id = v_id;
+    RETURN v_id;
+END
+$function$;
+
+-- as of level 8: function pggit.show(commit text)
+CREATE OR REPLACE FUNCTION pggit.show(commit text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_hash text;
+    v_commit jsonb;
+    v_has_tree boolean;
+    v_changes jsonb;
+    v_tree jsonb;
+BEGIN
+    IF show.commit IS NULL THEN
+        RAISE EXCEPTION 'commit must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_hash := pggit.resolve_ref(show.commit);
+    IF v_hash IS NULL THEN
+        RAISE EXCEPTION 'show needs a commit, branch or tag, not WORKING (the live schema)'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'pggit.status() lists the live schema''s uncommitted changes.';
+    END IF;
+    SELECT pg_catalog.jsonb_build_object(
+               'hash', c.hash, 'parent_hash', c.parent_hash, 'branch', b.name,
+               'message', c.message, 'author', c.author, 'committed_at', c.committed_at,
+               'schema_hash', c.schema_hash),
+           c.schema_hash IS NOT NULL
+      INTO v_commit, v_has_tree
+      FROM pggit.commits AS c
+      JOIN pggit.branches AS b ON b.id = c.branch_id
+     WHERE c.hash = v_hash;
+    SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'id', h.id, 'object_id', h.object_id, 'object_kind', h.object_kind,
+               'object_identity', h.object_identity, 'old_identity', h.old_identity,
+               'subobject_identity', h.subobject_identity, 'command_tag', h.command_tag,
+               'change', h.change, 'statement', h.statement, 'old_version', h.old_version,
+               'new_version', h.new_version, 'old_hash', h.old_hash, 'new_hash', h.new_hash,
+               'role', h.role, 'txid', h.txid::text, 'changed_at', h.changed_at,
+               'branch', h.branch) ORDER BY h.id), '[]'::jsonb)
+      INTO v_changes
+      FROM pggit.history AS h
+     WHERE h.commit_hash = v_hash;
+    IF v_has_tree THEN
+        SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'object_kind', t.object_kind, 'object_identity', t.object_identity,
+                   'blob_hash', t.blob_hash) ORDER BY t.n), '[]'::jsonb)
+          INTO v_tree
+          FROM pggit.commit_tree(v_hash) WITH ORDINALITY AS t (object_kind, object_identity, blob_hash, n);
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('commit', v_commit, 'changes', v_changes, 'tree', v_tree);
+END
+$function$;
+
+-- as of level 8: function pggit.statement_text(command_tag text)
+CREATE OR REPLACE FUNCTION pggit.statement_text(command_tag text)
+ RETURNS text
+ LANGUAGE sql
+AS $function$
+SELECT CASE WHEN pg_catalog.strpos(pg_catalog.rtrim(pg_catalog.current_query(), E' \t\r\n\f\x0b;'), ';')
+                 OPERATOR(pg_catalog.=) 0
+            THEN pg_catalog.current_query()
+            ELSE pggit.command_statements(pg_catalog.current_query(), command_tag) END
+$function$;
+
+-- as of level 8: function pggit.status(OUT id bigint, INOUT branch text, OUT object_kind text, OUT object_identity text, OUT old_identity text, OUT subobject_identity text, OUT command_tag text, OUT change text, OUT old_version text, OUT new_version text, OUT statement text, OUT role text, OUT changed_at timestamp with time zone)
+CREATE OR REPLACE FUNCTION pggit.status(OUT id bigint, INOUT branch text DEFAULT NULL::text, OUT object_kind text, OUT object_identity text, OUT old_identity text, OUT subobject_identity text, OUT command_tag text, OUT change text, OUT old_version text, OUT new_version text, OUT statement text, OUT role text, OUT changed_at timestamp with time zone)
+ RETURNS SETOF record
+ LANGUAGE plpgsql
+ STABLE PARALLEL SAFE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_branch text := coalesce(status.branch, pggit.current_branch());
+BEGIN
+    PERFORM pggit.assert_valid_branch_name(v_branch);
+    RETURN QUERY
+        SELECT h.id, h.branch, h.object_kind, h.object_identity, h.old_identity,
+               h.subobject_identity, h.command_tag, h.change, h.old_version, h.new_version,
+               h.statement, h.role, h.changed_at
+          FROM pggit.history AS h
+         WHERE h.branch = v_branch
+           AND h.commit_hash IS NULL
+         ORDER BY h.id;
+END
+$function$;
+
+-- as of level 8: function pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text)
+CREATE OR REPLACE FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subobject text DEFAULT NULL::text, mode text DEFAULT 'direct'::text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text)
+ RETURNS record
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    reg pggit.objects;
+    d record;
+    cls record;
+    v_hash text;
+    v_major integer;
+    v_minor integer;
+    v_patch integer;
+    v_now timestamptz := clock_timestamp();
+    v_role text := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
+BEGIN
+    IF mode IS NULL OR mode NOT IN ('direct', 'create', 'propagated', 'dependent', 'reconcile') THEN
+        RAISE EXCEPTION 'invalid tracking mode "%": expected direct, create, propagated, dependent or reconcile',
+                pggit.clip(mode)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    renamed := false;
+
+    SELECT o.* INTO reg
+      FROM pggit.objects AS o
+     WHERE o.objid = track_object.objid AND o.classid = track_object.classid AND o.dropped_at IS NULL
+       FOR UPDATE;
+
+    SELECT x.* INTO d FROM pggit.describe_object(track_object.classid, track_object.objid) AS x;
+
+    IF d.kind IS NULL THEN
+        IF reg.id IS NOT NULL THEN
+            WITH gone AS (
+                UPDATE pggit.objects AS o
+                   SET dropped_at = v_now, objid = NULL, updated_at = v_now
+                 WHERE o.id = reg.id
+            )
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, reg.kind, reg.identity, reg.identity, subobject, track_object.command_tag, 'drop',
+                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch, NULL, reg.hash, NULL,
+                    v_role, pggit.current_branch());
+            change := 'drop';
+            object_id := reg.id;
+            old_schema_name := reg.schema_name;
+        END IF;
+        RETURN;
+    END IF;
+
+    v_hash := encode(sha256(convert_to(d.definition, 'UTF8')), 'hex');
+
+    IF reg.id IS NULL THEN
+        change := CASE WHEN mode = 'create' THEN 'create' ELSE 'register' END;
+        WITH blob AS (
+            INSERT INTO pggit.blobs (hash, definition) VALUES (v_hash, d.definition) ON CONFLICT (hash) DO NOTHING
+        ), obj AS (
+            INSERT INTO pggit.objects AS o (kind, schema_name, object_name, identity, classid, objid, structure,
+                                            definition, hash, partition_parent, created_at, updated_at)
+            VALUES (d.kind, d.schema_name, d.object_name, d.identity, track_object.classid, track_object.objid,
+                    d.structure, d.definition, v_hash, d.partition_parent, v_now, v_now)
+            RETURNING o.id
+        )
+        INSERT INTO pggit.history AS h (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                        command_tag, change, statement, old_version, new_version, old_hash,
+                                        new_hash, role, branch)
+        SELECT obj.id, d.kind, d.identity, NULL, subobject, track_object.command_tag, change,
+               pggit.statement_text(track_object.command_tag), NULL, '1.0.0', NULL, v_hash, v_role, pggit.current_branch()
+          FROM obj
+        RETURNING h.object_id INTO object_id;
+        IF (d.structure -> 'i')::text <> '{}' THEN
+            INSERT INTO pggit.object_indexes AS m (index_oid, object_id)
+            SELECT x.indexrelid, track_object.object_id FROM pg_index AS x WHERE x.indrelid = track_object.objid
+            ON CONFLICT (index_oid) DO UPDATE SET object_id = excluded.object_id;
+        END IF;
+        RETURN;
+    END IF;
+
+    object_id := reg.id;
+    old_schema_name := reg.schema_name;
+    IF reg.identity IS DISTINCT FROM d.identity THEN
+        change := 'major';
+        renamed := true;
+    ELSIF reg.hash = v_hash THEN
+        change := 'none';
+    ELSIF mode = 'dependent' THEN
+        change := 'patch';
+    ELSE
+        SELECT c.change, c.renamed INTO cls FROM pggit.classify_change(reg.structure, d.structure) AS c;
+        change := coalesce(cls.change, 'patch');
+        renamed := cls.renamed;
+    END IF;
+
+    IF change = 'none' AND mode NOT IN ('direct', 'create') THEN
+        -- Nothing to record. Keep the stored structure in step (e.g. an index renamed).
+        IF reg.structure::text IS DISTINCT FROM d.structure::text THEN
+            UPDATE pggit.objects AS o SET structure = d.structure WHERE o.id = reg.id;
+        END IF;
+        change := NULL;
+    ELSE
+        v_major := reg.major;
+        v_minor := reg.minor;
+        v_patch := reg.patch;
+        IF change = 'major' THEN
+            v_major := v_major + 1;
+            v_minor := 0;
+            v_patch := 0;
+        ELSIF change = 'minor' THEN
+            v_minor := v_minor + 1;
+            v_patch := 0;
+        ELSIF change = 'patch' THEN
+            v_patch := v_patch + 1;
+        END IF;
+        IF change = 'none' AND reg.structure::text IS NOT DISTINCT FROM d.structure::text THEN
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, d.kind, d.identity, reg.identity, subobject, track_object.command_tag, change,
+                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch,
+                    v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, v_role, pggit.current_branch());
+        ELSE
+            WITH blob AS (
+                INSERT INTO pggit.blobs (hash, definition)
+                SELECT v_hash, d.definition WHERE v_hash <> reg.hash
+                ON CONFLICT (hash) DO NOTHING
+            ), obj AS (
+                UPDATE pggit.objects AS o
+                   SET kind = d.kind, schema_name = d.schema_name, object_name = d.object_name,
+                       identity = d.identity, major = v_major, minor = v_minor, patch = v_patch,
+                       structure = d.structure, definition = d.definition, hash = v_hash,
+                       partition_parent = d.partition_parent,
+                       updated_at = CASE WHEN change = 'none' THEN o.updated_at ELSE v_now END
+                 WHERE o.id = reg.id
+            )
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, branch)
+            VALUES (reg.id, d.kind, d.identity, reg.identity, subobject, track_object.command_tag, change,
+                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch,
+                    v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, v_role, pggit.current_branch());
+        END IF;
+    END IF;
+
+    IF (reg.structure -> 'i')::text IS DISTINCT FROM (d.structure -> 'i')::text
+       AND (d.structure -> 'i')::text <> '{}' THEN
+        INSERT INTO pggit.object_indexes AS m (index_oid, object_id)
+        SELECT x.indexrelid, reg.id FROM pg_index AS x WHERE x.indrelid = track_object.objid
+        ON CONFLICT (index_oid) DO UPDATE SET object_id = excluded.object_id
+            WHERE m.object_id IS DISTINCT FROM excluded.object_id;
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text) IS 'Internal: registers, versions or marks dropped one tracked object and writes its history row.';
+REVOKE ALL ON FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text) FROM CURRENT_USER;
+REVOKE ALL ON FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text) TO CURRENT_USER;
+
+-- new in level 9: function pggit.on_drop_command_start()
+DROP FUNCTION pggit.on_drop_command_start();
+
+-- new in level 9: function pggit.settle_at_commit()
+DROP FUNCTION pggit.settle_at_commit();
+
+-- new in level 9: function pggit.settle_pending()
+DROP FUNCTION pggit.settle_pending();
+
+-- new in level 9: function pggit.settled_version(object text, OUT major integer, OUT minor integer, OUT patch integer, OUT version text, OUT kind text, OUT identity text, OUT hash text, OUT updated_at timestamp with time zone)
+DROP FUNCTION pggit.settled_version(object text, OUT major integer, OUT minor integer, OUT patch integer, OUT version text, OUT kind text, OUT identity text, OUT hash text, OUT updated_at timestamp with time zone);
+
+-- new in level 9: function pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, history_id bigint, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text)
+DROP FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, history_id bigint, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text);
+
+-- new in level 9: function pggit.version_in_transaction(object text)
+DROP FUNCTION pggit.version_in_transaction(object text);
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 8';

@@ -6,7 +6,2623 @@
 -- (CREATE/ALTER TABLE, types, data changes; schema-qualify every name)
 -- ====================================================================
 
+-- Deferred tracking (issue 15): a tracked DDL statement writes its history rows with
+-- change 'pending' and names their objects in pggit.pending; pggit.settle_pending
+-- describes each object once per transaction and completes the rows (the first of an
+-- object's rows carries the change, the later ones become 'folded').
+ALTER TABLE pggit.history DROP CONSTRAINT history_change_check;
+ALTER TABLE pggit.history ADD CONSTRAINT history_change_check CHECK (change IN (
+    'create', 'major', 'minor', 'patch', 'none', 'drop', 'register', 'pause', 'resume', 'untracked',
+    'pending', 'folded'));
+
+-- The calling transaction's statements not yet described: one row per (statement, object).
+-- Rows never outlive their transaction (settled and deleted before it commits). The OIDs
+-- are the objects' while that transaction runs, never kept across transactions.
+CREATE TABLE pggit.pending (
+    history_id bigint PRIMARY KEY,
+    txid xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+    classid oid NOT NULL,
+    objid oid NOT NULL,
+    created boolean NOT NULL
+);
+CREATE INDEX pending_txid_idx ON pggit.pending (txid);
+
+COMMENT ON TABLE pggit.pending IS
+    'The running transaction''s DDL not yet described: history row and object; settled and emptied before it commits.';
+
 -- ---- functions (generated) ----
--- sql/functions matches the previous level: no function changes
+-- removed: function pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text)
+DROP FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text);
+
+-- from sql/functions/tracking/on_drop_command_start.sql (new: function pggit.on_drop_command_start())
+-- pggit.on_drop_command_start() -> event_trigger
+--
+-- Level 9: the function of event trigger pggit_settle_before_drop (ON ddl_command_start,
+-- for the DROP commands of the kinds pggit tracks and of their parts: DROP TABLE, VIEW,
+-- MATERIALIZED VIEW, FOREIGN TABLE, SEQUENCE, FUNCTION, PROCEDURE, ROUTINE, TYPE,
+-- DOMAIN, SCHEMA, INDEX, TRIGGER, RULE, POLICY, OWNED, EXTENSION). Before the objects
+-- go, the transaction's pending DDL is settled (pggit.settle_pending), so an object
+-- created or changed earlier in the transaction is described while it still exists and
+-- its drop is recorded against that description. Costs one check when nothing is pending.
+-- Never makes the DROP fail beyond what settle_pending raises (class 40, 53, 55P03).
+CREATE OR REPLACE FUNCTION pggit.on_drop_command_start()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.on_drop_command_start() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.on_drop_command_start() IS
+    'Event trigger pggit_settle_before_drop: settles the transaction''s pending DDL history before a DROP.';
+
+-- from sql/functions/tracking/settle_at_commit.sql (new: function pggit.settle_at_commit())
+-- pggit.settle_at_commit() -> trigger
+--
+-- Level 9: the function of the deferred constraint trigger pending_settle of pggit.pending
+-- (AFTER INSERT, DEFERRABLE INITIALLY DEFERRED, FOR EACH ROW). PostgreSQL fires it when the
+-- transaction that wrote pending rows commits (or prepares), after the last statement,
+-- and it settles them (pggit.settle_pending). The first firing settles every pending row
+-- of the transaction; the others find nothing left (one check each). Under
+-- SET CONSTRAINTS ALL IMMEDIATE it fires at the end of each statement instead, which
+-- settles as often and is exact too. Returns NULL (an AFTER trigger). Internal.
+CREATE OR REPLACE FUNCTION pggit.settle_at_commit()
+RETURNS trigger
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    PERFORM pggit.settle_pending();
+    RETURN NULL;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.settle_at_commit() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.settle_at_commit() IS
+    'Deferred trigger of pggit.pending: settles the transaction''s pending DDL history at COMMIT.';
+
+-- from sql/functions/tracking/settle_pending.sql (new: function pggit.settle_pending())
+-- pggit.settle_pending() -> integer
+--
+-- Level 9: finishes the calling transaction's tracked DDL. Each tracked statement leaves,
+-- inside its own transaction, one history row per object it touched, with change
+-- 'pending' (its statement, command tag, subobject, role, branch and time; written by
+-- pggit.on_ddl_command_end), and one pggit.pending row naming the object. This function
+-- describes each such object once, as the transaction sees it now, and completes the rows:
+--   * the object's first pending row of the transaction carries the change: registered,
+--     versioned and hashed by pggit.track_object (mode 'create' when one of the
+--     statements created it, else 'direct'; its change is the comparison of the registry
+--     before the transaction with the object now, so the version is bumped once, at the
+--     kind of the whole transaction's change to it);
+--   * the object's later pending rows become 'folded': same object, kind and identity,
+--     old and new version and hash both the carrier's new ones (the chain of versions stays
+--     linear), note naming the carrier row;
+--   * settled rows are written again with new ids (pggit.track_object with history_id),
+--     so ids follow the order in which versions were assigned: commit order between
+--     transactions (serialised by the registry row lock), first mention within one;
+--   * then what PostgreSQL does not report is tracked as before the deferral
+--     (pggit.track_related: partitions and children of an altered table, objects of a
+--     renamed schema, objects referring to a renamed object), with the carrier's statement;
+--   * an object never registered that is gone at the end (created and dropped by a
+--     cascade within the transaction before anything described it): its rows become
+--     'untracked' with a note saying so; one that exists but is not an object pggit
+--     tracks: its rows are deleted (as before level 9, such statements leave no row).
+-- It runs at the end of every transaction that has pending rows (the deferred constraint
+-- trigger pending_settle of pggit.pending calls it at COMMIT or PREPARE TRANSACTION, or
+-- earlier under SET CONSTRAINTS ALL IMMEDIATE), before a DROP statement (event trigger
+-- pggit_settle_before_drop: the objects are still there to be described), and first in
+-- every pggit function that reads versions, history or the registry, so that within the
+-- transaction those read exact values. A user may call it too: it touches only the
+-- calling transaction's rows. Returns the number of objects settled (0 when nothing was
+-- pending: then it costs one check of pg_current_xact_id_if_assigned()).
+-- Errors: class 40 (serialization failure, deadlock), 53 and 55P03 (lock timeout) are
+-- raised (at COMMIT they abort the transaction, which can be retried); any other error
+-- becomes a WARNING and marks the transaction's pending rows 'untracked' with the error
+-- in their note (pggit.strict = on raises it instead), so the DDL always commits.
+-- SECURITY DEFINER with a pinned search_path: it writes pggit's history for whoever runs
+-- the DDL; it reads nothing but the caller's own transaction's pending rows.
+CREATE OR REPLACE FUNCTION pggit.settle_pending()
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $function$
+DECLARE
+    v_xid xid8 := pg_current_xact_id_if_assigned();
+    r record;
+    v_row record;
+    v_res record;
+    v_count integer := 0;
+    v_done text[] := '{}';
+    v_related text[] := '{}';
+    v_objects json;
+    v_state text;
+    v_message text;
+BEGIN
+    IF v_xid IS NULL THEN
+        RETURN 0;  -- a transaction that wrote nothing has nothing pending
+    END IF;
+    BEGIN
+        WITH taken AS (
+            DELETE FROM pggit.pending AS p WHERE p.txid OPERATOR(pg_catalog.=) v_xid
+            RETURNING p.history_id, p.classid, p.objid, p.created
+        ), objects AS (
+            SELECT t.classid, t.objid, bool_or(t.created) AS created,
+                   array_agg(t.history_id ORDER BY t.history_id) AS rows
+              FROM taken AS t
+             GROUP BY t.classid, t.objid
+        )
+        SELECT json_agg(json_build_object('classid', o.classid, 'objid', o.objid, 'created', o.created,
+                                          'rows', o.rows) ORDER BY o.rows[1])
+          INTO v_objects
+          FROM objects AS o;
+        FOR r IN
+            SELECT (e ->> 'classid')::oid AS classid, (e ->> 'objid')::oid AS objid,
+                   (e ->> 'created')::boolean AS created,
+                   ARRAY(SELECT x::bigint FROM json_array_elements_text(e -> 'rows') AS x) AS rows
+              FROM json_array_elements(v_objects) AS e
+        LOOP
+            v_count := v_count + 1;
+            v_done := v_done || (r.classid || '/' || r.objid);
+            SELECT h.command_tag, h.subobject_identity, h.statement INTO v_row
+              FROM pggit.history AS h WHERE h.id OPERATOR(pg_catalog.=) r.rows[1];
+            PERFORM set_config('pggit.settling_statement', coalesce(v_row.statement, ''), true);
+            SELECT x.change, x.renamed, x.old_schema_name, x.object_id INTO v_res
+              FROM pggit.track_object(r.classid, r.objid, v_row.command_tag, v_row.subobject_identity,
+                                      CASE WHEN r.created THEN 'create' ELSE 'direct' END, r.rows[1]) AS x;
+            IF v_res.change IS NULL THEN
+                IF (pg_identify_object(r.classid, r.objid, 0)).identity IS NULL THEN
+                    -- never registered and gone: created and dropped (by a cascade) within
+                    -- the transaction before anything described it
+                    UPDATE pggit.history AS h
+                       SET change = 'untracked',
+                           note = concat_ws('; ', h.note, 'created and dropped within its transaction before pggit described it')
+                     WHERE h.id OPERATOR(pg_catalog.=) ANY (r.rows);
+                ELSE
+                    -- not an object pggit tracks (as before level 9, nothing is recorded)
+                    DELETE FROM pggit.history AS h WHERE h.id OPERATOR(pg_catalog.=) ANY (r.rows);
+                END IF;
+                CONTINUE;
+            END IF;
+            IF cardinality(r.rows) > 1 THEN
+                -- the later rows move after the carrier (new ids), as 'folded' rows
+                WITH carrier AS (
+                    SELECT c.id, c.object_id, c.object_kind, c.object_identity, c.new_version, c.new_hash
+                      FROM pggit.history AS c
+                     WHERE c.object_id OPERATOR(pg_catalog.=) v_res.object_id
+                     ORDER BY c.id DESC
+                     LIMIT 1
+                ), moved AS (
+                    DELETE FROM pggit.history AS h WHERE h.id OPERATOR(pg_catalog.=) ANY (r.rows[2:])
+                    RETURNING h.id, h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at,
+                              h.branch, h.note
+                )
+                INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                           command_tag, change, statement, old_version, new_version, old_hash,
+                                           new_hash, role, txid, changed_at, branch, note)
+                SELECT c.object_id, c.object_kind, c.object_identity, c.object_identity, m.subobject_identity,
+                       m.command_tag, 'folded', m.statement, c.new_version, c.new_version, c.new_hash, c.new_hash,
+                       m.role, m.txid, m.changed_at, m.branch,
+                       concat_ws('; ', m.note, 'folded into history row ' || c.id)
+                  FROM moved AS m CROSS JOIN carrier AS c
+                 ORDER BY m.id;
+            END IF;
+            IF v_res.renamed
+               OR (r.classid OPERATOR(pg_catalog.=) 'pg_class'::regclass AND NOT r.created
+                   AND EXISTS (SELECT FROM pg_class AS c
+                                WHERE c.oid OPERATOR(pg_catalog.=) r.objid
+                                  AND (c.relkind OPERATOR(pg_catalog.=) 'p' OR c.relhassubclass))) THEN
+                v_related := v_related || ARRAY[r.classid::text, r.objid::text, v_row.command_tag,
+                                                coalesce(v_res.renamed, false)::text, v_res.old_schema_name,
+                                                current_setting('pggit.settling_statement')];
+            END IF;
+        END LOOP;
+        FOR i IN 0 .. coalesce(array_length(v_related, 1), 0) / 6 - 1 LOOP
+            PERFORM set_config('pggit.settling_statement', v_related[6 * i + 6], true);
+            v_done := pggit.track_related(v_related[6 * i + 1]::oid, v_related[6 * i + 2]::oid, v_related[6 * i + 3],
+                                          v_related[6 * i + 4]::boolean, v_related[6 * i + 5], v_done);
+        END LOOP;
+        IF v_count > 0 THEN
+            PERFORM set_config('pggit.settling_statement', '', true);
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track this transaction''s DDL (SQLSTATE %): %', v_state, v_message
+            USING HINT = 'The transaction goes on; pggit.resume_tracking() brings the registry up to date.';
+        WITH taken AS (
+            DELETE FROM pggit.pending AS p WHERE p.txid OPERATOR(pg_catalog.=) v_xid RETURNING p.history_id
+        )
+        UPDATE pggit.history AS h
+           SET change = 'untracked',
+               note = concat_ws('; ', h.note, format('tracking failed (SQLSTATE %s): %s', v_state, v_message))
+          FROM taken AS k
+         WHERE h.id OPERATOR(pg_catalog.=) k.history_id;
+        PERFORM set_config('pggit.settling_statement', '', true);
+        RETURN 0;
+    END;
+    RETURN v_count;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.settle_pending() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.settle_pending() TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.settle_pending() IS
+    'Describes, versions and hashes once each object the calling transaction''s DDL touched, completing its pending history rows.';
+
+-- from sql/functions/tracking/settled_version.sql (new: function pggit.settled_version(object text, OUT major integer, OUT minor integer, OUT patch integer, OUT version text, OUT kind text, OUT identity text, OUT hash text, OUT updated_at timestamp with time zone))
+-- pggit.settled_version(object text) -> record
+--     (major integer, minor integer, patch integer, version text, kind text, identity text,
+--      hash text, updated_at timestamptz)
+--
+-- Level 9: settles the calling transaction's pending DDL (pggit.settle_pending), then
+-- returns the registry row of the live tracked object `object` names (resolved like
+-- PostgreSQL does: pggit.resolve_object), NULL when there is none. VOLATILE: its own
+-- snapshot sees what the settling wrote. Used by pggit.version_in_transaction; callable
+-- by everyone (it settles only the caller's own transaction).
+CREATE OR REPLACE FUNCTION pggit.settled_version(
+    object text,
+    OUT major integer, OUT minor integer, OUT patch integer, OUT version text, OUT kind text,
+    OUT identity text, OUT hash text, OUT updated_at timestamptz)
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+AS $function$
+BEGIN
+    PERFORM pggit.settle_pending();
+    SELECT o.major, o.minor, o.patch,
+           o.major::pg_catalog.text OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||)
+           o.minor::pg_catalog.text OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) o.patch::pg_catalog.text,
+           o.kind, o.identity, o.hash, o.updated_at
+      INTO settled_version.major, settled_version.minor, settled_version.patch, settled_version.version,
+           settled_version.kind, settled_version.identity, settled_version.hash, settled_version.updated_at
+      FROM pggit.resolve_object(settled_version.object) AS r
+     CROSS JOIN LATERAL pg_catalog.pg_identify_object(r.classid, r.objid, 0) AS i
+      JOIN pggit.objects AS o
+        ON o.identity OPERATOR(pg_catalog.=) i.identity AND o.classid OPERATOR(pg_catalog.=) r.classid
+     WHERE o.dropped_at IS NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.settled_version(text) IS
+    'Settles the transaction''s pending DDL, then returns the registry version row of the named live object (NULLs if none).';
+
+-- from sql/functions/tracking/track_object.sql (new: function pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, history_id bigint, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text))
+-- pggit.track_object(classid oid, objid oid, command_tag text, subobject text DEFAULT NULL,
+--                    mode text DEFAULT 'direct', history_id bigint DEFAULT NULL)
+--     -> (change text, renamed boolean, object_id bigint, old_schema_name text)
+--
+-- Promises: brings the registry row of one tracked object (addressed as
+-- pggit.tracked_owner returns it) in line with the catalog as the calling transaction
+-- sees it, and records the change in pggit.history:
+--   * not registered and trackable (pggit.describe_object): a new pggit.objects row at
+--     1.0.0 and a history row with change 'create' (mode 'create') or 'register'
+--     (any other mode: an object seen for the first time by other means);
+--   * registered and still trackable: the change is decided by comparing the stored
+--     structure and definition with the catalog now: its identity changed (renamed,
+--     moved to another schema) -> 'major'; the canonical definition unchanged ->
+--     'none'; else pggit.classify_change's major/minor, or 'patch'. In mode
+--     'dependent' (the object only prints differently because something it refers to
+--     was renamed) the rules are not applied: 'patch' if the definition changed.
+--     The version is bumped (major resets minor and patch, minor resets patch), and a
+--     history row is written — for 'none' too in modes 'direct' and 'create'; in
+--     modes 'propagated', 'dependent' and 'reconcile' only when something changed;
+--   * registered but gone or no longer trackable (moved into an untracked schema,
+--     added to an extension): marked dropped (dropped_at set, objid NULL) with a
+--     'drop' history row.
+-- Every new canonical definition is written to pggit.blobs (ON CONFLICT DO NOTHING)
+-- before the history row naming its hash. The history row carries command_tag,
+-- subobject (e.g. the index a CREATE INDEX made), the statement (current_query()),
+-- old and new identity, version and hash, the effective role (SET ROLE's role, else
+-- session_user), the transaction, the time and the session's branch
+-- (pggit.current_branch()); commit_hash stays NULL until a commit includes it.
+-- The registry row is locked (FOR UPDATE) before it is compared, so concurrent
+-- statements on one object bump it one after the other, none lost. The blob, the
+-- registry update and the history row are written by one statement.
+-- Level 9: with history_id, the given row (a statement's 'pending' row, written by the
+-- event trigger and settled by pggit.settle_pending) is moved: deleted and written again
+-- complete — object, kind, identities, change, versions and hashes — keeping its
+-- statement, command tag, subobject, role, transaction, time, branch and note. It takes a
+-- new id, so history ids follow the order in which versions were assigned (the order of
+-- settling, serialised by the registry row lock), not the order of the statements.
+-- Returns the change recorded (NULL when nothing was done), whether something was
+-- renamed (identity, column, attribute or enum label: objects referring to it may
+-- print differently), the registry id, and the schema name stored before (for a
+-- renamed schema: the name its objects are still registered under).
+--
+-- Errors: 22023 for an unknown mode; otherwise none of its own. Internal: called by
+-- pggit's event triggers and pggit.reconcile; EXECUTE is not granted to PUBLIC (it
+-- writes the history ordinary roles may only read).
+CREATE OR REPLACE FUNCTION pggit.track_object(
+    classid oid,
+    objid oid,
+    command_tag text,
+    subobject text DEFAULT NULL,
+    mode text DEFAULT 'direct',
+    history_id bigint DEFAULT NULL,
+    OUT change text,
+    OUT renamed boolean,
+    OUT object_id bigint,
+    OUT old_schema_name text)
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    reg pggit.objects;
+    d record;
+    cls record;
+    v_hash text;
+    v_major integer;
+    v_minor integer;
+    v_patch integer;
+    v_now timestamptz := clock_timestamp();
+    v_role text := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
+BEGIN
+    IF mode IS NULL OR mode NOT IN ('direct', 'create', 'propagated', 'dependent', 'reconcile') THEN
+        RAISE EXCEPTION 'invalid tracking mode "%": expected direct, create, propagated, dependent or reconcile',
+                pggit.clip(mode)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    renamed := false;
+
+    SELECT o.* INTO reg
+      FROM pggit.objects AS o
+     WHERE o.objid = track_object.objid AND o.classid = track_object.classid AND o.dropped_at IS NULL
+       FOR UPDATE;
+
+    SELECT x.* INTO d FROM pggit.describe_object(track_object.classid, track_object.objid) AS x;
+
+    IF d.kind IS NULL THEN
+        IF reg.id IS NOT NULL THEN
+            WITH gone AS (
+                UPDATE pggit.objects AS o
+                   SET dropped_at = v_now, objid = NULL, updated_at = v_now
+                 WHERE o.id = reg.id
+            ), moved AS (
+                DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
+                RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
+            ), src AS (
+                SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
+                  FROM moved AS m
+                UNION ALL
+                SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
+                       pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
+                 WHERE track_object.history_id IS NULL
+            )
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, txid, changed_at, branch, note)
+            SELECT reg.id, reg.kind, reg.identity, reg.identity, x.subobject_identity, x.command_tag, 'drop',
+                   x.statement, reg.major || '.' || reg.minor || '.' || reg.patch, NULL, reg.hash, NULL,
+                   x.role, x.txid, x.changed_at, x.branch, x.note
+              FROM src AS x;
+            change := 'drop';
+            object_id := reg.id;
+            old_schema_name := reg.schema_name;
+        END IF;
+        RETURN;
+    END IF;
+
+    v_hash := encode(sha256(convert_to(d.definition, 'UTF8')), 'hex');
+
+    IF reg.id IS NULL THEN
+        change := CASE WHEN mode = 'create' THEN 'create' ELSE 'register' END;
+        WITH blob AS (
+            INSERT INTO pggit.blobs (hash, definition) VALUES (v_hash, d.definition) ON CONFLICT (hash) DO NOTHING
+        ), obj AS (
+            INSERT INTO pggit.objects AS o (kind, schema_name, object_name, identity, classid, objid, structure,
+                                            definition, hash, partition_parent, created_at, updated_at)
+            VALUES (d.kind, d.schema_name, d.object_name, d.identity, track_object.classid, track_object.objid,
+                    d.structure, d.definition, v_hash, d.partition_parent, v_now, v_now)
+            RETURNING o.id
+        ), moved AS (
+            DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
+            RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
+        ), src AS (
+            SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
+              FROM moved AS m
+            UNION ALL
+            SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
+                   pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
+             WHERE track_object.history_id IS NULL
+        )
+        INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                   command_tag, change, statement, old_version, new_version, old_hash,
+                                   new_hash, role, txid, changed_at, branch, note)
+        SELECT obj.id, d.kind, d.identity, NULL, x.subobject_identity, x.command_tag, track_object.change,
+               x.statement, NULL, '1.0.0', NULL, v_hash, x.role, x.txid, x.changed_at, x.branch, x.note
+          FROM obj, src AS x
+        RETURNING pggit.history.object_id INTO object_id;
+        IF (d.structure -> 'i')::text <> '{}' THEN
+            INSERT INTO pggit.object_indexes AS m (index_oid, object_id)
+            SELECT x.indexrelid, track_object.object_id FROM pg_index AS x WHERE x.indrelid = track_object.objid
+            ON CONFLICT (index_oid) DO UPDATE SET object_id = excluded.object_id;
+        END IF;
+        RETURN;
+    END IF;
+
+    object_id := reg.id;
+    old_schema_name := reg.schema_name;
+    IF reg.identity IS DISTINCT FROM d.identity THEN
+        change := 'major';
+        renamed := true;
+    ELSIF reg.hash = v_hash THEN
+        change := 'none';
+    ELSIF mode = 'dependent' THEN
+        change := 'patch';
+    ELSE
+        SELECT c.change, c.renamed INTO cls FROM pggit.classify_change(reg.structure, d.structure) AS c;
+        change := coalesce(cls.change, 'patch');
+        renamed := cls.renamed;
+    END IF;
+
+    IF change = 'none' AND mode NOT IN ('direct', 'create') THEN
+        -- Nothing to record. Keep the stored structure in step (e.g. an index renamed).
+        IF reg.structure::text IS DISTINCT FROM d.structure::text THEN
+            UPDATE pggit.objects AS o SET structure = d.structure WHERE o.id = reg.id;
+        END IF;
+        change := NULL;
+    ELSE
+        v_major := reg.major;
+        v_minor := reg.minor;
+        v_patch := reg.patch;
+        IF change = 'major' THEN
+            v_major := v_major + 1;
+            v_minor := 0;
+            v_patch := 0;
+        ELSIF change = 'minor' THEN
+            v_minor := v_minor + 1;
+            v_patch := 0;
+        ELSIF change = 'patch' THEN
+            v_patch := v_patch + 1;
+        END IF;
+        IF change = 'none' AND reg.structure::text IS NOT DISTINCT FROM d.structure::text THEN
+            WITH moved AS (
+                DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
+                RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
+            ), src AS (
+                SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
+                  FROM moved AS m
+                UNION ALL
+                SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
+                       pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
+                 WHERE track_object.history_id IS NULL
+            )
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, txid, changed_at, branch, note)
+            SELECT reg.id, d.kind, d.identity, reg.identity, x.subobject_identity, x.command_tag, change,
+                   x.statement, reg.major || '.' || reg.minor || '.' || reg.patch,
+                   v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, x.role, x.txid, x.changed_at,
+                   x.branch, x.note
+              FROM src AS x;
+        ELSE
+            WITH blob AS (
+                INSERT INTO pggit.blobs (hash, definition)
+                SELECT v_hash, d.definition WHERE v_hash <> reg.hash
+                ON CONFLICT (hash) DO NOTHING
+            ), obj AS (
+                UPDATE pggit.objects AS o
+                   SET kind = d.kind, schema_name = d.schema_name, object_name = d.object_name,
+                       identity = d.identity, major = v_major, minor = v_minor, patch = v_patch,
+                       structure = d.structure, definition = d.definition, hash = v_hash,
+                       partition_parent = d.partition_parent,
+                       updated_at = CASE WHEN change = 'none' THEN o.updated_at ELSE v_now END
+                 WHERE o.id = reg.id
+            ), moved AS (
+                DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
+                RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
+            ), src AS (
+                SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
+                  FROM moved AS m
+                UNION ALL
+                SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
+                       pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
+                 WHERE track_object.history_id IS NULL
+            )
+            INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                       command_tag, change, statement, old_version, new_version, old_hash,
+                                       new_hash, role, txid, changed_at, branch, note)
+            SELECT reg.id, d.kind, d.identity, reg.identity, x.subobject_identity, x.command_tag, change,
+                   x.statement, reg.major || '.' || reg.minor || '.' || reg.patch,
+                   v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, x.role, x.txid, x.changed_at,
+                   x.branch, x.note
+              FROM src AS x;
+        END IF;
+    END IF;
+
+    IF (reg.structure -> 'i')::text IS DISTINCT FROM (d.structure -> 'i')::text
+       AND (d.structure -> 'i')::text <> '{}' THEN
+        INSERT INTO pggit.object_indexes AS m (index_oid, object_id)
+        SELECT x.indexrelid, reg.id FROM pg_index AS x WHERE x.indrelid = track_object.objid
+        ON CONFLICT (index_oid) DO UPDATE SET object_id = excluded.object_id
+            WHERE m.object_id IS DISTINCT FROM excluded.object_id;
+    END IF;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.track_object(oid, oid, text, text, text, bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.track_object(oid, oid, text, text, text, bigint) IS
+    'Internal: registers, versions or marks dropped one tracked object and writes its history row.';
+
+-- from sql/functions/tracking/version_in_transaction.sql (new: function pggit.version_in_transaction(object text))
+-- pggit.version_in_transaction(object text)
+--     -> TABLE(major, minor, patch, version, kind, identity, hash, updated_at)
+--
+-- Level 9: pggit.get_version's answer in a transaction that has written something: the
+-- transaction's pending DDL is settled first (pggit.settle_pending), then the registry
+-- row of the live object `object` names (resolved like PostgreSQL does) is returned, so a
+-- version read right after DDL in the same transaction is exact. No row when the name
+-- resolves to nothing tracked. Never raises beyond what settle_pending raises.
+-- Declared STABLE so that get_version stays an inlinable STABLE SQL function: within one
+-- statement it returns the same row for the same name (after the first call nothing is
+-- left to settle). The row is read by a VOLATILE helper (pggit.settled_version), whose
+-- fresh snapshot sees what the settling wrote. Callable by everyone.
+CREATE OR REPLACE FUNCTION pggit.version_in_transaction(object text)
+RETURNS TABLE(major integer, minor integer, patch integer, version text, kind text, identity text, hash text,
+              updated_at timestamptz)
+LANGUAGE sql
+STABLE
+PARALLEL UNSAFE
+AS $function$
+SELECT (v.r).major, (v.r).minor, (v.r).patch, (v.r).version, (v.r).kind, (v.r).identity, (v.r).hash,
+       (v.r).updated_at
+  FROM (SELECT pggit.settled_version(version_in_transaction.object) AS r) AS v
+ WHERE v.r IS NOT NULL
+$function$;
+
+COMMENT ON FUNCTION pggit.version_in_transaction(text) IS
+    'get_version within a transaction that wrote something: settles its pending DDL, then reads the registry row.';
+
+-- from sql/functions/migration/apply_migration.sql (changed: function pggit.apply_migration(to_ref text, force boolean, from_ref text))
+-- pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING') -> text[]
+--
+-- Promises: brings the live schema to the schema at `to_ref` by executing the steps of
+-- pggit.generate_migration(from_ref, to_ref) in step order, with the caller's rights,
+-- in the caller's transaction, and returns the statements executed, in order. Every
+-- step is checked before the first one runs:
+--   - a plain step runs;
+--   - a commented-out `-- DROP TABLE t;` or `-- ALTER TABLE t DROP COLUMN c;` runs
+--     (without its `-- `) when the table has no row / the column no non-NULL value;
+--     when it holds data it runs only with `force`; so does a commented-out
+--     `-- ALTER TABLE t DROP CONSTRAINT k;` (a foreign key that goes before its table
+--     is dropped: it runs when the table has no row), and a commented-out
+--     `-- UPDATE t SET c = <placeholder> WHERE c IS NULL;` (before c becomes NOT NULL:
+--     it runs when no row holds NULL in c, else only with `force`);
+--   - any other commented-out statement (a narrowing type change, a dropped sequence,
+--     an enum losing or reordering labels) runs only with `force`;
+--   - a commented note the generator could not turn into DDL ("not generated") is
+--     never run: it is refused even with `force`.
+-- `from_ref` is 'WORKING' (the live schema) but for pggit.revert, which passes a commit
+-- whose objects the script touches are, as revert has checked, as they are live (the
+-- inverse of one older commit, applied on top of the head).
+-- The DDL is tracked as usual (history rows on the session's branch).
+-- Errors: 22004 NULL; generate_migration's (resolve_ref's) errors; 0A000 a step that
+-- is not generated (DETAIL: the steps); 55000 steps that lose data without `force`
+-- (DETAIL: the steps and their warnings; HINT: force => true); whatever a statement
+-- raises. An internal building block of checkout(branch, apply) and revert;
+-- SECURITY INVOKER, EXECUTE: PUBLIC (it runs only DDL the caller may run).
+CREATE OR REPLACE FUNCTION pggit.apply_migration(to_ref text, force boolean, from_ref text DEFAULT 'WORKING')
+RETURNS text[]
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    r record;
+    v_sql text;
+    v_m text[];
+    v_rel regclass;
+    v_col name;
+    v_has boolean;
+    v_steps text[] := '{}';
+    v_lossy text[] := '{}';
+    v_notes text[] := '{}';
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL OR apply_migration.from_ref IS NULL THEN
+        RAISE EXCEPTION 'to_ref, force and from_ref must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR r IN SELECT g.step, g.statement, g.warning
+               FROM pggit.generate_migration(apply_migration.from_ref, apply_migration.to_ref) AS g
+              ORDER BY g.step
+    LOOP
+        IF left(r.statement, 3) <> '-- ' THEN
+            v_steps := v_steps || r.statement;
+            CONTINUE;
+        END IF;
+        IF right(r.statement, 1) <> ';' THEN
+            v_notes := v_notes || format('step %s: %s (%s)', r.step, r.statement, r.warning);
+            CONTINUE;
+        END IF;
+        v_sql := pggit.uncomment_lines(r.statement);  -- every line was commented (comment_lines)
+        v_has := NULL;
+        v_m := regexp_match(v_sql, '^DROP TABLE (.+);$');
+        IF v_m IS NULL THEN
+            -- the foreign key of a table the script drops, before the table (a cycle)
+            v_m := regexp_match(v_sql, '^ALTER TABLE ((?:"(?:[^"]|"")*"|[^".\s]+)[.](?:"(?:[^"]|"")*"|[^".\s]+)) '
+                                       'DROP CONSTRAINT (?:"(?:[^"]|"")*"|[^".\s]+);$');
+        END IF;
+        IF v_m IS NOT NULL THEN
+            v_rel := to_regclass(v_m[1]);
+            IF v_rel IS NOT NULL THEN
+                EXECUTE format('SELECT EXISTS (SELECT FROM %s)', v_rel) INTO v_has;
+            END IF;
+        ELSE
+            v_m := regexp_match(v_sql, '^ALTER TABLE (.+) DROP COLUMN (.+);$');
+            IF v_m IS NULL THEN
+                -- rows holding NULL that get a placeholder before SET NOT NULL
+                v_m := regexp_match(v_sql, '^UPDATE ((?:"(?:[^"]|"")*"|[^".\s]+)[.](?:"(?:[^"]|"")*"|[^".\s]+)) SET '
+                                           '((?:"(?:[^"]|"")*"|[^".\s]+)) = .* WHERE \2 IS NULL;$');
+            END IF;
+            IF v_m IS NOT NULL THEN
+                v_rel := to_regclass(v_m[1]);
+                SELECT a.attname INTO v_col
+                  FROM pg_attribute AS a
+                 WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
+                   AND quote_ident(a.attname) = v_m[2];
+                IF v_col IS NOT NULL THEN
+                    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I IS %s NULL)', v_rel, v_col,
+                                   CASE WHEN starts_with(v_sql, 'UPDATE ') THEN '' ELSE 'NOT' END) INTO v_has;
+                END IF;
+            END IF;
+        END IF;
+        IF v_has IS FALSE OR apply_migration.force THEN
+            v_steps := v_steps || v_sql;
+        ELSE
+            v_lossy := v_lossy || format('step %s: %s (%s)', r.step, v_sql,
+                                         coalesce(r.warning, 'loses data'));
+        END IF;
+    END LOOP;
+    IF cardinality(v_notes) > 0 THEN
+        RAISE EXCEPTION 'cannot bring the live schema to "%": % step(s) cannot be generated',
+                pggit.clip(apply_migration.to_ref), cardinality(v_notes)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = array_to_string(v_notes, E'\n');
+    END IF;
+    IF cardinality(v_lossy) > 0 THEN
+        RAISE EXCEPTION 'bringing the live schema to "%" loses data in % step(s)',
+                pggit.clip(apply_migration.to_ref), cardinality(v_lossy)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = array_to_string(v_lossy, E'\n'),
+                  HINT = 'Pass force => true to run them.';
+    END IF;
+    FOREACH v_sql IN ARRAY v_steps LOOP
+        EXECUTE v_sql;
+    END LOOP;
+    RETURN v_steps;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.apply_migration(text, boolean, text) IS
+    'Executes generate_migration(from_ref (default WORKING), to_ref) on the live schema; data-losing steps only when empty or with force; returns the statements run.';
+
+-- from sql/functions/tracking/checkout.sql (changed: function pggit.checkout(branch text))
+-- pggit.checkout(branch text) -> text
+--
+-- Promises: makes `branch` the session's branch and returns its name: sets the GUC
+-- pggit.branch at session level (set_config(..., false): like SET, undone if the
+-- calling transaction rolls back), which every history row of the session records
+-- from then on (pggit.current_branch()). Level 4 extends this; the signature stays.
+-- Errors, checked in this order:
+--   22004 null_value_not_allowed   branch is NULL
+--   22023 invalid_parameter_value  not a valid branch name ('invalid branch name
+--                                  "<name>": <rule>', see branch_name_violation)
+--   42704 undefined_object         no such branch: 'branch "<name>" does not exist'
+--   55000 object_not_in_prerequisite_state  the branch was deleted
+-- VOLATILE; runs with the caller's rights (reads pggit.branches, which everyone may
+-- read); EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.checkout(branch text)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_status text;
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(checkout.branch);
+    SELECT b.status INTO v_status FROM pggit.branches AS b WHERE b.name = checkout.branch;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(checkout.branch)
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Create it with a first commit: pggit.commit_changes(branch, message).';
+    END IF;
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot check out deleted branch "%"', pggit.clip(checkout.branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    PERFORM set_config('pggit.branch', checkout.branch, false);
+    RETURN checkout.branch;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.checkout(text) IS
+    'Makes branch the session''s branch (GUC pggit.branch) and returns it; the branch must exist and not be deleted.';
+
+-- from sql/functions/tracking/checkout_apply.sql (changed: function pggit.checkout(branch text, apply boolean, force boolean))
+-- pggit.checkout(branch text, apply boolean, force boolean DEFAULT false) -> integer
+--
+-- Promises: level 2's pggit.checkout(branch) (an overload beside it: `apply` has no
+-- default, so pggit.checkout('x') still resolves to level 2's function, which returns
+-- the branch name). Returns the number of DDL statements applied: 0 with `apply`
+-- false, which is exactly pggit.checkout(branch) otherwise. With `apply` true it also
+-- brings the live schema to the branch's head: it refuses while the session's current
+-- branch (pggit.current_branch()) or `branch` has uncommitted tracked changes
+-- (pggit.status()), makes `branch` the session's branch, then runs
+-- pggit.apply_migration(branch, force, from) (generate_migration(from, branch), `from`
+-- the head commit of the session's previous branch when the live schema is at it, so
+-- that renames recorded in the commits being left are followed (level 7), else
+-- 'WORKING'; a dropped
+-- table with rows or column with non-NULL values, and every other data-losing step,
+-- only with `force`; steps that cannot be generated never), then
+-- pggit.settle_checkout(): the history rows of that DDL (on `branch`) are recorded as
+-- settled by a new pggit.checkouts row instead of staying pending, so pggit.status()
+-- shows nothing pending for `branch` afterwards (the checkouts row keeps the statements
+-- run; the history rows their role, time, objects and versions) and a further checkout with apply
+-- (back, or elsewhere) needs no commit in between. Settling checks that the live
+-- schema now equals the head (diff empty; level 7: a table whose columns are only in
+-- another order, or whose expressions PostgreSQL reprints, counts as reached:
+-- pggit.table_definition_reached); should the migration not have reached it,
+-- the checkout fails (55000) and leaves nothing. Everything happens in the caller's
+-- transaction: an error leaves neither DDL nor the branch switch nor a checkouts row.
+-- Errors: level 2's checkout errors first; 22004 apply or force NULL; 55000 uncommitted
+-- tracked changes (message names the branch, DETAIL the objects), 55000 a branch
+-- without commits (resolve_ref), apply_migration's errors (0A000, 55000 data loss),
+-- settle_checkout's (55000 tracking paused, live schema not at the head).
+-- VOLATILE; SECURITY INVOKER (the DDL runs with the caller's rights); EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.checkout(branch text, apply boolean, force boolean DEFAULT false)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_branch text;
+    v_current text;
+    v_count bigint;
+    v_objects text;
+    v_applied text[];
+    v_from text;  -- the commit the live schema is at, when it is the session's branch head
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    IF checkout.apply IS NULL OR checkout.force IS NULL THEN
+        PERFORM pggit.checkout(checkout.branch);
+        RAISE EXCEPTION 'apply and force must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT checkout.apply THEN
+        PERFORM pggit.checkout(checkout.branch);
+        RETURN 0;
+    END IF;
+    v_current := pggit.current_branch();
+    -- The script is generated from the commit the live schema is at, when it is at the
+    -- head of the session's branch (but for what table_definition_reached accepts): diff
+    -- finds renames (of tables and columns) in the history between two commits, and for
+    -- WORKING it would take the head of the branch the session switches to below, which
+    -- leaves out a rename recorded in the commit being left (its column would be dropped
+    -- and added again). Elsewhere (a session on a branch the live schema is not at):
+    -- WORKING, as before.
+    SELECT b.head_commit_hash INTO v_from FROM pggit.branches AS b WHERE b.name = v_current;
+    IF v_from IS NOT NULL
+       AND EXISTS (SELECT FROM pggit.diff(v_from, 'WORKING') AS d
+                    WHERE NOT (d.object_kind = 'table' AND d.change = 'modified'
+                               AND pggit.table_definition_reached(d.old_definition, d.new_definition))) THEN
+        v_from := NULL;
+    END IF;
+    PERFORM pggit.checkout(checkout.branch);  -- level 2's checks, and the switch
+    FOREACH v_branch IN ARRAY ARRAY[v_current, checkout.branch] LOOP
+        SELECT count(*), string_agg(DISTINCT coalesce(s.object_identity, s.command_tag), ', ')
+          INTO v_count, v_objects
+          FROM pggit.status(v_branch) AS s;
+        IF v_count > 0 THEN
+            RAISE EXCEPTION 'cannot check out "%" with apply: branch "%" has % uncommitted tracked change(s)',
+                    pggit.clip(checkout.branch), pggit.clip(v_branch), v_count
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed: %s', v_objects),
+                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', pggit.clip(v_branch));
+        END IF;
+    END LOOP;
+    v_applied := pggit.apply_migration(checkout.branch, checkout.force, coalesce(v_from, 'WORKING'));
+    PERFORM pggit.settle_checkout(v_applied);
+    RETURN cardinality(v_applied);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.checkout(text, boolean, boolean) IS
+    'checkout(branch) and, with apply, the live schema brought to the branch head and its DDL settled (refuses pending changes and data loss without force); returns the number of statements applied.';
+
+-- from sql/functions/commits/commit_changes.sql (changed: function pggit.commit_changes(branch text, message text, trinity_id text))
+-- pggit.commit_changes(branch text, message text DEFAULT '', trinity_id text DEFAULT NULL) -> text
+--
+-- Level 2: level 1's function (same signature, every promise and error below kept)
+-- plus the commit's changes and schema tree.
+--
+-- Promises: records one commit on `branch` and returns its Trinity ID.
+--   * The commit's parent is the branch head, read under a row lock on the branch
+--     (SELECT ... FOR NO KEY UPDATE, the lock the head UPDATE takes anyway), and the
+--     head then moves to the new commit. Concurrent committers to one branch queue
+--     on that lock, so any number of them produce one linear chain (no fork, no lost
+--     commit); the UNIQUE NULLS NOT DISTINCT (branch_id, parent_hash) constraint on
+--     pggit.commits backs this up.
+--   * A branch that does not exist yet is created if its name is valid: parent
+--     branch main, head = main's head (NULL if main has no commit), so its first
+--     commit's parent is main's head. Created with INSERT ... ON CONFLICT (name) DO
+--     NOTHING and read again, so concurrent first commits all land on one branch.
+--   * trinity_id NULL: a new pggit.generate_trinity_id(). Given: validated by
+--     pggit.is_valid_trinity_id and used as is.
+--   * message is stored exactly as given ('' by default; any text, 1 MB is fine).
+--   * author = session_user, committed_at = clock_timestamp().
+--   * Changes: the branch's pending history rows (pggit.history with branch = this
+--     branch's name and commit_hash IS NULL) that the function sees once it holds
+--     the branch lock are attached to the new commit (commit_hash := its ID), each
+--     to exactly this commit. Rows of other branches are left alone; rows of other
+--     transactions committed after that moment stay pending for the next commit.
+--   * Tree: the commit's schema tree is stored (pggit.trees, once per distinct tree)
+--     and its Merkle root is the commit's schema_hash. It is built from the parent
+--     commit's tree by applying exactly the attached rows, see
+--     sql/functions/trees/tree_apply.sql: for each object its last attached row
+--     decides (a drop removes its entry, anything else sets identity -> new_hash, a
+--     rename also removes the old identity's entry); pause, resume and untracked
+--     rows change nothing. A commit without changes has its parent's root and costs
+--     no tree work at all.
+--     When the parent has no tree (a level-1 commit, or no parent) the base is every
+--     live registry object at its current hash: the first tree-bearing commit of a
+--     line costs O(schema), every later one O(changes).
+--   * Transactional: everything happens in the caller's transaction; a rollback
+--     leaves no commit, no new branch, no head move, no tree or node and no row
+--     attached.
+-- Errors:
+--   22004 null_value_not_allowed   branch or message is NULL
+--   22023 invalid_parameter_value  invalid branch name: 'invalid branch name
+--                                  "<name>": <rule>' (see branch_name_violation);
+--                                  malformed trinity_id: 'invalid Trinity ID "<id>":
+--                                  expected YYYYMMDDHHMMSSffffff-ssssss-rrrrrrrr ...'
+--   55000 object_not_in_prerequisite_state  the branch has status 'deleted'
+--                                  ('cannot commit to deleted branch "<name>"'), or
+--                                  it is missing and so is main
+--   23505 unique_violation         a given trinity_id already exists:
+--                                  'commit "<id>" already exists'
+--   40001 / 40P01 from the lock or the insert propagate unchanged (retryable). Under
+--   REPEATABLE READ or SERIALIZABLE, committing to a branch another transaction has
+--   committed to since the snapshot fails with 40001.
+-- SECURITY DEFINER with a pinned search_path: this function is how ordinary roles
+-- (which only have SELECT on pggit's tables) append history. EXECUTE: PUBLIC.
+--
+-- Cost: one indexed lookup with row lock, an index scan of the branch's pending
+-- rows; when there are some: the parent's tree (256 hashes), the rewrite of the
+-- buckets the changes touch (pggit.tree_apply) and one INSERT ... ON CONFLICT DO
+-- NOTHING of the tree, and one UPDATE of the attached rows; then one INSERT and one
+-- UPDATE of the branch. No subtransaction unless a trinity_id is
+-- given (then one, to turn a primary-key violation into the message above).
+CREATE OR REPLACE FUNCTION pggit.commit_changes(
+    branch text,
+    message text DEFAULT '',
+    trinity_id text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_branch_id bigint;
+    v_head text;
+    v_status text;
+    v_id text;
+    v_constraint text;
+    v_pending bigint[];
+    v_parent_root text;
+    v_parent_tree text[];
+    v_tree text[];
+    v_schema_hash text;
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    IF commit_changes.branch IS NULL THEN
+        RAISE EXCEPTION 'branch must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF commit_changes.message IS NULL THEN
+        RAISE EXCEPTION 'commit message must not be NULL (use '''' for an empty message)'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF commit_changes.trinity_id IS NOT NULL
+       AND NOT pggit.is_valid_trinity_id(commit_changes.trinity_id) THEN
+        RAISE EXCEPTION 'invalid Trinity ID "%": expected YYYYMMDDHHMMSSffffff-ssssss-rrrrrrrr '
+                        '(a real UTC date and time, 6 lowercase base-36 digits, 8 lowercase hex digits)',
+                pggit.clip(commit_changes.trinity_id)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    SELECT b.id, b.head_commit_hash, b.status
+      INTO v_branch_id, v_head, v_status
+      FROM pggit.branches AS b
+     WHERE b.name = commit_changes.branch
+       FOR NO KEY UPDATE;
+
+    IF NOT FOUND THEN
+        -- Existing rows always have valid names (CHECK), so validate only here.
+        PERFORM pggit.assert_valid_branch_name(commit_changes.branch);
+        INSERT INTO pggit.branches AS b (name, head_commit_hash, parent_branch_id)
+        SELECT commit_changes.branch, m.head_commit_hash, m.id
+          FROM pggit.branches AS m
+         WHERE m.name = 'main'
+        ON CONFLICT (name) DO NOTHING
+        RETURNING b.id, b.head_commit_hash, b.status
+             INTO v_branch_id, v_head, v_status;
+        IF NOT FOUND THEN
+            -- Another transaction created it first (or main is missing): read it again.
+            SELECT b.id, b.head_commit_hash, b.status
+              INTO v_branch_id, v_head, v_status
+              FROM pggit.branches AS b
+             WHERE b.name = commit_changes.branch
+               FOR NO KEY UPDATE;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'cannot create branch "%": branch "main" does not exist',
+                        pggit.clip(commit_changes.branch)
+                    USING ERRCODE = 'object_not_in_prerequisite_state';
+            END IF;
+        END IF;
+    END IF;
+
+    IF v_status = 'deleted' THEN
+        RAISE EXCEPTION 'cannot commit to deleted branch "%"', pggit.clip(commit_changes.branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    -- Under the branch lock: the pending rows this commit attaches, and its tree.
+    SELECT pg_catalog.array_agg(h.id ORDER BY h.id)
+      INTO v_pending
+      FROM pggit.history AS h
+     WHERE h.branch = commit_changes.branch
+       AND h.commit_hash IS NULL;
+    IF v_head IS NOT NULL THEN
+        SELECT c.schema_hash INTO v_parent_root FROM pggit.commits AS c WHERE c.hash = v_head;
+    END IF;
+    IF v_parent_root IS NOT NULL AND v_pending IS NULL THEN
+        v_schema_hash := v_parent_root;
+    ELSE
+        IF v_parent_root IS NOT NULL THEN
+            SELECT t.buckets INTO v_parent_tree FROM pggit.trees AS t WHERE t.hash = v_parent_root;
+        END IF;
+        v_tree := pggit.tree_apply(v_parent_tree, coalesce(v_pending, '{}'::bigint[]));
+        v_schema_hash := pg_catalog.encode(
+            pg_catalog.sha256(pg_catalog.convert_to(pg_catalog.array_to_string(v_tree, ''), 'UTF8')), 'hex');
+        INSERT INTO pggit.trees (hash, buckets)
+        VALUES (v_schema_hash, v_tree)
+        ON CONFLICT (hash) DO NOTHING;
+    END IF;
+
+    IF commit_changes.trinity_id IS NULL THEN
+        v_id := pggit.generate_trinity_id();
+        INSERT INTO pggit.commits (hash, branch_id, parent_hash, message, schema_hash)
+        VALUES (v_id, v_branch_id, v_head, commit_changes.message, v_schema_hash);
+    ELSE
+        v_id := commit_changes.trinity_id;
+        BEGIN
+            INSERT INTO pggit.commits (hash, branch_id, parent_hash, message, schema_hash)
+            VALUES (v_id, v_branch_id, v_head, commit_changes.message, v_schema_hash);
+        EXCEPTION WHEN unique_violation THEN
+            GET STACKED DIAGNOSTICS v_constraint = CONSTRAINT_NAME;
+            IF v_constraint IS DISTINCT FROM 'commits_pkey' THEN
+                RAISE;
+            END IF;
+            RAISE EXCEPTION 'commit "%" already exists', v_id
+                USING ERRCODE = 'unique_violation',
+                      CONSTRAINT = 'commits_pkey',
+                      TABLE = 'commits',
+                      SCHEMA = 'pggit';
+        END;
+    END IF;
+
+    IF v_pending IS NOT NULL THEN
+        UPDATE pggit.history AS h
+           SET commit_hash = v_id
+         WHERE h.id = ANY (v_pending);
+    END IF;
+
+    UPDATE pggit.branches AS b
+       SET head_commit_hash = v_id
+     WHERE b.id = v_branch_id;
+
+    RETURN v_id;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.commit_changes(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.commit_changes(text, text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.commit_changes(text, text, text) IS
+    'Records a commit on branch (created from main''s head if missing) with its pending changes and schema tree; returns its Trinity ID.';
+
+-- from sql/functions/diff/diff.sql (changed: function pggit.diff(from_ref text, to_ref text))
+-- pggit.diff(from_ref text, to_ref text)
+--     -> TABLE(object_identity text, object_kind text, change text, old_definition text,
+--              new_definition text, old_identity text)
+--
+-- Promises: one row per tracked object that differs between the schema at from_ref
+-- and the schema at to_ref (pggit.schema_at: a commit's tree, or WORKING = the live
+-- registry); objects are (kind, identity) pairs compared by their definition's hash.
+--   change      'added'     only in to_ref     old_identity NULL, old_definition NULL
+--               'removed'   only in from_ref   old_identity = object_identity,
+--                                              new_definition NULL
+--               'modified'  in both, definitions differ   old_identity = object_identity
+--               'renamed'   old_identity in from_ref became object_identity in to_ref;
+--                           both definitions given (they may differ too)
+--   object_identity  the identity in to_ref (in from_ref for 'removed')
+--   old_identity     the identity in from_ref (NULL for 'added')
+-- Rows are ordered by object_identity, then object_kind (UTF-8 byte order).
+-- Laws (tests/merge): diff(x, x) is empty; diff(b, a) mirrors diff(a, b) (added <->
+-- removed, definitions and identities swapped).
+--
+-- Renames. A removed (kind, X) and an added (kind, Y) are reported as one 'renamed'
+-- row when the history recorded that object's identity going from X to Y between the
+-- two refs: pggit.history rows (same object_id, with at least one row whose
+-- old_identity <> object_identity) attached to the commits of pggit.dag_path(from,
+-- to), the commits reachable from exactly one side. Rows on the to-side are replayed
+-- forward from the merge base, rows on the from-side backward, so chains (a -> b ->
+-- c), schema renames (every object of the schema is recorded renamed) and renames on
+-- both sides of a fork are followed. For WORKING the side's commit is the head of the
+-- session's branch (pggit.current_branch()) and the pending (uncommitted) history rows
+-- count on WORKING's side. A pairing that is not one to one (two objects claiming X or
+-- Y) is not reported as a rename.
+--
+-- Column renames. A table reported 'modified' or 'renamed' also gets one row per column
+-- the history renamed between the two refs: object_kind 'column', change 'renamed',
+-- object_identity <table at to_ref>.<new column name>, old_identity <table at
+-- from_ref>.<old column name> (each part quoted as pg_identify_object quotes it),
+-- old_definition / new_definition the column's COLUMN line of the table's canonical
+-- definition on each side. The evidence is pggit.column_changes (level 4): the columns
+-- each tracked statement added, dropped or renamed, by attribute number (never reused
+-- within a table), followed per table object and attribute number along the same
+-- history rows as table renames (forward on the to-side, backward on the from-side).
+-- A column dropped and another added is never a rename (two attribute numbers); a
+-- column is reported only when its old name is a column of the table at from_ref and
+-- its new name one at to_ref, one to one per table. Statements recorded before level 4
+-- left no column changes: no column rename is claimed across them. A rename that
+-- leaves the table's definition unchanged (a swap of two columns of one type) changes
+-- nothing diff compares and is not reported.
+--
+-- Cost. Two commits: the two trees' 256 bucket hashes are compared and only the
+-- nodes of buckets whose hash differs are read, so the work follows the difference,
+-- not the schema; equal roots return at once. With WORKING on a side: O(schema) (the
+-- registry has no buckets). Renames are looked for only when an added and a removed
+-- object share a kind, column renames only when a table differs on both sides and
+-- pggit.column_changes holds a rename of a table object that had one of their
+-- identities (O(history rows of the objects that ever renamed a column)); then the
+-- path's history rows are read (O(commits between the refs and their rows)).
+-- Errors: those of pggit.resolve_ref (22004, 42704, 42P09, 55000) for either ref, and
+--   55000 object_not_in_prerequisite_state  a commit without a tree (made before level 2)
+-- VOLATILE (level 9: it settles the transaction's pending DDL first), SECURITY INVOKER, callable by everyone.
+CREATE OR REPLACE FUNCTION pggit.diff(from_ref text, to_ref text)
+RETURNS TABLE(object_identity text, object_kind text, change text, old_definition text,
+              new_definition text, old_identity text)
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_from text := pggit.resolve_ref(diff.from_ref);
+    v_to text := pggit.resolve_ref(diff.to_ref);
+    v_from_tree text[];
+    v_to_tree text[];
+    v_raw jsonb;
+    v_renames boolean;
+    v_columns boolean;
+    v_head text;
+    v_pending_side integer;
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    IF v_from IS NULL AND v_to IS NULL THEN
+        RETURN;
+    END IF;
+    IF v_from IS NOT NULL THEN
+        v_from_tree := pggit.commit_buckets(v_from);
+    END IF;
+    IF v_to IS NOT NULL THEN
+        v_to_tree := pggit.commit_buckets(v_to);
+    END IF;
+    IF v_from_tree = v_to_tree THEN
+        RETURN;  -- same tree, same objects: nothing to report, whatever the history
+    END IF;
+
+    -- The differing entries: [kind, identity, old blob, new blob] (a NULL blob: absent).
+    WITH ft AS (
+        SELECT f.hash, f.bucket::integer AS bucket
+          FROM pg_catalog.unnest(v_from_tree) WITH ORDINALITY AS f (hash, bucket)
+    ), tt AS (
+        SELECT f.hash, f.bucket::integer AS bucket
+          FROM pg_catalog.unnest(v_to_tree) WITH ORDINALITY AS f (hash, bucket)
+    ), buckets AS (
+        -- every bucket when a side is WORKING (its tree is NULL)
+        SELECT g.bucket, ft.hash AS from_node, tt.hash AS to_node
+          FROM pg_catalog.generate_series(1, 256) AS g (bucket)
+          LEFT JOIN ft ON ft.bucket = g.bucket
+          LEFT JOIN tt ON tt.bucket = g.bucket
+         WHERE ft.hash IS DISTINCT FROM tt.hash
+    ), live AS (
+        SELECT DISTINCT ON (o.kind, o.identity) o.kind, o.identity, o.hash::text AS blob
+          FROM pggit.objects AS o
+         WHERE o.dropped_at IS NULL AND (v_from IS NULL OR v_to IS NULL)
+         ORDER BY o.kind, o.identity, o.id DESC
+    ), fe AS (
+        SELECT e.v ->> 0 AS kind, e.v ->> 1 AS identity, e.v ->> 2 AS blob
+          FROM buckets AS b
+          JOIN pggit.tree_nodes AS n ON n.hash = b.from_node
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
+        UNION ALL
+        SELECT l.kind, l.identity, l.blob FROM live AS l WHERE v_from IS NULL
+    ), te AS (
+        SELECT e.v ->> 0 AS kind, e.v ->> 1 AS identity, e.v ->> 2 AS blob
+          FROM buckets AS b
+          JOIN pggit.tree_nodes AS n ON n.hash = b.to_node
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
+        UNION ALL
+        SELECT l.kind, l.identity, l.blob FROM live AS l WHERE v_to IS NULL
+    )
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(
+               coalesce(fe.kind, te.kind), coalesce(fe.identity, te.identity), fe.blob, te.blob))
+      INTO v_raw
+      FROM fe
+      FULL JOIN te ON te.kind = fe.kind AND te.identity = fe.identity
+     WHERE fe.blob IS DISTINCT FROM te.blob;
+
+    IF v_raw IS NULL THEN
+        RETURN;
+    END IF;
+
+    SELECT coalesce(pg_catalog.bool_or(k.removed AND k.added), false),
+           coalesce(pg_catalog.bool_or(k.kind = 'table' AND (k.modified OR k.removed AND k.added)), false)
+      INTO v_renames, v_columns
+      FROM (SELECT r.v ->> 0 AS kind,
+                   pg_catalog.bool_or(r.v -> 3 = 'null'::jsonb) AS removed,
+                   pg_catalog.bool_or(r.v -> 2 = 'null'::jsonb) AS added,
+                   pg_catalog.bool_or(r.v -> 2 <> 'null'::jsonb AND r.v -> 3 <> 'null'::jsonb) AS modified
+              FROM pg_catalog.jsonb_array_elements(v_raw) AS r (v)
+             GROUP BY r.v ->> 0) AS k;
+    -- column renames only when some table object renamed a column at some time and is
+    -- one of the tables here (every identity an object had is some history row's
+    -- object_identity); with renamed objects the path is read anyway
+    v_columns := v_columns AND (v_renames OR EXISTS (
+        SELECT FROM pggit.column_changes AS cc
+          JOIN pggit.history AS h ON h.id = cc.history_id
+          JOIN pggit.history AS h2 ON h2.object_id = h.object_id
+         WHERE cc.old_name IS NOT NULL AND cc.new_name IS NOT NULL
+           AND h2.object_identity IN (SELECT r.v ->> 1 FROM pg_catalog.jsonb_array_elements(v_raw) AS r (v)
+                                       WHERE r.v ->> 0 = 'table' AND r.v -> 2 <> 'null'::jsonb
+                                         AND r.v -> 3 <> 'null'::jsonb)));
+
+    IF NOT (v_renames OR v_columns) THEN
+        -- no rename to look for: the differing entries as they are
+        RETURN QUERY
+        SELECT r.v ->> 1, r.v ->> 0,
+               CASE WHEN r.v -> 2 = 'null'::jsonb THEN 'added' WHEN r.v -> 3 = 'null'::jsonb THEN 'removed'
+                    ELSE 'modified' END,
+               ob.definition, nb.definition,
+               CASE WHEN r.v -> 2 = 'null'::jsonb THEN NULL ELSE r.v ->> 1 END
+          FROM pg_catalog.jsonb_array_elements(v_raw) AS r (v)
+          LEFT JOIN pggit.blobs AS ob ON ob.hash = r.v ->> 2
+          LEFT JOIN pggit.blobs AS nb ON nb.hash = r.v ->> 3
+         ORDER BY pg_catalog.convert_to(r.v ->> 1, 'UTF8'), pg_catalog.convert_to(r.v ->> 0, 'UTF8');
+        RETURN;
+    END IF;
+
+    IF v_from IS NULL OR v_to IS NULL THEN
+        SELECT b.head_commit_hash INTO v_head FROM pggit.branches AS b WHERE b.name = pggit.current_branch();
+        v_pending_side := CASE WHEN v_from IS NULL THEN 1 ELSE 2 END;
+    END IF;
+
+    RETURN QUERY
+    WITH raw AS (
+        SELECT r.v ->> 0 AS kind, r.v ->> 1 AS identity, r.v ->> 2 AS old_blob, r.v ->> 3 AS new_blob
+          FROM pg_catalog.jsonb_array_elements(v_raw) AS r (v)
+    ), path AS (
+        SELECT p.hash, p.side
+          FROM pggit.dag_path(coalesce(v_from, v_head), coalesce(v_to, v_head)) AS p
+         WHERE v_renames OR v_columns
+    ), steps AS (
+        -- history rows between the refs: side 1 = from's side (replayed backward), 2 = to's
+        SELECT h.id, h.object_id, h.object_kind, h.object_identity, h.old_identity, h.change, p.side
+          FROM path AS p
+          JOIN pggit.history AS h ON h.commit_hash = p.hash
+         WHERE h.object_id IS NOT NULL
+        UNION ALL
+        SELECT h.id, h.object_id, h.object_kind, h.object_identity, h.old_identity, h.change, v_pending_side
+          FROM pggit.history AS h
+         WHERE (v_renames OR v_columns) AND v_pending_side IS NOT NULL AND h.commit_hash IS NULL
+           AND h.object_id IS NOT NULL
+    ), moved AS (
+        SELECT DISTINCT s.object_id FROM steps AS s WHERE v_renames AND s.old_identity <> s.object_identity
+    ), per_side AS (
+        -- per object and side: identity before its first row and after its last row
+        SELECT DISTINCT s.object_id, s.side, s.object_kind,
+               pg_catalog.first_value(s.old_identity) OVER w AS before,
+               pg_catalog.last_value(CASE WHEN s.change = 'drop' THEN NULL ELSE s.object_identity END) OVER w AS after
+          FROM steps AS s
+          JOIN moved AS m ON m.object_id = s.object_id
+        WINDOW w AS (PARTITION BY s.object_id, s.side ORDER BY s.id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ), objects_moved AS (
+        SELECT o.object_id, o.kind,
+               CASE WHEN bs.object_id IS NOT NULL THEN bs.after ELSE coalesce(fs.before, bs.before) END AS at_from,
+               CASE WHEN fs.object_id IS NOT NULL THEN fs.after ELSE coalesce(fs.before, bs.before) END AS at_to
+          FROM (SELECT DISTINCT ps.object_id, ps.object_kind AS kind FROM per_side AS ps) AS o
+          LEFT JOIN per_side AS bs ON bs.object_id = o.object_id AND bs.side = 1
+          LEFT JOIN per_side AS fs ON fs.object_id = o.object_id AND fs.side = 2
+    ), candidates AS (
+        SELECT om.kind, om.at_from, om.at_to
+          FROM objects_moved AS om
+          JOIN raw AS r ON r.kind = om.kind AND r.identity = om.at_from AND r.new_blob IS NULL
+          JOIN raw AS a ON a.kind = om.kind AND a.identity = om.at_to AND a.old_blob IS NULL
+         WHERE om.at_from <> om.at_to
+    ), pairs AS (
+        -- one to one only: an identity claimed twice on a side pairs with nothing
+        SELECT c.kind, c.at_from, c.at_to
+          FROM candidates AS c
+         WHERE (SELECT pg_catalog.count(*) FROM candidates AS x WHERE x.kind = c.kind AND x.at_from = c.at_from) = 1
+           AND (SELECT pg_catalog.count(*) FROM candidates AS x WHERE x.kind = c.kind AND x.at_to = c.at_to) = 1
+    ), rows_out AS (
+        SELECT p.at_to AS identity, p.kind, 'renamed'::text AS change,
+               r.old_blob, a.new_blob, p.at_from AS old_identity
+          FROM pairs AS p
+          JOIN raw AS r ON r.kind = p.kind AND r.identity = p.at_from
+          JOIN raw AS a ON a.kind = p.kind AND a.identity = p.at_to
+        UNION ALL
+        SELECT r.identity, r.kind,
+               CASE WHEN r.old_blob IS NULL THEN 'added' WHEN r.new_blob IS NULL THEN 'removed' ELSE 'modified' END,
+               r.old_blob, r.new_blob,
+               CASE WHEN r.old_blob IS NULL THEN NULL ELSE r.identity END
+          FROM raw AS r
+         WHERE NOT EXISTS (SELECT FROM pairs AS p
+                            WHERE p.kind = r.kind AND (p.at_from = r.identity AND r.new_blob IS NULL
+                                                       OR p.at_to = r.identity AND r.old_blob IS NULL))
+    ), objects_out AS (
+        SELECT o.identity, o.kind, o.change, ob.definition AS old_def, nb.definition AS new_def, o.old_identity
+          FROM rows_out AS o
+          LEFT JOIN pggit.blobs AS ob ON ob.hash = o.old_blob
+          LEFT JOIN pggit.blobs AS nb ON nb.hash = o.new_blob
+    ), col_steps AS (
+        -- the column changes of the path's rows, for tables with at least one rename
+        SELECT s.id, s.object_id, s.side, cc.attnum, cc.old_name, cc.new_name
+          FROM steps AS s
+          JOIN pggit.column_changes AS cc ON cc.history_id = s.id
+         WHERE v_columns
+           AND s.object_id IN (SELECT s2.object_id FROM steps AS s2
+                                 JOIN pggit.column_changes AS c2 ON c2.history_id = s2.id
+                                WHERE c2.old_name IS NOT NULL AND c2.new_name IS NOT NULL)
+    ), col_side AS (
+        -- per table object, column and side: name before the first change, after the last
+        SELECT DISTINCT c.object_id, c.attnum, c.side,
+               pg_catalog.first_value(c.old_name) OVER w AS before,
+               pg_catalog.last_value(c.new_name) OVER w AS after
+          FROM col_steps AS c
+        WINDOW w AS (PARTITION BY c.object_id, c.attnum, c.side ORDER BY c.id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ), col_moved AS (
+        SELECT o.object_id,
+               CASE WHEN bs.attnum IS NOT NULL THEN bs.after ELSE fs.before END AS at_from,
+               CASE WHEN fs.attnum IS NOT NULL THEN fs.after ELSE bs.before END AS at_to
+          FROM (SELECT DISTINCT cs.object_id, cs.attnum FROM col_side AS cs) AS o
+          LEFT JOIN col_side AS bs ON bs.object_id = o.object_id AND bs.attnum = o.attnum AND bs.side = 1
+          LEFT JOIN col_side AS fs ON fs.object_id = o.object_id AND fs.attnum = o.attnum AND fs.side = 2
+    ), tbl_side AS (
+        -- the identity of those tables before and after each side's rows (NULL: absent)
+        SELECT DISTINCT s.object_id, s.side,
+               pg_catalog.first_value(s.old_identity) OVER w AS before,
+               pg_catalog.last_value(CASE WHEN s.change = 'drop' THEN NULL ELSE s.object_identity END) OVER w AS after
+          FROM steps AS s
+         WHERE s.object_id IN (SELECT c.object_id FROM col_steps AS c)
+        WINDOW w AS (PARTITION BY s.object_id, s.side ORDER BY s.id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ), col_candidates AS (
+        SELECT t.old_identity AS tbl_from, t.identity AS tbl_to, m.at_from, m.at_to, t.old_def, t.new_def
+          FROM col_moved AS m
+          JOIN (SELECT DISTINCT ts.object_id FROM tbl_side AS ts) AS o ON o.object_id = m.object_id
+          LEFT JOIN tbl_side AS bs ON bs.object_id = o.object_id AND bs.side = 1
+          LEFT JOIN tbl_side AS fs ON fs.object_id = o.object_id AND fs.side = 2
+          JOIN objects_out AS t
+            ON t.kind = 'table' AND t.change IN ('modified', 'renamed')
+           AND t.old_identity = CASE WHEN bs.object_id IS NOT NULL THEN bs.after ELSE fs.before END
+           AND t.identity = CASE WHEN fs.object_id IS NOT NULL THEN fs.after ELSE bs.before END
+         WHERE m.at_from <> m.at_to
+           -- the old name is a column at from_ref, the new name one at to_ref
+           AND pg_catalog.strpos(E'\n' || t.old_def, E'\nCOLUMN ' || pg_catalog.quote_ident(m.at_from) || ' ') > 0
+           AND pg_catalog.strpos(E'\n' || t.new_def, E'\nCOLUMN ' || pg_catalog.quote_ident(m.at_to) || ' ') > 0
+    ), col_pairs AS (
+        SELECT c.*
+          FROM col_candidates AS c
+         WHERE (SELECT pg_catalog.count(*) FROM col_candidates AS x
+                 WHERE x.tbl_from = c.tbl_from AND x.tbl_to = c.tbl_to AND x.at_from = c.at_from) = 1
+           AND (SELECT pg_catalog.count(*) FROM col_candidates AS x
+                 WHERE x.tbl_from = c.tbl_from AND x.tbl_to = c.tbl_to AND x.at_to = c.at_to) = 1
+    ), all_out AS (
+        SELECT o.identity, o.kind, o.change, o.old_def, o.new_def, o.old_identity FROM objects_out AS o
+        UNION ALL
+        SELECT c.tbl_to || '.' || pg_catalog.quote_ident(c.at_to), 'column', 'renamed',
+               pg_catalog.split_part(pg_catalog.substr(E'\n' || c.old_def,
+                   pg_catalog.strpos(E'\n' || c.old_def, E'\nCOLUMN ' || pg_catalog.quote_ident(c.at_from) || ' ') + 1),
+                   E'\n', 1),
+               pg_catalog.split_part(pg_catalog.substr(E'\n' || c.new_def,
+                   pg_catalog.strpos(E'\n' || c.new_def, E'\nCOLUMN ' || pg_catalog.quote_ident(c.at_to) || ' ') + 1),
+                   E'\n', 1),
+               c.tbl_from || '.' || pg_catalog.quote_ident(c.at_from)
+          FROM col_pairs AS c
+    )
+    SELECT a.identity, a.kind, a.change, a.old_def, a.new_def, a.old_identity
+      FROM all_out AS a
+     ORDER BY pg_catalog.convert_to(a.identity, 'UTF8'), pg_catalog.convert_to(a.kind, 'UTF8');
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.diff(text, text) IS
+    'Objects added, removed, modified or renamed between two refs (commits, branches, tags, WORKING).';
+
+-- from sql/functions/tracking/get_version.sql (changed: function pggit.get_version(object text))
+-- pggit.resolve_object(object text) -> (classid oid, objid oid)
+--
+-- Promises: the catalog address of the object `object` names, resolved the way
+-- PostgreSQL resolves names, with the caller's search_path and quoting rules, trying
+-- in this order:
+--   a name with parentheses          to_regprocedure   a routine with those argument types
+--   otherwise                        to_regclass       a relation (table, view, sequence, ...)
+--                                    to_regtype        a type or domain
+--                                    to_regproc        a routine, when the name is unambiguous
+--                                    to_regnamespace   a schema
+-- and two NULLs when nothing matches, for NULL, and for text that is no valid name
+-- (the to_reg* functions of PostgreSQL 15 raise on some malformed names; here they
+-- never do). STABLE, PARALLEL SAFE, callable by everyone.
+--
+-- Deliberately without SET search_path (it must see the caller's) and written with
+-- pg_catalog-qualified functions and operators. Fast path for the common case, a
+-- plain or quoted one- or two-part name of a relation: one regular-expression test
+-- and to_regclass, no subtransaction; the other cases run inside an exception block.
+CREATE OR REPLACE FUNCTION pggit.resolve_object(
+    object text,
+    OUT classid oid,
+    OUT objid oid)
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+AS $function$
+BEGIN
+    IF object IS NULL THEN
+        RETURN;
+    END IF;
+    IF object OPERATOR(pg_catalog.~) '^\s*("([^"]|"")+"|[^\s".()]+)(\s*\.\s*("([^"]|"")+"|[^\s".()]+))?\s*$' THEN
+        objid := pg_catalog.to_regclass(object);
+        IF objid IS NOT NULL THEN
+            classid := 'pg_catalog.pg_class'::pg_catalog.regclass;
+            RETURN;
+        END IF;
+    END IF;
+    BEGIN
+        IF pg_catalog.strpos(object, '(') OPERATOR(pg_catalog.>) 0 THEN
+            objid := pg_catalog.to_regprocedure(object);
+            classid := 'pg_catalog.pg_proc'::pg_catalog.regclass;
+        ELSE
+            objid := pg_catalog.to_regclass(object);
+            classid := 'pg_catalog.pg_class'::pg_catalog.regclass;
+            IF objid IS NULL THEN
+                objid := pg_catalog.to_regtype(object);
+                classid := 'pg_catalog.pg_type'::pg_catalog.regclass;
+            END IF;
+            IF objid IS NULL THEN
+                objid := pg_catalog.to_regproc(object);
+                classid := 'pg_catalog.pg_proc'::pg_catalog.regclass;
+            END IF;
+            IF objid IS NULL AND object OPERATOR(pg_catalog.!~) '^\s*([^".\s]+|"([^"]|"")+")\s*$' THEN
+                RETURN;  -- to_regnamespace raises for anything but one identifier
+            END IF;
+            IF objid IS NULL THEN
+                objid := pg_catalog.to_regnamespace(object);
+                classid := 'pg_catalog.pg_namespace'::pg_catalog.regclass;
+            END IF;
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        objid := NULL;
+    END;
+    IF objid IS NULL THEN
+        classid := NULL;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.resolve_object(text) IS
+    'Catalog address (classid, objid) of the relation, type, routine or schema a name denotes, resolved like PostgreSQL does; NULLs if none.';
+
+-- pggit.get_version(object text)
+--     -> TABLE(major integer, minor integer, patch integer, version text, kind text,
+--              identity text, hash text, updated_at timestamptz)
+--
+-- Promises: one row for a tracked live object, zero rows otherwise (untracked,
+-- dropped, missing, malformed name, NULL). `object` is a bare or schema-qualified
+-- name resolved the way PostgreSQL resolves it (the caller's search_path, quoting,
+-- case folding; see pggit.resolve_object): 'orders', 'public.orders', '"My S"."T"',
+-- 'public.f(integer)', 'f' (when unambiguous), 'mood', 'sales' (a schema).
+-- version is 'major.minor.patch' of the same registry row (never torn: one row read
+-- from one snapshot); kind is table, view, materialized view, sequence, function,
+-- procedure, type, domain or schema; identity as pg_identify_object prints it; hash
+-- the sha256 of the object's canonical definition; updated_at the time of its last
+-- version change. The registry row is found by the object's identity (level 6), never
+-- by a stored OID, so it is found after a pg_dump / pg_restore or pg_upgrade as well,
+-- before anything re-bound pggit's OIDs. Never raises. STABLE, PARALLEL SAFE, callable by everyone.
+-- Level 9: in a transaction that has written something (it has a transaction id), the
+-- row comes from pggit.version_in_transaction, which settles the transaction's pending
+-- DDL first: the version is exact within the transaction too. Otherwise (the usual read)
+-- the registry is read directly, inlined as before.
+--
+-- LANGUAGE sql without SET or STRICT so that the planner inlines it into the
+-- caller's query: one call costs the name resolution plus one index lookup.
+CREATE OR REPLACE FUNCTION pggit.get_version(object text)
+RETURNS TABLE(major integer, minor integer, patch integer, version text, kind text, identity text, hash text,
+              updated_at timestamptz)
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $function$
+SELECT o.major, o.minor, o.patch,
+       o.major::pg_catalog.text OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||)
+       o.minor::pg_catalog.text OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) o.patch::pg_catalog.text,
+       o.kind, o.identity, o.hash, o.updated_at
+  FROM pggit.resolve_object(get_version.object) AS r
+ CROSS JOIN LATERAL pg_catalog.pg_identify_object(r.classid, r.objid, 0) AS i
+  JOIN pggit.objects AS o
+    ON o.identity OPERATOR(pg_catalog.=) i.identity AND o.classid OPERATOR(pg_catalog.=) r.classid
+ WHERE o.dropped_at IS NULL AND pg_catalog.pg_current_xact_id_if_assigned() IS NULL
+UNION ALL
+SELECT v.major, v.minor, v.patch, v.version, v.kind, v.identity, v.hash, v.updated_at
+  FROM pggit.version_in_transaction(get_version.object) AS v
+ WHERE pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL
+$function$;
+
+COMMENT ON FUNCTION pggit.get_version(text) IS
+    'Semantic version (major, minor, patch, version) and more of a tracked live object named as PostgreSQL resolves it; no row otherwise.';
+
+-- from sql/functions/history/log.sql (changed: function pggit.log(OUT hash text, OUT parent_hash text, INOUT branch text, max_count integer, OUT message text, OUT author text, OUT committed_at timestamp with time zone, OUT schema_hash text, OUT changes integer))
+-- pggit.log(branch text DEFAULT 'main', max_count integer DEFAULT 50)
+--     -> TABLE(hash text, parent_hash text, branch text, message text, author text,
+--              committed_at timestamptz, schema_hash text, changes integer)
+--
+-- Promises: the history of `branch`, newest first, like git log: the branch head,
+-- its parent, the parent's parent, ... following pggit.commits.parent_hash, at most
+-- max_count commits. The chain is followed across branches: a branch created from
+-- main continues into main's commits before the branch point, and the column
+-- `branch` names the branch each commit was made on. changes = the number of history
+-- rows attached to the commit; schema_hash = its Merkle root (NULL for commits made
+-- before level 2). A branch without commits, or max_count 0, gives zero rows.
+--
+-- Declared with OUT hash, OUT parent_hash, INOUT branch, max_count, OUT ... rather
+-- than RETURNS TABLE: the result columns are exactly those above, and the arguments
+-- keep their names (branch => ..., max_count => ...), which RETURNS TABLE would
+-- forbid (its column `branch` would clash with the argument).
+-- Errors:
+--   22004 null_value_not_allowed   branch or max_count is NULL
+--   22023 invalid_parameter_value  invalid branch name ('invalid branch name
+--                                  "<name>": <rule>'); max_count negative
+--   42704 undefined_object         'branch "<name>" does not exist'
+-- VOLATILE (level 9: it settles the transaction's pending DDL first), SECURITY INVOKER (pggit's tables are readable by everyone), callable by
+-- everyone. Cost: O(max_count) index lookups.
+CREATE OR REPLACE FUNCTION pggit.log(
+    OUT hash text,
+    OUT parent_hash text,
+    INOUT branch text DEFAULT 'main',
+    max_count integer DEFAULT 50,
+    OUT message text,
+    OUT author text,
+    OUT committed_at timestamptz,
+    OUT schema_hash text,
+    OUT changes integer)
+RETURNS SETOF record
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_head text;
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    IF log.max_count IS NULL THEN
+        RAISE EXCEPTION 'max_count must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF log.max_count < 0 THEN
+        RAISE EXCEPTION 'invalid max_count %: must not be negative', log.max_count
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(log.branch);
+    SELECT b.head_commit_hash INTO v_head FROM pggit.branches AS b WHERE b.name = log.branch;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'branch "%" does not exist', pggit.clip(log.branch)
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    RETURN QUERY
+        WITH RECURSIVE walk (hash, depth) AS (
+            SELECT v_head COLLATE "C", 1
+             WHERE v_head IS NOT NULL AND log.max_count > 0
+            UNION ALL
+            SELECT c.parent_hash, w.depth + 1
+              FROM walk AS w
+              JOIN pggit.commits AS c ON c.hash = w.hash
+             WHERE c.parent_hash IS NOT NULL AND w.depth < log.max_count
+        )
+        SELECT c.hash::text, c.parent_hash::text, b.name, c.message, c.author, c.committed_at,
+               c.schema_hash::text,
+               (SELECT pg_catalog.count(*)::integer FROM pggit.history AS h WHERE h.commit_hash = c.hash)
+          FROM walk AS w
+          JOIN pggit.commits AS c ON c.hash = w.hash
+          JOIN pggit.branches AS b ON b.id = c.branch_id
+         ORDER BY w.depth;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.log(text, integer) IS
+    'History of a branch, newest first, following parents across branches: hash, parent_hash, branch, message, author, committed_at, schema_hash, changes.';
+
+-- from sql/functions/merge/merge.sql (changed: function pggit.merge(source text, target text, strategy text))
+-- pggit.merge(source text, target text DEFAULT 'main', strategy text DEFAULT 'fail')
+--   -> TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+--            theirs_hash text, changes integer, conflicts integer, migration text)
+--
+-- Promises: merges the ref `source` into the branch `target` exactly as
+-- pggit.merge_run promises (statuses up-to-date, fast-forward, merged, conflicts; locks,
+-- commits and errors are merge_run's), and fills `migration` as the caller:
+-- pggit.merge_migration(ours_hash, theirs_hash) for a fast-forward,
+-- pggit.merge_migration(ours_hash, commit_hash) for a merge, '' when up to date, NULL
+-- with conflicts. The migration holds the definitions of the merged objects, so the
+-- caller must be allowed to read them (SELECT on pggit.blobs: pggit_reader):
+-- otherwise 42501 before anything is merged.
+-- SECURITY INVOKER (level 5: the bookkeeping is merge_run's, the definitions are read
+-- with the caller's rights) with a pinned search_path; EXECUTE: PUBLIC (pggit_writer
+-- after sql/grants/roles.sql).
+CREATE OR REPLACE FUNCTION pggit.merge(source text, target text DEFAULT 'main', strategy text DEFAULT 'fail')
+RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text,
+              theirs_hash text, changes integer, conflicts integer, migration text)
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    r record;
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    IF NOT pg_catalog.has_table_privilege('pggit.blobs', 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied to merge: a merge returns the definitions of the objects it changes'
+            USING ERRCODE = '42501',
+                  HINT = 'Reading definitions needs pggit_reader (GRANT pggit_reader TO ' || current_user || ').';
+    END IF;
+    -- its own statement: the migration below is read in a later one, which sees the merge commit
+    SELECT * INTO STRICT r FROM pggit.merge_run(merge.source, merge.target, merge.strategy);
+    merge_id := r.merge_id; status := r.status; commit_hash := r.commit_hash; base_hash := r.base_hash;
+    ours_hash := r.ours_hash; theirs_hash := r.theirs_hash; changes := r.changes; conflicts := r.conflicts;
+    migration := CASE r.status
+                     WHEN 'fast-forward' THEN pggit.merge_migration(r.ours_hash, r.theirs_hash)
+                     WHEN 'merged' THEN pggit.merge_migration(r.ours_hash, r.commit_hash)
+                     ELSE r.migration
+                 END;
+    RETURN NEXT;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.merge(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.merge(text, text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.merge(text, text, text) IS
+    'Merges a ref into a branch (three-way, against their merge base); returns the migration, read as the caller.';
+
+-- from sql/functions/tracking/on_ddl_command_end.sql (changed: function pggit.on_ddl_command_end())
+-- pggit.on_ddl_command_end() -> event_trigger
+--
+-- The function of event trigger pggit_ddl_command_end (ON ddl_command_end), which
+-- PostgreSQL fires at the end of every DDL statement, inside its transaction (a
+-- rolled-back statement leaves no trace), including statements run by functions,
+-- procedures and DO blocks (each statement inside is one event).
+-- Promises:
+--   * the objects the statement created or changed — pg_event_trigger_ddl_commands()
+--     and the parts of surviving objects the sql_drop trigger handed over — are mapped
+--     to their tracked owners (pggit.tracked_owner: an index, constraint, trigger,
+--     rule, policy, default or column counts for its table or view); for each owner,
+--     once per statement, one history row with change 'pending' is written in the
+--     statement's transaction (the statement, the command tag of the owner's own command
+--     row, else the first; the owner's identity when the statement named it; the
+--     subobject identity naming the parts involved when the owner itself was not; role,
+--     branch, time) and one pggit.pending row (the owner, and whether the statement
+--     created it: CREATE ..., CREATE TABLE AS, SELECT INTO).
+--   * Level 9: describing, versioning and hashing happen once per object per transaction,
+--     in pggit.settle_pending: at the end of the transaction (the deferred trigger of
+--     pggit.pending), before a DROP statement, or at the first pggit read in the
+--     transaction that needs them. It also tracks what PostgreSQL does not report (the
+--     partitions and inheritance children of an altered table, the objects of a renamed
+--     schema, the objects referring to a renamed object: pggit.track_related). A
+--     statement rolled back (or its savepoint) leaves neither row.
+--   * skipped: commands without an object (GRANT, REVOKE, ALTER DEFAULT PRIVILEGES),
+--     REFRESH MATERIALIZED VIEW (data, not structure), commands inside CREATE / ALTER
+--     EXTENSION, objects of pggit's own schemas, temporary and system schemas;
+--   * while tracking is paused (pggit.tracking_paused()): one cheap history row with
+--     change 'untracked' (command tag, statement, first object identity; no version
+--     change) for a statement touching objects of tracked schemas, nothing else.
+--   * first, pggit.ready_to_record(): after a restore or upgrade the stored OIDs are
+--     re-bound by name before anything is looked up by OID; in a session replaying a
+--     backup (pggit.restoring) nothing is recorded.
+-- Level 8: first of all, the session's branch is checked (pggit.current_branch): a
+-- setting pggit.branch naming no live branch fails the statement (22023 / 42704 /
+-- 55000, see pggit.branch_setting), whatever it touches, rather than record it there.
+-- Otherwise never makes the DDL fail: errors other than class 40 (serialization failure,
+-- deadlock), class 53 and 55P03 (lock timeout) become a WARNING plus an 'untracked'
+-- row whose note carries the error; pggit.strict = on raises them instead (tests).
+--
+-- Not tracked, because PostgreSQL gives event triggers nothing to work with: DDL on
+-- shared objects (databases, roles, tablespaces) and on event triggers; sessions with
+-- session_replication_role = replica (event triggers do not fire there); indirect
+-- effects PostgreSQL records no dependency for (a PL/pgSQL body naming a renamed
+-- table still reads the old name: only BEGIN ATOMIC bodies, views, defaults,
+-- constraints, triggers and policies are re-described after a rename). Not tracked by
+-- choice: kinds outside the registry (aggregates, operators, casts, collations, text
+-- search objects, extended statistics, foreign servers, publications...), GRANT /
+-- REVOKE and ownership (no structural change: OWNER TO records 'none'), data.
+-- Changes made while tracking is paused are recorded by pggit.resume_tracking(), or
+-- folded into the next tracked change of the object.
+-- Isolation: tracking locks the object's registry row; under REPEATABLE READ or
+-- SERIALIZABLE, DDL on an object another transaction changed since the snapshot can
+-- fail with 40001 (retryable), as can creating identical definitions concurrently
+-- (blobs ON CONFLICT). READ COMMITTED never fails for this.
+-- SECURITY DEFINER with a pinned search_path: it writes pggit's history, which
+-- ordinary roles may only read, for whoever runs the DDL.
+CREATE OR REPLACE FUNCTION pggit.on_ddl_command_end()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $function$
+DECLARE
+    r record;
+    t record;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_parts text := current_setting('pggit.dropped_parts', true);
+    -- the statement's tracked owners, in order of first mention
+    v_classids oid[] := '{}';
+    v_objids oid[] := '{}';
+    v_tags text[] := '{}';
+    v_created boolean[] := '{}';
+    v_self boolean[] := '{}';
+    v_subs text[] := '{}';
+    v_identities text[] := '{}';
+    v_statement text;
+    v_role text;
+    v_branch text;
+    v_pos integer;
+    v_is_self boolean;
+    v_state text;
+    v_message text;
+BEGIN
+    -- Level 8: a setting pggit.branch that names no live branch fails the statement
+    -- (pggit.branch_setting's errors), before the block below could turn it into a
+    -- WARNING and record the DDL on that name. Only a value other than unset, '' and
+    -- 'main' needs the check (as in current_branch): the usual statement calls nothing
+    -- here, and pggit's own DDL replacing its functions (a level file, a functions sync)
+    -- never fails on one that is missing for a moment.
+    IF coalesce(current_setting('pggit.branch', true), '') NOT IN ('', 'main') THEN
+        PERFORM pggit.branch_setting(current_setting('pggit.branch', true));
+    END IF;
+    BEGIN
+        IF v_parts <> '' THEN
+            PERFORM set_config('pggit.dropped_parts', '', true);
+        END IF;
+        IF NOT pggit.ready_to_record() THEN
+            RETURN;  -- a backup being restored: replayed DDL is not a change
+        END IF;
+
+        IF pggit.tracking_paused() THEN
+            INSERT INTO pggit.history (object_identity, command_tag, change, statement, role, branch)
+            SELECT x.identity, TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
+                   CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+                   pggit.current_branch()
+              FROM (SELECT coalesce((SELECT c.object_identity
+                                       FROM pg_event_trigger_ddl_commands() AS c
+                                      WHERE NOT c.in_extension AND c.objid IS NOT NULL
+                                        AND pggit.is_tracked_schema(coalesce(c.schema_name, c.object_identity))
+                                      LIMIT 1),
+                                    nullif(current_setting('pggit.untracked_identity', true), '')) AS identity) AS x
+             WHERE x.identity IS NOT NULL;
+            IF current_setting('pggit.untracked_identity', true) <> '' THEN
+                PERFORM set_config('pggit.untracked_identity', '', true);
+            END IF;
+            RETURN;
+        END IF;
+
+        -- The statement's commands and the parts sql_drop handed over, mapped to their
+        -- tracked owners; each owner once, with the tag of its own command row if any.
+        FOR r IN
+            SELECT c.classid, c.objid, c.objsubid, c.command_tag, c.object_identity, c.object_type
+              FROM pg_event_trigger_ddl_commands() AS c
+             WHERE c.objid IS NOT NULL AND NOT c.in_extension AND c.command_tag <> 'REFRESH MATERIALIZED VIEW'
+               AND CASE WHEN c.schema_name IS NOT NULL THEN pggit.is_tracked_schema(c.schema_name)
+                        WHEN c.object_type = 'schema' THEN pggit.is_tracked_schema(c.object_identity)
+                        ELSE true END
+            UNION ALL
+            SELECT (e ->> 'c')::oid, (e ->> 'o')::oid, -1, TG_TAG, e ->> 's', NULL
+              FROM json_array_elements(CASE WHEN v_parts <> '' THEN v_parts::json END) AS e
+        LOOP
+            IF r.objsubid = -1 THEN
+                v_owner_classid := r.classid;
+                v_owner_objid := r.objid;
+                v_is_self := false;
+            ELSE
+                SELECT x.owner_classid, x.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS x;
+                CONTINUE WHEN v_owner_objid IS NULL;
+                -- a composite type's command may name its pg_class row: the type itself
+                v_is_self := r.objsubid = 0 AND ((r.classid = v_owner_classid AND r.objid = v_owner_objid)
+                                                 OR r.object_type = 'composite type');
+            END IF;
+            v_pos := array_position(v_objids, v_owner_objid);
+            WHILE v_pos IS NOT NULL AND v_classids[v_pos] <> v_owner_classid LOOP
+                v_pos := array_position(v_objids, v_owner_objid, v_pos + 1);
+            END LOOP;
+            IF v_pos IS NULL THEN
+                v_classids := v_classids || v_owner_classid;
+                v_objids := v_objids || v_owner_objid;
+                v_tags := v_tags || r.command_tag;
+                v_created := v_created || (v_is_self AND (r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO'));
+                v_self := v_self || v_is_self;
+                v_subs := v_subs || CASE WHEN v_is_self THEN NULL ELSE r.object_identity END;
+                v_identities := v_identities || CASE WHEN v_is_self THEN r.object_identity END;
+            ELSIF v_is_self THEN
+                IF NOT v_self[v_pos] THEN
+                    v_identities[v_pos] := r.object_identity;
+                    v_tags[v_pos] := r.command_tag;
+                    v_self[v_pos] := true;
+                    v_subs[v_pos] := NULL;
+                END IF;
+                v_created[v_pos] := v_created[v_pos]
+                                    OR r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO';
+            ELSIF NOT v_self[v_pos] AND r.object_identity IS NOT NULL
+                  AND NOT coalesce(r.object_identity = ANY (string_to_array(v_subs[v_pos], ', ')), false) THEN
+                v_subs[v_pos] := concat_ws(', ', v_subs[v_pos], r.object_identity);
+            END IF;
+        END LOOP;
+
+        -- Level 9: one 'pending' history row per owner, completed (described, versioned,
+        -- hashed) once per object by pggit.settle_pending at the end of the transaction.
+        IF v_objids <> '{}' THEN
+            v_statement := pggit.statement_text(TG_TAG);
+            v_role := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
+            v_branch := pggit.current_branch();
+            FOR i IN 1 .. array_length(v_objids, 1) LOOP
+                WITH h AS (
+                    INSERT INTO pggit.history (object_identity, subobject_identity, command_tag, change, statement,
+                                               role, branch)
+                    VALUES (v_identities[i], v_subs[i], v_tags[i], 'pending', v_statement, v_role, v_branch)
+                    RETURNING id
+                )
+                INSERT INTO pggit.pending (history_id, classid, objid, created)
+                SELECT h.id, v_classids[i], v_objids[i], v_created[i] FROM h;
+            END LOOP;
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track % (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+        BEGIN
+            INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
+            VALUES (TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
+                    CASE current_setting('role') WHEN 'none' THEN session_user::text
+                                                 ELSE current_setting('role') END,
+                    coalesce(nullif(current_setting('pggit.branch', true), ''), 'main'),
+                    format('tracking failed (SQLSTATE %s): %s', v_state, v_message));
+        EXCEPTION WHEN OTHERS THEN
+            NULL;
+        END;
+    END;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.on_ddl_command_end() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.on_ddl_command_end() IS
+    'Event trigger pggit_ddl_command_end: versions and records every tracked object a DDL statement changed.';
+
+-- from sql/functions/tracking/reconcile.sql (changed: function pggit.reconcile(command_tag text))
+-- pggit.reconcile(command_tag text) -> integer
+--
+-- Promises: brings the whole registry in line with the catalog and returns the
+-- number of objects whose registry row changed:
+--   * every live registry row is re-described (pggit.track_object, mode
+--     'reconcile'): objects changed since they were last tracked get their version
+--     bump and history row, objects gone or no longer trackable are marked dropped;
+--   * every trackable object of the database that is not registered yet (schemas,
+--     tables, views, materialized views, sequences, types, domains, functions and
+--     procedures outside pggit's own, temporary and system schemas, extension members
+--     left out; see pggit.describe_object) is registered at 1.0.0 with a 'register'
+--     history row;
+-- all history rows carry `command_tag` and the session's branch. Level 2's install
+-- runs it as pggit.reconcile('PGGIT REGISTER') (on branch main) so that the next
+-- commit on main holds the whole schema; pggit.resume_tracking() runs it as
+-- 'PGGIT RESUME' to catch up with what happened while tracking was paused.
+-- After a restore or upgrade it re-binds pggit's stored OIDs first (pggit.bind_oids).
+-- Cost: one describe per object of the database (about 0.1-0.5 ms each).
+-- Errors: none of its own. Internal; EXECUTE is not granted to PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.reconcile(command_tag text)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $function$
+DECLARE
+    r record;
+    res record;
+    changed integer := 0;
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending).
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    PERFORM pggit.bind_oids();  -- after a restore or upgrade: stored OIDs by name first
+    FOR r IN
+        SELECT o.classid, o.objid FROM pggit.objects AS o WHERE o.dropped_at IS NULL ORDER BY o.id
+    LOOP
+        SELECT x.* INTO res FROM pggit.track_object(r.classid, r.objid, command_tag, NULL, 'reconcile') AS x;
+        IF res.change IS NOT NULL THEN
+            changed := changed + 1;
+        END IF;
+    END LOOP;
+
+    FOR r IN
+        SELECT c.classid, c.objid
+          FROM (SELECT 1 AS rank, 'pg_namespace'::regclass::oid AS classid, n.oid AS objid,
+                       n.nspname AS schema_name, n.nspname AS name
+                  FROM pg_namespace AS n
+                 WHERE pggit.is_tracked_schema(n.nspname)
+                UNION ALL
+                SELECT 2, 'pg_type'::regclass, t.oid, n.nspname, t.typname
+                  FROM pg_type AS t JOIN pg_namespace AS n ON n.oid = t.typnamespace
+                 WHERE pggit.is_tracked_schema(n.nspname)
+                   AND (t.typtype IN ('e', 'r', 'd')
+                        OR (t.typtype = 'c' AND EXISTS (SELECT FROM pg_class AS k
+                                                         WHERE k.oid = t.typrelid AND k.relkind = 'c')))
+                UNION ALL
+                SELECT 3, 'pg_class'::regclass, k.oid, n.nspname, k.relname
+                  FROM pg_class AS k JOIN pg_namespace AS n ON n.oid = k.relnamespace
+                 WHERE pggit.is_tracked_schema(n.nspname) AND k.relkind IN ('S', 'r', 'p', 'f', 'v', 'm')
+                UNION ALL
+                SELECT 4, 'pg_proc'::regclass, p.oid, n.nspname, p.proname
+                  FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
+                 WHERE pggit.is_tracked_schema(n.nspname) AND p.prokind IN ('f', 'p', 'w')) AS c
+         WHERE NOT EXISTS (SELECT FROM pggit.objects AS o
+                            WHERE o.objid = c.objid AND o.classid = c.classid AND o.dropped_at IS NULL)
+         ORDER BY c.rank, c.schema_name COLLATE "C", c.name COLLATE "C", c.objid
+    LOOP
+        SELECT x.* INTO res FROM pggit.track_object(r.classid, r.objid, command_tag, NULL, 'reconcile') AS x;
+        IF res.change IS NOT NULL THEN
+            changed := changed + 1;
+        END IF;
+    END LOOP;
+    RETURN changed;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.reconcile(text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.reconcile(text) IS
+    'Internal: re-describes every registered object and registers every unregistered trackable one.';
+
+-- from sql/functions/tracking/resume_tracking.sql (changed: function pggit.resume_tracking())
+-- pggit.resume_tracking() -> integer
+--
+-- Promises: resumes DDL tracking for the session: sets the GUC pggit.tracking to 'on'
+-- at session level, writes one history row with change 'resume' and command tag
+-- 'PGGIT RESUME', then brings the registry up to date with whatever happened while
+-- tracking was paused (pggit.reconcile('PGGIT RESUME')): objects changed meanwhile
+-- get their version bump and a history row, objects dropped meanwhile are marked
+-- dropped, objects created meanwhile are registered at 1.0.0 ('register'). Returns
+-- the number of objects whose registry row changed. Works whether or not tracking
+-- was paused. Cost: one describe per object of the database. Errors: none of its
+-- own. SECURITY DEFINER with a pinned search_path; EXECUTE: PUBLIC.
+CREATE OR REPLACE FUNCTION pggit.resume_tracking()
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $function$
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    PERFORM set_config('pggit.tracking', 'on', false);
+    INSERT INTO pggit.history (command_tag, change, statement, role, branch)
+    VALUES ('PGGIT RESUME', 'resume', pggit.statement_text('PGGIT RESUME'),
+            CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+            pggit.current_branch());
+    RETURN pggit.reconcile('PGGIT RESUME');
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.resume_tracking() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.resume_tracking() TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.resume_tracking() IS
+    'Resumes DDL tracking for this session, records it, and catches the registry up with changes made meanwhile.';
+
+-- from sql/functions/migration/revert.sql (changed: function pggit.revert(commit text, force boolean))
+-- pggit.revert(commit text, force boolean DEFAULT false) -> text
+--
+-- Promises: records the inverse of a commit C as a new commit on top of a branch head
+-- and returns the new commit's id. `commit` is any ref (resolve_ref).
+--   * Branch: the session's branch (pggit.current_branch()) when C is its head or an
+--     ancestor of its head (pggit.dag_merge_base(C, head) = C, over both parents);
+--     else C's own branch when its head is C; else refused.
+--   * P = C's parent; a merge commit is reverted against its FIRST parent (the previous
+--     head of its own branch), so the revert undoes what the merge brought in.
+--   * The objects C touched: the rows of diff(P, C) (for a rename both identities).
+--     Refused when one of them is different at the head than at C (diff(C, head):
+--     a later commit changed, renamed, dropped or re-created it; DETAIL names them):
+--     the inverse would then overwrite later work (a table whose columns are only in
+--     another order is not changed: level 7). Nothing else of the head matters.
+--   * Refused while the session's branch or the revert's branch has uncommitted
+--     tracked changes (pggit.status; DETAIL names the objects) or the live schema
+--     differs from the head (diff(head, 'WORKING'); DETAIL names the objects, HINT
+--     checkout with apply).
+--   * Then the steps of generate_migration(C, P) run on the live schema
+--     (pggit.apply_migration(P, force, C): checkout's data-loss rule, `force` for a
+--     dropped table or column holding data and for every other lossy step), with the
+--     setting pggit.branch set to the revert's branch for the transaction (restored
+--     afterwards), so their history rows are pending on it. The live schema must then
+--     be the head's with exactly the touched objects as at P (checked against
+--     schema_at('WORKING'); a table whose columns are only in another order, or whose
+--     index and constraint expressions PostgreSQL prints differently once parsed again,
+--     counts as reached (level 7: PostgreSQL cannot move a column a migration adds back,
+--     and the revert commit records the table as it is; pggit.table_definition_reached);
+--     else 55000 naming the objects, nothing kept), and
+--     commit_changes(branch, 'Revert "<C's message>"') records them. Tables the revert
+--     does not drop keep their rows.
+--   * All in the caller's transaction: an error leaves nothing.
+-- Errors: 22004 NULL; 22023 `WORKING`; resolve_ref's errors (42704 unknown commit);
+-- 55000 a root commit (no parent), a commit on neither the session's branch nor the
+-- head of its own branch, a touched object changed later, uncommitted changes, a live
+-- schema that differs from the head, a commit without a tree, a result that is not
+-- the expected schema; apply_migration's errors (55000 data loss without force,
+-- 0A000 steps that cannot be generated).
+-- VOLATILE; SECURITY INVOKER (the DDL runs with the caller's rights); EXECUTE: PUBLIC
+-- (sql/grants/roles.sql moves it to pggit_writer).
+CREATE OR REPLACE FUNCTION pggit.revert(commit text, force boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_hash text;
+    v_parent text;
+    v_message text;
+    v_branch text;
+    v_head text;
+    v_current text := pggit.current_branch();
+    v_current_head text;
+    v_saved text := coalesce(current_setting('pggit.branch', true), '');
+    v_name text;
+    v_count bigint;
+    v_objects text;
+    v_kinds text[];
+    v_identities text[];
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    IF revert.commit IS NULL OR revert.force IS NULL THEN
+        RAISE EXCEPTION 'commit and force must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_hash := pggit.resolve_ref(revert.commit);
+    IF v_hash IS NULL THEN
+        RAISE EXCEPTION 'cannot revert "WORKING": name a commit'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT c.parent_hash, c.message INTO v_parent, v_message
+      FROM pggit.commits AS c
+     WHERE c.hash = v_hash;
+    IF v_parent IS NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: it is a root commit (no parent)', v_hash
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+
+    SELECT b.head_commit_hash INTO v_current_head
+      FROM pggit.branches AS b
+     WHERE b.name = v_current AND b.status IS DISTINCT FROM 'deleted';
+    IF v_current_head = v_hash OR pggit.dag_merge_base(v_hash, v_current_head) = v_hash THEN
+        v_branch := v_current;
+        v_head := v_current_head;
+    ELSE
+        SELECT b.name, b.head_commit_hash INTO v_branch, v_head
+          FROM pggit.commits AS c
+          JOIN pggit.branches AS b ON b.id = c.branch_id
+         WHERE c.hash = v_hash AND b.head_commit_hash = c.hash
+           AND b.status IS DISTINCT FROM 'deleted';
+    END IF;
+    IF v_branch IS NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: it is not on the session''s branch "%" nor the head of its own branch',
+                v_hash, pggit.clip(v_current)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Check out the branch the commit belongs to first.';
+    END IF;
+
+    FOREACH v_name IN ARRAY ARRAY[v_current, v_branch] LOOP
+        SELECT count(*), string_agg(DISTINCT coalesce(s.object_identity, s.command_tag), ', ')
+          INTO v_count, v_objects
+          FROM pggit.status(v_name) AS s;
+        IF v_count > 0 THEN
+            RAISE EXCEPTION 'cannot revert commit %: branch "%" has % uncommitted tracked change(s)',
+                    v_hash, pggit.clip(v_name), v_count
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed: %s', v_objects),
+                      HINT = format('Commit them first: pggit.commit_changes(%L, message).', pggit.clip(v_name));
+        END IF;
+    END LOOP;
+    SELECT string_agg(format('%s %s (%s)', d.object_kind, d.object_identity, d.change), ', '
+                      ORDER BY d.object_identity, d.object_kind)
+      INTO v_objects
+      FROM pggit.diff(v_head, 'WORKING') AS d;
+    IF v_objects IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: the live schema differs from the head of "%"', v_hash, pggit.clip(v_branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('WORKING against the head: %s', v_objects),
+                  HINT = format('Bring it there first: pggit.checkout(%L, apply => true).', pggit.clip(v_branch));
+    END IF;
+
+    -- the objects the commit touched (a rename: both identities), as (kind, identity)
+    SELECT coalesce(array_agg(k.kind ORDER BY k.identity, k.kind), '{}'),
+           coalesce(array_agg(k.identity ORDER BY k.identity, k.kind), '{}')
+      INTO v_kinds, v_identities
+      FROM (SELECT DISTINCT d.object_kind AS kind, i.identity
+              FROM pggit.diff(v_parent, v_hash) AS d
+             CROSS JOIN LATERAL (VALUES (d.object_identity), (d.old_identity)) AS i (identity)
+             WHERE i.identity IS NOT NULL) AS k;
+
+    IF v_head <> v_hash THEN
+        SELECT string_agg(format('%s %s (%s%s)', d.object_kind, d.object_identity, d.change,
+                                 CASE WHEN d.change = 'renamed' THEN ' from ' || d.old_identity ELSE '' END),
+                          ', ' ORDER BY d.object_identity, d.object_kind)
+          INTO v_objects
+          FROM pggit.diff(v_hash, v_head) AS d
+         WHERE EXISTS (SELECT FROM unnest(v_kinds, v_identities) AS t (kind, identity)
+                        WHERE t.kind = d.object_kind
+                          AND t.identity IN (d.object_identity, d.old_identity))
+           -- columns only in another order (an earlier revert added one back), expressions only
+           -- reprinted: the same table
+           AND NOT (d.object_kind = 'table' AND d.change = 'modified'
+                    AND pggit.table_definition_reached(d.old_definition, d.new_definition));
+        IF v_objects IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot revert commit %: a later commit of "%" changed what it changed', v_hash, pggit.clip(v_branch)
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('changed since: %s', v_objects),
+                      HINT = 'Revert the later commits first, or change the objects by hand and commit.';
+        END IF;
+    END IF;
+
+    PERFORM set_config('pggit.branch', v_branch, true);
+    PERFORM pggit.apply_migration(v_parent, revert.force, v_hash);
+    PERFORM set_config('pggit.branch', v_saved, true);
+
+    -- the live schema must be the head's with the touched objects as at the parent
+    WITH touched AS (
+        SELECT t.kind, t.identity FROM unnest(v_kinds, v_identities) AS t (kind, identity)
+    ), expected AS (
+        SELECT s.object_kind AS kind, s.object_identity AS identity, s.blob_hash AS blob, s.definition AS def
+          FROM pggit.schema_at(v_head) AS s
+         WHERE NOT EXISTS (SELECT FROM touched AS t
+                            WHERE t.kind = s.object_kind AND t.identity = s.object_identity)
+        UNION ALL
+        SELECT s.object_kind, s.object_identity, s.blob_hash, s.definition
+          FROM pggit.schema_at(v_parent) AS s
+         WHERE EXISTS (SELECT FROM touched AS t
+                        WHERE t.kind = s.object_kind AND t.identity = s.object_identity)
+    ), live AS (
+        SELECT s.object_kind AS kind, s.object_identity AS identity, s.blob_hash AS blob, s.definition AS def
+          FROM pggit.schema_at('WORKING') AS s
+    )
+    SELECT string_agg(format('%s %s', coalesce(e.kind, l.kind), coalesce(e.identity, l.identity)), ', '
+                      ORDER BY coalesce(e.identity, l.identity))
+      INTO v_objects
+      FROM expected AS e
+      FULL JOIN live AS l ON l.kind = e.kind AND l.identity = e.identity
+     WHERE e.blob IS DISTINCT FROM l.blob
+       -- a column added back ends last (PostgreSQL cannot move one; the script warned), and
+       -- an expression parsed again may print differently
+       AND NOT (e.kind = 'table' AND l.kind = 'table' AND pggit.table_definition_reached(e.def, l.def));
+    IF v_objects IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot revert commit %: the generated inverse does not give the expected schema', v_hash
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('differs from the head with the commit undone: %s', v_objects);
+    END IF;
+    RETURN pggit.commit_changes(v_branch, format('Revert "%s"', v_message));
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.revert(text, boolean) IS
+    'Reverts a commit of the session''s branch (or a branch head) on top of the head: the inverse of what it changed, committed as Revert "<message>".';
+
+-- from sql/functions/diff/schema_at.sql (changed: function pggit.schema_at(ref text))
+-- pggit.schema_at(ref text) -> TABLE(object_kind text, object_identity text, definition text, blob_hash text)
+--
+-- Promises: the tracked objects of the schema a ref names, one row per object: its
+-- kind, identity, canonical definition (pggit.describe_object's text, as stored in
+-- pggit.blobs) and that definition's sha256 (the blob hash), ordered by identity then
+-- kind (UTF-8 byte order).
+--   a commit (id, branch, tag: pggit.resolve_ref)  the commit's schema tree (its
+--       bucket nodes in pggit.tree_nodes) with the blobs' text: exactly what
+--       pggit.commit_tree lists, with definitions;
+--   WORKING  the live registry: every pggit.objects row not dropped (if two live rows
+--       share kind and identity, the newest), with its current definition and hash:
+--       what a commit of every pending change would store.
+-- Errors: those of pggit.resolve_ref (22004, 42704, 42P09, 55000), and
+--   55000 object_not_in_prerequisite_state  'commit "<id>" has no tree: it was made
+--         before level 2 (tracking) was installed'
+-- VOLATILE (level 9: it settles the transaction's pending DDL first), SECURITY INVOKER, callable by everyone. Cost: O(objects in the schema).
+CREATE OR REPLACE FUNCTION pggit.schema_at(ref text)
+RETURNS TABLE(object_kind text, object_identity text, definition text, blob_hash text)
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_commit text := pggit.resolve_ref(schema_at.ref);
+    v_tree text[];
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    IF v_commit IS NULL THEN
+        RETURN QUERY
+            SELECT l.kind, l.identity, l.definition, l.hash::text
+              FROM (SELECT DISTINCT ON (o.kind, o.identity) o.kind, o.identity, o.definition, o.hash
+                      FROM pggit.objects AS o
+                     WHERE o.dropped_at IS NULL
+                     ORDER BY o.kind, o.identity, o.id DESC) AS l
+             ORDER BY pg_catalog.convert_to(l.identity, 'UTF8'), pg_catalog.convert_to(l.kind, 'UTF8');
+        RETURN;
+    END IF;
+    v_tree := pggit.commit_buckets(v_commit);
+    RETURN QUERY
+        SELECT e.v ->> 0, e.v ->> 1, bl.definition, e.v ->> 2
+          FROM pg_catalog.unnest(v_tree) AS t (hash)
+          JOIN pggit.tree_nodes AS n ON n.hash = t.hash
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
+          LEFT JOIN pggit.blobs AS bl ON bl.hash = e.v ->> 2
+         ORDER BY pg_catalog.convert_to(e.v ->> 1, 'UTF8'), pg_catalog.convert_to(e.v ->> 0, 'UTF8');
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.schema_at(text) IS
+    'Tracked objects (kind, identity, canonical definition, blob hash) of a ref''s schema; WORKING = the live registry.';
+
+-- from sql/functions/tracking/settle_checkout.sql (changed: function pggit.settle_checkout(statements text[]))
+-- pggit.settle_checkout(statements text[] DEFAULT '{}') -> bigint
+--
+-- Promises: settles the DDL a checkout with apply ran, so that it is not left pending
+-- on the branch it brought the live schema to. Internal step of
+-- pggit.checkout(branch, apply => true), callable on its own. Settling needs the live
+-- schema to be the head of the session's branch (pggit.current_branch()):
+-- pggit.diff('refs/heads/<branch>', 'WORKING') must be empty, and every pending row of
+-- that branch must be the calling transaction's (none of an earlier or other
+-- transaction: settling part of a net-nil set could leave a net change pending), else
+-- 55000 and nothing changes. Then it records one row in pggit.checkouts (branch, head
+-- commit, role, txid, time, number of rows settled, and `statements`: the DDL the
+-- caller says it ran, as pggit.checkout passes it; informational, the history rows are
+-- what pggit recorded) and settles, in pggit.history, exactly the rows that
+--   * are pending on the session's branch (branch = it, commit_hash IS NULL),
+--   * were written by the calling transaction (txid = pg_current_xact_id()),
+--   * record a change of a tracked object (object_id set; not a pause, resume or
+--     untracked row): the rows that can describe a change of the registry.
+-- A settled row keeps its id, statement, role, txid, time, object kind and identities,
+-- versions and hashes; it gets checkout_id (the new pggit.checkouts row), branch
+-- '<branch>@{checkout}' (no branch can have that name: "@{" is not allowed), and
+-- object_id NULL (the old value is kept in note as 'object_id <n>'): pggit.status,
+-- commit_changes, merges and diff (which replay pending rows by object) no longer see
+-- it. Every other row stays as it was: other branches', and the transaction's rows
+-- that change no tree (pause, resume, untracked, failed-tracking rows: still pending
+-- and visible in pggit.status).
+-- Why this hides nothing: settling happens only when the live registry equals the
+-- branch head and every pending row of the branch is being settled, so committing the
+-- settled rows would give the head's tree again (they are no net change); rows of
+-- earlier transactions or other sessions are never touched; and with tracking paused (pggit.tracking = off, the registry may not follow
+-- the catalog) it refuses. Returns the pggit.checkouts id.
+-- Errors: 22004 statements NULL; 55000 tracking paused; 55000 pending rows of other
+-- transactions (DETAIL: the objects); 55000 the live schema differs from the head
+-- (level 7: a table whose columns are only in another order, which a migration that
+-- adds a column back leaves since PostgreSQL cannot move one, or whose index and
+-- constraint expressions print differently once parsed again, counts as the head:
+-- pggit.table_definition_reached)
+-- (DETAIL: the objects and how); resolve_ref's errors for the session's branch (42704 unknown
+-- branch, 55000 deleted or without commits); 22023 an invalid session branch name.
+-- Cost: one diff against WORKING (O(schema)), one index scan of the branch's pending
+-- rows. VOLATILE; SECURITY DEFINER (it writes pggit's tables) with a pinned
+-- search_path; EXECUTE: PUBLIC (sql/grants/roles.sql moves it to pggit_writer).
+CREATE OR REPLACE FUNCTION pggit.settle_checkout(statements text[] DEFAULT '{}')
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_branch text := pggit.current_branch();
+    v_head text;
+    v_differs text;
+    v_id bigint;
+    v_rows integer;
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    IF settle_checkout.statements IS NULL THEN
+        RAISE EXCEPTION 'statements must not be NULL (use ''{}'')'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(v_branch);
+    IF pggit.tracking_paused() THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": tracking is paused', pggit.clip(v_branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Resume it first: pggit.resume_tracking().';
+    END IF;
+    v_head := pggit.resolve_ref('refs/heads/' || v_branch);
+    SELECT pg_catalog.string_agg(DISTINCT coalesce(h.object_identity, h.command_tag), ', ')
+      INTO v_differs
+      FROM pggit.history AS h
+     WHERE h.branch = v_branch
+       AND h.commit_hash IS NULL
+       AND h.txid <> pg_catalog.pg_current_xact_id();
+    IF v_differs IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": it has uncommitted tracked changes of other transactions',
+                pggit.clip(v_branch)
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('changed: %s', v_differs),
+                  HINT = pg_catalog.format('Commit them first: pggit.commit_changes(%L, message).', pggit.clip(v_branch));
+    END IF;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s %s (%s)', d.object_kind, d.object_identity, d.change),
+                                 ', ' ORDER BY d.object_identity, d.object_kind)
+      INTO v_differs
+      FROM pggit.diff(v_head, 'WORKING') AS d
+     -- a column the migration added back ends last (PostgreSQL cannot move one; the script
+     -- warned); an expression parsed again may print differently
+     WHERE NOT (d.object_kind OPERATOR(pg_catalog.=) 'table' AND d.change OPERATOR(pg_catalog.=) 'modified'
+                AND pggit.table_definition_reached(d.old_definition, d.new_definition));
+    IF v_differs IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot settle the checkout of "%": the live schema differs from its head %',
+                pggit.clip(v_branch), v_head
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('WORKING against the head: %s', v_differs),
+                  HINT = 'Only DDL that leaves the live schema at the branch head is settled; commit other changes.';
+    END IF;
+
+    INSERT INTO pggit.checkouts (branch, commit_hash, settled_rows, statements, role)
+    VALUES (v_branch, v_head, 0, settle_checkout.statements,
+            CASE pg_catalog.current_setting('role') WHEN 'none' THEN SESSION_USER::text
+                 ELSE pg_catalog.current_setting('role') END)
+    RETURNING id INTO v_id;
+
+    UPDATE pggit.history AS h
+       SET checkout_id = v_id,
+           branch = h.branch || '@{checkout}',
+           note = pg_catalog.concat_ws('; ', h.note, 'object_id ' || h.object_id::text),
+           object_id = NULL
+     WHERE h.branch = v_branch
+       AND h.commit_hash IS NULL
+       AND h.txid = pg_catalog.pg_current_xact_id()
+       AND h.object_id IS NOT NULL
+       AND h.change NOT IN ('pause', 'resume', 'untracked');
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+
+    UPDATE pggit.checkouts AS c SET settled_rows = v_rows WHERE c.id = v_id;
+    RETURN v_id;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.settle_checkout(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.settle_checkout(text[]) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.settle_checkout(text[]) IS
+    'Settles the calling transaction''s pending DDL rows of the session''s branch into a pggit.checkouts row, only when the live schema equals the branch head.';
+
+-- from sql/functions/history/show.sql (changed: function pggit.show(commit text))
+-- pggit.show(commit text) -> jsonb
+--
+-- Promises: one jsonb document describing the commit `commit` names (usable from psql
+-- with jsonb_pretty, and as a dict from Python). Level 8: `commit` is any ref
+-- pggit.resolve_ref reads (a full commit id, a branch, a tag, refs/heads/<b>,
+-- refs/tags/<t>, with ~N / ^N suffixes), as the CLI's `show REF` takes; before it
+-- took a full commit id only. The document:
+--   {"commit":  {"hash", "parent_hash", "branch", "message", "author",
+--                "committed_at", "schema_hash"},
+--    "changes": [{"id", "object_id", "object_kind", "object_identity",
+--                 "old_identity", "subobject_identity", "command_tag", "change",
+--                 "statement", "old_version", "new_version", "old_hash", "new_hash",
+--                 "role", "txid", "changed_at", "branch"}, ...]   (oldest first),
+--    "tree":    [{"object_kind", "object_identity", "blob_hash"}, ...] (as
+--                pggit.commit_tree orders them), or null for a commit made before
+--                level 2}
+-- "branch" in "commit" is the name of the branch the commit was made on; txid is
+-- text (an xid8); times are timestamptz rendered by jsonb (ISO 8601 with offset).
+-- Errors:
+--   22004 null_value_not_allowed   commit is NULL: 'commit must not be NULL'
+--   22023 invalid_parameter_value  'show needs a commit, branch or tag, not WORKING
+--                                  (the live schema)'
+--   and those of pggit.resolve_ref, as for every ref-taking function: 42704 'ref
+--   "<ref>" does not exist: no commit, branch or tag of that name' (before level 8:
+--   'commit "<commit>" does not exist'), 42P09 ambiguous, 55000 deleted branch or a
+--   branch without commits.
+-- VOLATILE (level 9: it settles the transaction's pending DDL first), SECURITY INVOKER, callable by everyone. Cost: O(changes + tree size).
+CREATE OR REPLACE FUNCTION pggit.show(commit text)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_hash text;
+    v_commit jsonb;
+    v_has_tree boolean;
+    v_changes jsonb;
+    v_tree jsonb;
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    IF show.commit IS NULL THEN
+        RAISE EXCEPTION 'commit must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_hash := pggit.resolve_ref(show.commit);
+    IF v_hash IS NULL THEN
+        RAISE EXCEPTION 'show needs a commit, branch or tag, not WORKING (the live schema)'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'pggit.status() lists the live schema''s uncommitted changes.';
+    END IF;
+    SELECT pg_catalog.jsonb_build_object(
+               'hash', c.hash, 'parent_hash', c.parent_hash, 'branch', b.name,
+               'message', c.message, 'author', c.author, 'committed_at', c.committed_at,
+               'schema_hash', c.schema_hash),
+           c.schema_hash IS NOT NULL
+      INTO v_commit, v_has_tree
+      FROM pggit.commits AS c
+      JOIN pggit.branches AS b ON b.id = c.branch_id
+     WHERE c.hash = v_hash;
+    SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'id', h.id, 'object_id', h.object_id, 'object_kind', h.object_kind,
+               'object_identity', h.object_identity, 'old_identity', h.old_identity,
+               'subobject_identity', h.subobject_identity, 'command_tag', h.command_tag,
+               'change', h.change, 'statement', h.statement, 'old_version', h.old_version,
+               'new_version', h.new_version, 'old_hash', h.old_hash, 'new_hash', h.new_hash,
+               'role', h.role, 'txid', h.txid::text, 'changed_at', h.changed_at,
+               'branch', h.branch) ORDER BY h.id), '[]'::jsonb)
+      INTO v_changes
+      FROM pggit.history AS h
+     WHERE h.commit_hash = v_hash;
+    IF v_has_tree THEN
+        SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'object_kind', t.object_kind, 'object_identity', t.object_identity,
+                   'blob_hash', t.blob_hash) ORDER BY t.n), '[]'::jsonb)
+          INTO v_tree
+          FROM pggit.commit_tree(v_hash) WITH ORDINALITY AS t (object_kind, object_identity, blob_hash, n);
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('commit', v_commit, 'changes', v_changes, 'tree', v_tree);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.show(text) IS
+    'The commit a ref names, as jsonb: {"commit": {...}, "changes": [history rows], "tree": [(object_kind, object_identity, blob_hash)] or null}.';
+
+-- from sql/functions/history/statement_text.sql (changed: function pggit.statement_text(command_tag text))
+-- pggit.statement_text(command_tag text) -> text
+--
+-- Promises: the statement text a history row keeps for a change made by the command
+-- with tag `command_tag` in the current query: current_query() itself when it holds a
+-- single statement (cheap check: no ";" before its trailing blanks and semicolons),
+-- else pggit.command_statements(current_query(), command_tag): only the statements of
+-- that command, NULL when none can be identified. So the rest of a query string sent
+-- as one (ALTER ROLE victim PASSWORD '...'; CREATE TABLE t ...) never reaches
+-- pggit.history.statement (issue 11, item 6). Never raises. VOLATILE (it reads the
+-- current query), callable by pggit's tracking functions only.
+--
+-- Level 9: while pggit.settle_pending completes a transaction's pending rows (at COMMIT,
+-- where current_query() is the COMMIT), the statement of the row being settled, which it
+-- puts in the transaction-local setting pggit.settling_statement, is the text of any
+-- history row written meanwhile (rows of related objects).
+-- A single SQL expression without SET, so the planner inlines it into the tracking
+-- functions (the cheap check costs one scan of the query string); every function and
+-- operator is schema-qualified.
+CREATE OR REPLACE FUNCTION pggit.statement_text(command_tag text)
+RETURNS text
+LANGUAGE sql
+VOLATILE
+AS $function$
+SELECT CASE WHEN pg_catalog.current_setting('pggit.settling_statement', true) OPERATOR(pg_catalog.<>) ''
+            THEN pg_catalog.current_setting('pggit.settling_statement', true)
+            WHEN pg_catalog.strpos(pg_catalog.rtrim(pg_catalog.current_query(), E' \t\r\n\f\x0b;'), ';')
+                 OPERATOR(pg_catalog.=) 0
+            THEN pg_catalog.current_query()
+            ELSE pggit.command_statements(pg_catalog.current_query(), command_tag) END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.statement_text(text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.statement_text(text) IS
+    'The text history keeps of the current query for a command: the query when it is one statement, else only that command''s statements (NULL if none).';
+
+-- from sql/functions/history/status.sql (changed: function pggit.status(OUT id bigint, INOUT branch text, OUT object_kind text, OUT object_identity text, OUT old_identity text, OUT subobject_identity text, OUT command_tag text, OUT change text, OUT old_version text, OUT new_version text, OUT statement text, OUT role text, OUT changed_at timestamp with time zone))
+-- pggit.status(branch text DEFAULT NULL)
+--     -> TABLE(id bigint, branch text, object_kind text, object_identity text,
+--              old_identity text, subobject_identity text, command_tag text,
+--              change text, old_version text, new_version text, statement text,
+--              role text, changed_at timestamptz)
+--
+-- Promises: the tracked changes not yet committed on a branch, oldest first (by
+-- history id): the pggit.history rows with that branch and commit_hash IS NULL that
+-- the caller can see (its own transaction's included, other sessions' uncommitted
+-- ones not). `branch` NULL (the default, so pggit.status() works) means the
+-- session's branch, pggit.current_branch(): the setting pggit.branch (pggit.checkout
+-- sets it), 'main' when unset or empty; the branch history rows record. A branch that has no commit yet is fine (its first commit_changes
+-- creates it): there is no "unknown branch" error here.
+-- Declared with OUT id, INOUT branch, OUT ...: see pggit.log for why.
+-- Errors:
+--   22023 invalid_parameter_value  invalid branch name given ('invalid branch name
+--                                  "<name>": <rule>')
+--   branch NULL and a setting pggit.branch naming no live branch: the errors of
+--   pggit.branch_setting (level 8: 22023, 42704, 55000, naming the setting)
+-- VOLATILE (level 9: it settles the transaction's pending DDL first), SECURITY INVOKER (pggit's tables are readable by everyone), callable by
+-- everyone. Cost: one scan of the partial index on pending rows.
+CREATE OR REPLACE FUNCTION pggit.status(
+    OUT id bigint,
+    INOUT branch text DEFAULT NULL,
+    OUT object_kind text,
+    OUT object_identity text,
+    OUT old_identity text,
+    OUT subobject_identity text,
+    OUT command_tag text,
+    OUT change text,
+    OUT old_version text,
+    OUT new_version text,
+    OUT statement text,
+    OUT role text,
+    OUT changed_at timestamptz)
+RETURNS SETOF record
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_branch text := coalesce(status.branch, pggit.current_branch());
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    PERFORM pggit.assert_valid_branch_name(v_branch);
+    RETURN QUERY
+        SELECT h.id, h.branch, h.object_kind, h.object_identity, h.old_identity,
+               h.subobject_identity, h.command_tag, h.change, h.old_version, h.new_version,
+               h.statement, h.role, h.changed_at
+          FROM pggit.history AS h
+         WHERE h.branch = v_branch
+           AND h.commit_hash IS NULL
+         ORDER BY h.id;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.status(text) IS
+    'Tracked changes not yet committed on branch (default: the session''s branch, setting pggit.branch, else main), oldest first.';
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 9';
+
+-- ---- after the functions (hand-written) ----
+-- At COMMIT (or PREPARE TRANSACTION) the transaction's pending DDL is settled.
+CREATE CONSTRAINT TRIGGER pending_settle AFTER INSERT ON pggit.pending
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION pggit.settle_at_commit();
+
+-- Before a DROP, the transaction's pending DDL is settled while its objects still exist.
+CREATE EVENT TRIGGER pggit_settle_before_drop ON ddl_command_start
+    WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP FOREIGN TABLE', 'DROP SEQUENCE',
+                 'DROP FUNCTION', 'DROP PROCEDURE', 'DROP ROUTINE', 'DROP TYPE', 'DROP DOMAIN', 'DROP SCHEMA',
+                 'DROP INDEX', 'DROP TRIGGER', 'DROP RULE', 'DROP POLICY', 'DROP OWNED', 'DROP EXTENSION')
+    EXECUTE FUNCTION pggit.on_drop_command_start();
+
+COMMENT ON EVENT TRIGGER pggit_settle_before_drop IS
+    'pggit: settles the transaction''s pending DDL history before a DROP, while its objects still exist.';

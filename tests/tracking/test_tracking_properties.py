@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from trackhelp import changes_since, history_since, last_history_id, schema_hash, strict, version
+from trackhelp import changes_since, history_since, last_history_id, schema_hash, settle, strict, version
 from version_model import TYPES, TableModel, statements
 
 from pggit_sql.testing.strategies import TableDefinition, identifiers, quote_ident, table_definitions
@@ -118,6 +118,7 @@ def test_hash_is_deterministic_and_independent_of_name_and_schema(
         assert len(first) == 64 and set(first) <= set("0123456789abcdef")
         assert schema_hash(conn, table.qualified_name("gen S")) == first
         assert schema_hash(conn, twin.qualified_name("other")) == first
+        settle(conn)  # level 9: the registry, read directly within the transaction
         (stored,) = conn.execute("SELECT hash FROM pggit.objects WHERE objid = %s::regclass AND dropped_at IS NULL",
                                  (table.qualified_name("gen S"),)).fetchone()
         assert stored == first
@@ -163,6 +164,7 @@ def test_a_rolled_back_alter_restores_version_and_hash(
 ) -> None:
     with conn.transaction(force_rollback=True):
         conn.execute(model.create_sql())
+        settle(conn)  # level 9: else the CREATE and the ALTER are one change of the transaction (1.0.0)
         conn.execute(f"ALTER TABLE {model.qname} ADD COLUMN keep int")  # 1.1.0
         saved_version, saved_hash = version(conn, model.qname), schema_hash(conn, model.qname)
         saved_history = last_history_id(conn)
@@ -187,6 +189,7 @@ def test_uncommitted_alter_is_visible_to_its_transaction_only(
         conn.execute("ALTER TABLE seen ADD COLUMN b text")
         inside = schema_hash(conn, "seen")
         assert inside != committed
+        settle(conn)  # level 9: the registry, read directly within the transaction
         assert inside == conn.execute(
             "SELECT hash FROM pggit.objects WHERE identity = 'public.seen' AND dropped_at IS NULL").fetchone()[0]
         assert version(conn, "seen") == "1.1.0"
@@ -253,6 +256,7 @@ def test_valid_ddl_never_fails_and_the_registry_stays_in_sync(conn: psycopg.Conn
         for sql in steps:
             conn.execute(sql)  # strict: a tracking error would raise here
         assert in_sync(conn) == 0
+        settle(conn)  # level 9: the registry, read directly within the transaction
         live = conn.execute(
             "SELECT o.identity, d.identity FROM pggit.objects AS o,"
             " LATERAL pggit.describe_object(o.classid, o.objid) AS d"

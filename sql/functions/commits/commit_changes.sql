@@ -83,6 +83,11 @@ DECLARE
     v_tree text[];
     v_schema_hash text;
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     IF commit_changes.branch IS NULL THEN
         RAISE EXCEPTION 'branch must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';

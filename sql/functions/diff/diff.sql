@@ -55,13 +55,13 @@
 -- path's history rows are read (O(commits between the refs and their rows)).
 -- Errors: those of pggit.resolve_ref (22004, 42704, 42P09, 55000) for either ref, and
 --   55000 object_not_in_prerequisite_state  a commit without a tree (made before level 2)
--- STABLE, SECURITY INVOKER, callable by everyone.
+-- VOLATILE (level 9: it settles the transaction's pending DDL first), SECURITY INVOKER, callable by everyone.
 CREATE OR REPLACE FUNCTION pggit.diff(from_ref text, to_ref text)
 RETURNS TABLE(object_identity text, object_kind text, change text, old_definition text,
               new_definition text, old_identity text)
 LANGUAGE plpgsql
-STABLE
-PARALLEL SAFE
+VOLATILE
+PARALLEL UNSAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
@@ -75,6 +75,11 @@ DECLARE
     v_head text;
     v_pending_side integer;
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     IF v_from IS NULL AND v_to IS NULL THEN
         RETURN;
     END IF;

@@ -13,18 +13,23 @@
 -- Errors: those of pggit.resolve_ref (22004, 42704, 42P09, 55000), and
 --   55000 object_not_in_prerequisite_state  'commit "<id>" has no tree: it was made
 --         before level 2 (tracking) was installed'
--- STABLE, SECURITY INVOKER, callable by everyone. Cost: O(objects in the schema).
+-- VOLATILE (level 9: it settles the transaction's pending DDL first), SECURITY INVOKER, callable by everyone. Cost: O(objects in the schema).
 CREATE OR REPLACE FUNCTION pggit.schema_at(ref text)
 RETURNS TABLE(object_kind text, object_identity text, definition text, blob_hash text)
 LANGUAGE plpgsql
-STABLE
-PARALLEL SAFE
+VOLATILE
+PARALLEL UNSAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
     v_commit text := pggit.resolve_ref(schema_at.ref);
     v_tree text[];
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     IF v_commit IS NULL THEN
         RETURN QUERY
             SELECT l.kind, l.identity, l.definition, l.hash::text

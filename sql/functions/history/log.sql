@@ -19,7 +19,7 @@
 --   22023 invalid_parameter_value  invalid branch name ('invalid branch name
 --                                  "<name>": <rule>'); max_count negative
 --   42704 undefined_object         'branch "<name>" does not exist'
--- STABLE, SECURITY INVOKER (pggit's tables are readable by everyone), callable by
+-- VOLATILE (level 9: it settles the transaction's pending DDL first), SECURITY INVOKER (pggit's tables are readable by everyone), callable by
 -- everyone. Cost: O(max_count) index lookups.
 CREATE OR REPLACE FUNCTION pggit.log(
     OUT hash text,
@@ -33,13 +33,18 @@ CREATE OR REPLACE FUNCTION pggit.log(
     OUT changes integer)
 RETURNS SETOF record
 LANGUAGE plpgsql
-STABLE
-PARALLEL SAFE
+VOLATILE
+PARALLEL UNSAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
     v_head text;
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     IF log.max_count IS NULL THEN
         RAISE EXCEPTION 'max_count must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';

@@ -24,12 +24,12 @@
 --   "<ref>" does not exist: no commit, branch or tag of that name' (before level 8:
 --   'commit "<commit>" does not exist'), 42P09 ambiguous, 55000 deleted branch or a
 --   branch without commits.
--- STABLE, SECURITY INVOKER, callable by everyone. Cost: O(changes + tree size).
+-- VOLATILE (level 9: it settles the transaction's pending DDL first), SECURITY INVOKER, callable by everyone. Cost: O(changes + tree size).
 CREATE OR REPLACE FUNCTION pggit.show(commit text)
 RETURNS jsonb
 LANGUAGE plpgsql
-STABLE
-PARALLEL SAFE
+VOLATILE
+PARALLEL UNSAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
@@ -39,6 +39,11 @@ DECLARE
     v_changes jsonb;
     v_tree jsonb;
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     IF show.commit IS NULL THEN
         RAISE EXCEPTION 'commit must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';

@@ -9,6 +9,10 @@
 -- pggit.history.statement (issue 11, item 6). Never raises. VOLATILE (it reads the
 -- current query), callable by pggit's tracking functions only.
 --
+-- Level 9: while pggit.settle_pending completes a transaction's pending rows (at COMMIT,
+-- where current_query() is the COMMIT), the statement of the row being settled, which it
+-- puts in the transaction-local setting pggit.settling_statement, is the text of any
+-- history row written meanwhile (rows of related objects).
 -- A single SQL expression without SET, so the planner inlines it into the tracking
 -- functions (the cheap check costs one scan of the query string); every function and
 -- operator is schema-qualified.
@@ -17,7 +21,9 @@ RETURNS text
 LANGUAGE sql
 VOLATILE
 AS $function$
-SELECT CASE WHEN pg_catalog.strpos(pg_catalog.rtrim(pg_catalog.current_query(), E' \t\r\n\f\x0b;'), ';')
+SELECT CASE WHEN pg_catalog.current_setting('pggit.settling_statement', true) OPERATOR(pg_catalog.<>) ''
+            THEN pg_catalog.current_setting('pggit.settling_statement', true)
+            WHEN pg_catalog.strpos(pg_catalog.rtrim(pg_catalog.current_query(), E' \t\r\n\f\x0b;'), ';')
                  OPERATOR(pg_catalog.=) 0
             THEN pg_catalog.current_query()
             ELSE pggit.command_statements(pg_catalog.current_query(), command_tag) END

@@ -17,7 +17,7 @@
 --                                  "<name>": <rule>')
 --   branch NULL and a setting pggit.branch naming no live branch: the errors of
 --   pggit.branch_setting (level 8: 22023, 42704, 55000, naming the setting)
--- STABLE, SECURITY INVOKER (pggit's tables are readable by everyone), callable by
+-- VOLATILE (level 9: it settles the transaction's pending DDL first), SECURITY INVOKER (pggit's tables are readable by everyone), callable by
 -- everyone. Cost: one scan of the partial index on pending rows.
 CREATE OR REPLACE FUNCTION pggit.status(
     OUT id bigint,
@@ -35,13 +35,18 @@ CREATE OR REPLACE FUNCTION pggit.status(
     OUT changed_at timestamptz)
 RETURNS SETOF record
 LANGUAGE plpgsql
-STABLE
-PARALLEL SAFE
+VOLATILE
+PARALLEL UNSAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
     v_branch text := coalesce(status.branch, pggit.current_branch());
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     PERFORM pggit.assert_valid_branch_name(v_branch);
     RETURN QUERY
         SELECT h.id, h.branch, h.object_kind, h.object_identity, h.old_identity,

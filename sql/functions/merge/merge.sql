@@ -24,6 +24,11 @@ AS $function$
 DECLARE
     r record;
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     IF NOT pg_catalog.has_table_privilege('pggit.blobs', 'SELECT') THEN
         RAISE EXCEPTION 'permission denied to merge: a merge returns the definitions of the objects it changes'
             USING ERRCODE = '42501',

@@ -43,6 +43,11 @@ DECLARE
     v_lossy text[] := '{}';
     v_notes text[] := '{}';
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     IF apply_migration.to_ref IS NULL OR apply_migration.force IS NULL OR apply_migration.from_ref IS NULL THEN
         RAISE EXCEPTION 'to_ref, force and from_ref must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';

@@ -60,6 +60,11 @@ DECLARE
     v_kinds text[];
     v_identities text[];
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     IF revert.commit IS NULL OR revert.force IS NULL THEN
         RAISE EXCEPTION 'commit and force must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';

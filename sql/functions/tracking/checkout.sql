@@ -22,6 +22,11 @@ AS $function$
 DECLARE
     v_status text;
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     PERFORM pggit.assert_valid_branch_name(checkout.branch);
     SELECT b.status INTO v_status FROM pggit.branches AS b WHERE b.name = checkout.branch;
     IF NOT FOUND THEN

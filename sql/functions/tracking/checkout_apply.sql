@@ -43,6 +43,11 @@ DECLARE
     v_applied text[];
     v_from text;  -- the commit the live schema is at, when it is the session's branch head
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     IF checkout.apply IS NULL OR checkout.force IS NULL THEN
         PERFORM pggit.checkout(checkout.branch);
         RAISE EXCEPTION 'apply and force must not be NULL'

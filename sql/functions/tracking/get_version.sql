@@ -86,6 +86,10 @@ COMMENT ON FUNCTION pggit.resolve_object(text) IS
 -- version change. The registry row is found by the object's identity (level 6), never
 -- by a stored OID, so it is found after a pg_dump / pg_restore or pg_upgrade as well,
 -- before anything re-bound pggit's OIDs. Never raises. STABLE, PARALLEL SAFE, callable by everyone.
+-- Level 9: in a transaction that has written something (it has a transaction id), the
+-- row comes from pggit.version_in_transaction, which settles the transaction's pending
+-- DDL first: the version is exact within the transaction too. Otherwise (the usual read)
+-- the registry is read directly, inlined as before.
 --
 -- LANGUAGE sql without SET or STRICT so that the planner inlines it into the
 -- caller's query: one call costs the name resolution plus one index lookup.
@@ -104,7 +108,11 @@ SELECT o.major, o.minor, o.patch,
  CROSS JOIN LATERAL pg_catalog.pg_identify_object(r.classid, r.objid, 0) AS i
   JOIN pggit.objects AS o
     ON o.identity OPERATOR(pg_catalog.=) i.identity AND o.classid OPERATOR(pg_catalog.=) r.classid
- WHERE o.dropped_at IS NULL
+ WHERE o.dropped_at IS NULL AND pg_catalog.pg_current_xact_id_if_assigned() IS NULL
+UNION ALL
+SELECT v.major, v.minor, v.patch, v.version, v.kind, v.identity, v.hash, v.updated_at
+  FROM pggit.version_in_transaction(get_version.object) AS v
+ WHERE pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL
 $function$;
 
 COMMENT ON FUNCTION pggit.get_version(text) IS

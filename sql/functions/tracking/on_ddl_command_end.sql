@@ -8,16 +8,20 @@
 --   * the objects the statement created or changed — pg_event_trigger_ddl_commands()
 --     and the parts of surviving objects the sql_drop trigger handed over — are mapped
 --     to their tracked owners (pggit.tracked_owner: an index, constraint, trigger,
---     rule, policy, default or column counts for its table or view) and each owner is
---     tracked once for the statement by pggit.track_object, at its highest change:
---     mode 'create' when the statement created it (CREATE ..., CREATE TABLE AS,
---     SELECT INTO), else 'direct' (a history row even when nothing changed: 'none').
---     The command tag is the one of the owner's own command row, else the first; the
---     subobject identity names the parts involved when the owner itself was not;
---   * then pggit.track_related tracks what PostgreSQL does not report: the partitions
---     and inheritance children of an altered table (ADD COLUMN, CREATE INDEX, ATTACH /
---     DETACH PARTITION), the objects of a renamed schema, and the objects referring to
---     a renamed object;
+--     rule, policy, default or column counts for its table or view); for each owner,
+--     once per statement, one history row with change 'pending' is written in the
+--     statement's transaction (the statement, the command tag of the owner's own command
+--     row, else the first; the owner's identity when the statement named it; the
+--     subobject identity naming the parts involved when the owner itself was not; role,
+--     branch, time) and one pggit.pending row (the owner, and whether the statement
+--     created it: CREATE ..., CREATE TABLE AS, SELECT INTO).
+--   * Level 9: describing, versioning and hashing happen once per object per transaction,
+--     in pggit.settle_pending: at the end of the transaction (the deferred trigger of
+--     pggit.pending), before a DROP statement, or at the first pggit read in the
+--     transaction that needs them. It also tracks what PostgreSQL does not report (the
+--     partitions and inheritance children of an altered table, the objects of a renamed
+--     schema, the objects referring to a renamed object: pggit.track_related). A
+--     statement rolled back (or its savepoint) leaves neither row.
 --   * skipped: commands without an object (GRANT, REVOKE, ALTER DEFAULT PRIVILEGES),
 --     REFRESH MATERIALIZED VIEW (data, not structure), commands inside CREATE / ALTER
 --     EXTENSION, objects of pggit's own schemas, temporary and system schemas;
@@ -76,10 +80,12 @@ DECLARE
     v_created boolean[] := '{}';
     v_self boolean[] := '{}';
     v_subs text[] := '{}';
+    v_identities text[] := '{}';
+    v_statement text;
+    v_role text;
+    v_branch text;
     v_pos integer;
     v_is_self boolean;
-    v_done text[] := '{}';
-    v_related text[] := '{}';
     v_state text;
     v_message text;
 BEGIN
@@ -124,7 +130,9 @@ BEGIN
             SELECT c.classid, c.objid, c.objsubid, c.command_tag, c.object_identity, c.object_type
               FROM pg_event_trigger_ddl_commands() AS c
              WHERE c.objid IS NOT NULL AND NOT c.in_extension AND c.command_tag <> 'REFRESH MATERIALIZED VIEW'
-               AND (c.schema_name IS NULL OR pggit.is_tracked_schema(c.schema_name))
+               AND CASE WHEN c.schema_name IS NOT NULL THEN pggit.is_tracked_schema(c.schema_name)
+                        WHEN c.object_type = 'schema' THEN pggit.is_tracked_schema(c.object_identity)
+                        ELSE true END
             UNION ALL
             SELECT (e ->> 'c')::oid, (e ->> 'o')::oid, -1, TG_TAG, e ->> 's', NULL
               FROM json_array_elements(CASE WHEN v_parts <> '' THEN v_parts::json END) AS e
@@ -152,8 +160,10 @@ BEGIN
                 v_created := v_created || (v_is_self AND (r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO'));
                 v_self := v_self || v_is_self;
                 v_subs := v_subs || CASE WHEN v_is_self THEN NULL ELSE r.object_identity END;
+                v_identities := v_identities || CASE WHEN v_is_self THEN r.object_identity END;
             ELSIF v_is_self THEN
                 IF NOT v_self[v_pos] THEN
+                    v_identities[v_pos] := r.object_identity;
                     v_tags[v_pos] := r.command_tag;
                     v_self[v_pos] := true;
                     v_subs[v_pos] := NULL;
@@ -166,26 +176,23 @@ BEGIN
             END IF;
         END LOOP;
 
-        FOR i IN 1 .. coalesce(array_length(v_objids, 1), 0) LOOP
-            v_done := v_done || (v_classids[i] || '/' || v_objids[i]);
-            SELECT x.change, x.renamed, x.old_schema_name INTO t
-              FROM pggit.track_object(v_classids[i], v_objids[i], v_tags[i], v_subs[i],
-                                      CASE WHEN v_created[i] THEN 'create' ELSE 'direct' END) AS x;
-            -- what PostgreSQL does not report: partitions and children of an altered
-            -- table, objects of a renamed schema, objects referring to a renamed object
-            -- (after all of the statement's own objects: those are tracked as such)
-            IF t.renamed
-               OR (v_classids[i] = 'pg_class'::regclass AND NOT v_created[i]
-                   AND EXISTS (SELECT FROM pg_class AS c
-                                WHERE c.oid = v_objids[i] AND (c.relkind = 'p' OR c.relhassubclass))) THEN
-                v_related := v_related || ARRAY[v_classids[i]::text, v_objids[i]::text, v_tags[i],
-                                                coalesce(t.renamed, false)::text, t.old_schema_name];
-            END IF;
-        END LOOP;
-        FOR i IN 0 .. coalesce(array_length(v_related, 1), 0) / 5 - 1 LOOP
-            v_done := pggit.track_related(v_related[5 * i + 1]::oid, v_related[5 * i + 2]::oid, v_related[5 * i + 3],
-                                          v_related[5 * i + 4]::boolean, v_related[5 * i + 5], v_done);
-        END LOOP;
+        -- Level 9: one 'pending' history row per owner, completed (described, versioned,
+        -- hashed) once per object by pggit.settle_pending at the end of the transaction.
+        IF v_objids <> '{}' THEN
+            v_statement := pggit.statement_text(TG_TAG);
+            v_role := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
+            v_branch := pggit.current_branch();
+            FOR i IN 1 .. array_length(v_objids, 1) LOOP
+                WITH h AS (
+                    INSERT INTO pggit.history (object_identity, subobject_identity, command_tag, change, statement,
+                                               role, branch)
+                    VALUES (v_identities[i], v_subs[i], v_tags[i], 'pending', v_statement, v_role, v_branch)
+                    RETURNING id
+                )
+                INSERT INTO pggit.pending (history_id, classid, objid, created)
+                SELECT h.id, v_classids[i], v_objids[i], v_created[i] FROM h;
+            END LOOP;
+        END IF;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
         IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'

@@ -34,6 +34,10 @@ DECLARE
     res record;
     changed integer := 0;
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending).
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     PERFORM pggit.bind_oids();  -- after a restore or upgrade: stored OIDs by name first
     FOR r IN
         SELECT o.classid, o.objid FROM pggit.objects AS o WHERE o.dropped_at IS NULL ORDER BY o.id

@@ -23,6 +23,11 @@ SET enable_mergejoin = off
 SET jit = off
 AS $function$
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     PERFORM set_config('pggit.tracking', 'on', false);
     INSERT INTO pggit.history (command_tag, change, statement, role, branch)
     VALUES ('PGGIT RESUME', 'resume', pggit.statement_text('PGGIT RESUME'),

@@ -54,6 +54,11 @@ DECLARE
     v_id bigint;
     v_rows integer;
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     IF settle_checkout.statements IS NULL THEN
         RAISE EXCEPTION 'statements must not be NULL (use ''{}'')'
             USING ERRCODE = 'null_value_not_allowed';

@@ -1,5 +1,5 @@
 -- pggit.track_object(classid oid, objid oid, command_tag text, subobject text DEFAULT NULL,
---                    mode text DEFAULT 'direct')
+--                    mode text DEFAULT 'direct', history_id bigint DEFAULT NULL)
 --     -> (change text, renamed boolean, object_id bigint, old_schema_name text)
 --
 -- Promises: brings the registry row of one tracked object (addressed as
@@ -29,6 +29,12 @@
 -- The registry row is locked (FOR UPDATE) before it is compared, so concurrent
 -- statements on one object bump it one after the other, none lost. The blob, the
 -- registry update and the history row are written by one statement.
+-- Level 9: with history_id, the given row (a statement's 'pending' row, written by the
+-- event trigger and settled by pggit.settle_pending) is moved: deleted and written again
+-- complete — object, kind, identities, change, versions and hashes — keeping its
+-- statement, command tag, subobject, role, transaction, time, branch and note. It takes a
+-- new id, so history ids follow the order in which versions were assigned (the order of
+-- settling, serialised by the registry row lock), not the order of the statements.
 -- Returns the change recorded (NULL when nothing was done), whether something was
 -- renamed (identity, column, attribute or enum label: objects referring to it may
 -- print differently), the registry id, and the schema name stored before (for a
@@ -43,6 +49,7 @@ CREATE OR REPLACE FUNCTION pggit.track_object(
     command_tag text,
     subobject text DEFAULT NULL,
     mode text DEFAULT 'direct',
+    history_id bigint DEFAULT NULL,
     OUT change text,
     OUT renamed boolean,
     OUT object_id bigint,
@@ -83,13 +90,24 @@ BEGIN
                 UPDATE pggit.objects AS o
                    SET dropped_at = v_now, objid = NULL, updated_at = v_now
                  WHERE o.id = reg.id
+            ), moved AS (
+                DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
+                RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
+            ), src AS (
+                SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
+                  FROM moved AS m
+                UNION ALL
+                SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
+                       pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
+                 WHERE track_object.history_id IS NULL
             )
             INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                        command_tag, change, statement, old_version, new_version, old_hash,
-                                       new_hash, role, branch)
-            VALUES (reg.id, reg.kind, reg.identity, reg.identity, subobject, track_object.command_tag, 'drop',
-                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch, NULL, reg.hash, NULL,
-                    v_role, pggit.current_branch());
+                                       new_hash, role, txid, changed_at, branch, note)
+            SELECT reg.id, reg.kind, reg.identity, reg.identity, x.subobject_identity, x.command_tag, 'drop',
+                   x.statement, reg.major || '.' || reg.minor || '.' || reg.patch, NULL, reg.hash, NULL,
+                   x.role, x.txid, x.changed_at, x.branch, x.note
+              FROM src AS x;
             change := 'drop';
             object_id := reg.id;
             old_schema_name := reg.schema_name;
@@ -109,14 +127,24 @@ BEGIN
             VALUES (d.kind, d.schema_name, d.object_name, d.identity, track_object.classid, track_object.objid,
                     d.structure, d.definition, v_hash, d.partition_parent, v_now, v_now)
             RETURNING o.id
+        ), moved AS (
+            DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
+            RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
+        ), src AS (
+            SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
+              FROM moved AS m
+            UNION ALL
+            SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
+                   pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
+             WHERE track_object.history_id IS NULL
         )
-        INSERT INTO pggit.history AS h (object_id, object_kind, object_identity, old_identity, subobject_identity,
-                                        command_tag, change, statement, old_version, new_version, old_hash,
-                                        new_hash, role, branch)
-        SELECT obj.id, d.kind, d.identity, NULL, subobject, track_object.command_tag, change,
-               pggit.statement_text(track_object.command_tag), NULL, '1.0.0', NULL, v_hash, v_role, pggit.current_branch()
-          FROM obj
-        RETURNING h.object_id INTO object_id;
+        INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                   command_tag, change, statement, old_version, new_version, old_hash,
+                                   new_hash, role, txid, changed_at, branch, note)
+        SELECT obj.id, d.kind, d.identity, NULL, x.subobject_identity, x.command_tag, track_object.change,
+               x.statement, NULL, '1.0.0', NULL, v_hash, x.role, x.txid, x.changed_at, x.branch, x.note
+          FROM obj, src AS x
+        RETURNING pggit.history.object_id INTO object_id;
         IF (d.structure -> 'i')::text <> '{}' THEN
             INSERT INTO pggit.object_indexes AS m (index_oid, object_id)
             SELECT x.indexrelid, track_object.object_id FROM pg_index AS x WHERE x.indrelid = track_object.objid
@@ -161,12 +189,25 @@ BEGIN
             v_patch := v_patch + 1;
         END IF;
         IF change = 'none' AND reg.structure::text IS NOT DISTINCT FROM d.structure::text THEN
+            WITH moved AS (
+                DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
+                RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
+            ), src AS (
+                SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
+                  FROM moved AS m
+                UNION ALL
+                SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
+                       pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
+                 WHERE track_object.history_id IS NULL
+            )
             INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                        command_tag, change, statement, old_version, new_version, old_hash,
-                                       new_hash, role, branch)
-            VALUES (reg.id, d.kind, d.identity, reg.identity, subobject, track_object.command_tag, change,
-                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch,
-                    v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, v_role, pggit.current_branch());
+                                       new_hash, role, txid, changed_at, branch, note)
+            SELECT reg.id, d.kind, d.identity, reg.identity, x.subobject_identity, x.command_tag, change,
+                   x.statement, reg.major || '.' || reg.minor || '.' || reg.patch,
+                   v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, x.role, x.txid, x.changed_at,
+                   x.branch, x.note
+              FROM src AS x;
         ELSE
             WITH blob AS (
                 INSERT INTO pggit.blobs (hash, definition)
@@ -180,13 +221,25 @@ BEGIN
                        partition_parent = d.partition_parent,
                        updated_at = CASE WHEN change = 'none' THEN o.updated_at ELSE v_now END
                  WHERE o.id = reg.id
+            ), moved AS (
+                DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
+                RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
+            ), src AS (
+                SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
+                  FROM moved AS m
+                UNION ALL
+                SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
+                       pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
+                 WHERE track_object.history_id IS NULL
             )
             INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                        command_tag, change, statement, old_version, new_version, old_hash,
-                                       new_hash, role, branch)
-            VALUES (reg.id, d.kind, d.identity, reg.identity, subobject, track_object.command_tag, change,
-                    pggit.statement_text(track_object.command_tag), reg.major || '.' || reg.minor || '.' || reg.patch,
-                    v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, v_role, pggit.current_branch());
+                                       new_hash, role, txid, changed_at, branch, note)
+            SELECT reg.id, d.kind, d.identity, reg.identity, x.subobject_identity, x.command_tag, change,
+                   x.statement, reg.major || '.' || reg.minor || '.' || reg.patch,
+                   v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, x.role, x.txid, x.changed_at,
+                   x.branch, x.note
+              FROM src AS x;
         END IF;
     END IF;
 
@@ -200,7 +253,7 @@ BEGIN
 END
 $function$;
 
-REVOKE ALL ON FUNCTION pggit.track_object(oid, oid, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pggit.track_object(oid, oid, text, text, text, bigint) FROM PUBLIC;
 
-COMMENT ON FUNCTION pggit.track_object(oid, oid, text, text, text) IS
+COMMENT ON FUNCTION pggit.track_object(oid, oid, text, text, text, bigint) IS
     'Internal: registers, versions or marks dropped one tracked object and writes its history row.';
