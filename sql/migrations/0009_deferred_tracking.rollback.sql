@@ -827,6 +827,24 @@ BEGIN
 END
 $function$;
 
+-- as of level 8: function pggit.ready_to_record()
+CREATE OR REPLACE FUNCTION pggit.ready_to_record()
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+BEGIN
+    IF pggit.oids_current() THEN
+        RETURN true;
+    END IF;
+    IF pggit.restoring() THEN
+        RETURN false;
+    END IF;
+    PERFORM pggit.bind_oids();
+    RETURN true;
+END
+$function$;
+
 -- as of level 8: function pggit.reconcile(command_tag text)
 CREATE OR REPLACE FUNCTION pggit.reconcile(command_tag text)
  RETURNS integer

@@ -117,7 +117,7 @@ def test_checkout_apply_round_trip_without_commits(pggit_conn: psycopg.Connectio
                (SELECT count(*) FROM pggit.history AS h
                  WHERE h.checkout_id = c.id AND h.branch = c.branch || '@{checkout}' AND h.commit_hash IS NULL
                    AND h.object_id IS NULL AND h.statement IS NOT NULL AND h.role = c.role
-                   AND h.changed_at <= c.checked_out_at AND h.note LIKE 'object_id %%')
+                   AND h.changed_at <= c.checked_out_at AND h.note ~ '(^|; )object_id [0-9]+$')
           FROM pggit.checkouts AS c ORDER BY c.id""").fetchall()
     assert [(r[1], r[2]) for r in rows] == [(b, heads[b]) for b in ("feature", "main", "feature", "main")]
     for _id, _branch, _head, settled, role, attached, well_formed in rows:
