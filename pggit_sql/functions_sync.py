@@ -83,6 +83,9 @@ def function_drift(conn: psycopg.Connection, functions_dir: Path | None = None) 
             raise PggitError("the database has no pggit schema: migrate it to head first")
         live = function_fingerprint(conn, schemas)
         drop_functions(conn, schemas)
+        # as pg_dump does: files load in path order, and a SQL function may call one that a
+        # later file defines (get_version -> version_in_transaction)
+        conn.execute("SET LOCAL check_function_bodies = off")
         for path in files:
             run_file(conn, path)
         defined = function_fingerprint(conn, schemas)

@@ -10,6 +10,7 @@
 -- runs in a transaction that made tracked DDL), then level 9's objects go.
 SELECT pggit.settle_pending();
 DROP EVENT TRIGGER pggit_settle_before_drop;
+DROP TABLE pggit.pending_transactions;
 DROP TABLE pggit.pending;
 -- Level 8 knows no 'folded' rows: each becomes 'none' (old and new version and hash are
 -- equal on such a row), keeping its note that names the row that carries the change.
@@ -668,6 +669,19 @@ BEGIN
                  END;
     RETURN NEXT;
 END
+$function$;
+
+-- as of level 8: function pggit.oids_current()
+CREATE OR REPLACE FUNCTION pggit.oids_current()
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+SELECT EXISTS (SELECT 1
+                 FROM pggit.instance AS i
+                 JOIN pg_catalog.pg_proc AS p
+                   ON p.oid OPERATOR(pg_catalog.=) i.anchor AND p.xmin OPERATOR(pg_catalog.=) i.anchor_xmin
+                WHERE p.oid OPERATOR(pg_catalog.=) 'pggit.instance_anchor()'::pg_catalog.regprocedure::pg_catalog.oid)
 $function$;
 
 -- as of level 8: function pggit.on_ddl_command_end()

@@ -27,6 +27,15 @@ CREATE TABLE pggit.pending (
 );
 CREATE INDEX pending_txid_idx ON pggit.pending (txid);
 
+-- One row while a transaction has pending rows: its deferred trigger is queued once per
+-- transaction (per settling), and "is anything pending?" is one primary-key probe.
+CREATE TABLE pggit.pending_transactions (
+    txid xid8 PRIMARY KEY DEFAULT pg_catalog.pg_current_xact_id()
+);
+
+COMMENT ON TABLE pggit.pending_transactions IS
+    'A transaction that has pending DDL rows (pggit.pending); its deferred trigger settles them at COMMIT.';
+
 COMMENT ON TABLE pggit.pending IS
     'The running transaction''s DDL not yet described: history row and object; settled and emptied before it commits.';
 
@@ -66,11 +75,12 @@ COMMENT ON FUNCTION pggit.on_drop_command_start() IS
 -- from sql/functions/tracking/settle_at_commit.sql (new: function pggit.settle_at_commit())
 -- pggit.settle_at_commit() -> trigger
 --
--- Level 9: the function of the deferred constraint trigger pending_settle of pggit.pending
--- (AFTER INSERT, DEFERRABLE INITIALLY DEFERRED, FOR EACH ROW). PostgreSQL fires it when the
--- transaction that wrote pending rows commits (or prepares), after the last statement,
--- and it settles them (pggit.settle_pending). The first firing settles every pending row
--- of the transaction; the others find nothing left (one check each). Under
+-- Level 9: the function of the deferred constraint trigger pending_settle of
+-- pggit.pending_transactions (AFTER INSERT, DEFERRABLE INITIALLY DEFERRED, FOR EACH ROW).
+-- The first tracked statement of a transaction writes its row (again after a settling
+-- mid-transaction removed it), so PostgreSQL fires it once when the transaction commits
+-- (or prepares), after the last statement, and it settles the transaction's pending rows
+-- (pggit.settle_pending); a firing that finds nothing left costs one check. Under
 -- SET CONSTRAINTS ALL IMMEDIATE it fires at the end of each statement instead, which
 -- settles as often and is exact too. Returns NULL (an AFTER trigger). Internal.
 CREATE OR REPLACE FUNCTION pggit.settle_at_commit()
@@ -117,13 +127,15 @@ COMMENT ON FUNCTION pggit.settle_at_commit() IS
 --     'untracked' with a note saying so; one that exists but is not an object pggit
 --     tracks: its rows are deleted (as before level 9, such statements leave no row).
 -- It runs at the end of every transaction that has pending rows (the deferred constraint
--- trigger pending_settle of pggit.pending calls it at COMMIT or PREPARE TRANSACTION, or
+-- trigger pending_settle of pggit.pending_transactions, whose row the first pending
+-- statement of the transaction writes, calls it at COMMIT or PREPARE TRANSACTION, or
 -- earlier under SET CONSTRAINTS ALL IMMEDIATE), before a DROP statement (event trigger
 -- pggit_settle_before_drop: the objects are still there to be described), and first in
 -- every pggit function that reads versions, history or the registry, so that within the
 -- transaction those read exact values. A user may call it too: it touches only the
 -- calling transaction's rows. Returns the number of objects settled (0 when nothing was
--- pending: then it costs one check of pg_current_xact_id_if_assigned()).
+-- pending: then it costs a check of pg_current_xact_id_if_assigned() and, in a transaction
+-- that wrote something, one primary-key probe of pggit.pending_transactions).
 -- Errors: class 40 (serialization failure, deadlock), 53 and 55P03 (lock timeout) are
 -- raised (at COMMIT they abort the transaction, which can be retried); any other error
 -- becomes a WARNING and marks the transaction's pending rows 'untracked' with the error
@@ -157,6 +169,11 @@ DECLARE
 BEGIN
     IF v_xid IS NULL THEN
         RETURN 0;  -- a transaction that wrote nothing has nothing pending
+    END IF;
+    -- one primary-key probe: the pending rows of a transaction are announced once
+    DELETE FROM pggit.pending_transactions AS t WHERE t.txid OPERATOR(pg_catalog.=) v_xid;
+    IF NOT FOUND THEN
+        RETURN 0;
     END IF;
     BEGIN
         WITH taken AS (
@@ -1669,6 +1686,43 @@ GRANT EXECUTE ON FUNCTION pggit.merge(text, text, text) TO PUBLIC;
 COMMENT ON FUNCTION pggit.merge(text, text, text) IS
     'Merges a ref into a branch (three-way, against their merge base); returns the migration, read as the caller.';
 
+-- from sql/functions/identity/oids_current.sql (changed: function pggit.oids_current())
+-- pggit.oids_current() -> boolean
+--
+-- Promises: true when the OIDs pggit stores (pggit.objects.objid and
+-- partition_parent, pggit.object_indexes.index_oid, pggit.data_tables.relid and
+-- pggit.data_branches.relid) were bound to this very database: pggit.instance holds
+-- one row naming the OID pggit.instance_anchor() has now and the transaction that
+-- wrote its pg_proc row (xmin). False after any pg_dump / pg_restore (the restore
+-- re-creates the function: a new OID from the counter and a new xmin; into a fresh
+-- cluster the OID may repeat, the creating transaction does not), after pg_upgrade
+-- (every function is re-created, past the old cluster's OID counter), and while
+-- pggit.instance is empty (a schema-only restore). CREATE DATABASE ... TEMPLATE copies
+-- OIDs and rows exactly: the copy stays current. Changing the anchor function itself
+-- (ALTER, GRANT on it) only costs one needless re-binding. Never raises.
+-- Level 9: PL/pgSQL (its plan is cached for the session): as a SQL function holding a
+-- sub-select it was never inlined and was planned again on every call (about 0.1 ms,
+-- several times per DDL statement). No SET or STRICT, every name and operator qualified:
+-- one index probe of pg_proc and one of a one-row table.
+-- EXECUTE: PUBLIC (pggit.instance and pg_proc are readable by every role).
+CREATE OR REPLACE FUNCTION pggit.oids_current()
+RETURNS boolean
+LANGUAGE plpgsql
+STABLE
+PARALLEL SAFE
+AS $function$
+BEGIN
+    RETURN EXISTS (SELECT 1
+                     FROM pggit.instance AS i
+                     JOIN pg_catalog.pg_proc AS p
+                       ON p.oid OPERATOR(pg_catalog.=) i.anchor AND p.xmin OPERATOR(pg_catalog.=) i.anchor_xmin
+                    WHERE p.oid OPERATOR(pg_catalog.=) 'pggit.instance_anchor()'::pg_catalog.regprocedure::pg_catalog.oid);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.oids_current() IS
+    'True when pggit''s stored OIDs were bound to this database (not restored or upgraded since).';
+
 -- from sql/functions/tracking/on_ddl_command_end.sql (changed: function pggit.on_ddl_command_end())
 -- pggit.on_ddl_command_end() -> event_trigger
 --
@@ -1686,7 +1740,8 @@ COMMENT ON FUNCTION pggit.merge(text, text, text) IS
 --     row, else the first; the owner's identity when the statement named it; the
 --     subobject identity naming the parts involved when the owner itself was not; role,
 --     branch, time) and one pggit.pending row (the owner, and whether the statement
---     created it: CREATE ..., CREATE TABLE AS, SELECT INTO).
+--     created it: CREATE ..., CREATE TABLE AS, SELECT INTO), and, once per transaction,
+--     a pggit.pending_transactions row, which queues the deferred trigger that settles.
 --   * Level 9: describing, versioning and hashing happen once per object per transaction,
 --     in pggit.settle_pending: at the end of the transaction (the deferred trigger of
 --     pggit.pending), before a DROP statement, or at the first pggit read in the
@@ -1854,6 +1909,8 @@ BEGIN
             v_statement := pggit.statement_text(TG_TAG);
             v_role := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
             v_branch := pggit.current_branch();
+            INSERT INTO pggit.pending_transactions AS p (txid) VALUES (pg_current_xact_id())
+                ON CONFLICT (txid) DO NOTHING;
             FOR i IN 1 .. array_length(v_objids, 1) LOOP
                 WITH h AS (
                     INSERT INTO pggit.history (object_identity, subobject_identity, command_tag, change, statement,
@@ -2654,7 +2711,7 @@ COMMENT ON SCHEMA pggit IS 'pggit-sql level 9';
 
 -- ---- after the functions (hand-written) ----
 -- At COMMIT (or PREPARE TRANSACTION) the transaction's pending DDL is settled.
-CREATE CONSTRAINT TRIGGER pending_settle AFTER INSERT ON pggit.pending
+CREATE CONSTRAINT TRIGGER pending_settle AFTER INSERT ON pggit.pending_transactions
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION pggit.settle_at_commit();
 

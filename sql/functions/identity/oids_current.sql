@@ -11,21 +11,24 @@
 -- pggit.instance is empty (a schema-only restore). CREATE DATABASE ... TEMPLATE copies
 -- OIDs and rows exactly: the copy stays current. Changing the anchor function itself
 -- (ALTER, GRANT on it) only costs one needless re-binding. Never raises.
--- A single SQL expression without SET or STRICT, every name and operator qualified,
--- so that it is inlined: one index probe of pg_proc and one of a one-row table
--- (a few microseconds: pggit's event triggers ask it on every DDL statement).
+-- Level 9: PL/pgSQL (its plan is cached for the session): as a SQL function holding a
+-- sub-select it was never inlined and was planned again on every call (about 0.1 ms,
+-- several times per DDL statement). No SET or STRICT, every name and operator qualified:
+-- one index probe of pg_proc and one of a one-row table.
 -- EXECUTE: PUBLIC (pggit.instance and pg_proc are readable by every role).
 CREATE OR REPLACE FUNCTION pggit.oids_current()
 RETURNS boolean
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
 AS $function$
-SELECT EXISTS (SELECT 1
-                 FROM pggit.instance AS i
-                 JOIN pg_catalog.pg_proc AS p
-                   ON p.oid OPERATOR(pg_catalog.=) i.anchor AND p.xmin OPERATOR(pg_catalog.=) i.anchor_xmin
-                WHERE p.oid OPERATOR(pg_catalog.=) 'pggit.instance_anchor()'::pg_catalog.regprocedure::pg_catalog.oid)
+BEGIN
+    RETURN EXISTS (SELECT 1
+                     FROM pggit.instance AS i
+                     JOIN pg_catalog.pg_proc AS p
+                       ON p.oid OPERATOR(pg_catalog.=) i.anchor AND p.xmin OPERATOR(pg_catalog.=) i.anchor_xmin
+                    WHERE p.oid OPERATOR(pg_catalog.=) 'pggit.instance_anchor()'::pg_catalog.regprocedure::pg_catalog.oid);
+END
 $function$;
 
 COMMENT ON FUNCTION pggit.oids_current() IS

@@ -14,7 +14,8 @@
 --     row, else the first; the owner's identity when the statement named it; the
 --     subobject identity naming the parts involved when the owner itself was not; role,
 --     branch, time) and one pggit.pending row (the owner, and whether the statement
---     created it: CREATE ..., CREATE TABLE AS, SELECT INTO).
+--     created it: CREATE ..., CREATE TABLE AS, SELECT INTO), and, once per transaction,
+--     a pggit.pending_transactions row, which queues the deferred trigger that settles.
 --   * Level 9: describing, versioning and hashing happen once per object per transaction,
 --     in pggit.settle_pending: at the end of the transaction (the deferred trigger of
 --     pggit.pending), before a DROP statement, or at the first pggit read in the
@@ -182,6 +183,8 @@ BEGIN
             v_statement := pggit.statement_text(TG_TAG);
             v_role := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
             v_branch := pggit.current_branch();
+            INSERT INTO pggit.pending_transactions AS p (txid) VALUES (pg_current_xact_id())
+                ON CONFLICT (txid) DO NOTHING;
             FOR i IN 1 .. array_length(v_objids, 1) LOOP
                 WITH h AS (
                     INSERT INTO pggit.history (object_identity, subobject_identity, command_tag, change, statement,

@@ -1,10 +1,11 @@
 -- pggit.settle_at_commit() -> trigger
 --
--- Level 9: the function of the deferred constraint trigger pending_settle of pggit.pending
--- (AFTER INSERT, DEFERRABLE INITIALLY DEFERRED, FOR EACH ROW). PostgreSQL fires it when the
--- transaction that wrote pending rows commits (or prepares), after the last statement,
--- and it settles them (pggit.settle_pending). The first firing settles every pending row
--- of the transaction; the others find nothing left (one check each). Under
+-- Level 9: the function of the deferred constraint trigger pending_settle of
+-- pggit.pending_transactions (AFTER INSERT, DEFERRABLE INITIALLY DEFERRED, FOR EACH ROW).
+-- The first tracked statement of a transaction writes its row (again after a settling
+-- mid-transaction removed it), so PostgreSQL fires it once when the transaction commits
+-- (or prepares), after the last statement, and it settles the transaction's pending rows
+-- (pggit.settle_pending); a firing that finds nothing left costs one check. Under
 -- SET CONSTRAINTS ALL IMMEDIATE it fires at the end of each statement instead, which
 -- settles as often and is exact too. Returns NULL (an AFTER trigger). Internal.
 CREATE OR REPLACE FUNCTION pggit.settle_at_commit()

@@ -24,13 +24,15 @@
 --     'untracked' with a note saying so; one that exists but is not an object pggit
 --     tracks: its rows are deleted (as before level 9, such statements leave no row).
 -- It runs at the end of every transaction that has pending rows (the deferred constraint
--- trigger pending_settle of pggit.pending calls it at COMMIT or PREPARE TRANSACTION, or
+-- trigger pending_settle of pggit.pending_transactions, whose row the first pending
+-- statement of the transaction writes, calls it at COMMIT or PREPARE TRANSACTION, or
 -- earlier under SET CONSTRAINTS ALL IMMEDIATE), before a DROP statement (event trigger
 -- pggit_settle_before_drop: the objects are still there to be described), and first in
 -- every pggit function that reads versions, history or the registry, so that within the
 -- transaction those read exact values. A user may call it too: it touches only the
 -- calling transaction's rows. Returns the number of objects settled (0 when nothing was
--- pending: then it costs one check of pg_current_xact_id_if_assigned()).
+-- pending: then it costs a check of pg_current_xact_id_if_assigned() and, in a transaction
+-- that wrote something, one primary-key probe of pggit.pending_transactions).
 -- Errors: class 40 (serialization failure, deadlock), 53 and 55P03 (lock timeout) are
 -- raised (at COMMIT they abort the transaction, which can be retried); any other error
 -- becomes a WARNING and marks the transaction's pending rows 'untracked' with the error
@@ -64,6 +66,11 @@ DECLARE
 BEGIN
     IF v_xid IS NULL THEN
         RETURN 0;  -- a transaction that wrote nothing has nothing pending
+    END IF;
+    -- one primary-key probe: the pending rows of a transaction are announced once
+    DELETE FROM pggit.pending_transactions AS t WHERE t.txid OPERATOR(pg_catalog.=) v_xid;
+    IF NOT FOUND THEN
+        RETURN 0;
     END IF;
     BEGIN
         WITH taken AS (
