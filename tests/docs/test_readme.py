@@ -3,7 +3,8 @@
 Every ```sql block of README.md runs on one connection (autocommit, as psql sends it)
 and every query's rows are compared with the ``-- =>`` lines under it; the convention
 is in tests/docs/sqlstory.py and at the top of the README's story. docs/LEVEL3.md,
-docs/LEVEL4.md, docs/LEVEL7.md, docs/LEVEL8.md and docs/TRACKING.md are stories too, each on a fresh database of its own.
+docs/LEVEL4.md, docs/LEVEL7.md, docs/LEVEL8.md and docs/TRACKING.md are stories too,
+each on a fresh database of its own.
 """
 
 from __future__ import annotations
