@@ -183,8 +183,6 @@ BEGIN
             v_statement := pggit.statement_text(TG_TAG);
             v_role := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
             v_branch := pggit.current_branch();
-            INSERT INTO pggit.pending_transactions AS p (txid) VALUES (pg_current_xact_id())
-                ON CONFLICT (txid) DO NOTHING;
             FOR i IN 1 .. array_length(v_objids, 1) LOOP
                 WITH h AS (
                     INSERT INTO pggit.history (object_identity, subobject_identity, command_tag, change, statement,
@@ -195,6 +193,10 @@ BEGIN
                 INSERT INTO pggit.pending (history_id, classid, objid, created)
                 SELECT h.id, v_classids[i], v_objids[i], v_created[i] FROM h;
             END LOOP;
+            -- after the rows it announces: under SET CONSTRAINTS ALL IMMEDIATE the trigger
+            -- fires at the end of this very INSERT and must find them
+            INSERT INTO pggit.pending_transactions AS p (txid) VALUES (pg_current_xact_id())
+                ON CONFLICT (txid) DO NOTHING;
         END IF;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;

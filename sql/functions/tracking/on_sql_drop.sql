@@ -108,6 +108,8 @@ BEGIN
                    d.object_identity, d.address_names
               FROM pg_event_trigger_dropped_objects() AS d
              WHERE NOT d.is_temporary
+               -- level 9: parts of pggit's own (and system) tables are nobody's change
+               AND (d.schema_name IS NULL OR pggit.is_tracked_schema(d.schema_name))
                -- internal triggers (of foreign keys) go with their constraint
                AND NOT (d.classid = 'pg_trigger'::regclass AND NOT d.original AND NOT d.normal)
                AND (d.objsubid <> 0
