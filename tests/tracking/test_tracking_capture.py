@@ -117,20 +117,15 @@ def test_partitions(conn: psycopg.Connection) -> None:
     assert failed_rows(conn) == []
 
 
-def test_ddl_inside_do_blocks_and_functions(conn: psycopg.Connection, pggit_level: int) -> None:
+def test_ddl_inside_do_blocks_and_functions(conn: psycopg.Connection) -> None:
+    # a DO block sent alone is a transaction of one client message: tracked statement by
+    # statement at every level (level 9 describes once per transaction only when the
+    # transaction spans several messages: tests/tracking/test_deferred_tracking.py)
     before = last_history_id(conn)
     conn.execute("DO $$ BEGIN EXECUTE 'CREATE TABLE in_do (x int)'; ALTER TABLE in_do ADD COLUMN y int; END $$")
     rows = history_since(conn, before)
-    if pggit_level >= 9:
-        # one transaction: one row per statement, one version change for the object (docs/TRACKING.md)
-        assert [(r["object_identity"], r["change"]) for r in rows] == [
-            ("public.in_do", "create"), ("public.in_do", "folded")]
-        assert [(r["old_version"], r["new_version"]) for r in rows] == [(None, "1.0.0"), ("1.0.0", "1.0.0")]
-        assert [r["command_tag"] for r in rows] == ["CREATE TABLE", "ALTER TABLE"]
-        assert rows[0]["new_hash"] == rows[1]["new_hash"] == rows[1]["old_hash"]
-    else:
-        assert [(r["object_identity"], r["change"]) for r in rows] == [
-            ("public.in_do", "create"), ("public.in_do", "minor")]
+    assert [(r["object_identity"], r["change"]) for r in rows] == [
+        ("public.in_do", "create"), ("public.in_do", "minor")]
     assert all(r["statement"].startswith("DO $$") for r in rows)  # current_query(): the top-level statement
     conn.execute("CREATE FUNCTION make_it() RETURNS void LANGUAGE plpgsql AS"
                  " $$ BEGIN CREATE TABLE made_by_function (x int); END $$")

@@ -8,17 +8,22 @@
 --   * the objects the statement created or changed — pg_event_trigger_ddl_commands()
 --     and the parts of surviving objects the sql_drop trigger handed over — are mapped
 --     to their tracked owners (pggit.tracked_owner: an index, constraint, trigger,
---     rule, policy, default or column counts for its table or view); for each owner,
---     once per statement, one history row with change 'pending' is written in the
+--     rule, policy, default or column counts for its table or view); in the deferred case
+--     (below), for each owner, once per statement, one history row with change 'pending' is written in the
 --     statement's transaction (the statement, the command tag of the owner's own command
 --     row, else the first; the owner's identity when the statement named it; the
 --     subobject identity naming the parts involved when the owner itself was not; role,
 --     branch, time) and one pggit.pending row (the owner, and whether the statement
 --     created it: CREATE ..., CREATE TABLE AS, SELECT INTO), and, once per transaction,
 --     a pggit.pending_transactions row, which queues the deferred trigger that settles.
---   * Level 9: describing, versioning and hashing happen once per object per transaction,
+--   * Level 9: when the transaction began with this statement's client message (an
+--     autocommit statement, a DO block, a query string sent alone: statement_timestamp()
+--     = transaction_timestamp()), no later message can add to it, and each owner is
+--     tracked at once by pggit.track_object as before level 9 (mode 'create' or
+--     'direct'), followed by pggit.track_related. Otherwise (BEGIN ... COMMIT over several
+--     messages) describing, versioning and hashing happen once per object per transaction,
 --     in pggit.settle_pending: at the end of the transaction (the deferred trigger of
---     pggit.pending), before a DROP statement, or at the first pggit read in the
+--     pggit.pending_transactions), before a DROP statement, or at the first pggit read in the
 --     transaction that needs them. It also tracks what PostgreSQL does not report (the
 --     partitions and inheritance children of an altered table, the objects of a renamed
 --     schema, the objects referring to a renamed object: pggit.track_related). A
@@ -82,6 +87,8 @@ DECLARE
     v_self boolean[] := '{}';
     v_subs text[] := '{}';
     v_identities text[] := '{}';
+    v_done text[] := '{}';
+    v_related text[] := '{}';
     v_statement text;
     v_role text;
     v_branch text;
@@ -179,7 +186,32 @@ BEGIN
 
         -- Level 9: one 'pending' history row per owner, completed (described, versioned,
         -- hashed) once per object by pggit.settle_pending at the end of the transaction.
-        IF v_objids <> '{}' THEN
+        IF v_objids <> '{}' AND statement_timestamp() = transaction_timestamp() THEN
+            -- The transaction began with this client message (an autocommit statement, a
+            -- DO block or a query string sent alone): no later message can add to it, so
+            -- each owner is tracked right away, statement by statement, as before level 9.
+            FOR i IN 1 .. array_length(v_objids, 1) LOOP
+                v_done := v_done || (v_classids[i] || '/' || v_objids[i]);
+                SELECT x.change, x.renamed, x.old_schema_name INTO t
+                  FROM pggit.track_object(v_classids[i], v_objids[i], v_tags[i], v_subs[i],
+                                          CASE WHEN v_created[i] THEN 'create' ELSE 'direct' END) AS x;
+                -- what PostgreSQL does not report: partitions and children of an altered
+                -- table, objects of a renamed schema, objects referring to a renamed object
+                -- (after all of the statement's own objects: those are tracked as such)
+                IF t.renamed
+                   OR (v_classids[i] = 'pg_class'::regclass AND NOT v_created[i]
+                       AND EXISTS (SELECT FROM pg_class AS c
+                                    WHERE c.oid = v_objids[i] AND (c.relkind = 'p' OR c.relhassubclass))) THEN
+                    v_related := v_related || ARRAY[v_classids[i]::text, v_objids[i]::text, v_tags[i],
+                                                    coalesce(t.renamed, false)::text, t.old_schema_name];
+                END IF;
+            END LOOP;
+            FOR i IN 0 .. coalesce(array_length(v_related, 1), 0) / 5 - 1 LOOP
+                v_done := pggit.track_related(v_related[5 * i + 1]::oid, v_related[5 * i + 2]::oid,
+                                              v_related[5 * i + 3], v_related[5 * i + 4]::boolean,
+                                              v_related[5 * i + 5], v_done);
+            END LOOP;
+        ELSIF v_objids <> '{}' THEN
             v_statement := pggit.statement_text(TG_TAG);
             v_role := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
             v_branch := pggit.current_branch();
