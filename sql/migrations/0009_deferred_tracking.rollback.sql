@@ -10,7 +10,6 @@
 -- runs in a transaction that made tracked DDL), then level 9's objects go.
 SELECT pggit.settle_pending();
 DROP EVENT TRIGGER pggit_settle_before_drop;
-DROP TABLE pggit.pending_transactions;
 DROP TABLE pggit.pending;
 -- Level 8 knows no 'folded' rows: each becomes 'none' (old and new version and hash are
 -- equal on such a row), keeping its note that names the row that carries the change.
@@ -1612,8 +1611,8 @@ DROP FUNCTION pggit.settle_pending();
 -- new in level 9: function pggit.settled_version(object text, OUT major integer, OUT minor integer, OUT patch integer, OUT version text, OUT kind text, OUT identity text, OUT hash text, OUT updated_at timestamp with time zone)
 DROP FUNCTION pggit.settled_version(object text, OUT major integer, OUT minor integer, OUT patch integer, OUT version text, OUT kind text, OUT identity text, OUT hash text, OUT updated_at timestamp with time zone);
 
--- new in level 9: function pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, history_id bigint, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text)
-DROP FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, history_id bigint, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text);
+-- new in level 9: function pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, pending_id bigint, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text)
+DROP FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, pending_id bigint, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text);
 
 -- new in level 9: function pggit.version_in_transaction(object text)
 DROP FUNCTION pggit.version_in_transaction(object text);

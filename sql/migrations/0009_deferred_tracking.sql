@@ -6,38 +6,40 @@
 -- (CREATE/ALTER TABLE, types, data changes; schema-qualify every name)
 -- ====================================================================
 
--- Deferred tracking (issue 15): a tracked DDL statement writes its history rows with
--- change 'pending' and names their objects in pggit.pending; pggit.settle_pending
--- describes each object once per transaction and completes the rows (the first of an
--- object's rows carries the change, the later ones become 'folded').
+-- Deferred tracking (issue 15): in a transaction of several client messages a tracked DDL
+-- statement writes one pggit.pending row per object it touched (its statement, tag, role,
+-- branch, time); pggit.settle_pending describes each object once per transaction and
+-- writes the history rows (the first of an object's rows carries the change, the later
+-- ones are 'folded').
 ALTER TABLE pggit.history DROP CONSTRAINT history_change_check;
 ALTER TABLE pggit.history ADD CONSTRAINT history_change_check CHECK (change IN (
     'create', 'major', 'minor', 'patch', 'none', 'drop', 'register', 'pause', 'resume', 'untracked',
-    'pending', 'folded'));
+    'folded'));
 
--- The calling transaction's statements not yet described: one row per (statement, object).
--- Rows never outlive their transaction (settled and deleted before it commits). The OIDs
--- are the objects' while that transaction runs, never kept across transactions.
+-- The running transaction's tracked statements not yet described: one row per (statement,
+-- object), written by the statement, turned into history rows and deleted before the
+-- transaction commits (rows never outlive it; the OIDs are the objects' while it runs,
+-- never kept across transactions). `announce` is true on the first row a transaction
+-- writes (again after a settling emptied it): only that row queues the deferred trigger.
 CREATE TABLE pggit.pending (
-    history_id bigint PRIMARY KEY,
+    id bigint GENERATED ALWAYS AS IDENTITY,
     txid xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
     classid oid NOT NULL,
     objid oid NOT NULL,
-    created boolean NOT NULL
+    created boolean NOT NULL,
+    announce boolean NOT NULL,
+    command_tag text NOT NULL,
+    object_identity text,
+    subobject_identity text,
+    statement text,
+    role text NOT NULL,
+    branch text NOT NULL,
+    changed_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
 );
 CREATE INDEX pending_txid_idx ON pggit.pending (txid);
 
--- One row while a transaction has pending rows: its deferred trigger is queued once per
--- transaction (per settling), and "is anything pending?" is one primary-key probe.
-CREATE TABLE pggit.pending_transactions (
-    txid xid8 PRIMARY KEY DEFAULT pg_catalog.pg_current_xact_id()
-);
-
-COMMENT ON TABLE pggit.pending_transactions IS
-    'A transaction that has pending DDL rows (pggit.pending); its deferred trigger settles them at COMMIT.';
-
 COMMENT ON TABLE pggit.pending IS
-    'The running transaction''s DDL not yet described: history row and object; settled and emptied before it commits.';
+    'The running transaction''s tracked DDL not yet described (statement, object); settled into pggit.history and emptied before it commits.';
 
 -- ---- functions (generated) ----
 -- removed: function pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text)
@@ -75,14 +77,14 @@ COMMENT ON FUNCTION pggit.on_drop_command_start() IS
 -- from sql/functions/tracking/settle_at_commit.sql (new: function pggit.settle_at_commit())
 -- pggit.settle_at_commit() -> trigger
 --
--- Level 9: the function of the deferred constraint trigger pending_settle of
--- pggit.pending_transactions (AFTER INSERT, DEFERRABLE INITIALLY DEFERRED, FOR EACH ROW).
--- The first tracked statement of a transaction writes its row (again after a settling
--- mid-transaction removed it), so PostgreSQL fires it once when the transaction commits
--- (or prepares), after the last statement, and it settles the transaction's pending rows
--- (pggit.settle_pending); a firing that finds nothing left costs one check. Under
--- SET CONSTRAINTS ALL IMMEDIATE it fires at the end of each statement instead, which
--- settles as often and is exact too. Returns NULL (an AFTER trigger). Internal.
+-- Level 9: the function of the deferred constraint trigger pending_settle of pggit.pending
+-- (AFTER INSERT, DEFERRABLE INITIALLY DEFERRED, FOR EACH ROW WHEN (NEW.announce)). The
+-- first pending row of a transaction announces it (again after a settling mid-transaction
+-- emptied them), so PostgreSQL fires it once when the transaction commits (or prepares),
+-- after the last statement, and it settles the transaction's pending rows
+-- (pggit.settle_pending). Under SET CONSTRAINTS ALL IMMEDIATE it fires at the end of the
+-- announcing statement, and the next statement announces again. Returns NULL (an AFTER
+-- trigger). Internal.
 CREATE OR REPLACE FUNCTION pggit.settle_at_commit()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -103,43 +105,43 @@ COMMENT ON FUNCTION pggit.settle_at_commit() IS
 -- from sql/functions/tracking/settle_pending.sql (new: function pggit.settle_pending())
 -- pggit.settle_pending() -> integer
 --
--- Level 9: finishes the calling transaction's tracked DDL. Each tracked statement leaves,
--- inside its own transaction, one history row per object it touched, with change
--- 'pending' (its statement, command tag, subobject, role, branch and time; written by
--- pggit.on_ddl_command_end), and one pggit.pending row naming the object. This function
--- describes each such object once, as the transaction sees it now, and completes the rows:
---   * the object's first pending row of the transaction carries the change: registered,
---     versioned and hashed by pggit.track_object (mode 'create' when one of the
---     statements created it, else 'direct'; its change is the comparison of the registry
---     before the transaction with the object now, so the version is bumped once, at the
---     kind of the whole transaction's change to it);
---   * the object's later pending rows become 'folded': same object, kind and identity,
---     old and new version and hash both the carrier's new ones (the chain of versions stays
---     linear), note naming the carrier row;
---   * settled rows are written again with new ids (pggit.track_object with history_id),
---     so ids follow the order in which versions were assigned: commit order between
+-- Level 9: finishes the calling transaction's tracked DDL. In a transaction of several
+-- client messages each tracked statement writes, inside its own transaction, one
+-- pggit.pending row per object it touched (its statement, command tag, subobject, role,
+-- branch and time; pggit.on_ddl_command_end). This function describes each such object
+-- once, as the transaction sees it now, writes the statements' history rows and empties
+-- the transaction's pending rows:
+--   * the object's first statement's row carries the change: registered, versioned and
+--     hashed by pggit.track_object (mode 'create' when one of the statements created it,
+--     else 'direct'; its change is the comparison of the registry before the transaction
+--     with the object now, so the version is bumped once, at the kind of the whole
+--     transaction's change to it);
+--   * the object's later statements' rows are 'folded': same object, kind and identity,
+--     old and new version and hash both the carrier's new ones (the chain of versions
+--     stays linear), note naming the carrier row;
+--   * history ids follow the order in which versions were assigned: commit order between
 --     transactions (serialised by the registry row lock), first mention within one;
---   * then what PostgreSQL does not report is tracked as before the deferral
+--   * then what PostgreSQL does not report is tracked as for a statement of its own
 --     (pggit.track_related: partitions and children of an altered table, objects of a
 --     renamed schema, objects referring to a renamed object), with the carrier's statement;
 --   * an object never registered that is gone at the end (created and dropped by a
 --     cascade within the transaction before anything described it): its rows become
 --     'untracked' with a note saying so; one that exists but is not an object pggit
---     tracks: its rows are deleted (as before level 9, such statements leave no row).
+--     tracks leaves no row (as for a statement of its own).
 -- It runs at the end of every transaction that has pending rows (the deferred constraint
--- trigger pending_settle of pggit.pending_transactions, whose row the first pending
--- statement of the transaction writes, calls it at COMMIT or PREPARE TRANSACTION, or
--- earlier under SET CONSTRAINTS ALL IMMEDIATE), before a DROP statement (event trigger
--- pggit_settle_before_drop: the objects are still there to be described), and first in
--- every pggit function that reads versions, history or the registry, so that within the
--- transaction those read exact values. A user may call it too: it touches only the
--- calling transaction's rows. Returns the number of objects settled (0 when nothing was
--- pending: then it costs a check of pg_current_xact_id_if_assigned() and, in a transaction
--- that wrote something, one primary-key probe of pggit.pending_transactions).
+-- trigger pending_settle of pggit.pending, queued by the transaction's first pending row,
+-- fires at COMMIT or PREPARE TRANSACTION, or earlier under SET CONSTRAINTS ALL
+-- IMMEDIATE), before a DROP statement (event trigger pggit_settle_before_drop: the objects
+-- are still there to be described), and first in every pggit function that reads
+-- versions, history or the registry, so that within the transaction those read exact
+-- values. A user may call it too: it touches only the calling transaction's rows.
+-- Returns the number of objects settled (0 when nothing was pending: then it costs a check
+-- of pg_current_xact_id_if_assigned() and, in a transaction that wrote something, one
+-- index probe of pggit.pending).
 -- Errors: class 40 (serialization failure, deadlock), 53 and 55P03 (lock timeout) are
 -- raised (at COMMIT they abort the transaction, which can be retried); any other error
--- becomes a WARNING and marks the transaction's pending rows 'untracked' with the error
--- in their note (pggit.strict = on raises it instead), so the DDL always commits.
+-- becomes a WARNING and 'untracked' history rows for the pending statements, the error in
+-- their note (pggit.strict = on raises it instead), so the DDL always commits.
 -- SECURITY DEFINER with a pinned search_path: it writes pggit's history for whoever runs
 -- the DDL; it reads nothing but the caller's own transaction's pending rows.
 CREATE OR REPLACE FUNCTION pggit.settle_pending()
@@ -163,42 +165,27 @@ DECLARE
     v_count integer := 0;
     v_done text[] := '{}';
     v_related text[] := '{}';
-    v_objects json;
     v_state text;
     v_message text;
 BEGIN
     IF v_xid IS NULL THEN
         RETURN 0;  -- a transaction that wrote nothing has nothing pending
     END IF;
-    -- one primary-key probe: the pending rows of a transaction are announced once
-    DELETE FROM pggit.pending_transactions AS t WHERE t.txid OPERATOR(pg_catalog.=) v_xid;
-    IF NOT FOUND THEN
+    IF NOT EXISTS (SELECT FROM pggit.pending AS p WHERE p.txid OPERATOR(pg_catalog.=) v_xid) THEN
         RETURN 0;
     END IF;
     BEGIN
-        WITH taken AS (
-            DELETE FROM pggit.pending AS p WHERE p.txid OPERATOR(pg_catalog.=) v_xid
-            RETURNING p.history_id, p.classid, p.objid, p.created
-        ), objects AS (
-            SELECT t.classid, t.objid, bool_or(t.created) AS created,
-                   array_agg(t.history_id ORDER BY t.history_id) AS rows
-              FROM taken AS t
-             GROUP BY t.classid, t.objid
-        )
-        SELECT json_agg(json_build_object('classid', o.classid, 'objid', o.objid, 'created', o.created,
-                                          'rows', o.rows) ORDER BY o.rows[1])
-          INTO v_objects
-          FROM objects AS o;
         FOR r IN
-            SELECT (e ->> 'classid')::oid AS classid, (e ->> 'objid')::oid AS objid,
-                   (e ->> 'created')::boolean AS created,
-                   ARRAY(SELECT x::bigint FROM json_array_elements_text(e -> 'rows') AS x) AS rows
-              FROM json_array_elements(v_objects) AS e
+            SELECT p.classid, p.objid, bool_or(p.created) AS created, array_agg(p.id ORDER BY p.id) AS rows
+              FROM pggit.pending AS p
+             WHERE p.txid OPERATOR(pg_catalog.=) v_xid
+             GROUP BY p.classid, p.objid
+             ORDER BY min(p.id)
         LOOP
             v_count := v_count + 1;
             v_done := v_done || (r.classid || '/' || r.objid);
-            SELECT h.command_tag, h.subobject_identity, h.statement INTO v_row
-              FROM pggit.history AS h WHERE h.id OPERATOR(pg_catalog.=) r.rows[1];
+            SELECT p.command_tag, p.subobject_identity, p.statement INTO v_row
+              FROM pggit.pending AS p WHERE p.id OPERATOR(pg_catalog.=) r.rows[1];
             PERFORM set_config('pggit.settling_statement', coalesce(v_row.statement, ''), true);
             SELECT x.change, x.renamed, x.old_schema_name, x.object_id INTO v_res
               FROM pggit.track_object(r.classid, r.objid, v_row.command_tag, v_row.subobject_identity,
@@ -207,38 +194,34 @@ BEGIN
                 IF (pg_identify_object(r.classid, r.objid, 0)).identity IS NULL THEN
                     -- never registered and gone: created and dropped (by a cascade) within
                     -- the transaction before anything described it
-                    UPDATE pggit.history AS h
-                       SET change = 'untracked',
-                           note = concat_ws('; ', h.note, 'created and dropped within its transaction before pggit described it')
-                     WHERE h.id OPERATOR(pg_catalog.=) ANY (r.rows);
-                ELSE
-                    -- not an object pggit tracks (as before level 9, nothing is recorded)
-                    DELETE FROM pggit.history AS h WHERE h.id OPERATOR(pg_catalog.=) ANY (r.rows);
+                    INSERT INTO pggit.history (object_identity, subobject_identity, command_tag, change, statement,
+                                               role, txid, changed_at, branch, note)
+                    SELECT p.object_identity, p.subobject_identity, p.command_tag, 'untracked', p.statement, p.role,
+                           p.txid, p.changed_at, p.branch,
+                           'created and dropped within its transaction before pggit described it'
+                      FROM pggit.pending AS p
+                     WHERE p.id OPERATOR(pg_catalog.=) ANY (r.rows)
+                     ORDER BY p.id;
                 END IF;
+                -- else not an object pggit tracks: no row (as for a statement of its own)
                 CONTINUE;
             END IF;
             IF cardinality(r.rows) > 1 THEN
-                -- the later rows move after the carrier (new ids), as 'folded' rows
-                WITH carrier AS (
-                    SELECT c.id, c.object_id, c.object_kind, c.object_identity, c.new_version, c.new_hash
-                      FROM pggit.history AS c
-                     WHERE c.object_id OPERATOR(pg_catalog.=) v_res.object_id
-                     ORDER BY c.id DESC
-                     LIMIT 1
-                ), moved AS (
-                    DELETE FROM pggit.history AS h WHERE h.id OPERATOR(pg_catalog.=) ANY (r.rows[2:])
-                    RETURNING h.id, h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at,
-                              h.branch, h.note
-                )
+                -- the later statements' rows, after the carrier, as 'folded'
                 INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                            command_tag, change, statement, old_version, new_version, old_hash,
                                            new_hash, role, txid, changed_at, branch, note)
-                SELECT c.object_id, c.object_kind, c.object_identity, c.object_identity, m.subobject_identity,
-                       m.command_tag, 'folded', m.statement, c.new_version, c.new_version, c.new_hash, c.new_hash,
-                       m.role, m.txid, m.changed_at, m.branch,
-                       concat_ws('; ', m.note, 'folded into history row ' || c.id)
-                  FROM moved AS m CROSS JOIN carrier AS c
-                 ORDER BY m.id;
+                SELECT c.object_id, c.object_kind, c.object_identity, c.object_identity, p.subobject_identity,
+                       p.command_tag, 'folded', p.statement, c.new_version, c.new_version, c.new_hash, c.new_hash,
+                       p.role, p.txid, p.changed_at, p.branch, 'folded into history row ' || c.id
+                  FROM pggit.pending AS p
+                 CROSS JOIN (SELECT h.id, h.object_id, h.object_kind, h.object_identity, h.new_version, h.new_hash
+                               FROM pggit.history AS h
+                              WHERE h.object_id OPERATOR(pg_catalog.=) v_res.object_id
+                              ORDER BY h.id DESC
+                              LIMIT 1) AS c
+                 WHERE p.id OPERATOR(pg_catalog.=) ANY (r.rows[2:])
+                 ORDER BY p.id;
             END IF;
             IF v_res.renamed
                OR (r.classid OPERATOR(pg_catalog.=) 'pg_class'::regclass AND NOT r.created
@@ -247,7 +230,7 @@ BEGIN
                                   AND (c.relkind OPERATOR(pg_catalog.=) 'p' OR c.relhassubclass))) THEN
                 v_related := v_related || ARRAY[r.classid::text, r.objid::text, v_row.command_tag,
                                                 coalesce(v_res.renamed, false)::text, v_res.old_schema_name,
-                                                current_setting('pggit.settling_statement')];
+                                                coalesce(v_row.statement, '')];
             END IF;
         END LOOP;
         FOR i IN 0 .. coalesce(array_length(v_related, 1), 0) / 6 - 1 LOOP
@@ -255,9 +238,8 @@ BEGIN
             v_done := pggit.track_related(v_related[6 * i + 1]::oid, v_related[6 * i + 2]::oid, v_related[6 * i + 3],
                                           v_related[6 * i + 4]::boolean, v_related[6 * i + 5], v_done);
         END LOOP;
-        IF v_count > 0 THEN
-            PERFORM set_config('pggit.settling_statement', '', true);
-        END IF;
+        PERFORM set_config('pggit.settling_statement', '', true);
+        DELETE FROM pggit.pending AS p WHERE p.txid OPERATOR(pg_catalog.=) v_xid;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
         IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
@@ -267,13 +249,16 @@ BEGIN
         RAISE WARNING 'pggit: could not track this transaction''s DDL (SQLSTATE %): %', v_state, v_message
             USING HINT = 'The transaction goes on; pggit.resume_tracking() brings the registry up to date.';
         WITH taken AS (
-            DELETE FROM pggit.pending AS p WHERE p.txid OPERATOR(pg_catalog.=) v_xid RETURNING p.history_id
+            DELETE FROM pggit.pending AS p WHERE p.txid OPERATOR(pg_catalog.=) v_xid
+            RETURNING p.id, p.object_identity, p.subobject_identity, p.command_tag, p.statement, p.role, p.txid,
+                      p.changed_at, p.branch
         )
-        UPDATE pggit.history AS h
-           SET change = 'untracked',
-               note = concat_ws('; ', h.note, format('tracking failed (SQLSTATE %s): %s', v_state, v_message))
+        INSERT INTO pggit.history (object_identity, subobject_identity, command_tag, change, statement, role, txid,
+                                   changed_at, branch, note)
+        SELECT k.object_identity, k.subobject_identity, k.command_tag, 'untracked', k.statement, k.role, k.txid,
+               k.changed_at, k.branch, format('tracking failed (SQLSTATE %s): %s', v_state, v_message)
           FROM taken AS k
-         WHERE h.id OPERATOR(pg_catalog.=) k.history_id;
+         ORDER BY k.id;
         PERFORM set_config('pggit.settling_statement', '', true);
         RETURN 0;
     END;
@@ -285,7 +270,7 @@ REVOKE ALL ON FUNCTION pggit.settle_pending() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pggit.settle_pending() TO PUBLIC;
 
 COMMENT ON FUNCTION pggit.settle_pending() IS
-    'Describes, versions and hashes once each object the calling transaction''s DDL touched, completing its pending history rows.';
+    'Describes, versions and hashes once each object the calling transaction''s DDL touched, writing its statements'' history rows.';
 
 -- from sql/functions/tracking/settled_version.sql (new: function pggit.settled_version(object text, OUT major integer, OUT minor integer, OUT patch integer, OUT version text, OUT kind text, OUT identity text, OUT hash text, OUT updated_at timestamp with time zone))
 -- pggit.settled_version(object text) -> record
@@ -324,9 +309,9 @@ $function$;
 COMMENT ON FUNCTION pggit.settled_version(text) IS
     'Settles the transaction''s pending DDL, then returns the registry version row of the named live object (NULLs if none).';
 
--- from sql/functions/tracking/track_object.sql (new: function pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, history_id bigint, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text))
+-- from sql/functions/tracking/track_object.sql (new: function pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, pending_id bigint, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text))
 -- pggit.track_object(classid oid, objid oid, command_tag text, subobject text DEFAULT NULL,
---                    mode text DEFAULT 'direct', history_id bigint DEFAULT NULL)
+--                    mode text DEFAULT 'direct', pending_id bigint DEFAULT NULL)
 --     -> (change text, renamed boolean, object_id bigint, old_schema_name text)
 --
 -- Promises: brings the registry row of one tracked object (addressed as
@@ -356,12 +341,9 @@ COMMENT ON FUNCTION pggit.settled_version(text) IS
 -- The registry row is locked (FOR UPDATE) before it is compared, so concurrent
 -- statements on one object bump it one after the other, none lost. The blob, the
 -- registry update and the history row are written by one statement.
--- Level 9: with history_id, the given row (a statement's 'pending' row, written by the
--- event trigger and settled by pggit.settle_pending) is moved: deleted and written again
--- complete — object, kind, identities, change, versions and hashes — keeping its
--- statement, command tag, subobject, role, transaction, time, branch and note. It takes a
--- new id, so history ids follow the order in which versions were assigned (the order of
--- settling, serialised by the registry row lock), not the order of the statements.
+-- Level 9: with pending_id (a pggit.pending row of the calling transaction, settled by
+-- pggit.settle_pending), the history row takes that statement's text, command tag,
+-- subobject, role, branch, transaction and time instead of the current ones.
 -- Returns the change recorded (NULL when nothing was done), whether something was
 -- renamed (identity, column, attribute or enum label: objects referring to it may
 -- print differently), the registry id, and the schema name stored before (for a
@@ -376,7 +358,7 @@ CREATE OR REPLACE FUNCTION pggit.track_object(
     command_tag text,
     subobject text DEFAULT NULL,
     mode text DEFAULT 'direct',
-    history_id bigint DEFAULT NULL,
+    pending_id bigint DEFAULT NULL,
     OUT change text,
     OUT renamed boolean,
     OUT object_id bigint,
@@ -417,16 +399,15 @@ BEGIN
                 UPDATE pggit.objects AS o
                    SET dropped_at = v_now, objid = NULL, updated_at = v_now
                  WHERE o.id = reg.id
-            ), moved AS (
-                DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
-                RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
             ), src AS (
-                SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
-                  FROM moved AS m
+                SELECT p.subobject_identity, p.command_tag, p.statement, p.role, p.txid, p.changed_at, p.branch,
+                       NULL::text AS note
+                  FROM pggit.pending AS p
+                 WHERE p.id = track_object.pending_id
                 UNION ALL
                 SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
                        pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
-                 WHERE track_object.history_id IS NULL
+                 WHERE track_object.pending_id IS NULL
             )
             INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                        command_tag, change, statement, old_version, new_version, old_hash,
@@ -454,16 +435,15 @@ BEGIN
             VALUES (d.kind, d.schema_name, d.object_name, d.identity, track_object.classid, track_object.objid,
                     d.structure, d.definition, v_hash, d.partition_parent, v_now, v_now)
             RETURNING o.id
-        ), moved AS (
-            DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
-            RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
         ), src AS (
-            SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
-              FROM moved AS m
+            SELECT p.subobject_identity, p.command_tag, p.statement, p.role, p.txid, p.changed_at, p.branch,
+                   NULL::text AS note
+              FROM pggit.pending AS p
+             WHERE p.id = track_object.pending_id
             UNION ALL
             SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
                    pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
-             WHERE track_object.history_id IS NULL
+             WHERE track_object.pending_id IS NULL
         )
         INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                    command_tag, change, statement, old_version, new_version, old_hash,
@@ -516,16 +496,15 @@ BEGIN
             v_patch := v_patch + 1;
         END IF;
         IF change = 'none' AND reg.structure::text IS NOT DISTINCT FROM d.structure::text THEN
-            WITH moved AS (
-                DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
-                RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
-            ), src AS (
-                SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
-                  FROM moved AS m
+            WITH src AS (
+                SELECT p.subobject_identity, p.command_tag, p.statement, p.role, p.txid, p.changed_at, p.branch,
+                       NULL::text AS note
+                  FROM pggit.pending AS p
+                 WHERE p.id = track_object.pending_id
                 UNION ALL
                 SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
                        pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
-                 WHERE track_object.history_id IS NULL
+                 WHERE track_object.pending_id IS NULL
             )
             INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                        command_tag, change, statement, old_version, new_version, old_hash,
@@ -548,16 +527,15 @@ BEGIN
                        partition_parent = d.partition_parent,
                        updated_at = CASE WHEN change = 'none' THEN o.updated_at ELSE v_now END
                  WHERE o.id = reg.id
-            ), moved AS (
-                DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
-                RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
             ), src AS (
-                SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
-                  FROM moved AS m
+                SELECT p.subobject_identity, p.command_tag, p.statement, p.role, p.txid, p.changed_at, p.branch,
+                       NULL::text AS note
+                  FROM pggit.pending AS p
+                 WHERE p.id = track_object.pending_id
                 UNION ALL
                 SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
                        pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
-                 WHERE track_object.history_id IS NULL
+                 WHERE track_object.pending_id IS NULL
             )
             INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                        command_tag, change, statement, old_version, new_version, old_hash,
@@ -1735,13 +1713,13 @@ COMMENT ON FUNCTION pggit.oids_current() IS
 --     and the parts of surviving objects the sql_drop trigger handed over — are mapped
 --     to their tracked owners (pggit.tracked_owner: an index, constraint, trigger,
 --     rule, policy, default or column counts for its table or view); in the deferred case
---     (below), for each owner, once per statement, one history row with change 'pending' is written in the
---     statement's transaction (the statement, the command tag of the owner's own command
---     row, else the first; the owner's identity when the statement named it; the
---     subobject identity naming the parts involved when the owner itself was not; role,
---     branch, time) and one pggit.pending row (the owner, and whether the statement
---     created it: CREATE ..., CREATE TABLE AS, SELECT INTO), and, once per transaction,
---     a pggit.pending_transactions row, which queues the deferred trigger that settles.
+--     (below), for each owner, once per statement, one pggit.pending row is written in
+--     the statement's transaction: the owner, whether the statement created it (CREATE
+--     ..., CREATE TABLE AS, SELECT INTO), the command tag of the owner's own command row
+--     (else the first), the owner's identity when the statement named it, the subobject
+--     identity naming the parts involved when the owner itself was not, the statement,
+--     role, branch and time; the transaction's first such row announces it (queues the
+--     deferred trigger that settles).
 --   * Level 9: when the transaction began with this statement's client message (an
 --     autocommit statement, a DO block, a query string sent alone: statement_timestamp()
 --     = transaction_timestamp()), no later message can add to it, and each owner is
@@ -1749,11 +1727,11 @@ COMMENT ON FUNCTION pggit.oids_current() IS
 --     'direct'), followed by pggit.track_related. Otherwise (BEGIN ... COMMIT over several
 --     messages) describing, versioning and hashing happen once per object per transaction,
 --     in pggit.settle_pending: at the end of the transaction (the deferred trigger of
---     pggit.pending_transactions), before a DROP statement, or at the first pggit read in the
+--     pggit.pending), before a DROP statement, or at the first pggit read in the
 --     transaction that needs them. It also tracks what PostgreSQL does not report (the
 --     partitions and inheritance children of an altered table, the objects of a renamed
---     schema, the objects referring to a renamed object: pggit.track_related). A
---     statement rolled back (or its savepoint) leaves neither row.
+--     schema, the objects referring to a renamed object: pggit.track_related), and
+--     writes the history rows. A statement rolled back (or its savepoint) leaves nothing.
 --   * skipped: commands without an object (GRANT, REVOKE, ALTER DEFAULT PRIVILEGES),
 --     REFRESH MATERIALIZED VIEW (data, not structure), commands inside CREATE / ALTER
 --     EXTENSION, objects of pggit's own schemas, temporary and system schemas;
@@ -1815,9 +1793,6 @@ DECLARE
     v_identities text[] := '{}';
     v_done text[] := '{}';
     v_related text[] := '{}';
-    v_statement text;
-    v_role text;
-    v_branch text;
     v_pos integer;
     v_is_self boolean;
     v_state text;
@@ -1910,8 +1885,8 @@ BEGIN
             END IF;
         END LOOP;
 
-        -- Level 9: one 'pending' history row per owner, completed (described, versioned,
-        -- hashed) once per object by pggit.settle_pending at the end of the transaction.
+        -- Level 9: tracked now (one message) or recorded as pending, described once per
+        -- object by pggit.settle_pending (several messages).
         IF v_objids <> '{}' AND statement_timestamp() = transaction_timestamp() THEN
             -- The transaction began with this client message (an autocommit statement, a
             -- DO block or a query string sent alone): no later message can add to it, so
@@ -1938,23 +1913,19 @@ BEGIN
                                               v_related[5 * i + 5], v_done);
             END LOOP;
         ELSIF v_objids <> '{}' THEN
-            v_statement := pggit.statement_text(TG_TAG);
-            v_role := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
-            v_branch := pggit.current_branch();
-            FOR i IN 1 .. array_length(v_objids, 1) LOOP
-                WITH h AS (
-                    INSERT INTO pggit.history (object_identity, subobject_identity, command_tag, change, statement,
-                                               role, branch)
-                    VALUES (v_identities[i], v_subs[i], v_tags[i], 'pending', v_statement, v_role, v_branch)
-                    RETURNING id
-                )
-                INSERT INTO pggit.pending (history_id, classid, objid, created)
-                SELECT h.id, v_classids[i], v_objids[i], v_created[i] FROM h;
-            END LOOP;
-            -- after the rows it announces: under SET CONSTRAINTS ALL IMMEDIATE the trigger
-            -- fires at the end of this very INSERT and must find them
-            INSERT INTO pggit.pending_transactions AS p (txid) VALUES (pg_current_xact_id())
-                ON CONFLICT (txid) DO NOTHING;
+            -- Several messages: one pggit.pending row per owner, in one INSERT (under SET
+            -- CONSTRAINTS ALL IMMEDIATE the trigger fires at its end and finds them all); the
+            -- transaction's first row announces it (queues the deferred trigger).
+            INSERT INTO pggit.pending (classid, objid, created, announce, command_tag, object_identity,
+                                       subobject_identity, statement, role, branch)
+            SELECT o.classid, o.objid, o.created,
+                   o.n = 1 AND NOT EXISTS (SELECT FROM pggit.pending AS p WHERE p.txid = pg_current_xact_id()),
+                   o.tag, o.identity, o.sub, pggit.statement_text(TG_TAG),
+                   CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+                   pggit.current_branch()
+              FROM unnest(v_classids, v_objids, v_created, v_tags, v_identities, v_subs)
+                   WITH ORDINALITY AS o (classid, objid, created, tag, identity, sub, n)
+             ORDER BY o.n;
         END IF;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
@@ -2940,9 +2911,9 @@ COMMENT ON SCHEMA pggit IS 'pggit-sql level 9';
 
 -- ---- after the functions (hand-written) ----
 -- At COMMIT (or PREPARE TRANSACTION) the transaction's pending DDL is settled.
-CREATE CONSTRAINT TRIGGER pending_settle AFTER INSERT ON pggit.pending_transactions
+CREATE CONSTRAINT TRIGGER pending_settle AFTER INSERT ON pggit.pending
     DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION pggit.settle_at_commit();
+    FOR EACH ROW WHEN (NEW.announce) EXECUTE FUNCTION pggit.settle_at_commit();
 
 -- Before a DROP, the transaction's pending DDL is settled while its objects still exist.
 CREATE EVENT TRIGGER pggit_settle_before_drop ON ddl_command_start

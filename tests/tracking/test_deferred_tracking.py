@@ -44,11 +44,9 @@ def _chain_breaks(conn: psycopg.Connection) -> list[tuple]:
     """).fetchall()
 
 
-def _leftovers(conn: psycopg.Connection) -> tuple[int, int, int]:
-    return conn.execute("""
-        SELECT (SELECT count(*) FROM pggit.history WHERE change = 'pending'),
-               (SELECT count(*) FROM pggit.pending), (SELECT count(*) FROM pggit.pending_transactions)
-    """).fetchone()
+def _leftovers(conn: psycopg.Connection) -> int:
+    """Pending statements left over (none may outlive its transaction)."""
+    return conn.execute("SELECT count(*) FROM pggit.pending").fetchone()[0]
 
 
 def _statement(draw: st.DrawFn, table: str, counter: list[int]) -> str:
@@ -108,7 +106,7 @@ def test_each_transaction_bumps_each_object_once_and_loses_no_statement(
                 assert now == mine[0][3]
                 bumped = now != versions_before[table]
                 assert bumped == (mine[0][1] != "none")
-        assert _leftovers(conn) == (0, 0, 0)
+        assert _leftovers(conn) == 0
         assert _chain_breaks(conn) == []
         (out_of_sync,) = conn.execute("""
             SELECT count(*) FROM pggit.objects AS o, LATERAL pggit.describe_object(o.classid, o.objid) AS d
@@ -131,12 +129,14 @@ def test_reads_inside_the_transaction_are_exact(conn: psycopg.Connection) -> Non
         assert conn.execute("SELECT change, old_version, new_version FROM pggit.status()"
                             " WHERE object_identity = 'public.inside' ORDER BY id").fetchall() == [
             ("create", None, "1.0.0"), ("minor", "1.0.0", "1.1.0"), ("major", "1.1.0", "2.0.0")]
-        # pggit's tables read directly show the DDL pending until settle_pending()
+        # pggit's tables read directly show the DDL only after settle_pending()
         conn.execute("COMMENT ON TABLE inside IS 'x'")
-        assert conn.execute("SELECT change FROM pggit.history ORDER BY id DESC LIMIT 1").fetchone() == ("pending",)
+        assert conn.execute("SELECT command_tag, statement FROM pggit.pending").fetchall() == [
+            ("COMMENT", "COMMENT ON TABLE inside IS 'x'")]
+        assert conn.execute("SELECT change FROM pggit.history ORDER BY id DESC LIMIT 1").fetchone() == ("major",)
         assert conn.execute("SELECT pggit.settle_pending(), pggit.settle_pending()").fetchone() == (1, 0)
         assert conn.execute("SELECT change FROM pggit.history ORDER BY id DESC LIMIT 1").fetchone() == ("patch",)
-    assert _leftovers(conn) == (0, 0, 0)
+    assert _leftovers(conn) == 0
 
 
 def test_a_rolled_back_savepoint_leaves_neither_row(conn: psycopg.Connection) -> None:
@@ -150,7 +150,7 @@ def test_a_rolled_back_savepoint_leaves_neither_row(conn: psycopg.Connection) ->
             conn.execute("DO $$ BEGIN RAISE EXCEPTION 'roll the savepoint back'; END $$")
     assert conn.execute("SELECT object_identity, change, statement FROM pggit.history WHERE id > %s ORDER BY id",
                         (before,)).fetchall() == [("public.saved", "minor", "ALTER TABLE saved ADD COLUMN kept int")]
-    assert _leftovers(conn) == (0, 0, 0)
+    assert _leftovers(conn) == 0
 
 
 def test_a_rolled_back_transaction_leaves_nothing(conn: psycopg.Connection) -> None:
@@ -161,7 +161,7 @@ def test_a_rolled_back_transaction_leaves_nothing(conn: psycopg.Connection) -> N
         conn.execute("DO $$ BEGIN RAISE EXCEPTION 'roll it back'; END $$")
     assert conn.execute("SELECT count(*) FROM pggit.history WHERE id > %s", (before,)).fetchone() == (0,)
     assert conn.execute("SELECT count(*) FROM pggit.objects WHERE identity = 'public.never'").fetchone() == (0,)
-    assert _leftovers(conn) == (0, 0, 0)
+    assert _leftovers(conn) == 0
 
 
 def test_set_constraints_immediate_settles_statement_by_statement(conn: psycopg.Connection) -> None:
@@ -172,7 +172,7 @@ def test_set_constraints_immediate_settles_statement_by_statement(conn: psycopg.
         conn.execute("ALTER TABLE stepwise ADD COLUMN b int")
     assert conn.execute("SELECT change, new_version FROM pggit.history WHERE object_identity = 'public.stepwise'"
                         " ORDER BY id").fetchall() == [("create", "1.0.0"), ("minor", "1.1.0"), ("minor", "1.2.0")]
-    assert _leftovers(conn) == (0, 0, 0)
+    assert _leftovers(conn) == 0
 
 
 def test_create_and_drop_in_one_transaction_record_both(conn: psycopg.Connection) -> None:
@@ -186,7 +186,7 @@ def test_create_and_drop_in_one_transaction_record_both(conn: psycopg.Connection
     assert rows == [("public.brief", "create", "CREATE TABLE"), ("public.brief", "folded", "ALTER TABLE"),
                     ("public.brief_v", "create", "CREATE VIEW"), ("public.brief", "drop", "DROP TABLE"),
                     ("public.brief_v", "drop", "DROP TABLE")]
-    assert _leftovers(conn) == (0, 0, 0) and _chain_breaks(conn) == []
+    assert _leftovers(conn) == 0 and _chain_breaks(conn) == []
 
 
 def test_a_view_created_and_dropped_by_a_cascade_in_one_transaction(conn: psycopg.Connection) -> None:
@@ -201,7 +201,7 @@ def test_a_view_created_and_dropped_by_a_cascade_in_one_transaction(conn: psycop
     untracked = [r for r in rows if r[0] == "public.on_gone"]
     assert [r[1] for r in untracked] == ["untracked"]
     assert "created and dropped within its transaction" in untracked[0][2]
-    assert _leftovers(conn) == (0, 0, 0)
+    assert _leftovers(conn) == 0
 
 
 Connect = Callable[[], psycopg.Connection]
@@ -228,7 +228,7 @@ def test_concurrent_transactions_on_one_table_bump_once_each_in_commit_order(
     assert [r[0] for r in carriers] == ["minor"] * workers * rounds  # one bump per transaction
     assert pggit_conn.execute("SELECT version FROM pggit.get_version('contended')").fetchone() == (
         f"1.{workers * rounds}.0",)
-    assert _chain_breaks(pggit_conn) == [] and _leftovers(pggit_conn) == (0, 0, 0)
+    assert _chain_breaks(pggit_conn) == [] and _leftovers(pggit_conn) == 0
 
 
 @pytest.mark.pggit_level(min=9, max=9)
@@ -254,4 +254,4 @@ def test_rolling_back_level_9_keeps_every_folded_row_as_none(pggit_new_database:
         conn.execute("ALTER TABLE kept ADD COLUMN c int")  # level 8 tracks statement by statement again
         Migrator(dsn).migrate()
         assert conn.execute("SELECT version FROM pggit.get_version('kept')").fetchone() == ("1.2.0",)
-        assert _chain_breaks(conn) == [] and _leftovers(conn) == (0, 0, 0)
+        assert _chain_breaks(conn) == [] and _leftovers(conn) == 0

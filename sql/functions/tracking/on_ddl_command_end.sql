@@ -9,13 +9,13 @@
 --     and the parts of surviving objects the sql_drop trigger handed over — are mapped
 --     to their tracked owners (pggit.tracked_owner: an index, constraint, trigger,
 --     rule, policy, default or column counts for its table or view); in the deferred case
---     (below), for each owner, once per statement, one history row with change 'pending' is written in the
---     statement's transaction (the statement, the command tag of the owner's own command
---     row, else the first; the owner's identity when the statement named it; the
---     subobject identity naming the parts involved when the owner itself was not; role,
---     branch, time) and one pggit.pending row (the owner, and whether the statement
---     created it: CREATE ..., CREATE TABLE AS, SELECT INTO), and, once per transaction,
---     a pggit.pending_transactions row, which queues the deferred trigger that settles.
+--     (below), for each owner, once per statement, one pggit.pending row is written in
+--     the statement's transaction: the owner, whether the statement created it (CREATE
+--     ..., CREATE TABLE AS, SELECT INTO), the command tag of the owner's own command row
+--     (else the first), the owner's identity when the statement named it, the subobject
+--     identity naming the parts involved when the owner itself was not, the statement,
+--     role, branch and time; the transaction's first such row announces it (queues the
+--     deferred trigger that settles).
 --   * Level 9: when the transaction began with this statement's client message (an
 --     autocommit statement, a DO block, a query string sent alone: statement_timestamp()
 --     = transaction_timestamp()), no later message can add to it, and each owner is
@@ -23,11 +23,11 @@
 --     'direct'), followed by pggit.track_related. Otherwise (BEGIN ... COMMIT over several
 --     messages) describing, versioning and hashing happen once per object per transaction,
 --     in pggit.settle_pending: at the end of the transaction (the deferred trigger of
---     pggit.pending_transactions), before a DROP statement, or at the first pggit read in the
+--     pggit.pending), before a DROP statement, or at the first pggit read in the
 --     transaction that needs them. It also tracks what PostgreSQL does not report (the
 --     partitions and inheritance children of an altered table, the objects of a renamed
---     schema, the objects referring to a renamed object: pggit.track_related). A
---     statement rolled back (or its savepoint) leaves neither row.
+--     schema, the objects referring to a renamed object: pggit.track_related), and
+--     writes the history rows. A statement rolled back (or its savepoint) leaves nothing.
 --   * skipped: commands without an object (GRANT, REVOKE, ALTER DEFAULT PRIVILEGES),
 --     REFRESH MATERIALIZED VIEW (data, not structure), commands inside CREATE / ALTER
 --     EXTENSION, objects of pggit's own schemas, temporary and system schemas;
@@ -89,9 +89,6 @@ DECLARE
     v_identities text[] := '{}';
     v_done text[] := '{}';
     v_related text[] := '{}';
-    v_statement text;
-    v_role text;
-    v_branch text;
     v_pos integer;
     v_is_self boolean;
     v_state text;
@@ -184,8 +181,8 @@ BEGIN
             END IF;
         END LOOP;
 
-        -- Level 9: one 'pending' history row per owner, completed (described, versioned,
-        -- hashed) once per object by pggit.settle_pending at the end of the transaction.
+        -- Level 9: tracked now (one message) or recorded as pending, described once per
+        -- object by pggit.settle_pending (several messages).
         IF v_objids <> '{}' AND statement_timestamp() = transaction_timestamp() THEN
             -- The transaction began with this client message (an autocommit statement, a
             -- DO block or a query string sent alone): no later message can add to it, so
@@ -212,23 +209,19 @@ BEGIN
                                               v_related[5 * i + 5], v_done);
             END LOOP;
         ELSIF v_objids <> '{}' THEN
-            v_statement := pggit.statement_text(TG_TAG);
-            v_role := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
-            v_branch := pggit.current_branch();
-            FOR i IN 1 .. array_length(v_objids, 1) LOOP
-                WITH h AS (
-                    INSERT INTO pggit.history (object_identity, subobject_identity, command_tag, change, statement,
-                                               role, branch)
-                    VALUES (v_identities[i], v_subs[i], v_tags[i], 'pending', v_statement, v_role, v_branch)
-                    RETURNING id
-                )
-                INSERT INTO pggit.pending (history_id, classid, objid, created)
-                SELECT h.id, v_classids[i], v_objids[i], v_created[i] FROM h;
-            END LOOP;
-            -- after the rows it announces: under SET CONSTRAINTS ALL IMMEDIATE the trigger
-            -- fires at the end of this very INSERT and must find them
-            INSERT INTO pggit.pending_transactions AS p (txid) VALUES (pg_current_xact_id())
-                ON CONFLICT (txid) DO NOTHING;
+            -- Several messages: one pggit.pending row per owner, in one INSERT (under SET
+            -- CONSTRAINTS ALL IMMEDIATE the trigger fires at its end and finds them all); the
+            -- transaction's first row announces it (queues the deferred trigger).
+            INSERT INTO pggit.pending (classid, objid, created, announce, command_tag, object_identity,
+                                       subobject_identity, statement, role, branch)
+            SELECT o.classid, o.objid, o.created,
+                   o.n = 1 AND NOT EXISTS (SELECT FROM pggit.pending AS p WHERE p.txid = pg_current_xact_id()),
+                   o.tag, o.identity, o.sub, pggit.statement_text(TG_TAG),
+                   CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+                   pggit.current_branch()
+              FROM unnest(v_classids, v_objids, v_created, v_tags, v_identities, v_subs)
+                   WITH ORDINALITY AS o (classid, objid, created, tag, identity, sub, n)
+             ORDER BY o.n;
         END IF;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;

@@ -1,13 +1,13 @@
 -- pggit.settle_at_commit() -> trigger
 --
--- Level 9: the function of the deferred constraint trigger pending_settle of
--- pggit.pending_transactions (AFTER INSERT, DEFERRABLE INITIALLY DEFERRED, FOR EACH ROW).
--- The first tracked statement of a transaction writes its row (again after a settling
--- mid-transaction removed it), so PostgreSQL fires it once when the transaction commits
--- (or prepares), after the last statement, and it settles the transaction's pending rows
--- (pggit.settle_pending); a firing that finds nothing left costs one check. Under
--- SET CONSTRAINTS ALL IMMEDIATE it fires at the end of each statement instead, which
--- settles as often and is exact too. Returns NULL (an AFTER trigger). Internal.
+-- Level 9: the function of the deferred constraint trigger pending_settle of pggit.pending
+-- (AFTER INSERT, DEFERRABLE INITIALLY DEFERRED, FOR EACH ROW WHEN (NEW.announce)). The
+-- first pending row of a transaction announces it (again after a settling mid-transaction
+-- emptied them), so PostgreSQL fires it once when the transaction commits (or prepares),
+-- after the last statement, and it settles the transaction's pending rows
+-- (pggit.settle_pending). Under SET CONSTRAINTS ALL IMMEDIATE it fires at the end of the
+-- announcing statement, and the next statement announces again. Returns NULL (an AFTER
+-- trigger). Internal.
 CREATE OR REPLACE FUNCTION pggit.settle_at_commit()
 RETURNS trigger
 LANGUAGE plpgsql

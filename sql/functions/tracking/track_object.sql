@@ -1,5 +1,5 @@
 -- pggit.track_object(classid oid, objid oid, command_tag text, subobject text DEFAULT NULL,
---                    mode text DEFAULT 'direct', history_id bigint DEFAULT NULL)
+--                    mode text DEFAULT 'direct', pending_id bigint DEFAULT NULL)
 --     -> (change text, renamed boolean, object_id bigint, old_schema_name text)
 --
 -- Promises: brings the registry row of one tracked object (addressed as
@@ -29,12 +29,9 @@
 -- The registry row is locked (FOR UPDATE) before it is compared, so concurrent
 -- statements on one object bump it one after the other, none lost. The blob, the
 -- registry update and the history row are written by one statement.
--- Level 9: with history_id, the given row (a statement's 'pending' row, written by the
--- event trigger and settled by pggit.settle_pending) is moved: deleted and written again
--- complete — object, kind, identities, change, versions and hashes — keeping its
--- statement, command tag, subobject, role, transaction, time, branch and note. It takes a
--- new id, so history ids follow the order in which versions were assigned (the order of
--- settling, serialised by the registry row lock), not the order of the statements.
+-- Level 9: with pending_id (a pggit.pending row of the calling transaction, settled by
+-- pggit.settle_pending), the history row takes that statement's text, command tag,
+-- subobject, role, branch, transaction and time instead of the current ones.
 -- Returns the change recorded (NULL when nothing was done), whether something was
 -- renamed (identity, column, attribute or enum label: objects referring to it may
 -- print differently), the registry id, and the schema name stored before (for a
@@ -49,7 +46,7 @@ CREATE OR REPLACE FUNCTION pggit.track_object(
     command_tag text,
     subobject text DEFAULT NULL,
     mode text DEFAULT 'direct',
-    history_id bigint DEFAULT NULL,
+    pending_id bigint DEFAULT NULL,
     OUT change text,
     OUT renamed boolean,
     OUT object_id bigint,
@@ -90,16 +87,15 @@ BEGIN
                 UPDATE pggit.objects AS o
                    SET dropped_at = v_now, objid = NULL, updated_at = v_now
                  WHERE o.id = reg.id
-            ), moved AS (
-                DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
-                RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
             ), src AS (
-                SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
-                  FROM moved AS m
+                SELECT p.subobject_identity, p.command_tag, p.statement, p.role, p.txid, p.changed_at, p.branch,
+                       NULL::text AS note
+                  FROM pggit.pending AS p
+                 WHERE p.id = track_object.pending_id
                 UNION ALL
                 SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
                        pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
-                 WHERE track_object.history_id IS NULL
+                 WHERE track_object.pending_id IS NULL
             )
             INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                        command_tag, change, statement, old_version, new_version, old_hash,
@@ -127,16 +123,15 @@ BEGIN
             VALUES (d.kind, d.schema_name, d.object_name, d.identity, track_object.classid, track_object.objid,
                     d.structure, d.definition, v_hash, d.partition_parent, v_now, v_now)
             RETURNING o.id
-        ), moved AS (
-            DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
-            RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
         ), src AS (
-            SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
-              FROM moved AS m
+            SELECT p.subobject_identity, p.command_tag, p.statement, p.role, p.txid, p.changed_at, p.branch,
+                   NULL::text AS note
+              FROM pggit.pending AS p
+             WHERE p.id = track_object.pending_id
             UNION ALL
             SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
                    pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
-             WHERE track_object.history_id IS NULL
+             WHERE track_object.pending_id IS NULL
         )
         INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                    command_tag, change, statement, old_version, new_version, old_hash,
@@ -189,16 +184,15 @@ BEGIN
             v_patch := v_patch + 1;
         END IF;
         IF change = 'none' AND reg.structure::text IS NOT DISTINCT FROM d.structure::text THEN
-            WITH moved AS (
-                DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
-                RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
-            ), src AS (
-                SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
-                  FROM moved AS m
+            WITH src AS (
+                SELECT p.subobject_identity, p.command_tag, p.statement, p.role, p.txid, p.changed_at, p.branch,
+                       NULL::text AS note
+                  FROM pggit.pending AS p
+                 WHERE p.id = track_object.pending_id
                 UNION ALL
                 SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
                        pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
-                 WHERE track_object.history_id IS NULL
+                 WHERE track_object.pending_id IS NULL
             )
             INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                        command_tag, change, statement, old_version, new_version, old_hash,
@@ -221,16 +215,15 @@ BEGIN
                        partition_parent = d.partition_parent,
                        updated_at = CASE WHEN change = 'none' THEN o.updated_at ELSE v_now END
                  WHERE o.id = reg.id
-            ), moved AS (
-                DELETE FROM pggit.history AS h WHERE h.id = track_object.history_id
-                RETURNING h.subobject_identity, h.command_tag, h.statement, h.role, h.txid, h.changed_at, h.branch, h.note
             ), src AS (
-                SELECT m.subobject_identity, m.command_tag, m.statement, m.role, m.txid, m.changed_at, m.branch, m.note
-                  FROM moved AS m
+                SELECT p.subobject_identity, p.command_tag, p.statement, p.role, p.txid, p.changed_at, p.branch,
+                       NULL::text AS note
+                  FROM pggit.pending AS p
+                 WHERE p.id = track_object.pending_id
                 UNION ALL
                 SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
                        pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
-                 WHERE track_object.history_id IS NULL
+                 WHERE track_object.pending_id IS NULL
             )
             INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                        command_tag, change, statement, old_version, new_version, old_hash,
