@@ -22,7 +22,7 @@ ALTER TABLE pggit.history ADD CONSTRAINT history_change_check CHECK (change IN (
 -- never kept across transactions). `announce` is true on the first row a transaction
 -- writes (again after a settling emptied it): only that row queues the deferred trigger.
 CREATE TABLE pggit.pending (
-    id bigint GENERATED ALWAYS AS IDENTITY,
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     txid xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
     classid oid NOT NULL,
     objid oid NOT NULL,
