@@ -15,7 +15,9 @@
 --   pggit_reader  SELECT on every table and view of schema pggit; EXECUTE on
 --                 diff_data_branch (which also needs SELECT on the table). The other
 --                 read-only functions (log, show, status, get_version, ...) stay
---                 executable by PUBLIC and need only SELECT on pggit's tables.
+--                 executable by PUBLIC and need only SELECT on pggit's tables. From
+--                 level 9 they first settle the caller's own transaction's pending DDL
+--                 (settle_pending, PUBLIC too: it touches nothing else).
 --   pggit_writer  pggit_reader, plus EXECUTE on the functions that append history or
 --                 change the schema for pggit: commit_changes, create_branch,
 --                 delete_branch, checkout (level 2's and level 4's overload),

@@ -167,6 +167,12 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.branch_setting(text)": VALUE | {"42704", "55000"},
     "pggit.clip(text)": set(),  # never raises
     "pggit.reserved_ref_name(text)": set(),  # never raises
+}, 9: {
+    # tracking per transaction: settling touches only the caller's own transaction; the
+    # version readers answer like get_version (no row for what they do not know)
+    "pggit.settle_pending()": set(),
+    "pggit.settled_version(text)": set(),
+    "pggit.version_in_transaction(text)": set(),
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}

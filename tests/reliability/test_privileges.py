@@ -175,7 +175,10 @@ WRITING = {name: "pggit_writer" for name in (
 # role calls them (the data-branch event triggers run as whoever runs the DDL;
 # data_table_oid resolves the table for every data-branch function, diff included), and
 # all they may write is pggit's re-binding of its own stored OIDs to the catalog.
-PUBLIC_BY_DESIGN = {"bind_oids", "ready_to_record", "data_table_oid"}
+# Level 9: the readers settle the calling transaction's own pending DDL first (and so are
+# VOLATILE); settling writes history only for that transaction's own statements.
+PUBLIC_BY_DESIGN = {"bind_oids", "ready_to_record", "data_table_oid",
+                    "settle_pending", "settled_version", "log", "show", "status", "diff", "schema_at"}
 
 
 def grant_problems(conn: psycopg.Connection) -> list[str]:

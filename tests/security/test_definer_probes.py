@@ -47,6 +47,10 @@ CALLS: dict[str, list[str]] = {
                                    "COMMENT ON TABLE m_s.mt IS 'probe {n}'"],
     "pggit.on_sql_drop()": ["ALTER TABLE m_s.mt DROP COLUMN extra{n}"],
     "pggit.record_owners()": ["GRANT SELECT ON m_s.mt TO PUBLIC", "REVOKE SELECT ON m_s.mt FROM PUBLIC"],
+    # level 9: every call runs in a transaction the test opened (several messages), so its
+    # DDL is settled at COMMIT; this one settles in the middle too
+    "pggit.settle_pending()": ["ALTER TABLE m_s.mt ADD COLUMN settled{n} int; SELECT pggit.settle_pending();"
+                               " COMMENT ON TABLE m_s.mt IS 'settled {n}'"],
     "pggit.pause_tracking(text)": ["SELECT pggit.pause_tracking('probe {n}')"],
     "pggit.resume_tracking()": ["SELECT pggit.resume_tracking()"],
     "pggit.settle_checkout(text[])": ["SELECT pggit.settle_checkout(ARRAY['ALTER ROLE x SUPERUSER'])"],
