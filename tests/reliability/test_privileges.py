@@ -178,7 +178,8 @@ WRITING = {name: "pggit_writer" for name in (
 # Level 9: the readers settle the calling transaction's own pending DDL first (and so are
 # VOLATILE); settling writes history only for that transaction's own statements.
 PUBLIC_BY_DESIGN = {"bind_oids", "ready_to_record", "data_table_oid",
-                    "settle_pending", "settled_version", "log", "show", "status", "diff", "schema_at"}
+                    "settle_pending", "settled_version", "log", "show", "status", "diff", "schema_at",
+                    "generate_migration", "migration_plan", "table_state"}
 
 
 def grant_problems(conn: psycopg.Connection) -> list[str]:

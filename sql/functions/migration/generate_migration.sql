@@ -10,14 +10,20 @@
 -- steps holds statements that run outside a transaction block (CREATE INDEX
 -- CONCURRENTLY): run it step by step in autocommit, or read migration_plan's
 -- `transactional` column.
--- Errors: those of pggit.migration_plan (22004, 42704, 42P09, 55000). STABLE: it only reads.
+-- Errors: those of pggit.migration_plan (22004, 42704, 42P09, 55000). VOLATILE from level 9:
+-- it settles the calling transaction's pending DDL first (pggit.settle_pending), then reads.
 CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text)
 RETURNS TABLE(step integer, statement text, warning text)
 LANGUAGE plpgsql
-STABLE
+VOLATILE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     RETURN QUERY SELECT p.step, p.statement, p.warning
                    FROM pggit.migration_plan(from_ref, to_ref, false) AS p ORDER BY p.step;
 END
@@ -29,10 +35,15 @@ COMMENT ON FUNCTION pggit.generate_migration(text, text) IS
 CREATE OR REPLACE FUNCTION pggit.generate_migration(from_ref text, to_ref text, online boolean)
 RETURNS TABLE(step integer, statement text, warning text)
 LANGUAGE plpgsql
-STABLE
+VOLATILE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     RETURN QUERY SELECT p.step, p.statement, p.warning
                    FROM pggit.migration_plan(from_ref, to_ref, online) AS p ORDER BY p.step;
 END

@@ -63,12 +63,13 @@
 -- changed partition key.
 -- Commented steps and notes are commented on every line (pggit.comment_lines): no
 -- name or stored definition can end the comment early and run the rest.
--- Errors: those of pggit.diff (22004, 42704, 42P09, 55000). STABLE: it only reads.
+-- Errors: those of pggit.diff (22004, 42704, 42P09, 55000). VOLATILE from level 9: it
+-- settles the calling transaction's pending DDL first (pggit.settle_pending), then reads.
 -- Cost: pggit.diff, plus O(schema) once when views may depend on a changed object.
 CREATE OR REPLACE FUNCTION pggit.migration_plan(from_ref text, to_ref text, online boolean DEFAULT false)
 RETURNS TABLE(step integer, statement text, warning text, locks text, transactional boolean)
 LANGUAGE plpgsql
-STABLE
+VOLATILE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
@@ -120,6 +121,11 @@ DECLARE
     v_from_at timestamptz;      -- when from_ref / to_ref was committed (NULL: WORKING): names as they were then
     v_to_at timestamptz;
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     IF from_ref IS NULL OR to_ref IS NULL OR online IS NULL THEN
         RAISE EXCEPTION 'generate_migration: a ref or online is NULL (from_ref %, to_ref %, online %)',
                         coalesce(quote_literal(pggit.clip(from_ref)), 'NULL'), coalesce(quote_literal(pggit.clip(to_ref)), 'NULL'),

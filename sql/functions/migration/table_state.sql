@@ -6,18 +6,24 @@
 -- pg_identify_object quotes) at `ref` (as pggit.resolve_ref takes it; WORKING: the
 -- live catalog). Two NULLs when there is no such table at `ref`; details NULL when
 -- none are recorded (a state committed before level 4). What pggit.generate_migration
--- reads about the parent of a partition. Errors: pggit.schema_at's. STABLE, callable
+-- reads about the parent of a partition. Errors: pggit.schema_at's. VOLATILE from level 9 (it settles the calling
+-- transaction's pending DDL first), callable
 -- by everyone. Cost: one bucket of the commit's tree (pggit.tree_bucket), or
 -- pggit.describe_table for WORKING.
 CREATE OR REPLACE FUNCTION pggit.table_state(ref text, identity text, OUT definition text, OUT details jsonb)
 LANGUAGE plpgsql
-STABLE
+VOLATILE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
     v_blob text;
     v_commit text;
 BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
     IF ref IS NULL OR identity IS NULL THEN
         RETURN;
     END IF;
