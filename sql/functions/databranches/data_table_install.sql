@@ -48,6 +48,8 @@ DECLARE
     v_old text := '';
     v_new text := '';
     v_truncate text := '';
+    v_old_bulk text := '';
+    v_new_bulk text := '';
     v_delta text;
     v_base text;
     v_body text;
@@ -77,18 +79,45 @@ BEGIN
                  WHERE db.relid = data_table_install.relid ORDER BY db.id LOOP
         v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
         v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
+        -- A few rows: static SQL (plans cached per session), per row one index probe of
+        -- the delta table (ON CONFLICT) and one more (a scalar subquery, never a join) for
+        -- the keys the branch wrote.
         v_old := v_old || pg_catalog.format($sql$
         INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM pggit_old AS o ON CONFLICT DO NOTHING;
         INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM pggit_old AS o
-          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+         WHERE (SELECT d._pggit_state FROM %1$s AS d WHERE %5$s) IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
             v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
             pggit.data_key_match(dt.key_columns, 'd', 'o'));
         v_new := v_new || pg_catalog.format($sql$
-            INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n ON CONFLICT DO NOTHING;
-            INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n
-              JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+    INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n ON CONFLICT DO NOTHING;
+    INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n
+     WHERE (SELECT d._pggit_state FROM %1$s AS d WHERE %5$s) IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
             v_delta, v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
             pggit.data_key_match(dt.key_columns, 'd', 'n'));
+        -- Many rows: the same statements as joins, planned for this statement (EXECUTE):
+        -- hash joins with the delta table where that is cheaper than a probe per row.
+        v_old_bulk := v_old_bulk || pg_catalog.format($sql$
+            EXECUTE %1$L;
+            EXECUTE %2$L;$sql$,
+            pg_catalog.format('INSERT INTO %1$s AS d (%2$s, _pggit_state) SELECT %3$s, ''c'' FROM pggit_old AS o'
+                              ' WHERE NOT EXISTS (SELECT 1 FROM %1$s AS d WHERE %4$s) ON CONFLICT DO NOTHING',
+                              v_delta, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+                              pggit.data_key_match(dt.key_columns, 'd', 'o')),
+            pg_catalog.format('INSERT INTO %1$s AS b (%2$s, _pggit_state) SELECT %3$s, ''v'' FROM pggit_old AS o'
+                              ' JOIN %4$s AS d ON %5$s WHERE d._pggit_state IN (''w'', ''d'') ON CONFLICT DO NOTHING',
+                              v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'), v_delta,
+                              pggit.data_key_match(dt.key_columns, 'd', 'o')));
+        v_new_bulk := v_new_bulk || pg_catalog.format($sql$
+        EXECUTE %1$L;
+        EXECUTE %2$L;$sql$,
+            pg_catalog.format('INSERT INTO %1$s AS d (%2$s, _pggit_state) SELECT %3$s, ''a'' FROM pggit_new AS n'
+                              ' WHERE NOT EXISTS (SELECT 1 FROM %1$s AS d WHERE %4$s) ON CONFLICT DO NOTHING',
+                              v_delta, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
+                              pggit.data_key_match(dt.key_columns, 'd', 'n')),
+            pg_catalog.format('INSERT INTO %1$s AS b (%2$s, _pggit_state) SELECT %3$s, ''a'' FROM pggit_new AS n'
+                              ' JOIN %4$s AS d ON %5$s WHERE d._pggit_state IN (''w'', ''d'') ON CONFLICT DO NOTHING',
+                              v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'), v_delta,
+                              pggit.data_key_match(dt.key_columns, 'd', 'n')));
         v_truncate := v_truncate || pg_catalog.format($sql$
         INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM %6$s AS o
           JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;
@@ -97,20 +126,51 @@ BEGIN
             pggit.data_key_match(dt.key_columns, 'd', 'o'), v_table);
     END LOOP;
 
+    -- The function's static plans are cached per session: made for the first statement's
+    -- transition tables and the delta table's size then, and reused for every later
+    -- statement. Level 9: enable_seqscan = off keeps every probe of the delta table an
+    -- index probe however small the table was when planned; enable_nestloop = off makes
+    -- the one join of two transition tables (did an UPDATE bring keys new to the table?)
+    -- a hash or merge join, never one loop per row (quadratic when a bulk UPDATE reuses a
+    -- plan made for one row). A statement of more than 500 rows, and TRUNCATE, which reads
+    -- the table itself, plan with both on.
     v_body := pg_catalog.format($body$
+DECLARE
+    v_rows bigint;
+    v_new_keys boolean;
 BEGIN
     IF pggit.restoring() THEN
         RETURN NULL;
     END IF;
-    IF TG_OP = 'TRUNCATE' THEN%3$s
+    IF TG_OP = 'TRUNCATE' THEN
+        PERFORM pg_catalog.set_config('enable_seqscan', 'on', true);
+        PERFORM pg_catalog.set_config('enable_nestloop', 'on', true);%3$s
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        SELECT pg_catalog.count(*) INTO v_rows FROM pggit_new;
+    ELSE
+        SELECT pg_catalog.count(*) INTO v_rows FROM pggit_old;
+    END IF;
+    IF v_rows > 500 THEN
+        PERFORM pg_catalog.set_config('enable_seqscan', 'on', true);
+        PERFORM pg_catalog.set_config('enable_nestloop', 'on', true);
+        IF TG_OP <> 'INSERT' THEN%5$s
+            IF TG_OP = 'DELETE' THEN
+                RETURN NULL;
+            END IF;
+            EXECUTE %7$L INTO v_new_keys;
+            IF NOT v_new_keys THEN
+                RETURN NULL;
+            END IF;
+        END IF;%6$s
         RETURN NULL;
     END IF;
     IF TG_OP <> 'INSERT' THEN%1$s
-    END IF;
-    IF TG_OP = 'DELETE' THEN
-        RETURN NULL;
-    END IF;
-    IF TG_OP = 'UPDATE' THEN
+        IF TG_OP = 'DELETE' THEN
+            RETURN NULL;
+        END IF;
+        -- an UPDATE: absent markers only when it brought keys new to the table
         IF NOT EXISTS (SELECT 1 FROM pggit_new AS n
                         WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %4$s)) THEN
             RETURN NULL;
@@ -118,11 +178,14 @@ BEGIN
     END IF;%2$s
     RETURN NULL;
 END
-$body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n'));
+$body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n'), v_old_bulk, v_new_bulk,
+        pg_catalog.format('SELECT EXISTS (SELECT 1 FROM pggit_new AS n WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %s))',
+                          pggit.data_key_match(dt.key_columns, 'o', 'n')));
 
     EXECUTE pg_catalog.format(
         'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
-        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+        ' SET search_path = pg_catalog, pg_temp SET enable_seqscan = off SET enable_nestloop = off AS %L',
+        v_function, v_body);
     EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
     -- Runs as the table's owner (who owns the storage it writes), never as pggit's owner.
     EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function,
