@@ -484,6 +484,12 @@ $body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n')
 END
 $function$;
 
+-- new in level 9: function pggit.data_branch_merge_capture(data_branch_id bigint, paused boolean)
+DROP FUNCTION pggit.data_branch_merge_capture(data_branch_id bigint, paused boolean);
+
+-- new in level 9: function pggit.data_table_install(relid oid, paused bigint)
+DROP FUNCTION pggit.data_table_install(relid oid, paused bigint);
+
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 8';
 
 -- ---- after the functions (hand-written) ----

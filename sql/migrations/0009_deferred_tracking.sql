@@ -7,6 +7,342 @@
 -- ====================================================================
 
 -- ---- functions (generated) ----
+-- from sql/functions/databranches/data_branch_merge_capture.sql (new: function pggit.data_branch_merge_capture(data_branch_id bigint, paused boolean))
+-- pggit.data_branch_merge_capture(data_branch_id bigint, paused boolean) -> boolean
+--
+-- Promises (level 9): the capture half of pggit.data_branch_merge, for the transaction
+-- that merges data branch `data_branch_id` and holds SHARE ROW EXCLUSIVE (or a stronger
+-- lock) on its table.
+--   paused = true: when the merge's writes to the table can change no row but the ones
+--     it names, rewrites the table's capture function without this branch's block
+--     (pggit.data_table_install(relid, data_branch_id); other data branches keep
+--     theirs) and returns true: the merge then moves the branch's rows out of its
+--     storage as it writes them to the table, and nothing keeps pre-images of them.
+--     The writes change no other row when the table has no rules and no triggers but
+--     pggit's capture and the triggers of foreign keys that only check: keys of this
+--     table referencing another table, and keys of other tables referencing this one
+--     with NO ACTION or RESTRICT. Otherwise it changes nothing and returns false (the
+--     merge keeps the capture and moves the branch point before it writes).
+--   paused = false: rewrites the capture function with every data branch again;
+--     returns false.
+-- The rewrite is the merging transaction's own: other sessions keep reading the
+-- committed function, and wait for the table lock before they could write the table;
+-- an error rolls it back with the merge.
+-- Rights: SECURITY DEFINER (it writes pggit_data's function, as data_table_install
+-- does) with a pinned search_path; reads pg_catalog and pggit's tables, evaluates
+-- nothing a user wrote. Checks that the session user owns the table (or is a member of
+-- the owner role), like data_branch_merge_begin.
+-- Errors: 22004 a NULL argument; 42704 no such data branch; 42501 not the table's
+-- owner; 55000 this transaction does not hold SHARE ROW EXCLUSIVE on the table.
+CREATE OR REPLACE FUNCTION pggit.data_branch_merge_capture(data_branch_id bigint, paused boolean)
+RETURNS boolean
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_relid oid;
+    v_owner oid;
+    v_table text;
+    v_only_checks boolean;
+BEGIN
+    IF data_branch_id IS NULL OR paused IS NULL THEN
+        RAISE EXCEPTION 'data_branch_id and paused must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT db.relid INTO v_relid FROM pggit.data_branches AS db WHERE db.id = data_branch_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'data branch % does not exist', data_branch_id USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner INTO v_table, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = v_relid;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to merge its data branches', v_table
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks AS l
+                    WHERE l.locktype = 'relation' AND l.database = (SELECT d.oid FROM pg_catalog.pg_database AS d
+                                                                     WHERE d.datname = pg_catalog.current_database())
+                      AND l.relation = v_relid AND l.pid = pg_catalog.pg_backend_pid() AND l.granted
+                      AND l.mode IN ('ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')) THEN
+        RAISE EXCEPTION 'the capture of % changes only under SHARE ROW EXCLUSIVE on it', v_table
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'pggit.merge_data_branch takes the lock.';
+    END IF;
+    IF NOT paused THEN
+        PERFORM pggit.data_table_install(v_relid);
+        RETURN false;
+    END IF;
+
+    SELECT NOT c.relhasrules
+           AND NOT EXISTS (
+               SELECT 1 FROM pg_catalog.pg_trigger AS g
+                WHERE g.tgrelid = v_relid
+                  AND g.tgname NOT IN ('pggit_data_capture_insert', 'pggit_data_capture_update',
+                                       'pggit_data_capture_delete', 'pggit_data_capture_truncate')
+                  AND NOT EXISTS (
+                      SELECT 1 FROM pg_catalog.pg_constraint AS k
+                       WHERE g.tgisinternal AND k.oid = g.tgconstraint AND k.contype = 'f'
+                         AND k.conrelid <> k.confrelid
+                         AND (k.conrelid = v_relid
+                              OR (k.confupdtype IN ('a', 'r') AND k.confdeltype IN ('a', 'r')))))
+      INTO v_only_checks
+      FROM pg_catalog.pg_class AS c WHERE c.oid = v_relid;
+    IF NOT v_only_checks THEN
+        RETURN false;
+    END IF;
+    PERFORM pggit.data_table_install(v_relid, data_branch_id);
+    RETURN true;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_merge_capture(bigint, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_merge_capture(bigint, boolean) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_merge_capture(bigint, boolean) IS
+    'Internal: pauses (when only the merge''s own rows can change) or restores a merging data branch''s pre-image capture.';
+
+-- from sql/functions/databranches/data_table_install.sql (changed: function pggit.data_table_install(relid oid), new: function pggit.data_table_install(relid oid, paused bigint))
+-- pggit.data_table_install(relid oid) -> void
+-- pggit.data_table_install(relid oid, paused bigint) -> void   (level 9)
+--
+-- Promises: makes the pre-image capture on branched table `relid` match its live
+-- data branches (pggit.data_branches), so that main keeps exactly the pre-images some
+-- branch still needs:
+--   * with no data branch left: drops the capture triggers and function (the table
+--     is then exactly as before its first branch: no trigger, no overhead) and its
+--     pggit.data_tables row;
+--   * otherwise (re)writes pggit_data.<capture_function>() (the name pggit.data_tables
+--     keeps for the table: p<n>, or c<relid> for tables branched before level 6; the
+--     trigger calling it is how pggit.bind_oids finds the table after a restore), a
+--     statement-level trigger function
+--     with one block of SQL per branch, and creates the triggers if missing:
+--       AFTER INSERT  (NEW TABLE pggit_new)                  absent markers
+--       AFTER UPDATE  (OLD TABLE pggit_old, NEW TABLE pggit_new)  pre-images (+ markers
+--                                                               for keys new to main)
+--       AFTER DELETE  (OLD TABLE pggit_old)                  pre-images
+--       BEFORE TRUNCATE                                      every row as pre-image
+--     For each branch, a pre-image goes to the branch's delta table as state c
+--     (INSERT ... ON CONFLICT DO NOTHING: only the first change of a key after the
+--     branch point is kept, and nothing when the branch already wrote the key); when
+--     the branch had written the key (states w, d) the pre-image is its merge base
+--     and goes to the base table instead (first one kept). A key new to main gets an
+--     absent marker (state a) so the branch keeps not seeing it. While a backup is
+--     being restored into the database (pggit.restoring(): a data-only restore's COPY
+--     into the table) it records nothing: those rows are not main's changes.
+--     Cost (level 9): a statement of up to 500 rows runs static SQL whose plans are
+--     cached per session, with per row one index probe of the delta table (ON
+--     CONFLICT) and one more for the keys the branch wrote, whatever the plans were
+--     made for (enable_seqscan and enable_nestloop off: never a scan of the delta
+--     table, never a loop over one transition table per row of the other); a larger
+--     statement plans the same SQL as joins for its own size (EXECUTE).
+--   With `paused` (a data branch of the table, from pggit.data_branch_merge_capture
+--   only): the function has no block for that branch, the others keep theirs.
+--   The function's text names the live branches, and PostgreSQL looks a trigger's
+--   function up in the catalog on every call, so a writer sees a branch created after
+--   its snapshot was taken: the capture never misses a branch. Callers hold SHARE ROW
+--   EXCLUSIVE on the table, so no write is in flight while the branch set changes.
+-- Rights (level 5): the capture function is SECURITY DEFINER owned by the table's
+-- owner (it writes the owner's storage whoever writes the table, as the owner's own
+-- trigger would); this function (SECURITY DEFINER) only creates and drops it and the
+-- triggers, evaluating nothing a user wrote.
+-- Internal; EXECUTE not granted.
+CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    PERFORM pggit.data_table_install(relid, NULL);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_table_install(oid) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_table_install(oid) IS
+    'Internal: (re)writes a branched table''s pre-image capture for its live data branches, or removes it.';
+
+CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid, paused bigint)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    dt record;
+    v_table text;
+    v_function text;
+    v_old text := '';
+    v_new text := '';
+    v_truncate text := '';
+    v_old_bulk text := '';
+    v_new_bulk text := '';
+    v_delta text;
+    v_base text;
+    v_body text;
+    v_id bigint;
+BEGIN
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+    v_function := pg_catalog.format('pggit_data.%I', dt.capture_function);
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_table
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_table_install.relid;
+
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_branches AS db WHERE db.relid = data_table_install.relid) THEN
+        IF v_table IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_insert ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_update ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_delete ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_truncate ON %s', v_table);
+        END IF;
+        IF v_function IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s()', v_function);
+        END IF;
+        DELETE FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+        RETURN;
+    END IF;
+
+    FOR v_id IN SELECT db.id FROM pggit.data_branches AS db
+                 WHERE db.relid = data_table_install.relid AND db.id IS DISTINCT FROM paused ORDER BY db.id LOOP
+        v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
+        v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
+        -- A few rows: static SQL (plans cached per session), per row one index probe of
+        -- the delta table (ON CONFLICT) and one more (a scalar subquery, never a join) for
+        -- the keys the branch wrote.
+        v_old := v_old || pg_catalog.format($sql$
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM pggit_old AS o ON CONFLICT DO NOTHING;
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM pggit_old AS o
+         WHERE (SELECT d._pggit_state FROM %1$s AS d WHERE %5$s) IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'));
+        v_new := v_new || pg_catalog.format($sql$
+    INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n ON CONFLICT DO NOTHING;
+    INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n
+     WHERE (SELECT d._pggit_state FROM %1$s AS d WHERE %5$s) IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
+            pggit.data_key_match(dt.key_columns, 'd', 'n'));
+        -- Many rows: the same statements as joins, planned for this statement (EXECUTE):
+        -- hash joins with the delta table where that is cheaper than a probe per row.
+        v_old_bulk := v_old_bulk || pg_catalog.format($sql$
+            EXECUTE %1$L;
+            EXECUTE %2$L;$sql$,
+            pg_catalog.format('INSERT INTO %1$s AS d (%2$s, _pggit_state) SELECT %3$s, ''c'' FROM pggit_old AS o'
+                              ' WHERE NOT EXISTS (SELECT 1 FROM %1$s AS d WHERE %4$s) ON CONFLICT DO NOTHING',
+                              v_delta, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+                              pggit.data_key_match(dt.key_columns, 'd', 'o')),
+            pg_catalog.format('INSERT INTO %1$s AS b (%2$s, _pggit_state) SELECT %3$s, ''v'' FROM pggit_old AS o'
+                              ' JOIN %4$s AS d ON %5$s WHERE d._pggit_state IN (''w'', ''d'') ON CONFLICT DO NOTHING',
+                              v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'), v_delta,
+                              pggit.data_key_match(dt.key_columns, 'd', 'o')));
+        v_new_bulk := v_new_bulk || pg_catalog.format($sql$
+        EXECUTE %1$L;
+        EXECUTE %2$L;$sql$,
+            pg_catalog.format('INSERT INTO %1$s AS d (%2$s, _pggit_state) SELECT %3$s, ''a'' FROM pggit_new AS n'
+                              ' WHERE NOT EXISTS (SELECT 1 FROM %1$s AS d WHERE %4$s) ON CONFLICT DO NOTHING',
+                              v_delta, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
+                              pggit.data_key_match(dt.key_columns, 'd', 'n')),
+            pg_catalog.format('INSERT INTO %1$s AS b (%2$s, _pggit_state) SELECT %3$s, ''a'' FROM pggit_new AS n'
+                              ' JOIN %4$s AS d ON %5$s WHERE d._pggit_state IN (''w'', ''d'') ON CONFLICT DO NOTHING',
+                              v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'), v_delta,
+                              pggit.data_key_match(dt.key_columns, 'd', 'n')));
+        v_truncate := v_truncate || pg_catalog.format($sql$
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM %6$s AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM %6$s AS o ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'), v_table);
+    END LOOP;
+
+    -- The function's static plans are cached per session: made for the first statement's
+    -- transition tables and the delta table's size then, and reused for every later
+    -- statement. Level 9: enable_seqscan = off keeps every probe of the delta table an
+    -- index probe however small the table was when planned; enable_nestloop = off makes
+    -- the one join of two transition tables (did an UPDATE bring keys new to the table?)
+    -- a hash or merge join, never one loop per row (quadratic when a bulk UPDATE reuses a
+    -- plan made for one row). A statement of more than 500 rows, and TRUNCATE, which reads
+    -- the table itself, plan with both on.
+    v_body := pg_catalog.format($body$
+DECLARE
+    v_rows bigint;
+    v_new_keys boolean;
+BEGIN
+    IF pggit.restoring() THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        PERFORM pg_catalog.set_config('enable_seqscan', 'on', true);
+        PERFORM pg_catalog.set_config('enable_nestloop', 'on', true);%3$s
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        SELECT pg_catalog.count(*) INTO v_rows FROM pggit_new;
+    ELSE
+        SELECT pg_catalog.count(*) INTO v_rows FROM pggit_old;
+    END IF;
+    IF v_rows > 500 THEN
+        PERFORM pg_catalog.set_config('enable_seqscan', 'on', true);
+        PERFORM pg_catalog.set_config('enable_nestloop', 'on', true);
+        IF TG_OP <> 'INSERT' THEN%5$s
+            IF TG_OP = 'DELETE' THEN
+                RETURN NULL;
+            END IF;
+            EXECUTE %7$L INTO v_new_keys;
+            IF NOT v_new_keys THEN
+                RETURN NULL;
+            END IF;
+        END IF;%6$s
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN%1$s
+        IF TG_OP = 'DELETE' THEN
+            RETURN NULL;
+        END IF;
+        -- an UPDATE: absent markers only when it brought keys new to the table
+        IF NOT EXISTS (SELECT 1 FROM pggit_new AS n
+                        WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %4$s)) THEN
+            RETURN NULL;
+        END IF;
+    END IF;%2$s
+    RETURN NULL;
+END
+$body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n'), v_old_bulk, v_new_bulk,
+        pg_catalog.format('SELECT EXISTS (SELECT 1 FROM pggit_new AS n WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %s))',
+                          pggit.data_key_match(dt.key_columns, 'o', 'n')));
+
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp SET enable_seqscan = off SET enable_nestloop = off AS %L',
+        v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+    -- Runs as the table's owner (who owns the storage it writes), never as pggit's owner.
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function,
+        (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class AS c
+          WHERE c.oid = data_table_install.relid));
+
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS g
+                    WHERE g.tgrelid = data_table_install.relid AND g.tgname = 'pggit_data_capture_update') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_insert AFTER INSERT ON %s'
+            ' REFERENCING NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_update AFTER UPDATE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+            v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_delete AFTER DELETE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_truncate BEFORE TRUNCATE ON %s'
+            ' FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+    END IF;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_table_install(oid, bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_table_install(oid, bigint) IS
+    'Internal: does the work of data_table_install(oid); without a block for data branch paused (a merge''s own).';
+
 -- from sql/functions/databranches/data_branch_install.sql (changed: function pggit.data_branch_install(data_branch_id bigint))
 -- pggit.data_branch_install(data_branch_id bigint) -> void
 --
@@ -341,6 +677,7 @@ DECLARE
     v_conflicts bigint;
     v_records jsonb;
     v_commit text;
+    v_paused boolean;
 BEGIN
     IF "into" IS NULL OR strategy IS NULL THEN
         RAISE EXCEPTION 'into and strategy must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -435,39 +772,71 @@ BEGIN
         RETURN;
     END IF;
 
-    -- Move the branch point to the merge first: what the branch wrote becomes its base
-    -- (w -> c, d -> a) and the merge base goes. The table's capture trigger then finds
-    -- the branch's keys already kept when the writes below change them, and keeps
-    -- nothing more for this branch (other data branches of the table keep theirs).
+    v_apply := CASE WHEN v_strategy = 'theirs' THEN '(p._pggit_verdict = ''apply'' OR p._pggit_verdict = ''conflict'')'
+                    ELSE 'p._pggit_verdict = ''apply''' END;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = d.%I', c, c), ', ' ORDER BY o) INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(c, o)
+     WHERE c <> ALL (dt.key_columns);
+
+    -- Apply, set-based: one DELETE, one UPDATE, one INSERT on the table. When nothing but
+    -- these writes can change the table's rows (no rules, no triggers but checks), the
+    -- capture of this branch pauses while they run (pggit.data_branch_merge_capture) and
+    -- each statement moves the branch's rows it applies out of the branch's storage: the
+    -- table then holds exactly them.
+    v_paused := pggit.data_branch_merge_capture(v_id, true);
+    IF v_paused THEN
+        EXECUTE pg_catalog.format(
+            'WITH d AS (DELETE FROM %1$s AS x USING pg_temp.pggit_merge_plan AS p WHERE %2$s AND %3$s'
+            ' AND NOT p._pggit_theirs_p RETURNING %4$s) DELETE FROM %5$s AS t USING d WHERE %6$s',
+            v_delta, pggit.data_key_match(dt.key_columns, 'x', 'p'), v_apply, pggit.data_list(dt.key_columns, 'x'),
+            v_table, pggit.data_key_match(dt.key_columns, 't', 'd'));
+        GET DIAGNOSTICS v_deleted = ROW_COUNT;
+        IF v_set IS NOT NULL THEN
+            EXECUTE pg_catalog.format(
+                'WITH d AS (DELETE FROM %1$s AS x USING pg_temp.pggit_merge_plan AS p WHERE %2$s AND %3$s'
+                ' AND p._pggit_theirs_p AND p._pggit_ours_p RETURNING x.*) UPDATE %4$s AS t SET %5$s FROM d WHERE %6$s',
+                v_delta, pggit.data_key_match(dt.key_columns, 'x', 'p'), v_apply, v_table, v_set,
+                pggit.data_key_match(dt.key_columns, 't', 'd'));
+            GET DIAGNOSTICS v_updated = ROW_COUNT;
+        END IF;
+        EXECUTE pg_catalog.format(
+            'WITH d AS (DELETE FROM %1$s AS x USING pg_temp.pggit_merge_plan AS p WHERE %2$s AND %3$s'
+            ' AND p._pggit_theirs_p AND NOT p._pggit_ours_p RETURNING x.*)'
+            ' INSERT INTO %4$s AS t (%5$s) OVERRIDING SYSTEM VALUE SELECT %6$s FROM d',
+            v_delta, pggit.data_key_match(dt.key_columns, 'x', 'p'), v_apply, v_table,
+            pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'));
+        GET DIAGNOSTICS v_inserted = ROW_COUNT;
+    END IF;
+
+    -- Move the branch point to the merge: what the branch wrote (and still holds) becomes
+    -- its base (w -> c, d -> a); the merge base goes. Without the pause this comes first:
+    -- the table's capture trigger then finds the branch's keys kept already when the
+    -- writes below change them, and keeps nothing more for this branch.
     EXECUTE pg_catalog.format(
         'UPDATE %s AS d SET _pggit_state = CASE d._pggit_state WHEN ''w'' THEN ''c'' ELSE ''a'' END'
         ' WHERE d._pggit_state IN (''w'', ''d'')', v_delta);
     EXECUTE pg_catalog.format('DELETE FROM %s', v_base);
 
-    -- Apply, set-based: one DELETE, one UPDATE, one INSERT on the table.
-    v_apply := CASE WHEN v_strategy = 'theirs' THEN '(p._pggit_verdict = ''apply'' OR p._pggit_verdict = ''conflict'')'
-                    ELSE 'p._pggit_verdict = ''apply''' END;
-    EXECUTE pg_catalog.format(
-        'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND NOT p._pggit_theirs_p',
-        v_table, pggit.data_key_match(dt.key_columns, 't', 'p'), v_apply);
-    GET DIAGNOSTICS v_deleted = ROW_COUNT;
-    SELECT pg_catalog.string_agg(pg_catalog.format('%I = d.%I', c, c), ', ' ORDER BY o) INTO v_set
-      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(c, o)
-     WHERE c <> ALL (dt.key_columns);
-    IF v_set IS NOT NULL THEN
+    IF NOT v_paused THEN
         EXECUTE pg_catalog.format(
-            'UPDATE %s AS t SET %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p ON %s'
-            ' WHERE %s AND %s AND p._pggit_theirs_p AND p._pggit_ours_p',
-            v_table, v_set, v_delta, pggit.data_key_match(dt.key_columns, 'p', 'd'),
-            pggit.data_key_match(dt.key_columns, 't', 'd'), v_apply);
-        GET DIAGNOSTICS v_updated = ROW_COUNT;
+            'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND NOT p._pggit_theirs_p',
+            v_table, pggit.data_key_match(dt.key_columns, 't', 'p'), v_apply);
+        GET DIAGNOSTICS v_deleted = ROW_COUNT;
+        IF v_set IS NOT NULL THEN
+            EXECUTE pg_catalog.format(
+                'UPDATE %s AS t SET %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p ON %s'
+                ' WHERE %s AND %s AND p._pggit_theirs_p AND p._pggit_ours_p',
+                v_table, v_set, v_delta, pggit.data_key_match(dt.key_columns, 'p', 'd'),
+                pggit.data_key_match(dt.key_columns, 't', 'd'), v_apply);
+            GET DIAGNOSTICS v_updated = ROW_COUNT;
+        END IF;
+        EXECUTE pg_catalog.format(
+            'INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p'
+            ' ON %s WHERE %s AND p._pggit_theirs_p AND NOT p._pggit_ours_p',
+            v_table, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'), v_delta,
+            pggit.data_key_match(dt.key_columns, 'p', 'd'), v_apply);
+        GET DIAGNOSTICS v_inserted = ROW_COUNT;
     END IF;
-    EXECUTE pg_catalog.format(
-        'INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p'
-        ' ON %s WHERE %s AND p._pggit_theirs_p AND NOT p._pggit_ours_p',
-        v_table, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'), v_delta,
-        pggit.data_key_match(dt.key_columns, 'p', 'd'), v_apply);
-    GET DIAGNOSTICS v_inserted = ROW_COUNT;
 
     -- Rows of the branch equal (each type's equality) to the table's now are not needed
     -- any more: the branch reads the table's own values for them.
@@ -477,6 +846,9 @@ BEGIN
         ' ELSE NOT EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s) END',
         v_delta, v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
         pggit.data_equal(relid, dt.columns, 't', 'd'));
+    IF v_paused THEN
+        PERFORM pggit.data_branch_merge_capture(v_id, false);
+    END IF;
     DROP TABLE pg_temp.pggit_merge_plan;
     IF v_role IS NOT NULL THEN
         PERFORM pg_catalog.set_config('role', v_role, true);
@@ -493,221 +865,6 @@ GRANT EXECUTE ON FUNCTION pggit.data_branch_merge(oid, text, text, text) TO PUBL
 
 COMMENT ON FUNCTION pggit.data_branch_merge(oid, text, text, text) IS
     'Does the work of pggit.merge_data_branch for a resolved table, as the table''s owner.';
-
--- from sql/functions/databranches/data_table_install.sql (changed: function pggit.data_table_install(relid oid))
--- pggit.data_table_install(relid oid) -> void
---
--- Promises: makes the pre-image capture on branched table `relid` match its live
--- data branches (pggit.data_branches), so that main keeps exactly the pre-images some
--- branch still needs:
---   * with no data branch left: drops the capture triggers and function (the table
---     is then exactly as before its first branch: no trigger, no overhead) and its
---     pggit.data_tables row;
---   * otherwise (re)writes pggit_data.<capture_function>() (the name pggit.data_tables
---     keeps for the table: p<n>, or c<relid> for tables branched before level 6; the
---     trigger calling it is how pggit.bind_oids finds the table after a restore), a
---     statement-level trigger function
---     with one block of static SQL per branch (plans cached per session), and creates
---     the triggers if missing:
---       AFTER INSERT  (NEW TABLE pggit_new)                  absent markers
---       AFTER UPDATE  (OLD TABLE pggit_old, NEW TABLE pggit_new)  pre-images (+ markers
---                                                               for keys new to main)
---       AFTER DELETE  (OLD TABLE pggit_old)                  pre-images
---       BEFORE TRUNCATE                                      every row as pre-image
---     For each branch, a pre-image goes to the branch's delta table as state c
---     (INSERT ... ON CONFLICT DO NOTHING: only the first change of a key after the
---     branch point is kept, and nothing when the branch already wrote the key); when
---     the branch had written the key (states w, d) the pre-image is its merge base
---     and goes to the base table instead (first one kept). A key new to main gets an
---     absent marker (state a) so the branch keeps not seeing it. While a backup is
---     being restored into the database (pggit.restoring(): a data-only restore's COPY
---     into the table) it records nothing: those rows are not main's changes.
---   The function's text names the live branches, and PostgreSQL looks a trigger's
---   function up in the catalog on every call, so a writer sees a branch created after
---   its snapshot was taken: the capture never misses a branch. Callers hold SHARE ROW
---   EXCLUSIVE on the table, so no write is in flight while the branch set changes.
--- Rights (level 5): the capture function is SECURITY DEFINER owned by the table's
--- owner (it writes the owner's storage whoever writes the table, as the owner's own
--- trigger would); this function (SECURITY DEFINER) only creates and drops it and the
--- triggers, evaluating nothing a user wrote.
--- Internal; EXECUTE not granted.
-CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid)
-RETURNS void
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pggit, pg_temp
-AS $function$
-DECLARE
-    dt record;
-    v_table text;
-    v_function text;
-    v_old text := '';
-    v_new text := '';
-    v_truncate text := '';
-    v_old_bulk text := '';
-    v_new_bulk text := '';
-    v_delta text;
-    v_base text;
-    v_body text;
-    v_id bigint;
-BEGIN
-    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
-    v_function := pg_catalog.format('pggit_data.%I', dt.capture_function);
-    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_table
-      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-     WHERE c.oid = data_table_install.relid;
-
-    IF NOT EXISTS (SELECT 1 FROM pggit.data_branches AS db WHERE db.relid = data_table_install.relid) THEN
-        IF v_table IS NOT NULL THEN
-            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_insert ON %s', v_table);
-            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_update ON %s', v_table);
-            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_delete ON %s', v_table);
-            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_truncate ON %s', v_table);
-        END IF;
-        IF v_function IS NOT NULL THEN
-            EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s()', v_function);
-        END IF;
-        DELETE FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
-        RETURN;
-    END IF;
-
-    FOR v_id IN SELECT db.id FROM pggit.data_branches AS db
-                 WHERE db.relid = data_table_install.relid ORDER BY db.id LOOP
-        v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
-        v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
-        -- A few rows: static SQL (plans cached per session), per row one index probe of
-        -- the delta table (ON CONFLICT) and one more (a scalar subquery, never a join) for
-        -- the keys the branch wrote.
-        v_old := v_old || pg_catalog.format($sql$
-        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM pggit_old AS o ON CONFLICT DO NOTHING;
-        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM pggit_old AS o
-         WHERE (SELECT d._pggit_state FROM %1$s AS d WHERE %5$s) IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
-            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
-            pggit.data_key_match(dt.key_columns, 'd', 'o'));
-        v_new := v_new || pg_catalog.format($sql$
-    INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n ON CONFLICT DO NOTHING;
-    INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n
-     WHERE (SELECT d._pggit_state FROM %1$s AS d WHERE %5$s) IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
-            v_delta, v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
-            pggit.data_key_match(dt.key_columns, 'd', 'n'));
-        -- Many rows: the same statements as joins, planned for this statement (EXECUTE):
-        -- hash joins with the delta table where that is cheaper than a probe per row.
-        v_old_bulk := v_old_bulk || pg_catalog.format($sql$
-            EXECUTE %1$L;
-            EXECUTE %2$L;$sql$,
-            pg_catalog.format('INSERT INTO %1$s AS d (%2$s, _pggit_state) SELECT %3$s, ''c'' FROM pggit_old AS o'
-                              ' WHERE NOT EXISTS (SELECT 1 FROM %1$s AS d WHERE %4$s) ON CONFLICT DO NOTHING',
-                              v_delta, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
-                              pggit.data_key_match(dt.key_columns, 'd', 'o')),
-            pg_catalog.format('INSERT INTO %1$s AS b (%2$s, _pggit_state) SELECT %3$s, ''v'' FROM pggit_old AS o'
-                              ' JOIN %4$s AS d ON %5$s WHERE d._pggit_state IN (''w'', ''d'') ON CONFLICT DO NOTHING',
-                              v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'), v_delta,
-                              pggit.data_key_match(dt.key_columns, 'd', 'o')));
-        v_new_bulk := v_new_bulk || pg_catalog.format($sql$
-        EXECUTE %1$L;
-        EXECUTE %2$L;$sql$,
-            pg_catalog.format('INSERT INTO %1$s AS d (%2$s, _pggit_state) SELECT %3$s, ''a'' FROM pggit_new AS n'
-                              ' WHERE NOT EXISTS (SELECT 1 FROM %1$s AS d WHERE %4$s) ON CONFLICT DO NOTHING',
-                              v_delta, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
-                              pggit.data_key_match(dt.key_columns, 'd', 'n')),
-            pg_catalog.format('INSERT INTO %1$s AS b (%2$s, _pggit_state) SELECT %3$s, ''a'' FROM pggit_new AS n'
-                              ' JOIN %4$s AS d ON %5$s WHERE d._pggit_state IN (''w'', ''d'') ON CONFLICT DO NOTHING',
-                              v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'), v_delta,
-                              pggit.data_key_match(dt.key_columns, 'd', 'n')));
-        v_truncate := v_truncate || pg_catalog.format($sql$
-        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM %6$s AS o
-          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;
-        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM %6$s AS o ON CONFLICT DO NOTHING;$sql$,
-            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
-            pggit.data_key_match(dt.key_columns, 'd', 'o'), v_table);
-    END LOOP;
-
-    -- The function's static plans are cached per session: made for the first statement's
-    -- transition tables and the delta table's size then, and reused for every later
-    -- statement. Level 9: enable_seqscan = off keeps every probe of the delta table an
-    -- index probe however small the table was when planned; enable_nestloop = off makes
-    -- the one join of two transition tables (did an UPDATE bring keys new to the table?)
-    -- a hash or merge join, never one loop per row (quadratic when a bulk UPDATE reuses a
-    -- plan made for one row). A statement of more than 500 rows, and TRUNCATE, which reads
-    -- the table itself, plan with both on.
-    v_body := pg_catalog.format($body$
-DECLARE
-    v_rows bigint;
-    v_new_keys boolean;
-BEGIN
-    IF pggit.restoring() THEN
-        RETURN NULL;
-    END IF;
-    IF TG_OP = 'TRUNCATE' THEN
-        PERFORM pg_catalog.set_config('enable_seqscan', 'on', true);
-        PERFORM pg_catalog.set_config('enable_nestloop', 'on', true);%3$s
-        RETURN NULL;
-    END IF;
-    IF TG_OP = 'INSERT' THEN
-        SELECT pg_catalog.count(*) INTO v_rows FROM pggit_new;
-    ELSE
-        SELECT pg_catalog.count(*) INTO v_rows FROM pggit_old;
-    END IF;
-    IF v_rows > 500 THEN
-        PERFORM pg_catalog.set_config('enable_seqscan', 'on', true);
-        PERFORM pg_catalog.set_config('enable_nestloop', 'on', true);
-        IF TG_OP <> 'INSERT' THEN%5$s
-            IF TG_OP = 'DELETE' THEN
-                RETURN NULL;
-            END IF;
-            EXECUTE %7$L INTO v_new_keys;
-            IF NOT v_new_keys THEN
-                RETURN NULL;
-            END IF;
-        END IF;%6$s
-        RETURN NULL;
-    END IF;
-    IF TG_OP <> 'INSERT' THEN%1$s
-        IF TG_OP = 'DELETE' THEN
-            RETURN NULL;
-        END IF;
-        -- an UPDATE: absent markers only when it brought keys new to the table
-        IF NOT EXISTS (SELECT 1 FROM pggit_new AS n
-                        WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %4$s)) THEN
-            RETURN NULL;
-        END IF;
-    END IF;%2$s
-    RETURN NULL;
-END
-$body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n'), v_old_bulk, v_new_bulk,
-        pg_catalog.format('SELECT EXISTS (SELECT 1 FROM pggit_new AS n WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %s))',
-                          pggit.data_key_match(dt.key_columns, 'o', 'n')));
-
-    EXECUTE pg_catalog.format(
-        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
-        ' SET search_path = pg_catalog, pg_temp SET enable_seqscan = off SET enable_nestloop = off AS %L',
-        v_function, v_body);
-    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
-    -- Runs as the table's owner (who owns the storage it writes), never as pggit's owner.
-    EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function,
-        (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class AS c
-          WHERE c.oid = data_table_install.relid));
-
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS g
-                    WHERE g.tgrelid = data_table_install.relid AND g.tgname = 'pggit_data_capture_update') THEN
-        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_insert AFTER INSERT ON %s'
-            ' REFERENCING NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
-        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_update AFTER UPDATE ON %s'
-            ' REFERENCING OLD TABLE AS pggit_old NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-            v_table, v_function);
-        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_delete AFTER DELETE ON %s'
-            ' REFERENCING OLD TABLE AS pggit_old FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
-        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_truncate BEFORE TRUNCATE ON %s'
-            ' FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
-    END IF;
-END
-$function$;
-
-REVOKE ALL ON FUNCTION pggit.data_table_install(oid) FROM PUBLIC;
-
-COMMENT ON FUNCTION pggit.data_table_install(oid) IS
-    'Internal: (re)writes a branched table''s pre-image capture for its live data branches, or removes it.';
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 9';
 

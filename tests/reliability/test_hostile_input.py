@@ -167,6 +167,9 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.branch_setting(text)": VALUE | {"42704", "55000"},
     "pggit.clip(text)": set(),  # never raises
     "pggit.reserved_ref_name(text)": set(),  # never raises
+}, 9: {
+    # data branches: a merge's capture pause (issue 15)
+    "pggit.data_branch_merge_capture(bigint,boolean)": VALUE | STATE,
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}

@@ -1,4 +1,5 @@
 -- pggit.data_table_install(relid oid) -> void
+-- pggit.data_table_install(relid oid, paused bigint) -> void   (level 9)
 --
 -- Promises: makes the pre-image capture on branched table `relid` match its live
 -- data branches (pggit.data_branches), so that main keeps exactly the pre-images some
@@ -10,8 +11,7 @@
 --     keeps for the table: p<n>, or c<relid> for tables branched before level 6; the
 --     trigger calling it is how pggit.bind_oids finds the table after a restore), a
 --     statement-level trigger function
---     with one block of static SQL per branch (plans cached per session), and creates
---     the triggers if missing:
+--     with one block of SQL per branch, and creates the triggers if missing:
 --       AFTER INSERT  (NEW TABLE pggit_new)                  absent markers
 --       AFTER UPDATE  (OLD TABLE pggit_old, NEW TABLE pggit_new)  pre-images (+ markers
 --                                                               for keys new to main)
@@ -25,6 +25,14 @@
 --     absent marker (state a) so the branch keeps not seeing it. While a backup is
 --     being restored into the database (pggit.restoring(): a data-only restore's COPY
 --     into the table) it records nothing: those rows are not main's changes.
+--     Cost (level 9): a statement of up to 500 rows runs static SQL whose plans are
+--     cached per session, with per row one index probe of the delta table (ON
+--     CONFLICT) and one more for the keys the branch wrote, whatever the plans were
+--     made for (enable_seqscan and enable_nestloop off: never a scan of the delta
+--     table, never a loop over one transition table per row of the other); a larger
+--     statement plans the same SQL as joins for its own size (EXECUTE).
+--   With `paused` (a data branch of the table, from pggit.data_branch_merge_capture
+--   only): the function has no block for that branch, the others keep theirs.
 --   The function's text names the live branches, and PostgreSQL looks a trigger's
 --   function up in the catalog on every call, so a writer sees a branch created after
 --   its snapshot was taken: the capture never misses a branch. Callers hold SHARE ROW
@@ -35,6 +43,23 @@
 -- triggers, evaluating nothing a user wrote.
 -- Internal; EXECUTE not granted.
 CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    PERFORM pggit.data_table_install(relid, NULL);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_table_install(oid) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_table_install(oid) IS
+    'Internal: (re)writes a branched table''s pre-image capture for its live data branches, or removes it.';
+
+CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid, paused bigint)
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
@@ -76,7 +101,7 @@ BEGIN
     END IF;
 
     FOR v_id IN SELECT db.id FROM pggit.data_branches AS db
-                 WHERE db.relid = data_table_install.relid ORDER BY db.id LOOP
+                 WHERE db.relid = data_table_install.relid AND db.id IS DISTINCT FROM paused ORDER BY db.id LOOP
         v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
         v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
         -- A few rows: static SQL (plans cached per session), per row one index probe of
@@ -207,7 +232,7 @@ $body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n')
 END
 $function$;
 
-REVOKE ALL ON FUNCTION pggit.data_table_install(oid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pggit.data_table_install(oid, bigint) FROM PUBLIC;
 
-COMMENT ON FUNCTION pggit.data_table_install(oid) IS
-    'Internal: (re)writes a branched table''s pre-image capture for its live data branches, or removes it.';
+COMMENT ON FUNCTION pggit.data_table_install(oid, bigint) IS
+    'Internal: does the work of data_table_install(oid); without a block for data branch paused (a merge''s own).';

@@ -85,6 +85,7 @@ DECLARE
     v_conflicts bigint;
     v_records jsonb;
     v_commit text;
+    v_paused boolean;
 BEGIN
     IF "into" IS NULL OR strategy IS NULL THEN
         RAISE EXCEPTION 'into and strategy must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -179,39 +180,71 @@ BEGIN
         RETURN;
     END IF;
 
-    -- Move the branch point to the merge first: what the branch wrote becomes its base
-    -- (w -> c, d -> a) and the merge base goes. The table's capture trigger then finds
-    -- the branch's keys already kept when the writes below change them, and keeps
-    -- nothing more for this branch (other data branches of the table keep theirs).
+    v_apply := CASE WHEN v_strategy = 'theirs' THEN '(p._pggit_verdict = ''apply'' OR p._pggit_verdict = ''conflict'')'
+                    ELSE 'p._pggit_verdict = ''apply''' END;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = d.%I', c, c), ', ' ORDER BY o) INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(c, o)
+     WHERE c <> ALL (dt.key_columns);
+
+    -- Apply, set-based: one DELETE, one UPDATE, one INSERT on the table. When nothing but
+    -- these writes can change the table's rows (no rules, no triggers but checks), the
+    -- capture of this branch pauses while they run (pggit.data_branch_merge_capture) and
+    -- each statement moves the branch's rows it applies out of the branch's storage: the
+    -- table then holds exactly them.
+    v_paused := pggit.data_branch_merge_capture(v_id, true);
+    IF v_paused THEN
+        EXECUTE pg_catalog.format(
+            'WITH d AS (DELETE FROM %1$s AS x USING pg_temp.pggit_merge_plan AS p WHERE %2$s AND %3$s'
+            ' AND NOT p._pggit_theirs_p RETURNING %4$s) DELETE FROM %5$s AS t USING d WHERE %6$s',
+            v_delta, pggit.data_key_match(dt.key_columns, 'x', 'p'), v_apply, pggit.data_list(dt.key_columns, 'x'),
+            v_table, pggit.data_key_match(dt.key_columns, 't', 'd'));
+        GET DIAGNOSTICS v_deleted = ROW_COUNT;
+        IF v_set IS NOT NULL THEN
+            EXECUTE pg_catalog.format(
+                'WITH d AS (DELETE FROM %1$s AS x USING pg_temp.pggit_merge_plan AS p WHERE %2$s AND %3$s'
+                ' AND p._pggit_theirs_p AND p._pggit_ours_p RETURNING x.*) UPDATE %4$s AS t SET %5$s FROM d WHERE %6$s',
+                v_delta, pggit.data_key_match(dt.key_columns, 'x', 'p'), v_apply, v_table, v_set,
+                pggit.data_key_match(dt.key_columns, 't', 'd'));
+            GET DIAGNOSTICS v_updated = ROW_COUNT;
+        END IF;
+        EXECUTE pg_catalog.format(
+            'WITH d AS (DELETE FROM %1$s AS x USING pg_temp.pggit_merge_plan AS p WHERE %2$s AND %3$s'
+            ' AND p._pggit_theirs_p AND NOT p._pggit_ours_p RETURNING x.*)'
+            ' INSERT INTO %4$s AS t (%5$s) OVERRIDING SYSTEM VALUE SELECT %6$s FROM d',
+            v_delta, pggit.data_key_match(dt.key_columns, 'x', 'p'), v_apply, v_table,
+            pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'));
+        GET DIAGNOSTICS v_inserted = ROW_COUNT;
+    END IF;
+
+    -- Move the branch point to the merge: what the branch wrote (and still holds) becomes
+    -- its base (w -> c, d -> a); the merge base goes. Without the pause this comes first:
+    -- the table's capture trigger then finds the branch's keys kept already when the
+    -- writes below change them, and keeps nothing more for this branch.
     EXECUTE pg_catalog.format(
         'UPDATE %s AS d SET _pggit_state = CASE d._pggit_state WHEN ''w'' THEN ''c'' ELSE ''a'' END'
         ' WHERE d._pggit_state IN (''w'', ''d'')', v_delta);
     EXECUTE pg_catalog.format('DELETE FROM %s', v_base);
 
-    -- Apply, set-based: one DELETE, one UPDATE, one INSERT on the table.
-    v_apply := CASE WHEN v_strategy = 'theirs' THEN '(p._pggit_verdict = ''apply'' OR p._pggit_verdict = ''conflict'')'
-                    ELSE 'p._pggit_verdict = ''apply''' END;
-    EXECUTE pg_catalog.format(
-        'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND NOT p._pggit_theirs_p',
-        v_table, pggit.data_key_match(dt.key_columns, 't', 'p'), v_apply);
-    GET DIAGNOSTICS v_deleted = ROW_COUNT;
-    SELECT pg_catalog.string_agg(pg_catalog.format('%I = d.%I', c, c), ', ' ORDER BY o) INTO v_set
-      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(c, o)
-     WHERE c <> ALL (dt.key_columns);
-    IF v_set IS NOT NULL THEN
+    IF NOT v_paused THEN
         EXECUTE pg_catalog.format(
-            'UPDATE %s AS t SET %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p ON %s'
-            ' WHERE %s AND %s AND p._pggit_theirs_p AND p._pggit_ours_p',
-            v_table, v_set, v_delta, pggit.data_key_match(dt.key_columns, 'p', 'd'),
-            pggit.data_key_match(dt.key_columns, 't', 'd'), v_apply);
-        GET DIAGNOSTICS v_updated = ROW_COUNT;
+            'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND NOT p._pggit_theirs_p',
+            v_table, pggit.data_key_match(dt.key_columns, 't', 'p'), v_apply);
+        GET DIAGNOSTICS v_deleted = ROW_COUNT;
+        IF v_set IS NOT NULL THEN
+            EXECUTE pg_catalog.format(
+                'UPDATE %s AS t SET %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p ON %s'
+                ' WHERE %s AND %s AND p._pggit_theirs_p AND p._pggit_ours_p',
+                v_table, v_set, v_delta, pggit.data_key_match(dt.key_columns, 'p', 'd'),
+                pggit.data_key_match(dt.key_columns, 't', 'd'), v_apply);
+            GET DIAGNOSTICS v_updated = ROW_COUNT;
+        END IF;
+        EXECUTE pg_catalog.format(
+            'INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p'
+            ' ON %s WHERE %s AND p._pggit_theirs_p AND NOT p._pggit_ours_p',
+            v_table, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'), v_delta,
+            pggit.data_key_match(dt.key_columns, 'p', 'd'), v_apply);
+        GET DIAGNOSTICS v_inserted = ROW_COUNT;
     END IF;
-    EXECUTE pg_catalog.format(
-        'INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p'
-        ' ON %s WHERE %s AND p._pggit_theirs_p AND NOT p._pggit_ours_p',
-        v_table, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'), v_delta,
-        pggit.data_key_match(dt.key_columns, 'p', 'd'), v_apply);
-    GET DIAGNOSTICS v_inserted = ROW_COUNT;
 
     -- Rows of the branch equal (each type's equality) to the table's now are not needed
     -- any more: the branch reads the table's own values for them.
@@ -221,6 +254,9 @@ BEGIN
         ' ELSE NOT EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s) END',
         v_delta, v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
         pggit.data_equal(relid, dt.columns, 't', 'd'));
+    IF v_paused THEN
+        PERFORM pggit.data_branch_merge_capture(v_id, false);
+    END IF;
     DROP TABLE pg_temp.pggit_merge_plan;
     IF v_role IS NOT NULL THEN
         PERFORM pg_catalog.set_config('role', v_role, true);
