@@ -185,6 +185,7 @@ DECLARE
     v_base text;
     v_body text;
     v_id bigint;
+    v_settled boolean;
 BEGIN
     SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
     v_function := pg_catalog.format('pggit_data.%I', dt.capture_function);
@@ -313,15 +314,27 @@ $body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n')
         pg_catalog.format('SELECT EXISTS (SELECT 1 FROM pggit_new AS n WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %s))',
                           pggit.data_key_match(dt.key_columns, 'o', 'n')));
 
+    IF v_old = '' THEN  -- the only branch is paused: nothing to keep
+        v_body := E'\nBEGIN\n    RETURN NULL;\nEND\n';
+    END IF;
+
+    -- CREATE OR REPLACE keeps an existing function's owner and grants: set them only
+    -- when they are not the table owner's and revoked from PUBLIC already.
+    v_settled := EXISTS (SELECT 1 FROM pg_catalog.pg_proc AS p JOIN pg_catalog.pg_class AS c ON c.oid = data_table_install.relid
+                          WHERE p.oid = pg_catalog.to_regprocedure(v_function || '()') AND p.proowner = c.relowner
+                            AND p.proacl IS NOT NULL
+                            AND NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(p.proacl) AS a WHERE a.grantee = 0));
     EXECUTE pg_catalog.format(
         'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
         ' SET search_path = pg_catalog, pg_temp SET enable_seqscan = off SET enable_nestloop = off AS %L',
         v_function, v_body);
-    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
-    -- Runs as the table's owner (who owns the storage it writes), never as pggit's owner.
-    EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function,
-        (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class AS c
-          WHERE c.oid = data_table_install.relid));
+    IF NOT v_settled THEN
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+        -- Runs as the table's owner (who owns the storage it writes), never as pggit's owner.
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function,
+            (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class AS c
+              WHERE c.oid = data_table_install.relid));
+    END IF;
 
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS g
                     WHERE g.tgrelid = data_table_install.relid AND g.tgname = 'pggit_data_capture_update') THEN
