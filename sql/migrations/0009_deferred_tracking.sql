@@ -634,7 +634,11 @@ COMMENT ON FUNCTION pggit.data_branch_install(bigint) IS
 -- that equal the table's afterwards are dropped from its storage.
 -- Locks: SHARE ROW EXCLUSIVE on the table (writers wait), EXCLUSIVE on the branch's
 -- storage (branch writers wait; readers of both go on). Cost: O(rows written on the
--- branch + pre-images it holds).
+-- branch + pre-images it holds). Level 9: one pass computes the plan; when nothing but
+-- the merge's writes can change the table's rows (pggit.data_branch_merge_capture), the
+-- capture of this branch pauses while they run and each applied row leaves the branch's
+-- storage in the statement that writes it to the table; otherwise the branch point
+-- moves first, so that the table's capture keeps nothing for the merged keys.
 -- "table" is resolved with the caller's search_path (merge_data_branch is SECURITY
 -- INVOKER); data_branch_merge (SECURITY INVOKER, pinned search_path) does the work.
 -- Rights (level 5): every statement on the table and its storage runs as the table's
