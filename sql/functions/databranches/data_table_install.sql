@@ -106,25 +106,35 @@ BEGIN
         v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
         v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
         -- A few rows: static SQL (plans cached per session), per row one index probe of
-        -- the delta table (ON CONFLICT) and one more (a scalar subquery, never a join) for
-        -- the keys the branch wrote.
+        -- the delta table (ON CONFLICT) and, when some key was there already, one more (a
+        -- scalar subquery, never a join) for the keys the branch wrote. (The second
+        -- statement sees what the first waited for: a branch write of the same key.)
         v_old := v_old || pg_catalog.format($sql$
         INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM pggit_old AS o ON CONFLICT DO NOTHING;
-        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM pggit_old AS o
-         WHERE (SELECT d._pggit_state FROM %1$s AS d WHERE %5$s) IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+        GET DIAGNOSTICS v_kept = ROW_COUNT;
+        IF v_kept < v_rows THEN  -- some keys were in the delta table already
+            INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM pggit_old AS o
+             WHERE (SELECT d._pggit_state FROM %1$s AS d WHERE %5$s) IN ('w', 'd') ON CONFLICT DO NOTHING;
+        END IF;$sql$,
             v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
             pggit.data_key_match(dt.key_columns, 'd', 'o'));
         v_new := v_new || pg_catalog.format($sql$
-    INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n ON CONFLICT DO NOTHING;
-    INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n
-     WHERE (SELECT d._pggit_state FROM %1$s AS d WHERE %5$s) IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n ON CONFLICT DO NOTHING;
+        GET DIAGNOSTICS v_kept = ROW_COUNT;
+        IF v_kept < v_rows OR TG_OP = 'UPDATE' THEN
+            INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n
+             WHERE (SELECT d._pggit_state FROM %1$s AS d WHERE %5$s) IN ('w', 'd') ON CONFLICT DO NOTHING;
+        END IF;$sql$,
             v_delta, v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
             pggit.data_key_match(dt.key_columns, 'd', 'n'));
         -- Many rows: the same statements as joins, planned for this statement (EXECUTE):
         -- hash joins with the delta table where that is cheaper than a probe per row.
         v_old_bulk := v_old_bulk || pg_catalog.format($sql$
             EXECUTE %1$L;
-            EXECUTE %2$L;$sql$,
+            GET DIAGNOSTICS v_kept = ROW_COUNT;
+            IF v_kept < v_rows THEN
+                EXECUTE %2$L;
+            END IF;$sql$,
             pg_catalog.format('INSERT INTO %1$s AS d (%2$s, _pggit_state) SELECT %3$s, ''c'' FROM pggit_old AS o'
                               ' WHERE NOT EXISTS (SELECT 1 FROM %1$s AS d WHERE %4$s) ON CONFLICT DO NOTHING',
                               v_delta, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
@@ -134,8 +144,11 @@ BEGIN
                               v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'), v_delta,
                               pggit.data_key_match(dt.key_columns, 'd', 'o')));
         v_new_bulk := v_new_bulk || pg_catalog.format($sql$
-        EXECUTE %1$L;
-        EXECUTE %2$L;$sql$,
+            EXECUTE %1$L;
+            GET DIAGNOSTICS v_kept = ROW_COUNT;
+            IF v_kept < v_rows OR TG_OP = 'UPDATE' THEN
+                EXECUTE %2$L;
+            END IF;$sql$,
             pg_catalog.format('INSERT INTO %1$s AS d (%2$s, _pggit_state) SELECT %3$s, ''a'' FROM pggit_new AS n'
                               ' WHERE NOT EXISTS (SELECT 1 FROM %1$s AS d WHERE %4$s) ON CONFLICT DO NOTHING',
                               v_delta, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
@@ -163,7 +176,8 @@ BEGIN
     v_body := pg_catalog.format($body$
 DECLARE
     v_rows bigint;
-    v_new_keys boolean;
+    v_kept bigint;
+    v_new_keys boolean := true;
 BEGIN
     IF pggit.restoring() THEN
         RETURN NULL;
@@ -175,38 +189,29 @@ BEGIN
     END IF;
     IF TG_OP = 'INSERT' THEN
         SELECT pg_catalog.count(*) INTO v_rows FROM pggit_new;
-    ELSE
+    ELSIF TG_OP = 'DELETE' THEN
         SELECT pg_catalog.count(*) INTO v_rows FROM pggit_old;
+    ELSE  -- an UPDATE: its size, and whether it brought keys new to the table
+        SELECT (SELECT pg_catalog.count(*) FROM pggit_old),
+               EXISTS (SELECT 1 FROM pggit_new AS n WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %4$s))
+          INTO v_rows, v_new_keys;
     END IF;
     IF v_rows > 500 THEN
         PERFORM pg_catalog.set_config('enable_seqscan', 'on', true);
         PERFORM pg_catalog.set_config('enable_nestloop', 'on', true);
         IF TG_OP <> 'INSERT' THEN%5$s
-            IF TG_OP = 'DELETE' THEN
-                RETURN NULL;
-            END IF;
-            EXECUTE %7$L INTO v_new_keys;
-            IF NOT v_new_keys THEN
-                RETURN NULL;
-            END IF;
-        END IF;%6$s
+        END IF;
+        IF v_new_keys AND TG_OP <> 'DELETE' THEN%6$s
+        END IF;
         RETURN NULL;
     END IF;
     IF TG_OP <> 'INSERT' THEN%1$s
-        IF TG_OP = 'DELETE' THEN
-            RETURN NULL;
-        END IF;
-        -- an UPDATE: absent markers only when it brought keys new to the table
-        IF NOT EXISTS (SELECT 1 FROM pggit_new AS n
-                        WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %4$s)) THEN
-            RETURN NULL;
-        END IF;
-    END IF;%2$s
+    END IF;
+    IF v_new_keys AND TG_OP <> 'DELETE' THEN%2$s
+    END IF;
     RETURN NULL;
 END
-$body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n'), v_old_bulk, v_new_bulk,
-        pg_catalog.format('SELECT EXISTS (SELECT 1 FROM pggit_new AS n WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %s))',
-                          pggit.data_key_match(dt.key_columns, 'o', 'n')));
+$body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n'), v_old_bulk, v_new_bulk);
 
     IF v_old = '' THEN  -- the only branch is paused: nothing to keep
         v_body := E'\nBEGIN\n    RETURN NULL;\nEND\n';
