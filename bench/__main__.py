@@ -23,7 +23,8 @@ from pggit_sql.levels import MIGRATIONS_DIR_ENV, discover, head
 
 # group name -> (the level it needs, its module); a group runs only when head reaches its level
 GROUPS = {"level1": (1, "bench.level1"), "commits": (1, "bench.commits"), "level2": (2, "bench.level2"),
-          "level3": (3, "bench.level3"), "level4": (4, "bench.level4"), "ddl_tracking": (2, "bench.ddl_tracking")}
+          "level3": (3, "bench.level3"), "level4": (4, "bench.level4"), "ddl_tracking": (2, "bench.ddl_tracking"),
+          "data_branch_writes": (3, "bench.data_branch_writes")}
 
 
 def hide_levels_above(level: int) -> None:

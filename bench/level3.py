@@ -7,8 +7,7 @@
   round trip: the pure executor cost);
 - a full scan (``sum`` over every row) of the branch vs of the table;
 - a single-row UPDATE on main while one branch exists vs with none (client side, autocommit);
-- ``merge_data_branch`` of 10,000 rows changed on the branch;
-- storage of a branch: bytes (delta + base tables with indexes) per changed row.
+- (``merge_data_branch`` and the storage per changed row: bench/data_branch_writes.py).
 
 The branched table has 1,000,000 rows; the branch and main each changed 1,000 of them before
 reads and scans are measured, so the branch relation really mixes three sources.
@@ -31,7 +30,6 @@ READS = 2000
 UPDATES = 1000
 BIG = 1_000_000
 SMALL = 100_000
-MERGE_ROWS = 10_000
 
 _BRANCH_NUMBERS = iter(range(10**9))
 
@@ -180,35 +178,6 @@ def update_on_main(conn: psycopg.Connection) -> Result:
                   ours <= 2 * plain, ours_s)
 
 
-def merge_and_storage(conn: psycopg.Connection) -> list[Result]:
-    samples: list[float] = []
-    per_row: list[float] = []
-    plain: list[float] = []
-    for run in range(3):
-        table = f"bench_m_{run}"
-        _make_table(conn, table, SMALL)
-        view = conn.execute(f"SELECT pggit.create_data_branch('{table}', 'main', 'bench/merge-{run}')").fetchone()[0]
-        (branch_id,) = conn.execute("SELECT max(id) FROM pggit.data_branches").fetchone()
-        conn.execute(f'UPDATE "{view}" SET amount = amount + 1 WHERE id % 10 = 0')  # 10,000 rows
-        size = conn.execute(f"SELECT pg_total_relation_size('pggit_data.d{branch_id}')"
-                            f" + pg_total_relation_size('pggit_data.b{branch_id}')").fetchone()[0]
-        per_row.append(size / MERGE_ROWS)
-        samples.append(_timed(conn, f"SELECT * FROM pggit.merge_data_branch('{table}', 'bench/merge-{run}')"))
-        # plain PostgreSQL: the same 10,000-row UPDATE applied to a copy of the table
-        conn.execute(f"CREATE TABLE {table}_copy AS SELECT * FROM {table}")
-        conn.execute(f"ALTER TABLE {table}_copy ADD PRIMARY KEY (id)")
-        plain.append(_timed(conn, f"UPDATE {table}_copy SET amount = amount + 1 WHERE id % 10 = 0"))
-    samples.sort()
-    per_row.sort()
-    plain.sort()
-    return [
-        Result(f"merge_data_branch, {MERGE_ROWS:,} changed rows", "ms", samples[1], plain[1],
-               "the same UPDATE on a table", "< 1,000 ms", samples[1] < 1000, samples),
-        Result("storage of a branch per changed row (delta + base, with indexes)", "bytes", per_row[1], None, "-",
-               "- (report)", None, per_row),
-    ]
-
-
 def run(server: PggitServer) -> list[Result]:
     admin = server.conninfo("postgres")
     _fresh_db(admin, "bench_l3")
@@ -220,5 +189,4 @@ def run(server: PggitServer) -> list[Result]:
         results.extend(pk_reads(conn, view))
         results.append(full_scan(conn, view))
         results.append(update_on_main(conn))
-        results.extend(merge_and_storage(conn))
     return results

@@ -28,7 +28,8 @@
 --                 and merge_continue);
 --                 level 5: data_act_as_owner, data_branch_merge_begin/record and
 --                 data_table_sync (so ALTER TABLE of a table that has data branches needs
---                 pggit_writer too, like creating them).
+--                 pggit_writer too, like creating them); level 9:
+--                 data_branch_merge_capture (merge_data_branch's capture pause).
 --   pggit_admin   pggit_writer, plus pause_tracking / resume_tracking.
 --   PUBLIC        loses EXECUTE on the writing and admin functions (at install, PUBLIC
 --                 has it: level 1's contract lets every role commit). Up to level 4,
@@ -93,7 +94,9 @@ BEGIN
                              -- level 5: helpers merge_data_branch and ALTER TABLE of a
                              -- branched table call with the caller's rights
                              'data_act_as_owner', 'data_branch_merge_begin',
-                             'data_branch_merge_record', 'data_table_sync')
+                             'data_branch_merge_record', 'data_table_sync',
+                             -- level 9: the capture pause of merge_data_branch
+                             'data_branch_merge_capture')
     LOOP
         EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f.fn);
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %I', f.fn, f.grantee);

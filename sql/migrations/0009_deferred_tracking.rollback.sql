@@ -323,6 +323,483 @@ BEGIN
 END
 $function$;
 
+-- as of level 8: function pggit.data_branch_install(data_branch_id bigint)
+CREATE OR REPLACE FUNCTION pggit.data_branch_install(data_branch_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    db record;
+    dt record;
+    v_table text;
+    v_view text;
+    v_delta text;
+    v_base text;
+    v_function text;
+    v_notnull text;
+    v_body text;
+    v_set text;
+    v_owner oid;
+    r record;
+BEGIN
+    SELECT * INTO db FROM pggit.data_branches AS b WHERE b.id = data_branch_id;
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = db.relid;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner INTO v_table, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = db.relid;
+    v_view := pg_catalog.format('%I.%I', db.relation_schema, db.relation_name);
+    v_delta := pg_catalog.format('pggit_data.%I', 'd' || db.id);
+    v_base := pg_catalog.format('pggit_data.%I', 'b' || db.id);
+    v_function := pg_catalog.format('pggit_data.%I', 'w' || db.id);
+
+    -- The table's arm first: readers and writers of the view lock the table before the
+    -- storage (docs/RELIABILITY.md, lock order). security_invoker: the querying role's
+    -- rights on the table are checked at every read, and its row-level security applies
+    -- (the delta arms show a key only when RLS does not apply to the role, or the role
+    -- sees the table's row of that key; two arms with one-time filters, no correlated
+    -- subplan, so full scans stay parallel). The table is named as a regclass constant,
+    -- never as an OID literal: the view stores its OID, pg_dump prints its name, and a
+    -- restore or upgrade binds it to the table again.
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE VIEW %s WITH (security_invoker = true) AS'
+        ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE %s)'
+        ' UNION ALL'
+        ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
+        ' AND NOT pg_catalog.row_security_active(%L::pg_catalog.regclass)'
+        ' UNION ALL'
+        ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
+        ' AND pg_catalog.row_security_active(%L::pg_catalog.regclass)'
+        ' AND EXISTS (SELECT 1 FROM %s AS r WHERE %s)',
+        v_view, pggit.data_list(dt.columns, 't'), v_table, v_delta, pggit.data_key_match(dt.key_columns, 'd', 't'),
+        pggit.data_list(dt.columns, 'd'), v_delta, v_table,
+        pggit.data_list(dt.columns, 'd'), v_delta, v_table, v_table, pggit.data_key_match(dt.key_columns, 'r', 'd'));
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_view,
+        pg_catalog.format('pggit data branch "%s" of %s: write and read it like the table; '
+                          'pggit.diff_data_branch / merge_data_branch / drop_data_branch manage it.',
+                          (SELECT b.name FROM pggit.branches AS b WHERE b.id = db.branch_id), v_table));
+
+    FOR r IN SELECT c.name, c.default_sql FROM pggit.data_columns(db.relid) AS c
+              WHERE c.default_sql IS NOT NULL AND c.name = ANY (dt.columns) LOOP
+        EXECUTE pg_catalog.format('ALTER VIEW %s ALTER COLUMN %I SET DEFAULT %s', v_view, r.name, r.default_sql);
+    END LOOP;
+
+    SELECT coalesce(pg_catalog.string_agg(pg_catalog.format(
+               'IF NEW.%1$I IS NULL THEN RAISE EXCEPTION ''%%'', %2$L USING ERRCODE = ''not_null_violation''; END IF;',
+               c.name, pg_catalog.format('null value in column "%s" of data branch %s violates not-null constraint',
+                                         c.name, v_view)), E'\n        ' ORDER BY c.attnum), '')
+      INTO v_notnull
+      FROM pggit.data_columns(db.relid) AS c
+     WHERE c.not_null AND c.name = ANY (dt.columns);
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = NEW.%I', n, n), ', ' ORDER BY o)
+      INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(n, o);
+
+    v_body := $body$
+DECLARE
+    cur @D@%ROWTYPE;
+    v_done boolean;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        @NOTNULL@
+        @INSERT@
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        @DELETE@
+        IF v_done THEN RETURN OLD; END IF;
+        RETURN NULL;
+    END IF;
+    -- UPDATE
+    @NOTNULL@
+    IF @KEYSAME@ THEN
+        LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_OLD@ FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@NEWVALS@, 'w') ON CONFLICT DO NOTHING;
+                EXIT WHEN FOUND;
+            ELSIF cur._pggit_state NOT IN ('w', 'c') THEN
+                RETURN NULL;  -- deleted since this statement read it
+            ELSE
+                IF ROW(@CURVALS@)::text IS DISTINCT FROM ROW(@OLDVALS@)::text THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update of data branch %', @REL@
+                        USING ERRCODE = 'serialization_failure';
+                END IF;
+                IF cur._pggit_state = 'c' THEN
+                    INSERT INTO @B@ AS b (@COLS@, _pggit_state) VALUES (@CURVALS@, 'v') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET @SET@, _pggit_state = 'w' WHERE @KEY_D_OLD@;
+                EXIT;
+            END IF;
+        END LOOP;
+        RETURN NEW;
+    END IF;
+    -- UPDATE that changes the key: delete the old key, insert the new one
+    @DELETE@
+    IF NOT v_done THEN RETURN NULL; END IF;
+    @INSERT@
+    RETURN NEW;
+END
+$body$;
+    v_body := pg_catalog.replace(v_body, '@INSERT@', $ins$LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_NEW@ FOR UPDATE;
+            IF NOT FOUND THEN
+                IF EXISTS (SELECT 1 FROM @T@ AS t WHERE @KEY_T_NEW@
+                              AND NOT EXISTS (SELECT 1 FROM @D@ AS d WHERE @KEY_D_T@)) THEN
+                    RAISE EXCEPTION 'duplicate key value violates primary key of data branch %', @REL@
+                        USING ERRCODE = 'unique_violation',
+                              DETAIL = pg_catalog.format('Key (%s)=(%s) already exists.', @KEYNAMES@, @KEYTEXT@);
+                END IF;
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@NEWVALS@, 'w') ON CONFLICT DO NOTHING;
+                EXIT WHEN FOUND;
+            ELSIF cur._pggit_state IN ('w', 'c') THEN
+                RAISE EXCEPTION 'duplicate key value violates primary key of data branch %', @REL@
+                    USING ERRCODE = 'unique_violation',
+                          DETAIL = pg_catalog.format('Key (%s)=(%s) already exists.', @KEYNAMES@, @KEYTEXT@);
+            ELSE
+                IF cur._pggit_state = 'a' THEN
+                    INSERT INTO @B@ AS b (@KEYS@, _pggit_state) VALUES (@NEWKEYS@, 'a') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET @SET@, _pggit_state = 'w' WHERE @KEY_D_NEW@;
+                EXIT;
+            END IF;
+        END LOOP;$ins$);
+    v_body := pg_catalog.replace(v_body, '@DELETE@', $del$v_done := false;
+        LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_OLD@ FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@OLDVALS@, 'd') ON CONFLICT DO NOTHING;
+                IF FOUND THEN v_done := true; EXIT; END IF;
+            ELSIF cur._pggit_state NOT IN ('w', 'c') THEN
+                EXIT;  -- deleted since this statement read it
+            ELSE
+                IF ROW(@CURVALS@)::text IS DISTINCT FROM ROW(@OLDVALS@)::text THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update of data branch %', @REL@
+                        USING ERRCODE = 'serialization_failure';
+                END IF;
+                IF cur._pggit_state = 'c' THEN
+                    INSERT INTO @B@ AS b (@COLS@, _pggit_state) VALUES (@CURVALS@, 'v') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET _pggit_state = 'd' WHERE @KEY_D_OLD@;
+                v_done := true;
+                EXIT;
+            END IF;
+        END LOOP;$del$);
+    v_body := pg_catalog.replace(v_body, '@NOTNULL@', v_notnull);
+    v_body := pg_catalog.replace(v_body, '@KEYSAME@',
+        (SELECT pg_catalog.string_agg(pg_catalog.format('NEW.%I IS NOT DISTINCT FROM OLD.%I', k, k), ' AND ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_OLD@', pggit.data_key_match(dt.key_columns, 'd', 'OLD'));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_NEW@', pggit.data_key_match(dt.key_columns, 'd', 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@KEY_T_NEW@', pggit.data_key_match(dt.key_columns, 't', 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_T@', pggit.data_key_match(dt.key_columns, 'd', 't'));
+    v_body := pg_catalog.replace(v_body, '@KEYNAMES@', pg_catalog.quote_literal(pggit.data_list(dt.key_columns)));
+    v_body := pg_catalog.replace(v_body, '@KEYTEXT@',
+        'pg_catalog.concat_ws('', '', ' || pggit.data_list(dt.key_columns, 'NEW') || ')');
+    v_body := pg_catalog.replace(v_body, '@KEYS@', pggit.data_list(dt.key_columns));
+    v_body := pg_catalog.replace(v_body, '@NEWKEYS@', pggit.data_list(dt.key_columns, 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@COLS@', pggit.data_list(dt.columns));
+    v_body := pg_catalog.replace(v_body, '@NEWVALS@', pggit.data_list(dt.columns, 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@OLDVALS@', pggit.data_list(dt.columns, 'OLD'));
+    v_body := pg_catalog.replace(v_body, '@CURVALS@', pggit.data_list(dt.columns, 'cur'));
+    v_body := pg_catalog.replace(v_body, '@SET@', v_set);
+    v_body := pg_catalog.replace(v_body, '@REL@', pg_catalog.quote_literal(v_view));
+    v_body := pg_catalog.replace(v_body, '@T@', v_table);
+    v_body := pg_catalog.replace(v_body, '@D@', v_delta);
+    v_body := pg_catalog.replace(v_body, '@B@', v_base);
+
+    -- The write function runs as the table's owner (it owns the storage); the caller's
+    -- rights on the table are checked first, per statement, by pggit.data_branch_write_check.
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE TRIGGER pggit_data_branch_write INSTEAD OF INSERT OR UPDATE OR DELETE ON %s'
+        ' FOR EACH ROW EXECUTE FUNCTION %s()', v_view, v_function);
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE TRIGGER pggit_data_branch_check BEFORE INSERT OR UPDATE OR DELETE ON %s'
+        ' FOR EACH STATEMENT EXECUTE FUNCTION pggit.data_branch_write_check()', v_view);
+    -- Owned by the table's owner; PUBLIC may use the view, the table's rights decide.
+    EXECUTE pg_catalog.format('ALTER VIEW %s OWNER TO %I', v_view, pg_catalog.pg_get_userbyid(v_owner));
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function, pg_catalog.pg_get_userbyid(v_owner));
+    EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC', v_view);
+    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', v_view);
+END
+$function$;
+
+-- as of level 8: function pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text)
+CREATE OR REPLACE FUNCTION pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text)
+ RETURNS TABLE(inserted bigint, updated bigint, deleted bigint, conflicts bigint, commit_hash text)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_id bigint;
+    dt record;
+    v_strategy text := pg_catalog.lower(strategy);
+    v_table text;
+    v_delta text;
+    v_base text;
+    v_apply text;
+    v_set text;
+    v_role text;
+    v_inserted bigint := 0;
+    v_updated bigint := 0;
+    v_deleted bigint := 0;
+    v_conflicts bigint;
+    v_records jsonb;
+    v_commit text;
+BEGIN
+    IF "into" IS NULL OR strategy IS NULL THEN
+        RAISE EXCEPTION 'into and strategy must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF v_strategy NOT IN ('fail', 'ours', 'theirs') THEN
+        RAISE EXCEPTION 'invalid merge strategy "%"', pggit.clip(strategy)
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use fail, ours or theirs.';
+    END IF;
+    -- bookkeeping checks and the into-branch row lock (FOR KEY SHARE), as pggit's owner
+    v_id := pggit.data_branch_merge_begin(relid, branch, "into");
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_branch_merge.relid;
+    v_table := pg_catalog.format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class AS c
+                                             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                                            WHERE c.oid = data_branch_merge.relid),
+                                 (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = data_branch_merge.relid));
+    v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
+    v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
+
+    -- From here to the bookkeeping: as the table's owner.
+    v_role := pggit.data_act_as_owner(relid);
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', v_table);
+    EXECUTE pg_catalog.format('LOCK TABLE %s, %s IN EXCLUSIVE MODE', v_delta, v_base);
+    IF pg_catalog.row_security_active(relid) THEN
+        RAISE EXCEPTION 'cannot merge data branch "%" of %: row-level security applies to %', pggit.clip(branch), v_table, current_user
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A merge compares every row the branch wrote with the table''s; it would not see rows the policies hide.',
+                  HINT = 'Merge as a role that bypasses row-level security, or disable FORCE ROW LEVEL SECURITY.';
+    END IF;
+
+    -- The plan: one row per key written on the branch, with presence of base, ours and
+    -- theirs, and a verdict from each type's equality; the rows as jsonb for conflicts.
+    IF pg_catalog.to_regclass('pg_temp.pggit_merge_plan') IS NOT NULL THEN
+        DROP TABLE pg_temp.pggit_merge_plan;
+    END IF;
+    -- For plpgsql_check (a no-op at run time): the plan's static columns; the key columns vary.
+    PERFORM 'PRAGMA:TABLE: pg_temp.pggit_merge_plan (_pggit_key jsonb, _pggit_theirs_p boolean, _pggit_ours_p boolean, _pggit_verdict text, _pggit_record jsonb)';
+    EXECUTE pg_catalog.format($sql$
+        CREATE TEMPORARY TABLE pggit_merge_plan ON COMMIT DROP AS
+        SELECT %1$s, x._pggit_key, x._pggit_theirs_p, x._pggit_ours_p, x._pggit_verdict,
+               CASE WHEN x._pggit_verdict = 'conflict' THEN pg_catalog.jsonb_build_object(
+                   'key', x._pggit_key,
+                   'theirs', CASE WHEN x._pggit_theirs_p THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END,
+                   'ours', CASE WHEN x._pggit_ours_p THEN pg_catalog.to_jsonb(t.*) END,
+                   'base', CASE WHEN b._pggit_state IS NULL THEN (CASE WHEN x._pggit_ours_p THEN pg_catalog.to_jsonb(t.*) END)
+                                WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END) END
+                 AS _pggit_record
+          FROM (SELECT y.*,
+                       CASE WHEN (y._pggit_theirs_p = y._pggit_base_p AND (NOT y._pggit_theirs_p OR y._pggit_tb))
+                              OR (y._pggit_theirs_p = y._pggit_ours_p AND (NOT y._pggit_theirs_p OR y._pggit_to))
+                            THEN 'skip'
+                            WHEN y._pggit_ours_p = y._pggit_base_p AND (NOT y._pggit_ours_p OR y._pggit_ob)
+                            THEN 'apply'
+                            ELSE 'conflict' END AS _pggit_verdict
+                  FROM (SELECT %13$s, pg_catalog.jsonb_build_object(%2$s) AS _pggit_key,
+                               d._pggit_state = 'w' AS _pggit_theirs_p,
+                               t.%3$I IS NOT NULL AS _pggit_ours_p,
+                               CASE WHEN b._pggit_state IS NULL THEN t.%3$I IS NOT NULL ELSE b._pggit_state = 'v' END
+                                 AS _pggit_base_p,
+                               CASE WHEN b._pggit_state IS NULL THEN %9$s ELSE %10$s END AS _pggit_tb,
+                               %9$s AS _pggit_to,
+                               CASE WHEN b._pggit_state IS NULL THEN true ELSE %11$s END AS _pggit_ob
+                          FROM %4$s AS d
+                          LEFT JOIN %5$s AS b ON %6$s
+                          LEFT JOIN %7$s AS t ON %8$s
+                         WHERE d._pggit_state IN ('w', 'd')) AS y) AS x
+          JOIN %4$s AS d ON %12$s
+          LEFT JOIN %5$s AS b ON %6$s
+          LEFT JOIN %7$s AS t ON %8$s$sql$,
+        pggit.data_list(dt.key_columns, 'x'),
+        (SELECT pg_catalog.string_agg(pg_catalog.format('%L, d.%I', k, k), ', ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)),
+        dt.key_columns[1], v_delta, v_base, pggit.data_key_match(dt.key_columns, 'b', 'd'),
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        pggit.data_equal(relid, dt.columns, 'd', 't'), pggit.data_equal(relid, dt.columns, 'd', 'b'),
+        pggit.data_equal(relid, dt.columns, 't', 'b'), pggit.data_key_match(dt.key_columns, 'd', 'x'),
+        pggit.data_list(dt.key_columns, 'd'));
+
+    SELECT pg_catalog.count(*), pg_catalog.jsonb_agg(p._pggit_record ORDER BY p._pggit_key)
+      INTO v_conflicts, v_records
+      FROM pg_temp.pggit_merge_plan AS p WHERE p._pggit_verdict = 'conflict';
+
+    IF v_strategy = 'fail' AND v_conflicts > 0 THEN
+        DROP TABLE pg_temp.pggit_merge_plan;
+        IF v_role IS NOT NULL THEN
+            PERFORM pg_catalog.set_config('role', v_role, true);
+        END IF;
+        PERFORM pggit.data_branch_merge_record(v_id, "into", v_strategy, v_records, 0, 0, 0, false);
+        RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, v_conflicts, NULL::text;
+        RETURN;
+    END IF;
+
+    v_apply := CASE WHEN v_strategy = 'theirs' THEN '(p._pggit_verdict = ''apply'' OR p._pggit_verdict = ''conflict'')'
+                    ELSE 'p._pggit_verdict = ''apply''' END;
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND NOT p._pggit_theirs_p',
+        v_table, pggit.data_key_match(dt.key_columns, 't', 'p'), v_apply);
+    GET DIAGNOSTICS v_deleted = ROW_COUNT;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = d.%I', c, c), ', ' ORDER BY o) INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(c, o)
+     WHERE c <> ALL (dt.key_columns);
+    IF v_set IS NOT NULL THEN
+        EXECUTE pg_catalog.format(
+            'UPDATE %s AS t SET %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p ON %s'
+            ' WHERE %s AND %s AND p._pggit_theirs_p AND p._pggit_ours_p',
+            v_table, v_set, v_delta, pggit.data_key_match(dt.key_columns, 'p', 'd'),
+            pggit.data_key_match(dt.key_columns, 't', 'd'), v_apply);
+        GET DIAGNOSTICS v_updated = ROW_COUNT;
+    END IF;
+    EXECUTE pg_catalog.format(
+        'INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p'
+        ' ON %s WHERE %s AND p._pggit_theirs_p AND NOT p._pggit_ours_p',
+        v_table, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'), v_delta,
+        pggit.data_key_match(dt.key_columns, 'p', 'd'), v_apply);
+    GET DIAGNOSTICS v_inserted = ROW_COUNT;
+
+    -- Move the branch point to the merge: what the branch wrote becomes its base
+    -- (w -> c, d -> a); rows equal (each type's equality) to the table's now are not
+    -- needed any more, so the branch reads the table's own values for them.
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %1$s AS d WHERE CASE WHEN d._pggit_state IN (''w'', ''c'')'
+        ' THEN EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s AND %4$s)'
+        ' ELSE NOT EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s) END',
+        v_delta, v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        pggit.data_equal(relid, dt.columns, 't', 'd'));
+    EXECUTE pg_catalog.format(
+        'UPDATE %s AS d SET _pggit_state = CASE d._pggit_state WHEN ''w'' THEN ''c'' ELSE ''a'' END'
+        ' WHERE d._pggit_state IN (''w'', ''d'')', v_delta);
+    EXECUTE pg_catalog.format('DELETE FROM %s', v_base);
+    DROP TABLE pg_temp.pggit_merge_plan;
+    IF v_role IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('role', v_role, true);
+    END IF;
+
+    v_commit := pggit.data_branch_merge_record(v_id, "into", v_strategy, v_records, v_inserted, v_updated,
+                                               v_deleted, true);
+    RETURN QUERY SELECT v_inserted, v_updated, v_deleted, v_conflicts, v_commit;
+END
+$function$;
+
+-- as of level 8: function pggit.data_table_install(relid oid)
+CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    dt record;
+    v_table text;
+    v_function text;
+    v_old text := '';
+    v_new text := '';
+    v_truncate text := '';
+    v_delta text;
+    v_base text;
+    v_body text;
+    v_id bigint;
+BEGIN
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+    v_function := pg_catalog.format('pggit_data.%I', dt.capture_function);
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_table
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_table_install.relid;
+
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_branches AS db WHERE db.relid = data_table_install.relid) THEN
+        IF v_table IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_insert ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_update ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_delete ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_truncate ON %s', v_table);
+        END IF;
+        IF v_function IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s()', v_function);
+        END IF;
+        DELETE FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+        RETURN;
+    END IF;
+
+    FOR v_id IN SELECT db.id FROM pggit.data_branches AS db
+                 WHERE db.relid = data_table_install.relid ORDER BY db.id LOOP
+        v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
+        v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
+        v_old := v_old || pg_catalog.format($sql$
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM pggit_old AS o ON CONFLICT DO NOTHING;
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM pggit_old AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'));
+        v_new := v_new || pg_catalog.format($sql$
+            INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n ON CONFLICT DO NOTHING;
+            INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n
+              JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
+            pggit.data_key_match(dt.key_columns, 'd', 'n'));
+        v_truncate := v_truncate || pg_catalog.format($sql$
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM %6$s AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM %6$s AS o ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'), v_table);
+    END LOOP;
+
+    v_body := pg_catalog.format($body$
+BEGIN
+    IF pggit.restoring() THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN%3$s
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN%1$s
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT 1 FROM pggit_new AS n
+                        WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %4$s)) THEN
+            RETURN NULL;
+        END IF;
+    END IF;%2$s
+    RETURN NULL;
+END
+$body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n'));
+
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+    -- Runs as the table's owner (who owns the storage it writes), never as pggit's owner.
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function,
+        (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class AS c
+          WHERE c.oid = data_table_install.relid));
+
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS g
+                    WHERE g.tgrelid = data_table_install.relid AND g.tgname = 'pggit_data_capture_update') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_insert AFTER INSERT ON %s'
+            ' REFERENCING NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_update AFTER UPDATE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+            v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_delete AFTER DELETE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_truncate BEFORE TRUNCATE ON %s'
+            ' FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+    END IF;
+END
+$function$;
+
 -- as of level 8: function pggit.diff(from_ref text, to_ref text)
 CREATE OR REPLACE FUNCTION pggit.diff(from_ref text, to_ref text)
  RETURNS TABLE(object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
@@ -2480,6 +2957,12 @@ REVOKE ALL ON FUNCTION pggit.track_object(classid oid, objid oid, command_tag te
 REVOKE ALL ON FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text) TO CURRENT_USER;
 
+-- new in level 9: function pggit.data_branch_merge_capture(data_branch_id bigint, paused boolean)
+DROP FUNCTION pggit.data_branch_merge_capture(data_branch_id bigint, paused boolean);
+
+-- new in level 9: function pggit.data_table_install(relid oid, paused bigint)
+DROP FUNCTION pggit.data_table_install(relid oid, paused bigint);
+
 -- new in level 9: function pggit.on_drop_command_start()
 DROP FUNCTION pggit.on_drop_command_start();
 
@@ -2499,3 +2982,21 @@ DROP FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subob
 DROP FUNCTION pggit.version_in_transaction(object text);
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 8';
+
+-- ---- after the functions (hand-written) ----
+-- Data branches (issue 15): the capture function of every branched table and the write
+-- function of every data branch are generated text; the ones made at levels 3 to 8 are
+-- made again here by level 8's functions (restored above), in level 8's shape. Views,
+-- triggers, owners and rows stay as they are.
+DO $databranches$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT db.id FROM pggit.data_branches AS db ORDER BY db.id LOOP
+        PERFORM pggit.data_branch_install(r.id);
+    END LOOP;
+    FOR r IN SELECT dt.relid FROM pggit.data_tables AS dt ORDER BY dt.relid LOOP
+        PERFORM pggit.data_table_install(r.relid);
+    END LOOP;
+END
+$databranches$;

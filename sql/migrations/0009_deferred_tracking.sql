@@ -45,6 +45,360 @@ COMMENT ON TABLE pggit.pending IS
 -- removed: function pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text)
 DROP FUNCTION pggit.track_object(classid oid, objid oid, command_tag text, subobject text, mode text, OUT change text, OUT renamed boolean, OUT object_id bigint, OUT old_schema_name text);
 
+-- from sql/functions/databranches/data_branch_merge_capture.sql (new: function pggit.data_branch_merge_capture(data_branch_id bigint, paused boolean))
+-- pggit.data_branch_merge_capture(data_branch_id bigint, paused boolean) -> boolean
+--
+-- Promises (level 9): the capture half of pggit.data_branch_merge, for the transaction
+-- that merges data branch `data_branch_id` and holds SHARE ROW EXCLUSIVE (or a stronger
+-- lock) on its table.
+--   paused = true: when the merge's writes to the table can change no row but the ones
+--     it names, rewrites the table's capture function without this branch's block
+--     (pggit.data_table_install(relid, data_branch_id); other data branches keep
+--     theirs) and returns true: the merge then moves the branch's rows out of its
+--     storage as it writes them to the table, and nothing keeps pre-images of them.
+--     The writes change no other row when the table has no rules and no triggers but
+--     pggit's capture and the triggers of foreign keys that only check: keys of this
+--     table referencing another table, and keys of other tables referencing this one
+--     with NO ACTION or RESTRICT. Otherwise it changes nothing and returns false (the
+--     merge keeps the capture and moves the branch point before it writes).
+--   paused = false: rewrites the capture function with every data branch again;
+--     returns false.
+-- The rewrite is the merging transaction's own: other sessions keep reading the
+-- committed function, and wait for the table lock before they could write the table;
+-- an error rolls it back with the merge.
+-- Rights: SECURITY DEFINER (it writes pggit_data's function, as data_table_install
+-- does) with a pinned search_path; reads pg_catalog and pggit's tables, evaluates
+-- nothing a user wrote. Checks that the session user owns the table (or is a member of
+-- the owner role), like data_branch_merge_begin.
+-- Errors: 22004 a NULL argument; 42704 no such data branch; 42501 not the table's
+-- owner; 55000 this transaction does not hold SHARE ROW EXCLUSIVE on the table.
+CREATE OR REPLACE FUNCTION pggit.data_branch_merge_capture(data_branch_id bigint, paused boolean)
+RETURNS boolean
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_relid oid;
+    v_owner oid;
+    v_table text;
+    v_only_checks boolean;
+BEGIN
+    IF data_branch_id IS NULL OR paused IS NULL THEN
+        RAISE EXCEPTION 'data_branch_id and paused must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT db.relid INTO v_relid FROM pggit.data_branches AS db WHERE db.id = data_branch_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'data branch % does not exist', data_branch_id USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner INTO v_table, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = v_relid;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to merge its data branches', v_table
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks AS l
+                    WHERE l.locktype = 'relation' AND l.database = (SELECT d.oid FROM pg_catalog.pg_database AS d
+                                                                     WHERE d.datname = pg_catalog.current_database())
+                      AND l.relation = v_relid AND l.pid = pg_catalog.pg_backend_pid() AND l.granted
+                      AND l.mode IN ('ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')) THEN
+        RAISE EXCEPTION 'the capture of % changes only under SHARE ROW EXCLUSIVE on it', v_table
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'pggit.merge_data_branch takes the lock.';
+    END IF;
+    IF NOT paused THEN
+        PERFORM pggit.data_table_install(v_relid);
+        RETURN false;
+    END IF;
+
+    SELECT NOT c.relhasrules
+           AND NOT EXISTS (
+               SELECT 1 FROM pg_catalog.pg_trigger AS g
+                WHERE g.tgrelid = v_relid
+                  AND g.tgname NOT IN ('pggit_data_capture_insert', 'pggit_data_capture_update',
+                                       'pggit_data_capture_delete', 'pggit_data_capture_truncate')
+                  AND NOT EXISTS (
+                      SELECT 1 FROM pg_catalog.pg_constraint AS k
+                       WHERE g.tgisinternal AND k.oid = g.tgconstraint AND k.contype = 'f'
+                         AND k.conrelid <> k.confrelid
+                         AND (k.conrelid = v_relid
+                              OR (k.confupdtype IN ('a', 'r') AND k.confdeltype IN ('a', 'r')))))
+      INTO v_only_checks
+      FROM pg_catalog.pg_class AS c WHERE c.oid = v_relid;
+    IF NOT v_only_checks THEN
+        RETURN false;
+    END IF;
+    PERFORM pggit.data_table_install(v_relid, data_branch_id);
+    RETURN true;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_merge_capture(bigint, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_merge_capture(bigint, boolean) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_merge_capture(bigint, boolean) IS
+    'Internal: pauses (when only the merge''s own rows can change) or restores a merging data branch''s pre-image capture.';
+
+-- from sql/functions/databranches/data_table_install.sql (changed: function pggit.data_table_install(relid oid), new: function pggit.data_table_install(relid oid, paused bigint))
+-- pggit.data_table_install(relid oid) -> void
+-- pggit.data_table_install(relid oid, paused bigint) -> void   (level 9)
+--
+-- Promises: makes the pre-image capture on branched table `relid` match its live
+-- data branches (pggit.data_branches), so that main keeps exactly the pre-images some
+-- branch still needs:
+--   * with no data branch left: drops the capture triggers and function (the table
+--     is then exactly as before its first branch: no trigger, no overhead) and its
+--     pggit.data_tables row;
+--   * otherwise (re)writes pggit_data.<capture_function>() (the name pggit.data_tables
+--     keeps for the table: p<n>, or c<relid> for tables branched before level 6; the
+--     trigger calling it is how pggit.bind_oids finds the table after a restore), a
+--     statement-level trigger function
+--     with one block of SQL per branch, and creates the triggers if missing:
+--       AFTER INSERT  (NEW TABLE pggit_new)                  absent markers
+--       AFTER UPDATE  (OLD TABLE pggit_old, NEW TABLE pggit_new)  pre-images (+ markers
+--                                                               for keys new to main)
+--       AFTER DELETE  (OLD TABLE pggit_old)                  pre-images
+--       BEFORE TRUNCATE                                      every row as pre-image
+--     For each branch, a pre-image goes to the branch's delta table as state c
+--     (INSERT ... ON CONFLICT DO NOTHING: only the first change of a key after the
+--     branch point is kept, and nothing when the branch already wrote the key); when
+--     the branch had written the key (states w, d) the pre-image is its merge base
+--     and goes to the base table instead (first one kept). A key new to main gets an
+--     absent marker (state a) so the branch keeps not seeing it. While a backup is
+--     being restored into the database (pggit.restoring(): a data-only restore's COPY
+--     into the table) it records nothing: those rows are not main's changes.
+--     Cost (level 9): a statement of up to 500 rows runs static SQL whose plans are
+--     cached per session, with per row one index probe of the delta table (ON
+--     CONFLICT) and one more for the keys the branch wrote, whatever the plans were
+--     made for (enable_seqscan and enable_nestloop off: never a scan of the delta
+--     table, never a loop over one transition table per row of the other); a larger
+--     statement plans the same SQL as joins for its own size (EXECUTE).
+--   With `paused` (a data branch of the table, from pggit.data_branch_merge_capture
+--   only): the function has no block for that branch, the others keep theirs.
+--   The function's text names the live branches, and PostgreSQL looks a trigger's
+--   function up in the catalog on every call, so a writer sees a branch created after
+--   its snapshot was taken: the capture never misses a branch. Callers hold SHARE ROW
+--   EXCLUSIVE on the table, so no write is in flight while the branch set changes.
+-- Rights (level 5): the capture function is SECURITY DEFINER owned by the table's
+-- owner (it writes the owner's storage whoever writes the table, as the owner's own
+-- trigger would); this function (SECURITY DEFINER) only creates and drops it and the
+-- triggers, evaluating nothing a user wrote.
+-- Internal; EXECUTE not granted.
+CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    PERFORM pggit.data_table_install(relid, NULL);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_table_install(oid) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_table_install(oid) IS
+    'Internal: (re)writes a branched table''s pre-image capture for its live data branches, or removes it.';
+
+CREATE OR REPLACE FUNCTION pggit.data_table_install(relid oid, paused bigint)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    dt record;
+    v_table text;
+    v_function text;
+    v_old text := '';
+    v_new text := '';
+    v_truncate text := '';
+    v_old_bulk text := '';
+    v_new_bulk text := '';
+    v_delta text;
+    v_base text;
+    v_body text;
+    v_id bigint;
+    v_settled boolean;
+BEGIN
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+    v_function := pg_catalog.format('pggit_data.%I', dt.capture_function);
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO v_table
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = data_table_install.relid;
+
+    IF NOT EXISTS (SELECT 1 FROM pggit.data_branches AS db WHERE db.relid = data_table_install.relid) THEN
+        IF v_table IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_insert ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_update ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_delete ON %s', v_table);
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pggit_data_capture_truncate ON %s', v_table);
+        END IF;
+        IF v_function IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s()', v_function);
+        END IF;
+        DELETE FROM pggit.data_tables AS t WHERE t.relid = data_table_install.relid;
+        RETURN;
+    END IF;
+
+    FOR v_id IN SELECT db.id FROM pggit.data_branches AS db
+                 WHERE db.relid = data_table_install.relid AND db.id IS DISTINCT FROM paused ORDER BY db.id LOOP
+        v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
+        v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
+        -- A few rows: static SQL (plans cached per session), per row one index probe of
+        -- the delta table (ON CONFLICT) and, when some key was there already, one more (a
+        -- scalar subquery, never a join) for the keys the branch wrote. (The second
+        -- statement sees what the first waited for: a branch write of the same key.)
+        v_old := v_old || pg_catalog.format($sql$
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM pggit_old AS o ON CONFLICT DO NOTHING;
+        GET DIAGNOSTICS v_kept = ROW_COUNT;
+        IF v_kept < v_rows THEN  -- some keys were in the delta table already
+            INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM pggit_old AS o
+             WHERE (SELECT d._pggit_state FROM %1$s AS d WHERE %5$s) IN ('w', 'd') ON CONFLICT DO NOTHING;
+        END IF;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'));
+        v_new := v_new || pg_catalog.format($sql$
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n ON CONFLICT DO NOTHING;
+        GET DIAGNOSTICS v_kept = ROW_COUNT;
+        IF v_kept < v_rows OR TG_OP = 'UPDATE' THEN
+            INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'a' FROM pggit_new AS n
+             WHERE (SELECT d._pggit_state FROM %1$s AS d WHERE %5$s) IN ('w', 'd') ON CONFLICT DO NOTHING;
+        END IF;$sql$,
+            v_delta, v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
+            pggit.data_key_match(dt.key_columns, 'd', 'n'));
+        -- Many rows: the same statements as joins, planned for this statement (EXECUTE):
+        -- hash joins with the delta table where that is cheaper than a probe per row.
+        v_old_bulk := v_old_bulk || pg_catalog.format($sql$
+            EXECUTE %1$L;
+            GET DIAGNOSTICS v_kept = ROW_COUNT;
+            IF v_kept < v_rows THEN
+                EXECUTE %2$L;
+            END IF;$sql$,
+            pg_catalog.format('INSERT INTO %1$s AS d (%2$s, _pggit_state) SELECT %3$s, ''c'' FROM pggit_old AS o'
+                              ' WHERE NOT EXISTS (SELECT 1 FROM %1$s AS d WHERE %4$s) ON CONFLICT DO NOTHING',
+                              v_delta, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+                              pggit.data_key_match(dt.key_columns, 'd', 'o')),
+            pg_catalog.format('INSERT INTO %1$s AS b (%2$s, _pggit_state) SELECT %3$s, ''v'' FROM pggit_old AS o'
+                              ' JOIN %4$s AS d ON %5$s WHERE d._pggit_state IN (''w'', ''d'') ON CONFLICT DO NOTHING',
+                              v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'), v_delta,
+                              pggit.data_key_match(dt.key_columns, 'd', 'o')));
+        v_new_bulk := v_new_bulk || pg_catalog.format($sql$
+            EXECUTE %1$L;
+            GET DIAGNOSTICS v_kept = ROW_COUNT;
+            IF v_kept < v_rows OR TG_OP = 'UPDATE' THEN
+                EXECUTE %2$L;
+            END IF;$sql$,
+            pg_catalog.format('INSERT INTO %1$s AS d (%2$s, _pggit_state) SELECT %3$s, ''a'' FROM pggit_new AS n'
+                              ' WHERE NOT EXISTS (SELECT 1 FROM %1$s AS d WHERE %4$s) ON CONFLICT DO NOTHING',
+                              v_delta, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'),
+                              pggit.data_key_match(dt.key_columns, 'd', 'n')),
+            pg_catalog.format('INSERT INTO %1$s AS b (%2$s, _pggit_state) SELECT %3$s, ''a'' FROM pggit_new AS n'
+                              ' JOIN %4$s AS d ON %5$s WHERE d._pggit_state IN (''w'', ''d'') ON CONFLICT DO NOTHING',
+                              v_base, pggit.data_list(dt.key_columns), pggit.data_list(dt.key_columns, 'n'), v_delta,
+                              pggit.data_key_match(dt.key_columns, 'd', 'n')));
+        v_truncate := v_truncate || pg_catalog.format($sql$
+        INSERT INTO %2$s AS b (%3$s, _pggit_state) SELECT %4$s, 'v' FROM %6$s AS o
+          JOIN %1$s AS d ON %5$s WHERE d._pggit_state IN ('w', 'd') ON CONFLICT DO NOTHING;
+        INSERT INTO %1$s AS d (%3$s, _pggit_state) SELECT %4$s, 'c' FROM %6$s AS o ON CONFLICT DO NOTHING;$sql$,
+            v_delta, v_base, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'o'),
+            pggit.data_key_match(dt.key_columns, 'd', 'o'), v_table);
+    END LOOP;
+
+    -- The function's static plans are cached per session: made for the first statement's
+    -- transition tables and the delta table's size then, and reused for every later
+    -- statement. Level 9: enable_seqscan = off keeps every probe of the delta table an
+    -- index probe however small the table was when planned; enable_nestloop = off makes
+    -- the one join of two transition tables (did an UPDATE bring keys new to the table?)
+    -- a hash or merge join, never one loop per row (quadratic when a bulk UPDATE reuses a
+    -- plan made for one row). A statement of more than 500 rows, and TRUNCATE, which reads
+    -- the table itself, plan with both on.
+    v_body := pg_catalog.format($body$
+DECLARE
+    v_rows bigint;
+    v_kept bigint;
+    v_new_keys boolean := true;
+BEGIN
+    IF pggit.restoring() THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        PERFORM pg_catalog.set_config('enable_seqscan', 'on', true);
+        PERFORM pg_catalog.set_config('enable_nestloop', 'on', true);%3$s
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        SELECT pg_catalog.count(*) INTO v_rows FROM pggit_new;
+    ELSIF TG_OP = 'DELETE' THEN
+        SELECT pg_catalog.count(*) INTO v_rows FROM pggit_old;
+    ELSE  -- an UPDATE: its size, and whether it brought keys new to the table
+        SELECT (SELECT pg_catalog.count(*) FROM pggit_old),
+               EXISTS (SELECT 1 FROM pggit_new AS n WHERE NOT EXISTS (SELECT 1 FROM pggit_old AS o WHERE %4$s))
+          INTO v_rows, v_new_keys;
+    END IF;
+    IF v_rows > 500 THEN
+        PERFORM pg_catalog.set_config('enable_seqscan', 'on', true);
+        PERFORM pg_catalog.set_config('enable_nestloop', 'on', true);
+        IF TG_OP <> 'INSERT' THEN%5$s
+        END IF;
+        IF v_new_keys AND TG_OP <> 'DELETE' THEN%6$s
+        END IF;
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN%1$s
+    END IF;
+    IF v_new_keys AND TG_OP <> 'DELETE' THEN%2$s
+    END IF;
+    RETURN NULL;
+END
+$body$, v_old, v_new, v_truncate, pggit.data_key_match(dt.key_columns, 'o', 'n'), v_old_bulk, v_new_bulk);
+
+    IF v_old = '' THEN  -- the only branch is paused: nothing to keep
+        v_body := E'\nBEGIN\n    RETURN NULL;\nEND\n';
+    END IF;
+
+    -- CREATE OR REPLACE keeps an existing function's owner and grants: set them only
+    -- when they are not the table owner's and revoked from PUBLIC already.
+    v_settled := EXISTS (SELECT 1 FROM pg_catalog.pg_proc AS p JOIN pg_catalog.pg_class AS c ON c.oid = data_table_install.relid
+                          WHERE p.oid = pg_catalog.to_regprocedure(v_function || '()') AND p.proowner = c.relowner
+                            AND p.proacl IS NOT NULL
+                            AND NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(p.proacl) AS a WHERE a.grantee = 0));
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp SET enable_seqscan = off SET enable_nestloop = off AS %L',
+        v_function, v_body);
+    IF NOT v_settled THEN
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+        -- Runs as the table's owner (who owns the storage it writes), never as pggit's owner.
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function,
+            (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class AS c
+              WHERE c.oid = data_table_install.relid));
+    END IF;
+
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS g
+                    WHERE g.tgrelid = data_table_install.relid AND g.tgname = 'pggit_data_capture_update') THEN
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_insert AFTER INSERT ON %s'
+            ' REFERENCING NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_update AFTER UPDATE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old NEW TABLE AS pggit_new FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+            v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_delete AFTER DELETE ON %s'
+            ' REFERENCING OLD TABLE AS pggit_old FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pggit_data_capture_truncate BEFORE TRUNCATE ON %s'
+            ' FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_table, v_function);
+    END IF;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_table_install(oid, bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_table_install(oid, bigint) IS
+    'Internal: does the work of data_table_install(oid); without a block for data branch paused (a merge''s own).';
+
 -- from sql/functions/tracking/on_drop_command_start.sql (new: function pggit.on_drop_command_start())
 -- pggit.on_drop_command_start() -> event_trigger
 --
@@ -1074,6 +1428,533 @@ GRANT EXECUTE ON FUNCTION pggit.commit_changes(text, text, text) TO PUBLIC;
 
 COMMENT ON FUNCTION pggit.commit_changes(text, text, text) IS
     'Records a commit on branch (created from main''s head if missing) with its pending changes and schema tree; returns its Trinity ID.';
+
+-- from sql/functions/databranches/data_branch_install.sql (changed: function pggit.data_branch_install(data_branch_id bigint))
+-- pggit.data_branch_install(data_branch_id bigint) -> void
+--
+-- Promises: (re)creates the parts of data branch `data_branch_id` that depend on the
+-- table's columns, from pggit.data_tables.columns and the branch's storage:
+--   * the branch relation, a view <schema>.<relation_name> (CREATE OR REPLACE, so
+--     columns added to the table appear at its end):
+--         rows of the delta table in state w (written on the branch) or c (main's
+--         pre-image)  UNION ALL  rows of the table whose key has no delta row.
+--     A primary-key lookup is an index probe of the delta table plus an index probe
+--     of the table with an anti-join probe of the delta table; a full scan is a scan
+--     of the table hash-anti-joined to the (small) delta table.
+--   * the view's column defaults (the table's, identity columns: nextval of their
+--     sequence), so INSERT on the branch fills them like INSERT on the table;
+--   * the write function pggit_data.w<id>() and the INSTEAD OF row trigger
+--     pggit_data_branch_write on the view: INSERT, UPDATE and DELETE (RETURNING
+--     included) write only the delta table (states w and d) and move a pre-image
+--     the branch overwrites to the base table b<id> (the merge base). Every write
+--     takes a row lock on the key's delta row (or creates it with INSERT ... ON
+--     CONFLICT DO NOTHING and retries), which orders it against main's capture
+--     trigger and other branch writers. A branch row changed by another transaction
+--     since this statement read it raises 40001 (retry); one deleted since is skipped
+--     (0 rows), as PostgreSQL does for a table. A key already visible on the branch
+--     raises 23505; a NULL in a NOT NULL column of the table raises 23502.
+-- Rights (level 5): the view is security_invoker (the reader's rights on the table and
+-- its row-level security apply: a delta row is shown only when RLS is off for the reader
+-- or the reader sees the table's row of that key), owned by the table's owner and usable
+-- by PUBLIC; a statement-level trigger (pggit.data_branch_write_check) checks the
+-- writer's INSERT/UPDATE/DELETE privilege on the table at every write statement; the
+-- write function is SECURITY DEFINER owned by the table's owner (who owns the storage).
+-- This function (SECURITY DEFINER) only creates these objects: it evaluates nothing a
+-- user wrote (defaults are stored, not evaluated).
+-- Internal: called by create_data_branch and after ADD COLUMN; EXECUTE not granted.
+CREATE OR REPLACE FUNCTION pggit.data_branch_install(data_branch_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    db record;
+    dt record;
+    v_table text;
+    v_view text;
+    v_delta text;
+    v_base text;
+    v_function text;
+    v_notnull text;
+    v_body text;
+    v_set text;
+    v_owner oid;
+    r record;
+BEGIN
+    SELECT * INTO db FROM pggit.data_branches AS b WHERE b.id = data_branch_id;
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = db.relid;
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.relowner INTO v_table, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = db.relid;
+    v_view := pg_catalog.format('%I.%I', db.relation_schema, db.relation_name);
+    v_delta := pg_catalog.format('pggit_data.%I', 'd' || db.id);
+    v_base := pg_catalog.format('pggit_data.%I', 'b' || db.id);
+    v_function := pg_catalog.format('pggit_data.%I', 'w' || db.id);
+
+    -- The table's arm first: readers and writers of the view lock the table before the
+    -- storage (docs/RELIABILITY.md, lock order). security_invoker: the querying role's
+    -- rights on the table are checked at every read, and its row-level security applies
+    -- (the delta arms show a key only when RLS does not apply to the role, or the role
+    -- sees the table's row of that key; two arms with one-time filters, no correlated
+    -- subplan, so full scans stay parallel). The table is named as a regclass constant,
+    -- never as an OID literal: the view stores its OID, pg_dump prints its name, and a
+    -- restore or upgrade binds it to the table again.
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE VIEW %s WITH (security_invoker = true) AS'
+        ' SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE %s)'
+        ' UNION ALL'
+        ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
+        ' AND NOT pg_catalog.row_security_active(%L::pg_catalog.regclass)'
+        ' UNION ALL'
+        ' SELECT %s FROM %s AS d WHERE d._pggit_state IN (''w'', ''c'')'
+        ' AND pg_catalog.row_security_active(%L::pg_catalog.regclass)'
+        ' AND EXISTS (SELECT 1 FROM %s AS r WHERE %s)',
+        v_view, pggit.data_list(dt.columns, 't'), v_table, v_delta, pggit.data_key_match(dt.key_columns, 'd', 't'),
+        pggit.data_list(dt.columns, 'd'), v_delta, v_table,
+        pggit.data_list(dt.columns, 'd'), v_delta, v_table, v_table, pggit.data_key_match(dt.key_columns, 'r', 'd'));
+    EXECUTE pg_catalog.format('COMMENT ON VIEW %s IS %L', v_view,
+        pg_catalog.format('pggit data branch "%s" of %s: write and read it like the table; '
+                          'pggit.diff_data_branch / merge_data_branch / drop_data_branch manage it.',
+                          (SELECT b.name FROM pggit.branches AS b WHERE b.id = db.branch_id), v_table));
+
+    FOR r IN SELECT c.name, c.default_sql FROM pggit.data_columns(db.relid) AS c
+              WHERE c.default_sql IS NOT NULL AND c.name = ANY (dt.columns) LOOP
+        EXECUTE pg_catalog.format('ALTER VIEW %s ALTER COLUMN %I SET DEFAULT %s', v_view, r.name, r.default_sql);
+    END LOOP;
+
+    SELECT coalesce(pg_catalog.string_agg(pg_catalog.format(
+               'IF NEW.%1$I IS NULL THEN RAISE EXCEPTION ''%%'', %2$L USING ERRCODE = ''not_null_violation''; END IF;',
+               c.name, pg_catalog.format('null value in column "%s" of data branch %s violates not-null constraint',
+                                         c.name, v_view)), E'\n        ' ORDER BY c.attnum), '')
+      INTO v_notnull
+      FROM pggit.data_columns(db.relid) AS c
+     WHERE c.not_null AND c.name = ANY (dt.columns);
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = NEW.%I', n, n), ', ' ORDER BY o)
+      INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(n, o);
+
+    v_body := $body$
+DECLARE
+    cur @D@%ROWTYPE;
+    v_done boolean;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        @NOTNULL@
+        @INSERT@
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        @DELETE@
+        IF v_done THEN RETURN OLD; END IF;
+        RETURN NULL;
+    END IF;
+    -- UPDATE
+    @NOTNULL@
+    IF @KEYSAME@ THEN
+        LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_OLD@ FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@NEWVALS@, 'w') ON CONFLICT DO NOTHING;
+                EXIT WHEN FOUND;
+            ELSIF cur._pggit_state NOT IN ('w', 'c') THEN
+                RETURN NULL;  -- deleted since this statement read it
+            ELSE
+                IF ROW(@CURVALS@)::text IS DISTINCT FROM ROW(@OLDVALS@)::text THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update of data branch %', @REL@
+                        USING ERRCODE = 'serialization_failure';
+                END IF;
+                IF cur._pggit_state = 'c' THEN
+                    INSERT INTO @B@ AS b (@COLS@, _pggit_state) VALUES (@CURVALS@, 'v') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET @SET@, _pggit_state = 'w' WHERE @KEY_D_OLD@;
+                EXIT;
+            END IF;
+        END LOOP;
+        RETURN NEW;
+    END IF;
+    -- UPDATE that changes the key: delete the old key, insert the new one
+    @DELETE@
+    IF NOT v_done THEN RETURN NULL; END IF;
+    @INSERT@
+    RETURN NEW;
+END
+$body$;
+    v_body := pg_catalog.replace(v_body, '@INSERT@', $ins$LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_NEW@ FOR UPDATE;
+            IF NOT FOUND THEN
+                IF EXISTS (SELECT 1 FROM @T@ AS t WHERE @KEY_T_NEW@
+                              AND NOT EXISTS (SELECT 1 FROM @D@ AS d WHERE @KEY_D_T@)) THEN
+                    RAISE EXCEPTION 'duplicate key value violates primary key of data branch %', @REL@
+                        USING ERRCODE = 'unique_violation',
+                              DETAIL = pg_catalog.format('Key (%s)=(%s) already exists.', @KEYNAMES@, @KEYTEXT@);
+                END IF;
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@NEWVALS@, 'w') ON CONFLICT DO NOTHING;
+                EXIT WHEN FOUND;
+            ELSIF cur._pggit_state IN ('w', 'c') THEN
+                RAISE EXCEPTION 'duplicate key value violates primary key of data branch %', @REL@
+                    USING ERRCODE = 'unique_violation',
+                          DETAIL = pg_catalog.format('Key (%s)=(%s) already exists.', @KEYNAMES@, @KEYTEXT@);
+            ELSE
+                IF cur._pggit_state = 'a' THEN
+                    INSERT INTO @B@ AS b (@KEYS@, _pggit_state) VALUES (@NEWKEYS@, 'a') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET @SET@, _pggit_state = 'w' WHERE @KEY_D_NEW@;
+                EXIT;
+            END IF;
+        END LOOP;$ins$);
+    v_body := pg_catalog.replace(v_body, '@DELETE@', $del$v_done := false;
+        LOOP
+            SELECT * INTO cur FROM @D@ AS d WHERE @KEY_D_OLD@ FOR UPDATE;
+            IF NOT FOUND THEN
+                INSERT INTO @D@ AS d (@COLS@, _pggit_state) VALUES (@OLDVALS@, 'd') ON CONFLICT DO NOTHING;
+                IF FOUND THEN v_done := true; EXIT; END IF;
+            ELSIF cur._pggit_state NOT IN ('w', 'c') THEN
+                EXIT;  -- deleted since this statement read it
+            ELSE
+                IF ROW(@CURVALS@)::text IS DISTINCT FROM ROW(@OLDVALS@)::text THEN
+                    RAISE EXCEPTION 'could not serialize access due to concurrent update of data branch %', @REL@
+                        USING ERRCODE = 'serialization_failure';
+                END IF;
+                IF cur._pggit_state = 'c' THEN
+                    INSERT INTO @B@ AS b (@COLS@, _pggit_state) VALUES (@CURVALS@, 'v') ON CONFLICT DO NOTHING;
+                END IF;
+                UPDATE @D@ AS d SET _pggit_state = 'd' WHERE @KEY_D_OLD@;
+                v_done := true;
+                EXIT;
+            END IF;
+        END LOOP;$del$);
+    v_body := pg_catalog.replace(v_body, '@NOTNULL@', v_notnull);
+    v_body := pg_catalog.replace(v_body, '@KEYSAME@',
+        (SELECT pg_catalog.string_agg(pg_catalog.format('NEW.%I IS NOT DISTINCT FROM OLD.%I', k, k), ' AND ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_OLD@', pggit.data_key_match(dt.key_columns, 'd', 'OLD'));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_NEW@', pggit.data_key_match(dt.key_columns, 'd', 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@KEY_T_NEW@', pggit.data_key_match(dt.key_columns, 't', 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@KEY_D_T@', pggit.data_key_match(dt.key_columns, 'd', 't'));
+    v_body := pg_catalog.replace(v_body, '@KEYNAMES@', pg_catalog.quote_literal(pggit.data_list(dt.key_columns)));
+    v_body := pg_catalog.replace(v_body, '@KEYTEXT@',
+        'pg_catalog.concat_ws('', '', ' || pggit.data_list(dt.key_columns, 'NEW') || ')');
+    v_body := pg_catalog.replace(v_body, '@KEYS@', pggit.data_list(dt.key_columns));
+    v_body := pg_catalog.replace(v_body, '@NEWKEYS@', pggit.data_list(dt.key_columns, 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@COLS@', pggit.data_list(dt.columns));
+    v_body := pg_catalog.replace(v_body, '@NEWVALS@', pggit.data_list(dt.columns, 'NEW'));
+    v_body := pg_catalog.replace(v_body, '@OLDVALS@', pggit.data_list(dt.columns, 'OLD'));
+    v_body := pg_catalog.replace(v_body, '@CURVALS@', pggit.data_list(dt.columns, 'cur'));
+    v_body := pg_catalog.replace(v_body, '@SET@', v_set);
+    v_body := pg_catalog.replace(v_body, '@REL@', pg_catalog.quote_literal(v_view));
+    v_body := pg_catalog.replace(v_body, '@T@', v_table);
+    v_body := pg_catalog.replace(v_body, '@D@', v_delta);
+    v_body := pg_catalog.replace(v_body, '@B@', v_base);
+
+    -- The write function runs as the table's owner (it owns the storage); the caller's
+    -- rights on the table are checked first, per statement, by pggit.data_branch_write_check.
+    -- Its plans are cached per session; enable_seqscan = off (level 9) keeps its lookups of
+    -- the delta table index probes however small the table was when they were planned.
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
+        ' SET search_path = pg_catalog, pg_temp SET enable_seqscan = off AS %L', v_function, v_body);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE TRIGGER pggit_data_branch_write INSTEAD OF INSERT OR UPDATE OR DELETE ON %s'
+        ' FOR EACH ROW EXECUTE FUNCTION %s()', v_view, v_function);
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE TRIGGER pggit_data_branch_check BEFORE INSERT OR UPDATE OR DELETE ON %s'
+        ' FOR EACH STATEMENT EXECUTE FUNCTION pggit.data_branch_write_check()', v_view);
+    -- Owned by the table's owner; PUBLIC may use the view, the table's rights decide.
+    EXECUTE pg_catalog.format('ALTER VIEW %s OWNER TO %I', v_view, pg_catalog.pg_get_userbyid(v_owner));
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s() OWNER TO %I', v_function, pg_catalog.pg_get_userbyid(v_owner));
+    EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM PUBLIC', v_view);
+    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', v_view);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_install(bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_install(bigint) IS
+    'Internal: (re)creates a data branch''s view, its column defaults and its INSTEAD OF write trigger.';
+
+-- from sql/functions/databranches/merge_data_branch.sql (changed: function pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text))
+-- pggit.merge_data_branch("table" text, branch text, "into" text DEFAULT 'main',
+--                         strategy text DEFAULT 'fail')
+--     -> TABLE(inserted bigint, updated bigint, deleted bigint, conflicts bigint, commit_hash text)
+-- pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text) -> same
+--
+-- Promises: a three-way merge, by primary key, of data branch `branch` of `table` into
+-- the table (the rows of branch `into`, main by default), against the branch point.
+-- For each key written on the branch (the only keys the branch can contribute):
+--   base   = the row at the branch point (NULL when absent)
+--   ours   = the table's row now (NULL when absent)
+--   theirs = the branch's row now (NULL when deleted)
+--   theirs = base or theirs = ours  -> nothing to do
+--   ours = base                     -> theirs is applied (insert, update or delete)
+--   otherwise                       -> a conflict: both sides changed it, differently
+-- Rows are compared column by column with each type's equality (pggit.data_equal:
+-- numeric 1.0 = 1.000, float -0 = 0; the text form for types without one).
+-- Every conflict is recorded in pggit.data_conflicts (key, base, ours, theirs, the
+-- strategy and its resolution). strategy (case-insensitive):
+--   'fail'    with conflicts: nothing is applied, the branch is untouched, the result
+--             is (0, 0, 0, <conflicts>, NULL) and the conflicts stay recorded
+--             (resolution NULL). Without conflicts it merges like the others.
+--   'ours'    conflicts keep the table's row;  'theirs'  conflicts take the branch's.
+-- A successful merge applies its rows to the table in one go (the table's own
+-- constraints and triggers apply; other data branches keep their pre-images), is
+-- recorded as a commit on `into` (pggit.commit_changes; commit_hash, NULL when nothing
+-- was applied or resolved), and moves the branch point to the merge, like git: the
+-- branch's rows do not change, and what it had written now counts as its base, so
+-- diff_data_branch is empty and a second merge applies nothing. Rows of the branch
+-- that equal the table's afterwards are dropped from its storage.
+-- Locks: SHARE ROW EXCLUSIVE on the table (writers wait), EXCLUSIVE on the branch's
+-- storage (branch writers wait; readers of both go on). Cost: O(rows written on the
+-- branch + pre-images it holds). Level 9: one pass computes the plan; when nothing but
+-- the merge's writes can change the table's rows (pggit.data_branch_merge_capture), the
+-- capture of this branch pauses while they run and each applied row leaves the branch's
+-- storage in the statement that writes it to the table; otherwise the branch point
+-- moves first, so that the table's capture keeps nothing for the merged keys.
+-- "table" is resolved with the caller's search_path (merge_data_branch is SECURITY
+-- INVOKER); data_branch_merge (SECURITY INVOKER, pinned search_path) does the work.
+-- Rights (level 5): every statement on the table and its storage runs as the table's
+-- owner (pggit.data_act_as_owner: the caller must be the owner or a member of its role),
+-- so the table's triggers, defaults, checks and index expressions never run with more
+-- rights than the owner's, whoever merges. Only pggit's bookkeeping runs as pggit's
+-- owner: data_branch_merge_begin (checks, locks the into-branch row) and
+-- data_branch_merge_record (data_conflicts rows, the commit, merged_at).
+-- A merge never shows a row the merging role cannot see: when row-level security applies
+-- to the owner (FORCE ROW LEVEL SECURITY), the merge is refused (42501).
+-- Errors: 22004 NULL argument; 22023 unknown strategy, into = branch; 42P01 no such
+-- relation; 42704 no such data branch or into branch; 55000 into is deleted; 0A000
+-- into has its own data branch of the table; 42501 not the table's owner; the table's
+-- constraint violations (e.g. 23505) abort the merge with nothing applied; 42501 row-level
+-- security applies to the table's owner.
+CREATE OR REPLACE FUNCTION pggit.merge_data_branch("table" text, branch text, "into" text DEFAULT 'main',
+                                                   strategy text DEFAULT 'fail')
+RETURNS TABLE(inserted bigint, updated bigint, deleted bigint, conflicts bigint, commit_hash text)
+LANGUAGE plpgsql
+VOLATILE
+AS $function$
+DECLARE
+    v_rel oid;
+BEGIN
+    v_rel := pggit.data_table_oid(merge_data_branch."table");
+    RETURN QUERY SELECT * FROM pggit.data_branch_merge(v_rel, merge_data_branch.branch, merge_data_branch."into",
+                                                       merge_data_branch.strategy);
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.merge_data_branch(text, text, text, text) IS
+    'Three-way merge of a data branch into the table by primary key (strategy fail/ours/theirs); counts and commit.';
+
+CREATE OR REPLACE FUNCTION pggit.data_branch_merge(relid oid, branch text, "into" text, strategy text)
+RETURNS TABLE(inserted bigint, updated bigint, deleted bigint, conflicts bigint, commit_hash text)
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_id bigint;
+    dt record;
+    v_strategy text := pg_catalog.lower(strategy);
+    v_table text;
+    v_delta text;
+    v_base text;
+    v_apply text;
+    v_set text;
+    v_role text;
+    v_inserted bigint := 0;
+    v_updated bigint := 0;
+    v_deleted bigint := 0;
+    v_conflicts bigint;
+    v_records jsonb;
+    v_commit text;
+    v_paused boolean;
+BEGIN
+    IF "into" IS NULL OR strategy IS NULL THEN
+        RAISE EXCEPTION 'into and strategy must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF v_strategy NOT IN ('fail', 'ours', 'theirs') THEN
+        RAISE EXCEPTION 'invalid merge strategy "%"', pggit.clip(strategy)
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use fail, ours or theirs.';
+    END IF;
+    -- bookkeeping checks and the into-branch row lock (FOR KEY SHARE), as pggit's owner
+    v_id := pggit.data_branch_merge_begin(relid, branch, "into");
+    SELECT * INTO dt FROM pggit.data_tables AS t WHERE t.relid = data_branch_merge.relid;
+    v_table := pg_catalog.format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class AS c
+                                             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                                            WHERE c.oid = data_branch_merge.relid),
+                                 (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = data_branch_merge.relid));
+    v_delta := pg_catalog.format('pggit_data.%I', 'd' || v_id);
+    v_base := pg_catalog.format('pggit_data.%I', 'b' || v_id);
+
+    -- From here to the bookkeeping: as the table's owner.
+    v_role := pggit.data_act_as_owner(relid);
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', v_table);
+    EXECUTE pg_catalog.format('LOCK TABLE %s, %s IN EXCLUSIVE MODE', v_delta, v_base);
+    IF pg_catalog.row_security_active(relid) THEN
+        RAISE EXCEPTION 'cannot merge data branch "%" of %: row-level security applies to %', pggit.clip(branch), v_table, current_user
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A merge compares every row the branch wrote with the table''s; it would not see rows the policies hide.',
+                  HINT = 'Merge as a role that bypasses row-level security, or disable FORCE ROW LEVEL SECURITY.';
+    END IF;
+
+    -- The plan: one row per key written on the branch, with presence of base, ours and
+    -- theirs and a verdict from each type's equality; one pass over the branch's rows,
+    -- each joined to its base and the table's row by key.
+    IF pg_catalog.to_regclass('pg_temp.pggit_merge_plan') IS NOT NULL THEN
+        DROP TABLE pg_temp.pggit_merge_plan;
+    END IF;
+    -- For plpgsql_check (a no-op at run time): the plan's static columns; the key columns vary.
+    PERFORM 'PRAGMA:TABLE: pg_temp.pggit_merge_plan (_pggit_theirs_p boolean, _pggit_ours_p boolean, _pggit_verdict text)';
+    EXECUTE pg_catalog.format($sql$
+        CREATE TEMPORARY TABLE pggit_merge_plan ON COMMIT DROP AS
+        SELECT %1$s, y._pggit_theirs_p, y._pggit_ours_p,
+               CASE WHEN (y._pggit_theirs_p = y._pggit_base_p AND (NOT y._pggit_theirs_p OR y._pggit_tb))
+                      OR (y._pggit_theirs_p = y._pggit_ours_p AND (NOT y._pggit_theirs_p OR y._pggit_to))
+                    THEN 'skip'
+                    WHEN y._pggit_ours_p = y._pggit_base_p AND (NOT y._pggit_ours_p OR y._pggit_ob)
+                    THEN 'apply'
+                    ELSE 'conflict' END AS _pggit_verdict
+          FROM (SELECT %2$s,
+                       d._pggit_state = 'w' AS _pggit_theirs_p,
+                       t.%3$I IS NOT NULL AS _pggit_ours_p,
+                       CASE WHEN b._pggit_state IS NULL THEN t.%3$I IS NOT NULL ELSE b._pggit_state = 'v' END
+                         AS _pggit_base_p,
+                       CASE WHEN b._pggit_state IS NULL THEN %8$s ELSE %9$s END AS _pggit_tb,
+                       %8$s AS _pggit_to,
+                       CASE WHEN b._pggit_state IS NULL THEN true ELSE %10$s END AS _pggit_ob
+                  FROM %4$s AS d
+                  LEFT JOIN %5$s AS b ON %6$s
+                  LEFT JOIN %7$s AS t ON %11$s
+                 WHERE d._pggit_state IN ('w', 'd')) AS y$sql$,
+        pggit.data_list(dt.key_columns, 'y'), pggit.data_list(dt.key_columns, 'd'),
+        dt.key_columns[1], v_delta, v_base, pggit.data_key_match(dt.key_columns, 'b', 'd'),
+        v_table, pggit.data_equal(relid, dt.columns, 'd', 't'), pggit.data_equal(relid, dt.columns, 'd', 'b'),
+        pggit.data_equal(relid, dt.columns, 't', 'b'), pggit.data_key_match(dt.key_columns, 't', 'd'));
+
+    -- The conflicts, as jsonb (key, theirs, ours, base), read again by key: only their rows.
+    EXECUTE pg_catalog.format($sql$
+        SELECT pg_catalog.count(*), pg_catalog.jsonb_agg(x.r ORDER BY x.k)
+          FROM (SELECT k.k, pg_catalog.jsonb_build_object(
+                       'key', k.k,
+                       'theirs', CASE WHEN p._pggit_theirs_p THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END,
+                       'ours', CASE WHEN p._pggit_ours_p THEN pg_catalog.to_jsonb(t.*) END,
+                       'base', CASE WHEN b._pggit_state IS NULL THEN (CASE WHEN p._pggit_ours_p THEN pg_catalog.to_jsonb(t.*) END)
+                                    WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END) AS r
+                  FROM pg_temp.pggit_merge_plan AS p
+                  JOIN %1$s AS d ON %4$s
+                  LEFT JOIN %2$s AS b ON %5$s
+                  LEFT JOIN %3$s AS t ON %6$s
+                 CROSS JOIN LATERAL (SELECT pg_catalog.jsonb_build_object(%7$s) AS k) AS k
+                 WHERE p._pggit_verdict = 'conflict') AS x$sql$,
+        v_delta, v_base, v_table, pggit.data_key_match(dt.key_columns, 'd', 'p'),
+        pggit.data_key_match(dt.key_columns, 'b', 'd'), pggit.data_key_match(dt.key_columns, 't', 'd'),
+        (SELECT pg_catalog.string_agg(pg_catalog.format('%L, d.%I', k, k), ', ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)))
+      INTO v_conflicts, v_records;
+
+    IF v_strategy = 'fail' AND v_conflicts > 0 THEN
+        DROP TABLE pg_temp.pggit_merge_plan;
+        IF v_role IS NOT NULL THEN
+            PERFORM pg_catalog.set_config('role', v_role, true);
+        END IF;
+        PERFORM pggit.data_branch_merge_record(v_id, "into", v_strategy, v_records, 0, 0, 0, false);
+        RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, v_conflicts, NULL::text;
+        RETURN;
+    END IF;
+
+    v_apply := CASE WHEN v_strategy = 'theirs' THEN '(p._pggit_verdict = ''apply'' OR p._pggit_verdict = ''conflict'')'
+                    ELSE 'p._pggit_verdict = ''apply''' END;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I = d.%I', c, c), ', ' ORDER BY o) INTO v_set
+      FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(c, o)
+     WHERE c <> ALL (dt.key_columns);
+
+    -- Apply, set-based: one DELETE, one UPDATE, one INSERT on the table. When nothing but
+    -- these writes can change the table's rows (no rules, no triggers but checks), the
+    -- capture of this branch pauses while they run (pggit.data_branch_merge_capture) and
+    -- each statement moves the branch's rows it applies out of the branch's storage: the
+    -- table then holds exactly them.
+    v_paused := pggit.data_branch_merge_capture(v_id, true);
+    IF v_paused THEN
+        EXECUTE pg_catalog.format(
+            'WITH d AS (DELETE FROM %1$s AS x USING pg_temp.pggit_merge_plan AS p WHERE %2$s AND %3$s'
+            ' AND NOT p._pggit_theirs_p RETURNING %4$s) DELETE FROM %5$s AS t USING d WHERE %6$s',
+            v_delta, pggit.data_key_match(dt.key_columns, 'x', 'p'), v_apply, pggit.data_list(dt.key_columns, 'x'),
+            v_table, pggit.data_key_match(dt.key_columns, 't', 'd'));
+        GET DIAGNOSTICS v_deleted = ROW_COUNT;
+        IF v_set IS NOT NULL THEN
+            EXECUTE pg_catalog.format(
+                'WITH d AS (DELETE FROM %1$s AS x USING pg_temp.pggit_merge_plan AS p WHERE %2$s AND %3$s'
+                ' AND p._pggit_theirs_p AND p._pggit_ours_p RETURNING x.*) UPDATE %4$s AS t SET %5$s FROM d WHERE %6$s',
+                v_delta, pggit.data_key_match(dt.key_columns, 'x', 'p'), v_apply, v_table, v_set,
+                pggit.data_key_match(dt.key_columns, 't', 'd'));
+            GET DIAGNOSTICS v_updated = ROW_COUNT;
+        END IF;
+        EXECUTE pg_catalog.format(
+            'WITH d AS (DELETE FROM %1$s AS x USING pg_temp.pggit_merge_plan AS p WHERE %2$s AND %3$s'
+            ' AND p._pggit_theirs_p AND NOT p._pggit_ours_p RETURNING x.*)'
+            ' INSERT INTO %4$s AS t (%5$s) OVERRIDING SYSTEM VALUE SELECT %6$s FROM d',
+            v_delta, pggit.data_key_match(dt.key_columns, 'x', 'p'), v_apply, v_table,
+            pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'));
+        GET DIAGNOSTICS v_inserted = ROW_COUNT;
+    END IF;
+
+    -- Move the branch point to the merge: what the branch wrote (and still holds) becomes
+    -- its base (w -> c, d -> a); the merge base goes. Without the pause this comes first:
+    -- the table's capture trigger then finds the branch's keys kept already when the
+    -- writes below change them, and keeps nothing more for this branch.
+    EXECUTE pg_catalog.format(
+        'UPDATE %s AS d SET _pggit_state = CASE d._pggit_state WHEN ''w'' THEN ''c'' ELSE ''a'' END'
+        ' WHERE d._pggit_state IN (''w'', ''d'')', v_delta);
+    EXECUTE pg_catalog.format('DELETE FROM %s', v_base);
+
+    IF NOT v_paused THEN
+        EXECUTE pg_catalog.format(
+            'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND NOT p._pggit_theirs_p',
+            v_table, pggit.data_key_match(dt.key_columns, 't', 'p'), v_apply);
+        GET DIAGNOSTICS v_deleted = ROW_COUNT;
+        IF v_set IS NOT NULL THEN
+            EXECUTE pg_catalog.format(
+                'UPDATE %s AS t SET %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p ON %s'
+                ' WHERE %s AND %s AND p._pggit_theirs_p AND p._pggit_ours_p',
+                v_table, v_set, v_delta, pggit.data_key_match(dt.key_columns, 'p', 'd'),
+                pggit.data_key_match(dt.key_columns, 't', 'd'), v_apply);
+            GET DIAGNOSTICS v_updated = ROW_COUNT;
+        END IF;
+        EXECUTE pg_catalog.format(
+            'INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p'
+            ' ON %s WHERE %s AND p._pggit_theirs_p AND NOT p._pggit_ours_p',
+            v_table, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'), v_delta,
+            pggit.data_key_match(dt.key_columns, 'p', 'd'), v_apply);
+        GET DIAGNOSTICS v_inserted = ROW_COUNT;
+    END IF;
+
+    -- Rows of the branch equal (each type's equality) to the table's now are not needed
+    -- any more: the branch reads the table's own values for them.
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %1$s AS d WHERE CASE WHEN d._pggit_state = ''c'''
+        ' THEN EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s AND %4$s)'
+        ' ELSE NOT EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s) END',
+        v_delta, v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        pggit.data_equal(relid, dt.columns, 't', 'd'));
+    IF v_paused THEN
+        PERFORM pggit.data_branch_merge_capture(v_id, false);
+    END IF;
+    DROP TABLE pg_temp.pggit_merge_plan;
+    IF v_role IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('role', v_role, true);
+    END IF;
+
+    v_commit := pggit.data_branch_merge_record(v_id, "into", v_strategy, v_records, v_inserted, v_updated,
+                                               v_deleted, true);
+    RETURN QUERY SELECT v_inserted, v_updated, v_deleted, v_conflicts, v_commit;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.data_branch_merge(oid, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.data_branch_merge(oid, text, text, text) TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.data_branch_merge(oid, text, text, text) IS
+    'Does the work of pggit.merge_data_branch for a resolved table, as the table''s owner.';
 
 -- from sql/functions/diff/diff.sql (changed: function pggit.diff(from_ref text, to_ref text))
 -- pggit.diff(from_ref text, to_ref text)
@@ -3929,3 +4810,21 @@ CREATE EVENT TRIGGER pggit_settle_before_drop ON ddl_command_start
 
 COMMENT ON EVENT TRIGGER pggit_settle_before_drop IS
     'pggit: settles the transaction''s pending DDL history before a DROP, while its objects still exist.';
+
+-- Data branches (issue 15): the capture function of every branched table and the write
+-- function of every data branch are generated text; the ones made at levels 3 to 8 are
+-- made again here in level 9's shape (every lookup of the delta table an index probe,
+-- whatever the session's cached plans were made for). Views, triggers, owners and rows
+-- stay as they are.
+DO $databranches$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT db.id FROM pggit.data_branches AS db ORDER BY db.id LOOP
+        PERFORM pggit.data_branch_install(r.id);
+    END LOOP;
+    FOR r IN SELECT dt.relid FROM pggit.data_tables AS dt ORDER BY dt.relid LOOP
+        PERFORM pggit.data_table_install(r.relid);
+    END LOOP;
+END
+$databranches$;

@@ -100,3 +100,63 @@ def test_data_branches_made_at_level_4_live_on_through_level_5_and_back(
         conn.execute("RESET ROLE")
         assert merged == (1, 6, 0)
         assert conn.execute("SELECT qty FROM app.orders WHERE id = 6").fetchone() == (7,)
+
+
+@pytest.mark.pggit_level(min=9)
+def test_data_branches_made_at_level_8_work_at_level_9_and_back(
+    pggit_new_database: Callable[[int], str], pggit_migrations_dir: Path
+) -> None:
+    """Level 9 regenerates the capture and write functions of existing data branches; its rollback, level 8's.
+
+    The branch's rows, its diff and its storage do not change on the way; at each level
+    main's writes (small and large statements) stay invisible to the branch, the branch
+    takes writes, and at level 8 again a merge applies what the branch wrote.
+    """
+    db = pggit_new_database(8)
+    functions = """SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p
+                    WHERE p.pronamespace = 'pggit_data'::regnamespace ORDER BY 1"""
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA app")
+        conn.execute("CREATE TABLE app.orders (id int PRIMARY KEY, qty int NOT NULL)")
+        conn.execute("INSERT INTO app.orders SELECT g, g FROM generate_series(1, 1000) g")
+        conn.execute("SELECT pggit.create_data_branch('app.orders', 'main', 'f')")
+        conn.execute("UPDATE app.orders__f SET qty = 0 WHERE id <= 5")
+        conn.execute("INSERT INTO app.orders__f VALUES (5000, 1)")
+        conn.execute("DELETE FROM app.orders__f WHERE id = 10")
+        conn.execute("UPDATE app.orders SET qty = -qty WHERE id > 995")
+        level8 = conn.execute(functions).fetchall()
+        branch = conn.execute("SELECT id, qty FROM app.orders__f ORDER BY id").fetchall()
+        diff = conn.execute("SELECT key, change FROM pggit.diff_data_branch('app.orders', 'f') ORDER BY 1").fetchall()
+        storage = conn.execute("SELECT count(*) FROM pggit_data.d1").fetchone()
+    assert len(level8) == 2  # the branch's write function and the table's capture function
+
+    migrator = Migrator(db, pggit_migrations_dir)
+    migrator.migrate(to=9)
+    with psycopg.connect(db, autocommit=True) as conn:
+        level9 = conn.execute(functions).fetchall()
+        assert [name for name, _ in level9] == [name for name, _ in level8]
+        assert all(new != old and "enable_seqscan" in new for (_, new), (_, old) in zip(level9, level8, strict=True))
+        assert conn.execute("SELECT id, qty FROM app.orders__f ORDER BY id").fetchall() == branch
+        assert conn.execute("SELECT key, change FROM pggit.diff_data_branch('app.orders', 'f') ORDER BY 1"
+                            ).fetchall() == diff
+        assert conn.execute("SELECT count(*) FROM pggit_data.d1").fetchone() == storage
+        conn.execute("UPDATE app.orders SET qty = qty + 1 WHERE id = 7")  # small statement
+        conn.execute("UPDATE app.orders SET qty = qty + 1")  # 1,000 rows
+        assert conn.execute("SELECT id, qty FROM app.orders__f ORDER BY id").fetchall() == branch
+        conn.execute("UPDATE app.orders__f SET qty = 7 WHERE id = 6")
+        branch = conn.execute("SELECT id, qty FROM app.orders__f ORDER BY id").fetchall()
+        assert (6, 7) in branch
+
+    migrator.rollback(to=8)
+    with psycopg.connect(db, autocommit=True) as conn:
+        assert conn.execute(functions).fetchall() == level8  # level 8's shape, text for text
+        assert conn.execute("SELECT id, qty FROM app.orders__f ORDER BY id").fetchall() == branch
+        conn.execute("UPDATE app.orders SET qty = 0 WHERE id = 8")
+        assert conn.execute("SELECT id, qty FROM app.orders__f ORDER BY id").fetchall() == branch
+        merged = conn.execute("SELECT inserted, updated, deleted, conflicts FROM pggit.merge_data_branch("
+                              "'app.orders', 'f', strategy => 'theirs')").fetchone()
+        # main changed keys 1-5 and 10 after the branch wrote them (every row + 1): conflicts, the
+        # branch's rows taken; key 6 holds 7 on both sides (6 + 1 on main); 5000 is new
+        assert merged == (1, 5, 1, 6)
+        assert conn.execute("SELECT id, qty FROM app.orders WHERE id <= 10 OR id > 1000 ORDER BY id").fetchall() == [
+            (1, 0), (2, 0), (3, 0), (4, 0), (5, 0), (6, 7), (7, 9), (8, 0), (9, 10), (5000, 1)]

@@ -173,6 +173,8 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.settle_pending()": set(),
     "pggit.settled_version(text)": set(),
     "pggit.version_in_transaction(text)": set(),
+    # data branches: a merge's capture pause (issue 15)
+    "pggit.data_branch_merge_capture(bigint,boolean)": VALUE | STATE,
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}

@@ -32,6 +32,7 @@ TRUSTED_PATHS = {"pg_catalog, pggit, pg_temp", "pg_catalog, pg_temp"}
 # Internal writers of pggit's tables: not executable by ordinary roles (or failing on the tables).
 HELPERS = [("pggit.tree_apply(text[],bigint[])", "SELECT pggit.tree_apply(NULL, '{}')"),
            ("pggit.data_table_install(oid)", "SELECT pggit.data_table_install('priv_t'::regclass)"),
+           ("pggit.data_table_install(oid,bigint)", "SELECT pggit.data_table_install('priv_t'::regclass, NULL)"),
            ("pggit.data_branch_install(bigint)", "SELECT pggit.data_branch_install(1)"),
            ("pggit.track_object(oid,oid,text,text,text)",
             "SELECT pggit.track_object('pg_class'::regclass, 'priv_t'::regclass, 'CREATE TABLE')")]
@@ -166,7 +167,8 @@ WRITING = {name: "pggit_writer" for name in (
     "drop_data_branch", "data_branch_drop",
     "tag", "merge", "resolve_conflict", "merge_continue", "merge_abort", "apply_migration", "revert",
     "settle_checkout", "merge_run", "merge_continue_run",
-    "data_act_as_owner", "data_branch_merge_begin", "data_branch_merge_record", "data_table_sync")} | {
+    "data_act_as_owner", "data_branch_merge_begin", "data_branch_merge_record", "data_table_sync",
+    "data_branch_merge_capture")} | {
     "pause_tracking": "pggit_admin", "resume_tracking": "pggit_admin",
                            "diff_data_branch": "pggit_reader", "data_branch_diff": "pggit_reader"}
 

@@ -57,6 +57,15 @@ CALLS: dict[str, list[str]] = {
     "pggit.data_branch_create(oid,text,text)": ["SELECT pggit.create_data_branch('m_s.mt', 'main', 'probe/d{n}')"],
     "pggit.data_branch_install(bigint)": ["SELECT pggit.create_data_branch('m_s.mt', 'main', 'probe/i{n}')"],
     "pggit.data_table_install(oid)": ["SELECT pggit.create_data_branch('m_s.mt', 'main', 'probe/t{n}')"],
+    "pggit.data_table_install(oid,bigint)": ["SELECT pggit.create_data_branch('m_s.mt', 'main', 'probe/u{n}')"],
+    # level 9: a merge pauses the merged branch's capture on a table with no code of its own
+    "pggit.data_branch_merge_capture(bigint,boolean)": [
+        "SELECT * FROM pggit.merge_data_branch('m_s.mt', 'probe/u{n}')",
+        "DO $$ BEGIN CREATE TABLE m_s.pc{n} (id pg_catalog.int4 PRIMARY KEY);"
+        " PERFORM pggit.create_data_branch('m_s.pc{n}', 'main', 'probe/pc{n}');"
+        " PERFORM pggit.merge_data_branch('m_s.pc{n}', 'probe/pc{n}'); END $$",
+        "SELECT pggit.data_branch_merge_capture(d.id, true) FROM pggit.data_branches AS d"
+        " WHERE d.relid OPERATOR(pg_catalog.=) 'm_s.mt'::pg_catalog.regclass"],
     "pggit.data_branch_lookup(oid,text)": ["SELECT * FROM pggit.diff_data_branch('m_s.mt', 'probe/d{n}')"],
     "pggit.data_table_sync(oid)": ["ALTER TABLE m_s.mt ADD COLUMN synced{n} int DEFAULT 7"],
     "pggit.data_branch_unmerged(bigint)": ["SELECT pggit.delete_branch('probe/i{n}')"],

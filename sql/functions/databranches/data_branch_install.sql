@@ -218,9 +218,11 @@ $body$;
 
     -- The write function runs as the table's owner (it owns the storage); the caller's
     -- rights on the table are checked first, per statement, by pggit.data_branch_write_check.
+    -- Its plans are cached per session; enable_seqscan = off (level 9) keeps its lookups of
+    -- the delta table index probes however small the table was when they were planned.
     EXECUTE pg_catalog.format(
         'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER'
-        ' SET search_path = pg_catalog, pg_temp AS %L', v_function, v_body);
+        ' SET search_path = pg_catalog, pg_temp SET enable_seqscan = off AS %L', v_function, v_body);
     EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_function);
     EXECUTE pg_catalog.format(
         'CREATE OR REPLACE TRIGGER pggit_data_branch_write INSTEAD OF INSERT OR UPDATE OR DELETE ON %s'

@@ -29,7 +29,11 @@
 -- that equal the table's afterwards are dropped from its storage.
 -- Locks: SHARE ROW EXCLUSIVE on the table (writers wait), EXCLUSIVE on the branch's
 -- storage (branch writers wait; readers of both go on). Cost: O(rows written on the
--- branch + pre-images it holds).
+-- branch + pre-images it holds). Level 9: one pass computes the plan; when nothing but
+-- the merge's writes can change the table's rows (pggit.data_branch_merge_capture), the
+-- capture of this branch pauses while they run and each applied row leaves the branch's
+-- storage in the statement that writes it to the table; otherwise the branch point
+-- moves first, so that the table's capture keeps nothing for the merged keys.
 -- "table" is resolved with the caller's search_path (merge_data_branch is SECURITY
 -- INVOKER); data_branch_merge (SECURITY INVOKER, pinned search_path) does the work.
 -- Rights (level 5): every statement on the table and its storage runs as the table's
@@ -85,6 +89,7 @@ DECLARE
     v_conflicts bigint;
     v_records jsonb;
     v_commit text;
+    v_paused boolean;
 BEGIN
     IF "into" IS NULL OR strategy IS NULL THEN
         RAISE EXCEPTION 'into and strategy must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -115,56 +120,59 @@ BEGIN
     END IF;
 
     -- The plan: one row per key written on the branch, with presence of base, ours and
-    -- theirs, and a verdict from each type's equality; the rows as jsonb for conflicts.
+    -- theirs and a verdict from each type's equality; one pass over the branch's rows,
+    -- each joined to its base and the table's row by key.
     IF pg_catalog.to_regclass('pg_temp.pggit_merge_plan') IS NOT NULL THEN
         DROP TABLE pg_temp.pggit_merge_plan;
     END IF;
     -- For plpgsql_check (a no-op at run time): the plan's static columns; the key columns vary.
-    PERFORM 'PRAGMA:TABLE: pg_temp.pggit_merge_plan (_pggit_key jsonb, _pggit_theirs_p boolean, _pggit_ours_p boolean, _pggit_verdict text, _pggit_record jsonb)';
+    PERFORM 'PRAGMA:TABLE: pg_temp.pggit_merge_plan (_pggit_theirs_p boolean, _pggit_ours_p boolean, _pggit_verdict text)';
     EXECUTE pg_catalog.format($sql$
         CREATE TEMPORARY TABLE pggit_merge_plan ON COMMIT DROP AS
-        SELECT %1$s, x._pggit_key, x._pggit_theirs_p, x._pggit_ours_p, x._pggit_verdict,
-               CASE WHEN x._pggit_verdict = 'conflict' THEN pg_catalog.jsonb_build_object(
-                   'key', x._pggit_key,
-                   'theirs', CASE WHEN x._pggit_theirs_p THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END,
-                   'ours', CASE WHEN x._pggit_ours_p THEN pg_catalog.to_jsonb(t.*) END,
-                   'base', CASE WHEN b._pggit_state IS NULL THEN (CASE WHEN x._pggit_ours_p THEN pg_catalog.to_jsonb(t.*) END)
-                                WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END) END
-                 AS _pggit_record
-          FROM (SELECT y.*,
-                       CASE WHEN (y._pggit_theirs_p = y._pggit_base_p AND (NOT y._pggit_theirs_p OR y._pggit_tb))
-                              OR (y._pggit_theirs_p = y._pggit_ours_p AND (NOT y._pggit_theirs_p OR y._pggit_to))
-                            THEN 'skip'
-                            WHEN y._pggit_ours_p = y._pggit_base_p AND (NOT y._pggit_ours_p OR y._pggit_ob)
-                            THEN 'apply'
-                            ELSE 'conflict' END AS _pggit_verdict
-                  FROM (SELECT %13$s, pg_catalog.jsonb_build_object(%2$s) AS _pggit_key,
-                               d._pggit_state = 'w' AS _pggit_theirs_p,
-                               t.%3$I IS NOT NULL AS _pggit_ours_p,
-                               CASE WHEN b._pggit_state IS NULL THEN t.%3$I IS NOT NULL ELSE b._pggit_state = 'v' END
-                                 AS _pggit_base_p,
-                               CASE WHEN b._pggit_state IS NULL THEN %9$s ELSE %10$s END AS _pggit_tb,
-                               %9$s AS _pggit_to,
-                               CASE WHEN b._pggit_state IS NULL THEN true ELSE %11$s END AS _pggit_ob
-                          FROM %4$s AS d
-                          LEFT JOIN %5$s AS b ON %6$s
-                          LEFT JOIN %7$s AS t ON %8$s
-                         WHERE d._pggit_state IN ('w', 'd')) AS y) AS x
-          JOIN %4$s AS d ON %12$s
-          LEFT JOIN %5$s AS b ON %6$s
-          LEFT JOIN %7$s AS t ON %8$s$sql$,
-        pggit.data_list(dt.key_columns, 'x'),
-        (SELECT pg_catalog.string_agg(pg_catalog.format('%L, d.%I', k, k), ', ' ORDER BY o)
-           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)),
+        SELECT %1$s, y._pggit_theirs_p, y._pggit_ours_p,
+               CASE WHEN (y._pggit_theirs_p = y._pggit_base_p AND (NOT y._pggit_theirs_p OR y._pggit_tb))
+                      OR (y._pggit_theirs_p = y._pggit_ours_p AND (NOT y._pggit_theirs_p OR y._pggit_to))
+                    THEN 'skip'
+                    WHEN y._pggit_ours_p = y._pggit_base_p AND (NOT y._pggit_ours_p OR y._pggit_ob)
+                    THEN 'apply'
+                    ELSE 'conflict' END AS _pggit_verdict
+          FROM (SELECT %2$s,
+                       d._pggit_state = 'w' AS _pggit_theirs_p,
+                       t.%3$I IS NOT NULL AS _pggit_ours_p,
+                       CASE WHEN b._pggit_state IS NULL THEN t.%3$I IS NOT NULL ELSE b._pggit_state = 'v' END
+                         AS _pggit_base_p,
+                       CASE WHEN b._pggit_state IS NULL THEN %8$s ELSE %9$s END AS _pggit_tb,
+                       %8$s AS _pggit_to,
+                       CASE WHEN b._pggit_state IS NULL THEN true ELSE %10$s END AS _pggit_ob
+                  FROM %4$s AS d
+                  LEFT JOIN %5$s AS b ON %6$s
+                  LEFT JOIN %7$s AS t ON %11$s
+                 WHERE d._pggit_state IN ('w', 'd')) AS y$sql$,
+        pggit.data_list(dt.key_columns, 'y'), pggit.data_list(dt.key_columns, 'd'),
         dt.key_columns[1], v_delta, v_base, pggit.data_key_match(dt.key_columns, 'b', 'd'),
-        v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
-        pggit.data_equal(relid, dt.columns, 'd', 't'), pggit.data_equal(relid, dt.columns, 'd', 'b'),
-        pggit.data_equal(relid, dt.columns, 't', 'b'), pggit.data_key_match(dt.key_columns, 'd', 'x'),
-        pggit.data_list(dt.key_columns, 'd'));
+        v_table, pggit.data_equal(relid, dt.columns, 'd', 't'), pggit.data_equal(relid, dt.columns, 'd', 'b'),
+        pggit.data_equal(relid, dt.columns, 't', 'b'), pggit.data_key_match(dt.key_columns, 't', 'd'));
 
-    SELECT pg_catalog.count(*), pg_catalog.jsonb_agg(p._pggit_record ORDER BY p._pggit_key)
-      INTO v_conflicts, v_records
-      FROM pg_temp.pggit_merge_plan AS p WHERE p._pggit_verdict = 'conflict';
+    -- The conflicts, as jsonb (key, theirs, ours, base), read again by key: only their rows.
+    EXECUTE pg_catalog.format($sql$
+        SELECT pg_catalog.count(*), pg_catalog.jsonb_agg(x.r ORDER BY x.k)
+          FROM (SELECT k.k, pg_catalog.jsonb_build_object(
+                       'key', k.k,
+                       'theirs', CASE WHEN p._pggit_theirs_p THEN pg_catalog.to_jsonb(d.*) - '_pggit_state' END,
+                       'ours', CASE WHEN p._pggit_ours_p THEN pg_catalog.to_jsonb(t.*) END,
+                       'base', CASE WHEN b._pggit_state IS NULL THEN (CASE WHEN p._pggit_ours_p THEN pg_catalog.to_jsonb(t.*) END)
+                                    WHEN b._pggit_state = 'v' THEN pg_catalog.to_jsonb(b.*) - '_pggit_state' END) AS r
+                  FROM pg_temp.pggit_merge_plan AS p
+                  JOIN %1$s AS d ON %4$s
+                  LEFT JOIN %2$s AS b ON %5$s
+                  LEFT JOIN %3$s AS t ON %6$s
+                 CROSS JOIN LATERAL (SELECT pg_catalog.jsonb_build_object(%7$s) AS k) AS k
+                 WHERE p._pggit_verdict = 'conflict') AS x$sql$,
+        v_delta, v_base, v_table, pggit.data_key_match(dt.key_columns, 'd', 'p'),
+        pggit.data_key_match(dt.key_columns, 'b', 'd'), pggit.data_key_match(dt.key_columns, 't', 'd'),
+        (SELECT pg_catalog.string_agg(pg_catalog.format('%L, d.%I', k, k), ', ' ORDER BY o)
+           FROM pg_catalog.unnest(dt.key_columns) WITH ORDINALITY AS u(k, o)))
+      INTO v_conflicts, v_records;
 
     IF v_strategy = 'fail' AND v_conflicts > 0 THEN
         DROP TABLE pg_temp.pggit_merge_plan;
@@ -178,41 +186,81 @@ BEGIN
 
     v_apply := CASE WHEN v_strategy = 'theirs' THEN '(p._pggit_verdict = ''apply'' OR p._pggit_verdict = ''conflict'')'
                     ELSE 'p._pggit_verdict = ''apply''' END;
-    EXECUTE pg_catalog.format(
-        'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND NOT p._pggit_theirs_p',
-        v_table, pggit.data_key_match(dt.key_columns, 't', 'p'), v_apply);
-    GET DIAGNOSTICS v_deleted = ROW_COUNT;
     SELECT pg_catalog.string_agg(pg_catalog.format('%I = d.%I', c, c), ', ' ORDER BY o) INTO v_set
       FROM pg_catalog.unnest(dt.columns) WITH ORDINALITY AS u(c, o)
      WHERE c <> ALL (dt.key_columns);
-    IF v_set IS NOT NULL THEN
-        EXECUTE pg_catalog.format(
-            'UPDATE %s AS t SET %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p ON %s'
-            ' WHERE %s AND %s AND p._pggit_theirs_p AND p._pggit_ours_p',
-            v_table, v_set, v_delta, pggit.data_key_match(dt.key_columns, 'p', 'd'),
-            pggit.data_key_match(dt.key_columns, 't', 'd'), v_apply);
-        GET DIAGNOSTICS v_updated = ROW_COUNT;
-    END IF;
-    EXECUTE pg_catalog.format(
-        'INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p'
-        ' ON %s WHERE %s AND p._pggit_theirs_p AND NOT p._pggit_ours_p',
-        v_table, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'), v_delta,
-        pggit.data_key_match(dt.key_columns, 'p', 'd'), v_apply);
-    GET DIAGNOSTICS v_inserted = ROW_COUNT;
 
-    -- Move the branch point to the merge: what the branch wrote becomes its base
-    -- (w -> c, d -> a); rows equal (each type's equality) to the table's now are not
-    -- needed any more, so the branch reads the table's own values for them.
-    EXECUTE pg_catalog.format(
-        'DELETE FROM %1$s AS d WHERE CASE WHEN d._pggit_state IN (''w'', ''c'')'
-        ' THEN EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s AND %4$s)'
-        ' ELSE NOT EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s) END',
-        v_delta, v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
-        pggit.data_equal(relid, dt.columns, 't', 'd'));
+    -- Apply, set-based: one DELETE, one UPDATE, one INSERT on the table. When nothing but
+    -- these writes can change the table's rows (no rules, no triggers but checks), the
+    -- capture of this branch pauses while they run (pggit.data_branch_merge_capture) and
+    -- each statement moves the branch's rows it applies out of the branch's storage: the
+    -- table then holds exactly them.
+    v_paused := pggit.data_branch_merge_capture(v_id, true);
+    IF v_paused THEN
+        EXECUTE pg_catalog.format(
+            'WITH d AS (DELETE FROM %1$s AS x USING pg_temp.pggit_merge_plan AS p WHERE %2$s AND %3$s'
+            ' AND NOT p._pggit_theirs_p RETURNING %4$s) DELETE FROM %5$s AS t USING d WHERE %6$s',
+            v_delta, pggit.data_key_match(dt.key_columns, 'x', 'p'), v_apply, pggit.data_list(dt.key_columns, 'x'),
+            v_table, pggit.data_key_match(dt.key_columns, 't', 'd'));
+        GET DIAGNOSTICS v_deleted = ROW_COUNT;
+        IF v_set IS NOT NULL THEN
+            EXECUTE pg_catalog.format(
+                'WITH d AS (DELETE FROM %1$s AS x USING pg_temp.pggit_merge_plan AS p WHERE %2$s AND %3$s'
+                ' AND p._pggit_theirs_p AND p._pggit_ours_p RETURNING x.*) UPDATE %4$s AS t SET %5$s FROM d WHERE %6$s',
+                v_delta, pggit.data_key_match(dt.key_columns, 'x', 'p'), v_apply, v_table, v_set,
+                pggit.data_key_match(dt.key_columns, 't', 'd'));
+            GET DIAGNOSTICS v_updated = ROW_COUNT;
+        END IF;
+        EXECUTE pg_catalog.format(
+            'WITH d AS (DELETE FROM %1$s AS x USING pg_temp.pggit_merge_plan AS p WHERE %2$s AND %3$s'
+            ' AND p._pggit_theirs_p AND NOT p._pggit_ours_p RETURNING x.*)'
+            ' INSERT INTO %4$s AS t (%5$s) OVERRIDING SYSTEM VALUE SELECT %6$s FROM d',
+            v_delta, pggit.data_key_match(dt.key_columns, 'x', 'p'), v_apply, v_table,
+            pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'));
+        GET DIAGNOSTICS v_inserted = ROW_COUNT;
+    END IF;
+
+    -- Move the branch point to the merge: what the branch wrote (and still holds) becomes
+    -- its base (w -> c, d -> a); the merge base goes. Without the pause this comes first:
+    -- the table's capture trigger then finds the branch's keys kept already when the
+    -- writes below change them, and keeps nothing more for this branch.
     EXECUTE pg_catalog.format(
         'UPDATE %s AS d SET _pggit_state = CASE d._pggit_state WHEN ''w'' THEN ''c'' ELSE ''a'' END'
         ' WHERE d._pggit_state IN (''w'', ''d'')', v_delta);
     EXECUTE pg_catalog.format('DELETE FROM %s', v_base);
+
+    IF NOT v_paused THEN
+        EXECUTE pg_catalog.format(
+            'DELETE FROM %s AS t USING pg_temp.pggit_merge_plan AS p WHERE %s AND %s AND NOT p._pggit_theirs_p',
+            v_table, pggit.data_key_match(dt.key_columns, 't', 'p'), v_apply);
+        GET DIAGNOSTICS v_deleted = ROW_COUNT;
+        IF v_set IS NOT NULL THEN
+            EXECUTE pg_catalog.format(
+                'UPDATE %s AS t SET %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p ON %s'
+                ' WHERE %s AND %s AND p._pggit_theirs_p AND p._pggit_ours_p',
+                v_table, v_set, v_delta, pggit.data_key_match(dt.key_columns, 'p', 'd'),
+                pggit.data_key_match(dt.key_columns, 't', 'd'), v_apply);
+            GET DIAGNOSTICS v_updated = ROW_COUNT;
+        END IF;
+        EXECUTE pg_catalog.format(
+            'INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s AS d JOIN pg_temp.pggit_merge_plan AS p'
+            ' ON %s WHERE %s AND p._pggit_theirs_p AND NOT p._pggit_ours_p',
+            v_table, pggit.data_list(dt.columns), pggit.data_list(dt.columns, 'd'), v_delta,
+            pggit.data_key_match(dt.key_columns, 'p', 'd'), v_apply);
+        GET DIAGNOSTICS v_inserted = ROW_COUNT;
+    END IF;
+
+    -- Rows of the branch equal (each type's equality) to the table's now are not needed
+    -- any more: the branch reads the table's own values for them.
+    EXECUTE pg_catalog.format(
+        'DELETE FROM %1$s AS d WHERE CASE WHEN d._pggit_state = ''c'''
+        ' THEN EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s AND %4$s)'
+        ' ELSE NOT EXISTS (SELECT 1 FROM %2$s AS t WHERE %3$s) END',
+        v_delta, v_table, pggit.data_key_match(dt.key_columns, 't', 'd'),
+        pggit.data_equal(relid, dt.columns, 't', 'd'));
+    IF v_paused THEN
+        PERFORM pggit.data_branch_merge_capture(v_id, false);
+    END IF;
     DROP TABLE pg_temp.pggit_merge_plan;
     IF v_role IS NOT NULL THEN
         PERFORM pg_catalog.set_config('role', v_role, true);
