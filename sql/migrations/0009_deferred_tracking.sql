@@ -697,7 +697,8 @@ COMMENT ON FUNCTION pggit.settled_version(text) IS
 -- registry update and the history row are written by one statement.
 -- Level 9: with pending_id (a pggit.pending row of the calling transaction, settled by
 -- pggit.settle_pending), the history row takes that statement's text, command tag,
--- subobject, role, branch, transaction and time instead of the current ones.
+-- subobject, role, branch, transaction and time instead of the current ones (read once,
+-- before anything is written).
 -- Returns the change recorded (NULL when nothing was done), whether something was
 -- renamed (identity, column, attribute or enum label: objects referring to it may
 -- print differently), the registry id, and the schema name stored before (for a
@@ -732,6 +733,13 @@ DECLARE
     v_patch integer;
     v_now timestamptz := clock_timestamp();
     v_role text := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
+    -- what the history row records of its statement: the pending statement's, else the current one
+    v_sub text := subobject;
+    v_tag text := command_tag;
+    v_statement text;
+    v_txid xid8 := pg_current_xact_id();
+    v_at timestamptz := v_now;
+    v_branch text;
 BEGIN
     IF mode IS NULL OR mode NOT IN ('direct', 'create', 'propagated', 'dependent', 'reconcile') THEN
         RAISE EXCEPTION 'invalid tracking mode "%": expected direct, create, propagated, dependent or reconcile',
@@ -739,6 +747,15 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     renamed := false;
+    IF track_object.pending_id IS NULL THEN
+        v_statement := pggit.statement_text(track_object.command_tag);
+        v_branch := pggit.current_branch();
+    ELSE
+        SELECT p.subobject_identity, p.command_tag, p.statement, p.role, p.txid, p.changed_at, p.branch
+          INTO v_sub, v_tag, v_statement, v_role, v_txid, v_at, v_branch
+          FROM pggit.pending AS p
+         WHERE p.id = track_object.pending_id;
+    END IF;
 
     SELECT o.* INTO reg
       FROM pggit.objects AS o
@@ -753,23 +770,13 @@ BEGIN
                 UPDATE pggit.objects AS o
                    SET dropped_at = v_now, objid = NULL, updated_at = v_now
                  WHERE o.id = reg.id
-            ), src AS (
-                SELECT p.subobject_identity, p.command_tag, p.statement, p.role, p.txid, p.changed_at, p.branch,
-                       NULL::text AS note
-                  FROM pggit.pending AS p
-                 WHERE p.id = track_object.pending_id
-                UNION ALL
-                SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
-                       pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
-                 WHERE track_object.pending_id IS NULL
             )
             INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                        command_tag, change, statement, old_version, new_version, old_hash,
-                                       new_hash, role, txid, changed_at, branch, note)
-            SELECT reg.id, reg.kind, reg.identity, reg.identity, x.subobject_identity, x.command_tag, 'drop',
-                   x.statement, reg.major || '.' || reg.minor || '.' || reg.patch, NULL, reg.hash, NULL,
-                   x.role, x.txid, x.changed_at, x.branch, x.note
-              FROM src AS x;
+                                       new_hash, role, txid, changed_at, branch)
+            VALUES (reg.id, reg.kind, reg.identity, reg.identity, v_sub, v_tag, 'drop', v_statement,
+                    reg.major || '.' || reg.minor || '.' || reg.patch, NULL, reg.hash, NULL, v_role, v_txid, v_at,
+                    v_branch);
             change := 'drop';
             object_id := reg.id;
             old_schema_name := reg.schema_name;
@@ -789,23 +796,14 @@ BEGIN
             VALUES (d.kind, d.schema_name, d.object_name, d.identity, track_object.classid, track_object.objid,
                     d.structure, d.definition, v_hash, d.partition_parent, v_now, v_now)
             RETURNING o.id
-        ), src AS (
-            SELECT p.subobject_identity, p.command_tag, p.statement, p.role, p.txid, p.changed_at, p.branch,
-                   NULL::text AS note
-              FROM pggit.pending AS p
-             WHERE p.id = track_object.pending_id
-            UNION ALL
-            SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
-                   pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
-             WHERE track_object.pending_id IS NULL
         )
-        INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
-                                   command_tag, change, statement, old_version, new_version, old_hash,
-                                   new_hash, role, txid, changed_at, branch, note)
-        SELECT obj.id, d.kind, d.identity, NULL, x.subobject_identity, x.command_tag, track_object.change,
-               x.statement, NULL, '1.0.0', NULL, v_hash, x.role, x.txid, x.changed_at, x.branch, x.note
-          FROM obj, src AS x
-        RETURNING pggit.history.object_id INTO object_id;
+        INSERT INTO pggit.history AS h (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                        command_tag, change, statement, old_version, new_version, old_hash,
+                                        new_hash, role, txid, changed_at, branch)
+        SELECT obj.id, d.kind, d.identity, NULL, v_sub, v_tag, track_object.change, v_statement, NULL, '1.0.0',
+               NULL, v_hash, v_role, v_txid, v_at, v_branch
+          FROM obj
+        RETURNING h.object_id INTO object_id;
         IF (d.structure -> 'i')::text <> '{}' THEN
             INSERT INTO pggit.object_indexes AS m (index_oid, object_id)
             SELECT x.indexrelid, track_object.object_id FROM pg_index AS x WHERE x.indrelid = track_object.objid
@@ -850,24 +848,12 @@ BEGIN
             v_patch := v_patch + 1;
         END IF;
         IF change = 'none' AND reg.structure::text IS NOT DISTINCT FROM d.structure::text THEN
-            WITH src AS (
-                SELECT p.subobject_identity, p.command_tag, p.statement, p.role, p.txid, p.changed_at, p.branch,
-                       NULL::text AS note
-                  FROM pggit.pending AS p
-                 WHERE p.id = track_object.pending_id
-                UNION ALL
-                SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
-                       pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
-                 WHERE track_object.pending_id IS NULL
-            )
             INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                        command_tag, change, statement, old_version, new_version, old_hash,
-                                       new_hash, role, txid, changed_at, branch, note)
-            SELECT reg.id, d.kind, d.identity, reg.identity, x.subobject_identity, x.command_tag, change,
-                   x.statement, reg.major || '.' || reg.minor || '.' || reg.patch,
-                   v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, x.role, x.txid, x.changed_at,
-                   x.branch, x.note
-              FROM src AS x;
+                                       new_hash, role, txid, changed_at, branch)
+            VALUES (reg.id, d.kind, d.identity, reg.identity, v_sub, v_tag, change, v_statement,
+                    reg.major || '.' || reg.minor || '.' || reg.patch, v_major || '.' || v_minor || '.' || v_patch,
+                    reg.hash, v_hash, v_role, v_txid, v_at, v_branch);
         ELSE
             WITH blob AS (
                 INSERT INTO pggit.blobs (hash, definition)
@@ -881,24 +867,13 @@ BEGIN
                        partition_parent = d.partition_parent,
                        updated_at = CASE WHEN change = 'none' THEN o.updated_at ELSE v_now END
                  WHERE o.id = reg.id
-            ), src AS (
-                SELECT p.subobject_identity, p.command_tag, p.statement, p.role, p.txid, p.changed_at, p.branch,
-                       NULL::text AS note
-                  FROM pggit.pending AS p
-                 WHERE p.id = track_object.pending_id
-                UNION ALL
-                SELECT subobject, track_object.command_tag, pggit.statement_text(track_object.command_tag), v_role,
-                       pg_current_xact_id(), clock_timestamp(), pggit.current_branch(), NULL::text
-                 WHERE track_object.pending_id IS NULL
             )
             INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
                                        command_tag, change, statement, old_version, new_version, old_hash,
-                                       new_hash, role, txid, changed_at, branch, note)
-            SELECT reg.id, d.kind, d.identity, reg.identity, x.subobject_identity, x.command_tag, change,
-                   x.statement, reg.major || '.' || reg.minor || '.' || reg.patch,
-                   v_major || '.' || v_minor || '.' || v_patch, reg.hash, v_hash, x.role, x.txid, x.changed_at,
-                   x.branch, x.note
-              FROM src AS x;
+                                       new_hash, role, txid, changed_at, branch)
+            VALUES (reg.id, d.kind, d.identity, reg.identity, v_sub, v_tag, change, v_statement,
+                    reg.major || '.' || reg.minor || '.' || reg.patch, v_major || '.' || v_minor || '.' || v_patch,
+                    reg.hash, v_hash, v_role, v_txid, v_at, v_branch);
         END IF;
     END IF;
 
