@@ -17,7 +17,10 @@
 --                 read-only functions (log, show, status, get_version, ...) stay
 --                 executable by PUBLIC and need only SELECT on pggit's tables. From
 --                 level 9 they first settle the caller's own transaction's pending DDL
---                 (settle_pending, PUBLIC too: it touches nothing else).
+--                 (settle_pending, PUBLIC too: it touches nothing else). Level 10:
+--                 set_scoped_setting (how checkout, pause_tracking and resume_tracking
+--                 set pggit.branch / pggit.tracking; it sets only the caller's own
+--                 settings, as SET would) stays PUBLIC as well.
 --   pggit_writer  pggit_reader, plus EXECUTE on the functions that append history or
 --                 change the schema for pggit: commit_changes, create_branch,
 --                 delete_branch, checkout (level 2's and level 4's overload),

@@ -175,6 +175,10 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.version_in_transaction(text)": set(),
     # data branches: a merge's capture pause (issue 15)
     "pggit.data_branch_merge_capture(bigint,boolean)": VALUE | STATE,
+}, 10: {
+    # pooled sessions (issue 17): the per-client settings, read and set
+    "pggit.scoped_setting(text)": set(),  # never raises
+    "pggit.set_scoped_setting(text,text,boolean)": VALUE,
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}

@@ -179,9 +179,11 @@ WRITING = {name: "pggit_writer" for name in (
 # all they may write is pggit's re-binding of its own stored OIDs to the catalog.
 # Level 9: the readers settle the calling transaction's own pending DDL first (and so are
 # VOLATILE); settling writes history only for that transaction's own statements.
+# Level 10: set_scoped_setting, which checkout calls with the caller's rights, sets only
+# the caller's own pggit.branch / pggit.tracking, which SET can set as well.
 PUBLIC_BY_DESIGN = {"bind_oids", "ready_to_record", "data_table_oid",
                     "settle_pending", "settled_version", "log", "show", "status", "diff", "schema_at",
-                    "generate_migration", "migration_plan", "table_state"}
+                    "generate_migration", "migration_plan", "table_state", "set_scoped_setting"}
 
 
 def grant_problems(conn: psycopg.Connection) -> list[str]:

@@ -69,6 +69,9 @@ UNPINNED_CALLS: dict[str, list[str]] = {
     "pggit.settled_version(text)": ["SELECT * FROM pggit.settled_version('{t}')"],
     "pggit.instance_anchor()": ["SELECT pggit.instance_anchor()"],
     "pggit.current_branch()": ["SELECT pggit.current_branch()"],
+    "pggit.scoped_setting(text)": ["SELECT pggit.scoped_setting('pggit.branch')",
+                                   "SELECT pg_catalog.set_config('pggit.pool_mode', 'transaction', true),"
+                                   " pggit.scoped_setting('pggit.tracking')"],
     "pggit.tree_entry_line(text,text,text)": ["SELECT pggit.tree_entry_line('table', 'public.x', 'abc')"],
     "pggit.tree_bucket(text)": ["SELECT pggit.tree_bucket('public.x')"],
     "pggit.statement_text(text)": ["SELECT pggit.statement_text('SELECT')",

@@ -54,6 +54,7 @@ DECLARE
     v_current text := pggit.current_branch();
     v_current_head text;
     v_saved text := coalesce(current_setting('pggit.branch', true), '');
+    v_saved_stamp text := coalesce(current_setting('pggit.branch_xact', true), '');
     v_name text;
     v_count bigint;
     v_objects text;
@@ -155,9 +156,10 @@ BEGIN
         END IF;
     END IF;
 
-    PERFORM set_config('pggit.branch', v_branch, true);
+    PERFORM pggit.set_scoped_setting('pggit.branch', v_branch, true);
     PERFORM pggit.apply_migration(v_parent, revert.force, v_hash);
     PERFORM set_config('pggit.branch', v_saved, true);
+    PERFORM set_config('pggit.branch_xact', v_saved_stamp, true);
 
     -- the live schema must be the head's with the touched objects as at the parent
     WITH touched AS (

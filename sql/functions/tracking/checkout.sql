@@ -4,6 +4,10 @@
 -- pggit.branch at session level (set_config(..., false): like SET, undone if the
 -- calling transaction rolls back), which every history row of the session records
 -- from then on (pggit.current_branch()). Level 4 extends this; the signature stays.
+-- Level 10: through pggit.set_scoped_setting, so behind a transaction pooler
+-- (pggit.pool_mode = transaction or statement) the branch holds for the calling
+-- transaction only (a WARNING when that is the call itself), and no other client of the
+-- pooler ever records on it.
 -- Errors, checked in this order:
 --   22004 null_value_not_allowed   branch is NULL
 --   22023 invalid_parameter_value  not a valid branch name ('invalid branch name
@@ -38,10 +42,10 @@ BEGIN
         RAISE EXCEPTION 'cannot check out deleted branch "%"', pggit.clip(checkout.branch)
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
-    PERFORM set_config('pggit.branch', checkout.branch, false);
+    PERFORM pggit.set_scoped_setting('pggit.branch', checkout.branch);
     RETURN checkout.branch;
 END
 $function$;
 
 COMMENT ON FUNCTION pggit.checkout(text) IS
-    'Makes branch the session''s branch (GUC pggit.branch) and returns it; the branch must exist and not be deleted.';
+    'Makes branch the session''s branch (GUC pggit.branch; behind a transaction pooler, this transaction''s) and returns it; the branch must exist and not be deleted.';

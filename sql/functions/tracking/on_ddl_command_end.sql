@@ -100,8 +100,8 @@ BEGIN
     -- 'main' needs the check (as in current_branch): the usual statement calls nothing
     -- here, and pggit's own DDL replacing its functions (a level file, a functions sync)
     -- never fails on one that is missing for a moment.
-    IF coalesce(current_setting('pggit.branch', true), '') NOT IN ('', 'main') THEN
-        PERFORM pggit.branch_setting(current_setting('pggit.branch', true));
+    IF coalesce(pggit.scoped_setting('pggit.branch'), '') NOT IN ('', 'main') THEN
+        PERFORM pggit.branch_setting(pggit.scoped_setting('pggit.branch'));
     END IF;
     BEGIN
         IF v_parts <> '' THEN
@@ -236,7 +236,7 @@ BEGIN
             VALUES (TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
                     CASE current_setting('role') WHEN 'none' THEN session_user::text
                                                  ELSE current_setting('role') END,
-                    coalesce(nullif(current_setting('pggit.branch', true), ''), 'main'),
+                    coalesce(nullif(pggit.scoped_setting('pggit.branch'), ''), 'main'),
                     format('tracking failed (SQLSTATE %s): %s', v_state, v_message));
         EXCEPTION WHEN OTHERS THEN
             NULL;

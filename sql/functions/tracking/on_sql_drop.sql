@@ -62,8 +62,8 @@ BEGIN
     -- 'main' needs the check (as in current_branch): the usual statement calls nothing
     -- here, and pggit's own DDL replacing its functions (a level file, a functions sync)
     -- never fails on one that is missing for a moment.
-    IF coalesce(current_setting('pggit.branch', true), '') NOT IN ('', 'main') THEN
-        PERFORM pggit.branch_setting(current_setting('pggit.branch', true));
+    IF coalesce(pggit.scoped_setting('pggit.branch'), '') NOT IN ('', 'main') THEN
+        PERFORM pggit.branch_setting(pggit.scoped_setting('pggit.branch'));
     END IF;
     BEGIN
         IF NOT pggit.ready_to_record() THEN

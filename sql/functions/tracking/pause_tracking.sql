@@ -8,6 +8,11 @@
 -- one 'untracked' history row (statement and first object identity, no version
 -- change), so the gap is visible in the audit trail even when the GUC was set
 -- directly (SET pggit.tracking = off). Other sessions are tracked as usual.
+-- Level 10: through pggit.set_scoped_setting, so behind a transaction pooler
+-- (pggit.pool_mode = transaction or statement) the pause lasts until the calling
+-- transaction ends (a WARNING when that is the call itself), and only this client's
+-- statements in it are untracked; a plain SET pggit.tracking = off is not honoured
+-- there (it would stay on the server session for whichever client comes next).
 -- Calling it while already paused writes another 'pause' row. Errors: none of its
 -- own. SECURITY DEFINER with a pinned search_path (ordinary roles may only read the
 -- history); EXECUTE: PUBLIC.
@@ -20,7 +25,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 BEGIN
-    PERFORM set_config('pggit.tracking', 'off', false);
+    PERFORM pggit.set_scoped_setting('pggit.tracking', 'off');
     INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
     VALUES ('PGGIT PAUSE', 'pause', pggit.statement_text('PGGIT PAUSE'),
             CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,

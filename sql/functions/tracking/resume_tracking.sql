@@ -8,7 +8,9 @@
 -- dropped, objects created meanwhile are registered at 1.0.0 ('register'). Returns
 -- the number of objects whose registry row changed. Works whether or not tracking
 -- was paused. Cost: one describe per object of the database. Errors: none of its
--- own. SECURITY DEFINER with a pinned search_path; EXECUTE: PUBLIC.
+-- own. Level 10: the setting through pggit.set_scoped_setting (behind a transaction
+-- pooler: for the calling transaction). SECURITY DEFINER with a pinned search_path;
+-- EXECUTE: PUBLIC.
 CREATE OR REPLACE FUNCTION pggit.resume_tracking()
 RETURNS integer
 LANGUAGE plpgsql
@@ -28,7 +30,7 @@ BEGIN
     IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
         PERFORM pggit.settle_pending();
     END IF;
-    PERFORM set_config('pggit.tracking', 'on', false);
+    PERFORM pggit.set_scoped_setting('pggit.tracking', 'on');
     INSERT INTO pggit.history (command_tag, change, statement, role, branch)
     VALUES ('PGGIT RESUME', 'resume', pggit.statement_text('PGGIT RESUME'),
             CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,

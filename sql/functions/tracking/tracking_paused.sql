@@ -2,7 +2,9 @@
 --
 -- Promises: true when the GUC pggit.tracking is set to off (also false, no, 0, f, n;
 -- any letter case, surrounding blanks ignored) in this session or transaction, false
--- otherwise (unset, empty, on, or any other value). Never raises. STABLE,
+-- otherwise (unset, empty, on, or any other value). Level 10: the setting as
+-- pggit.scoped_setting reads it, so behind a transaction pooler (pggit.pool_mode) only
+-- a pause this client made in this transaction counts. Never raises. STABLE,
 -- PARALLEL SAFE, callable by everyone.
 --
 -- While it is true, pggit's event triggers write one cheap 'untracked' history row per
@@ -19,7 +21,7 @@ LANGUAGE sql
 STABLE
 PARALLEL SAFE
 AS $function$
-SELECT coalesce(pg_catalog.lower(pg_catalog.btrim(pg_catalog.current_setting('pggit.tracking', true)))
+SELECT coalesce(pg_catalog.lower(pg_catalog.btrim(pggit.scoped_setting('pggit.tracking')))
                 OPERATOR(pg_catalog.=) ANY ('{off,false,no,0,f,n}'::pg_catalog.text[]), false)
 $function$;
 
