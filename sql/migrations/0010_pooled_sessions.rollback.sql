@@ -58,6 +58,57 @@ SELECT CASE WHEN pg_catalog.current_setting('pggit.branch', true) IS NULL
 $function$;
 COMMENT ON FUNCTION pggit.current_branch() IS 'The session''s branch: GUC pggit.branch, or main when unset; a setting naming no live branch is an error (level 8).';
 
+-- as of level 9: function pggit.data_branch_merge_record(data_branch_id bigint, "into" text, strategy text, records jsonb, inserted bigint, updated bigint, deleted bigint, merged boolean)
+CREATE OR REPLACE FUNCTION pggit.data_branch_merge_record(data_branch_id bigint, "into" text, strategy text, records jsonb, inserted bigint, updated bigint, deleted bigint, merged boolean)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    db record;
+    v_schema name;
+    v_relname name;
+    v_owner oid;
+    v_branch text;
+    v_conflicts bigint := coalesce(pg_catalog.jsonb_array_length(records), 0);
+    v_commit text;
+BEGIN
+    SELECT * INTO db FROM pggit.data_branches AS o WHERE o.id = data_branch_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'data branch % does not exist', data_branch_id USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT n.nspname, c.relname, c.relowner INTO v_schema, v_relname, v_owner
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = db.relid;
+    IF NOT pg_catalog.pg_has_role(session_user, v_owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table %.% to merge its data branches',
+                pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_relname)
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT b.name INTO v_branch FROM pggit.branches AS b WHERE b.id = db.branch_id;
+    INSERT INTO pggit.data_conflicts (table_schema, table_name, branch, into_branch, strategy, resolution,
+                                      key, base, ours, theirs)
+    SELECT v_schema, v_relname, v_branch, "into", strategy, CASE strategy WHEN 'fail' THEN NULL ELSE strategy END,
+           r.value -> 'key', r.value -> 'base', r.value -> 'ours', r.value -> 'theirs'
+      FROM pg_catalog.jsonb_array_elements(coalesce(records, '[]')) WITH ORDINALITY AS r(value, o)
+     ORDER BY r.o;
+    IF NOT merged THEN
+        RETURN NULL;
+    END IF;
+    IF inserted + updated + deleted + v_conflicts > 0 THEN
+        v_commit := pggit.commit_changes("into", pg_catalog.format(
+            'merge data branch "%s" of %s into "%s" (strategy %s): %s inserted, %s updated, %s deleted, %s conflicts',
+            v_branch, pg_catalog.format('%I.%I', v_schema, v_relname), "into", strategy, inserted, updated, deleted,
+            v_conflicts));
+    END IF;
+    UPDATE pggit.data_branches AS o
+       SET merged_at = pg_catalog.clock_timestamp(), merged_commit = v_commit
+     WHERE o.id = db.id;
+    RETURN v_commit;
+END
+$function$;
+
 -- as of level 9: function pggit.on_ddl_command_end()
 CREATE OR REPLACE FUNCTION pggit.on_ddl_command_end()
  RETURNS event_trigger

@@ -11,7 +11,10 @@
 --   (42704 none), checks `into` (22004 NULL; 22023 into = branch; 42704 unknown;
 --   55000 deleted; 0A000 it has its own data branch of the table) and locks its branch
 --   row FOR KEY SHARE (before the table, the exception docs/RELIABILITY.md describes).
--- data_branch_merge_record: records each conflict of `records` (a jsonb array of
+-- data_branch_merge_record: refuses NULL into, strategy or merged (22004), a strategy
+--   other than fail, ours, theirs and a record that is no object with a key (22023,
+--   level 10: before, the table's constraints raised 23502/23514); records each
+--   conflict of `records` (a jsonb array of
 --   {key, base, ours, theirs}) in pggit.data_conflicts with the strategy (and as
 --   resolution unless 'fail'); when `merged`, commits on `into` if anything was applied
 --   or resolved (pggit.commit_changes; returns the commit hash, else NULL) and stamps
@@ -85,6 +88,20 @@ DECLARE
     v_conflicts bigint := coalesce(pg_catalog.jsonb_array_length(records), 0);
     v_commit text;
 BEGIN
+    IF "into" IS NULL OR strategy IS NULL OR merged IS NULL THEN
+        RAISE EXCEPTION 'into, strategy and merged must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF strategy NOT IN ('fail', 'ours', 'theirs') THEN
+        RAISE EXCEPTION 'invalid strategy "%": expected fail, ours or theirs', pggit.clip(strategy)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.jsonb_array_elements(coalesce(records, '[]')) AS r(value)
+                WHERE pg_catalog.jsonb_typeof(r.value) IS DISTINCT FROM 'object'
+                   OR pg_catalog.jsonb_typeof(r.value -> 'key') IS NULL
+                   OR pg_catalog.jsonb_typeof(r.value -> 'key') = 'null') THEN
+        RAISE EXCEPTION 'every conflict record must be an object with a key'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     SELECT * INTO db FROM pggit.data_branches AS o WHERE o.id = data_branch_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'data branch % does not exist', data_branch_id USING ERRCODE = 'undefined_object';
