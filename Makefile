@@ -64,17 +64,21 @@ dev-db-stop: ## stop the local development cluster
 # What CI runs (.ci/run): the whole suite on 15 (Debian's), then the head-level suite on another
 # major (CHECK_PG, default 18: tests/operations too, which start 15 and 18 clusters of their own).
 CHECK_PG ?= 18
+# The suite runs on WORKERS processes (pytest-xdist; auto: one per CPU), each with its own
+# PostgreSQL server and level templates; a test file stays on one worker. WORKERS=1: one process.
+WORKERS ?= auto
+XDIST = $(if $(filter 1,$(WORKERS)),,-n $(WORKERS) --dist loadfile)
 # make test runs every test at the first level it exists at and at head (--pggit-level=span):
 # released levels never change and each passed the whole suite when it was head;
 # make test-all-levels runs every test at every level in between too (about 18 minutes).
 LEVELS ?= span
 check: install ## make test (15), then make test-major PG=$CHECK_PG (default 18; head level)
-	$(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=$(LEVELS) -q
+	$(BIN)/pytest $(XDIST) --hypothesis-profile=$(PROFILE) --pggit-level=$(LEVELS) -q
 	bindir=$$($(BIN)/python -m pggit_sql.majors bindir $(CHECK_PG)) && PGGIT_PG_BINDIR=$$bindir \
-	  $(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=head -q
+	  $(BIN)/pytest $(XDIST) --hypothesis-profile=$(PROFILE) --pggit-level=head -q
 
 test: install ## the whole suite, each test at its first level and at head (profile ci); PG=16 picks the major
-	$(WITH_PG) $(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=$(LEVELS) -q
+	$(WITH_PG) $(BIN)/pytest $(XDIST) --hypothesis-profile=$(PROFILE) --pggit-level=$(LEVELS) -q
 
 # The real-world oracle on the whole corpus (docs/REALWORLD.md): wagtail, django-oauth-toolkit,
 # django-celery-beat and Django's contrib apps; make test runs only its fast slice (Django's contrib apps).
@@ -83,14 +87,14 @@ test-realworld: install ## generated migrations against real applications' migra
 	$(WITH_PG) $(BIN)/pytest --pggit-level=head -q --realworld=full tests/realworld
 
 test-level: install ## the suite at one level: make test-level LEVEL=1 (or head, all); PG=16 picks the major
-	$(WITH_PG) $(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=$(LEVEL) -q
+	$(WITH_PG) $(BIN)/pytest $(XDIST) --hypothesis-profile=$(PROFILE) --pggit-level=$(LEVEL) -q
 
 test-all-levels: install ## the whole suite at every level each test applies to (about 18 minutes on 2 cores)
-	$(WITH_PG) $(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=all -q
+	$(WITH_PG) $(BIN)/pytest $(XDIST) --hypothesis-profile=$(PROFILE) --pggit-level=all -q
 
 test-major: install ## the head-level suite on another major: make test-major PG=18 (MAJOR_LEVEL=all for every level)
 	@test -n "$(PG)" || { echo "make test-major needs PG=16, 17 or 18"; exit 2; }
-	$(WITH_PG) $(BIN)/pytest --hypothesis-profile=$(PROFILE) --pggit-level=$(MAJOR_LEVEL) -q
+	$(WITH_PG) $(BIN)/pytest $(XDIST) --hypothesis-profile=$(PROFILE) --pggit-level=$(MAJOR_LEVEL) -q
 
 majors: install ## the PostgreSQL majors whose server binaries are installed, and where
 	$(BIN)/python -m pggit_sql.majors list
