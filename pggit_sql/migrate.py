@@ -22,11 +22,17 @@ What this module adds to yoyo, and promises:
   for pggit's levels, ``pggit_meta_<folder name>`` for any other folder
   (:func:`bookkeeping_schema`), so a project and pggit itself can both be installed in
   one database without mixing their records.
-- **One applier at a time**: ``migrate`` and ``rollback`` hold a session-level advisory
-  lock (:data:`LOCK_KEY`) on a dedicated connection for the whole run.  A second applier
-  waits (or gives up after ``lock_timeout`` seconds with a clear error), then plans from
-  what the first one left.  A killed applier's lock dies with its connection; yoyo's own
-  row lock (``yoyo_lock``) is cleared under the advisory lock so it can never block.
+- **One applier at a time**: ``migrate`` and ``rollback`` hold a transaction-level
+  advisory lock (:data:`LOCK_KEY`) in a transaction left open on a connection of its own
+  for the whole run (:meth:`_Session.lock`).  A second applier polls for it (each try a
+  short transaction of its own, so it never sits on a pooler's server connection the
+  holder needs), gives up after ``lock_timeout`` seconds with a clear error, and plans
+  from what the first one left once it has it.  Behind a pooler in transaction mode
+  (PgBouncer) the open transaction pins one server connection to the holder, so the lock
+  excludes there too (a session lock would be taken on one server connection and
+  re-entered by any client that lands on it).  A killed applier's lock dies with its
+  connection; yoyo's own row lock (``yoyo_lock``) is cleared under the advisory lock so it
+  can never block.  An older pggit-sql's session lock on the same key still excludes.
 - **Applied files are immutable**: the sha256 of every applied level's migration and
   rollback file is recorded in the bookkeeping schema's ``level_checksums``; a file
   changed since is refused (:class:`ChecksumMismatch`) before anything runs.
@@ -58,6 +64,7 @@ import contextlib
 import io
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -84,8 +91,12 @@ from pggit_sql.errors import (
 from pggit_sql.levels import Level, check_target, default_migrations_dir, discover, head, project_root, sql_dir
 
 META = dsnlib.BOOKKEEPING_SCHEMA  # pggit's own levels; other folders use META + "_<folder name>"
-#: Key of the session-level advisory lock held by an applier ("pggitsql" as a big-endian int64).
+#: Key of the advisory lock held by an applier ("pggitsql" as a big-endian int64): a transaction-level
+#: lock from this version on, a session-level one before; the two conflict, so either excludes the other.
 LOCK_KEY = int.from_bytes(b"pggitsql", "big")
+#: A waiting applier tries the lock again after this many seconds, doubling up to LOCK_POLL_MAX.
+LOCK_POLL_FIRST = 0.02
+LOCK_POLL_MAX = 0.5
 CLAIM = re.compile(r"^pggit-sql level (\d+)$")
 YOYO_TABLES = ("_yoyo_migration", "_yoyo_log", "_yoyo_version", "yoyo_lock")
 CHECKSUM_TABLE = "level_checksums"
@@ -368,8 +379,17 @@ def check_known(levels: list[Level], claim: int, recorded: Iterator[str] | list[
 TRACKER_WARNING = "pggit: could not track"
 
 
+# One try for the applier lock: the timeouts that would end the lock's idle transaction
+# (transaction_timeout from PostgreSQL 17) off for this transaction only, and the lock.
+_TRY_LOCK = """
+SELECT (SELECT pg_catalog.count(pg_catalog.set_config(s.name, '0', true)) FROM pg_catalog.pg_settings AS s
+         WHERE s.name OPERATOR(pg_catalog.=) ANY ('{idle_in_transaction_session_timeout,transaction_timeout}')),
+       pg_catalog.pg_try_advisory_xact_lock(%s)
+"""
+
+
 class _Session:
-    """An applier's run: the advisory-lock connection plus, on demand, a yoyo backend."""
+    """An applier's run: a work connection (autocommit), the lock connection, on demand a yoyo backend."""
 
     def __init__(self, dsn: str, levels: list[Level], migrations_dir: Path):
         self.dsn = dsn
@@ -379,7 +399,8 @@ class _Session:
         self.source = claim_source(levels)
         self.meta = bookkeeping_schema(migrations_dir, self.source)
         self.folder = None if self.source == "catalog" else display_path(migrations_dir)
-        self.conn: psycopg.Connection = connect(dsn)
+        self.conn: psycopg.Connection = connect(dsn)  # checks, bookkeeping, checksums (autocommit)
+        self.lock_conn: psycopg.Connection | None = None  # holds the applier lock in an open transaction
         self.backend: DatabaseBackend | None = None
         self.running: Level | None = None  # the level whose file runs now (for its warnings)
         self.warnings: list[str] = []  # WARNINGs the levels' SQL raised, "level N (name): message"
@@ -404,21 +425,64 @@ class _Session:
             with contextlib.suppress(Exception):
                 self.backend.connection.close()
             self.backend = None
-        self.conn.close()  # ends the session: releases the advisory lock
+        self.conn.close()
+        if self.lock_conn is not None:  # last: ending its transaction releases the applier lock
+            with contextlib.suppress(Exception):
+                self.lock_conn.rollback()  # hands a pooler's server connection back clean
+            self.lock_conn.close()
+            self.lock_conn = None
 
     def lock(self, timeout: float | None) -> None:
-        """Take the applier lock, waiting at most ``timeout`` seconds (forever when None)."""
+        """Take the applier lock, waiting at most ``timeout`` seconds (forever when None).
+
+        The lock is ``pg_try_advisory_xact_lock(LOCK_KEY)`` in a transaction on a connection
+        of its own, left open (idle in transaction) until :meth:`close` rolls it back, with
+        ``idle_in_transaction_session_timeout`` and (PostgreSQL 17+) ``transaction_timeout``
+        off for that transaction only; a killed applier's lock dies with its connection,
+        and :meth:`check_lock` notices a lock lost on the way.  Behind a pooler in
+        transaction mode the open transaction keeps one server connection for this applier
+        alone, so no other client can land on it and re-enter the lock.  While another
+        applier holds it, each try is a short transaction that is rolled back (the server
+        connection goes back to the pool between tries, so a waiter never holds one the
+        holder's own work needs), then a pause that doubles from LOCK_POLL_FIRST up to
+        LOCK_POLL_MAX.  Never waits inside the database, so no ``lock_timeout`` is set;
+        ``timeout`` is measured here.
+        """
+        conn = connect(self.dsn, autocommit=False)
+        self.lock_conn = conn
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pause = LOCK_POLL_FIRST
         with db_errors("cannot take the migration lock"):
-            if timeout is not None:  # 0 would mean "wait forever" to PostgreSQL: wait at least 1 ms
-                self.conn.execute(f"SET lock_timeout = {max(1, int(timeout * 1000))}")
-            try:
-                self.conn.execute("SELECT pg_catalog.pg_advisory_lock(%s)", (LOCK_KEY,))
-            except psycopg.errors.LockNotAvailable:
-                raise PggitError(
-                    f"another pggit-sql is migrating {dsnlib.describe(self.dsn)}; "
-                    f"gave up waiting after {timeout:g} s"
-                ) from None
-            self.conn.execute("SET lock_timeout = 0")
+            while True:
+                row = conn.execute(_TRY_LOCK, (LOCK_KEY,)).fetchone()
+                if row and row[1]:
+                    return  # the transaction stays open: it holds the lock
+                conn.rollback()
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise PggitError(
+                        f"another pggit-sql is migrating {dsnlib.describe(self.dsn)}; "
+                        f"gave up waiting after {timeout:g} s"
+                    )
+                time.sleep(pause if left is None else min(pause, left))
+                pause = min(pause * 2, LOCK_POLL_MAX)
+
+    def check_lock(self) -> None:
+        """PggitError when the lock's transaction has ended (its connection was closed or killed).
+
+        Run before each level: without the lock another applier could start, so nothing
+        more is done.
+        """
+        why = "its transaction ended"
+        if self.lock_conn is not None:
+            try:  # the same transaction takes it again at once (and pg_stat_activity shows what it is)
+                row = self.lock_conn.execute(_TRY_LOCK, (LOCK_KEY,)).fetchone()
+                if row and row[1]:
+                    return
+            except psycopg.Error as exc:
+                why = first_line(exc)
+        raise PggitError(f"lost the migration lock on {dsnlib.describe(self.dsn)} ({why}); "
+                         "stopped before the next level: run the command again")
 
     def refuse_foreign_schemas(self) -> None:
         """Refuse a bookkeeping schema (and, for pggit's levels, a pggit or pggit_data) pggit-sql did not create."""
@@ -753,6 +817,7 @@ class Migrator:
                     for m in todo}
             for migration in todo:
                 level = session.by_name[migration.id]
+                session.check_lock()
                 session.running = level
                 with _quiet(), db_errors(f"applying level {level.name} failed", ROLLED_BACK):
                     backend.apply_migrations_only(todo.replace([migration]))
@@ -812,6 +877,7 @@ class Migrator:
             todo = backend.to_rollback(session.migrations(lambda lv: lv.number > target))
             for migration in todo:
                 level = session.by_name[migration.id]
+                session.check_lock()
                 session.running = level
                 with _quiet(), db_errors(f"rolling back level {level.name} failed", ROLLED_BACK):
                     backend.rollback_migrations(todo.replace([migration]))
