@@ -1,10 +1,11 @@
 """The migration manager: apply, roll back, inspect and verify levels on a database.
 
-Built on yoyo's API (``read_migrations``, ``get_backend``, ``to_apply``, ``to_rollback``,
-``apply_migrations_only``, ``rollback_migrations``, ``mark_migrations``,
-``unmark_migrations``).  It migrates pggit's own levels (``sql/migrations``) and, with
-the same promises where they apply, any other folder of levels, such as a project's
-own migrations tested with the pytest plugin's ``--pggit-migrations``.
+Built on yoyo's API (``read_migrations``, its psycopg 3 backend as
+:class:`PoolSafeBackend`, ``to_apply``, ``to_rollback``, ``apply_migrations_only``,
+``rollback_migrations``, ``mark_migrations``, ``unmark_migrations``).  It migrates
+pggit's own levels (``sql/migrations``) and, with the same promises where they apply,
+any other folder of levels, such as a project's own migrations tested with the pytest
+plugin's ``--pggit-migrations``.
 
 **Where the claimed level comes from** (:func:`claim_source`): a folder holds *pggit's
 levels* when its level-1 file contains the statement
@@ -33,6 +34,12 @@ What this module adds to yoyo, and promises:
   re-entered by any client that lands on it).  A killed applier's lock dies with its
   connection; yoyo's own row lock (``yoyo_lock``) is cleared under the advisory lock so it
   can never block.  An older pggit-sql's session lock on the same key still excludes.
+- **Safe behind a transaction pooler**: no session-level ``SET`` (yoyo's ``SET
+  search_path`` included: its tables are named with their schema, and each yoyo
+  transaction sets ``search_path`` with ``SET LOCAL``), and no server-side prepared
+  statements (``prepare_threshold=None`` on every connection, yoyo's too), since neither
+  outlives a transaction there.  A level marked ``-- transactional: false`` runs its
+  statements with the role's own ``search_path`` (qualify its names).
 - **Applied files are immutable**: the sha256 of every applied level's migration and
   rollback file is recorded in the bookkeeping schema's ``level_checksums``; a file
   changed since is refused (:class:`ChecksumMismatch`) before anything runs.
@@ -72,8 +79,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import psycopg
-from yoyo import get_backend, read_migrations
+from yoyo import read_migrations
 from yoyo.backends.base import DatabaseBackend
+from yoyo.backends.core.postgresql import PostgresqlPsycopgBackend
+from yoyo.connections import default_migration_table, parse_uri
 from yoyo.migrations import MigrationList
 
 from pggit_sql import dsn as dsnlib
@@ -182,10 +191,15 @@ def first_line(exc: BaseException) -> str:
 
 
 def connect(dsn: str, autocommit: bool = True) -> psycopg.Connection:
-    """A psycopg connection to ``dsn``; ConnectionFailed naming the database (never the password)."""
+    """A psycopg connection to ``dsn`` that never prepares statements on the server.
+
+    ConnectionFailed naming the database (never the password) when it cannot connect.
+    """
     params = dsnlib.parse(dsn)
     try:
-        return psycopg.connect(autocommit=autocommit, **params)  # type: ignore[arg-type]
+        # no server-side prepared statements: behind a transaction pooler they would be
+        # prepared on one server connection and used (or named again) on another
+        return psycopg.connect(autocommit=autocommit, prepare_threshold=None, **params)  # type: ignore[arg-type]
     except psycopg.Error as exc:
         raise ConnectionFailed(f"cannot connect to {dsnlib.describe(dsn)}: {first_line(exc)}") from None
 
@@ -379,6 +393,72 @@ def check_known(levels: list[Level], claim: int, recorded: Iterator[str] | list[
 TRACKER_WARNING = "pggit: could not track"
 
 
+class PoolSafeBackend(PostgresqlPsycopgBackend):
+    """yoyo's psycopg 3 backend without session state, so it works behind a transaction pooler.
+
+    yoyo's own backend runs ``SET search_path TO <schema>`` once per connection (from the
+    URI's ``?schema=``) and names its tables without a schema; psycopg prepares a statement
+    on the server after five executions.  Behind PgBouncer in transaction mode each of
+    yoyo's transactions may run on another server connection: the ``SET`` stays behind on
+    one (for whichever client lands there next) and yoyo's next statement, or its prepared
+    statement, finds neither.  So here:
+
+    - yoyo's four tables are always named with their schema (``"pggit_meta"."_yoyo_migration"``);
+    - every transaction yoyo opens (a level's, a record's) begins with ``SET LOCAL
+      search_path`` to that schema, so a level runs with the ``search_path`` it always had;
+      statements outside a transaction (a ``-- transactional: false`` level's) run with the
+      role's own;
+    - its connections never prepare statements on the server (``prepare_threshold=None``);
+    - PostgreSQL's DDL is transactional: no test table is created to find that out.
+
+    :meth:`copy` (a new connection per level) makes another of these.
+    """
+
+    def connect(self, dburi: Any) -> Any:
+        connection = super().connect(dburi)  # sets self.schema from the URI's ?schema=
+        connection.prepare_threshold = None
+        return connection
+
+    def init_connection(self, connection: Any) -> None:
+        """No session-level ``SET search_path`` (see the class); :meth:`begin` sets it per transaction."""
+
+    def begin(self) -> None:
+        super().begin()
+        if self.schema:
+            self.execute(f"SET LOCAL search_path TO {self._quote(self.schema)}")
+
+    @staticmethod
+    def _quote(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def quote_identifier(self, s: str) -> str:
+        """``s`` quoted; yoyo's own tables with their schema too (every reference to them comes here)."""
+        own = {getattr(self, attr, None) for attr in ("migration_table", "log_table", "lock_table", "version_table")}
+        if self.schema and s in own:
+            return f"{self._quote(self.schema)}.{self._quote(s)}"
+        return self._quote(s)
+
+    def list_tables(self, **kwargs: Any) -> list[str]:
+        """yoyo's tables in its schema (yoyo asks ``current_schema``, which no ``SET`` fixes here)."""
+        rows = self.execute(
+            "SELECT c.relname FROM pg_catalog.pg_class AS c"
+            " JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+            " WHERE n.nspname OPERATOR(pg_catalog.=) :schema AND c.relkind IN ('r', 'p')",
+            {"schema": self.schema},
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def _check_transactional_ddl(self) -> bool:
+        return True
+
+
+def open_pool_safe_backend(uri: str) -> PoolSafeBackend:
+    """What ``yoyo.get_backend(uri)`` does, with :class:`PoolSafeBackend` (``uri``: a ``postgresql+psycopg://`` URI)."""
+    backend = PoolSafeBackend(parse_uri(uri), default_migration_table)
+    backend.init_database()
+    return backend
+
+
 # One try for the applier lock: the timeouts that would end the lock's idle transaction
 # (transaction_timeout from PostgreSQL 17) off for this transaction only, and the lock.
 _TRY_LOCK = """
@@ -506,7 +586,7 @@ class _Session:
     def open_backend(self) -> DatabaseBackend:
         if self.backend is None:
             try:
-                self.backend = get_backend(dsnlib.to_yoyo_uri(self.dsn, self.meta))
+                self.backend = open_pool_safe_backend(dsnlib.to_yoyo_uri(self.dsn, self.meta))
             except psycopg.Error as exc:
                 raise ConnectionFailed(f"cannot connect to {dsnlib.describe(self.dsn)}: {first_line(exc)}") from None
             self.backend.break_lock()  # we hold the advisory lock: any yoyo_lock row is stale
