@@ -223,14 +223,24 @@ def wait_for(conn: psycopg.Connection, query: str, timeout: float = 30) -> Any:
 
 def test_the_lock_outlives_an_idle_in_transaction_timeout(
         pggit_pooler: Pooler, pggit_new_database: Callable[[int], str], tmp_path: Path) -> None:
-    """The lock's transaction sits idle longer than the database's idle_in_transaction_session_timeout."""
+    """The lock's transaction sits idle longer than the database's idle_in_transaction_session_timeout and
+    (PostgreSQL 17+) lasts longer than its transaction_timeout, which each level's own transaction stays within."""
     direct = pggit_new_database(0)
     with psycopg.connect(direct, autocommit=True) as conn:
         conn.execute(f'ALTER DATABASE "{dbname(direct)}" SET idle_in_transaction_session_timeout = 200')
-    folder = toy_levels(tmp_path / "m", sleep=1)
+        if conn.execute("SELECT count(*) FROM pg_settings WHERE name = 'transaction_timeout'").fetchone() == (1,):
+            conn.execute(f'ALTER DATABASE "{dbname(direct)}" SET transaction_timeout = 1500')
+    folder = tmp_path / "m"
+    folder.mkdir()
+    for number in (1, 2, 3, 4):  # 0.6 s each: the run takes longer than 1.5 s before level 4, no level does
+        create = "CREATE SCHEMA pggit;\n" if number == 1 else ""
+        (folder / f"000{number}_l{number}.sql").write_text(
+            f"{create}SELECT pg_sleep(0.6);\nCOMMENT ON SCHEMA pggit IS 'pggit-sql level {number}';\n")
+        (folder / f"000{number}_l{number}.rollback.sql").write_text(
+            "DROP SCHEMA pggit;\n" if number == 1 else f"COMMENT ON SCHEMA pggit IS 'pggit-sql level {number - 1}';\n")
     [(code, data, err)] = finish([start_cli(pggit_pooler.dsn(dbname(direct)), "--migrations", str(folder),
                                             "migrate")])
-    assert code == 0 and data["applied"] == ["0001_core", "0002_more"], err
+    assert code == 0 and data["applied"] == ["0001_l1", "0002_l2", "0003_l3", "0004_l4"], err
 
 
 def test_a_lost_lock_stops_before_the_next_level(
