@@ -534,7 +534,7 @@ class _Session:
         pause = LOCK_POLL_FIRST
         with db_errors("cannot take the migration lock"):
             while True:
-                row = conn.execute(_TRY_LOCK, (LOCK_KEY,)).fetchone()
+                row = self._try_lock(conn)
                 if row and row[1]:
                     return  # the transaction stays open: it holds the lock
                 conn.rollback()
@@ -546,6 +546,19 @@ class _Session:
                     )
                 time.sleep(pause if left is None else min(pause, left))
                 pause = min(pause * 2, LOCK_POLL_MAX)
+
+    def _try_lock(self, conn: psycopg.Connection) -> tuple[Any, ...] | None:
+        """One try (:data:`_TRY_LOCK`); a pooler that allows no transaction is refused by name."""
+        try:
+            return conn.execute(_TRY_LOCK, (LOCK_KEY,)).fetchone()
+        except psycopg.Error as exc:
+            if "pooling mode" not in str(exc):  # PgBouncer's pool_mode = statement
+                raise
+            raise PggitError(
+                f"cannot take the migration lock on {dsnlib.describe(self.dsn)}: {first_line(exc)}; migrate and "
+                "rollback hold a transaction open for the whole run: connect directly, or through a pool in "
+                "transaction or session mode"
+            ) from None
 
     def check_lock(self) -> None:
         """PggitError when the lock's transaction has ended (its connection was closed or killed).

@@ -286,6 +286,20 @@ def test_a_killed_applier_through_the_pooler_leaves_no_lock(
     assert time.monotonic() - started < 10
 
 
+def test_statement_pooling_is_refused_by_name(
+        pggit_pooler_factory: Callable[..., Pooler], pggit_new_database: Callable[[int], str]) -> None:
+    """PgBouncer's statement mode allows no transaction block: migrate says to connect another way."""
+    pooler = pggit_pooler_factory(pool_mode="statement")
+    direct = pggit_new_database(0)
+    [(code, data, err)] = finish([start_cli(pooler.dsn(dbname(direct)), "migrate")])
+    assert code == 1
+    assert data["error"] == (
+        f"cannot take the migration lock on database {dbname(direct)!r} on {pooler.host}:{pooler.port}: "
+        "transaction blocks not allowed in statement pooling mode; migrate and rollback hold a transaction open "
+        "for the whole run: connect directly, or through a pool in transaction or session mode")
+    assert Migrator(direct).status().catalog_level == 0
+
+
 # --------------------------------------------------------------------------- every command, prepared at once
 
 
