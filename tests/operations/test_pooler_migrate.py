@@ -12,6 +12,10 @@ hold there (``pggit_pooler``: PgBouncer 1.18 with 2 server connections per datab
 - a ``rollback`` racing a ``migrate``, or another ``rollback``, ends consistent;
 - a waiter with ``--lock-timeout`` gives the clear error, both behind an applier through
   the pooler and behind an older pggit-sql's session lock on a direct connection;
+- the lock's open transaction outlives the database's ``idle_in_transaction_session_timeout``
+  and ``transaction_timeout`` (17+); a lock lost mid-run stops the run before the next
+  level; a SIGKILLed applier leaves no lock behind the pooler; statement pooling (no
+  transaction blocks) is refused by name;
 - every command that talks to a database works through the pooler with psycopg set to
   prepare every statement at once (``prepare_threshold=0`` as psycopg's default in this
   process): a connection pggit-sql opens without ``prepare_threshold=None`` leaves a
