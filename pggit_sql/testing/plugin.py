@@ -15,6 +15,11 @@ Fixtures
     ``pggit_dsn``  conninfo of a fresh clone of the level's template, dropped afterwards.
     ``pggit_conn``  an autocommit connection to it; ``pggit_connect()`` opens more.
     ``pggit_new_database(level)``  conninfo of another fresh database at ``level``.
+    ``pggit_pooler`` (session)  a real PgBouncer in transaction mode with a pool of 2 in
+        front of ``pggit_server`` (:class:`~pggit_sql.testing.pooler.Pooler`):
+        ``dsn(dbname)`` connects through it, ``pools(dbname)`` reads its SHOW POOLS;
+        ``pggit_pooler_factory(pool_size=N, pool_mode=...)`` starts others.  Tests that
+        use them are skipped, saying why, where no ``pgbouncer`` is installed.
 
 Options
     ``--pggit-level=N|head|all|span`` (ini ``pggit_level``; default ``head``): run the
@@ -57,6 +62,7 @@ from pggit_sql import levels as levelslib
 from pggit_sql import pgserver
 from pggit_sql.errors import PggitError
 from pggit_sql.testing import profiles
+from pggit_sql.testing.pooler import Pooler, missing_reason, pgbouncer_binary
 from pggit_sql.testing.server import PggitServer, server_binaries_description
 from pggit_sql.testing.templates import TemplateChain
 
@@ -383,3 +389,30 @@ def server_account_uid() -> int:
     """The uid the server's files belong to: the server account's when root, ours otherwise."""
     account = pgserver.server_account()
     return pwd.getpwnam(account).pw_uid if account else os.geteuid()
+
+
+@pytest.fixture(scope="session")
+def pggit_pooler_factory(pggit_server: PggitServer) -> Iterator[Callable[..., Pooler]]:
+    """``start(pool_size=2, pool_mode="transaction") -> Pooler``: a started PgBouncer in front of
+    ``pggit_server``; every one started is stopped at the end of the session.  Skips the test
+    when no ``pgbouncer`` is installed."""
+    if pgbouncer_binary() is None:
+        pytest.skip(missing_reason())
+    started: list[Pooler] = []
+
+    def start(pool_size: int = 2, pool_mode: str = "transaction") -> Pooler:
+        pooler = Pooler(pggit_server.host, pggit_server.port, user=pggit_server.user, pool_size=pool_size,
+                        pool_mode=pool_mode)
+        started.append(pooler)
+        return pooler.start()
+
+    yield start
+    for pooler in started:
+        pooler.stop()
+
+
+@pytest.fixture(scope="session")
+def pggit_pooler(pggit_pooler_factory: Callable[..., Pooler]) -> Pooler:
+    """A PgBouncer in transaction mode, pool of 2 per database, in front of ``pggit_server``:
+    ``pggit_pooler.dsn(dbname)`` is the conninfo of ``dbname`` through it."""
+    return pggit_pooler_factory()

@@ -33,25 +33,36 @@ def console_script() -> str:
     return str(script) if script.exists() else shutil.which("pggit-sql") or "pggit-sql"
 
 
-def start_migrate(dsn: str, migrations: Path) -> subprocess.Popen[str]:
+def start_migrate(dsn: str, migrations: Path, name: str = "pggit-race") -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PGAPPNAME"] = name  # its sessions' application_name, to tell the appliers apart
     return subprocess.Popen([console_script(), "--json", "--dsn", dsn, "--migrations", str(migrations), "migrate"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
-def advisory_waiters(conn: psycopg.Connection) -> int:
-    row = conn.execute(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-        " AND ((classid::bigint << 32) | objid::bigint) = %s", (LOCK_KEY,)).fetchone()
-    return int(row[0]) if row else 0
+# An applier waits by trying the lock in short transactions (each rolled back): a waiter is an
+# applier's session whose last statement was such a try or its ROLLBACK while another holds the lock.
+WAITING_WHILE_HELD = """
+SELECT EXISTS (
+  SELECT FROM pg_catalog.pg_locks AS l JOIN pg_catalog.pg_stat_activity AS h ON h.pid = l.pid
+   WHERE l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = %s
+     AND EXISTS (SELECT FROM pg_catalog.pg_stat_activity AS w
+                  WHERE w.application_name LIKE 'pggit-race-%%' AND w.application_name <> h.application_name
+                    AND (w.query LIKE '%%pg_try_advisory_xact_lock%%' OR w.query = 'ROLLBACK')))
+"""
+
+
+def waiting_while_held(conn: psycopg.Connection) -> bool:
+    row = conn.execute(WAITING_WHILE_HELD, (LOCK_KEY,)).fetchone()
+    return bool(row and row[0])
 
 
 def run_two(dsn: str, migrations: Path, watch_for_waiter: bool) -> list[dict[str, object]]:
-    first, second = start_migrate(dsn, migrations), start_migrate(dsn, migrations)
+    first, second = start_migrate(dsn, migrations, "pggit-race-1"), start_migrate(dsn, migrations, "pggit-race-2")
     saw_waiter = False
     with psycopg.connect(dsn, autocommit=True) as watcher:
         while first.poll() is None or second.poll() is None:
-            saw_waiter = saw_waiter or advisory_waiters(watcher) > 0
+            saw_waiter = saw_waiter or waiting_while_held(watcher)
             time.sleep(0.05)
     results = []
     for proc in (first, second):

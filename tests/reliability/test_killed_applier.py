@@ -48,10 +48,11 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
 
 
-def start_migrate(dsn: str, folder: Path, to: int | None = None) -> subprocess.Popen[bytes]:
-    """A migrate process in the background (to be killed: its output is not kept)."""
+def start_migrate(dsn: str, folder: Path, to: int | None = None, name: str = "pggit-killed") -> subprocess.Popen[bytes]:
+    """A migrate process in the background (to be killed: its output is not kept); ``name``: its application_name."""
     argv = _argv(dsn, folder) + ([] if to is None else ["--to", str(to)])
-    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env())
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=dict(_env(), PGAPPNAME=name))
 
 
 def run_migrate(dsn: str, folder: Path, to: int | None = None) -> subprocess.CompletedProcess[str]:
@@ -85,8 +86,10 @@ def test_killed_while_waiting_for_the_lock(pggit_new_database: Callable[[int], s
     folder = migrations(tmp_path / "m", sleep=0)
     with psycopg.connect(dsn, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
-        proc = start_migrate(dsn, folder)
-        wait_for(holder, "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        proc = start_migrate(dsn, folder, name="pggit-killed-waiter")
+        # a waiter tries the lock in short transactions, each rolled back
+        wait_for(holder, "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'pggit-killed-waiter'"
+                         " AND (query LIKE '%%pg_try_advisory_xact_lock%%' OR query = 'ROLLBACK'))")
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         holder.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
