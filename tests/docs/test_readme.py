@@ -28,6 +28,7 @@ STORIES = [
     ("docs/LEVEL7.md", 8, ()),
     ("docs/LEVEL8.md", 12, ()),
     ("docs/TRACKING.md", 14, ()),
+    ("docs/POOLING.md", 10, ()),
 ]
 
 
