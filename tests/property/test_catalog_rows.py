@@ -7,16 +7,19 @@ a transaction that is rolled back, so one database serves every example.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 
+from pggit_sql.errors import PggitError
 from pggit_sql.migrate import Migrator
 from pggit_sql.testing.strategies.catalog_rows import (
     Dataset,
     Ref,
+    TableRows,
     UnsupportedColumn,
     insert_dataset,
     table_rows,
@@ -188,3 +191,62 @@ def test_unsupported_types_are_null_when_nullable_or_left_to_their_default(pggit
             assert len(insert_dataset(pggit_conn, dataset).tables[0].rows) == 3
 
     left_out()
+
+
+def check_level_3_keeps_rows(dsn: str, guard: str | None, extra: Dataset | None = None) -> None:
+    migrator = Migrator(dsn, SHOP)
+    migrator.migrate(to=2)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        if guard:
+            conn.execute(guard)
+        orders = table_rows(conn, "shop.orders", max_rows=5)
+
+        @settings(max_examples=min(settings().max_examples, 50))  # two migrations per example
+        @given(orders)
+        def keeps_rows(dataset: Dataset) -> None:
+            inserted = insert_dataset(conn, dataset)
+            before = {rows.table: sorted(rows.rows) for rows in inserted}
+            try:
+                assert [level.number for level in migrator.migrate(to=3)] == [3]
+                for rows in inserted:
+                    query = psycopg.sql.SQL("SELECT {} FROM {}").format(
+                        psycopg.sql.SQL(", ").join(map(psycopg.sql.Identifier, rows.columns)), rows.identifier)
+                    assert sorted(conn.execute(query).fetchall()) == before[rows.table]
+                totals = conn.execute("SELECT qty * unit_price = total FROM shop.orders").fetchall()
+                assert all(ok for (ok,) in totals)
+                spent = dict(conn.execute("SELECT customer_id, spent FROM shop.customer_totals").fetchall())
+                assert sum(spent.values()) == sum(q * p for _, _, q, p in before[("shop", "orders")])
+                assert [level.number for level in migrator.rollback(to=2)] == [3]
+                assert {rows.table: sorted(conn.execute(psycopg.sql.SQL("SELECT * FROM {}").format(
+                    rows.identifier)).fetchall()) for rows in inserted} == before
+            finally:
+                if migrator.status().catalog_level == 3:
+                    migrator.rollback(to=2)
+                conn.execute("TRUNCATE shop.orders, shop.customers")
+
+        if extra is not None:
+            keeps_rows = example(extra)(keeps_rows)
+        keeps_rows()
+
+
+# Valid at level 2 (qty an integer > 0, unit_price numeric(10, 2) >= 0), yet level 3's
+# total numeric(12, 2) GENERATED ALWAYS AS (qty * unit_price) cannot hold it: found by table_rows.
+OVERFLOWING = Dataset((
+    TableRows(("shop", "customers"), ("email", "name"), (("a@example.org", "a"),)),
+    TableRows(("shop", "orders"), ("customer_id", "qty", "unit_price"),
+              ((Ref(("shop", "customers"), 0, "id"), 774717, Decimal("12907.94")),)),
+))
+
+
+@pytest.mark.xfail(strict=True, raises=PggitError,
+                   reason="examples/shop level 3: qty * unit_price of valid level-2 rows overflows numeric(12, 2)")
+def test_for_any_valid_shop_data_at_level_2_level_3_keeps_every_row(
+        pggit_new_database: Callable[[int], str]) -> None:
+    """examples/shop: migrating 2 -> 3 (a generated total, a view) and back keeps every drawn row."""
+    check_level_3_keeps_rows(pggit_new_database(0), None, OVERFLOWING)
+
+
+def test_level_3_keeps_every_row_whose_total_fits(pggit_new_database: Callable[[int], str]) -> None:
+    """The same, with level 2's orders held to totals numeric(12, 2) holds (a CHECK drawn rows pass by the server)."""
+    check_level_3_keeps_rows(pggit_new_database(0),
+                             "ALTER TABLE shop.orders ADD CONSTRAINT total_fits CHECK (qty * unit_price < 1e10)")
