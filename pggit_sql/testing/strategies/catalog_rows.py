@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -323,11 +323,11 @@ def _unwrap(text: str) -> str:
 
 def _closes_at_end(text: str) -> bool:
     depth = 0
-    quoted = False
+    quote = ""
     for i, ch in enumerate(text):
-        if ch in "'\"":
-            quoted = not quoted
-        elif not quoted:
+        if ch in "'\"" and quote in ("", ch):
+            quote = "" if quote else ch
+        elif not quote:
             depth += ch == "("
             depth -= ch == ")"
             if depth == 0 and i < len(text) - 1:
@@ -337,13 +337,13 @@ def _closes_at_end(text: str) -> bool:
 
 def _conjuncts(text: str) -> list[str]:
     text = _unwrap(text)
-    parts, depth, quoted, start = [], 0, False, 0
+    parts, depth, quote, start = [], 0, "", 0
     i = 0
     while i < len(text):
         ch = text[i]
-        if ch in "'\"":
-            quoted = not quoted
-        elif not quoted:
+        if ch in "'\"" and quote in ("", ch):
+            quote = "" if quote else ch
+        elif not quote:
             depth += ch == "("
             depth -= ch == ")"
             if depth == 0 and text.startswith(" AND ", i):
@@ -769,6 +769,8 @@ def _assign_fk(draw: st.DrawFn, shape: _Table, fk: _ForeignKey, values: dict[str
     if fk.target == shape.name:
         for index, row in enumerate(rows):
             candidates.append({tc: row.values.get(tc, Ref(shape.name, index, tc)) for tc in fk.target_columns})
+        if all(tc in values and tc not in fk.columns for tc in fk.target_columns):  # the row itself
+            candidates.append({tc: values[tc] for tc in fk.target_columns})
     else:
         target = others[fk.target]
         for index, row in enumerate(target.dicts()):
@@ -868,11 +870,3 @@ def insert_dataset(conn: psycopg.Connection, dataset: Dataset) -> Dataset:
             out.append(dict(zip(all_columns, inserted, strict=True)))
         result.append(TableRows(rows.table, tuple(all_columns), tuple(tuple(r.values()) for r in out)))
     return Dataset(tuple(result))
-
-
-def table_contents(conn: psycopg.Connection, table: TableName, columns: Sequence[str]) -> list[tuple[Any, ...]]:
-    """The table's rows over ``columns``, sorted by their text form (for comparing with a dataset)."""
-    query = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(sql.Identifier(c) for c in columns),
-                                                sql.Identifier(*table))
-    return sorted(conn.execute(query).fetchall(), key=repr)
-
