@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from psycopg import sql
+from psycopg.types.json import Json, Jsonb
 
 from pggit_sql.testing.strategies import Dataset, insert_dataset, table_rows
 
@@ -30,11 +31,15 @@ CREATE TABLE "Stock ""items""" (
     flag boolean NOT NULL DEFAULT false,
     tags text[],
     meta jsonb,
-    ref uuid
+    ref uuid,
+    doc json,
+    at interval,
+    ip inet
 )
 '''
+JSON = {"meta": Jsonb, "doc": Json}  # read back as Python values, written wrapped
 NAME = ("public", 'Stock "items"')
-COLUMNS = ["sku", "qty", "price", "seen", "when", "flag", "tags", "meta", "ref"]
+COLUMNS = ["sku", "qty", "price", "seen", "when", "flag", "tags", "meta", "ref", "doc", "at", "ip"]
 
 
 def contents(conn: psycopg.Connection, relation: sql.Composable) -> dict[str, tuple[Any, ...]]:
@@ -70,8 +75,7 @@ def test_merging_a_branch_of_drawn_rows_applies_exactly_its_changes(pggit_conn: 
                 conn.execute(sql.SQL("DELETE FROM {} WHERE sku = %s").format(branch_view), (key,))
             for key, row in new.items():
                 values = dict(zip(COLUMNS, row, strict=True))
-                params = [psycopg.types.json.Jsonb(v) if c == "meta" and v is not None else v
-                          for c, v in values.items()]
+                params = [JSON[c](v) if c in JSON and v is not None else v for c, v in values.items()]
                 if key in main:
                     conn.execute(sql.SQL("UPDATE {} SET ({}) = ROW({}) WHERE sku = %s").format(
                         branch_view, sql.SQL(", ").join(map(sql.Identifier, COLUMNS[1:])),
