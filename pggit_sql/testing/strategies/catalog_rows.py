@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -102,7 +102,7 @@ class Dataset:
                 return rows
         raise KeyError(table)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[TableRows]:
         return iter(self.tables)
 
 
@@ -404,7 +404,7 @@ def _honour_check(table: _Table, definition: str) -> None:
                 _bound(column, conjunct, column.name)
 
 
-def _bound(column: _Column, conjunct: str, name: str) -> None:  # noqa: C901 - one pattern per branch
+def _bound(column: _Column, conjunct: str, name: str) -> None:
     """Narrow ``column.bounds`` by a conjunct of a CHECK that mentions ``name`` (a column, or VALUE)."""
     if conjunct.startswith("CHECK "):
         for part in _conjuncts(_check_body(conjunct)[len("CHECK "):]):
@@ -413,7 +413,7 @@ def _bound(column: _Column, conjunct: str, name: str) -> None:  # noqa: C901 - o
     quoted = sql.Identifier(name).as_string(None) if name != "VALUE" else "VALUE"
     names = {re.escape(name), re.escape(quoted)}
     col = rf'(?:\((?:{"|".join(names)})\)::[a-z ]+(?:\(\d+\))?|(?:{"|".join(names)}))'
-    bounds, kind = column.type and column.bounds, column.type.kind
+    bounds, kind = column.bounds, column.type.kind
     assert kind is not None
     try:
         if re.fullmatch(rf"{col} IS NOT NULL", conjunct):
@@ -480,7 +480,7 @@ def _quantize_micro(p: int) -> Callable[[Any], Any]:
     return lambda v: v.replace(microsecond=v.microsecond // step * step)
 
 
-def _values(t: _Type, bounds: _Bounds) -> st.SearchStrategy[Any]:  # noqa: C901 - one branch per kind
+def _values(t: _Type, bounds: _Bounds) -> st.SearchStrategy[Any]:  # one branch per kind
     kind = t.kind
     if bounds.choices is not None:
         return st.sampled_from(bounds.choices) if bounds.choices else st.nothing()
