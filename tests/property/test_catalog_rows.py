@@ -263,3 +263,15 @@ def test_level_3_keeps_every_row_whose_total_fits(pggit_new_database: Callable[[
     """The same, with level 2's orders held to totals numeric(12, 2) holds (a CHECK drawn rows pass by the server)."""
     check_level_3_keeps_rows(pggit_new_database(0),
                              "ALTER TABLE shop.orders ADD CONSTRAINT total_fits CHECK (qty * unit_price < 1e10)")
+
+
+def test_a_cycle_of_foreign_keys_is_closed_by_null_or_refused(conn: psycopg.Connection) -> None:
+    conn.execute("CREATE TABLE a (id int PRIMARY KEY, b_id int)")
+    conn.execute("CREATE TABLE b (id int PRIMARY KEY, a_id int NOT NULL REFERENCES a (id))")
+    conn.execute("ALTER TABLE a ADD FOREIGN KEY (b_id) REFERENCES b (id)")
+    check_inserts(conn, "b", min_rows=1, max_rows=4)  # a first, its b_id NULL
+    conn.execute("CREATE TABLE c (id int PRIMARY KEY, d_id int NOT NULL)")
+    conn.execute("CREATE TABLE d (id int PRIMARY KEY, c_id int NOT NULL REFERENCES c (id))")
+    conn.execute("ALTER TABLE c ADD FOREIGN KEY (d_id) REFERENCES d (id) DEFERRABLE INITIALLY DEFERRED")
+    with pytest.raises(UnsupportedColumn, match=r"public\.c: foreign key \(d_id\) closes a cycle"):
+        table_rows(conn, "d")
