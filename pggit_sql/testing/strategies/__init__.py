@@ -3,11 +3,21 @@
 - :func:`identifiers`: identifiers valid when quoted (at most 63 bytes, no NUL, no
   reserved key word), plain, mixed case or unicode;
 - :func:`table_definitions`: valid CREATE TABLE statements with what the catalog shows;
+- :func:`table_rows`, :func:`insert_dataset`: rows a given table accepts, read from its catalog
+  (and rows for the tables its foreign keys reference), and inserting them;
 - :func:`valid_branch_names`, :func:`invalid_branch_names`: names ``pggit`` accepts or
   refuses as branch names (git's ref-name rules, at most 255 bytes).
 """
 
 from pggit_sql.testing.strategies.branches import INJECTIONS, invalid_branch_names, valid_branch_names
+from pggit_sql.testing.strategies.catalog_rows import (
+    Dataset,
+    Ref,
+    TableRows,
+    UnsupportedColumn,
+    insert_dataset,
+    table_rows,
+)
 from pggit_sql.testing.strategies.identifiers import (
     MAX_IDENTIFIER_BYTES,
     RESERVED_KEYWORDS,
@@ -35,16 +45,22 @@ __all__ = [
     "RESERVED_KEYWORDS",
     "SYSTEM_COLUMNS",
     "ColumnDefinition",
+    "Dataset",
+    "Ref",
+    "TableRows",
+    "UnsupportedColumn",
     "ColumnType",
     "IdentifierStyle",
     "TableDefinition",
     "column_names",
     "reserved_keywords",
     "identifiers",
+    "insert_dataset",
     "invalid_branch_names",
     "is_reserved",
     "quote_ident",
     "table_definitions",
+    "table_rows",
     "utf8_prefix",
     "valid_branch_names",
 ]
