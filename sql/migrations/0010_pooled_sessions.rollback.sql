@@ -5,7 +5,7 @@
 -- (pggit.pause_tracking) belong to the client that chose them, also behind a transaction
 -- pooler such as PgBouncer: with pggit.pool_mode = transaction (or statement) they hold
 -- for the calling transaction only and are read only in it (pggit.scoped_setting,
--- pggit.set_scoped_setting). Without pggit.pool_mode nothing changes. No table changes.
+-- pggit.set_scoped_setting, pggit.pool_stamp). Without pggit.pool_mode nothing changes. No table changes.
 
 -- ====================================================================
 -- table changes for this level go here
@@ -656,6 +656,9 @@ AS $function$
 SELECT coalesce(pg_catalog.lower(pg_catalog.btrim(pg_catalog.current_setting('pggit.tracking', true)))
                 OPERATOR(pg_catalog.=) ANY ('{off,false,no,0,f,n}'::pg_catalog.text[]), false)
 $function$;
+
+-- new in level 10: function pggit.pool_stamp()
+DROP FUNCTION pggit.pool_stamp();
 
 -- new in level 10: function pggit.scoped_setting(name text)
 DROP FUNCTION pggit.scoped_setting(name text);

@@ -5,7 +5,7 @@
 -- (pggit.pause_tracking) belong to the client that chose them, also behind a transaction
 -- pooler such as PgBouncer: with pggit.pool_mode = transaction (or statement) they hold
 -- for the calling transaction only and are read only in it (pggit.scoped_setting,
--- pggit.set_scoped_setting). Without pggit.pool_mode nothing changes. No table changes.
+-- pggit.set_scoped_setting, pggit.pool_stamp). Without pggit.pool_mode nothing changes. No table changes.
 
 -- ====================================================================
 -- table changes for this level go here
@@ -13,6 +13,34 @@
 -- ====================================================================
 
 -- ---- functions (generated) ----
+-- from sql/functions/tracking/pool_stamp.sql (new: function pggit.pool_stamp())
+-- pggit.pool_stamp() -> text
+--
+-- Promises: NULL on a session that serves one client (pggit.pool_mode unset, '' or
+-- 'session', in any letter case, blanks ignored); behind a transaction pooler
+-- (pggit.pool_mode 'transaction' or 'statement') the running transaction's stamp: its
+-- start time in microseconds since the epoch, as text. The one definition of both, for
+-- pggit.set_scoped_setting (which stamps what it sets) and pggit.scoped_setting (which
+-- reads only what carries the running transaction's stamp). Never raises. STABLE,
+-- PARALLEL SAFE, callable by everyone.
+--
+-- A single SQL expression without SET or STRICT, so the planner inlines it; every
+-- function and operator is schema-qualified.
+CREATE OR REPLACE FUNCTION pggit.pool_stamp()
+RETURNS text
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $function$
+SELECT CASE WHEN pg_catalog.lower(pg_catalog.btrim(pg_catalog.current_setting('pggit.pool_mode', true)))
+                 OPERATOR(pg_catalog.=) ANY ('{transaction,statement}'::pg_catalog.text[])
+            THEN ((EXTRACT(EPOCH FROM pg_catalog.transaction_timestamp()) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8)::pg_catalog.text
+       END
+$function$;
+
+COMMENT ON FUNCTION pggit.pool_stamp() IS
+    'Behind a transaction pooler (pggit.pool_mode transaction or statement): this transaction''s stamp (start time in microseconds); else NULL.';
+
 -- from sql/functions/tracking/scoped_setting.sql (new: function pggit.scoped_setting(name text))
 -- pggit.scoped_setting(name text) -> text
 --
@@ -25,7 +53,7 @@
 --   * pggit.pool_mode 'transaction' or 'statement' (behind a transaction pooler such as
 --     PgBouncer, where one server session serves many clients in turn): the value only
 --     when pggit.set_scoped_setting set it in this very transaction (the stamp
---     `name`_xact equals this transaction's start time in microseconds), else NULL.
+--     `name`_xact equals pggit.pool_stamp(), this transaction's), else NULL.
 --     A session-level SET some other client left on the shared server session is never
 --     read, so no client records on a branch, or pauses tracking, for another.
 -- NULL when unset. Never raises. STABLE, PARALLEL SAFE, callable by everyone.
@@ -39,11 +67,9 @@ LANGUAGE sql
 STABLE
 PARALLEL SAFE
 AS $function$
-SELECT CASE WHEN coalesce(pg_catalog.lower(pg_catalog.btrim(pg_catalog.current_setting('pggit.pool_mode', true))), '')
-                 OPERATOR(pg_catalog.<>) ALL ('{transaction,statement}'::pg_catalog.text[])
+SELECT CASE WHEN pggit.pool_stamp() IS NULL
               OR pg_catalog.current_setting(scoped_setting.name OPERATOR(pg_catalog.||) '_xact', true)
-                 OPERATOR(pg_catalog.=)
-                 ((EXTRACT(EPOCH FROM pg_catalog.transaction_timestamp()) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8)::pg_catalog.text
+                 OPERATOR(pg_catalog.=) pggit.pool_stamp()
             THEN pg_catalog.current_setting(scoped_setting.name, true) END
 $function$;
 
@@ -60,7 +86,7 @@ COMMENT ON FUNCTION pggit.scoped_setting(text) IS
 --     transaction undoes it), or with `is_local` until the transaction ends;
 --   * pggit.pool_mode 'transaction' or 'statement' (behind a transaction pooler): until
 --     the calling transaction ends, whatever `is_local` says (set_config(.., true)),
---     stamped with the transaction's start time in `name`_xact so that
+--     stamped with the transaction's pggit.pool_stamp() in `name`_xact so that
 --     pggit.scoped_setting reads it in this transaction only. The next transaction of
 --     the client may run on another server session, and this one may serve another
 --     client next: a session-wide value would follow the server session, not the
@@ -83,6 +109,7 @@ SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
     v_mode text := lower(btrim(coalesce(current_setting('pggit.pool_mode', true), '')));
+    v_stamp text := pggit.pool_stamp();
 BEGIN
     IF set_scoped_setting.name IS NULL OR set_scoped_setting.is_local IS NULL THEN
         RAISE EXCEPTION 'pggit.set_scoped_setting: name and is_local must not be NULL'
@@ -100,10 +127,9 @@ BEGIN
                   HINT = 'Set it to the pool_mode of the pooler between the clients and the server '
                          '(ALTER ROLE ... SET pggit.pool_mode = transaction), or RESET it on a direct connection.';
     END IF;
-    IF v_mode IN ('transaction', 'statement') THEN
+    IF v_stamp IS NOT NULL THEN
         PERFORM set_config(set_scoped_setting.name, coalesce(set_scoped_setting.value, ''), true);
-        PERFORM set_config(set_scoped_setting.name || '_xact',
-                           ((EXTRACT(EPOCH FROM transaction_timestamp()) * 1000000)::int8)::text, true);
+        PERFORM set_config(set_scoped_setting.name || '_xact', v_stamp, true);
         IF statement_timestamp() = transaction_timestamp() AND NOT set_scoped_setting.is_local THEN
             RAISE WARNING '% = ''%'' holds until this transaction ends (pggit.pool_mode = %)',
                           set_scoped_setting.name, pggit.clip(coalesce(set_scoped_setting.value, '')), v_mode
@@ -453,13 +479,10 @@ DECLARE
 BEGIN
     -- Level 8: a setting pggit.branch that names no live branch fails the statement
     -- (pggit.branch_setting's errors), before the block below could turn it into a
-    -- WARNING and record the DDL on that name. Only a value other than unset, '' and
-    -- 'main' needs the check (as in current_branch): the usual statement calls nothing
-    -- here, and pggit's own DDL replacing its functions (a level file, a functions sync)
-    -- never fails on one that is missing for a moment.
-    IF coalesce(pggit.scoped_setting('pggit.branch'), '') NOT IN ('', 'main') THEN
-        PERFORM pggit.branch_setting(pggit.scoped_setting('pggit.branch'));
-    END IF;
+    -- WARNING and record the DDL on that name. pggit.current_branch() checks the value
+    -- the client chose (level 10: behind a pooler, only what pggit set in this
+    -- transaction) and looks nothing up for unset, '' and 'main', the usual statement.
+    PERFORM pggit.current_branch();
     BEGIN
         IF v_parts <> '' THEN
             PERFORM set_config('pggit.dropped_parts', '', true);
@@ -668,13 +691,10 @@ DECLARE
 BEGIN
     -- Level 8: a setting pggit.branch that names no live branch fails the statement
     -- (pggit.branch_setting's errors), before the block below could turn it into a
-    -- WARNING and record the DDL on that name. Only a value other than unset, '' and
-    -- 'main' needs the check (as in current_branch): the usual statement calls nothing
-    -- here, and pggit's own DDL replacing its functions (a level file, a functions sync)
-    -- never fails on one that is missing for a moment.
-    IF coalesce(pggit.scoped_setting('pggit.branch'), '') NOT IN ('', 'main') THEN
-        PERFORM pggit.branch_setting(pggit.scoped_setting('pggit.branch'));
-    END IF;
+    -- WARNING and record the DDL on that name. pggit.current_branch() checks the value
+    -- the client chose (level 10: behind a pooler, only what pggit set in this
+    -- transaction) and looks nothing up for unset, '' and 'main', the usual statement.
+    PERFORM pggit.current_branch();
     BEGIN
         IF NOT pggit.ready_to_record() THEN
             RETURN;  -- a backup being restored: replayed DDL is not a change

@@ -178,6 +178,7 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
 }, 10: {
     # pooled sessions (issue 17): the per-client settings, read and set
     "pggit.scoped_setting(text)": set(),  # never raises
+    "pggit.pool_stamp()": set(),  # never raises
     "pggit.set_scoped_setting(text,text,boolean)": VALUE,
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}

@@ -69,6 +69,8 @@ UNPINNED_CALLS: dict[str, list[str]] = {
     "pggit.settled_version(text)": ["SELECT * FROM pggit.settled_version('{t}')"],
     "pggit.instance_anchor()": ["SELECT pggit.instance_anchor()"],
     "pggit.current_branch()": ["SELECT pggit.current_branch()"],
+    "pggit.pool_stamp()": ["SELECT pggit.pool_stamp()",
+                           "SELECT pg_catalog.set_config('pggit.pool_mode', 'statement', true), pggit.pool_stamp()"],
     "pggit.scoped_setting(text)": ["SELECT pggit.scoped_setting('pggit.branch')",
                                    "SELECT pg_catalog.set_config('pggit.pool_mode', 'transaction', true),"
                                    " pggit.scoped_setting('pggit.tracking')"],

@@ -58,13 +58,10 @@ DECLARE
 BEGIN
     -- Level 8: a setting pggit.branch that names no live branch fails the statement
     -- (pggit.branch_setting's errors), before the block below could turn it into a
-    -- WARNING and record the DDL on that name. Only a value other than unset, '' and
-    -- 'main' needs the check (as in current_branch): the usual statement calls nothing
-    -- here, and pggit's own DDL replacing its functions (a level file, a functions sync)
-    -- never fails on one that is missing for a moment.
-    IF coalesce(pggit.scoped_setting('pggit.branch'), '') NOT IN ('', 'main') THEN
-        PERFORM pggit.branch_setting(pggit.scoped_setting('pggit.branch'));
-    END IF;
+    -- WARNING and record the DDL on that name. pggit.current_branch() checks the value
+    -- the client chose (level 10: behind a pooler, only what pggit set in this
+    -- transaction) and looks nothing up for unset, '' and 'main', the usual statement.
+    PERFORM pggit.current_branch();
     BEGIN
         IF NOT pggit.ready_to_record() THEN
             RETURN;  -- a backup being restored: replayed DDL is not a change

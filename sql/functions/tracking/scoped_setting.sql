@@ -9,7 +9,7 @@
 --   * pggit.pool_mode 'transaction' or 'statement' (behind a transaction pooler such as
 --     PgBouncer, where one server session serves many clients in turn): the value only
 --     when pggit.set_scoped_setting set it in this very transaction (the stamp
---     `name`_xact equals this transaction's start time in microseconds), else NULL.
+--     `name`_xact equals pggit.pool_stamp(), this transaction's), else NULL.
 --     A session-level SET some other client left on the shared server session is never
 --     read, so no client records on a branch, or pauses tracking, for another.
 -- NULL when unset. Never raises. STABLE, PARALLEL SAFE, callable by everyone.
@@ -23,11 +23,9 @@ LANGUAGE sql
 STABLE
 PARALLEL SAFE
 AS $function$
-SELECT CASE WHEN coalesce(pg_catalog.lower(pg_catalog.btrim(pg_catalog.current_setting('pggit.pool_mode', true))), '')
-                 OPERATOR(pg_catalog.<>) ALL ('{transaction,statement}'::pg_catalog.text[])
+SELECT CASE WHEN pggit.pool_stamp() IS NULL
               OR pg_catalog.current_setting(scoped_setting.name OPERATOR(pg_catalog.||) '_xact', true)
-                 OPERATOR(pg_catalog.=)
-                 ((EXTRACT(EPOCH FROM pg_catalog.transaction_timestamp()) OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8)::pg_catalog.text
+                 OPERATOR(pg_catalog.=) pggit.pool_stamp()
             THEN pg_catalog.current_setting(scoped_setting.name, true) END
 $function$;
 

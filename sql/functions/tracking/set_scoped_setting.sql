@@ -7,7 +7,7 @@
 --     transaction undoes it), or with `is_local` until the transaction ends;
 --   * pggit.pool_mode 'transaction' or 'statement' (behind a transaction pooler): until
 --     the calling transaction ends, whatever `is_local` says (set_config(.., true)),
---     stamped with the transaction's start time in `name`_xact so that
+--     stamped with the transaction's pggit.pool_stamp() in `name`_xact so that
 --     pggit.scoped_setting reads it in this transaction only. The next transaction of
 --     the client may run on another server session, and this one may serve another
 --     client next: a session-wide value would follow the server session, not the
@@ -30,6 +30,7 @@ SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
     v_mode text := lower(btrim(coalesce(current_setting('pggit.pool_mode', true), '')));
+    v_stamp text := pggit.pool_stamp();
 BEGIN
     IF set_scoped_setting.name IS NULL OR set_scoped_setting.is_local IS NULL THEN
         RAISE EXCEPTION 'pggit.set_scoped_setting: name and is_local must not be NULL'
@@ -47,10 +48,9 @@ BEGIN
                   HINT = 'Set it to the pool_mode of the pooler between the clients and the server '
                          '(ALTER ROLE ... SET pggit.pool_mode = transaction), or RESET it on a direct connection.';
     END IF;
-    IF v_mode IN ('transaction', 'statement') THEN
+    IF v_stamp IS NOT NULL THEN
         PERFORM set_config(set_scoped_setting.name, coalesce(set_scoped_setting.value, ''), true);
-        PERFORM set_config(set_scoped_setting.name || '_xact',
-                           ((EXTRACT(EPOCH FROM transaction_timestamp()) * 1000000)::int8)::text, true);
+        PERFORM set_config(set_scoped_setting.name || '_xact', v_stamp, true);
         IF statement_timestamp() = transaction_timestamp() AND NOT set_scoped_setting.is_local THEN
             RAISE WARNING '% = ''%'' holds until this transaction ends (pggit.pool_mode = %)',
                           set_scoped_setting.name, pggit.clip(coalesce(set_scoped_setting.value, '')), v_mode
