@@ -128,13 +128,18 @@ def server_account() -> str | None:
     return name
 
 
-def hand_over(path: Path) -> Path:
-    """Create ``path`` (a folder) and make it the server account's when we are root."""
-    path.mkdir(parents=True, exist_ok=True)
+def give_to_server_account(path: Path) -> None:
+    """Make ``path`` (a file or folder) the server account's when we are root; nothing otherwise."""
     account = server_account()
     if account is not None:
         entry = pwd.getpwnam(account)
         os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def hand_over(path: Path) -> Path:
+    """Create ``path`` (a folder) and make it the server account's when we are root."""
+    path.mkdir(parents=True, exist_ok=True)
+    give_to_server_account(path)
     path.chmod(0o700)
     return path
 

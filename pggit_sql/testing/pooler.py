@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pwd
 import shutil
 import subprocess
 import tempfile
@@ -128,21 +127,24 @@ class Pooler:
 
     conninfo = dsn
 
-    def admin(self, command: str) -> list[tuple[object, ...]]:
-        """Rows of a PgBouncer console command (``SHOW POOLS``, ``SHOW SERVERS``...)."""
+    def _console(self, command: str) -> tuple[list[str], list[tuple[object, ...]]]:
+        """Column names and rows of a PgBouncer console command (its admin database, simple queries)."""
         with psycopg.connect(self.dsn("pgbouncer"), autocommit=True, prepare_threshold=None,
                              cursor_factory=psycopg.ClientCursor) as conn:
             cur = conn.execute(command)
-            return list(cur.fetchall()) if cur.description else []
+            if cur.description is None:
+                return [], []
+            return [column.name for column in cur.description], list(cur.fetchall())
+
+    def admin(self, command: str) -> list[tuple[object, ...]]:
+        """Rows of a PgBouncer console command (``SHOW POOLS``, ``SHOW SERVERS``...)."""
+        return self._console(command)[1]
 
     def pools(self, dbname: str) -> list[dict[str, object]]:
         """``SHOW POOLS`` rows of ``dbname`` as dicts (cl_active, cl_waiting, sv_active, sv_idle...)."""
-        with psycopg.connect(self.dsn("pgbouncer"), autocommit=True, prepare_threshold=None,
-                             cursor_factory=psycopg.ClientCursor) as conn:
-            cur = conn.execute("SHOW POOLS")
-            names = [column.name for column in cur.description or []]
-            return [row for row in (dict(zip(names, values, strict=True)) for values in cur.fetchall())
-                    if row.get("database") == dbname]
+        names, rows = self._console("SHOW POOLS")
+        return [row for row in (dict(zip(names, values, strict=True)) for values in rows)
+                if row.get("database") == dbname]
 
     # ----- life cycle
 
@@ -165,10 +167,8 @@ class Pooler:
         (self.folder / "pgbouncer.ini").write_text(config_text(
             server_host=self.server_host, server_port=self.server_port, port=self.port, folder=self.folder,
             pool_size=self.pool_size, pool_mode=self.pool_mode, admin_user=self.user))
-        if self.account is not None:
-            entry = pwd.getpwnam(self.account)
-            for path in self.folder.iterdir():
-                os.chown(path, entry.pw_uid, entry.pw_gid)
+        for path in self.folder.iterdir():
+            pgserver.give_to_server_account(path)
 
     def _launch(self) -> None:
         command = [str(self.binary)]
