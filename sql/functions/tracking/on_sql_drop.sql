@@ -60,8 +60,13 @@ BEGIN
     -- (pggit.branch_setting's errors), before the block below could turn it into a
     -- WARNING and record the DDL on that name. pggit.current_branch() checks the value
     -- the client chose (level 10: behind a pooler, only what pggit set in this
-    -- transaction) and looks nothing up for unset, '' and 'main', the usual statement.
-    PERFORM pggit.current_branch();
+    -- transaction). It is called only when the setting holds something other than
+    -- unset, '' and 'main' (it then answers 'main' without a lookup anyway): the usual
+    -- statement calls no pggit function here, so pggit's own DDL replacing its functions
+    -- (a level file, a functions sync) never fails on one that is missing for a moment.
+    IF coalesce(current_setting('pggit.branch', true), '') NOT IN ('', 'main') THEN
+        PERFORM pggit.current_branch();
+    END IF;
     BEGIN
         IF NOT pggit.ready_to_record() THEN
             RETURN;  -- a backup being restored: replayed DDL is not a change
