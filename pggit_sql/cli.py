@@ -3,7 +3,7 @@
 Commands: ``levels``, ``status [--branch B]``, ``log [--branch B] [-n N] [--graph
 [--all]]``, ``diff A B [--color=auto|always|never]``, ``show REF``, ``migration A B``
 (level 4), ``migrate [--to N] [--dry-run]``, ``rollback --to N [--dry-run]``, ``verify``, ``new-level NAME``,
-``dev-db [start|stop|status]``, ``snapshot``.  ``status`` appends, from level 2 on, the
+``dev-db [start|stop|status]``, ``snapshot``, ``fixtures [list|load|check]``.  ``status`` appends, from level 2 on, the
 tracked changes not yet committed on the session's branch (or ``--branch``).  Global
 options (before or after the command): ``--dsn`` (else ``$DATABASE_URL``), ``--json``
 (machine-readable output for every command), ``--migrations DIR``.
@@ -154,6 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("dev-db", "the local development cluster under .pggit/")
     p.add_argument("action", nargs="?", choices=("start", "stop", "status"), default="status")
     command("snapshot", "write sql/catalog/*.json from scratch databases (on --dsn's server or the dev cluster)")
+    p = command("fixtures", "the fixtures beside the migrations: list them, load them into the development "
+                            "database (or --dsn), or check that every level carries them (scratch databases)")
+    p.add_argument("action", nargs="?", choices=("list", "load", "check"), default="list")
+    p.add_argument("--fixtures", type=Path, metavar="DIR", help="fixtures folder (default: fixtures/ beside "
+                                                                   "the migrations folder)")
+    p.add_argument("--to", type=_level, metavar="N", help="load: climb to level N (default: head)")
+    p.add_argument("--recreate", action="store_true",
+                   help="load: drop and create the development database first (never a --dsn database)")
     return parser
 
 
@@ -398,10 +406,52 @@ def cmd_snapshot(args: argparse.Namespace, out: _Output) -> int:
     return 0
 
 
+def cmd_fixtures(args: argparse.Namespace, out: _Output) -> int:
+    from pggit_sql import fixture_runs
+    from pggit_sql import fixtures as fixtureslib
+
+    migrations = args.migrations or default_migrations_dir()
+    if args.action != "load" and (args.to is not None or args.recreate):
+        raise UsageError("--to and --recreate go with 'fixtures load' only")
+    if args.action == "list":
+        folder = args.fixtures or fixtureslib.default_fixtures_dir(migrations)
+        found = fixtureslib.discover(folder, discover(migrations))
+        rows = [{"level": fx.level, "file": display_path(fx.path), "sha256": fx.checksum,
+                 "keeps": [k.table for k in fx.keeps]} for fx in found]
+        text = "\n".join(f"{fx.level:>5}  {display_path(fx.path)}" + (f"  keeps {', '.join(k.table for k in fx.keeps)}"
+                                                                      if fx.keeps else "") for fx in found)
+        out.emit({"fixtures": rows}, text or f"no fixtures in {display_path(folder)}")
+        return 0
+    if args.action == "load":
+        # an explicit --dsn only: $DATABASE_URL alone never receives fixtures
+        if args.recreate and args.dsn:
+            raise UsageError("--recreate drops the development database; it never applies to --dsn")
+        target = dsnlib.resolve(args.dsn) if args.dsn else (devdb.recreate() if args.recreate else devdb.start())
+        report = fixture_runs.load_into(target, migrations, args.fixtures, args.to)
+        lines = [f"applied level {name}" for name in report.applied]
+        lines += [f"loaded {name}" for name in report.loaded]
+        lines.append(f"{report.database} is at level {report.level_after}"
+                     + ("" if report.loaded else " (no fixture to load)"))
+        out.emit(report.to_dict(), "\n".join(lines))
+        return 0
+    check = fixture_runs.check(_server(args), migrations, args.fixtures)
+    lines = []
+    if check.stairway_error:
+        lines.append(f"stairway: {check.stairway_error}")
+    for lv in check.levels:
+        state = "ok" if not lv.problems else "FAILED"
+        lines.append(f"{lv.level:>5}  {lv.name:<28} up, down, up again: {state}; "
+                     f"fixtures {', '.join(lv.fixtures) or '-'}; {lv.kept_rows} kept rows in {lv.kept_tables} tables")
+        lines += [f"       {problem}" for problem in lv.problems]
+    out.emit(check.to_dict(), "\n".join(lines))
+    return 0 if check.ok else 1
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, _Output], int]] = {
     "levels": cmd_levels, "status": cmd_status, "log": cmd_log, "diff": cmd_diff, "show": cmd_show,
     "migration": cmd_migration, "migrate": cmd_migrate, "rollback": cmd_rollback,
     "verify": cmd_verify, "new-level": cmd_new_level, "dev-db": cmd_dev_db, "snapshot": cmd_snapshot,
+    "fixtures": cmd_fixtures,
 }
 
 

@@ -62,6 +62,21 @@ def start(root: Path | None = None) -> str:
     return dev.conninfo(DEV_DATABASE)
 
 
+def recreate(root: Path | None = None) -> str:
+    """Drop ``pggit_dev`` (terminating its sessions) and create it empty; returns its conninfo."""
+    from pggit_sql.migrate import connect, db_errors
+
+    dev = cluster(root)
+    dev.start()
+    admin = connect(dev.conninfo("postgres"))
+    try:
+        with db_errors("cannot drop the development database"):
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DEV_DATABASE)))
+    finally:
+        admin.close()
+    return start(root)
+
+
 def stop(root: Path | None = None) -> bool:
     """Stop the cluster; True when it was running."""
     return cluster(root).stop()

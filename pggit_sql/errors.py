@@ -37,6 +37,10 @@ class DataLoss(PggitError):
     """A rollback would delete data held only by pggit and ``--force`` was not given."""
 
 
+class FixtureError(PggitError):
+    """A fixture file is misnamed, fails to load, or a level lost, changed or rejected its kept rows."""
+
+
 class SnapshotMissing(PggitError):
     """A level's catalog snapshot (sql/catalog/NNNN_name.json) is missing."""
 

@@ -97,6 +97,7 @@ from pggit_sql.errors import (
     WrongDirection,
     clip,
 )
+from pggit_sql.fixtures import FIXTURES_TABLE
 from pggit_sql.levels import Level, check_target, default_migrations_dir, discover, head, project_root, sql_dir
 
 META = dsnlib.BOOKKEEPING_SCHEMA  # pggit's own levels; other folders use META + "_<folder name>"
@@ -1049,7 +1050,7 @@ def snapshot_command(migrations_dir: Path) -> str:
 
 def stray_bookkeeping_objects(conn: psycopg.Connection, schema: str = META) -> list[str]:
     """Objects in the bookkeeping ``schema`` other than its tables (e.g. unqualified names in a level)."""
-    allowed = [*YOYO_TABLES, CHECKSUM_TABLE]
+    allowed = [*YOYO_TABLES, CHECKSUM_TABLE, FIXTURES_TABLE]
     rows = conn.execute(
         "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
         " WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND c.relname <> ALL(%s)"

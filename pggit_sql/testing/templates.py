@@ -15,6 +15,16 @@ Promises:
   without retrying (and its half-built database is dropped);
 - :meth:`TemplateChain.clone` returns a fresh database nobody else uses;
   :meth:`TemplateChain.drop` removes it, terminating whatever is still connected.
+
+With ``fixtures`` (:mod:`pggit_sql.fixtures`) the chain is the **data stairway**: each
+template is migrated, the kept rows of the fixtures below it are compared with what the
+level left of them, and then the level's own fixtures are loaded, so a clone at level N
+holds every fixture of levels 1..N as the migrations carried it.  A fixture that fails
+to load, a level that fails on the data, or one that loses or changes kept rows fails
+the build (:class:`~pggit_sql.errors.FixtureError`) naming the file, the level and the
+statement (found by replaying the level on a copy of the template below it).
+:meth:`TemplateChain.round_trip` checks one level up, down and up again on a clone.
+Such a chain uses its own template names (``prefix``), beside the empty ones.
 """
 
 from __future__ import annotations
@@ -30,9 +40,12 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from pggit_sql.errors import PggitError
+from pggit_sql import fixtures as fixtureslib
+from pggit_sql.errors import FixtureError, PggitError
+from pggit_sql.levels import Level, discover
 
 TEMPLATE_PREFIX = "pggit_tmpl_"
+FIXTURE_TEMPLATE_PREFIX = "pggit_fxtmpl_"
 CLONE_PREFIX = "test_"
 _MAX_NAME_BYTES = 63
 
@@ -77,12 +90,20 @@ class TemplateChain:
         *,
         maintenance_db: str = "postgres",
         disconnect_timeout: float = 5.0,
+        fixtures: list[fixtureslib.Fixture] | None = None,
+        prefix: str | None = None,
     ) -> None:
         self.conninfo = conninfo
         self.migrations_dir = migrations_dir
         self.head = head
         self.maintenance_db = maintenance_db
         self.disconnect_timeout = disconnect_timeout
+        self.fixtures = fixtures
+        self.prefix = prefix or (FIXTURE_TEMPLATE_PREFIX if fixtures is not None else TEMPLATE_PREFIX)
+        # level -> kept rows of the fixtures at or below it once its fixtures are loaded, and
+        # (carried) of the fixtures below it as the level's migration left them
+        self.kept: dict[int, list[fixtureslib.KeptRows]] = {0: []}
+        self.carried: dict[int, list[fixtureslib.KeptRows]] = {0: []}
         self.stats = ChainStats()
         self._built: set[int] = set()
         self._failed: dict[int, str] = {}
@@ -125,6 +146,10 @@ class TemplateChain:
 
     # ----- templates
 
+    def name_of(self, level: int) -> str:
+        """The template database's name at ``level`` (built or not)."""
+        return f"{self.prefix}{level}"
+
     def template(self, level: int) -> str:
         """The name of the template database at ``level``, building the chain up to it if needed."""
         if not 0 <= level <= self.head:
@@ -136,14 +161,15 @@ class TemplateChain:
                 try:
                     self._build(step)
                 except Exception as exc:
-                    self._failed[step] = f"building template {template_name(step)} failed: {exc}"
-                    self._discard(template_name(step))
-                    raise TemplateError(self._failed[step]) from exc
+                    self._failed[step] = f"building template {self.name_of(step)} failed: {exc}"
+                    self._discard(self.name_of(step))
+                    raise (FixtureError if isinstance(exc, FixtureError) else TemplateError)(
+                        self._failed[step]) from exc
                 self._built.add(step)
-        return template_name(level)
+        return self.name_of(level)
 
     def _build(self, level: int) -> None:
-        name = template_name(level)
+        name = self.name_of(level)
         started = time.perf_counter()
         with self.admin() as conn:
             self._drop_with(conn, name)  # left over from an earlier failed attempt
@@ -154,20 +180,123 @@ class TemplateChain:
             else:
                 conn.execute(
                     sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                        sql.Identifier(name), sql.Identifier(template_name(level - 1))
+                        sql.Identifier(name), sql.Identifier(self.name_of(level - 1))
                     )
                 )
         if level > 0:
             from pggit_sql.migrate import Migrator  # the plugin must load even where migrate cannot
 
-            applied = Migrator(self.conninfo(name), self.migrations_dir).migrate(to=level)
+            migrator = Migrator(self.conninfo(name), self.migrations_dir)
+            try:
+                applied = migrator.migrate(to=level)
+            except PggitError as exc:
+                if self.fixtures is None:
+                    raise
+                raise FixtureError(self._rejected(level, "apply", exc)) from None
             numbers = [lv.number for lv in applied]
             if numbers != [level]:
                 raise TemplateError(f"migrating a clone of level {level - 1} to {level} applied levels {numbers}")
+            if self.fixtures is not None:
+                self._carry(level, name, migrator.bookkeeping_schema)
         self.wait_disconnected(name)
         with self.admin() as conn:
             conn.execute(sql.SQL("ALTER DATABASE {} IS_TEMPLATE true").format(sql.Identifier(name)))
         self.stats.build_seconds[level] = time.perf_counter() - started
+
+    # ----- the data stairway
+
+    def _level(self, level: int) -> Level:
+        return discover(self.migrations_dir)[level - 1]
+
+    def _carry(self, level: int, name: str, schema: str) -> None:
+        """Compare the kept rows below ``level`` with what its migration left, then load its fixtures."""
+        assert self.fixtures is not None
+        with psycopg.connect(self.conninfo(name), autocommit=True) as conn:
+            problems = fixtureslib.compare(conn, self.kept[level - 1])
+            if problems:
+                raise FixtureError(self._lost(level, "apply", problems))
+            below = [fx for fx in self.fixtures if fx.level < level]
+            self.carried[level] = fixtureslib.capture(conn, below)
+            fixtureslib.ensure_table(conn, schema)
+            for fixture in (fx for fx in self.fixtures if fx.level == level):
+                fixtureslib.load(conn, fixture)
+                fixtureslib.record(conn, schema, fixture)
+            self.kept[level] = fixtureslib.capture(conn, [fx for fx in self.fixtures if fx.level <= level])
+
+    def _loaded_below(self, level: int) -> str:
+        names = [fx.path.name for fx in self.fixtures or [] if fx.level < level]
+        return ", ".join(names) or "none"
+
+    def _culprit(self, level: int, direction: str) -> str | None:
+        """Replay ``level``'s file (``apply``) or its rollback on a copy of the database before it."""
+        from pggit_sql.migrate import Migrator
+
+        lv = self._level(level)
+        db = self.clone(level - 1, hint=f"blame_{level}")
+        try:
+            migrator = Migrator(self.conninfo(db), self.migrations_dir)
+            if direction == "apply":
+                path, kept = lv.path, self.kept[level - 1]
+            else:
+                migrator.migrate(to=level)
+                path, kept = lv.rollback_path, self.kept[level - 1]
+            with psycopg.connect(self.conninfo(db), autocommit=True) as conn:
+                return fixtureslib.blame(conn, path, migrator.bookkeeping_schema, kept)
+        finally:
+            self.drop(db)
+
+    def _where(self, level: int, direction: str) -> str:
+        from pggit_sql.migrate import display_path
+
+        lv = self._level(level)
+        path = lv.path if direction == "apply" else lv.rollback_path
+        return (f"level {level} ({display_path(path)})" if direction == "apply"
+                else f"the rollback of level {level} ({display_path(path)})")
+
+    def _rejected(self, level: int, direction: str, exc: BaseException) -> str:
+        culprit = self._culprit(level, direction)
+        from pggit_sql.migrate import first_line
+
+        return (f"{self._where(level, direction)} failed on the fixtures' data (loaded: {self._loaded_below(level)})"
+                f": {culprit or first_line(exc)}")
+
+    def _lost(self, level: int, direction: str, problems: list[str]) -> str:
+        culprit = self._culprit(level, direction)
+        return (f"{self._where(level, direction)} did not carry the fixtures' kept rows: {'; '.join(problems)}"
+                + (f"; first at {culprit}" if culprit else ""))
+
+    def round_trip(self, level: int) -> list[str]:
+        """Level ``level`` up, down and up again on a clone of the stairway below it: the problems
+        (a step that fails, kept rows lost or changed), each naming file, level and statement."""
+        from pggit_sql.migrate import Migrator
+
+        if self.fixtures is None:
+            raise TemplateError("round_trip needs a chain with fixtures")
+        self.template(level)
+        db = self.clone(level - 1, hint=f"round_trip_{level}")
+        problems: list[str] = []
+        try:
+            migrator = Migrator(self.conninfo(db), self.migrations_dir)
+            steps: list[tuple[str, str, list[fixtureslib.KeptRows]]] = [
+                ("up", "apply", self.carried[level]), ("down", "rollback", self.kept[level - 1]),
+                ("up again", "apply", self.carried[level])]
+            for label, direction, expected in steps:
+                try:
+                    if direction == "apply":
+                        migrator.migrate(to=level)
+                    else:
+                        migrator.rollback(to=level - 1, force=True)
+                except PggitError as exc:
+                    problems.append(f"{label}: {self._rejected(level, direction, exc)}")
+                    break
+                with psycopg.connect(self.conninfo(db), autocommit=True) as conn:
+                    found = fixtureslib.compare(conn, expected)
+                if found:
+                    problems.append(f"{label}: {self._lost(level, direction, found)}")
+                    break
+        finally:
+            self.drop(db)
+        return problems
 
     # ----- clones
 
