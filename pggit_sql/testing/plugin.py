@@ -15,6 +15,11 @@ Fixtures
     ``pggit_dsn``  conninfo of a fresh clone of the level's template, dropped afterwards.
     ``pggit_conn``  an autocommit connection to it; ``pggit_connect()`` opens more.
     ``pggit_new_database(level)``  conninfo of another fresh database at ``level``.
+    ``pggit_stairway`` (session)  the data stairway: a template chain whose level-N template
+        holds every fixture of levels 1..N (``fixtures/NNNN_slug.sql`` beside the
+        migrations, :mod:`pggit_sql.fixtures`) as the migrations carried it.
+    ``pggit_fixture_dsn``, ``pggit_fixture_conn``, ``pggit_new_fixture_database(level)``
+        like ``pggit_dsn``, ``pggit_conn`` and ``pggit_new_database``, on the data stairway.
     ``pggit_pooler`` (session)  a real PgBouncer in transaction mode with a pool of 2 in
         front of ``pggit_server`` (:class:`~pggit_sql.testing.pooler.Pooler`):
         ``dsn(dbname)`` connects through it, ``pools(dbname)`` reads its SHOW POOLS;
@@ -34,6 +39,9 @@ Options
     otherwise (a project's own migrations) the claim is the highest level yoyo recorded,
     kept in the bookkeeping schema ``pggit_meta_<folder name>``, the only thing named
     pggit the test databases then contain.
+    ``--pggit-fixtures=on|off|DIR`` (ini ``pggit_fixtures``; default off): with ``on``
+    (fixtures/ beside the migrations) or a folder, ``pggit_dsn``, ``pggit_conn`` and
+    ``pggit_new_database`` clone the data stairway too, so every test sees the fixtures.
     Marker ``pggit_level(min=N, max=M)``: the test exists from level N (up to M).  With
     ``all`` it is generated only for those levels; with a single level outside the range
     it is deselected, and the count is reported after collection.
@@ -58,6 +66,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from pggit_sql import fixtures as fixtureslib
 from pggit_sql import levels as levelslib
 from pggit_sql import pgserver
 from pggit_sql.errors import PggitError
@@ -103,6 +112,7 @@ class LevelSettings:
 
 _SETTINGS = pytest.StashKey[LevelSettings]()
 _CHAIN = pytest.StashKey[TemplateChain]()
+_STAIRWAY = pytest.StashKey[TemplateChain]()
 
 
 def settings_of(config: pytest.Config) -> LevelSettings:
@@ -120,6 +130,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
          " (each test at its first level and its last)",
     )
     group.addoption(
+        "--pggit-fixtures",
+        dest="pggit_fixtures",
+        default=None,
+        help="on: every test database holds the fixtures (fixtures/ beside the migrations, loaded level by"
+             " level: the data stairway); DIR: the same from that folder; off (default): empty databases",
+    )
+    group.addoption(
         "--pggit-migrations",
         dest="pggit_migrations",
         default=None,
@@ -127,6 +144,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("pggit_level", "default for --pggit-level", default="head")
     parser.addini("pggit_migrations", "default for --pggit-migrations (relative to the ini file)", default="")
+    parser.addini("pggit_fixtures", "default for --pggit-fixtures (on, off, or a folder relative to the ini file)",
+                  default="")
 
 
 def _migrations_dir(config: pytest.Config) -> Path:
@@ -138,6 +157,23 @@ def _migrations_dir(config: pytest.Config) -> Path:
         base = config.inipath.parent if config.inipath else config.rootpath
         return (base / ini).resolve()
     return levelslib.default_migrations_dir()
+
+
+_ON = ("on", "true", "yes", "1")
+_OFF = ("", "off", "false", "no", "0")
+
+
+def fixtures_dir(config: pytest.Config, migrations_dir: Path) -> Path | None:
+    """The folder whose fixtures every test database holds (``--pggit-fixtures``), or None (off)."""
+    option = config.getoption("pggit_fixtures")
+    value = str(option if option is not None else config.getini("pggit_fixtures") or "").strip()
+    if value.lower() in _OFF:
+        return None
+    if value.lower() in _ON:
+        return fixtureslib.default_fixtures_dir(migrations_dir)
+    if option is None and config.inipath is not None:
+        return (config.inipath.parent / value).resolve()
+    return Path(value).resolve()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -273,6 +309,11 @@ def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    stairway = config.stash.get(_STAIRWAY, None)
+    if stairway is not None:
+        seconds_by_level = sorted(stairway.stats.build_seconds.items())
+        built = ", ".join(f"L{level} {seconds:.2f} s" for level, seconds in seconds_by_level)
+        terminalreporter.write_line(f"pggit: data stairway (fixtures) built: {built or 'none'}")
     chain = config.stash.get(_CHAIN, None)
     if chain is None:
         return
@@ -325,6 +366,24 @@ def pggit_templates(
 
 
 @pytest.fixture(scope="session")
+def pggit_stairway(
+    pytestconfig: pytest.Config, pggit_server: PggitServer, pggit_migrations_dir: Path, pggit_head: int
+) -> TemplateChain:
+    """The data stairway: templates per level holding the fixtures loaded at their levels and carried up
+    (``--pggit-fixtures`` / ini ``pggit_fixtures`` names the folder; default ``fixtures/`` beside the
+    migrations).  A fixture that fails to load, or kept rows a level loses or changes, fail the tests
+    that ask for it, naming the file, the level and the statement."""
+    folder = fixtures_dir(pytestconfig, pggit_migrations_dir) or fixtureslib.default_fixtures_dir(
+        pggit_migrations_dir)
+    found = fixtureslib.discover(folder, levelslib.discover(pggit_migrations_dir))
+    if not found:
+        raise fixtureslib.FixtureError(f"pggit: no fixtures in {folder} (files named {fixtureslib.FILE_PATTERN})")
+    chain = TemplateChain(pggit_server.conninfo, pggit_migrations_dir, pggit_head, fixtures=found)
+    pytestconfig.stash[_STAIRWAY] = chain
+    return chain
+
+
+@pytest.fixture(scope="session")
 def pggit_admin_conninfo(pggit_server: PggitServer) -> str:
     """conninfo of the maintenance database ``postgres`` (never a template)."""
     return pggit_server.conninfo("postgres")
@@ -341,21 +400,52 @@ def pggit_level(request: pytest.FixtureRequest) -> int:
     return settings.levels[-1]
 
 
-@pytest.fixture
-def pggit_new_database(
-    request: pytest.FixtureRequest, pggit_server: PggitServer, pggit_templates: TemplateChain
-) -> Iterator[Callable[[int], str]]:
-    """``make(level) -> conninfo`` of a fresh database at ``level``; all dropped at teardown."""
+def _clones(request: pytest.FixtureRequest, server: PggitServer, chain: TemplateChain
+            ) -> Iterator[Callable[[int], str]]:
     made: list[str] = []
 
     def make(level: int) -> str:
-        name = pggit_templates.clone(level, hint=request.node.name)
+        name = chain.clone(level, hint=request.node.name)
         made.append(name)
-        return pggit_server.conninfo(name)
+        return server.conninfo(name)
 
     yield make
     for name in reversed(made):
-        pggit_templates.drop(name)
+        chain.drop(name)
+
+
+@pytest.fixture
+def pggit_new_database(
+    request: pytest.FixtureRequest, pggit_server: PggitServer, pggit_templates: TemplateChain,
+    pggit_migrations_dir: Path,
+) -> Iterator[Callable[[int], str]]:
+    """``make(level) -> conninfo`` of a fresh database at ``level`` (with the fixtures when
+    ``--pggit-fixtures`` is on); all dropped at teardown."""
+    with_data = fixtures_dir(request.config, pggit_migrations_dir) is not None
+    chain = request.getfixturevalue("pggit_stairway") if with_data else pggit_templates
+    yield from _clones(request, pggit_server, chain)
+
+
+@pytest.fixture
+def pggit_new_fixture_database(
+    request: pytest.FixtureRequest, pggit_server: PggitServer, pggit_stairway: TemplateChain
+) -> Iterator[Callable[[int], str]]:
+    """``make(level) -> conninfo`` of a fresh database at ``level`` holding the fixtures of levels
+    1..level as the migrations carried them; all dropped at teardown."""
+    yield from _clones(request, pggit_server, pggit_stairway)
+
+
+@pytest.fixture
+def pggit_fixture_dsn(pggit_level: int, pggit_new_fixture_database: Callable[[int], str]) -> str:
+    """conninfo of a fresh database at ``pggit_level`` holding the fixtures (the data stairway)."""
+    return pggit_new_fixture_database(pggit_level)
+
+
+@pytest.fixture
+def pggit_fixture_conn(pggit_fixture_dsn: str) -> Iterator[psycopg.Connection]:
+    """An autocommit connection to ``pggit_fixture_dsn`` (closed at teardown)."""
+    with psycopg.connect(pggit_fixture_dsn, autocommit=True) as conn:
+        yield conn
 
 
 @pytest.fixture

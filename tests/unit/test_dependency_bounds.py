@@ -51,7 +51,7 @@ def test_libraries_whose_internals_we_use_have_an_upper_bound() -> None:
 def test_the_test_extra_brings_what_the_plugin_and_strategies_import() -> None:
     names = {r.name.lower() for r in requirements("test")}
     assert {"pytest", "pytest-postgresql", "mirakuru", "hypothesis"} <= names
-    assert {r.name.lower() for r in requirements("dependencies")} == {"psycopg", "yoyo-migrations"}
+    assert {r.name.lower() for r in requirements("dependencies")} == {"psycopg", "yoyo-migrations", "sqlparse"}
     assert "pggit-sql[test]" in PROJECT["optional-dependencies"]["dev"]
 
 

@@ -107,3 +107,21 @@ def test_another_database_at_another_level(pggit_new_database: Callable[[int], s
         assert conn.execute("SELECT to_regnamespace('shop')").fetchone() == (None,)
     with psycopg.connect(first) as conn:
         assert conn.execute("SELECT to_regclass('shop.customers') IS NOT NULL").fetchone() == (True,)
+
+
+# --------------------------------------------------------------------------- with the fixtures
+# ``pggit_fixture_conn`` is a fresh database at ``pggit_level`` holding the fixtures of
+# ../fixtures loaded at their levels and carried up by the later ones (the data stairway).
+
+
+def test_the_level_1_customers_are_there_at_every_level(pggit_fixture_conn: psycopg.Connection) -> None:
+    rows = pggit_fixture_conn.execute("SELECT id, email, name FROM shop.customers ORDER BY id").fetchall()
+    assert rows == [(1, "ann@example.com", "Ann"), (2, "bob@example.com", "Bob"),
+                    (3, "siobhan@example.com", "Siobhán O'Brien")]
+
+
+@pytest.mark.pggit_level(min=3)
+def test_level_3_totals_the_level_2_orders(pggit_fixture_conn: psycopg.Connection) -> None:
+    rows = pggit_fixture_conn.execute("SELECT email, orders, spent FROM shop.customer_totals ORDER BY email").fetchall()
+    assert rows == [("ann@example.com", 2, Decimal("9.90")), ("bob@example.com", 1, Decimal("241.00")),
+                    ("siobhan@example.com", 1, Decimal("9899999999.01"))]
