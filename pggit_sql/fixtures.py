@@ -216,14 +216,16 @@ class KeptRows:
     """One ``-- keep:`` table's rows at a moment: key values -> column values, all as text."""
 
     fixture: Fixture
-    table: str  # as the server spells it (regclass text)
+    table: str  # schema-qualified, quoted where needed
     key: tuple[str, ...]
     columns: tuple[str, ...]
     rows: dict[tuple[str | None, ...], dict[str, str | None]] = field(default_factory=dict)
 
 
 def _relation(conn: psycopg.Connection, table: str) -> tuple[int, str] | None:
-    row = conn.execute("SELECT c.oid::int8, c.oid::pg_catalog.regclass::text FROM pg_catalog.pg_class c"
+    # the name schema-qualified whatever the search_path (a replay runs with the bookkeeping schema's)
+    row = conn.execute("SELECT c.oid::int8, pg_catalog.format('%%I.%%I', n.nspname, c.relname)"
+                       " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
                        " WHERE c.oid = pg_catalog.to_regclass(%s)", (table,)).fetchone()
     return (int(row[0]), str(row[1])) if row else None
 

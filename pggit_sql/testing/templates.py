@@ -106,7 +106,7 @@ class TemplateChain:
         self.carried: dict[int, list[fixtureslib.KeptRows]] = {0: []}
         self.stats = ChainStats()
         self._built: set[int] = set()
-        self._failed: dict[int, str] = {}
+        self._failed: dict[int, tuple[str, type[PggitError]]] = {}  # level -> (message, error class)
         self._numbers = itertools.count(1)
 
     # ----- connections
@@ -156,15 +156,16 @@ class TemplateChain:
             raise TemplateError(f"no level {level}: the migrations in {self.migrations_dir} go from 0 to {self.head}")
         for step in range(level + 1):
             if step in self._failed:
-                raise TemplateError(self._failed[step])
+                message, kind = self._failed[step]
+                raise kind(message)
             if step not in self._built:
                 try:
                     self._build(step)
                 except Exception as exc:
-                    self._failed[step] = f"building template {self.name_of(step)} failed: {exc}"
+                    kind = FixtureError if isinstance(exc, FixtureError) else TemplateError
+                    self._failed[step] = (f"building template {self.name_of(step)} failed: {exc}", kind)
                     self._discard(self.name_of(step))
-                    raise (FixtureError if isinstance(exc, FixtureError) else TemplateError)(
-                        self._failed[step]) from exc
+                    raise kind(self._failed[step][0]) from exc
                 self._built.add(step)
         return self.name_of(level)
 
