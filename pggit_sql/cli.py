@@ -34,14 +34,16 @@ import psycopg
 from yoyo import exceptions as yoyo_exceptions
 from yoyo.connections import BadConnectionURI
 
-from pggit_sql import devdb, level4, snapshots
-from pggit_sql import dsn as dsnlib
+from pggit_sql import devdb, fixture_runs, level4, snapshot_writer, snapshots
+from pggit_sql import fixtures as fixtureslib
 from pggit_sql import graph as graphlib
 from pggit_sql import history as historylib
 from pggit_sql import render as renderlib
+from pggit_sql.db import Dsn, connect, first_line
 from pggit_sql.errors import PggitError, WrongDirection, clip
-from pggit_sql.levels import default_migrations_dir, discover, head, refuse_packaged
-from pggit_sql.migrate import Direction, Migrator, connect, display_path, first_line
+from pggit_sql.levels import default_migrations_dir, discover, display_path, head, refuse_packaged
+from pggit_sql.migrate import Direction, Migrator
+from pggit_sql.newlevel import NAME, new_level
 
 PROG = "pggit-sql"
 DEBUG_ENV = "PGGIT_DEBUG"
@@ -169,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _migrator(args: argparse.Namespace) -> Migrator:
-    return Migrator(dsnlib.resolve(args.dsn), args.migrations, getattr(args, "lock_timeout", None))
+    return Migrator(Dsn.resolve(args.dsn), args.migrations, getattr(args, "lock_timeout", None))
 
 
 def cmd_levels(args: argparse.Namespace, out: _Output) -> int:
@@ -194,7 +196,7 @@ def cmd_status(args: argparse.Namespace, out: _Output) -> int:
     lines += [f"problem: {p}" for p in st.problems]
     data = st.to_dict()
     if st.claim_source == "catalog" and st.catalog_level >= 2:
-        with connect(dsnlib.resolve(args.dsn)) as conn:
+        with connect(Dsn.resolve(args.dsn)) as conn:
             if historylib.has_tracking(conn):
                 branch = args.branch or historylib.session_branch(conn)
                 changes = historylib.pending_changes(conn, branch)
@@ -213,7 +215,7 @@ def cmd_log(args: argparse.Namespace, out: _Output) -> int:
         raise UsageError("--all needs --graph")
     if args.graph:
         return _log_graph(args, out)
-    with connect(dsnlib.resolve(args.dsn)) as conn:
+    with connect(Dsn.resolve(args.dsn)) as conn:
         commits = historylib.log(conn, args.branch, args.max_count)
     lines = [f"{c.hash}  {c.committed_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z  {c.author}  "
              + (f"[{c.branch}] " if c.branch != args.branch else "")
@@ -224,7 +226,7 @@ def cmd_log(args: argparse.Namespace, out: _Output) -> int:
 
 
 def _log_graph(args: argparse.Namespace, out: _Output) -> int:
-    with connect(dsnlib.resolve(args.dsn)) as conn:
+    with connect(Dsn.resolve(args.dsn)) as conn:
         commits = level4.graph_commits(conn, None if args.all else args.branch, args.max_count)
     by_hash = {c.hash: c for c in commits}
     rows = graphlib.layout([c.node() for c in commits])
@@ -252,7 +254,7 @@ def _color(args: argparse.Namespace) -> bool:
 
 
 def cmd_diff(args: argparse.Namespace, out: _Output) -> int:
-    with connect(dsnlib.resolve(args.dsn)) as conn:
+    with connect(Dsn.resolve(args.dsn)) as conn:
         level4.require_level4(conn, "diff")
         commits = (level4.resolve(conn, args.from_ref), level4.resolve(conn, args.to_ref))
         changes = level4.diff(conn, args.from_ref, args.to_ref)
@@ -262,14 +264,14 @@ def cmd_diff(args: argparse.Namespace, out: _Output) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: _Output) -> int:
-    with connect(dsnlib.resolve(args.dsn)) as conn:
+    with connect(Dsn.resolve(args.dsn)) as conn:
         data = level4.show(conn, args.ref)
     out.emit(data, renderlib.show_text(data, _color(args)))
     return 0
 
 
 def cmd_migration(args: argparse.Namespace, out: _Output) -> int:
-    with connect(dsnlib.resolve(args.dsn)) as conn:
+    with connect(Dsn.resolve(args.dsn)) as conn:
         level4.require_level4(conn, "migration")
         commits = [level4.resolve(conn, ref) or level4.WORKING for ref in (args.from_ref, args.to_ref)]
         steps = level4.migration(conn, args.from_ref, args.to_ref, online=args.online)
@@ -296,7 +298,7 @@ def _dry_run(migrator: Migrator, to: int | None, out: _Output, direction: Direct
     steps = migrator.plan(to, direction)
     text = migrator.dry_run_sql(to, direction)
     plan = [{"direction": d, "level": lv.number, "name": lv.name} for d, lv in steps]
-    data: dict[str, Any] = {"dry_run": True, "database": dsnlib.describe(migrator.dsn), "plan": plan, "sql": text}
+    data: dict[str, Any] = {"dry_run": True, "database": migrator.dsn.describe(), "plan": plan, "sql": text}
     human = text if steps else "-- nothing to do"
     if direction == "rollback" and steps and to is not None:
         report = migrator.loss_report(to)
@@ -323,7 +325,7 @@ def cmd_migrate(args: argparse.Namespace, out: _Output) -> int:
     applied = migrator.migrate(args.to)
     _warn(migrator.warnings)
     level = migrator.status().catalog_level
-    where = dsnlib.describe(migrator.dsn)
+    where = migrator.dsn.describe()
     lines = [f"applied level {lv.number} ({lv.name})" for lv in applied]
     lines.append(f"{where} is now at level {level}" if applied
                  else f"nothing to do: {where} is already at level {level}")
@@ -339,7 +341,7 @@ def cmd_rollback(args: argparse.Namespace, out: _Output) -> int:
     undone = migrator.rollback(args.to, force=args.force)
     _warn(migrator.warnings)
     level = migrator.status().catalog_level
-    where = dsnlib.describe(migrator.dsn)
+    where = migrator.dsn.describe()
     lines = [f"rolled back level {lv.number} ({lv.name})" for lv in undone]
     if args.to == 0:
         lines.append(f"{'pggit' if migrator.claim_source == 'catalog' else 'every level'} removed from {where}")
@@ -365,12 +367,10 @@ def cmd_verify(args: argparse.Namespace, out: _Output) -> int:
 
 def _server(args: argparse.Namespace) -> str:
     """The server for scratch databases: --dsn if given (never $DATABASE_URL), else the dev cluster."""
-    return dsnlib.resolve(args.dsn) if args.dsn else devdb.start()
+    return Dsn.resolve(args.dsn).conninfo if args.dsn else devdb.start()
 
 
 def cmd_new_level(args: argparse.Namespace, out: _Output) -> int:
-    from pggit_sql.newlevel import NAME, new_level
-
     if not NAME.match(args.name):
         raise PggitError(f"invalid level name {args.name!r}: use lowercase letters, digits and _ only")
     refuse_packaged(args.migrations or default_migrations_dir(), "pggit-sql new-level")  # before a server starts
@@ -400,16 +400,13 @@ def cmd_dev_db(args: argparse.Namespace, out: _Output) -> int:
 def cmd_snapshot(args: argparse.Namespace, out: _Output) -> int:
     migrations = args.migrations or default_migrations_dir()
     refuse_packaged(snapshots.default_catalog_dir(migrations), "pggit-sql snapshot")  # before a server starts
-    written = snapshots.write_snapshots(_server(args), migrations)
+    written = snapshot_writer.write_snapshots(_server(args), migrations)
     paths = [display_path(p) for p in written]
     out.emit({"written": paths}, "\n".join(f"wrote {p}" for p in paths) or "no levels: nothing written")
     return 0
 
 
 def cmd_fixtures(args: argparse.Namespace, out: _Output) -> int:
-    from pggit_sql import fixture_runs
-    from pggit_sql import fixtures as fixtureslib
-
     migrations = args.migrations or default_migrations_dir()
     if args.action != "load" and (args.to is not None or args.recreate):
         raise UsageError("--to and --recreate go with 'fixtures load' only")
@@ -426,7 +423,7 @@ def cmd_fixtures(args: argparse.Namespace, out: _Output) -> int:
         # an explicit --dsn only: $DATABASE_URL alone never receives fixtures
         if args.recreate and args.dsn:
             raise UsageError("--recreate drops the development database; it never applies to --dsn")
-        target = dsnlib.resolve(args.dsn) if args.dsn else (devdb.recreate() if args.recreate else devdb.start())
+        target = Dsn.resolve(args.dsn).conninfo if args.dsn else (devdb.recreate() if args.recreate else devdb.start())
         report = fixture_runs.load_into(target, migrations, args.fixtures, args.to)
         lines = list(report.steps)
         lines.append(f"{report.database} is at level {report.level_after}"

@@ -18,6 +18,7 @@ from typing import Any
 
 from psycopg import sql
 
+from pggit_sql.db import connect, db_errors
 from pggit_sql.levels import checkout_root
 from pggit_sql.pgserver import Cluster
 
@@ -46,8 +47,6 @@ def psql_command(root: Path | None = None) -> str:
 
 def start(root: Path | None = None) -> str:
     """Initialise and start the cluster if needed, create ``pggit_dev`` if missing; returns its conninfo."""
-    from pggit_sql.migrate import connect, db_errors
-
     dev = cluster(root)
     dev.start()
     admin = connect(dev.conninfo("postgres"))
@@ -64,8 +63,6 @@ def start(root: Path | None = None) -> str:
 
 def recreate(root: Path | None = None) -> str:
     """Drop ``pggit_dev`` (terminating its sessions) and create it empty; returns its conninfo."""
-    from pggit_sql.migrate import connect, db_errors
-
     dev = cluster(root)
     dev.start()
     admin = connect(dev.conninfo("postgres"))

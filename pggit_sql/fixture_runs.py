@@ -22,11 +22,12 @@ from typing import Any
 
 from psycopg.conninfo import make_conninfo
 
-from pggit_sql import dsn as dsnlib
+from pggit_sql import db as dsnlib
 from pggit_sql import fixtures as fixtureslib
+from pggit_sql.db import connect, db_errors
 from pggit_sql.errors import FixtureError, PggitError
-from pggit_sql.levels import check_target, discover, head
-from pggit_sql.migrate import Migrator, connect, db_errors, display_path
+from pggit_sql.levels import check_target, discover, display_path, head
+from pggit_sql.migrate import Migrator
 from pggit_sql.testing.templates import TemplateChain
 
 

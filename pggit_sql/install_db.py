@@ -23,7 +23,7 @@ import sys
 import psycopg
 
 from pggit_sql import devdb, fixture_runs, pgserver
-from pggit_sql import dsn as dsnlib
+from pggit_sql.db import DATABASE_URL_ENV, Dsn
 from pggit_sql.errors import PggitError
 from pggit_sql.levels import default_migrations_dir
 from pggit_sql.migrate import Migrator
@@ -47,11 +47,11 @@ def fixtures_choice() -> str | None:
 
 def install() -> list[str]:
     """Migrate the target database to head (with the fixtures when asked); returns the lines to print."""
-    url = os.environ.get(dsnlib.DATABASE_URL_ENV)
+    url = os.environ.get(DATABASE_URL_ENV)
     choice = fixtures_choice()
     if url and choice:
-        raise PggitError(f"fixtures go into the development database only, and {dsnlib.DATABASE_URL_ENV} is set: "
-                         f"unset it, or load them there on purpose with pggit-sql --dsn \"${dsnlib.DATABASE_URL_ENV}\" "
+        raise PggitError(f"fixtures go into the development database only, and {DATABASE_URL_ENV} is set: "
+                         f"unset it, or load them there on purpose with pggit-sql --dsn \"${DATABASE_URL_ENV}\" "
                          "fixtures load")
     if choice:
         target = devdb.recreate() if choice == "fresh" else devdb.start()
@@ -60,22 +60,21 @@ def install() -> list[str]:
         lines = list(report.steps)
         migrator = Migrator(target)
     else:
-        target = dsnlib.resolve(url) if url else devdb.start()
-        migrator = Migrator(target)
+        migrator = Migrator(Dsn.resolve(url) if url else devdb.start())
         applied = migrator.migrate()
         applied_names = [lv.name for lv in applied]
         lines = [f"applied level {lv.number} ({lv.name})" for lv in applied]
     for warning in migrator.warnings:
         print(f"pggit-sql: warning: {warning}", file=sys.stderr)
     level = migrator.status().catalog_level
-    lines.append(f"{dsnlib.describe(target)} is at level {level}"
+    lines.append(f"{migrator.dsn.describe()} is at level {level}"
                  + (" (nothing to do)" if not applied_names and not choice else ""))
     if not url:
         binaries = pgserver.server_binaries()
         lines.append(f"server binaries: {binaries.folder} ({binaries.source})")
         lines.append(f"connect with: {devdb.psql_command()}")
         url_of_dev = shlex.quote(devdb.cluster().url(devdb.DEV_DATABASE))
-        lines.append(f"pggit-sql on it: export {dsnlib.DATABASE_URL_ENV}={url_of_dev}")
+        lines.append(f"pggit-sql on it: export {DATABASE_URL_ENV}={url_of_dev}")
     return lines
 
 

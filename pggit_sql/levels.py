@@ -6,6 +6,7 @@ A level is one migration file numbered from 0001 upwards without gaps, with a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -52,6 +53,15 @@ def sql_dir() -> Path:
 def project_root() -> Path:
     """The folder holding pggit's ``sql/``: the checkout, or the installed package's folder."""
     return sql_dir().parent
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the project (``sql/migrations/0001_core.sql``) or cwd when inside them."""
+    resolved = path.resolve()
+    for base in (project_root(), Path.cwd().resolve()):
+        with contextlib.suppress(ValueError):
+            return str(resolved.relative_to(base))
+    return str(path)
 
 
 def refuse_packaged(path: Path, action: str) -> None:

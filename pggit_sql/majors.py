@@ -22,7 +22,7 @@ checked 2026-12).
 Wheels are found through Python's import machinery (``importlib.util.find_spec``, which
 does not run the package), never by a remembered site-packages path.  A folder counts
 only when its ``postgres --version`` reports the major asked for; when we are root the
-check runs as the server account (:func:`pggit_sql.pgserver.server_account`), since that
+check runs as the server account (:func:`pggit_sql.accounts.server_account`), since that
 account must be able to reach the binaries through every folder above them.
 
 ``$PGGIT_DEBIAN_ROOT`` replaces ``/usr/lib/postgresql`` as the folder of Debian's versioned
@@ -50,6 +50,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pggit_sql import accounts
 from pggit_sql.errors import PggitError, ServerBinariesMissing
 
 SERVER_PROGRAMS = ("pg_ctl", "initdb", "postgres")
@@ -128,10 +129,8 @@ def parse_version(text: str) -> tuple[int, int]:
 
 def _run_version(folder: Path) -> str:
     """``postgres --version`` of ``folder``, run as the server account when we are root."""
-    from pggit_sql import pgserver
-
     command = [str(folder / "postgres"), "--version"]
-    account = pgserver.server_account()
+    account = accounts.server_account()
     if account is not None:
         command = ["runuser", "-u", account, "--", *command]
     result = subprocess.run(command, capture_output=True, text=True, timeout=30, cwd="/")

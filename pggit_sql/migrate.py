@@ -85,9 +85,9 @@ from yoyo.backends.core.postgresql import PostgresqlPsycopgBackend
 from yoyo.connections import default_migration_table, parse_uri
 from yoyo.migrations import MigrationList
 
-from pggit_sql import dsn as dsnlib
 from pggit_sql import fixtures as fixtureslib
-from pggit_sql import rollback_loss
+from pggit_sql import rollback_loss, snapshots
+from pggit_sql.db import BOOKKEEPING_SCHEMA, Dsn, connect, db_errors, first_line
 from pggit_sql.errors import (
     ChecksumMismatch,
     ConnectionFailed,
@@ -100,9 +100,18 @@ from pggit_sql.errors import (
     clip,
 )
 from pggit_sql.fixtures import FIXTURES_TABLE
-from pggit_sql.levels import Level, check_target, default_migrations_dir, discover, head, project_root, sql_dir
+from pggit_sql.levels import (
+    Level,
+    check_target,
+    default_migrations_dir,
+    discover,
+    display_path,
+    head,
+    project_root,
+    sql_dir,
+)
 
-META = dsnlib.BOOKKEEPING_SCHEMA  # pggit's own levels; other folders use META + "_<folder name>"
+META = BOOKKEEPING_SCHEMA  # pggit's own levels; other folders use META + "_<folder name>"
 #: Key of the advisory lock held by an applier ("pggitsql" as a big-endian int64): a transaction-level
 #: lock from this version on, a session-level one before; the two conflict, so either excludes the other.
 LOCK_KEY = int.from_bytes(b"pggitsql", "big")
@@ -175,53 +184,6 @@ class VerifyReport:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def display_path(path: Path) -> str:
-    """``path`` relative to the project (``sql/migrations/0001_core.sql``) or cwd when inside them."""
-    resolved = path.resolve()
-    for base in (project_root(), Path.cwd().resolve()):
-        with contextlib.suppress(ValueError):
-            return str(resolved.relative_to(base))
-    return str(path)
-
-
-def first_line(exc: BaseException) -> str:
-    """The first non-empty line of an exception's message."""
-    for line in str(exc).splitlines():
-        if line.strip():
-            return line.strip()
-    return type(exc).__name__
-
-
-def connect(dsn: str, autocommit: bool = True) -> psycopg.Connection:
-    """A psycopg connection to ``dsn`` that never prepares statements on the server.
-
-    ConnectionFailed naming the database (never the password) when it cannot connect.
-    """
-    params = dsnlib.parse(dsn)
-    try:
-        # no server-side prepared statements: behind a transaction pooler they would be
-        # prepared on one server connection and used (or named again) on another
-        return psycopg.connect(autocommit=autocommit, prepare_threshold=None, **params)  # type: ignore[arg-type]
-    except psycopg.Error as exc:
-        raise ConnectionFailed(f"cannot connect to {dsnlib.describe(dsn)}: {first_line(exc)}") from None
-
-
-@contextlib.contextmanager
-def db_errors(action: str, consequence: str = "") -> Iterator[None]:
-    """Turn a database error inside the block into a one-line PggitError.
-
-    ``consequence`` (e.g. "its transaction was rolled back") is added in parentheses to
-    errors the database raised; lost connections become ConnectionFailed as they are.
-    """
-    try:
-        yield
-    except psycopg.OperationalError as exc:
-        raise ConnectionFailed(f"{action}: {first_line(exc)}") from None
-    except psycopg.Error as exc:
-        note = f" ({consequence})" if consequence else ""
-        raise PggitError(f"{action}{note}: {first_line(exc)}") from None
 
 
 def claim_source(levels: list[Level]) -> ClaimSource:
@@ -475,7 +437,7 @@ SELECT (SELECT pg_catalog.count(pg_catalog.set_config(s.name, '0', true)) FROM p
 class _Session:
     """An applier's run: a work connection (autocommit), the lock connection, on demand a yoyo backend."""
 
-    def __init__(self, dsn: str, levels: list[Level], migrations_dir: Path):
+    def __init__(self, dsn: Dsn, levels: list[Level], migrations_dir: Path):
         self.dsn = dsn
         self.levels = levels
         self.by_name = {level.name: level for level in levels}
@@ -545,7 +507,7 @@ class _Session:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     raise PggitError(
-                        f"another pggit-sql is migrating {dsnlib.describe(self.dsn)}; "
+                        f"another pggit-sql is migrating {self.dsn.describe()}; "
                         f"gave up waiting after {timeout:g} s"
                     )
                 time.sleep(pause if left is None else min(pause, left))
@@ -559,7 +521,7 @@ class _Session:
             if "pooling mode" not in str(exc):  # PgBouncer's pool_mode = statement
                 raise
             raise PggitError(
-                f"cannot take the migration lock on {dsnlib.describe(self.dsn)}: {first_line(exc)}; migrate and "
+                f"cannot take the migration lock on {self.dsn.describe()}: {first_line(exc)}; migrate and "
                 "rollback hold a transaction open for the whole run: connect directly, or through a pool in "
                 "transaction or session mode"
             ) from None
@@ -578,7 +540,7 @@ class _Session:
                     return
             except psycopg.Error as exc:
                 why = first_line(exc)
-        raise PggitError(f"lost the migration lock on {dsnlib.describe(self.dsn)} ({why}); "
+        raise PggitError(f"lost the migration lock on {self.dsn.describe()} ({why}); "
                          "stopped before the next level: run the command again")
 
     def refuse_foreign_schemas(self) -> None:
@@ -603,9 +565,9 @@ class _Session:
     def open_backend(self) -> DatabaseBackend:
         if self.backend is None:
             try:
-                self.backend = open_pool_safe_backend(dsnlib.to_yoyo_uri(self.dsn, self.meta))
+                self.backend = open_pool_safe_backend(self.dsn.yoyo_uri(self.meta))
             except psycopg.Error as exc:
-                raise ConnectionFailed(f"cannot connect to {dsnlib.describe(self.dsn)}: {first_line(exc)}") from None
+                raise ConnectionFailed(f"cannot connect to {self.dsn.describe()}: {first_line(exc)}") from None
             self.backend.break_lock()  # we hold the advisory lock: any yoyo_lock row is stale
             self.keep_warnings_of(self.backend)
         return self.backend
@@ -756,14 +718,15 @@ def reapply_roles(conn: psycopg.Connection, script: Path) -> bool:
 
 
 class Migrator:
-    """Migrate one database (``dsn``: URL or libpq string) with the levels in ``migrations_dir``.
+    """Migrate one database (``dsn``: URL, libpq string or :class:`~pggit_sql.db.Dsn`) with the levels in
+    ``migrations_dir``.  The DSN is parsed once, here (``self.dsn``, a Dsn).
 
     ``migrations_dir`` defaults to pggit's own levels; any other folder of levels works too,
     its claim then coming from yoyo's records (see :func:`claim_source`).
     """
 
-    def __init__(self, dsn: str, migrations_dir: Path | None = None, lock_timeout: float | None = None):
-        self.dsn = dsnlib.to_conninfo(dsn)
+    def __init__(self, dsn: str | Dsn, migrations_dir: Path | None = None, lock_timeout: float | None = None):
+        self.dsn = Dsn.parse(dsn)
         self.migrations_dir = Path(migrations_dir) if migrations_dir else default_migrations_dir()
         self.lock_timeout = lock_timeout
         #: WARNINGs the level files raised in the last migrate() or rollback(), each
@@ -796,7 +759,7 @@ class Migrator:
         meta = bookkeeping_schema(self.migrations_dir, source)
         conn = connect(self.dsn)
         try:
-            with db_errors(f"cannot read the status of {dsnlib.describe(self.dsn)}"):
+            with db_errors(f"cannot read the status of {self.dsn.describe()}"):
                 recorded = recorded_migrations(conn, meta)
                 checksums = recorded_checksums(conn, meta)
                 claim = claimed_level(conn) if source == "catalog" else recorded_level(recorded)
@@ -840,7 +803,7 @@ class Migrator:
                 problems.append(f"yoyo records level {st.name} but the catalog claims level {claim} "
                                 "(reconciled by the next migrate)")
         return Status(
-            database=dsnlib.describe(self.dsn),
+            database=self.dsn.describe(),
             catalog_level=claim,
             recorded_levels=sorted(lv.number for lv in levels if lv.name in recorded),
             head=head(levels),
@@ -887,7 +850,7 @@ class Migrator:
     def _roles_applied(self) -> bool:
         conn = connect(self.dsn)
         try:
-            with db_errors(f"cannot read the grants of {dsnlib.describe(self.dsn)}"):
+            with db_errors(f"cannot read the grants of {self.dsn.describe()}"):
                 row = conn.execute(_ROLES_APPLIED).fetchone()
         finally:
             conn.close()
@@ -951,15 +914,13 @@ class Migrator:
             return None
         conn = connect(self.dsn)
         try:
-            with db_errors(f"cannot count what rolling back {dsnlib.describe(self.dsn)} would delete"):
+            with db_errors(f"cannot count what rolling back {self.dsn.describe()} would delete"):
                 return rollback_loss.assess(conn, levels, status.catalog_level, target, self.catalog_dir)
         finally:
             conn.close()
 
     @property
     def catalog_dir(self) -> Path:
-        from pggit_sql import snapshots
-
         return snapshots.default_catalog_dir(self.migrations_dir)
 
     def rollback(self, to: int, force: bool = False) -> list[Level]:
@@ -974,7 +935,7 @@ class Migrator:
         with self._session() as (session, claim):
             check_direction("rollback", claim, target)
             if not force and session.source == "catalog" and target < claim:
-                with db_errors(f"cannot count what rolling back {dsnlib.describe(self.dsn)} would delete"):
+                with db_errors(f"cannot count what rolling back {self.dsn.describe()} would delete"):
                     report = rollback_loss.assess(session.conn, levels, claim, target, self.catalog_dir)
                 if report.losses:
                     raise DataLoss(report.message())
@@ -1007,8 +968,6 @@ class Migrator:
         writes it, ``pggit-sql snapshot [--migrations DIR]``); for pggit's levels at level 0
         no pggit object may be left.
         """
-        from pggit_sql import snapshots
-
         status = self.status(strict=False)
         differences = list(status.problems)
         levels = self.levels()
@@ -1029,7 +988,7 @@ class Migrator:
                 raise PggitError(f"cannot read {display_path(path)}: {first_line(exc)}") from None
         conn = connect(self.dsn)
         try:
-            with db_errors(f"cannot read the catalog of {dsnlib.describe(self.dsn)}"):
+            with db_errors(f"cannot read the catalog of {self.dsn.describe()}"):
                 if compare:  # grants as sets, other majors' catalog rows normalised (snapshots.compare)
                     differences.extend(snapshots.compare(conn, expected, pggit_levels=ours))
                 differences.extend(stray_bookkeeping_objects(conn, status.bookkeeping_schema))
@@ -1084,13 +1043,13 @@ def _quiet() -> Iterator[None]:
 # --------------------------------------------------------------------------- convenience
 
 
-def migrate(dsn: str, to: int | None = None, migrations_dir: Path | None = None,
+def migrate(dsn: str | Dsn, to: int | None = None, migrations_dir: Path | None = None,
             lock_timeout: float | None = None) -> list[Level]:
     """Apply pggit levels to ``dsn`` up to ``to`` (head when None); returns the levels applied."""
     return Migrator(dsn, migrations_dir, lock_timeout).migrate(to)
 
 
-def rollback(dsn: str, to: int, migrations_dir: Path | None = None,
+def rollback(dsn: str | Dsn, to: int, migrations_dir: Path | None = None,
              lock_timeout: float | None = None, force: bool = False) -> list[Level]:
     """Roll ``dsn`` back to level ``to``; 0 removes pggit completely (``force``: even with data only pggit holds)."""
     return Migrator(dsn, migrations_dir, lock_timeout).rollback(to, force=force)

@@ -23,9 +23,11 @@ from pathlib import Path
 
 import psycopg
 
-from pggit_sql import functions_sync
+from pggit_sql import catalog, functions_sync
+from pggit_sql.db import Dsn, connect, scratch_database
 from pggit_sql.errors import LevelError, PggitError
-from pggit_sql.levels import default_migrations_dir, discover, head, refuse_packaged
+from pggit_sql.levels import default_migrations_dir, discover, display_path, head, refuse_packaged
+from pggit_sql.migrate import Migrator
 
 NAME = re.compile(r"^[a-z0-9_]+$")
 TABLE_SECTION = "-- table changes for this level go here"
@@ -127,8 +129,6 @@ def compute_drift(conn: psycopg.Connection, functions_dir: Path | None = None) -
     files = functions_sync.function_files(functions_dir)
     origin: dict[str, Path] = {}
     with functions_sync.rolled_back(conn):
-        from pggit_sql import catalog
-
         # A new LANGUAGE sql function may use a table or column that the new level's own
         # table section adds: the scratch database (at head) does not have it yet.
         conn.execute("SET LOCAL check_function_bodies = off")
@@ -287,15 +287,12 @@ def render(number: int, name: str, drift: Drift, display: dict[Path, str]) -> tu
     return "\n".join(up) + "\n", "\n".join(down) + "\n"
 
 
-def new_level(name: str, server_dsn: str, migrations_dir: Path | None = None,
+def new_level(name: str, server_dsn: str | Dsn, migrations_dir: Path | None = None,
               functions_dir: Path | None = None) -> NewLevel:
     """Write the next level's migration and rollback from the drift of ``sql/functions``.
 
     ``server_dsn`` names a server where a scratch database may be created and dropped.
     """
-    from pggit_sql.migrate import Migrator, connect, display_path
-    from pggit_sql.snapshots import scratch_database
-
     if not NAME.match(name):
         raise LevelError(f"invalid level name {name!r}: use lowercase letters, digits and _ only")
     migrations_dir = migrations_dir or default_migrations_dir()

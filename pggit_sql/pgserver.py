@@ -8,8 +8,8 @@ major among the server wheels (``pip install 'pggit-sql[server]'``, no root need
 
 PostgreSQL's ``initdb``, ``pg_ctl`` and ``postgres`` refuse to run as root.  When the
 current process is root, every server command goes through ``runuser`` to the
-``postgres`` account (or ``$PGGIT_SERVER_USER``), and every folder the server writes to
-is handed to that account.  As an ordinary user nothing changes hands.
+``postgres`` account (or ``$PGGIT_SERVER_USER``; :mod:`pggit_sql.accounts`), and every
+folder the server writes to is handed to that account.  As an ordinary user nothing changes hands.
 
 Used by the local development cluster (:mod:`pggit_sql.devdb`) and by the pytest plugin
 (:mod:`pggit_sql.testing.plugin`), which gives pytest-postgresql the wrapper from
@@ -19,7 +19,6 @@ Used by the local development cluster (:mod:`pggit_sql.devdb`) and by the pytest
 from __future__ import annotations
 
 import os
-import pwd
 import shutil
 import signal
 import socket
@@ -31,10 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pggit_sql import majors
+from pggit_sql.accounts import hand_over, server_account
 from pggit_sql.errors import PggitError, ServerBinariesMissing
 
-SERVER_USER_ENV = "PGGIT_SERVER_USER"
-DEFAULT_SERVER_USER = "postgres"
 PG_BINDIR_ENV = "PGGIT_PG_BINDIR"
 NOTHING_INSTALLED = (
     "PostgreSQL server binaries not found: install PostgreSQL (as root on Debian/Ubuntu: "
@@ -106,41 +104,6 @@ def bindir() -> Path:
             raise ServerBinariesMissing(
                 f"{path / binary} is missing: {PG_BINDIR_ENV} must name a PostgreSQL server's bin folder"
             )
-    return path
-
-
-def running_as_root() -> bool:
-    return os.geteuid() == 0
-
-
-def server_account() -> str | None:
-    """The account the server runs as when we are root, or None when no switch is needed."""
-    if not running_as_root():
-        return None
-    name = os.environ.get(SERVER_USER_ENV, DEFAULT_SERVER_USER)
-    try:
-        pwd.getpwnam(name)
-    except KeyError as exc:
-        raise PggitError(
-            f"running as root needs an unprivileged account for the server; user {name!r} does not "
-            f"exist (create it or set {SERVER_USER_ENV})"
-        ) from exc
-    return name
-
-
-def give_to_server_account(path: Path) -> None:
-    """Make ``path`` (a file or folder) the server account's when we are root; nothing otherwise."""
-    account = server_account()
-    if account is not None:
-        entry = pwd.getpwnam(account)
-        os.chown(path, entry.pw_uid, entry.pw_gid)
-
-
-def hand_over(path: Path) -> Path:
-    """Create ``path`` (a folder) and make it the server account's when we are root."""
-    path.mkdir(parents=True, exist_ok=True)
-    give_to_server_account(path)
-    path.chmod(0o700)
     return path
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 # this checkout's pggit_sql (and so its sql/), even when the venv's editable install points elsewhere
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pggit_sql import devdb, newlevel, snapshots  # noqa: E402
+from pggit_sql import devdb, newlevel, snapshot_writer  # noqa: E402
 from pggit_sql.levels import default_migrations_dir, discover  # noqa: E402
 
 MARK = "-- ---- functions (generated) ----"
@@ -60,7 +60,7 @@ def main(argv: list[str]) -> int:
     for change in result.changes:
         print(f"{change.kind:8} {change.key}")
     if "--no-snapshot" not in argv:
-        for written in snapshots.write_snapshots(server, migrations):
+        for written in snapshot_writer.write_snapshots(server, migrations):
             print(f"wrote {written}")
     return 0
 

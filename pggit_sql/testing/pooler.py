@@ -9,7 +9,7 @@ listening on 127.0.0.1 on a free port, with ``auth_type = trust`` (the test serv
 log, pid file) is a fresh temporary folder, removed by :meth:`Pooler.stop`.
 
 PgBouncer refuses to run as root: as root it is started with ``-u <account>``, the same
-unprivileged account the test server runs as (:func:`pggit_sql.pgserver.server_account`),
+unprivileged account the test server runs as (:func:`pggit_sql.accounts.server_account`),
 and its folder is handed to that account.  As an ordinary user nothing changes hands.
 
 The pytest plugin's ``pggit_pooler`` fixture (session scope) starts one in front of
@@ -30,7 +30,7 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from pggit_sql import pgserver
+from pggit_sql import accounts, pgserver
 from pggit_sql.errors import PggitError
 
 PGBOUNCER_ENV = "PGGIT_PGBOUNCER"
@@ -112,10 +112,10 @@ class Pooler:
         self.user = user
         self.pool_size = pool_size
         self.pool_mode = pool_mode
-        self.account = pgserver.server_account()  # None unless we are root
+        self.account = accounts.server_account()  # None unless we are root
         self.root = Path(tempfile.mkdtemp(prefix="pggit-pgbouncer-", dir=tmpdir))
         self.root.chmod(0o711)
-        self.folder = pgserver.hand_over(self.root / "run")
+        self.folder = accounts.hand_over(self.root / "run")
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -168,7 +168,7 @@ class Pooler:
             server_host=self.server_host, server_port=self.server_port, port=self.port, folder=self.folder,
             pool_size=self.pool_size, pool_mode=self.pool_mode, admin_user=self.user))
         for path in self.folder.iterdir():
-            pgserver.give_to_server_account(path)
+            accounts.give_to_server_account(path)
 
     def _launch(self) -> None:
         command = [str(self.binary)]

@@ -25,7 +25,7 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from pggit_sql import pgserver
+from pggit_sql import accounts, pgserver
 from pggit_sql.errors import PggitError
 
 # Fast and still crash-safe against a killed server (not against a killed machine): with
@@ -81,9 +81,9 @@ class PggitServer:
         self.postgres_options = postgres_options
         self.root = Path(tempfile.mkdtemp(prefix="pggit-pytest-", dir=server_tmpdir()))
         self.root.chmod(0o711)  # the server account must be able to pass through
-        self._server_dir = pgserver.hand_over(self.root / "server")
-        self._socket_dir = pgserver.hand_over(self.root / "socket")
-        self.logfile = pgserver.hand_over(self.root / "log") / "server.log"
+        self._server_dir = accounts.hand_over(self.root / "server")
+        self._socket_dir = accounts.hand_over(self.root / "socket")
+        self.logfile = accounts.hand_over(self.root / "log") / "server.log"
         self._pg_ctl = pgserver.pg_ctl_executable(self.root / "bin")
         self._new_executor()
 
@@ -239,6 +239,6 @@ def server_binaries_description() -> str:
     except (PggitError, OSError, subprocess.SubprocessError) as exc:
         return f"no usable PostgreSQL server binaries ({exc})"
     version = version.replace("postgres (PostgreSQL) ", "PostgreSQL ")
-    account = pgserver.server_account()
+    account = accounts.server_account()
     runs_as = f", server runs as {account!r} (pytest runs as root)" if account else ""
     return f"{version} in {folder} ({source}){runs_as}"

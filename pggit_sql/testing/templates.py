@@ -41,8 +41,10 @@ import psycopg
 from psycopg import sql
 
 from pggit_sql import fixtures as fixtureslib
+from pggit_sql.db import first_line
 from pggit_sql.errors import FixtureError, PggitError
-from pggit_sql.levels import Level, discover
+from pggit_sql.levels import Level, discover, display_path
+from pggit_sql.migrate import Migrator
 
 TEMPLATE_PREFIX = "pggit_tmpl_"
 FIXTURE_TEMPLATE_PREFIX = "pggit_fxtmpl_"
@@ -185,8 +187,6 @@ class TemplateChain:
                     )
                 )
         if level > 0:
-            from pggit_sql.migrate import Migrator  # the plugin must load even where migrate cannot
-
             migrator = Migrator(self.conninfo(name), self.migrations_dir)
             try:
                 applied = migrator.migrate(to=level)
@@ -230,8 +230,6 @@ class TemplateChain:
 
     def _culprit(self, level: int, direction: str) -> str | None:
         """Replay ``level``'s file (``apply``) or its rollback on a copy of the database before it."""
-        from pggit_sql.migrate import Migrator
-
         lv = self._level(level)
         db = self.clone(level - 1, hint=f"blame_{level}")
         try:
@@ -247,8 +245,6 @@ class TemplateChain:
             self.drop(db)
 
     def _where(self, level: int, direction: str) -> str:
-        from pggit_sql.migrate import display_path
-
         lv = self._level(level)
         path = lv.path if direction == "apply" else lv.rollback_path
         return (f"level {level} ({display_path(path)})" if direction == "apply"
@@ -256,8 +252,6 @@ class TemplateChain:
 
     def _rejected(self, level: int, direction: str, exc: BaseException) -> str:
         culprit = self._culprit(level, direction)
-        from pggit_sql.migrate import first_line
-
         return (f"{self._where(level, direction)} failed on the fixtures' data (loaded: {self._loaded_below(level)})"
                 f": {culprit or first_line(exc)}")
 
@@ -269,8 +263,6 @@ class TemplateChain:
     def round_trip(self, level: int) -> list[str]:
         """Level ``level`` up, down and up again on a clone of the stairway below it: the problems
         (a step that fails, kept rows lost or changed), each naming file, level and statement."""
-        from pggit_sql.migrate import Migrator
-
         if self.fixtures is None:
             raise TemplateError("round_trip needs a chain with fixtures")
         self.template(level)

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pggit_sql import catalog, snapshots
+from pggit_sql import catalog, snapshot_writer
 from pggit_sql.errors import ChecksumMismatch, LevelError
 from pggit_sql.levels import default_migrations_dir, discover, head
 from pggit_sql.migrate import Migrator, bookkeeping_schema, claim_source
@@ -213,7 +213,7 @@ def test_verify_a_user_folder(folder: Path, pggit_new_database: NewDatabase, pgg
     with psycopg.connect(db, autocommit=True) as conn:
         conn.execute("ALTER TABLE public.accounts ADD COLUMN sneaky int")
 
-    written = snapshots.write_snapshots(pggit_admin_conninfo, folder)
+    written = snapshot_writer.write_snapshots(pggit_admin_conninfo, folder)
     assert [path.name for path in written] == ["0001_accounts.json", "0002_email.json"]
     assert all(path.parent == folder.parent / "catalog" for path in written)
     report = migrator.verify()

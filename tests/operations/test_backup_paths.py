@@ -86,7 +86,7 @@ from opshelp import (
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from pggit_sql import catalog, cli, majors, pgserver
+from pggit_sql import accounts, catalog, cli, majors, pgserver
 from pggit_sql.errors import PggitError
 from pggit_sql.migrate import Migrator
 from pggit_sql.testing.server import PggitServer, server_tmpdir
@@ -285,11 +285,11 @@ def _pg_upgrade(head: int) -> Iterator[Restored]:
         before = capture(old.conninfo("moved"))
         new.init()
         old.stop()
-        work = pgserver.hand_over(root / "work")
+        work = accounts.hand_over(root / "work")
         command = [str(bin18 / "pg_upgrade"), "-b", str(bin15), "-B", str(bin18),
                    "-d", str(old.datadir), "-D", str(new.datadir), "-U", old.superuser, "-s", str(work),
                    "-p", str(pgserver.free_port()), "-P", str(pgserver.free_port())]
-        account = pgserver.server_account()
+        account = accounts.server_account()
         if account is not None:  # pg_upgrade refuses root, like initdb
             command = ["runuser", "-u", account, "--", *command]
         code, output = _run(command, cwd=work)

@@ -174,7 +174,8 @@ def _alive(pid: int) -> bool:
 QUERY = textwrap.dedent("""
     import json
     from pggit_sql import devdb
-    from pggit_sql.migrate import Migrator, connect
+    from pggit_sql.db import connect
+    from pggit_sql.migrate import Migrator
 
     conninfo = devdb.conninfo()
     conn = connect(conninfo)

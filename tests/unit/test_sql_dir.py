@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pggit_sql import cli, devdb, snapshots
+from pggit_sql import cli, devdb, snapshot_writer, snapshots
 from pggit_sql import levels as levelslib
 from pggit_sql.errors import LevelError
 
@@ -92,5 +92,5 @@ def test_writers_refuse_the_packaged_copy_before_starting_a_server(
 def test_snapshot_module_refuses_the_packaged_copy(packaged: Path, monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(devdb, "start", lambda: pytest.fail("a development cluster was started"))
-    assert snapshots.main([]) == 1
+    assert snapshot_writer.main([]) == 1
     assert "pggit-sql snapshot writes pggit's own levels" in capsys.readouterr().err
