@@ -1,6 +1,7 @@
 """``make bench``: run the benchmarks of every level up to head on a throw-away server.
 
-``python -m bench [level1] [commits] [level2]`` runs only the named groups.  Prints the ratio table
+``python -m bench [ids_and_install] [commits] [history]`` runs only the named groups (named by theme;
+the old level-numbered names ``level1``..``level4`` still work, see :data:`ALIASES`).  Prints the ratio table
 (medians) and exits non-zero when a target is missed.
 
 ``python -m bench --at-level N [groups]`` runs them with the database at level N instead of
@@ -22,9 +23,12 @@ from bench.harness import SERVER_SETTINGS, Result, bench_server, format_table
 from pggit_sql.levels import MIGRATIONS_DIR_ENV, discover, head
 
 # group name -> (the level it needs, its module); a group runs only when head reaches its level
-GROUPS = {"level1": (1, "bench.level1"), "commits": (1, "bench.commits"), "level2": (2, "bench.level2"),
-          "level3": (3, "bench.level3"), "level4": (4, "bench.level4"), "ddl_tracking": (2, "bench.ddl_tracking"),
+GROUPS = {"ids_and_install": (1, "bench.ids_and_install"), "commits": (1, "bench.commits"),
+          "history": (2, "bench.history"), "data_branches": (3, "bench.data_branches"),
+          "merge_and_diff": (4, "bench.merge_and_diff"), "ddl_tracking": (2, "bench.ddl_tracking"),
           "data_branch_writes": (3, "bench.data_branch_writes")}
+# the groups' names before they were named by theme (README and docs/BENCHMARKS.md quote runs made with them)
+ALIASES = {"level1": "ids_and_install", "level2": "history", "level3": "data_branches", "level4": "merge_and_diff"}
 
 
 def hide_levels_above(level: int) -> None:
@@ -44,10 +48,12 @@ def main(argv: list[str]) -> int:
         hide_levels_above(int(argv[1]))
         argv = argv[2:]
     known = head(discover())
-    chosen = argv or [name for name, (level, _) in GROUPS.items() if level <= known]
+    chosen = [ALIASES.get(name, name) for name in argv] or [name for name, (level, _) in GROUPS.items()
+                                                             if level <= known]
     unknown = [name for name in chosen if name not in GROUPS]
     if unknown:
-        print(f"unknown benchmark group(s) {', '.join(unknown)}; known: {', '.join(GROUPS)}", file=sys.stderr)
+        print(f"unknown benchmark group(s) {', '.join(unknown)}; known: {', '.join(GROUPS)} "
+              f"(and the old names {', '.join(ALIASES)})", file=sys.stderr)
         return 2
     too_high = [name for name in chosen if GROUPS[name][0] > known]
     if too_high:

@@ -34,23 +34,19 @@ import psycopg
 from yoyo import exceptions as yoyo_exceptions
 from yoyo.connections import BadConnectionURI
 
-from pggit_sql import devdb, fixture_runs, level4, snapshot_writer, snapshots
+from pggit_sql import devdb, fixture_runs, refs, snapshot_writer, snapshots
 from pggit_sql import fixtures as fixtureslib
 from pggit_sql import graph as graphlib
 from pggit_sql import history as historylib
 from pggit_sql import render as renderlib
 from pggit_sql.db import Dsn, connect, first_line
-from pggit_sql.errors import PggitError, WrongDirection, clip
+from pggit_sql.errors import PggitError, UsageError, WrongDirection, clip
 from pggit_sql.levels import default_migrations_dir, discover, display_path, head, refuse_packaged
 from pggit_sql.migrate import Direction, Migrator
 from pggit_sql.newlevel import NAME, new_level
 
 PROG = "pggit-sql"
 DEBUG_ENV = "PGGIT_DEBUG"
-
-
-class UsageError(Exception):
-    """Bad command line (exit status 2)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -227,7 +223,7 @@ def cmd_log(args: argparse.Namespace, out: _Output) -> int:
 
 def _log_graph(args: argparse.Namespace, out: _Output) -> int:
     with connect(Dsn.resolve(args.dsn)) as conn:
-        commits = level4.graph_commits(conn, None if args.all else args.branch, args.max_count)
+        commits = refs.graph_commits(conn, None if args.all else args.branch, args.max_count)
     by_hash = {c.hash: c for c in commits}
     rows = graphlib.layout([c.node() for c in commits])
     lanes = {r.node.id: r.lane for r in rows if r.node is not None}
@@ -255,9 +251,9 @@ def _color(args: argparse.Namespace) -> bool:
 
 def cmd_diff(args: argparse.Namespace, out: _Output) -> int:
     with connect(Dsn.resolve(args.dsn)) as conn:
-        level4.require_level4(conn, "diff")
-        commits = (level4.resolve(conn, args.from_ref), level4.resolve(conn, args.to_ref))
-        changes = level4.diff(conn, args.from_ref, args.to_ref)
+        refs.require_level4(conn, "diff")
+        commits = (refs.resolve(conn, args.from_ref), refs.resolve(conn, args.to_ref))
+        changes = refs.diff(conn, args.from_ref, args.to_ref)
     out.emit(renderlib.diff_json(changes, args.from_ref, args.to_ref, commits),
              renderlib.diff_text(changes, args.from_ref, args.to_ref, _color(args)))
     return 0
@@ -265,16 +261,16 @@ def cmd_diff(args: argparse.Namespace, out: _Output) -> int:
 
 def cmd_show(args: argparse.Namespace, out: _Output) -> int:
     with connect(Dsn.resolve(args.dsn)) as conn:
-        data = level4.show(conn, args.ref)
+        data = refs.show(conn, args.ref)
     out.emit(data, renderlib.show_text(data, _color(args)))
     return 0
 
 
 def cmd_migration(args: argparse.Namespace, out: _Output) -> int:
     with connect(Dsn.resolve(args.dsn)) as conn:
-        level4.require_level4(conn, "migration")
-        commits = [level4.resolve(conn, ref) or level4.WORKING for ref in (args.from_ref, args.to_ref)]
-        steps = level4.migration(conn, args.from_ref, args.to_ref, online=args.online)
+        refs.require_level4(conn, "migration")
+        commits = [refs.resolve(conn, ref) or refs.WORKING for ref in (args.from_ref, args.to_ref)]
+        steps = refs.migration(conn, args.from_ref, args.to_ref, online=args.online)
     header = [f"pggit migration from {args.from_ref} ({commits[0]}) to {args.to_ref} ({commits[1]})"
               + (" (online)" if args.online else ""),
               f"{len(steps)} step{'' if len(steps) == 1 else 's'}, "

@@ -1,4 +1,10 @@
-"""Errors the CLI turns into one clear line and a non-zero exit."""
+"""Every exception class of pggit_sql: the errors the CLI turns into one clear line and a non-zero exit.
+
+:class:`PggitError` and its subclasses are failures the user can act on; :class:`UsageError`
+is a bad command line (exit status 2); :class:`UnsupportedColumn` is a ValueError of the test
+layer's row strategies.  (``pggit_sql.testing.templates.TemplateError`` is still defined in its
+module.)
+"""
 
 
 class PggitError(Exception):
@@ -43,6 +49,23 @@ class FixtureError(PggitError):
 
 class SnapshotMissing(PggitError):
     """A level's catalog snapshot (sql/catalog/NNNN_name.json) is missing."""
+
+
+class NotTracking(PggitError):
+    """The database has no pggit history (it is below level 2)."""
+
+
+class NeedsLevel4(PggitError):
+    """The database has no level-4 functions (it is below level 4): refs, diff, show, migration scripts."""
+
+
+class UsageError(Exception):
+    """Bad command line (exit status 2)."""
+
+
+class UnsupportedColumn(ValueError):
+    """A NOT NULL column without default whose type the row strategies cannot draw
+    (:func:`pggit_sql.testing.strategies.table_rows`)."""
 
 
 #: The longest piece of user input (a branch name, a ref, a path) a message echoes whole.

@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg
 
-from pggit_sql.errors import PggitError, clip
+from pggit_sql.errors import NotTracking, PggitError, clip
 
 DEFAULT_BRANCH = "main"
 DEFAULT_MAX_COUNT = 50
@@ -32,10 +32,6 @@ _STATUS = (
     "SELECT id, branch, object_kind, object_identity, old_identity, subobject_identity, command_tag,"
     " change, old_version, new_version, statement, role, changed_at FROM pggit.status(%s)"
 )
-
-
-class NotTracking(PggitError):
-    """The database has no pggit history (it is below level 2)."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from pggit_sql.level4 import CHANGE_KINDS, Change, Step
+from pggit_sql.refs import CHANGE_KINDS, Change, Step
 
 RESET = "\x1b[0m"
 BOLD = "\x1b[1m"

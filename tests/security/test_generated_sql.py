@@ -24,7 +24,7 @@ from psycopg import sql
 from sechelp import assert_not_escalated, role_state
 
 from pggit_sql import pgserver
-from pggit_sql.level4 import Step
+from pggit_sql.refs import Step
 from pggit_sql.render import comment_step, migration_script
 
 pytestmark = pytest.mark.pggit_level(min=5)

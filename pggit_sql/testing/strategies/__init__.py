@@ -9,12 +9,12 @@
   refuses as branch names (git's ref-name rules, at most 255 bytes).
 """
 
+from pggit_sql.errors import UnsupportedColumn
 from pggit_sql.testing.strategies.branches import INJECTIONS, invalid_branch_names, valid_branch_names
 from pggit_sql.testing.strategies.catalog_rows import (
     Dataset,
     Ref,
     TableRows,
-    UnsupportedColumn,
     insert_dataset,
     table_rows,
 )

@@ -46,6 +46,8 @@ from hypothesis import strategies as st
 from psycopg import sql
 from psycopg.types.json import Json, Jsonb
 
+from pggit_sql.errors import UnsupportedColumn
+
 TableName = tuple[str, str]  # (schema, table)
 
 # Built-in type OIDs (fixed in every PostgreSQL) -> kind
@@ -58,10 +60,6 @@ _KINDS = {
 _INT_RANGE = {"int2": 2**15, "int4": 2**31, "int8": 2**63}
 _ORDERED = {"int2", "int4", "int8", "numeric", "float4", "float8", "date", "time", "timestamp", "timestamptz"}
 _ATTEMPTS = 12  # candidate rows drawn per row before giving up on it
-
-
-class UnsupportedColumn(ValueError):
-    """A NOT NULL column without default whose type the strategy cannot draw."""
 
 
 @dataclass(frozen=True)

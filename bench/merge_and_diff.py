@@ -1,4 +1,4 @@
-"""Level 4 benchmarks: merge_base and diff against the plain SQL a user would write.
+"""Merge base and diff (level 4): merge_base, diff and generate_migration against the plain SQL a user would write.
 
 - ``merge_base`` over 10,000 commits: main has 10,000 commits, a branch forked 100
   commits before main's head and has 100 of its own; baseline: a recursive CTE

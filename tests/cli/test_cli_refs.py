@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pggit_sql.graph import Node, layout, render, topo_order
-from pggit_sql.level4 import Change, Step
+from pggit_sql.refs import Change, Step
 from pggit_sql.render import diff_text, migration_script
 
 Run = Callable[..., tuple[int, str, str]]  # the `run` fixture of tests/cli/conftest.py

@@ -1,4 +1,4 @@
-"""Level 3 benchmarks: copy-on-write data branches against plain PostgreSQL in the same run.
+"""Data branches (level 3): copy-on-write data branches against plain PostgreSQL in the same run.
 
 - ``create_data_branch`` on 100,000 and 1,000,000 rows (and the 1M/100k ratio), next to a
   physical copy (``CREATE TABLE ... AS``) of the same table;

@@ -1,4 +1,4 @@
-"""Level 2 benchmarks: DDL overhead of tracking, history growth, get_version, schema hash, commit trees.
+"""History (level 2): DDL overhead of tracking, history growth, get_version, schema hash, commit trees.
 
 Every DDL figure is the median of per-statement means, measured on a database at head
 (tracking on) and on a database without pggit on the same server in the same run.

@@ -1,4 +1,7 @@
-"""Level 1 benchmarks: Trinity IDs, clone vs migrate (commit_changes is measured in bench/commits.py)."""
+"""Trinity IDs and installing (level 1): generate_trinity_id, clone vs migrate.
+
+(commit_changes is measured in bench/commits.py.)
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading level 4 (refs, the commit DAG, schema diffs, migrations) from Python.
+"""Refs and what lies between them, from Python: the commit graph, schema diffs, show, migration scripts.
 
 Thin, typed wrappers over ``pggit.resolve_ref``, ``pggit.show``, ``pggit.diff`` and
 ``pggit.generate_migration`` (see docs/LEVEL4.md) and over ``pggit.commits`` with its
@@ -20,15 +20,11 @@ from typing import Any
 
 import psycopg
 
-from pggit_sql.errors import PggitError
+from pggit_sql.errors import NeedsLevel4, PggitError
 from pggit_sql.graph import Node, topo_order
 
 WORKING = "WORKING"
 CHANGE_KINDS = ("added", "removed", "modified", "renamed")
-
-
-class NeedsLevel4(PggitError):
-    """The database has no level-4 functions (it is below level 4)."""
 
 
 def has_level4(conn: psycopg.Connection) -> bool:
