@@ -118,8 +118,9 @@ majors: install ## the PostgreSQL majors whose server binaries are installed, an
 bench: install ## benchmarks: ratios against plain PostgreSQL, medians
 	$(BIN)/python -m bench
 
-lint: install ## ruff, then plpgsql_check over every PL/pgSQL function at every level (zero errors)
+lint: install ## ruff, mypy (the package, [tool.mypy] in pyproject.toml), then plpgsql_check at every level (zero errors)
 	$(BIN)/ruff check pggit_sql tests bench tools examples
+	$(BIN)/mypy
 	PGGIT_REQUIRE_PLPGSQL_CHECK=1 $(BIN)/pytest --pggit-level=all -q tests/static
 
 new-level: install ## make new-level NAME=my_change

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -138,7 +138,7 @@ def connect(dsn: str | Dsn, autocommit: bool = True) -> psycopg.Connection[Any]:
     ConnectionFailed naming the database (never the password) when it cannot connect.
     """
     target = Dsn.parse(dsn)
-    params: Mapping[str, str] = target.params
+    params: dict[str, Any] = target.params
     try:
         # no server-side prepared statements: behind a transaction pooler they would be
         # prepared on one server connection and used (or named again) on another

@@ -586,7 +586,7 @@ class _Session:
             self.keep_warnings_of(twin)
             return twin
 
-        backend.copy = copy_that_keeps_warnings  # type: ignore[method-assign]
+        backend.copy = copy_that_keeps_warnings
 
     def migrations(self, keep: Callable[[Level], bool]) -> MigrationList:
         """yoyo's migration list restricted to known levels for which ``keep`` is true (post-apply kept)."""

@@ -60,7 +60,8 @@ def _rows(conn: psycopg.Connection, query: str, params: tuple[Any, ...]) -> list
 
 def resolve(conn: psycopg.Connection, ref: str) -> str | None:
     """``pggit.resolve_ref(ref)``: the full commit id, None for ``WORKING``."""
-    return _rows(conn, "SELECT pggit.resolve_ref(%s)", (ref,))[0][0]
+    commit: str | None = _rows(conn, "SELECT pggit.resolve_ref(%s)", (ref,))[0][0]
+    return commit
 
 
 def resolve_commit(conn: psycopg.Connection, ref: str, what: str) -> str:

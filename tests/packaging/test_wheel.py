@@ -118,6 +118,7 @@ def test_the_wheel_carries_the_whole_sql_tree(installed: Installed) -> None:
     assert in_wheel == in_checkout  # every file of sql/, nothing else
     assert len(in_wheel) > 100
     assert not [name for name in names if name.startswith(("sql/", "tests/", "examples/"))]
+    assert "pggit_sql/py.typed" in names  # PEP 561: users' type checkers read the package's hints
 
 
 def test_the_package_is_the_venvs_and_reads_its_own_sql(installed: Installed) -> None:

@@ -61,3 +61,15 @@ def test_the_packages_list_names_every_python_package() -> None:
     found = sorted(".".join(p.parent.relative_to(root).parts) for p in (root / "pggit_sql").rglob("__init__.py"))
     assert sorted(setuptools["packages"]) == sorted([*found, "pggit_sql.sql"])
     assert setuptools["package-dir"] == {"pggit_sql.sql": "sql"}
+
+
+def test_the_package_is_typed_and_make_lint_type_checks_it() -> None:
+    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    assert (PYPROJECT.parent / "pggit_sql" / "py.typed").is_file()
+    assert "py.typed" in config["tool"]["setuptools"]["package-data"]["pggit_sql"]  # so the wheel carries it
+    mypy = config["tool"]["mypy"]
+    assert mypy["files"] == ["pggit_sql"]
+    assert mypy["disallow_untyped_defs"] is True and mypy["warn_unused_ignores"] is True
+    assert "mypy" in {r.name.lower() for r in requirements("dev")}
+    makefile = (PYPROJECT.parent / "Makefile").read_text(encoding="utf-8")
+    assert "\t$(BIN)/mypy\n" in makefile.split("\nlint:", 1)[1].split("\n\n", 1)[0] + "\n"

@@ -22,7 +22,7 @@ _FORBIDDEN = " ~^:?*[\\/\x7f" + "".join(chr(c) for c in range(0x20))
 
 # Mostly the characters people use, sometimes anything else that is allowed.
 _friendly = st.sampled_from(string.ascii_letters + string.digits + "-_.+=,@{}!#%&'()<>|$\"")
-_any_allowed = st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters=_FORBIDDEN)
+_any_allowed = st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters=_FORBIDDEN)
 _character = st.one_of(_friendly, _friendly, _any_allowed)
 
 

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 from hypothesis import reject
@@ -269,7 +269,7 @@ def _read_table(conn: psycopg.Connection, oid: int, name: TableName, cache: dict
         if contype == "c":
             checks.append(definition)
         else:
-            target_attrs = dict(conn.execute(
+            target_attrs: dict[int, str] = dict(conn.execute(
                 "SELECT attnum, attname FROM pg_catalog.pg_attribute WHERE attrelid = %s AND attnum > 0",
                 (confrelid,)).fetchall())
             target = name if confrelid == oid else _name_of(conn, confrelid)
@@ -459,7 +459,7 @@ def _compare(bounds: _Bounds, kind: str, op: str, literal: str) -> None:
 
 # --------------------------------------------------------------------------- values per type
 
-_TEXT = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
+_TEXT = st.characters(exclude_characters="\x00", exclude_categories=["Cs"])
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(_TEXT, max_size=8),
@@ -511,7 +511,7 @@ def _values(t: _Type, bounds: _Bounds) -> st.SearchStrategy[Any]:  # one branch 
         high_d = high_d.quantize(step, rounding="ROUND_FLOOR")
         return st.nothing() if low_d > high_d else st.decimals(low_d, high_d, places=places)
     if kind in ("float4", "float8"):
-        width = 32 if kind == "float4" else 64
+        width: Literal[32, 64] = 32 if kind == "float4" else 64
         return st.floats(min_value=None if lo is None else float(lo), max_value=None if hi is None else float(hi),
                          exclude_min=bounds.lo_open and lo is not None, exclude_max=bounds.hi_open and hi is not None,
                          allow_nan=False, allow_infinity=False, width=width)
@@ -541,8 +541,10 @@ def _values(t: _Type, bounds: _Bounds) -> st.SearchStrategy[Any]:  # one branch 
     if kind in ("timestamp", "timestamptz"):
         low_ts = lo if isinstance(lo, datetime) else _EARLIEST
         high_ts = hi if isinstance(hi, datetime) else _LATEST
-        zones = st.just(UTC) if kind == "timestamptz" else st.none()
-        return st.datetimes(low_ts, high_ts, timezones=zones).map(_quantize_micro(_precision(t.typmod)))
+        quantize = _quantize_micro(_precision(t.typmod))
+        if kind == "timestamptz":  # two calls: hypothesis types aware and naive datetimes apart
+            return st.datetimes(low_ts, high_ts, timezones=st.just(UTC)).map(quantize)
+        return st.datetimes(low_ts, high_ts, timezones=st.none()).map(quantize)
     if kind == "interval":
         return st.timedeltas(timedelta(days=-(10**6)), timedelta(days=10**6))
     if kind == "uuid":
@@ -737,8 +739,8 @@ def _candidate(draw: st.DrawFn, conn: psycopg.Connection, shape: _Table, strateg
             keys.append(None)
         else:
             keys.append(key)
-    for index, key in enumerate(keys):
-        if key is not None and any(_same(key, r.keys[index]) for r in rows):
+    for index, kept in enumerate(keys):
+        if kept is not None and any(_same(kept, r.keys[index]) for r in rows):
             return None
     return _Drawn(canonical, keys)
 
@@ -771,8 +773,8 @@ def _assign_fk(draw: st.DrawFn, shape: _Table, fk: _ForeignKey, values: dict[str
             candidates.append({tc: values[tc] for tc in fk.target_columns})
     else:
         target = others[fk.target]
-        for index, row in enumerate(target.dicts()):
-            candidates.append({tc: row.get(tc, Ref(fk.target, index, tc)) for tc in fk.target_columns})
+        for index, target_row in enumerate(target.dicts()):
+            candidates.append({tc: target_row.get(tc, Ref(fk.target, index, tc)) for tc in fk.target_columns})
     # keep the candidates agreeing with what earlier foreign keys already set
     fixed = {c: values[c] for c in fk.columns if c in values and values[c] is not None}
     candidates = [cand for cand in candidates
