@@ -276,6 +276,16 @@ def capture(conn: psycopg.Connection, fixtures: Iterable[Fixture]) -> list[KeptR
     return captured
 
 
+def restrict(now: Sequence[KeptRows], before: Sequence[KeptRows]) -> list[KeptRows]:
+    """``now`` (a capture of the same keeps as ``before``, later) with only the rows whose key
+    ``before`` has: the kept rows as carried, without the rows made in between."""
+    restricted = []
+    for later, earlier in zip(now, before, strict=True):
+        rows = {k: v for k, v in later.rows.items() if k in earlier.rows}
+        restricted.append(KeptRows(later.fixture, later.table, later.key, later.columns, rows))
+    return restricted
+
+
 def compare(conn: psycopg.Connection, kept: Iterable[KeptRows]) -> list[str]:
     """What differs between ``kept`` and the database now; empty when every kept row is carried."""
     problems = []
