@@ -49,7 +49,7 @@ from pggit_sql.levels import Level
 FIXTURES_TABLE = "fixture_checksums"
 _FIXTURE_FILE = re.compile(r"^(?P<number>\d{4})_(?P<slug>[a-z0-9_]+)\.sql$")
 _KEEP = re.compile(
-    r"^--\s*keep:\s*(?P<table>[^\s(]+)"
+    r'^--\s*keep:\s*(?P<table>(?:"(?:[^"]|"")*"|[^\s("])+)'
     r"(?:\s+by\s*\((?P<key>[^)]*)\))?"
     r"(?:\s+columns\s*\((?P<columns>[^)]*)\))?\s*$",
     re.IGNORECASE,
@@ -106,7 +106,9 @@ class Fixture:
 
 
 def _names(text: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+    """Column names as the catalog spells them: ``a, "Line Item"`` -> ``a``, ``Line Item``."""
+    names = (part.strip() for part in (text or "").split(",") if part.strip())
+    return tuple(n[1:-1].replace('""', '"') if len(n) > 1 and n[0] == n[-1] == '"' else n for n in names)
 
 
 def parse_keeps(text: str, path: Path) -> tuple[Keep, ...]:
