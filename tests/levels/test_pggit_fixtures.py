@@ -30,10 +30,11 @@ NewDatabase = Callable[[int], str]
 
 # sql/fixtures: the files per level, and the number of '-- keep:' tables carried through
 # each level (the kept tables of the fixtures at or below it).
-PGGIT_FIXTURE_FILES = {1: ["0001_commits.sql"], 2: ["0002_tracking.sql"], 3: ["0003_data_branches.sql"],
-                       4: ["0004_merge.sql"], 5: ["0005_security.sql"], 7: ["0007_reserved_refs.sql"],
+PGGIT_FIXTURE_FILES = {1: ["0001_commits.sql"], 2: ["0002_tracking.sql"],
+                       3: ["0003_data_branches.sql", "0003_quoted_names.sql"], 4: ["0004_merge.sql"],
+                       5: ["0005_security.sql"], 7: ["0007_reserved_refs.sql"],
                        9: ["0009_folded.sql"]}
-PGGIT_KEPT_TABLES = {1: 2, 2: 12, 3: 22, 4: 30, 5: 39, 6: 39, 7: 43, 8: 43, 9: 47, 10: 47}
+PGGIT_KEPT_TABLES = {1: 2, 2: 12, 3: 25, 4: 33, 5: 42, 6: 42, 7: 46, 8: 46, 9: 50, 10: 50}
 
 
 @pytest.fixture
@@ -103,18 +104,58 @@ def test_pggit_fixtures_load_level_by_level_into_a_fresh_database(
             " (SELECT count(*) FROM pggit.history WHERE change = 'folded')").fetchone()
         pricing = conn.execute('SELECT id, price::text, stock FROM fx."products__fx3/pricing" ORDER BY id').fetchall()
         bulk = conn.execute('SELECT id, qty FROM fx."orders__fx5/bulk" ORDER BY id').fetchall()
+        lines = conn.execute(
+            'SELECT order_no, "Line", "Qty" FROM "Fx Quoted"."Line Items__fx3/a-branch-name-long-enough-to-make-the-_'
+            '47fcd198" ORDER BY 1, 2').fetchall()
         reserved = conn.execute("SELECT name FROM pggit.branches WHERE pggit.reserved_ref_name(name) IS NOT NULL"
                                 " ORDER BY name").fetchall()
     assert recorded == {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
                         for path in PGGIT_FIXTURES.glob("*.sql")}
     # commits: 5 (level 1) + 3 + 3 (a data merge) + 6 (a merge commit) + 1 (the continued merge)
     # + 2 + 1; branches: main, fx1/login, fx3/pricing, fx3/scratch (deleted), fx3/cleanup,
-    # fx4/feature, fx4/left, fx4/right, fx5/bulk, HEAD, WORKING, refs/fx7
-    assert counts == (21, 2, 12, 1, 6, 3, 2, 2, 3)
+    # fx3/a-branch-name-long-enough-..., fx4/feature, fx4/left, fx4/right, fx5/bulk, HEAD,
+    # WORKING, refs/fx7
+    assert counts == (21, 2, 13, 1, 6, 4, 2, 2, 3)
     # the open data branch: 1 changed, 2 deleted, 5 inserted on it; 3 as it was at the branch point
     assert pricing == [(1, "3.95", 10), (3, "4.00", 5), (4, "5.10", 2), (5, "4.40", 7)]
     assert bulk == [(1, 1), (3, 20), (4, 99), (5, 1)]
+    assert lines == [(1, "a", 1), (1, "b's", 20), (3, "it's new", 9)]
     assert reserved == [("HEAD",), ("WORKING",), ("refs/fx7",)]
+
+
+def test_level_5_renames_a_tag_that_has_a_branch_name_and_its_rollback_names_it_back(
+        pggit_new_database: NewDatabase) -> None:
+    """What sql/fixtures cannot keep by name (level 5 renames such a tag on purpose): the tag keeps
+    its commit, creator and time under the new name, pggit.renamed_tags says so, and the rollback
+    gives the old name back, so the level-4 rows are exactly as they were."""
+    dsn = pggit_new_database(4)
+    tags = "SELECT name, commit_hash, created_at::text, created_by FROM pggit.tags ORDER BY name"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT pggit.commit_changes('main', 'base')")
+        conn.execute("SELECT pggit.create_branch('release')")
+        conn.execute("SELECT pggit.tag('release', 'main')")
+        conn.execute("SELECT pggit.tag('release-tag', 'main')")  # so the rename takes release-tag-2
+        before = conn.execute(tags).fetchall()
+    migrator = Migrator(dsn, default_migrations_dir())
+    migrator.migrate(to=5)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        after = conn.execute(tags).fetchall()
+        renamed = conn.execute("SELECT old_name, new_name, commit_hash FROM pggit.renamed_tags").fetchall()
+    assert [row[0] for row in after] == ["release-tag", "release-tag-2"]
+    assert after[1][1:] == before[0][1:] and after[0] == before[1]
+    assert renamed == [("release", "release-tag-2", before[0][1])]
+    migrator.rollback(to=4, force=True)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute(tags).fetchall() == before
+
+
+def test_keep_lines_take_quoted_names() -> None:
+    keeps = fixtureslib.parse_keeps(
+        '-- keep: "Fx Quoted"."Line Items" by (order_no, "Line") columns ("Qty", "a""b")\n'
+        "--keep: shop.orders\n-- KEEP:  public.orders by (id) columns (customer_id, qty)\n", Path("x.sql"))
+    assert keeps == (fixtureslib.Keep('"Fx Quoted"."Line Items"', ("order_no", "Line"), ("Qty", 'a"b')),
+                     fixtureslib.Keep("shop.orders"),
+                     fixtureslib.Keep("public.orders", ("id",), ("customer_id", "qty")))
 
 
 # --------------------------------------------------------------------------- a user's folder
@@ -179,25 +220,25 @@ def test_a_level_that_loses_changes_or_refuses_fixture_rows_is_named(
 
 
 def test_a_rollback_that_deletes_rows_is_named(pggit_server: PggitServer, tmp_path: Path, run: Run) -> None:
+    """Found by the round trip (down), named with its file and statement, printed under its level."""
     migrations = shop_copy(tmp_path, {"0004_discounts": (
         "ALTER TABLE shop.orders ADD COLUMN discount numeric(4, 2) NOT NULL DEFAULT 0;\n",
         "-- back to level 3\nALTER TABLE shop.orders DROP COLUMN discount;\n"
         "DELETE FROM shop.orders WHERE qty > 50;\n")})
-    report = fixture_runs.check(pggit_server.conninfo("postgres"), migrations)
-    assert report.stairway_error is None
-    assert [lv.level for lv in report.levels if lv.problems] == [4]
-    (problem,) = report.levels[3].problems
+    status, out, _ = run("--dsn", pggit_server.conninfo("postgres"), "--migrations", str(migrations),
+                         "fixtures", "check")
+    assert status == 1
+    lines = out.splitlines()
+    assert [line.split()[1] for line in lines if line[:5].strip()] == [
+        "0001_customers", "0002_orders", "0003_order_totals", "0004_discounts"]
+    assert "    3  0003_order_totals            up, down, up again: ok; fixtures -; 7 kept rows in 2 tables" in lines
+    assert ("    4  0004_discounts               up, down, up again: FAILED; fixtures -; 7 kept rows in 2 tables"
+            in lines)
+    (problem,) = [line.strip() for line in lines if not line[:5].strip()]  # the one problem, under level 4
     assert problem.startswith("down: the rollback of level 4 (")
     assert "0004_discounts.rollback.sql) did not carry the fixtures' kept rows: 1 of 4 kept rows of shop.orders" \
            " (kept by 0002_orders.sql) lost: id='" in problem
     assert "first at statement 2 (line 3): DELETE FROM shop.orders WHERE qty > 50;" in problem
-    # the CLI prints it under the level and fails
-    status, out, _ = run("--dsn", pggit_server.conninfo("postgres"), "--migrations", str(migrations),
-                         "fixtures", "check")
-    assert status == 1
-    assert "    4  0004_discounts               up, down, up again: FAILED; fixtures -; 7 kept rows in 2 tables" in out
-    assert "       down: the rollback of level 4 (" in out
-    assert "    3  0003_order_totals            up, down, up again: ok; fixtures -; 7 kept rows in 2 tables" in out
 
 
 BAD_FIXTURES = {
