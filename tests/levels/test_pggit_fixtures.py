@@ -34,7 +34,7 @@ PGGIT_FIXTURE_FILES = {1: ["0001_commits.sql"], 2: ["0002_tracking.sql"],
                        3: ["0003_data_branches.sql", "0003_quoted_names.sql"], 4: ["0004_merge.sql"],
                        5: ["0005_security.sql"], 7: ["0007_reserved_refs.sql"],
                        9: ["0009_folded.sql"]}
-PGGIT_KEPT_TABLES = {1: 2, 2: 12, 3: 25, 4: 33, 5: 42, 6: 42, 7: 46, 8: 46, 9: 50, 10: 50}
+PGGIT_KEPT_TABLES = {1: 3, 2: 13, 3: 26, 4: 34, 5: 43, 6: 43, 7: 47, 8: 47, 9: 51, 10: 51}
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_pggit_fixtures_are_carried_through_every_level_up_down_and_up_again(pgg
     assert {lv.level: lv.fixtures for lv in report.levels if lv.fixtures} == PGGIT_FIXTURE_FILES
     assert {lv.level: lv.kept_tables for lv in report.levels} == PGGIT_KEPT_TABLES
     rows = [lv.kept_rows for lv in report.levels]
-    assert rows[0] == 7  # level 1: branches main and fx1/login, five commits
+    assert rows[0] == 10  # level 1: branches main and fx1/login, five commits, three accounts
     assert all(later >= earlier for earlier, later in zip(rows, rows[1:], strict=False)), rows
     assert rows[-1] > 300, rows
     with psycopg.connect(pggit_server.conninfo("postgres"), autocommit=True) as conn:
@@ -102,6 +102,8 @@ def test_pggit_fixtures_load_level_by_level_into_a_fresh_database(
             " (SELECT count(*) FROM pggit.tags), (SELECT count(*) FROM pggit.data_branches),"
             " (SELECT count(*) FROM pggit.merges), (SELECT count(*) FROM pggit.checkouts),"
             " (SELECT count(*) FROM pggit.history WHERE change = 'folded')").fetchone()
+        history = conn.execute("SELECT change FROM pggit.history WHERE object_identity = 'legacy.accounts'"
+                               " OR command_tag IN ('PGGIT PAUSE', 'PGGIT RESUME') ORDER BY id").fetchall()
         pricing = conn.execute('SELECT id, price::text, stock FROM fx."products__fx3/pricing" ORDER BY id').fetchall()
         bulk = conn.execute('SELECT id, qty FROM fx."orders__fx5/bulk" ORDER BY id').fetchall()
         lines = conn.execute(
@@ -111,16 +113,18 @@ def test_pggit_fixtures_load_level_by_level_into_a_fresh_database(
                                 " ORDER BY name").fetchall()
     assert recorded == {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
                         for path in PGGIT_FIXTURES.glob("*.sql")}
-    # commits: 5 (level 1) + 3 + 3 (a data merge) + 6 (a merge commit) + 1 (the continued merge)
-    # + 2 + 1; branches: main, fx1/login, fx3/pricing, fx3/scratch (deleted), fx3/cleanup,
+    # commits: 5 (level 1) + 4 + 2 (and a data merge) + 8 (a merge commit, a revert) + 1 (the
+    # continued merge) + 2 + 1; branches: main, fx1/login, fx3/pricing, fx3/scratch (deleted), fx3/cleanup,
     # fx3/a-branch-name-long-enough-..., fx4/feature, fx4/left, fx4/right, fx5/bulk, HEAD,
     # WORKING, refs/fx7
-    assert counts == (21, 2, 13, 1, 6, 4, 2, 2, 3)
+    assert counts == (24, 2, 13, 1, 6, 4, 2, 2, 3)
     # the open data branch: 1 changed, 2 deleted, 5 inserted on it; 3 as it was at the branch point
     assert pricing == [(1, "3.95", 10), (3, "4.00", 5), (4, "5.10", 2), (5, "4.40", 7)]
     assert bulk == [(1, 1), (3, 20), (4, 99), (5, 1)]
     assert lines == [(1, "a", 1), (1, "b's", 20), (3, "it's new", 9)]
     assert reserved == [("HEAD",), ("WORKING",), ("refs/fx7",)]
+    # the level-1 table: registered by level 2, changed while tracking was paused, caught up
+    assert [c for (c,) in history] == ["register", "pause", "untracked", "resume", "minor"]
 
 
 def test_level_5_renames_a_tag_that_has_a_branch_name_and_its_rollback_names_it_back(
