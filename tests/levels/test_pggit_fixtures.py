@@ -321,8 +321,10 @@ def test_load_climbs_level_by_level_and_records_checksums(run: Run, pggit_new_da
     dsn = pggit_new_database(0)
     status, out, err = run("--dsn", dsn, "--migrations", str(migrations), "fixtures", "load", "--to", "1")
     assert status == 0, out + err
-    assert out.splitlines() == ["applied level 0001_customers", "loaded 0001_customers.sql",
-                                f"{out.splitlines()[-1].split(' is at ')[0]} is at level 1"]
+    lines = out.splitlines()
+    assert lines[0] == "applied level 1 (0001_customers)" and len(lines) == 3, out
+    assert lines[1].startswith("loaded ") and lines[1].endswith("/fixtures/0001_customers.sql"), out
+    assert lines[2] == f"{lines[2].split(' is at ')[0]} is at level 1"
     status, out, err = run("--dsn", dsn, "--migrations", str(migrations), "--json", "fixtures", "load")
     assert status == 0, out + err
     report = json.loads(out)
