@@ -18,48 +18,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from psycopg import sql
-from psycopg.types.json import Json, Jsonb
 
 from pggit_sql.levels import discover
 from pggit_sql.migrate import META
 from pggit_sql.testing.strategies import Dataset, insert_dataset, table_rows
+from tests.databranches.stock_items import NAME, TABLE, contents, rows_of, write_through
 
 FIRST = 3  # data branches
 
-TABLE = '''
-CREATE TABLE public."Stock ""items""" (
-    sku varchar(8) PRIMARY KEY CHECK (sku <> ''),
-    qty integer NOT NULL CHECK (qty >= 0),
-    price numeric(8, 2) CHECK (price > 0),
-    seen date,
-    "when" timestamptz,
-    flag boolean NOT NULL DEFAULT false,
-    tags text[],
-    meta jsonb,
-    ref uuid,
-    doc json,
-    ip inet
-)
-'''
-NAME = ("public", 'Stock "items"')
-COLUMNS = ["sku", "qty", "price", "seen", "when", "flag", "tags", "meta", "ref", "doc", "ip"]
-JSON = {"meta": Jsonb, "doc": Json}
 BRANCH = "feature/drawn"
-
-
-def contents(conn: psycopg.Connection, relation: sql.Composable) -> dict[str, tuple[Any, ...]]:
-    query = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(map(sql.Identifier, COLUMNS)), relation)
-    return {row[0]: tuple(row) for row in conn.execute(query).fetchall()}
 
 
 def diff(conn: psycopg.Connection, table: str) -> list[tuple[Any, ...]]:
     return sorted(conn.execute("SELECT key::text, change, before::text, after::text"
                                " FROM pggit.diff_data_branch(%s, %s)", (table, BRANCH)).fetchall())
-
-
-def rows_of(dataset: Dataset) -> dict[str, tuple[Any, ...]]:
-    (rows,) = dataset.tables
-    return {row[0]: row for row in rows.rows}
 
 
 def apply_levels_in_transaction(conn: psycopg.Connection, above: int) -> list[str]:
@@ -98,19 +70,9 @@ def test_every_later_level_carries_drawn_rows_and_their_data_branch(
             new = rows_of(changes)
             gone = data.draw(st.sets(st.sampled_from(sorted(set(main) - set(new)))) if set(main) - set(new)
                              else st.just(set()), label="deleted")
-            for key in gone:
-                conn.execute(sql.SQL("DELETE FROM {} WHERE sku = %s").format(branch), (key,))
-            for key, row in new.items():
-                params = [JSON[c](v) if c in JSON and v is not None else v for c, v in zip(COLUMNS, row, strict=True)]
-                if key in main:
-                    conn.execute(sql.SQL("UPDATE {} SET ({}) = ROW({}) WHERE sku = %s").format(
-                        branch, sql.SQL(", ").join(map(sql.Identifier, COLUMNS[1:])),
-                        sql.SQL(", ").join(sql.Placeholder() * (len(COLUMNS) - 1))), [*params[1:], key])
-                else:
-                    conn.execute(sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                        branch, sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
-                        sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS))), params)
+            expected = write_through(conn, branch, main, new, gone)
             on_branch = contents(conn, branch)
+            assert on_branch == expected
             changed = diff(conn, table_text)
 
             applied = apply_levels_in_transaction(conn, FIRST)
