@@ -12,7 +12,7 @@ PG ?=
 WITH_PG = $(if $(PG),bindir=$$($(BIN)/python -m pggit_sql.majors bindir $(PG)) && PGGIT_PG_BINDIR=$$bindir,)
 MAJOR_LEVEL ?= head
 
-.PHONY: help install server-binaries plpgsql-check pgbouncer install-db dev-db-stop check test test-realworld test-level test-all-levels test-major majors bench lint new-level snapshot clean
+.PHONY: help install server-binaries plpgsql-check pgbouncer install-db dev-db-stop check test test-realworld test-level test-all-levels test-major majors bench lint new-level snapshot tables clean
 
 # The first target is the default: `make` alone is `make install`.
 install: server-binaries plpgsql-check pgbouncer $(VENV)/.installed ## create .venv, install pggit-sql editable with its dev (test + tools) and pg16/pg17/pg18 extras
@@ -128,6 +128,9 @@ new-level: install ## make new-level NAME=my_change
 
 snapshot: install ## regenerate sql/catalog/*.json (catalog snapshot per level, used by verify)
 	$(BIN)/pggit-sql snapshot
+
+tables: install ## regenerate sql/tables/*.sql (the head definition of every pggit table, sequence and view)
+	$(BIN)/python tools/dump_tables.py
 
 clean: ## remove .venv, build output and .hypothesis
 	rm -rf $(VENV) build dist *.egg-info .hypothesis

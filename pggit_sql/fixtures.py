@@ -49,7 +49,7 @@ from pggit_sql.levels import Level
 FIXTURES_TABLE = "fixture_checksums"
 _FIXTURE_FILE = re.compile(r"^(?P<number>\d{4})_(?P<slug>[a-z0-9_]+)\.sql$")
 _KEEP = re.compile(
-    r"^--\s*keep:\s*(?P<table>[^\s(]+)"
+    r'^--\s*keep:\s*(?P<table>(?:"(?:[^"]|"")*"|[^\s("])+)'
     r"(?:\s+by\s*\((?P<key>[^)]*)\))?"
     r"(?:\s+columns\s*\((?P<columns>[^)]*)\))?\s*$",
     re.IGNORECASE,
@@ -106,7 +106,9 @@ class Fixture:
 
 
 def _names(text: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+    """Column names as the catalog spells them: ``a, "Line Item"`` -> ``a``, ``Line Item``."""
+    names = (part.strip() for part in (text or "").split(",") if part.strip())
+    return tuple(n[1:-1].replace('""', '"') if len(n) > 1 and n[0] == n[-1] == '"' else n for n in names)
 
 
 def parse_keeps(text: str, path: Path) -> tuple[Keep, ...]:
@@ -276,6 +278,16 @@ def capture(conn: psycopg.Connection, fixtures: Iterable[Fixture]) -> list[KeptR
             rows = _read(conn, table, key, columns)
             captured.append(KeptRows(fixture, table, tuple(key), tuple(columns), rows))
     return captured
+
+
+def restrict(now: Sequence[KeptRows], before: Sequence[KeptRows]) -> list[KeptRows]:
+    """``now`` (a capture of the same keeps as ``before``, later) with only the rows whose key
+    ``before`` has: the kept rows as carried, without the rows made in between."""
+    restricted = []
+    for later, earlier in zip(now, before, strict=True):
+        rows = {k: v for k, v in later.rows.items() if k in earlier.rows}
+        restricted.append(KeptRows(later.fixture, later.table, later.key, later.columns, rows))
+    return restricted
 
 
 def compare(conn: psycopg.Connection, kept: Iterable[KeptRows]) -> list[str]:

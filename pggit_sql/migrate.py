@@ -359,6 +359,25 @@ def check_known(levels: list[Level], claim: int, recorded: Iterator[str] | list[
 TRACKER_WARNING = "pggit: could not track"
 
 
+# yoyo parses a level file (sqlparse) the first time a migration's steps are needed; a level of
+# thousands of lines takes a second or more. Every Migrator reads the folder again, so a
+# process that builds templates or migrates many databases (the test layer, fixtures check)
+# would parse the same files over and over: the list is kept per folder while its files are
+# unchanged (name, size and modification time of each).
+_PARSED: dict[tuple[str, tuple[tuple[str, int, int], ...]], MigrationList] = {}
+
+
+def parsed_migrations(directory: Path) -> MigrationList:
+    """``yoyo.read_migrations(directory)``, the same list (with the files parsed once) while no file changed."""
+    files = tuple(sorted((path.name, stat.st_size, stat.st_mtime_ns)
+                         for path in directory.iterdir() if path.is_file() for stat in [path.stat()]))
+    key = (str(directory.resolve()), files)
+    found = _PARSED.get(key)
+    if found is None:
+        found = _PARSED[key] = read_migrations(str(directory))
+    return found
+
+
 class PoolSafeBackend(PostgresqlPsycopgBackend):
     """yoyo's psycopg 3 backend without session state, so it works behind a transaction pooler.
 
@@ -590,7 +609,7 @@ class _Session:
 
     def migrations(self, keep: Callable[[Level], bool]) -> MigrationList:
         """yoyo's migration list restricted to known levels for which ``keep`` is true (post-apply kept)."""
-        every = read_migrations(str(self.migrations_dir))
+        every = parsed_migrations(self.migrations_dir)
         return every.filter(lambda m: m.id in self.by_name and keep(self.by_name[m.id]))
 
     def claim(self) -> int:

@@ -351,8 +351,9 @@ def test_every_command_works_through_the_pooler(
         ("log",), ("log", "--graph", "--all"), ("show", "main"), ("show", "v1"),
         ("diff", "v1", "main"), ("diff", "main", "WORKING"), ("migration", "v1", "main"),
         ("migration", "v1", "main", "--online"),
-        ("migrate",), ("migrate", "--dry-run"), ("rollback", "--to", "1", "--dry-run"),
+        ("migrate",), ("migrate", "--dry-run"), ("rollback", "--to", "1", "--dry-run"), ("fixtures", "list"),
     ]
+    # fixtures load climbs a new database: test_fixtures_load_climbs_through_the_pooler
     assert {c[0] for c in commands} | {"new-level", "dev-db", "snapshot", "rollback"} >= set(cli.COMMANDS)
     for json_flag in ((), ("--json",)):  # every client lands on a server connection earlier ones used
         for command in commands:
@@ -367,3 +368,19 @@ def test_every_command_works_through_the_pooler(
     assert status == 0, output
     assert_consistent(direct, REAL_HEAD)
     assert server_settings(pggit_pooler, dbname(direct)) == DEFAULTS
+
+
+def test_fixtures_load_climbs_through_the_pooler(
+        pggit_pooler: Pooler, pggit_new_database: Callable[[int], str], prepare_at_once: None,
+        run: Callable[..., tuple[int, str]]) -> None:
+    """pggit's fixtures of levels 1 and 2, each loaded right after its level, all through PgBouncer."""
+    direct = pggit_new_database(0)
+    status, output = run("--dsn", pggit_pooler.dsn(dbname(direct)), "--json", "fixtures", "load", "--to", "2")
+    assert status == 0, output
+    report = json.loads(output)
+    assert report["applied"] == ["0001_core", "0002_tracking"]
+    assert report["loaded"] == ["0001_commits.sql", "0002_tracking.sql"]
+    with psycopg.connect(direct, autocommit=True) as conn:
+        assert conn.execute("SELECT fixture, level FROM pggit_meta.fixture_checksums ORDER BY 1").fetchall() == [
+            ("0001_commits", 1), ("0002_tracking", 2)]
+        assert Migrator(direct).status().catalog_level == 2

@@ -1,5 +1,4 @@
 -- pggit.comment_lines(body text) -> text
--- pggit.uncomment_lines(commented text) -> text
 --
 -- Promises: comment_lines('-- ' || s) is entirely an SQL comment, whatever s holds:
 -- after every line break in it ('\r\n', '\n', '\r', and the other line boundaries a
@@ -23,17 +22,5 @@ STRICT
 PARALLEL SAFE
 RETURN pg_catalog.regexp_replace(body, E'(\\r\\n|[\\n\\r\\v\\f\\u001c-\\u001e\\u0085\\u2028\\u2029])', E'\\1-- ', 'g');
 
-CREATE OR REPLACE FUNCTION pggit.uncomment_lines(commented text)
-RETURNS text
-LANGUAGE sql
-IMMUTABLE
-STRICT
-PARALLEL SAFE
-RETURN pg_catalog.regexp_replace(
-           CASE WHEN pg_catalog.starts_with(commented, '-- ') THEN pg_catalog.substr(commented, 4) ELSE commented END,
-           E'(\\r\\n|[\\n\\r\\v\\f\\u001c-\\u001e\\u0085\\u2028\\u2029])-- ', E'\\1', 'g');
-
 COMMENT ON FUNCTION pggit.comment_lines(text) IS
     'Inserts ''-- '' after every line break, so that ''-- '' || text stays one SQL comment; inverse: uncomment_lines.';
-COMMENT ON FUNCTION pggit.uncomment_lines(text) IS
-    'Inverse of comment_lines: drops the leading ''-- '' and the ''-- '' after every line break.';
