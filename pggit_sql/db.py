@@ -164,8 +164,8 @@ def db_errors(action: str, consequence: str = "") -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def scratch_database(server_dsn: str | Dsn, prefix: str) -> Iterator[Dsn]:
-    """A fresh, empty database on ``server_dsn``'s server; yields its DSN, drops it afterwards."""
+def scratch_database(server_dsn: str | Dsn, prefix: str) -> Iterator[str]:
+    """A fresh, empty database on ``server_dsn``'s server; yields its conninfo, drops it afterwards."""
     server = Dsn.parse(server_dsn)
     name = f"{prefix}_{os.getpid()}"
     admin = connect(server)
@@ -174,7 +174,7 @@ def scratch_database(server_dsn: str | Dsn, prefix: str) -> Iterator[Dsn]:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
             admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
         try:
-            yield server.replace(dbname=name)
+            yield server.replace(dbname=name).conninfo
         finally:
             with db_errors(f"cannot drop scratch database {name}"):
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's pggit_sql
 
 from pggit_sql import devdb  # noqa: E402
+from pggit_sql.db import scratch_database  # noqa: E402
 from pggit_sql.levels import discover, head  # noqa: E402
 from pggit_sql.migrate import Migrator  # noqa: E402
-from pggit_sql.snapshots import scratch_database  # noqa: E402
 
 TABLES_DIR = ROOT / "sql" / "tables"
 SCHEMA = "pggit"
