@@ -331,11 +331,15 @@ BEGIN
     -- Move the branch point to the merge: what the branch wrote (and still holds) becomes
     -- its base (w -> c, d -> a); the merge base goes. Without the pause this comes first:
     -- the table's capture trigger then finds the branch's keys kept already when the
-    -- writes below change them, and keeps nothing more for this branch.
-    EXECUTE pg_catalog.format(
-        'UPDATE %s AS d SET _pggit_state = CASE d._pggit_state WHEN ''w'' THEN ''c'' ELSE ''a'' END'
-        ' WHERE d._pggit_state IN (''w'', ''d'')', v_delta);
-    EXECUTE pg_catalog.format('DELETE FROM %s', v_base);
+    -- writes below change them, and keeps nothing more for this branch. (Level 11: on the
+    -- fast path without a plan the MERGE took every row in state w or d out, and the base
+    -- table is empty: nothing to move.)
+    IF v_planned THEN
+        EXECUTE pg_catalog.format(
+            'UPDATE %s AS d SET _pggit_state = CASE d._pggit_state WHEN ''w'' THEN ''c'' ELSE ''a'' END'
+            ' WHERE d._pggit_state IN (''w'', ''d'')', v_delta);
+        EXECUTE pg_catalog.format('DELETE FROM %s', v_base);
+    END IF;
 
     IF NOT v_paused THEN
         EXECUTE pg_catalog.format(
