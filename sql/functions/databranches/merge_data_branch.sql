@@ -37,9 +37,9 @@
 -- Level 11 (the fast path: capture paused, a plain table, track_counts on): the plan
 -- holds only the keys with a base row (main changed them since the branch point: the
 -- only keys that can conflict), none at all when the base table is empty; the other keys
--- the branch wrote or deleted are applied by one MERGE that takes them out of the
--- branch's storage and writes them to the table, one join by key (its counts are the
--- transaction's counters of the table's inserted, updated and deleted rows). The planner
+-- the branch wrote or deleted are applied by one MERGE, one join by key (its counts are
+-- the transaction's counters of the table's inserted, updated and deleted rows), and
+-- then taken out of the branch's storage by one DELETE. The planner
 -- statistics of the branch's storage (its state column) are gathered first when stale,
 -- so that the joins are planned for the merge's size.
 -- "table" is resolved with the caller's search_path (merge_data_branch is SECURITY
@@ -276,10 +276,12 @@ BEGIN
     IF v_fast THEN
         -- Level 11: the keys without a base row, each written on the branch only since
         -- the branch point (the table's row is their base): no conflict, and the branch's
-        -- row is applied unless it equals the table's. One MERGE takes them out of the
-        -- branch's storage (the ones equal to the table's too: the branch reads the
-        -- table's values for them) and writes them to the table, joined to it once by key
-        -- as the planner sees fit. MERGE returns no counts by action: they are this
+        -- row is applied unless it equals the table's. One MERGE writes them to the table,
+        -- joined to it once by key (for a large merge a hash of the branch's rows probed
+        -- by one scan of the table), then one DELETE takes them out of the branch's
+        -- storage (the ones equal to the table's too: the branch reads the table's values
+        -- for them; nothing else writes the storage meanwhile: the capture is paused and
+        -- branch writers wait for its lock). MERGE returns no counts by action: they are this
         -- transaction's counters of the table's rows inserted, updated and deleted, read
         -- before and after (exact: nothing else writes the table while it runs, no
         -- trigger of the table's own writes it, and the table is no partitioned one).
@@ -287,9 +289,8 @@ BEGIN
                pg_catalog.pg_stat_get_xact_tuples_deleted(relid)
           INTO v_ins0, v_upd0, v_del0;
         EXECUTE pg_catalog.format(
-            'WITH x AS (DELETE FROM %1$s AS x WHERE x._pggit_state IN (''w'', ''d'')'
-            ' AND NOT EXISTS (SELECT 1 FROM %2$s AS b WHERE %3$s) RETURNING x.*)'
-            ' MERGE INTO %4$s AS t USING x ON %5$s'
+            'MERGE INTO %4$s AS t USING (SELECT * FROM %1$s AS x WHERE x._pggit_state IN (''w'', ''d'')'
+            ' AND NOT EXISTS (SELECT 1 FROM %2$s AS b WHERE %3$s)) AS x ON %5$s'
             ' WHEN MATCHED AND x._pggit_state = ''d'' THEN DELETE'
             '%6$s'
             ' WHEN NOT MATCHED AND x._pggit_state = ''w'' THEN INSERT (%7$s) OVERRIDING SYSTEM VALUE VALUES (%8$s)',
@@ -305,14 +306,17 @@ BEGIN
         v_inserted := v_inserted + pg_catalog.pg_stat_get_xact_tuples_inserted(relid) - v_ins0;
         v_updated := v_updated + pg_catalog.pg_stat_get_xact_tuples_updated(relid) - v_upd0;
         v_deleted := v_deleted + pg_catalog.pg_stat_get_xact_tuples_deleted(relid) - v_del0;
+        EXECUTE pg_catalog.format(
+            'DELETE FROM %1$s AS x WHERE x._pggit_state IN (''w'', ''d'') AND NOT EXISTS (SELECT 1 FROM %2$s AS b WHERE %3$s)',
+            v_delta, v_base, pggit.data_key_match(dt.key_columns, 'b', 'x'));
     END IF;
 
     -- Move the branch point to the merge: what the branch wrote (and still holds) becomes
     -- its base (w -> c, d -> a); the merge base goes. Without the pause this comes first:
     -- the table's capture trigger then finds the branch's keys kept already when the
     -- writes below change them, and keeps nothing more for this branch. (Level 11: on the
-    -- fast path without a plan the MERGE took every row in state w or d out, and the base
-    -- table is empty: nothing to move.)
+    -- fast path without a plan the DELETE after the MERGE took every row in state w or d
+    -- out, and the base table is empty: nothing to move.)
     IF v_planned THEN
         EXECUTE pg_catalog.format(
             'UPDATE %s AS d SET _pggit_state = CASE d._pggit_state WHEN ''w'' THEN ''c'' ELSE ''a'' END'
