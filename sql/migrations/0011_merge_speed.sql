@@ -60,9 +60,10 @@
 -- only keys that can conflict), none at all when the base table is empty; the other keys
 -- the branch wrote or deleted are applied by one MERGE, one join by key (its counts are
 -- the transaction's counters of the table's inserted, updated and deleted rows), and
--- then taken out of the branch's storage by one DELETE. The planner
--- statistics of the branch's storage (its state column) are gathered first when stale,
--- so that the joins are planned for the merge's size.
+-- then taken out of the branch's storage by one DELETE. The planner statistics of the
+-- branch's storage (its state column) are gathered first when stale, so that the joins
+-- are planned for the merge's size. Otherwise (triggers, rules, a partitioned table,
+-- track_counts off) every key the branch wrote goes through the plan, as at level 9.
 -- "table" is resolved with the caller's search_path (merge_data_branch is SECURITY
 -- INVOKER); data_branch_merge (SECURITY INVOKER, pinned search_path) does the work.
 -- Rights (level 5): every statement on the table and its storage runs as the table's
