@@ -2,8 +2,7 @@
 
 :class:`PggitError` and its subclasses are failures the user can act on; :class:`UsageError`
 is a bad command line (exit status 2); :class:`UnsupportedColumn` is a ValueError of the test
-layer's row strategies.  (``pggit_sql.testing.templates.TemplateError`` is still defined in its
-module.)
+layer's row strategies.
 """
 
 
@@ -41,6 +40,10 @@ class WrongDirection(LevelError):
 
 class DataLoss(PggitError):
     """A rollback would delete data held only by pggit and ``--force`` was not given."""
+
+
+class TemplateError(PggitError):
+    """A template database of the test layer could not be built, or something still uses it."""
 
 
 class FixtureError(PggitError):

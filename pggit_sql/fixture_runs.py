@@ -20,11 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from psycopg.conninfo import make_conninfo
-
-from pggit_sql import db as dsnlib
 from pggit_sql import fixtures as fixtureslib
-from pggit_sql.db import connect, db_errors
+from pggit_sql.db import Dsn, connect, db_errors
 from pggit_sql.errors import FixtureError, PggitError
 from pggit_sql.levels import check_target, discover, display_path, head
 from pggit_sql.migrate import Migrator
@@ -68,7 +65,7 @@ def load_into(dsn: str, migrations_dir: Path, fixtures_dir: Path | None = None, 
     if problems:
         raise FixtureError("; ".join(problems) + ": fixtures load only while a database climbs to their level"
                            " (the development database: pggit-sql fixtures load --recreate)")
-    report = LoadReport(dsnlib.describe(dsn), start, start)
+    report = LoadReport(Dsn.parse(dsn).describe(), start, start)
     for level in range(start, target + 1):
         if level > start:
             for lv in migrator.migrate(to=level):
@@ -120,9 +117,9 @@ def check(server_dsn: str, migrations_dir: Path, fixtures_dir: Path | None = Non
     """The data stairway to head on scratch databases, then each level up, down and up again."""
     levels = discover(migrations_dir)
     fixtures = _fixtures(migrations_dir, fixtures_dir)
-    params = dsnlib.parse(server_dsn)
-    chain = TemplateChain(lambda db: make_conninfo(**dict(params, dbname=db)), migrations_dir, head(levels),
-                          maintenance_db=params.get("dbname", "postgres"), fixtures=fixtures,
+    server = Dsn.parse(server_dsn)
+    chain = TemplateChain(lambda db: server.replace(dbname=db).conninfo, migrations_dir, head(levels),
+                          maintenance_db=server.get("dbname") or "postgres", fixtures=fixtures,
                           prefix=f"pggit_fxcheck_{os.getpid()}_")
     report = CheckReport()
     try:
@@ -138,6 +135,6 @@ def check(server_dsn: str, migrations_dir: Path, fixtures_dir: Path | None = Non
                 level.number, level.name, [fx.path.name for fx in fixtures if fx.level == level.number],
                 len(kept), sum(len(k.rows) for k in kept), problems))
     finally:
-        for level in range(head(levels) + 1):
-            chain.drop(chain.name_of(level))
+        for number in range(head(levels) + 1):
+            chain.drop(chain.name_of(number))
     return report

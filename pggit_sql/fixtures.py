@@ -154,7 +154,7 @@ def level_statements(path: Path) -> list[Statement]:
     """A level (or rollback) file's statements exactly as yoyo runs them, with their lines."""
     _, _, pieces = read_sql_migration(str(path))
     text = path.read_text(encoding="utf-8")
-    statements = []
+    statements: list[Statement] = []
     position = 0
     for piece in pieces:
         found = text.find(piece.strip(), position)

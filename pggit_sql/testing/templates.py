@@ -42,7 +42,7 @@ from psycopg import sql
 
 from pggit_sql import fixtures as fixtureslib
 from pggit_sql.db import first_line
-from pggit_sql.errors import FixtureError, PggitError
+from pggit_sql.errors import FixtureError, PggitError, TemplateError
 from pggit_sql.levels import Level, discover, display_path
 from pggit_sql.migrate import Migrator
 
@@ -50,10 +50,6 @@ TEMPLATE_PREFIX = "pggit_tmpl_"
 FIXTURE_TEMPLATE_PREFIX = "pggit_fxtmpl_"
 CLONE_PREFIX = "test_"
 _MAX_NAME_BYTES = 63
-
-
-class TemplateError(PggitError):
-    """A template database could not be built, or something still uses it."""
 
 
 def template_name(level: int) -> str:
