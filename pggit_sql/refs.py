@@ -1,7 +1,7 @@
 """Refs and what lies between them, from Python: the commit graph, schema diffs, show, migration scripts.
 
 Thin, typed wrappers over ``pggit.resolve_ref``, ``pggit.show``, ``pggit.diff`` and
-``pggit.generate_migration`` (see docs/LEVEL4.md) and over ``pggit.commits`` with its
+``pggit.generate_migration`` (see docs/REFS_AND_MERGE.md) and over ``pggit.commits`` with its
 ``merge_parent_hash``, used by ``pggit-sql log --graph``, ``diff``, ``show`` and
 ``migration``.
 

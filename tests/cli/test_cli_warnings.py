@@ -2,7 +2,7 @@
 
 yoyo's connection drops notices; the Migrator keeps each WARNING with the level that raised
 it and the CLI prints it on stderr (stdout stays the result). Level 8 warns when it keeps
-refs whose names it reserves from then on (docs/LEVEL8.md)."""
+refs whose names it reserves from then on (docs/STRICT_REFS.md)."""
 
 from __future__ import annotations
 

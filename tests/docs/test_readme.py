@@ -2,8 +2,8 @@
 
 Every ```sql block of README.md runs on one connection (autocommit, as psql sends it)
 and every query's rows are compared with the ``-- =>`` lines under it; the convention
-is in tests/docs/sqlstory.py and at the top of the README's story. docs/LEVEL3.md,
-docs/LEVEL4.md, docs/LEVEL7.md, docs/LEVEL8.md and docs/TRACKING.md are stories too,
+is in tests/docs/sqlstory.py and at the top of the README's story. docs/DATA_BRANCHES.md,
+docs/REFS_AND_MERGE.md, docs/LIVE_MIGRATIONS.md, docs/STRICT_REFS.md and docs/TRACKING.md are stories too,
 each on a fresh database of its own.
 """
 
@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # test from passing on a file whose blocks were emptied or lost their results.
 STORIES = [
     ("README.md", 75, ("auditor", "clerk")),
-    ("docs/LEVEL3.md", 15, ()),
-    ("docs/LEVEL4.md", 40, ()),
-    ("docs/LEVEL7.md", 8, ()),
-    ("docs/LEVEL8.md", 12, ()),
+    ("docs/DATA_BRANCHES.md", 15, ()),
+    ("docs/REFS_AND_MERGE.md", 40, ()),
+    ("docs/LIVE_MIGRATIONS.md", 8, ()),
+    ("docs/STRICT_REFS.md", 12, ()),
     ("docs/TRACKING.md", 14, ()),
     ("docs/POOLING.md", 10, ()),
 ]

@@ -377,7 +377,7 @@ def mutations(draw: st.DrawFn, a: Model) -> Model:
         b.indexes[name] = (table, draw(st.sampled_from([c.name for c in tables[table].columns])))
     # Index and constraint names are not part of a table's canonical definition: an index
     # that only changes its name leaves the table's blob as it was, and neither diff nor
-    # generate_migration sees it (docs/LEVEL4.md). B keeps A's name for A's index.
+    # generate_migration sees it (docs/REFS_AND_MERGE.md). B keeps A's name for A's index.
     by_target = {in_b(*target): name for name, target in a.indexes.items()}
     for name, target in list(b.indexes.items()):
         old = by_target.get(target)
@@ -461,7 +461,7 @@ def test_round_trip_oracle(pggit_conn: psycopg.Connection, pggit_level: int, dat
             apply(conn, rest)
             # B, but for the names of constraints (and their indexes) PostgreSQL derived
             # from the old names: renaming a table or column keeps them, and a name-only
-            # change of a constraint is not seen by diff (docs/LEVEL4.md); the live result
+            # change of a constraint is not seen by diff (docs/REFS_AND_MERGE.md); the live result
             # is what the script from A must reach
             want = catalog.fingerprint(conn, [S])
             assert all(d.startswith(("missing: constraint ", "unexpected: constraint ", "missing: index ",

@@ -103,7 +103,7 @@ class Pools:
     new_views: tuple[str, ...]
     new_funcs: tuple[str, ...]
     # column renames come out of generate_migration as a drop and an add (column order
-    # differs): left out where the merge's migration is applied (docs/LEVEL4.md TODO 2)
+    # differs): left out where the merge's migration is applied (docs/REFS_AND_MERGE.md TODO 2)
     column_renames: bool = True
 
 

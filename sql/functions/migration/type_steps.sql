@@ -44,7 +44,7 @@
 -- new column after the tables (165); a dropped sequence: commented DROP SEQUENCE IF
 -- EXISTS with a warning, after column defaults change (146) or with the other drops
 -- (60) when its name is taken again or its schema goes.
--- Not generated (documented in docs/LEVEL4.md): a domain whose CHECK calls a
+-- Not generated (documented in docs/REFS_AND_MERGE.md): a domain whose CHECK calls a
 -- function of the diff or whose default uses a sequence of the diff (created before
 -- them), a composite type with an attribute of a table's row type, dependencies of
 -- views on attributes, base types, typed tables (CREATE TABLE .. OF).

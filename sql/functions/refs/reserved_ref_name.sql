@@ -12,7 +12,7 @@
 -- 'head', 'working', 'Refs/x' are ordinary names. NULL in, NULL out. Never raises.
 -- Used by the trigger pggit.ref_name_guard (every writer of pggit.branches and
 -- pggit.tags), by pggit.tag and by level 8's upgrade check (refs made before level 8
--- keep their names; see docs/LEVEL8.md).
+-- keep their names; see docs/STRICT_REFS.md).
 -- IMMUTABLE, PARALLEL SAFE, callable by everyone.
 CREATE OR REPLACE FUNCTION pggit.reserved_ref_name(name text)
 RETURNS text
