@@ -212,4 +212,252 @@ BEGIN
 END
 $function$;
 
+-- as of level 10: function pggit.merge_abort(id bigint)
+CREATE OR REPLACE FUNCTION pggit.merge_abort(id bigint)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_status text;
+BEGIN
+    IF merge_abort.id IS NULL THEN
+        RAISE EXCEPTION 'merge_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT m.status INTO v_status FROM pggit.merges AS m WHERE m.id = merge_abort.id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'merge % does not exist', merge_abort.id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_status <> 'conflicts' THEN
+        RAISE EXCEPTION 'merge % is already %', merge_abort.id, v_status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    UPDATE pggit.merges AS m
+       SET status = 'aborted', aborted_at = pg_catalog.clock_timestamp()
+     WHERE m.id = merge_abort.id;
+    RETURN 'aborted';
+END
+$function$;
+
+-- as of level 10: function pggit.merge_continue_run(id bigint)
+CREATE OR REPLACE FUNCTION pggit.merge_continue_run(id bigint)
+ RETURNS TABLE(merge_id bigint, status text, commit_hash text, base_hash text, ours_hash text, theirs_hash text, changes integer, conflicts integer, migration text)
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_merge pggit.merges%ROWTYPE;
+    v_commit text;
+    v_conflicts integer;
+    v_changes integer;
+    v_kinds text[];
+    v_old text[];
+    v_identities text[];
+    v_blobs text[];
+BEGIN
+    IF merge_continue_run.id IS NULL THEN
+        RAISE EXCEPTION 'merge_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT m.* INTO v_merge FROM pggit.merges AS m WHERE m.id = merge_continue_run.id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'merge % does not exist', merge_continue_run.id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_merge.status <> 'conflicts' THEN
+        RAISE EXCEPTION 'merge % is already %', merge_continue_run.id, v_merge.status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    -- the objects merged without conflict (the three-way merge is deterministic: commits
+    -- and their blobs do not change), as tree settings for merge_record
+    SELECT coalesce(pg_catalog.array_agg(w.object_kind), '{}'), coalesce(pg_catalog.array_agg(w.ours_identity), '{}'),
+           coalesce(pg_catalog.array_agg(w.merged_identity), '{}'), coalesce(pg_catalog.array_agg(w.merged_blob), '{}')
+      INTO v_kinds, v_old, v_identities, v_blobs
+      FROM pggit.merge_three_way(v_merge.base_hash, v_merge.ours_hash, v_merge.theirs_hash) AS w
+     WHERE w.conflict IS NULL
+       AND (w.merged_identity, w.merged_blob) IS DISTINCT FROM (w.ours_identity, w.ours_blob)
+       AND NOT EXISTS (SELECT FROM pggit.merge_conflicts AS mc
+                        WHERE mc.merge_id = merge_continue_run.id AND mc.object_kind = w.object_kind
+                          AND mc.object_identity = w.object_identity
+                          AND mc.ours_identity IS NOT DISTINCT FROM w.ours_identity
+                          AND mc.theirs_identity IS NOT DISTINCT FROM w.theirs_identity);
+    v_commit := pggit.merge_record(merge_continue_run.id,
+                                   pg_catalog.format('Merge %s into %s', v_merge.source, v_merge.target),
+                                   v_kinds, v_old, v_identities, v_blobs);
+    SELECT pg_catalog.count(*)::integer INTO v_conflicts
+      FROM pggit.merge_conflicts AS mc WHERE mc.merge_id = merge_continue_run.id;
+    SELECT pg_catalog.count(*)::integer INTO v_changes FROM pggit.diff(v_merge.ours_hash, v_commit) AS d
+     WHERE d.object_kind <> 'column';  -- objects, not diff's extra rows for renamed columns
+    RETURN QUERY SELECT merge_continue_run.id, 'merged'::text, v_commit, v_merge.base_hash, v_merge.ours_hash,
+                        v_merge.theirs_hash, v_changes, v_conflicts, NULL::text;
+END
+$function$;
+
+-- as of level 10: function pggit.resolve_conflict(conflict_id bigint, resolution text)
+CREATE OR REPLACE FUNCTION pggit.resolve_conflict(conflict_id bigint, resolution text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_merge bigint;
+    v_status text;
+    v_ours text;
+    v_theirs text;
+    v_kind text;
+    v_blob text;
+    v_identity text;
+    v_ours_identity text;
+    v_theirs_identity text;
+    v_object_identity text;
+    v_object_kind text;
+    v_what text;
+    v_count integer;
+    v_statement text;
+    v_open boolean;
+    v_m text[];
+    v_name text[];
+    v_definition text;
+    v_own jsonb;
+    v_role text := CASE pg_catalog.current_setting('role') WHEN 'none' THEN SESSION_USER::text
+                        ELSE pg_catalog.current_setting('role') END;
+    c_name CONSTANT text := '((?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z_0-9$\u0080-\uffff]*)'
+                            '\.(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z_0-9$\u0080-\uffff]*))';
+BEGIN
+    IF resolve_conflict.conflict_id IS NULL OR resolve_conflict.resolution IS NULL THEN
+        RAISE EXCEPTION 'resolve_conflict: conflict_id and resolution must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT mc.merge_id, mc.ours_blob, mc.theirs_blob, mc.ours_identity, mc.theirs_identity, mc.object_identity,
+           mc.object_kind
+      INTO v_merge, v_ours, v_theirs, v_ours_identity, v_theirs_identity, v_object_identity, v_object_kind
+      FROM pggit.merge_conflicts AS mc
+     WHERE mc.id = resolve_conflict.conflict_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'merge conflict % does not exist', resolve_conflict.conflict_id
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    SELECT m.status INTO v_status FROM pggit.merges AS m WHERE m.id = v_merge FOR UPDATE;
+    IF v_status <> 'conflicts' THEN
+        RAISE EXCEPTION 'merge % is already %: its conflicts cannot change', v_merge, v_status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF resolve_conflict.resolution = 'ours' THEN
+        v_kind := 'ours';
+        v_blob := v_ours;
+        v_identity := v_ours_identity;
+    ELSIF resolve_conflict.resolution = 'theirs' THEN
+        v_kind := 'theirs';
+        v_blob := v_theirs;
+        v_identity := v_theirs_identity;
+    ELSE
+        IF pg_catalog.btrim(resolve_conflict.resolution, E' \t\r\n') = '' THEN
+            RAISE EXCEPTION 'a custom resolution must be a definition, not blank: use ''ours'', ''theirs'' or the definition'
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        v_kind := 'custom';
+        v_identity := coalesce(v_ours_identity, v_theirs_identity, v_object_identity);
+        v_what := pg_catalog.format('conflict %s (%s %s)', resolve_conflict.conflict_id, v_object_kind, v_identity);
+        IF v_object_kind NOT IN ('view', 'materialized view', 'function', 'procedure') THEN
+            RAISE EXCEPTION 'cannot resolve % with a custom definition: only views, materialized views, functions '
+                            'and procedures take one', v_what
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'Resolve it with ''ours'' or ''theirs'', then change the object on the target and commit.';
+        END IF;
+        IF pg_catalog.strpos(resolve_conflict.resolution, E'\r') > 0
+           OR pg_catalog.strpos(resolve_conflict.resolution, E'\\') > 0 THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: it holds a %', v_what,
+                    CASE WHEN pg_catalog.strpos(resolve_conflict.resolution, E'\r') > 0
+                         THEN 'carriage return (PostgreSQL ends a -- comment there: write line ends as \n)'
+                         ELSE 'backslash (psql would run one outside quotes as a meta-command)' END
+                USING ERRCODE = 'syntax_error';
+        END IF;
+        SELECT pg_catalog.count(*)::integer, pg_catalog.max(s.statement), pg_catalog.bool_or(s.unterminated)
+          INTO v_count, v_statement, v_open
+          FROM pggit.split_statements(resolve_conflict.resolution) AS s;
+        IF v_count <> 1 OR v_open THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: a custom resolution is exactly one SQL statement, '
+                            'this is %', v_what,
+                    CASE WHEN v_open THEN 'unterminated (it ends inside a quote, comment or body)'
+                         ELSE pg_catalog.format('%s statements', v_count) END
+                USING ERRCODE = 'syntax_error',
+                      HINT = pg_catalog.format('Write one CREATE %s statement for %s.', pg_catalog.upper(v_object_kind),
+                                               v_identity);
+        END IF;
+        -- the generator appends ';' to it: that ';' must end it (no final -- comment)
+        IF (SELECT pg_catalog.count(*) FROM pggit.split_statements(v_statement || E';\nSELECT 1')) <> 2 THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: it ends in a comment', v_what
+                USING ERRCODE = 'syntax_error';
+        END IF;
+        IF v_object_kind IN ('view', 'materialized view') THEN
+            v_m := pg_catalog.regexp_match(v_statement,
+                       '^CREATE\s+(?:OR\s+REPLACE\s+)?(MATERIALIZED\s+)?VIEW\s+' || c_name || '\s+AS\s(.*)$', 'i');
+        ELSE
+            v_m := pg_catalog.regexp_match(v_statement,
+                       '^CREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\s+' || c_name || '\s*\(', 'i');
+        END IF;
+        IF v_m IS NULL THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: it is no CREATE % statement naming a schema-qualified %',
+                    v_what, pg_catalog.upper(v_object_kind), v_object_kind
+                USING ERRCODE = 'syntax_error',
+                      HINT = CASE WHEN v_object_kind IN ('view', 'materialized view')
+                                  THEN pg_catalog.format('CREATE %s %s AS <query>', pg_catalog.upper(v_object_kind), v_identity)
+                                  ELSE pg_catalog.format('CREATE OR REPLACE %s %s ...', pg_catalog.upper(v_object_kind), v_identity) END;
+        END IF;
+        v_name := pg_catalog.parse_ident(v_m[2]);
+        IF (v_object_kind = 'materialized view') IS DISTINCT FROM (v_m[1] IS NOT NULL AND v_object_kind LIKE '%view')
+           OR v_object_kind IN ('function', 'procedure') AND pg_catalog.lower(v_m[1]) <> v_object_kind
+           OR v_name IS DISTINCT FROM pg_catalog.parse_ident(
+                  CASE WHEN v_object_kind IN ('function', 'procedure')
+                       THEN (pg_catalog.regexp_match(v_identity, '^' || c_name || '\('))[1] ELSE v_identity END) THEN
+            RAISE EXCEPTION 'cannot resolve % with this text: it defines % %, not the conflicted object', v_what,
+                    CASE WHEN v_object_kind IN ('function', 'procedure') THEN pg_catalog.lower(v_m[1])
+                         WHEN v_m[1] IS NOT NULL THEN 'materialized view' ELSE 'view' END,
+                    pggit.clip(pg_catalog.array_to_string(v_name, '.'))
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = pg_catalog.format('The conflict is about %s %s.', v_object_kind, v_identity);
+        END IF;
+        v_definition := CASE WHEN v_object_kind IN ('view', 'materialized view')
+                             THEN pg_catalog.upper(v_object_kind) || E'\nAS ' || v_m[3] || ';'
+                             ELSE v_statement END;
+        -- its owner: the object's recorded owner (ours, else theirs), of which the resolver must
+        -- be a member (PostgreSQL asks as much to replace it); else the resolver: the author
+        SELECT od.details -> 'own' INTO v_own
+          FROM pggit.object_details AS od
+         WHERE (od.identity, od.blob_hash) IN ((v_ours_identity, v_ours), (v_theirs_identity, v_theirs))
+           AND od.details ? 'own'
+           AND EXISTS (SELECT FROM pg_catalog.pg_roles AS r WHERE r.rolname = od.details -> 'own' ->> 'o')
+         ORDER BY od.identity = v_ours_identity AND od.blob_hash = v_ours DESC
+         LIMIT 1;
+        IF v_own IS NOT NULL AND NOT pg_catalog.pg_has_role(v_role, v_own ->> 'o', 'MEMBER') THEN
+            RAISE EXCEPTION 'cannot resolve % with a custom definition: % is not a member of its owner %',
+                    v_what, v_role, v_own ->> 'o'
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Resolve it with ''ours'' or ''theirs'', or let a member of its owner write the definition.';
+        END IF;
+        v_own := coalesce(v_own, pg_catalog.jsonb_build_object('o', v_role, 'a', NULL));
+        v_blob := pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(v_definition, 'UTF8')), 'hex');
+        INSERT INTO pggit.blobs (hash, definition) VALUES (v_blob, v_definition)
+        ON CONFLICT (hash) DO NOTHING;
+        INSERT INTO pggit.object_details AS od (identity, blob_hash, details)
+        VALUES (v_identity, v_blob, pg_catalog.jsonb_build_object('own', v_own))
+        ON CONFLICT (identity, blob_hash) DO UPDATE SET details = od.details || EXCLUDED.details,
+                                                        recorded_at = pg_catalog.clock_timestamp();
+    END IF;
+    UPDATE pggit.merge_conflicts AS mc
+       SET resolution = v_kind, resolved_identity = v_identity, resolved_blob = v_blob,
+           resolved_at = pg_catalog.clock_timestamp(), resolved_by = SESSION_USER
+     WHERE mc.id = resolve_conflict.conflict_id;
+    RETURN v_kind;
+END
+$function$;
+
+-- new in level 11: function pggit.merge_lock(id bigint, what text)
+DROP FUNCTION pggit.merge_lock(id bigint, what text);
+
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 10';

@@ -19,22 +19,8 @@ PARALLEL UNSAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
-DECLARE
-    v_status text;
 BEGIN
-    IF merge_abort.id IS NULL THEN
-        RAISE EXCEPTION 'merge_id must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    SELECT m.status INTO v_status FROM pggit.merges AS m WHERE m.id = merge_abort.id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'merge % does not exist', merge_abort.id
-            USING ERRCODE = 'undefined_object';
-    END IF;
-    IF v_status <> 'conflicts' THEN
-        RAISE EXCEPTION 'merge % is already %', merge_abort.id, v_status
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
+    PERFORM pggit.merge_lock(merge_abort.id);  -- 22004, 42704, 55000 as promised
     UPDATE pggit.merges AS m
        SET status = 'aborted', aborted_at = pg_catalog.clock_timestamp()
      WHERE m.id = merge_abort.id;

@@ -33,19 +33,7 @@ DECLARE
     v_identities text[];
     v_blobs text[];
 BEGIN
-    IF merge_continue_run.id IS NULL THEN
-        RAISE EXCEPTION 'merge_id must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    SELECT m.* INTO v_merge FROM pggit.merges AS m WHERE m.id = merge_continue_run.id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'merge % does not exist', merge_continue_run.id
-            USING ERRCODE = 'undefined_object';
-    END IF;
-    IF v_merge.status <> 'conflicts' THEN
-        RAISE EXCEPTION 'merge % is already %', merge_continue_run.id, v_merge.status
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
+    v_merge := pggit.merge_lock(merge_continue_run.id);  -- 22004, 42704, 55000 as promised
     -- the objects merged without conflict (the three-way merge is deterministic: commits
     -- and their blobs do not change), as tree settings for merge_record
     SELECT coalesce(pg_catalog.array_agg(w.object_kind), '{}'), coalesce(pg_catalog.array_agg(w.ours_identity), '{}'),

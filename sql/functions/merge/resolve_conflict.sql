@@ -45,7 +45,6 @@ SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
     v_merge bigint;
-    v_status text;
     v_ours text;
     v_theirs text;
     v_kind text;
@@ -81,11 +80,7 @@ BEGIN
         RAISE EXCEPTION 'merge conflict % does not exist', resolve_conflict.conflict_id
             USING ERRCODE = 'undefined_object';
     END IF;
-    SELECT m.status INTO v_status FROM pggit.merges AS m WHERE m.id = v_merge FOR UPDATE;
-    IF v_status <> 'conflicts' THEN
-        RAISE EXCEPTION 'merge % is already %: its conflicts cannot change', v_merge, v_status
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
+    PERFORM pggit.merge_lock(v_merge, 'its conflicts cannot change');  -- 55000 when merged or aborted
     IF resolve_conflict.resolution = 'ours' THEN
         v_kind := 'ours';
         v_blob := v_ours;
