@@ -378,6 +378,20 @@ def pggit_schemas(conn: psycopg.Connection) -> list[str]:
     return [row[0] for row in rows]
 
 
+def standalone_relations(conn: psycopg.Connection, schema: str) -> list[tuple[int, str, str]]:
+    """``(oid, name, relkind)`` of the tables, views and sequences of ``schema`` that are not part of
+    another (an identity or serial column's sequence is its table's), by name: what sql/tables
+    defines one file each."""
+    rows = conn.execute(
+        "SELECT c.oid::int8, c.relname, c.relkind::text FROM pg_catalog.pg_class c"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND (c.relkind IN ('r', 'p', 'v', 'm')"
+        "   OR (c.relkind = 'S' AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d"
+        "                                        WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))))"
+        ' ORDER BY c.relname COLLATE "C"', (schema,)).fetchall()
+    return [(int(oid), str(name), str(kind)) for oid, name, kind in rows]
+
+
 def only(prefixes: Sequence[str], fp: dict[str, str]) -> dict[str, str]:
     """The entries of ``fp`` whose key starts with one of ``prefixes`` (e.g. ``("function ",)``)."""
     return {key: value for key, value in fp.items() if key.startswith(tuple(prefixes))}

@@ -419,8 +419,9 @@ def cmd_fixtures(args: argparse.Namespace, out: _Output) -> int:
         # an explicit --dsn only: $DATABASE_URL alone never receives fixtures
         if args.recreate and args.dsn:
             raise UsageError("--recreate drops the development database; it never applies to --dsn")
-        target = Dsn.resolve(args.dsn).conninfo if args.dsn else (devdb.recreate() if args.recreate else devdb.start())
+        target = Dsn.resolve(args.dsn).conninfo if args.dsn else devdb.start(fresh=args.recreate)
         report = fixture_runs.load_into(target, migrations, args.fixtures, args.to)
+        _warn(report.warnings)
         lines = list(report.steps)
         lines.append(f"{report.database} is at level {report.level_after}"
                      + ("" if report.loaded else " (no fixture to load)"))

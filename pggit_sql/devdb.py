@@ -45,33 +45,23 @@ def psql_command(root: Path | None = None) -> str:
     return f"psql {shlex.quote(conninfo(root))}"
 
 
-def start(root: Path | None = None) -> str:
-    """Initialise and start the cluster if needed, create ``pggit_dev`` if missing; returns its conninfo."""
+def start(root: Path | None = None, *, fresh: bool = False) -> str:
+    """Initialise and start the cluster if needed, create ``pggit_dev`` if missing; returns its conninfo.
+
+    ``fresh``: drop ``pggit_dev`` first (terminating its sessions), so it is created empty.
+    """
     dev = cluster(root)
     dev.start()
-    admin = connect(dev.conninfo("postgres"))
-    try:
+    with connect(dev.conninfo("postgres")) as admin:
+        if fresh:
+            with db_errors("cannot drop the development database"):
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DEV_DATABASE)))
         with db_errors("cannot create the development database"):
             exists = admin.execute("SELECT 1 FROM pg_catalog.pg_database WHERE datname = %s",
                                    (DEV_DATABASE,)).fetchone()
             if exists is None:
                 admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DEV_DATABASE)))
-    finally:
-        admin.close()
     return dev.conninfo(DEV_DATABASE)
-
-
-def recreate(root: Path | None = None) -> str:
-    """Drop ``pggit_dev`` (terminating its sessions) and create it empty; returns its conninfo."""
-    dev = cluster(root)
-    dev.start()
-    admin = connect(dev.conninfo("postgres"))
-    try:
-        with db_errors("cannot drop the development database"):
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DEV_DATABASE)))
-    finally:
-        admin.close()
-    return start(root)
 
 
 def stop(root: Path | None = None) -> bool:

@@ -36,17 +36,10 @@ class LoadReport:
     loaded: list[str] = field(default_factory=list)  # fixture files, in load order
     applied: list[str] = field(default_factory=list)  # levels applied on the way
     steps: list[str] = field(default_factory=list)  # both, in the order they happened, for people
+    warnings: list[str] = field(default_factory=list)  # the WARNINGs the applied levels raised
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _fixtures(migrations_dir: Path, fixtures_dir: Path | None) -> list[fixtureslib.Fixture]:
-    directory = fixtures_dir or fixtureslib.default_fixtures_dir(migrations_dir)
-    found = fixtureslib.discover(directory, discover(migrations_dir))
-    if not found:
-        raise FixtureError(f"no fixtures in {display_path(directory)} (files named {fixtureslib.FILE_PATTERN})")
-    return found
 
 
 def load_into(dsn: str, migrations_dir: Path, fixtures_dir: Path | None = None, to: int | None = None) -> LoadReport:
@@ -54,7 +47,7 @@ def load_into(dsn: str, migrations_dir: Path, fixtures_dir: Path | None = None, 
     migrator = Migrator(dsn, migrations_dir)
     levels = discover(migrations_dir)
     target = check_target(levels, head(levels) if to is None else to)
-    fixtures = _fixtures(migrations_dir, fixtures_dir)
+    fixtures = fixtureslib.required(migrations_dir, fixtures_dir)
     start = migrator.status().catalog_level
     schema = migrator.bookkeeping_schema
     with connect(dsn) as conn, db_errors("cannot read which fixtures are loaded"):
@@ -71,6 +64,7 @@ def load_into(dsn: str, migrations_dir: Path, fixtures_dir: Path | None = None, 
             for lv in migrator.migrate(to=level):
                 report.applied.append(lv.name)
                 report.steps.append(f"applied level {lv.number} ({lv.name})")
+            report.warnings += migrator.warnings  # each migrate() has warnings of its own
         todo = [fx for fx in fixtures if fx.level == level and fx.name not in recorded]
         if not todo:
             continue
@@ -116,7 +110,7 @@ class CheckReport:
 def check(server_dsn: str, migrations_dir: Path, fixtures_dir: Path | None = None) -> CheckReport:
     """The data stairway to head on scratch databases, then each level up, down and up again."""
     levels = discover(migrations_dir)
-    fixtures = _fixtures(migrations_dir, fixtures_dir)
+    fixtures = fixtureslib.required(migrations_dir, fixtures_dir)
     server = Dsn.parse(server_dsn)
     chain = TemplateChain(lambda db: server.replace(dbname=db).conninfo, migrations_dir, head(levels),
                           maintenance_db=server.get("dbname") or "postgres", fixtures=fixtures,

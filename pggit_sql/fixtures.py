@@ -32,7 +32,6 @@ Promises:
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,8 +42,10 @@ import sqlparse
 from psycopg import sql
 from yoyo.migrations import read_sql_migration
 
+from pggit_sql.db import first_line
 from pggit_sql.errors import FixtureError, clip
-from pggit_sql.levels import Level
+from pggit_sql.levels import Level, display_path, sha256_file
+from pggit_sql.levels import discover as discover_levels
 
 FIXTURES_TABLE = "fixture_checksums"
 _FIXTURE_FILE = re.compile(r"^(?P<number>\d{4})_(?P<slug>[a-z0-9_]+)\.sql$")
@@ -96,7 +97,7 @@ class Fixture:
 
     @property
     def checksum(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return sha256_file(self.path)
 
     def statements(self) -> list[Statement]:
         return split_statements(self.path.read_text(encoding="utf-8"))
@@ -135,25 +136,8 @@ def _code_line(text: str, found: int, piece: str) -> int:
     return text.count("\n", 0, min(offset, len(text))) + 1
 
 
-def split_statements(text: str) -> list[Statement]:
-    """``text``'s statements as sqlparse (and so yoyo) splits them, with their line numbers."""
-    statements: list[Statement] = []
-    position = 0
-    for piece in sqlparse.split(text):
-        if not piece.strip():
-            continue
-        found = text.find(piece, position)
-        if found < 0:
-            found = position
-        position = found + len(piece)
-        statements.append(Statement(len(statements) + 1, _code_line(text, found, piece), piece))
-    return statements
-
-
-def level_statements(path: Path) -> list[Statement]:
-    """A level (or rollback) file's statements exactly as yoyo runs them, with their lines."""
-    _, _, pieces = read_sql_migration(str(path))
-    text = path.read_text(encoding="utf-8")
+def _located(text: str, pieces: Iterable[str]) -> list[Statement]:
+    """``pieces`` of ``text`` (its statements, in order) numbered, with the line each one's code starts on."""
     statements: list[Statement] = []
     position = 0
     for piece in pieces:
@@ -163,6 +147,17 @@ def level_statements(path: Path) -> list[Statement]:
         position = found + len(piece.strip())
         statements.append(Statement(len(statements) + 1, _code_line(text, found, piece.strip()), piece))
     return statements
+
+
+def split_statements(text: str) -> list[Statement]:
+    """``text``'s statements as sqlparse (and so yoyo) splits them, with their line numbers."""
+    return _located(text, (piece for piece in sqlparse.split(text) if piece.strip()))
+
+
+def level_statements(path: Path) -> list[Statement]:
+    """A level (or rollback) file's statements exactly as yoyo runs them, with their lines."""
+    _, _, pieces = read_sql_migration(str(path))
+    return _located(path.read_text(encoding="utf-8"), pieces)
 
 
 def discover(directory: Path, levels: Sequence[Level]) -> list[Fixture]:
@@ -187,27 +182,29 @@ def discover(directory: Path, levels: Sequence[Level]) -> list[Fixture]:
     return sorted(fixtures, key=lambda fx: (fx.level, fx.name))
 
 
+def required(migrations_dir: Path, fixtures_dir: Path | None = None) -> list[Fixture]:
+    """The fixtures of ``migrations_dir``'s levels (``fixtures_dir``, else ``fixtures/`` beside it);
+    FixtureError when there are none."""
+    directory = fixtures_dir or default_fixtures_dir(migrations_dir)
+    found = discover(directory, discover_levels(migrations_dir))
+    if not found:
+        raise FixtureError(f"no fixtures in {display_path(directory)} (files named {FILE_PATTERN})")
+    return found
+
+
 # --------------------------------------------------------------------------- loading
 
 
 def load(conn: psycopg.Connection, fixture: Fixture) -> None:
     """Run ``fixture``'s statements in one transaction; FixtureError naming the failing statement."""
     statements = fixture.statements()
-    with conn.transaction():
+    with conn.transaction():  # the first failure ends it: rolled back
         for statement in statements:
             try:
-                with conn.transaction():
-                    conn.execute(statement.text.encode("utf-8"))  # bytes: no client-side % parsing
+                conn.execute(statement.text.encode("utf-8"))  # bytes: no client-side % parsing
             except psycopg.Error as exc:
                 raise FixtureError(f"{fixture} failed to load at {statement.describe()}: "
-                                   f"{_first_line(exc)}") from None
-
-
-def _first_line(exc: BaseException) -> str:
-    for line in str(exc).splitlines():
-        if line.strip():
-            return line.strip()
-    return type(exc).__name__
+                                   f"{first_line(exc)}") from None
 
 
 # --------------------------------------------------------------------------- kept rows
@@ -346,13 +343,11 @@ def blame(conn: psycopg.Connection, path: Path, search_path: str, kept: Sequence
         conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(search_path)))
         for statement in level_statements(path):
             try:
-                with conn.transaction():
-                    conn.execute(statement.text.encode("utf-8"))
-            except psycopg.Error as exc:
-                found = f"{statement.describe()} failed: {_first_line(exc)}"
+                conn.execute(statement.text.encode("utf-8"))
+            except psycopg.Error as exc:  # the replay ends here, and is rolled back below
+                found = f"{statement.describe()} failed: {first_line(exc)}"
                 break
-            with conn.transaction():
-                problems = compare(conn, kept)
+            problems = compare(conn, kept)
             if problems:
                 found = f"{statement.describe()} ({problems[0]})"
                 break
@@ -399,6 +394,6 @@ def changed(fixtures: Sequence[Fixture], recorded: dict[str, str]) -> list[str]:
         fixture = by_name.get(name)
         if fixture is None:
             problems.append(f"fixture {name}.sql was loaded but is no longer in the fixtures folder")
-        elif fixture.checksum != sha:
-            problems.append(f"{fixture} changed since it was loaded (sha256 {sha[:12]} -> {fixture.checksum[:12]})")
+        elif (now := fixture.checksum) != sha:
+            problems.append(f"{fixture} changed since it was loaded (sha256 {sha[:12]} -> {now[:12]})")
     return problems

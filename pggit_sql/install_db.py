@@ -54,21 +54,18 @@ def install() -> list[str]:
                          f"unset it, or load them there on purpose with pggit-sql --dsn \"${DATABASE_URL_ENV}\" "
                          "fixtures load")
     if choice:
-        target = devdb.recreate() if choice == "fresh" else devdb.start()
-        report = fixture_runs.load_into(target, default_migrations_dir())
-        applied_names = report.applied
-        lines = list(report.steps)
-        migrator = Migrator(target)
+        report = fixture_runs.load_into(devdb.start(fresh=choice == "fresh"), default_migrations_dir())
+        lines, warnings = list(report.steps), report.warnings
+        reached = f"{report.database} is at level {report.level_after}"
     else:
         migrator = Migrator(Dsn.resolve(url) if url else devdb.start())
         applied = migrator.migrate()
-        applied_names = [lv.name for lv in applied]
-        lines = [f"applied level {lv.number} ({lv.name})" for lv in applied]
-    for warning in migrator.warnings:
+        lines, warnings = [f"applied level {lv.number} ({lv.name})" for lv in applied], migrator.warnings
+        reached = (f"{migrator.dsn.describe()} is at level {migrator.status().catalog_level}"
+                   + (" (nothing to do)" if not applied else ""))
+    for warning in warnings:
         print(f"pggit-sql: warning: {warning}", file=sys.stderr)
-    level = migrator.status().catalog_level
-    lines.append(f"{migrator.dsn.describe()} is at level {level}"
-                 + (" (nothing to do)" if not applied_names and not choice else ""))
+    lines.append(reached)
     if not url:
         binaries = pgserver.server_binaries()
         lines.append(f"server binaries: {binaries.folder} ({binaries.source})")

@@ -24,22 +24,13 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's pggit_sql
 
-from pggit_sql import devdb  # noqa: E402
+from pggit_sql import catalog, devdb  # noqa: E402
 from pggit_sql.db import scratch_database  # noqa: E402
 from pggit_sql.levels import discover, head  # noqa: E402
 from pggit_sql.migrate import Migrator  # noqa: E402
 
 TABLES_DIR = ROOT / "sql" / "tables"
 SCHEMA = "pggit"
-
-RELATIONS = """
-SELECT c.oid, c.relname, c.relkind FROM pg_catalog.pg_class c
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = %s AND (c.relkind IN ('r', 'p', 'v', 'm')
-       OR (c.relkind = 'S' AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
-                                            WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))))
- ORDER BY c.relname COLLATE "C"
-"""
 
 COLUMNS = """
 SELECT pg_catalog.format('%%I', a.attname),
@@ -247,7 +238,7 @@ def write_all(dsn: str, directory: Path = TABLES_DIR) -> list[Path]:
     level = discover()[-1].name
     written = []
     with psycopg.connect(dsn, autocommit=True) as conn:
-        relations = conn.execute(RELATIONS, (SCHEMA,)).fetchall()
+        relations = catalog.standalone_relations(conn, SCHEMA)
         directory.mkdir(parents=True, exist_ok=True)
         for old in directory.glob("*.sql"):
             old.unlink()

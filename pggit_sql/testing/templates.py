@@ -232,21 +232,21 @@ class TemplateChain:
         db = self.clone(level - 1, hint=f"blame_{level}")
         try:
             migrator = Migrator(self.conninfo(db), self.migrations_dir)
-            if direction == "apply":
-                path, kept = lv.path, self.kept[level - 1]
-            else:
+            if direction == "rollback":  # the rollback replays on the database just migrated to the level
                 migrator.migrate(to=level)
-                path, kept = lv.rollback_path, self.kept[level - 1]
             with psycopg.connect(self.conninfo(db), autocommit=True) as conn:
-                return fixtureslib.blame(conn, path, migrator.bookkeeping_schema, kept)
+                return fixtureslib.blame(conn, self._file(lv, direction), migrator.bookkeeping_schema,
+                                         self.kept[level - 1])
         finally:
             self.drop(db)
 
+    @staticmethod
+    def _file(lv: Level, direction: str) -> Path:
+        return lv.path if direction == "apply" else lv.rollback_path
+
     def _where(self, level: int, direction: str) -> str:
-        lv = self._level(level)
-        path = lv.path if direction == "apply" else lv.rollback_path
-        return (f"level {level} ({display_path(path)})" if direction == "apply"
-                else f"the rollback of level {level} ({display_path(path)})")
+        where = display_path(self._file(self._level(level), direction))
+        return f"level {level} ({where})" if direction == "apply" else f"the rollback of level {level} ({where})"
 
     def _rejected(self, level: int, direction: str, exc: BaseException) -> str:
         culprit = self._culprit(level, direction)

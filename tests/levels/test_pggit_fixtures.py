@@ -358,13 +358,13 @@ def test_load_refuses_a_database_already_past_an_unloaded_fixture(run: Run, pggi
 
 def test_load_without_dsn_goes_to_the_development_database_never_to_database_url(
         run: Run, pggit_new_database: NewDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """cmd_fixtures: without --dsn the target is devdb.start() (--recreate: devdb.recreate()); a
+    """cmd_fixtures: without --dsn the target is devdb.start() (--recreate: devdb.start(fresh=True)); a
     $DATABASE_URL set beside it is never read. The dev cluster is stood in for by a test database."""
     migrations = shop_copy(tmp_path)
     elsewhere, dev = pggit_new_database(0), pggit_new_database(0)
     calls: list[str] = []
-    monkeypatch.setattr(cli.devdb, "start", lambda root=None: calls.append("start") or dev)
-    monkeypatch.setattr(cli.devdb, "recreate", lambda root=None: calls.append("recreate") or dev)
+    monkeypatch.setattr(cli.devdb, "start",
+                        lambda root=None, *, fresh=False: calls.append("fresh" if fresh else "start") or dev)
     monkeypatch.setenv("DATABASE_URL", elsewhere)
     status, out, err = run("--migrations", str(migrations), "fixtures", "load", "--to", "1")
     assert status == 0, out + err
@@ -374,7 +374,7 @@ def test_load_without_dsn_goes_to_the_development_database_never_to_database_url
                              " IS NULL")
     # --recreate is the development database's only; with --dsn it is a usage error
     status, out, err = run("--migrations", str(migrations), "fixtures", "load", "--recreate", "--to", "1")
-    assert calls == ["start", "recreate"]
+    assert calls == ["start", "fresh"]
     status, out, err = run("--dsn", dev, "--migrations", str(migrations), "fixtures", "load", "--recreate")
     assert status == 2 and "--recreate drops the development database; it never applies to --dsn" in out + err
     status, out, err = run("--migrations", str(migrations), "fixtures", "check", "--to", "2")

@@ -26,14 +26,6 @@ TABLES_DIR = sql_dir() / "tables"
 RELATION_KEYS = ("table pggit.", "column pggit.", "constraint pggit.", "index pggit.", "trigger pggit.",
                  "sequence pggit.", "view pggit.", "policy pggit.")
 
-RELATIONS = """
-SELECT c.relname, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = 'pggit' AND (c.relkind IN ('r', 'p', 'v', 'm')
-       OR (c.relkind = 'S' AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
-                                            WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))))
-"""
-
-
 @pytest.fixture
 def head_conn(pggit_head: int, pggit_new_database: Callable[[int], str]) -> Iterator[psycopg.Connection]:
     conn = psycopg.connect(pggit_new_database(pggit_head), autocommit=True)
@@ -49,7 +41,7 @@ def build_from_files(conn: psycopg.Connection, directory: Path) -> list[str]:
     """Drop pggit's relations and run ``directory``'s files; the statements that never ran."""
     for (name,) in conn.execute("SELECT evtname FROM pg_catalog.pg_event_trigger").fetchall():
         conn.execute(sql.SQL("ALTER EVENT TRIGGER {} DISABLE").format(sql.Identifier(name)))
-    for name, kind in conn.execute(RELATIONS).fetchall():
+    for _, name, kind in catalog.standalone_relations(conn, "pggit"):
         what = {"v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE"}.get(kind, "TABLE")
         conn.execute(sql.SQL("DROP {} IF EXISTS {} CASCADE").format(sql.SQL(what), sql.Identifier("pggit", name)))
     todo: list[tuple[str, Statement]] = [(path.name, st) for path in sorted(directory.glob("*.sql"))
@@ -71,7 +63,7 @@ def build_from_files(conn: psycopg.Connection, directory: Path) -> list[str]:
 
 
 def test_every_pggit_relation_has_a_file(head_conn: psycopg.Connection) -> None:
-    names = sorted(name for name, _ in head_conn.execute(RELATIONS).fetchall())
+    names = sorted(name for _, name, _ in catalog.standalone_relations(head_conn, "pggit"))
     files = sorted(path.stem for path in TABLES_DIR.glob("*.sql"))
     assert files == names
     assert len(names) >= 21  # the 21 tables of level 10, its two views and two sequences of their own
