@@ -1,7 +1,7 @@
 """``pggit-sql``: install, migrate, inspect and verify pggit levels from the command line.
 
 Commands: ``levels``, ``status [--branch B]``, ``log [--branch B] [-n N] [--graph
-[--all]]``, ``diff A B [--color=auto|always|never]``, ``show REF``, ``migration A B``
+[--all]]``, ``diff A B [--color=auto|always|never]``, ``show REF``, ``script A B`` (old name ``migration``)
 (level 4), ``migrate [--to N] [--dry-run]``, ``rollback --to N [--dry-run]``, ``verify``, ``new-level NAME``,
 ``dev-db [start|stop|status]``, ``snapshot``, ``fixtures [list|load|check]``.  ``status`` appends, from level 2 on, the
 tracked changes not yet committed on the session's branch (or ``--branch``).  Global
@@ -126,12 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("show", "a commit (its parents, merge parent, schema hash) and its changes (level 4)")
     p.add_argument("ref", metavar="REF")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    p = command("migration", "the DDL script from the schema at A to the schema at B, on stdout (level 4)")
-    p.add_argument("from_ref", metavar="A")
-    p.add_argument("to_ref", metavar="B")
-    p.add_argument("--online", action="store_true",
-                   help="forms that keep large tables usable: CREATE INDEX CONCURRENTLY, NOT VALID then "
-                        "VALIDATE (level 7); run the script in autocommit, not in one transaction")
+    for name, what in (("script", "the schema script: the DDL from the schema at A to the schema at B, "
+                                  "on stdout (level 4)"),
+                       ("migration", "the old name of script (still works; prints a note)")):
+        p = command(name, what)
+        p.add_argument("from_ref", metavar="A")
+        p.add_argument("to_ref", metavar="B")
+        p.add_argument("--online", action="store_true",
+                       help="forms that keep large tables usable: CREATE INDEX CONCURRENTLY, NOT VALID then "
+                            "VALIDATE (level 7); run the script in autocommit, not in one transaction")
     p = command("migrate", "apply levels up to head (or --to N); only goes up")
     p.add_argument("--to", type=_level, metavar="N")
     p.add_argument("--dry-run", action="store_true", help="print the SQL that would run, change nothing")
@@ -266,11 +269,11 @@ def cmd_show(args: argparse.Namespace, out: _Output) -> int:
     return 0
 
 
-def cmd_migration(args: argparse.Namespace, out: _Output) -> int:
+def cmd_script(args: argparse.Namespace, out: _Output) -> int:
     with connect(Dsn.resolve(args.dsn)) as conn:
-        refs.require_level4(conn, "migration")
+        refs.require_level4(conn, "script")
         commits = [refs.resolve(conn, ref) or refs.WORKING for ref in (args.from_ref, args.to_ref)]
-        steps = refs.migration(conn, args.from_ref, args.to_ref, online=args.online)
+        steps = refs.script(conn, args.from_ref, args.to_ref, online=args.online)
     header = [f"pggit migration from {args.from_ref} ({commits[0]}) to {args.to_ref} ({commits[1]})"
               + (" (online)" if args.online else ""),
               f"{len(steps)} step{'' if len(steps) == 1 else 's'}, "
@@ -286,8 +289,15 @@ def cmd_migration(args: argparse.Namespace, out: _Output) -> int:
         out.emit({"from": args.from_ref, "to": args.to_ref, "from_commit": commits[0], "to_commit": commits[1],
                   "steps": [s.to_dict() for s in steps]}, "")
     else:
-        sys.stdout.write(renderlib.migration_script(steps, header))
+        sys.stdout.write(renderlib.schema_script(steps, header))
     return 0
+
+
+def cmd_migration(args: argparse.Namespace, out: _Output) -> int:
+    """The old spelling of ``script``: "migration" is the word for pggit's own levels."""
+    print(f"{PROG}: note: 'migration' is now 'script' (pggit-sql script A B); the old name keeps working",
+          file=sys.stderr)
+    return cmd_script(args, out)
 
 
 def _dry_run(migrator: Migrator, to: int | None, out: _Output, direction: Direction) -> int:
@@ -442,7 +452,7 @@ def cmd_fixtures(args: argparse.Namespace, out: _Output) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, _Output], int]] = {
     "levels": cmd_levels, "status": cmd_status, "log": cmd_log, "diff": cmd_diff, "show": cmd_show,
-    "migration": cmd_migration, "migrate": cmd_migrate, "rollback": cmd_rollback,
+    "script": cmd_script, "migration": cmd_migration, "migrate": cmd_migrate, "rollback": cmd_rollback,
     "verify": cmd_verify, "new-level": cmd_new_level, "dev-db": cmd_dev_db, "snapshot": cmd_snapshot,
     "fixtures": cmd_fixtures,
 }

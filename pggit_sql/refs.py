@@ -1,9 +1,10 @@
-"""Refs and what lies between them, from Python: the commit graph, schema diffs, show, migration scripts.
+"""Refs and what lies between them, from Python: the commit graph, schema diffs, show, schema scripts.
 
 Thin, typed wrappers over ``pggit.resolve_ref``, ``pggit.show``, ``pggit.diff`` and
 ``pggit.generate_migration`` (see docs/REFS_AND_MERGE.md) and over ``pggit.commits`` with its
 ``merge_parent_hash``, used by ``pggit-sql log --graph``, ``diff``, ``show`` and
-``migration``.
+``script``. Words: a *level* is one of pggit's own migrations (``migrate.py``); a *schema
+script* is the DDL pggit generates from one ref to another (:func:`script`).
 
 Promises: read-only queries on an open psycopg connection.  Errors are
 :class:`~pggit_sql.errors.PggitError` with one line: ``NeedsLevel4`` (``... needs level
@@ -185,19 +186,24 @@ def has_plan(conn: psycopg.Connection) -> bool:
                             " IS NOT NULL", ())[0][0])
 
 
-def migration(conn: psycopg.Connection, from_ref: str, to_ref: str, online: bool = False) -> list[Step]:
-    """``pggit.migration_plan(from_ref, to_ref, online)`` in step order (level 7); before level 7
-    ``pggit.generate_migration(from_ref, to_ref)``, and ``online`` is refused."""
-    require_level4(conn, "migration")
+def script(conn: psycopg.Connection, from_ref: str, to_ref: str, online: bool = False) -> list[Step]:
+    """The schema script from one ref to another: ``pggit.migration_plan(from_ref, to_ref, online)``
+    in step order (level 7); before level 7 ``pggit.generate_migration(from_ref, to_ref)``, and
+    ``online`` is refused. (The SQL functions keep their names: they are the API.)"""
+    require_level4(conn, "script")
     if has_plan(conn):
         return [Step(*r) for r in _rows(
             conn, "SELECT step, statement, warning, locks, transactional"
                   " FROM pggit.migration_plan(%s, %s, %s) ORDER BY step", (from_ref, to_ref, online))]
     if online:
-        raise PggitError("migration --online needs pggit level 7 (run pggit-sql migrate)")
+        raise PggitError("script --online needs pggit level 7 (run pggit-sql migrate)")
     return [Step(*r) for r in _rows(
         conn, "SELECT step, statement, warning FROM pggit.generate_migration(%s, %s) ORDER BY step",
         (from_ref, to_ref))]
+
+
+#: The old name of :func:`script`, kept working for callers of the Python API.
+migration = script
 
 
 def show(conn: psycopg.Connection, ref: str) -> dict[str, Any]:

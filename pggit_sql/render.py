@@ -124,7 +124,7 @@ def comment_step(statement: str) -> str:
     return "".join(out)
 
 
-def migration_script(steps: Sequence[Step], header: Sequence[str]) -> str:
+def schema_script(steps: Sequence[Step], header: Sequence[str]) -> str:
     """The migration as one SQL script: header comments, then each step (its warning above it)."""
     out = [line for h in header for line in comment("", h)]
     if not steps:

@@ -1,4 +1,4 @@
-"""``pggit-sql log --graph``, ``diff``, ``show`` and ``migration`` (level 4).
+"""``pggit-sql log --graph``, ``diff``, ``show`` and ``script`` (old name ``migration``) (level 4).
 
 The graph layout (:mod:`pggit_sql.graph`) and the text renderers (:mod:`pggit_sql.render`)
 are tested without a database on hand-built DAGs and rows; the commands run in-process
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from pggit_sql.graph import Node, layout, render, topo_order
 from pggit_sql.refs import Change, Step
-from pggit_sql.render import diff_text, migration_script
+from pggit_sql.render import diff_text, schema_script
 
 Run = Callable[..., tuple[int, str, str]]  # the `run` fixture of tests/cli/conftest.py
 db = pytest.mark.pggit_level(min=4)
@@ -197,14 +197,14 @@ def test_diff_text_shows_a_renamed_column_as_one_line_each_side() -> None:
 
 
 def test_migration_script_puts_warnings_beside_their_statement() -> None:
-    script = migration_script([Step(1, "-- ALTER TABLE s.t DROP COLUMN c;", "column c is dropped\nwith its data"),
+    script = schema_script([Step(1, "-- ALTER TABLE s.t DROP COLUMN c;", "column c is dropped\nwith its data"),
                                Step(2, "ALTER TABLE s.t ADD COLUMN d int;", None)], ["header"])
     lines = script.splitlines()
     assert lines[0] == "-- header"
     i = lines.index("-- ALTER TABLE s.t DROP COLUMN c;")
     assert lines[i - 2:i] == ["-- WARNING: column c is dropped", "-- WARNING: with its data"]
     assert lines.index("ALTER TABLE s.t ADD COLUMN d int;") > i and script.endswith(";\n")
-    assert "nothing to do" in migration_script([], [])
+    assert "nothing to do" in schema_script([], [])
 
 
 # --------------------------------------------------------------------------- against a database
@@ -315,7 +315,7 @@ def test_diff_reports_a_column_rename(run: Run, pggit_dsn: str, pggit_conn: psyc
     assert data["counts"]["renamed"] == 1
     [column] = [c for c in data["changes"] if c["object_kind"] == "column"]
     assert (column["old_identity"], column["object_identity"], column["change"]) == ("s.t.a", "s.t.b", "renamed")
-    status, out, _ = run("--dsn", pggit_dsn, "migration", "v1", "WORKING")
+    status, out, _ = run("--dsn", pggit_dsn, "script", "v1", "WORKING")
     assert status == 0 and "ALTER TABLE s.t RENAME COLUMN a TO b;" in out and "DROP COLUMN" not in out
 
 
@@ -344,9 +344,9 @@ def test_show_commit_and_merge_commit(run: Run, pggit_dsn: str, pggit_conn: psyc
 
 
 @db
-def test_migration_script_applies(run: Run, pggit_dsn: str, pggit_conn: psycopg.Connection,
-                                  history: dict[str, str]) -> None:
-    status, script, err = run("--dsn", pggit_dsn, "migration", "main", "v1")
+def test_schema_script_applies(run: Run, pggit_dsn: str, pggit_conn: psycopg.Connection,
+                               history: dict[str, str]) -> None:
+    status, script, err = run("--dsn", pggit_dsn, "script", "main", "v1")
     assert status == 0
     lines = script.splitlines()
     assert lines[0].startswith(f"-- pggit migration from main ({history['v2']}) to v1 ({history['v1']})")
@@ -366,17 +366,31 @@ def test_migration_script_applies(run: Run, pggit_dsn: str, pggit_conn: psycopg.
     status, out, _ = run("--dsn", pggit_dsn, "diff", "WORKING", "v1")
     assert status == 0 and out.strip() == "no differences between WORKING and v1"
 
-    status, out, err = run("--dsn", pggit_dsn, "--json", "migration", "v1", "v1")
+    status, out, err = run("--dsn", pggit_dsn, "--json", "script", "v1", "v1")
     assert status == 0 and json.loads(out)["steps"] == [] and err == ""
-    status, out, _ = run("--dsn", pggit_dsn, "migration", "v1", "v1")
+    status, out, _ = run("--dsn", pggit_dsn, "script", "v1", "v1")
     assert status == 0 and "-- nothing to do" in out
+
+
+@db
+def test_old_name_migration_still_works_with_a_note(run: Run, pggit_dsn: str, history: dict[str, str]) -> None:
+    """``migration`` was the command's name; "migration" now means pggit's own levels only."""
+    for argv in (("main", "v1"), ("--json", "v1", "main"), ("main", "v1", "--online")):
+        new = run("--dsn", pggit_dsn, "script", *argv)
+        old = run("--dsn", pggit_dsn, "migration", *argv)
+        note = "pggit-sql: note: 'migration' is now 'script' (pggit-sql script A B); the old name keeps working\n"
+        assert old[:2] == new[:2] and old[0] == 0 and old[1]
+        assert old[2] == note + new[2]
+    status, _, err = run("--dsn", pggit_dsn, "migration", "nosuch", "main")
+    assert status == 1 and err.splitlines()[0].startswith("pggit-sql: note: 'migration' is now 'script'")
+    assert 'ref "nosuch" does not exist' in err.splitlines()[1]
 
 
 @db
 @pytest.mark.parametrize(("argv", "code", "message"), [
     (("diff", "v1", "nosuch"), 1, 'ref "nosuch" does not exist'),
     (("show", "nosuch"), 1, "(SQLSTATE 42704)"),
-    (("migration", "nosuch", "main"), 1, 'ref "nosuch" does not exist'),
+    (("script", "nosuch", "main"), 1, 'ref "nosuch" does not exist'),
     (("log", "--graph", "--branch", "nosuch"), 1, "SQLSTATE 42704"),
     (("show", "WORKING"), 1, "show needs a commit, branch or tag, not WORKING"),
     (("log", "--all"), 2, "--all needs --graph"),
@@ -394,7 +408,7 @@ def test_errors(run: Run, pggit_dsn: str, history: dict[str, str], argv: tuple[s
 @db
 def test_below_level_4(run: Run, pggit_new_database: Callable[[int], str]) -> None:
     dsn = pggit_new_database(3)
-    for argv in (("log", "--graph"), ("diff", "a", "b"), ("show", "main"), ("migration", "a", "b")):
+    for argv in (("log", "--graph"), ("diff", "a", "b"), ("show", "main"), ("script", "a", "b")):
         status, _, err = run("--dsn", dsn, *argv)
         assert status == 1 and f"{argv[0]}{' --graph' if argv[0] == 'log' else ''} needs level 4" in \
             one_error_line(err)

@@ -349,8 +349,8 @@ def test_every_command_works_through_the_pooler(
     commands = [
         ("levels",), ("status",), ("status", "--branch", "main"), ("verify",),
         ("log",), ("log", "--graph", "--all"), ("show", "main"), ("show", "v1"),
-        ("diff", "v1", "main"), ("diff", "main", "WORKING"), ("migration", "v1", "main"),
-        ("migration", "v1", "main", "--online"),
+        ("diff", "v1", "main"), ("diff", "main", "WORKING"), ("script", "v1", "main"), ("migration", "v1", "main"),
+        ("script", "v1", "main", "--online"),
         ("migrate",), ("migrate", "--dry-run"), ("rollback", "--to", "1", "--dry-run"), ("fixtures", "list"),
     ]
     # fixtures load climbs a new database: test_fixtures_load_climbs_through_the_pooler

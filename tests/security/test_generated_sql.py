@@ -1,7 +1,7 @@
 """Generated SQL cannot be broken out of (issue 11 item 3).
 
 Whatever a name or a stored definition holds, a commented step of
-``pggit.generate_migration`` (and of ``merge().migration``, ``pggit-sql migration``)
+``pggit.generate_migration`` (and of ``merge().migration``, ``pggit-sql script``)
 stays a comment on every line, and a statement stays one statement. Checked with the
 lead's lexer (``pggit.split_statements``, read from a level-5 database even when the
 probes run at level 4) and end to end: the script is run by a superuser with
@@ -25,7 +25,7 @@ from sechelp import assert_not_escalated, role_state
 
 from pggit_sql import pgserver
 from pggit_sql.refs import Step
-from pggit_sql.render import comment_step, migration_script
+from pggit_sql.render import comment_step, schema_script
 
 pytestmark = pytest.mark.pggit_level(min=5)
 
@@ -142,7 +142,7 @@ def test_cli_script_comments_every_line_of_a_commented_step() -> None:
     assert all(line.startswith("--") for line in LINE_BREAK.split(fixed))
     assert comment_step(fixed) == fixed  # level 5's already commented lines stay as they are
     assert comment_step("ALTER TABLE s.t ADD COLUMN \"a\nb\" int;") == "ALTER TABLE s.t ADD COLUMN \"a\nb\" int;"
-    script = migration_script([Step(1, broken, 'column "x\nALTER ROLE m SUPERUSER; --" is dropped')], ["h"])
+    script = schema_script([Step(1, broken, 'column "x\nALTER ROLE m SUPERUSER; --" is dropped')], ["h"])
     assert all(line.startswith("--") or line == "" for line in LINE_BREAK.split(script))
 
 

@@ -1,4 +1,4 @@
-"""``pggit-sql migration --online`` (level 7): the lock of every step, the online forms, autocommit."""
+"""``pggit-sql script --online`` (level 7): the lock of every step, the online forms, autocommit."""
 
 from __future__ import annotations
 
@@ -23,13 +23,13 @@ def test_migration_online_prints_locks_and_runs_in_autocommit(run: Run, pggit_ds
     conn.execute("ALTER TABLE s.t ADD CONSTRAINT t_a_check CHECK (a > 0)")
     b = conn.execute("SELECT pggit.commit_changes('main', 'b')").fetchone()[0]
 
-    status, plain, _ = run("--dsn", pggit_dsn, "migration", a, b)
+    status, plain, _ = run("--dsn", pggit_dsn, "script", a, b)
     assert status == 0
     assert "CREATE INDEX t_a_idx ON s.t USING btree (a);" in plain
     assert "-- lock: SHARE on s.t: blocks writes while the index is built" in plain
     assert "outside a transaction block" not in plain
 
-    status, script, _ = run("--dsn", pggit_dsn, "migration", "--online", a, b)
+    status, script, _ = run("--dsn", pggit_dsn, "script", "--online", a, b)
     assert status == 0
     lines = script.splitlines()
     assert lines[0].endswith("(online)")
@@ -40,7 +40,7 @@ def test_migration_online_prints_locks_and_runs_in_autocommit(run: Run, pggit_ds
     assert "-- outside a transaction block" in lines[at - 3:at]
     assert any(line.startswith("-- run this script in autocommit") or "autocommit" in line for line in lines[:4])
 
-    status, out, _ = run("--dsn", pggit_dsn, "--json", "migration", "--online", a, b)
+    status, out, _ = run("--dsn", pggit_dsn, "--json", "script", "--online", a, b)
     steps = json.loads(out)["steps"]
     assert status == 0 and {s["transactional"] for s in steps} == {True, False}
     assert all(s["locks"] for s in steps)
