@@ -28,10 +28,13 @@ def _fresh_db(admin: str, name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def _add_column_ms(conn: psycopg.Connection, width: int, run: int) -> float:
-    """Mean ms of ``ALTER TABLE ... ADD COLUMN`` (autocommit: its own transaction) on tables of ``width`` columns."""
-    columns = ", ".join(f"c{i} {'text' if i % 3 else 'integer'}" for i in range(1, width))
-    names = [f"w{width}_{run}_{i}" for i in range(TABLES_PER_SAMPLE)]
+def _add_column_ms(conn: psycopg.Connection, width: int, run: int, defaults: bool = False) -> float:
+    """Mean ms of ``ALTER TABLE ... ADD COLUMN`` (autocommit: its own transaction) on tables of ``width`` columns
+    (every one with a default when ``defaults``, as tables with ``created_at``-style columns have)."""
+    columns = ", ".join(f"c{i} {'text' if i % 3 else 'integer'}"
+                        + ((f" DEFAULT '{i}'" if i % 3 else f" DEFAULT {i}") if defaults else "")
+                        for i in range(1, width))
+    names = [f"w{width}{'d' if defaults else ''}_{run}_{i}" for i in range(TABLES_PER_SAMPLE)]
     for name in names:
         conn.execute(f"CREATE TABLE {name} (id bigint PRIMARY KEY, {columns})")
     start = time.perf_counter()
@@ -97,6 +100,9 @@ def run(server: PggitServer) -> list[Result]:
         for label, (mine, theirs, samples) in ((f"{NARROW}", narrow), (f"{WIDE}", wide)):
             results.append(Result(f"ADD COLUMN, own transaction, {label} columns", "ms", mine, theirs, "no pggit",
                                   "<= 2x", mine <= 2 * theirs, samples))
+        mine, theirs, samples = _paired(tracked, plain, lambda c, r: _add_column_ms(c, WIDE, r, defaults=True))
+        results.append(Result(f"ADD COLUMN, own transaction, {WIDE} columns with defaults", "ms", mine, theirs,
+                              "no pggit", "- (info)", None, samples))
         added_narrow = narrow[0] - narrow[1]
         added_wide = wide[0] - wide[1]
         growth = added_wide / added_narrow if added_narrow > 0 else float("inf")
