@@ -249,7 +249,7 @@ class Cluster:
             except _PortTaken as exc:
                 if attempt == port_attempts:
                     if port_attempts == 1:
-                        raise
+                        raise PggitError(str(exc)) from None
                     raise PggitError(f"no free port for PostgreSQL after {attempt} attempts") from exc
                 self._new_port()
         return self
