@@ -68,6 +68,9 @@ class PggitServer(pgserver.Cluster):
     """
 
     host = "127.0.0.1"
+    # one server is one object (as before it was a Cluster): equal only to itself, hashable
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
     def __init__(self, postgres_options: str = TEST_SERVER_OPTIONS) -> None:
         if importlib.util.find_spec("psutil") is None:
