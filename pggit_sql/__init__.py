@@ -18,7 +18,8 @@ circle and no pggit_sql import inside a function: tests/static/test_import_graph
   and :mod:`pggit_sql.graph`;
 - servers: :mod:`pggit_sql.accounts` (the server account when root),
   :mod:`pggit_sql.majors` (server binaries per major), :mod:`pggit_sql.pgserver`
-  (``Cluster``), :mod:`pggit_sql.devdb` (the development cluster);
+  (``Cluster``, the one server wrapper), :mod:`pggit_sql.devdb` (the development cluster, a
+  ``Cluster``; the test layer's throw-away server, :mod:`pggit_sql.testing.server`, is another);
 - :mod:`pggit_sql.cli` (``pggit-sql``), :mod:`pggit_sql.install_db` (``make install-db``),
   :mod:`pggit_sql.testing` (the pytest plugin and strategies).
 """

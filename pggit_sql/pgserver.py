@@ -11,14 +11,16 @@ current process is root, every server command goes through ``runuser`` to the
 ``postgres`` account (or ``$PGGIT_SERVER_USER``; :mod:`pggit_sql.accounts`), and every
 folder the server writes to is handed to that account.  As an ordinary user nothing changes hands.
 
-Used by the local development cluster (:mod:`pggit_sql.devdb`) and by the pytest plugin
-(:mod:`pggit_sql.testing.plugin`), which gives pytest-postgresql the wrapper from
-:func:`pg_ctl_executable` as its ``pg_ctl``.
+:class:`Cluster` is the one server wrapper (``initdb``, ``pg_ctl`` start, stop, kill,
+restart): the local development cluster (:mod:`pggit_sql.devdb`) is one, and so is the
+pytest plugin's throw-away server (:class:`pggit_sql.testing.server.PggitServer`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -28,6 +30,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from pggit_sql import majors
 from pggit_sql.accounts import hand_over, server_account
@@ -137,11 +140,6 @@ def server_command(name: str, workdir: Path, folder: Path | None = None) -> str:
     return str(wrapper)
 
 
-def pg_ctl_executable(workdir: Path) -> str:
-    """``pg_ctl`` for pytest-postgresql's executor, wrapped when running as root."""
-    return server_command("pg_ctl", workdir)
-
-
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -149,18 +147,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class _PortTaken(PggitError):
+    """Another process listens on the port chosen for the server."""
+
+
 @dataclass
 class Cluster:
-    """A PostgreSQL cluster in one folder: ``data/``, ``socket/``, ``server.log``, ``port``.
+    """A PostgreSQL cluster in one folder: ``data/``, ``socket/``, ``log/server.log``, ``port``, ``bin/``.
 
-    The cluster trusts local connections and listens on 127.0.0.1 only: it is meant
-    for development and tests, never for shared machines.
+    The one server wrapper: the development cluster (:mod:`pggit_sql.devdb`, a folder that
+    stays) and the test layer's throw-away server (:class:`pggit_sql.testing.server.PggitServer`,
+    a subclass) both init, start, stop, kill and restart through it.  The cluster trusts
+    local connections and listens on 127.0.0.1 only: it is meant for development and tests,
+    never for shared machines.
     """
 
     root: Path
     superuser: str = "postgres"
     bin_folder: Path | None = None  # another major's bin/ (pggit_sql.majors.bindir); default bindir()
     initdb_options: tuple[str, ...] = ()  # e.g. ("--no-data-checksums",) for pg_upgrade from 15 to 18
+    server_options: str = ""  # more postgres options at start (pg_ctl -o), e.g. "-c fsync=off"
+    start_timeout: int = 60  # seconds pg_ctl waits for the server to accept connections
 
     @property
     def datadir(self) -> Path:
@@ -181,9 +188,12 @@ class Cluster:
     @property
     def port(self) -> int:
         if not self.port_file.exists():
-            self.port_file.parent.mkdir(parents=True, exist_ok=True)
-            self.port_file.write_text(f"{free_port()}\n")
+            self._new_port()
         return int(self.port_file.read_text().strip())
+
+    def _new_port(self) -> None:
+        self.port_file.parent.mkdir(parents=True, exist_ok=True)
+        self.port_file.write_text(f"{free_port()}\n")
 
     def _run(self, name: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         command = [server_command(name, self.root / "bin", self.bin_folder), *args]
@@ -222,21 +232,56 @@ class Cluster:
             return False
         return self._run("pg_ctl", "status", "-D", str(self.datadir), check=False).returncode == 0
 
-    def start(self) -> None:
-        """Start the server (initialising it first) unless it already runs."""
+    def start(self, port_attempts: int = 1) -> Self:
+        """Start the server (initialising it first) unless it already runs.
+
+        When another process listens on the port, choose another free port and try again,
+        at most ``port_attempts`` times in all (the default 1 keeps the port and says why
+        the server did not start).
+        """
         self.init()
         if self.running():
-            return
-        options = f"-p {self.port} -k {self.sockdir} -c listen_addresses=127.0.0.1"
+            return self
+        for attempt in range(1, port_attempts + 1):
+            try:
+                self._start_once()
+                return self
+            except _PortTaken as exc:
+                if attempt == port_attempts:
+                    if port_attempts == 1:
+                        raise PggitError(str(exc)) from None
+                    raise PggitError(f"no free port for PostgreSQL after {attempt} attempts") from exc
+                self._new_port()
+        return self
+
+    def _start_once(self) -> None:
+        options = f"-p {self.port} -k {shlex.quote(str(self.sockdir))} -c listen_addresses=127.0.0.1"
+        logged = self._log_size()
         result = self._run(
-            "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.datadir),
-            "-l", str(self.logfile), "-o", options, check=False,
+            "pg_ctl", "start", "-w", "-t", str(self.start_timeout), "-D", str(self.datadir),
+            "-l", str(self.logfile), "-o", f"{options} {self.server_options}".strip(), check=False,
         )
         if result.returncode != 0:
             self._refuse_other_major()
-            log = self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
+            log = self._log_since(logged)
             last = (log.strip().splitlines() or [result.stderr.strip()])[-1]
-            raise PggitError(f"could not start PostgreSQL in {self.datadir}: {last}")
+            error = _PortTaken if "already in use" in log else PggitError
+            raise error(f"could not start PostgreSQL in {self.datadir}: {last}")
+
+    def _log_size(self) -> int:
+        try:
+            return self.logfile.stat().st_size
+        except OSError:
+            return 0
+
+    def _log_since(self, offset: int) -> str:
+        """What the server wrote to its log from byte ``offset`` on ("" when there is no log)."""
+        try:
+            with self.logfile.open("rb") as log:
+                log.seek(offset)
+                return log.read().decode(errors="replace")
+        except OSError:
+            return ""
 
     def _refuse_other_major(self) -> None:
         """Say so when the cluster was made by another major than the binaries' (e.g. a wheel's 18, now Debian's 15)."""
@@ -254,11 +299,31 @@ class Cluster:
             )
 
     def stop(self) -> bool:
-        """Stop the server if it runs; True when it was running."""
+        """Stop the server if it runs (fast shutdown); True when it was running."""
+        return self._shutdown()
+
+    def _shutdown(self) -> bool:
         if not self.running():
             return False
         self._run("pg_ctl", "stop", "-D", str(self.datadir), "-m", "fast", "-w")
         return True
+
+    def restart(self) -> None:
+        """Stop the server if it runs, then start it again on the same port; works after :meth:`kill`.
+
+        Retried for ``start_timeout`` seconds: after a kill the old backends may still hold
+        the shared memory for a moment, and clients hold conninfos naming the port.
+        """
+        self._shutdown()
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            try:
+                self._start_once()  # on the same port
+                return
+            except PggitError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def postmaster_pid(self) -> int | None:
         pidfile = self.datadir / "postmaster.pid"
@@ -268,13 +333,37 @@ class Cluster:
             return None
 
     def kill(self) -> None:
-        """SIGKILL the postmaster (crash tests); the next start runs crash recovery."""
+        """SIGKILL the postmaster, as a crash would, and wait until all its processes are gone.
+
+        The data folder keeps its stale ``postmaster.pid``; the next start runs crash
+        recovery.  Needs psutil (the ``test`` extra brings it, through mirakuru).
+        """
+        import psutil
+
         pid = self.postmaster_pid()
-        if pid is not None:
-            os.kill(pid, signal.SIGKILL)
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and self.running():
-                time.sleep(0.1)
+        if pid is None:
+            return
+        try:
+            postmaster = psutil.Process(pid)
+            family = [postmaster, *postmaster.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return
+        os.kill(pid, signal.SIGKILL)
+        # Backends notice the postmaster's death and exit; a new postmaster cannot start
+        # while they still hold the old shared memory.
+        _, alive = psutil.wait_procs(family, timeout=30)
+        for process in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        psutil.wait_procs(alive, timeout=10)
+
+    def log_tail(self, lines: int = 5) -> str:
+        """The server log's last ``lines`` lines, on one line (for error messages)."""
+        try:
+            tail = self.logfile.read_text(errors="replace").strip().splitlines()[-lines:]
+        except OSError:
+            return f"no server log at {self.logfile}"
+        return "server log: " + " | ".join(tail)
 
     def conninfo(self, dbname: str = "postgres") -> str:
         return f"host={self.sockdir} port={self.port} user={self.superuser} dbname={dbname}"

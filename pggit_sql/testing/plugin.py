@@ -6,8 +6,9 @@ is installed; it starts nothing until a test asks for one of its fixtures.
 Fixtures
     ``pggit_server`` (session)  the server: ``host``, ``port``, ``user``, ``datadir``,
         ``conninfo(dbname)``, ``connect(dbname)``, ``kill()`` (SIGKILL the postmaster)
-        and ``restart()``.  Started with pytest-postgresql's executor as the ``postgres``
-        account when pytest runs as root, and removed at the end of the session.
+        and ``restart()`` (:class:`~pggit_sql.testing.server.PggitServer`, a throw-away
+        :class:`~pggit_sql.pgserver.Cluster`).  Run as the ``postgres`` account when
+        pytest runs as root, and removed at the end of the session.
     ``pggit_templates`` (session)  the :class:`~pggit_sql.testing.templates.TemplateChain`.
     ``pggit_admin_conninfo`` (session)  conninfo of the maintenance database.
     ``pggit_migrations_dir``, ``pggit_head`` (session)  the levels in use.
