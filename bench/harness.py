@@ -12,8 +12,10 @@ import psycopg
 
 from pggit_sql.testing.server import PggitServer
 
-# Durable writes (fsync on) but asynchronous commit: measures pggit's work, not the disk's
-# flush latency, which on a shared virtual disk varies by an order of magnitude run to run.
+# The test server's settings (fsync off: PggitServer starts every server with -F, as
+# pytest-postgresql's executor did for every benchmark before issue 16) and asynchronous
+# commit: measures pggit's work, not the disk's flush latency, which on a shared virtual disk
+# varies by an order of magnitude run to run.
 SERVER_SETTINGS = ("-c synchronous_commit=off -c max_connections=100 -c shared_buffers=256MB")
 
 

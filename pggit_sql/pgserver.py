@@ -336,7 +336,7 @@ class Cluster:
         """SIGKILL the postmaster, as a crash would, and wait until all its processes are gone.
 
         The data folder keeps its stale ``postmaster.pid``; the next start runs crash
-        recovery.  Needs psutil (the ``test`` extra brings it, through mirakuru).
+        recovery.  Needs psutil (the ``test`` extra brings it).
         """
         import psutil
 

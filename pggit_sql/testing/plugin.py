@@ -51,7 +51,7 @@ Hypothesis profiles (:mod:`pggit_sql.testing.profiles`) are registered here when
 hypothesis is installed; ``ci`` is loaded unless ``--hypothesis-profile`` or
 ``$PGGIT_HYPOTHESIS_PROFILE`` says otherwise (or a conftest already loaded a profile of its
 own).  Without hypothesis the plugin loads all the same (it comes with the ``test`` extra,
-as does pytest-postgresql, which ``pggit_server`` needs).
+as does psutil, which ``pggit_server`` needs).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from pggit_sql.errors import PggitError
 # off, and would lose the last acknowledged commits on kill(), breaking crash tests.
 TEST_SERVER_OPTIONS = "-c fsync=off -c full_page_writes=off -c max_connections=200"
 # Given to every PggitServer before its postgres_options, as pytest-postgresql's executor
-# (which started it until issue 16) did: -F (fsync off; the benchmarks were measured so) and
+# (which started the test server until issue 16) did: -F (fsync off; the benchmarks were measured so) and
 # the log on stderr into log/server.log, whatever a server wheel's postgresql.conf says.
 _ALWAYS = "-F -c log_destination=stderr -c logging_collector=off"
 TMPDIR_ENV = "PGGIT_TEST_TMPDIR"

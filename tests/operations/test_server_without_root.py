@@ -102,7 +102,7 @@ def _interpreter(account: str | None, env: dict[str, str]) -> tuple[str | None, 
     names = [os.path.realpath(sys.executable), getattr(sys, "_base_executable", ""),
              f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"]
     tried: list[str] = []
-    probe = "import sys, psycopg, yoyo, pytest, pytest_postgresql; print('%d.%d' % sys.version_info[:2])"
+    probe = "import sys, psycopg, yoyo, pytest, psutil; print('%d.%d' % sys.version_info[:2])"
     for name in dict.fromkeys(n for n in names if n and os.path.isfile(n)):
         result = subprocess.run(_as(account, env, [name, "-s", "-c", probe]), cwd="/",
                                 capture_output=True, text=True, timeout=TIMEOUT)

@@ -5,7 +5,7 @@ Every module of the package is parsed with :mod:`ast` (nothing is imported), and
 functions and classes included.  The graph must have no cycle, and an import of a
 ``pggit_sql`` module anywhere but at a module's top level must be listed in
 :data:`ALLOWED_INNER_IMPORTS` with the reason it is there.  Imports of optional
-third-party libraries inside functions (hypothesis, pytest-postgresql, mirakuru in the
+third-party libraries inside functions (hypothesis, psutil in the
 test layer) are not pggit_sql imports and are not counted.
 """
 

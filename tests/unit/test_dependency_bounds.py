@@ -1,8 +1,7 @@
 """pyproject.toml: the installed libraries satisfy the declared ranges; internals-users have upper bounds.
 
-pggit uses internals of yoyo-migrations (backends, MigrationList), pytest-postgresql (its
-executor), mirakuru (process handling) and pytest (hooks, stash), and psycopg's conninfo
-helpers: each is bounded at its next major, so a new major is a visible decision (raise
+pggit uses internals of yoyo-migrations (backends, MigrationList) and pytest (hooks, stash),
+and psycopg's conninfo helpers: each is bounded at its next major, so a new major is a visible decision (raise
 the bound once the suite passed on it), not something ``pip install`` does silently.
 """
 
@@ -19,7 +18,7 @@ PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 PROJECT = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
 # what `make install` installs; realworld and the server-wheel extras are optional
 INSTALLED_GROUPS = ["dependencies", "test", "dev"]
-BOUNDED = {"psycopg", "yoyo-migrations", "pytest", "pytest-postgresql", "mirakuru"}
+BOUNDED = {"psycopg", "yoyo-migrations", "pytest"}
 
 
 def requirements(group: str) -> list[Requirement]:
@@ -50,7 +49,7 @@ def test_libraries_whose_internals_we_use_have_an_upper_bound() -> None:
 
 def test_the_test_extra_brings_what_the_plugin_and_strategies_import() -> None:
     names = {r.name.lower() for r in requirements("test")}
-    assert {"pytest", "pytest-postgresql", "mirakuru", "hypothesis"} <= names
+    assert {"pytest", "psutil", "hypothesis"} <= names
     assert {r.name.lower() for r in requirements("dependencies")} == {"psycopg", "yoyo-migrations", "sqlparse"}
     assert "pggit-sql[test]" in PROJECT["optional-dependencies"]["dev"]
 
