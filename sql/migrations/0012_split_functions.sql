@@ -11,6 +11,1680 @@
 -- ====================================================================
 
 -- ---- functions (generated) ----
--- sql/functions matches the previous level: no function changes
+-- from sql/functions/migration/column_comment_steps.sql (new: function pggit.column_comment_steps(tbl text, old_items text[], new_items text[], renames jsonb))
+-- pggit.column_comment_steps(tbl text, old_items text[], new_items text[], renames jsonb)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for the comments of a table's columns:
+-- `old_items` and `new_items` are the items of its definition at each side
+-- (pggit.definition_items; '{}' when the script creates the table), `tbl` its name after
+-- the renames, `renames` the column renames ({new name: old name}). COMMENT ON COLUMN
+-- (IS NULL when removed) for each column of the target whose comment (the end of its
+-- COLUMN item) differs from that of the column it was (by name or by its rename), in
+-- column order; phase 185, sort key `tbl` || ' 2 comment ' || its position (5 digits).
+-- Errors: 22023 when `renames` is no jsonb object (read when columns are matched).
+-- STABLE, SECURITY INVOKER, callable by everyone: the piece of table_extra_steps (itself
+-- callable by everyone) for column comments (pggit.table_option_steps has the table's,
+-- pggit.constraint_comment_steps those of constraints and indexes).
+CREATE OR REPLACE FUNCTION pggit.column_comment_steps(tbl text, old_items text[], new_items text[], renames jsonb)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_lit text := '(''(?:[^'']|'''')*'')';
+    v_name text := '("(?:[^"]|"")*"|[^ "]+)';
+    c record;
+BEGIN
+    FOR c IN SELECT n.col, n.cmt, o.cmt AS ocmt, n.o
+               FROM (SELECT (regexp_match(x, '^COLUMN ' || v_name))[1] AS col,
+                            substring(x FROM ' COMMENT ' || v_lit || '$') AS cmt, u.o
+                       FROM unnest(new_items) WITH ORDINALITY AS u (x, o) WHERE starts_with(x, 'COLUMN ')) AS n
+               LEFT JOIN (SELECT (regexp_match(x, '^COLUMN ' || v_name))[1] AS col,
+                                 substring(x FROM ' COMMENT ' || v_lit || '$') AS cmt
+                            FROM unnest(old_items) AS x WHERE starts_with(x, 'COLUMN ')) AS o
+                      ON o.col = coalesce((SELECT quote_ident(e.value) FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                            WHERE quote_ident(e.key) = n.col),
+                                          CASE WHEN NOT EXISTS (SELECT FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                                                 WHERE quote_ident(e.value) = n.col)
+                                               THEN n.col END)
+              WHERE n.cmt IS DISTINCT FROM o.cmt
+              ORDER BY n.o LOOP
+        phase := 185; sort_key := tbl || ' 2 comment ' || lpad(c.o::text, 5, '0'); warning := NULL;
+        statement := format('COMMENT ON COLUMN %s.%s IS %s;', tbl, c.col, coalesce(c.cmt, 'NULL'));
+        RETURN NEXT;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.column_comment_steps(text, text[], text[], jsonb) IS
+    'The steps of table_extra_steps for the comments of a table''s columns.';
+
+-- from sql/functions/migration/column_option_steps.sql (new: function pggit.column_option_steps(tbl text, old_items text[], new_items text[], renames jsonb, to_details jsonb))
+-- pggit.column_option_steps(tbl text, old_items text[], new_items text[], renames jsonb, to_details jsonb)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for the options of a table's columns (the
+-- end of a COLUMN item, before its comment): STORAGE, COMPRESSION, STATISTICS, OPTIONS
+-- (..). `old_items` and `new_items` are the items of the table's definition at each side
+-- (pggit.definition_items; '{}' when the script creates the table), `tbl` its name after
+-- the renames, `renames` the column renames ({new name: old name}), `to_details`
+-- pggit.table_details at the target (the columns' types). A column of the target is
+-- matched to the one it was by name or by its rename; for each whose options differ, in
+-- column order (phase 165, after the column steps; sort key `tbl` || ' 6 column ' || its
+-- position, 5 digits): ALTER COLUMN .. SET STORAGE (no STORAGE: its type's own, when
+-- the type is known here, else a commented note with a warning), SET COMPRESSION
+-- (default when none), SET STATISTICS (-1 when none), RESET (..) then SET (..) of its
+-- options (sorted). Errors: 22023 when `renames` is no jsonb object. STABLE (it reads
+-- pg_type), SECURITY INVOKER, callable by everyone: the piece of table_extra_steps
+-- (itself callable by everyone) for column options.
+CREATE OR REPLACE FUNCTION pggit.column_option_steps(tbl text, old_items text[], new_items text[], renames jsonb, to_details jsonb)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_lit text := '(''(?:[^'']|'''')*'')';
+    v_name text := '("(?:[^"]|"")*"|[^ "]+)';
+    c record;
+    v_txt text;
+    v_a text[];
+    v_b text[];
+BEGIN
+    FOR c IN WITH l AS (
+                 SELECT s.side, s.o, (regexp_match(s.x, '^COLUMN ' || v_name))[1] AS col, s.x
+                   FROM (SELECT 'o' AS side, x, u.o FROM unnest(old_items) WITH ORDINALITY AS u (x, o)
+                          WHERE starts_with(x, 'COLUMN ')
+                         UNION ALL
+                         SELECT 'n', x, u.o FROM unnest(new_items) WITH ORDINALITY AS u (x, o)
+                          WHERE starts_with(x, 'COLUMN ')) AS s),
+             l1 AS (SELECT l.side, l.o, l.col,
+                           regexp_replace(regexp_replace(l.x, ' COMMENT ' || v_lit || '$', ''),
+                                          ' FDW OPTIONS \([^()]*\)$', '') AS x
+                      FROM l),
+             l2 AS (SELECT l1.side, l1.o, l1.col, substring(l1.x FROM ' OPTIONS \(([^()]*)\)$') AS opts,
+                           regexp_replace(l1.x, ' OPTIONS \([^()]*\)$', '') AS x
+                      FROM l1),
+             l3 AS (SELECT l2.side, l2.o, l2.col, l2.opts, substring(l2.x FROM ' STATISTICS (-?[0-9]+)$') AS stats,
+                           regexp_replace(l2.x, ' STATISTICS -?[0-9]+$', '') AS x
+                      FROM l2),
+             l4 AS (SELECT l3.side, l3.o, l3.col, l3.opts, l3.stats,
+                           substring(l3.x FROM ' COMPRESSION ([a-z0-9]+)$') AS comp,
+                           substring(regexp_replace(l3.x, ' COMPRESSION [a-z0-9]+$', '')
+                                     FROM ' STORAGE (PLAIN|EXTERNAL|MAIN|EXTENDED)$') AS stor
+                      FROM l3)
+             SELECT n.col, n.o, n.opts, n.stats, n.comp, n.stor,
+                    o.opts AS oopts, o.stats AS ostats, o.comp AS ocomp, o.stor AS ostor
+               FROM (SELECT * FROM l4 WHERE side = 'n') AS n
+               LEFT JOIN (SELECT * FROM l4 WHERE side = 'o') AS o
+                      ON o.col = coalesce((SELECT quote_ident(e.value) FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                            WHERE quote_ident(e.key) = n.col),
+                                          CASE WHEN NOT EXISTS (SELECT FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                                                 WHERE quote_ident(e.value) = n.col)
+                                               THEN n.col END)
+              WHERE (n.opts, n.stats, n.comp, n.stor) IS DISTINCT FROM (o.opts, o.stats, o.comp, o.stor)
+              ORDER BY n.o LOOP
+        phase := 165; sort_key := tbl || ' 6 column ' || lpad(c.o::text, 5, '0'); warning := NULL;
+        IF c.stor IS DISTINCT FROM c.ostor THEN
+            -- no STORAGE: the type's own (SET STORAGE DEFAULT is 16's), if the type is known here
+            BEGIN
+                v_txt := coalesce(c.stor, (SELECT CASE t.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL'
+                                                                    WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END
+                                             FROM jsonb_array_elements(to_details -> 'cols') AS tc
+                                             JOIN pg_type AS t ON t.oid = to_regtype(tc.value ->> 't')
+                                            WHERE quote_ident(tc.value ->> 'n') = c.col));
+            EXCEPTION WHEN syntax_error OR invalid_name OR invalid_parameter_value THEN
+                v_txt := NULL;  -- a type name to_regtype cannot read
+            END;
+            IF v_txt IS NULL THEN
+                statement := format('-- column %s of table %s: STORAGE not generated', c.col, tbl);
+                warning := format('column %s of table %s goes back to its type''s storage, which is not known here: '
+                                  'not generated', c.col, tbl);
+            ELSE
+                statement := format('ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;', tbl, c.col, v_txt);
+            END IF;
+            RETURN NEXT;
+            warning := NULL;
+        END IF;
+        IF c.comp IS DISTINCT FROM c.ocomp THEN
+            statement := format('ALTER TABLE %s ALTER COLUMN %s SET COMPRESSION %s;', tbl, c.col, coalesce(c.comp, 'default'));
+            RETURN NEXT;
+        END IF;
+        IF c.stats IS DISTINCT FROM c.ostats THEN
+            statement := format('ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %s;', tbl, c.col, coalesce(c.stats, '-1'));
+            RETURN NEXT;
+        END IF;
+        IF c.opts IS DISTINCT FROM c.oopts THEN
+            v_a := coalesce(string_to_array(c.oopts, ', '), '{}');
+            v_b := coalesce(string_to_array(c.opts, ', '), '{}');
+            v_txt := (SELECT string_agg(split_part(a, '=', 1), ', ' ORDER BY a COLLATE "C") FROM unnest(v_a) AS a
+                       WHERE NOT EXISTS (SELECT FROM unnest(v_b) AS b WHERE split_part(b, '=', 1) = split_part(a, '=', 1)));
+            IF v_txt IS NOT NULL THEN
+                statement := format('ALTER TABLE %s ALTER COLUMN %s RESET (%s);', tbl, c.col, v_txt);
+                RETURN NEXT;
+            END IF;
+            v_txt := (SELECT string_agg(b, ', ' ORDER BY b COLLATE "C") FROM unnest(v_b) AS b WHERE NOT b = ANY (v_a));
+            IF v_txt IS NOT NULL THEN
+                statement := format('ALTER TABLE %s ALTER COLUMN %s SET (%s);', tbl, c.col, v_txt);
+                RETURN NEXT;
+            END IF;
+        END IF;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.column_option_steps(text, text[], text[], jsonb, jsonb) IS
+    'The steps of table_extra_steps for the options of a table''s columns (STORAGE, COMPRESSION, STATISTICS, OPTIONS).';
+
+-- from sql/functions/migration/composite_steps.sql (new: function pggit.composite_steps(object_identity text, change text, old_definition text, new_definition text, old_identity text, dep_level integer, from_ref text))
+-- pggit.composite_steps(object_identity text, change text, old_definition text, new_definition text,
+--                       old_identity text, dep_level integer, from_ref text)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.type_steps' steps for one type of a diff that is a composite type at
+-- the target and stays or is added (`change` 'added', 'modified' or 'renamed';
+-- definitions as pggit.describe_type writes them: 'ATTRIBUTE <name> <type> [COLLATE c]
+-- [COMMENT '..']' lines and a '\nCOMMENT ..' line last), on its name at the target;
+-- phase 110, sort key `dep_level` (its dependency level among the types of the diff, 4
+-- digits) and the identity.
+--   CREATE TYPE .. AS (..) and COMMENT ON COLUMN for its attributes' comments; ALTER
+--   TYPE .. ADD ATTRIBUTE (appended), ALTER ATTRIBUTE .. TYPE (only while nothing at
+--   `from_ref` uses the type, on its old name `old_identity`: PostgreSQL refuses it
+--   otherwise), DROP ATTRIBUTE (commented, warning). Order is kept: attributes after the
+--   first one out of place, or retyped while tables use the type, are dropped and added
+--   again (commented with a warning when something uses the type: their values are
+--   lost). COMMENT ON COLUMN for attribute comments. Another kind of type under the
+--   same name: commented DROP; CREATE with a warning. COMMENT ON TYPE.
+-- Errors: those of pggit.schema_at(from_ref), read once when attributes move or change
+-- type. Cost: O(attributes), plus that pggit.schema_at(from_ref).
+-- STABLE (it only reads), SECURITY INVOKER, callable by everyone: the piece of
+-- type_steps (itself callable by everyone) for composite types.
+CREATE OR REPLACE FUNCTION pggit.composite_steps(object_identity text, change text, old_definition text,
+                                                 new_definition text, old_identity text, dep_level integer,
+                                                 from_ref text)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    -- a schema-qualified name as format_type and pg_identify_object print it
+    c_name CONSTANT text := '((?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))';
+    c_comment CONSTANT text := E'\nCOMMENT (''(?:[^'']|'''')*'')$';
+    v_ocm text := substring(old_definition FROM c_comment);
+    v_ncm text := substring(new_definition FROM c_comment);
+    v_ob text := regexp_replace(old_definition, c_comment, '');
+    v_nb text := regexp_replace(new_definition, c_comment, '');
+    v_create text;
+    v_after text[];
+    v_redone boolean := false;
+    v_used boolean;
+    v_on text[]; v_ot text[]; v_oc text[];
+    v_nn text[]; v_nt text[]; v_nc text[];
+    v_p integer;
+    v_j integer;
+    v_last integer;
+    v_txt text;
+BEGIN
+    phase := 110;
+    sort_key := lpad(dep_level::text, 4, '0') || composite_steps.object_identity;
+    warning := NULL;
+
+    -- ATTRIBUTE <name> <type> [COLLATE <c>] [COMMENT '..'] lines, old (1) and new (2)
+    SELECT coalesce(array_agg(a.nm ORDER BY a.o) FILTER (WHERE a.s = 1), '{}'),
+           coalesce(array_agg(a.ty ORDER BY a.o) FILTER (WHERE a.s = 1), '{}'),
+           coalesce(array_agg(a.cm ORDER BY a.o) FILTER (WHERE a.s = 1), '{}'),
+           coalesce(array_agg(a.nm ORDER BY a.o) FILTER (WHERE a.s = 2), '{}'),
+           coalesce(array_agg(a.ty ORDER BY a.o) FILTER (WHERE a.s = 2), '{}'),
+           coalesce(array_agg(a.cm ORDER BY a.o) FILTER (WHERE a.s = 2), '{}')
+      INTO v_on, v_ot, v_oc, v_nn, v_nt, v_nc
+      FROM (SELECT s.s, p.o, x.nm, z.cm,
+                   CASE WHEN z.cm IS NULL THEN y.rest ELSE left(y.rest, length(y.rest) - length(z.cm) - 9) END
+                       AS ty
+              FROM (VALUES (1, v_ob), (2, v_nb)) AS s (s, body)
+             CROSS JOIN LATERAL regexp_split_to_table(s.body, E'\nATTRIBUTE ') WITH ORDINALITY AS p (l, o)
+             CROSS JOIN LATERAL (SELECT substring(p.l FROM '^("(?:[^"]|"")*"|[^ "]+) ') AS nm) AS x
+             CROSS JOIN LATERAL (SELECT substr(p.l, length(x.nm) + 2) AS rest) AS y
+             CROSS JOIN LATERAL (SELECT substring(y.rest FROM ' COMMENT (''(?:[^'']|'''')*'')$') AS cm) AS z
+             WHERE p.o > 1) AS a;
+    v_create := format('CREATE TYPE %s AS (%s);', object_identity,
+                       array_to_string(ARRAY(SELECT v_nn[g.g] || ' ' || v_nt[g.g]
+                                               FROM generate_subscripts(v_nn, 1) AS g (g) ORDER BY g.g), ', '));
+    v_after := ARRAY(SELECT format('COMMENT ON COLUMN %s.%s IS %s;', composite_steps.object_identity, v_nn[g.g],
+                                   v_nc[g.g])
+                       FROM generate_subscripts(v_nn, 1) AS g (g) WHERE v_nc[g.g] IS NOT NULL ORDER BY g.g);
+
+    IF change = 'added' THEN
+        statement := v_create; RETURN NEXT;
+        v_redone := true;
+    ELSIF v_nb = v_ob THEN
+        NULL;  -- renamed only, or its comment changed
+    ELSIF split_part(v_nb, ' ', 1) <> split_part(v_ob, ' ', 1) THEN
+        -- another kind of type under the same name
+        statement := format('-- DROP %s %s; %s', 'TYPE', object_identity, v_create);
+        warning := format('%s %s becomes another kind of type (%s to %s): it is dropped and created again; columns '
+                          'of that type lose their values', 'type', object_identity,
+                          split_part(v_ob, ' ', 1), split_part(v_nb, ' ', 1));
+        RETURN NEXT;
+        v_redone := true;
+    ELSE
+        -- attributes matched by name. v_p: the longest start of the new attributes that
+        -- are old ones in their old order (and keep their type while something uses the
+        -- type); every other old attribute is dropped, every other new one appended, so
+        -- the order comes out as at to_ref.
+        v_p := 0;
+        v_last := 0;
+        FOR i IN 1 .. coalesce(array_length(v_nn, 1), 0) LOOP
+            v_j := array_position(v_on, v_nn[i]);
+            EXIT WHEN v_j IS NULL OR v_j < v_last;
+            IF v_ot[v_j] <> v_nt[i] THEN
+                IF v_used IS NULL THEN
+                    v_used := EXISTS (
+                        SELECT FROM pggit.schema_at(from_ref) AS s
+                         WHERE s.object_kind IN ('table', 'type', 'domain')
+                           AND s.object_identity <> composite_steps.old_identity
+                           AND strpos(s.definition, composite_steps.old_identity) > 0
+                           AND EXISTS (SELECT FROM regexp_matches(s.definition, c_name, 'g') AS m
+                                        WHERE m[1] = composite_steps.old_identity));
+                END IF;
+                EXIT WHEN v_used;
+            END IF;
+            v_last := v_j;
+            v_p := i;
+        END LOOP;
+        FOR i IN 1 .. coalesce(array_length(v_on, 1), 0) LOOP
+            IF NOT v_on[i] = ANY (v_nn[1:v_p]) THEN
+                statement := format('ALTER TYPE %s DROP ATTRIBUTE %s;', object_identity, v_on[i]);
+                IF v_on[i] = ANY (v_nn) THEN
+                    IF v_used IS NULL THEN
+                        v_used := EXISTS (
+                            SELECT FROM pggit.schema_at(from_ref) AS s
+                             WHERE s.object_kind IN ('table', 'type', 'domain')
+                               AND s.object_identity <> composite_steps.old_identity
+                               AND strpos(s.definition, composite_steps.old_identity) > 0
+                               AND EXISTS (SELECT FROM regexp_matches(s.definition, c_name, 'g') AS m
+                                            WHERE m[1] = composite_steps.old_identity));
+                    END IF;
+                    IF v_used THEN
+                        statement := '-- ' || statement;
+                        warning := format('attribute %s of type %s is dropped and added again (to keep the order of '
+                                          'the attributes or to change its type): its values in columns of that '
+                                          'type are lost', v_on[i], object_identity);
+                    END IF;
+                ELSE
+                    statement := '-- ' || statement;
+                    warning := format('attribute %s of type %s is dropped: its values in columns of that type are '
+                                      'lost', v_on[i], object_identity);
+                END IF;
+                RETURN NEXT;
+                warning := NULL;
+            END IF;
+        END LOOP;
+        FOR i IN 1 .. coalesce(array_length(v_nn, 1), 0) LOOP
+            IF i <= v_p THEN
+                v_j := array_position(v_on, v_nn[i]);
+                IF v_ot[v_j] <> v_nt[i] THEN
+                    statement := format('ALTER TYPE %s ALTER ATTRIBUTE %s TYPE %s;', object_identity, v_nn[i],
+                                        v_nt[i]);
+                    RETURN NEXT;
+                END IF;
+                IF v_oc[v_j] IS DISTINCT FROM v_nc[i] THEN
+                    statement := format('COMMENT ON COLUMN %s.%s IS %s;', object_identity, v_nn[i],
+                                        coalesce(v_nc[i], 'NULL'));
+                    RETURN NEXT;
+                END IF;
+            ELSE
+                statement := format('ALTER TYPE %s ADD ATTRIBUTE %s %s;', object_identity, v_nn[i], v_nt[i]);
+                RETURN NEXT;
+                IF v_nc[i] IS NOT NULL THEN
+                    statement := format('COMMENT ON COLUMN %s.%s IS %s;', object_identity, v_nn[i], v_nc[i]);
+                    RETURN NEXT;
+                END IF;
+            END IF;
+        END LOOP;
+    END IF;
+
+    IF v_redone THEN
+        warning := NULL;
+        FOREACH v_txt IN ARRAY v_after LOOP
+            statement := v_txt; RETURN NEXT;
+        END LOOP;
+    END IF;
+    IF v_ncm IS DISTINCT FROM (CASE WHEN NOT v_redone THEN v_ocm END) THEN
+        warning := NULL;
+        statement := format('COMMENT ON TYPE %s IS %s;', object_identity, coalesce(v_ncm, 'NULL'));
+        RETURN NEXT;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.composite_steps(text, text, text, text, text, integer, text) IS
+    'The steps of type_steps for one composite type that stays or is added (create, attributes, comments).';
+
+-- from sql/functions/migration/constraint_comment_steps.sql (new: function pggit.constraint_comment_steps(tbl text, old_items text[], new_items text[], to_details jsonb))
+-- pggit.constraint_comment_steps(tbl text, old_items text[], new_items text[], to_details jsonb)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for the comments of a table's constraints
+-- and indexes: CONSTRAINT <def> [COMMENT '..'] and INDEX <line> [COMMENT '..'] items of
+-- its definition at each side (`old_items`, `new_items`: pggit.definition_items; '{}'
+-- when the script creates the table), `tbl` its name after the renames. A comment set
+-- or changed on what the target has, or removed from what stays: COMMENT ON CONSTRAINT
+-- .. ON <tbl> / COMMENT ON INDEX <schema>.<name> (IS NULL when removed), named by its
+-- definition at the target (`to_details`, pggit.table_details; the index of a primary
+-- key or unique constraint by the constraint's name); without a name a commented note
+-- with a warning. Phase 185, sort key `tbl` || ' 2 comment ' || 'C' or 'I' || its
+-- position (5 digits), in the order of the items. Errors: 22023 from parse_ident when
+-- `tbl` is no valid name (for an index), or when `to_details` holds an 'idx' or 'cons'
+-- that is no array. STABLE, SECURITY INVOKER, callable by
+-- everyone: the piece of table_extra_steps (itself callable by everyone) for the
+-- comments of constraints and indexes (pggit.table_option_steps has the table's,
+-- pggit.column_comment_steps its columns').
+CREATE OR REPLACE FUNCTION pggit.constraint_comment_steps(tbl text, old_items text[], new_items text[], to_details jsonb)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_lit text := '(''(?:[^'']|'''')*'')';
+    c record;
+    v_txt text;
+BEGIN
+    FOR c IN WITH l AS (
+                 SELECT s.side, s.part, s.o,
+                        regexp_replace(s.x, ' COMMENT ' || v_lit || '$', '') AS def,
+                        substring(s.x FROM ' COMMENT ' || v_lit || '$') AS cmt
+                   FROM (SELECT 'o' AS side, left(x, 1) AS part, substr(x, strpos(x, ' ') + 1) AS x, u.o
+                           FROM unnest(old_items) WITH ORDINALITY AS u (x, o)
+                          WHERE starts_with(x, 'CONSTRAINT ') OR starts_with(x, 'INDEX ')
+                         UNION ALL
+                         SELECT 'n', left(x, 1), substr(x, strpos(x, ' ') + 1), u.o
+                           FROM unnest(new_items) WITH ORDINALITY AS u (x, o)
+                          WHERE starts_with(x, 'CONSTRAINT ') OR starts_with(x, 'INDEX ')) AS s)
+             SELECT n.part, n.def, n.cmt, n.o
+               FROM (SELECT * FROM l WHERE side = 'n') AS n
+              WHERE n.cmt IS DISTINCT FROM (SELECT o.cmt FROM l AS o
+                                             WHERE o.side = 'o' AND o.part = n.part AND o.def = n.def LIMIT 1)
+             UNION ALL
+             -- a comment removed from what stays
+             SELECT o.part, o.def, NULL, o.o
+               FROM (SELECT * FROM l WHERE side = 'o' AND cmt IS NOT NULL) AS o
+              WHERE EXISTS (SELECT FROM l AS n WHERE n.side = 'n' AND n.part = o.part AND n.def = o.def)
+                AND NOT EXISTS (SELECT FROM l AS n WHERE n.side = 'n' AND n.part = o.part AND n.def = o.def
+                                                     AND n.cmt IS NOT NULL)
+              ORDER BY 4 LOOP
+        IF c.part = 'C' THEN
+            v_txt := (SELECT k.value ->> 'n' FROM jsonb_array_elements(to_details -> 'cons') AS k
+                       WHERE k.value ->> 'd' = replace(c.def, ' REFERENCES <self>(', ' REFERENCES ' || tbl || '(')
+                       ORDER BY k.value ->> 'n' COLLATE "C" LIMIT 1);
+        ELSE
+            SELECT s.n INTO v_txt
+              FROM (SELECT i.value ->> 'n' AS n, 1 AS pref FROM jsonb_array_elements(to_details -> 'idx') AS i
+                     WHERE CASE WHEN (i.value ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END || (i.value ->> 'd') = c.def
+                    UNION ALL
+                    SELECT k.value ->> 'n', CASE k.value ->> 't' WHEN 'p' THEN 0 ELSE 2 END
+                      FROM jsonb_array_elements(to_details -> 'cons') AS k
+                     WHERE k.value ->> 't' IN ('p', 'u')
+                       AND 'UNIQUE btree (' || substring(k.value ->> 'd' FROM '^(?:PRIMARY KEY|UNIQUE) \((.*)\)$') || ')'
+                           = c.def) AS s
+             ORDER BY s.pref, s.n COLLATE "C" LIMIT 1;
+        END IF;
+        phase := 185; sort_key := tbl || ' 2 comment ' || c.part || lpad(c.o::text, 5, '0'); warning := NULL;
+        IF v_txt IS NULL THEN
+            statement := format('-- table %s: a comment of a %s not generated', tbl,
+                                CASE c.part WHEN 'C' THEN 'constraint' ELSE 'index' END);
+            warning := format('table %s: the %s %s has no name in the recorded details: its comment is not generated',
+                              tbl, CASE c.part WHEN 'C' THEN 'constraint' ELSE 'index' END, quote_literal(c.def));
+        ELSIF c.part = 'C' THEN
+            statement := format('COMMENT ON CONSTRAINT %I ON %s IS %s;', v_txt, tbl, coalesce(c.cmt, 'NULL'));
+        ELSE
+            statement := format('COMMENT ON INDEX %I.%I IS %s;', (parse_ident(tbl))[1], v_txt, coalesce(c.cmt, 'NULL'));
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.constraint_comment_steps(text, text[], text[], jsonb) IS
+    'The steps of table_extra_steps for the comments of a table''s constraints and indexes.';
+
+-- from sql/functions/migration/domain_steps.sql (new: function pggit.domain_steps(object_identity text, change text, old_definition text, new_definition text, old_identity text, dep_level integer, from_ref text, to_ref text, to_working boolean))
+-- pggit.domain_steps(object_identity text, change text, old_definition text, new_definition text,
+--                    old_identity text, dep_level integer, from_ref text, to_ref text,
+--                    to_working boolean)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.type_steps' steps for one domain of a diff that stays or is added
+-- (`change` 'added', 'modified' or 'renamed'; definitions as pggit.describe_type writes
+-- them, a '\nCOMMENT ..' line last), on its name at the target; phase 110, sort key
+-- `dep_level` (its dependency level among the types of the diff, 4 digits) and the
+-- identity. `to_working`: whether `to_ref` is WORKING (type_steps resolves it once).
+--   CREATE DOMAIN .. AS base [COLLATE] [DEFAULT] [NOT NULL] [CONSTRAINT n CHECK ..]
+--   (NOT VALID constraints added after it, then COMMENT ON CONSTRAINT); changes by ALTER
+--   DOMAIN DROP CONSTRAINT (by name), SET/DROP DEFAULT, SET/DROP NOT NULL, ADD
+--   CONSTRAINT (by name), COMMENT ON CONSTRAINT; a changed base type or collation:
+--   commented DROP DOMAIN; CREATE DOMAIN with a warning; another kind of type under the
+--   same name: commented DROP; CREATE with a warning. COMMENT ON DOMAIN.
+--   Constraint names come from pggit.object_details (pggit.type_details, recorded for
+--   every tracked domain state) or, for WORKING, the live catalog; without them
+--   constraint changes are a note with a warning.
+-- Errors: those of pggit.resolve_ref(from_ref) (read when the constraints change),
+-- 22023 from parse_ident for an identity that is no valid name (for WORKING).
+-- STABLE (it only reads), SECURITY INVOKER, callable by everyone: the piece of
+-- type_steps (itself callable by everyone) for domains.
+CREATE OR REPLACE FUNCTION pggit.domain_steps(object_identity text, change text, old_definition text,
+                                              new_definition text, old_identity text, dep_level integer,
+                                              from_ref text, to_ref text, to_working boolean)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    c_comment CONSTANT text := E'\nCOMMENT (''(?:[^'']|'''')*'')$';
+    -- the first line of a definition: up to the first newline outside "quoted names" and
+    -- 'literals' (a quoted name may hold a newline)
+    c_first_line CONSTANT text := '^(?:[^\n"'']|"(?:[^"]|"")*"|''(?:[^'']|'''')*'')*';
+    v_ocm text := substring(old_definition FROM c_comment);
+    v_ncm text := substring(new_definition FROM c_comment);
+    v_ob text := regexp_replace(old_definition, c_comment, '');
+    v_nb text := regexp_replace(new_definition, c_comment, '');
+    c record;
+    v_o record;
+    v_n record;
+    v_create text;
+    v_after text[] := '{}';
+    v_redone boolean := false;
+    v_fd jsonb;
+    v_td jsonb;
+    v_from_working boolean;
+    v_txt text;
+BEGIN
+    phase := 110;
+    sort_key := lpad(dep_level::text, 4, '0') || domain_steps.object_identity;
+    warning := NULL;
+
+    -- the statement that creates the domain as it is at to_ref (v_create), with the
+    -- comments of its parts that follow it (v_after)
+    v_td := coalesce((SELECT od.details FROM pggit.object_details AS od
+                       WHERE od.identity = domain_steps.object_identity
+                         AND od.blob_hash = encode(sha256(convert_to(domain_steps.new_definition, 'UTF8')), 'hex')),
+                     CASE WHEN to_working THEN (
+                         SELECT pggit.type_details(t.oid)
+                           FROM pg_type AS t JOIN pg_namespace AS n ON n.oid = t.typnamespace
+                          WHERE n.nspname = (parse_ident(domain_steps.object_identity))[1]
+                            AND t.typname = (parse_ident(domain_steps.object_identity))[2]) END);
+    -- DOMAIN <base> [COLLATE <c>] [NOT NULL] [DEFAULT <expr>], then CONSTRAINT lines
+    FOR c IN SELECT s.s, x.dflt, y.nn, z.coll,
+                    substr(CASE WHEN z.coll IS NULL THEN y.h ELSE left(y.h, strpos(y.h, ' COLLATE ') - 1) END, 8)
+                        AS base,
+                    substr(s.body, length(l.line) + 1) AS cons
+               FROM (VALUES (1, v_ob), (2, v_nb)) AS s (s, body)
+              CROSS JOIN LATERAL (SELECT substring(s.body FROM c_first_line) AS line) AS l
+              CROSS JOIN LATERAL (
+                    SELECT CASE WHEN strpos(l.line, ' DEFAULT ') > 0
+                                THEN substr(l.line, strpos(l.line, ' DEFAULT ') + 9) END AS dflt,
+                           CASE WHEN strpos(l.line, ' DEFAULT ') > 0
+                                THEN left(l.line, strpos(l.line, ' DEFAULT ') - 1) ELSE l.line END AS head) AS x
+              CROSS JOIN LATERAL (SELECT x.head ~ ' NOT NULL$' AS nn,
+                                         regexp_replace(x.head, ' NOT NULL$', '') AS h) AS y
+              CROSS JOIN LATERAL (SELECT CASE WHEN strpos(y.h, ' COLLATE ') > 0
+                                              THEN substr(y.h, strpos(y.h, ' COLLATE ') + 9) END AS coll) AS z
+    LOOP
+        IF c.s = 1 THEN v_o := c; ELSE v_n := c; END IF;
+    END LOOP;
+    v_create := concat_ws(' ', format('CREATE DOMAIN %s AS %s', object_identity, v_n.base),
+                          'COLLATE ' || v_n.coll, 'DEFAULT ' || v_n.dflt,
+                          CASE WHEN v_n.nn THEN 'NOT NULL' END);
+    IF v_td IS NOT NULL THEN
+        SELECT v_create || coalesce(string_agg(format(' CONSTRAINT %I %s', k.value ->> 'n', k.value ->> 'd'), ''
+                                               ORDER BY k.ordinality)
+                                      FILTER (WHERE NOT (k.value ->> 'd') ~ ' NOT VALID$'), ''),
+               ARRAY(SELECT x FROM unnest(ARRAY(
+                   SELECT format('ALTER DOMAIN %s ADD CONSTRAINT %I %s;', domain_steps.object_identity, k2.value ->> 'n',
+                                 k2.value ->> 'd')
+                     FROM jsonb_array_elements(v_td -> 'cons') WITH ORDINALITY AS k2
+                    WHERE (k2.value ->> 'd') ~ ' NOT VALID$' ORDER BY k2.ordinality)
+                   || ARRAY(SELECT format('COMMENT ON CONSTRAINT %I ON DOMAIN %s IS %L;', k3.value ->> 'n',
+                                          domain_steps.object_identity, k3.value ->> 'm')
+                              FROM jsonb_array_elements(v_td -> 'cons') WITH ORDINALITY AS k3
+                             WHERE k3.value ->> 'm' IS NOT NULL ORDER BY k3.ordinality)) AS x)
+          INTO v_create, v_after
+          FROM jsonb_array_elements(v_td -> 'cons') WITH ORDINALITY AS k;
+    ELSE
+        v_create := v_create || coalesce((SELECT string_agg(' ' || regexp_replace(substr(l.l, 12),
+                                                                  ' COMMENT ''(?:[^'']|'''')*''$', ''),
+                                                            '' ORDER BY l.o)
+                                            FROM regexp_split_to_table(v_nb, E'\n') WITH ORDINALITY AS l (l, o)
+                                           WHERE starts_with(l.l, 'CONSTRAINT ')), '');
+    END IF;
+    v_create := v_create || ';';
+
+    IF change = 'added' THEN
+        statement := v_create; RETURN NEXT;
+        v_redone := true;
+    ELSIF v_nb = v_ob THEN
+        NULL;  -- renamed only, or its comment changed
+    ELSIF split_part(v_nb, ' ', 1) <> split_part(v_ob, ' ', 1) THEN
+        -- another kind of type under the same name
+        statement := format('-- DROP %s %s; %s', 'DOMAIN', object_identity, v_create);
+        warning := format('%s %s becomes another kind of type (%s to %s): it is dropped and created again; columns '
+                          'of that type lose their values', 'domain', object_identity,
+                          split_part(v_ob, ' ', 1), split_part(v_nb, ' ', 1));
+        RETURN NEXT;
+        v_redone := true;
+    ELSIF v_o.base <> v_n.base OR v_o.coll IS DISTINCT FROM v_n.coll THEN
+        statement := format('-- DROP DOMAIN %s; %s', object_identity, v_create);
+        warning := format('domain %s changes its base type from %s to %s: it is dropped and created again; '
+                          'columns of that type must be converted first', object_identity,
+                          concat_ws(' COLLATE ', v_o.base, v_o.coll), concat_ws(' COLLATE ', v_n.base, v_n.coll));
+        RETURN NEXT;
+        v_redone := true;
+    ELSE
+        IF v_o.cons IS DISTINCT FROM v_n.cons THEN
+            v_from_working := pggit.resolve_ref(from_ref) IS NULL;
+            v_fd := coalesce((SELECT od.details FROM pggit.object_details AS od
+                               WHERE od.identity = domain_steps.old_identity
+                                 AND od.blob_hash = encode(sha256(convert_to(domain_steps.old_definition, 'UTF8')), 'hex')),
+                             CASE WHEN v_from_working THEN (
+                                 SELECT pggit.type_details(t.oid)
+                                   FROM pg_type AS t JOIN pg_namespace AS n ON n.oid = t.typnamespace
+                                  WHERE n.nspname = (parse_ident(domain_steps.old_identity))[1]
+                                    AND t.typname = (parse_ident(domain_steps.old_identity))[2]) END);
+            IF v_fd IS NULL OR v_td IS NULL THEN
+                statement := format('-- domain %s: constraint changes not generated', object_identity);
+                warning := format('domain %s at %s has no recorded details (names of its constraints): it was '
+                                  'committed before level 4', object_identity,
+                                  CASE WHEN v_td IS NULL THEN to_ref ELSE from_ref END);
+                RETURN NEXT;
+                warning := NULL;
+            ELSE
+                FOR c IN SELECT f.value ->> 'n' AS n
+                           FROM jsonb_array_elements(v_fd -> 'cons') AS f
+                          WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cons') AS t
+                                             WHERE t.value ->> 'n' = f.value ->> 'n'
+                                               AND t.value ->> 'd' = f.value ->> 'd')
+                          ORDER BY (f.value ->> 'n') COLLATE "C" LOOP
+                    statement := format('ALTER DOMAIN %s DROP CONSTRAINT %I;', object_identity, c.n);
+                    RETURN NEXT;
+                END LOOP;
+            END IF;
+        END IF;
+        IF v_o.dflt IS DISTINCT FROM v_n.dflt THEN
+            statement := format('ALTER DOMAIN %s %s;', object_identity,
+                                coalesce('SET DEFAULT ' || v_n.dflt, 'DROP DEFAULT'));
+            RETURN NEXT;
+        END IF;
+        IF v_o.nn <> v_n.nn THEN
+            statement := format('ALTER DOMAIN %s %s NOT NULL;', object_identity,
+                                CASE WHEN v_n.nn THEN 'SET' ELSE 'DROP' END);
+            RETURN NEXT;
+        END IF;
+        IF v_o.cons IS DISTINCT FROM v_n.cons AND v_fd IS NOT NULL AND v_td IS NOT NULL THEN
+            FOR c IN SELECT t.value ->> 'n' AS n, t.value ->> 'd' AS d, t.value ->> 'm' AS m,
+                            f.value ->> 'm' AS om, f.value IS NOT NULL AS kept
+                       FROM jsonb_array_elements(v_td -> 'cons') AS t
+                       LEFT JOIN jsonb_array_elements(v_fd -> 'cons') AS f
+                              ON f.value ->> 'n' = t.value ->> 'n' AND f.value ->> 'd' = t.value ->> 'd'
+                      ORDER BY (t.value ->> 'n') COLLATE "C" LOOP
+                IF NOT c.kept THEN
+                    statement := format('ALTER DOMAIN %s ADD CONSTRAINT %I %s;', object_identity, c.n, c.d);
+                    RETURN NEXT;
+                END IF;
+                IF c.m IS DISTINCT FROM (CASE WHEN c.kept THEN c.om END) THEN
+                    statement := format('COMMENT ON CONSTRAINT %I ON DOMAIN %s IS %s;', c.n, object_identity,
+                                        coalesce(quote_literal(c.m), 'NULL'));
+                    RETURN NEXT;
+                END IF;
+            END LOOP;
+        END IF;
+    END IF;
+
+    IF v_redone THEN
+        warning := NULL;
+        FOREACH v_txt IN ARRAY v_after LOOP
+            statement := v_txt; RETURN NEXT;
+        END LOOP;
+    END IF;
+    IF v_ncm IS DISTINCT FROM (CASE WHEN NOT v_redone THEN v_ocm END) THEN
+        warning := NULL;
+        statement := format('COMMENT ON DOMAIN %s IS %s;', object_identity, coalesce(v_ncm, 'NULL'));
+        RETURN NEXT;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.domain_steps(text, text, text, text, text, integer, text, text, boolean) IS
+    'The steps of type_steps for one domain that stays or is added (create, alter, constraints, comments).';
+
+-- from sql/functions/migration/enum_steps.sql (new: function pggit.enum_steps(object_identity text, change text, old_definition text, new_definition text, dep_level integer))
+-- pggit.enum_steps(object_identity text, change text, old_definition text, new_definition text,
+--                  dep_level integer)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.type_steps' steps for one type of a diff that is an enum at the
+-- target and stays or is added (`change` 'added', 'modified' or 'renamed'; definitions
+-- as pggit.describe_type writes them, 'ENUM (..)' and a '\nCOMMENT ..' line last), on
+-- its name at the target; phase 110, sort key `dep_level` (its dependency level among
+-- the types of the diff, 4 digits) and the identity.
+--   CREATE TYPE .. AS ENUM; labels added by ALTER TYPE .. ADD VALUE BEFORE/AFTER; labels
+--   lost or reordered: commented DROP TYPE; CREATE TYPE with a warning; another kind of
+--   type under the same name: commented DROP; CREATE with a warning. COMMENT ON TYPE.
+-- Never raises. STABLE (it only reads its arguments), SECURITY INVOKER, callable by
+-- everyone: the piece of type_steps (itself callable by everyone) for enums.
+CREATE OR REPLACE FUNCTION pggit.enum_steps(object_identity text, change text, old_definition text,
+                                            new_definition text, dep_level integer)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    c_comment CONSTANT text := E'\nCOMMENT (''(?:[^'']|'''')*'')$';
+    v_ocm text := substring(old_definition FROM c_comment);
+    v_ncm text := substring(new_definition FROM c_comment);
+    v_ob text := regexp_replace(old_definition, c_comment, '');
+    v_nb text := regexp_replace(new_definition, c_comment, '');
+    v_create text;
+    v_redone boolean := false;
+    v_old_labels text[];
+    v_new_labels text[];
+    v_prev text;
+BEGIN
+    phase := 110;
+    sort_key := lpad(dep_level::text, 4, '0') || object_identity;
+    warning := NULL;
+    v_create := format('CREATE TYPE %s AS %s;', object_identity, v_nb);
+
+    IF change = 'added' THEN
+        statement := v_create; RETURN NEXT;
+        v_redone := true;
+    ELSIF v_nb = v_ob THEN
+        NULL;  -- renamed only, or its comment changed
+    ELSIF split_part(v_nb, ' ', 1) <> split_part(v_ob, ' ', 1) THEN
+        -- another kind of type under the same name
+        statement := format('-- DROP %s %s; %s', 'TYPE', object_identity, v_create);
+        warning := format('%s %s becomes another kind of type (%s to %s): it is dropped and created again; columns '
+                          'of that type lose their values', 'type', object_identity,
+                          split_part(v_ob, ' ', 1), split_part(v_nb, ' ', 1));
+        RETURN NEXT;
+        v_redone := true;
+    ELSE
+        v_old_labels := ARRAY(SELECT replace(m[1], '''''', '''')
+                                FROM regexp_matches(v_ob, '''((?:[^'']|'''')*)''', 'g') AS m);
+        v_new_labels := ARRAY(SELECT replace(m[1], '''''', '''')
+                                FROM regexp_matches(v_nb, '''((?:[^'']|'''')*)''', 'g') AS m);
+        IF v_old_labels <@ v_new_labels
+           AND v_old_labels = ARRAY(SELECT l FROM unnest(v_new_labels) AS l WHERE l = ANY (v_old_labels)) THEN
+            v_prev := NULL;
+            FOR i IN 1 .. coalesce(array_length(v_new_labels, 1), 0) LOOP
+                IF NOT v_new_labels[i] = ANY (v_old_labels) THEN
+                    statement := format('ALTER TYPE %s ADD VALUE %L %s;', object_identity, v_new_labels[i],
+                        CASE WHEN v_prev IS NOT NULL THEN format('AFTER %L', v_prev)
+                             WHEN array_length(v_old_labels, 1) > 0 THEN format('BEFORE %L', v_old_labels[1])
+                             ELSE '' END);
+                    RETURN NEXT;
+                END IF;
+                v_prev := v_new_labels[i];
+            END LOOP;
+        ELSE
+            statement := format('-- DROP TYPE %s; %s', object_identity, v_create);
+            warning := format('enum %s loses or reorders labels: values of its columns may be lost',
+                              object_identity);
+            RETURN NEXT;
+            v_redone := true;
+        END IF;
+    END IF;
+
+    IF v_ncm IS DISTINCT FROM (CASE WHEN NOT v_redone THEN v_ocm END) THEN
+        warning := NULL;
+        statement := format('COMMENT ON TYPE %s IS %s;', object_identity, coalesce(v_ncm, 'NULL'));
+        RETURN NEXT;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.enum_steps(text, text, text, text, integer) IS
+    'The steps of type_steps for one enum type that stays or is added (create, labels added, comment).';
+
+-- from sql/functions/migration/policy_steps.sql (new: function pggit.policy_steps(old_identity text, tbl text, old_items text[], new_items text[], dropped_calls text[]))
+-- pggit.policy_steps(old_identity text, tbl text, old_items text[], new_items text[],
+--                    dropped_calls text[])
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for a table's row security policies, by name
+-- (POLICY items of its definition at each side, `old_items`, `new_items`:
+-- pggit.definition_items; '{}' when the script creates the table; read by
+-- pggit.policy_parts), on the table's name `old_identity` before the renames and `tbl`
+-- after. `dropped_calls`: '<schema>.<name>(' of each function or procedure the script
+-- drops. CREATE POLICY (phase 185), DROP POLICY (phase 5, before functions are dropped;
+-- sort key `old_identity` || ' policy ' || name), ALTER POLICY (185) when only its roles
+-- or expressions change (dropped and created again when its command or kind changes, an
+-- expression goes or its old text calls a dropped function); a policy that cannot be
+-- read: a commented note with a warning. Sort key at 185: `tbl` || ' 4 policy ' ||
+-- name. In name order (COLLATE "C"). Never raises. STABLE, SECURITY INVOKER, callable by
+-- everyone: the piece of table_extra_steps (itself callable by everyone) for policies.
+CREATE OR REPLACE FUNCTION pggit.policy_steps(old_identity text, tbl text, old_items text[], new_items text[], dropped_calls text[])
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT coalesce(n.p[1], o.p[1]) AS name, o.x AS ox, n.x AS nx, o.p AS op, n.p AS np
+               FROM (SELECT x, pggit.policy_parts(x) AS p FROM unnest(old_items) AS x WHERE starts_with(x, 'POLICY ')) AS o
+               FULL JOIN (SELECT x, pggit.policy_parts(x) AS p FROM unnest(new_items) AS x WHERE starts_with(x, 'POLICY ')) AS n
+                      ON n.p[1] = o.p[1]
+              WHERE o.x IS DISTINCT FROM n.x OR EXISTS (SELECT FROM unnest(dropped_calls) AS f WHERE strpos(o.x, f) > 0)
+              ORDER BY coalesce(n.p[1], o.p[1], n.x, o.x) COLLATE "C" LOOP
+        warning := NULL;
+        IF c.nx IS NOT NULL AND c.np IS NULL OR c.ox IS NOT NULL AND c.op IS NULL THEN
+            phase := 185; sort_key := tbl || ' 4 policy ' || coalesce(c.name, '');
+            statement := format('-- table %s: a policy not generated', tbl);
+            warning := format('table %s: policy %s (to %s) cannot be read: not generated', tbl,
+                              quote_literal(coalesce(c.ox, '-')), quote_literal(coalesce(c.nx, '-')));
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        IF c.op IS NOT NULL AND c.np IS NOT NULL AND c.op[2] = c.np[2] AND c.ox IS DISTINCT FROM c.nx
+           AND NOT EXISTS (SELECT FROM unnest(dropped_calls) AS f WHERE strpos(c.ox, f) > 0)
+           AND (c.op[4] IS NULL OR c.np[4] IS NOT NULL) AND (c.op[5] IS NULL OR c.np[5] IS NOT NULL) THEN
+            phase := 185; sort_key := tbl || ' 4 policy ' || c.name;
+            statement := concat_ws(' ', format('ALTER POLICY %s ON %s TO %s', c.name, tbl, c.np[3]),
+                                   'USING ' || c.np[4], 'WITH CHECK ' || c.np[5]) || ';';
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        IF c.op IS NOT NULL THEN
+            phase := 5; sort_key := old_identity || ' policy ' || c.name;
+            statement := format('DROP POLICY %s ON %s;', c.name, old_identity);
+            RETURN NEXT;
+        END IF;
+        IF c.np IS NOT NULL THEN
+            phase := 185; sort_key := tbl || ' 4 policy ' || c.name;
+            statement := concat_ws(' ', format('CREATE POLICY %s ON %s %s TO %s', c.name, tbl, c.np[2], c.np[3]),
+                                   'USING ' || c.np[4], 'WITH CHECK ' || c.np[5]) || ';';
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.policy_steps(text, text, text[], text[], text[]) IS
+    'The steps of table_extra_steps for a table''s row security policies (create, alter, drop).';
+
+-- from sql/functions/migration/range_steps.sql (new: function pggit.range_steps(object_identity text, change text, old_definition text, new_definition text, dep_level integer, schema_map jsonb))
+-- pggit.range_steps(object_identity text, change text, old_definition text, new_definition text,
+--                   dep_level integer, schema_map jsonb)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.type_steps' steps for one type of a diff that is a range type at the
+-- target and stays or is added (`change` 'added', 'modified' or 'renamed'; definitions
+-- as pggit.describe_type writes them, 'RANGE SUBTYPE ..' and a '\nCOMMENT ..' line
+-- last), on its name at the target; phase 110, sort key `dep_level` (its dependency
+-- level among the types of the diff, 4 digits) and the identity. `schema_map`: the
+-- schemas the diff renames, {old name: new name}.
+--   CREATE TYPE .. AS RANGE (SUBTYPE, SUBTYPE_OPCLASS, COLLATION, CANONICAL,
+--   SUBTYPE_DIFF, MULTIRANGE_TYPE_NAME); a range renamed or moved: its multirange
+--   renamed or moved after it (PostgreSQL leaves it; its old schema through
+--   `schema_map`); any other change: commented DROP TYPE; CREATE TYPE with a warning, as
+--   for another kind of type under the same name. COMMENT ON TYPE.
+-- Errors: 22023 from parse_ident for a MULTIRANGE_TYPE_NAME that is no valid name.
+-- STABLE (it only reads its arguments), SECURITY INVOKER, callable by everyone: the
+-- piece of type_steps (itself callable by everyone) for range types.
+CREATE OR REPLACE FUNCTION pggit.range_steps(object_identity text, change text, old_definition text,
+                                             new_definition text, dep_level integer, schema_map jsonb)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    c_comment CONSTANT text := E'\nCOMMENT (''(?:[^'']|'''')*'')$';
+    v_ocm text := substring(old_definition FROM c_comment);
+    v_ncm text := substring(new_definition FROM c_comment);
+    v_ob text := regexp_replace(old_definition, c_comment, '');
+    v_nb text := regexp_replace(new_definition, c_comment, '');
+    v_create text;
+    v_redone boolean := false;
+    v_old_name text[];
+    v_new_name text[];
+BEGIN
+    phase := 110;
+    sort_key := lpad(dep_level::text, 4, '0') || object_identity;
+    warning := NULL;
+    SELECT format('CREATE TYPE %s AS RANGE (%s);', range_steps.object_identity,
+                  string_agg(CASE WHEN x.o = 1 THEN 'SUBTYPE = ' || substr(x.p, 15)
+                                  ELSE regexp_replace(x.p, '^([A-Z_]+) ', '\1 = ') END, ', ' ORDER BY x.o))
+      INTO v_create
+      FROM regexp_split_to_table(v_nb, ' (?=(SUBTYPE_OPCLASS|COLLATION|CANONICAL|SUBTYPE_DIFF|'
+                                       'MULTIRANGE_TYPE_NAME) )') WITH ORDINALITY AS x (p, o);
+
+    IF change = 'added' THEN
+        statement := v_create; RETURN NEXT;
+        v_redone := true;
+    ELSIF v_nb = v_ob THEN
+        NULL;  -- renamed only, or its comment changed
+    ELSIF split_part(v_nb, ' ', 1) <> split_part(v_ob, ' ', 1) THEN
+        -- another kind of type under the same name
+        statement := format('-- DROP %s %s; %s', 'TYPE', object_identity, v_create);
+        warning := format('%s %s becomes another kind of type (%s to %s): it is dropped and created again; columns '
+                          'of that type lose their values', 'type', object_identity,
+                          split_part(v_ob, ' ', 1), split_part(v_nb, ' ', 1));
+        RETURN NEXT;
+        v_redone := true;
+    ELSIF regexp_replace(v_nb, ' MULTIRANGE_TYPE_NAME .*$', '') = regexp_replace(v_ob, ' MULTIRANGE_TYPE_NAME .*$', '')
+          AND cardinality(parse_ident(substring(v_ob FROM ' MULTIRANGE_TYPE_NAME (.*)$'))) = 2
+          AND cardinality(parse_ident(substring(v_nb FROM ' MULTIRANGE_TYPE_NAME (.*)$'))) = 2 THEN
+        -- only the multirange's name differs: the range was renamed or moved, and
+        -- PostgreSQL renames or moves a range's array type with it, not its multirange
+        v_old_name := parse_ident(substring(v_ob FROM ' MULTIRANGE_TYPE_NAME (.*)$'));
+        v_new_name := parse_ident(substring(v_nb FROM ' MULTIRANGE_TYPE_NAME (.*)$'));
+        v_old_name[1] := coalesce(schema_map ->> v_old_name[1], v_old_name[1]);
+        IF v_old_name[2] <> v_new_name[2] THEN
+            statement := format('ALTER TYPE %I.%I RENAME TO %I;', v_old_name[1], v_old_name[2], v_new_name[2]);
+            RETURN NEXT;
+        END IF;
+        IF v_old_name[1] <> v_new_name[1] THEN
+            statement := format('ALTER TYPE %I.%I SET SCHEMA %I;', v_old_name[1], v_new_name[2], v_new_name[1]);
+            RETURN NEXT;
+        END IF;
+    ELSE
+        statement := format('-- DROP TYPE %s; %s', object_identity, v_create);
+        warning := format('range type %s changes (%s to %s): it is dropped and created again; columns of that '
+                          'type lose their values', object_identity, v_ob, v_nb);
+        RETURN NEXT;
+        v_redone := true;
+    END IF;
+
+    IF v_ncm IS DISTINCT FROM (CASE WHEN NOT v_redone THEN v_ocm END) THEN
+        warning := NULL;
+        statement := format('COMMENT ON TYPE %s IS %s;', object_identity, coalesce(v_ncm, 'NULL'));
+        RETURN NEXT;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.range_steps(text, text, text, text, integer, jsonb) IS
+    'The steps of type_steps for one range type that stays or is added (create, multirange renamed or moved, comment).';
+
+-- from sql/functions/migration/rule_steps.sql (new: function pggit.rule_steps(old_identity text, tbl text, old_items text[], new_items text[], dropped_calls text[]))
+-- pggit.rule_steps(old_identity text, tbl text, old_items text[], new_items text[],
+--                  dropped_calls text[])
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for a table's rules, by name: RULE
+-- <pg_get_ruledef, ending with ';'> [DISABLED | ENABLE REPLICA | ENABLE ALWAYS] items of
+-- its definition at each side (`old_items`, `new_items`: pggit.definition_items; '{}'
+-- when the script creates the table), on the table's name `old_identity` before the
+-- renames and `tbl` after. `dropped_calls`: '<schema>.<name>(' of each function or
+-- procedure the script drops. A rule added, removed or changed, or whose old text calls
+-- a dropped function: DROP RULE (phase 5, before functions are dropped; sort key
+-- `old_identity` || ' rule ' || name) and CREATE RULE (phase 185); ALTER TABLE ..
+-- ENABLE [REPLICA | ALWAYS] / DISABLE RULE for its state (185; sort key `tbl` || ' 5
+-- rule ' || name || ' 1' / ' 2'). In name order (COLLATE "C"). Never raises. STABLE,
+-- SECURITY INVOKER, callable by everyone: the piece of table_extra_steps (itself
+-- callable by everyone) for rules.
+CREATE OR REPLACE FUNCTION pggit.rule_steps(old_identity text, tbl text, old_items text[], new_items text[], dropped_calls text[])
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_name text := '("(?:[^"]|"")*"|[^ "]+)';
+    c record;
+    v_re boolean;
+BEGIN
+    FOR c IN WITH t AS (
+                 SELECT s.side, (regexp_match(s.x, '^RULE CREATE RULE ' || v_name || '\s+AS\s'))[1] AS name,
+                        substr(coalesce(substring(s.x FROM '^(.*;) (?:DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), s.x), 6) AS def,
+                        coalesce(substring(s.x FROM ';( DISABLED| ENABLE REPLICA| ENABLE ALWAYS)$'), '') AS state
+                   FROM (SELECT 'o' AS side, x FROM unnest(old_items) AS x WHERE starts_with(x, 'RULE ')
+                         UNION ALL
+                         SELECT 'n', x FROM unnest(new_items) AS x WHERE starts_with(x, 'RULE ')) AS s)
+             SELECT coalesce(n.name, o.name) AS name, o.def AS odef, n.def AS ndef, o.state AS ostate, n.state AS nstate
+               FROM (SELECT * FROM t WHERE side = 'o') AS o
+               FULL JOIN (SELECT * FROM t WHERE side = 'n') AS n ON n.name = o.name
+              ORDER BY coalesce(n.name, o.name) COLLATE "C" LOOP
+        warning := NULL;
+        -- dropped and created again when it changes, or when it uses a function the script drops
+        v_re := c.odef IS DISTINCT FROM c.ndef
+                OR EXISTS (SELECT FROM unnest(dropped_calls) AS f WHERE strpos(c.odef, f) > 0);
+        IF c.odef IS NOT NULL AND v_re THEN
+            phase := 5; sort_key := old_identity || ' rule ' || c.name;
+            statement := format('DROP RULE %s ON %s;', c.name, old_identity);
+            RETURN NEXT;
+        END IF;
+        CONTINUE WHEN c.ndef IS NULL;
+        IF v_re THEN
+            phase := 185; sort_key := tbl || ' 5 rule ' || c.name || ' 1';
+            statement := overlay(c.ndef PLACING ' TO ' || tbl || ' ' FROM strpos(c.ndef, ' TO <self> ') FOR 11);
+            RETURN NEXT;
+        END IF;
+        IF c.nstate IS DISTINCT FROM (CASE WHEN v_re THEN '' ELSE c.ostate END) THEN
+            phase := 185; sort_key := tbl || ' 5 rule ' || c.name || ' 2';
+            statement := format('ALTER TABLE %s %s RULE %s;', tbl,
+                                CASE c.nstate WHEN '' THEN 'ENABLE' WHEN ' DISABLED' THEN 'DISABLE' ELSE ltrim(c.nstate) END,
+                                c.name);
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.rule_steps(text, text, text[], text[], text[]) IS
+    'The steps of table_extra_steps for a table''s rules (drop, create, state).';
+
+-- from sql/functions/migration/sequence_steps.sql (new: function pggit.sequence_steps(diff jsonb, object_identity text, change text, old_definition text, new_definition text, old_identity text, gone_schemas text[]))
+-- pggit.sequence_steps(diff jsonb, object_identity text, change text, old_definition text,
+--                      new_definition text, old_identity text, gone_schemas text[])
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.type_steps' steps for one sequence of `diff` (the rows of pggit.diff
+-- as a jsonb array of objects): the row's fields (`change` 'added', 'removed',
+-- 'modified' or 'renamed'; definitions as pggit.describe_sequence writes them, a
+-- '\nCOMMENT ..' line last) and `gone_schemas`, the schemas the diff removes.
+--   CREATE [UNLOGGED] SEQUENCE (phase 120); ALTER SEQUENCE with every option (AS, START,
+--   INCREMENT, MIN/MAXVALUE, CACHE, [NO] CYCLE) and SET LOGGED/UNLOGGED (120); COMMENT
+--   ON SEQUENCE (120); ownership: OWNED BY NONE before any column or table is dropped
+--   (44, on its old name: dropping the owner would drop the sequence) and OWNED BY the
+--   new column after the tables (165); a dropped sequence: commented DROP SEQUENCE IF
+--   EXISTS with a warning (its current value is lost), after column defaults change
+--   (146) or with the other drops (60) when its name is taken again by a table, view,
+--   materialized view or sequence of `diff` or its schema goes.
+-- Sort key: the sequence's identity (its old one for OWNED BY NONE). Rows in the order
+-- type_steps returns them. Never raises for a row of pggit.diff; 22023 from parse_ident
+-- for a removed sequence's identity that is no valid name.
+-- STABLE (it only reads its arguments), SECURITY INVOKER, callable by everyone: the
+-- piece of type_steps (itself callable by everyone) for sequences.
+CREATE OR REPLACE FUNCTION pggit.sequence_steps(diff jsonb, object_identity text, change text, old_definition text,
+                                                new_definition text, old_identity text, gone_schemas text[])
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    c_comment CONSTANT text := E'\nCOMMENT (''(?:[^'']|'''')*'')$';
+    v_ocm text := substring(old_definition FROM c_comment);
+    v_ncm text := substring(new_definition FROM c_comment);
+    v_oline text;
+    v_nline text;
+    v_txt text;
+    v_prev text;
+BEGIN
+    IF change = 'removed' THEN
+        phase := CASE WHEN (parse_ident(sequence_steps.object_identity))[1] = ANY (gone_schemas)
+                           OR EXISTS (SELECT FROM jsonb_array_elements(diff) AS d
+                                       WHERE d.value ->> 'object_identity' = sequence_steps.object_identity
+                                         AND d.value ->> 'change' IN ('added', 'renamed')
+                                         AND d.value ->> 'object_kind' IN ('table', 'view', 'materialized view',
+                                                                           'sequence'))
+                      THEN 60 ELSE 146 END;
+        sort_key := object_identity;
+        statement := format('-- DROP SEQUENCE IF EXISTS %s;', object_identity);
+        warning := format('sequence %s is dropped: its current value is lost', object_identity);
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    v_nline := split_part(new_definition, E'\n', 1);
+    v_oline := split_part(old_definition, E'\n', 1);
+    phase := 120; sort_key := object_identity; warning := NULL;
+    IF change = 'added' THEN
+        statement := format('CREATE %sSEQUENCE %s %s;',
+                            CASE WHEN starts_with(v_nline, 'UNLOGGED ') THEN 'UNLOGGED ' ELSE '' END,
+                            object_identity, regexp_replace(v_nline, '^(UNLOGGED )?SEQUENCE ', ''));
+        RETURN NEXT;
+    ELSE
+        IF regexp_replace(v_nline, '^UNLOGGED ', '') <> regexp_replace(v_oline, '^UNLOGGED ', '') THEN
+            statement := format('ALTER SEQUENCE %s %s%s;', object_identity,
+                                regexp_replace(v_nline, '^(UNLOGGED )?SEQUENCE ', ''),
+                                CASE WHEN v_nline ~ ' CYCLE$' THEN '' ELSE ' NO CYCLE' END);
+            RETURN NEXT;
+        END IF;
+        IF starts_with(v_nline, 'UNLOGGED ') <> starts_with(v_oline, 'UNLOGGED ') THEN
+            statement := format('ALTER SEQUENCE %s SET %s;', object_identity,
+                                CASE WHEN starts_with(v_nline, 'UNLOGGED ') THEN 'UNLOGGED' ELSE 'LOGGED' END);
+            RETURN NEXT;
+        END IF;
+    END IF;
+    IF v_ncm IS DISTINCT FROM v_ocm THEN
+        statement := format('COMMENT ON SEQUENCE %s IS %s;', object_identity, coalesce(v_ncm, 'NULL'));
+        RETURN NEXT;
+    END IF;
+    -- the owner column's identity: quoted parts may hold newlines, so not "to the end of line"
+    v_txt := substring(new_definition
+                       FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)');
+    v_prev := substring(old_definition
+                        FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)');
+    IF v_txt IS DISTINCT FROM v_prev THEN
+        IF v_prev IS NOT NULL THEN
+            -- before any column or table goes: dropping the owner would drop the sequence
+            phase := 44; sort_key := old_identity;
+            statement := format('ALTER SEQUENCE %s OWNED BY NONE;', old_identity);
+            RETURN NEXT;
+        END IF;
+        IF v_txt IS NOT NULL THEN
+            phase := 165; sort_key := object_identity;
+            statement := format('ALTER SEQUENCE %s OWNED BY %s;', object_identity, v_txt);
+            RETURN NEXT;
+        END IF;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.sequence_steps(jsonb, text, text, text, text, text, text[]) IS
+    'The steps of type_steps for one sequence of a pggit.diff (create, alter, comment, ownership, drop).';
+
+-- from sql/functions/migration/table_option_steps.sql (new: function pggit.table_option_steps(tbl text, old_items text[], new_items text[], added boolean, to_details jsonb))
+-- pggit.table_option_steps(tbl text, old_items text[], new_items text[], added boolean, to_details jsonb)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for the clauses of a table's definition that
+-- belong to the table itself: `old_items` and `new_items` are the items of its
+-- definition at each side (pggit.definition_items; '{}' when `added`, the script creates
+-- the table), `tbl` its name after the renames, `to_details` pggit.table_details at the
+-- target (index and constraint names). In this order:
+--   notes (phase 130, sort key `tbl` || ' ' || the item's prefix): a typed table's type
+--   (OF), legacy inheritance (INHERITS), a foreign server (SERVER) and a partition key
+--   (PARTITION BY; not for a table the script creates, whose CREATE TABLE has it) that
+--   differ between the sides are not generated: a commented note '-- table <tbl>: <what>
+--   not generated' with a warning saying what it changes from and to, never silence;
+--   phase 165 (after the indexes; sort key `tbl` || ' 1' .. ' 5'): ALTER TABLE .. SET
+--   LOGGED / UNLOGGED and SET ACCESS METHOD (both rewrite the table: with a warning,
+--   none for the access method of a table the script creates), RESET (..) / SET (..)
+--   of its reloptions (sorted), REPLICA IDENTITY (DEFAULT when the definition says none;
+--   USING INDEX by the index's name at the target, from an index or the key or unique
+--   constraint that owns it; without a name a commented note with a warning);
+--   phase 185: ENABLE / DISABLE ROW LEVEL SECURITY, [NO] FORCE ROW LEVEL SECURITY (sort
+--   key `tbl` || ' 0 rls' / ' 0 rls force'), COMMENT ON TABLE (its last item, COMMENT
+--   '..': set, changed or removed, IS NULL; sort key `tbl` || ' 1 comment').
+-- Errors: 22023 when `to_details` holds an 'idx' or 'cons' that is no array (read for a
+-- replica identity index). STABLE, SECURITY INVOKER, callable by everyone: the piece of
+-- table_extra_steps (itself callable by everyone) for the table's own clauses.
+CREATE OR REPLACE FUNCTION pggit.table_option_steps(tbl text, old_items text[], new_items text[], added boolean,
+                                                    to_details jsonb)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_lit text := '(''(?:[^'']|'''')*'')';
+    c record;
+    v_txt text;
+    v_a text[];
+    v_b text[];
+BEGIN
+    -- what the definition records that is not generated: a note with what differs
+    FOR c IN SELECT p.pre, p.what,
+                    (SELECT x FROM unnest(old_items) AS x WHERE starts_with(x, p.pre) LIMIT 1) AS o,
+                    (SELECT x FROM unnest(new_items) AS x WHERE starts_with(x, p.pre) LIMIT 1) AS n
+               FROM (VALUES ('OF ', 'typed table (CREATE TABLE .. OF)'),
+                            ('INHERITS ', 'legacy inheritance (INHERITS)'),
+                            ('SERVER ', 'foreign server'),
+                            ('PARTITION BY ', 'partition key')) AS p (pre, what) LOOP
+        IF c.o IS DISTINCT FROM c.n AND NOT (added AND c.pre = 'PARTITION BY ') THEN
+            phase := 130; sort_key := tbl || ' ' || c.pre;
+            statement := format('-- table %s: %s not generated', tbl, c.what);
+            warning := format('table %s: %s changes from %s to %s: not generated', tbl, c.what,
+                              coalesce(quote_literal(c.o), 'none'), coalesce(quote_literal(c.n), 'none'));
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+
+    -- table options
+    v_a := ARRAY(SELECT x FROM unnest(old_items) AS x WHERE x ~ '^(UNLOGGED )?(PARTITIONED |FOREIGN )?TABLE$');
+    v_b := ARRAY(SELECT x FROM unnest(new_items) AS x WHERE x ~ '^(UNLOGGED )?(PARTITIONED |FOREIGN )?TABLE$');
+    IF NOT added AND starts_with(v_a[1], 'UNLOGGED') <> starts_with(v_b[1], 'UNLOGGED') THEN
+        phase := 165; sort_key := tbl || ' 1';
+        statement := format('ALTER TABLE %s SET %s;', tbl,
+                            CASE WHEN starts_with(v_b[1], 'UNLOGGED') THEN 'UNLOGGED' ELSE 'LOGGED' END);
+        warning := format('table %s is rewritten (SET %s): it is locked meanwhile', tbl,
+                          CASE WHEN starts_with(v_b[1], 'UNLOGGED') THEN 'UNLOGGED' ELSE 'LOGGED' END);
+        RETURN NEXT;
+    END IF;
+    v_txt := (SELECT substr(x, 7) FROM unnest(new_items) AS x WHERE starts_with(x, 'USING ') LIMIT 1);
+    IF v_txt IS DISTINCT FROM (SELECT substr(x, 7) FROM unnest(old_items) AS x WHERE starts_with(x, 'USING ') LIMIT 1)
+       AND v_txt IS NOT NULL AND NOT (added AND v_txt = 'heap') THEN
+        phase := 165; sort_key := tbl || ' 2';
+        statement := format('ALTER TABLE %s SET ACCESS METHOD %s;', tbl, v_txt);
+        warning := CASE WHEN NOT added
+                        THEN format('table %s is rewritten (SET ACCESS METHOD %s): it is locked meanwhile', tbl, v_txt) END;
+        RETURN NEXT;
+    END IF;
+    -- reloptions: WITH (k=v, ...), sorted
+    v_a := coalesce(string_to_array((SELECT substr(x, 7, length(x) - 7) FROM unnest(old_items) AS x
+                                      WHERE starts_with(x, 'WITH (') LIMIT 1), ', '), '{}');
+    v_b := coalesce(string_to_array((SELECT substr(x, 7, length(x) - 7) FROM unnest(new_items) AS x
+                                      WHERE starts_with(x, 'WITH (') LIMIT 1), ', '), '{}');
+    v_txt := (SELECT string_agg(split_part(a, '=', 1), ', ' ORDER BY a COLLATE "C") FROM unnest(v_a) AS a
+               WHERE NOT EXISTS (SELECT FROM unnest(v_b) AS b WHERE split_part(b, '=', 1) = split_part(a, '=', 1)));
+    IF v_txt IS NOT NULL THEN
+        phase := 165; sort_key := tbl || ' 3';
+        statement := format('ALTER TABLE %s RESET (%s);', tbl, v_txt); warning := NULL;
+        RETURN NEXT;
+    END IF;
+    v_txt := (SELECT string_agg(b, ', ' ORDER BY b COLLATE "C") FROM unnest(v_b) AS b WHERE NOT b = ANY (v_a));
+    IF v_txt IS NOT NULL THEN
+        phase := 165; sort_key := tbl || ' 4';
+        statement := format('ALTER TABLE %s SET (%s);', tbl, v_txt); warning := NULL;
+        RETURN NEXT;
+    END IF;
+    -- replica identity (DEFAULT when the definition says none)
+    v_txt := (SELECT x FROM unnest(new_items) AS x WHERE starts_with(x, 'REPLICA IDENTITY ') LIMIT 1);
+    IF v_txt IS DISTINCT FROM (SELECT x FROM unnest(old_items) AS x WHERE starts_with(x, 'REPLICA IDENTITY ') LIMIT 1) THEN
+        phase := 165; sort_key := tbl || ' 5'; warning := NULL;
+        IF v_txt IS NULL OR v_txt IN ('REPLICA IDENTITY FULL', 'REPLICA IDENTITY NOTHING') THEN
+            statement := format('ALTER TABLE %s %s;', tbl, coalesce(v_txt, 'REPLICA IDENTITY DEFAULT'));
+        ELSE
+            -- USING INDEX <the index's line>: its name at the target, from an index or the
+            -- key or unique constraint that owns it
+            SELECT n INTO v_txt
+              FROM (SELECT i.value ->> 'n' AS n, 1 AS pref
+                      FROM jsonb_array_elements(to_details -> 'idx') AS i
+                     WHERE 'REPLICA IDENTITY USING INDEX UNIQUE ' || (i.value ->> 'd') = v_txt
+                    UNION ALL
+                    SELECT k.value ->> 'n', CASE k.value ->> 't' WHEN 'p' THEN 0 ELSE 2 END
+                      FROM jsonb_array_elements(to_details -> 'cons') AS k
+                     WHERE k.value ->> 't' IN ('p', 'u')
+                       AND 'REPLICA IDENTITY USING INDEX UNIQUE btree ('
+                           || substring(k.value ->> 'd' FROM '^(?:PRIMARY KEY|UNIQUE) \((.*)\)$') || ')' = v_txt) AS s
+             ORDER BY s.pref, s.n COLLATE "C"
+             LIMIT 1;
+            IF v_txt IS NULL THEN
+                statement := format('-- table %s: REPLICA IDENTITY not generated', tbl);
+                warning := format('table %s: its replica identity index (%s) has no name in the recorded details: '
+                                  'not generated', tbl,
+                                  (SELECT x FROM unnest(new_items) AS x WHERE starts_with(x, 'REPLICA IDENTITY ') LIMIT 1));
+            ELSE
+                statement := format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I;', tbl, v_txt);
+            END IF;
+        END IF;
+        RETURN NEXT;
+    END IF;
+    IF ('ROW LEVEL SECURITY' = ANY (old_items)) <> ('ROW LEVEL SECURITY' = ANY (new_items)) THEN
+        phase := 185; sort_key := tbl || ' 0 rls'; warning := NULL;
+        statement := format('ALTER TABLE %s %s ROW LEVEL SECURITY;', tbl,
+                            CASE WHEN 'ROW LEVEL SECURITY' = ANY (new_items) THEN 'ENABLE' ELSE 'DISABLE' END);
+        RETURN NEXT;
+    END IF;
+    IF ('FORCE ROW LEVEL SECURITY' = ANY (old_items)) <> ('FORCE ROW LEVEL SECURITY' = ANY (new_items)) THEN
+        phase := 185; sort_key := tbl || ' 0 rls force'; warning := NULL;
+        statement := format('ALTER TABLE %s %sFORCE ROW LEVEL SECURITY;', tbl,
+                            CASE WHEN 'FORCE ROW LEVEL SECURITY' = ANY (new_items) THEN '' ELSE 'NO ' END);
+        RETURN NEXT;
+    END IF;
+
+    -- the table's comment: its last item
+    v_txt := substring(new_items[cardinality(new_items)] FROM '^COMMENT ' || v_lit || '$');
+    IF v_txt IS DISTINCT FROM substring(old_items[cardinality(old_items)] FROM '^COMMENT ' || v_lit || '$') THEN
+        phase := 185; sort_key := tbl || ' 1 comment'; warning := NULL;
+        statement := format('COMMENT ON TABLE %s IS %s;', tbl, coalesce(v_txt, 'NULL'));
+        RETURN NEXT;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.table_option_steps(text, text[], text[], boolean, jsonb) IS
+    'The steps of table_extra_steps for a table''s own clauses (notes for OF, INHERITS, SERVER, PARTITION BY; LOGGED, access method,
+     reloptions, replica identity, row level security; its comment).';
+
+-- from sql/functions/migration/table_partition_steps.sql (new: function pggit.table_partition_steps(old_identity text, tbl text, old_partition text[], new_partition text[]))
+-- pggit.table_partition_steps(old_identity text, tbl text, old_partition text[], new_partition text[])
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for a table that the script does not create
+-- and whose partition line (PARTITION OF <parent> <bound>) changes: `old_partition` and
+-- `new_partition` are {parent, bound} of each side (NULL: not a partition there; the
+-- parent quoted as pg_identify_object quotes it), the table's name `old_identity`
+-- before the renames and `tbl` after. ALTER TABLE <old parent> DETACH PARTITION (phase
+-- 25, before anything of the parent changes; sort key `old_identity`) when it stops
+-- being one or changes parent or bound, and ALTER TABLE <new parent> ATTACH PARTITION ..
+-- <bound> (phase 165, after its own and its parent's constraints and indexes; sort key
+-- `tbl` || ' 0') when it becomes one. Never raises. STABLE, SECURITY INVOKER, callable by
+-- everyone: the piece of table_extra_steps (itself callable by everyone) for
+-- partitions.
+CREATE OR REPLACE FUNCTION pggit.table_partition_steps(old_identity text, tbl text, old_partition text[],
+                                                       new_partition text[])
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    IF old_partition IS NOT NULL THEN
+        phase := 25; sort_key := old_identity;
+        statement := format('ALTER TABLE %s DETACH PARTITION %s;', old_partition[1], old_identity);
+        warning := NULL;
+        RETURN NEXT;
+    END IF;
+    IF new_partition IS NOT NULL THEN
+        phase := 165; sort_key := tbl || ' 0';
+        statement := format('ALTER TABLE %s ATTACH PARTITION %s %s;', new_partition[1], tbl, new_partition[2]);
+        warning := NULL;
+        RETURN NEXT;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.table_partition_steps(text, text, text[], text[]) IS
+    'The steps of table_extra_steps for a table whose partition line changes (DETACH / ATTACH PARTITION).';
+
+-- from sql/functions/migration/trigger_steps.sql (new: function pggit.trigger_steps(old_identity text, tbl text, old_items text[], new_items text[], inherited_old text[], inherited_new text[], dropped_calls text[]))
+-- pggit.trigger_steps(old_identity text, tbl text, old_items text[], new_items text[],
+--                     inherited_old text[], inherited_new text[], dropped_calls text[])
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for a table's triggers, by name: TRIGGER
+-- <CREATE [CONSTRAINT] TRIGGER ..> [DISABLED | ENABLE REPLICA | ENABLE ALWAYS] [COMMENT
+-- '..'] items of its definition at each side (`old_items`, `new_items`:
+-- pggit.definition_items; '{}' when the script creates the table), less those a
+-- partition clones from its parent's (`inherited_old`, `inherited_new`: the parent's
+-- TRIGGER items at each side, left to the parent), on the table's name `old_identity`
+-- before the renames and `tbl` after. `dropped_calls`: '<schema>.<name>(' of each
+-- function or procedure the script drops. A trigger added, removed or changed, or whose
+-- old text calls a dropped function: DROP TRIGGER (phase 5, before functions are
+-- dropped; sort key `old_identity` || ' trigger ' || name) and CREATE TRIGGER (phase
+-- 185, after functions are created); ALTER TABLE .. ENABLE [REPLICA | ALWAYS] / DISABLE
+-- TRIGGER for its state, COMMENT ON TRIGGER (phase 185, sort key `tbl` || ' 3 trigger '
+-- || name || ' 1' .. ' 3'). In name order (COLLATE "C"). Never raises. STABLE,
+-- SECURITY INVOKER, callable by everyone: the piece of table_extra_steps (itself
+-- callable by everyone) for triggers.
+CREATE OR REPLACE FUNCTION pggit.trigger_steps(old_identity text, tbl text, old_items text[], new_items text[],
+                                               inherited_old text[], inherited_new text[], dropped_calls text[])
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_lit text := '(''(?:[^'']|'''')*'')';
+    v_name text := '("(?:[^"]|"")*"|[^ "]+)';
+    c record;
+    v_re boolean;
+BEGIN
+    FOR c IN WITH t AS (
+                 SELECT s.side, s.x, (regexp_match(s.x, '^TRIGGER CREATE (?:CONSTRAINT )?TRIGGER ' || v_name || ' '))[1] AS name,
+                        substring(s.x FROM ' COMMENT ' || v_lit || '$') AS cmt,
+                        regexp_replace(s.x, ' COMMENT ' || v_lit || '$', '') AS body
+                   FROM (SELECT 'o' AS side, x FROM unnest(old_items) AS x
+                          WHERE starts_with(x, 'TRIGGER ') AND NOT x = ANY (inherited_old)
+                         UNION ALL
+                         SELECT 'n', x FROM unnest(new_items) AS x
+                          WHERE starts_with(x, 'TRIGGER ') AND NOT x = ANY (inherited_new)) AS s),
+             t2 AS (
+                 SELECT t.side, t.name, t.cmt,
+                        substr(coalesce(substring(t.body FROM '^(.*) (?:DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), t.body), 9) AS def,
+                        coalesce(substring(t.body FROM ' (DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), '') AS state
+                   FROM t)
+             SELECT coalesce(n.name, o.name) AS name, o.def AS odef, n.def AS ndef, o.state AS ostate, n.state AS nstate,
+                    o.cmt AS ocmt, n.cmt AS ncmt
+               FROM (SELECT * FROM t2 WHERE side = 'o') AS o
+               FULL JOIN (SELECT * FROM t2 WHERE side = 'n') AS n ON n.name = o.name
+              ORDER BY coalesce(n.name, o.name) COLLATE "C" LOOP
+        warning := NULL;
+        -- dropped and created again when it changes, or when it uses a function the script drops
+        v_re := c.odef IS DISTINCT FROM c.ndef
+                OR EXISTS (SELECT FROM unnest(dropped_calls) AS f WHERE strpos(c.odef, f) > 0);
+        IF c.odef IS NOT NULL AND v_re THEN
+            phase := 5; sort_key := old_identity || ' trigger ' || c.name;
+            statement := format('DROP TRIGGER %s ON %s;', c.name, old_identity);
+            RETURN NEXT;
+        END IF;
+        CONTINUE WHEN c.ndef IS NULL;
+        IF v_re THEN
+            phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 1';
+            statement := overlay(c.ndef PLACING ' ON ' || tbl || ' ' FROM strpos(c.ndef, ' ON <self> ') FOR 11) || ';';
+            RETURN NEXT;
+        END IF;
+        IF c.nstate IS DISTINCT FROM (CASE WHEN v_re THEN '' ELSE c.ostate END) THEN
+            phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 2';
+            statement := format('ALTER TABLE %s %s TRIGGER %s;', tbl,
+                                CASE c.nstate WHEN '' THEN 'ENABLE' WHEN 'DISABLED' THEN 'DISABLE' ELSE c.nstate END,
+                                c.name);
+            RETURN NEXT;
+        END IF;
+        IF c.ncmt IS DISTINCT FROM (CASE WHEN v_re THEN NULL ELSE c.ocmt END) THEN
+            phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 3';
+            statement := format('COMMENT ON TRIGGER %s ON %s IS %s;', c.name, tbl, coalesce(c.ncmt, 'NULL'));
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.trigger_steps(text, text, text[], text[], text[], text[], text[]) IS
+    'The steps of table_extra_steps for a table''s triggers (drop, create, state, comment).';
+
+-- from sql/functions/migration/table_extra_steps.sql (changed: function pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text, dropped_functions text[]))
+-- pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text,
+--                         to_details jsonb, renames jsonb, from_ref text, to_ref text,
+--                         dropped_functions text[])
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: the steps of pggit.generate_migration for what a table's canonical
+-- definition (pggit.describe_table) holds beyond its columns' types, defaults and NOT
+-- NULL, its constraints and its indexes, from `old_definition` (NULL: the script
+-- creates the table) to `new_definition`, on the table's name at each side
+-- (`old_identity` before the renames, `tbl` after; both quoted as pg_identify_object
+-- quotes). `to_details` is pggit.table_details at the target (index names), `renames`
+-- the column renames ({new name: old name}), `from_ref` / `to_ref` the refs (a
+-- partition's parent is read there), `dropped_functions` the identities (as pggit.diff
+-- gives them) of the functions and procedures the script drops: a trigger, policy or
+-- rule whose text calls one is dropped before it and created again after it, even
+-- when it does not change itself (PostgreSQL refuses the function's drop otherwise).
+--   comments (pggit.table_option_steps, column_comment_steps, constraint_comment_steps):
+--     COMMENT ON TABLE / COLUMN / CONSTRAINT / INDEX (set, changed, removed: IS NULL), a constraint
+--     or index by its definition's name at the target;
+--   triggers (pggit.trigger_steps): DROP TRIGGER (phase 5, before functions are dropped)
+--     and CREATE TRIGGER (phase 185, after functions are created) for an added, removed
+--     or changed one (a changed trigger is dropped and created again), ALTER TABLE ..
+--     ENABLE [REPLICA | ALWAYS] / DISABLE TRIGGER for its state, COMMENT ON TRIGGER; a
+--     partition's triggers cloned from its parent's are left to the parent (pggit's own
+--     triggers are never in a definition: pggit.describe_triggers);
+--   policies (pggit.policy_steps): CREATE POLICY (185), DROP POLICY (5), ALTER POLICY
+--     (185) when only its roles or expressions change (dropped and created again when
+--     its command or kind changes or an expression goes);
+--   rules (pggit.rule_steps): CREATE RULE (185), DROP RULE (5), ENABLE / DISABLE RULE;
+--   column options (pggit.column_option_steps, phase 165): ALTER COLUMN .. SET STORAGE /
+--     COMPRESSION / STATISTICS, SET (..) / RESET (..);
+--   options (pggit.table_option_steps; phase 165, after the indexes): ALTER TABLE .. SET
+--     (..) / RESET (..), SET ACCESS METHOD and SET LOGGED / UNLOGGED (both rewrite the
+--     table: with a warning), REPLICA IDENTITY (the index by its name at the target);
+--     (185) ENABLE / DISABLE ROW LEVEL SECURITY, [NO] FORCE ROW LEVEL SECURITY;
+--   partitions (pggit.table_partition_steps): ALTER TABLE .. DETACH PARTITION (phase 25,
+--     before anything of the parent changes) when a partition stops being one or changes
+--     parent or bound, and ATTACH PARTITION (phase 165, after its own and its parent's
+--     constraints and indexes) when a table becomes one (creating a partition is CREATE
+--     TABLE .. PARTITION OF, by generate_migration).
+-- What the definition records and this cannot generate (a typed table's type, legacy
+-- inheritance, a partition key that changes, a foreign server, a REPLICA IDENTITY
+-- index without a name: pggit.table_option_steps) is a commented note with a warning saying
+-- what differs, never silence.
+-- The orchestration: it reads both definitions' items, the partition lines and the
+-- triggers a partition clones from its parent once, then returns the pieces' rows in
+-- this order: partitions, the table's own clauses (notes, options, its comment), column
+-- comments, column options, constraint and index comments, triggers, policies, rules (a piece whose items neither
+-- side has is not called). STABLE, callable by everyone; the pieces are SECURITY INVOKER
+-- and callable by everyone too (this function runs with its caller's rights).
+CREATE OR REPLACE FUNCTION pggit.table_extra_steps(old_identity text, tbl text, old_definition text,
+                                                   new_definition text, to_details jsonb, renames jsonb,
+                                                   from_ref text, to_ref text, dropped_functions text[])
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_old text[] := coalesce(pggit.definition_items(old_definition), '{}');
+    v_new text[] := pggit.definition_items(new_definition);
+    v_added boolean := old_definition IS NULL;
+    v_opo text;
+    v_npo text;
+    v_opar text[];
+    v_npar text[];
+    v_inh_old text[] := '{}';
+    v_inh_new text[] := '{}';
+    -- which parts either side has at all (the rest is skipped: most tables have none)
+    v_both text := coalesce(old_definition, '') || E'\n' || coalesce(new_definition, '');
+    v_cmts boolean := strpos(v_both, ' COMMENT ''') > 0;
+    v_colopts boolean := v_both ~ '\nCOLUMN [^\n]* (STORAGE|COMPRESSION|STATISTICS|OPTIONS) ';
+    v_trg boolean := strpos(v_both, E'\nTRIGGER ') > 0;
+    v_pol boolean := strpos(v_both, E'\nPOLICY ') > 0;
+    v_rul boolean := strpos(v_both, E'\nRULE ') > 0;
+    -- the functions and procedures the script drops (and creates again, if they stay), as
+    -- '<schema>.<name>(': a trigger, policy or rule that calls one goes before it and
+    -- comes back after it
+    v_fns text[] := ARRAY(SELECT m[1] || '('
+                            FROM unnest(dropped_functions) AS f,
+                                 regexp_match(f, '^((?:"(?:[^"]|"")*"|[^."(]+)[.](?:"(?:[^"]|"")*"|[^."(]+))[(]') AS m);
+BEGIN
+    -- the partition line of each side: PARTITION OF <parent> <bound>
+    v_opo := (SELECT x FROM unnest(v_old) AS x WHERE starts_with(x, 'PARTITION OF ') LIMIT 1);
+    v_npo := (SELECT x FROM unnest(v_new) AS x WHERE starts_with(x, 'PARTITION OF ') LIMIT 1);
+    v_opar := regexp_match(v_opo, '^PARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) (.*)$');
+    v_npar := regexp_match(v_npo, '^PARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) (.*)$');
+    -- a partition's triggers cloned from its parent's: the parent's own
+    IF v_opar IS NOT NULL AND EXISTS (SELECT FROM unnest(v_old) AS x WHERE starts_with(x, 'TRIGGER ')) THEN
+        v_inh_old := ARRAY(SELECT x FROM unnest(pggit.definition_items(
+                               (pggit.table_state(from_ref, v_opar[1])).definition)) AS x
+                            WHERE starts_with(x, 'TRIGGER '));
+    END IF;
+    IF v_npar IS NOT NULL AND EXISTS (SELECT FROM unnest(v_new) AS x WHERE starts_with(x, 'TRIGGER ')) THEN
+        v_inh_new := ARRAY(SELECT x FROM unnest(pggit.definition_items(
+                               (pggit.table_state(to_ref, v_npar[1])).definition)) AS x
+                            WHERE starts_with(x, 'TRIGGER '));
+    END IF;
+
+    -- the pieces, in this order
+    IF NOT v_added AND v_opo IS DISTINCT FROM v_npo THEN
+        RETURN QUERY SELECT * FROM pggit.table_partition_steps(old_identity, tbl, v_opar, v_npar);
+    END IF;
+    RETURN QUERY SELECT * FROM pggit.table_option_steps(tbl, v_old, v_new, v_added, to_details);
+    IF v_cmts THEN
+        RETURN QUERY SELECT * FROM pggit.column_comment_steps(tbl, v_old, v_new, renames);
+    END IF;
+    IF v_colopts THEN
+        RETURN QUERY SELECT * FROM pggit.column_option_steps(tbl, v_old, v_new, renames, to_details);
+    END IF;
+    IF v_cmts THEN
+        RETURN QUERY SELECT * FROM pggit.constraint_comment_steps(tbl, v_old, v_new, to_details);
+    END IF;
+    IF v_trg THEN
+        RETURN QUERY SELECT * FROM pggit.trigger_steps(old_identity, tbl, v_old, v_new, v_inh_old, v_inh_new, v_fns);
+    END IF;
+    IF v_pol THEN
+        RETURN QUERY SELECT * FROM pggit.policy_steps(old_identity, tbl, v_old, v_new, v_fns);
+    END IF;
+    IF v_rul THEN
+        RETURN QUERY SELECT * FROM pggit.rule_steps(old_identity, tbl, v_old, v_new, v_fns);
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.table_extra_steps(text, text, text, text, jsonb, jsonb, text, text, text[]) IS
+    'The steps of generate_migration for a table''s comments, triggers, policies, rules, options and partition attachment.';
+
+-- from sql/functions/migration/type_steps.sql (changed: function pggit.type_steps(diff jsonb, from_ref text, to_ref text))
+-- pggit.type_steps(diff jsonb, from_ref text, to_ref text)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: the DDL steps for the types, domains and sequences of `diff` (the rows of
+-- pggit.diff(from_ref, to_ref) as a jsonb array of objects), for
+-- pggit.generate_migration, which sorts all its steps by (phase, sort_key COLLATE
+-- "C", order of appearance) and numbers them. Renames are not here (generate_migration
+-- writes them, phases 90 to 92): a renamed object's other changes are, on its new name.
+-- Statements end with ';'; a step that loses data is commented out ('-- ' before it)
+-- with a warning; a change that cannot be generated is a commented note with a
+-- warning (no ';': pggit.apply_migration refuses it). Never silent.
+--
+-- The orchestration: the objects of `diff` one after the other (by identity COLLATE "C",
+-- then kind), each object's steps together, by the piece for its kind at to_ref:
+-- Types (phase 110, in dependency order: a type after the types of the diff its
+-- definition names, by the schema-qualified names in it; sort key: that level, 4
+-- digits, and the identity):
+--   enum       pggit.enum_steps: CREATE TYPE .. AS ENUM; labels added by ALTER TYPE ..
+--              ADD VALUE BEFORE/AFTER; labels lost or reordered: commented DROP TYPE;
+--              CREATE TYPE with a warning.
+--   composite  pggit.composite_steps: CREATE TYPE .. AS (..); ALTER TYPE .. ADD / ALTER
+--              / DROP ATTRIBUTE, the order of the attributes kept (dropped and added
+--              again, commented with a warning when something uses the type);
+--              COMMENT ON COLUMN for attribute comments.
+--   range      pggit.range_steps: CREATE TYPE .. AS RANGE (..); a range renamed or
+--              moved: its multirange renamed or moved after it (PostgreSQL leaves it);
+--              any other change: commented DROP TYPE; CREATE TYPE with a warning.
+--   domain     pggit.domain_steps: CREATE DOMAIN; ALTER DOMAIN SET/DROP DEFAULT,
+--              SET/DROP NOT NULL, DROP/ADD CONSTRAINT by name, COMMENT ON CONSTRAINT; a
+--              changed base type or collation: commented DROP DOMAIN; CREATE DOMAIN with
+--              a warning. Constraint names come from pggit.object_details or, for
+--              WORKING, the live catalog; without them a note with a warning.
+--   any        (in each piece) another kind of type under the same name: commented
+--              DROP; CREATE with a warning; COMMENT ON TYPE / DOMAIN. (here) A dropped
+--              type: DROP TYPE / DOMAIN in reverse dependency order, after the columns
+--              and attributes that change away from it (phase 147) or, when its name is
+--              taken again by another type or its schema goes, with the other drops
+--              (phase 70).
+-- Sequences: pggit.sequence_steps: CREATE [UNLOGGED] SEQUENCE, ALTER SEQUENCE with every
+-- option and SET LOGGED/UNLOGGED, COMMENT ON SEQUENCE (120); ownership: OWNED BY NONE
+-- before any column or table is dropped (44) and OWNED BY the new column after the
+-- tables (165); a dropped sequence: commented DROP SEQUENCE IF EXISTS with a warning,
+-- after column defaults change (146) or with the other drops (60) when its name is taken
+-- again or its schema goes.
+-- Not generated (documented in docs/REFS_AND_MERGE.md): a domain whose CHECK calls a
+-- function of the diff or whose default uses a sequence of the diff (created before
+-- them), a composite type with an attribute of a table's row type, dependencies of
+-- views on attributes, base types, typed tables (CREATE TABLE .. OF).
+-- Errors: 22004 NULL diff, 22023 diff not an array of objects, 22023 an identity
+-- that is no valid name. STABLE: it only reads; the pieces are SECURITY INVOKER and
+-- callable by everyone too (this function runs with its caller's rights). Cost: O(types and sequences in diff),
+-- plus pggit.schema_at(from_ref) once per composite type whose attributes move or
+-- change type.
+CREATE OR REPLACE FUNCTION pggit.type_steps(diff jsonb, from_ref text, to_ref text)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    -- a schema-qualified name as format_type and pg_identify_object print it
+    c_name CONSTANT text := '((?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))';
+    r record;
+    c record;
+    v_rows jsonb;
+    v_deps jsonb;
+    v_level jsonb := '{}';
+    v_rlevel jsonb := '{}';
+    v_tlevel jsonb := '{}';
+    v_grew boolean;
+    v_iter integer;
+    v_gone_schemas text[];
+    v_schema_map jsonb;
+    v_dep integer;
+    v_to_working boolean;
+BEGIN
+    IF diff IS NULL THEN
+        RAISE EXCEPTION 'type_steps: diff is NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF jsonb_typeof(diff) <> 'array' THEN
+        RAISE EXCEPTION 'type_steps: diff must be a jsonb array of pggit.diff rows, not a %', jsonb_typeof(diff)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT coalesce(jsonb_agg(to_jsonb(d) ORDER BY d.object_identity COLLATE "C", d.object_kind), '[]')
+      INTO v_rows
+      FROM jsonb_to_recordset(diff) AS d (object_identity text, object_kind text, change text, old_definition text,
+                                          new_definition text, old_identity text)
+     WHERE d.object_kind IN ('type', 'domain', 'sequence')
+       AND d.change IN ('added', 'removed', 'modified', 'renamed') AND d.object_identity IS NOT NULL
+       AND (d.change = 'added' OR (d.old_definition IS NOT NULL AND d.old_identity IS NOT NULL))
+       AND (d.change = 'removed' OR d.new_definition IS NOT NULL);
+    IF v_rows = '[]' THEN
+        RETURN;
+    END IF;
+    SELECT coalesce(jsonb_object_agg((parse_ident(d.value ->> 'old_identity'))[1],
+                                     (parse_ident(d.value ->> 'object_identity'))[1]), '{}')
+      INTO v_schema_map
+      FROM jsonb_array_elements(diff) AS d
+     WHERE d.value ->> 'object_kind' = 'schema' AND d.value ->> 'change' = 'renamed'
+       AND d.value ->> 'old_identity' IS NOT NULL AND d.value ->> 'object_identity' IS NOT NULL;
+    v_gone_schemas := ARRAY(SELECT (parse_ident(d.value ->> 'object_identity'))[1]
+                              FROM jsonb_array_elements(diff) AS d
+                             WHERE d.value ->> 'object_kind' = 'schema' AND d.value ->> 'change' = 'removed');
+
+    -- dependency levels: 1 + the greatest level of the types of the same side its
+    -- definition names (v_level: types at to_ref, v_rlevel: removed types at from_ref)
+    FOR i IN 1 .. 2 LOOP
+        SELECT coalesce(jsonb_object_agg(x.ident, x.deps), '{}') INTO v_deps
+          FROM (SELECT d.value ->> 'object_identity' AS ident,
+                       coalesce((SELECT jsonb_agg(DISTINCT m[1])
+                                   FROM regexp_matches(d.value ->> CASE WHEN i = 1 THEN 'new_definition'
+                                                                        ELSE 'old_definition' END, c_name, 'g') AS m
+                                  WHERE m[1] <> d.value ->> 'object_identity'
+                                    AND EXISTS (SELECT FROM jsonb_array_elements(v_rows) AS o
+                                                 WHERE o.value ->> 'object_kind' IN ('type', 'domain')
+                                                   AND o.value ->> 'object_identity' = m[1]
+                                                   AND (o.value ->> 'change' = 'removed') = (i = 2))), '[]') AS deps
+                  FROM jsonb_array_elements(v_rows) AS d
+                 WHERE d.value ->> 'object_kind' IN ('type', 'domain')
+                   AND (d.value ->> 'change' = 'removed') = (i = 2)) AS x;
+        v_level := '{}';
+        v_iter := 0;
+        LOOP
+            v_grew := false;
+            v_iter := v_iter + 1;
+            FOR c IN SELECT e.key AS ident,
+                            1 + coalesce((SELECT max((v_level ->> x.x)::integer)
+                                            FROM jsonb_array_elements_text(e.value) AS x (x)), 0) AS lvl
+                       FROM jsonb_each(v_deps) AS e LOOP
+                IF c.lvl > coalesce((v_level ->> c.ident)::integer, 0) AND c.lvl < 100 THEN
+                    v_level := v_level || jsonb_build_object(c.ident, c.lvl);
+                    v_grew := true;
+                END IF;
+            END LOOP;
+            EXIT WHEN NOT v_grew OR v_iter > 200;
+        END LOOP;
+        IF i = 2 THEN
+            v_rlevel := v_level;
+        ELSE
+            v_tlevel := v_level;
+        END IF;
+    END LOOP;
+    v_level := v_tlevel;
+
+    -- one object after the other, in the order of v_rows: each kind's piece returns its
+    -- object's steps in order
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_rows) AS d (object_identity text, object_kind text, change text,
+                                                            old_definition text, new_definition text, old_identity text)
+    LOOP
+        IF r.object_kind = 'sequence' THEN
+            RETURN QUERY SELECT * FROM pggit.sequence_steps(diff, r.object_identity, r.change, r.old_definition,
+                                                            r.new_definition, r.old_identity, v_gone_schemas);
+            CONTINUE;
+        END IF;
+
+        -- types and domains: a dropped one here, in reverse dependency order
+        IF r.change = 'removed' THEN
+            phase := CASE WHEN (parse_ident(r.object_identity))[1] = ANY (v_gone_schemas)
+                               OR EXISTS (SELECT FROM jsonb_array_elements(diff) AS d
+                                           WHERE d.value ->> 'object_identity' = r.object_identity
+                                             AND d.value ->> 'change' IN ('added', 'renamed')
+                                             AND d.value ->> 'object_kind' IN ('type', 'domain'))
+                          THEN 70 ELSE 147 END;
+            sort_key := lpad((1000 - coalesce((v_rlevel ->> r.object_identity)::integer, 1))::text, 4, '0')
+                        || r.object_identity;
+            statement := format('DROP %s %s;', upper(r.object_kind), r.object_identity);
+            warning := NULL;
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        -- one that stays or is added: by its kind at to_ref (the start of its definition)
+        v_dep := coalesce((v_level ->> r.object_identity)::integer, 1);
+        IF r.object_kind = 'domain' THEN
+            v_to_working := coalesce(v_to_working, pggit.resolve_ref(to_ref) IS NULL);
+            RETURN QUERY SELECT * FROM pggit.domain_steps(r.object_identity, r.change, r.old_definition,
+                                                          r.new_definition, r.old_identity, v_dep, from_ref, to_ref,
+                                                          v_to_working);
+        ELSIF starts_with(r.new_definition, 'ENUM (') THEN
+            RETURN QUERY SELECT * FROM pggit.enum_steps(r.object_identity, r.change, r.old_definition,
+                                                        r.new_definition, v_dep);
+        ELSIF starts_with(r.new_definition, 'RANGE ') THEN
+            RETURN QUERY SELECT * FROM pggit.range_steps(r.object_identity, r.change, r.old_definition,
+                                                         r.new_definition, v_dep, v_schema_map);
+        ELSE
+            RETURN QUERY SELECT * FROM pggit.composite_steps(r.object_identity, r.change, r.old_definition,
+                                                             r.new_definition, r.old_identity, v_dep, from_ref);
+        END IF;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.type_steps(jsonb, text, text) IS
+    'DDL steps (phase, sort key, statement, warning) for the types, domains and sequences of a pggit.diff, for generate_migration.';
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 12';
