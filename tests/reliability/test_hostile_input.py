@@ -180,6 +180,23 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.scoped_setting(text)": set(),  # never raises
     "pggit.pool_stamp()": set(),  # never raises
     "pggit.set_scoped_setting(text,text,boolean)": VALUE,
+}, 12: {
+    # issue 16: the pieces of type_steps and table_extra_steps, one per kind of object
+    # (SECURITY INVOKER and callable by everyone, as their callers; readers of their
+    # arguments, of the refs and of the live catalog)
+    "pggit.column_comment_steps(text,text[],text[],jsonb)": VALUE,
+    "pggit.column_option_steps(text,text[],text[],jsonb,jsonb)": VALUE,
+    "pggit.composite_steps(text,text,text,text,text,integer,text)": VALUE | REF,
+    "pggit.constraint_comment_steps(text,text[],text[],jsonb)": VALUE,
+    "pggit.domain_steps(text,text,text,text,text,integer,text,text,boolean)": VALUE | REF,
+    "pggit.enum_steps(text,text,text,text,integer)": set(),  # never raises
+    "pggit.policy_steps(text,text,text[],text[],text[])": set(),  # never raises
+    "pggit.range_steps(text,text,text,text,integer,jsonb)": VALUE,
+    "pggit.rule_steps(text,text,text[],text[],text[])": set(),  # never raises
+    "pggit.sequence_steps(jsonb,text,text,text,text,text,text[])": VALUE,
+    "pggit.table_option_steps(text,text[],text[],boolean,jsonb)": VALUE,
+    "pggit.table_partition_steps(text,text,text[],text[])": set(),  # never raises
+    "pggit.trigger_steps(text,text,text[],text[],text[],text[],text[])": set(),  # never raises
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}
