@@ -180,6 +180,17 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.scoped_setting(text)": set(),  # never raises
     "pggit.pool_stamp()": set(),  # never raises
     "pggit.set_scoped_setting(text,text,boolean)": VALUE,
+}, 12: {
+    # issue 16: pggit.migration_plan's pieces, by object kind (STABLE, the caller's rights)
+    "pggit.plan_function_steps(jsonb)": VALUE,
+    "pggit.plan_gone_sequences(jsonb)": VALUE,
+    "pggit.plan_owner_steps(jsonb,text[],boolean,timestamp with time zone)": VALUE | REF | RESOLVE,
+    "pggit.plan_rename_steps(jsonb)": VALUE,
+    "pggit.plan_schema_steps(jsonb)": VALUE,
+    "pggit.plan_table_drop_steps(jsonb,jsonb,boolean,timestamp with time zone)": VALUE | REF | RESOLVE,
+    "pggit.plan_table_steps(jsonb,jsonb,text,text,boolean,boolean,boolean,timestamp with time zone,"
+    "timestamp with time zone)": VALUE | REF | RESOLVE,
+    "pggit.plan_view_steps(jsonb,text)": VALUE | REF | RESOLVE,
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}
