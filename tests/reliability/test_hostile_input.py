@@ -197,6 +197,16 @@ SPECS_BY_LEVEL: dict[int, dict[str, set[str]]] = {1: {
     "pggit.table_option_steps(text,text[],text[],boolean,jsonb)": VALUE,
     "pggit.table_partition_steps(text,text,text[],text[])": set(),  # never raises
     "pggit.trigger_steps(text,text,text[],text[],text[],text[],text[])": set(),  # never raises
+    # issue 16: pggit.migration_plan's pieces, by object kind (STABLE, the caller's rights)
+    "pggit.plan_function_steps(jsonb)": VALUE,
+    "pggit.plan_gone_sequences(jsonb)": VALUE,
+    "pggit.plan_owner_steps(jsonb,text[],boolean,timestamp with time zone)": VALUE | REF | RESOLVE,
+    "pggit.plan_rename_steps(jsonb)": VALUE,
+    "pggit.plan_schema_steps(jsonb)": VALUE,
+    "pggit.plan_table_drop_steps(jsonb,jsonb,boolean,timestamp with time zone)": VALUE | REF | RESOLVE,
+    "pggit.plan_table_steps(jsonb,jsonb,text,text,boolean,boolean,boolean,timestamp with time zone,"
+    "timestamp with time zone)": VALUE | REF | RESOLVE,
+    "pggit.plan_view_steps(jsonb,text)": VALUE | REF | RESOLVE,
 }}
 SPECS: dict[str, set[str]] = {sig: codes for specs in SPECS_BY_LEVEL.values() for sig, codes in specs.items()}
 FORBIDDEN = {"XX000", "42601"}
