@@ -7,6 +7,829 @@
 -- ====================================================================
 
 -- ---- functions (generated) ----
+-- as of level 11: function pggit.migration_plan(from_ref text, to_ref text, online boolean)
+CREATE OR REPLACE FUNCTION pggit.migration_plan(from_ref text, to_ref text, online boolean DEFAULT false)
+ RETURNS TABLE(step integer, statement text, warning text, locks text, transactional boolean)
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_from_working boolean;
+    v_to_working boolean;
+    r record;
+    c record;
+    ph integer[] := '{}';
+    ks text[] := '{}';
+    sts text[] := '{}';
+    wns text[] := '{}';
+    v_schema_map jsonb := '{}';
+    v_old text[];
+    v_new text[];
+    v_cur text;
+    v_fd jsonb;
+    v_td jsonb;
+    v_tbl text;
+    v_obj text;
+    v_txt text;
+    i integer;
+    v_changed_tables text[] := '{}';
+    v_views jsonb := '[]';
+    v_drop_views jsonb := '{}';
+    v_create_views jsonb := '{}';
+    v_level jsonb := '{}';
+    v_grew boolean;
+    v_diff jsonb;
+    v_col_renames jsonb := '{}';
+    v_ren jsonb;
+    v_sources text[];
+    v_dropped text[];
+    v_tmp text;
+    v_k integer;
+    v_created jsonb := '[]';  -- objects the script creates: [kind, identity, step index, blob hash]
+    v_own jsonb;
+    v_kw text;
+    v_on text;
+    v_secdef boolean;
+    v_n integer;
+    v_gone_seqs jsonb := '{}';  -- sequences a drop takes along before the column steps: {identity: owner column}
+    v_early text[];             -- old columns of the table at hand whose default is dropped early
+    v_drop_fks jsonb := '{}';   -- removed tables: {identity: [[foreign key, removed table it references], ...]}
+    v_drop_rank jsonb := '{}';  -- removed tables: {identity: drop order}
+    v_rel_renames jsonb := '{}';  -- renamed tables: {old identity: new identity}
+    v_fd_cons jsonb;
+    v_name_ren jsonb;           -- constraints and indexes renamed only: {"cons": [[old, new], ..], "idx": [..]}
+    v_all_name_ren jsonb := '[]';  -- [[table at to_ref, v_name_ren of it], ...], renamed after the table loops
+    v_from_at timestamptz;      -- when from_ref / to_ref was committed (NULL: WORKING): names as they were then
+    v_to_at timestamptz;
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    IF from_ref IS NULL OR to_ref IS NULL OR online IS NULL THEN
+        RAISE EXCEPTION 'generate_migration: a ref or online is NULL (from_ref %, to_ref %, online %)',
+                        coalesce(quote_literal(pggit.clip(from_ref)), 'NULL'), coalesce(quote_literal(pggit.clip(to_ref)), 'NULL'),
+                        coalesce(online::text, 'NULL')
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_from_working := pggit.resolve_ref(from_ref) IS NULL;
+    v_to_working := pggit.resolve_ref(to_ref) IS NULL;
+    SELECT cm.committed_at INTO v_from_at FROM pggit.commits AS cm WHERE cm.hash = pggit.resolve_ref(from_ref);
+    SELECT cm.committed_at INTO v_to_at FROM pggit.commits AS cm WHERE cm.hash = pggit.resolve_ref(to_ref);
+
+    SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') INTO v_diff FROM pggit.diff(from_ref, to_ref) AS d;
+
+    -- Sequences the script drops before the column steps (phase 140): one the diff
+    -- removes that is owned by a column (DROP TABLE / DROP COLUMN of its owner takes it
+    -- along, phases 45 and 50), or that goes with the other drops (phase 60: its name is
+    -- taken again or its schema goes; pggit.type_steps). A default that uses one of them
+    -- must be gone by then: PostgreSQL refuses the drop while it depends on it (2BP01).
+    -- {identity: [schema, table, column] of its owner, or null}
+    SELECT coalesce(jsonb_object_agg(x.ident, x.owner), '{}') INTO v_gone_seqs
+      FROM (SELECT d.value ->> 'object_identity' AS ident,
+                   to_jsonb(parse_ident(substring(d.value ->> 'old_definition'
+                       FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)'))) AS owner
+              FROM jsonb_array_elements(v_diff) AS d
+             WHERE d.value ->> 'object_kind' = 'sequence' AND d.value ->> 'change' = 'removed') AS x
+     WHERE x.owner IS NOT NULL
+        OR (parse_ident(x.ident))[1] IN (SELECT (parse_ident(d.value ->> 'object_identity'))[1]
+                                           FROM jsonb_array_elements(v_diff) AS d
+                                          WHERE d.value ->> 'object_kind' = 'schema' AND d.value ->> 'change' = 'removed')
+        OR EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                    WHERE d.value ->> 'object_identity' = x.ident AND d.value ->> 'change' IN ('added', 'renamed')
+                      AND d.value ->> 'object_kind' IN ('table', 'view', 'materialized view', 'sequence'));
+
+    -- Removed tables are dropped in foreign-key order: a table before the removed tables
+    -- its foreign keys reference (rank 0: no removed table references it; else 1 + the
+    -- greatest rank of those that do). Foreign keys that a cycle leaves out of order are
+    -- dropped first (phase 48, commented like the drop of their table).
+    SELECT coalesce(jsonb_object_agg(x.ident, x.fks), '{}') INTO v_drop_fks
+      FROM (SELECT d.value ->> 'object_identity' AS ident,
+                   coalesce((SELECT jsonb_agg(jsonb_build_array(f.value ->> 'n',
+                                                                (pggit.foreign_key_parts(f.value ->> 'd'))[2]))
+                               FROM jsonb_array_elements(coalesce(
+                                        pggit.details_at(d.value ->> 'object_identity', encode(sha256(convert_to(d.value ->> 'old_definition',
+                                                                                        'UTF8')), 'hex'), v_from_at),
+                                        CASE WHEN v_from_working
+                                             THEN pggit.table_details(to_regclass(d.value ->> 'object_identity')) END)
+                                        -> 'cons') AS f
+                              WHERE f.value ->> 't' = 'f'
+                                AND (pggit.foreign_key_parts(f.value ->> 'd'))[2] <> d.value ->> 'object_identity'
+                                AND EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS e
+                                             WHERE e.value ->> 'object_kind' = 'table' AND e.value ->> 'change' = 'removed'
+                                               AND e.value ->> 'object_identity'
+                                                   = (pggit.foreign_key_parts(f.value ->> 'd'))[2])), '[]')
+                   -- a removed partition of a removed parent goes first: the parent's drop takes it along
+                   || coalesce((SELECT jsonb_build_array(jsonb_build_array(NULL::text, e.value ->> 'object_identity'))
+                                  FROM jsonb_array_elements(v_diff) AS e
+                                 WHERE e.value ->> 'object_kind' = 'table' AND e.value ->> 'change' = 'removed'
+                                   AND strpos(d.value ->> 'old_definition',
+                                              E'\nPARTITION OF ' || (e.value ->> 'object_identity') || ' ') > 0
+                                 LIMIT 1), '[]') AS fks
+              FROM jsonb_array_elements(v_diff) AS d
+             WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'removed') AS x;
+    SELECT coalesce(jsonb_object_agg(k, 0), '{}') INTO v_drop_rank FROM jsonb_object_keys(v_drop_fks) AS k;
+    FOR i IN 1 .. (SELECT count(*) FROM jsonb_object_keys(v_drop_fks)) LOOP
+        v_grew := false;
+        FOR c IN SELECT e.key AS ident, f.value ->> 1 AS ref
+                   FROM jsonb_each(v_drop_fks) AS e CROSS JOIN LATERAL jsonb_array_elements(e.value) AS f LOOP
+            IF (v_drop_rank ->> c.ref)::integer < (v_drop_rank ->> c.ident)::integer + 1 THEN
+                v_drop_rank := v_drop_rank || jsonb_build_object(c.ref, (v_drop_rank ->> c.ident)::integer + 1);
+                v_grew := true;
+            END IF;
+        END LOOP;
+        EXIT WHEN NOT v_grew;
+    END LOOP;
+
+    -- column renames (diff's 'column' rows), per table at to_ref: {new name: old name}
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_identity text)
+              WHERE d.object_kind = 'column' AND d.change = 'renamed' LOOP
+        v_new := parse_ident(r.object_identity);
+        v_old := parse_ident(r.old_identity);
+        v_tbl := format('%I.%I', v_new[1], v_new[2]);
+        v_col_renames := jsonb_set(v_col_renames, ARRAY[v_tbl],
+                                   coalesce(v_col_renames -> v_tbl, '{}') || jsonb_build_object(v_new[3], v_old[3]));
+    END LOOP;
+
+    SELECT coalesce(jsonb_object_agg(d.value ->> 'old_identity', d.value ->> 'object_identity'), '{}')
+      INTO v_rel_renames
+      FROM jsonb_array_elements(v_diff) AS d
+     WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'renamed';
+
+    -- schemas
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind = 'schema' ORDER BY d.object_identity COLLATE "C" LOOP
+        IF r.change = 'added' THEN
+            ph := ph || 100; ks := ks || r.object_identity; sts := sts || format('CREATE SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+            v_created := v_created || jsonb_build_array(jsonb_build_array('schema', r.object_identity, cardinality(sts),
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+        ELSIF r.change = 'removed' THEN
+            ph := ph || 80; ks := ks || r.object_identity; sts := sts || format('DROP SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+        ELSIF r.change = 'renamed' THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_schema_map := v_schema_map || jsonb_build_object(v_old[1], v_new[1]);
+            ph := ph || 90; ks := ks || r.old_identity;
+            sts := sts || format('ALTER SCHEMA %s RENAME TO %s;', r.old_identity, r.object_identity);
+            wns := wns || NULL::text;
+        END IF;
+        IF r.change <> 'removed' AND r.new_definition IS DISTINCT FROM r.old_definition THEN
+            ph := ph || 100; ks := ks || (r.object_identity || ' comment');
+            sts := sts || format('COMMENT ON SCHEMA %s IS %s;', r.object_identity,
+                                 coalesce(substring(r.new_definition FROM E'\nCOMMENT (''.*'')$'), 'NULL'));
+            wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind <> 'schema'
+              ORDER BY d.object_identity COLLATE "C" LOOP
+        v_obj := CASE r.object_kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(r.object_kind) END;
+        -- renames of relations and types happen in place (after the drops, before the creations)
+        IF r.change = 'renamed' AND r.object_kind IN ('table', 'sequence', 'type', 'domain') THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_cur := coalesce(v_schema_map ->> v_old[1], v_old[1]);
+            IF v_old[2] <> v_new[2] THEN
+                ph := ph || 91; ks := ks || r.old_identity;
+                sts := sts || format('ALTER %s %I.%I RENAME TO %I;', v_obj, v_cur, v_old[2], v_new[2]);
+                wns := wns || NULL::text;
+            END IF;
+            IF v_cur <> v_new[1] THEN
+                ph := ph || 92; ks := ks || r.old_identity;
+                sts := sts || format('ALTER %s %I.%I SET SCHEMA %I;', v_obj, v_cur, v_new[2], v_new[1]);
+                wns := wns || NULL::text;
+            END IF;
+        END IF;
+
+        IF r.object_kind IN ('function', 'procedure') THEN
+            IF r.change <> 'added' THEN
+                ph := ph || 10; ks := ks || r.old_identity;
+                sts := sts || format('DROP %s %s;', v_obj, r.old_identity); wns := wns || NULL::text;
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_txt := regexp_replace(r.new_definition, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
+                ph := ph || 180; ks := ks || r.object_identity;
+                sts := sts || (rtrim(v_txt, E' \n') || ';'); wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array(r.object_kind, r.object_identity,
+                    cardinality(sts), encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+                IF v_txt <> r.new_definition THEN
+                    ph := ph || 180; ks := ks || (r.object_identity || ' comment');
+                    sts := sts || format('COMMENT ON %s %s IS %s;', v_obj, r.object_identity,
+                                         substring(r.new_definition FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+
+        ELSIF r.object_kind IN ('view', 'materialized view') THEN
+            IF r.change <> 'added' THEN
+                v_drop_views := v_drop_views || jsonb_build_object(r.old_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.old_definition));
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_create_views := v_create_views || jsonb_build_object(r.object_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.new_definition));
+            END IF;
+
+        ELSIF r.object_kind = 'table' THEN
+            IF r.change = 'removed' THEN
+                -- its columns whose default uses a sequence that another table's or
+                -- column's drop takes along lose the default first (phase 43)
+                IF v_gone_seqs <> '{}' THEN
+                    v_fd := coalesce(pggit.details_at(r.old_identity, encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex'), v_from_at),
+                                     CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END);
+                    FOR c IN SELECT f.value ->> 'n' AS n
+                               FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                              WHERE EXISTS (SELECT FROM jsonb_each(v_gone_seqs) AS g
+                                             WHERE strpos(f.value ->> 'd', quote_literal(g.key) || '::regclass') > 0
+                                               AND (jsonb_typeof(g.value) <> 'array'
+                                                    OR ARRAY[g.value ->> 0, g.value ->> 1] <> parse_ident(r.old_identity)))
+                    LOOP
+                        ph := ph || 43; ks := ks || r.old_identity;
+                        sts := sts || format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT;', r.old_identity, c.n);
+                        wns := wns || NULL::text;
+                    END LOOP;
+                END IF;
+                -- a foreign key to another removed table that a cycle leaves out of order
+                FOR c IN SELECT f.value ->> 0 AS n, f.value ->> 1 AS ref
+                           FROM jsonb_array_elements(v_drop_fks -> r.old_identity) AS f
+                          WHERE (v_drop_rank ->> (f.value ->> 1))::integer <= (v_drop_rank ->> r.old_identity)::integer
+                            AND f.value ->> 0 IS NOT NULL
+                          ORDER BY (f.value ->> 0) COLLATE "C" LOOP
+                    ph := ph || 48; ks := ks || r.old_identity;
+                    sts := sts || format('-- ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.n);
+                    wns := wns || format('foreign key %I of table %s goes before the table is dropped with its rows '
+                                         '(table %s, which it references, is dropped too)', c.n, r.old_identity, c.ref);
+                END LOOP;
+                ph := ph || 50; ks := ks || (lpad(coalesce(v_drop_rank ->> r.old_identity, '0'), 6, '0') || r.old_identity);
+                sts := sts || format('-- DROP TABLE %s;', r.old_identity);
+                wns := wns || format('table %s is dropped with its rows', r.old_identity);
+                v_changed_tables := v_changed_tables || r.old_identity;
+                CONTINUE;
+            END IF;
+            IF r.change <> 'added' THEN
+                v_changed_tables := v_changed_tables || r.old_identity;
+            END IF;
+            IF split_part(r.new_definition, E'\n', 1) IN ('FOREIGN TABLE', 'UNLOGGED FOREIGN TABLE')
+               OR split_part(r.old_definition, E'\n', 1) IN ('FOREIGN TABLE', 'UNLOGGED FOREIGN TABLE') THEN
+                ph := ph || 130; ks := ks || r.object_identity;
+                sts := sts || format('-- foreign table %s: not generated', r.object_identity);
+                wns := wns || format('foreign table %s is %s: foreign tables are not generated (CREATE / ALTER '
+                                     'FOREIGN TABLE by hand)', r.object_identity, r.change);
+                CONTINUE;
+            END IF;
+            v_td := coalesce(pggit.details_at(r.object_identity, encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex'), v_to_at),
+                             CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.object_identity)) END);
+            v_fd := CASE WHEN r.change = 'added' THEN '{"cols": [], "cons": [], "idx": []}'::jsonb
+                    ELSE coalesce(pggit.details_at(r.old_identity, encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex'), v_from_at),
+                                  CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.old_identity)) END)
+                    END;
+            IF v_td IS NULL OR v_fd IS NULL THEN
+                ph := ph || 140; ks := ks || r.object_identity;
+                sts := sts || format('-- table %s: changes not generated', r.object_identity);
+                wns := wns || format('table %s at %s has no recorded details (names of constraints and indexes): '
+                                     'it was committed before level 4', r.object_identity,
+                                     CASE WHEN v_td IS NULL THEN to_ref ELSE from_ref END);
+                CONTINUE;
+            END IF;
+            v_tbl := r.object_identity;
+            -- Partitions (pggit.partition_steps): one the script creates, or one that stays
+            -- the partition of the same parent with the same bound, gets no column steps
+            -- (its columns are its parent's, whose steps reach it) and none for what it
+            -- inherits (pggit.partition_local): only the names of the inherited indexes and
+            -- keys. One that becomes a partition, changes parent or bound, or stops being
+            -- one is detached first and attached last (pggit.table_extra_steps), changed
+            -- meanwhile as any table.
+            IF r.new_definition ~ '\nPARTITION OF '
+               AND (r.change = 'added' OR substring(r.new_definition FROM '\n(PARTITION OF [^\n]*)')
+                                          = substring(r.old_definition FROM '\n(PARTITION OF [^\n]*)')) THEN
+                FOR c IN SELECT * FROM pggit.partition_steps(r.old_identity, v_tbl, r.old_definition, r.new_definition,
+                                                             v_fd, v_td, from_ref, to_ref) LOOP
+                    ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+                END LOOP;
+                v_td := pggit.partition_local(v_td, r.new_definition, to_ref);
+                v_fd := pggit.partition_local(v_fd, r.old_definition, from_ref) || jsonb_build_object('cols', v_td -> 'cols');
+                v_col_renames := v_col_renames - r.object_identity;
+            ELSIF r.change = 'added' AND r.new_definition ~ '\nPARTITION BY ' THEN
+                v_fd := v_fd || jsonb_build_object('cols', v_td -> 'cols');  -- made by its CREATE TABLE
+            END IF;
+            IF r.change = 'added' THEN
+                -- a partition after its parent: phase 130 + the number of its ancestors the script creates
+                v_k := 0;
+                v_txt := r.new_definition;
+                LOOP
+                    v_txt := (SELECT d.value ->> 'new_definition' FROM jsonb_array_elements(v_diff) AS d
+                               WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'added'
+                                 AND d.value ->> 'object_identity' = substring(v_txt FROM
+                                     '\nPARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) '));
+                    EXIT WHEN v_txt IS NULL OR v_k = 8;
+                    v_k := v_k + 1;
+                END LOOP;
+                ph := ph || (130 + v_k); ks := ks || v_tbl;
+                sts := sts || pggit.create_table_statement(v_tbl, r.new_definition, v_td);
+                wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array('table', v_tbl, cardinality(sts),
+                    encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+            END IF;
+            -- columns, matched by name, or by the renames diff reported ({new name: old name}):
+            -- a column is kept when it is renamed, or when its name is still there and not
+            -- the new name of another column; the others are dropped
+            v_ren := CASE WHEN r.change = 'added' THEN '{}' ELSE coalesce(v_col_renames -> r.object_identity, '{}') END;
+            v_sources := ARRAY(SELECT e.value FROM jsonb_each_text(v_ren) AS e);
+            v_dropped := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                WHERE NOT (f.value ->> 'n') = ANY (v_sources)
+                                  AND (v_ren ? (f.value ->> 'n')
+                                       OR NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                       WHERE t.value ->> 'n' = f.value ->> 'n')));
+            -- a column whose default uses a sequence that a drop takes along (its owner
+            -- table or column goes, or it goes with the other drops) loses the default
+            -- before any column or table is dropped (phase 43, on the old names; a new
+            -- default is set with the other column steps), unless it goes in the same
+            -- statement as the sequence (it is the owner column, dropped)
+            v_early := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                              WHERE EXISTS (SELECT FROM jsonb_each(v_gone_seqs) AS g
+                                             WHERE strpos(f.value ->> 'd', quote_literal(g.key) || '::regclass') > 0
+                                               AND NOT ((f.value ->> 'n') = ANY (v_dropped)
+                                                        AND jsonb_typeof(g.value) = 'array'
+                                                        AND ARRAY[g.value ->> 0, g.value ->> 1, g.value ->> 2]
+                                                            = parse_ident(r.old_identity) || (f.value ->> 'n'))));
+            FOR i IN 1 .. coalesce(cardinality(v_early), 0) LOOP
+                ph := ph || 43; ks := ks || r.old_identity;
+                sts := sts || format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT;', r.old_identity, v_early[i]);
+                wns := wns || NULL::text;
+            END LOOP;
+            v_fd_cons := v_fd -> 'cons';
+            IF v_ren <> '{}' OR v_dropped <> '{}' THEN
+                -- the old constraints and indexes as PostgreSQL prints them once the columns
+                -- are renamed (they follow their columns: names in their text are replaced,
+                -- token by token, string literals and quoted names kept whole); one that
+                -- names a dropped column goes with it, so it never matches and is made again
+                SELECT jsonb_build_object(
+                           'cols', v_fd -> 'cols',
+                           'cons', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'cons'), '[]'),
+                           'idx', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'idx'), '[]'))
+                  INTO v_fd
+                  FROM (SELECT p.part, f.o,
+                               CASE WHEN tk.toks && ARRAY(SELECT quote_ident(d) FROM unnest(v_dropped) AS d)
+                                    THEN jsonb_set(f.value, '{d}', 'null')  -- matches nothing
+                                    ELSE jsonb_set(f.value, '{d}', to_jsonb(array_to_string(ARRAY(
+                                        SELECT coalesce((SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                          WHERE quote_ident(e.value) = u.tok), u.tok)
+                                          FROM unnest(tk.toks) WITH ORDINALITY AS u (tok, o) ORDER BY u.o), '')))
+                               END AS v
+                          FROM (VALUES ('cons'), ('idx')) AS p (part)
+                         CROSS JOIN LATERAL jsonb_array_elements(v_fd -> p.part) WITH ORDINALITY AS f (value, o)
+                         CROSS JOIN LATERAL (SELECT ARRAY(
+                                 SELECT g.m[1] FROM regexp_matches(f.value ->> 'd',
+                                     '(''(?:[^'']|'''')*''|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|[^''"A-Za-z_]+|.)', 'g')
+                                     WITH ORDINALITY AS g (m, o) ORDER BY g.o) AS toks) AS tk) AS x;
+            END IF;
+            -- a foreign key follows the table and the columns it references through their
+            -- renames: its old text is read with their new names (the referenced part from
+            -- the text before this table's own column renames, which name other columns)
+            IF v_rel_renames <> '{}' OR v_col_renames <> '{}' THEN
+                v_fd := jsonb_set(v_fd, '{cons}', coalesce((
+                    SELECT jsonb_agg(CASE WHEN f.value ->> 't' <> 'f' OR f.value ->> 'd' IS NULL
+                                               OR x.parts IS NULL OR x.renamed IS NULL THEN f.value
+                                          ELSE jsonb_set(f.value, '{d}', to_jsonb(
+                                              x.parts[1] || x.renamed[2] || '(' || x.renamed[3] || ')' || x.parts[4]))
+                                     END ORDER BY f.o)
+                      FROM jsonb_array_elements(v_fd -> 'cons') WITH ORDINALITY AS f (value, o)
+                      LEFT JOIN jsonb_array_elements(v_fd_cons) WITH ORDINALITY AS g (value, o) ON g.o = f.o
+                      CROSS JOIN LATERAL (SELECT pggit.foreign_key_parts(f.value ->> 'd') AS parts,
+                                                 pggit.foreign_key_parts(pggit.foreign_key_renamed(
+                                                     g.value ->> 'd', v_rel_renames, v_col_renames)) AS renamed) AS x),
+                    '[]'));
+            END IF;
+            -- a constraint or an index whose definition stays and whose name changes is
+            -- renamed (phase 95, on the table's new name), never dropped and made again; not
+            -- when its new name is the old name of another one renamed (a swap or a chain)
+            v_name_ren := pggit.name_renames(v_fd, v_td);
+            v_all_name_ren := v_all_name_ren || jsonb_build_array(jsonb_build_array(v_tbl, v_name_ren));
+            -- constraints and indexes that go or change: dropped first (foreign keys before
+            -- the keys they use), on the table's old name
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
+                      WHERE NOT (v_td -> 'cons') @> jsonb_build_array(f.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'cons') AS x
+                                         WHERE x.value ->> 0 = f.value ->> 'n')
+                      ORDER BY f.value ->> 't' <> 'f', f.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || CASE WHEN c.f ->> 't' = 'f' THEN 39 ELSE 40 END; ks := ks || r.old_identity;
+                sts := sts || format('ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.f ->> 'n');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'idx') AS f
+                      WHERE NOT (v_td -> 'idx') @> jsonb_build_array(f.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'idx') AS x
+                                         WHERE x.value ->> 0 = f.value ->> 'n')
+                      ORDER BY f.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || 30; ks := ks || r.old_identity;
+                sts := sts || format('DROP INDEX %s%I.%I;', CASE WHEN online THEN 'CONCURRENTLY ' ELSE '' END,
+                                     (parse_ident(r.old_identity))[1], c.f ->> 'n');
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                      WHERE (f.value ->> 'n') = ANY (v_dropped) LOOP
+                ph := ph || 45; ks := ks || r.old_identity;
+                sts := sts || format('-- ALTER TABLE %s DROP COLUMN %I;', r.old_identity, c.f ->> 'n');
+                wns := wns || format('column %I of table %s is dropped with its data', c.f ->> 'n', r.old_identity);
+            END LOOP;
+            -- renames, on the table's new name, after the drops and the table's own rename;
+            -- when a new name is the old name of another renamed column (a chain or a swap),
+            -- every rename of the table goes through a temporary name
+            -- a foreign key of another table follows the referenced columns, not their names:
+            -- when a new name is one the table had (a swap, a chain, a dropped column's name),
+            -- one whose text stays the same may end on another column. Not generated: a note
+            -- (apply_migration refuses it) for each table with a foreign key that references
+            -- it and whose text is still found at to_ref.
+            IF EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k
+                        WHERE EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f WHERE f.value ->> 'n' = k)) THEN
+                FOR c IN SELECT s.object_identity AS ident
+                           FROM pggit.schema_at(from_ref) AS s
+                          WHERE s.object_kind = 'table' AND s.object_identity <> r.old_identity
+                            AND strpos(s.definition, format(' REFERENCES %s(', r.old_identity)) > 0
+                            -- a foreign key whose text changes is dropped and made again by its table
+                            AND EXISTS (SELECT FROM regexp_split_to_table(s.definition, E'\n') AS l (line)
+                                         WHERE strpos(l.line, format(' REFERENCES %s(', r.old_identity)) > 0
+                                           -- it references a renamed column, or one named as one is now
+                                           AND string_to_array(split_part(substr(l.line,
+                                                   strpos(l.line, format(' REFERENCES %s(', r.old_identity))
+                                                   + length(format(' REFERENCES %s(', r.old_identity))), ')', 1), ', ')
+                                               && ARRAY(SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                        UNION ALL
+                                                        SELECT quote_ident(e.value) FROM jsonb_each_text(v_ren) AS e)
+                                           AND EXISTS (SELECT FROM pggit.schema_at(to_ref) AS s2
+                                                        WHERE s2.object_kind = 'table'
+                                                          AND strpos(s2.definition, replace(l.line,
+                                                                  format(' REFERENCES %s(', r.old_identity),
+                                                                  format(' REFERENCES %s(', v_tbl))) > 0))
+                          ORDER BY s.object_identity COLLATE "C" LOOP
+                    ph := ph || 156; ks := ks || v_tbl;
+                    sts := sts || format('-- foreign keys of %s referencing %s: not generated', c.ident, v_tbl);
+                    wns := wns || format('columns of table %s take names other columns of it had: foreign keys of %s '
+                                         'that reference them are not checked (re-create them by hand)', v_tbl, c.ident);
+                END LOOP;
+            END IF;
+            IF v_ren <> '{}' THEN
+                v_grew := EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k WHERE k = ANY (v_sources));
+                v_k := 0;
+                FOR c IN SELECT e.key AS new_name, e.value AS old_name FROM jsonb_each_text(v_ren) AS e
+                          ORDER BY e.key COLLATE "C" LOOP
+                    IF v_grew THEN
+                        LOOP
+                            v_k := v_k + 1;
+                            v_tmp := format('pggit_rename_%s', v_k);
+                            EXIT WHEN NOT EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                                   WHERE f.value ->> 'n' = v_tmp)
+                                  AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                   WHERE t.value ->> 'n' = v_tmp);
+                        END LOOP;
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, v_tmp);
+                        wns := wns || NULL::text;
+                        ph := ph || 94; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, v_tmp, c.new_name);
+                        wns := wns || NULL::text;
+                    ELSE
+                        ph := ph || 93; ks := ks || v_tbl;
+                        sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, c.new_name);
+                        wns := wns || NULL::text;
+                    END IF;
+                END LOOP;
+            END IF;
+            -- the columns' own steps (add, type, default, NOT NULL, identity, generation)
+            FOR c IN SELECT * FROM pggit.column_steps(v_tbl, v_fd, v_td, v_ren, v_early, r.change = 'added', online) LOOP
+                ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+            END LOOP;
+            FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'cons') AS t
+                      WHERE NOT (v_fd -> 'cons') @> jsonb_build_array(t.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'cons') AS x
+                                         WHERE x.value ->> 1 = t.value ->> 'n')
+                      ORDER BY position(t.value ->> 't' IN 'pucxtf'), t.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || CASE WHEN c.t ->> 't' = 'f' THEN 155 ELSE 150 END; ks := ks || v_tbl;
+                IF online AND r.change <> 'added' AND c.t ->> 't' IN ('f', 'c') AND (c.t ->> 'd') !~ ' NOT VALID$' THEN
+                    -- online: added without checking the rows (brief), then validated while
+                    -- reads and writes go on (SHARE UPDATE EXCLUSIVE)
+                    sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s NOT VALID;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                    wns := wns || NULL::text;
+                    ph := ph || ph[cardinality(ph)]; ks := ks || v_tbl;
+                    sts := sts || format('ALTER TABLE %s VALIDATE CONSTRAINT %I;', v_tbl, c.t ->> 'n');
+                ELSIF online AND r.change <> 'added' AND c.t ->> 't' IN ('u', 'p')
+                      AND (c.t ->> 'd') ~ '^(UNIQUE|PRIMARY KEY) \((?:"(?:[^"]|"")*"|[^")])*\)$' THEN
+                    -- online: its index built concurrently (outside a transaction block), then
+                    -- the constraint takes it over (brief)
+                    sts := sts || format('CREATE UNIQUE INDEX CONCURRENTLY %I ON %s USING btree %s;', c.t ->> 'n', v_tbl,
+                                         substr(c.t ->> 'd', strpos(c.t ->> 'd', '(')));
+                    wns := wns || NULL::text;
+                    ph := ph || ph[cardinality(ph)]; ks := ks || v_tbl;
+                    sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s USING INDEX %I;', v_tbl, c.t ->> 'n',
+                                         CASE WHEN c.t ->> 't' = 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, c.t ->> 'n');
+                ELSE
+                    sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                END IF;
+                wns := wns || NULL::text;
+            END LOOP;
+            FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'idx') AS t
+                      WHERE NOT (v_fd -> 'idx') @> jsonb_build_array(t.value)
+                        AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'idx') AS x
+                                         WHERE x.value ->> 1 = t.value ->> 'n')
+                      ORDER BY t.value ->> 'n' COLLATE "C" LOOP
+                ph := ph || 160; ks := ks || v_tbl;
+                sts := sts || format('CREATE %sINDEX %s%I ON %s USING %s;',
+                                     CASE WHEN (c.t ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END,
+                                     CASE WHEN online AND r.change <> 'added' THEN 'CONCURRENTLY ' ELSE '' END,
+                                     c.t ->> 'n', v_tbl, c.t ->> 'd');
+                wns := wns || NULL::text;
+            END LOOP;
+            -- comments, triggers, policies, rules, options, ATTACH / DETACH PARTITION
+            FOR c IN SELECT * FROM pggit.table_extra_steps(CASE WHEN r.change <> 'added' THEN r.old_identity END, v_tbl,
+                                                           CASE WHEN r.change <> 'added' THEN r.old_definition END,
+                                                           r.new_definition, v_td, v_ren, from_ref, to_ref,
+                                                           ARRAY(SELECT coalesce(d.value ->> 'old_identity', d.value ->> 'object_identity')
+                                                                   FROM jsonb_array_elements(v_diff) AS d
+                                                                  WHERE d.value ->> 'object_kind' IN ('function', 'procedure')
+                                                                    AND d.value ->> 'change' <> 'added')) LOOP
+                ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+            END LOOP;
+        END IF;
+    END LOOP;
+    -- a table the diff leaves alone whose trigger, policy or rule calls a function the
+    -- script drops (a changed function is dropped and created again): that trigger,
+    -- policy or rule goes before the function and comes back after it
+    -- (pggit.table_extra_steps); O(schema) only when the script drops functions
+    v_dropped := ARRAY(SELECT coalesce(d.value ->> 'old_identity', d.value ->> 'object_identity')
+                         FROM jsonb_array_elements(v_diff) AS d
+                        WHERE d.value ->> 'object_kind' IN ('function', 'procedure') AND d.value ->> 'change' <> 'added');
+    IF v_dropped <> '{}' THEN
+        FOR r IN SELECT s.object_identity, s.definition
+                   FROM pggit.schema_at(from_ref) AS s
+                  WHERE s.object_kind = 'table' AND s.definition ~ '\n(TRIGGER|POLICY|RULE) '
+                    AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                                     WHERE d.value ->> 'object_kind' = 'table'
+                                       AND s.object_identity IN (d.value ->> 'object_identity', d.value ->> 'old_identity'))
+                  ORDER BY s.object_identity COLLATE "C" LOOP
+            FOR c IN SELECT * FROM pggit.table_extra_steps(r.object_identity, r.object_identity, r.definition,
+                                                           r.definition, NULL, '{}', from_ref, to_ref, v_dropped) LOOP
+                ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+            END LOOP;
+        END LOOP;
+    END IF;
+
+    -- Tables whose state is the same at both refs while constraints or indexes of theirs
+    -- were renamed in between: names are no part of a table's state (its blob), each
+    -- commit's come from pggit.details_at; renamed (phase 95) like those of a changed table.
+    IF v_from_at IS DISTINCT FROM v_to_at
+       AND EXISTS (SELECT FROM pggit.object_details_log AS l
+                    WHERE l.valid_until > least(coalesce(v_from_at, 'infinity'), coalesce(v_to_at, 'infinity'))) THEN
+        FOR r IN SELECT f.object_identity AS ident, encode(sha256(convert_to(f.definition, 'UTF8')), 'hex') AS blob
+                   FROM pggit.schema_at(from_ref) AS f
+                   JOIN pggit.schema_at(to_ref) AS t
+                     ON t.object_identity = f.object_identity AND t.object_kind = f.object_kind
+                    AND t.definition = f.definition
+                  WHERE f.object_kind = 'table'
+                    AND EXISTS (SELECT FROM pggit.object_details_log AS l
+                                 WHERE l.identity = f.object_identity
+                                   AND l.valid_until > least(coalesce(v_from_at, 'infinity'), coalesce(v_to_at, 'infinity')))
+                  ORDER BY f.object_identity COLLATE "C" LOOP
+            v_fd := CASE WHEN v_from_working THEN pggit.table_details(to_regclass(r.ident))
+                         ELSE pggit.details_at(r.ident, r.blob, v_from_at) END;
+            v_td := CASE WHEN v_to_working THEN pggit.table_details(to_regclass(r.ident))
+                         ELSE pggit.details_at(r.ident, r.blob, v_to_at) END;
+            v_all_name_ren := v_all_name_ren
+                              || jsonb_build_array(jsonb_build_array(r.ident, pggit.name_renames(v_fd, v_td)));
+        END LOOP;
+    END IF;
+    -- the renames of constraints and indexes of both kinds of tables (phase 95, on the table's new name)
+    FOR c IN SELECT t.value ->> 0 AS tbl, x.value ->> 0 AS old_name, x.value ->> 1 AS new_name,
+                    p.part = 'cons' AS con
+               FROM jsonb_array_elements(v_all_name_ren) WITH ORDINALITY AS t (value, o)
+              CROSS JOIN (VALUES (1, 'cons'), (2, 'idx')) AS p (k, part)
+              CROSS JOIN LATERAL jsonb_array_elements(t.value -> 1 -> p.part) WITH ORDINALITY AS x (value, o)
+              ORDER BY t.o, p.k, x.o LOOP
+        ph := ph || 95; ks := ks || c.tbl;
+        sts := sts || CASE WHEN c.con
+                           THEN format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I;', c.tbl, c.old_name, c.new_name)
+                           ELSE format('ALTER INDEX %I.%I RENAME TO %I;', (parse_ident(c.tbl))[1], c.old_name,
+                                       c.new_name) END;
+        wns := wns || NULL::text;
+    END LOOP;
+
+    -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
+    v_n := cardinality(sts);
+    FOR c IN SELECT * FROM pggit.type_steps(v_diff, from_ref, to_ref) LOOP
+        ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+    END LOOP;
+    -- the types, domains and sequences type_steps creates (or re-creates, commented)
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, new_definition text)
+              WHERE d.object_kind IN ('type', 'domain', 'sequence') AND d.change <> 'removed' LOOP
+        v_kw := upper(r.object_kind);
+        SELECT min(u.o) INTO i
+          FROM unnest(sts[v_n + 1 :]) WITH ORDINALITY AS u (s, o)
+         WHERE u.s ~ '^(-- DROP [A-Z]+ [^\n]*; )?CREATE (UNLOGGED )?(TYPE|DOMAIN|SEQUENCE) '
+           AND (strpos(u.s, format('CREATE %s %s ', v_kw, r.object_identity)) > 0
+                OR strpos(u.s, format('CREATE %s %s;', v_kw, r.object_identity)) > 0
+                OR strpos(u.s, format('CREATE UNLOGGED %s %s', v_kw, r.object_identity)) > 0);
+        IF i IS NOT NULL THEN
+            v_created := v_created || jsonb_build_array(jsonb_build_array(r.object_kind, r.object_identity, v_n + i,
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+        END IF;
+    END LOOP;
+
+    -- Views: those that change go and come back; so does every unchanged view whose
+    -- text names a changed table or a view that goes (closure over views of views).
+    IF v_changed_tables <> '{}' OR v_drop_views <> '{}' THEN
+        SELECT coalesce(jsonb_agg(jsonb_build_array(s.object_identity, s.object_kind, s.definition)), '[]')
+          INTO v_views
+          FROM pggit.schema_at(to_ref) AS s
+         WHERE s.object_kind IN ('view', 'materialized view')
+           AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_diff) AS d
+                            WHERE d.value ->> 'object_identity' = s.object_identity
+                              AND d.value ->> 'object_kind' = s.object_kind);
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.value ->> 0 AS ident, v.value ->> 1 AS kind, v.value ->> 2 AS def
+                       FROM jsonb_array_elements(v_views) AS v
+                      WHERE NOT v_drop_views ? (v.value ->> 0)
+                        AND (EXISTS (SELECT FROM unnest(v_changed_tables) AS t
+                                      WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0)
+                             OR EXISTS (SELECT FROM jsonb_object_keys(v_drop_views) AS t
+                                         WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0))
+            LOOP
+                v_obj := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END;
+                v_drop_views := v_drop_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_create_views := v_create_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_grew := true;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+    END IF;
+    -- dependency levels by the names in a view's text: level = 1 + the greatest level of
+    -- the other views of the same side it names
+    FOR i IN 1 .. 2 LOOP
+        v_level := '{}';
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.key AS ident,
+                            1 + coalesce((SELECT max((v_level ->> o.key)::integer)
+                                            FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS o
+                                           WHERE o.key <> v.key
+                                             AND strpos(substr(v.value ->> 'd', strpos(v.value ->> 'd', E'\nAS ')),
+                                                        o.key) > 0), 0) AS lvl
+                       FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+                IF (v_level ->> c.ident) IS NULL OR ((v_level ->> c.ident)::integer < c.lvl AND c.lvl < 1000) THEN
+                    v_level := v_level || jsonb_build_object(c.ident, c.lvl);
+                    v_grew := true;
+                END IF;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+        FOR c IN SELECT v.key AS ident, v.value ->> 'k' AS kind, v.value ->> 'd' AS def,
+                        (v_level ->> v.key)::integer AS lvl
+                   FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+            IF i = 1 THEN
+                ph := ph || 20; ks := ks || (lpad((1000 - c.lvl)::text, 4, '0') || c.ident);
+                sts := sts || format('DROP %s %s;', c.kind, c.ident); wns := wns || NULL::text;
+            ELSE
+                -- the query: after the definition's own "\nAS " line (the first one outside a
+                -- quoted name or a literal: a column name may hold "\nAS "), up to the ';' that
+                -- ends it (the INDEX, TRIGGER, RULE, USING and COMMENT lines after it are no
+                -- part of it): both by the lexer, pggit.split_statements, so that whatever a
+                -- name or a literal holds, the step is one CREATE statement
+                v_txt := NULL;
+                v_n := 0;
+                LOOP
+                    v_k := strpos(substr(c.def, v_n + 1), E'\nAS ');
+                    EXIT WHEN v_k = 0;
+                    v_n := v_n + v_k;
+                    IF NOT coalesce((SELECT bool_or(x.unterminated)
+                                       FROM pggit.split_statements(left(c.def, v_n - 1)) AS x), false) THEN
+                        SELECT x.statement INTO v_txt
+                          FROM pggit.split_statements(substr(c.def, v_n + 4)) AS x
+                         WHERE NOT x.unterminated
+                         ORDER BY x.ordinal LIMIT 1;
+                        EXIT;
+                    END IF;
+                END LOOP;
+                ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident);
+                IF v_txt IS NULL THEN
+                    sts := sts || format('-- %s %s: definition not generated', lower(c.kind), c.ident);
+                    wns := wns || format('%s %s: its recorded definition has no query the generator can read',
+                                         lower(c.kind), c.ident);
+                    CONTINUE;
+                END IF;
+                -- a materialized view is populated by REFRESH after its owner is set (the owner
+                -- steps below): REFRESH runs its query as the owner, CREATE .. AS as the caller
+                sts := sts || format('CREATE %s %s AS %s', c.kind, c.ident, v_txt
+                                     || CASE WHEN c.kind = 'MATERIALIZED VIEW' THEN E'\nWITH NO DATA;' ELSE ';' END);
+                wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_array(jsonb_build_array(lower(c.kind), c.ident, cardinality(sts),
+                    encode(sha256(convert_to(c.def, 'UTF8')), 'hex')));
+                IF c.def ~ E'\nCOMMENT ''(?:[^'']|'''')*''$' THEN
+                    ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident || ' comment');
+                    sts := sts || format('COMMENT ON %s %s IS %s;', c.kind, c.ident,
+                                         substring(c.def FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+        END LOOP;
+    END LOOP;
+
+    -- Owners and privileges (level 5): every object the script creates gets the owner and
+    -- the privileges recorded with its state back (pggit.owner_details, kept in
+    -- pggit.object_details under the state's identity and blob; the live catalog for
+    -- WORKING), right after its CREATE (same phase and sort key): ALTER .. OWNER TO, and
+    -- for a non-default ACL REVOKE ALL from PUBLIC and the owner, then one GRANT per
+    -- grantee (and one WITH GRANT OPTION). No recorded owner (a state committed before
+    -- level 5), or a recorded owner that no longer exists: a note with a warning
+    -- (apply_migration refuses it, naming the object); a SECURITY DEFINER function or
+    -- procedure is then not created at all (its CREATE is commented too): it would run
+    -- with the rights of whoever runs the script. A grantee that no longer exists is
+    -- left out, warned at the OWNER TO step (fewer rights, never more). A materialized
+    -- view is created WITH NO DATA and refreshed after its owner steps (its query runs as
+    -- its owner, never as the role that runs the script); with its owner not restored it
+    -- stays unpopulated.
+    FOR c IN SELECT e.value ->> 0 AS kind, e.value ->> 1 AS ident, (e.value ->> 2)::integer AS idx,
+                    e.value ->> 3 AS blob
+               FROM jsonb_array_elements(v_created) AS e ORDER BY (e.value ->> 2)::integer LOOP
+        IF v_to_working THEN
+            SELECT pggit.owner_details(o.classid, pggit.resolve_identity(o.kind, o.identity)) INTO v_own
+              FROM pggit.objects AS o
+             WHERE o.dropped_at IS NULL AND o.kind = c.kind AND o.identity = c.ident
+             ORDER BY o.id DESC LIMIT 1;
+        ELSE
+            v_own := pggit.details_at(c.ident, c.blob, v_to_at) -> 'own';
+        END IF;
+        v_kw := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(c.kind) END;
+        v_on := CASE WHEN c.kind IN ('table', 'view', 'materialized view') THEN 'TABLE'
+                     WHEN c.kind = 'domain' THEN 'TYPE' ELSE upper(c.kind) END;
+        v_secdef := c.kind IN ('function', 'procedure') AND strpos(sts[c.idx], E'\n SECURITY DEFINER\n') > 0;
+        IF v_own IS NULL OR NOT EXISTS (SELECT FROM pg_roles AS ro WHERE ro.rolname = v_own ->> 'o') THEN
+            v_txt := CASE WHEN v_own IS NULL
+                          THEN 'no owner is recorded for it (a state committed before level 5)'
+                          ELSE format('its recorded owner %I does not exist', v_own ->> 'o') END;
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('-- %s %s: owner not restored', lower(v_kw), c.ident);
+            wns := wns || format('%s %s: %s%s', lower(v_kw), c.ident, v_txt,
+                                 CASE WHEN v_secdef THEN ': the SECURITY DEFINER routine is not created'
+                                      ELSE ': it is created owned by the role that runs the script' END);
+            IF v_secdef THEN
+                sts[c.idx] := '-- ' || sts[c.idx];
+                wns[c.idx] := format('%s %s is SECURITY DEFINER and its owner cannot be restored: not created',
+                                     lower(v_kw), c.ident);
+            END IF;
+            CONTINUE;
+        END IF;
+        ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+        sts := sts || format('ALTER %s %s OWNER TO %I;', v_kw, c.ident, v_own ->> 'o'); wns := wns || NULL::text;
+        v_k := cardinality(sts);  -- the step a grantee that no longer exists is warned at
+        IF jsonb_typeof(v_own -> 'a') = 'array' THEN
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REVOKE ALL ON %s %s FROM PUBLIC;', v_on, c.ident); wns := wns || NULL::text;
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REVOKE ALL ON %s %s FROM %I;', v_on, c.ident, v_own ->> 'o'); wns := wns || NULL::text;
+            FOR r IN SELECT g.value ->> 0 AS grantee, g.value ->> 1 AS privs, g.value ->> 2 AS gprivs
+                       FROM jsonb_array_elements(v_own -> 'a') AS g
+                      -- privilege keywords only (aclexplode's): nothing else reaches the statement
+                      WHERE (g.value ->> 1) ~ '^[A-Z]+( [A-Z]+)?(,[A-Z]+( [A-Z]+)?)*$'
+                        AND coalesce(g.value ->> 2, '') ~ '^([A-Z]+( [A-Z]+)?(,[A-Z]+( [A-Z]+)?)*)?$' LOOP
+                IF r.grantee <> '' AND NOT EXISTS (SELECT FROM pg_roles AS ro WHERE ro.rolname = r.grantee) THEN
+                    wns[v_k] := concat_ws('; ', wns[v_k], format('role %I, granted %s on %s %s, no longer exists: '
+                                                                 'not granted', r.grantee, r.privs, lower(v_kw), c.ident));
+                    CONTINUE;
+                END IF;
+                ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+                sts := sts || format('GRANT %s ON %s %s TO %s;', replace(r.privs, ',', ', '), v_on, c.ident,
+                                     CASE WHEN r.grantee = '' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+                wns := wns || NULL::text;
+                IF r.gprivs <> '' THEN
+                    ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+                    sts := sts || format('GRANT %s ON %s %s TO %s WITH GRANT OPTION;', replace(r.gprivs, ',', ', '),
+                                         v_on, c.ident, CASE WHEN r.grantee = '' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+                    wns := wns || NULL::text;
+                END IF;
+            END LOOP;
+        END IF;
+        IF c.kind = 'materialized view' THEN
+            ph := ph || ph[c.idx]; ks := ks || ks[c.idx];
+            sts := sts || format('REFRESH MATERIALIZED VIEW %s;', c.ident); wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+
+    -- A commented step or note stays a comment on every line, whatever a name or a
+    -- stored definition in it holds (a quoted name or a literal may hold a line break):
+    -- pggit.comment_lines puts '-- ' after every line break (apply_migration undoes it
+    -- with pggit.uncomment_lines before running such a step).
+    RETURN QUERY
+        SELECT x.n, x.s, x.w, pggit.step_lock(x.s), x.s !~ '^(CREATE (UNIQUE )?INDEX|DROP INDEX) CONCURRENTLY '
+          FROM (SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer AS n,
+                       CASE WHEN starts_with(u.s, '-- ') THEN pggit.comment_lines(u.s) ELSE u.s END AS s, u.w
+                  FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)) AS x
+         ORDER BY 1;
+END
+$function$;
+
 -- as of level 11: function pggit.table_details(relid oid)
 CREATE OR REPLACE FUNCTION pggit.table_details(relid oid)
  RETURNS jsonb
@@ -90,5 +913,1067 @@ BEGIN
  WHERE c.oid = table_details.relid AND c.relkind IN ('r', 'p', 'f'));
 END
 $function$;
+
+-- as of level 11: function pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text, dropped_functions text[])
+CREATE OR REPLACE FUNCTION pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text, dropped_functions text[])
+ RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_old text[] := coalesce(pggit.definition_items(old_definition), '{}');
+    v_new text[] := pggit.definition_items(new_definition);
+    v_added boolean := old_definition IS NULL;
+    v_lit text := '(''(?:[^'']|'''')*'')';
+    v_name text := '("(?:[^"]|"")*"|[^ "]+)';
+    v_opo text;
+    v_npo text;
+    v_opar text[];
+    v_npar text[];
+    v_inh_old text[] := '{}';
+    v_inh_new text[] := '{}';
+    c record;
+    v_txt text;
+    v_a text[];
+    v_b text[];
+    v_pa text[];
+    v_pb text[];
+    v_re boolean;
+    -- which parts either side has at all (the rest is skipped: most tables have none)
+    v_both text := coalesce(old_definition, '') || E'\n' || coalesce(new_definition, '');
+    v_cmts boolean := strpos(v_both, ' COMMENT ''') > 0;
+    v_colopts boolean := v_both ~ '\nCOLUMN [^\n]* (STORAGE|COMPRESSION|STATISTICS|OPTIONS) ';
+    v_trg boolean := strpos(v_both, E'\nTRIGGER ') > 0;
+    v_pol boolean := strpos(v_both, E'\nPOLICY ') > 0;
+    v_rul boolean := strpos(v_both, E'\nRULE ') > 0;
+    -- the functions and procedures the script drops (and creates again, if they stay), as
+    -- '<schema>.<name>(': a trigger, policy or rule that calls one goes before it and
+    -- comes back after it
+    v_fns text[] := ARRAY(SELECT m[1] || '('
+                            FROM unnest(dropped_functions) AS f,
+                                 regexp_match(f, '^((?:"(?:[^"]|"")*"|[^."(]+)[.](?:"(?:[^"]|"")*"|[^."(]+))[(]') AS m);
+BEGIN
+    -- the partition line of each side: PARTITION OF <parent> <bound>
+    v_opo := (SELECT x FROM unnest(v_old) AS x WHERE starts_with(x, 'PARTITION OF ') LIMIT 1);
+    v_npo := (SELECT x FROM unnest(v_new) AS x WHERE starts_with(x, 'PARTITION OF ') LIMIT 1);
+    v_opar := regexp_match(v_opo, '^PARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) (.*)$');
+    v_npar := regexp_match(v_npo, '^PARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) (.*)$');
+    -- a partition's triggers cloned from its parent's: the parent's own
+    IF v_opar IS NOT NULL AND EXISTS (SELECT FROM unnest(v_old) AS x WHERE starts_with(x, 'TRIGGER ')) THEN
+        v_inh_old := ARRAY(SELECT x FROM unnest(pggit.definition_items(
+                               (pggit.table_state(from_ref, v_opar[1])).definition)) AS x
+                            WHERE starts_with(x, 'TRIGGER '));
+    END IF;
+    IF v_npar IS NOT NULL AND EXISTS (SELECT FROM unnest(v_new) AS x WHERE starts_with(x, 'TRIGGER ')) THEN
+        v_inh_new := ARRAY(SELECT x FROM unnest(pggit.definition_items(
+                               (pggit.table_state(to_ref, v_npar[1])).definition)) AS x
+                            WHERE starts_with(x, 'TRIGGER '));
+    END IF;
+
+    -- partitions: detach / attach
+    IF NOT v_added AND v_opo IS DISTINCT FROM v_npo THEN
+        IF v_opar IS NOT NULL THEN
+            phase := 25; sort_key := old_identity;
+            statement := format('ALTER TABLE %s DETACH PARTITION %s;', v_opar[1], old_identity);
+            warning := NULL;
+            RETURN NEXT;
+        END IF;
+        IF v_npar IS NOT NULL THEN
+            phase := 165; sort_key := tbl || ' 0';
+            statement := format('ALTER TABLE %s ATTACH PARTITION %s %s;', v_npar[1], tbl, v_npar[2]);
+            warning := NULL;
+            RETURN NEXT;
+        END IF;
+    END IF;
+
+    -- what the definition records that is not generated: a note with what differs
+    FOR c IN SELECT p.pre, p.what,
+                    (SELECT x FROM unnest(v_old) AS x WHERE starts_with(x, p.pre) LIMIT 1) AS o,
+                    (SELECT x FROM unnest(v_new) AS x WHERE starts_with(x, p.pre) LIMIT 1) AS n
+               FROM (VALUES ('OF ', 'typed table (CREATE TABLE .. OF)'),
+                            ('INHERITS ', 'legacy inheritance (INHERITS)'),
+                            ('SERVER ', 'foreign server'),
+                            ('PARTITION BY ', 'partition key')) AS p (pre, what) LOOP
+        IF c.o IS DISTINCT FROM c.n AND NOT (v_added AND c.pre = 'PARTITION BY ') THEN
+            phase := 130; sort_key := tbl || ' ' || c.pre;
+            statement := format('-- table %s: %s not generated', tbl, c.what);
+            warning := format('table %s: %s changes from %s to %s: not generated', tbl, c.what,
+                              coalesce(quote_literal(c.o), 'none'), coalesce(quote_literal(c.n), 'none'));
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+
+    -- table options
+    v_a := ARRAY(SELECT x FROM unnest(v_old) AS x WHERE x ~ '^(UNLOGGED )?(PARTITIONED |FOREIGN )?TABLE$');
+    v_b := ARRAY(SELECT x FROM unnest(v_new) AS x WHERE x ~ '^(UNLOGGED )?(PARTITIONED |FOREIGN )?TABLE$');
+    IF NOT v_added AND starts_with(v_a[1], 'UNLOGGED') <> starts_with(v_b[1], 'UNLOGGED') THEN
+        phase := 165; sort_key := tbl || ' 1';
+        statement := format('ALTER TABLE %s SET %s;', tbl,
+                            CASE WHEN starts_with(v_b[1], 'UNLOGGED') THEN 'UNLOGGED' ELSE 'LOGGED' END);
+        warning := format('table %s is rewritten (SET %s): it is locked meanwhile', tbl,
+                          CASE WHEN starts_with(v_b[1], 'UNLOGGED') THEN 'UNLOGGED' ELSE 'LOGGED' END);
+        RETURN NEXT;
+    END IF;
+    v_txt := (SELECT substr(x, 7) FROM unnest(v_new) AS x WHERE starts_with(x, 'USING ') LIMIT 1);
+    IF v_txt IS DISTINCT FROM (SELECT substr(x, 7) FROM unnest(v_old) AS x WHERE starts_with(x, 'USING ') LIMIT 1)
+       AND v_txt IS NOT NULL AND NOT (v_added AND v_txt = 'heap') THEN
+        phase := 165; sort_key := tbl || ' 2';
+        statement := format('ALTER TABLE %s SET ACCESS METHOD %s;', tbl, v_txt);
+        warning := CASE WHEN NOT v_added
+                        THEN format('table %s is rewritten (SET ACCESS METHOD %s): it is locked meanwhile', tbl, v_txt) END;
+        RETURN NEXT;
+    END IF;
+    -- reloptions: WITH (k=v, ...), sorted
+    v_a := coalesce(string_to_array((SELECT substr(x, 7, length(x) - 7) FROM unnest(v_old) AS x
+                                      WHERE starts_with(x, 'WITH (') LIMIT 1), ', '), '{}');
+    v_b := coalesce(string_to_array((SELECT substr(x, 7, length(x) - 7) FROM unnest(v_new) AS x
+                                      WHERE starts_with(x, 'WITH (') LIMIT 1), ', '), '{}');
+    v_txt := (SELECT string_agg(split_part(a, '=', 1), ', ' ORDER BY a COLLATE "C") FROM unnest(v_a) AS a
+               WHERE NOT EXISTS (SELECT FROM unnest(v_b) AS b WHERE split_part(b, '=', 1) = split_part(a, '=', 1)));
+    IF v_txt IS NOT NULL THEN
+        phase := 165; sort_key := tbl || ' 3';
+        statement := format('ALTER TABLE %s RESET (%s);', tbl, v_txt); warning := NULL;
+        RETURN NEXT;
+    END IF;
+    v_txt := (SELECT string_agg(b, ', ' ORDER BY b COLLATE "C") FROM unnest(v_b) AS b WHERE NOT b = ANY (v_a));
+    IF v_txt IS NOT NULL THEN
+        phase := 165; sort_key := tbl || ' 4';
+        statement := format('ALTER TABLE %s SET (%s);', tbl, v_txt); warning := NULL;
+        RETURN NEXT;
+    END IF;
+    -- replica identity (DEFAULT when the definition says none)
+    v_txt := (SELECT x FROM unnest(v_new) AS x WHERE starts_with(x, 'REPLICA IDENTITY ') LIMIT 1);
+    IF v_txt IS DISTINCT FROM (SELECT x FROM unnest(v_old) AS x WHERE starts_with(x, 'REPLICA IDENTITY ') LIMIT 1) THEN
+        phase := 165; sort_key := tbl || ' 5'; warning := NULL;
+        IF v_txt IS NULL OR v_txt IN ('REPLICA IDENTITY FULL', 'REPLICA IDENTITY NOTHING') THEN
+            statement := format('ALTER TABLE %s %s;', tbl, coalesce(v_txt, 'REPLICA IDENTITY DEFAULT'));
+        ELSE
+            -- USING INDEX <the index's line>: its name at the target, from an index or the
+            -- key or unique constraint that owns it
+            SELECT n INTO v_txt
+              FROM (SELECT i.value ->> 'n' AS n, 1 AS pref
+                      FROM jsonb_array_elements(to_details -> 'idx') AS i
+                     WHERE 'REPLICA IDENTITY USING INDEX UNIQUE ' || (i.value ->> 'd') = v_txt
+                    UNION ALL
+                    SELECT k.value ->> 'n', CASE k.value ->> 't' WHEN 'p' THEN 0 ELSE 2 END
+                      FROM jsonb_array_elements(to_details -> 'cons') AS k
+                     WHERE k.value ->> 't' IN ('p', 'u')
+                       AND 'REPLICA IDENTITY USING INDEX UNIQUE btree ('
+                           || substring(k.value ->> 'd' FROM '^(?:PRIMARY KEY|UNIQUE) \((.*)\)$') || ')' = v_txt) AS s
+             ORDER BY s.pref, s.n COLLATE "C"
+             LIMIT 1;
+            IF v_txt IS NULL THEN
+                statement := format('-- table %s: REPLICA IDENTITY not generated', tbl);
+                warning := format('table %s: its replica identity index (%s) has no name in the recorded details: '
+                                  'not generated', tbl,
+                                  (SELECT x FROM unnest(v_new) AS x WHERE starts_with(x, 'REPLICA IDENTITY ') LIMIT 1));
+            ELSE
+                statement := format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I;', tbl, v_txt);
+            END IF;
+        END IF;
+        RETURN NEXT;
+    END IF;
+    IF ('ROW LEVEL SECURITY' = ANY (v_old)) <> ('ROW LEVEL SECURITY' = ANY (v_new)) THEN
+        phase := 185; sort_key := tbl || ' 0 rls'; warning := NULL;
+        statement := format('ALTER TABLE %s %s ROW LEVEL SECURITY;', tbl,
+                            CASE WHEN 'ROW LEVEL SECURITY' = ANY (v_new) THEN 'ENABLE' ELSE 'DISABLE' END);
+        RETURN NEXT;
+    END IF;
+    IF ('FORCE ROW LEVEL SECURITY' = ANY (v_old)) <> ('FORCE ROW LEVEL SECURITY' = ANY (v_new)) THEN
+        phase := 185; sort_key := tbl || ' 0 rls force'; warning := NULL;
+        statement := format('ALTER TABLE %s %sFORCE ROW LEVEL SECURITY;', tbl,
+                            CASE WHEN 'FORCE ROW LEVEL SECURITY' = ANY (v_new) THEN '' ELSE 'NO ' END);
+        RETURN NEXT;
+    END IF;
+
+    -- comments: the table's (its last line) and its columns' (the end of a COLUMN line)
+    v_txt := substring(v_new[cardinality(v_new)] FROM '^COMMENT ' || v_lit || '$');
+    IF v_txt IS DISTINCT FROM substring(v_old[cardinality(v_old)] FROM '^COMMENT ' || v_lit || '$') THEN
+        phase := 185; sort_key := tbl || ' 1 comment'; warning := NULL;
+        statement := format('COMMENT ON TABLE %s IS %s;', tbl, coalesce(v_txt, 'NULL'));
+        RETURN NEXT;
+    END IF;
+    IF v_cmts THEN
+        FOR c IN SELECT n.col, n.cmt, o.cmt AS ocmt, n.o
+                   FROM (SELECT (regexp_match(x, '^COLUMN ' || v_name))[1] AS col,
+                                substring(x FROM ' COMMENT ' || v_lit || '$') AS cmt, u.o
+                           FROM unnest(v_new) WITH ORDINALITY AS u (x, o) WHERE starts_with(x, 'COLUMN ')) AS n
+                   LEFT JOIN (SELECT (regexp_match(x, '^COLUMN ' || v_name))[1] AS col,
+                                     substring(x FROM ' COMMENT ' || v_lit || '$') AS cmt
+                                FROM unnest(v_old) AS x WHERE starts_with(x, 'COLUMN ')) AS o
+                          ON o.col = coalesce((SELECT quote_ident(e.value) FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                                WHERE quote_ident(e.key) = n.col),
+                                              CASE WHEN NOT EXISTS (SELECT FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                                                     WHERE quote_ident(e.value) = n.col)
+                                                   THEN n.col END)
+                  WHERE n.cmt IS DISTINCT FROM o.cmt
+                  ORDER BY n.o LOOP
+            phase := 185; sort_key := tbl || ' 2 comment ' || lpad(c.o::text, 5, '0'); warning := NULL;
+            statement := format('COMMENT ON COLUMN %s.%s IS %s;', tbl, c.col, coalesce(c.cmt, 'NULL'));
+            RETURN NEXT;
+        END LOOP;
+    END IF;
+
+    -- column options (the end of a COLUMN line, before its comment): STORAGE, COMPRESSION,
+    -- STATISTICS, OPTIONS (..); a column matched by name or by its rename, after the
+    -- column steps (phase 165)
+    IF v_colopts THEN
+        FOR c IN WITH l AS (
+                     SELECT s.side, s.o, (regexp_match(s.x, '^COLUMN ' || v_name))[1] AS col, s.x
+                       FROM (SELECT 'o' AS side, x, u.o FROM unnest(v_old) WITH ORDINALITY AS u (x, o)
+                              WHERE starts_with(x, 'COLUMN ')
+                             UNION ALL
+                             SELECT 'n', x, u.o FROM unnest(v_new) WITH ORDINALITY AS u (x, o)
+                              WHERE starts_with(x, 'COLUMN ')) AS s),
+                 l1 AS (SELECT l.side, l.o, l.col,
+                               regexp_replace(regexp_replace(l.x, ' COMMENT ' || v_lit || '$', ''),
+                                              ' FDW OPTIONS \([^()]*\)$', '') AS x
+                          FROM l),
+                 l2 AS (SELECT l1.side, l1.o, l1.col, substring(l1.x FROM ' OPTIONS \(([^()]*)\)$') AS opts,
+                               regexp_replace(l1.x, ' OPTIONS \([^()]*\)$', '') AS x
+                          FROM l1),
+                 l3 AS (SELECT l2.side, l2.o, l2.col, l2.opts, substring(l2.x FROM ' STATISTICS (-?[0-9]+)$') AS stats,
+                               regexp_replace(l2.x, ' STATISTICS -?[0-9]+$', '') AS x
+                          FROM l2),
+                 l4 AS (SELECT l3.side, l3.o, l3.col, l3.opts, l3.stats,
+                               substring(l3.x FROM ' COMPRESSION ([a-z0-9]+)$') AS comp,
+                               substring(regexp_replace(l3.x, ' COMPRESSION [a-z0-9]+$', '')
+                                         FROM ' STORAGE (PLAIN|EXTERNAL|MAIN|EXTENDED)$') AS stor
+                          FROM l3)
+                 SELECT n.col, n.o, n.opts, n.stats, n.comp, n.stor,
+                        o.opts AS oopts, o.stats AS ostats, o.comp AS ocomp, o.stor AS ostor
+                   FROM (SELECT * FROM l4 WHERE side = 'n') AS n
+                   LEFT JOIN (SELECT * FROM l4 WHERE side = 'o') AS o
+                          ON o.col = coalesce((SELECT quote_ident(e.value) FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                                WHERE quote_ident(e.key) = n.col),
+                                              CASE WHEN NOT EXISTS (SELECT FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                                                     WHERE quote_ident(e.value) = n.col)
+                                                   THEN n.col END)
+                  WHERE (n.opts, n.stats, n.comp, n.stor) IS DISTINCT FROM (o.opts, o.stats, o.comp, o.stor)
+                  ORDER BY n.o LOOP
+            phase := 165; sort_key := tbl || ' 6 column ' || lpad(c.o::text, 5, '0'); warning := NULL;
+            IF c.stor IS DISTINCT FROM c.ostor THEN
+                -- no STORAGE: the type's own (SET STORAGE DEFAULT is 16's), if the type is known here
+                BEGIN
+                    v_txt := coalesce(c.stor, (SELECT CASE t.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL'
+                                                                        WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END
+                                                 FROM jsonb_array_elements(to_details -> 'cols') AS tc
+                                                 JOIN pg_type AS t ON t.oid = to_regtype(tc.value ->> 't')
+                                                WHERE quote_ident(tc.value ->> 'n') = c.col));
+                EXCEPTION WHEN syntax_error OR invalid_name OR invalid_parameter_value THEN
+                    v_txt := NULL;  -- a type name to_regtype cannot read
+                END;
+                IF v_txt IS NULL THEN
+                    statement := format('-- column %s of table %s: STORAGE not generated', c.col, tbl);
+                    warning := format('column %s of table %s goes back to its type''s storage, which is not known here: '
+                                      'not generated', c.col, tbl);
+                ELSE
+                    statement := format('ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;', tbl, c.col, v_txt);
+                END IF;
+                RETURN NEXT;
+                warning := NULL;
+            END IF;
+            IF c.comp IS DISTINCT FROM c.ocomp THEN
+                statement := format('ALTER TABLE %s ALTER COLUMN %s SET COMPRESSION %s;', tbl, c.col, coalesce(c.comp, 'default'));
+                RETURN NEXT;
+            END IF;
+            IF c.stats IS DISTINCT FROM c.ostats THEN
+                statement := format('ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %s;', tbl, c.col, coalesce(c.stats, '-1'));
+                RETURN NEXT;
+            END IF;
+            IF c.opts IS DISTINCT FROM c.oopts THEN
+                v_a := coalesce(string_to_array(c.oopts, ', '), '{}');
+                v_b := coalesce(string_to_array(c.opts, ', '), '{}');
+                v_txt := (SELECT string_agg(split_part(a, '=', 1), ', ' ORDER BY a COLLATE "C") FROM unnest(v_a) AS a
+                           WHERE NOT EXISTS (SELECT FROM unnest(v_b) AS b WHERE split_part(b, '=', 1) = split_part(a, '=', 1)));
+                IF v_txt IS NOT NULL THEN
+                    statement := format('ALTER TABLE %s ALTER COLUMN %s RESET (%s);', tbl, c.col, v_txt);
+                    RETURN NEXT;
+                END IF;
+                v_txt := (SELECT string_agg(b, ', ' ORDER BY b COLLATE "C") FROM unnest(v_b) AS b WHERE NOT b = ANY (v_a));
+                IF v_txt IS NOT NULL THEN
+                    statement := format('ALTER TABLE %s ALTER COLUMN %s SET (%s);', tbl, c.col, v_txt);
+                    RETURN NEXT;
+                END IF;
+            END IF;
+        END LOOP;
+    END IF;
+
+    -- comments of constraints and indexes: CONSTRAINT <def> [COMMENT '..'] and INDEX <line>
+    -- [COMMENT '..'], named by their definition at the target (`to_details`; the index of
+    -- a primary key or unique constraint by the constraint's name)
+    IF v_cmts THEN
+        FOR c IN WITH l AS (
+                     SELECT s.side, s.part, s.o,
+                            regexp_replace(s.x, ' COMMENT ' || v_lit || '$', '') AS def,
+                            substring(s.x FROM ' COMMENT ' || v_lit || '$') AS cmt
+                       FROM (SELECT 'o' AS side, left(x, 1) AS part, substr(x, strpos(x, ' ') + 1) AS x, u.o
+                               FROM unnest(v_old) WITH ORDINALITY AS u (x, o)
+                              WHERE starts_with(x, 'CONSTRAINT ') OR starts_with(x, 'INDEX ')
+                             UNION ALL
+                             SELECT 'n', left(x, 1), substr(x, strpos(x, ' ') + 1), u.o
+                               FROM unnest(v_new) WITH ORDINALITY AS u (x, o)
+                              WHERE starts_with(x, 'CONSTRAINT ') OR starts_with(x, 'INDEX ')) AS s)
+                 SELECT n.part, n.def, n.cmt, n.o
+                   FROM (SELECT * FROM l WHERE side = 'n') AS n
+                  WHERE n.cmt IS DISTINCT FROM (SELECT o.cmt FROM l AS o
+                                                 WHERE o.side = 'o' AND o.part = n.part AND o.def = n.def LIMIT 1)
+                 UNION ALL
+                 -- a comment removed from what stays
+                 SELECT o.part, o.def, NULL, o.o
+                   FROM (SELECT * FROM l WHERE side = 'o' AND cmt IS NOT NULL) AS o
+                  WHERE EXISTS (SELECT FROM l AS n WHERE n.side = 'n' AND n.part = o.part AND n.def = o.def)
+                    AND NOT EXISTS (SELECT FROM l AS n WHERE n.side = 'n' AND n.part = o.part AND n.def = o.def
+                                                         AND n.cmt IS NOT NULL)
+                  ORDER BY 4 LOOP
+            IF c.part = 'C' THEN
+                v_txt := (SELECT k.value ->> 'n' FROM jsonb_array_elements(to_details -> 'cons') AS k
+                           WHERE k.value ->> 'd' = replace(c.def, ' REFERENCES <self>(', ' REFERENCES ' || tbl || '(')
+                           ORDER BY k.value ->> 'n' COLLATE "C" LIMIT 1);
+            ELSE
+                SELECT s.n INTO v_txt
+                  FROM (SELECT i.value ->> 'n' AS n, 1 AS pref FROM jsonb_array_elements(to_details -> 'idx') AS i
+                         WHERE CASE WHEN (i.value ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END || (i.value ->> 'd') = c.def
+                        UNION ALL
+                        SELECT k.value ->> 'n', CASE k.value ->> 't' WHEN 'p' THEN 0 ELSE 2 END
+                          FROM jsonb_array_elements(to_details -> 'cons') AS k
+                         WHERE k.value ->> 't' IN ('p', 'u')
+                           AND 'UNIQUE btree (' || substring(k.value ->> 'd' FROM '^(?:PRIMARY KEY|UNIQUE) \((.*)\)$') || ')'
+                               = c.def) AS s
+                 ORDER BY s.pref, s.n COLLATE "C" LIMIT 1;
+            END IF;
+            phase := 185; sort_key := tbl || ' 2 comment ' || c.part || lpad(c.o::text, 5, '0'); warning := NULL;
+            IF v_txt IS NULL THEN
+                statement := format('-- table %s: a comment of a %s not generated', tbl,
+                                    CASE c.part WHEN 'C' THEN 'constraint' ELSE 'index' END);
+                warning := format('table %s: the %s %s has no name in the recorded details: its comment is not generated',
+                                  tbl, CASE c.part WHEN 'C' THEN 'constraint' ELSE 'index' END, quote_literal(c.def));
+            ELSIF c.part = 'C' THEN
+                statement := format('COMMENT ON CONSTRAINT %I ON %s IS %s;', v_txt, tbl, coalesce(c.cmt, 'NULL'));
+            ELSE
+                statement := format('COMMENT ON INDEX %I.%I IS %s;', (parse_ident(tbl))[1], v_txt, coalesce(c.cmt, 'NULL'));
+            END IF;
+            RETURN NEXT;
+        END LOOP;
+    END IF;
+
+    -- triggers, by name: TRIGGER <def> [DISABLED | ENABLE REPLICA | ENABLE ALWAYS] [COMMENT '..']
+    IF v_trg THEN
+        FOR c IN WITH t AS (
+                     SELECT s.side, s.x, (regexp_match(s.x, '^TRIGGER CREATE (?:CONSTRAINT )?TRIGGER ' || v_name || ' '))[1] AS name,
+                            substring(s.x FROM ' COMMENT ' || v_lit || '$') AS cmt,
+                            regexp_replace(s.x, ' COMMENT ' || v_lit || '$', '') AS body
+                       FROM (SELECT 'o' AS side, x FROM unnest(v_old) AS x
+                              WHERE starts_with(x, 'TRIGGER ') AND NOT x = ANY (v_inh_old)
+                             UNION ALL
+                             SELECT 'n', x FROM unnest(v_new) AS x
+                              WHERE starts_with(x, 'TRIGGER ') AND NOT x = ANY (v_inh_new)) AS s),
+                 t2 AS (
+                     SELECT t.side, t.name, t.cmt,
+                            substr(coalesce(substring(t.body FROM '^(.*) (?:DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), t.body), 9) AS def,
+                            coalesce(substring(t.body FROM ' (DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), '') AS state
+                       FROM t)
+                 SELECT coalesce(n.name, o.name) AS name, o.def AS odef, n.def AS ndef, o.state AS ostate, n.state AS nstate,
+                        o.cmt AS ocmt, n.cmt AS ncmt
+                   FROM (SELECT * FROM t2 WHERE side = 'o') AS o
+                   FULL JOIN (SELECT * FROM t2 WHERE side = 'n') AS n ON n.name = o.name
+                  ORDER BY coalesce(n.name, o.name) COLLATE "C" LOOP
+            warning := NULL;
+            -- dropped and created again when it changes, or when it uses a function the script drops
+            v_re := c.odef IS DISTINCT FROM c.ndef
+                    OR EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(c.odef, f) > 0);
+            IF c.odef IS NOT NULL AND v_re THEN
+                phase := 5; sort_key := old_identity || ' trigger ' || c.name;
+                statement := format('DROP TRIGGER %s ON %s;', c.name, old_identity);
+                RETURN NEXT;
+            END IF;
+            CONTINUE WHEN c.ndef IS NULL;
+            IF v_re THEN
+                phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 1';
+                statement := overlay(c.ndef PLACING ' ON ' || tbl || ' ' FROM strpos(c.ndef, ' ON <self> ') FOR 11) || ';';
+                RETURN NEXT;
+            END IF;
+            IF c.nstate IS DISTINCT FROM (CASE WHEN v_re THEN '' ELSE c.ostate END) THEN
+                phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 2';
+                statement := format('ALTER TABLE %s %s TRIGGER %s;', tbl,
+                                    CASE c.nstate WHEN '' THEN 'ENABLE' WHEN 'DISABLED' THEN 'DISABLE' ELSE c.nstate END,
+                                    c.name);
+                RETURN NEXT;
+            END IF;
+            IF c.ncmt IS DISTINCT FROM (CASE WHEN v_re THEN NULL ELSE c.ocmt END) THEN
+                phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 3';
+                statement := format('COMMENT ON TRIGGER %s ON %s IS %s;', c.name, tbl, coalesce(c.ncmt, 'NULL'));
+                RETURN NEXT;
+            END IF;
+        END LOOP;
+    END IF;
+
+    -- policies, by name
+    IF v_pol THEN
+        FOR c IN SELECT coalesce(n.p[1], o.p[1]) AS name, o.x AS ox, n.x AS nx, o.p AS op, n.p AS np
+                   FROM (SELECT x, pggit.policy_parts(x) AS p FROM unnest(v_old) AS x WHERE starts_with(x, 'POLICY ')) AS o
+                   FULL JOIN (SELECT x, pggit.policy_parts(x) AS p FROM unnest(v_new) AS x WHERE starts_with(x, 'POLICY ')) AS n
+                          ON n.p[1] = o.p[1]
+                  WHERE o.x IS DISTINCT FROM n.x OR EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(o.x, f) > 0)
+                  ORDER BY coalesce(n.p[1], o.p[1], n.x, o.x) COLLATE "C" LOOP
+            warning := NULL;
+            IF c.nx IS NOT NULL AND c.np IS NULL OR c.ox IS NOT NULL AND c.op IS NULL THEN
+                phase := 185; sort_key := tbl || ' 4 policy ' || coalesce(c.name, '');
+                statement := format('-- table %s: a policy not generated', tbl);
+                warning := format('table %s: policy %s (to %s) cannot be read: not generated', tbl,
+                                  quote_literal(coalesce(c.ox, '-')), quote_literal(coalesce(c.nx, '-')));
+                RETURN NEXT;
+                CONTINUE;
+            END IF;
+            IF c.op IS NOT NULL AND c.np IS NOT NULL AND c.op[2] = c.np[2] AND c.ox IS DISTINCT FROM c.nx
+               AND NOT EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(c.ox, f) > 0)
+               AND (c.op[4] IS NULL OR c.np[4] IS NOT NULL) AND (c.op[5] IS NULL OR c.np[5] IS NOT NULL) THEN
+                phase := 185; sort_key := tbl || ' 4 policy ' || c.name;
+                statement := concat_ws(' ', format('ALTER POLICY %s ON %s TO %s', c.name, tbl, c.np[3]),
+                                       'USING ' || c.np[4], 'WITH CHECK ' || c.np[5]) || ';';
+                RETURN NEXT;
+                CONTINUE;
+            END IF;
+            IF c.op IS NOT NULL THEN
+                phase := 5; sort_key := old_identity || ' policy ' || c.name;
+                statement := format('DROP POLICY %s ON %s;', c.name, old_identity);
+                RETURN NEXT;
+            END IF;
+            IF c.np IS NOT NULL THEN
+                phase := 185; sort_key := tbl || ' 4 policy ' || c.name;
+                statement := concat_ws(' ', format('CREATE POLICY %s ON %s %s TO %s', c.name, tbl, c.np[2], c.np[3]),
+                                       'USING ' || c.np[4], 'WITH CHECK ' || c.np[5]) || ';';
+                RETURN NEXT;
+            END IF;
+        END LOOP;
+    END IF;
+
+    -- rules, by name: RULE <pg_get_ruledef, ending with ';'> [DISABLED | ENABLE REPLICA | ENABLE ALWAYS]
+    IF v_rul THEN
+        FOR c IN WITH t AS (
+                     SELECT s.side, (regexp_match(s.x, '^RULE CREATE RULE ' || v_name || '\s+AS\s'))[1] AS name,
+                            substr(coalesce(substring(s.x FROM '^(.*;) (?:DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), s.x), 6) AS def,
+                            coalesce(substring(s.x FROM ';( DISABLED| ENABLE REPLICA| ENABLE ALWAYS)$'), '') AS state
+                       FROM (SELECT 'o' AS side, x FROM unnest(v_old) AS x WHERE starts_with(x, 'RULE ')
+                             UNION ALL
+                             SELECT 'n', x FROM unnest(v_new) AS x WHERE starts_with(x, 'RULE ')) AS s)
+                 SELECT coalesce(n.name, o.name) AS name, o.def AS odef, n.def AS ndef, o.state AS ostate, n.state AS nstate
+                   FROM (SELECT * FROM t WHERE side = 'o') AS o
+                   FULL JOIN (SELECT * FROM t WHERE side = 'n') AS n ON n.name = o.name
+                  ORDER BY coalesce(n.name, o.name) COLLATE "C" LOOP
+            warning := NULL;
+            -- dropped and created again when it changes, or when it uses a function the script drops
+            v_re := c.odef IS DISTINCT FROM c.ndef
+                    OR EXISTS (SELECT FROM unnest(v_fns) AS f WHERE strpos(c.odef, f) > 0);
+            IF c.odef IS NOT NULL AND v_re THEN
+                phase := 5; sort_key := old_identity || ' rule ' || c.name;
+                statement := format('DROP RULE %s ON %s;', c.name, old_identity);
+                RETURN NEXT;
+            END IF;
+            CONTINUE WHEN c.ndef IS NULL;
+            IF v_re THEN
+                phase := 185; sort_key := tbl || ' 5 rule ' || c.name || ' 1';
+                statement := overlay(c.ndef PLACING ' TO ' || tbl || ' ' FROM strpos(c.ndef, ' TO <self> ') FOR 11);
+                RETURN NEXT;
+            END IF;
+            IF c.nstate IS DISTINCT FROM (CASE WHEN v_re THEN '' ELSE c.ostate END) THEN
+                phase := 185; sort_key := tbl || ' 5 rule ' || c.name || ' 2';
+                statement := format('ALTER TABLE %s %s RULE %s;', tbl,
+                                    CASE c.nstate WHEN '' THEN 'ENABLE' WHEN ' DISABLED' THEN 'DISABLE' ELSE ltrim(c.nstate) END,
+                                    c.name);
+                RETURN NEXT;
+            END IF;
+        END LOOP;
+    END IF;
+END
+$function$;
+
+-- as of level 11: function pggit.type_steps(diff jsonb, from_ref text, to_ref text)
+CREATE OR REPLACE FUNCTION pggit.type_steps(diff jsonb, from_ref text, to_ref text)
+ RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    -- a schema-qualified name as format_type and pg_identify_object print it
+    c_name CONSTANT text := '((?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))';
+    c_comment CONSTANT text := E'\nCOMMENT (''(?:[^'']|'''')*'')$';
+    -- the first line of a definition: up to the first newline outside "quoted names" and
+    -- 'literals' (a quoted name may hold a newline)
+    c_first_line CONSTANT text := '^(?:[^\n"'']|"(?:[^"]|"")*"|''(?:[^'']|'''')*'')*';
+    r record;
+    c record;
+    v_rows jsonb;
+    v_deps jsonb;
+    v_level jsonb := '{}';
+    v_rlevel jsonb := '{}';
+    v_tlevel jsonb := '{}';
+    v_grew boolean;
+    v_iter integer;
+    v_gone_schemas text[];
+    v_schema_map jsonb;
+    v_key text;
+    v_obj text;
+    v_ob text;
+    v_nb text;
+    v_ocm text;
+    v_ncm text;
+    v_create text;
+    v_after text[];
+    v_redone boolean;
+    v_from_working boolean;
+    v_to_working boolean;
+    v_fd jsonb;
+    v_td jsonb;
+    v_used boolean;
+    v_on text[]; v_ot text[]; v_oc text[];
+    v_nn text[]; v_nt text[]; v_nc text[];
+    v_p integer;
+    v_j integer;
+    v_last integer;
+    i integer;
+    v_prev text;
+    v_old_labels text[];
+    v_new_labels text[];
+    v_o record;
+    v_n record;
+    v_txt text;
+    v_oline text;
+    v_nline text;
+BEGIN
+    IF diff IS NULL THEN
+        RAISE EXCEPTION 'type_steps: diff is NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF jsonb_typeof(diff) <> 'array' THEN
+        RAISE EXCEPTION 'type_steps: diff must be a jsonb array of pggit.diff rows, not a %', jsonb_typeof(diff)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT coalesce(jsonb_agg(to_jsonb(d) ORDER BY d.object_identity COLLATE "C", d.object_kind), '[]')
+      INTO v_rows
+      FROM jsonb_to_recordset(diff) AS d (object_identity text, object_kind text, change text, old_definition text,
+                                          new_definition text, old_identity text)
+     WHERE d.object_kind IN ('type', 'domain', 'sequence')
+       AND d.change IN ('added', 'removed', 'modified', 'renamed') AND d.object_identity IS NOT NULL
+       AND (d.change = 'added' OR (d.old_definition IS NOT NULL AND d.old_identity IS NOT NULL))
+       AND (d.change = 'removed' OR d.new_definition IS NOT NULL);
+    IF v_rows = '[]' THEN
+        RETURN;
+    END IF;
+    SELECT coalesce(jsonb_object_agg((parse_ident(d.value ->> 'old_identity'))[1],
+                                     (parse_ident(d.value ->> 'object_identity'))[1]), '{}')
+      INTO v_schema_map
+      FROM jsonb_array_elements(diff) AS d
+     WHERE d.value ->> 'object_kind' = 'schema' AND d.value ->> 'change' = 'renamed'
+       AND d.value ->> 'old_identity' IS NOT NULL AND d.value ->> 'object_identity' IS NOT NULL;
+    v_gone_schemas := ARRAY(SELECT (parse_ident(d.value ->> 'object_identity'))[1]
+                              FROM jsonb_array_elements(diff) AS d
+                             WHERE d.value ->> 'object_kind' = 'schema' AND d.value ->> 'change' = 'removed');
+
+    -- dependency levels: 1 + the greatest level of the types of the same side its
+    -- definition names (v_level: types at to_ref, v_rlevel: removed types at from_ref)
+    FOR i IN 1 .. 2 LOOP
+        SELECT coalesce(jsonb_object_agg(x.ident, x.deps), '{}') INTO v_deps
+          FROM (SELECT d.value ->> 'object_identity' AS ident,
+                       coalesce((SELECT jsonb_agg(DISTINCT m[1])
+                                   FROM regexp_matches(d.value ->> CASE WHEN i = 1 THEN 'new_definition'
+                                                                        ELSE 'old_definition' END, c_name, 'g') AS m
+                                  WHERE m[1] <> d.value ->> 'object_identity'
+                                    AND EXISTS (SELECT FROM jsonb_array_elements(v_rows) AS o
+                                                 WHERE o.value ->> 'object_kind' IN ('type', 'domain')
+                                                   AND o.value ->> 'object_identity' = m[1]
+                                                   AND (o.value ->> 'change' = 'removed') = (i = 2))), '[]') AS deps
+                  FROM jsonb_array_elements(v_rows) AS d
+                 WHERE d.value ->> 'object_kind' IN ('type', 'domain')
+                   AND (d.value ->> 'change' = 'removed') = (i = 2)) AS x;
+        v_level := '{}';
+        v_iter := 0;
+        LOOP
+            v_grew := false;
+            v_iter := v_iter + 1;
+            FOR c IN SELECT e.key AS ident,
+                            1 + coalesce((SELECT max((v_level ->> x.x)::integer)
+                                            FROM jsonb_array_elements_text(e.value) AS x (x)), 0) AS lvl
+                       FROM jsonb_each(v_deps) AS e LOOP
+                IF c.lvl > coalesce((v_level ->> c.ident)::integer, 0) AND c.lvl < 100 THEN
+                    v_level := v_level || jsonb_build_object(c.ident, c.lvl);
+                    v_grew := true;
+                END IF;
+            END LOOP;
+            EXIT WHEN NOT v_grew OR v_iter > 200;
+        END LOOP;
+        IF i = 2 THEN
+            v_rlevel := v_level;
+        ELSE
+            v_tlevel := v_level;
+        END IF;
+    END LOOP;
+    v_level := v_tlevel;
+
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_rows) AS d (object_identity text, object_kind text, change text,
+                                                            old_definition text, new_definition text, old_identity text)
+    LOOP
+        v_obj := upper(r.object_kind);
+        v_ocm := substring(r.old_definition FROM c_comment);
+        v_ncm := substring(r.new_definition FROM c_comment);
+        v_ob := regexp_replace(r.old_definition, c_comment, '');
+        v_nb := regexp_replace(r.new_definition, c_comment, '');
+        v_fd := NULL; v_td := NULL; v_used := NULL;
+        v_on := '{}'; v_ot := '{}'; v_oc := '{}'; v_nn := '{}'; v_nt := '{}'; v_nc := '{}';
+
+        IF r.object_kind = 'sequence' THEN
+            IF r.change = 'removed' THEN
+                phase := CASE WHEN (parse_ident(r.object_identity))[1] = ANY (v_gone_schemas)
+                                   OR EXISTS (SELECT FROM jsonb_array_elements(diff) AS d
+                                               WHERE d.value ->> 'object_identity' = r.object_identity
+                                                 AND d.value ->> 'change' IN ('added', 'renamed')
+                                                 AND d.value ->> 'object_kind' IN ('table', 'view', 'materialized view',
+                                                                                   'sequence'))
+                              THEN 60 ELSE 146 END;
+                sort_key := r.object_identity;
+                statement := format('-- DROP SEQUENCE IF EXISTS %s;', r.object_identity);
+                warning := format('sequence %s is dropped: its current value is lost', r.object_identity);
+                RETURN NEXT;
+                CONTINUE;
+            END IF;
+            v_nline := split_part(r.new_definition, E'\n', 1);
+            v_oline := split_part(r.old_definition, E'\n', 1);
+            phase := 120; sort_key := r.object_identity; warning := NULL;
+            IF r.change = 'added' THEN
+                statement := format('CREATE %sSEQUENCE %s %s;',
+                                    CASE WHEN starts_with(v_nline, 'UNLOGGED ') THEN 'UNLOGGED ' ELSE '' END,
+                                    r.object_identity, regexp_replace(v_nline, '^(UNLOGGED )?SEQUENCE ', ''));
+                RETURN NEXT;
+            ELSE
+                IF regexp_replace(v_nline, '^UNLOGGED ', '') <> regexp_replace(v_oline, '^UNLOGGED ', '') THEN
+                    statement := format('ALTER SEQUENCE %s %s%s;', r.object_identity,
+                                        regexp_replace(v_nline, '^(UNLOGGED )?SEQUENCE ', ''),
+                                        CASE WHEN v_nline ~ ' CYCLE$' THEN '' ELSE ' NO CYCLE' END);
+                    RETURN NEXT;
+                END IF;
+                IF starts_with(v_nline, 'UNLOGGED ') <> starts_with(v_oline, 'UNLOGGED ') THEN
+                    statement := format('ALTER SEQUENCE %s SET %s;', r.object_identity,
+                                        CASE WHEN starts_with(v_nline, 'UNLOGGED ') THEN 'UNLOGGED' ELSE 'LOGGED' END);
+                    RETURN NEXT;
+                END IF;
+            END IF;
+            IF v_ncm IS DISTINCT FROM v_ocm THEN
+                statement := format('COMMENT ON SEQUENCE %s IS %s;', r.object_identity, coalesce(v_ncm, 'NULL'));
+                RETURN NEXT;
+            END IF;
+            -- the owner column's identity: quoted parts may hold newlines, so not "to the end of line"
+            v_txt := substring(r.new_definition
+                               FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)');
+            v_prev := substring(r.old_definition
+                                FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)');
+            IF v_txt IS DISTINCT FROM v_prev THEN
+                IF v_prev IS NOT NULL THEN
+                    -- before any column or table goes: dropping the owner would drop the sequence
+                    phase := 44; sort_key := r.old_identity;
+                    statement := format('ALTER SEQUENCE %s OWNED BY NONE;', r.old_identity);
+                    RETURN NEXT;
+                END IF;
+                IF v_txt IS NOT NULL THEN
+                    phase := 165; sort_key := r.object_identity;
+                    statement := format('ALTER SEQUENCE %s OWNED BY %s;', r.object_identity, v_txt);
+                    RETURN NEXT;
+                END IF;
+            END IF;
+            CONTINUE;
+        END IF;
+
+        -- types and domains
+        IF r.change = 'removed' THEN
+            phase := CASE WHEN (parse_ident(r.object_identity))[1] = ANY (v_gone_schemas)
+                               OR EXISTS (SELECT FROM jsonb_array_elements(diff) AS d
+                                           WHERE d.value ->> 'object_identity' = r.object_identity
+                                             AND d.value ->> 'change' IN ('added', 'renamed')
+                                             AND d.value ->> 'object_kind' IN ('type', 'domain'))
+                          THEN 70 ELSE 147 END;
+            sort_key := lpad((1000 - coalesce((v_rlevel ->> r.object_identity)::integer, 1))::text, 4, '0')
+                        || r.object_identity;
+            statement := format('DROP %s %s;', v_obj, r.object_identity);
+            warning := NULL;
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        phase := 110;
+        sort_key := lpad(coalesce((v_level ->> r.object_identity)::integer, 1)::text, 4, '0') || r.object_identity;
+        warning := NULL;
+        v_after := '{}';
+        v_redone := false;
+
+        -- the statement that creates the type as it is at to_ref (v_create), with the
+        -- comments of its parts that follow it (v_after)
+        IF r.object_kind = 'domain' THEN
+            v_to_working := coalesce(v_to_working, pggit.resolve_ref(to_ref) IS NULL);
+            v_td := coalesce((SELECT od.details FROM pggit.object_details AS od
+                               WHERE od.identity = r.object_identity
+                                 AND od.blob_hash = encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')),
+                             CASE WHEN v_to_working THEN (
+                                 SELECT pggit.type_details(t.oid)
+                                   FROM pg_type AS t JOIN pg_namespace AS n ON n.oid = t.typnamespace
+                                  WHERE n.nspname = (parse_ident(r.object_identity))[1]
+                                    AND t.typname = (parse_ident(r.object_identity))[2]) END);
+            -- DOMAIN <base> [COLLATE <c>] [NOT NULL] [DEFAULT <expr>], then CONSTRAINT lines
+            FOR c IN SELECT s.s, x.dflt, y.nn, z.coll,
+                            substr(CASE WHEN z.coll IS NULL THEN y.h ELSE left(y.h, strpos(y.h, ' COLLATE ') - 1) END, 8)
+                                AS base,
+                            substr(s.body, length(l.line) + 1) AS cons
+                       FROM (VALUES (1, v_ob), (2, v_nb)) AS s (s, body)
+                      CROSS JOIN LATERAL (SELECT substring(s.body FROM c_first_line) AS line) AS l
+                      CROSS JOIN LATERAL (
+                            SELECT CASE WHEN strpos(l.line, ' DEFAULT ') > 0
+                                        THEN substr(l.line, strpos(l.line, ' DEFAULT ') + 9) END AS dflt,
+                                   CASE WHEN strpos(l.line, ' DEFAULT ') > 0
+                                        THEN left(l.line, strpos(l.line, ' DEFAULT ') - 1) ELSE l.line END AS head) AS x
+                      CROSS JOIN LATERAL (SELECT x.head ~ ' NOT NULL$' AS nn,
+                                                 regexp_replace(x.head, ' NOT NULL$', '') AS h) AS y
+                      CROSS JOIN LATERAL (SELECT CASE WHEN strpos(y.h, ' COLLATE ') > 0
+                                                      THEN substr(y.h, strpos(y.h, ' COLLATE ') + 9) END AS coll) AS z
+            LOOP
+                IF c.s = 1 THEN v_o := c; ELSE v_n := c; END IF;
+            END LOOP;
+            v_create := concat_ws(' ', format('CREATE DOMAIN %s AS %s', r.object_identity, v_n.base),
+                                  'COLLATE ' || v_n.coll, 'DEFAULT ' || v_n.dflt,
+                                  CASE WHEN v_n.nn THEN 'NOT NULL' END);
+            IF v_td IS NOT NULL THEN
+                SELECT v_create || coalesce(string_agg(format(' CONSTRAINT %I %s', k.value ->> 'n', k.value ->> 'd'), ''
+                                                       ORDER BY k.ordinality)
+                                              FILTER (WHERE NOT (k.value ->> 'd') ~ ' NOT VALID$'), ''),
+                       ARRAY(SELECT x FROM unnest(ARRAY(
+                           SELECT format('ALTER DOMAIN %s ADD CONSTRAINT %I %s;', r.object_identity, k2.value ->> 'n',
+                                         k2.value ->> 'd')
+                             FROM jsonb_array_elements(v_td -> 'cons') WITH ORDINALITY AS k2
+                            WHERE (k2.value ->> 'd') ~ ' NOT VALID$' ORDER BY k2.ordinality)
+                           || ARRAY(SELECT format('COMMENT ON CONSTRAINT %I ON DOMAIN %s IS %L;', k3.value ->> 'n',
+                                                  r.object_identity, k3.value ->> 'm')
+                                      FROM jsonb_array_elements(v_td -> 'cons') WITH ORDINALITY AS k3
+                                     WHERE k3.value ->> 'm' IS NOT NULL ORDER BY k3.ordinality)) AS x)
+                  INTO v_create, v_after
+                  FROM jsonb_array_elements(v_td -> 'cons') WITH ORDINALITY AS k;
+            ELSE
+                v_create := v_create || coalesce((SELECT string_agg(' ' || regexp_replace(substr(l.l, 12),
+                                                                          ' COMMENT ''(?:[^'']|'''')*''$', ''),
+                                                                    '' ORDER BY l.o)
+                                                    FROM regexp_split_to_table(v_nb, E'\n') WITH ORDINALITY AS l (l, o)
+                                                   WHERE starts_with(l.l, 'CONSTRAINT ')), '');
+            END IF;
+            v_create := v_create || ';';
+        ELSIF starts_with(v_nb, 'ENUM (') THEN
+            v_create := format('CREATE TYPE %s AS %s;', r.object_identity, v_nb);
+        ELSIF starts_with(v_nb, 'RANGE ') THEN
+            SELECT format('CREATE TYPE %s AS RANGE (%s);', r.object_identity,
+                          string_agg(CASE WHEN x.o = 1 THEN 'SUBTYPE = ' || substr(x.p, 15)
+                                          ELSE regexp_replace(x.p, '^([A-Z_]+) ', '\1 = ') END, ', ' ORDER BY x.o))
+              INTO v_create
+              FROM regexp_split_to_table(v_nb, ' (?=(SUBTYPE_OPCLASS|COLLATION|CANONICAL|SUBTYPE_DIFF|'
+                                               'MULTIRANGE_TYPE_NAME) )') WITH ORDINALITY AS x (p, o);
+        ELSE
+            -- ATTRIBUTE <name> <type> [COLLATE <c>] [COMMENT '..'] lines, old (1) and new (2)
+            SELECT coalesce(array_agg(a.nm ORDER BY a.o) FILTER (WHERE a.s = 1), '{}'),
+                   coalesce(array_agg(a.ty ORDER BY a.o) FILTER (WHERE a.s = 1), '{}'),
+                   coalesce(array_agg(a.cm ORDER BY a.o) FILTER (WHERE a.s = 1), '{}'),
+                   coalesce(array_agg(a.nm ORDER BY a.o) FILTER (WHERE a.s = 2), '{}'),
+                   coalesce(array_agg(a.ty ORDER BY a.o) FILTER (WHERE a.s = 2), '{}'),
+                   coalesce(array_agg(a.cm ORDER BY a.o) FILTER (WHERE a.s = 2), '{}')
+              INTO v_on, v_ot, v_oc, v_nn, v_nt, v_nc
+              FROM (SELECT s.s, p.o, x.nm, z.cm,
+                           CASE WHEN z.cm IS NULL THEN y.rest ELSE left(y.rest, length(y.rest) - length(z.cm) - 9) END
+                               AS ty
+                      FROM (VALUES (1, v_ob), (2, v_nb)) AS s (s, body)
+                     CROSS JOIN LATERAL regexp_split_to_table(s.body, E'\nATTRIBUTE ') WITH ORDINALITY AS p (l, o)
+                     CROSS JOIN LATERAL (SELECT substring(p.l FROM '^("(?:[^"]|"")*"|[^ "]+) ') AS nm) AS x
+                     CROSS JOIN LATERAL (SELECT substr(p.l, length(x.nm) + 2) AS rest) AS y
+                     CROSS JOIN LATERAL (SELECT substring(y.rest FROM ' COMMENT (''(?:[^'']|'''')*'')$') AS cm) AS z
+                     WHERE p.o > 1) AS a;
+            v_create := format('CREATE TYPE %s AS (%s);', r.object_identity,
+                               array_to_string(ARRAY(SELECT v_nn[g.g] || ' ' || v_nt[g.g]
+                                                       FROM generate_subscripts(v_nn, 1) AS g (g) ORDER BY g.g), ', '));
+            v_after := ARRAY(SELECT format('COMMENT ON COLUMN %s.%s IS %s;', r.object_identity, v_nn[g.g], v_nc[g.g])
+                               FROM generate_subscripts(v_nn, 1) AS g (g) WHERE v_nc[g.g] IS NOT NULL ORDER BY g.g);
+        END IF;
+
+        IF r.change = 'added' THEN
+            statement := v_create; RETURN NEXT;
+            v_redone := true;
+        ELSIF v_nb = v_ob THEN
+            NULL;  -- renamed only, or its comment changed
+        ELSIF split_part(v_nb, ' ', 1) <> split_part(v_ob, ' ', 1) THEN
+            -- another kind of type under the same name
+            statement := format('-- DROP %s %s; %s', v_obj, r.object_identity, v_create);
+            warning := format('%s %s becomes another kind of type (%s to %s): it is dropped and created again; columns '
+                              'of that type lose their values', lower(v_obj), r.object_identity,
+                              split_part(v_ob, ' ', 1), split_part(v_nb, ' ', 1));
+            RETURN NEXT;
+            v_redone := true;
+        ELSIF r.object_kind = 'domain' THEN
+            IF v_o.base <> v_n.base OR v_o.coll IS DISTINCT FROM v_n.coll THEN
+                statement := format('-- DROP DOMAIN %s; %s', r.object_identity, v_create);
+                warning := format('domain %s changes its base type from %s to %s: it is dropped and created again; '
+                                  'columns of that type must be converted first', r.object_identity,
+                                  concat_ws(' COLLATE ', v_o.base, v_o.coll), concat_ws(' COLLATE ', v_n.base, v_n.coll));
+                RETURN NEXT;
+                v_redone := true;
+            ELSE
+                IF v_o.cons IS DISTINCT FROM v_n.cons THEN
+                    v_from_working := coalesce(v_from_working, pggit.resolve_ref(from_ref) IS NULL);
+                    v_fd := coalesce((SELECT od.details FROM pggit.object_details AS od
+                                       WHERE od.identity = r.old_identity
+                                         AND od.blob_hash = encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex')),
+                                     CASE WHEN v_from_working THEN (
+                                         SELECT pggit.type_details(t.oid)
+                                           FROM pg_type AS t JOIN pg_namespace AS n ON n.oid = t.typnamespace
+                                          WHERE n.nspname = (parse_ident(r.old_identity))[1]
+                                            AND t.typname = (parse_ident(r.old_identity))[2]) END);
+                    IF v_fd IS NULL OR v_td IS NULL THEN
+                        statement := format('-- domain %s: constraint changes not generated', r.object_identity);
+                        warning := format('domain %s at %s has no recorded details (names of its constraints): it was '
+                                          'committed before level 4', r.object_identity,
+                                          CASE WHEN v_td IS NULL THEN to_ref ELSE from_ref END);
+                        RETURN NEXT;
+                        warning := NULL;
+                    ELSE
+                        FOR c IN SELECT f.value ->> 'n' AS n
+                                   FROM jsonb_array_elements(v_fd -> 'cons') AS f
+                                  WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cons') AS t
+                                                     WHERE t.value ->> 'n' = f.value ->> 'n'
+                                                       AND t.value ->> 'd' = f.value ->> 'd')
+                                  ORDER BY (f.value ->> 'n') COLLATE "C" LOOP
+                            statement := format('ALTER DOMAIN %s DROP CONSTRAINT %I;', r.object_identity, c.n);
+                            RETURN NEXT;
+                        END LOOP;
+                    END IF;
+                END IF;
+                IF v_o.dflt IS DISTINCT FROM v_n.dflt THEN
+                    statement := format('ALTER DOMAIN %s %s;', r.object_identity,
+                                        coalesce('SET DEFAULT ' || v_n.dflt, 'DROP DEFAULT'));
+                    RETURN NEXT;
+                END IF;
+                IF v_o.nn <> v_n.nn THEN
+                    statement := format('ALTER DOMAIN %s %s NOT NULL;', r.object_identity,
+                                        CASE WHEN v_n.nn THEN 'SET' ELSE 'DROP' END);
+                    RETURN NEXT;
+                END IF;
+                IF v_o.cons IS DISTINCT FROM v_n.cons AND v_fd IS NOT NULL AND v_td IS NOT NULL THEN
+                    FOR c IN SELECT t.value ->> 'n' AS n, t.value ->> 'd' AS d, t.value ->> 'm' AS m,
+                                    f.value ->> 'm' AS om, f.value IS NOT NULL AS kept
+                               FROM jsonb_array_elements(v_td -> 'cons') AS t
+                               LEFT JOIN jsonb_array_elements(v_fd -> 'cons') AS f
+                                      ON f.value ->> 'n' = t.value ->> 'n' AND f.value ->> 'd' = t.value ->> 'd'
+                              ORDER BY (t.value ->> 'n') COLLATE "C" LOOP
+                        IF NOT c.kept THEN
+                            statement := format('ALTER DOMAIN %s ADD CONSTRAINT %I %s;', r.object_identity, c.n, c.d);
+                            RETURN NEXT;
+                        END IF;
+                        IF c.m IS DISTINCT FROM (CASE WHEN c.kept THEN c.om END) THEN
+                            statement := format('COMMENT ON CONSTRAINT %I ON DOMAIN %s IS %s;', c.n, r.object_identity,
+                                                coalesce(quote_literal(c.m), 'NULL'));
+                            RETURN NEXT;
+                        END IF;
+                    END LOOP;
+                END IF;
+            END IF;
+        ELSIF starts_with(v_nb, 'ENUM (') THEN
+            v_old_labels := ARRAY(SELECT replace(m[1], '''''', '''')
+                                    FROM regexp_matches(v_ob, '''((?:[^'']|'''')*)''', 'g') AS m);
+            v_new_labels := ARRAY(SELECT replace(m[1], '''''', '''')
+                                    FROM regexp_matches(v_nb, '''((?:[^'']|'''')*)''', 'g') AS m);
+            IF v_old_labels <@ v_new_labels
+               AND v_old_labels = ARRAY(SELECT l FROM unnest(v_new_labels) AS l WHERE l = ANY (v_old_labels)) THEN
+                v_prev := NULL;
+                FOR i IN 1 .. coalesce(array_length(v_new_labels, 1), 0) LOOP
+                    IF NOT v_new_labels[i] = ANY (v_old_labels) THEN
+                        statement := format('ALTER TYPE %s ADD VALUE %L %s;', r.object_identity, v_new_labels[i],
+                            CASE WHEN v_prev IS NOT NULL THEN format('AFTER %L', v_prev)
+                                 WHEN array_length(v_old_labels, 1) > 0 THEN format('BEFORE %L', v_old_labels[1])
+                                 ELSE '' END);
+                        RETURN NEXT;
+                    END IF;
+                    v_prev := v_new_labels[i];
+                END LOOP;
+            ELSE
+                statement := format('-- DROP TYPE %s; %s', r.object_identity, v_create);
+                warning := format('enum %s loses or reorders labels: values of its columns may be lost',
+                                  r.object_identity);
+                RETURN NEXT;
+                v_redone := true;
+            END IF;
+        ELSIF starts_with(v_nb, 'RANGE ')
+              AND regexp_replace(v_nb, ' MULTIRANGE_TYPE_NAME .*$', '') = regexp_replace(v_ob, ' MULTIRANGE_TYPE_NAME .*$', '')
+              AND cardinality(parse_ident(substring(v_ob FROM ' MULTIRANGE_TYPE_NAME (.*)$'))) = 2
+              AND cardinality(parse_ident(substring(v_nb FROM ' MULTIRANGE_TYPE_NAME (.*)$'))) = 2 THEN
+            -- only the multirange's name differs: the range was renamed or moved, and
+            -- PostgreSQL renames or moves a range's array type with it, not its multirange
+            v_old_labels := parse_ident(substring(v_ob FROM ' MULTIRANGE_TYPE_NAME (.*)$'));
+            v_new_labels := parse_ident(substring(v_nb FROM ' MULTIRANGE_TYPE_NAME (.*)$'));
+            v_old_labels[1] := coalesce(v_schema_map ->> v_old_labels[1], v_old_labels[1]);
+            IF v_old_labels[2] <> v_new_labels[2] THEN
+                statement := format('ALTER TYPE %I.%I RENAME TO %I;', v_old_labels[1], v_old_labels[2], v_new_labels[2]);
+                RETURN NEXT;
+            END IF;
+            IF v_old_labels[1] <> v_new_labels[1] THEN
+                statement := format('ALTER TYPE %I.%I SET SCHEMA %I;', v_old_labels[1], v_new_labels[2], v_new_labels[1]);
+                RETURN NEXT;
+            END IF;
+        ELSIF starts_with(v_nb, 'RANGE ') THEN
+            statement := format('-- DROP TYPE %s; %s', r.object_identity, v_create);
+            warning := format('range type %s changes (%s to %s): it is dropped and created again; columns of that '
+                              'type lose their values', r.object_identity, v_ob, v_nb);
+            RETURN NEXT;
+            v_redone := true;
+        ELSE
+            -- composite: attributes matched by name. v_p: the longest start of the new
+            -- attributes that are old ones in their old order (and keep their type while
+            -- something uses the type); every other old attribute is dropped, every other
+            -- new one appended, so the order comes out as at to_ref.
+            v_p := 0;
+            v_last := 0;
+            FOR i IN 1 .. coalesce(array_length(v_nn, 1), 0) LOOP
+                v_j := array_position(v_on, v_nn[i]);
+                EXIT WHEN v_j IS NULL OR v_j < v_last;
+                IF v_ot[v_j] <> v_nt[i] THEN
+                    IF v_used IS NULL THEN
+                        v_used := EXISTS (
+                            SELECT FROM pggit.schema_at(from_ref) AS s
+                             WHERE s.object_kind IN ('table', 'type', 'domain') AND s.object_identity <> r.old_identity
+                               AND strpos(s.definition, r.old_identity) > 0
+                               AND EXISTS (SELECT FROM regexp_matches(s.definition, c_name, 'g') AS m
+                                            WHERE m[1] = r.old_identity));
+                    END IF;
+                    EXIT WHEN v_used;
+                END IF;
+                v_last := v_j;
+                v_p := i;
+            END LOOP;
+            FOR i IN 1 .. coalesce(array_length(v_on, 1), 0) LOOP
+                IF NOT v_on[i] = ANY (v_nn[1:v_p]) THEN
+                    statement := format('ALTER TYPE %s DROP ATTRIBUTE %s;', r.object_identity, v_on[i]);
+                    IF v_on[i] = ANY (v_nn) THEN
+                        IF v_used IS NULL THEN
+                            v_used := EXISTS (
+                            SELECT FROM pggit.schema_at(from_ref) AS s
+                             WHERE s.object_kind IN ('table', 'type', 'domain') AND s.object_identity <> r.old_identity
+                               AND strpos(s.definition, r.old_identity) > 0
+                               AND EXISTS (SELECT FROM regexp_matches(s.definition, c_name, 'g') AS m
+                                            WHERE m[1] = r.old_identity));
+                        END IF;
+                        IF v_used THEN
+                            statement := '-- ' || statement;
+                            warning := format('attribute %s of type %s is dropped and added again (to keep the order of '
+                                              'the attributes or to change its type): its values in columns of that '
+                                              'type are lost', v_on[i], r.object_identity);
+                        END IF;
+                    ELSE
+                        statement := '-- ' || statement;
+                        warning := format('attribute %s of type %s is dropped: its values in columns of that type are '
+                                          'lost', v_on[i], r.object_identity);
+                    END IF;
+                    RETURN NEXT;
+                    warning := NULL;
+                END IF;
+            END LOOP;
+            FOR i IN 1 .. coalesce(array_length(v_nn, 1), 0) LOOP
+                IF i <= v_p THEN
+                    v_j := array_position(v_on, v_nn[i]);
+                    IF v_ot[v_j] <> v_nt[i] THEN
+                        statement := format('ALTER TYPE %s ALTER ATTRIBUTE %s TYPE %s;', r.object_identity, v_nn[i],
+                                            v_nt[i]);
+                        RETURN NEXT;
+                    END IF;
+                    IF v_oc[v_j] IS DISTINCT FROM v_nc[i] THEN
+                        statement := format('COMMENT ON COLUMN %s.%s IS %s;', r.object_identity, v_nn[i],
+                                            coalesce(v_nc[i], 'NULL'));
+                        RETURN NEXT;
+                    END IF;
+                ELSE
+                    statement := format('ALTER TYPE %s ADD ATTRIBUTE %s %s;', r.object_identity, v_nn[i], v_nt[i]);
+                    RETURN NEXT;
+                    IF v_nc[i] IS NOT NULL THEN
+                        statement := format('COMMENT ON COLUMN %s.%s IS %s;', r.object_identity, v_nn[i], v_nc[i]);
+                        RETURN NEXT;
+                    END IF;
+                END IF;
+            END LOOP;
+        END IF;
+
+        IF v_redone THEN
+            warning := NULL;
+            FOREACH v_txt IN ARRAY v_after LOOP
+                statement := v_txt; RETURN NEXT;
+            END LOOP;
+        END IF;
+        IF v_ncm IS DISTINCT FROM (CASE WHEN NOT v_redone THEN v_ocm END) THEN
+            warning := NULL;
+            statement := format('COMMENT ON %s %s IS %s;', v_obj, r.object_identity, coalesce(v_ncm, 'NULL'));
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+END
+$function$;
+
+-- new in level 12: function pggit.column_comment_steps(tbl text, old_items text[], new_items text[], renames jsonb)
+DROP FUNCTION pggit.column_comment_steps(tbl text, old_items text[], new_items text[], renames jsonb);
+
+-- new in level 12: function pggit.column_option_steps(tbl text, old_items text[], new_items text[], renames jsonb, to_details jsonb)
+DROP FUNCTION pggit.column_option_steps(tbl text, old_items text[], new_items text[], renames jsonb, to_details jsonb);
+
+-- new in level 12: function pggit.composite_steps(object_identity text, change text, old_definition text, new_definition text, old_identity text, dep_level integer, from_ref text)
+DROP FUNCTION pggit.composite_steps(object_identity text, change text, old_definition text, new_definition text, old_identity text, dep_level integer, from_ref text);
+
+-- new in level 12: function pggit.constraint_comment_steps(tbl text, old_items text[], new_items text[], to_details jsonb)
+DROP FUNCTION pggit.constraint_comment_steps(tbl text, old_items text[], new_items text[], to_details jsonb);
+
+-- new in level 12: function pggit.domain_steps(object_identity text, change text, old_definition text, new_definition text, old_identity text, dep_level integer, from_ref text, to_ref text, to_working boolean)
+DROP FUNCTION pggit.domain_steps(object_identity text, change text, old_definition text, new_definition text, old_identity text, dep_level integer, from_ref text, to_ref text, to_working boolean);
+
+-- new in level 12: function pggit.enum_steps(object_identity text, change text, old_definition text, new_definition text, dep_level integer)
+DROP FUNCTION pggit.enum_steps(object_identity text, change text, old_definition text, new_definition text, dep_level integer);
+
+-- new in level 12: function pggit.plan_function_steps(diff jsonb)
+DROP FUNCTION pggit.plan_function_steps(diff jsonb);
+
+-- new in level 12: function pggit.plan_gone_sequences(diff jsonb)
+DROP FUNCTION pggit.plan_gone_sequences(diff jsonb);
+
+-- new in level 12: function pggit.plan_owner_steps(created jsonb, statements text[], to_working boolean, to_at timestamp with time zone)
+DROP FUNCTION pggit.plan_owner_steps(created jsonb, statements text[], to_working boolean, to_at timestamp with time zone);
+
+-- new in level 12: function pggit.plan_rename_steps(diff jsonb)
+DROP FUNCTION pggit.plan_rename_steps(diff jsonb);
+
+-- new in level 12: function pggit.plan_schema_steps(diff jsonb)
+DROP FUNCTION pggit.plan_schema_steps(diff jsonb);
+
+-- new in level 12: function pggit.plan_table_drop_steps(diff jsonb, gone_seqs jsonb, from_working boolean, from_at timestamp with time zone)
+DROP FUNCTION pggit.plan_table_drop_steps(diff jsonb, gone_seqs jsonb, from_working boolean, from_at timestamp with time zone);
+
+-- new in level 12: function pggit.plan_table_steps(diff jsonb, gone_seqs jsonb, from_ref text, to_ref text, online boolean, from_working boolean, to_working boolean, from_at timestamp with time zone, to_at timestamp with time zone)
+DROP FUNCTION pggit.plan_table_steps(diff jsonb, gone_seqs jsonb, from_ref text, to_ref text, online boolean, from_working boolean, to_working boolean, from_at timestamp with time zone, to_at timestamp with time zone);
+
+-- new in level 12: function pggit.plan_view_steps(diff jsonb, to_ref text)
+DROP FUNCTION pggit.plan_view_steps(diff jsonb, to_ref text);
+
+-- new in level 12: function pggit.policy_steps(old_identity text, tbl text, old_items text[], new_items text[], dropped_calls text[])
+DROP FUNCTION pggit.policy_steps(old_identity text, tbl text, old_items text[], new_items text[], dropped_calls text[]);
+
+-- new in level 12: function pggit.range_steps(object_identity text, change text, old_definition text, new_definition text, dep_level integer, schema_map jsonb)
+DROP FUNCTION pggit.range_steps(object_identity text, change text, old_definition text, new_definition text, dep_level integer, schema_map jsonb);
+
+-- new in level 12: function pggit.rule_steps(old_identity text, tbl text, old_items text[], new_items text[], dropped_calls text[])
+DROP FUNCTION pggit.rule_steps(old_identity text, tbl text, old_items text[], new_items text[], dropped_calls text[]);
+
+-- new in level 12: function pggit.sequence_steps(diff jsonb, object_identity text, change text, old_definition text, new_definition text, old_identity text, gone_schemas text[])
+DROP FUNCTION pggit.sequence_steps(diff jsonb, object_identity text, change text, old_definition text, new_definition text, old_identity text, gone_schemas text[]);
+
+-- new in level 12: function pggit.table_option_steps(tbl text, old_items text[], new_items text[], added boolean, to_details jsonb)
+DROP FUNCTION pggit.table_option_steps(tbl text, old_items text[], new_items text[], added boolean, to_details jsonb);
+
+-- new in level 12: function pggit.table_partition_steps(old_identity text, tbl text, old_partition text[], new_partition text[])
+DROP FUNCTION pggit.table_partition_steps(old_identity text, tbl text, old_partition text[], new_partition text[]);
+
+-- new in level 12: function pggit.trigger_steps(old_identity text, tbl text, old_items text[], new_items text[], inherited_old text[], inherited_new text[], dropped_calls text[])
+DROP FUNCTION pggit.trigger_steps(old_identity text, tbl text, old_items text[], new_items text[], inherited_old text[], inherited_new text[], dropped_calls text[]);
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 11';

@@ -16,7 +16,2665 @@
 -- ====================================================================
 
 -- ---- functions (generated) ----
--- from sql/functions/migration/table_details.sql (changed: function pggit.table_details(relid oid))
+-- from sql/functions/scripts/column_comment_steps.sql (new: function pggit.column_comment_steps(tbl text, old_items text[], new_items text[], renames jsonb))
+-- pggit.column_comment_steps(tbl text, old_items text[], new_items text[], renames jsonb)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for the comments of a table's columns:
+-- `old_items` and `new_items` are the items of its definition at each side
+-- (pggit.definition_items; '{}' when the script creates the table), `tbl` its name after
+-- the renames, `renames` the column renames ({new name: old name}). COMMENT ON COLUMN
+-- (IS NULL when removed) for each column of the target whose comment (the end of its
+-- COLUMN item) differs from that of the column it was (by name or by its rename), in
+-- column order; phase 185, sort key `tbl` || ' 2 comment ' || its position (5 digits).
+-- Errors: 22023 when `renames` is no jsonb object (read when columns are matched).
+-- STABLE, SECURITY INVOKER, callable by everyone: the piece of table_extra_steps (itself
+-- callable by everyone) for column comments (pggit.table_option_steps has the table's,
+-- pggit.constraint_comment_steps those of constraints and indexes).
+CREATE OR REPLACE FUNCTION pggit.column_comment_steps(tbl text, old_items text[], new_items text[], renames jsonb)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_lit text := '(''(?:[^'']|'''')*'')';
+    v_name text := '("(?:[^"]|"")*"|[^ "]+)';
+    c record;
+BEGIN
+    FOR c IN SELECT n.col, n.cmt, o.cmt AS ocmt, n.o
+               FROM (SELECT (regexp_match(x, '^COLUMN ' || v_name))[1] AS col,
+                            substring(x FROM ' COMMENT ' || v_lit || '$') AS cmt, u.o
+                       FROM unnest(new_items) WITH ORDINALITY AS u (x, o) WHERE starts_with(x, 'COLUMN ')) AS n
+               LEFT JOIN (SELECT (regexp_match(x, '^COLUMN ' || v_name))[1] AS col,
+                                 substring(x FROM ' COMMENT ' || v_lit || '$') AS cmt
+                            FROM unnest(old_items) AS x WHERE starts_with(x, 'COLUMN ')) AS o
+                      ON o.col = coalesce((SELECT quote_ident(e.value) FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                            WHERE quote_ident(e.key) = n.col),
+                                          CASE WHEN NOT EXISTS (SELECT FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                                                 WHERE quote_ident(e.value) = n.col)
+                                               THEN n.col END)
+              WHERE n.cmt IS DISTINCT FROM o.cmt
+              ORDER BY n.o LOOP
+        phase := 185; sort_key := tbl || ' 2 comment ' || lpad(c.o::text, 5, '0'); warning := NULL;
+        statement := format('COMMENT ON COLUMN %s.%s IS %s;', tbl, c.col, coalesce(c.cmt, 'NULL'));
+        RETURN NEXT;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.column_comment_steps(text, text[], text[], jsonb) IS
+    'The steps of table_extra_steps for the comments of a table''s columns.';
+
+-- from sql/functions/scripts/column_option_steps.sql (new: function pggit.column_option_steps(tbl text, old_items text[], new_items text[], renames jsonb, to_details jsonb))
+-- pggit.column_option_steps(tbl text, old_items text[], new_items text[], renames jsonb, to_details jsonb)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for the options of a table's columns (the
+-- end of a COLUMN item, before its comment): STORAGE, COMPRESSION, STATISTICS, OPTIONS
+-- (..). `old_items` and `new_items` are the items of the table's definition at each side
+-- (pggit.definition_items; '{}' when the script creates the table), `tbl` its name after
+-- the renames, `renames` the column renames ({new name: old name}), `to_details`
+-- pggit.table_details at the target (the columns' types). A column of the target is
+-- matched to the one it was by name or by its rename; for each whose options differ, in
+-- column order (phase 165, after the column steps; sort key `tbl` || ' 6 column ' || its
+-- position, 5 digits): ALTER COLUMN .. SET STORAGE (no STORAGE: its type's own, when
+-- the type is known here, else a commented note with a warning), SET COMPRESSION
+-- (default when none), SET STATISTICS (-1 when none), RESET (..) then SET (..) of its
+-- options (sorted). Errors: 22023 when `renames` is no jsonb object. STABLE (it reads
+-- pg_type), SECURITY INVOKER, callable by everyone: the piece of table_extra_steps
+-- (itself callable by everyone) for column options.
+CREATE OR REPLACE FUNCTION pggit.column_option_steps(tbl text, old_items text[], new_items text[], renames jsonb, to_details jsonb)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_lit text := '(''(?:[^'']|'''')*'')';
+    v_name text := '("(?:[^"]|"")*"|[^ "]+)';
+    c record;
+    v_txt text;
+    v_a text[];
+    v_b text[];
+BEGIN
+    FOR c IN WITH l AS (
+                 SELECT s.side, s.o, (regexp_match(s.x, '^COLUMN ' || v_name))[1] AS col, s.x
+                   FROM (SELECT 'o' AS side, x, u.o FROM unnest(old_items) WITH ORDINALITY AS u (x, o)
+                          WHERE starts_with(x, 'COLUMN ')
+                         UNION ALL
+                         SELECT 'n', x, u.o FROM unnest(new_items) WITH ORDINALITY AS u (x, o)
+                          WHERE starts_with(x, 'COLUMN ')) AS s),
+             l1 AS (SELECT l.side, l.o, l.col,
+                           regexp_replace(regexp_replace(l.x, ' COMMENT ' || v_lit || '$', ''),
+                                          ' FDW OPTIONS \([^()]*\)$', '') AS x
+                      FROM l),
+             l2 AS (SELECT l1.side, l1.o, l1.col, substring(l1.x FROM ' OPTIONS \(([^()]*)\)$') AS opts,
+                           regexp_replace(l1.x, ' OPTIONS \([^()]*\)$', '') AS x
+                      FROM l1),
+             l3 AS (SELECT l2.side, l2.o, l2.col, l2.opts, substring(l2.x FROM ' STATISTICS (-?[0-9]+)$') AS stats,
+                           regexp_replace(l2.x, ' STATISTICS -?[0-9]+$', '') AS x
+                      FROM l2),
+             l4 AS (SELECT l3.side, l3.o, l3.col, l3.opts, l3.stats,
+                           substring(l3.x FROM ' COMPRESSION ([a-z0-9]+)$') AS comp,
+                           substring(regexp_replace(l3.x, ' COMPRESSION [a-z0-9]+$', '')
+                                     FROM ' STORAGE (PLAIN|EXTERNAL|MAIN|EXTENDED)$') AS stor
+                      FROM l3)
+             SELECT n.col, n.o, n.opts, n.stats, n.comp, n.stor,
+                    o.opts AS oopts, o.stats AS ostats, o.comp AS ocomp, o.stor AS ostor
+               FROM (SELECT * FROM l4 WHERE side = 'n') AS n
+               LEFT JOIN (SELECT * FROM l4 WHERE side = 'o') AS o
+                      ON o.col = coalesce((SELECT quote_ident(e.value) FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                            WHERE quote_ident(e.key) = n.col),
+                                          CASE WHEN NOT EXISTS (SELECT FROM jsonb_each_text(coalesce(renames, '{}')) AS e
+                                                                 WHERE quote_ident(e.value) = n.col)
+                                               THEN n.col END)
+              WHERE (n.opts, n.stats, n.comp, n.stor) IS DISTINCT FROM (o.opts, o.stats, o.comp, o.stor)
+              ORDER BY n.o LOOP
+        phase := 165; sort_key := tbl || ' 6 column ' || lpad(c.o::text, 5, '0'); warning := NULL;
+        IF c.stor IS DISTINCT FROM c.ostor THEN
+            -- no STORAGE: the type's own (SET STORAGE DEFAULT is 16's), if the type is known here
+            BEGIN
+                v_txt := coalesce(c.stor, (SELECT CASE t.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL'
+                                                                    WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END
+                                             FROM jsonb_array_elements(to_details -> 'cols') AS tc
+                                             JOIN pg_type AS t ON t.oid = to_regtype(tc.value ->> 't')
+                                            WHERE quote_ident(tc.value ->> 'n') = c.col));
+            EXCEPTION WHEN syntax_error OR invalid_name OR invalid_parameter_value THEN
+                v_txt := NULL;  -- a type name to_regtype cannot read
+            END;
+            IF v_txt IS NULL THEN
+                statement := format('-- column %s of table %s: STORAGE not generated', c.col, tbl);
+                warning := format('column %s of table %s goes back to its type''s storage, which is not known here: '
+                                  'not generated', c.col, tbl);
+            ELSE
+                statement := format('ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;', tbl, c.col, v_txt);
+            END IF;
+            RETURN NEXT;
+            warning := NULL;
+        END IF;
+        IF c.comp IS DISTINCT FROM c.ocomp THEN
+            statement := format('ALTER TABLE %s ALTER COLUMN %s SET COMPRESSION %s;', tbl, c.col, coalesce(c.comp, 'default'));
+            RETURN NEXT;
+        END IF;
+        IF c.stats IS DISTINCT FROM c.ostats THEN
+            statement := format('ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %s;', tbl, c.col, coalesce(c.stats, '-1'));
+            RETURN NEXT;
+        END IF;
+        IF c.opts IS DISTINCT FROM c.oopts THEN
+            v_a := coalesce(string_to_array(c.oopts, ', '), '{}');
+            v_b := coalesce(string_to_array(c.opts, ', '), '{}');
+            v_txt := (SELECT string_agg(split_part(a, '=', 1), ', ' ORDER BY a COLLATE "C") FROM unnest(v_a) AS a
+                       WHERE NOT EXISTS (SELECT FROM unnest(v_b) AS b WHERE split_part(b, '=', 1) = split_part(a, '=', 1)));
+            IF v_txt IS NOT NULL THEN
+                statement := format('ALTER TABLE %s ALTER COLUMN %s RESET (%s);', tbl, c.col, v_txt);
+                RETURN NEXT;
+            END IF;
+            v_txt := (SELECT string_agg(b, ', ' ORDER BY b COLLATE "C") FROM unnest(v_b) AS b WHERE NOT b = ANY (v_a));
+            IF v_txt IS NOT NULL THEN
+                statement := format('ALTER TABLE %s ALTER COLUMN %s SET (%s);', tbl, c.col, v_txt);
+                RETURN NEXT;
+            END IF;
+        END IF;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.column_option_steps(text, text[], text[], jsonb, jsonb) IS
+    'The steps of table_extra_steps for the options of a table''s columns (STORAGE, COMPRESSION, STATISTICS, OPTIONS).';
+
+-- from sql/functions/scripts/composite_steps.sql (new: function pggit.composite_steps(object_identity text, change text, old_definition text, new_definition text, old_identity text, dep_level integer, from_ref text))
+-- pggit.composite_steps(object_identity text, change text, old_definition text, new_definition text,
+--                       old_identity text, dep_level integer, from_ref text)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.type_steps' steps for one type of a diff that is a composite type at
+-- the target and stays or is added (`change` 'added', 'modified' or 'renamed';
+-- definitions as pggit.describe_type writes them: 'ATTRIBUTE <name> <type> [COLLATE c]
+-- [COMMENT '..']' lines and a '\nCOMMENT ..' line last), on its name at the target;
+-- phase 110, sort key `dep_level` (its dependency level among the types of the diff, 4
+-- digits) and the identity.
+--   CREATE TYPE .. AS (..) and COMMENT ON COLUMN for its attributes' comments; ALTER
+--   TYPE .. ADD ATTRIBUTE (appended), ALTER ATTRIBUTE .. TYPE (only while nothing at
+--   `from_ref` uses the type, on its old name `old_identity`: PostgreSQL refuses it
+--   otherwise), DROP ATTRIBUTE (commented, warning). Order is kept: attributes after the
+--   first one out of place, or retyped while tables use the type, are dropped and added
+--   again (commented with a warning when something uses the type: their values are
+--   lost). COMMENT ON COLUMN for attribute comments. Another kind of type under the
+--   same name: commented DROP; CREATE with a warning. COMMENT ON TYPE.
+-- Errors: those of pggit.schema_at(from_ref), read once when attributes move or change
+-- type. Cost: O(attributes), plus that pggit.schema_at(from_ref).
+-- STABLE (it only reads), SECURITY INVOKER, callable by everyone: the piece of
+-- type_steps (itself callable by everyone) for composite types.
+CREATE OR REPLACE FUNCTION pggit.composite_steps(object_identity text, change text, old_definition text,
+                                                 new_definition text, old_identity text, dep_level integer,
+                                                 from_ref text)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    -- a schema-qualified name as format_type and pg_identify_object print it
+    c_name CONSTANT text := '((?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))';
+    c_comment CONSTANT text := E'\nCOMMENT (''(?:[^'']|'''')*'')$';
+    v_ocm text := substring(old_definition FROM c_comment);
+    v_ncm text := substring(new_definition FROM c_comment);
+    v_ob text := regexp_replace(old_definition, c_comment, '');
+    v_nb text := regexp_replace(new_definition, c_comment, '');
+    v_create text;
+    v_after text[];
+    v_redone boolean := false;
+    v_used boolean;
+    v_on text[]; v_ot text[]; v_oc text[];
+    v_nn text[]; v_nt text[]; v_nc text[];
+    v_p integer;
+    v_j integer;
+    v_last integer;
+    v_txt text;
+BEGIN
+    phase := 110;
+    sort_key := lpad(dep_level::text, 4, '0') || composite_steps.object_identity;
+    warning := NULL;
+
+    -- ATTRIBUTE <name> <type> [COLLATE <c>] [COMMENT '..'] lines, old (1) and new (2)
+    SELECT coalesce(array_agg(a.nm ORDER BY a.o) FILTER (WHERE a.s = 1), '{}'),
+           coalesce(array_agg(a.ty ORDER BY a.o) FILTER (WHERE a.s = 1), '{}'),
+           coalesce(array_agg(a.cm ORDER BY a.o) FILTER (WHERE a.s = 1), '{}'),
+           coalesce(array_agg(a.nm ORDER BY a.o) FILTER (WHERE a.s = 2), '{}'),
+           coalesce(array_agg(a.ty ORDER BY a.o) FILTER (WHERE a.s = 2), '{}'),
+           coalesce(array_agg(a.cm ORDER BY a.o) FILTER (WHERE a.s = 2), '{}')
+      INTO v_on, v_ot, v_oc, v_nn, v_nt, v_nc
+      FROM (SELECT s.s, p.o, x.nm, z.cm,
+                   CASE WHEN z.cm IS NULL THEN y.rest ELSE left(y.rest, length(y.rest) - length(z.cm) - 9) END
+                       AS ty
+              FROM (VALUES (1, v_ob), (2, v_nb)) AS s (s, body)
+             CROSS JOIN LATERAL regexp_split_to_table(s.body, E'\nATTRIBUTE ') WITH ORDINALITY AS p (l, o)
+             CROSS JOIN LATERAL (SELECT substring(p.l FROM '^("(?:[^"]|"")*"|[^ "]+) ') AS nm) AS x
+             CROSS JOIN LATERAL (SELECT substr(p.l, length(x.nm) + 2) AS rest) AS y
+             CROSS JOIN LATERAL (SELECT substring(y.rest FROM ' COMMENT (''(?:[^'']|'''')*'')$') AS cm) AS z
+             WHERE p.o > 1) AS a;
+    v_create := format('CREATE TYPE %s AS (%s);', object_identity,
+                       array_to_string(ARRAY(SELECT v_nn[g.g] || ' ' || v_nt[g.g]
+                                               FROM generate_subscripts(v_nn, 1) AS g (g) ORDER BY g.g), ', '));
+    v_after := ARRAY(SELECT format('COMMENT ON COLUMN %s.%s IS %s;', composite_steps.object_identity, v_nn[g.g],
+                                   v_nc[g.g])
+                       FROM generate_subscripts(v_nn, 1) AS g (g) WHERE v_nc[g.g] IS NOT NULL ORDER BY g.g);
+
+    IF change = 'added' THEN
+        statement := v_create; RETURN NEXT;
+        v_redone := true;
+    ELSIF v_nb = v_ob THEN
+        NULL;  -- renamed only, or its comment changed
+    ELSIF split_part(v_nb, ' ', 1) <> split_part(v_ob, ' ', 1) THEN
+        -- another kind of type under the same name
+        statement := format('-- DROP %s %s; %s', 'TYPE', object_identity, v_create);
+        warning := format('%s %s becomes another kind of type (%s to %s): it is dropped and created again; columns '
+                          'of that type lose their values', 'type', object_identity,
+                          split_part(v_ob, ' ', 1), split_part(v_nb, ' ', 1));
+        RETURN NEXT;
+        v_redone := true;
+    ELSE
+        -- attributes matched by name. v_p: the longest start of the new attributes that
+        -- are old ones in their old order (and keep their type while something uses the
+        -- type); every other old attribute is dropped, every other new one appended, so
+        -- the order comes out as at to_ref.
+        v_p := 0;
+        v_last := 0;
+        FOR i IN 1 .. coalesce(array_length(v_nn, 1), 0) LOOP
+            v_j := array_position(v_on, v_nn[i]);
+            EXIT WHEN v_j IS NULL OR v_j < v_last;
+            IF v_ot[v_j] <> v_nt[i] THEN
+                IF v_used IS NULL THEN
+                    v_used := EXISTS (
+                        SELECT FROM pggit.schema_at(from_ref) AS s
+                         WHERE s.object_kind IN ('table', 'type', 'domain')
+                           AND s.object_identity <> composite_steps.old_identity
+                           AND strpos(s.definition, composite_steps.old_identity) > 0
+                           AND EXISTS (SELECT FROM regexp_matches(s.definition, c_name, 'g') AS m
+                                        WHERE m[1] = composite_steps.old_identity));
+                END IF;
+                EXIT WHEN v_used;
+            END IF;
+            v_last := v_j;
+            v_p := i;
+        END LOOP;
+        FOR i IN 1 .. coalesce(array_length(v_on, 1), 0) LOOP
+            IF NOT v_on[i] = ANY (v_nn[1:v_p]) THEN
+                statement := format('ALTER TYPE %s DROP ATTRIBUTE %s;', object_identity, v_on[i]);
+                IF v_on[i] = ANY (v_nn) THEN
+                    IF v_used IS NULL THEN
+                        v_used := EXISTS (
+                            SELECT FROM pggit.schema_at(from_ref) AS s
+                             WHERE s.object_kind IN ('table', 'type', 'domain')
+                               AND s.object_identity <> composite_steps.old_identity
+                               AND strpos(s.definition, composite_steps.old_identity) > 0
+                               AND EXISTS (SELECT FROM regexp_matches(s.definition, c_name, 'g') AS m
+                                            WHERE m[1] = composite_steps.old_identity));
+                    END IF;
+                    IF v_used THEN
+                        statement := '-- ' || statement;
+                        warning := format('attribute %s of type %s is dropped and added again (to keep the order of '
+                                          'the attributes or to change its type): its values in columns of that '
+                                          'type are lost', v_on[i], object_identity);
+                    END IF;
+                ELSE
+                    statement := '-- ' || statement;
+                    warning := format('attribute %s of type %s is dropped: its values in columns of that type are '
+                                      'lost', v_on[i], object_identity);
+                END IF;
+                RETURN NEXT;
+                warning := NULL;
+            END IF;
+        END LOOP;
+        FOR i IN 1 .. coalesce(array_length(v_nn, 1), 0) LOOP
+            IF i <= v_p THEN
+                v_j := array_position(v_on, v_nn[i]);
+                IF v_ot[v_j] <> v_nt[i] THEN
+                    statement := format('ALTER TYPE %s ALTER ATTRIBUTE %s TYPE %s;', object_identity, v_nn[i],
+                                        v_nt[i]);
+                    RETURN NEXT;
+                END IF;
+                IF v_oc[v_j] IS DISTINCT FROM v_nc[i] THEN
+                    statement := format('COMMENT ON COLUMN %s.%s IS %s;', object_identity, v_nn[i],
+                                        coalesce(v_nc[i], 'NULL'));
+                    RETURN NEXT;
+                END IF;
+            ELSE
+                statement := format('ALTER TYPE %s ADD ATTRIBUTE %s %s;', object_identity, v_nn[i], v_nt[i]);
+                RETURN NEXT;
+                IF v_nc[i] IS NOT NULL THEN
+                    statement := format('COMMENT ON COLUMN %s.%s IS %s;', object_identity, v_nn[i], v_nc[i]);
+                    RETURN NEXT;
+                END IF;
+            END IF;
+        END LOOP;
+    END IF;
+
+    IF v_redone THEN
+        warning := NULL;
+        FOREACH v_txt IN ARRAY v_after LOOP
+            statement := v_txt; RETURN NEXT;
+        END LOOP;
+    END IF;
+    IF v_ncm IS DISTINCT FROM (CASE WHEN NOT v_redone THEN v_ocm END) THEN
+        warning := NULL;
+        statement := format('COMMENT ON TYPE %s IS %s;', object_identity, coalesce(v_ncm, 'NULL'));
+        RETURN NEXT;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.composite_steps(text, text, text, text, text, integer, text) IS
+    'The steps of type_steps for one composite type that stays or is added (create, attributes, comments).';
+
+-- from sql/functions/scripts/constraint_comment_steps.sql (new: function pggit.constraint_comment_steps(tbl text, old_items text[], new_items text[], to_details jsonb))
+-- pggit.constraint_comment_steps(tbl text, old_items text[], new_items text[], to_details jsonb)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for the comments of a table's constraints
+-- and indexes: CONSTRAINT <def> [COMMENT '..'] and INDEX <line> [COMMENT '..'] items of
+-- its definition at each side (`old_items`, `new_items`: pggit.definition_items; '{}'
+-- when the script creates the table), `tbl` its name after the renames. A comment set
+-- or changed on what the target has, or removed from what stays: COMMENT ON CONSTRAINT
+-- .. ON <tbl> / COMMENT ON INDEX <schema>.<name> (IS NULL when removed), named by its
+-- definition at the target (`to_details`, pggit.table_details; the index of a primary
+-- key or unique constraint by the constraint's name); without a name a commented note
+-- with a warning. Phase 185, sort key `tbl` || ' 2 comment ' || 'C' or 'I' || its
+-- position (5 digits), in the order of the items. Errors: 22023 from parse_ident when
+-- `tbl` is no valid name (for an index), or when `to_details` holds an 'idx' or 'cons'
+-- that is no array. STABLE, SECURITY INVOKER, callable by
+-- everyone: the piece of table_extra_steps (itself callable by everyone) for the
+-- comments of constraints and indexes (pggit.table_option_steps has the table's,
+-- pggit.column_comment_steps its columns').
+CREATE OR REPLACE FUNCTION pggit.constraint_comment_steps(tbl text, old_items text[], new_items text[], to_details jsonb)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_lit text := '(''(?:[^'']|'''')*'')';
+    c record;
+    v_txt text;
+BEGIN
+    FOR c IN WITH l AS (
+                 SELECT s.side, s.part, s.o,
+                        regexp_replace(s.x, ' COMMENT ' || v_lit || '$', '') AS def,
+                        substring(s.x FROM ' COMMENT ' || v_lit || '$') AS cmt
+                   FROM (SELECT 'o' AS side, left(x, 1) AS part, substr(x, strpos(x, ' ') + 1) AS x, u.o
+                           FROM unnest(old_items) WITH ORDINALITY AS u (x, o)
+                          WHERE starts_with(x, 'CONSTRAINT ') OR starts_with(x, 'INDEX ')
+                         UNION ALL
+                         SELECT 'n', left(x, 1), substr(x, strpos(x, ' ') + 1), u.o
+                           FROM unnest(new_items) WITH ORDINALITY AS u (x, o)
+                          WHERE starts_with(x, 'CONSTRAINT ') OR starts_with(x, 'INDEX ')) AS s)
+             SELECT n.part, n.def, n.cmt, n.o
+               FROM (SELECT * FROM l WHERE side = 'n') AS n
+              WHERE n.cmt IS DISTINCT FROM (SELECT o.cmt FROM l AS o
+                                             WHERE o.side = 'o' AND o.part = n.part AND o.def = n.def LIMIT 1)
+             UNION ALL
+             -- a comment removed from what stays
+             SELECT o.part, o.def, NULL, o.o
+               FROM (SELECT * FROM l WHERE side = 'o' AND cmt IS NOT NULL) AS o
+              WHERE EXISTS (SELECT FROM l AS n WHERE n.side = 'n' AND n.part = o.part AND n.def = o.def)
+                AND NOT EXISTS (SELECT FROM l AS n WHERE n.side = 'n' AND n.part = o.part AND n.def = o.def
+                                                     AND n.cmt IS NOT NULL)
+              ORDER BY 4 LOOP
+        IF c.part = 'C' THEN
+            v_txt := (SELECT k.value ->> 'n' FROM jsonb_array_elements(to_details -> 'cons') AS k
+                       WHERE k.value ->> 'd' = replace(c.def, ' REFERENCES <self>(', ' REFERENCES ' || tbl || '(')
+                       ORDER BY k.value ->> 'n' COLLATE "C" LIMIT 1);
+        ELSE
+            SELECT s.n INTO v_txt
+              FROM (SELECT i.value ->> 'n' AS n, 1 AS pref FROM jsonb_array_elements(to_details -> 'idx') AS i
+                     WHERE CASE WHEN (i.value ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END || (i.value ->> 'd') = c.def
+                    UNION ALL
+                    SELECT k.value ->> 'n', CASE k.value ->> 't' WHEN 'p' THEN 0 ELSE 2 END
+                      FROM jsonb_array_elements(to_details -> 'cons') AS k
+                     WHERE k.value ->> 't' IN ('p', 'u')
+                       AND 'UNIQUE btree (' || substring(k.value ->> 'd' FROM '^(?:PRIMARY KEY|UNIQUE) \((.*)\)$') || ')'
+                           = c.def) AS s
+             ORDER BY s.pref, s.n COLLATE "C" LIMIT 1;
+        END IF;
+        phase := 185; sort_key := tbl || ' 2 comment ' || c.part || lpad(c.o::text, 5, '0'); warning := NULL;
+        IF v_txt IS NULL THEN
+            statement := format('-- table %s: a comment of a %s not generated', tbl,
+                                CASE c.part WHEN 'C' THEN 'constraint' ELSE 'index' END);
+            warning := format('table %s: the %s %s has no name in the recorded details: its comment is not generated',
+                              tbl, CASE c.part WHEN 'C' THEN 'constraint' ELSE 'index' END, quote_literal(c.def));
+        ELSIF c.part = 'C' THEN
+            statement := format('COMMENT ON CONSTRAINT %I ON %s IS %s;', v_txt, tbl, coalesce(c.cmt, 'NULL'));
+        ELSE
+            statement := format('COMMENT ON INDEX %I.%I IS %s;', (parse_ident(tbl))[1], v_txt, coalesce(c.cmt, 'NULL'));
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.constraint_comment_steps(text, text[], text[], jsonb) IS
+    'The steps of table_extra_steps for the comments of a table''s constraints and indexes.';
+
+-- from sql/functions/scripts/domain_steps.sql (new: function pggit.domain_steps(object_identity text, change text, old_definition text, new_definition text, old_identity text, dep_level integer, from_ref text, to_ref text, to_working boolean))
+-- pggit.domain_steps(object_identity text, change text, old_definition text, new_definition text,
+--                    old_identity text, dep_level integer, from_ref text, to_ref text,
+--                    to_working boolean)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.type_steps' steps for one domain of a diff that stays or is added
+-- (`change` 'added', 'modified' or 'renamed'; definitions as pggit.describe_type writes
+-- them, a '\nCOMMENT ..' line last), on its name at the target; phase 110, sort key
+-- `dep_level` (its dependency level among the types of the diff, 4 digits) and the
+-- identity. `to_working`: whether `to_ref` is WORKING (type_steps resolves it once).
+--   CREATE DOMAIN .. AS base [COLLATE] [DEFAULT] [NOT NULL] [CONSTRAINT n CHECK ..]
+--   (NOT VALID constraints added after it, then COMMENT ON CONSTRAINT); changes by ALTER
+--   DOMAIN DROP CONSTRAINT (by name), SET/DROP DEFAULT, SET/DROP NOT NULL, ADD
+--   CONSTRAINT (by name), COMMENT ON CONSTRAINT; a changed base type or collation:
+--   commented DROP DOMAIN; CREATE DOMAIN with a warning; another kind of type under the
+--   same name: commented DROP; CREATE with a warning. COMMENT ON DOMAIN.
+--   Constraint names come from pggit.object_details (pggit.type_details, recorded for
+--   every tracked domain state) or, for WORKING, the live catalog; without them
+--   constraint changes are a note with a warning.
+-- Errors: those of pggit.resolve_ref(from_ref) (read when the constraints change),
+-- 22023 from parse_ident for an identity that is no valid name (for WORKING).
+-- STABLE (it only reads), SECURITY INVOKER, callable by everyone: the piece of
+-- type_steps (itself callable by everyone) for domains.
+CREATE OR REPLACE FUNCTION pggit.domain_steps(object_identity text, change text, old_definition text,
+                                              new_definition text, old_identity text, dep_level integer,
+                                              from_ref text, to_ref text, to_working boolean)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    c_comment CONSTANT text := E'\nCOMMENT (''(?:[^'']|'''')*'')$';
+    -- the first line of a definition: up to the first newline outside "quoted names" and
+    -- 'literals' (a quoted name may hold a newline)
+    c_first_line CONSTANT text := '^(?:[^\n"'']|"(?:[^"]|"")*"|''(?:[^'']|'''')*'')*';
+    v_ocm text := substring(old_definition FROM c_comment);
+    v_ncm text := substring(new_definition FROM c_comment);
+    v_ob text := regexp_replace(old_definition, c_comment, '');
+    v_nb text := regexp_replace(new_definition, c_comment, '');
+    c record;
+    v_o record;
+    v_n record;
+    v_create text;
+    v_after text[] := '{}';
+    v_redone boolean := false;
+    v_fd jsonb;
+    v_td jsonb;
+    v_from_working boolean;
+    v_txt text;
+BEGIN
+    phase := 110;
+    sort_key := lpad(dep_level::text, 4, '0') || domain_steps.object_identity;
+    warning := NULL;
+
+    -- the statement that creates the domain as it is at to_ref (v_create), with the
+    -- comments of its parts that follow it (v_after)
+    v_td := coalesce((SELECT od.details FROM pggit.object_details AS od
+                       WHERE od.identity = domain_steps.object_identity
+                         AND od.blob_hash = encode(sha256(convert_to(domain_steps.new_definition, 'UTF8')), 'hex')),
+                     CASE WHEN to_working THEN (
+                         SELECT pggit.type_details(t.oid)
+                           FROM pg_type AS t JOIN pg_namespace AS n ON n.oid = t.typnamespace
+                          WHERE n.nspname = (parse_ident(domain_steps.object_identity))[1]
+                            AND t.typname = (parse_ident(domain_steps.object_identity))[2]) END);
+    -- DOMAIN <base> [COLLATE <c>] [NOT NULL] [DEFAULT <expr>], then CONSTRAINT lines
+    FOR c IN SELECT s.s, x.dflt, y.nn, z.coll,
+                    substr(CASE WHEN z.coll IS NULL THEN y.h ELSE left(y.h, strpos(y.h, ' COLLATE ') - 1) END, 8)
+                        AS base,
+                    substr(s.body, length(l.line) + 1) AS cons
+               FROM (VALUES (1, v_ob), (2, v_nb)) AS s (s, body)
+              CROSS JOIN LATERAL (SELECT substring(s.body FROM c_first_line) AS line) AS l
+              CROSS JOIN LATERAL (
+                    SELECT CASE WHEN strpos(l.line, ' DEFAULT ') > 0
+                                THEN substr(l.line, strpos(l.line, ' DEFAULT ') + 9) END AS dflt,
+                           CASE WHEN strpos(l.line, ' DEFAULT ') > 0
+                                THEN left(l.line, strpos(l.line, ' DEFAULT ') - 1) ELSE l.line END AS head) AS x
+              CROSS JOIN LATERAL (SELECT x.head ~ ' NOT NULL$' AS nn,
+                                         regexp_replace(x.head, ' NOT NULL$', '') AS h) AS y
+              CROSS JOIN LATERAL (SELECT CASE WHEN strpos(y.h, ' COLLATE ') > 0
+                                              THEN substr(y.h, strpos(y.h, ' COLLATE ') + 9) END AS coll) AS z
+    LOOP
+        IF c.s = 1 THEN v_o := c; ELSE v_n := c; END IF;
+    END LOOP;
+    v_create := concat_ws(' ', format('CREATE DOMAIN %s AS %s', object_identity, v_n.base),
+                          'COLLATE ' || v_n.coll, 'DEFAULT ' || v_n.dflt,
+                          CASE WHEN v_n.nn THEN 'NOT NULL' END);
+    IF v_td IS NOT NULL THEN
+        SELECT v_create || coalesce(string_agg(format(' CONSTRAINT %I %s', k.value ->> 'n', k.value ->> 'd'), ''
+                                               ORDER BY k.ordinality)
+                                      FILTER (WHERE NOT (k.value ->> 'd') ~ ' NOT VALID$'), ''),
+               ARRAY(SELECT x FROM unnest(ARRAY(
+                   SELECT format('ALTER DOMAIN %s ADD CONSTRAINT %I %s;', domain_steps.object_identity, k2.value ->> 'n',
+                                 k2.value ->> 'd')
+                     FROM jsonb_array_elements(v_td -> 'cons') WITH ORDINALITY AS k2
+                    WHERE (k2.value ->> 'd') ~ ' NOT VALID$' ORDER BY k2.ordinality)
+                   || ARRAY(SELECT format('COMMENT ON CONSTRAINT %I ON DOMAIN %s IS %L;', k3.value ->> 'n',
+                                          domain_steps.object_identity, k3.value ->> 'm')
+                              FROM jsonb_array_elements(v_td -> 'cons') WITH ORDINALITY AS k3
+                             WHERE k3.value ->> 'm' IS NOT NULL ORDER BY k3.ordinality)) AS x)
+          INTO v_create, v_after
+          FROM jsonb_array_elements(v_td -> 'cons') WITH ORDINALITY AS k;
+    ELSE
+        v_create := v_create || coalesce((SELECT string_agg(' ' || regexp_replace(substr(l.l, 12),
+                                                                  ' COMMENT ''(?:[^'']|'''')*''$', ''),
+                                                            '' ORDER BY l.o)
+                                            FROM regexp_split_to_table(v_nb, E'\n') WITH ORDINALITY AS l (l, o)
+                                           WHERE starts_with(l.l, 'CONSTRAINT ')), '');
+    END IF;
+    v_create := v_create || ';';
+
+    IF change = 'added' THEN
+        statement := v_create; RETURN NEXT;
+        v_redone := true;
+    ELSIF v_nb = v_ob THEN
+        NULL;  -- renamed only, or its comment changed
+    ELSIF split_part(v_nb, ' ', 1) <> split_part(v_ob, ' ', 1) THEN
+        -- another kind of type under the same name
+        statement := format('-- DROP %s %s; %s', 'DOMAIN', object_identity, v_create);
+        warning := format('%s %s becomes another kind of type (%s to %s): it is dropped and created again; columns '
+                          'of that type lose their values', 'domain', object_identity,
+                          split_part(v_ob, ' ', 1), split_part(v_nb, ' ', 1));
+        RETURN NEXT;
+        v_redone := true;
+    ELSIF v_o.base <> v_n.base OR v_o.coll IS DISTINCT FROM v_n.coll THEN
+        statement := format('-- DROP DOMAIN %s; %s', object_identity, v_create);
+        warning := format('domain %s changes its base type from %s to %s: it is dropped and created again; '
+                          'columns of that type must be converted first', object_identity,
+                          concat_ws(' COLLATE ', v_o.base, v_o.coll), concat_ws(' COLLATE ', v_n.base, v_n.coll));
+        RETURN NEXT;
+        v_redone := true;
+    ELSE
+        IF v_o.cons IS DISTINCT FROM v_n.cons THEN
+            v_from_working := pggit.resolve_ref(from_ref) IS NULL;
+            v_fd := coalesce((SELECT od.details FROM pggit.object_details AS od
+                               WHERE od.identity = domain_steps.old_identity
+                                 AND od.blob_hash = encode(sha256(convert_to(domain_steps.old_definition, 'UTF8')), 'hex')),
+                             CASE WHEN v_from_working THEN (
+                                 SELECT pggit.type_details(t.oid)
+                                   FROM pg_type AS t JOIN pg_namespace AS n ON n.oid = t.typnamespace
+                                  WHERE n.nspname = (parse_ident(domain_steps.old_identity))[1]
+                                    AND t.typname = (parse_ident(domain_steps.old_identity))[2]) END);
+            IF v_fd IS NULL OR v_td IS NULL THEN
+                statement := format('-- domain %s: constraint changes not generated', object_identity);
+                warning := format('domain %s at %s has no recorded details (names of its constraints): it was '
+                                  'committed before level 4', object_identity,
+                                  CASE WHEN v_td IS NULL THEN to_ref ELSE from_ref END);
+                RETURN NEXT;
+                warning := NULL;
+            ELSE
+                FOR c IN SELECT f.value ->> 'n' AS n
+                           FROM jsonb_array_elements(v_fd -> 'cons') AS f
+                          WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cons') AS t
+                                             WHERE t.value ->> 'n' = f.value ->> 'n'
+                                               AND t.value ->> 'd' = f.value ->> 'd')
+                          ORDER BY (f.value ->> 'n') COLLATE "C" LOOP
+                    statement := format('ALTER DOMAIN %s DROP CONSTRAINT %I;', object_identity, c.n);
+                    RETURN NEXT;
+                END LOOP;
+            END IF;
+        END IF;
+        IF v_o.dflt IS DISTINCT FROM v_n.dflt THEN
+            statement := format('ALTER DOMAIN %s %s;', object_identity,
+                                coalesce('SET DEFAULT ' || v_n.dflt, 'DROP DEFAULT'));
+            RETURN NEXT;
+        END IF;
+        IF v_o.nn <> v_n.nn THEN
+            statement := format('ALTER DOMAIN %s %s NOT NULL;', object_identity,
+                                CASE WHEN v_n.nn THEN 'SET' ELSE 'DROP' END);
+            RETURN NEXT;
+        END IF;
+        IF v_o.cons IS DISTINCT FROM v_n.cons AND v_fd IS NOT NULL AND v_td IS NOT NULL THEN
+            FOR c IN SELECT t.value ->> 'n' AS n, t.value ->> 'd' AS d, t.value ->> 'm' AS m,
+                            f.value ->> 'm' AS om, f.value IS NOT NULL AS kept
+                       FROM jsonb_array_elements(v_td -> 'cons') AS t
+                       LEFT JOIN jsonb_array_elements(v_fd -> 'cons') AS f
+                              ON f.value ->> 'n' = t.value ->> 'n' AND f.value ->> 'd' = t.value ->> 'd'
+                      ORDER BY (t.value ->> 'n') COLLATE "C" LOOP
+                IF NOT c.kept THEN
+                    statement := format('ALTER DOMAIN %s ADD CONSTRAINT %I %s;', object_identity, c.n, c.d);
+                    RETURN NEXT;
+                END IF;
+                IF c.m IS DISTINCT FROM (CASE WHEN c.kept THEN c.om END) THEN
+                    statement := format('COMMENT ON CONSTRAINT %I ON DOMAIN %s IS %s;', c.n, object_identity,
+                                        coalesce(quote_literal(c.m), 'NULL'));
+                    RETURN NEXT;
+                END IF;
+            END LOOP;
+        END IF;
+    END IF;
+
+    IF v_redone THEN
+        warning := NULL;
+        FOREACH v_txt IN ARRAY v_after LOOP
+            statement := v_txt; RETURN NEXT;
+        END LOOP;
+    END IF;
+    IF v_ncm IS DISTINCT FROM (CASE WHEN NOT v_redone THEN v_ocm END) THEN
+        warning := NULL;
+        statement := format('COMMENT ON DOMAIN %s IS %s;', object_identity, coalesce(v_ncm, 'NULL'));
+        RETURN NEXT;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.domain_steps(text, text, text, text, text, integer, text, text, boolean) IS
+    'The steps of type_steps for one domain that stays or is added (create, alter, constraints, comments).';
+
+-- from sql/functions/scripts/enum_steps.sql (new: function pggit.enum_steps(object_identity text, change text, old_definition text, new_definition text, dep_level integer))
+-- pggit.enum_steps(object_identity text, change text, old_definition text, new_definition text,
+--                  dep_level integer)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.type_steps' steps for one type of a diff that is an enum at the
+-- target and stays or is added (`change` 'added', 'modified' or 'renamed'; definitions
+-- as pggit.describe_type writes them, 'ENUM (..)' and a '\nCOMMENT ..' line last), on
+-- its name at the target; phase 110, sort key `dep_level` (its dependency level among
+-- the types of the diff, 4 digits) and the identity.
+--   CREATE TYPE .. AS ENUM; labels added by ALTER TYPE .. ADD VALUE BEFORE/AFTER; labels
+--   lost or reordered: commented DROP TYPE; CREATE TYPE with a warning; another kind of
+--   type under the same name: commented DROP; CREATE with a warning. COMMENT ON TYPE.
+-- Never raises. STABLE (it only reads its arguments), SECURITY INVOKER, callable by
+-- everyone: the piece of type_steps (itself callable by everyone) for enums.
+CREATE OR REPLACE FUNCTION pggit.enum_steps(object_identity text, change text, old_definition text,
+                                            new_definition text, dep_level integer)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    c_comment CONSTANT text := E'\nCOMMENT (''(?:[^'']|'''')*'')$';
+    v_ocm text := substring(old_definition FROM c_comment);
+    v_ncm text := substring(new_definition FROM c_comment);
+    v_ob text := regexp_replace(old_definition, c_comment, '');
+    v_nb text := regexp_replace(new_definition, c_comment, '');
+    v_create text;
+    v_redone boolean := false;
+    v_old_labels text[];
+    v_new_labels text[];
+    v_prev text;
+BEGIN
+    phase := 110;
+    sort_key := lpad(dep_level::text, 4, '0') || object_identity;
+    warning := NULL;
+    v_create := format('CREATE TYPE %s AS %s;', object_identity, v_nb);
+
+    IF change = 'added' THEN
+        statement := v_create; RETURN NEXT;
+        v_redone := true;
+    ELSIF v_nb = v_ob THEN
+        NULL;  -- renamed only, or its comment changed
+    ELSIF split_part(v_nb, ' ', 1) <> split_part(v_ob, ' ', 1) THEN
+        -- another kind of type under the same name
+        statement := format('-- DROP %s %s; %s', 'TYPE', object_identity, v_create);
+        warning := format('%s %s becomes another kind of type (%s to %s): it is dropped and created again; columns '
+                          'of that type lose their values', 'type', object_identity,
+                          split_part(v_ob, ' ', 1), split_part(v_nb, ' ', 1));
+        RETURN NEXT;
+        v_redone := true;
+    ELSE
+        v_old_labels := ARRAY(SELECT replace(m[1], '''''', '''')
+                                FROM regexp_matches(v_ob, '''((?:[^'']|'''')*)''', 'g') AS m);
+        v_new_labels := ARRAY(SELECT replace(m[1], '''''', '''')
+                                FROM regexp_matches(v_nb, '''((?:[^'']|'''')*)''', 'g') AS m);
+        IF v_old_labels <@ v_new_labels
+           AND v_old_labels = ARRAY(SELECT l FROM unnest(v_new_labels) AS l WHERE l = ANY (v_old_labels)) THEN
+            v_prev := NULL;
+            FOR i IN 1 .. coalesce(array_length(v_new_labels, 1), 0) LOOP
+                IF NOT v_new_labels[i] = ANY (v_old_labels) THEN
+                    statement := format('ALTER TYPE %s ADD VALUE %L %s;', object_identity, v_new_labels[i],
+                        CASE WHEN v_prev IS NOT NULL THEN format('AFTER %L', v_prev)
+                             WHEN array_length(v_old_labels, 1) > 0 THEN format('BEFORE %L', v_old_labels[1])
+                             ELSE '' END);
+                    RETURN NEXT;
+                END IF;
+                v_prev := v_new_labels[i];
+            END LOOP;
+        ELSE
+            statement := format('-- DROP TYPE %s; %s', object_identity, v_create);
+            warning := format('enum %s loses or reorders labels: values of its columns may be lost',
+                              object_identity);
+            RETURN NEXT;
+            v_redone := true;
+        END IF;
+    END IF;
+
+    IF v_ncm IS DISTINCT FROM (CASE WHEN NOT v_redone THEN v_ocm END) THEN
+        warning := NULL;
+        statement := format('COMMENT ON TYPE %s IS %s;', object_identity, coalesce(v_ncm, 'NULL'));
+        RETURN NEXT;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.enum_steps(text, text, text, text, integer) IS
+    'The steps of type_steps for one enum type that stays or is added (create, labels added, comment).';
+
+-- from sql/functions/scripts/plan_function_steps.sql (new: function pggit.plan_function_steps(diff jsonb))
+-- pggit.plan_function_steps(diff jsonb)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text, created jsonb)
+--
+-- Promises: the steps of pggit.migration_plan for the functions and procedures of
+-- `diff` (the rows of pggit.diff as a jsonb array of objects), in identity order. They
+-- hold no data: a removed or changed one is dropped first (DROP FUNCTION / PROCEDURE,
+-- phase 10, sort key the old identity), an added or changed one is created from its
+-- recorded definition after everything else (phase 180), with COMMENT ON after it
+-- when the definition has a comment.
+-- Steps as pggit.migration_plan collects them: it sorts all steps by (phase, sort_key
+-- COLLATE "C", order of appearance) and numbers them; `created` names the object a
+-- step creates ([kind, identity, blob hash of its state at to_ref]; NULL for the other
+-- steps), whose owner and privileges pggit.plan_owner_steps restores.
+-- Errors: 22023 when `diff` is not an array of objects. PL/pgSQL, STABLE, SECURITY
+-- INVOKER with a pinned search_path; callable by everyone, like migration_plan.
+CREATE OR REPLACE FUNCTION pggit.plan_function_steps(diff jsonb)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text, created jsonb)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    r record;
+    v_obj text;
+    v_txt text;
+    ph integer[] := '{}';       -- the steps: phase, sort key, statement, warning
+    ks text[] := '{}';
+    sts text[] := '{}';
+    wns text[] := '{}';
+    v_created jsonb := '{}';    -- steps that create an object: {step: [kind, identity, blob hash]}
+BEGIN
+    FOR r IN SELECT * FROM jsonb_to_recordset(diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind IN ('function', 'procedure')
+              ORDER BY d.object_identity COLLATE "C" LOOP
+        v_obj := upper(r.object_kind);
+        IF r.change <> 'added' THEN
+            ph := ph || 10; ks := ks || r.old_identity;
+            sts := sts || format('DROP %s %s;', v_obj, r.old_identity); wns := wns || NULL::text;
+        END IF;
+        IF r.change <> 'removed' THEN
+            v_txt := regexp_replace(r.new_definition, E'\nCOMMENT ''(?:[^'']|'''')*''$', '');
+            ph := ph || 180; ks := ks || r.object_identity;
+            sts := sts || (rtrim(v_txt, E' \n') || ';'); wns := wns || NULL::text;
+            v_created := v_created || jsonb_build_object(cardinality(sts)::text, jsonb_build_array(r.object_kind, r.object_identity,
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+            IF v_txt <> r.new_definition THEN
+                ph := ph || 180; ks := ks || (r.object_identity || ' comment');
+                sts := sts || format('COMMENT ON %s %s IS %s;', v_obj, r.object_identity,
+                                     substring(r.new_definition FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                wns := wns || NULL::text;
+            END IF;
+        END IF;
+    END LOOP;
+    RETURN QUERY
+        SELECT u.p, u.k, u.s, u.w, v_created -> u.o::text
+          FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)
+         ORDER BY u.o;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.plan_function_steps(jsonb) IS
+    'Internal: steps dropping and creating the functions and procedures of a pggit.diff, for migration_plan.';
+
+-- from sql/functions/scripts/plan_gone_sequences.sql (new: function pggit.plan_gone_sequences(diff jsonb))
+-- pggit.plan_gone_sequences(diff jsonb) -> jsonb
+--
+-- Promises: the sequences that the script of pggit.migration_plan drops before the
+-- column steps (phase 140), as {identity: [schema, table, column] of its owner, or
+-- null}: one `diff` (the rows of pggit.diff as a jsonb array of objects) removes that
+-- is owned by a column (DROP TABLE / DROP COLUMN of its owner takes it along, phases 45
+-- and 50), or that goes with the other drops (phase 60: its name is taken again by a
+-- table, view or sequence, or its schema goes; pggit.type_steps). A default that uses
+-- one of them must be gone by then (pggit.plan_table_drop_steps, plan_table_steps,
+-- phase 43): PostgreSQL refuses the drop while it depends on it (2BP01).
+-- Errors: 22023 when `diff` is not an array or an identity is no valid name.
+-- PL/pgSQL, IMMUTABLE (a function of its argument), SECURITY INVOKER with a pinned
+-- search_path; callable by everyone, like migration_plan.
+CREATE OR REPLACE FUNCTION pggit.plan_gone_sequences(diff jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    -- {identity: [schema, table, column] of its owner, or null}
+    RETURN (SELECT coalesce(jsonb_object_agg(x.ident, x.owner), '{}')
+      FROM (SELECT d.value ->> 'object_identity' AS ident,
+                   to_jsonb(parse_ident(substring(d.value ->> 'old_definition'
+                       FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)'))) AS owner
+              FROM jsonb_array_elements(diff) AS d
+             WHERE d.value ->> 'object_kind' = 'sequence' AND d.value ->> 'change' = 'removed') AS x
+     WHERE x.owner IS NOT NULL
+        OR (parse_ident(x.ident))[1] IN (SELECT (parse_ident(d.value ->> 'object_identity'))[1]
+                                           FROM jsonb_array_elements(diff) AS d
+                                          WHERE d.value ->> 'object_kind' = 'schema' AND d.value ->> 'change' = 'removed')
+        OR EXISTS (SELECT FROM jsonb_array_elements(diff) AS d
+                    WHERE d.value ->> 'object_identity' = x.ident AND d.value ->> 'change' IN ('added', 'renamed')
+                      AND d.value ->> 'object_kind' IN ('table', 'view', 'materialized view', 'sequence')));
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.plan_gone_sequences(jsonb) IS
+    'Internal: the sequences a migration drops before its column steps, with their owner columns, for migration_plan.';
+
+-- from sql/functions/scripts/plan_owner_steps.sql (new: function pggit.plan_owner_steps(created jsonb, statements text[], to_working boolean, to_at timestamp with time zone))
+-- pggit.plan_owner_steps(created jsonb, statements text[], to_working boolean, to_at timestamptz)
+--     -> TABLE(created_step integer, statement text, warning text, replaces boolean)
+--
+-- Promises: the owner and privilege steps (level 5) of pggit.migration_plan for the
+-- objects its script creates: `created` is [[kind, identity, step, blob hash], ...],
+-- `step` the index in `statements` (the script's steps so far) of its CREATE; the
+-- owner and privileges are those recorded with the state at to_ref
+-- (pggit.details_at as of `to_at`; the live catalog, pggit.owner_details, when
+-- `to_working`). For each object in step order, each row going with its CREATE
+-- (`created_step`: migration_plan gives it that step's phase and sort key): ALTER ..
+-- OWNER TO, and for a non-default ACL REVOKE ALL from PUBLIC and the owner, then one
+-- GRANT per grantee (and one WITH GRANT OPTION); a grantee that no longer exists is
+-- left out, warned at the OWNER TO step; REFRESH MATERIALIZED VIEW last. No recorded
+-- owner, or one that no longer exists: a commented note with a warning, and a SECURITY
+-- DEFINER function or procedure is not created: a row with `replaces` true gives its
+-- CREATE step's commented statement and warning instead.
+-- Errors: 22023 when `created` is not an array, 22P02 / 22003 for a step that is no
+-- integer. PL/pgSQL, STABLE, SECURITY INVOKER with a pinned search_path; callable by
+-- everyone, like migration_plan.
+CREATE OR REPLACE FUNCTION pggit.plan_owner_steps(created jsonb, statements text[], to_working boolean,
+                                                 to_at timestamptz)
+RETURNS TABLE(created_step integer, statement text, warning text, replaces boolean)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    r record;
+    c record;
+    v_own jsonb;
+    v_kw text;
+    v_on text;
+    v_secdef boolean;
+    v_txt text;
+    v_k integer;
+    ats integer[] := '{}';      -- the steps: the created step each goes with, statement, warning,
+    sts text[] := '{}';         -- and whether it replaces that step (else it is a new one)
+    wns text[] := '{}';
+    rps boolean[] := '{}';
+BEGIN
+    FOR c IN SELECT e.value ->> 0 AS kind, e.value ->> 1 AS ident, (e.value ->> 2)::integer AS idx,
+                    e.value ->> 3 AS blob
+               FROM jsonb_array_elements(created) AS e ORDER BY (e.value ->> 2)::integer LOOP
+        IF to_working THEN
+            SELECT pggit.owner_details(o.classid, pggit.resolve_identity(o.kind, o.identity)) INTO v_own
+              FROM pggit.objects AS o
+             WHERE o.dropped_at IS NULL AND o.kind = c.kind AND o.identity = c.ident
+             ORDER BY o.id DESC LIMIT 1;
+        ELSE
+            v_own := pggit.details_at(c.ident, c.blob, to_at) -> 'own';
+        END IF;
+        v_kw := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(c.kind) END;
+        v_on := CASE WHEN c.kind IN ('table', 'view', 'materialized view') THEN 'TABLE'
+                     WHEN c.kind = 'domain' THEN 'TYPE' ELSE upper(c.kind) END;
+        v_secdef := c.kind IN ('function', 'procedure') AND strpos(statements[c.idx], E'\n SECURITY DEFINER\n') > 0;
+        IF v_own IS NULL OR NOT EXISTS (SELECT FROM pg_roles AS ro WHERE ro.rolname = v_own ->> 'o') THEN
+            v_txt := CASE WHEN v_own IS NULL
+                          THEN 'no owner is recorded for it (a state committed before level 5)'
+                          ELSE format('its recorded owner %I does not exist', v_own ->> 'o') END;
+            ats := ats || c.idx; rps := rps || false;
+            sts := sts || format('-- %s %s: owner not restored', lower(v_kw), c.ident);
+            wns := wns || format('%s %s: %s%s', lower(v_kw), c.ident, v_txt,
+                                 CASE WHEN v_secdef THEN ': the SECURITY DEFINER routine is not created'
+                                      ELSE ': it is created owned by the role that runs the script' END);
+            IF v_secdef THEN
+                ats := ats || c.idx; rps := rps || true;
+                sts := sts || ('-- ' || statements[c.idx]);
+                wns := wns || format('%s %s is SECURITY DEFINER and its owner cannot be restored: not created',
+                                     lower(v_kw), c.ident);
+            END IF;
+            CONTINUE;
+        END IF;
+        ats := ats || c.idx; rps := rps || false;
+        sts := sts || format('ALTER %s %s OWNER TO %I;', v_kw, c.ident, v_own ->> 'o'); wns := wns || NULL::text;
+        v_k := cardinality(sts);  -- the step a grantee that no longer exists is warned at
+        IF jsonb_typeof(v_own -> 'a') = 'array' THEN
+            ats := ats || c.idx; rps := rps || false;
+            sts := sts || format('REVOKE ALL ON %s %s FROM PUBLIC;', v_on, c.ident); wns := wns || NULL::text;
+            ats := ats || c.idx; rps := rps || false;
+            sts := sts || format('REVOKE ALL ON %s %s FROM %I;', v_on, c.ident, v_own ->> 'o'); wns := wns || NULL::text;
+            FOR r IN SELECT g.value ->> 0 AS grantee, g.value ->> 1 AS privs, g.value ->> 2 AS gprivs
+                       FROM jsonb_array_elements(v_own -> 'a') AS g
+                      -- privilege keywords only (aclexplode's): nothing else reaches the statement
+                      WHERE (g.value ->> 1) ~ '^[A-Z]+( [A-Z]+)?(,[A-Z]+( [A-Z]+)?)*$'
+                        AND coalesce(g.value ->> 2, '') ~ '^([A-Z]+( [A-Z]+)?(,[A-Z]+( [A-Z]+)?)*)?$' LOOP
+                IF r.grantee <> '' AND NOT EXISTS (SELECT FROM pg_roles AS ro WHERE ro.rolname = r.grantee) THEN
+                    wns[v_k] := concat_ws('; ', wns[v_k], format('role %I, granted %s on %s %s, no longer exists: '
+                                                                 'not granted', r.grantee, r.privs, lower(v_kw), c.ident));
+                    CONTINUE;
+                END IF;
+                ats := ats || c.idx; rps := rps || false;
+                sts := sts || format('GRANT %s ON %s %s TO %s;', replace(r.privs, ',', ', '), v_on, c.ident,
+                                     CASE WHEN r.grantee = '' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+                wns := wns || NULL::text;
+                IF r.gprivs <> '' THEN
+                    ats := ats || c.idx; rps := rps || false;
+                    sts := sts || format('GRANT %s ON %s %s TO %s WITH GRANT OPTION;', replace(r.gprivs, ',', ', '),
+                                         v_on, c.ident, CASE WHEN r.grantee = '' THEN 'PUBLIC' ELSE quote_ident(r.grantee) END);
+                    wns := wns || NULL::text;
+                END IF;
+            END LOOP;
+        END IF;
+        IF c.kind = 'materialized view' THEN
+            ats := ats || c.idx; rps := rps || false;
+            sts := sts || format('REFRESH MATERIALIZED VIEW %s;', c.ident); wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+    RETURN QUERY
+        SELECT u.a, u.s, u.w, u.r
+          FROM unnest(ats, sts, wns, rps) WITH ORDINALITY AS u (a, s, w, r, o)
+         ORDER BY u.o;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.plan_owner_steps(jsonb, text[], boolean, timestamp with time zone) IS
+    'Internal: owner and privilege steps for the objects a migration creates, for migration_plan.';
+
+-- from sql/functions/scripts/plan_rename_steps.sql (new: function pggit.plan_rename_steps(diff jsonb))
+-- pggit.plan_rename_steps(diff jsonb)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: the steps of pggit.migration_plan that rename the tables, sequences, types
+-- and domains of `diff` (the rows of pggit.diff as a jsonb array of objects) in place,
+-- in identity order, after the drops and before the creations: ALTER .. RENAME TO
+-- (phase 91) in the schema it is in by then (a renamed schema's new name: its rename,
+-- phase 90, is pggit.plan_schema_steps'), then ALTER .. SET SCHEMA (92); sort key the
+-- old identity. Schemas, columns, constraints and indexes are renamed elsewhere.
+-- Errors: 22023 when `diff` is not an array of objects or an identity is no valid
+-- name. PL/pgSQL, STABLE, SECURITY INVOKER with a pinned search_path; callable by
+-- everyone, like migration_plan.
+CREATE OR REPLACE FUNCTION pggit.plan_rename_steps(diff jsonb)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    r record;
+    v_schema_map jsonb := '{}';  -- renamed schemas: {old name: new name}
+    v_old text[];
+    v_new text[];
+    v_cur text;
+    v_obj text;
+    ph integer[] := '{}';       -- the steps: phase, sort key, statement, warning
+    ks text[] := '{}';
+    sts text[] := '{}';
+    wns text[] := '{}';
+BEGIN
+    -- the schemas' renames (pggit.plan_schema_steps writes them, phase 90) come first:
+    -- a relation or type is renamed in its schema's new name
+    FOR r IN SELECT * FROM jsonb_to_recordset(diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind = 'schema' ORDER BY d.object_identity COLLATE "C" LOOP
+        IF r.change = 'renamed' THEN
+            v_old := parse_ident(r.old_identity);
+            v_new := parse_ident(r.object_identity);
+            v_schema_map := v_schema_map || jsonb_build_object(v_old[1], v_new[1]);
+        END IF;
+    END LOOP;
+
+    FOR r IN SELECT * FROM jsonb_to_recordset(diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind IN ('table', 'sequence', 'type', 'domain') AND d.change = 'renamed'
+              ORDER BY d.object_identity COLLATE "C" LOOP
+        v_obj := upper(r.object_kind);
+        v_old := parse_ident(r.old_identity);
+        v_new := parse_ident(r.object_identity);
+        v_cur := coalesce(v_schema_map ->> v_old[1], v_old[1]);
+        IF v_old[2] <> v_new[2] THEN
+            ph := ph || 91; ks := ks || r.old_identity;
+            sts := sts || format('ALTER %s %I.%I RENAME TO %I;', v_obj, v_cur, v_old[2], v_new[2]);
+            wns := wns || NULL::text;
+        END IF;
+        IF v_cur <> v_new[1] THEN
+            ph := ph || 92; ks := ks || r.old_identity;
+            sts := sts || format('ALTER %s %I.%I SET SCHEMA %I;', v_obj, v_cur, v_new[2], v_new[1]);
+            wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+    RETURN QUERY SELECT u.p, u.k, u.s, u.w FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o) ORDER BY u.o;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.plan_rename_steps(jsonb) IS
+    'Internal: steps renaming the tables, sequences, types and domains of a pggit.diff in place, for migration_plan.';
+
+-- from sql/functions/scripts/plan_schema_steps.sql (new: function pggit.plan_schema_steps(diff jsonb))
+-- pggit.plan_schema_steps(diff jsonb)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text, created jsonb)
+--
+-- Promises: the steps of pggit.migration_plan for the schemas of `diff` (the rows of
+-- pggit.diff(from_ref, to_ref) as a jsonb array of objects), in identity order: DROP
+-- SCHEMA (phase 80), ALTER SCHEMA .. RENAME TO (90, sort key the old identity), CREATE
+-- SCHEMA (100) and COMMENT ON SCHEMA when its definition changes (100, after it).
+-- Steps as pggit.migration_plan collects them: it sorts all steps by (phase, sort_key
+-- COLLATE "C", order of appearance) and numbers them; `created` names the object a
+-- step creates ([kind, identity, blob hash of its state at to_ref]; NULL for the other
+-- steps), whose owner and privileges pggit.plan_owner_steps restores.
+-- Errors: 22023 when `diff` is not an array of objects. PL/pgSQL, STABLE (it only
+-- reads), SECURITY INVOKER with a pinned search_path; callable by everyone, like
+-- migration_plan, which runs with its caller's rights.
+CREATE OR REPLACE FUNCTION pggit.plan_schema_steps(diff jsonb)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text, created jsonb)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    r record;
+    ph integer[] := '{}';       -- the steps: phase, sort key, statement, warning
+    ks text[] := '{}';
+    sts text[] := '{}';
+    wns text[] := '{}';
+    v_created jsonb := '{}';    -- steps that create an object: {step: [kind, identity, blob hash]}
+BEGIN
+    FOR r IN SELECT * FROM jsonb_to_recordset(diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind = 'schema' ORDER BY d.object_identity COLLATE "C" LOOP
+        IF r.change = 'added' THEN
+            ph := ph || 100; ks := ks || r.object_identity; sts := sts || format('CREATE SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+            v_created := v_created || jsonb_build_object(cardinality(sts)::text, jsonb_build_array('schema', r.object_identity,
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+        ELSIF r.change = 'removed' THEN
+            ph := ph || 80; ks := ks || r.object_identity; sts := sts || format('DROP SCHEMA %s;', r.object_identity);
+            wns := wns || NULL::text;
+        ELSIF r.change = 'renamed' THEN
+            ph := ph || 90; ks := ks || r.old_identity;
+            sts := sts || format('ALTER SCHEMA %s RENAME TO %s;', r.old_identity, r.object_identity);
+            wns := wns || NULL::text;
+        END IF;
+        IF r.change <> 'removed' AND r.new_definition IS DISTINCT FROM r.old_definition THEN
+            ph := ph || 100; ks := ks || (r.object_identity || ' comment');
+            sts := sts || format('COMMENT ON SCHEMA %s IS %s;', r.object_identity,
+                                 coalesce(substring(r.new_definition FROM E'\nCOMMENT (''.*'')$'), 'NULL'));
+            wns := wns || NULL::text;
+        END IF;
+    END LOOP;
+    RETURN QUERY
+        SELECT u.p, u.k, u.s, u.w, v_created -> u.o::text
+          FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)
+         ORDER BY u.o;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.plan_schema_steps(jsonb) IS
+    'Internal: steps (phase, sort key, statement, warning, created) for the schemas of a pggit.diff, for migration_plan.';
+
+-- from sql/functions/scripts/plan_table_drop_steps.sql (new: function pggit.plan_table_drop_steps(diff jsonb, gone_seqs jsonb, from_working boolean, from_at timestamp with time zone))
+-- pggit.plan_table_drop_steps(diff jsonb, gone_seqs jsonb, from_working boolean, from_at timestamptz)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: the steps of pggit.migration_plan for the tables `diff` removes (the rows
+-- of pggit.diff as a jsonb array of objects), in identity order; `gone_seqs` is
+-- pggit.plan_gone_sequences(diff); the tables' details (names of constraints and
+-- columns' defaults) are those at from_ref: pggit.details_at as of `from_at`, its
+-- commit time, or for WORKING (`from_working`) the live catalog. Each table is dropped
+-- commented out with a warning (its rows go): `-- DROP TABLE` (phase 50), in
+-- foreign-key order (a table before the removed tables its foreign keys reference;
+-- sort key the rank, then the identity; a removed partition before its removed
+-- parent); a foreign key that a cycle of removed tables leaves out of order is dropped
+-- just before, commented with a warning (phase 48); a column whose default uses a
+-- sequence another drop takes along loses the default first (phase 43).
+-- Errors: 22023 when `diff` is not an array of objects or an identity is no valid
+-- name. PL/pgSQL, STABLE, SECURITY INVOKER with a pinned search_path; callable by
+-- everyone, like migration_plan.
+CREATE OR REPLACE FUNCTION pggit.plan_table_drop_steps(diff jsonb, gone_seqs jsonb, from_working boolean,
+                                                      from_at timestamptz)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    r record;
+    c record;
+    v_fd jsonb;
+    v_grew boolean;
+    v_drop_fks jsonb := '{}';   -- removed tables: {identity: [[foreign key, removed table it references], ...]}
+    v_drop_rank jsonb := '{}';  -- removed tables: {identity: drop order}
+    ph integer[] := '{}';       -- the steps: phase, sort key, statement, warning
+    ks text[] := '{}';
+    sts text[] := '{}';
+    wns text[] := '{}';
+BEGIN
+    -- Removed tables are dropped in foreign-key order: a table before the removed tables
+    -- its foreign keys reference (rank 0: no removed table references it; else 1 + the
+    -- greatest rank of those that do). Foreign keys that a cycle leaves out of order are
+    -- dropped first (phase 48, commented like the drop of their table).
+    SELECT coalesce(jsonb_object_agg(x.ident, x.fks), '{}') INTO v_drop_fks
+      FROM (SELECT d.value ->> 'object_identity' AS ident,
+                   coalesce((SELECT jsonb_agg(jsonb_build_array(f.value ->> 'n',
+                                                                (pggit.foreign_key_parts(f.value ->> 'd'))[2]))
+                               FROM jsonb_array_elements(coalesce(
+                                        pggit.details_at(d.value ->> 'object_identity', encode(sha256(convert_to(d.value ->> 'old_definition',
+                                                                                        'UTF8')), 'hex'), from_at),
+                                        CASE WHEN from_working
+                                             THEN pggit.table_details(to_regclass(d.value ->> 'object_identity')) END)
+                                        -> 'cons') AS f
+                              WHERE f.value ->> 't' = 'f'
+                                AND (pggit.foreign_key_parts(f.value ->> 'd'))[2] <> d.value ->> 'object_identity'
+                                AND EXISTS (SELECT FROM jsonb_array_elements(diff) AS e
+                                             WHERE e.value ->> 'object_kind' = 'table' AND e.value ->> 'change' = 'removed'
+                                               AND e.value ->> 'object_identity'
+                                                   = (pggit.foreign_key_parts(f.value ->> 'd'))[2])), '[]')
+                   -- a removed partition of a removed parent goes first: the parent's drop takes it along
+                   || coalesce((SELECT jsonb_build_array(jsonb_build_array(NULL::text, e.value ->> 'object_identity'))
+                                  FROM jsonb_array_elements(diff) AS e
+                                 WHERE e.value ->> 'object_kind' = 'table' AND e.value ->> 'change' = 'removed'
+                                   AND strpos(d.value ->> 'old_definition',
+                                              E'\nPARTITION OF ' || (e.value ->> 'object_identity') || ' ') > 0
+                                 LIMIT 1), '[]') AS fks
+              FROM jsonb_array_elements(diff) AS d
+             WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'removed') AS x;
+    SELECT coalesce(jsonb_object_agg(k, 0), '{}') INTO v_drop_rank FROM jsonb_object_keys(v_drop_fks) AS k;
+    FOR i IN 1 .. (SELECT count(*) FROM jsonb_object_keys(v_drop_fks)) LOOP
+        v_grew := false;
+        FOR c IN SELECT e.key AS ident, f.value ->> 1 AS ref
+                   FROM jsonb_each(v_drop_fks) AS e CROSS JOIN LATERAL jsonb_array_elements(e.value) AS f LOOP
+            IF (v_drop_rank ->> c.ref)::integer < (v_drop_rank ->> c.ident)::integer + 1 THEN
+                v_drop_rank := v_drop_rank || jsonb_build_object(c.ref, (v_drop_rank ->> c.ident)::integer + 1);
+                v_grew := true;
+            END IF;
+        END LOOP;
+        EXIT WHEN NOT v_grew;
+    END LOOP;
+
+    FOR r IN SELECT * FROM jsonb_to_recordset(diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind = 'table' AND d.change = 'removed'
+              ORDER BY d.object_identity COLLATE "C" LOOP
+        -- its columns whose default uses a sequence that another table's or
+        -- column's drop takes along lose the default first (phase 43)
+        IF gone_seqs <> '{}' THEN
+            v_fd := coalesce(pggit.details_at(r.old_identity, encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex'), from_at),
+                             CASE WHEN from_working THEN pggit.table_details(to_regclass(r.old_identity)) END);
+            FOR c IN SELECT f.value ->> 'n' AS n
+                       FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                      WHERE EXISTS (SELECT FROM jsonb_each(gone_seqs) AS g
+                                     WHERE strpos(f.value ->> 'd', quote_literal(g.key) || '::regclass') > 0
+                                       AND (jsonb_typeof(g.value) <> 'array'
+                                            OR ARRAY[g.value ->> 0, g.value ->> 1] <> parse_ident(r.old_identity)))
+            LOOP
+                ph := ph || 43; ks := ks || r.old_identity;
+                sts := sts || format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT;', r.old_identity, c.n);
+                wns := wns || NULL::text;
+            END LOOP;
+        END IF;
+        -- a foreign key to another removed table that a cycle leaves out of order
+        FOR c IN SELECT f.value ->> 0 AS n, f.value ->> 1 AS ref
+                   FROM jsonb_array_elements(v_drop_fks -> r.old_identity) AS f
+                  WHERE (v_drop_rank ->> (f.value ->> 1))::integer <= (v_drop_rank ->> r.old_identity)::integer
+                    AND f.value ->> 0 IS NOT NULL
+                  ORDER BY (f.value ->> 0) COLLATE "C" LOOP
+            ph := ph || 48; ks := ks || r.old_identity;
+            sts := sts || format('-- ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.n);
+            wns := wns || format('foreign key %I of table %s goes before the table is dropped with its rows '
+                                 '(table %s, which it references, is dropped too)', c.n, r.old_identity, c.ref);
+        END LOOP;
+        ph := ph || 50; ks := ks || (lpad(coalesce(v_drop_rank ->> r.old_identity, '0'), 6, '0') || r.old_identity);
+        sts := sts || format('-- DROP TABLE %s;', r.old_identity);
+        wns := wns || format('table %s is dropped with its rows', r.old_identity);
+    END LOOP;
+    RETURN QUERY SELECT u.p, u.k, u.s, u.w FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o) ORDER BY u.o;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.plan_table_drop_steps(jsonb, jsonb, boolean, timestamp with time zone) IS
+    'Internal: steps dropping the tables a pggit.diff removes (commented, in foreign-key order), for migration_plan.';
+
+-- from sql/functions/scripts/plan_table_steps.sql (new: function pggit.plan_table_steps(diff jsonb, gone_seqs jsonb, from_ref text, to_ref text, online boolean, from_working boolean, to_working boolean, from_at timestamp with time zone, to_at timestamp with time zone))
+-- pggit.plan_table_steps(diff jsonb, gone_seqs jsonb, from_ref text, to_ref text, online boolean,
+--                        from_working boolean, to_working boolean, from_at timestamptz, to_at timestamptz)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text, created jsonb)
+--
+-- Promises: the steps of pggit.migration_plan for the tables `diff` adds or changes
+-- (the rows of pggit.diff(from_ref, to_ref) as a jsonb array of objects), in identity
+-- order, as its header describes them; `gone_seqs` is pggit.plan_gone_sequences(diff);
+-- `from_working` / `to_working` say a ref is WORKING, `from_at` / `to_at` when it was
+-- committed (names of constraints and indexes as they were then, pggit.details_at).
+-- A table is changed in place, never dropped and re-created: CREATE TABLE (phase 130,
+-- + 1 per ancestor the script creates; pggit.create_table_statement); constraints and
+-- indexes that go or change dropped on the old name (foreign keys 39, others 40,
+-- indexes 30, DROP INDEX CONCURRENTLY when `online`); columns whose default uses a
+-- gone sequence lose it first (43); dropped columns commented with a warning (45);
+-- column renames (93, through pggit_rename_<n> for a chain or a swap: 93 then 94);
+-- a note with a warning for foreign keys of other tables that a column swap would
+-- misdirect (156); the columns' own steps (pggit.column_steps); constraints (150,
+-- foreign keys 155; online: NOT VALID then VALIDATE, or a unique index built
+-- CONCURRENTLY then ADD CONSTRAINT .. USING INDEX) and indexes (160) that are new or
+-- changed; partitions (pggit.partition_steps, pggit.partition_local); comments,
+-- triggers, policies, rules, options, ATTACH / DETACH (pggit.table_extra_steps), also
+-- for a table the diff leaves alone whose trigger, policy or rule calls a function the
+-- script drops; constraints and indexes only renamed (95, on the table's new name),
+-- also of tables whose state is the same at both refs. Not generated, a commented
+-- note with a warning: foreign tables (130), a table state without recorded details
+-- (committed before level 4, 140).
+-- Steps as pggit.migration_plan collects them: it sorts all steps by (phase, sort_key
+-- COLLATE "C", order of appearance) and numbers them; `created` names the object a
+-- step creates ([kind, identity, blob hash of its state at to_ref]; NULL for the other
+-- steps), whose owner and privileges pggit.plan_owner_steps restores.
+-- Errors: those of pggit.schema_at for from_ref / to_ref (22004, 42704, 42P09, 55000),
+-- 22023 when `diff` is not an array of objects or an identity is no valid name.
+-- PL/pgSQL, STABLE, SECURITY INVOKER with a pinned search_path; callable by everyone,
+-- like migration_plan.
+CREATE OR REPLACE FUNCTION pggit.plan_table_steps(diff jsonb, gone_seqs jsonb, from_ref text, to_ref text,
+                                                 online boolean, from_working boolean, to_working boolean,
+                                                 from_at timestamptz, to_at timestamptz)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text, created jsonb)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    r record;
+    c record;
+    v_old text[];
+    v_new text[];
+    v_fd jsonb;
+    v_td jsonb;
+    v_tbl text;
+    v_txt text;
+    v_grew boolean;
+    v_col_renames jsonb := '{}';
+    v_ren jsonb;
+    v_sources text[];
+    v_dropped text[];
+    v_tmp text;
+    v_k integer;
+    v_early text[];             -- old columns of the table at hand whose default is dropped early
+    v_rel_renames jsonb := '{}';  -- renamed tables: {old identity: new identity}
+    v_fd_cons jsonb;
+    v_name_ren jsonb;           -- constraints and indexes renamed only: {"cons": [[old, new], ..], "idx": [..]}
+    v_all_name_ren jsonb := '[]';  -- [[table at to_ref, v_name_ren of it], ...], renamed after the table loops
+    ph integer[] := '{}';       -- the steps: phase, sort key, statement, warning
+    ks text[] := '{}';
+    sts text[] := '{}';
+    wns text[] := '{}';
+    v_created jsonb := '{}';    -- steps that create an object: {step: [kind, identity, blob hash]}
+BEGIN
+    -- column renames (diff's 'column' rows), per table at to_ref: {new name: old name}
+    FOR r IN SELECT * FROM jsonb_to_recordset(diff) AS d (object_identity text, object_kind text, change text, old_identity text)
+              WHERE d.object_kind = 'column' AND d.change = 'renamed' LOOP
+        v_new := parse_ident(r.object_identity);
+        v_old := parse_ident(r.old_identity);
+        v_tbl := format('%I.%I', v_new[1], v_new[2]);
+        v_col_renames := jsonb_set(v_col_renames, ARRAY[v_tbl],
+                                   coalesce(v_col_renames -> v_tbl, '{}') || jsonb_build_object(v_new[3], v_old[3]));
+    END LOOP;
+
+    SELECT coalesce(jsonb_object_agg(d.value ->> 'old_identity', d.value ->> 'object_identity'), '{}')
+      INTO v_rel_renames
+      FROM jsonb_array_elements(diff) AS d
+     WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'renamed';
+
+    FOR r IN SELECT * FROM jsonb_to_recordset(diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind = 'table' AND d.change IS DISTINCT FROM 'removed'
+              ORDER BY d.object_identity COLLATE "C" LOOP
+        IF split_part(r.new_definition, E'\n', 1) IN ('FOREIGN TABLE', 'UNLOGGED FOREIGN TABLE')
+           OR split_part(r.old_definition, E'\n', 1) IN ('FOREIGN TABLE', 'UNLOGGED FOREIGN TABLE') THEN
+            ph := ph || 130; ks := ks || r.object_identity;
+            sts := sts || format('-- foreign table %s: not generated', r.object_identity);
+            wns := wns || format('foreign table %s is %s: foreign tables are not generated (CREATE / ALTER '
+                                 'FOREIGN TABLE by hand)', r.object_identity, r.change);
+            CONTINUE;
+        END IF;
+        v_td := coalesce(pggit.details_at(r.object_identity, encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex'), to_at),
+                         CASE WHEN to_working THEN pggit.table_details(to_regclass(r.object_identity)) END);
+        v_fd := CASE WHEN r.change = 'added' THEN '{"cols": [], "cons": [], "idx": []}'::jsonb
+                ELSE coalesce(pggit.details_at(r.old_identity, encode(sha256(convert_to(r.old_definition, 'UTF8')), 'hex'), from_at),
+                              CASE WHEN from_working THEN pggit.table_details(to_regclass(r.old_identity)) END)
+                END;
+        IF v_td IS NULL OR v_fd IS NULL THEN
+            ph := ph || 140; ks := ks || r.object_identity;
+            sts := sts || format('-- table %s: changes not generated', r.object_identity);
+            wns := wns || format('table %s at %s has no recorded details (names of constraints and indexes): '
+                                 'it was committed before level 4', r.object_identity,
+                                 CASE WHEN v_td IS NULL THEN to_ref ELSE from_ref END);
+            CONTINUE;
+        END IF;
+        v_tbl := r.object_identity;
+        -- Partitions (pggit.partition_steps): one the script creates, or one that stays
+        -- the partition of the same parent with the same bound, gets no column steps
+        -- (its columns are its parent's, whose steps reach it) and none for what it
+        -- inherits (pggit.partition_local): only the names of the inherited indexes and
+        -- keys. One that becomes a partition, changes parent or bound, or stops being
+        -- one is detached first and attached last (pggit.table_extra_steps), changed
+        -- meanwhile as any table.
+        IF r.new_definition ~ '\nPARTITION OF '
+           AND (r.change = 'added' OR substring(r.new_definition FROM '\n(PARTITION OF [^\n]*)')
+                                      = substring(r.old_definition FROM '\n(PARTITION OF [^\n]*)')) THEN
+            FOR c IN SELECT * FROM pggit.partition_steps(r.old_identity, v_tbl, r.old_definition, r.new_definition,
+                                                         v_fd, v_td, from_ref, to_ref) LOOP
+                ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+            END LOOP;
+            v_td := pggit.partition_local(v_td, r.new_definition, to_ref);
+            v_fd := pggit.partition_local(v_fd, r.old_definition, from_ref) || jsonb_build_object('cols', v_td -> 'cols');
+            v_col_renames := v_col_renames - r.object_identity;
+        ELSIF r.change = 'added' AND r.new_definition ~ '\nPARTITION BY ' THEN
+            v_fd := v_fd || jsonb_build_object('cols', v_td -> 'cols');  -- made by its CREATE TABLE
+        END IF;
+        IF r.change = 'added' THEN
+            -- a partition after its parent: phase 130 + the number of its ancestors the script creates
+            v_k := 0;
+            v_txt := r.new_definition;
+            LOOP
+                v_txt := (SELECT d.value ->> 'new_definition' FROM jsonb_array_elements(diff) AS d
+                           WHERE d.value ->> 'object_kind' = 'table' AND d.value ->> 'change' = 'added'
+                             AND d.value ->> 'object_identity' = substring(v_txt FROM
+                                 '\nPARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) '));
+                EXIT WHEN v_txt IS NULL OR v_k = 8;
+                v_k := v_k + 1;
+            END LOOP;
+            ph := ph || (130 + v_k); ks := ks || v_tbl;
+            sts := sts || pggit.create_table_statement(v_tbl, r.new_definition, v_td);
+            wns := wns || NULL::text;
+            v_created := v_created || jsonb_build_object(cardinality(sts)::text, jsonb_build_array('table', v_tbl,
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+        END IF;
+        -- columns, matched by name, or by the renames diff reported ({new name: old name}):
+        -- a column is kept when it is renamed, or when its name is still there and not
+        -- the new name of another column; the others are dropped
+        v_ren := CASE WHEN r.change = 'added' THEN '{}' ELSE coalesce(v_col_renames -> r.object_identity, '{}') END;
+        v_sources := ARRAY(SELECT e.value FROM jsonb_each_text(v_ren) AS e);
+        v_dropped := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                            WHERE NOT (f.value ->> 'n') = ANY (v_sources)
+                              AND (v_ren ? (f.value ->> 'n')
+                                   OR NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                                   WHERE t.value ->> 'n' = f.value ->> 'n')));
+        -- a column whose default uses a sequence that a drop takes along (its owner
+        -- table or column goes, or it goes with the other drops) loses the default
+        -- before any column or table is dropped (phase 43, on the old names; a new
+        -- default is set with the other column steps), unless it goes in the same
+        -- statement as the sequence (it is the owner column, dropped)
+        v_early := ARRAY(SELECT f.value ->> 'n' FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                          WHERE EXISTS (SELECT FROM jsonb_each(gone_seqs) AS g
+                                         WHERE strpos(f.value ->> 'd', quote_literal(g.key) || '::regclass') > 0
+                                           AND NOT ((f.value ->> 'n') = ANY (v_dropped)
+                                                    AND jsonb_typeof(g.value) = 'array'
+                                                    AND ARRAY[g.value ->> 0, g.value ->> 1, g.value ->> 2]
+                                                        = parse_ident(r.old_identity) || (f.value ->> 'n'))));
+        FOR i IN 1 .. coalesce(cardinality(v_early), 0) LOOP
+            ph := ph || 43; ks := ks || r.old_identity;
+            sts := sts || format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT;', r.old_identity, v_early[i]);
+            wns := wns || NULL::text;
+        END LOOP;
+        v_fd_cons := v_fd -> 'cons';
+        IF v_ren <> '{}' OR v_dropped <> '{}' THEN
+            -- the old constraints and indexes as PostgreSQL prints them once the columns
+            -- are renamed (they follow their columns: names in their text are replaced,
+            -- token by token, string literals and quoted names kept whole); one that
+            -- names a dropped column goes with it, so it never matches and is made again
+            SELECT jsonb_build_object(
+                       'cols', v_fd -> 'cols',
+                       'cons', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'cons'), '[]'),
+                       'idx', coalesce(jsonb_agg(x.v ORDER BY x.o) FILTER (WHERE x.part = 'idx'), '[]'))
+              INTO v_fd
+              FROM (SELECT p.part, f.o,
+                           CASE WHEN tk.toks && ARRAY(SELECT quote_ident(d) FROM unnest(v_dropped) AS d)
+                                THEN jsonb_set(f.value, '{d}', 'null')  -- matches nothing
+                                ELSE jsonb_set(f.value, '{d}', to_jsonb(array_to_string(ARRAY(
+                                    SELECT coalesce((SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                      WHERE quote_ident(e.value) = u.tok), u.tok)
+                                      FROM unnest(tk.toks) WITH ORDINALITY AS u (tok, o) ORDER BY u.o), '')))
+                           END AS v
+                      FROM (VALUES ('cons'), ('idx')) AS p (part)
+                     CROSS JOIN LATERAL jsonb_array_elements(v_fd -> p.part) WITH ORDINALITY AS f (value, o)
+                     CROSS JOIN LATERAL (SELECT ARRAY(
+                             SELECT g.m[1] FROM regexp_matches(f.value ->> 'd',
+                                 '(''(?:[^'']|'''')*''|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*|[^''"A-Za-z_]+|.)', 'g')
+                                 WITH ORDINALITY AS g (m, o) ORDER BY g.o) AS toks) AS tk) AS x;
+        END IF;
+        -- a foreign key follows the table and the columns it references through their
+        -- renames: its old text is read with their new names (the referenced part from
+        -- the text before this table's own column renames, which name other columns)
+        IF v_rel_renames <> '{}' OR v_col_renames <> '{}' THEN
+            v_fd := jsonb_set(v_fd, '{cons}', coalesce((
+                SELECT jsonb_agg(CASE WHEN f.value ->> 't' <> 'f' OR f.value ->> 'd' IS NULL
+                                           OR x.parts IS NULL OR x.renamed IS NULL THEN f.value
+                                      ELSE jsonb_set(f.value, '{d}', to_jsonb(
+                                          x.parts[1] || x.renamed[2] || '(' || x.renamed[3] || ')' || x.parts[4]))
+                                 END ORDER BY f.o)
+                  FROM jsonb_array_elements(v_fd -> 'cons') WITH ORDINALITY AS f (value, o)
+                  LEFT JOIN jsonb_array_elements(v_fd_cons) WITH ORDINALITY AS g (value, o) ON g.o = f.o
+                  CROSS JOIN LATERAL (SELECT pggit.foreign_key_parts(f.value ->> 'd') AS parts,
+                                             pggit.foreign_key_parts(pggit.foreign_key_renamed(
+                                                 g.value ->> 'd', v_rel_renames, v_col_renames)) AS renamed) AS x),
+                '[]'));
+        END IF;
+        -- a constraint or an index whose definition stays and whose name changes is
+        -- renamed (phase 95, on the table's new name), never dropped and made again; not
+        -- when its new name is the old name of another one renamed (a swap or a chain)
+        v_name_ren := pggit.name_renames(v_fd, v_td);
+        v_all_name_ren := v_all_name_ren || jsonb_build_array(jsonb_build_array(v_tbl, v_name_ren));
+        -- constraints and indexes that go or change: dropped first (foreign keys before
+        -- the keys they use), on the table's old name
+        FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cons') AS f
+                  WHERE NOT (v_td -> 'cons') @> jsonb_build_array(f.value)
+                    AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'cons') AS x
+                                     WHERE x.value ->> 0 = f.value ->> 'n')
+                  ORDER BY f.value ->> 't' <> 'f', f.value ->> 'n' COLLATE "C" LOOP
+            ph := ph || CASE WHEN c.f ->> 't' = 'f' THEN 39 ELSE 40 END; ks := ks || r.old_identity;
+            sts := sts || format('ALTER TABLE %s DROP CONSTRAINT %I;', r.old_identity, c.f ->> 'n');
+            wns := wns || NULL::text;
+        END LOOP;
+        FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'idx') AS f
+                  WHERE NOT (v_td -> 'idx') @> jsonb_build_array(f.value)
+                    AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'idx') AS x
+                                     WHERE x.value ->> 0 = f.value ->> 'n')
+                  ORDER BY f.value ->> 'n' COLLATE "C" LOOP
+            ph := ph || 30; ks := ks || r.old_identity;
+            sts := sts || format('DROP INDEX %s%I.%I;', CASE WHEN online THEN 'CONCURRENTLY ' ELSE '' END,
+                                 (parse_ident(r.old_identity))[1], c.f ->> 'n');
+            wns := wns || NULL::text;
+        END LOOP;
+        FOR c IN SELECT f.value AS f FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                  WHERE (f.value ->> 'n') = ANY (v_dropped) LOOP
+            ph := ph || 45; ks := ks || r.old_identity;
+            sts := sts || format('-- ALTER TABLE %s DROP COLUMN %I;', r.old_identity, c.f ->> 'n');
+            wns := wns || format('column %I of table %s is dropped with its data', c.f ->> 'n', r.old_identity);
+        END LOOP;
+        -- renames, on the table's new name, after the drops and the table's own rename;
+        -- when a new name is the old name of another renamed column (a chain or a swap),
+        -- every rename of the table goes through a temporary name
+        -- a foreign key of another table follows the referenced columns, not their names:
+        -- when a new name is one the table had (a swap, a chain, a dropped column's name),
+        -- one whose text stays the same may end on another column. Not generated: a note
+        -- (apply_migration refuses it) for each table with a foreign key that references
+        -- it and whose text is still found at to_ref.
+        IF EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k
+                    WHERE EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f WHERE f.value ->> 'n' = k)) THEN
+            FOR c IN SELECT s.object_identity AS ident
+                       FROM pggit.schema_at(from_ref) AS s
+                      WHERE s.object_kind = 'table' AND s.object_identity <> r.old_identity
+                        AND strpos(s.definition, format(' REFERENCES %s(', r.old_identity)) > 0
+                        -- a foreign key whose text changes is dropped and made again by its table
+                        AND EXISTS (SELECT FROM regexp_split_to_table(s.definition, E'\n') AS l (line)
+                                     WHERE strpos(l.line, format(' REFERENCES %s(', r.old_identity)) > 0
+                                       -- it references a renamed column, or one named as one is now
+                                       AND string_to_array(split_part(substr(l.line,
+                                               strpos(l.line, format(' REFERENCES %s(', r.old_identity))
+                                               + length(format(' REFERENCES %s(', r.old_identity))), ')', 1), ', ')
+                                           && ARRAY(SELECT quote_ident(e.key) FROM jsonb_each_text(v_ren) AS e
+                                                    UNION ALL
+                                                    SELECT quote_ident(e.value) FROM jsonb_each_text(v_ren) AS e)
+                                       AND EXISTS (SELECT FROM pggit.schema_at(to_ref) AS s2
+                                                    WHERE s2.object_kind = 'table'
+                                                      AND strpos(s2.definition, replace(l.line,
+                                                              format(' REFERENCES %s(', r.old_identity),
+                                                              format(' REFERENCES %s(', v_tbl))) > 0))
+                      ORDER BY s.object_identity COLLATE "C" LOOP
+                ph := ph || 156; ks := ks || v_tbl;
+                sts := sts || format('-- foreign keys of %s referencing %s: not generated', c.ident, v_tbl);
+                wns := wns || format('columns of table %s take names other columns of it had: foreign keys of %s '
+                                     'that reference them are not checked (re-create them by hand)', v_tbl, c.ident);
+            END LOOP;
+        END IF;
+        IF v_ren <> '{}' THEN
+            v_grew := EXISTS (SELECT FROM jsonb_object_keys(v_ren) AS k WHERE k = ANY (v_sources));
+            v_k := 0;
+            FOR c IN SELECT e.key AS new_name, e.value AS old_name FROM jsonb_each_text(v_ren) AS e
+                      ORDER BY e.key COLLATE "C" LOOP
+                IF v_grew THEN
+                    LOOP
+                        v_k := v_k + 1;
+                        v_tmp := format('pggit_rename_%s', v_k);
+                        EXIT WHEN NOT EXISTS (SELECT FROM jsonb_array_elements(v_fd -> 'cols') AS f
+                                               WHERE f.value ->> 'n' = v_tmp)
+                              AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_td -> 'cols') AS t
+                                               WHERE t.value ->> 'n' = v_tmp);
+                    END LOOP;
+                    ph := ph || 93; ks := ks || v_tbl;
+                    sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, v_tmp);
+                    wns := wns || NULL::text;
+                    ph := ph || 94; ks := ks || v_tbl;
+                    sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, v_tmp, c.new_name);
+                    wns := wns || NULL::text;
+                ELSE
+                    ph := ph || 93; ks := ks || v_tbl;
+                    sts := sts || format('ALTER TABLE %s RENAME COLUMN %I TO %I;', v_tbl, c.old_name, c.new_name);
+                    wns := wns || NULL::text;
+                END IF;
+            END LOOP;
+        END IF;
+        -- the columns' own steps (add, type, default, NOT NULL, identity, generation)
+        FOR c IN SELECT * FROM pggit.column_steps(v_tbl, v_fd, v_td, v_ren, v_early, r.change = 'added', online) LOOP
+            ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+        END LOOP;
+        FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'cons') AS t
+                  WHERE NOT (v_fd -> 'cons') @> jsonb_build_array(t.value)
+                    AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'cons') AS x
+                                     WHERE x.value ->> 1 = t.value ->> 'n')
+                  ORDER BY position(t.value ->> 't' IN 'pucxtf'), t.value ->> 'n' COLLATE "C" LOOP
+            ph := ph || CASE WHEN c.t ->> 't' = 'f' THEN 155 ELSE 150 END; ks := ks || v_tbl;
+            IF online AND r.change <> 'added' AND c.t ->> 't' IN ('f', 'c') AND (c.t ->> 'd') !~ ' NOT VALID$' THEN
+                -- online: added without checking the rows (brief), then validated while
+                -- reads and writes go on (SHARE UPDATE EXCLUSIVE)
+                sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s NOT VALID;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+                wns := wns || NULL::text;
+                ph := ph || ph[cardinality(ph)]; ks := ks || v_tbl;
+                sts := sts || format('ALTER TABLE %s VALIDATE CONSTRAINT %I;', v_tbl, c.t ->> 'n');
+            ELSIF online AND r.change <> 'added' AND c.t ->> 't' IN ('u', 'p')
+                  AND (c.t ->> 'd') ~ '^(UNIQUE|PRIMARY KEY) \((?:"(?:[^"]|"")*"|[^")])*\)$' THEN
+                -- online: its index built concurrently (outside a transaction block), then
+                -- the constraint takes it over (brief)
+                sts := sts || format('CREATE UNIQUE INDEX CONCURRENTLY %I ON %s USING btree %s;', c.t ->> 'n', v_tbl,
+                                     substr(c.t ->> 'd', strpos(c.t ->> 'd', '(')));
+                wns := wns || NULL::text;
+                ph := ph || ph[cardinality(ph)]; ks := ks || v_tbl;
+                sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s USING INDEX %I;', v_tbl, c.t ->> 'n',
+                                     CASE WHEN c.t ->> 't' = 'p' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, c.t ->> 'n');
+            ELSE
+                sts := sts || format('ALTER TABLE %s ADD CONSTRAINT %I %s;', v_tbl, c.t ->> 'n', c.t ->> 'd');
+            END IF;
+            wns := wns || NULL::text;
+        END LOOP;
+        FOR c IN SELECT t.value AS t FROM jsonb_array_elements(v_td -> 'idx') AS t
+                  WHERE NOT (v_fd -> 'idx') @> jsonb_build_array(t.value)
+                    AND NOT EXISTS (SELECT FROM jsonb_array_elements(v_name_ren -> 'idx') AS x
+                                     WHERE x.value ->> 1 = t.value ->> 'n')
+                  ORDER BY t.value ->> 'n' COLLATE "C" LOOP
+            ph := ph || 160; ks := ks || v_tbl;
+            sts := sts || format('CREATE %sINDEX %s%I ON %s USING %s;',
+                                 CASE WHEN (c.t ->> 'u')::boolean THEN 'UNIQUE ' ELSE '' END,
+                                 CASE WHEN online AND r.change <> 'added' THEN 'CONCURRENTLY ' ELSE '' END,
+                                 c.t ->> 'n', v_tbl, c.t ->> 'd');
+            wns := wns || NULL::text;
+        END LOOP;
+        -- comments, triggers, policies, rules, options, ATTACH / DETACH PARTITION
+        FOR c IN SELECT * FROM pggit.table_extra_steps(CASE WHEN r.change <> 'added' THEN r.old_identity END, v_tbl,
+                                                       CASE WHEN r.change <> 'added' THEN r.old_definition END,
+                                                       r.new_definition, v_td, v_ren, from_ref, to_ref,
+                                                       ARRAY(SELECT coalesce(d.value ->> 'old_identity', d.value ->> 'object_identity')
+                                                               FROM jsonb_array_elements(diff) AS d
+                                                              WHERE d.value ->> 'object_kind' IN ('function', 'procedure')
+                                                                AND d.value ->> 'change' <> 'added')) LOOP
+            ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+        END LOOP;
+    END LOOP;
+    -- a table the diff leaves alone whose trigger, policy or rule calls a function the
+    -- script drops (a changed function is dropped and created again): that trigger,
+    -- policy or rule goes before the function and comes back after it
+    -- (pggit.table_extra_steps); O(schema) only when the script drops functions
+    v_dropped := ARRAY(SELECT coalesce(d.value ->> 'old_identity', d.value ->> 'object_identity')
+                         FROM jsonb_array_elements(diff) AS d
+                        WHERE d.value ->> 'object_kind' IN ('function', 'procedure') AND d.value ->> 'change' <> 'added');
+    IF v_dropped <> '{}' THEN
+        FOR r IN SELECT s.object_identity, s.definition
+                   FROM pggit.schema_at(from_ref) AS s
+                  WHERE s.object_kind = 'table' AND s.definition ~ '\n(TRIGGER|POLICY|RULE) '
+                    AND NOT EXISTS (SELECT FROM jsonb_array_elements(diff) AS d
+                                     WHERE d.value ->> 'object_kind' = 'table'
+                                       AND s.object_identity IN (d.value ->> 'object_identity', d.value ->> 'old_identity'))
+                  ORDER BY s.object_identity COLLATE "C" LOOP
+            FOR c IN SELECT * FROM pggit.table_extra_steps(r.object_identity, r.object_identity, r.definition,
+                                                           r.definition, NULL, '{}', from_ref, to_ref, v_dropped) LOOP
+                ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+            END LOOP;
+        END LOOP;
+    END IF;
+
+    -- Tables whose state is the same at both refs while constraints or indexes of theirs
+    -- were renamed in between: names are no part of a table's state (its blob), each
+    -- commit's come from pggit.details_at; renamed (phase 95) like those of a changed table.
+    IF from_at IS DISTINCT FROM to_at
+       AND EXISTS (SELECT FROM pggit.object_details_log AS l
+                    WHERE l.valid_until > least(coalesce(from_at, 'infinity'), coalesce(to_at, 'infinity'))) THEN
+        FOR r IN SELECT f.object_identity AS ident, encode(sha256(convert_to(f.definition, 'UTF8')), 'hex') AS blob
+                   FROM pggit.schema_at(from_ref) AS f
+                   JOIN pggit.schema_at(to_ref) AS t
+                     ON t.object_identity = f.object_identity AND t.object_kind = f.object_kind
+                    AND t.definition = f.definition
+                  WHERE f.object_kind = 'table'
+                    AND EXISTS (SELECT FROM pggit.object_details_log AS l
+                                 WHERE l.identity = f.object_identity
+                                   AND l.valid_until > least(coalesce(from_at, 'infinity'), coalesce(to_at, 'infinity')))
+                  ORDER BY f.object_identity COLLATE "C" LOOP
+            v_fd := CASE WHEN from_working THEN pggit.table_details(to_regclass(r.ident))
+                         ELSE pggit.details_at(r.ident, r.blob, from_at) END;
+            v_td := CASE WHEN to_working THEN pggit.table_details(to_regclass(r.ident))
+                         ELSE pggit.details_at(r.ident, r.blob, to_at) END;
+            v_all_name_ren := v_all_name_ren
+                              || jsonb_build_array(jsonb_build_array(r.ident, pggit.name_renames(v_fd, v_td)));
+        END LOOP;
+    END IF;
+    -- the renames of constraints and indexes of both kinds of tables (phase 95, on the table's new name)
+    FOR c IN SELECT t.value ->> 0 AS tbl, x.value ->> 0 AS old_name, x.value ->> 1 AS new_name,
+                    p.part = 'cons' AS con
+               FROM jsonb_array_elements(v_all_name_ren) WITH ORDINALITY AS t (value, o)
+              CROSS JOIN (VALUES (1, 'cons'), (2, 'idx')) AS p (k, part)
+              CROSS JOIN LATERAL jsonb_array_elements(t.value -> 1 -> p.part) WITH ORDINALITY AS x (value, o)
+              ORDER BY t.o, p.k, x.o LOOP
+        ph := ph || 95; ks := ks || c.tbl;
+        sts := sts || CASE WHEN c.con
+                           THEN format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I;', c.tbl, c.old_name, c.new_name)
+                           ELSE format('ALTER INDEX %I.%I RENAME TO %I;', (parse_ident(c.tbl))[1], c.old_name,
+                                       c.new_name) END;
+        wns := wns || NULL::text;
+    END LOOP;
+
+    RETURN QUERY
+        SELECT u.p, u.k, u.s, u.w, v_created -> u.o::text
+          FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)
+         ORDER BY u.o;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.plan_table_steps(jsonb, jsonb, text, text, boolean, boolean, boolean, timestamp with time zone, timestamp with time zone) IS
+    'Internal: steps creating and changing the tables of a pggit.diff in place, for migration_plan.';
+
+-- from sql/functions/scripts/plan_view_steps.sql (new: function pggit.plan_view_steps(diff jsonb, to_ref text))
+-- pggit.plan_view_steps(diff jsonb, to_ref text)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text, created jsonb)
+--
+-- Promises: the steps of pggit.migration_plan for views and materialized views, from
+-- `diff` (the rows of pggit.diff(from_ref, to_ref) as a jsonb array of objects). They
+-- hold no data: a removed or changed one is dropped (DROP VIEW / MATERIALIZED VIEW,
+-- phase 20, those that name it first) and an added or changed one created (phase 170,
+-- those it names first: CREATE .. AS its query, read with pggit.split_statements;
+-- a materialized view WITH NO DATA, refreshed after its owner steps; COMMENT ON after
+-- it); so is every view of to_ref the diff leaves alone whose text names a table the
+-- diff removes or changes or a view that goes (closure; pggit.schema_at(to_ref), read
+-- only then). A recorded definition without a readable query: a commented note with a
+-- warning.
+-- Steps as pggit.migration_plan collects them: it sorts all steps by (phase, sort_key
+-- COLLATE "C", order of appearance) and numbers them; `created` names the object a
+-- step creates ([kind, identity, blob hash of its state at to_ref]; NULL for the other
+-- steps), whose owner and privileges pggit.plan_owner_steps restores.
+-- Errors: those of pggit.schema_at(to_ref) (22004, 42704, 42P09, 55000), 22023 when
+-- `diff` is not an array of objects. PL/pgSQL, STABLE, SECURITY INVOKER with a pinned
+-- search_path; callable by everyone, like migration_plan.
+CREATE OR REPLACE FUNCTION pggit.plan_view_steps(diff jsonb, to_ref text)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text, created jsonb)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    r record;
+    c record;
+    v_obj text;
+    v_txt text;
+    v_n integer;
+    v_k integer;
+    v_grew boolean;
+    v_changed_tables text[] := '{}';  -- tables the script drops or changes, by their identity at from_ref
+    v_views jsonb := '[]';
+    v_drop_views jsonb := '{}';
+    v_create_views jsonb := '{}';
+    v_level jsonb := '{}';
+    ph integer[] := '{}';       -- the steps: phase, sort key, statement, warning
+    ks text[] := '{}';
+    sts text[] := '{}';
+    wns text[] := '{}';
+    v_created jsonb := '{}';    -- steps that create an object: {step: [kind, identity, blob hash]}
+BEGIN
+    FOR r IN SELECT * FROM jsonb_to_recordset(diff) AS d (object_identity text, object_kind text, change text, old_definition text, new_definition text, old_identity text)
+              WHERE d.object_kind IN ('table', 'view', 'materialized view')
+              ORDER BY d.object_identity COLLATE "C" LOOP
+        v_obj := CASE r.object_kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE upper(r.object_kind) END;
+        IF r.object_kind = 'table' THEN
+            IF r.change <> 'added' THEN
+                v_changed_tables := v_changed_tables || r.old_identity;
+            END IF;
+        ELSE
+            IF r.change <> 'added' THEN
+                v_drop_views := v_drop_views || jsonb_build_object(r.old_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.old_definition));
+            END IF;
+            IF r.change <> 'removed' THEN
+                v_create_views := v_create_views || jsonb_build_object(r.object_identity,
+                    jsonb_build_object('k', v_obj, 'd', r.new_definition));
+            END IF;
+        END IF;
+    END LOOP;
+
+    -- Views: those that change go and come back; so does every unchanged view whose
+    -- text names a changed table or a view that goes (closure over views of views).
+    IF v_changed_tables <> '{}' OR v_drop_views <> '{}' THEN
+        SELECT coalesce(jsonb_agg(jsonb_build_array(s.object_identity, s.object_kind, s.definition)), '[]')
+          INTO v_views
+          FROM pggit.schema_at(to_ref) AS s
+         WHERE s.object_kind IN ('view', 'materialized view')
+           AND NOT EXISTS (SELECT FROM jsonb_array_elements(diff) AS d
+                            WHERE d.value ->> 'object_identity' = s.object_identity
+                              AND d.value ->> 'object_kind' = s.object_kind);
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.value ->> 0 AS ident, v.value ->> 1 AS kind, v.value ->> 2 AS def
+                       FROM jsonb_array_elements(v_views) AS v
+                      WHERE NOT v_drop_views ? (v.value ->> 0)
+                        AND (EXISTS (SELECT FROM unnest(v_changed_tables) AS t
+                                      WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0)
+                             OR EXISTS (SELECT FROM jsonb_object_keys(v_drop_views) AS t
+                                         WHERE strpos(substr(v.value ->> 2, strpos(v.value ->> 2, E'\nAS ')), t) > 0))
+            LOOP
+                v_obj := CASE c.kind WHEN 'materialized view' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END;
+                v_drop_views := v_drop_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_create_views := v_create_views || jsonb_build_object(c.ident, jsonb_build_object('k', v_obj, 'd', c.def));
+                v_grew := true;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+    END IF;
+    -- dependency levels by the names in a view's text: level = 1 + the greatest level of
+    -- the other views of the same side it names
+    FOR i IN 1 .. 2 LOOP
+        v_level := '{}';
+        LOOP
+            v_grew := false;
+            FOR c IN SELECT v.key AS ident,
+                            1 + coalesce((SELECT max((v_level ->> o.key)::integer)
+                                            FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS o
+                                           WHERE o.key <> v.key
+                                             AND strpos(substr(v.value ->> 'd', strpos(v.value ->> 'd', E'\nAS ')),
+                                                        o.key) > 0), 0) AS lvl
+                       FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+                IF (v_level ->> c.ident) IS NULL OR ((v_level ->> c.ident)::integer < c.lvl AND c.lvl < 1000) THEN
+                    v_level := v_level || jsonb_build_object(c.ident, c.lvl);
+                    v_grew := true;
+                END IF;
+            END LOOP;
+            EXIT WHEN NOT v_grew;
+        END LOOP;
+        FOR c IN SELECT v.key AS ident, v.value ->> 'k' AS kind, v.value ->> 'd' AS def,
+                        (v_level ->> v.key)::integer AS lvl
+                   FROM jsonb_each(CASE WHEN i = 1 THEN v_drop_views ELSE v_create_views END) AS v LOOP
+            IF i = 1 THEN
+                ph := ph || 20; ks := ks || (lpad((1000 - c.lvl)::text, 4, '0') || c.ident);
+                sts := sts || format('DROP %s %s;', c.kind, c.ident); wns := wns || NULL::text;
+            ELSE
+                -- the query: after the definition's own "\nAS " line (the first one outside a
+                -- quoted name or a literal: a column name may hold "\nAS "), up to the ';' that
+                -- ends it (the INDEX, TRIGGER, RULE, USING and COMMENT lines after it are no
+                -- part of it): both by the lexer, pggit.split_statements, so that whatever a
+                -- name or a literal holds, the step is one CREATE statement
+                v_txt := NULL;
+                v_n := 0;
+                LOOP
+                    v_k := strpos(substr(c.def, v_n + 1), E'\nAS ');
+                    EXIT WHEN v_k = 0;
+                    v_n := v_n + v_k;
+                    IF NOT coalesce((SELECT bool_or(x.unterminated)
+                                       FROM pggit.split_statements(left(c.def, v_n - 1)) AS x), false) THEN
+                        SELECT x.statement INTO v_txt
+                          FROM pggit.split_statements(substr(c.def, v_n + 4)) AS x
+                         WHERE NOT x.unterminated
+                         ORDER BY x.ordinal LIMIT 1;
+                        EXIT;
+                    END IF;
+                END LOOP;
+                ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident);
+                IF v_txt IS NULL THEN
+                    sts := sts || format('-- %s %s: definition not generated', lower(c.kind), c.ident);
+                    wns := wns || format('%s %s: its recorded definition has no query the generator can read',
+                                         lower(c.kind), c.ident);
+                    CONTINUE;
+                END IF;
+                -- a materialized view is populated by REFRESH after its owner is set (the owner
+                -- steps below): REFRESH runs its query as the owner, CREATE .. AS as the caller
+                sts := sts || format('CREATE %s %s AS %s', c.kind, c.ident, v_txt
+                                     || CASE WHEN c.kind = 'MATERIALIZED VIEW' THEN E'\nWITH NO DATA;' ELSE ';' END);
+                wns := wns || NULL::text;
+                v_created := v_created || jsonb_build_object(cardinality(sts)::text, jsonb_build_array(lower(c.kind), c.ident,
+                    encode(sha256(convert_to(c.def, 'UTF8')), 'hex')));
+                IF c.def ~ E'\nCOMMENT ''(?:[^'']|'''')*''$' THEN
+                    ph := ph || 170; ks := ks || (lpad(c.lvl::text, 4, '0') || c.ident || ' comment');
+                    sts := sts || format('COMMENT ON %s %s IS %s;', c.kind, c.ident,
+                                         substring(c.def FROM E'\nCOMMENT (''(?:[^'']|'''')*'')$'));
+                    wns := wns || NULL::text;
+                END IF;
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN QUERY
+        SELECT u.p, u.k, u.s, u.w, v_created -> u.o::text
+          FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)
+         ORDER BY u.o;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.plan_view_steps(jsonb, text) IS
+    'Internal: steps dropping and creating the views of a pggit.diff and the views that depend on what changes, for migration_plan.';
+
+-- from sql/functions/scripts/policy_steps.sql (new: function pggit.policy_steps(old_identity text, tbl text, old_items text[], new_items text[], dropped_calls text[]))
+-- pggit.policy_steps(old_identity text, tbl text, old_items text[], new_items text[],
+--                    dropped_calls text[])
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for a table's row security policies, by name
+-- (POLICY items of its definition at each side, `old_items`, `new_items`:
+-- pggit.definition_items; '{}' when the script creates the table; read by
+-- pggit.policy_parts), on the table's name `old_identity` before the renames and `tbl`
+-- after. `dropped_calls`: '<schema>.<name>(' of each function or procedure the script
+-- drops. CREATE POLICY (phase 185), DROP POLICY (phase 5, before functions are dropped;
+-- sort key `old_identity` || ' policy ' || name), ALTER POLICY (185) when only its roles
+-- or expressions change (dropped and created again when its command or kind changes, an
+-- expression goes or its old text calls a dropped function); a policy that cannot be
+-- read: a commented note with a warning. Sort key at 185: `tbl` || ' 4 policy ' ||
+-- name. In name order (COLLATE "C"). Never raises. STABLE, SECURITY INVOKER, callable by
+-- everyone: the piece of table_extra_steps (itself callable by everyone) for policies.
+CREATE OR REPLACE FUNCTION pggit.policy_steps(old_identity text, tbl text, old_items text[], new_items text[], dropped_calls text[])
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT coalesce(n.p[1], o.p[1]) AS name, o.x AS ox, n.x AS nx, o.p AS op, n.p AS np
+               FROM (SELECT x, pggit.policy_parts(x) AS p FROM unnest(old_items) AS x WHERE starts_with(x, 'POLICY ')) AS o
+               FULL JOIN (SELECT x, pggit.policy_parts(x) AS p FROM unnest(new_items) AS x WHERE starts_with(x, 'POLICY ')) AS n
+                      ON n.p[1] = o.p[1]
+              WHERE o.x IS DISTINCT FROM n.x OR EXISTS (SELECT FROM unnest(dropped_calls) AS f WHERE strpos(o.x, f) > 0)
+              ORDER BY coalesce(n.p[1], o.p[1], n.x, o.x) COLLATE "C" LOOP
+        warning := NULL;
+        IF c.nx IS NOT NULL AND c.np IS NULL OR c.ox IS NOT NULL AND c.op IS NULL THEN
+            phase := 185; sort_key := tbl || ' 4 policy ' || coalesce(c.name, '');
+            statement := format('-- table %s: a policy not generated', tbl);
+            warning := format('table %s: policy %s (to %s) cannot be read: not generated', tbl,
+                              quote_literal(coalesce(c.ox, '-')), quote_literal(coalesce(c.nx, '-')));
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        IF c.op IS NOT NULL AND c.np IS NOT NULL AND c.op[2] = c.np[2] AND c.ox IS DISTINCT FROM c.nx
+           AND NOT EXISTS (SELECT FROM unnest(dropped_calls) AS f WHERE strpos(c.ox, f) > 0)
+           AND (c.op[4] IS NULL OR c.np[4] IS NOT NULL) AND (c.op[5] IS NULL OR c.np[5] IS NOT NULL) THEN
+            phase := 185; sort_key := tbl || ' 4 policy ' || c.name;
+            statement := concat_ws(' ', format('ALTER POLICY %s ON %s TO %s', c.name, tbl, c.np[3]),
+                                   'USING ' || c.np[4], 'WITH CHECK ' || c.np[5]) || ';';
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        IF c.op IS NOT NULL THEN
+            phase := 5; sort_key := old_identity || ' policy ' || c.name;
+            statement := format('DROP POLICY %s ON %s;', c.name, old_identity);
+            RETURN NEXT;
+        END IF;
+        IF c.np IS NOT NULL THEN
+            phase := 185; sort_key := tbl || ' 4 policy ' || c.name;
+            statement := concat_ws(' ', format('CREATE POLICY %s ON %s %s TO %s', c.name, tbl, c.np[2], c.np[3]),
+                                   'USING ' || c.np[4], 'WITH CHECK ' || c.np[5]) || ';';
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.policy_steps(text, text, text[], text[], text[]) IS
+    'The steps of table_extra_steps for a table''s row security policies (create, alter, drop).';
+
+-- from sql/functions/scripts/range_steps.sql (new: function pggit.range_steps(object_identity text, change text, old_definition text, new_definition text, dep_level integer, schema_map jsonb))
+-- pggit.range_steps(object_identity text, change text, old_definition text, new_definition text,
+--                   dep_level integer, schema_map jsonb)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.type_steps' steps for one type of a diff that is a range type at the
+-- target and stays or is added (`change` 'added', 'modified' or 'renamed'; definitions
+-- as pggit.describe_type writes them, 'RANGE SUBTYPE ..' and a '\nCOMMENT ..' line
+-- last), on its name at the target; phase 110, sort key `dep_level` (its dependency
+-- level among the types of the diff, 4 digits) and the identity. `schema_map`: the
+-- schemas the diff renames, {old name: new name}.
+--   CREATE TYPE .. AS RANGE (SUBTYPE, SUBTYPE_OPCLASS, COLLATION, CANONICAL,
+--   SUBTYPE_DIFF, MULTIRANGE_TYPE_NAME); a range renamed or moved: its multirange
+--   renamed or moved after it (PostgreSQL leaves it; its old schema through
+--   `schema_map`); any other change: commented DROP TYPE; CREATE TYPE with a warning, as
+--   for another kind of type under the same name. COMMENT ON TYPE.
+-- Errors: 22023 from parse_ident for a MULTIRANGE_TYPE_NAME that is no valid name.
+-- STABLE (it only reads its arguments), SECURITY INVOKER, callable by everyone: the
+-- piece of type_steps (itself callable by everyone) for range types.
+CREATE OR REPLACE FUNCTION pggit.range_steps(object_identity text, change text, old_definition text,
+                                             new_definition text, dep_level integer, schema_map jsonb)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    c_comment CONSTANT text := E'\nCOMMENT (''(?:[^'']|'''')*'')$';
+    v_ocm text := substring(old_definition FROM c_comment);
+    v_ncm text := substring(new_definition FROM c_comment);
+    v_ob text := regexp_replace(old_definition, c_comment, '');
+    v_nb text := regexp_replace(new_definition, c_comment, '');
+    v_create text;
+    v_redone boolean := false;
+    v_old_name text[];
+    v_new_name text[];
+BEGIN
+    phase := 110;
+    sort_key := lpad(dep_level::text, 4, '0') || object_identity;
+    warning := NULL;
+    SELECT format('CREATE TYPE %s AS RANGE (%s);', range_steps.object_identity,
+                  string_agg(CASE WHEN x.o = 1 THEN 'SUBTYPE = ' || substr(x.p, 15)
+                                  ELSE regexp_replace(x.p, '^([A-Z_]+) ', '\1 = ') END, ', ' ORDER BY x.o))
+      INTO v_create
+      FROM regexp_split_to_table(v_nb, ' (?=(SUBTYPE_OPCLASS|COLLATION|CANONICAL|SUBTYPE_DIFF|'
+                                       'MULTIRANGE_TYPE_NAME) )') WITH ORDINALITY AS x (p, o);
+
+    IF change = 'added' THEN
+        statement := v_create; RETURN NEXT;
+        v_redone := true;
+    ELSIF v_nb = v_ob THEN
+        NULL;  -- renamed only, or its comment changed
+    ELSIF split_part(v_nb, ' ', 1) <> split_part(v_ob, ' ', 1) THEN
+        -- another kind of type under the same name
+        statement := format('-- DROP %s %s; %s', 'TYPE', object_identity, v_create);
+        warning := format('%s %s becomes another kind of type (%s to %s): it is dropped and created again; columns '
+                          'of that type lose their values', 'type', object_identity,
+                          split_part(v_ob, ' ', 1), split_part(v_nb, ' ', 1));
+        RETURN NEXT;
+        v_redone := true;
+    ELSIF regexp_replace(v_nb, ' MULTIRANGE_TYPE_NAME .*$', '') = regexp_replace(v_ob, ' MULTIRANGE_TYPE_NAME .*$', '')
+          AND cardinality(parse_ident(substring(v_ob FROM ' MULTIRANGE_TYPE_NAME (.*)$'))) = 2
+          AND cardinality(parse_ident(substring(v_nb FROM ' MULTIRANGE_TYPE_NAME (.*)$'))) = 2 THEN
+        -- only the multirange's name differs: the range was renamed or moved, and
+        -- PostgreSQL renames or moves a range's array type with it, not its multirange
+        v_old_name := parse_ident(substring(v_ob FROM ' MULTIRANGE_TYPE_NAME (.*)$'));
+        v_new_name := parse_ident(substring(v_nb FROM ' MULTIRANGE_TYPE_NAME (.*)$'));
+        v_old_name[1] := coalesce(schema_map ->> v_old_name[1], v_old_name[1]);
+        IF v_old_name[2] <> v_new_name[2] THEN
+            statement := format('ALTER TYPE %I.%I RENAME TO %I;', v_old_name[1], v_old_name[2], v_new_name[2]);
+            RETURN NEXT;
+        END IF;
+        IF v_old_name[1] <> v_new_name[1] THEN
+            statement := format('ALTER TYPE %I.%I SET SCHEMA %I;', v_old_name[1], v_new_name[2], v_new_name[1]);
+            RETURN NEXT;
+        END IF;
+    ELSE
+        statement := format('-- DROP TYPE %s; %s', object_identity, v_create);
+        warning := format('range type %s changes (%s to %s): it is dropped and created again; columns of that '
+                          'type lose their values', object_identity, v_ob, v_nb);
+        RETURN NEXT;
+        v_redone := true;
+    END IF;
+
+    IF v_ncm IS DISTINCT FROM (CASE WHEN NOT v_redone THEN v_ocm END) THEN
+        warning := NULL;
+        statement := format('COMMENT ON TYPE %s IS %s;', object_identity, coalesce(v_ncm, 'NULL'));
+        RETURN NEXT;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.range_steps(text, text, text, text, integer, jsonb) IS
+    'The steps of type_steps for one range type that stays or is added (create, multirange renamed or moved, comment).';
+
+-- from sql/functions/scripts/rule_steps.sql (new: function pggit.rule_steps(old_identity text, tbl text, old_items text[], new_items text[], dropped_calls text[]))
+-- pggit.rule_steps(old_identity text, tbl text, old_items text[], new_items text[],
+--                  dropped_calls text[])
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for a table's rules, by name: RULE
+-- <pg_get_ruledef, ending with ';'> [DISABLED | ENABLE REPLICA | ENABLE ALWAYS] items of
+-- its definition at each side (`old_items`, `new_items`: pggit.definition_items; '{}'
+-- when the script creates the table), on the table's name `old_identity` before the
+-- renames and `tbl` after. `dropped_calls`: '<schema>.<name>(' of each function or
+-- procedure the script drops. A rule added, removed or changed, or whose old text calls
+-- a dropped function: DROP RULE (phase 5, before functions are dropped; sort key
+-- `old_identity` || ' rule ' || name) and CREATE RULE (phase 185); ALTER TABLE ..
+-- ENABLE [REPLICA | ALWAYS] / DISABLE RULE for its state (185; sort key `tbl` || ' 5
+-- rule ' || name || ' 1' / ' 2'). In name order (COLLATE "C"). Never raises. STABLE,
+-- SECURITY INVOKER, callable by everyone: the piece of table_extra_steps (itself
+-- callable by everyone) for rules.
+CREATE OR REPLACE FUNCTION pggit.rule_steps(old_identity text, tbl text, old_items text[], new_items text[], dropped_calls text[])
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_name text := '("(?:[^"]|"")*"|[^ "]+)';
+    c record;
+    v_re boolean;
+BEGIN
+    FOR c IN WITH t AS (
+                 SELECT s.side, (regexp_match(s.x, '^RULE CREATE RULE ' || v_name || '\s+AS\s'))[1] AS name,
+                        substr(coalesce(substring(s.x FROM '^(.*;) (?:DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), s.x), 6) AS def,
+                        coalesce(substring(s.x FROM ';( DISABLED| ENABLE REPLICA| ENABLE ALWAYS)$'), '') AS state
+                   FROM (SELECT 'o' AS side, x FROM unnest(old_items) AS x WHERE starts_with(x, 'RULE ')
+                         UNION ALL
+                         SELECT 'n', x FROM unnest(new_items) AS x WHERE starts_with(x, 'RULE ')) AS s)
+             SELECT coalesce(n.name, o.name) AS name, o.def AS odef, n.def AS ndef, o.state AS ostate, n.state AS nstate
+               FROM (SELECT * FROM t WHERE side = 'o') AS o
+               FULL JOIN (SELECT * FROM t WHERE side = 'n') AS n ON n.name = o.name
+              ORDER BY coalesce(n.name, o.name) COLLATE "C" LOOP
+        warning := NULL;
+        -- dropped and created again when it changes, or when it uses a function the script drops
+        v_re := c.odef IS DISTINCT FROM c.ndef
+                OR EXISTS (SELECT FROM unnest(dropped_calls) AS f WHERE strpos(c.odef, f) > 0);
+        IF c.odef IS NOT NULL AND v_re THEN
+            phase := 5; sort_key := old_identity || ' rule ' || c.name;
+            statement := format('DROP RULE %s ON %s;', c.name, old_identity);
+            RETURN NEXT;
+        END IF;
+        CONTINUE WHEN c.ndef IS NULL;
+        IF v_re THEN
+            phase := 185; sort_key := tbl || ' 5 rule ' || c.name || ' 1';
+            statement := overlay(c.ndef PLACING ' TO ' || tbl || ' ' FROM strpos(c.ndef, ' TO <self> ') FOR 11);
+            RETURN NEXT;
+        END IF;
+        IF c.nstate IS DISTINCT FROM (CASE WHEN v_re THEN '' ELSE c.ostate END) THEN
+            phase := 185; sort_key := tbl || ' 5 rule ' || c.name || ' 2';
+            statement := format('ALTER TABLE %s %s RULE %s;', tbl,
+                                CASE c.nstate WHEN '' THEN 'ENABLE' WHEN ' DISABLED' THEN 'DISABLE' ELSE ltrim(c.nstate) END,
+                                c.name);
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.rule_steps(text, text, text[], text[], text[]) IS
+    'The steps of table_extra_steps for a table''s rules (drop, create, state).';
+
+-- from sql/functions/scripts/sequence_steps.sql (new: function pggit.sequence_steps(diff jsonb, object_identity text, change text, old_definition text, new_definition text, old_identity text, gone_schemas text[]))
+-- pggit.sequence_steps(diff jsonb, object_identity text, change text, old_definition text,
+--                      new_definition text, old_identity text, gone_schemas text[])
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.type_steps' steps for one sequence of `diff` (the rows of pggit.diff
+-- as a jsonb array of objects): the row's fields (`change` 'added', 'removed',
+-- 'modified' or 'renamed'; definitions as pggit.describe_sequence writes them, a
+-- '\nCOMMENT ..' line last) and `gone_schemas`, the schemas the diff removes.
+--   CREATE [UNLOGGED] SEQUENCE (phase 120); ALTER SEQUENCE with every option (AS, START,
+--   INCREMENT, MIN/MAXVALUE, CACHE, [NO] CYCLE) and SET LOGGED/UNLOGGED (120); COMMENT
+--   ON SEQUENCE (120); ownership: OWNED BY NONE before any column or table is dropped
+--   (44, on its old name: dropping the owner would drop the sequence) and OWNED BY the
+--   new column after the tables (165); a dropped sequence: commented DROP SEQUENCE IF
+--   EXISTS with a warning (its current value is lost), after column defaults change
+--   (146) or with the other drops (60) when its name is taken again by a table, view,
+--   materialized view or sequence of `diff` or its schema goes.
+-- Sort key: the sequence's identity (its old one for OWNED BY NONE). Rows in the order
+-- type_steps returns them. Never raises for a row of pggit.diff; 22023 from parse_ident
+-- for a removed sequence's identity that is no valid name.
+-- STABLE (it only reads its arguments), SECURITY INVOKER, callable by everyone: the
+-- piece of type_steps (itself callable by everyone) for sequences.
+CREATE OR REPLACE FUNCTION pggit.sequence_steps(diff jsonb, object_identity text, change text, old_definition text,
+                                                new_definition text, old_identity text, gone_schemas text[])
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    c_comment CONSTANT text := E'\nCOMMENT (''(?:[^'']|'''')*'')$';
+    v_ocm text := substring(old_definition FROM c_comment);
+    v_ncm text := substring(new_definition FROM c_comment);
+    v_oline text;
+    v_nline text;
+    v_txt text;
+    v_prev text;
+BEGIN
+    IF change = 'removed' THEN
+        phase := CASE WHEN (parse_ident(sequence_steps.object_identity))[1] = ANY (gone_schemas)
+                           OR EXISTS (SELECT FROM jsonb_array_elements(diff) AS d
+                                       WHERE d.value ->> 'object_identity' = sequence_steps.object_identity
+                                         AND d.value ->> 'change' IN ('added', 'renamed')
+                                         AND d.value ->> 'object_kind' IN ('table', 'view', 'materialized view',
+                                                                           'sequence'))
+                      THEN 60 ELSE 146 END;
+        sort_key := object_identity;
+        statement := format('-- DROP SEQUENCE IF EXISTS %s;', object_identity);
+        warning := format('sequence %s is dropped: its current value is lost', object_identity);
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    v_nline := split_part(new_definition, E'\n', 1);
+    v_oline := split_part(old_definition, E'\n', 1);
+    phase := 120; sort_key := object_identity; warning := NULL;
+    IF change = 'added' THEN
+        statement := format('CREATE %sSEQUENCE %s %s;',
+                            CASE WHEN starts_with(v_nline, 'UNLOGGED ') THEN 'UNLOGGED ' ELSE '' END,
+                            object_identity, regexp_replace(v_nline, '^(UNLOGGED )?SEQUENCE ', ''));
+        RETURN NEXT;
+    ELSE
+        IF regexp_replace(v_nline, '^UNLOGGED ', '') <> regexp_replace(v_oline, '^UNLOGGED ', '') THEN
+            statement := format('ALTER SEQUENCE %s %s%s;', object_identity,
+                                regexp_replace(v_nline, '^(UNLOGGED )?SEQUENCE ', ''),
+                                CASE WHEN v_nline ~ ' CYCLE$' THEN '' ELSE ' NO CYCLE' END);
+            RETURN NEXT;
+        END IF;
+        IF starts_with(v_nline, 'UNLOGGED ') <> starts_with(v_oline, 'UNLOGGED ') THEN
+            statement := format('ALTER SEQUENCE %s SET %s;', object_identity,
+                                CASE WHEN starts_with(v_nline, 'UNLOGGED ') THEN 'UNLOGGED' ELSE 'LOGGED' END);
+            RETURN NEXT;
+        END IF;
+    END IF;
+    IF v_ncm IS DISTINCT FROM v_ocm THEN
+        statement := format('COMMENT ON SEQUENCE %s IS %s;', object_identity, coalesce(v_ncm, 'NULL'));
+        RETURN NEXT;
+    END IF;
+    -- the owner column's identity: quoted parts may hold newlines, so not "to the end of line"
+    v_txt := substring(new_definition
+                       FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)');
+    v_prev := substring(old_definition
+                        FROM '\nOWNED BY ((?:"(?:[^"]|"")*"|[^\n."]+)(?:[.](?:"(?:[^"]|"")*"|[^\n."]+))*)');
+    IF v_txt IS DISTINCT FROM v_prev THEN
+        IF v_prev IS NOT NULL THEN
+            -- before any column or table goes: dropping the owner would drop the sequence
+            phase := 44; sort_key := old_identity;
+            statement := format('ALTER SEQUENCE %s OWNED BY NONE;', old_identity);
+            RETURN NEXT;
+        END IF;
+        IF v_txt IS NOT NULL THEN
+            phase := 165; sort_key := object_identity;
+            statement := format('ALTER SEQUENCE %s OWNED BY %s;', object_identity, v_txt);
+            RETURN NEXT;
+        END IF;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.sequence_steps(jsonb, text, text, text, text, text, text[]) IS
+    'The steps of type_steps for one sequence of a pggit.diff (create, alter, comment, ownership, drop).';
+
+-- from sql/functions/scripts/table_option_steps.sql (new: function pggit.table_option_steps(tbl text, old_items text[], new_items text[], added boolean, to_details jsonb))
+-- pggit.table_option_steps(tbl text, old_items text[], new_items text[], added boolean, to_details jsonb)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for the clauses of a table's definition that
+-- belong to the table itself: `old_items` and `new_items` are the items of its
+-- definition at each side (pggit.definition_items; '{}' when `added`, the script creates
+-- the table), `tbl` its name after the renames, `to_details` pggit.table_details at the
+-- target (index and constraint names). In this order:
+--   notes (phase 130, sort key `tbl` || ' ' || the item's prefix): a typed table's type
+--   (OF), legacy inheritance (INHERITS), a foreign server (SERVER) and a partition key
+--   (PARTITION BY; not for a table the script creates, whose CREATE TABLE has it) that
+--   differ between the sides are not generated: a commented note '-- table <tbl>: <what>
+--   not generated' with a warning saying what it changes from and to, never silence;
+--   phase 165 (after the indexes; sort key `tbl` || ' 1' .. ' 5'): ALTER TABLE .. SET
+--   LOGGED / UNLOGGED and SET ACCESS METHOD (both rewrite the table: with a warning,
+--   none for the access method of a table the script creates), RESET (..) / SET (..)
+--   of its reloptions (sorted), REPLICA IDENTITY (DEFAULT when the definition says none;
+--   USING INDEX by the index's name at the target, from an index or the key or unique
+--   constraint that owns it; without a name a commented note with a warning);
+--   phase 185: ENABLE / DISABLE ROW LEVEL SECURITY, [NO] FORCE ROW LEVEL SECURITY (sort
+--   key `tbl` || ' 0 rls' / ' 0 rls force'), COMMENT ON TABLE (its last item, COMMENT
+--   '..': set, changed or removed, IS NULL; sort key `tbl` || ' 1 comment').
+-- Errors: 22023 when `to_details` holds an 'idx' or 'cons' that is no array (read for a
+-- replica identity index). STABLE, SECURITY INVOKER, callable by everyone: the piece of
+-- table_extra_steps (itself callable by everyone) for the table's own clauses.
+CREATE OR REPLACE FUNCTION pggit.table_option_steps(tbl text, old_items text[], new_items text[], added boolean,
+                                                    to_details jsonb)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_lit text := '(''(?:[^'']|'''')*'')';
+    c record;
+    v_txt text;
+    v_a text[];
+    v_b text[];
+BEGIN
+    -- what the definition records that is not generated: a note with what differs
+    FOR c IN SELECT p.pre, p.what,
+                    (SELECT x FROM unnest(old_items) AS x WHERE starts_with(x, p.pre) LIMIT 1) AS o,
+                    (SELECT x FROM unnest(new_items) AS x WHERE starts_with(x, p.pre) LIMIT 1) AS n
+               FROM (VALUES ('OF ', 'typed table (CREATE TABLE .. OF)'),
+                            ('INHERITS ', 'legacy inheritance (INHERITS)'),
+                            ('SERVER ', 'foreign server'),
+                            ('PARTITION BY ', 'partition key')) AS p (pre, what) LOOP
+        IF c.o IS DISTINCT FROM c.n AND NOT (added AND c.pre = 'PARTITION BY ') THEN
+            phase := 130; sort_key := tbl || ' ' || c.pre;
+            statement := format('-- table %s: %s not generated', tbl, c.what);
+            warning := format('table %s: %s changes from %s to %s: not generated', tbl, c.what,
+                              coalesce(quote_literal(c.o), 'none'), coalesce(quote_literal(c.n), 'none'));
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+
+    -- table options
+    v_a := ARRAY(SELECT x FROM unnest(old_items) AS x WHERE x ~ '^(UNLOGGED )?(PARTITIONED |FOREIGN )?TABLE$');
+    v_b := ARRAY(SELECT x FROM unnest(new_items) AS x WHERE x ~ '^(UNLOGGED )?(PARTITIONED |FOREIGN )?TABLE$');
+    IF NOT added AND starts_with(v_a[1], 'UNLOGGED') <> starts_with(v_b[1], 'UNLOGGED') THEN
+        phase := 165; sort_key := tbl || ' 1';
+        statement := format('ALTER TABLE %s SET %s;', tbl,
+                            CASE WHEN starts_with(v_b[1], 'UNLOGGED') THEN 'UNLOGGED' ELSE 'LOGGED' END);
+        warning := format('table %s is rewritten (SET %s): it is locked meanwhile', tbl,
+                          CASE WHEN starts_with(v_b[1], 'UNLOGGED') THEN 'UNLOGGED' ELSE 'LOGGED' END);
+        RETURN NEXT;
+    END IF;
+    v_txt := (SELECT substr(x, 7) FROM unnest(new_items) AS x WHERE starts_with(x, 'USING ') LIMIT 1);
+    IF v_txt IS DISTINCT FROM (SELECT substr(x, 7) FROM unnest(old_items) AS x WHERE starts_with(x, 'USING ') LIMIT 1)
+       AND v_txt IS NOT NULL AND NOT (added AND v_txt = 'heap') THEN
+        phase := 165; sort_key := tbl || ' 2';
+        statement := format('ALTER TABLE %s SET ACCESS METHOD %s;', tbl, v_txt);
+        warning := CASE WHEN NOT added
+                        THEN format('table %s is rewritten (SET ACCESS METHOD %s): it is locked meanwhile', tbl, v_txt) END;
+        RETURN NEXT;
+    END IF;
+    -- reloptions: WITH (k=v, ...), sorted
+    v_a := coalesce(string_to_array((SELECT substr(x, 7, length(x) - 7) FROM unnest(old_items) AS x
+                                      WHERE starts_with(x, 'WITH (') LIMIT 1), ', '), '{}');
+    v_b := coalesce(string_to_array((SELECT substr(x, 7, length(x) - 7) FROM unnest(new_items) AS x
+                                      WHERE starts_with(x, 'WITH (') LIMIT 1), ', '), '{}');
+    v_txt := (SELECT string_agg(split_part(a, '=', 1), ', ' ORDER BY a COLLATE "C") FROM unnest(v_a) AS a
+               WHERE NOT EXISTS (SELECT FROM unnest(v_b) AS b WHERE split_part(b, '=', 1) = split_part(a, '=', 1)));
+    IF v_txt IS NOT NULL THEN
+        phase := 165; sort_key := tbl || ' 3';
+        statement := format('ALTER TABLE %s RESET (%s);', tbl, v_txt); warning := NULL;
+        RETURN NEXT;
+    END IF;
+    v_txt := (SELECT string_agg(b, ', ' ORDER BY b COLLATE "C") FROM unnest(v_b) AS b WHERE NOT b = ANY (v_a));
+    IF v_txt IS NOT NULL THEN
+        phase := 165; sort_key := tbl || ' 4';
+        statement := format('ALTER TABLE %s SET (%s);', tbl, v_txt); warning := NULL;
+        RETURN NEXT;
+    END IF;
+    -- replica identity (DEFAULT when the definition says none)
+    v_txt := (SELECT x FROM unnest(new_items) AS x WHERE starts_with(x, 'REPLICA IDENTITY ') LIMIT 1);
+    IF v_txt IS DISTINCT FROM (SELECT x FROM unnest(old_items) AS x WHERE starts_with(x, 'REPLICA IDENTITY ') LIMIT 1) THEN
+        phase := 165; sort_key := tbl || ' 5'; warning := NULL;
+        IF v_txt IS NULL OR v_txt IN ('REPLICA IDENTITY FULL', 'REPLICA IDENTITY NOTHING') THEN
+            statement := format('ALTER TABLE %s %s;', tbl, coalesce(v_txt, 'REPLICA IDENTITY DEFAULT'));
+        ELSE
+            -- USING INDEX <the index's line>: its name at the target, from an index or the
+            -- key or unique constraint that owns it
+            SELECT n INTO v_txt
+              FROM (SELECT i.value ->> 'n' AS n, 1 AS pref
+                      FROM jsonb_array_elements(to_details -> 'idx') AS i
+                     WHERE 'REPLICA IDENTITY USING INDEX UNIQUE ' || (i.value ->> 'd') = v_txt
+                    UNION ALL
+                    SELECT k.value ->> 'n', CASE k.value ->> 't' WHEN 'p' THEN 0 ELSE 2 END
+                      FROM jsonb_array_elements(to_details -> 'cons') AS k
+                     WHERE k.value ->> 't' IN ('p', 'u')
+                       AND 'REPLICA IDENTITY USING INDEX UNIQUE btree ('
+                           || substring(k.value ->> 'd' FROM '^(?:PRIMARY KEY|UNIQUE) \((.*)\)$') || ')' = v_txt) AS s
+             ORDER BY s.pref, s.n COLLATE "C"
+             LIMIT 1;
+            IF v_txt IS NULL THEN
+                statement := format('-- table %s: REPLICA IDENTITY not generated', tbl);
+                warning := format('table %s: its replica identity index (%s) has no name in the recorded details: '
+                                  'not generated', tbl,
+                                  (SELECT x FROM unnest(new_items) AS x WHERE starts_with(x, 'REPLICA IDENTITY ') LIMIT 1));
+            ELSE
+                statement := format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I;', tbl, v_txt);
+            END IF;
+        END IF;
+        RETURN NEXT;
+    END IF;
+    IF ('ROW LEVEL SECURITY' = ANY (old_items)) <> ('ROW LEVEL SECURITY' = ANY (new_items)) THEN
+        phase := 185; sort_key := tbl || ' 0 rls'; warning := NULL;
+        statement := format('ALTER TABLE %s %s ROW LEVEL SECURITY;', tbl,
+                            CASE WHEN 'ROW LEVEL SECURITY' = ANY (new_items) THEN 'ENABLE' ELSE 'DISABLE' END);
+        RETURN NEXT;
+    END IF;
+    IF ('FORCE ROW LEVEL SECURITY' = ANY (old_items)) <> ('FORCE ROW LEVEL SECURITY' = ANY (new_items)) THEN
+        phase := 185; sort_key := tbl || ' 0 rls force'; warning := NULL;
+        statement := format('ALTER TABLE %s %sFORCE ROW LEVEL SECURITY;', tbl,
+                            CASE WHEN 'FORCE ROW LEVEL SECURITY' = ANY (new_items) THEN '' ELSE 'NO ' END);
+        RETURN NEXT;
+    END IF;
+
+    -- the table's comment: its last item
+    v_txt := substring(new_items[cardinality(new_items)] FROM '^COMMENT ' || v_lit || '$');
+    IF v_txt IS DISTINCT FROM substring(old_items[cardinality(old_items)] FROM '^COMMENT ' || v_lit || '$') THEN
+        phase := 185; sort_key := tbl || ' 1 comment'; warning := NULL;
+        statement := format('COMMENT ON TABLE %s IS %s;', tbl, coalesce(v_txt, 'NULL'));
+        RETURN NEXT;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.table_option_steps(text, text[], text[], boolean, jsonb) IS
+    'The steps of table_extra_steps for a table''s own clauses (notes for OF, INHERITS, SERVER, PARTITION BY; LOGGED, access method,
+     reloptions, replica identity, row level security; its comment).';
+
+-- from sql/functions/scripts/table_partition_steps.sql (new: function pggit.table_partition_steps(old_identity text, tbl text, old_partition text[], new_partition text[]))
+-- pggit.table_partition_steps(old_identity text, tbl text, old_partition text[], new_partition text[])
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for a table that the script does not create
+-- and whose partition line (PARTITION OF <parent> <bound>) changes: `old_partition` and
+-- `new_partition` are {parent, bound} of each side (NULL: not a partition there; the
+-- parent quoted as pg_identify_object quotes it), the table's name `old_identity`
+-- before the renames and `tbl` after. ALTER TABLE <old parent> DETACH PARTITION (phase
+-- 25, before anything of the parent changes; sort key `old_identity`) when it stops
+-- being one or changes parent or bound, and ALTER TABLE <new parent> ATTACH PARTITION ..
+-- <bound> (phase 165, after its own and its parent's constraints and indexes; sort key
+-- `tbl` || ' 0') when it becomes one. Never raises. STABLE, SECURITY INVOKER, callable by
+-- everyone: the piece of table_extra_steps (itself callable by everyone) for
+-- partitions.
+CREATE OR REPLACE FUNCTION pggit.table_partition_steps(old_identity text, tbl text, old_partition text[],
+                                                       new_partition text[])
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    IF old_partition IS NOT NULL THEN
+        phase := 25; sort_key := old_identity;
+        statement := format('ALTER TABLE %s DETACH PARTITION %s;', old_partition[1], old_identity);
+        warning := NULL;
+        RETURN NEXT;
+    END IF;
+    IF new_partition IS NOT NULL THEN
+        phase := 165; sort_key := tbl || ' 0';
+        statement := format('ALTER TABLE %s ATTACH PARTITION %s %s;', new_partition[1], tbl, new_partition[2]);
+        warning := NULL;
+        RETURN NEXT;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.table_partition_steps(text, text, text[], text[]) IS
+    'The steps of table_extra_steps for a table whose partition line changes (DETACH / ATTACH PARTITION).';
+
+-- from sql/functions/scripts/trigger_steps.sql (new: function pggit.trigger_steps(old_identity text, tbl text, old_items text[], new_items text[], inherited_old text[], inherited_new text[], dropped_calls text[]))
+-- pggit.trigger_steps(old_identity text, tbl text, old_items text[], new_items text[],
+--                     inherited_old text[], inherited_new text[], dropped_calls text[])
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: pggit.table_extra_steps' steps for a table's triggers, by name: TRIGGER
+-- <CREATE [CONSTRAINT] TRIGGER ..> [DISABLED | ENABLE REPLICA | ENABLE ALWAYS] [COMMENT
+-- '..'] items of its definition at each side (`old_items`, `new_items`:
+-- pggit.definition_items; '{}' when the script creates the table), less those a
+-- partition clones from its parent's (`inherited_old`, `inherited_new`: the parent's
+-- TRIGGER items at each side, left to the parent), on the table's name `old_identity`
+-- before the renames and `tbl` after. `dropped_calls`: '<schema>.<name>(' of each
+-- function or procedure the script drops. A trigger added, removed or changed, or whose
+-- old text calls a dropped function: DROP TRIGGER (phase 5, before functions are
+-- dropped; sort key `old_identity` || ' trigger ' || name) and CREATE TRIGGER (phase
+-- 185, after functions are created); ALTER TABLE .. ENABLE [REPLICA | ALWAYS] / DISABLE
+-- TRIGGER for its state, COMMENT ON TRIGGER (phase 185, sort key `tbl` || ' 3 trigger '
+-- || name || ' 1' .. ' 3'). In name order (COLLATE "C"). Never raises. STABLE,
+-- SECURITY INVOKER, callable by everyone: the piece of table_extra_steps (itself
+-- callable by everyone) for triggers.
+CREATE OR REPLACE FUNCTION pggit.trigger_steps(old_identity text, tbl text, old_items text[], new_items text[],
+                                               inherited_old text[], inherited_new text[], dropped_calls text[])
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_lit text := '(''(?:[^'']|'''')*'')';
+    v_name text := '("(?:[^"]|"")*"|[^ "]+)';
+    c record;
+    v_re boolean;
+BEGIN
+    FOR c IN WITH t AS (
+                 SELECT s.side, s.x, (regexp_match(s.x, '^TRIGGER CREATE (?:CONSTRAINT )?TRIGGER ' || v_name || ' '))[1] AS name,
+                        substring(s.x FROM ' COMMENT ' || v_lit || '$') AS cmt,
+                        regexp_replace(s.x, ' COMMENT ' || v_lit || '$', '') AS body
+                   FROM (SELECT 'o' AS side, x FROM unnest(old_items) AS x
+                          WHERE starts_with(x, 'TRIGGER ') AND NOT x = ANY (inherited_old)
+                         UNION ALL
+                         SELECT 'n', x FROM unnest(new_items) AS x
+                          WHERE starts_with(x, 'TRIGGER ') AND NOT x = ANY (inherited_new)) AS s),
+             t2 AS (
+                 SELECT t.side, t.name, t.cmt,
+                        substr(coalesce(substring(t.body FROM '^(.*) (?:DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), t.body), 9) AS def,
+                        coalesce(substring(t.body FROM ' (DISABLED|ENABLE REPLICA|ENABLE ALWAYS)$'), '') AS state
+                   FROM t)
+             SELECT coalesce(n.name, o.name) AS name, o.def AS odef, n.def AS ndef, o.state AS ostate, n.state AS nstate,
+                    o.cmt AS ocmt, n.cmt AS ncmt
+               FROM (SELECT * FROM t2 WHERE side = 'o') AS o
+               FULL JOIN (SELECT * FROM t2 WHERE side = 'n') AS n ON n.name = o.name
+              ORDER BY coalesce(n.name, o.name) COLLATE "C" LOOP
+        warning := NULL;
+        -- dropped and created again when it changes, or when it uses a function the script drops
+        v_re := c.odef IS DISTINCT FROM c.ndef
+                OR EXISTS (SELECT FROM unnest(dropped_calls) AS f WHERE strpos(c.odef, f) > 0);
+        IF c.odef IS NOT NULL AND v_re THEN
+            phase := 5; sort_key := old_identity || ' trigger ' || c.name;
+            statement := format('DROP TRIGGER %s ON %s;', c.name, old_identity);
+            RETURN NEXT;
+        END IF;
+        CONTINUE WHEN c.ndef IS NULL;
+        IF v_re THEN
+            phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 1';
+            statement := overlay(c.ndef PLACING ' ON ' || tbl || ' ' FROM strpos(c.ndef, ' ON <self> ') FOR 11) || ';';
+            RETURN NEXT;
+        END IF;
+        IF c.nstate IS DISTINCT FROM (CASE WHEN v_re THEN '' ELSE c.ostate END) THEN
+            phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 2';
+            statement := format('ALTER TABLE %s %s TRIGGER %s;', tbl,
+                                CASE c.nstate WHEN '' THEN 'ENABLE' WHEN 'DISABLED' THEN 'DISABLE' ELSE c.nstate END,
+                                c.name);
+            RETURN NEXT;
+        END IF;
+        IF c.ncmt IS DISTINCT FROM (CASE WHEN v_re THEN NULL ELSE c.ocmt END) THEN
+            phase := 185; sort_key := tbl || ' 3 trigger ' || c.name || ' 3';
+            statement := format('COMMENT ON TRIGGER %s ON %s IS %s;', c.name, tbl, coalesce(c.ncmt, 'NULL'));
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.trigger_steps(text, text, text[], text[], text[], text[], text[]) IS
+    'The steps of table_extra_steps for a table''s triggers (drop, create, state, comment).';
+
+-- from sql/functions/scripts/migration_plan.sql (changed: function pggit.migration_plan(from_ref text, to_ref text, online boolean))
+-- pggit.migration_plan(from_ref text, to_ref text, online boolean DEFAULT false)
+--     -> TABLE(step integer, statement text, warning text, locks text, transactional boolean)
+--
+-- The generator behind pggit.generate_migration (which returns its first three
+-- columns). `locks` says, for every step, the strongest lock it takes on an existing
+-- object and what that means for the sessions using it (pggit.step_lock: a scan, a
+-- rewrite, or brief); `transactional` is false for a step that must run outside a
+-- transaction block (CREATE / DROP INDEX CONCURRENTLY).
+-- online => true: the forms teams use on large live tables, for tables that exist
+-- before the script: indexes built and dropped CONCURRENTLY; foreign keys and CHECK
+-- constraints added NOT VALID, then VALIDATE CONSTRAINT (rows checked under SHARE
+-- UPDATE EXCLUSIVE); a UNIQUE or PRIMARY KEY constraint over plain columns from a
+-- unique index built CONCURRENTLY (ADD CONSTRAINT .. USING INDEX); SET NOT NULL after a
+-- validated CHECK (column IS NOT NULL) (pggit.column_steps). A type change that
+-- rewrites the table has no such form: its `locks` says so.
+--
+-- Promises: the ordered DDL script that turns the schema at from_ref into the schema at
+-- to_ref (refs as pggit.resolve_ref takes them; WORKING = the live schema), one
+-- statement per row, numbered from 1, each ending with ';'. The script is the
+-- statements in step order; `warning` is NULL for a plain step and says what is wrong
+-- otherwise. A step that would lose data is never run by accident: its statement is
+-- written commented out ('-- ' before it) and it carries a warning (dropped table,
+-- dropped column, narrowing type change, a dropped sequence, an enum that loses or
+-- reorders labels). A step that may fail on existing rows (a NOT NULL column added
+-- without a default) is written as is, with a warning. What the generator cannot do
+-- yet is one commented row with a warning, never silence.
+--
+-- Order: drops in reverse dependency order (functions, views, indexes, constraints,
+-- defaults that use a sequence a later drop takes along (its owner table or column goes,
+-- or it goes with the other drops: PostgreSQL refuses that drop while a default uses
+-- it), columns, tables (in foreign-key order: a table before the removed tables it
+-- references; a foreign key that a cycle of removed tables leaves out of order is
+-- dropped just before, commented like the table's drop), sequences, types, schemas), then renames (schemas first, then
+-- tables, sequences, types, as pggit.diff reports them), then creations in dependency
+-- order (schemas, types, sequences, tables and their columns, constraints (foreign
+-- keys last), indexes, sequence ownership, views (those a view's text names first),
+-- functions). Columns diff reports renamed are renamed in place (ALTER TABLE .. RENAME
+-- COLUMN, on the table's new name, after the drops and before the other column steps;
+-- through temporary names pggit_rename_<n> when the renames of a table form a chain or
+-- a swap), so their data stays and a type change applies to the new name.
+-- Tables are changed in place with ALTER TABLE (ADD / DROP COLUMN, ALTER
+-- COLUMN TYPE .. USING, SET / DROP NOT NULL, SET / DROP DEFAULT, ADD / DROP CONSTRAINT,
+-- CREATE / DROP INDEX); a table is never dropped and re-created. Views and functions
+-- hold no data: a changed one is dropped and created again, and so is every unchanged
+-- view whose text names a changed table or a re-created view.
+--
+-- Names: a table's canonical definition leaves out the names of its constraints and
+-- indexes; they come from pggit.object_details (recorded by level 4 for every tracked
+-- table state under its identity and blob hash) as they were when each ref was
+-- committed (pggit.details_at: level 7 keeps replaced names in object_details_log),
+-- or, for WORKING, from the live catalog. A table state without details (committed
+-- before level 4 was installed) gives a warning row instead of its changes. A
+-- constraint or index whose definition stays and whose name changes is renamed
+-- (pggit.name_renames), also on a table whose state is the same at both refs; a
+-- foreign key follows the renames of the table, schema and columns it references
+-- (pggit.foreign_key_renamed) and needs no step of its own.
+-- Columns (add, type, default, NOT NULL, identity, generation, their order): pggit.column_steps.
+-- Types, domains and sequences (create, alter, drop): pggit.type_steps.
+-- Partitioned tables and partitions (CREATE TABLE .. PARTITION BY / PARTITION OF,
+-- ATTACH / DETACH): pggit.create_table_statement, pggit.partition_steps; comments,
+-- triggers, policies, rules and options of tables: pggit.table_extra_steps.
+-- Not generated (warning rows): foreign tables, typed tables, legacy inheritance, a
+-- changed partition key.
+-- Commented steps and notes are commented on every line (pggit.comment_lines): no
+-- name or stored definition can end the comment early and run the rest.
+-- Errors: those of pggit.diff (22004, 42704, 42P09, 55000). VOLATILE from level 9: it
+-- settles the calling transaction's pending DDL first (pggit.settle_pending), then reads.
+-- Cost: pggit.diff, plus O(schema) once when views may depend on a changed object.
+-- The steps are written by one internal function per object kind or phase (issue 16,
+-- level 12): pggit.plan_schema_steps, plan_rename_steps, plan_function_steps,
+-- plan_table_drop_steps (with plan_gone_sequences), plan_table_steps, type_steps,
+-- plan_view_steps, and plan_owner_steps for the owners and privileges of what they
+-- create; this function gathers the diff, collects their steps and numbers them.
+CREATE OR REPLACE FUNCTION pggit.migration_plan(from_ref text, to_ref text, online boolean DEFAULT false)
+RETURNS TABLE(step integer, statement text, warning text, locks text, transactional boolean)
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_from_working boolean;
+    v_to_working boolean;
+    r record;
+    c record;
+    ph integer[] := '{}';       -- the steps: phase, sort key, statement, warning
+    ks text[] := '{}';
+    sts text[] := '{}';
+    wns text[] := '{}';
+    i integer;
+    v_diff jsonb;
+    v_gone_seqs jsonb;          -- sequences a drop takes along before the column steps: {identity: owner column}
+    v_created jsonb := '[]';    -- objects the script creates: [kind, identity, step index, blob hash]
+    v_kw text;
+    v_n integer;
+    v_from_at timestamptz;      -- when from_ref / to_ref was committed (NULL: WORKING): names as they were then
+    v_to_at timestamptz;
+BEGIN
+    -- Level 9: the calling transaction's tracked DDL is described first (pggit.settle_pending),
+    -- so what this reads is exact within the transaction too.
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL THEN
+        PERFORM pggit.settle_pending();
+    END IF;
+    IF from_ref IS NULL OR to_ref IS NULL OR online IS NULL THEN
+        RAISE EXCEPTION 'generate_migration: a ref or online is NULL (from_ref %, to_ref %, online %)',
+                        coalesce(quote_literal(pggit.clip(from_ref)), 'NULL'), coalesce(quote_literal(pggit.clip(to_ref)), 'NULL'),
+                        coalesce(online::text, 'NULL')
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    v_from_working := pggit.resolve_ref(from_ref) IS NULL;
+    v_to_working := pggit.resolve_ref(to_ref) IS NULL;
+    SELECT cm.committed_at INTO v_from_at FROM pggit.commits AS cm WHERE cm.hash = pggit.resolve_ref(from_ref);
+    SELECT cm.committed_at INTO v_to_at FROM pggit.commits AS cm WHERE cm.hash = pggit.resolve_ref(to_ref);
+
+    SELECT coalesce(jsonb_agg(to_jsonb(d)), '[]') INTO v_diff FROM pggit.diff(from_ref, to_ref) AS d;
+
+    -- Sequences the script drops before the column steps (phase 140): one the diff
+    -- removes that is owned by a column (DROP TABLE / DROP COLUMN of its owner takes it
+    -- along, phases 45 and 50), or that goes with the other drops (phase 60: its name is
+    -- taken again or its schema goes; pggit.type_steps). A default that uses one of them
+    -- must be gone by then: PostgreSQL refuses the drop while it depends on it (2BP01).
+    v_gone_seqs := pggit.plan_gone_sequences(v_diff);
+
+    -- The pieces, one object kind or phase each. Steps are sorted by (phase, sort key,
+    -- order of appearance); `created` marks a step that creates an object, whose owner
+    -- and privileges plan_owner_steps restores below.
+    -- schemas: create, drop, rename, comment
+    FOR c IN SELECT * FROM pggit.plan_schema_steps(v_diff) LOOP
+        ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+        IF c.created IS NOT NULL THEN
+            v_created := v_created || jsonb_build_array(jsonb_build_array(c.created ->> 0, c.created ->> 1,
+                                                                          cardinality(sts), c.created ->> 2));
+        END IF;
+    END LOOP;
+    -- tables, sequences, types and domains renamed in place
+    FOR c IN SELECT * FROM pggit.plan_rename_steps(v_diff) LOOP
+        ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+    END LOOP;
+    -- functions and procedures: dropped, created again
+    FOR c IN SELECT * FROM pggit.plan_function_steps(v_diff) LOOP
+        ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+        IF c.created IS NOT NULL THEN
+            v_created := v_created || jsonb_build_array(jsonb_build_array(c.created ->> 0, c.created ->> 1,
+                                                                          cardinality(sts), c.created ->> 2));
+        END IF;
+    END LOOP;
+    -- removed tables, in foreign-key order
+    FOR c IN SELECT * FROM pggit.plan_table_drop_steps(v_diff, v_gone_seqs, v_from_working, v_from_at) LOOP
+        ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+    END LOOP;
+    -- added and changed tables (columns, constraints, indexes, partitions, triggers, ...),
+    -- and renamed constraints and indexes of every table
+    FOR c IN SELECT * FROM pggit.plan_table_steps(v_diff, v_gone_seqs, from_ref, to_ref, online, v_from_working,
+                                                  v_to_working, v_from_at, v_to_at) LOOP
+        ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+        IF c.created IS NOT NULL THEN
+            v_created := v_created || jsonb_build_array(jsonb_build_array(c.created ->> 0, c.created ->> 1,
+                                                                          cardinality(sts), c.created ->> 2));
+        END IF;
+    END LOOP;
+
+    -- types, domains and sequences: pggit.type_steps (create, alter, drop; renames are above)
+    v_n := cardinality(sts);
+    FOR c IN SELECT * FROM pggit.type_steps(v_diff, from_ref, to_ref) LOOP
+        ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+    END LOOP;
+    -- the types, domains and sequences type_steps creates (or re-creates, commented)
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_diff) AS d (object_identity text, object_kind text, change text, new_definition text)
+              WHERE d.object_kind IN ('type', 'domain', 'sequence') AND d.change <> 'removed' LOOP
+        v_kw := upper(r.object_kind);
+        SELECT min(u.o) INTO i
+          FROM unnest(sts[v_n + 1 :]) WITH ORDINALITY AS u (s, o)
+         WHERE u.s ~ '^(-- DROP [A-Z]+ [^\n]*; )?CREATE (UNLOGGED )?(TYPE|DOMAIN|SEQUENCE) '
+           AND (strpos(u.s, format('CREATE %s %s ', v_kw, r.object_identity)) > 0
+                OR strpos(u.s, format('CREATE %s %s;', v_kw, r.object_identity)) > 0
+                OR strpos(u.s, format('CREATE UNLOGGED %s %s', v_kw, r.object_identity)) > 0);
+        IF i IS NOT NULL THEN
+            v_created := v_created || jsonb_build_array(jsonb_build_array(r.object_kind, r.object_identity, v_n + i,
+                encode(sha256(convert_to(r.new_definition, 'UTF8')), 'hex')));
+        END IF;
+    END LOOP;
+
+    -- views and materialized views: dropped and created again, with the views that name
+    -- what changes
+    FOR c IN SELECT * FROM pggit.plan_view_steps(v_diff, to_ref) LOOP
+        ph := ph || c.phase; ks := ks || c.sort_key; sts := sts || c.statement; wns := wns || c.warning;
+        IF c.created IS NOT NULL THEN
+            v_created := v_created || jsonb_build_array(jsonb_build_array(c.created ->> 0, c.created ->> 1,
+                                                                          cardinality(sts), c.created ->> 2));
+        END IF;
+    END LOOP;
+
+    -- Owners and privileges (level 5) of every object the script creates, right after its
+    -- CREATE (same phase and sort key); a SECURITY DEFINER routine whose owner cannot be
+    -- restored is not created: its CREATE step is replaced by a commented one
+    FOR c IN SELECT * FROM pggit.plan_owner_steps(v_created, sts, v_to_working, v_to_at) LOOP
+        IF c.replaces THEN
+            sts[c.created_step] := c.statement; wns[c.created_step] := c.warning;
+        ELSE
+            ph := ph || ph[c.created_step]; ks := ks || ks[c.created_step];
+            sts := sts || c.statement; wns := wns || c.warning;
+        END IF;
+    END LOOP;
+
+    -- A commented step or note stays a comment on every line, whatever a name or a
+    -- stored definition in it holds (a quoted name or a literal may hold a line break):
+    -- pggit.comment_lines puts '-- ' after every line break (apply_migration undoes it
+    -- with pggit.uncomment_lines before running such a step).
+    RETURN QUERY
+        SELECT x.n, x.s, x.w, pggit.step_lock(x.s), x.s !~ '^(CREATE (UNIQUE )?INDEX|DROP INDEX) CONCURRENTLY '
+          FROM (SELECT (row_number() OVER (ORDER BY u.p, u.k COLLATE "C", u.o))::integer AS n,
+                       CASE WHEN starts_with(u.s, '-- ') THEN pggit.comment_lines(u.s) ELSE u.s END AS s, u.w
+                  FROM unnest(ph, ks, sts, wns) WITH ORDINALITY AS u (p, k, s, w, o)) AS x
+         ORDER BY 1;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.migration_plan(text, text, boolean) IS
+    'Ordered DDL steps turning the schema at from_ref into the schema at to_ref, with the lock each takes; lossy steps commented out with a warning.';
+
+-- from sql/functions/scripts/table_details.sql (changed: function pggit.table_details(relid oid))
 -- pggit.table_details(relid oid) -> jsonb
 --
 -- Promises: for a table (pg_class.relkind r, p, f) what pggit.describe_table leaves
@@ -166,5 +2824,329 @@ $function$;
 
 COMMENT ON FUNCTION pggit.table_details(oid) IS
     'Names and DDL pieces of a table that its canonical definition leaves out (columns, named constraints and indexes), as jsonb.';
+
+-- from sql/functions/scripts/table_extra_steps.sql (changed: function pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text, to_details jsonb, renames jsonb, from_ref text, to_ref text, dropped_functions text[]))
+-- pggit.table_extra_steps(old_identity text, tbl text, old_definition text, new_definition text,
+--                         to_details jsonb, renames jsonb, from_ref text, to_ref text,
+--                         dropped_functions text[])
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: the steps of pggit.generate_migration for what a table's canonical
+-- definition (pggit.describe_table) holds beyond its columns' types, defaults and NOT
+-- NULL, its constraints and its indexes, from `old_definition` (NULL: the script
+-- creates the table) to `new_definition`, on the table's name at each side
+-- (`old_identity` before the renames, `tbl` after; both quoted as pg_identify_object
+-- quotes). `to_details` is pggit.table_details at the target (index names), `renames`
+-- the column renames ({new name: old name}), `from_ref` / `to_ref` the refs (a
+-- partition's parent is read there), `dropped_functions` the identities (as pggit.diff
+-- gives them) of the functions and procedures the script drops: a trigger, policy or
+-- rule whose text calls one is dropped before it and created again after it, even
+-- when it does not change itself (PostgreSQL refuses the function's drop otherwise).
+--   comments (pggit.table_option_steps, column_comment_steps, constraint_comment_steps):
+--     COMMENT ON TABLE / COLUMN / CONSTRAINT / INDEX (set, changed, removed: IS NULL), a constraint
+--     or index by its definition's name at the target;
+--   triggers (pggit.trigger_steps): DROP TRIGGER (phase 5, before functions are dropped)
+--     and CREATE TRIGGER (phase 185, after functions are created) for an added, removed
+--     or changed one (a changed trigger is dropped and created again), ALTER TABLE ..
+--     ENABLE [REPLICA | ALWAYS] / DISABLE TRIGGER for its state, COMMENT ON TRIGGER; a
+--     partition's triggers cloned from its parent's are left to the parent (pggit's own
+--     triggers are never in a definition: pggit.describe_triggers);
+--   policies (pggit.policy_steps): CREATE POLICY (185), DROP POLICY (5), ALTER POLICY
+--     (185) when only its roles or expressions change (dropped and created again when
+--     its command or kind changes or an expression goes);
+--   rules (pggit.rule_steps): CREATE RULE (185), DROP RULE (5), ENABLE / DISABLE RULE;
+--   column options (pggit.column_option_steps, phase 165): ALTER COLUMN .. SET STORAGE /
+--     COMPRESSION / STATISTICS, SET (..) / RESET (..);
+--   options (pggit.table_option_steps; phase 165, after the indexes): ALTER TABLE .. SET
+--     (..) / RESET (..), SET ACCESS METHOD and SET LOGGED / UNLOGGED (both rewrite the
+--     table: with a warning), REPLICA IDENTITY (the index by its name at the target);
+--     (185) ENABLE / DISABLE ROW LEVEL SECURITY, [NO] FORCE ROW LEVEL SECURITY;
+--   partitions (pggit.table_partition_steps): ALTER TABLE .. DETACH PARTITION (phase 25,
+--     before anything of the parent changes) when a partition stops being one or changes
+--     parent or bound, and ATTACH PARTITION (phase 165, after its own and its parent's
+--     constraints and indexes) when a table becomes one (creating a partition is CREATE
+--     TABLE .. PARTITION OF, by generate_migration).
+-- What the definition records and this cannot generate (a typed table's type, legacy
+-- inheritance, a partition key that changes, a foreign server, a REPLICA IDENTITY
+-- index without a name: pggit.table_option_steps) is a commented note with a warning saying
+-- what differs, never silence.
+-- The orchestration: it reads both definitions' items, the partition lines and the
+-- triggers a partition clones from its parent once, then returns the pieces' rows in
+-- this order: partitions, the table's own clauses (notes, options, its comment), column
+-- comments, column options, constraint and index comments, triggers, policies, rules (a piece whose items neither
+-- side has is not called). STABLE, callable by everyone; the pieces are SECURITY INVOKER
+-- and callable by everyone too (this function runs with its caller's rights).
+CREATE OR REPLACE FUNCTION pggit.table_extra_steps(old_identity text, tbl text, old_definition text,
+                                                   new_definition text, to_details jsonb, renames jsonb,
+                                                   from_ref text, to_ref text, dropped_functions text[])
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_old text[] := coalesce(pggit.definition_items(old_definition), '{}');
+    v_new text[] := pggit.definition_items(new_definition);
+    v_added boolean := old_definition IS NULL;
+    v_opo text;
+    v_npo text;
+    v_opar text[];
+    v_npar text[];
+    v_inh_old text[] := '{}';
+    v_inh_new text[] := '{}';
+    -- which parts either side has at all (the rest is skipped: most tables have none)
+    v_both text := coalesce(old_definition, '') || E'\n' || coalesce(new_definition, '');
+    v_cmts boolean := strpos(v_both, ' COMMENT ''') > 0;
+    v_colopts boolean := v_both ~ '\nCOLUMN [^\n]* (STORAGE|COMPRESSION|STATISTICS|OPTIONS) ';
+    v_trg boolean := strpos(v_both, E'\nTRIGGER ') > 0;
+    v_pol boolean := strpos(v_both, E'\nPOLICY ') > 0;
+    v_rul boolean := strpos(v_both, E'\nRULE ') > 0;
+    -- the functions and procedures the script drops (and creates again, if they stay), as
+    -- '<schema>.<name>(': a trigger, policy or rule that calls one goes before it and
+    -- comes back after it
+    v_fns text[] := ARRAY(SELECT m[1] || '('
+                            FROM unnest(dropped_functions) AS f,
+                                 regexp_match(f, '^((?:"(?:[^"]|"")*"|[^."(]+)[.](?:"(?:[^"]|"")*"|[^."(]+))[(]') AS m);
+BEGIN
+    -- the partition line of each side: PARTITION OF <parent> <bound>
+    v_opo := (SELECT x FROM unnest(v_old) AS x WHERE starts_with(x, 'PARTITION OF ') LIMIT 1);
+    v_npo := (SELECT x FROM unnest(v_new) AS x WHERE starts_with(x, 'PARTITION OF ') LIMIT 1);
+    v_opar := regexp_match(v_opo, '^PARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) (.*)$');
+    v_npar := regexp_match(v_npo, '^PARTITION OF ((?:"(?:[^"]|"")*"|[^ ."]+)[.](?:"(?:[^"]|"")*"|[^ ."]+)) (.*)$');
+    -- a partition's triggers cloned from its parent's: the parent's own
+    IF v_opar IS NOT NULL AND EXISTS (SELECT FROM unnest(v_old) AS x WHERE starts_with(x, 'TRIGGER ')) THEN
+        v_inh_old := ARRAY(SELECT x FROM unnest(pggit.definition_items(
+                               (pggit.table_state(from_ref, v_opar[1])).definition)) AS x
+                            WHERE starts_with(x, 'TRIGGER '));
+    END IF;
+    IF v_npar IS NOT NULL AND EXISTS (SELECT FROM unnest(v_new) AS x WHERE starts_with(x, 'TRIGGER ')) THEN
+        v_inh_new := ARRAY(SELECT x FROM unnest(pggit.definition_items(
+                               (pggit.table_state(to_ref, v_npar[1])).definition)) AS x
+                            WHERE starts_with(x, 'TRIGGER '));
+    END IF;
+
+    -- the pieces, in this order
+    IF NOT v_added AND v_opo IS DISTINCT FROM v_npo THEN
+        RETURN QUERY SELECT * FROM pggit.table_partition_steps(old_identity, tbl, v_opar, v_npar);
+    END IF;
+    RETURN QUERY SELECT * FROM pggit.table_option_steps(tbl, v_old, v_new, v_added, to_details);
+    IF v_cmts THEN
+        RETURN QUERY SELECT * FROM pggit.column_comment_steps(tbl, v_old, v_new, renames);
+    END IF;
+    IF v_colopts THEN
+        RETURN QUERY SELECT * FROM pggit.column_option_steps(tbl, v_old, v_new, renames, to_details);
+    END IF;
+    IF v_cmts THEN
+        RETURN QUERY SELECT * FROM pggit.constraint_comment_steps(tbl, v_old, v_new, to_details);
+    END IF;
+    IF v_trg THEN
+        RETURN QUERY SELECT * FROM pggit.trigger_steps(old_identity, tbl, v_old, v_new, v_inh_old, v_inh_new, v_fns);
+    END IF;
+    IF v_pol THEN
+        RETURN QUERY SELECT * FROM pggit.policy_steps(old_identity, tbl, v_old, v_new, v_fns);
+    END IF;
+    IF v_rul THEN
+        RETURN QUERY SELECT * FROM pggit.rule_steps(old_identity, tbl, v_old, v_new, v_fns);
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.table_extra_steps(text, text, text, text, jsonb, jsonb, text, text, text[]) IS
+    'The steps of generate_migration for a table''s comments, triggers, policies, rules, options and partition attachment.';
+
+-- from sql/functions/scripts/type_steps.sql (changed: function pggit.type_steps(diff jsonb, from_ref text, to_ref text))
+-- pggit.type_steps(diff jsonb, from_ref text, to_ref text)
+--     -> TABLE(phase integer, sort_key text, statement text, warning text)
+--
+-- Promises: the DDL steps for the types, domains and sequences of `diff` (the rows of
+-- pggit.diff(from_ref, to_ref) as a jsonb array of objects), for
+-- pggit.generate_migration, which sorts all its steps by (phase, sort_key COLLATE
+-- "C", order of appearance) and numbers them. Renames are not here (generate_migration
+-- writes them, phases 90 to 92): a renamed object's other changes are, on its new name.
+-- Statements end with ';'; a step that loses data is commented out ('-- ' before it)
+-- with a warning; a change that cannot be generated is a commented note with a
+-- warning (no ';': pggit.apply_migration refuses it). Never silent.
+--
+-- The orchestration: the objects of `diff` one after the other (by identity COLLATE "C",
+-- then kind), each object's steps together, by the piece for its kind at to_ref:
+-- Types (phase 110, in dependency order: a type after the types of the diff its
+-- definition names, by the schema-qualified names in it; sort key: that level, 4
+-- digits, and the identity):
+--   enum       pggit.enum_steps: CREATE TYPE .. AS ENUM; labels added by ALTER TYPE ..
+--              ADD VALUE BEFORE/AFTER; labels lost or reordered: commented DROP TYPE;
+--              CREATE TYPE with a warning.
+--   composite  pggit.composite_steps: CREATE TYPE .. AS (..); ALTER TYPE .. ADD / ALTER
+--              / DROP ATTRIBUTE, the order of the attributes kept (dropped and added
+--              again, commented with a warning when something uses the type);
+--              COMMENT ON COLUMN for attribute comments.
+--   range      pggit.range_steps: CREATE TYPE .. AS RANGE (..); a range renamed or
+--              moved: its multirange renamed or moved after it (PostgreSQL leaves it);
+--              any other change: commented DROP TYPE; CREATE TYPE with a warning.
+--   domain     pggit.domain_steps: CREATE DOMAIN; ALTER DOMAIN SET/DROP DEFAULT,
+--              SET/DROP NOT NULL, DROP/ADD CONSTRAINT by name, COMMENT ON CONSTRAINT; a
+--              changed base type or collation: commented DROP DOMAIN; CREATE DOMAIN with
+--              a warning. Constraint names come from pggit.object_details or, for
+--              WORKING, the live catalog; without them a note with a warning.
+--   any        (in each piece) another kind of type under the same name: commented
+--              DROP; CREATE with a warning; COMMENT ON TYPE / DOMAIN. (here) A dropped
+--              type: DROP TYPE / DOMAIN in reverse dependency order, after the columns
+--              and attributes that change away from it (phase 147) or, when its name is
+--              taken again by another type or its schema goes, with the other drops
+--              (phase 70).
+-- Sequences: pggit.sequence_steps: CREATE [UNLOGGED] SEQUENCE, ALTER SEQUENCE with every
+-- option and SET LOGGED/UNLOGGED, COMMENT ON SEQUENCE (120); ownership: OWNED BY NONE
+-- before any column or table is dropped (44) and OWNED BY the new column after the
+-- tables (165); a dropped sequence: commented DROP SEQUENCE IF EXISTS with a warning,
+-- after column defaults change (146) or with the other drops (60) when its name is taken
+-- again or its schema goes.
+-- Not generated (documented in docs/REFS_AND_MERGE.md): a domain whose CHECK calls a
+-- function of the diff or whose default uses a sequence of the diff (created before
+-- them), a composite type with an attribute of a table's row type, dependencies of
+-- views on attributes, base types, typed tables (CREATE TABLE .. OF).
+-- Errors: 22004 NULL diff, 22023 diff not an array of objects, 22023 an identity
+-- that is no valid name. STABLE: it only reads; the pieces are SECURITY INVOKER and
+-- callable by everyone too (this function runs with its caller's rights). Cost: O(types and sequences in diff),
+-- plus pggit.schema_at(from_ref) once per composite type whose attributes move or
+-- change type.
+CREATE OR REPLACE FUNCTION pggit.type_steps(diff jsonb, from_ref text, to_ref text)
+RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    -- a schema-qualified name as format_type and pg_identify_object print it
+    c_name CONSTANT text := '((?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\.(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))';
+    r record;
+    c record;
+    v_rows jsonb;
+    v_deps jsonb;
+    v_level jsonb := '{}';
+    v_rlevel jsonb := '{}';
+    v_tlevel jsonb := '{}';
+    v_grew boolean;
+    v_iter integer;
+    v_gone_schemas text[];
+    v_schema_map jsonb;
+    v_dep integer;
+    v_to_working boolean;
+BEGIN
+    IF diff IS NULL THEN
+        RAISE EXCEPTION 'type_steps: diff is NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF jsonb_typeof(diff) <> 'array' THEN
+        RAISE EXCEPTION 'type_steps: diff must be a jsonb array of pggit.diff rows, not a %', jsonb_typeof(diff)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT coalesce(jsonb_agg(to_jsonb(d) ORDER BY d.object_identity COLLATE "C", d.object_kind), '[]')
+      INTO v_rows
+      FROM jsonb_to_recordset(diff) AS d (object_identity text, object_kind text, change text, old_definition text,
+                                          new_definition text, old_identity text)
+     WHERE d.object_kind IN ('type', 'domain', 'sequence')
+       AND d.change IN ('added', 'removed', 'modified', 'renamed') AND d.object_identity IS NOT NULL
+       AND (d.change = 'added' OR (d.old_definition IS NOT NULL AND d.old_identity IS NOT NULL))
+       AND (d.change = 'removed' OR d.new_definition IS NOT NULL);
+    IF v_rows = '[]' THEN
+        RETURN;
+    END IF;
+    SELECT coalesce(jsonb_object_agg((parse_ident(d.value ->> 'old_identity'))[1],
+                                     (parse_ident(d.value ->> 'object_identity'))[1]), '{}')
+      INTO v_schema_map
+      FROM jsonb_array_elements(diff) AS d
+     WHERE d.value ->> 'object_kind' = 'schema' AND d.value ->> 'change' = 'renamed'
+       AND d.value ->> 'old_identity' IS NOT NULL AND d.value ->> 'object_identity' IS NOT NULL;
+    v_gone_schemas := ARRAY(SELECT (parse_ident(d.value ->> 'object_identity'))[1]
+                              FROM jsonb_array_elements(diff) AS d
+                             WHERE d.value ->> 'object_kind' = 'schema' AND d.value ->> 'change' = 'removed');
+
+    -- dependency levels: 1 + the greatest level of the types of the same side its
+    -- definition names (v_level: types at to_ref, v_rlevel: removed types at from_ref)
+    FOR i IN 1 .. 2 LOOP
+        SELECT coalesce(jsonb_object_agg(x.ident, x.deps), '{}') INTO v_deps
+          FROM (SELECT d.value ->> 'object_identity' AS ident,
+                       coalesce((SELECT jsonb_agg(DISTINCT m[1])
+                                   FROM regexp_matches(d.value ->> CASE WHEN i = 1 THEN 'new_definition'
+                                                                        ELSE 'old_definition' END, c_name, 'g') AS m
+                                  WHERE m[1] <> d.value ->> 'object_identity'
+                                    AND EXISTS (SELECT FROM jsonb_array_elements(v_rows) AS o
+                                                 WHERE o.value ->> 'object_kind' IN ('type', 'domain')
+                                                   AND o.value ->> 'object_identity' = m[1]
+                                                   AND (o.value ->> 'change' = 'removed') = (i = 2))), '[]') AS deps
+                  FROM jsonb_array_elements(v_rows) AS d
+                 WHERE d.value ->> 'object_kind' IN ('type', 'domain')
+                   AND (d.value ->> 'change' = 'removed') = (i = 2)) AS x;
+        v_level := '{}';
+        v_iter := 0;
+        LOOP
+            v_grew := false;
+            v_iter := v_iter + 1;
+            FOR c IN SELECT e.key AS ident,
+                            1 + coalesce((SELECT max((v_level ->> x.x)::integer)
+                                            FROM jsonb_array_elements_text(e.value) AS x (x)), 0) AS lvl
+                       FROM jsonb_each(v_deps) AS e LOOP
+                IF c.lvl > coalesce((v_level ->> c.ident)::integer, 0) AND c.lvl < 100 THEN
+                    v_level := v_level || jsonb_build_object(c.ident, c.lvl);
+                    v_grew := true;
+                END IF;
+            END LOOP;
+            EXIT WHEN NOT v_grew OR v_iter > 200;
+        END LOOP;
+        IF i = 2 THEN
+            v_rlevel := v_level;
+        ELSE
+            v_tlevel := v_level;
+        END IF;
+    END LOOP;
+    v_level := v_tlevel;
+
+    -- one object after the other, in the order of v_rows: each kind's piece returns its
+    -- object's steps in order
+    FOR r IN SELECT * FROM jsonb_to_recordset(v_rows) AS d (object_identity text, object_kind text, change text,
+                                                            old_definition text, new_definition text, old_identity text)
+    LOOP
+        IF r.object_kind = 'sequence' THEN
+            RETURN QUERY SELECT * FROM pggit.sequence_steps(diff, r.object_identity, r.change, r.old_definition,
+                                                            r.new_definition, r.old_identity, v_gone_schemas);
+            CONTINUE;
+        END IF;
+
+        -- types and domains: a dropped one here, in reverse dependency order
+        IF r.change = 'removed' THEN
+            phase := CASE WHEN (parse_ident(r.object_identity))[1] = ANY (v_gone_schemas)
+                               OR EXISTS (SELECT FROM jsonb_array_elements(diff) AS d
+                                           WHERE d.value ->> 'object_identity' = r.object_identity
+                                             AND d.value ->> 'change' IN ('added', 'renamed')
+                                             AND d.value ->> 'object_kind' IN ('type', 'domain'))
+                          THEN 70 ELSE 147 END;
+            sort_key := lpad((1000 - coalesce((v_rlevel ->> r.object_identity)::integer, 1))::text, 4, '0')
+                        || r.object_identity;
+            statement := format('DROP %s %s;', upper(r.object_kind), r.object_identity);
+            warning := NULL;
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        -- one that stays or is added: by its kind at to_ref (the start of its definition)
+        v_dep := coalesce((v_level ->> r.object_identity)::integer, 1);
+        IF r.object_kind = 'domain' THEN
+            v_to_working := coalesce(v_to_working, pggit.resolve_ref(to_ref) IS NULL);
+            RETURN QUERY SELECT * FROM pggit.domain_steps(r.object_identity, r.change, r.old_definition,
+                                                          r.new_definition, r.old_identity, v_dep, from_ref, to_ref,
+                                                          v_to_working);
+        ELSIF starts_with(r.new_definition, 'ENUM (') THEN
+            RETURN QUERY SELECT * FROM pggit.enum_steps(r.object_identity, r.change, r.old_definition,
+                                                        r.new_definition, v_dep);
+        ELSIF starts_with(r.new_definition, 'RANGE ') THEN
+            RETURN QUERY SELECT * FROM pggit.range_steps(r.object_identity, r.change, r.old_definition,
+                                                         r.new_definition, v_dep, v_schema_map);
+        ELSE
+            RETURN QUERY SELECT * FROM pggit.composite_steps(r.object_identity, r.change, r.old_definition,
+                                                             r.new_definition, r.old_identity, v_dep, from_ref);
+        END IF;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION pggit.type_steps(jsonb, text, text) IS
+    'DDL steps (phase, sort key, statement, warning) for the types, domains and sequences of a pggit.diff, for generate_migration.';
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 12';

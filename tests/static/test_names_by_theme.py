@@ -20,3 +20,16 @@ def test_no_file_is_named_by_a_level_number() -> None:
         if path.is_file() and BY_LEVEL.search(path.name):
             named.append(str(path.relative_to(ROOT)))
     assert named == []
+
+
+def test_schema_scripts_and_levels_have_distinct_words() -> None:
+    """"migration" names pggit's own levels; the DDL pggit writes for a user's schema is a *schema
+    script*: its SQL lives in ``sql/functions/scripts/`` and its CLI command is ``script`` (the old
+    ``migration`` is an alias that says so)."""
+    from pggit_sql import cli
+
+    folders = {path.name for path in (ROOT / "sql" / "functions").iterdir() if path.is_dir()}
+    assert "scripts" in folders and not {f for f in folders if "migration" in f}
+    commands = set(cli.COMMANDS)
+    assert {"script", "migrate", "rollback"} <= commands
+    assert {c for c in commands if "migration" in c} == {"migration"}  # the old spelling, kept working
