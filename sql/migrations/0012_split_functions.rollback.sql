@@ -7,6 +7,681 @@
 -- ====================================================================
 
 -- ---- functions (generated) ----
--- no function changes
+-- as of level 11: function pggit.on_ddl_command_end()
+CREATE OR REPLACE FUNCTION pggit.on_ddl_command_end()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+DECLARE
+    r record;
+    t record;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_parts text := current_setting('pggit.dropped_parts', true);
+    -- the statement's tracked owners, in order of first mention
+    v_classids oid[] := '{}';
+    v_objids oid[] := '{}';
+    v_tags text[] := '{}';
+    v_created boolean[] := '{}';
+    v_self boolean[] := '{}';
+    v_subs text[] := '{}';
+    v_identities text[] := '{}';
+    v_done text[] := '{}';
+    v_related text[] := '{}';
+    v_pos integer;
+    v_is_self boolean;
+    v_state text;
+    v_message text;
+BEGIN
+    -- Level 8: a setting pggit.branch that names no live branch fails the statement
+    -- (pggit.branch_setting's errors), before the block below could turn it into a
+    -- WARNING and record the DDL on that name. pggit.current_branch() checks the value
+    -- the client chose (level 10: behind a pooler, only what pggit set in this
+    -- transaction). It is called only when the setting holds something other than
+    -- unset, '' and 'main' (it then answers 'main' without a lookup anyway): the usual
+    -- statement calls no pggit function here, so pggit's own DDL replacing its functions
+    -- (a level file, a functions sync) never fails on one that is missing for a moment.
+    IF coalesce(current_setting('pggit.branch', true), '') NOT IN ('', 'main') THEN
+        PERFORM pggit.current_branch();
+    END IF;
+    BEGIN
+        IF v_parts <> '' THEN
+            PERFORM set_config('pggit.dropped_parts', '', true);
+        END IF;
+        IF NOT pggit.ready_to_record() THEN
+            RETURN;  -- a backup being restored: replayed DDL is not a change
+        END IF;
+
+        IF pggit.tracking_paused() THEN
+            INSERT INTO pggit.history (object_identity, command_tag, change, statement, role, branch)
+            SELECT x.identity, TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
+                   CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+                   pggit.current_branch()
+              FROM (SELECT coalesce((SELECT c.object_identity
+                                       FROM pg_event_trigger_ddl_commands() AS c
+                                      WHERE NOT c.in_extension AND c.objid IS NOT NULL
+                                        AND pggit.is_tracked_schema(coalesce(c.schema_name, c.object_identity))
+                                      LIMIT 1),
+                                    nullif(current_setting('pggit.untracked_identity', true), '')) AS identity) AS x
+             WHERE x.identity IS NOT NULL;
+            IF current_setting('pggit.untracked_identity', true) <> '' THEN
+                PERFORM set_config('pggit.untracked_identity', '', true);
+            END IF;
+            RETURN;
+        END IF;
+
+        -- The statement's commands and the parts sql_drop handed over, mapped to their
+        -- tracked owners; each owner once, with the tag of its own command row if any.
+        FOR r IN
+            SELECT c.classid, c.objid, c.objsubid, c.command_tag, c.object_identity, c.object_type
+              FROM pg_event_trigger_ddl_commands() AS c
+             WHERE c.objid IS NOT NULL AND NOT c.in_extension AND c.command_tag <> 'REFRESH MATERIALIZED VIEW'
+               AND CASE WHEN c.schema_name IS NOT NULL THEN pggit.is_tracked_schema(c.schema_name)
+                        WHEN c.object_type = 'schema' THEN pggit.is_tracked_schema(c.object_identity)
+                        ELSE true END
+            UNION ALL
+            SELECT (e ->> 'c')::oid, (e ->> 'o')::oid, -1, TG_TAG, e ->> 's', NULL
+              FROM json_array_elements(CASE WHEN v_parts <> '' THEN v_parts::json END) AS e
+        LOOP
+            IF r.objsubid = -1 THEN
+                v_owner_classid := r.classid;
+                v_owner_objid := r.objid;
+                v_is_self := false;
+            ELSE
+                SELECT x.owner_classid, x.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS x;
+                CONTINUE WHEN v_owner_objid IS NULL;
+                -- a composite type's command may name its pg_class row: the type itself
+                v_is_self := r.objsubid = 0 AND ((r.classid = v_owner_classid AND r.objid = v_owner_objid)
+                                                 OR r.object_type = 'composite type');
+            END IF;
+            v_pos := array_position(v_objids, v_owner_objid);
+            WHILE v_pos IS NOT NULL AND v_classids[v_pos] <> v_owner_classid LOOP
+                v_pos := array_position(v_objids, v_owner_objid, v_pos + 1);
+            END LOOP;
+            IF v_pos IS NULL THEN
+                v_classids := v_classids || v_owner_classid;
+                v_objids := v_objids || v_owner_objid;
+                v_tags := v_tags || r.command_tag;
+                v_created := v_created || (v_is_self AND (r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO'));
+                v_self := v_self || v_is_self;
+                v_subs := v_subs || CASE WHEN v_is_self THEN NULL ELSE r.object_identity END;
+                v_identities := v_identities || CASE WHEN v_is_self THEN r.object_identity END;
+            ELSIF v_is_self THEN
+                IF NOT v_self[v_pos] THEN
+                    v_identities[v_pos] := r.object_identity;
+                    v_tags[v_pos] := r.command_tag;
+                    v_self[v_pos] := true;
+                    v_subs[v_pos] := NULL;
+                END IF;
+                v_created[v_pos] := v_created[v_pos]
+                                    OR r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO';
+            ELSIF NOT v_self[v_pos] AND r.object_identity IS NOT NULL
+                  AND NOT coalesce(r.object_identity = ANY (string_to_array(v_subs[v_pos], ', ')), false) THEN
+                v_subs[v_pos] := concat_ws(', ', v_subs[v_pos], r.object_identity);
+            END IF;
+        END LOOP;
+
+        -- Level 9: tracked now (one message) or recorded as pending, described once per
+        -- object by pggit.settle_pending (several messages).
+        IF v_objids <> '{}' AND statement_timestamp() = transaction_timestamp() THEN
+            -- The transaction began with this client message (an autocommit statement, a
+            -- DO block or a query string sent alone): no later message can add to it, so
+            -- each owner is tracked right away, statement by statement, as before level 9.
+            FOR i IN 1 .. array_length(v_objids, 1) LOOP
+                v_done := v_done || (v_classids[i] || '/' || v_objids[i]);
+                SELECT x.change, x.renamed, x.old_schema_name INTO t
+                  FROM pggit.track_object(v_classids[i], v_objids[i], v_tags[i], v_subs[i],
+                                          CASE WHEN v_created[i] THEN 'create' ELSE 'direct' END) AS x;
+                -- what PostgreSQL does not report: partitions and children of an altered
+                -- table, objects of a renamed schema, objects referring to a renamed object
+                -- (after all of the statement's own objects: those are tracked as such)
+                IF t.renamed
+                   OR (v_classids[i] = 'pg_class'::regclass AND NOT v_created[i]
+                       AND EXISTS (SELECT FROM pg_class AS c
+                                    WHERE c.oid = v_objids[i] AND (c.relkind = 'p' OR c.relhassubclass))) THEN
+                    v_related := v_related || ARRAY[v_classids[i]::text, v_objids[i]::text, v_tags[i],
+                                                    coalesce(t.renamed, false)::text, t.old_schema_name];
+                END IF;
+            END LOOP;
+            FOR i IN 0 .. coalesce(array_length(v_related, 1), 0) / 5 - 1 LOOP
+                v_done := pggit.track_related(v_related[5 * i + 1]::oid, v_related[5 * i + 2]::oid,
+                                              v_related[5 * i + 3], v_related[5 * i + 4]::boolean,
+                                              v_related[5 * i + 5], v_done);
+            END LOOP;
+        ELSIF v_objids <> '{}' THEN
+            -- Several messages: one pggit.pending row per owner, in one INSERT (under SET
+            -- CONSTRAINTS ALL IMMEDIATE the trigger fires at its end and finds them all); the
+            -- transaction's first row announces it (queues the deferred trigger).
+            INSERT INTO pggit.pending (classid, objid, created, announce, command_tag, object_identity,
+                                       subobject_identity, statement, role, branch)
+            SELECT o.classid, o.objid, o.created,
+                   o.n = 1 AND NOT EXISTS (SELECT FROM pggit.pending AS p WHERE p.txid = pg_current_xact_id()),
+                   o.tag, o.identity, o.sub, pggit.statement_text(TG_TAG),
+                   CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+                   pggit.current_branch()
+              FROM unnest(v_classids, v_objids, v_created, v_tags, v_identities, v_subs)
+                   WITH ORDINALITY AS o (classid, objid, created, tag, identity, sub, n)
+             ORDER BY o.n;
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track % (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+        BEGIN
+            INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
+            VALUES (TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
+                    CASE current_setting('role') WHEN 'none' THEN session_user::text
+                                                 ELSE current_setting('role') END,
+                    coalesce(nullif(pggit.scoped_setting('pggit.branch'), ''), 'main'),
+                    format('tracking failed (SQLSTATE %s): %s', v_state, v_message));
+        EXCEPTION WHEN OTHERS THEN
+            NULL;
+        END;
+    END;
+END
+$function$;
+
+-- as of level 11: function pggit.on_sql_drop()
+CREATE OR REPLACE FUNCTION pggit.on_sql_drop()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+DECLARE
+    r record;
+    v_now timestamptz := clock_timestamp();
+    v_oids oid[];
+    v_keys text[];
+    v_index_oids oid[];
+    v_parts jsonb := '[]'::jsonb;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_relid oid;
+    v_state text;
+    v_message text;
+BEGIN
+    -- Level 8: a setting pggit.branch that names no live branch fails the statement
+    -- (pggit.branch_setting's errors), before the block below could turn it into a
+    -- WARNING and record the DDL on that name. pggit.current_branch() checks the value
+    -- the client chose (level 10: behind a pooler, only what pggit set in this
+    -- transaction). It is called only when the setting holds something other than
+    -- unset, '' and 'main' (it then answers 'main' without a lookup anyway): the usual
+    -- statement calls no pggit function here, so pggit's own DDL replacing its functions
+    -- (a level file, a functions sync) never fails on one that is missing for a moment.
+    IF coalesce(current_setting('pggit.branch', true), '') NOT IN ('', 'main') THEN
+        PERFORM pggit.current_branch();
+    END IF;
+    BEGIN
+        IF NOT pggit.ready_to_record() THEN
+            RETURN;  -- a backup being restored: replayed DDL is not a change
+        END IF;
+        IF pggit.tracking_paused() THEN
+            PERFORM set_config('pggit.untracked_identity', coalesce((
+                SELECT d.object_identity
+                  FROM pg_event_trigger_dropped_objects() AS d
+                 WHERE d.original AND NOT d.is_temporary
+                   AND pggit.is_tracked_schema(coalesce(d.schema_name, d.object_name))
+                 LIMIT 1), ''), true);
+            RETURN;
+        END IF;
+
+        SELECT array_agg(d.objid), array_agg(d.classid || '/' || d.objid),
+               array_agg(d.objid) FILTER (WHERE d.object_type = 'index')
+          INTO v_oids, v_keys, v_index_oids
+          FROM pg_event_trigger_dropped_objects() AS d
+         WHERE d.objsubid = 0 AND NOT d.is_temporary;
+
+        -- Whole tracked objects: marked dropped, one 'drop' row each.
+        WITH gone AS (
+            UPDATE pggit.objects AS o
+               SET dropped_at = v_now, objid = NULL, updated_at = v_now
+             WHERE o.dropped_at IS NULL AND o.objid = ANY (v_oids)
+               AND (o.classid || '/' || o.objid) = ANY (v_keys)
+            RETURNING o.id, o.kind, o.identity, o.major, o.minor, o.patch, o.hash
+        )
+        INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, command_tag, change,
+                                   statement, old_version, new_version, old_hash, new_hash, role, branch)
+        SELECT g.id, g.kind, g.identity, g.identity, TG_TAG, 'drop', pggit.statement_text(TG_TAG),
+               g.major || '.' || g.minor || '.' || g.patch, NULL, g.hash, NULL,
+               CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+               pggit.current_branch()
+          FROM gone AS g
+         ORDER BY g.id;
+
+        -- Parts of surviving objects: find their owners for ddl_command_end.
+        FOR r IN
+            SELECT d.classid, d.objid, d.objsubid, d.object_type, d.schema_name, d.object_name,
+                   d.object_identity, d.address_names
+              FROM pg_event_trigger_dropped_objects() AS d
+             WHERE NOT d.is_temporary
+               -- level 9: parts of pggit's own (and system) tables are nobody's change
+               AND (d.schema_name IS NULL OR pggit.is_tracked_schema(d.schema_name))
+               -- internal triggers (of foreign keys) go with their constraint
+               AND NOT (d.classid = 'pg_trigger'::regclass AND NOT d.original AND NOT d.normal)
+               AND (d.objsubid <> 0
+                    OR d.object_type = 'index'
+                    OR d.classid IN ('pg_constraint'::regclass, 'pg_attrdef'::regclass, 'pg_trigger'::regclass,
+                                     'pg_rewrite'::regclass, 'pg_policy'::regclass))
+        LOOP
+            v_owner_classid := NULL;
+            v_owner_objid := NULL;
+            IF r.classid = 'pg_class'::regclass AND r.objsubid <> 0 THEN
+                SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS w;
+            ELSIF r.object_type = 'index' THEN
+                -- objid NULL when the owner was dropped too (by this statement)
+                SELECT o.classid, o.objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.object_indexes AS m
+                  JOIN pggit.objects AS o ON o.id = m.object_id
+                 WHERE m.index_oid = r.objid;
+                IF NOT FOUND AND pggit.is_tracked_schema(r.schema_name) THEN
+                    SELECT o.classid, o.objid INTO v_owner_classid, v_owner_objid
+                      FROM pggit.objects AS o
+                     WHERE o.schema_name = r.schema_name AND o.dropped_at IS NULL
+                       AND o.kind IN ('table', 'materialized view')
+                       AND (o.structure -> 'i' -> r.object_name) IS NOT NULL
+                     LIMIT 1;
+                END IF;
+            ELSIF r.object_type = 'domain constraint' THEN
+                v_owner_classid := 'pg_type'::regclass;
+                v_owner_objid := to_regtype(r.address_names[1]);
+            ELSIF array_length(r.address_names, 1) >= 2 THEN
+                SELECT c.oid INTO v_relid
+                  FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                 WHERE n.nspname = r.address_names[1] AND c.relname = r.address_names[2];
+                IF FOUND THEN
+                    SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
+                      FROM pggit.tracked_owner('pg_class'::regclass, v_relid) AS w;
+                END IF;
+            END IF;
+            -- a dropped trigger the owner's registered definition does not show was one of
+            -- pggit's own (descriptions leave those out): nothing changed for the user
+            IF v_owner_objid IS NOT NULL AND r.classid = 'pg_trigger'::regclass
+               AND EXISTS (SELECT FROM pggit.objects AS o
+                            WHERE o.objid = v_owner_objid AND o.classid = v_owner_classid AND o.dropped_at IS NULL
+                              AND strpos(o.definition, E'\nTRIGGER CREATE TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0
+                              AND strpos(o.definition, E'\nTRIGGER CREATE CONSTRAINT TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0) THEN
+                v_owner_objid := NULL;
+            END IF;
+            IF v_owner_objid IS NOT NULL THEN
+                v_parts := v_parts || jsonb_build_object('c', v_owner_classid, 'o', v_owner_objid,
+                                                         's', r.object_identity);
+            END IF;
+        END LOOP;
+
+        IF v_index_oids IS NOT NULL THEN
+            DELETE FROM pggit.object_indexes AS m WHERE m.index_oid = ANY (v_index_oids);
+        END IF;
+
+        IF v_parts <> '[]'::jsonb THEN
+            PERFORM set_config('pggit.dropped_parts',
+                               (coalesce(nullif(current_setting('pggit.dropped_parts', true), ''), '[]')::jsonb
+                                || v_parts)::text,
+                               true);
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track the objects % dropped (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+    END;
+END
+$function$;
+
+-- as of level 11: function pggit.settle_pending()
+CREATE OR REPLACE FUNCTION pggit.settle_pending()
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
+ SET jit TO 'off'
+AS $function$
+DECLARE
+    v_xid xid8 := pg_current_xact_id_if_assigned();
+    r record;
+    v_row record;
+    v_res record;
+    v_count integer := 0;
+    v_done text[] := '{}';
+    v_related text[] := '{}';
+    v_state text;
+    v_message text;
+BEGIN
+    IF v_xid IS NULL THEN
+        RETURN 0;  -- a transaction that wrote nothing has nothing pending
+    END IF;
+    IF NOT EXISTS (SELECT FROM pggit.pending AS p WHERE p.txid OPERATOR(pg_catalog.=) v_xid) THEN
+        RETURN 0;
+    END IF;
+    BEGIN
+        FOR r IN
+            SELECT p.classid, p.objid, bool_or(p.created) AS created, array_agg(p.id ORDER BY p.id) AS rows
+              FROM pggit.pending AS p
+             WHERE p.txid OPERATOR(pg_catalog.=) v_xid
+             GROUP BY p.classid, p.objid
+             ORDER BY min(p.id)
+        LOOP
+            v_count := v_count + 1;
+            v_done := v_done || (r.classid || '/' || r.objid);
+            SELECT p.command_tag, p.subobject_identity, p.statement INTO v_row
+              FROM pggit.pending AS p WHERE p.id OPERATOR(pg_catalog.=) r.rows[1];
+            PERFORM set_config('pggit.settling_statement', coalesce(v_row.statement, ''), true);
+            SELECT x.change, x.renamed, x.old_schema_name, x.object_id INTO v_res
+              FROM pggit.track_object(r.classid, r.objid, v_row.command_tag, v_row.subobject_identity,
+                                      CASE WHEN r.created THEN 'create' ELSE 'direct' END, r.rows[1]) AS x;
+            IF v_res.change IS NULL THEN
+                IF (pg_identify_object(r.classid, r.objid, 0)).identity IS NULL THEN
+                    -- never registered and gone: created and dropped (by a cascade) within
+                    -- the transaction before anything described it
+                    INSERT INTO pggit.history (object_identity, subobject_identity, command_tag, change, statement,
+                                               role, txid, changed_at, branch, note)
+                    SELECT p.object_identity, p.subobject_identity, p.command_tag, 'untracked', p.statement, p.role,
+                           p.txid, p.changed_at, p.branch,
+                           'created and dropped within its transaction before pggit described it'
+                      FROM pggit.pending AS p
+                     WHERE p.id OPERATOR(pg_catalog.=) ANY (r.rows)
+                     ORDER BY p.id;
+                END IF;
+                -- else not an object pggit tracks: no row (as for a statement of its own)
+                CONTINUE;
+            END IF;
+            IF cardinality(r.rows) > 1 THEN
+                -- the later statements' rows, after the carrier, as 'folded'
+                INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                           command_tag, change, statement, old_version, new_version, old_hash,
+                                           new_hash, role, txid, changed_at, branch, note)
+                SELECT c.object_id, c.object_kind, c.object_identity, c.object_identity, p.subobject_identity,
+                       p.command_tag, 'folded', p.statement, c.new_version, c.new_version, c.new_hash, c.new_hash,
+                       p.role, p.txid, p.changed_at, p.branch, 'folded into history row ' || c.id
+                  FROM pggit.pending AS p
+                 CROSS JOIN (SELECT h.id, h.object_id, h.object_kind, h.object_identity, h.new_version, h.new_hash
+                               FROM pggit.history AS h
+                              WHERE h.object_id OPERATOR(pg_catalog.=) v_res.object_id
+                              ORDER BY h.id DESC
+                              LIMIT 1) AS c
+                 WHERE p.id OPERATOR(pg_catalog.=) ANY (r.rows[2:])
+                 ORDER BY p.id;
+            END IF;
+            IF v_res.renamed
+               OR (r.classid OPERATOR(pg_catalog.=) 'pg_class'::regclass AND NOT r.created
+                   AND EXISTS (SELECT FROM pg_class AS c
+                                WHERE c.oid OPERATOR(pg_catalog.=) r.objid
+                                  AND (c.relkind OPERATOR(pg_catalog.=) 'p' OR c.relhassubclass))) THEN
+                v_related := v_related || ARRAY[r.classid::text, r.objid::text, v_row.command_tag,
+                                                coalesce(v_res.renamed, false)::text, v_res.old_schema_name,
+                                                coalesce(v_row.statement, '')];
+            END IF;
+        END LOOP;
+        FOR i IN 0 .. coalesce(array_length(v_related, 1), 0) / 6 - 1 LOOP
+            PERFORM set_config('pggit.settling_statement', v_related[6 * i + 6], true);
+            v_done := pggit.track_related(v_related[6 * i + 1]::oid, v_related[6 * i + 2]::oid, v_related[6 * i + 3],
+                                          v_related[6 * i + 4]::boolean, v_related[6 * i + 5], v_done);
+        END LOOP;
+        PERFORM set_config('pggit.settling_statement', '', true);
+        DELETE FROM pggit.pending AS p WHERE p.txid OPERATOR(pg_catalog.=) v_xid;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track this transaction''s DDL (SQLSTATE %): %', v_state, v_message
+            USING HINT = 'The transaction goes on; pggit.resume_tracking() brings the registry up to date.';
+        WITH taken AS (
+            DELETE FROM pggit.pending AS p WHERE p.txid OPERATOR(pg_catalog.=) v_xid
+            RETURNING p.id, p.object_identity, p.subobject_identity, p.command_tag, p.statement, p.role, p.txid,
+                      p.changed_at, p.branch
+        )
+        INSERT INTO pggit.history (object_identity, subobject_identity, command_tag, change, statement, role, txid,
+                                   changed_at, branch, note)
+        SELECT k.object_identity, k.subobject_identity, k.command_tag, 'untracked', k.statement, k.role, k.txid,
+               k.changed_at, k.branch, format('tracking failed (SQLSTATE %s): %s', v_state, v_message)
+          FROM taken AS k
+         ORDER BY k.id;
+        PERFORM set_config('pggit.settling_statement', '', true);
+        RETURN 0;
+    END;
+    RETURN v_count;
+END
+$function$;
+
+-- as of level 11: function pggit.tree_apply(parent_tree text[], history_ids bigint[])
+CREATE OR REPLACE FUNCTION pggit.tree_apply(parent_tree text[], history_ids bigint[])
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_tree text[];
+    v_missing integer;
+BEGIN
+    IF tree_apply.history_ids IS NULL THEN
+        RAISE EXCEPTION 'history_ids must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF tree_apply.parent_tree IS NOT NULL THEN
+        IF pg_catalog.cardinality(tree_apply.parent_tree) <> 256
+           OR pg_catalog.array_position(tree_apply.parent_tree, NULL) IS NOT NULL THEN
+            RAISE EXCEPTION 'invalid commit tree: expected 256 bucket hashes, got %',
+                    pg_catalog.cardinality(tree_apply.parent_tree)
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END IF;
+
+    WITH parent AS (
+        -- unnested once: subscripting a (toasted) array parameter per bucket costs far more
+        SELECT p.hash, p.bucket::integer AS bucket
+          FROM pg_catalog.unnest(tree_apply.parent_tree) WITH ORDINALITY AS p (hash, bucket)
+    ), pend AS (
+        SELECT h.id, h.object_id, h.object_kind AS kind, h.object_identity AS identity,
+               h.old_identity, h.change, h.new_hash
+          FROM pggit.history AS h
+         WHERE h.id = ANY (tree_apply.history_ids)
+           AND h.object_id IS NOT NULL
+           AND h.object_kind IS NOT NULL
+           AND h.change NOT IN ('pause', 'resume', 'untracked')
+    ), removed AS (
+        SELECT DISTINCT p.kind, r.identity
+          FROM pend AS p
+         CROSS JOIN LATERAL (VALUES (p.identity), (p.old_identity)) AS r (identity)
+         WHERE r.identity IS NOT NULL
+    ), last_row AS (
+        SELECT DISTINCT ON (p.object_id) p.id, p.kind, p.identity, p.change, p.new_hash
+          FROM pend AS p
+         ORDER BY p.object_id, p.id DESC
+    ), added AS (
+        SELECT DISTINCT ON (l.kind, l.identity) l.kind, l.identity, l.new_hash AS blob
+          FROM last_row AS l
+         WHERE l.change <> 'drop' AND l.identity IS NOT NULL AND l.new_hash IS NOT NULL
+         ORDER BY l.kind, l.identity, l.id DESC
+    ), touched AS (
+        SELECT g.bucket
+          FROM pg_catalog.generate_series(1, 256) AS g (bucket)
+         WHERE tree_apply.parent_tree IS NULL
+        UNION
+        SELECT pggit.tree_bucket(r.identity) FROM removed AS r WHERE tree_apply.parent_tree IS NOT NULL
+        UNION
+        SELECT pggit.tree_bucket(a.identity) FROM added AS a WHERE tree_apply.parent_tree IS NOT NULL
+    ), base AS (
+        SELECT t.bucket, e.v ->> 0 AS kind, e.v ->> 1 AS identity, e.v ->> 2 AS blob
+          FROM touched AS t
+          JOIN parent AS p ON p.bucket = t.bucket
+          JOIN pggit.tree_nodes AS n ON n.hash = p.hash
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
+        UNION ALL
+        SELECT pggit.tree_bucket(r.identity), r.kind, r.identity, r.hash
+          FROM (SELECT DISTINCT ON (o.kind, o.identity) o.kind, o.identity, o.hash
+                  FROM pggit.objects AS o
+                 WHERE tree_apply.parent_tree IS NULL AND o.dropped_at IS NULL
+                 ORDER BY o.kind, o.identity, o.id DESC) AS r
+    ), entries AS (
+        SELECT b.bucket, b.kind, b.identity, b.blob
+          FROM base AS b
+         WHERE NOT EXISTS (SELECT FROM removed AS r WHERE r.kind = b.kind AND r.identity = b.identity)
+           AND NOT EXISTS (SELECT FROM added AS a WHERE a.kind = b.kind AND a.identity = b.identity)
+        UNION ALL
+        SELECT pggit.tree_bucket(a.identity), a.kind, a.identity, a.blob
+          FROM added AS a
+    ), nodes AS (
+        SELECT t.bucket,
+               pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(coalesce(
+                   pg_catalog.string_agg(pggit.tree_entry_line(e.kind, e.identity, e.blob), ''
+                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8')),
+                   ''), 'UTF8')), 'hex') AS hash,
+               coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(e.kind, e.identity, e.blob)
+                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8'))
+                   FILTER (WHERE e.kind IS NOT NULL), '[]'::jsonb) AS entries
+          FROM touched AS t
+          LEFT JOIN entries AS e ON e.bucket = t.bucket
+         GROUP BY t.bucket
+    ), stored AS (
+        INSERT INTO pggit.tree_nodes AS tn (hash, entries)
+        SELECT DISTINCT ON (n.hash) n.hash, n.entries
+          FROM nodes AS n
+         ORDER BY n.hash
+        ON CONFLICT (hash) DO NOTHING
+    )
+    SELECT pg_catalog.array_agg(coalesce(n.hash, p.hash) ORDER BY g.bucket),
+           -- a touched bucket whose parent node is missing would silently lose its entries
+           (SELECT pg_catalog.count(*)::integer
+              FROM touched AS t
+              JOIN parent AS tp ON tp.bucket = t.bucket
+             WHERE NOT EXISTS (SELECT FROM pggit.tree_nodes AS tn WHERE tn.hash = tp.hash))
+      INTO v_tree, v_missing
+      FROM pg_catalog.generate_series(1, 256) AS g (bucket)
+      LEFT JOIN parent AS p ON p.bucket = g.bucket
+      LEFT JOIN nodes AS n ON n.bucket = g.bucket;
+
+    IF v_missing > 0 THEN
+        RAISE EXCEPTION 'invalid commit tree: % bucket node(s) missing from pggit.tree_nodes', v_missing
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN v_tree;
+END
+$function$;
+
+-- as of level 11: function pggit.tree_set(parent_tree text[], kinds text[], identities text[], blobs text[])
+CREATE OR REPLACE FUNCTION pggit.tree_set(parent_tree text[], kinds text[], identities text[], blobs text[])
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_tree text[];
+    v_missing integer;
+BEGIN
+    IF tree_set.parent_tree IS NULL OR tree_set.kinds IS NULL OR tree_set.identities IS NULL
+       OR tree_set.blobs IS NULL THEN
+        RAISE EXCEPTION 'tree_set: no argument may be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF pg_catalog.cardinality(tree_set.parent_tree) <> 256
+       OR pg_catalog.array_position(tree_set.parent_tree, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid commit tree: expected 256 bucket hashes, got %',
+                pg_catalog.cardinality(tree_set.parent_tree)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF pg_catalog.cardinality(tree_set.kinds) <> pg_catalog.cardinality(tree_set.identities)
+       OR pg_catalog.cardinality(tree_set.kinds) <> pg_catalog.cardinality(tree_set.blobs)
+       OR pg_catalog.array_position(tree_set.kinds, NULL) IS NOT NULL
+       OR pg_catalog.array_position(tree_set.identities, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'tree_set: kinds, identities and blobs must be parallel arrays without NULL keys'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    WITH parent AS (
+        SELECT p.hash, p.bucket::integer AS bucket
+          FROM pg_catalog.unnest(tree_set.parent_tree) WITH ORDINALITY AS p (hash, bucket)
+    ), setting AS (
+        SELECT DISTINCT ON (s.kind, s.identity) s.kind, s.identity, s.blob
+          FROM ROWS FROM (pg_catalog.unnest(tree_set.kinds), pg_catalog.unnest(tree_set.identities),
+                          pg_catalog.unnest(tree_set.blobs))
+               WITH ORDINALITY AS s (kind, identity, blob, n)
+         ORDER BY s.kind, s.identity, s.n DESC
+    ), touched AS (
+        SELECT DISTINCT pggit.tree_bucket(s.identity) AS bucket FROM setting AS s
+    ), base AS (
+        SELECT t.bucket, e.v ->> 0 AS kind, e.v ->> 1 AS identity, e.v ->> 2 AS blob
+          FROM touched AS t
+          JOIN parent AS p ON p.bucket = t.bucket
+          JOIN pggit.tree_nodes AS n ON n.hash = p.hash
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
+    ), entries AS (
+        SELECT b.bucket, b.kind, b.identity, b.blob
+          FROM base AS b
+         WHERE NOT EXISTS (SELECT FROM setting AS s WHERE s.kind = b.kind AND s.identity = b.identity)
+        UNION ALL
+        SELECT pggit.tree_bucket(s.identity), s.kind, s.identity, s.blob
+          FROM setting AS s
+         WHERE s.blob IS NOT NULL
+    ), nodes AS (
+        SELECT t.bucket,
+               pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(coalesce(
+                   pg_catalog.string_agg(pggit.tree_entry_line(e.kind, e.identity, e.blob), ''
+                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8')),
+                   ''), 'UTF8')), 'hex') AS hash,
+               coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(e.kind, e.identity, e.blob)
+                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8'))
+                   FILTER (WHERE e.kind IS NOT NULL), '[]'::jsonb) AS entries
+          FROM touched AS t
+          LEFT JOIN entries AS e ON e.bucket = t.bucket
+         GROUP BY t.bucket
+    ), stored AS (
+        INSERT INTO pggit.tree_nodes AS tn (hash, entries)
+        SELECT DISTINCT ON (n.hash) n.hash, n.entries
+          FROM nodes AS n
+         ORDER BY n.hash
+        ON CONFLICT (hash) DO NOTHING
+    )
+    SELECT pg_catalog.array_agg(coalesce(n.hash, p.hash) ORDER BY g.bucket),
+           (SELECT pg_catalog.count(*)::integer
+              FROM touched AS t
+              JOIN parent AS tp ON tp.bucket = t.bucket
+             WHERE NOT EXISTS (SELECT FROM pggit.tree_nodes AS tn WHERE tn.hash = tp.hash))
+      INTO v_tree, v_missing
+      FROM pg_catalog.generate_series(1, 256) AS g (bucket)
+      LEFT JOIN parent AS p ON p.bucket = g.bucket
+      LEFT JOIN nodes AS n ON n.bucket = g.bucket;
+
+    IF v_missing > 0 THEN
+        RAISE EXCEPTION 'invalid commit tree: % bucket node(s) missing from pggit.tree_nodes', v_missing
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN v_tree;
+END
+$function$;
+
+-- new in level 12: function pggit.tracking_error_raises(sqlstate text)
+DROP FUNCTION pggit.tracking_error_raises(sqlstate text);
+
+-- new in level 12: function pggit.tree_write(parent_tree text[], kinds text[], identities text[], blobs text[])
+DROP FUNCTION pggit.tree_write(parent_tree text[], kinds text[], identities text[], blobs text[]);
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 11';

@@ -11,6 +11,930 @@
 -- ====================================================================
 
 -- ---- functions (generated) ----
--- sql/functions matches the previous level: no function changes
+-- from sql/functions/tracking/tracking_error_raises.sql (new: function pggit.tracking_error_raises(sqlstate text))
+-- pggit.tracking_error_raises(sqlstate text) -> boolean
+--
+-- Promises: whether an error that pggit's tracking caught (SQLSTATE `sqlstate`) is
+-- raised again rather than turned into a WARNING and 'untracked' history rows: true
+-- for class 40 (serialization failure, deadlock), class 53 (insufficient resources)
+-- and 55P03 (lock timeout), which the caller can retry or must see, and for every
+-- error when the setting pggit.strict is on (also true, 1; any letter case; for
+-- tests); false otherwise (NULL for a NULL sqlstate when strict is off). The one error
+-- policy of the exception handlers of pggit.on_ddl_command_end, pggit.on_sql_drop and
+-- pggit.settle_pending, which call it only once an error was caught: it costs the
+-- statements that track without error nothing.
+-- Never raises. SQL, STABLE, SECURITY INVOKER with a pinned search_path; EXECUTE
+-- revoked from PUBLIC: only pggit's own SECURITY DEFINER functions call it.
+CREATE OR REPLACE FUNCTION pggit.tracking_error_raises(sqlstate text)
+RETURNS boolean
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+SELECT tracking_error_raises.sqlstate LIKE '40%' OR tracking_error_raises.sqlstate LIKE '53%'
+       OR tracking_error_raises.sqlstate = '55P03'
+       OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1')
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.tracking_error_raises(text) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.tracking_error_raises(text) IS
+    'Internal: true when tracking re-raises a caught error (class 40, 53, 55P03, or pggit.strict on) instead of a WARNING.';
+
+-- from sql/functions/trees/tree_write.sql (new: function pggit.tree_write(parent_tree text[], kinds text[], identities text[], blobs text[]))
+-- pggit.tree_write(parent_tree text[], kinds text[], identities text[], blobs text[]) -> text[]
+--
+-- Promises: the commit tree (256 bucket-node hashes, bucket 1 first, the format of
+-- sql/functions/trees/tree_apply.sql) obtained from `parent_tree` by setting each
+-- (kinds[i], identities[i]) to blobs[i], or removing it when blobs[i] is NULL, with
+-- every node it needs stored in pggit.tree_nodes; a (kind, identity) given twice takes
+-- its last value. Only the buckets these keys fall in are read and rewritten; the
+-- others keep the parent's node hash. parent_tree NULL is the empty tree with all 256
+-- buckets rebuilt (pggit.tree_apply's base from the live registry).
+-- The one node-building step of pggit.tree_set and pggit.tree_apply, which check
+-- their arguments first: the three arrays must be parallel without NULL keys, and a
+-- non-NULL parent_tree 256 hashes.
+-- New nodes are inserted in one statement in hash order (ON CONFLICT DO NOTHING), so
+-- concurrent committers writing the same nodes wait for each other but never
+-- deadlock on them.
+-- Errors: 22023 when a touched bucket's parent node is missing from pggit.tree_nodes.
+-- PL/pgSQL, VOLATILE (writes pggit.tree_nodes), SECURITY INVOKER with a pinned
+-- search_path; EXECUTE revoked from PUBLIC: only pggit's own functions call it.
+-- Cost: O(keys set + entries of the touched buckets).
+CREATE OR REPLACE FUNCTION pggit.tree_write(parent_tree text[], kinds text[], identities text[], blobs text[])
+RETURNS text[]
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_tree text[];
+    v_missing integer;
+BEGIN
+    WITH parent AS (
+        -- unnested once: subscripting a (toasted) array parameter per bucket costs far more
+        SELECT p.hash, p.bucket::integer AS bucket
+          FROM pg_catalog.unnest(tree_write.parent_tree) WITH ORDINALITY AS p (hash, bucket)
+    ), setting AS (
+        SELECT DISTINCT ON (s.kind, s.identity) s.kind, s.identity, s.blob
+          FROM ROWS FROM (pg_catalog.unnest(tree_write.kinds), pg_catalog.unnest(tree_write.identities),
+                          pg_catalog.unnest(tree_write.blobs))
+               WITH ORDINALITY AS s (kind, identity, blob, n)
+         ORDER BY s.kind, s.identity, s.n DESC
+    ), touched AS (
+        SELECT g.bucket
+          FROM pg_catalog.generate_series(1, 256) AS g (bucket)
+         WHERE tree_write.parent_tree IS NULL
+        UNION
+        SELECT pggit.tree_bucket(s.identity) FROM setting AS s WHERE tree_write.parent_tree IS NOT NULL
+    ), base AS (
+        SELECT t.bucket, e.v ->> 0 AS kind, e.v ->> 1 AS identity, e.v ->> 2 AS blob
+          FROM touched AS t
+          JOIN parent AS p ON p.bucket = t.bucket
+          JOIN pggit.tree_nodes AS n ON n.hash = p.hash
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
+    ), entries AS (
+        SELECT b.bucket, b.kind, b.identity, b.blob
+          FROM base AS b
+         WHERE NOT EXISTS (SELECT FROM setting AS s WHERE s.kind = b.kind AND s.identity = b.identity)
+        UNION ALL
+        SELECT pggit.tree_bucket(s.identity), s.kind, s.identity, s.blob
+          FROM setting AS s
+         WHERE s.blob IS NOT NULL
+    ), nodes AS (
+        SELECT t.bucket,
+               pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(coalesce(
+                   pg_catalog.string_agg(pggit.tree_entry_line(e.kind, e.identity, e.blob), ''
+                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8')),
+                   ''), 'UTF8')), 'hex') AS hash,
+               coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(e.kind, e.identity, e.blob)
+                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8'))
+                   FILTER (WHERE e.kind IS NOT NULL), '[]'::jsonb) AS entries
+          FROM touched AS t
+          LEFT JOIN entries AS e ON e.bucket = t.bucket
+         GROUP BY t.bucket
+    ), stored AS (
+        INSERT INTO pggit.tree_nodes AS tn (hash, entries)
+        SELECT DISTINCT ON (n.hash) n.hash, n.entries
+          FROM nodes AS n
+         ORDER BY n.hash
+        ON CONFLICT (hash) DO NOTHING
+    )
+    SELECT pg_catalog.array_agg(coalesce(n.hash, p.hash) ORDER BY g.bucket),
+           -- a touched bucket whose parent node is missing would silently lose its entries
+           (SELECT pg_catalog.count(*)::integer
+              FROM touched AS t
+              JOIN parent AS tp ON tp.bucket = t.bucket
+             WHERE NOT EXISTS (SELECT FROM pggit.tree_nodes AS tn WHERE tn.hash = tp.hash))
+      INTO v_tree, v_missing
+      FROM pg_catalog.generate_series(1, 256) AS g (bucket)
+      LEFT JOIN parent AS p ON p.bucket = g.bucket
+      LEFT JOIN nodes AS n ON n.bucket = g.bucket;
+
+    IF v_missing > 0 THEN
+        RAISE EXCEPTION 'invalid commit tree: % bucket node(s) missing from pggit.tree_nodes', v_missing
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN v_tree;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.tree_write(text[], text[], text[], text[]) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.tree_write(text[], text[], text[], text[]) IS
+    'Internal: the node building of tree_set and tree_apply: the tree after setting (blob NULL: removing) entries of parent_tree (NULL: empty, all buckets); stores new nodes.';
+
+-- from sql/functions/tracking/on_ddl_command_end.sql (changed: function pggit.on_ddl_command_end())
+-- pggit.on_ddl_command_end() -> event_trigger
+--
+-- The function of event trigger pggit_ddl_command_end (ON ddl_command_end), which
+-- PostgreSQL fires at the end of every DDL statement, inside its transaction (a
+-- rolled-back statement leaves no trace), including statements run by functions,
+-- procedures and DO blocks (each statement inside is one event).
+-- Promises:
+--   * the objects the statement created or changed — pg_event_trigger_ddl_commands()
+--     and the parts of surviving objects the sql_drop trigger handed over — are mapped
+--     to their tracked owners (pggit.tracked_owner: an index, constraint, trigger,
+--     rule, policy, default or column counts for its table or view); in the deferred case
+--     (below), for each owner, once per statement, one pggit.pending row is written in
+--     the statement's transaction: the owner, whether the statement created it (CREATE
+--     ..., CREATE TABLE AS, SELECT INTO), the command tag of the owner's own command row
+--     (else the first), the owner's identity when the statement named it, the subobject
+--     identity naming the parts involved when the owner itself was not, the statement,
+--     role, branch and time; the transaction's first such row announces it (queues the
+--     deferred trigger that settles).
+--   * Level 9: when the transaction began with this statement's client message (an
+--     autocommit statement, a DO block, a query string sent alone: statement_timestamp()
+--     = transaction_timestamp()), no later message can add to it, and each owner is
+--     tracked at once by pggit.track_object as before level 9 (mode 'create' or
+--     'direct'), followed by pggit.track_related. Otherwise (BEGIN ... COMMIT over several
+--     messages) describing, versioning and hashing happen once per object per transaction,
+--     in pggit.settle_pending: at the end of the transaction (the deferred trigger of
+--     pggit.pending), before a DROP statement, or at the first pggit read in the
+--     transaction that needs them. It also tracks what PostgreSQL does not report (the
+--     partitions and inheritance children of an altered table, the objects of a renamed
+--     schema, the objects referring to a renamed object: pggit.track_related), and
+--     writes the history rows. A statement rolled back (or its savepoint) leaves nothing.
+--   * skipped: commands without an object (GRANT, REVOKE, ALTER DEFAULT PRIVILEGES),
+--     REFRESH MATERIALIZED VIEW (data, not structure), commands inside CREATE / ALTER
+--     EXTENSION, objects of pggit's own schemas, temporary and system schemas;
+--   * while tracking is paused (pggit.tracking_paused()): one cheap history row with
+--     change 'untracked' (command tag, statement, first object identity; no version
+--     change) for a statement touching objects of tracked schemas, nothing else.
+--   * first, pggit.ready_to_record(): after a restore or upgrade the stored OIDs are
+--     re-bound by name before anything is looked up by OID; in a session replaying a
+--     backup (pggit.restoring) nothing is recorded.
+-- Level 8: first of all, the session's branch is checked (pggit.current_branch): a
+-- setting pggit.branch naming no live branch fails the statement (22023 / 42704 /
+-- 55000, see pggit.branch_setting), whatever it touches, rather than record it there.
+-- Otherwise never makes the DDL fail: errors other than class 40 (serialization failure,
+-- deadlock), class 53 and 55P03 (lock timeout) become a WARNING plus an 'untracked'
+-- row whose note carries the error; pggit.strict = on raises them instead (tests).
+--
+-- Not tracked, because PostgreSQL gives event triggers nothing to work with: DDL on
+-- shared objects (databases, roles, tablespaces) and on event triggers; sessions with
+-- session_replication_role = replica (event triggers do not fire there); indirect
+-- effects PostgreSQL records no dependency for (a PL/pgSQL body naming a renamed
+-- table still reads the old name: only BEGIN ATOMIC bodies, views, defaults,
+-- constraints, triggers and policies are re-described after a rename). Not tracked by
+-- choice: kinds outside the registry (aggregates, operators, casts, collations, text
+-- search objects, extended statistics, foreign servers, publications...), GRANT /
+-- REVOKE and ownership (no structural change: OWNER TO records 'none'), data.
+-- Changes made while tracking is paused are recorded by pggit.resume_tracking(), or
+-- folded into the next tracked change of the object.
+-- Isolation: tracking locks the object's registry row; under REPEATABLE READ or
+-- SERIALIZABLE, DDL on an object another transaction changed since the snapshot can
+-- fail with 40001 (retryable), as can creating identical definitions concurrently
+-- (blobs ON CONFLICT). READ COMMITTED never fails for this.
+-- SECURITY DEFINER with a pinned search_path: it writes pggit's history, which
+-- ordinary roles may only read, for whoever runs the DDL.
+CREATE OR REPLACE FUNCTION pggit.on_ddl_command_end()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $function$
+DECLARE
+    r record;
+    t record;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_parts text := current_setting('pggit.dropped_parts', true);
+    -- the statement's tracked owners, in order of first mention
+    v_classids oid[] := '{}';
+    v_objids oid[] := '{}';
+    v_tags text[] := '{}';
+    v_created boolean[] := '{}';
+    v_self boolean[] := '{}';
+    v_subs text[] := '{}';
+    v_identities text[] := '{}';
+    v_done text[] := '{}';
+    v_related text[] := '{}';
+    v_pos integer;
+    v_is_self boolean;
+    v_state text;
+    v_message text;
+BEGIN
+    -- Level 8: a setting pggit.branch that names no live branch fails the statement
+    -- (pggit.branch_setting's errors), before the block below could turn it into a
+    -- WARNING and record the DDL on that name. pggit.current_branch() checks the value
+    -- the client chose (level 10: behind a pooler, only what pggit set in this
+    -- transaction). It is called only when the setting holds something other than
+    -- unset, '' and 'main' (it then answers 'main' without a lookup anyway): the usual
+    -- statement calls no pggit function here, so pggit's own DDL replacing its functions
+    -- (a level file, a functions sync) never fails on one that is missing for a moment.
+    IF coalesce(current_setting('pggit.branch', true), '') NOT IN ('', 'main') THEN
+        PERFORM pggit.current_branch();
+    END IF;
+    BEGIN
+        IF v_parts <> '' THEN
+            PERFORM set_config('pggit.dropped_parts', '', true);
+        END IF;
+        IF NOT pggit.ready_to_record() THEN
+            RETURN;  -- a backup being restored: replayed DDL is not a change
+        END IF;
+
+        IF pggit.tracking_paused() THEN
+            INSERT INTO pggit.history (object_identity, command_tag, change, statement, role, branch)
+            SELECT x.identity, TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
+                   CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+                   pggit.current_branch()
+              FROM (SELECT coalesce((SELECT c.object_identity
+                                       FROM pg_event_trigger_ddl_commands() AS c
+                                      WHERE NOT c.in_extension AND c.objid IS NOT NULL
+                                        AND pggit.is_tracked_schema(coalesce(c.schema_name, c.object_identity))
+                                      LIMIT 1),
+                                    nullif(current_setting('pggit.untracked_identity', true), '')) AS identity) AS x
+             WHERE x.identity IS NOT NULL;
+            IF current_setting('pggit.untracked_identity', true) <> '' THEN
+                PERFORM set_config('pggit.untracked_identity', '', true);
+            END IF;
+            RETURN;
+        END IF;
+
+        -- The statement's commands and the parts sql_drop handed over, mapped to their
+        -- tracked owners; each owner once, with the tag of its own command row if any.
+        FOR r IN
+            SELECT c.classid, c.objid, c.objsubid, c.command_tag, c.object_identity, c.object_type
+              FROM pg_event_trigger_ddl_commands() AS c
+             WHERE c.objid IS NOT NULL AND NOT c.in_extension AND c.command_tag <> 'REFRESH MATERIALIZED VIEW'
+               AND CASE WHEN c.schema_name IS NOT NULL THEN pggit.is_tracked_schema(c.schema_name)
+                        WHEN c.object_type = 'schema' THEN pggit.is_tracked_schema(c.object_identity)
+                        ELSE true END
+            UNION ALL
+            SELECT (e ->> 'c')::oid, (e ->> 'o')::oid, -1, TG_TAG, e ->> 's', NULL
+              FROM json_array_elements(CASE WHEN v_parts <> '' THEN v_parts::json END) AS e
+        LOOP
+            IF r.objsubid = -1 THEN
+                v_owner_classid := r.classid;
+                v_owner_objid := r.objid;
+                v_is_self := false;
+            ELSE
+                SELECT x.owner_classid, x.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS x;
+                CONTINUE WHEN v_owner_objid IS NULL;
+                -- a composite type's command may name its pg_class row: the type itself
+                v_is_self := r.objsubid = 0 AND ((r.classid = v_owner_classid AND r.objid = v_owner_objid)
+                                                 OR r.object_type = 'composite type');
+            END IF;
+            v_pos := array_position(v_objids, v_owner_objid);
+            WHILE v_pos IS NOT NULL AND v_classids[v_pos] <> v_owner_classid LOOP
+                v_pos := array_position(v_objids, v_owner_objid, v_pos + 1);
+            END LOOP;
+            IF v_pos IS NULL THEN
+                v_classids := v_classids || v_owner_classid;
+                v_objids := v_objids || v_owner_objid;
+                v_tags := v_tags || r.command_tag;
+                v_created := v_created || (v_is_self AND (r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO'));
+                v_self := v_self || v_is_self;
+                v_subs := v_subs || CASE WHEN v_is_self THEN NULL ELSE r.object_identity END;
+                v_identities := v_identities || CASE WHEN v_is_self THEN r.object_identity END;
+            ELSIF v_is_self THEN
+                IF NOT v_self[v_pos] THEN
+                    v_identities[v_pos] := r.object_identity;
+                    v_tags[v_pos] := r.command_tag;
+                    v_self[v_pos] := true;
+                    v_subs[v_pos] := NULL;
+                END IF;
+                v_created[v_pos] := v_created[v_pos]
+                                    OR r.command_tag LIKE 'CREATE %' OR r.command_tag = 'SELECT INTO';
+            ELSIF NOT v_self[v_pos] AND r.object_identity IS NOT NULL
+                  AND NOT coalesce(r.object_identity = ANY (string_to_array(v_subs[v_pos], ', ')), false) THEN
+                v_subs[v_pos] := concat_ws(', ', v_subs[v_pos], r.object_identity);
+            END IF;
+        END LOOP;
+
+        -- Level 9: tracked now (one message) or recorded as pending, described once per
+        -- object by pggit.settle_pending (several messages).
+        IF v_objids <> '{}' AND statement_timestamp() = transaction_timestamp() THEN
+            -- The transaction began with this client message (an autocommit statement, a
+            -- DO block or a query string sent alone): no later message can add to it, so
+            -- each owner is tracked right away, statement by statement, as before level 9.
+            FOR i IN 1 .. array_length(v_objids, 1) LOOP
+                v_done := v_done || (v_classids[i] || '/' || v_objids[i]);
+                SELECT x.change, x.renamed, x.old_schema_name INTO t
+                  FROM pggit.track_object(v_classids[i], v_objids[i], v_tags[i], v_subs[i],
+                                          CASE WHEN v_created[i] THEN 'create' ELSE 'direct' END) AS x;
+                -- what PostgreSQL does not report: partitions and children of an altered
+                -- table, objects of a renamed schema, objects referring to a renamed object
+                -- (after all of the statement's own objects: those are tracked as such)
+                IF t.renamed
+                   OR (v_classids[i] = 'pg_class'::regclass AND NOT v_created[i]
+                       AND EXISTS (SELECT FROM pg_class AS c
+                                    WHERE c.oid = v_objids[i] AND (c.relkind = 'p' OR c.relhassubclass))) THEN
+                    v_related := v_related || ARRAY[v_classids[i]::text, v_objids[i]::text, v_tags[i],
+                                                    coalesce(t.renamed, false)::text, t.old_schema_name];
+                END IF;
+            END LOOP;
+            FOR i IN 0 .. coalesce(array_length(v_related, 1), 0) / 5 - 1 LOOP
+                v_done := pggit.track_related(v_related[5 * i + 1]::oid, v_related[5 * i + 2]::oid,
+                                              v_related[5 * i + 3], v_related[5 * i + 4]::boolean,
+                                              v_related[5 * i + 5], v_done);
+            END LOOP;
+        ELSIF v_objids <> '{}' THEN
+            -- Several messages: one pggit.pending row per owner, in one INSERT (under SET
+            -- CONSTRAINTS ALL IMMEDIATE the trigger fires at its end and finds them all); the
+            -- transaction's first row announces it (queues the deferred trigger).
+            INSERT INTO pggit.pending (classid, objid, created, announce, command_tag, object_identity,
+                                       subobject_identity, statement, role, branch)
+            SELECT o.classid, o.objid, o.created,
+                   o.n = 1 AND NOT EXISTS (SELECT FROM pggit.pending AS p WHERE p.txid = pg_current_xact_id()),
+                   o.tag, o.identity, o.sub, pggit.statement_text(TG_TAG),
+                   CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+                   pggit.current_branch()
+              FROM unnest(v_classids, v_objids, v_created, v_tags, v_identities, v_subs)
+                   WITH ORDINALITY AS o (classid, objid, created, tag, identity, sub, n)
+             ORDER BY o.n;
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF pggit.tracking_error_raises(v_state) THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track % (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+        BEGIN
+            INSERT INTO pggit.history (command_tag, change, statement, role, branch, note)
+            VALUES (TG_TAG, 'untracked', pggit.statement_text(TG_TAG),
+                    CASE current_setting('role') WHEN 'none' THEN session_user::text
+                                                 ELSE current_setting('role') END,
+                    coalesce(nullif(pggit.scoped_setting('pggit.branch'), ''), 'main'),
+                    format('tracking failed (SQLSTATE %s): %s', v_state, v_message));
+        EXCEPTION WHEN OTHERS THEN
+            NULL;
+        END;
+    END;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.on_ddl_command_end() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.on_ddl_command_end() IS
+    'Event trigger pggit_ddl_command_end: versions and records every tracked object a DDL statement changed.';
+
+-- from sql/functions/tracking/on_sql_drop.sql (changed: function pggit.on_sql_drop())
+-- pggit.on_sql_drop() -> event_trigger
+--
+-- The function of event trigger pggit_sql_drop (ON sql_drop), which PostgreSQL fires
+-- once per statement that dropped objects, just before ddl_command_end.
+-- Promises:
+--   * every tracked object the statement dropped (pg_event_trigger_dropped_objects(),
+--     whole objects only) is marked dropped in pggit.objects (dropped_at set, objid
+--     NULL; the row and its history stay) with a 'drop' history row (old version and
+--     hash, no new ones). DROP ... CASCADE and DROP SCHEMA ... CASCADE mark every
+--     tracked object they take with them;
+--   * a dropped part of a surviving tracked object — a column, column default,
+--     constraint, index, trigger, rule or policy of a table or view, a domain's
+--     constraint, a composite type's attribute — is handed to the ddl_command_end
+--     trigger (transaction-local GUC pggit.dropped_parts, a jsonb list), which
+--     versions the owner once for the whole statement (not a dropped trigger that the
+--     owner's registered definition does not show: one of pggit's own). The dropped_objects row of an
+--     index does not name its table: the owner is found through pggit.object_indexes
+--     (index OID -> registry row, kept by pggit.track_object), else by the index
+--     name among the index names stored in the structures of the live tables and
+--     materialized views of the index's schema (index names are unique per schema);
+--   * temporary objects, objects of untracked schemas and objects pggit never
+--     registered (extension members, toast tables, row and array types) are ignored;
+--   * first, pggit.ready_to_record() (re-binds stored OIDs after a restore; nothing is
+--     recorded while a backup is replayed);
+--   * while tracking is paused (pggit.tracking_paused()) it only remembers the first
+--     dropped object's identity for the 'untracked' row of ddl_command_end.
+-- Level 8: first of all, a setting pggit.branch naming no live branch fails the
+-- statement (pggit.current_branch, pggit.branch_setting) rather than record it there.
+-- Otherwise never makes the DDL fail: any error other than a serialization failure or deadlock
+-- (class 40), lock timeout (55P03), or shortage (class 53) is turned into a WARNING
+-- and the statement runs on; set pggit.strict = on to have such errors raised instead
+-- (for tests). SECURITY DEFINER with a pinned search_path: it writes pggit's history,
+-- which ordinary roles may only read, for whoever runs the DDL.
+CREATE OR REPLACE FUNCTION pggit.on_sql_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $function$
+DECLARE
+    r record;
+    v_now timestamptz := clock_timestamp();
+    v_oids oid[];
+    v_keys text[];
+    v_index_oids oid[];
+    v_parts jsonb := '[]'::jsonb;
+    v_owner_classid oid;
+    v_owner_objid oid;
+    v_relid oid;
+    v_state text;
+    v_message text;
+BEGIN
+    -- Level 8: a setting pggit.branch that names no live branch fails the statement
+    -- (pggit.branch_setting's errors), before the block below could turn it into a
+    -- WARNING and record the DDL on that name. pggit.current_branch() checks the value
+    -- the client chose (level 10: behind a pooler, only what pggit set in this
+    -- transaction). It is called only when the setting holds something other than
+    -- unset, '' and 'main' (it then answers 'main' without a lookup anyway): the usual
+    -- statement calls no pggit function here, so pggit's own DDL replacing its functions
+    -- (a level file, a functions sync) never fails on one that is missing for a moment.
+    IF coalesce(current_setting('pggit.branch', true), '') NOT IN ('', 'main') THEN
+        PERFORM pggit.current_branch();
+    END IF;
+    BEGIN
+        IF NOT pggit.ready_to_record() THEN
+            RETURN;  -- a backup being restored: replayed DDL is not a change
+        END IF;
+        IF pggit.tracking_paused() THEN
+            PERFORM set_config('pggit.untracked_identity', coalesce((
+                SELECT d.object_identity
+                  FROM pg_event_trigger_dropped_objects() AS d
+                 WHERE d.original AND NOT d.is_temporary
+                   AND pggit.is_tracked_schema(coalesce(d.schema_name, d.object_name))
+                 LIMIT 1), ''), true);
+            RETURN;
+        END IF;
+
+        SELECT array_agg(d.objid), array_agg(d.classid || '/' || d.objid),
+               array_agg(d.objid) FILTER (WHERE d.object_type = 'index')
+          INTO v_oids, v_keys, v_index_oids
+          FROM pg_event_trigger_dropped_objects() AS d
+         WHERE d.objsubid = 0 AND NOT d.is_temporary;
+
+        -- Whole tracked objects: marked dropped, one 'drop' row each.
+        WITH gone AS (
+            UPDATE pggit.objects AS o
+               SET dropped_at = v_now, objid = NULL, updated_at = v_now
+             WHERE o.dropped_at IS NULL AND o.objid = ANY (v_oids)
+               AND (o.classid || '/' || o.objid) = ANY (v_keys)
+            RETURNING o.id, o.kind, o.identity, o.major, o.minor, o.patch, o.hash
+        )
+        INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, command_tag, change,
+                                   statement, old_version, new_version, old_hash, new_hash, role, branch)
+        SELECT g.id, g.kind, g.identity, g.identity, TG_TAG, 'drop', pggit.statement_text(TG_TAG),
+               g.major || '.' || g.minor || '.' || g.patch, NULL, g.hash, NULL,
+               CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END,
+               pggit.current_branch()
+          FROM gone AS g
+         ORDER BY g.id;
+
+        -- Parts of surviving objects: find their owners for ddl_command_end.
+        FOR r IN
+            SELECT d.classid, d.objid, d.objsubid, d.object_type, d.schema_name, d.object_name,
+                   d.object_identity, d.address_names
+              FROM pg_event_trigger_dropped_objects() AS d
+             WHERE NOT d.is_temporary
+               -- level 9: parts of pggit's own (and system) tables are nobody's change
+               AND (d.schema_name IS NULL OR pggit.is_tracked_schema(d.schema_name))
+               -- internal triggers (of foreign keys) go with their constraint
+               AND NOT (d.classid = 'pg_trigger'::regclass AND NOT d.original AND NOT d.normal)
+               AND (d.objsubid <> 0
+                    OR d.object_type = 'index'
+                    OR d.classid IN ('pg_constraint'::regclass, 'pg_attrdef'::regclass, 'pg_trigger'::regclass,
+                                     'pg_rewrite'::regclass, 'pg_policy'::regclass))
+        LOOP
+            v_owner_classid := NULL;
+            v_owner_objid := NULL;
+            IF r.classid = 'pg_class'::regclass AND r.objsubid <> 0 THEN
+                SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.tracked_owner(r.classid, r.objid) AS w;
+            ELSIF r.object_type = 'index' THEN
+                -- objid NULL when the owner was dropped too (by this statement)
+                SELECT o.classid, o.objid INTO v_owner_classid, v_owner_objid
+                  FROM pggit.object_indexes AS m
+                  JOIN pggit.objects AS o ON o.id = m.object_id
+                 WHERE m.index_oid = r.objid;
+                IF NOT FOUND AND pggit.is_tracked_schema(r.schema_name) THEN
+                    SELECT o.classid, o.objid INTO v_owner_classid, v_owner_objid
+                      FROM pggit.objects AS o
+                     WHERE o.schema_name = r.schema_name AND o.dropped_at IS NULL
+                       AND o.kind IN ('table', 'materialized view')
+                       AND (o.structure -> 'i' -> r.object_name) IS NOT NULL
+                     LIMIT 1;
+                END IF;
+            ELSIF r.object_type = 'domain constraint' THEN
+                v_owner_classid := 'pg_type'::regclass;
+                v_owner_objid := to_regtype(r.address_names[1]);
+            ELSIF array_length(r.address_names, 1) >= 2 THEN
+                SELECT c.oid INTO v_relid
+                  FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                 WHERE n.nspname = r.address_names[1] AND c.relname = r.address_names[2];
+                IF FOUND THEN
+                    SELECT w.owner_classid, w.owner_objid INTO v_owner_classid, v_owner_objid
+                      FROM pggit.tracked_owner('pg_class'::regclass, v_relid) AS w;
+                END IF;
+            END IF;
+            -- a dropped trigger the owner's registered definition does not show was one of
+            -- pggit's own (descriptions leave those out): nothing changed for the user
+            IF v_owner_objid IS NOT NULL AND r.classid = 'pg_trigger'::regclass
+               AND EXISTS (SELECT FROM pggit.objects AS o
+                            WHERE o.objid = v_owner_objid AND o.classid = v_owner_classid AND o.dropped_at IS NULL
+                              AND strpos(o.definition, E'\nTRIGGER CREATE TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0
+                              AND strpos(o.definition, E'\nTRIGGER CREATE CONSTRAINT TRIGGER '
+                                                       || quote_ident(r.address_names[3]) || ' ') = 0) THEN
+                v_owner_objid := NULL;
+            END IF;
+            IF v_owner_objid IS NOT NULL THEN
+                v_parts := v_parts || jsonb_build_object('c', v_owner_classid, 'o', v_owner_objid,
+                                                         's', r.object_identity);
+            END IF;
+        END LOOP;
+
+        IF v_index_oids IS NOT NULL THEN
+            DELETE FROM pggit.object_indexes AS m WHERE m.index_oid = ANY (v_index_oids);
+        END IF;
+
+        IF v_parts <> '[]'::jsonb THEN
+            PERFORM set_config('pggit.dropped_parts',
+                               (coalesce(nullif(current_setting('pggit.dropped_parts', true), ''), '[]')::jsonb
+                                || v_parts)::text,
+                               true);
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF pggit.tracking_error_raises(v_state) THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track the objects % dropped (SQLSTATE %): %', TG_TAG, v_state, v_message
+            USING HINT = 'The statement goes on; pggit.resume_tracking() brings the registry up to date.';
+    END;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.on_sql_drop() FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.on_sql_drop() IS
+    'Event trigger pggit_sql_drop: marks dropped tracked objects, hands dropped parts to ddl_command_end.';
+
+-- from sql/functions/tracking/settle_pending.sql (changed: function pggit.settle_pending())
+-- pggit.settle_pending() -> integer
+--
+-- Level 9: finishes the calling transaction's tracked DDL. In a transaction of several
+-- client messages each tracked statement writes, inside its own transaction, one
+-- pggit.pending row per object it touched (its statement, command tag, subobject, role,
+-- branch and time; pggit.on_ddl_command_end). This function describes each such object
+-- once, as the transaction sees it now, writes the statements' history rows and empties
+-- the transaction's pending rows:
+--   * the object's first statement's row carries the change: registered, versioned and
+--     hashed by pggit.track_object (mode 'create' when one of the statements created it,
+--     else 'direct'; its change is the comparison of the registry before the transaction
+--     with the object now, so the version is bumped once, at the kind of the whole
+--     transaction's change to it);
+--   * the object's later statements' rows are 'folded': same object, kind and identity,
+--     old and new version and hash both the carrier's new ones (the chain of versions
+--     stays linear), note naming the carrier row;
+--   * history ids follow the order in which versions were assigned: commit order between
+--     transactions (serialised by the registry row lock), first mention within one;
+--   * then what PostgreSQL does not report is tracked as for a statement of its own
+--     (pggit.track_related: partitions and children of an altered table, objects of a
+--     renamed schema, objects referring to a renamed object), with the carrier's statement;
+--   * an object never registered that is gone at the end (created and dropped by a
+--     cascade within the transaction before anything described it): its rows become
+--     'untracked' with a note saying so; one that exists but is not an object pggit
+--     tracks leaves no row (as for a statement of its own).
+-- It runs at the end of every transaction that has pending rows (the deferred constraint
+-- trigger pending_settle of pggit.pending, queued by the transaction's first pending row,
+-- fires at COMMIT or PREPARE TRANSACTION, or earlier under SET CONSTRAINTS ALL
+-- IMMEDIATE), before a DROP statement (event trigger pggit_settle_before_drop: the objects
+-- are still there to be described), and first in every pggit function that reads
+-- versions, history or the registry, so that within the transaction those read exact
+-- values. A user may call it too: it touches only the calling transaction's rows.
+-- Returns the number of objects settled (0 when nothing was pending: then it costs a check
+-- of pg_current_xact_id_if_assigned() and, in a transaction that wrote something, one
+-- index probe of pggit.pending).
+-- Errors: class 40 (serialization failure, deadlock), 53 and 55P03 (lock timeout) are
+-- raised (at COMMIT they abort the transaction, which can be retried); any other error
+-- becomes a WARNING and 'untracked' history rows for the pending statements, the error in
+-- their note (pggit.strict = on raises it instead), so the DDL always commits.
+-- SECURITY DEFINER with a pinned search_path: it writes pggit's history for whoever runs
+-- the DDL; it reads nothing but the caller's own transaction's pending rows.
+CREATE OR REPLACE FUNCTION pggit.settle_pending()
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pggit, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $function$
+DECLARE
+    v_xid xid8 := pg_current_xact_id_if_assigned();
+    r record;
+    v_row record;
+    v_res record;
+    v_count integer := 0;
+    v_done text[] := '{}';
+    v_related text[] := '{}';
+    v_state text;
+    v_message text;
+BEGIN
+    IF v_xid IS NULL THEN
+        RETURN 0;  -- a transaction that wrote nothing has nothing pending
+    END IF;
+    IF NOT EXISTS (SELECT FROM pggit.pending AS p WHERE p.txid OPERATOR(pg_catalog.=) v_xid) THEN
+        RETURN 0;
+    END IF;
+    BEGIN
+        FOR r IN
+            SELECT p.classid, p.objid, bool_or(p.created) AS created, array_agg(p.id ORDER BY p.id) AS rows
+              FROM pggit.pending AS p
+             WHERE p.txid OPERATOR(pg_catalog.=) v_xid
+             GROUP BY p.classid, p.objid
+             ORDER BY min(p.id)
+        LOOP
+            v_count := v_count + 1;
+            v_done := v_done || (r.classid || '/' || r.objid);
+            SELECT p.command_tag, p.subobject_identity, p.statement INTO v_row
+              FROM pggit.pending AS p WHERE p.id OPERATOR(pg_catalog.=) r.rows[1];
+            PERFORM set_config('pggit.settling_statement', coalesce(v_row.statement, ''), true);
+            SELECT x.change, x.renamed, x.old_schema_name, x.object_id INTO v_res
+              FROM pggit.track_object(r.classid, r.objid, v_row.command_tag, v_row.subobject_identity,
+                                      CASE WHEN r.created THEN 'create' ELSE 'direct' END, r.rows[1]) AS x;
+            IF v_res.change IS NULL THEN
+                IF (pg_identify_object(r.classid, r.objid, 0)).identity IS NULL THEN
+                    -- never registered and gone: created and dropped (by a cascade) within
+                    -- the transaction before anything described it
+                    INSERT INTO pggit.history (object_identity, subobject_identity, command_tag, change, statement,
+                                               role, txid, changed_at, branch, note)
+                    SELECT p.object_identity, p.subobject_identity, p.command_tag, 'untracked', p.statement, p.role,
+                           p.txid, p.changed_at, p.branch,
+                           'created and dropped within its transaction before pggit described it'
+                      FROM pggit.pending AS p
+                     WHERE p.id OPERATOR(pg_catalog.=) ANY (r.rows)
+                     ORDER BY p.id;
+                END IF;
+                -- else not an object pggit tracks: no row (as for a statement of its own)
+                CONTINUE;
+            END IF;
+            IF cardinality(r.rows) > 1 THEN
+                -- the later statements' rows, after the carrier, as 'folded'
+                INSERT INTO pggit.history (object_id, object_kind, object_identity, old_identity, subobject_identity,
+                                           command_tag, change, statement, old_version, new_version, old_hash,
+                                           new_hash, role, txid, changed_at, branch, note)
+                SELECT c.object_id, c.object_kind, c.object_identity, c.object_identity, p.subobject_identity,
+                       p.command_tag, 'folded', p.statement, c.new_version, c.new_version, c.new_hash, c.new_hash,
+                       p.role, p.txid, p.changed_at, p.branch, 'folded into history row ' || c.id
+                  FROM pggit.pending AS p
+                 CROSS JOIN (SELECT h.id, h.object_id, h.object_kind, h.object_identity, h.new_version, h.new_hash
+                               FROM pggit.history AS h
+                              WHERE h.object_id OPERATOR(pg_catalog.=) v_res.object_id
+                              ORDER BY h.id DESC
+                              LIMIT 1) AS c
+                 WHERE p.id OPERATOR(pg_catalog.=) ANY (r.rows[2:])
+                 ORDER BY p.id;
+            END IF;
+            IF v_res.renamed
+               OR (r.classid OPERATOR(pg_catalog.=) 'pg_class'::regclass AND NOT r.created
+                   AND EXISTS (SELECT FROM pg_class AS c
+                                WHERE c.oid OPERATOR(pg_catalog.=) r.objid
+                                  AND (c.relkind OPERATOR(pg_catalog.=) 'p' OR c.relhassubclass))) THEN
+                v_related := v_related || ARRAY[r.classid::text, r.objid::text, v_row.command_tag,
+                                                coalesce(v_res.renamed, false)::text, v_res.old_schema_name,
+                                                coalesce(v_row.statement, '')];
+            END IF;
+        END LOOP;
+        FOR i IN 0 .. coalesce(array_length(v_related, 1), 0) / 6 - 1 LOOP
+            PERFORM set_config('pggit.settling_statement', v_related[6 * i + 6], true);
+            v_done := pggit.track_related(v_related[6 * i + 1]::oid, v_related[6 * i + 2]::oid, v_related[6 * i + 3],
+                                          v_related[6 * i + 4]::boolean, v_related[6 * i + 5], v_done);
+        END LOOP;
+        PERFORM set_config('pggit.settling_statement', '', true);
+        DELETE FROM pggit.pending AS p WHERE p.txid OPERATOR(pg_catalog.=) v_xid;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+        IF pggit.tracking_error_raises(v_state) THEN
+            RAISE;
+        END IF;
+        RAISE WARNING 'pggit: could not track this transaction''s DDL (SQLSTATE %): %', v_state, v_message
+            USING HINT = 'The transaction goes on; pggit.resume_tracking() brings the registry up to date.';
+        WITH taken AS (
+            DELETE FROM pggit.pending AS p WHERE p.txid OPERATOR(pg_catalog.=) v_xid
+            RETURNING p.id, p.object_identity, p.subobject_identity, p.command_tag, p.statement, p.role, p.txid,
+                      p.changed_at, p.branch
+        )
+        INSERT INTO pggit.history (object_identity, subobject_identity, command_tag, change, statement, role, txid,
+                                   changed_at, branch, note)
+        SELECT k.object_identity, k.subobject_identity, k.command_tag, 'untracked', k.statement, k.role, k.txid,
+               k.changed_at, k.branch, format('tracking failed (SQLSTATE %s): %s', v_state, v_message)
+          FROM taken AS k
+         ORDER BY k.id;
+        PERFORM set_config('pggit.settling_statement', '', true);
+        RETURN 0;
+    END;
+    RETURN v_count;
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.settle_pending() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pggit.settle_pending() TO PUBLIC;
+
+COMMENT ON FUNCTION pggit.settle_pending() IS
+    'Describes, versions and hashes once each object the calling transaction''s DDL touched, writing its statements'' history rows.';
+
+-- from sql/functions/trees/tree_apply.sql (changed: function pggit.tree_apply(parent_tree text[], history_ids bigint[]))
+-- pggit.tree_apply(parent_tree text[], history_ids bigint[]) -> text[]
+--
+-- Promises: the commit tree (256 bucket-node hashes, bucket 1 first) obtained from
+-- `parent_tree` by applying the history rows `history_ids`, with every node it needs
+-- stored in pggit.tree_nodes. Internal: called by pggit.commit_changes, which passes
+-- the pending rows it attaches to the new commit.
+--
+-- The tree. An entry is (object kind, object identity) -> blob hash (the sha256 of
+-- the object's canonical definition in pggit.blobs). Entries live in 256 buckets by
+-- pggit.tree_bucket(identity). A bucket node is content-addressed: its hash is
+-- sha256 of its entries' canonical lines (pggit.tree_entry_line) in entry order
+-- (identity, then kind, by UTF-8 bytes), its row in pggit.tree_nodes holds the same
+-- entries as a jsonb array of [kind, identity, blob_hash] in that order. The empty
+-- bucket's hash is sha256 of the empty text (the node exists from install on). A
+-- tree is the 256 node hashes in bucket order, stored once in pggit.trees under its
+-- Merkle root = sha256 of the 256 hex hashes concatenated, which is the schema_hash
+-- of every commit with that tree. Everything hashed is UTF-8 bytes of text, so the
+-- root depends only on the (kind, identity, blob hash) set, never on OIDs, history,
+-- time or the database.
+--
+-- Applying the rows (pause, resume and untracked rows and rows without an object
+-- change nothing):
+--   * every (kind, identity) an applied row names, as object_identity or
+--     old_identity (a rename), is removed;
+--   * then, for each object, its last row (highest id) decides: unless it is a
+--     'drop' (or has no new_hash), (kind, object_identity) -> new_hash is added. If
+--     two objects end on the same (kind, identity), the later row wins.
+-- Only the buckets these keys fall in are read and rewritten; the others keep the
+-- parent's node hash. Cost: O(rows applied + entries of the touched buckets).
+--
+-- parent_tree NULL (the parent is a level-1 commit, or there is no parent): the base
+-- is every live registry object (pggit.objects, dropped_at IS NULL) at its current
+-- hash, and all 256 buckets are built: O(schema), once per line of history.
+--
+-- The nodes are built and stored by pggit.tree_write (shared with pggit.tree_set):
+-- new nodes are inserted in one statement in hash order (ON CONFLICT DO NOTHING), so
+-- concurrent committers writing the same nodes wait for each other but never
+-- deadlock on them.
+-- Errors: 22004 when history_ids is NULL; 22023 when parent_tree is not NULL and not
+-- 256 hashes, or a touched bucket's node does not exist in pggit.tree_nodes.
+-- VOLATILE (writes pggit.tree_nodes). Not SECURITY DEFINER and no EXECUTE for
+-- PUBLIC: only its owner (through commit_changes) writes trees.
+CREATE OR REPLACE FUNCTION pggit.tree_apply(parent_tree text[], history_ids bigint[])
+RETURNS text[]
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+DECLARE
+    v_kinds text[];
+    v_identities text[];
+    v_blobs text[];
+BEGIN
+    IF tree_apply.history_ids IS NULL THEN
+        RAISE EXCEPTION 'history_ids must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF tree_apply.parent_tree IS NOT NULL THEN
+        IF pg_catalog.cardinality(tree_apply.parent_tree) <> 256
+           OR pg_catalog.array_position(tree_apply.parent_tree, NULL) IS NOT NULL THEN
+            RAISE EXCEPTION 'invalid commit tree: expected 256 bucket hashes, got %',
+                    pg_catalog.cardinality(tree_apply.parent_tree)
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END IF;
+
+    -- the keys to set, in order (a key given twice takes its last value): with no parent
+    -- the live registry, then every key an applied row names (removed), then each
+    -- object's last state (added); pggit.tree_write builds and stores the nodes.
+    -- Keys are unique within each group, so (group, kind, identity) orders all three
+    -- arrays alike.
+    WITH pend AS (
+        SELECT h.id, h.object_id, h.object_kind AS kind, h.object_identity AS identity,
+               h.old_identity, h.change, h.new_hash
+          FROM pggit.history AS h
+         WHERE h.id = ANY (tree_apply.history_ids)
+           AND h.object_id IS NOT NULL
+           AND h.object_kind IS NOT NULL
+           AND h.change NOT IN ('pause', 'resume', 'untracked')
+    ), removed AS (
+        SELECT DISTINCT p.kind, r.identity
+          FROM pend AS p
+         CROSS JOIN LATERAL (VALUES (p.identity), (p.old_identity)) AS r (identity)
+         WHERE r.identity IS NOT NULL
+    ), last_row AS (
+        SELECT DISTINCT ON (p.object_id) p.id, p.kind, p.identity, p.change, p.new_hash
+          FROM pend AS p
+         ORDER BY p.object_id, p.id DESC
+    ), added AS (
+        SELECT DISTINCT ON (l.kind, l.identity) l.kind, l.identity, l.new_hash AS blob
+          FROM last_row AS l
+         WHERE l.change <> 'drop' AND l.identity IS NOT NULL AND l.new_hash IS NOT NULL
+         ORDER BY l.kind, l.identity, l.id DESC
+    ), keys AS (
+        SELECT 1 AS grp, r.kind, r.identity, r.hash AS blob
+          FROM (SELECT DISTINCT ON (o.kind, o.identity) o.kind, o.identity, o.hash
+                  FROM pggit.objects AS o
+                 WHERE tree_apply.parent_tree IS NULL AND o.dropped_at IS NULL
+                 ORDER BY o.kind, o.identity, o.id DESC) AS r
+        UNION ALL
+        SELECT 2, r.kind, r.identity, NULL FROM removed AS r
+        UNION ALL
+        SELECT 3, a.kind, a.identity, a.blob FROM added AS a
+    )
+    SELECT coalesce(pg_catalog.array_agg(k.kind ORDER BY k.grp, k.kind COLLATE "C", k.identity COLLATE "C"), '{}'),
+           coalesce(pg_catalog.array_agg(k.identity ORDER BY k.grp, k.kind COLLATE "C", k.identity COLLATE "C"), '{}'),
+           coalesce(pg_catalog.array_agg(k.blob ORDER BY k.grp, k.kind COLLATE "C", k.identity COLLATE "C"), '{}')
+      INTO v_kinds, v_identities, v_blobs
+      FROM keys AS k;
+
+    RETURN pggit.tree_write(tree_apply.parent_tree, v_kinds, v_identities, v_blobs);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.tree_apply(text[], bigint[]) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.tree_apply(text[], bigint[]) IS
+    'Internal: the commit tree after applying history rows to parent_tree (NULL: the live registry); stores new nodes.';
+
+-- from sql/functions/trees/tree_set.sql (changed: function pggit.tree_set(parent_tree text[], kinds text[], identities text[], blobs text[]))
+-- pggit.tree_set(parent_tree text[], kinds text[], identities text[], blobs text[]) -> text[]
+--
+-- Promises: the commit tree (256 bucket-node hashes, bucket 1 first, the format of
+-- sql/functions/trees/tree_apply.sql) obtained from `parent_tree` by setting each
+-- (kinds[i], identities[i]) to blobs[i], or removing it when blobs[i] is NULL, with
+-- every node it needs stored in pggit.tree_nodes. The three arrays are parallel; a
+-- (kind, identity) given twice takes its last value. Only the buckets these keys fall
+-- in are read and rewritten; the others keep the parent's node hash.
+-- Internal: called by pggit.merge and pggit.merge_continue to store a merged tree.
+-- Errors: 22004 when an argument is NULL; 22023 when parent_tree is not 256 hashes,
+-- the arrays differ in length, a kind or identity is NULL, or a touched bucket's node
+-- is missing. The nodes are built and stored by pggit.tree_write.
+-- VOLATILE (writes pggit.tree_nodes); no EXECUTE for PUBLIC.
+-- Cost: O(keys set + entries of the touched buckets).
+CREATE OR REPLACE FUNCTION pggit.tree_set(parent_tree text[], kinds text[], identities text[], blobs text[])
+RETURNS text[]
+LANGUAGE plpgsql
+VOLATILE
+PARALLEL UNSAFE
+SET search_path = pg_catalog, pggit, pg_temp
+AS $function$
+BEGIN
+    IF tree_set.parent_tree IS NULL OR tree_set.kinds IS NULL OR tree_set.identities IS NULL
+       OR tree_set.blobs IS NULL THEN
+        RAISE EXCEPTION 'tree_set: no argument may be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF pg_catalog.cardinality(tree_set.parent_tree) <> 256
+       OR pg_catalog.array_position(tree_set.parent_tree, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid commit tree: expected 256 bucket hashes, got %',
+                pg_catalog.cardinality(tree_set.parent_tree)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF pg_catalog.cardinality(tree_set.kinds) <> pg_catalog.cardinality(tree_set.identities)
+       OR pg_catalog.cardinality(tree_set.kinds) <> pg_catalog.cardinality(tree_set.blobs)
+       OR pg_catalog.array_position(tree_set.kinds, NULL) IS NOT NULL
+       OR pg_catalog.array_position(tree_set.identities, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'tree_set: kinds, identities and blobs must be parallel arrays without NULL keys'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    RETURN pggit.tree_write(tree_set.parent_tree, tree_set.kinds, tree_set.identities, tree_set.blobs);
+END
+$function$;
+
+REVOKE ALL ON FUNCTION pggit.tree_set(text[], text[], text[], text[]) FROM PUBLIC;
+
+COMMENT ON FUNCTION pggit.tree_set(text[], text[], text[], text[]) IS
+    'Internal: the commit tree after setting (or removing, blob NULL) entries of parent_tree; stores new nodes.';
 
 COMMENT ON SCHEMA pggit IS 'pggit-sql level 12';
