@@ -137,7 +137,8 @@ BEGIN
         DELETE FROM pggit.pending AS p WHERE p.txid OPERATOR(pg_catalog.=) v_xid;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
-        IF pggit.tracking_error_raises(v_state) THEN
+        IF v_state LIKE '40%' OR v_state LIKE '53%' OR v_state = '55P03'
+           OR lower(coalesce(current_setting('pggit.strict', true), '')) IN ('on', 'true', '1') THEN
             RAISE;
         END IF;
         RAISE WARNING 'pggit: could not track this transaction''s DDL (SQLSTATE %): %', v_state, v_message
