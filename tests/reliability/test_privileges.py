@@ -31,6 +31,7 @@ ROLES_SQL = Path(__file__).resolve().parents[2] / "sql" / "grants" / "roles.sql"
 TRUSTED_PATHS = {"pg_catalog, pggit, pg_temp", "pg_catalog, pg_temp"}
 # Internal writers of pggit's tables: not executable by ordinary roles (or failing on the tables).
 HELPERS = [("pggit.tree_apply(text[],bigint[])", "SELECT pggit.tree_apply(NULL, '{}')"),
+           ("pggit.tree_write(text[],text[],text[],text[])", "SELECT pggit.tree_write(NULL, '{}', '{}', '{}')"),
            ("pggit.data_table_install(oid)", "SELECT pggit.data_table_install('priv_t'::regclass)"),
            ("pggit.data_table_install(oid,bigint)", "SELECT pggit.data_table_install('priv_t'::regclass, NULL)"),
            ("pggit.data_branch_install(bigint)", "SELECT pggit.data_branch_install(1)"),

@@ -32,7 +32,8 @@
 -- is every live registry object (pggit.objects, dropped_at IS NULL) at its current
 -- hash, and all 256 buckets are built: O(schema), once per line of history.
 --
--- New nodes are inserted in one statement in hash order (ON CONFLICT DO NOTHING), so
+-- The nodes are built and stored by pggit.tree_write (shared with pggit.tree_set):
+-- new nodes are inserted in one statement in hash order (ON CONFLICT DO NOTHING), so
 -- concurrent committers writing the same nodes wait for each other but never
 -- deadlock on them.
 -- Errors: 22004 when history_ids is NULL; 22023 when parent_tree is not NULL and not
@@ -47,8 +48,9 @@ PARALLEL UNSAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
 DECLARE
-    v_tree text[];
-    v_missing integer;
+    v_kinds text[];
+    v_identities text[];
+    v_blobs text[];
 BEGIN
     IF tree_apply.history_ids IS NULL THEN
         RAISE EXCEPTION 'history_ids must not be NULL'
@@ -63,11 +65,12 @@ BEGIN
         END IF;
     END IF;
 
-    WITH parent AS (
-        -- unnested once: subscripting a (toasted) array parameter per bucket costs far more
-        SELECT p.hash, p.bucket::integer AS bucket
-          FROM pg_catalog.unnest(tree_apply.parent_tree) WITH ORDINALITY AS p (hash, bucket)
-    ), pend AS (
+    -- the keys to set, in order (a key given twice takes its last value): with no parent
+    -- the live registry, then every key an applied row names (removed), then each
+    -- object's last state (added); pggit.tree_write builds and stores the nodes.
+    -- Keys are unique within each group, so (group, kind, identity) orders all three
+    -- arrays alike.
+    WITH pend AS (
         SELECT h.id, h.object_id, h.object_kind AS kind, h.object_identity AS identity,
                h.old_identity, h.change, h.new_hash
           FROM pggit.history AS h
@@ -89,69 +92,24 @@ BEGIN
           FROM last_row AS l
          WHERE l.change <> 'drop' AND l.identity IS NOT NULL AND l.new_hash IS NOT NULL
          ORDER BY l.kind, l.identity, l.id DESC
-    ), touched AS (
-        SELECT g.bucket
-          FROM pg_catalog.generate_series(1, 256) AS g (bucket)
-         WHERE tree_apply.parent_tree IS NULL
-        UNION
-        SELECT pggit.tree_bucket(r.identity) FROM removed AS r WHERE tree_apply.parent_tree IS NOT NULL
-        UNION
-        SELECT pggit.tree_bucket(a.identity) FROM added AS a WHERE tree_apply.parent_tree IS NOT NULL
-    ), base AS (
-        SELECT t.bucket, e.v ->> 0 AS kind, e.v ->> 1 AS identity, e.v ->> 2 AS blob
-          FROM touched AS t
-          JOIN parent AS p ON p.bucket = t.bucket
-          JOIN pggit.tree_nodes AS n ON n.hash = p.hash
-         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
-        UNION ALL
-        SELECT pggit.tree_bucket(r.identity), r.kind, r.identity, r.hash
+    ), keys AS (
+        SELECT 1 AS grp, r.kind, r.identity, r.hash AS blob
           FROM (SELECT DISTINCT ON (o.kind, o.identity) o.kind, o.identity, o.hash
                   FROM pggit.objects AS o
                  WHERE tree_apply.parent_tree IS NULL AND o.dropped_at IS NULL
                  ORDER BY o.kind, o.identity, o.id DESC) AS r
-    ), entries AS (
-        SELECT b.bucket, b.kind, b.identity, b.blob
-          FROM base AS b
-         WHERE NOT EXISTS (SELECT FROM removed AS r WHERE r.kind = b.kind AND r.identity = b.identity)
-           AND NOT EXISTS (SELECT FROM added AS a WHERE a.kind = b.kind AND a.identity = b.identity)
         UNION ALL
-        SELECT pggit.tree_bucket(a.identity), a.kind, a.identity, a.blob
-          FROM added AS a
-    ), nodes AS (
-        SELECT t.bucket,
-               pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(coalesce(
-                   pg_catalog.string_agg(pggit.tree_entry_line(e.kind, e.identity, e.blob), ''
-                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8')),
-                   ''), 'UTF8')), 'hex') AS hash,
-               coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(e.kind, e.identity, e.blob)
-                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8'))
-                   FILTER (WHERE e.kind IS NOT NULL), '[]'::jsonb) AS entries
-          FROM touched AS t
-          LEFT JOIN entries AS e ON e.bucket = t.bucket
-         GROUP BY t.bucket
-    ), stored AS (
-        INSERT INTO pggit.tree_nodes AS tn (hash, entries)
-        SELECT DISTINCT ON (n.hash) n.hash, n.entries
-          FROM nodes AS n
-         ORDER BY n.hash
-        ON CONFLICT (hash) DO NOTHING
+        SELECT 2, r.kind, r.identity, NULL FROM removed AS r
+        UNION ALL
+        SELECT 3, a.kind, a.identity, a.blob FROM added AS a
     )
-    SELECT pg_catalog.array_agg(coalesce(n.hash, p.hash) ORDER BY g.bucket),
-           -- a touched bucket whose parent node is missing would silently lose its entries
-           (SELECT pg_catalog.count(*)::integer
-              FROM touched AS t
-              JOIN parent AS tp ON tp.bucket = t.bucket
-             WHERE NOT EXISTS (SELECT FROM pggit.tree_nodes AS tn WHERE tn.hash = tp.hash))
-      INTO v_tree, v_missing
-      FROM pg_catalog.generate_series(1, 256) AS g (bucket)
-      LEFT JOIN parent AS p ON p.bucket = g.bucket
-      LEFT JOIN nodes AS n ON n.bucket = g.bucket;
+    SELECT coalesce(pg_catalog.array_agg(k.kind ORDER BY k.grp, k.kind COLLATE "C", k.identity COLLATE "C"), '{}'),
+           coalesce(pg_catalog.array_agg(k.identity ORDER BY k.grp, k.kind COLLATE "C", k.identity COLLATE "C"), '{}'),
+           coalesce(pg_catalog.array_agg(k.blob ORDER BY k.grp, k.kind COLLATE "C", k.identity COLLATE "C"), '{}')
+      INTO v_kinds, v_identities, v_blobs
+      FROM keys AS k;
 
-    IF v_missing > 0 THEN
-        RAISE EXCEPTION 'invalid commit tree: % bucket node(s) missing from pggit.tree_nodes', v_missing
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    RETURN v_tree;
+    RETURN pggit.tree_write(tree_apply.parent_tree, v_kinds, v_identities, v_blobs);
 END
 $function$;
 

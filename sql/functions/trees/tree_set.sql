@@ -9,7 +9,7 @@
 -- Internal: called by pggit.merge and pggit.merge_continue to store a merged tree.
 -- Errors: 22004 when an argument is NULL; 22023 when parent_tree is not 256 hashes,
 -- the arrays differ in length, a kind or identity is NULL, or a touched bucket's node
--- is missing.
+-- is missing. The nodes are built and stored by pggit.tree_write.
 -- VOLATILE (writes pggit.tree_nodes); no EXECUTE for PUBLIC.
 -- Cost: O(keys set + entries of the touched buckets).
 CREATE OR REPLACE FUNCTION pggit.tree_set(parent_tree text[], kinds text[], identities text[], blobs text[])
@@ -19,9 +19,6 @@ VOLATILE
 PARALLEL UNSAFE
 SET search_path = pg_catalog, pggit, pg_temp
 AS $function$
-DECLARE
-    v_tree text[];
-    v_missing integer;
 BEGIN
     IF tree_set.parent_tree IS NULL OR tree_set.kinds IS NULL OR tree_set.identities IS NULL
        OR tree_set.blobs IS NULL THEN
@@ -42,65 +39,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
-    WITH parent AS (
-        SELECT p.hash, p.bucket::integer AS bucket
-          FROM pg_catalog.unnest(tree_set.parent_tree) WITH ORDINALITY AS p (hash, bucket)
-    ), setting AS (
-        SELECT DISTINCT ON (s.kind, s.identity) s.kind, s.identity, s.blob
-          FROM ROWS FROM (pg_catalog.unnest(tree_set.kinds), pg_catalog.unnest(tree_set.identities),
-                          pg_catalog.unnest(tree_set.blobs))
-               WITH ORDINALITY AS s (kind, identity, blob, n)
-         ORDER BY s.kind, s.identity, s.n DESC
-    ), touched AS (
-        SELECT DISTINCT pggit.tree_bucket(s.identity) AS bucket FROM setting AS s
-    ), base AS (
-        SELECT t.bucket, e.v ->> 0 AS kind, e.v ->> 1 AS identity, e.v ->> 2 AS blob
-          FROM touched AS t
-          JOIN parent AS p ON p.bucket = t.bucket
-          JOIN pggit.tree_nodes AS n ON n.hash = p.hash
-         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
-    ), entries AS (
-        SELECT b.bucket, b.kind, b.identity, b.blob
-          FROM base AS b
-         WHERE NOT EXISTS (SELECT FROM setting AS s WHERE s.kind = b.kind AND s.identity = b.identity)
-        UNION ALL
-        SELECT pggit.tree_bucket(s.identity), s.kind, s.identity, s.blob
-          FROM setting AS s
-         WHERE s.blob IS NOT NULL
-    ), nodes AS (
-        SELECT t.bucket,
-               pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(coalesce(
-                   pg_catalog.string_agg(pggit.tree_entry_line(e.kind, e.identity, e.blob), ''
-                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8')),
-                   ''), 'UTF8')), 'hex') AS hash,
-               coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(e.kind, e.identity, e.blob)
-                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8'))
-                   FILTER (WHERE e.kind IS NOT NULL), '[]'::jsonb) AS entries
-          FROM touched AS t
-          LEFT JOIN entries AS e ON e.bucket = t.bucket
-         GROUP BY t.bucket
-    ), stored AS (
-        INSERT INTO pggit.tree_nodes AS tn (hash, entries)
-        SELECT DISTINCT ON (n.hash) n.hash, n.entries
-          FROM nodes AS n
-         ORDER BY n.hash
-        ON CONFLICT (hash) DO NOTHING
-    )
-    SELECT pg_catalog.array_agg(coalesce(n.hash, p.hash) ORDER BY g.bucket),
-           (SELECT pg_catalog.count(*)::integer
-              FROM touched AS t
-              JOIN parent AS tp ON tp.bucket = t.bucket
-             WHERE NOT EXISTS (SELECT FROM pggit.tree_nodes AS tn WHERE tn.hash = tp.hash))
-      INTO v_tree, v_missing
-      FROM pg_catalog.generate_series(1, 256) AS g (bucket)
-      LEFT JOIN parent AS p ON p.bucket = g.bucket
-      LEFT JOIN nodes AS n ON n.bucket = g.bucket;
-
-    IF v_missing > 0 THEN
-        RAISE EXCEPTION 'invalid commit tree: % bucket node(s) missing from pggit.tree_nodes', v_missing
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    RETURN v_tree;
+    RETURN pggit.tree_write(tree_set.parent_tree, tree_set.kinds, tree_set.identities, tree_set.blobs);
 END
 $function$;
 
