@@ -1389,6 +1389,212 @@ BEGIN
 END
 $function$;
 
+-- as of level 11: function pggit.tree_apply(parent_tree text[], history_ids bigint[])
+CREATE OR REPLACE FUNCTION pggit.tree_apply(parent_tree text[], history_ids bigint[])
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_tree text[];
+    v_missing integer;
+BEGIN
+    IF tree_apply.history_ids IS NULL THEN
+        RAISE EXCEPTION 'history_ids must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF tree_apply.parent_tree IS NOT NULL THEN
+        IF pg_catalog.cardinality(tree_apply.parent_tree) <> 256
+           OR pg_catalog.array_position(tree_apply.parent_tree, NULL) IS NOT NULL THEN
+            RAISE EXCEPTION 'invalid commit tree: expected 256 bucket hashes, got %',
+                    pg_catalog.cardinality(tree_apply.parent_tree)
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END IF;
+
+    WITH parent AS (
+        -- unnested once: subscripting a (toasted) array parameter per bucket costs far more
+        SELECT p.hash, p.bucket::integer AS bucket
+          FROM pg_catalog.unnest(tree_apply.parent_tree) WITH ORDINALITY AS p (hash, bucket)
+    ), pend AS (
+        SELECT h.id, h.object_id, h.object_kind AS kind, h.object_identity AS identity,
+               h.old_identity, h.change, h.new_hash
+          FROM pggit.history AS h
+         WHERE h.id = ANY (tree_apply.history_ids)
+           AND h.object_id IS NOT NULL
+           AND h.object_kind IS NOT NULL
+           AND h.change NOT IN ('pause', 'resume', 'untracked')
+    ), removed AS (
+        SELECT DISTINCT p.kind, r.identity
+          FROM pend AS p
+         CROSS JOIN LATERAL (VALUES (p.identity), (p.old_identity)) AS r (identity)
+         WHERE r.identity IS NOT NULL
+    ), last_row AS (
+        SELECT DISTINCT ON (p.object_id) p.id, p.kind, p.identity, p.change, p.new_hash
+          FROM pend AS p
+         ORDER BY p.object_id, p.id DESC
+    ), added AS (
+        SELECT DISTINCT ON (l.kind, l.identity) l.kind, l.identity, l.new_hash AS blob
+          FROM last_row AS l
+         WHERE l.change <> 'drop' AND l.identity IS NOT NULL AND l.new_hash IS NOT NULL
+         ORDER BY l.kind, l.identity, l.id DESC
+    ), touched AS (
+        SELECT g.bucket
+          FROM pg_catalog.generate_series(1, 256) AS g (bucket)
+         WHERE tree_apply.parent_tree IS NULL
+        UNION
+        SELECT pggit.tree_bucket(r.identity) FROM removed AS r WHERE tree_apply.parent_tree IS NOT NULL
+        UNION
+        SELECT pggit.tree_bucket(a.identity) FROM added AS a WHERE tree_apply.parent_tree IS NOT NULL
+    ), base AS (
+        SELECT t.bucket, e.v ->> 0 AS kind, e.v ->> 1 AS identity, e.v ->> 2 AS blob
+          FROM touched AS t
+          JOIN parent AS p ON p.bucket = t.bucket
+          JOIN pggit.tree_nodes AS n ON n.hash = p.hash
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
+        UNION ALL
+        SELECT pggit.tree_bucket(r.identity), r.kind, r.identity, r.hash
+          FROM (SELECT DISTINCT ON (o.kind, o.identity) o.kind, o.identity, o.hash
+                  FROM pggit.objects AS o
+                 WHERE tree_apply.parent_tree IS NULL AND o.dropped_at IS NULL
+                 ORDER BY o.kind, o.identity, o.id DESC) AS r
+    ), entries AS (
+        SELECT b.bucket, b.kind, b.identity, b.blob
+          FROM base AS b
+         WHERE NOT EXISTS (SELECT FROM removed AS r WHERE r.kind = b.kind AND r.identity = b.identity)
+           AND NOT EXISTS (SELECT FROM added AS a WHERE a.kind = b.kind AND a.identity = b.identity)
+        UNION ALL
+        SELECT pggit.tree_bucket(a.identity), a.kind, a.identity, a.blob
+          FROM added AS a
+    ), nodes AS (
+        SELECT t.bucket,
+               pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(coalesce(
+                   pg_catalog.string_agg(pggit.tree_entry_line(e.kind, e.identity, e.blob), ''
+                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8')),
+                   ''), 'UTF8')), 'hex') AS hash,
+               coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(e.kind, e.identity, e.blob)
+                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8'))
+                   FILTER (WHERE e.kind IS NOT NULL), '[]'::jsonb) AS entries
+          FROM touched AS t
+          LEFT JOIN entries AS e ON e.bucket = t.bucket
+         GROUP BY t.bucket
+    ), stored AS (
+        INSERT INTO pggit.tree_nodes AS tn (hash, entries)
+        SELECT DISTINCT ON (n.hash) n.hash, n.entries
+          FROM nodes AS n
+         ORDER BY n.hash
+        ON CONFLICT (hash) DO NOTHING
+    )
+    SELECT pg_catalog.array_agg(coalesce(n.hash, p.hash) ORDER BY g.bucket),
+           -- a touched bucket whose parent node is missing would silently lose its entries
+           (SELECT pg_catalog.count(*)::integer
+              FROM touched AS t
+              JOIN parent AS tp ON tp.bucket = t.bucket
+             WHERE NOT EXISTS (SELECT FROM pggit.tree_nodes AS tn WHERE tn.hash = tp.hash))
+      INTO v_tree, v_missing
+      FROM pg_catalog.generate_series(1, 256) AS g (bucket)
+      LEFT JOIN parent AS p ON p.bucket = g.bucket
+      LEFT JOIN nodes AS n ON n.bucket = g.bucket;
+
+    IF v_missing > 0 THEN
+        RAISE EXCEPTION 'invalid commit tree: % bucket node(s) missing from pggit.tree_nodes', v_missing
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN v_tree;
+END
+$function$;
+
+-- as of level 11: function pggit.tree_set(parent_tree text[], kinds text[], identities text[], blobs text[])
+CREATE OR REPLACE FUNCTION pggit.tree_set(parent_tree text[], kinds text[], identities text[], blobs text[])
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pggit', 'pg_temp'
+AS $function$
+DECLARE
+    v_tree text[];
+    v_missing integer;
+BEGIN
+    IF tree_set.parent_tree IS NULL OR tree_set.kinds IS NULL OR tree_set.identities IS NULL
+       OR tree_set.blobs IS NULL THEN
+        RAISE EXCEPTION 'tree_set: no argument may be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF pg_catalog.cardinality(tree_set.parent_tree) <> 256
+       OR pg_catalog.array_position(tree_set.parent_tree, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid commit tree: expected 256 bucket hashes, got %',
+                pg_catalog.cardinality(tree_set.parent_tree)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF pg_catalog.cardinality(tree_set.kinds) <> pg_catalog.cardinality(tree_set.identities)
+       OR pg_catalog.cardinality(tree_set.kinds) <> pg_catalog.cardinality(tree_set.blobs)
+       OR pg_catalog.array_position(tree_set.kinds, NULL) IS NOT NULL
+       OR pg_catalog.array_position(tree_set.identities, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'tree_set: kinds, identities and blobs must be parallel arrays without NULL keys'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    WITH parent AS (
+        SELECT p.hash, p.bucket::integer AS bucket
+          FROM pg_catalog.unnest(tree_set.parent_tree) WITH ORDINALITY AS p (hash, bucket)
+    ), setting AS (
+        SELECT DISTINCT ON (s.kind, s.identity) s.kind, s.identity, s.blob
+          FROM ROWS FROM (pg_catalog.unnest(tree_set.kinds), pg_catalog.unnest(tree_set.identities),
+                          pg_catalog.unnest(tree_set.blobs))
+               WITH ORDINALITY AS s (kind, identity, blob, n)
+         ORDER BY s.kind, s.identity, s.n DESC
+    ), touched AS (
+        SELECT DISTINCT pggit.tree_bucket(s.identity) AS bucket FROM setting AS s
+    ), base AS (
+        SELECT t.bucket, e.v ->> 0 AS kind, e.v ->> 1 AS identity, e.v ->> 2 AS blob
+          FROM touched AS t
+          JOIN parent AS p ON p.bucket = t.bucket
+          JOIN pggit.tree_nodes AS n ON n.hash = p.hash
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(n.entries) AS e (v)
+    ), entries AS (
+        SELECT b.bucket, b.kind, b.identity, b.blob
+          FROM base AS b
+         WHERE NOT EXISTS (SELECT FROM setting AS s WHERE s.kind = b.kind AND s.identity = b.identity)
+        UNION ALL
+        SELECT pggit.tree_bucket(s.identity), s.kind, s.identity, s.blob
+          FROM setting AS s
+         WHERE s.blob IS NOT NULL
+    ), nodes AS (
+        SELECT t.bucket,
+               pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(coalesce(
+                   pg_catalog.string_agg(pggit.tree_entry_line(e.kind, e.identity, e.blob), ''
+                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8')),
+                   ''), 'UTF8')), 'hex') AS hash,
+               coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(e.kind, e.identity, e.blob)
+                       ORDER BY pg_catalog.convert_to(e.identity, 'UTF8'), pg_catalog.convert_to(e.kind, 'UTF8'))
+                   FILTER (WHERE e.kind IS NOT NULL), '[]'::jsonb) AS entries
+          FROM touched AS t
+          LEFT JOIN entries AS e ON e.bucket = t.bucket
+         GROUP BY t.bucket
+    ), stored AS (
+        INSERT INTO pggit.tree_nodes AS tn (hash, entries)
+        SELECT DISTINCT ON (n.hash) n.hash, n.entries
+          FROM nodes AS n
+         ORDER BY n.hash
+        ON CONFLICT (hash) DO NOTHING
+    )
+    SELECT pg_catalog.array_agg(coalesce(n.hash, p.hash) ORDER BY g.bucket),
+           (SELECT pg_catalog.count(*)::integer
+              FROM touched AS t
+              JOIN parent AS tp ON tp.bucket = t.bucket
+             WHERE NOT EXISTS (SELECT FROM pggit.tree_nodes AS tn WHERE tn.hash = tp.hash))
+      INTO v_tree, v_missing
+      FROM pg_catalog.generate_series(1, 256) AS g (bucket)
+      LEFT JOIN parent AS p ON p.bucket = g.bucket
+      LEFT JOIN nodes AS n ON n.bucket = g.bucket;
+
+    IF v_missing > 0 THEN
+        RAISE EXCEPTION 'invalid commit tree: % bucket node(s) missing from pggit.tree_nodes', v_missing
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN v_tree;
+END
+$function$;
+
 -- as of level 11: function pggit.type_steps(diff jsonb, from_ref text, to_ref text)
 CREATE OR REPLACE FUNCTION pggit.type_steps(diff jsonb, from_ref text, to_ref text)
  RETURNS TABLE(phase integer, sort_key text, statement text, warning text)
@@ -1972,6 +2178,9 @@ DROP FUNCTION pggit.table_option_steps(tbl text, old_items text[], new_items tex
 
 -- new in level 12: function pggit.table_partition_steps(old_identity text, tbl text, old_partition text[], new_partition text[])
 DROP FUNCTION pggit.table_partition_steps(old_identity text, tbl text, old_partition text[], new_partition text[]);
+
+-- new in level 12: function pggit.tree_write(parent_tree text[], kinds text[], identities text[], blobs text[])
+DROP FUNCTION pggit.tree_write(parent_tree text[], kinds text[], identities text[], blobs text[]);
 
 -- new in level 12: function pggit.trigger_steps(old_identity text, tbl text, old_items text[], new_items text[], inherited_old text[], inherited_new text[], dropped_calls text[])
 DROP FUNCTION pggit.trigger_steps(old_identity text, tbl text, old_items text[], new_items text[], inherited_old text[], inherited_new text[], dropped_calls text[]);
