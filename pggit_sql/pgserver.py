@@ -357,14 +357,6 @@ class Cluster:
                 process.kill()
         psutil.wait_procs(alive, timeout=10)
 
-    def log_tail(self, lines: int = 5) -> str:
-        """The server log's last ``lines`` lines, on one line (for error messages)."""
-        try:
-            tail = self.logfile.read_text(errors="replace").strip().splitlines()[-lines:]
-        except OSError:
-            return f"no server log at {self.logfile}"
-        return "server log: " + " | ".join(tail)
-
     def conninfo(self, dbname: str = "postgres") -> str:
         return f"host={self.sockdir} port={self.port} user={self.superuser} dbname={dbname}"
 

@@ -102,8 +102,7 @@ class PggitServer(pgserver.Cluster):
         When another process took the chosen port meanwhile, try again on another one
         (at most ``port_attempts`` times).
         """
-        super().start(port_attempts)
-        return self
+        return super().start(port_attempts)
 
     def stop(self) -> bool:
         """Stop the server (if it runs) and remove its folder; True when it was running."""
